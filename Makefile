@@ -1,0 +1,29 @@
+# Thin wrapper around CMake: `make`, `make check`, `make install`, `make bench`.
+BUILD ?= build
+PREFIX ?= /usr/local
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+
+.PHONY: all configure check install bench bench-plot clean asan tsan
+
+all: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+configure:
+	@test -f $(BUILD)/CMakeCache.txt || \
+		cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+check: all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+install: all
+	cmake --install $(BUILD)
+
+asan:
+	$(MAKE) check BUILD=build-asan CMAKE_FLAGS="-DRINGER_ASAN=ON -DRINGER_WERROR=ON"
+
+tsan:
+	$(MAKE) check BUILD=build-tsan CMAKE_FLAGS="-DRINGER_TSAN=ON -DRINGER_WERROR=ON"
+
+clean:
+	rm -rf build build-asan build-tsan

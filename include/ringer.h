@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringer: io_uring, with or without the kernel.
+ *
+ * The liburing-compatible API (io_uring_*) over either backend, the kernel's
+ * io_uring or ringer's user-space engine, plus ringer's own extensions
+ * (ringer_*): the engine's three "system calls" and the backend choice.
+ *
+ * Every call returns 0 or a positive count on success and -errno on failure;
+ * errno is never the channel for a result.
+ */
+#ifndef RINGER_H
+#define RINGER_H
+
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 500 /* glibc exposes sigset_t with it under strict C */
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "ringer/io_uring.h"
+#include "ringer/barrier.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef RINGER_API
+#define RINGER_API __attribute__((visibility("default")))
+#endif
+
+/* The liburing API level this header mirrors. */
+#define IO_URING_VERSION_MAJOR 2
+#define IO_URING_VERSION_MINOR 3
+
+#define RINGER_VERSION_MAJOR 0
+#define RINGER_VERSION_MINOR 1
+
+/* user_data of the internal TIMEOUT used on rings without IORING_FEAT_EXT_ARG */
+#define LIBURING_UDATA_TIMEOUT ((__u64)-1)
+#define LIBURING_HAVE_DATA64
+
+struct statx;
+struct epoll_event;
+
+/* Library-side view of the submission queue (liburing's layout). */
+struct io_uring_sq {
+	unsigned *khead;
+	unsigned *ktail;
+	unsigned *kring_mask; /* deprecated: use ring_mask */
+	unsigned *kring_entries; /* deprecated: use ring_entries */
+	unsigned *kflags;
+	unsigned *kdropped;
+	unsigned *array;
+	struct io_uring_sqe *sqes;
+
+	unsigned sqe_head; /* first SQE not yet published to the executor */
+	unsigned sqe_tail; /* next SQE to hand out */
+
+	size_t ring_sz;
+	void *ring_ptr;
+
+	unsigned ring_mask;
+	unsigned ring_entries;
+
+	unsigned pad[2];
+};
+
+/* Library-side view of the completion queue (liburing's layout). */
+struct io_uring_cq {
+	unsigned *khead;
+	unsigned *ktail;
+	unsigned *kring_mask; /* deprecated: use ring_mask */
+	unsigned *kring_entries; /* deprecated: use ring_entries */
+	unsigned *kflags;
+	unsigned *koverflow;
+	struct io_uring_cqe *cqes;
+
+	size_t ring_sz;
+	void *ring_ptr;
+
+	unsigned ring_mask;
+	unsigned ring_entries;
+
+	unsigned pad[2];
+};
+
+struct io_uring {
+	struct io_uring_sq sq;
+	struct io_uring_cq cq;
+	unsigned flags; /* IORING_SETUP_* the ring was created with */
+	int ring_fd;
+
+	unsigned features;
+	int enter_ring_fd;
+	__u8 int_flags; /* RINGER_INT_FLAG_* */
+	__u8 pad[3];
+	unsigned pad2;
+};
+
+/* io_uring.int_flags: library-private state kept in the ring */
+#define RINGER_INT_FLAG_REG_RING 1 /* enter_ring_fd is a registered index */
+#define RINGER_INT_FLAG_REG_REG_RING 2
+#define RINGER_INT_FLAG_APP_MEM 4
+
+/*
+ * Backends.  RINGER_BACKEND=auto|kernel|user in the environment picks the
+ * default; ringer_set_backend() overrides it for the process.  auto tries the
+ * kernel and falls back to the user engine when the kernel refuses io_uring
+ * (-ENOSYS, -EPERM, -EACCES).
+ */
+enum ringer_backend {
+	RINGER_BACKEND_AUTO = 0,
+	RINGER_BACKEND_KERNEL = 1,
+	RINGER_BACKEND_USER = 2,
+};
+
+/* Force the backend of rings created from now on (-EINVAL for a bad value). */
+RINGER_API int ringer_set_backend(enum ringer_backend backend);
+/* The backend new rings get: the override, else RINGER_BACKEND, else auto. */
+RINGER_API enum ringer_backend ringer_get_backend(void);
+/* "auto", "kernel" or "user"; NULL for an unknown value. */
+RINGER_API const char *ringer_backend_name(enum ringer_backend backend);
+/* RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER for a ring fd; -EBADF if not a ring. */
+RINGER_API int ringer_fd_backend(int ring_fd);
+/* The backend a ring runs on: RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER. */
+RINGER_API int ringer_ring_backend(const struct io_uring *ring);
+/* io_uring_queue_init_params() on an explicitly chosen backend. */
+RINGER_API int ringer_queue_init_backend(unsigned entries, struct io_uring *ring,
+					 struct io_uring_params *p,
+					 enum ringer_backend backend);
+
+/*
+ * The user engine's system calls: the kernel's io_uring_setup, _enter and
+ * _register, served in user space, with the kernel's arguments, results and
+ * -errno values.  The fd returned by ringer_setup() is a real descriptor that
+ * holds the ring memory, so the three mmap(2) calls at IORING_OFF_SQ_RING,
+ * IORING_OFF_CQ_RING and IORING_OFF_SQES work on it.  ringer_close() tears
+ * the ring down (cancels what is in flight, joins the engine's threads,
+ * closes the descriptor).
+ */
+RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *p);
+RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete,
+			    unsigned flags, const void *arg, size_t argsz);
+RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg,
+			       unsigned nr_args);
+RINGER_API int ringer_close(int fd);
+/* 1 if fd is a ring of the user engine, else 0. */
+RINGER_API int ringer_is_engine_fd(int fd);
+
+/*
+ * Setup, mapping, teardown.
+ */
+RINGER_API int io_uring_queue_init(unsigned entries, struct io_uring *ring,
+				   unsigned flags);
+RINGER_API int io_uring_queue_init_params(unsigned entries, struct io_uring *ring,
+					  struct io_uring_params *p);
+RINGER_API int io_uring_queue_mmap(int fd, struct io_uring_params *p,
+				   struct io_uring *ring);
+RINGER_API int io_uring_ring_dontfork(struct io_uring *ring);
+RINGER_API void io_uring_queue_exit(struct io_uring *ring);
+
+/*
+ * Probe.
+ */
+RINGER_API struct io_uring_probe *io_uring_get_probe_ring(struct io_uring *ring);
+RINGER_API struct io_uring_probe *io_uring_get_probe(void);
+RINGER_API void io_uring_free_probe(struct io_uring_probe *probe);
+
+static inline int io_uring_opcode_supported(const struct io_uring_probe *p, int op)
+{
+	if (op < 0 || op > p->last_op || op >= p->ops_len)
+		return 0;
+	return (p->ops[op].flags & IO_URING_OP_SUPPORTED) != 0;
+}
+
+/*
+ * Submission and completion.
+ */
+RINGER_API int io_uring_submit(struct io_uring *ring);
+RINGER_API int io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr);
+RINGER_API int io_uring_submit_and_wait_timeout(struct io_uring *ring,
+						struct io_uring_cqe **cqe_ptr,
+						unsigned wait_nr,
+						struct __kernel_timespec *ts,
+						sigset_t *sigmask);
+RINGER_API int io_uring_get_events(struct io_uring *ring);
+RINGER_API int io_uring_submit_and_get_events(struct io_uring *ring);
+RINGER_API unsigned io_uring_peek_batch_cqe(struct io_uring *ring,
+					    struct io_uring_cqe **cqes,
+					    unsigned count);
+RINGER_API int io_uring_wait_cqes(struct io_uring *ring,
+				  struct io_uring_cqe **cqe_ptr, unsigned wait_nr,
+				  struct __kernel_timespec *ts, sigset_t *sigmask);
+RINGER_API int io_uring_wait_cqe_timeout(struct io_uring *ring,
+					 struct io_uring_cqe **cqe_ptr,
+					 struct __kernel_timespec *ts);
+RINGER_API int __io_uring_get_cqe(struct io_uring *ring,
+				  struct io_uring_cqe **cqe_ptr, unsigned submit,
+				  unsigned wait_nr, sigset_t *sigmask);
+RINGER_API int __io_uring_sqring_wait(struct io_uring *ring);
+
+/*
+ * Registration.
+ */
+RINGER_API int io_uring_register_buffers(struct io_uring *ring,
+					 const struct iovec *iovecs,
+					 unsigned nr_iovecs);
+RINGER_API int io_uring_unregister_buffers(struct io_uring *ring);
+RINGER_API int io_uring_register_files(struct io_uring *ring, const int *files,
+				       unsigned nr_files);
+RINGER_API int io_uring_unregister_files(struct io_uring *ring);
+RINGER_API int io_uring_register_files_update(struct io_uring *ring, unsigned off,
+					      const int *files, unsigned nr_files);
+RINGER_API int io_uring_register_eventfd(struct io_uring *ring, int fd);
+RINGER_API int io_uring_register_eventfd_async(struct io_uring *ring, int fd);
+RINGER_API int io_uring_unregister_eventfd(struct io_uring *ring);
+RINGER_API int io_uring_register_probe(struct io_uring *ring,
+				       struct io_uring_probe *p, unsigned nr);
+RINGER_API int io_uring_register_personality(struct io_uring *ring);
+RINGER_API int io_uring_unregister_personality(struct io_uring *ring, int id);
+RINGER_API int io_uring_enable_rings(struct io_uring *ring);
+RINGER_API int io_uring_register_ring_fd(struct io_uring *ring);
+RINGER_API int io_uring_unregister_ring_fd(struct io_uring *ring);
+RINGER_API int io_uring_close_ring_fd(struct io_uring *ring);
+RINGER_API int io_uring_register_iowq_max_workers(struct io_uring *ring,
+						  unsigned *values);
+
+/*
+ * The raw system calls, through ringer's seam: a ring fd of the user engine
+ * goes to the engine, any other fd to the kernel.  io_uring_setup() creates
+ * the ring on the backend ringer_get_backend() names.
+ */
+RINGER_API int io_uring_setup(unsigned entries, struct io_uring_params *p);
+RINGER_API int io_uring_enter(unsigned fd, unsigned to_submit,
+			      unsigned min_complete, unsigned flags, sigset_t *sig);
+RINGER_API int io_uring_enter2(unsigned fd, unsigned to_submit,
+			       unsigned min_complete, unsigned flags, sigset_t *sig,
+			       size_t sz);
+RINGER_API int io_uring_register(unsigned fd, unsigned opcode, const void *arg,
+				 unsigned nr_args);
+
+/*
+ * Versions: of the liburing API mirrored, and of ringer.
+ */
+RINGER_API int io_uring_major_version(void);
+RINGER_API int io_uring_minor_version(void);
+/* true if major.minor is newer than this library (the check fails) */
+RINGER_API bool io_uring_check_version(int major, int minor);
+
+#define IO_URING_CHECK_VERSION(major, minor)         \
+	((major) > IO_URING_VERSION_MAJOR ||         \
+	 ((major) == IO_URING_VERSION_MAJOR &&       \
+	  (minor) > IO_URING_VERSION_MINOR))
+
+/*
+ * Inline helpers: SQE and CQE access, as liburing has them.
+ */
+
+/* log2 of the SQE / CQE size in 64 / 16 byte units */
+static inline unsigned io_uring_sqe_shift(const struct io_uring *ring)
+{
+	return (ring->flags & IORING_SETUP_SQE128) ? 1 : 0;
+}
+
+static inline unsigned io_uring_cqe_shift(const struct io_uring *ring)
+{
+	return (ring->flags & IORING_SETUP_CQE32) ? 1 : 0;
+}
+
+#define io_uring_for_each_cqe(ring, head, cqe)                                      \
+	for (head = *(ring)->cq.khead;                                              \
+	     (cqe = (head != io_uring_smp_load_acquire((ring)->cq.ktail)            \
+			     ? &(ring)->cq.cqes[(head & (ring)->cq.ring_mask)       \
+						<< io_uring_cqe_shift(ring)]        \
+			     : NULL));                                              \
+	     head++)
+
+/* Mark nr CQEs consumed: the executor may reuse their slots. */
+static inline void io_uring_cq_advance(struct io_uring *ring, unsigned nr)
+{
+	if (nr) {
+		struct io_uring_cq *cq = &ring->cq;
+
+		/*
+		 * Release: our reads of the CQEs must be done before the
+		 * executor sees the slots free and overwrites them.
+		 */
+		io_uring_smp_store_release(cq->khead, *cq->khead + nr);
+	}
+}
+
+static inline void io_uring_cqe_seen(struct io_uring *ring, struct io_uring_cqe *cqe)
+{
+	if (cqe)
+		io_uring_cq_advance(ring, 1);
+}
+
+static inline void io_uring_sqe_set_data(struct io_uring_sqe *sqe, void *data)
+{
+	sqe->user_data = (unsigned long)data;
+}
+
+static inline void *io_uring_cqe_get_data(const struct io_uring_cqe *cqe)
+{
+	return (void *)(uintptr_t)cqe->user_data;
+}
+
+static inline void io_uring_sqe_set_data64(struct io_uring_sqe *sqe, __u64 data)
+{
+	sqe->user_data = data;
+}
+
+static inline __u64 io_uring_cqe_get_data64(const struct io_uring_cqe *cqe)
+{
+	return cqe->user_data;
+}
+
+static inline void io_uring_sqe_set_flags(struct io_uring_sqe *sqe, unsigned flags)
+{
+	sqe->flags = (__u8)flags;
+}
+
+static inline void io_uring_sqe_set_buf_group(struct io_uring_sqe *sqe, int bgid)
+{
+	sqe->buf_group = (__u16)bgid;
+}
+
+/* SQEs handed out by io_uring_get_sqe() and not yet submitted. */
+static inline unsigned io_uring_sq_ready(const struct io_uring *ring)
+{
+	unsigned khead;
+
+	/*
+	 * With SQPOLL the executor moves the head from its own thread, so
+	 * the load is an acquire; without it the executor only moves it
+	 * inside io_uring_enter() and a relaxed load would do.
+	 */
+	khead = io_uring_smp_load_acquire(ring->sq.khead);
+	return ring->sq.sqe_tail - khead;
+}
+
+static inline unsigned io_uring_sq_space_left(const struct io_uring *ring)
+{
+	return ring->sq.ring_entries - io_uring_sq_ready(ring);
+}
+
+/* CQEs ready to be reaped. */
+static inline unsigned io_uring_cq_ready(const struct io_uring *ring)
+{
+	/* Acquire pairs with the executor's release store of the tail. */
+	return io_uring_smp_load_acquire(ring->cq.ktail) - *ring->cq.khead;
+}
+
+static inline bool io_uring_cq_has_overflow(const struct io_uring *ring)
+{
+	return IO_URING_READ_ONCE(*ring->sq.kflags) & IORING_SQ_CQ_OVERFLOW;
+}
+
+static inline bool io_uring_cq_eventfd_enabled(const struct io_uring *ring)
+{
+	if (!ring->cq.kflags)
+		return true;
+	return !(*ring->cq.kflags & IORING_CQ_EVENTFD_DISABLED);
+}
+
+static inline int io_uring_cq_eventfd_toggle(struct io_uring *ring, bool enabled)
+{
+	unsigned flags;
+
+	if (!!enabled == io_uring_cq_eventfd_enabled(ring))
+		return 0;
+	if (!ring->cq.kflags)
+		return -EOPNOTSUPP;
+	flags = *ring->cq.kflags;
+	if (enabled)
+		flags &= ~IORING_CQ_EVENTFD_DISABLED;
+	else
+		flags |= IORING_CQ_EVENTFD_DISABLED;
+	IO_URING_WRITE_ONCE(*ring->cq.kflags, flags);
+	return 0;
+}
+
+/*
+ * Look at the next CQE without waiting.  CQEs of the library's internal
+ * timeouts (rings without EXT_ARG) are consumed here and never returned.
+ */
+static inline int __io_uring_peek_cqe(struct io_uring *ring,
+				      struct io_uring_cqe **cqe_ptr,
+				      unsigned *nr_available)
+{
+	struct io_uring_cqe *cqe;
+	int err = 0;
+	unsigned available;
+	unsigned mask = ring->cq.ring_mask;
+	unsigned shift = io_uring_cqe_shift(ring);
+
+	do {
+		unsigned tail = io_uring_smp_load_acquire(ring->cq.ktail);
+		unsigned head = *ring->cq.khead;
+
+		cqe = NULL;
+		available = tail - head;
+		if (!available)
+			break;
+
+		cqe = &ring->cq.cqes[(head & mask) << shift];
+		if (!(ring->features & IORING_FEAT_EXT_ARG) &&
+		    cqe->user_data == LIBURING_UDATA_TIMEOUT) {
+			if (cqe->res < 0)
+				err = cqe->res;
+			io_uring_cq_advance(ring, 1);
+			if (!err)
+				continue;
+			cqe = NULL;
+		}
+		break;
+	} while (1);
+
+	*cqe_ptr = cqe;
+	if (nr_available)
+		*nr_available = available;
+	return err;
+}
+
+static inline int io_uring_wait_cqe_nr(struct io_uring *ring,
+				       struct io_uring_cqe **cqe_ptr,
+				       unsigned wait_nr)
+{
+	return __io_uring_get_cqe(ring, cqe_ptr, 0, wait_nr, NULL);
+}
+
+static inline int io_uring_peek_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr)
+{
+	if (!__io_uring_peek_cqe(ring, cqe_ptr, NULL) && *cqe_ptr)
+		return 0;
+	return io_uring_wait_cqe_nr(ring, cqe_ptr, 0);
+}
+
+static inline int io_uring_wait_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr)
+{
+	if (!__io_uring_peek_cqe(ring, cqe_ptr, NULL) && *cqe_ptr)
+		return 0;
+	return io_uring_wait_cqe_nr(ring, cqe_ptr, 1);
+}
+
+/*
+ * The next free SQE, or NULL when the SQ is full.  Not zeroed: the prep
+ * helpers fill every field but user_data.
+ */
+static inline struct io_uring_sqe *io_uring_get_sqe(struct io_uring *ring)
+{
+	struct io_uring_sq *sq = &ring->sq;
+	unsigned head = io_uring_smp_load_acquire(sq->khead);
+	unsigned next = sq->sqe_tail + 1;
+	struct io_uring_sqe *sqe;
+
+	if (next - head > sq->ring_entries)
+		return NULL;
+	sqe = &sq->sqes[(sq->sqe_tail & sq->ring_mask) << io_uring_sqe_shift(ring)];
+	sq->sqe_tail = next;
+	return sqe;
+}
+
+static inline int io_uring_sqring_wait(struct io_uring *ring)
+{
+	if (!(ring->flags & IORING_SETUP_SQPOLL))
+		return 0;
+	if (io_uring_sq_space_left(ring))
+		return 0;
+	return __io_uring_sqring_wait(ring);
+}
+
+/*
+ * Prep helpers.  Each fills every SQE field except user_data.
+ */
+static inline void io_uring_prep_rw(int op, struct io_uring_sqe *sqe, int fd,
+				    const void *addr, unsigned len, __u64 offset)
+{
+	sqe->opcode = (__u8)op;
+	sqe->flags = 0;
+	sqe->ioprio = 0;
+	sqe->fd = fd;
+	sqe->off = offset;
+	sqe->addr = (unsigned long)addr;
+	sqe->len = len;
+	sqe->rw_flags = 0;
+	sqe->buf_index = 0;
+	sqe->personality = 0;
+	sqe->file_index = 0;
+	sqe->addr3 = 0;
+	sqe->__pad2[0] = 0;
+}
+
+static inline void io_uring_prep_nop(struct io_uring_sqe *sqe)
+{
+	io_uring_prep_rw(IORING_OP_NOP, sqe, -1, NULL, 0, 0);
+}
+
+static inline void io_uring_prep_readv(struct io_uring_sqe *sqe, int fd,
+				       const struct iovec *iovecs,
+				       unsigned nr_vecs, __u64 offset)
+{
+	io_uring_prep_rw(IORING_OP_READV, sqe, fd, iovecs, nr_vecs, offset);
+}
+
+static inline void io_uring_prep_readv2(struct io_uring_sqe *sqe, int fd,
+					const struct iovec *iovecs,
+					unsigned nr_vecs, __u64 offset, int flags)
+{
+	io_uring_prep_readv(sqe, fd, iovecs, nr_vecs, offset);
+	sqe->rw_flags = flags;
+}
+
+static inline void io_uring_prep_writev(struct io_uring_sqe *sqe, int fd,
+					const struct iovec *iovecs,
+					unsigned nr_vecs, __u64 offset)
+{
+	io_uring_prep_rw(IORING_OP_WRITEV, sqe, fd, iovecs, nr_vecs, offset);
+}
+
+static inline void io_uring_prep_writev2(struct io_uring_sqe *sqe, int fd,
+					 const struct iovec *iovecs,
+					 unsigned nr_vecs, __u64 offset, int flags)
+{
+	io_uring_prep_writev(sqe, fd, iovecs, nr_vecs, offset);
+	sqe->rw_flags = flags;
+}
+
+static inline void io_uring_prep_read(struct io_uring_sqe *sqe, int fd, void *buf,
+				      unsigned nbytes, __u64 offset)
+{
+	io_uring_prep_rw(IORING_OP_READ, sqe, fd, buf, nbytes, offset);
+}
+
+static inline void io_uring_prep_write(struct io_uring_sqe *sqe, int fd,
+				       const void *buf, unsigned nbytes, __u64 offset)
+{
+	io_uring_prep_rw(IORING_OP_WRITE, sqe, fd, buf, nbytes, offset);
+}
+
+static inline void io_uring_prep_read_fixed(struct io_uring_sqe *sqe, int fd,
+					    void *buf, unsigned nbytes,
+					    __u64 offset, int buf_index)
+{
+	io_uring_prep_rw(IORING_OP_READ_FIXED, sqe, fd, buf, nbytes, offset);
+	sqe->buf_index = (__u16)buf_index;
+}
+
+static inline void io_uring_prep_write_fixed(struct io_uring_sqe *sqe, int fd,
+					     const void *buf, unsigned nbytes,
+					     __u64 offset, int buf_index)
+{
+	io_uring_prep_rw(IORING_OP_WRITE_FIXED, sqe, fd, buf, nbytes, offset);
+	sqe->buf_index = (__u16)buf_index;
+}
+
+static inline void io_uring_prep_fsync(struct io_uring_sqe *sqe, int fd,
+				       unsigned fsync_flags)
+{
+	io_uring_prep_rw(IORING_OP_FSYNC, sqe, fd, NULL, 0, 0);
+	sqe->fsync_flags = fsync_flags;
+}
+
+static inline void io_uring_prep_sync_file_range(struct io_uring_sqe *sqe, int fd,
+						 unsigned len, __u64 offset, int flags)
+{
+	io_uring_prep_rw(IORING_OP_SYNC_FILE_RANGE, sqe, fd, NULL, len, offset);
+	sqe->sync_range_flags = (__u32)flags;
+}
+
+static inline unsigned __io_uring_prep_poll_mask(unsigned poll_mask)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	poll_mask = __swahw32(poll_mask);
+#endif
+	return poll_mask;
+}
+
+static inline void io_uring_prep_poll_add(struct io_uring_sqe *sqe, int fd,
+					  unsigned poll_mask)
+{
+	io_uring_prep_rw(IORING_OP_POLL_ADD, sqe, fd, NULL, 0, 0);
+	sqe->poll32_events = __io_uring_prep_poll_mask(poll_mask);
+}
+
+static inline void io_uring_prep_poll_multishot(struct io_uring_sqe *sqe, int fd,
+						unsigned poll_mask)
+{
+	io_uring_prep_poll_add(sqe, fd, poll_mask);
+	sqe->len = IORING_POLL_ADD_MULTI;
+}
+
+static inline void io_uring_prep_poll_remove(struct io_uring_sqe *sqe, __u64 user_data)
+{
+	io_uring_prep_rw(IORING_OP_POLL_REMOVE, sqe, -1, NULL, 0, 0);
+	sqe->addr = user_data;
+}
+
+static inline void io_uring_prep_poll_update(struct io_uring_sqe *sqe,
+					     __u64 old_user_data,
+					     __u64 new_user_data,
+					     unsigned poll_mask, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_POLL_REMOVE, sqe, -1, NULL, flags, new_user_data);
+	sqe->addr = old_user_data;
+	sqe->poll32_events = __io_uring_prep_poll_mask(poll_mask);
+}
+
+static inline void io_uring_prep_timeout(struct io_uring_sqe *sqe,
+					 struct __kernel_timespec *ts,
+					 unsigned count, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_TIMEOUT, sqe, -1, ts, 1, count);
+	sqe->timeout_flags = flags;
+}
+
+static inline void io_uring_prep_timeout_remove(struct io_uring_sqe *sqe,
+						__u64 user_data, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_TIMEOUT_REMOVE, sqe, -1, NULL, 0, 0);
+	sqe->addr = user_data;
+	sqe->timeout_flags = flags;
+}
+
+static inline void io_uring_prep_timeout_update(struct io_uring_sqe *sqe,
+						struct __kernel_timespec *ts,
+						__u64 user_data, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_TIMEOUT_REMOVE, sqe, -1, NULL, 0,
+			 (uintptr_t)ts);
+	sqe->addr = user_data;
+	sqe->timeout_flags = flags | IORING_TIMEOUT_UPDATE;
+}
+
+static inline void io_uring_prep_link_timeout(struct io_uring_sqe *sqe,
+					      struct __kernel_timespec *ts,
+					      unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_LINK_TIMEOUT, sqe, -1, ts, 1, 0);
+	sqe->timeout_flags = flags;
+}
+
+static inline void io_uring_prep_cancel64(struct io_uring_sqe *sqe,
+					  __u64 user_data, int flags)
+{
+	io_uring_prep_rw(IORING_OP_ASYNC_CANCEL, sqe, -1, NULL, 0, 0);
+	sqe->addr = user_data;
+	sqe->cancel_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_cancel(struct io_uring_sqe *sqe, void *user_data,
+					int flags)
+{
+	io_uring_prep_cancel64(sqe, (__u64)(uintptr_t)user_data, flags);
+}
+
+static inline void io_uring_prep_cancel_fd(struct io_uring_sqe *sqe, int fd,
+					   unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_ASYNC_CANCEL, sqe, fd, NULL, 0, 0);
+	sqe->cancel_flags = (__u32)flags | IORING_ASYNC_CANCEL_FD;
+}
+
+static inline void io_uring_prep_openat(struct io_uring_sqe *sqe, int dfd,
+					const char *path, int flags, mode_t mode)
+{
+	io_uring_prep_rw(IORING_OP_OPENAT, sqe, dfd, path, mode, 0);
+	sqe->open_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_close(struct io_uring_sqe *sqe, int fd)
+{
+	io_uring_prep_rw(IORING_OP_CLOSE, sqe, fd, NULL, 0, 0);
+}
+
+static inline void io_uring_prep_statx(struct io_uring_sqe *sqe, int dfd,
+				       const char *path, int flags, unsigned mask,
+				       struct statx *statxbuf)
+{
+	io_uring_prep_rw(IORING_OP_STATX, sqe, dfd, path, mask,
+			 (__u64)(unsigned long)statxbuf);
+	sqe->statx_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_fallocate(struct io_uring_sqe *sqe, int fd,
+					   int mode, __u64 offset, __u64 len)
+{
+	io_uring_prep_rw(IORING_OP_FALLOCATE, sqe, fd, 0, (unsigned)mode, offset);
+	sqe->addr = len;
+}
+
+static inline void io_uring_prep_fadvise(struct io_uring_sqe *sqe, int fd,
+					 __u64 offset, __u32 len, int advice)
+{
+	io_uring_prep_rw(IORING_OP_FADVISE, sqe, fd, NULL, len, offset);
+	sqe->fadvise_advice = (__u32)advice;
+}
+
+static inline void io_uring_prep_madvise(struct io_uring_sqe *sqe, void *addr,
+					 __u32 length, int advice)
+{
+	io_uring_prep_rw(IORING_OP_MADVISE, sqe, -1, addr, length, 0);
+	sqe->fadvise_advice = (__u32)advice;
+}
+
+static inline void io_uring_prep_files_update(struct io_uring_sqe *sqe, int *fds,
+					      unsigned nr_fds, int offset)
+{
+	io_uring_prep_rw(IORING_OP_FILES_UPDATE, sqe, -1, fds, nr_fds, (__u64)offset);
+}
+
+static inline void io_uring_prep_accept(struct io_uring_sqe *sqe, int fd,
+					struct sockaddr *addr, socklen_t *addrlen,
+					int flags)
+{
+	io_uring_prep_rw(IORING_OP_ACCEPT, sqe, fd, addr, 0,
+			 (__u64)(unsigned long)addrlen);
+	sqe->accept_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_connect(struct io_uring_sqe *sqe, int fd,
+					 const struct sockaddr *addr,
+					 socklen_t addrlen)
+{
+	io_uring_prep_rw(IORING_OP_CONNECT, sqe, fd, addr, 0, addrlen);
+}
+
+static inline void io_uring_prep_send(struct io_uring_sqe *sqe, int sockfd,
+				      const void *buf, size_t len, int flags)
+{
+	io_uring_prep_rw(IORING_OP_SEND, sqe, sockfd, buf, (__u32)len, 0);
+	sqe->msg_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_recv(struct io_uring_sqe *sqe, int sockfd,
+				      void *buf, size_t len, int flags)
+{
+	io_uring_prep_rw(IORING_OP_RECV, sqe, sockfd, buf, (__u32)len, 0);
+	sqe->msg_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_sendmsg(struct io_uring_sqe *sqe, int fd,
+					 const struct msghdr *msg, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_SENDMSG, sqe, fd, msg, 1, 0);
+	sqe->msg_flags = flags;
+}
+
+static inline void io_uring_prep_recvmsg(struct io_uring_sqe *sqe, int fd,
+					 struct msghdr *msg, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_RECVMSG, sqe, fd, msg, 1, 0);
+	sqe->msg_flags = flags;
+}
+
+static inline void io_uring_prep_shutdown(struct io_uring_sqe *sqe, int fd, int how)
+{
+	io_uring_prep_rw(IORING_OP_SHUTDOWN, sqe, fd, NULL, (__u32)how, 0);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RINGER_H */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's readiness reactor: one thread per ring (started lazily) that
+ * waits for file readiness and timer deadlines, so that a read on an empty
+ * pipe or socket, a POLL_ADD, a TIMEOUT or a LINK_TIMEOUT never parks a
+ * worker.  This is the engine's FAST_POLL and its hrtimer.
+ *
+ * Contract:
+ *  - entries are one-shot: after fn has been called the entry is disarmed;
+ *    fn may re-arm it (reactor_arm() from inside fn is allowed);
+ *  - any number of entries may wait on the same fd at once, with different
+ *    event masks, and an fd that is closed while armed reports POLLNVAL
+ *    instead of hanging;
+ *  - fn runs in the reactor thread and must not block;
+ *  - reactor_cancel() after which fn has not started guarantees fn never runs;
+ *    if fn is running in the reactor thread at that moment, reactor_cancel()
+ *    returns false (it does not wait, so it may be called from fn itself).
+ * All functions are thread-safe.
+ */
+#ifndef RINGER_ENGINE_REACTOR_H
+#define RINGER_ENGINE_REACTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct ringer_reactor;
+struct reactor_entry;
+
+typedef void (*reactor_fn)(struct reactor_entry *e, uint32_t revents);
+
+struct reactor_entry {
+	/* set by the caller before arming */
+	int fd; /* for reactor_arm(); -1 for timers */
+	uint32_t events; /* POLLIN, POLLOUT, ... (poll(2) bits) */
+	reactor_fn fn; /* revents: poll(2) bits, or 0 when a timer expired */
+
+	/* private to the reactor */
+	struct reactor_entry *r_next, *r_prev;
+	uint64_t r_deadline_ns;
+	int r_clock;
+	unsigned r_state;
+};
+
+int reactor_create(struct ringer_reactor **out);
+
+/* Wait for e->events on e->fd; 0 or -errno. */
+int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e);
+
+/*
+ * Call e->fn(e, 0) when clock (CLOCK_MONOTONIC, CLOCK_BOOTTIME or
+ * CLOCK_REALTIME) reaches deadline_ns (absolute, nanoseconds).  A deadline
+ * in the past fires at once (from the reactor thread).  0 or -errno.
+ */
+int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e,
+		      int clock, uint64_t deadline_ns);
+
+/* Disarm; true if fn will never run for this arming (see above). */
+bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e);
+
+/* Number of threads the reactor runs now: 0 or 1 (for leak checks). */
+unsigned reactor_nr_threads(struct ringer_reactor *r);
+
+/*
+ * Stop the thread and free the reactor.  Entries still armed are disarmed
+ * and cancelled(e) is called for each (may be NULL).
+ */
+void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_entry *e));
+
+#endif /* RINGER_ENGINE_REACTOR_H */
