@@ -27,3 +27,10 @@ tsan:
 
 clean:
 	rm -rf build build-asan build-tsan
+
+# The side-by-side benchmark (tools/ringer-bench) and its sweep plot.
+bench: all
+	./tools/run-bench.sh $(BUILD)
+
+bench-plot: all
+	./tools/plot-bench.sh $(BUILD)
