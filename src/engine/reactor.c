@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's readiness reactor (see reactor.h for the contract).
+ *
+ * One thread, started with the first arming, loops on ppoll(2): poll rather
+ * than epoll because several entries may wait on one fd with different masks
+ * (each gets its own pollfd slot) and because poll reports POLLNVAL for an fd
+ * closed while armed, where epoll would silently drop it.  Slot 0 is an
+ * eventfd that other threads write to when the reactor must look again (a
+ * new fd entry, a new earliest timer, teardown).
+ *
+ * Every entry is in exactly one place, linked through r_next/r_prev: the list
+ * of armed fd entries, the deadline-sorted list of its clock, or the ready
+ * list (fired, fn not started).  The reactor thread takes one ready entry at a
+ * time, marks it idle under the lock and calls fn without the lock: so a
+ * cancel before that point removes it (true), a cancel after it finds it idle
+ * (false), and the reactor never touches an entry after calling its fn (fn
+ * may free it).
+ *
+ * Private fields: r_deadline_ns holds the deadline of a timer, or the pollfd
+ * slot of an fd entry (NO_SLOT until the array is rebuilt); r_clock holds the
+ * clock of a timer, or revents once the entry is ready.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/reactor.h"
+
+/* Entry states (r_state); odd values so a stray zeroed entry reads as idle. */
+enum {
+	R_IDLE = 0,
+	R_ARMED_FD = 0x52a1,
+	R_ARMED_TIMER = 0x52a2,
+	R_READY = 0x52a3,
+};
+
+#define NO_SLOT UINT64_MAX
+#define NR_CLOCKS 3
+/* Longest sleep while a REALTIME or BOOTTIME timer is pending (poll's own
+ * timeout runs on the monotonic clock, so a clock step or a suspend is caught
+ * at the latest this late) or while fd entries are armed (see below). */
+#define MAX_SLEEP_NS 1000000000ULL
+
+struct elist {
+	struct reactor_entry *head, *tail;
+};
+
+struct ringer_reactor {
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool started, stopping, polling;
+	int evfd; /* -1 until the thread starts */
+
+	struct elist fds; /* armed fd entries */
+	unsigned nr_fds;
+	bool dirty; /* the fd set changed since the pollfd array was built */
+	struct elist timers[NR_CLOCKS]; /* sorted by deadline */
+	struct elist ready;
+
+	/* Owned by the reactor thread; slots[i] is cleared under the lock when
+	 * its entry leaves the fd set, so stale results are ignored. */
+	struct pollfd *pfd;
+	struct reactor_entry **slots;
+	unsigned nr_slots, cap_slots;
+};
+
+static const clockid_t clock_ids[NR_CLOCKS] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME };
+
+static int clock_index(int clock)
+{
+	switch (clock) {
+	case CLOCK_MONOTONIC:
+		return 0;
+	case CLOCK_BOOTTIME:
+		return 1;
+	case CLOCK_REALTIME:
+		return 2;
+	}
+	return -1;
+}
+
+static uint64_t clock_now(unsigned ci)
+{
+	struct timespec ts;
+
+	clock_gettime(clock_ids[ci], &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- lists ------------------------------------------------------------------ */
+
+static void list_add_tail(struct elist *l, struct reactor_entry *e)
+{
+	e->r_next = NULL;
+	e->r_prev = l->tail;
+	if (l->tail)
+		l->tail->r_next = e;
+	else
+		l->head = e;
+	l->tail = e;
+}
+
+static void list_insert_before(struct elist *l, struct reactor_entry *pos, struct reactor_entry *e)
+{
+	e->r_next = pos;
+	e->r_prev = pos->r_prev;
+	if (pos->r_prev)
+		pos->r_prev->r_next = e;
+	else
+		l->head = e;
+	pos->r_prev = e;
+}
+
+static void list_del(struct elist *l, struct reactor_entry *e)
+{
+	if (e->r_prev)
+		e->r_prev->r_next = e->r_next;
+	else
+		l->head = e->r_next;
+	if (e->r_next)
+		e->r_next->r_prev = e->r_prev;
+	else
+		l->tail = e->r_prev;
+	e->r_next = e->r_prev = NULL;
+}
+
+/* Timers of one clock, earliest first; ties keep arming order.  Scan from
+ * the tail: timeouts armed later usually expire later. */
+static void timer_insert(struct elist *l, struct reactor_entry *e)
+{
+	struct reactor_entry *pos = l->tail;
+
+	while (pos && pos->r_deadline_ns > e->r_deadline_ns)
+		pos = pos->r_prev;
+	if (!pos) {
+		if (l->head)
+			list_insert_before(l, l->head, e);
+		else
+			list_add_tail(l, e);
+	} else if (pos->r_next) {
+		list_insert_before(l, pos->r_next, e);
+	} else {
+		list_add_tail(l, e);
+	}
+}
+
+/* ---- the thread --------------------------------------------------------------- */
+
+/* Another thread changed what the reactor waits for: make its poll return.
+ * Lock held. */
+static void wake(struct ringer_reactor *r)
+{
+	uint64_t one = 1;
+
+	if (r->polling && r->evfd >= 0) {
+		/* Can only fail with EAGAIN when the counter is saturated, which
+		 * already means a pending wake-up. */
+		if (write(r->evfd, &one, sizeof(one)) < 0) {
+		}
+	}
+}
+
+/* Rebuild the pollfd array from the armed fd entries.  Lock held.  On
+ * allocation failure keep the old array (its slots are still right for the
+ * entries in it) and retry on the next turn. */
+static bool rebuild(struct ringer_reactor *r)
+{
+	struct reactor_entry *e;
+	unsigned need = r->nr_fds + 1, i;
+
+	if (need > r->cap_slots) {
+		unsigned cap = r->cap_slots ? r->cap_slots : 16;
+		struct pollfd *pfd;
+		struct reactor_entry **slots;
+
+		while (cap < need)
+			cap *= 2;
+		pfd = malloc(cap * sizeof(*pfd));
+		slots = malloc(cap * sizeof(*slots));
+		if (!pfd || !slots) {
+			free(pfd);
+			free(slots);
+			return false;
+		}
+		free(r->pfd);
+		free(r->slots);
+		r->pfd = pfd;
+		r->slots = slots;
+		r->cap_slots = cap;
+	}
+	r->pfd[0].fd = r->evfd;
+	r->pfd[0].events = POLLIN;
+	r->slots[0] = NULL;
+	for (i = 1, e = r->fds.head; e; e = e->r_next, i++) {
+		r->pfd[i].fd = e->fd;
+		r->pfd[i].events = (short)e->events;
+		r->slots[i] = e;
+		e->r_deadline_ns = i;
+	}
+	r->nr_slots = i;
+	r->dirty = false;
+	return true;
+}
+
+/* Move expired timers to the ready list; the poll timeout to the next one,
+ * in ns (UINT64_MAX: none).  Lock held. */
+static uint64_t expire_timers(struct ringer_reactor *r)
+{
+	uint64_t timeout = UINT64_MAX;
+	unsigned ci;
+
+	for (ci = 0; ci < NR_CLOCKS; ci++) {
+		struct elist *l = &r->timers[ci];
+		struct reactor_entry *e;
+		uint64_t now;
+
+		if (!l->head)
+			continue;
+		now = clock_now(ci);
+		while ((e = l->head) && e->r_deadline_ns <= now) {
+			list_del(l, e);
+			e->r_state = R_READY;
+			e->r_clock = 0;
+			list_add_tail(&r->ready, e);
+		}
+		if (e) {
+			uint64_t d = e->r_deadline_ns - now;
+
+			if (ci != 0 && d > MAX_SLEEP_NS)
+				d = MAX_SLEEP_NS;
+			if (d < timeout)
+				timeout = d;
+		}
+	}
+	return timeout;
+}
+
+static void *reactor_main(void *arg)
+{
+	struct ringer_reactor *r = arg;
+
+	pthread_setname_np(pthread_self(), "ringer-reactor");
+	pthread_mutex_lock(&r->lock);
+	while (!r->stopping) {
+		struct reactor_entry *e = r->ready.head;
+		struct timespec ts, *tsp = NULL;
+		uint64_t timeout;
+		unsigned i, nfds;
+		int n;
+
+		if (e) {
+			uint32_t revents = (uint32_t)e->r_clock;
+
+			list_del(&r->ready, e);
+			/* From here a cancel finds it idle and returns false. */
+			e->r_state = R_IDLE;
+			pthread_mutex_unlock(&r->lock);
+			e->fn(e, revents);
+			pthread_mutex_lock(&r->lock);
+			continue;
+		}
+
+		timeout = expire_timers(r);
+		if (r->ready.head)
+			continue;
+		if (r->dirty && !rebuild(r) && timeout > 10000000ULL)
+			timeout = 10000000ULL; /* out of memory: retry soon */
+		/* poll(2) holds a reference to each file while it sleeps, so an fd
+		 * closed meanwhile is noticed (POLLNVAL) only by the next call:
+		 * bound the sleep while fd entries are armed. */
+		if (r->nr_fds && timeout > MAX_SLEEP_NS)
+			timeout = MAX_SLEEP_NS;
+		if (timeout != UINT64_MAX) {
+			ts.tv_sec = (time_t)(timeout / 1000000000ULL);
+			ts.tv_nsec = (long)(timeout % 1000000000ULL);
+			tsp = &ts;
+		}
+		nfds = r->nr_slots;
+		r->polling = true;
+		pthread_mutex_unlock(&r->lock);
+
+		n = ppoll(r->pfd, nfds, tsp, NULL);
+
+		pthread_mutex_lock(&r->lock);
+		r->polling = false;
+		if (n <= 0)
+			continue; /* timeout (timers are checked at the top) or EINTR */
+		if (r->pfd[0].revents) {
+			uint64_t v;
+
+			if (read(r->evfd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: another read drained it already */
+			}
+		}
+		for (i = 1; i < nfds; i++) {
+			e = r->slots[i];
+			if (!e || !r->pfd[i].revents)
+				continue;
+			/* Fired: off the fd set (the array is rebuilt before the
+			 * next poll), onto the ready list. */
+			r->slots[i] = NULL;
+			list_del(&r->fds, e);
+			r->nr_fds--;
+			r->dirty = true;
+			e->r_state = R_READY;
+			e->r_clock = (unsigned short)r->pfd[i].revents;
+			list_add_tail(&r->ready, e);
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Start the thread and its eventfd with the first arming.  Lock held. */
+static int start(struct ringer_reactor *r)
+{
+	sigset_t all, old;
+	int ret;
+
+	if (r->started)
+		return 0;
+	if (r->stopping)
+		return -ESHUTDOWN;
+	r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->evfd < 0)
+		return -errno;
+	r->dirty = true;
+	/* Application signal handlers must never run on engine threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = pthread_create(&r->thread, NULL, reactor_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		close(r->evfd);
+		r->evfd = -1;
+		return -ret;
+	}
+	r->started = true;
+	return 0;
+}
+
+/* ---- API ------------------------------------------------------------------------ */
+
+int reactor_create(struct ringer_reactor **out)
+{
+	struct ringer_reactor *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	if (pthread_mutex_init(&r->lock, NULL)) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->evfd = -1;
+	*out = r;
+	return 0;
+}
+
+int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
+{
+	int ret;
+
+	if (e->fd < 0)
+		return -EBADF;
+	pthread_mutex_lock(&r->lock);
+	ret = start(r);
+	if (ret == 0) {
+		e->r_state = R_ARMED_FD;
+		e->r_deadline_ns = NO_SLOT;
+		e->r_clock = 0;
+		list_add_tail(&r->fds, e);
+		r->nr_fds++;
+		r->dirty = true;
+		wake(r);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e, int clock,
+		      uint64_t deadline_ns)
+{
+	int ci = clock_index(clock), ret;
+
+	if (ci < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&r->lock);
+	ret = start(r);
+	if (ret == 0) {
+		e->r_state = R_ARMED_TIMER;
+		e->r_deadline_ns = deadline_ns;
+		e->r_clock = ci;
+		timer_insert(&r->timers[ci], e);
+		/* A new earliest deadline shortens the current sleep. */
+		if (r->timers[ci].head == e)
+			wake(r);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e)
+{
+	bool ret = true;
+
+	pthread_mutex_lock(&r->lock);
+	switch (e->r_state) {
+	case R_ARMED_FD:
+		list_del(&r->fds, e);
+		r->nr_fds--;
+		/* Forget its slot so a result from the poll in progress is
+		 * ignored; no wake-up needed, the array is rebuilt next turn. */
+		if (e->r_deadline_ns != NO_SLOT && e->r_deadline_ns < r->nr_slots &&
+		    r->slots[e->r_deadline_ns] == e)
+			r->slots[e->r_deadline_ns] = NULL;
+		r->dirty = true;
+		break;
+	case R_ARMED_TIMER:
+		list_del(&r->timers[e->r_clock], e);
+		break;
+	case R_READY:
+		list_del(&r->ready, e);
+		break;
+	default:
+		ret = false; /* fn has started, or it was not armed */
+		break;
+	}
+	if (ret)
+		e->r_state = R_IDLE;
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+unsigned reactor_nr_threads(struct ringer_reactor *r)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->started ? 1 : 0;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+static void collect(struct elist *from, struct elist *to)
+{
+	struct reactor_entry *e;
+
+	while ((e = from->head)) {
+		list_del(from, e);
+		e->r_state = R_IDLE;
+		list_add_tail(to, e);
+	}
+}
+
+void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_entry *e))
+{
+	struct elist gone = { 0 };
+	struct reactor_entry *e;
+	bool started;
+	unsigned ci;
+
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	started = r->started;
+	wake(r);
+	pthread_mutex_unlock(&r->lock);
+	/* The thread finishes the fn it may be running, then leaves. */
+	if (started)
+		pthread_join(r->thread, NULL);
+
+	/* No thread now: whatever is still armed (including what that last fn
+	 * armed) is handed back. */
+	pthread_mutex_lock(&r->lock);
+	r->started = false;
+	collect(&r->ready, &gone);
+	collect(&r->fds, &gone);
+	for (ci = 0; ci < NR_CLOCKS; ci++)
+		collect(&r->timers[ci], &gone);
+	r->nr_fds = 0;
+	pthread_mutex_unlock(&r->lock);
+	while ((e = gone.head)) {
+		list_del(&gone, e);
+		if (cancelled)
+			cancelled(e);
+	}
+
+	if (r->evfd >= 0)
+		close(r->evfd);
+	free(r->pfd);
+	free(r->slots);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
