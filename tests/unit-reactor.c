@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -188,6 +189,38 @@ static void test_same_fd_in_out(void)
 	reactor_destroy(r, NULL);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/* More entries than RLIMIT_NOFILE allows pollfds, all on one fd. */
+static void test_many_on_one_fd(void)
+{
+	enum { N = 2000 };
+	struct ringer_reactor *r;
+	struct ent *t = calloc(N, sizeof(*t));
+	struct rlimit old, low;
+	unsigned i;
+	int p[2];
+
+	CHECK(t);
+	CHECK(pipe(p) == 0);
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	low.rlim_cur = 256;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	CHECK(reactor_create(&r) == 0);
+	for (i = 0; i < N; i++) {
+		init_ent(&t[i], r, p[0], POLLIN);
+		CHECK(reactor_arm(r, &t[i].e) == 0);
+	}
+	usleep(10000);
+	CHECK(write(p[1], "!", 1) == 1);
+	for (i = 0; i < N; i++)
+		CHECK(wait_fired(&t[i], 1, 3000));
+	reactor_destroy(r, NULL);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	close(p[0]);
+	close(p[1]);
+	free(t);
 }
 
 static void test_closed_fd(void)
@@ -548,6 +581,7 @@ int main(void)
 
 	test_pipe_in();
 	test_same_fd_in_out();
+	test_many_on_one_fd();
 	test_closed_fd();
 	test_cancel();
 	test_cancel_from_fn();

@@ -19,7 +19,7 @@
  *
  * Private fields: r_deadline_ns holds the deadline of a timer, or the pollfd
  * slot of an fd entry (NO_SLOT until the array is rebuilt); r_clock holds the
- * clock of a timer, or revents once the entry is ready.
+ * clock index of a timer, or revents once the entry is ready.
  */
 #include <errno.h>
 #include <poll.h>
@@ -64,11 +64,11 @@ struct ringer_reactor {
 	struct elist timers[NR_CLOCKS]; /* sorted by deadline */
 	struct elist ready;
 
-	/* Owned by the reactor thread; slots[i] is cleared under the lock when
-	 * its entry leaves the fd set, so stale results are ignored. */
+	/* Built and polled by the reactor thread only. */
 	struct pollfd *pfd;
-	struct reactor_entry **slots;
-	unsigned nr_slots, cap_slots;
+	unsigned nr_pfd, cap_pfd;
+	unsigned *tab; /* fd -> slot, used while rebuilding */
+	unsigned tab_size;
 };
 
 static const clockid_t clock_ids[NR_CLOCKS] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME };
@@ -167,44 +167,71 @@ static void wake(struct ringer_reactor *r)
 	}
 }
 
-/* Rebuild the pollfd array from the armed fd entries.  Lock held.  On
- * allocation failure keep the old array (its slots are still right for the
- * entries in it) and retry on the next turn. */
+/*
+ * Rebuild the pollfd array from the armed fd entries: one slot per distinct
+ * fd with the union of the masks (poll(2) refuses more slots than
+ * RLIMIT_NOFILE, and entries may outnumber fds), each entry remembering its
+ * slot.  Lock held.  On allocation failure the old array stays (its slots are
+ * still right for the entries in it; newer ones have NO_SLOT) and the caller
+ * retries soon.
+ */
 static bool rebuild(struct ringer_reactor *r)
 {
+	unsigned need = r->nr_fds + 1, tab_size = 16, n = 1, mask;
 	struct reactor_entry *e;
-	unsigned need = r->nr_fds + 1, i;
 
-	if (need > r->cap_slots) {
-		unsigned cap = r->cap_slots ? r->cap_slots : 16;
-		struct pollfd *pfd;
-		struct reactor_entry **slots;
+	while (tab_size < 2 * need)
+		tab_size *= 2;
+	/* Allocate both before replacing either: a failure keeps the old
+	 * array intact. */
+	if (need > r->cap_pfd || tab_size > r->tab_size) {
+		unsigned cap = r->cap_pfd ? r->cap_pfd : 16;
+		struct pollfd *pfd = NULL;
+		unsigned *tab = NULL;
 
 		while (cap < need)
 			cap *= 2;
-		pfd = malloc(cap * sizeof(*pfd));
-		slots = malloc(cap * sizeof(*slots));
-		if (!pfd || !slots) {
+		if (cap > r->cap_pfd && !(pfd = malloc(cap * sizeof(*pfd))))
+			return false;
+		if (tab_size > r->tab_size && !(tab = malloc(tab_size * sizeof(*tab)))) {
 			free(pfd);
-			free(slots);
 			return false;
 		}
-		free(r->pfd);
-		free(r->slots);
-		r->pfd = pfd;
-		r->slots = slots;
-		r->cap_slots = cap;
+		if (pfd) {
+			free(r->pfd);
+			r->pfd = pfd;
+			r->cap_pfd = cap;
+		}
+		if (tab) {
+			free(r->tab);
+			r->tab = tab;
+			r->tab_size = tab_size;
+		}
 	}
+	tab_size = r->tab_size;
+	mask = tab_size - 1;
+	memset(r->tab, 0, tab_size * sizeof(*r->tab));
+
 	r->pfd[0].fd = r->evfd;
 	r->pfd[0].events = POLLIN;
-	r->slots[0] = NULL;
-	for (i = 1, e = r->fds.head; e; e = e->r_next, i++) {
-		r->pfd[i].fd = e->fd;
-		r->pfd[i].events = (short)e->events;
-		r->slots[i] = e;
-		e->r_deadline_ns = i;
+	for (e = r->fds.head; e; e = e->r_next) {
+		unsigned h = ((unsigned)e->fd * 0x9E3779B1u) & mask, slot;
+
+		/* Open addressing: tab holds slot + 1, 0 is empty. */
+		while (r->tab[h] && r->pfd[r->tab[h] - 1].fd != e->fd)
+			h = (h + 1) & mask;
+		if (r->tab[h]) {
+			slot = r->tab[h] - 1;
+			r->pfd[slot].events |= (short)e->events;
+		} else {
+			slot = n++;
+			r->tab[h] = slot + 1;
+			r->pfd[slot].fd = e->fd;
+			r->pfd[slot].events = (short)e->events;
+		}
+		e->r_deadline_ns = slot;
 	}
-	r->nr_slots = i;
+	r->nr_pfd = n;
 	r->dirty = false;
 	return true;
 }
@@ -249,10 +276,10 @@ static void *reactor_main(void *arg)
 	pthread_setname_np(pthread_self(), "ringer-reactor");
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
-		struct reactor_entry *e = r->ready.head;
+		struct reactor_entry *e = r->ready.head, *next;
 		struct timespec ts, *tsp = NULL;
 		uint64_t timeout;
-		unsigned i, nfds;
+		unsigned nfds;
 		int n;
 
 		if (e) {
@@ -282,16 +309,22 @@ static void *reactor_main(void *arg)
 			ts.tv_nsec = (long)(timeout % 1000000000ULL);
 			tsp = &ts;
 		}
-		nfds = r->nr_slots;
+		nfds = r->nr_pfd;
 		r->polling = true;
 		pthread_mutex_unlock(&r->lock);
 
 		n = ppoll(r->pfd, nfds, tsp, NULL);
+		if (n < 0 && errno != EINTR) {
+			/* ENOMEM: do not spin on it. */
+			struct timespec pause = { 0, 1000000 };
+
+			nanosleep(&pause, NULL);
+		}
 
 		pthread_mutex_lock(&r->lock);
 		r->polling = false;
 		if (n <= 0)
-			continue; /* timeout (timers are checked at the top) or EINTR */
+			continue; /* timeout (timers are checked at the top) or error */
 		if (r->pfd[0].revents) {
 			uint64_t v;
 
@@ -299,18 +332,26 @@ static void *reactor_main(void *arg)
 				/* EAGAIN: another read drained it already */
 			}
 		}
-		for (i = 1; i < nfds; i++) {
-			e = r->slots[i];
-			if (!e || !r->pfd[i].revents)
+		/* Walk the entries, not the slots: an entry cancelled during the
+		 * poll is simply no longer on the list, one armed during it has
+		 * no slot yet. */
+		for (e = r->fds.head; e; e = next) {
+			uint32_t rev;
+
+			next = e->r_next;
+			if (e->r_deadline_ns >= nfds)
 				continue;
-			/* Fired: off the fd set (the array is rebuilt before the
-			 * next poll), onto the ready list. */
-			r->slots[i] = NULL;
+			rev = (unsigned short)r->pfd[e->r_deadline_ns].revents;
+			/* Only what this entry asked for, plus what poll always
+			 * reports. */
+			rev &= e->events | POLLERR | POLLHUP | POLLNVAL;
+			if (!rev)
+				continue;
 			list_del(&r->fds, e);
 			r->nr_fds--;
 			r->dirty = true;
 			e->r_state = R_READY;
-			e->r_clock = (unsigned short)r->pfd[i].revents;
+			e->r_clock = (int)rev;
 			list_add_tail(&r->ready, e);
 		}
 	}
@@ -413,13 +454,11 @@ bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e)
 	pthread_mutex_lock(&r->lock);
 	switch (e->r_state) {
 	case R_ARMED_FD:
+		/* Off the list, so a result of the poll in progress is not
+		 * applied to it; no wake-up needed, the array is rebuilt before
+		 * the next poll. */
 		list_del(&r->fds, e);
 		r->nr_fds--;
-		/* Forget its slot so a result from the poll in progress is
-		 * ignored; no wake-up needed, the array is rebuilt next turn. */
-		if (e->r_deadline_ns != NO_SLOT && e->r_deadline_ns < r->nr_slots &&
-		    r->slots[e->r_deadline_ns] == e)
-			r->slots[e->r_deadline_ns] = NULL;
 		r->dirty = true;
 		break;
 	case R_ARMED_TIMER:
@@ -494,7 +533,7 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 	if (r->evfd >= 0)
 		close(r->evfd);
 	free(r->pfd);
-	free(r->slots);
+	free(r->tab);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

@@ -346,6 +346,7 @@ static void start_workers(struct ringer_wq *wq, struct worker *spawn)
 {
 	while (spawn) {
 		struct worker *w = spawn;
+		struct wq_class *c;
 		sigset_t all, old;
 		int ret;
 
@@ -360,14 +361,19 @@ static void start_workers(struct ringer_wq *wq, struct worker *spawn)
 		if (ret == 0)
 			continue;
 
-		/* No thread: put the item back at the front of its queue.  If the
-		 * class has other workers they will take it; otherwise the next
-		 * wq_enqueue() tries to create one again. */
+		/* No thread: put the item back at the front of its queue.  A
+		 * worker that went idle meanwhile takes it; busy ones take it when
+		 * they finish; with none at all it waits for the next
+		 * wq_enqueue(), which tries to create one again (retrying here
+		 * could spin on a lasting EAGAIN). */
 		pthread_mutex_lock(&wq->lock);
-		wq->cls[w->cls].nr_workers--;
+		c = &wq->cls[w->cls];
+		c->nr_workers--;
 		if (--wq->nr_threads == 0)
 			pthread_cond_broadcast(&wq->exit_cond);
-		fifo_push_front(&wq->cls[w->cls].head, &wq->cls[w->cls].tail, w->work);
+		fifo_push_front(&c->head, &c->tail, w->work);
+		while (c->head && c->nr_idle && c->nr_workers - c->nr_idle < c->max)
+			hand_off(idle_pop(c), fifo_pop(&c->head, &c->tail));
 		pthread_mutex_unlock(&wq->lock);
 		free(w);
 	}
@@ -737,15 +743,14 @@ unsigned wq_nr_workers(struct ringer_wq *wq)
 	return nr;
 }
 
-void wq_destroy(struct ringer_wq *wq, void (*cancelled)(struct wq_work *work))
+/* Take every queued item off the pool and hand it to cancelled.  Lock held
+ * on entry and on return, dropped around the callbacks. */
+static void drain(struct ringer_wq *wq, void (*cancelled)(struct wq_work *work))
 {
 	struct wq_work *head = NULL, *tail = NULL, *cur, *next;
-	struct worker *z;
 	struct hnode *node;
 	unsigned ci, b;
 
-	pthread_mutex_lock(&wq->lock);
-	wq->stopping = true;
 	for (ci = 0; ci < NR_CLASSES; ci++) {
 		struct wq_class *c = &wq->cls[ci];
 
@@ -758,19 +763,32 @@ void wq_destroy(struct ringer_wq *wq, void (*cancelled)(struct wq_work *work))
 		for (node = wq->buckets[b]; node; node = node->next)
 			while ((cur = fifo_pop(&node->head, &node->tail)))
 				fifo_push(&head, &tail, cur);
+	if (!head)
+		return;
 	pthread_mutex_unlock(&wq->lock);
-
 	for (cur = head; cur; cur = next) {
 		next = cur->next;
 		cur->next = NULL;
 		if (cancelled)
 			cancelled(cur);
 	}
-
-	/* Running items finish; their workers then find nothing and exit. */
 	pthread_mutex_lock(&wq->lock);
+}
+
+void wq_destroy(struct ringer_wq *wq, void (*cancelled)(struct wq_work *work))
+{
+	struct worker *z;
+	struct hnode *node;
+	unsigned b;
+
+	pthread_mutex_lock(&wq->lock);
+	wq->stopping = true;
+	drain(wq, cancelled);
+	/* Running items finish; their workers then find nothing and exit. */
 	while (wq->nr_threads)
 		pthread_cond_wait(&wq->exit_cond, &wq->lock);
+	/* A worker whose creation failed after stopping put its item back. */
+	drain(wq, cancelled);
 	z = wq->zombies;
 	wq->zombies = NULL;
 	pthread_mutex_unlock(&wq->lock);
