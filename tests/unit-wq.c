@@ -123,53 +123,6 @@ static void test_exactly_once(void)
 	free(items);
 }
 
-/* ---- caps: concurrently running items never exceed the class cap ---------- */
-
-static atomic_uint running[2], peak[2];
-
-static void cap_fn(struct wq_work *w)
-{
-	unsigned c = (w->flags & WQ_WORK_UNBOUND) ? 1 : 0;
-	unsigned r = atomic_fetch_add(&running[c], 1) + 1, p;
-
-	p = atomic_load(&peak[c]);
-	while (r > p && !atomic_compare_exchange_weak(&peak[c], &p, r))
-		;
-	usleep(300);
-	atomic_fetch_sub(&running[c], 1);
-	atomic_fetch_add(&done, 1);
-}
-
-static void test_caps(void)
-{
-	enum { N = 300 };
-	struct item *items = calloc(N, sizeof(*items));
-	struct ringer_wq *wq;
-	unsigned i;
-
-	CHECK(items);
-	CHECK(wq_create(&wq, 2, 3) == 0);
-	atomic_store(&done, 0);
-	for (i = 0; i < 2; i++) {
-		atomic_store(&running[i], 0);
-		atomic_store(&peak[i], 0);
-	}
-	for (i = 0; i < N; i++) {
-		items[i].work.fn = cap_fn;
-		items[i].work.flags = (i % 3 == 0) ? 0 : WQ_WORK_UNBOUND;
-		wq_enqueue(wq, &items[i].work);
-		CHECK(wq_nr_workers(wq) <= 5);
-	}
-	CHECK(wait_count(&done, N, 20000));
-	if (atomic_load(&peak[0]) > 2 || atomic_load(&peak[1]) > 3)
-		FAIL("peaks %u %u above caps 2 3", atomic_load(&peak[0]), atomic_load(&peak[1]));
-	/* Sleeping items with a cap of 2 and 3 must have used parallelism. */
-	CHECK(atomic_load(&peak[0]) == 2);
-	CHECK(atomic_load(&peak[1]) == 3);
-	wq_destroy(wq, NULL);
-	free(items);
-}
-
 static atomic_uint gate; /* blocker items spin until it opens */
 static atomic_uint blockers_in;
 
@@ -182,6 +135,81 @@ static void blocker_fn(struct wq_work *w)
 		usleep(200);
 	atomic_fetch_add(&((struct item *)w)->runs, 1);
 	atomic_fetch_add(&done, 1);
+}
+
+/* ---- caps: concurrently running items never exceed the class cap ---------- */
+
+static atomic_uint running[2], peak[2];
+
+static void note_running(unsigned c)
+{
+	unsigned r = atomic_fetch_add(&running[c], 1) + 1, p;
+
+	p = atomic_load(&peak[c]);
+	while (r > p && !atomic_compare_exchange_weak(&peak[c], &p, r))
+		;
+}
+
+static void cap_fn(struct wq_work *w)
+{
+	unsigned c = (w->flags & WQ_WORK_UNBOUND) ? 1 : 0;
+
+	note_running(c);
+	usleep(300);
+	atomic_fetch_sub(&running[c], 1);
+	atomic_fetch_add(&done, 1);
+}
+
+/* Like cap_fn, but the first ones hold on until the gate opens. */
+static void gated_cap_fn(struct wq_work *w)
+{
+	unsigned c = (w->flags & WQ_WORK_UNBOUND) ? 1 : 0;
+	uint64_t end = now_ms() + 5000;
+
+	note_running(c);
+	while (!atomic_load(&gate) && now_ms() < end)
+		usleep(200);
+	usleep(100);
+	atomic_fetch_sub(&running[c], 1);
+	atomic_fetch_add(&done, 1);
+}
+
+static void test_caps(void)
+{
+	enum { N = 300 };
+	struct item *items = calloc(N, sizeof(*items));
+	struct ringer_wq *wq;
+	uint64_t end;
+	unsigned i;
+
+	CHECK(items);
+	CHECK(wq_create(&wq, 2, 3) == 0);
+	atomic_store(&done, 0);
+	atomic_store(&gate, 0);
+	for (i = 0; i < 2; i++) {
+		atomic_store(&running[i], 0);
+		atomic_store(&peak[i], 0);
+	}
+	for (i = 0; i < N; i++) {
+		items[i].work.fn = gated_cap_fn;
+		items[i].work.flags = (i % 3 == 0) ? 0 : WQ_WORK_UNBOUND;
+		wq_enqueue(wq, &items[i].work);
+		CHECK(wq_nr_workers(wq) <= 5);
+	}
+	/* Blocked items pile up to exactly the caps, and no further. */
+	end = now_ms() + 5000;
+	while ((atomic_load(&running[0]) < 2 || atomic_load(&running[1]) < 3) && now_ms() < end)
+		usleep(500);
+	usleep(20000);
+	CHECK(atomic_load(&running[0]) == 2);
+	CHECK(atomic_load(&running[1]) == 3);
+	CHECK(wq_nr_workers(wq) == 5);
+	atomic_store(&gate, 1);
+	CHECK(wait_count(&done, N, 20000));
+	if (atomic_load(&peak[0]) != 2 || atomic_load(&peak[1]) != 3)
+		FAIL("peaks %u %u, caps 2 3", atomic_load(&peak[0]), atomic_load(&peak[1]));
+	wq_destroy(wq, NULL);
+	free(items);
 }
 
 /* ---- never more workers than work ------------------------------------------ */

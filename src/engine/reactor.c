@@ -236,35 +236,53 @@ static bool rebuild(struct ringer_reactor *r)
 	return true;
 }
 
-/* Move expired timers to the ready list; the poll timeout to the next one,
- * in ns (UINT64_MAX: none).  Lock held. */
+/*
+ * Move expired timers to the ready list, earliest deadline first across the
+ * three clocks (by how far past its deadline each is, since the clocks differ
+ * by constant offsets); return the poll timeout to the next deadline in ns
+ * (UINT64_MAX: none).  Lock held.
+ */
 static uint64_t expire_timers(struct ringer_reactor *r)
 {
-	uint64_t timeout = UINT64_MAX;
+	uint64_t now[NR_CLOCKS], timeout = UINT64_MAX;
 	unsigned ci;
 
+	for (ci = 0; ci < NR_CLOCKS; ci++)
+		if (r->timers[ci].head)
+			now[ci] = clock_now(ci);
+	for (;;) {
+		struct reactor_entry *e, *best = NULL;
+		uint64_t best_late = 0;
+		unsigned best_ci = 0;
+
+		for (ci = 0; ci < NR_CLOCKS; ci++) {
+			e = r->timers[ci].head;
+			if (!e || e->r_deadline_ns > now[ci])
+				continue;
+			if (!best || now[ci] - e->r_deadline_ns > best_late) {
+				best = e;
+				best_ci = ci;
+				best_late = now[ci] - e->r_deadline_ns;
+			}
+		}
+		if (!best)
+			break;
+		list_del(&r->timers[best_ci], best);
+		best->r_state = R_READY;
+		best->r_clock = 0; /* revents of a timer */
+		list_add_tail(&r->ready, best);
+	}
 	for (ci = 0; ci < NR_CLOCKS; ci++) {
-		struct elist *l = &r->timers[ci];
-		struct reactor_entry *e;
-		uint64_t now;
+		struct reactor_entry *e = r->timers[ci].head;
+		uint64_t d;
 
-		if (!l->head)
+		if (!e)
 			continue;
-		now = clock_now(ci);
-		while ((e = l->head) && e->r_deadline_ns <= now) {
-			list_del(l, e);
-			e->r_state = R_READY;
-			e->r_clock = 0;
-			list_add_tail(&r->ready, e);
-		}
-		if (e) {
-			uint64_t d = e->r_deadline_ns - now;
-
-			if (ci != 0 && d > MAX_SLEEP_NS)
-				d = MAX_SLEEP_NS;
-			if (d < timeout)
-				timeout = d;
-		}
+		d = e->r_deadline_ns - now[ci];
+		if (ci != 0 && d > MAX_SLEEP_NS)
+			d = MAX_SLEEP_NS;
+		if (d < timeout)
+			timeout = d;
 	}
 	return timeout;
 }
