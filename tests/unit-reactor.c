@@ -70,6 +70,19 @@ static unsigned nr_tasks(void)
 	return count_dir("/proc/self/task");
 }
 
+/* A joined thread leaves /proc/self/task a moment after the join. */
+static bool wait_tasks(unsigned want, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (nr_tasks() != want) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
 static unsigned nr_fds(void)
 {
 	return count_dir("/proc/self/fd") - 1; /* the DIR's own fd */
@@ -505,7 +518,7 @@ static void test_destroy(unsigned base_tasks, unsigned base_fds)
 		CHECK(atomic_load(&t[i].fired) == 0);
 		CHECK(atomic_load(&t[i].cancelled) == 1);
 	}
-	CHECK(nr_tasks() == base_tasks);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds + 2);
 
 	/* Destroy while an fn runs and re-arms. */
@@ -519,12 +532,12 @@ static void test_destroy(unsigned base_tasks, unsigned base_fds)
 	reactor_destroy(r, cancelled_fn);
 	CHECK(atomic_load(&slow.fired) == 1);
 	CHECK(atomic_load(&slow.cancelled) == 1);
-	CHECK(nr_tasks() == base_tasks);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds + 2);
 
 	/* Never armed: no thread, no fd, nothing to join. */
 	CHECK(reactor_create(&r) == 0);
-	CHECK(nr_tasks() == base_tasks);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds + 2);
 	reactor_destroy(r, cancelled_fn);
 	close(p[0]);
@@ -595,7 +608,7 @@ int main(void)
 	test_timer_preempt();
 	test_thread_props();
 	test_destroy(base_tasks, base_fds);
-	CHECK(nr_tasks() == base_tasks);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds);
 	printf("unit-reactor: ok\n");
 	return 0;
