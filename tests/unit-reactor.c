@@ -281,6 +281,12 @@ static void test_cancel(void)
 	CHECK(reactor_arm(r, &t.e) == 0);
 	init_ent(&tm, r, -1, 0);
 	CHECK(reactor_arm_timer(r, &tm.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 30 * MS) == 0);
+	CHECK(reactor_arm(r, &t.e) == -EBUSY); /* armed already */
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == -EBUSY);
+	CHECK(reactor_arm(r, &tm.e) == -EBADF); /* a timer entry has fd -1 */
+	tm.e.fd = p[0];
+	CHECK(reactor_arm(r, &tm.e) == -EBUSY);
+	tm.e.fd = -1;
 	usleep(5000);
 	CHECK(reactor_cancel(r, &t.e));
 	CHECK(reactor_cancel(r, &tm.e));
