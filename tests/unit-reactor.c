@@ -22,17 +22,17 @@
 
 #include "engine/reactor.h"
 
-#define FAIL(...)                                                             \
-	do {                                                                  \
-		fprintf(stderr, "%s:%d: ", __func__, __LINE__);               \
-		fprintf(stderr, __VA_ARGS__);                                 \
-		fprintf(stderr, "\n");                                        \
-		exit(1);                                                      \
+#define FAIL(...)                                               \
+	do {                                                    \
+		fprintf(stderr, "%s:%d: ", __func__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                   \
+		fprintf(stderr, "\n");                          \
+		exit(1);                                        \
 	} while (0)
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			FAIL("check failed: %s", #cond);                      \
+#define CHECK(cond)                                      \
+	do {                                             \
+		if (!(cond))                             \
+			FAIL("check failed: %s", #cond); \
 	} while (0)
 
 #define MS 1000000ULL
@@ -450,7 +450,8 @@ static void test_timer_order(void)
 	/* A deadline in the past fires at once. */
 	init_ent(&past, r, -1, 0);
 	t0 = now_ms();
-	CHECK(reactor_arm_timer(r, &past.e, CLOCK_REALTIME, now_on(CLOCK_REALTIME) - 1000 * MS) == 0);
+	CHECK(reactor_arm_timer(r, &past.e, CLOCK_REALTIME, now_on(CLOCK_REALTIME) - 1000 * MS) ==
+	      0);
 	CHECK(wait_fired(&past, 1, 3000));
 	CHECK(now_ms() - t0 < 500);
 	CHECK(reactor_arm_timer(r, &past.e, 12345, 0) == -EINVAL);
@@ -467,10 +468,12 @@ static void test_timer_preempt(void)
 	CHECK(reactor_create(&r) == 0);
 	init_ent(&far, r, -1, 0);
 	init_ent(&near, r, -1, 0);
-	CHECK(reactor_arm_timer(r, &far.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS) == 0);
+	CHECK(reactor_arm_timer(r, &far.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS) ==
+	      0);
 	usleep(10000); /* the reactor now sleeps for a minute */
 	t0 = now_ms();
-	CHECK(reactor_arm_timer(r, &near.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 20 * MS) == 0);
+	CHECK(reactor_arm_timer(r, &near.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 20 * MS) ==
+	      0);
 	CHECK(wait_fired(&near, 1, 3000));
 	CHECK(now_ms() - t0 < 500);
 	CHECK(atomic_load(&far.fired) == 0);

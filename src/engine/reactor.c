@@ -42,7 +42,7 @@ enum {
 	R_READY = 0x52a3,
 };
 
-#define NO_SLOT UINT64_MAX
+#define NO_SLOT	  UINT64_MAX
 #define NR_CLOCKS 3
 /* Longest sleep while a REALTIME or BOOTTIME timer is pending (poll's own
  * timeout runs on the monotonic clock, so a clock step or a suspend is caught

@@ -640,9 +640,8 @@ bool wq_cancel(struct ringer_wq *wq, struct wq_work *work)
 	return found;
 }
 
-unsigned wq_cancel_match(struct ringer_wq *wq,
-			 bool (*match)(struct wq_work *work, void *data), void *data,
-			 void (*cancelled)(struct wq_work *work))
+unsigned wq_cancel_match(struct ringer_wq *wq, bool (*match)(struct wq_work *work, void *data),
+			 void *data, void (*cancelled)(struct wq_work *work))
 {
 	struct wq_work *head = NULL, *tail = NULL, *cur, *next;
 	struct worker *spawn = NULL;
