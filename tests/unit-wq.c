@@ -620,6 +620,84 @@ static void test_set_max_live(void)
 	wq_destroy(wq, NULL);
 }
 
+/* ---- several threads enqueue and cancel at once ---------------------------- */
+
+enum { STRESS_THREADS = 3, STRESS_N = 3000 };
+
+struct stress {
+	pthread_t thread;
+	struct ringer_wq *wq;
+	struct item *items;
+	unsigned seed;
+	unsigned cancelled;
+};
+
+static void *stress_main(void *arg)
+{
+	struct stress *st = arg;
+	unsigned i;
+
+	for (i = 0; i < STRESS_N; i++) {
+		struct item *it = &st->items[i];
+
+		it->idx = i;
+		it->key = i % NKEYS;
+		it->work.fn = count_fn;
+		it->work.flags = (rand_r(&st->seed) & 1) ? WQ_WORK_UNBOUND : 0;
+		if (rand_r(&st->seed) % 3 == 0) {
+			it->work.flags |= WQ_WORK_HASHED;
+			it->work.hash_key = rand_r(&st->seed) % 5;
+		}
+		wq_enqueue(st->wq, &it->work);
+		/* Cancel an earlier item now and then: queued or not. */
+		if (i >= 8 && rand_r(&st->seed) % 4 == 0) {
+			struct item *old = &st->items[i - 1 - rand_r(&st->seed) % 8];
+
+			if (wq_cancel(st->wq, &old->work)) {
+				atomic_fetch_add(&old->runs, 100);
+				st->cancelled++;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct stress st[STRESS_THREADS];
+	struct ringer_wq *wq;
+	unsigned i, j, cancelled = 0;
+
+	CHECK(wq_create(&wq, 2, 3) == 0);
+	atomic_store(&done, 0);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		st[i].wq = wq;
+		st[i].items = calloc(STRESS_N, sizeof(struct item));
+		st[i].seed = 1234 + i;
+		st[i].cancelled = 0;
+		CHECK(st[i].items);
+		CHECK(pthread_create(&st[i].thread, NULL, stress_main, &st[i]) == 0);
+	}
+	for (i = 0; i < STRESS_THREADS; i++) {
+		pthread_join(st[i].thread, NULL);
+		cancelled += st[i].cancelled;
+	}
+	CHECK(wait_count(&done, STRESS_THREADS * STRESS_N - cancelled, 20000));
+	usleep(10000);
+	CHECK(atomic_load(&done) == STRESS_THREADS * STRESS_N - cancelled);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		for (j = 0; j < STRESS_N; j++) {
+			unsigned r = atomic_load(&st[i].items[j].runs);
+
+			/* Ran once, or cancelled and never ran. */
+			if (r != 1 && r != 100)
+				FAIL("thread %u item %u: runs %u", i, j, r);
+		}
+		free(st[i].items);
+	}
+	wq_destroy(wq, NULL);
+}
+
 /* ---- worker threads: signals blocked, named ------------------------------- */
 
 static atomic_uint sig_ok, name_ok;
@@ -680,6 +758,7 @@ int main(void)
 	test_hashed_parallel();
 	test_cancel();
 	test_cancel_hashed();
+	test_concurrent();
 	test_destroy_busy(base);
 	test_thread_props();
 	test_set_max_live();
