@@ -554,6 +554,122 @@ static void test_destroy(unsigned base_tasks, unsigned base_fds)
 	CHECK(nr_fds() == base_fds);
 }
 
+/* ---- several threads arm and cancel at once ------------------------------- */
+
+enum { ST_THREADS = 2, ST_ENTS = 64, ST_ROUNDS = 3000 };
+
+struct st_ent {
+	struct reactor_entry e;
+	atomic_uint fired;
+	unsigned arms, cancels;
+	bool armed;
+};
+
+static void st_fn(struct reactor_entry *e, uint32_t revents)
+{
+	atomic_fetch_add(&((struct st_ent *)e)->fired, 1);
+}
+
+struct st_thread {
+	pthread_t thread;
+	struct ringer_reactor *r;
+	struct st_ent ents[ST_ENTS];
+	int ready_fd, idle_fd; /* a readable pipe, an empty one */
+	unsigned seed;
+};
+
+/* Cancel; when it is too late, wait for the fn that beat us. */
+static void st_disarm(struct st_thread *t, struct st_ent *se)
+{
+	uint64_t end = now_ms() + 5000;
+
+	if (reactor_cancel(t->r, &se->e))
+		se->cancels++;
+	else
+		while (atomic_load(&se->fired) + se->cancels != se->arms) {
+			if (now_ms() > end)
+				FAIL("fn never ran after a failed cancel");
+			usleep(20);
+		}
+	se->armed = false;
+}
+
+static void *st_main(void *arg)
+{
+	struct st_thread *t = arg;
+	unsigned i;
+
+	for (i = 0; i < ST_ROUNDS; i++) {
+		struct st_ent *se = &t->ents[rand_r(&t->seed) % ST_ENTS];
+		unsigned kind = rand_r(&t->seed) % 3;
+		int ret;
+
+		/* An fn that ran disarmed the entry. */
+		if (se->armed && atomic_load(&se->fired) + se->cancels == se->arms)
+			se->armed = false;
+		if (se->armed) {
+			st_disarm(t, se);
+			continue;
+		}
+		se->e.fn = st_fn;
+		if (kind == 2) {
+			se->e.fd = -1;
+			ret = reactor_arm_timer(t->r, &se->e, CLOCK_MONOTONIC,
+						now_on(CLOCK_MONOTONIC) +
+							(rand_r(&t->seed) % 2000) * 1000);
+		} else {
+			se->e.fd = kind ? t->ready_fd : t->idle_fd;
+			se->e.events = POLLIN;
+			ret = reactor_arm(t->r, &se->e);
+		}
+		if (ret)
+			FAIL("arm: %d", ret);
+		se->arms++;
+		se->armed = true;
+	}
+	for (i = 0; i < ST_ENTS; i++)
+		if (t->ents[i].armed)
+			st_disarm(t, &t->ents[i]);
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct st_thread *t = calloc(ST_THREADS, sizeof(*t));
+	struct ringer_reactor *r;
+	int rp[2], ip[2];
+	unsigned i, j;
+
+	CHECK(t);
+	CHECK(pipe(rp) == 0 && pipe(ip) == 0);
+	CHECK(write(rp[1], "r", 1) == 1);
+	CHECK(reactor_create(&r) == 0);
+	for (i = 0; i < ST_THREADS; i++) {
+		t[i].r = r;
+		t[i].ready_fd = rp[0];
+		t[i].idle_fd = ip[0];
+		t[i].seed = 77 + i;
+		CHECK(pthread_create(&t[i].thread, NULL, st_main, &t[i]) == 0);
+	}
+	for (i = 0; i < ST_THREADS; i++)
+		pthread_join(t[i].thread, NULL);
+	/* Every arming ended exactly once: fn ran or the cancel said so. */
+	for (i = 0; i < ST_THREADS; i++)
+		for (j = 0; j < ST_ENTS; j++) {
+			struct st_ent *se = &t[i].ents[j];
+
+			if (atomic_load(&se->fired) + se->cancels != se->arms)
+				FAIL("entry %u/%u: %u arms, %u fired, %u cancelled", i, j, se->arms,
+				     atomic_load(&se->fired), se->cancels);
+		}
+	reactor_destroy(r, NULL); /* nothing is armed any more */
+	close(rp[0]);
+	close(rp[1]);
+	close(ip[0]);
+	close(ip[1]);
+	free(t);
+}
+
 /* ---- thread properties ---------------------------------------------------------- */
 
 static atomic_uint sig_ok, name_ok;
@@ -615,6 +731,7 @@ int main(void)
 	test_rearm();
 	test_timer_order();
 	test_timer_preempt();
+	test_concurrent();
 	test_thread_props();
 	test_destroy(base_tasks, base_fds);
 	CHECK(wait_tasks(base_tasks, 2000));
