@@ -604,6 +604,8 @@ static void *st_main(void *arg)
 		unsigned kind = rand_r(&t->seed) % 3;
 		int ret;
 
+		if (i % 16 == 0)
+			usleep(100); /* let the reactor fire some */
 		/* An fn that ran disarmed the entry. */
 		if (se->armed && atomic_load(&se->fired) + se->cancels == se->arms)
 			se->armed = false;
