@@ -52,6 +52,7 @@ static const char *harness_skip_reason;
 static jmp_buf harness_case_jmp;
 static bool harness_in_case;
 static bool harness_backend_printed;
+static bool harness_ring_backend_printed;
 
 /* The backend this run asked for: the RINGER_BACKEND value, "auto" if unset. */
 static inline const char *ringer_test_backend(void)
@@ -288,6 +289,14 @@ static inline void test_ring_init_params(unsigned entries, struct io_uring *ring
 		       __LINE__, entries, ret, test_errname(ret) ? test_errname(ret) : "");
 		harness_fail_mark(true);
 	}
+	if (!harness_ring_backend_printed) {
+		int b = ringer_ring_backend(ring);
+
+		harness_ring_backend_printed = true;
+		printf("# rings run on: %s\n",
+		       b == RINGER_BACKEND_KERNEL ? "kernel" :
+		       b == RINGER_BACKEND_USER ? "user" : "unknown");
+	}
 }
 
 static inline void test_ring_init(unsigned entries, struct io_uring *ring, unsigned flags)
@@ -490,6 +499,22 @@ static inline bool test_cq_empty_for(struct io_uring *ring, unsigned ms)
 	if (!ms)
 		return true;
 	return test_wait_cqe_ms(ring, &cqe, ms) == -ETIME;
+}
+
+/*
+ * Submit what is queued, then reap exactly n CQEs into out[] (5 s each at
+ * most; fewer fails the case).  Returns io_uring_submit()'s result.
+ */
+static inline int test_submit_reap(struct io_uring *ring, struct test_cqe *out, unsigned n)
+{
+	int ret = io_uring_submit(ring);
+	unsigned got = test_reap(ring, out, n, 5000);
+
+	if (got != n) {
+		printf("harness: submit returned %d; reaped %u CQEs of %u\n", ret, got, n);
+		harness_fail_mark(true);
+	}
+	return ret;
 }
 
 /* An SQE that must be available. */
