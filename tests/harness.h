@@ -507,8 +507,12 @@ static inline bool test_cq_empty_for(struct io_uring *ring, unsigned ms)
  */
 static inline int test_submit_reap(struct io_uring *ring, struct test_cqe *out, unsigned n)
 {
-	int ret = io_uring_submit(ring);
-	unsigned got = test_reap(ring, out, n, 5000);
+	int ret;
+	unsigned got;
+
+	memset(out, 0, n * sizeof(*out));
+	ret = io_uring_submit(ring);
+	got = test_reap(ring, out, n, 5000);
 
 	if (got != n) {
 		printf("harness: submit returned %d; reaped %u CQEs of %u\n", ret, got, n);
