@@ -23,7 +23,7 @@ static uint64_t take_count(int efd)
 static void nop_and_reap(__u64 user_data)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(&ring);
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	io_uring_prep_nop(sqe);
 	io_uring_sqe_set_data64(sqe, user_data);
@@ -64,7 +64,7 @@ TEST(eventfd_wakes_poller_on_async_completion)
 {
 	struct pollfd pfd;
 	struct io_uring_sqe *sqe;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 	char buf[4];
 	int efd, p[2];
 
@@ -115,7 +115,7 @@ TEST(eventfd_disabled_flag)
 TEST(eventfd_async_ignores_inline)
 {
 	struct io_uring_sqe *sqe;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 	int efd, fd;
 
 	test_ring_init(8, &ring, 0);

@@ -46,7 +46,7 @@ static void teardown(void)
 static int fixed_op(bool write, int fd, void *addr, unsigned len, __u64 off, int index)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(&ring);
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	if (write)
 		io_uring_prep_write_fixed(sqe, fd, addr, len, off, index);

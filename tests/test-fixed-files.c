@@ -13,7 +13,7 @@ static struct io_uring ring;
 static int fixed_read(int index, void *buf, unsigned len, __u64 off)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(&ring);
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	io_uring_prep_read(sqe, index, buf, len, off);
 	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
@@ -26,7 +26,7 @@ static int fixed_read(int index, void *buf, unsigned len, __u64 off)
 static int fixed_write(int index, const void *buf, unsigned len, __u64 off)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(&ring);
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	io_uring_prep_write(sqe, index, buf, len, off);
 	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
@@ -84,7 +84,7 @@ TEST(fixed_file_outlives_fd)
 	/* the plain fd is gone */
 	{
 		struct io_uring_sqe *sqe = test_get_sqe(&ring);
-		struct test_cqe c;
+		struct test_cqe c = { 0 };
 
 		io_uring_prep_read(sqe, fd, buf, 4, 0);
 		io_uring_sqe_set_data64(sqe, 5);

@@ -17,7 +17,7 @@ static struct io_uring_sqe *nop(struct io_uring *ring, __u64 user_data)
 /* Submit one prepared SQE alone and return its CQE result. */
 static int one_result(struct io_uring *ring, __u64 user_data)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	CHECK_EQ(test_submit_reap(ring, &c, 1), 1);
 	CHECK_EQ_U(c.user_data, user_data);

@@ -127,7 +127,7 @@ TEST(supported_ops_are_accepted)
 {
 	struct io_uring ring;
 	struct io_uring_probe *p;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	/*
 	 * An opcode the probe calls supported is not refused as unknown:

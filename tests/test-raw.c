@@ -160,7 +160,7 @@ TEST(raw_initial_state)
 
 TEST(raw_nop_round_trip)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	raw_init(4);
 	/* SQE slots need not be used in order: the array says which */
@@ -183,7 +183,7 @@ TEST(raw_nop_round_trip)
 
 TEST(raw_dropped_in_the_middle)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	raw_init(4);
 	raw_nop(0, 1);
@@ -212,7 +212,7 @@ TEST(raw_dropped_in_the_middle)
 
 TEST(raw_dropped_first)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	raw_init(4);
 	raw_nop(1, 7);

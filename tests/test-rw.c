@@ -18,7 +18,7 @@ static void ring_up(void)
 /* Submit the one queued SQE and return its result. */
 static int run1(__u64 user_data)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
 	CHECK_EQ_U(c.user_data, user_data);
@@ -363,7 +363,7 @@ TEST(sqe_reuse_after_submit)
 {
 	char a[8] = "AAAAAAAA", b[8];
 	struct io_uring_sqe *sqe;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 	int fd;
 
 	/* SUBMIT_STABLE: the SQE is copied at submission, so reusing its slot is safe */
