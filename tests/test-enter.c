@@ -81,6 +81,24 @@ TEST(enter_bad_arguments)
 	io_uring_queue_exit(&ring);
 }
 
+TEST(disabled_ring)
+{
+	struct test_cqe c = { 0 };
+
+	test_ring_init(4, &ring, IORING_SETUP_R_DISABLED);
+	CHECK_ERRNO(io_uring_enter(ring.ring_fd, 0, 0, 0, NULL), -EBADFD);
+	CHECK_ERRNO(io_uring_enter(ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL), -EBADFD);
+	queue_nop(1);
+	CHECK_ERRNO(io_uring_submit(&ring), -EBADFD);
+	CHECK_ERRNO(io_uring_enable_rings(&ring), 0);
+	CHECK_ERRNO(io_uring_enable_rings(&ring), -EBADFD);
+	/* the SQE queued meanwhile goes now */
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, 1);
+	CHECK_EQ(c.res, 0);
+	io_uring_queue_exit(&ring);
+}
+
 TEST(getevents_zero_never_blocks)
 {
 	uint64_t t0;
@@ -330,6 +348,7 @@ int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(enter_bad_arguments),
+		TEST_ENTRY(disabled_ring),
 		TEST_ENTRY(getevents_zero_never_blocks),
 		TEST_ENTRY(ext_arg_errors),
 		TEST_ENTRY(ext_arg_timeout),

@@ -101,6 +101,54 @@ TEST(issue_failure_batch_continues)
 	io_uring_queue_exit(&ring);
 }
 
+TEST(submit_time_faults_stop_batch)
+{
+	static struct iovec iov[1025];
+	static char buf[8];
+	struct test_cqe c[2];
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	for (int i = 0; i < 1025; i++) {
+		iov[i].iov_base = buf;
+		iov[i].iov_len = 1;
+	}
+	/* too many iovecs: a prep failure, the NOP after it stays queued */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_readv(sqe, fd, iov, 1025, 0);
+	io_uring_sqe_set_data64(sqe, 1);
+	nop(2, 0);
+	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, -EINVAL);
+	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
+	CHECK_EQ_U(c[0].user_data, 2);
+	/* an unreadable iovec array is read at prep: the same */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_readv(sqe, fd, (struct iovec *)8, 1, 0);
+	io_uring_sqe_set_data64(sqe, 3);
+	nop(4, 0);
+	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
+	CHECK_EQ_U(c[0].user_data, 3);
+	CHECK_EQ(c[0].res, -EFAULT);
+	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
+	CHECK_EQ_U(c[0].user_data, 4);
+	/* a buffer outside the user address range fails the prep check */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, (void *)0xffff800000000000UL, 8, 0);
+	io_uring_sqe_set_data64(sqe, 5);
+	nop(6, 0);
+	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
+	CHECK_EQ_U(c[0].user_data, 5);
+	CHECK_EQ(c[0].res, -EFAULT);
+	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
+	CHECK_EQ_U(c[0].user_data, 6);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
 TEST(link_cut_by_failure)
 {
 	struct test_cqe c[3];
@@ -362,6 +410,7 @@ int main(void)
 		TEST_ENTRY(prep_failure_stops_batch),
 		TEST_ENTRY(submit_all_continues),
 		TEST_ENTRY(issue_failure_batch_continues),
+		TEST_ENTRY(submit_time_faults_stop_batch),
 		TEST_ENTRY(link_cut_by_failure),
 		TEST_ENTRY(link_prep_failure_cancels_chain),
 		TEST_ENTRY(hardlink),
