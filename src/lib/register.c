@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Registration: buffers, files, eventfd, probe, personalities, the ring fd.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "lib/lib.h"
+
+static int do_register(struct io_uring *ring, unsigned opcode, const void *arg, unsigned nr_args)
+{
+	if (ring->int_flags & RINGER_INT_FLAG_REG_REG_RING)
+		return ringer__register(ring->enter_ring_fd,
+					opcode | IORING_REGISTER_USE_REGISTERED_RING, arg, nr_args);
+	return ringer__register(ring->ring_fd, opcode, arg, nr_args);
+}
+
+int io_uring_register_buffers(struct io_uring *ring, const struct iovec *iovecs,
+			      unsigned nr_iovecs)
+{
+	int ret = do_register(ring, IORING_REGISTER_BUFFERS, iovecs, nr_iovecs);
+
+	return ret < 0 ? ret : 0;
+}
+
+int io_uring_unregister_buffers(struct io_uring *ring)
+{
+	int ret = do_register(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
+
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * A file table larger than RLIMIT_NOFILE is refused with -EMFILE; raise the
+ * soft limit by the table size (within the hard limit) and let the caller
+ * retry once.
+ */
+static bool raise_nofile(unsigned nr)
+{
+	struct rlimit rlim;
+	int saved = errno;
+	bool ok = false;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rlim) && rlim.rlim_cur < nr) {
+		rlim.rlim_cur += nr;
+		if (rlim.rlim_cur > rlim.rlim_max)
+			rlim.rlim_cur = rlim.rlim_max;
+		ok = !setrlimit(RLIMIT_NOFILE, &rlim);
+	}
+	errno = saved;
+	return ok;
+}
+
+int io_uring_register_files(struct io_uring *ring, const int *files, unsigned nr_files)
+{
+	int ret = do_register(ring, IORING_REGISTER_FILES, files, nr_files);
+
+	if (ret == -EMFILE && raise_nofile(nr_files))
+		ret = do_register(ring, IORING_REGISTER_FILES, files, nr_files);
+	return ret < 0 ? ret : 0;
+}
+
+int io_uring_unregister_files(struct io_uring *ring)
+{
+	int ret = do_register(ring, IORING_UNREGISTER_FILES, NULL, 0);
+
+	return ret < 0 ? ret : 0;
+}
+
+int io_uring_register_files_update(struct io_uring *ring, unsigned off, const int *files,
+				   unsigned nr_files)
+{
+	struct io_uring_files_update up = {
+		.offset = off,
+		.fds = (unsigned long)files,
+	};
+
+	return do_register(ring, IORING_REGISTER_FILES_UPDATE, &up, nr_files);
+}
+
+int io_uring_register_eventfd(struct io_uring *ring, int fd)
+{
+	int ret = do_register(ring, IORING_REGISTER_EVENTFD, &fd, 1);
+
+	return ret < 0 ? ret : 0;
+}
+
+int io_uring_register_eventfd_async(struct io_uring *ring, int fd)
+{
+	int ret = do_register(ring, IORING_REGISTER_EVENTFD_ASYNC, &fd, 1);
+
+	return ret < 0 ? ret : 0;
+}
+
+int io_uring_unregister_eventfd(struct io_uring *ring)
+{
+	int ret = do_register(ring, IORING_UNREGISTER_EVENTFD, NULL, 0);
+
+	return ret < 0 ? ret : 0;
+}
+
+int io_uring_register_probe(struct io_uring *ring, struct io_uring_probe *p, unsigned nr)
+{
+	int ret = do_register(ring, IORING_REGISTER_PROBE, p, nr);
+
+	return ret < 0 ? ret : 0;
+}
+
+int io_uring_register_personality(struct io_uring *ring)
+{
+	return do_register(ring, IORING_REGISTER_PERSONALITY, NULL, 0);
+}
+
+int io_uring_unregister_personality(struct io_uring *ring, int id)
+{
+	return do_register(ring, IORING_UNREGISTER_PERSONALITY, NULL, (unsigned)id);
+}
+
+int io_uring_enable_rings(struct io_uring *ring)
+{
+	return do_register(ring, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+}
+
+int io_uring_register_iowq_max_workers(struct io_uring *ring, unsigned *values)
+{
+	return do_register(ring, IORING_REGISTER_IOWQ_MAX_WORKERS, values, 2);
+}
+
+/*
+ * Register the ring fd with itself (kernel rings only) so enters can name it
+ * by index, which skips the fd lookup.  Returns 1 on success.
+ */
+int io_uring_register_ring_fd(struct io_uring *ring)
+{
+	struct io_uring_rsrc_update up = {
+		.data = (unsigned)ring->ring_fd,
+		.offset = -1U,
+	};
+	int ret;
+
+	if (ring->int_flags & RINGER_INT_FLAG_REG_RING)
+		return -EEXIST;
+	ret = do_register(ring, IORING_REGISTER_RING_FDS, &up, 1);
+	if (ret == 1) {
+		ring->enter_ring_fd = (int)up.offset;
+		ring->int_flags |= RINGER_INT_FLAG_REG_RING;
+		if (ring->features & IORING_FEAT_REG_REG_RING)
+			ring->int_flags |= RINGER_INT_FLAG_REG_REG_RING;
+	}
+	return ret;
+}
+
+int io_uring_unregister_ring_fd(struct io_uring *ring)
+{
+	struct io_uring_rsrc_update up = {
+		.offset = (unsigned)ring->enter_ring_fd,
+	};
+	int ret;
+
+	if (!(ring->int_flags & RINGER_INT_FLAG_REG_RING))
+		return -EINVAL;
+	ret = do_register(ring, IORING_UNREGISTER_RING_FDS, &up, 1);
+	if (ret == 1) {
+		ring->enter_ring_fd = ring->ring_fd;
+		ring->int_flags &= (__u8)~(RINGER_INT_FLAG_REG_RING | RINGER_INT_FLAG_REG_REG_RING);
+	}
+	return ret;
+}
+
+int io_uring_close_ring_fd(struct io_uring *ring)
+{
+	if (!(ring->features & IORING_FEAT_REG_REG_RING))
+		return -EOPNOTSUPP;
+	if (!(ring->int_flags & RINGER_INT_FLAG_REG_RING))
+		return -EINVAL;
+	if (ring->ring_fd == -1)
+		return -EBADF;
+	ringer__close(ring->ring_fd);
+	ring->ring_fd = -1;
+	return 1;
+}
