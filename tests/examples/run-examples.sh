@@ -157,6 +157,30 @@ errors)
 				"$bindir/$p" src /dev/full
 		fi
 	done
+	# A short write, then an error: with RLIMIT_FSIZE below the size of
+	# the copy (and SIGXFSZ ignored), the write crossing the limit is
+	# short, the re-queued rest fails with EFBIG.  One block in flight,
+	# so the short write is not hidden behind another block's error:
+	# everything up to the limit is in the copy and matches.
+	mkdata odd 1000001
+	for p in ringer-cp:131072 link-cp:65536; do
+		block=${p#*:}
+		p=${p%:*}
+		rm -f copy.out
+		(trap '' XFSZ; ulimit -f 400 && exec "$bindir/$p" -d 1 odd copy.out) \
+			>/dev/null 2>err.txt
+		st=$?
+		[ "$st" -eq 1 ] || fail "$p over RLIMIT_FSIZE: exit $st, wanted 1"
+		grep -q "copy.out: write: File too large" err.txt ||
+			fail "$p over RLIMIT_FSIZE: $(cat err.txt)"
+		size=$(wc -c <copy.out)
+		[ "$size" -gt "$block" ] && [ $((size % block)) -ne 0 ] ||
+			fail "$p over RLIMIT_FSIZE: copy is $size bytes (no short write?)"
+		cmp -n "$size" odd copy.out || fail "$p over RLIMIT_FSIZE: copy differs"
+		echo "ok: $p -d 1 over RLIMIT_FSIZE -> short write, then EFBIG ($size bytes)"
+	done
+	rm -f copy.out odd
+
 	expect 2 usage "$bindir/ringer-cat"
 	expect 2 usage "$bindir/ringer-cat" -x src
 	expect 1 "missing-file: No such file or directory" \
