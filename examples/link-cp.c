@@ -34,17 +34,17 @@
 
 #include "ringer.h"
 
-#define BLOCK_BYTES (64 * 1024)
+#define BLOCK_BYTES   (64 * 1024)
 #define DEFAULT_DEPTH 8
-#define MAX_DEPTH 2048
+#define MAX_DEPTH     2048
 
 struct slot {
-	int busy;	/* holds a block */
+	int busy; /* holds a block */
 	unsigned pending; /* its requests still in flight */
 	__u64 off;
 	size_t len;
 	size_t rdone, wdone;
-	size_t wasked;	/* bytes the last write asked for, from wdone */
+	size_t wasked; /* bytes the last write asked for, from wdone */
 	struct iovec riov, wiov;
 	char *buf;
 };
@@ -67,9 +67,10 @@ static const char *prog = "link-cp";
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s [-d DEPTH] SRC DST\n"
-			"Copy SRC to DST through an io_uring, each block a readv linked to\n"
-			"its writev, DEPTH blocks in flight (1..%d, default %d).\n",
+	fprintf(stderr,
+		"usage: %s [-d DEPTH] SRC DST\n"
+		"Copy SRC to DST through an io_uring, each block a readv linked to\n"
+		"its writev, DEPTH blocks in flight (1..%d, default %d).\n",
 		prog, MAX_DEPTH, DEFAULT_DEPTH);
 	exit(2);
 }

@@ -25,16 +25,18 @@
 
 #include "ringer.h"
 
-#define NR_VECS 4
+#define NR_VECS	 4
 #define VEC_SIZE (32 * 1024)
 
 static const char *prog = "ringer-cat";
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s FILE...\n"
-			"Print each FILE (\"-\" for standard input) to standard output,\n"
-			"reading it with readv through an io_uring.\n", prog);
+	fprintf(stderr,
+		"usage: %s FILE...\n"
+		"Print each FILE (\"-\" for standard input) to standard output,\n"
+		"reading it with readv through an io_uring.\n",
+		prog);
 	exit(2);
 }
 
@@ -175,8 +177,7 @@ int main(int argc, char **argv)
 		if (ret < 0) {
 			if (!strcmp(what, "write")) {
 				/* Standard output is gone: no point going on. */
-				fprintf(stderr, "%s: standard output: %s\n", prog,
-					strerror(-ret));
+				fprintf(stderr, "%s: standard output: %s\n", prog, strerror(-ret));
 				status = 1;
 				break;
 			}

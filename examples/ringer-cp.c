@@ -33,17 +33,17 @@
 
 #include "ringer.h"
 
-#define BLOCK_BYTES (128 * 1024)
+#define BLOCK_BYTES   (128 * 1024)
 #define DEFAULT_DEPTH 8
-#define MAX_DEPTH 4096
+#define MAX_DEPTH     4096
 
 enum phase { IDLE, READING, WRITING };
 
 struct slot {
 	enum phase phase;
-	__u64 off;	/* block's offset in both files */
-	size_t len;	/* block's length */
-	size_t done;	/* bytes of the current phase already transferred */
+	__u64 off; /* block's offset in both files */
+	size_t len; /* block's length */
+	size_t done; /* bytes of the current phase already transferred */
 	struct iovec iov;
 	char *buf;
 };
@@ -54,20 +54,22 @@ struct copy {
 	unsigned depth;
 	int in_fd, out_fd;
 	const char *src, *dst;
-	__u64 size;	/* bytes to copy: the source's size at the start */
-	__u64 next_off;	/* first block not yet handed to a slot */
+	__u64 size; /* bytes to copy: the source's size at the start */
+	__u64 next_off; /* first block not yet handed to a slot */
 	unsigned inflight;
 	unsigned queued; /* SQEs prepared since the last submit */
-	int error;	/* first error seen; stops new blocks */
+	int error; /* first error seen; stops new blocks */
 };
 
 static const char *prog = "ringer-cp";
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s [-d DEPTH] SRC DST\n"
-			"Copy SRC to DST through an io_uring with DEPTH reads and writes\n"
-			"in flight (1..%d, default %d).\n", prog, MAX_DEPTH, DEFAULT_DEPTH);
+	fprintf(stderr,
+		"usage: %s [-d DEPTH] SRC DST\n"
+		"Copy SRC to DST through an io_uring with DEPTH reads and writes\n"
+		"in flight (1..%d, default %d).\n",
+		prog, MAX_DEPTH, DEFAULT_DEPTH);
 	exit(2);
 }
 

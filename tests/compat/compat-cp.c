@@ -22,19 +22,19 @@
 #include <liburing/barrier.h>
 #include <liburing/io_uring.h>
 
-#define NBUF 4
-#define BS (64 * 1024)
+#define NBUF	  4
+#define BS	  (64 * 1024)
 #define FILE_SIZE (4 * 1024 * 1024 + 1000)
-#define NBLOCKS ((FILE_SIZE + BS - 1) / BS)
-#define SRC_IDX 0 /* registered file slots */
-#define DST_IDX 1
+#define NBLOCKS	  ((FILE_SIZE + BS - 1) / BS)
+#define SRC_IDX	  0 /* registered file slots */
+#define DST_IDX	  1
 
-#define FAIL(...)                                                       \
-	do {                                                            \
-		fprintf(stderr, "line %d: ", __LINE__);                 \
-		fprintf(stderr, __VA_ARGS__);                           \
-		fputc('\n', stderr);                                    \
-		goto out;                                               \
+#define FAIL(...)                                       \
+	do {                                            \
+		fprintf(stderr, "line %d: ", __LINE__); \
+		fprintf(stderr, __VA_ARGS__);           \
+		fputc('\n', stderr);                    \
+		goto out;                               \
 	} while (0)
 
 static unsigned char pattern(size_t off)
@@ -50,8 +50,7 @@ static size_t block_len(unsigned block)
 }
 
 /* Queue block's read linked to its write, both on buffer buf. */
-static int queue_block(struct io_uring *ring, struct iovec *iov, unsigned buf,
-		       unsigned block)
+static int queue_block(struct io_uring *ring, struct iovec *iov, unsigned buf, unsigned block)
 {
 	struct io_uring_sqe *rd, *wr;
 	size_t len = block_len(block);
@@ -61,12 +60,10 @@ static int queue_block(struct io_uring *ring, struct iovec *iov, unsigned buf,
 		return -EBUSY;
 	rd = io_uring_get_sqe(ring);
 	wr = io_uring_get_sqe(ring);
-	io_uring_prep_read_fixed(rd, SRC_IDX, iov[buf].iov_base, (unsigned)len, off,
-				 (int)buf);
+	io_uring_prep_read_fixed(rd, SRC_IDX, iov[buf].iov_base, (unsigned)len, off, (int)buf);
 	io_uring_sqe_set_flags(rd, IOSQE_FIXED_FILE | IOSQE_IO_LINK);
 	io_uring_sqe_set_data64(rd, (__u64)buf << 32 | block << 1);
-	io_uring_prep_write_fixed(wr, DST_IDX, iov[buf].iov_base, (unsigned)len, off,
-				  (int)buf);
+	io_uring_prep_write_fixed(wr, DST_IDX, iov[buf].iov_base, (unsigned)len, off, (int)buf);
 	io_uring_sqe_set_flags(wr, IOSQE_FIXED_FILE);
 	io_uring_sqe_set_data64(wr, (__u64)buf << 32 | block << 1 | 1);
 	return 0;
@@ -77,7 +74,7 @@ int main(void)
 	char src[] = "compat-cp-src-XXXXXX", dst[] = "compat-cp-dst-XXXXXX";
 	struct iovec iov[NBUF] = { { 0 } };
 	int pending[NBUF] = { 0 }; /* requests of each buffer in flight */
-	int redo[NBUF] = { 0 };	   /* the buffer's block must be copied again */
+	int redo[NBUF] = { 0 }; /* the buffer's block must be copied again */
 	unsigned block_of[NBUF];
 	struct io_uring_params p;
 	struct io_uring_probe *probe;
@@ -116,8 +113,8 @@ int main(void)
 	}
 	ring_up = 1;
 	if (p.sq_entries != 2 * NBUF || p.cq_entries != 4 * NBUF)
-		FAIL("sq_entries %u cq_entries %u, wanted %u %u", p.sq_entries,
-		     p.cq_entries, 2 * NBUF, 4 * NBUF);
+		FAIL("sq_entries %u cq_entries %u, wanted %u %u", p.sq_entries, p.cq_entries,
+		     2 * NBUF, 4 * NBUF);
 
 	probe = io_uring_get_probe_ring(&ring);
 	if (!probe)
@@ -165,11 +162,10 @@ int main(void)
 			FAIL("submit_and_wait: %s", strerror(-ret));
 		/* Everything handed over has been consumed from the SQ. */
 		if (io_uring_smp_load_acquire(ring.sq.khead) != *ring.sq.ktail)
-			FAIL("sq head %u != tail %u after submit", *ring.sq.khead,
-			     *ring.sq.ktail);
+			FAIL("sq head %u != tail %u after submit", *ring.sq.khead, *ring.sq.ktail);
 
 		seen = 0;
-		io_uring_for_each_cqe(&ring, head, cqe) {
+		io_uring_for_each_cqe (&ring, head, cqe) {
 			__u64 ud = io_uring_cqe_get_data64(cqe);
 			unsigned buf = (unsigned)(ud >> 32);
 			unsigned block = (unsigned)(ud & 0xffffffff) >> 1;
@@ -236,8 +232,8 @@ int main(void)
 		if (ret)
 			FAIL("wait_cqe: %d", ret);
 		if (cqe->user_data != 0xf5f5 || cqe->res != 0)
-			FAIL("fsync: user_data %llx res %d",
-			     (unsigned long long)cqe->user_data, cqe->res);
+			FAIL("fsync: user_data %llx res %d", (unsigned long long)cqe->user_data,
+			     cqe->res);
 		io_uring_cqe_seen(&ring, cqe);
 	}
 

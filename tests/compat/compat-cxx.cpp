@@ -33,7 +33,9 @@ int main()
 
 		std::fprintf(stderr, "queue_init: %s\n", std::strerror(-ret));
 		return (ret == -ENOSYS || ret == -EPERM || ret == -EACCES) && b &&
-		       !std::strcmp(b, "kernel") ? 77 : 1;
+				       !std::strcmp(b, "kernel")
+			       ? 77
+			       : 1;
 	}
 	if (pipe(pfd) < 0) {
 		std::perror("pipe");

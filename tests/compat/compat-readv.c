@@ -21,8 +21,8 @@
 
 #include <liburing.h>
 
-#define QD 4
-#define BS 4096
+#define QD	  4
+#define BS	  4096
 #define FILE_SIZE (1024 * 1024 + 123) /* the last request is short */
 
 struct req {
@@ -169,8 +169,8 @@ int main(void)
 	printf("Submitted=%u, completed=%u, bytes=%zu\n", submitted, completed, bytes);
 	if (submitted != completed || bytes != FILE_SIZE ||
 	    submitted != (FILE_SIZE + BS - 1) / BS) {
-		fprintf(stderr, "wanted %d requests and %d bytes\n",
-			(FILE_SIZE + BS - 1) / BS, FILE_SIZE);
+		fprintf(stderr, "wanted %d requests and %d bytes\n", (FILE_SIZE + BS - 1) / BS,
+			FILE_SIZE);
 		goto out;
 	}
 	/* Nothing may be left over. */
