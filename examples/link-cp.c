@@ -225,7 +225,7 @@ static void drain(struct copy *c)
 int main(int argc, char **argv)
 {
 	struct copy c = { .depth = DEFAULT_DEPTH, .in_fd = -1, .out_fd = -1 };
-	struct stat st;
+	struct stat st, dst_st;
 	char *bufs = NULL, *end;
 	int opt, ret, status = 1;
 	long v;
@@ -266,6 +266,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	c.size = (__u64)st.st_size;
+	/* O_TRUNC on the source itself would lose it before it is read. */
+	if (!stat(c.dst, &dst_st) && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
+		fprintf(stderr, "%s: %s and %s are the same file\n", prog, c.src, c.dst);
+		goto out;
+	}
 	c.out_fd = open(c.dst, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 0777);
 	if (c.out_fd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, c.dst, strerror(errno));

@@ -151,6 +151,8 @@ errors)
 		expect 1 "no-such-dir/dst: No such file or directory" \
 			"$bindir/$p" src no-such-dir/dst
 		expect 1 "not a regular file" "$bindir/$p" . dst
+		expect 1 "same file" "$bindir/$p" src ./src
+		[ "$(cat src)" = data ] || fail "$p: copying src onto itself damaged it"
 		# a write error on the destination: named, with strerror
 		if [ -w /dev/full ]; then
 			expect 1 "/dev/full: write: No space left on device" \
