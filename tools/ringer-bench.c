@@ -69,6 +69,7 @@ struct result {
 	double usr, sys;
 	long ctxsw;
 	double p50, p99, p999; /* microseconds */
+	struct hist *hist;	/* merged over threads and rounds */
 };
 
 struct opts {
@@ -85,6 +86,7 @@ struct opts {
 	int sel[NR_BACKENDS];
 	int quiet;
 	int mem;
+	unsigned rounds;
 };
 
 static int stop_flag;
@@ -116,6 +118,8 @@ static void usage(FILE *f)
 "  -t, --threads N         submitting threads, a ring each (default 1)\n"
 "      --pool-threads N    threads of the pool backend (default min(depth, 4 x CPUs) x threads)\n"
 "  -T, --runtime SEC       seconds per backend (default 3; fractions allowed)\n"
+"      --rounds N          split each backend's runtime in N slices, the backends\n"
+"                          interleaved A B C C B A ... (default 1)\n"
 "  -S, --size SIZE         file size (default: FILE's size, else 256m)\n"
 "      --baseline NAME     backend the ratios are relative to (default kernel)\n"
 "      --json FILE         write the results as JSON\n"
@@ -250,7 +254,7 @@ static int bad_args(const char *msg, const char *arg)
 
 enum {
 	OPT_SEQ = 256, OPT_READ, OPT_POOL, OPT_BASELINE, OPT_JSON, OPT_CSV,
-	OPT_SWEEP, OPT_MEM,
+	OPT_SWEEP, OPT_MEM, OPT_ROUNDS,
 };
 
 static const struct option long_opts[] = {
@@ -278,6 +282,7 @@ static const struct option long_opts[] = {
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
 	{ "mem", no_argument, NULL, OPT_MEM },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -298,6 +303,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	c->bs = 4096;
 	c->threads = 1;
 	o->runtime = 3;
+	o->rounds = 1;
 	o->baseline = "kernel";
 	for (unsigned i = 0; i < NR_BACKENDS; i++)
 		o->sel[i] = 1;
@@ -400,6 +406,10 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_MEM:
 			o->mem = 1;
+			break;
+		case OPT_ROUNDS:
+			if (parse_uint(optarg, &o->rounds, 0, 100))
+				return bad_args("bad rounds (1..100)", optarg);
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -612,8 +622,12 @@ static void set_na(struct result *r, const char *fmt, const char *arg)
 	snprintf(r->reason, sizeof(r->reason), fmt, arg);
 }
 
+/*
+ * One slice of a backend's run, added to r.  r->be and r->hist are set by
+ * the caller; a backend found n/a or failed in an earlier slice is skipped.
+ */
 static void run_backend(const struct opts *o, int base_fd, const struct backend *be,
-			struct result *r)
+			struct result *r, double runtime)
 {
 	const struct bench_cfg *c = &o->cfg;
 	unsigned n = !strcmp(be->name, "pool") ? c->pool_threads : c->threads;
@@ -621,14 +635,14 @@ static void run_backend(const struct opts *o, int base_fd, const struct backend 
 	struct worker *ws = NULL;
 	struct thread_arg *args = NULL;
 	pthread_t *tids = NULL;
-	struct hist *sum = NULL;
+	struct hist *sum = r->hist;
 	struct rusage ru0, ru1;
 	uint64_t t0, t1, last_ios = 0, last_calls = 0, last_t;
 	unsigned started = 0, i;
 	int fd = -1;
 
-	memset(r, 0, sizeof(*r));
-	r->be = be;
+	if (r->status != ST_OK)
+		return;
 	if (!be->fn)
 		return set_na(r, "%s", be->missing);
 	if (c->mode == MODE_NOP && be->kind != KIND_RING)
@@ -643,8 +657,7 @@ static void run_backend(const struct opts *o, int base_fd, const struct backend 
 	ws = aligned_alloc(64, sizeof(*ws) * n);
 	args = calloc(n, sizeof(*args));
 	tids = calloc(n, sizeof(*tids));
-	sum = calloc(1, sizeof(*sum));
-	if (!ws || !args || !tids || !sum) {
+	if (!ws || !args || !tids) {
 		set_na(r, "%s", "out of memory");
 		goto out;
 	}
@@ -712,8 +725,8 @@ static void run_backend(const struct opts *o, int base_fd, const struct backend 
 		double elapsed = 0;
 		unsigned sec = 0;
 
-		while (elapsed < o->runtime) {
-			double step = o->runtime - elapsed < 1.0 ? o->runtime - elapsed : 1.0;
+		while (elapsed < runtime) {
+			double step = runtime - elapsed < 1.0 ? runtime - elapsed : 1.0;
 			uint64_t ios = 0, calls = 0, t;
 
 			sleep_secs(step);
@@ -764,15 +777,14 @@ static void run_backend(const struct opts *o, int base_fd, const struct backend 
 		}
 		free(w->hist);
 	}
-	r->secs = (double)(t1 - t0) / 1e9;
-	r->usr = tv_secs(&ru0.ru_utime, &ru1.ru_utime);
-	r->sys = tv_secs(&ru0.ru_stime, &ru1.ru_stime);
-	r->ctxsw = (ru1.ru_nvcsw - ru0.ru_nvcsw) + (ru1.ru_nivcsw - ru0.ru_nivcsw);
+	r->secs += (double)(t1 - t0) / 1e9;
+	r->usr += tv_secs(&ru0.ru_utime, &ru1.ru_utime);
+	r->sys += tv_secs(&ru0.ru_stime, &ru1.ru_stime);
+	r->ctxsw += (ru1.ru_nvcsw - ru0.ru_nvcsw) + (ru1.ru_nivcsw - ru0.ru_nivcsw);
 	r->p50 = hist_pct(sum, 0.50);
 	r->p99 = hist_pct(sum, 0.99);
 	r->p999 = hist_pct(sum, 0.999);
 out:
-	free(sum);
 	free(tids);
 	free(args);
 	free(ws);
@@ -826,12 +838,13 @@ static void describe(const struct opts *o, char *buf, size_t len)
 	const struct bench_cfg *c = &o->cfg;
 
 	snprintf(buf, len,
-		 "%s bs=%u depth=%u batch=%u/%u threads=%u%s%s%s%s%s%s runtime=%.1fs",
+		 "%s bs=%u depth=%u batch=%u/%u threads=%u%s%s%s%s%s%s runtime=%.1fs rounds=%u",
 		 mode_name(c), c->bs, c->depth, c->submit_batch, c->complete_batch,
 		 c->threads, c->direct ? " O_DIRECT" : "",
 		 c->mode != MODE_NOP && !c->direct ? " buffered" : "",
 		 c->fixed_bufs ? " fixed-buffers" : "", c->reg_files ? " registered-files" : "",
-		 c->sqpoll ? " sqpoll" : "", c->iopoll ? " iopoll" : "", o->runtime);
+		 c->sqpoll ? " sqpoll" : "", c->iopoll ? " iopoll" : "", o->runtime,
+		 o->rounds);
 }
 
 static double iops_of(const struct result *r)
@@ -919,12 +932,13 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 		"\"depth\": %u, \"submit_batch\": %u, \"complete_batch\": %u, "
 		"\"threads\": %u, \"pool_threads\": %u, \"direct\": %s, "
 		"\"fixed_buffers\": %s, \"registered_files\": %s, \"sqpoll\": %s, "
-		"\"iopoll\": %s, \"runtime_s\": %.3f, \"file_size\": %llu, \"file\": ",
+		"\"iopoll\": %s, \"runtime_s\": %.3f, \"rounds\": %u, \"file_size\": %llu, "
+		"\"file\": ",
 		first ? "" : ",", mode_name(c), c->bs, c->depth, c->submit_batch,
 		c->complete_batch, c->threads, c->pool_threads,
 		c->direct ? "true" : "false", c->fixed_bufs ? "true" : "false",
 		c->reg_files ? "true" : "false", c->sqpoll ? "true" : "false",
-		c->iopoll ? "true" : "false", o->runtime,
+		c->iopoll ? "true" : "false", o->runtime, o->rounds,
 		(unsigned long long)(c->mode == MODE_NOP ? 0 : c->file_size));
 	if (o->file)
 		json_str(f, o->file);
@@ -1154,14 +1168,32 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < NR_BACKENDS; i++) {
 			if (!o.sel[i])
 				continue;
-			run_backend(&o, fd, &backends[i], &rs[nr]);
+			memset(&rs[nr], 0, sizeof(rs[nr]));
+			rs[nr].be = &backends[i];
+			rs[nr].hist = calloc(1, sizeof(struct hist));
+			if (!rs[nr].hist) {
+				perror("ringer-bench");
+				return 1;
+			}
 			nr++;
 		}
+		/*
+		 * Rounds interleave the backends in A B C C B A order, so that a
+		 * drift of the shared machine's load hits them all alike.
+		 */
+		for (unsigned rd = 0; rd < o.rounds; rd++)
+			for (unsigned k = 0; k < nr; k++) {
+				unsigned j = rd % 2 ? nr - 1 - k : k;
+
+				run_backend(&o, fd, rs[j].be, &rs[j], o.runtime / o.rounds);
+			}
 		print_table(&o, rs, nr);
 		if (json)
 			json_run(json, &o, rs, nr, written++ == 0);
 		if (csv)
 			csv_run(csv, &o, rs, nr);
+		for (unsigned k = 0; k < nr; k++)
+			free(rs[k].hist);
 	}
 	if (json) {
 		fprintf(json, "\n  ]\n}\n");
