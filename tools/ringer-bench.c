@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,8 @@ struct result {
 	long ctxsw;
 	double p50, p99, p999; /* microseconds */
 	struct hist *hist;	/* merged over threads and rounds */
+	double round_iops[100];	/* IOPS of each round, for the spread */
+	unsigned nrounds;
 };
 
 struct opts {
@@ -639,6 +642,7 @@ static void run_backend(const struct opts *o, int base_fd, const struct backend 
 	struct rusage ru0, ru1;
 	uint64_t t0, t1, last_ios = 0, last_calls = 0, last_t;
 	unsigned started = 0, i;
+	uint64_t slice_ios = 0;
 	int fd = -1;
 
 	if (r->status != ST_OK)
@@ -766,6 +770,7 @@ static void run_backend(const struct opts *o, int base_fd, const struct backend 
 		struct worker *w = &ws[i];
 
 		r->ios += w->ios;
+		slice_ios += w->ios;
 		r->calls += w->calls;
 		for (unsigned b = 0; b < HIST_BUCKETS; b++)
 			sum->b[b] += w->hist->b[b];
@@ -778,6 +783,8 @@ static void run_backend(const struct opts *o, int base_fd, const struct backend 
 		free(w->hist);
 	}
 	r->secs += (double)(t1 - t0) / 1e9;
+	if (r->status == ST_OK && r->nrounds < 100 && t1 > t0)
+		r->round_iops[r->nrounds++] = (double)slice_ios * 1e9 / (double)(t1 - t0);
 	r->usr += tv_secs(&ru0.ru_utime, &ru1.ru_utime);
 	r->sys += tv_secs(&ru0.ru_stime, &ru1.ru_stime);
 	r->ctxsw += (ru1.ru_nvcsw - ru0.ru_nvcsw) + (ru1.ru_nivcsw - ru0.ru_nivcsw);
@@ -847,6 +854,22 @@ static void describe(const struct opts *o, char *buf, size_t len)
 		 o->rounds);
 }
 
+/* Relative standard deviation of the per-round IOPS, in percent. */
+static double spread_of(const struct result *r)
+{
+	double mean = 0, var = 0;
+
+	if (r->nrounds < 2)
+		return 0;
+	for (unsigned i = 0; i < r->nrounds; i++)
+		mean += r->round_iops[i];
+	mean /= r->nrounds;
+	for (unsigned i = 0; i < r->nrounds; i++)
+		var += (r->round_iops[i] - mean) * (r->round_iops[i] - mean);
+	var /= r->nrounds - 1;
+	return mean > 0 ? 100.0 * sqrt(var) / mean : 0;
+}
+
 static double iops_of(const struct result *r)
 {
 	return r->status == ST_OK && r->secs > 0 ? (double)r->ios / r->secs : 0;
@@ -873,8 +896,8 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 	if (c->mode != MODE_NOP)
 		printf(" file=%s (%llu MiB)", o->file ? o->file : "(temporary)",
 		       (unsigned long long)(c->file_size >> 20));
-	printf("\n%-9s %10s %9s %7s %7s %8s %8s %8s %8s %9s %8s\n", "backend", "IOPS",
-	       "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us", "p99 us",
+	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %8s %8s %9s %8s\n", "backend", "IOPS",
+	       "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us", "p99 us",
 	       "p99.9 us", "ratio");
 	for (unsigned i = 0; i < nr; i++) {
 		const struct result *r = &rs[i];
@@ -888,8 +911,8 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 			printf("%-9s error: %s\n", r->be->name, r->reason);
 			continue;
 		}
-		printf("%-9s %10.0f %9.1f %7.2f %7.2f %8ld %8.3f %8.1f %8.1f %9.1f", r->be->name,
-		       iops, c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr,
+		printf("%-9s %10.0f %5.1f %9.1f %7.2f %7.2f %8ld %8.3f %8.1f %8.1f %9.1f",
+		       r->be->name, iops, spread_of(r), c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr,
 		       r->sys, r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0,
 		       r->p50, r->p99, r->p999);
 		if (base)
@@ -899,10 +922,12 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 		printf("\n");
 	}
 	if (base)
-		printf("ratio = IOPS / IOPS of %s. calls/IO: io_uring_submit* calls (ring "
-		       "backends) or I/O system calls per I/O.\n", o->baseline);
+		printf("ratio = IOPS / IOPS of %s; ", o->baseline);
 	else
-		printf("ratio: baseline %s did not run.\n", o->baseline);
+		printf("ratio: the baseline %s did not run; ", o->baseline);
+	printf("+-%% = relative std. deviation of the per-round IOPS;\n"
+	       "calls/IO = io_uring_submit* calls (ring backends) or I/O calls (others) "
+	       "per I/O.\n");
 	fflush(stdout);
 }
 
@@ -964,11 +989,12 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 		fprintf(f, ", \"seconds\": %.3f, \"ios\": %llu, \"iops\": %.1f, "
 			"\"mib_s\": %.2f, \"usr_s\": %.3f, \"sys_s\": %.3f, "
 			"\"ctxsw\": %ld, \"calls_per_io\": %.4f, \"lat_p50_us\": %.2f, "
-			"\"lat_p99_us\": %.2f, \"lat_p999_us\": %.2f, \"ratio\": ",
+			"\"lat_p99_us\": %.2f, \"lat_p999_us\": %.2f, \"iops_rsd_pct\": %.2f, "
+			"\"ratio\": ",
 			r->secs, (unsigned long long)r->ios, iops,
 			c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
 			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50,
-			r->p99, r->p999);
+			r->p99, r->p999, spread_of(r));
 		if (base)
 			fprintf(f, "%.4f}", iops / iops_of(base));
 		else

@@ -79,4 +79,4 @@ fi
 
 echo
 echo "==================== summary (also in $LOG) ===================="
-awk '/^== /{p = 1} p {print} /^ratio/{p = 0; print ""}' "$LOG"
+awk '/^== /{p = 1} p {print} /^calls\/IO = /{p = 0; print ""}' "$LOG"
