@@ -1061,12 +1061,14 @@ static int mem_report(int fd)
 	       entries, entries);
 	for (unsigned b = 0; b < 2; b++) {
 		struct io_uring ring;
+		struct io_uring_params p;
 		struct io_uring_cqe *cqe;
 		uint64_t before = rss_bytes(), after;
 		unsigned i, done = 0;
 		int ret;
 
-		ret = ringer_queue_init_backend(entries, &ring, NULL, bes[b]);
+		memset(&p, 0, sizeof(p));
+		ret = ringer_queue_init_backend(entries, &ring, &p, bes[b]);
 		if (ret < 0) {
 			printf("%-9s n/a: io_uring_queue_init: %s\n",
 			       ringer_backend_name(bes[b]), strerror(-ret));

@@ -111,6 +111,14 @@ sweep)
 	grep -q "^randread,0,4096,2,2,1,psync,ok," "$WORK/c" || fail "no psync depth 2 line"
 	[ "$(grep -c '^== ' "$WORK/out")" -eq 2 ] || fail "not two tables"
 	;;
+mem)
+	"$BIN" --mem >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "--mem exited $?"; }
+	cat "$WORK/out"
+	for b in kernel user; do
+		grep -Eq "^$b +([0-9.]+ MiB resident added|n/a: )" "$WORK/out" ||
+			fail "no memory line for $b"
+	done
+	;;
 isolation)
 	# liburing's io_uring_* must stay inside its shared object
 	so=$(dirname "$BIN")/libringer-bench-liburing.so
