@@ -870,6 +870,34 @@ static double spread_of(const struct result *r)
 	return mean > 0 ? 100.0 * sqrt(var) / mean : 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Median over rounds of this backend's IOPS over the baseline's in the same
+ * round: the rounds are interleaved, so each pair ran close in time and the
+ * median resists the load spikes of a shared machine.  0 when not defined.
+ */
+static double paired_ratio(const struct result *r, const struct result *base)
+{
+	double q[100];
+	unsigned n = 0;
+
+	if (!base || r->nrounds != base->nrounds || r->nrounds < 2)
+		return 0;
+	for (unsigned i = 0; i < r->nrounds; i++)
+		if (base->round_iops[i] > 0)
+			q[n++] = r->round_iops[i] / base->round_iops[i];
+	if (!n)
+		return 0;
+	qsort(q, n, sizeof(q[0]), cmp_double);
+	return n % 2 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
+}
+
 static double iops_of(const struct result *r)
 {
 	return r->status == ST_OK && r->secs > 0 ? (double)r->ios / r->secs : 0;
@@ -896,9 +924,9 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 	if (c->mode != MODE_NOP)
 		printf(" file=%s (%llu MiB)", o->file ? o->file : "(temporary)",
 		       (unsigned long long)(c->file_size >> 20));
-	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %8s %8s %9s %8s\n", "backend", "IOPS",
-	       "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us", "p99 us",
-	       "p99.9 us", "ratio");
+	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %8s %8s %9s %7s %7s\n", "backend",
+	       "IOPS", "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us",
+	       "p99 us", "p99.9 us", "ratio", "med");
 	for (unsigned i = 0; i < nr; i++) {
 		const struct result *r = &rs[i];
 		double iops = iops_of(r);
@@ -916,16 +944,21 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 		       r->sys, r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0,
 		       r->p50, r->p99, r->p999);
 		if (base)
-			printf(" %7.2fx", iops / iops_of(base));
+			printf(" %6.2fx", iops / iops_of(base));
 		else
-			printf(" %8s", "-");
+			printf(" %7s", "-");
+		if (paired_ratio(r, base) > 0)
+			printf(" %6.2fx", paired_ratio(r, base));
+		else
+			printf(" %7s", "-");
 		printf("\n");
 	}
 	if (base)
 		printf("ratio = IOPS / IOPS of %s; ", o->baseline);
 	else
 		printf("ratio: the baseline %s did not run; ", o->baseline);
-	printf("+-%% = relative std. deviation of the per-round IOPS;\n"
+	printf("med = median of the per-round ratios;\n"
+	       "+-%% = relative std. deviation of the per-round IOPS;\n"
 	       "calls/IO = io_uring_submit* calls (ring backends) or I/O calls (others) "
 	       "per I/O.\n");
 	fflush(stdout);
@@ -990,13 +1023,21 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 			"\"mib_s\": %.2f, \"usr_s\": %.3f, \"sys_s\": %.3f, "
 			"\"ctxsw\": %ld, \"calls_per_io\": %.4f, \"lat_p50_us\": %.2f, "
 			"\"lat_p99_us\": %.2f, \"lat_p999_us\": %.2f, \"iops_rsd_pct\": %.2f, "
-			"\"ratio\": ",
+			"\"round_iops\": [",
 			r->secs, (unsigned long long)r->ios, iops,
 			c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
 			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50,
 			r->p99, r->p999, spread_of(r));
+		for (unsigned k = 0; k < r->nrounds; k++)
+			fprintf(f, "%s%.1f", k ? ", " : "", r->round_iops[k]);
+		fprintf(f, "], \"ratio\": ");
 		if (base)
-			fprintf(f, "%.4f}", iops / iops_of(base));
+			fprintf(f, "%.4f", iops / iops_of(base));
+		else
+			fprintf(f, "null");
+		fprintf(f, ", \"ratio_median_of_rounds\": ");
+		if (paired_ratio(r, base) > 0)
+			fprintf(f, "%.4f}", paired_ratio(r, base));
 		else
 			fprintf(f, "null}");
 	}
