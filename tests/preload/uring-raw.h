@@ -18,19 +18,7 @@
 
 #include "ringer/io_uring.h"
 #include "ringer/barrier.h"
-
-#define FAIL(...)                                                           \
-	do {                                                                \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);             \
-		fprintf(stderr, __VA_ARGS__);                               \
-		fputc('\n', stderr);                                        \
-		exit(1);                                                    \
-	} while (0)
-#define CHECK(c, ...)                                                       \
-	do {                                                                \
-		if (!(c))                                                   \
-			FAIL(__VA_ARGS__);                                  \
-	} while (0)
+#include "expect.h"
 
 static inline int sys_setup(unsigned entries, struct io_uring_params *p)
 {
@@ -131,37 +119,6 @@ static inline int raw_pop(struct raw_ring *r, struct io_uring_cqe *out)
 	/* The executor may reuse the slot once it sees the new head. */
 	io_uring_smp_store_release(r->cq_head, head + 1);
 	return 1;
-}
-
-/* "kernel", "engine" (a memfd) or "other", from what the fd is. */
-static inline const char *fd_kind(int fd)
-{
-	char path[64], target[128];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return "closed";
-	target[n] = '\0';
-	if (!strcmp(target, "anon_inode:[io_uring]"))
-		return "kernel";
-	if (!strncmp(target, "/memfd:", 7))
-		return "engine";
-	return "other";
-}
-
-/*
- * RINGER_EXPECT=kernel|engine: the kind of ring this run must get (the test
- * fails on any other); unset: whatever setup gives, and a refused setup
- * skips.
- */
-static inline void expect_kind(int fd)
-{
-	const char *want = getenv("RINGER_EXPECT");
-
-	if (want && *want && strcmp(want, fd_kind(fd)))
-		FAIL("ring fd %d is %s, expected %s", fd, fd_kind(fd), want);
 }
 
 static inline int setup_or_skip(struct raw_ring *r, unsigned entries)
