@@ -129,6 +129,8 @@ enum mode {
 };
 static enum mode mode;
 static bool debug;
+static bool stats; /* RINGER_PRELOAD_STATS: counts printed at exit */
+static _Atomic unsigned long n_traps, n_engine_rings, n_kernel_rings;
 static bool active; /* handler and filter in place */
 static char shim_path[PATH_MAX];
 
@@ -170,22 +172,39 @@ static struct ring rings[MAX_RINGS];
 static _Atomic int rings_hw; /* slots [0, rings_hw) may be in use */
 static pthread_mutex_t rings_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void dbg(const char *fmt, ...)
+/* A line to stderr with one write(2), safe in the SIGSYS handler. */
+static void vsay(const char *fmt, va_list ap)
 {
 	char buf[256];
-	va_list ap;
 	int n;
 
-	if (!debug)
-		return;
-	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (n > (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 1;
 	if (n > 0)
 		stub(SYS_write, 2, (long)buf, n, 0, 0, 0);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+static void dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
 }
 
 static long sys(long nr, long a, long b, long c, long d, long e, long f)
@@ -386,6 +405,12 @@ static long do_setup(long entries, long params)
 
 	if (mode != MODE_USER) {
 		ret = sys(NR_SETUP, entries, params, 0, 0, 0, 0);
+		if (ret >= 0) {
+			atomic_fetch_add_explicit(&n_kernel_rings, 1, memory_order_relaxed);
+			if (stats)
+				say("ringer-preload: pid %d: kernel ring, fd %ld\n",
+				    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ret);
+		}
 		if (mode == MODE_KERNEL || !kernel_refuses(ret))
 			return ret;
 		dbg("ringer-preload: kernel refused io_uring (%ld), using the engine\n", ret);
@@ -396,7 +421,14 @@ static long do_setup(long entries, long params)
 	ret = ringer_setup((unsigned)entries, (struct io_uring_params *)params);
 	if (ret < 0)
 		return ret;
-	return ring_publish((int)ret);
+	ret = ring_publish((int)ret);
+	if (ret >= 0) {
+		atomic_fetch_add_explicit(&n_engine_rings, 1, memory_order_relaxed);
+		if (stats)
+			say("ringer-preload: pid %d: engine ring, fd %ld\n",
+			    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ret);
+	}
+	return ret;
 }
 
 static long do_enter(long fd, long to_submit, long min_complete, long flags, long arg, long argsz)
@@ -628,6 +660,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		errno = saved_errno;
 		return;
 	}
+	atomic_fetch_add_explicit(&n_traps, 1, memory_order_relaxed);
 	a[0] = g[REG_RDI];
 	a[1] = g[REG_RSI];
 	a[2] = g[REG_RDX];
@@ -865,6 +898,19 @@ static int install_filter(void)
 static void at_fork_child(void)
 {
 	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+	/* The child counts its own calls. */
+	atomic_store_explicit(&n_traps, 0, memory_order_relaxed);
+	atomic_store_explicit(&n_engine_rings, 0, memory_order_relaxed);
+	atomic_store_explicit(&n_kernel_rings, 0, memory_order_relaxed);
+}
+
+__attribute__((destructor)) static void preload_fini(void)
+{
+	if (!stats || !active)
+		return;
+	fprintf(stderr, "ringer-preload: pid %d: %lu traps, %lu engine rings, %lu kernel rings\n",
+		(int)getpid(), atomic_load(&n_traps), atomic_load(&n_engine_rings),
+		atomic_load(&n_kernel_rings));
 }
 
 __attribute__((constructor)) static void preload_init(void)
@@ -875,6 +921,7 @@ __attribute__((constructor)) static void preload_init(void)
 	bool injected;
 
 	debug = getenv("RINGER_PRELOAD_DEBUG") != NULL;
+	stats = getenv("RINGER_PRELOAD_STATS") != NULL;
 	env = getenv("RINGER_BACKEND");
 	if (!env || !*env || !strcmp(env, "auto"))
 		mode = MODE_AUTO;
