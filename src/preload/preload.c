@@ -162,6 +162,8 @@ enum { SLOT_FREE, SLOT_LIVE, SLOT_DEAD };
 struct ring {
 	_Atomic int state;
 	_Atomic int refs;
+	_Atomic int regs; /* registered-ring entries (any thread) naming it */
+	uint64_t id;	  /* unique per publication, so a recycled slot is told apart */
 	int app_fd;
 	int eng_fd;
 	dev_t dev;
@@ -169,6 +171,7 @@ struct ring {
 	unsigned gen;
 };
 static struct ring rings[MAX_RINGS];
+static _Atomic uint64_t ring_ids;
 static _Atomic int rings_hw; /* slots [0, rings_hw) may be in use */
 static pthread_mutex_t rings_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -241,11 +244,17 @@ static void slot_put(struct ring *r)
 	atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
 }
 
-/* Drop the table's reference of a live slot (once, whoever wins). */
+/*
+ * Drop the table's reference of a live slot (once, whoever wins).  A ring
+ * registered with IORING_REGISTER_RING_FDS lives on without its fd, as on the
+ * kernel; it goes when the last registration does.
+ */
 static void slot_kill(struct ring *r)
 {
 	int live = SLOT_LIVE;
 
+	if (atomic_load_explicit(&r->regs, memory_order_acquire) > 0)
+		return;
 	if (atomic_compare_exchange_strong_explicit(&r->state, &live, SLOT_DEAD,
 						    memory_order_acq_rel, memory_order_relaxed))
 		slot_put(r);
@@ -380,6 +389,8 @@ static int ring_publish(int eng_fd)
 	rings[slot].dev = st.st_dev;
 	rings[slot].ino = st.st_ino;
 	rings[slot].gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	rings[slot].id = atomic_fetch_add_explicit(&ring_ids, 1, memory_order_relaxed) + 1;
+	atomic_store_explicit(&rings[slot].regs, 0, memory_order_relaxed);
 	atomic_store_explicit(&rings[slot].refs, 1, memory_order_relaxed);
 	/* Fields above become visible to lookups that acquire-load state. */
 	atomic_store_explicit(&rings[slot].state, SLOT_LIVE, memory_order_release);
@@ -391,6 +402,125 @@ static int ring_publish(int eng_fd)
 	return ret;
 }
 
+/*
+ * Registered ring fds (IORING_REGISTER_RING_FDS) of engine rings.  The
+ * kernel's table is per task, 16 entries; so is this one (per thread).  An
+ * enter with IORING_ENTER_REGISTERED_RING whose index is not in it goes to
+ * the kernel, which has its own table for kernel rings.
+ */
+#define RINGFD_MAX 16
+struct regring {
+	struct ring *r;
+	uint64_t id;
+};
+static __thread struct regring regrings[RINGFD_MAX] __attribute__((tls_model("initial-exec")));
+static __thread bool regrings_used __attribute__((tls_model("initial-exec")));
+static pthread_key_t regrings_key;
+
+/* The ring still exists without fd or registration: tear it down. */
+static void unreg(struct ring *r)
+{
+	if (atomic_fetch_sub_explicit(&r->regs, 1, memory_order_acq_rel) == 1 &&
+	    atomic_load_explicit(&r->state, memory_order_acquire) == SLOT_LIVE &&
+	    !fd_is(r->app_fd, r->dev, r->ino))
+		slot_kill(r);
+}
+
+/* A thread's registrations end with it, as a task's do on the kernel. */
+static void regrings_exit(void *unused)
+{
+	for (int i = 0; i < RINGFD_MAX; i++) {
+		if (regrings[i].r) {
+			unreg(regrings[i].r);
+			regrings[i].r = NULL;
+		}
+	}
+}
+
+static struct ring *regring_get(unsigned idx)
+{
+	struct ring *r;
+
+	if (idx >= RINGFD_MAX || !(r = regrings[idx].r))
+		return NULL;
+	/* A forked child has no registrations, as on the kernel (a fresh task). */
+	if (r->gen != atomic_load_explicit(&fork_gen, memory_order_relaxed))
+		return NULL;
+	if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE || !slot_get(r))
+		return NULL;
+	if (r->id != regrings[idx].id) {
+		slot_put(r);
+		return NULL;
+	}
+	return r;
+}
+
+static long ringfds_register(const struct io_uring_rsrc_update *arg, unsigned nr)
+{
+	struct io_uring_rsrc_update *u = (struct io_uring_rsrc_update *)arg;
+	unsigned i;
+
+	if (nr > RINGFD_MAX)
+		return -EINVAL;
+	if (!regrings_used) {
+		regrings_used = true;
+		pthread_setspecific(regrings_key, (void *)1);
+	}
+	for (i = 0; i < nr; i++) {
+		unsigned off = u[i].offset;
+		struct ring *r;
+		bool inherited;
+		long err = 0;
+
+		if (u[i].resv) {
+			err = -EINVAL;
+		} else if (off == -1U) {
+			for (off = 0; off < RINGFD_MAX && regrings[off].r; off++)
+				;
+			if (off == RINGFD_MAX)
+				err = -EBUSY;
+		} else if (off >= RINGFD_MAX) {
+			err = -EINVAL;
+		} else if (regrings[off].r) {
+			err = -EBUSY;
+		}
+		if (!err) {
+			r = ring_lookup((int)u[i].data, &inherited);
+			if (!r) {
+				err = -EOPNOTSUPP;
+			} else {
+				atomic_fetch_add_explicit(&r->regs, 1, memory_order_acq_rel);
+				regrings[off].r = r;
+				regrings[off].id = r->id;
+				slot_put(r);
+				u[i].offset = off;
+			}
+		}
+		if (err)
+			return i ? (long)i : err;
+	}
+	return nr;
+}
+
+static long ringfds_unregister(const struct io_uring_rsrc_update *u, unsigned nr)
+{
+	unsigned i;
+
+	if (nr > RINGFD_MAX)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		unsigned off = u[i].offset;
+
+		if (u[i].resv || off >= RINGFD_MAX)
+			return i ? (long)i : -EINVAL;
+		if (regrings[off].r) {
+			unreg(regrings[off].r);
+			regrings[off].r = NULL;
+		}
+	}
+	return nr;
+}
+
 /* --- serving the three calls --------------------------------------------- */
 
 static bool kernel_refuses(long err)
@@ -400,6 +530,7 @@ static bool kernel_refuses(long err)
 
 static long do_setup(long entries, long params)
 {
+	struct io_uring_params *p;
 	long ret;
 	sigset_t old;
 
@@ -418,7 +549,22 @@ static long do_setup(long entries, long params)
 	lock_rings(&old);
 	rings_sweep();
 	unlock_rings(&old);
-	ret = ringer_setup((unsigned)entries, (struct io_uring_params *)params);
+	p = (struct io_uring_params *)params;
+	if (p && (p->flags & IORING_SETUP_ATTACH_WQ)) {
+		/* The ring to share with is named by the program's fd; the engine knows its own. */
+		bool inherited;
+		int wq_fd = (int)p->wq_fd;
+		struct ring *r = ring_lookup(wq_fd, &inherited);
+
+		if (r)
+			p->wq_fd = (__u32)r->eng_fd;
+		ret = ringer_setup((unsigned)entries, p);
+		p->wq_fd = (__u32)wq_fd;
+		if (r)
+			slot_put(r);
+	} else {
+		ret = ringer_setup((unsigned)entries, p);
+	}
 	if (ret < 0)
 		return ret;
 	ret = ring_publish((int)ret);
@@ -437,7 +583,16 @@ static long do_enter(long fd, long to_submit, long min_complete, long flags, lon
 	bool inherited;
 	long ret;
 
-	if (mode != MODE_KERNEL && !(flags & IORING_ENTER_REGISTERED_RING)) {
+	if (mode != MODE_KERNEL && (flags & IORING_ENTER_REGISTERED_RING)) {
+		r = regring_get((unsigned)fd);
+		if (r) {
+			ret = ringer_enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
+					   (unsigned)flags & ~IORING_ENTER_REGISTERED_RING,
+					   (const void *)arg, (size_t)argsz);
+			slot_put(r);
+			return ret;
+		}
+	} else if (mode != MODE_KERNEL) {
 		r = ring_lookup((int)fd, &inherited);
 		if (inherited)
 			return -EOPNOTSUPP;
@@ -457,16 +612,29 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 	bool inherited;
 	long ret;
 
-	if (mode != MODE_KERNEL && !(opcode & IORING_REGISTER_USE_REGISTERED_RING)) {
+	if (mode == MODE_KERNEL)
+		return sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	if (opcode & IORING_REGISTER_USE_REGISTERED_RING) {
+		r = regring_get((unsigned)fd);
+		opcode &= ~(long)IORING_REGISTER_USE_REGISTERED_RING;
+		if (!r)
+			return sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg,
+				   nr_args, 0, 0);
+	} else {
 		r = ring_lookup((int)fd, &inherited);
 		if (inherited)
 			return -EOPNOTSUPP;
-		if (r) {
+	}
+	if (r) {
+		if (opcode == IORING_REGISTER_RING_FDS)
+			ret = ringfds_register((const void *)arg, (unsigned)nr_args);
+		else if (opcode == IORING_UNREGISTER_RING_FDS)
+			ret = ringfds_unregister((const void *)arg, (unsigned)nr_args);
+		else
 			ret = ringer_register(r->eng_fd, (unsigned)opcode, (const void *)arg,
 					      (unsigned)nr_args);
-			slot_put(r);
-			return ret;
-		}
+		slot_put(r);
+		return ret;
 	}
 	return sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
 }
@@ -979,6 +1147,7 @@ __attribute__((constructor)) static void preload_init(void)
 		return;
 	}
 	pthread_atfork(NULL, NULL, at_fork_child);
+	pthread_key_create(&regrings_key, regrings_exit);
 	if (install_filter()) {
 		fprintf(stderr, "ringer-preload: cannot install the seccomp filter: %s; not active\n",
 			strerror(errno));

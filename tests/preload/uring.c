@@ -124,6 +124,17 @@ int main(void)
 		n++;
 	}
 
+	/* a registered ring fd: enters by index */
+	ret = io_uring_register_ring_fd(&ring);
+	CHECK(ret == 1, "register_ring_fd: %d", ret);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 6;
+	CHECK(io_uring_submit(&ring) == 1, "submit through the registered ring");
+	wait_res(&ring, 6, 0);
+	ret = io_uring_unregister_ring_fd(&ring);
+	CHECK(ret == 1, "unregister_ring_fd: %d", ret);
+
 	/* a timeout that expires */
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_timeout(sqe, &ts, 0, 0);
