@@ -577,6 +577,23 @@ static long do_setup(long entries, long params)
 	return ret;
 }
 
+/*
+ * A call on something that is not an engine ring went to the kernel, and the
+ * kernel refuses io_uring altogether (a container profile, the sysctl).  On
+ * the engine's side the program sees one coherent io_uring: answer as it
+ * would for a descriptor that is not a ring.
+ */
+static long not_a_ring(long ret, long fd, bool by_index)
+{
+	if (mode == MODE_KERNEL || !kernel_refuses(ret))
+		return ret;
+	if (by_index) /* no registered-ring table */
+		return -EINVAL;
+	if (sys(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
+		return -EBADF;
+	return -EOPNOTSUPP;
+}
+
 static long do_enter(long fd, long to_submit, long min_complete, long flags, long arg, long argsz)
 {
 	struct ring *r;
@@ -603,7 +620,8 @@ static long do_enter(long fd, long to_submit, long min_complete, long flags, lon
 			return ret;
 		}
 	}
-	return sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
+	ret = sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
+	return not_a_ring(ret, fd, flags & IORING_ENTER_REGISTERED_RING);
 }
 
 static long do_register(long fd, long opcode, long arg, long nr_args)
@@ -617,9 +635,11 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 	if (opcode & IORING_REGISTER_USE_REGISTERED_RING) {
 		r = regring_get((unsigned)fd);
 		opcode &= ~(long)IORING_REGISTER_USE_REGISTERED_RING;
-		if (!r)
-			return sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg,
-				   nr_args, 0, 0);
+		if (!r) {
+			ret = sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg,
+				  nr_args, 0, 0);
+			return not_a_ring(ret, fd, true);
+		}
 	} else {
 		r = ring_lookup((int)fd, &inherited);
 		if (inherited)
@@ -636,7 +656,8 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 		slot_put(r);
 		return ret;
 	}
-	return sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	ret = sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	return not_a_ring(ret, fd, false);
 }
 
 /* --- execve: the next program gets the shim too -------------------------- */
