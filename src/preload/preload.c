@@ -133,6 +133,12 @@ static bool stats; /* RINGER_PRELOAD_STATS: counts printed at exit */
 static _Atomic unsigned long n_traps, n_engine_rings, n_kernel_rings;
 static bool active; /* handler and filter in place */
 static char shim_path[PATH_MAX];
+/*
+ * What LD_PRELOAD must hold for the shim to load in an exec'd program: the
+ * value we were started with when it names us (it may put a sanitizer
+ * runtime first, which must stay first), else our own path.
+ */
+static char preload_value[2 * PATH_MAX];
 
 /*
  * The program's own SIGSYS disposition.  The kernel's stays ours; the
@@ -731,7 +737,7 @@ static long do_exec(long nr, long *a)
 		for (; envp[n]; n++)
 			if (!strncmp(envp[n], "LD_PRELOAD=", 11))
 				preload = envp[n] + 11;
-	strsz = 3 * 32 + 2 * strlen(shim_path) + (preload ? 2 * strlen(preload) : 0) + 64;
+	strsz = 3 * 32 + strlen(preload_value) + (preload ? 2 * strlen(preload) : 0) + 64;
 	arrsz = (n + 4) * sizeof(char *);
 	total = arrsz + strsz;
 	if (total <= sizeof(stackbuf)) {
@@ -758,7 +764,7 @@ static long do_exec(long nr, long *a)
 	out[n++] = p;
 	p = put(p, "LD_PRELOAD=");
 	if (!preload || !names_shim(preload)) {
-		p = put(p, shim_path);
+		p = put(p, preload_value);
 		if (preload && *preload) {
 			*p++ = ':';
 			p = put(p, preload);
@@ -1121,10 +1127,20 @@ __attribute__((constructor)) static void preload_init(void)
 	else
 		mode = MODE_AUTO;
 
+	env = getenv("LD_PRELOAD");
+	if (env && names_shim(env) && strlen(env) < sizeof(preload_value))
+		strcpy(preload_value, env);
+
 	/* Injected by a trapped execve into a program that did not ask for us. */
 	injected = getenv(ENV_INJECTED) != NULL;
 	if (injected) {
 		const char *orig = getenv(ENV_ORIG);
+		size_t pl = strlen(preload_value), ol = orig ? strlen(orig) : 0;
+
+		/* What we injected was preload_value[:orig]: keep only our part. */
+		if (orig && pl > ol && preload_value[pl - ol - 1] == ':' &&
+		    !strcmp(preload_value + pl - ol, orig))
+			preload_value[pl - ol - 1] = '\0';
 
 		if (orig)
 			setenv("LD_PRELOAD", orig, 1);
@@ -1139,6 +1155,8 @@ __attribute__((constructor)) static void preload_init(void)
 	if (dladdr((void *)preload_init, &info) && info.dli_fname &&
 	    !realpath(info.dli_fname, shim_path))
 		snprintf(shim_path, sizeof(shim_path), "%s", info.dli_fname);
+	if (!preload_value[0])
+		snprintf(preload_value, sizeof(preload_value), "%s", shim_path);
 
 	if (map_stub()) {
 		fprintf(stderr, "ringer-preload: cannot map the system call stub; not active\n");
