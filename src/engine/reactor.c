@@ -33,7 +33,8 @@
 
 #include "engine/reactor.h"
 
-/* Entry states (r_state); odd values so a stray zeroed entry reads as idle. */
+/* Entry states (r_state): a zeroed entry is idle, and uninitialized memory
+ * is unlikely to look armed. */
 enum {
 	R_IDLE = 0,
 	R_ARMED_FD = 0x52a1,
@@ -41,7 +42,7 @@ enum {
 	R_READY = 0x52a3,
 };
 
-#define NO_SLOT UINT64_MAX
+#define NO_SLOT	  UINT64_MAX
 #define NR_CLOCKS 3
 /* Longest sleep while a REALTIME or BOOTTIME timer is pending (poll's own
  * timeout runs on the monotonic clock, so a clock step or a suspend is caught
@@ -405,6 +406,12 @@ static int start(struct ringer_reactor *r)
 	return 0;
 }
 
+/* Arming an armed entry would corrupt the lists it is on. */
+static bool armed(const struct reactor_entry *e)
+{
+	return e->r_state == R_ARMED_FD || e->r_state == R_ARMED_TIMER || e->r_state == R_READY;
+}
+
 /* ---- API ------------------------------------------------------------------------ */
 
 int reactor_create(struct ringer_reactor **out)
@@ -429,7 +436,7 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
 	if (e->fd < 0)
 		return -EBADF;
 	pthread_mutex_lock(&r->lock);
-	ret = start(r);
+	ret = armed(e) ? -EBUSY : start(r);
 	if (ret == 0) {
 		e->r_state = R_ARMED_FD;
 		e->r_deadline_ns = NO_SLOT;
@@ -451,7 +458,7 @@ int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e, int clo
 	if (ci < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&r->lock);
-	ret = start(r);
+	ret = armed(e) ? -EBUSY : start(r);
 	if (ret == 0) {
 		e->r_state = R_ARMED_TIMER;
 		e->r_deadline_ns = deadline_ns;
