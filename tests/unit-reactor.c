@@ -683,7 +683,8 @@ static void props_fn(struct reactor_entry *e, uint32_t revents)
 
 	pthread_sigmask(SIG_SETMASK, NULL, &cur);
 	atomic_store(&sig_ok, sigismember(&cur, SIGINT) && sigismember(&cur, SIGTERM) &&
-				      sigismember(&cur, SIGUSR1) && sigismember(&cur, SIGALRM));
+				      sigismember(&cur, SIGUSR1) && sigismember(&cur, SIGALRM) &&
+				      !sigismember(&cur, SIGSEGV));
 	prctl(PR_GET_NAME, name, 0, 0, 0);
 	atomic_store(&name_ok, strcmp(name, "ringer-reactor") == 0);
 	record_fn(e, revents);

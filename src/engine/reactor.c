@@ -95,6 +95,23 @@ static uint64_t clock_now(unsigned ci)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The mask engine threads start with: every asynchronous signal blocked, so
+ * application handlers never run on them.  Synchronous ones (a fault in this
+ * very thread, a seccomp trap) stay deliverable: blocking them would not
+ * defer them, the kernel would reset the handler and kill the process.
+ */
+static void engine_thread_sigmask(sigset_t *set)
+{
+	sigfillset(set);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGTRAP);
+	sigdelset(set, SIGSYS);
+}
+
 /* ---- lists ------------------------------------------------------------------ */
 
 static void list_add_tail(struct elist *l, struct reactor_entry *e)
@@ -381,7 +398,7 @@ static void *reactor_main(void *arg)
 /* Start the thread and its eventfd with the first arming.  Lock held. */
 static int start(struct ringer_reactor *r)
 {
-	sigset_t all, old;
+	sigset_t mask, old;
 	int ret;
 
 	if (r->started)
@@ -393,8 +410,8 @@ static int start(struct ringer_reactor *r)
 		return -errno;
 	r->dirty = true;
 	/* Application signal handlers must never run on engine threads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	engine_thread_sigmask(&mask);
+	pthread_sigmask(SIG_SETMASK, &mask, &old);
 	ret = pthread_create(&r->thread, NULL, reactor_main, r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
