@@ -672,6 +672,46 @@ static void test_concurrent(void)
 	free(t);
 }
 
+/* ---- a quiet reactor holds no thread and no fd ------------------------------- */
+
+static void test_idle_exit(unsigned base_tasks, unsigned base_fds)
+{
+	struct ringer_reactor *r;
+	struct ent t, u;
+	uint64_t end;
+	int p[2];
+
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&t, r, -1, 0);
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
+	CHECK(wait_fired(&t, 1, 3000));
+	CHECK(reactor_nr_threads(r) == 1);
+	/* About a second with nothing armed: thread and eventfd go. */
+	end = now_ms() + 4000;
+	while (reactor_nr_threads(r) && now_ms() < end)
+		usleep(10000);
+	CHECK(reactor_nr_threads(r) == 0);
+	CHECK(wait_tasks(base_tasks, 2000));
+	CHECK(nr_fds() == base_fds);
+
+	/* The next arming starts them again, for timers and fds alike. */
+	CHECK(pipe(p) == 0);
+	init_ent(&u, r, p[0], POLLIN);
+	CHECK(reactor_arm(r, &u.e) == 0);
+	CHECK(reactor_nr_threads(r) == 1);
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_BOOTTIME, now_on(CLOCK_BOOTTIME) + 5 * MS) == 0);
+	CHECK(wait_fired(&t, 2, 3000));
+	CHECK(atomic_load(&u.fired) == 0);
+	CHECK(write(p[1], "u", 1) == 1);
+	CHECK(wait_fired(&u, 1, 3000));
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&t.cancelled) == 0 && atomic_load(&u.cancelled) == 0);
+	close(p[0]);
+	close(p[1]);
+	CHECK(wait_tasks(base_tasks, 2000));
+	CHECK(nr_fds() == base_fds);
+}
+
 /* ---- thread properties ---------------------------------------------------------- */
 
 static atomic_uint sig_ok, name_ok;
@@ -737,6 +777,7 @@ int main(void)
 	test_concurrent();
 	test_thread_props();
 	test_destroy(base_tasks, base_fds);
+	test_idle_exit(base_tasks, base_fds);
 	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds);
 	printf("unit-reactor: ok\n");
