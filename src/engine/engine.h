@@ -196,6 +196,7 @@ struct ring {
 	struct io_uring_sqe *sqes;
 	size_t sqes_size;
 	uint64_t memlock_pages;
+	uint64_t off_cq, off_sqes; /* file offsets of the CQ ring and SQEs (compact rings) */
 
 	/* Pointers into the shared rings (struct io_rings layout). */
 	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;
