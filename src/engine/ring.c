@@ -344,6 +344,7 @@ static int size_ring_file(struct ring *r, int memfd)
 	r->off_sqes = IORING_OFF_SQES;
 	if (sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < full) {
+		/* no ftruncate past the limit: it would raise SIGXFSZ */
 		if (rl.rlim_cur < compact)
 			return -ENOMEM;
 		r->off_cq = r->ring_size;
