@@ -44,13 +44,21 @@ struct reactor_entry {
 
 int reactor_create(struct ringer_reactor **out);
 
-/* Wait for e->events on e->fd; 0 or -errno. */
+/*
+ * Wait for e->events on e->fd; 0 or -errno (-EBADF for a negative fd, -EBUSY
+ * if e is armed already).  fn gets the bits of e->events that are ready, plus
+ * POLLERR, POLLHUP or POLLNVAL.  An fd closed while the reactor sleeps is
+ * seen (POLLNVAL) within about a second: poll(2) keeps the file referenced
+ * until it returns.
+ */
 int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e);
 
 /*
  * Call e->fn(e, 0) when clock (CLOCK_MONOTONIC, CLOCK_BOOTTIME or
  * CLOCK_REALTIME) reaches deadline_ns (absolute, nanoseconds).  A deadline
- * in the past fires at once (from the reactor thread).  0 or -errno.
+ * in the past fires at once (from the reactor thread).  0 or -errno (-EINVAL
+ * for another clock, -EBUSY if e is armed already).  Due timers fire in
+ * deadline order, across clocks too.
  */
 int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e,
 		      int clock, uint64_t deadline_ns);
@@ -63,7 +71,8 @@ unsigned reactor_nr_threads(struct ringer_reactor *r);
 
 /*
  * Stop the thread and free the reactor.  Entries still armed are disarmed
- * and cancelled(e) is called for each (may be NULL).
+ * and cancelled(e) is called for each (may be NULL).  An fn running at that
+ * moment finishes first (what it arms is cancelled too).  Not from fn.
  */
 void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_entry *e));
 

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The user engine's internals: the kernel side of io_uring in user space,
+ * modelled on the kernel's io_uring/ (ring context, requests, opdef table,
+ * submission, completion, registered resources).
+ */
+#ifndef RINGER_ENGINE_H
+#define RINGER_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "ringer.h"
+#include "engine/reactor.h"
+#include "engine/wq.h"
+
+/*
+ * What the engine really does (params.features).  No SINGLE_MMAP: the SQ and
+ * CQ rings are separate regions of the ring file.  FAST_POLL: reads/writes on
+ * pollable files wait for readiness in the reactor, not in a worker.
+ * POLL_32BITS: poll32_events is read as 32 bits.  CQE_SKIP: CQE_SKIP_SUCCESS.
+ * LINKED_FILE: the fd of a linked request is resolved when it is issued.
+ */
+#define ENGINE_FEATURES                                                        \
+	(IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS | \
+	 IORING_FEAT_FAST_POLL | IORING_FEAT_POLL_32BITS | IORING_FEAT_EXT_ARG |   \
+	 IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE)
+
+/* Setup flags the engine implements (others are refused with -EINVAL). */
+#define ENGINE_SETUP_FLAGS                                                      \
+	(IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_R_DISABLED |       \
+	 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |                      \
+	 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER |                   \
+	 IORING_SETUP_NO_SQARRAY)
+
+#define IORING_MAX_ENTRIES 32768
+#define IORING_MAX_CQ_ENTRIES (2 * IORING_MAX_ENTRIES)
+#define IORING_MAX_REG_BUFFERS (1U << 14)
+#define IORING_MAX_FIXED_FILES (1U << 20)
+#define ENGINE_UIO_MAXIOV 1024
+#define ENGINE_MAX_RW_COUNT (0x7ffff000UL) /* INT_MAX & PAGE_MASK */
+#define ENGINE_USER_END 0x00007ffffffff000ULL /* x86-64 TASK_SIZE_MAX, 4-level paging */
+
+/* Internal request flags; the low 7 mirror the SQE flag bits. */
+#define REQ_F_FIXED_FILE IOSQE_FIXED_FILE
+#define REQ_F_IO_DRAIN IOSQE_IO_DRAIN
+#define REQ_F_LINK IOSQE_IO_LINK
+#define REQ_F_HARDLINK IOSQE_IO_HARDLINK
+#define REQ_F_FORCE_ASYNC IOSQE_ASYNC
+#define REQ_F_BUFFER_SELECT IOSQE_BUFFER_SELECT
+#define REQ_F_CQE_SKIP IOSQE_CQE_SKIP_SUCCESS
+#define REQ_F_LINK_FLAGS (REQ_F_LINK | REQ_F_HARDLINK)
+#define REQ_F_FAIL (1U << 8) /* failed: breaks a LINK chain, defeats CQE_SKIP */
+#define REQ_F_SKIP_LINK_CQES (1U << 9) /* cancelled successors post no CQE */
+#define REQ_F_NEED_CLEANUP (1U << 10)
+#define REQ_F_POLL_ARMED (1U << 11) /* on the ring's poll list */
+
+/* Return values of opdef->issue (besides a request completed with req->res). */
+enum {
+	ISSUE_DONE = 0, /* req->res holds the result: complete it */
+	ISSUE_QUEUED = 1, /* the op owns the request; it completes later */
+	ISSUE_AGAIN = 2, /* would block: hand it to the worker pool */
+};
+
+/* issue_flags */
+#define ISSUE_F_NONBLOCK 1U /* inline or reactor thread: never block */
+#define ISSUE_F_WORKER 2U /* a worker thread: blocking is fine */
+
+struct ring;
+struct req;
+
+struct rfile {
+	atomic_int refs;
+	int fd; /* the engine's own duplicate */
+};
+
+struct rbuf {
+	uint64_t base, len;
+	uint64_t pages; /* charged to RLIMIT_MEMLOCK */
+};
+
+struct rw_state {
+	uint64_t addr;
+	uint32_t len;
+	int rw_flags;
+	int64_t off;
+	uint16_t buf_index;
+	bool resolved; /* fixed buffer found / iov built */
+	bool stream; /* the file is not seekable: offset ignored */
+	bool is_reg; /* known regular file or block device */
+	unsigned nr_segs;
+	struct iovec *iov; /* current segment: in fast_iov or iov_alloc */
+	struct iovec *iov_alloc; /* malloc'd array, freed by rw_cleanup */
+	struct iovec fast_iov[1];
+	size_t total; /* bytes asked for */
+	size_t done; /* bytes moved so far (continuations) */
+};
+
+struct poll_state {
+	uint32_t events;
+	bool multi;
+	bool cancelled; /* POLL_REMOVE found it while it was firing */
+	bool parked; /* MULTI on a file epoll refuses: on the list, not armed */
+	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
+	uint64_t target; /* POLL_REMOVE: user_data to find */
+	uint32_t upd_flags;
+	uint64_t new_user_data;
+	uint32_t new_events;
+};
+
+struct req {
+	struct ring *ring;
+	uint8_t opcode;
+	uint16_t ioprio;
+	int fd; /* sqe->fd */
+	unsigned flags; /* REQ_F_* */
+	uint64_t user_data;
+	int32_t res;
+	uint32_t cflags;
+	struct req *link; /* next member of the chain */
+	struct req *tw_next; /* submit-state task-work list */
+	unsigned tw_kind;
+	struct req *list_next, *list_prev; /* poll list or drain list */
+	uint64_t drain_seq; /* requests submitted before this one */
+	struct rfile *file; /* fixed file held while in flight */
+	int rfd; /* the descriptor the op works on */
+	struct wq_work work;
+	struct reactor_entry rent;
+	union {
+		int32_t nop_res;
+		struct rw_state rw;
+		struct {
+			uint64_t off;
+			uint32_t len;
+			uint32_t flags;
+		} sync;
+		struct poll_state poll;
+	};
+};
+
+struct op_def {
+	const char *name;
+	unsigned needs_file : 1; /* fd names a file (FIXED_FILE applies) */
+	unsigned pollin : 1; /* may wait for POLLIN in the reactor */
+	unsigned pollout : 1;
+	unsigned buffer_select : 1; /* IOSQE_BUFFER_SELECT allowed */
+	unsigned ioprio : 1; /* sqe->ioprio allowed */
+	unsigned iopoll : 1; /* allowed on IOPOLL rings */
+	unsigned supported : 1; /* reported by REGISTER_PROBE */
+	unsigned force_async : 1; /* always runs in a worker (fsync, ...) */
+	int (*prep)(struct req *req, const struct io_uring_sqe *sqe);
+	int (*issue)(struct req *req, unsigned issue_flags);
+	void (*cleanup)(struct req *req);
+};
+
+extern const struct op_def op_defs[IORING_OP_LAST];
+
+struct ocqe {
+	struct ocqe *next;
+	struct io_uring_cqe cqe;
+};
+
+struct waiter {
+	struct waiter *next, *prev;
+	int efd;
+	unsigned target; /* wake when the CQ tail reaches it */
+	bool woken;
+};
+
+struct cqe_vec {
+	struct io_uring_cqe *v;
+	unsigned n, cap;
+};
+
+/* One submit call (enter or, later, an SQ poller pass). */
+struct submit_state {
+	struct ring *ring;
+	struct req *link_head, *link_last;
+	struct cqe_vec cqes; /* inline completions, posted at the end */
+	struct req *tw_head, *tw_tail; /* link work run after the posting */
+	struct submit_state *prev_state;
+};
+
+struct ring {
+	atomic_int refs; /* the fd table's reference + callers inside */
+	int fd;
+	unsigned flags; /* IORING_SETUP_* */
+	unsigned sq_entries, cq_entries, sq_mask, cq_mask;
+	pid_t submitter_tid; /* SINGLE_ISSUER */
+
+	/* The engine's own mappings of the ring file. */
+	void *sq_map, *cq_map;
+	size_t ring_size;
+	struct io_uring_sqe *sqes;
+	size_t sqes_size;
+	uint64_t memlock_pages;
+
+	/* Pointers into the shared rings (struct io_rings layout). */
+	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;
+	unsigned *cq_head, *cq_tail, *cq_flags, *cq_overflow;
+	struct io_uring_cqe *cqes;
+
+	atomic_bool disabled; /* R_DISABLED until ENABLE_RINGS */
+	atomic_bool dying;
+
+	/* Submission side, under submit_lock (the kernel's uring_lock). */
+	pthread_mutex_t submit_lock;
+	unsigned cached_sq_head;
+	bool drain_next;
+	atomic_bool drain_disabled;
+	uint64_t nr_submitted; /* requests created (drain accounting) */
+
+	/* Completion side, under cq_lock. */
+	pthread_mutex_t cq_lock;
+	unsigned cached_cq_tail;
+	struct ocqe *ovf_head, *ovf_tail;
+	bool cqe_dropped; /* a CQE was lost (no memory): -EBADR once */
+	struct waiter *waiters;
+	int evfd; /* registered eventfd or -1 */
+	bool evfd_async;
+	int *efd_pool; /* spare waiter eventfds */
+	unsigned efd_pool_n, efd_pool_cap;
+
+	/* Drain: requests finished, and those waiting for their turn. */
+	atomic_uint_least64_t nr_done;
+	atomic_bool drain_active;
+	pthread_mutex_t defer_lock;
+	struct req *defer_head, *defer_tail;
+
+	/* Worker pool and reactor, created on first use, under async_lock. */
+	pthread_mutex_t async_lock;
+	struct ringer_wq *wq;
+	struct ringer_reactor *reactor;
+	atomic_int nr_async; /* requests handed to the wq or the reactor */
+
+	/* Armed POLL_ADD requests, under poll_lock. */
+	pthread_mutex_t poll_lock;
+	struct req *polls;
+
+	/* Registered resources, under rsrc_lock (lookups at issue time too). */
+	pthread_mutex_t rsrc_lock;
+	struct rbuf *bufs;
+	unsigned nr_bufs;
+	struct rfile **files;
+	unsigned nr_files;
+
+	struct ring *free_next; /* recycled ring structs */
+};
+
+/* ring.c */
+struct ring *ring_get(int fd);
+void ring_put(struct ring *ring);
+bool engine_fd_is_ring(int fd);
+int engine_bad_ring_fd(int fd);
+int memlock_charge(uint64_t pages);
+void memlock_uncharge(uint64_t pages);
+bool memlock_exempt(void);
+bool engine_has_cap(int cap);
+
+/* umem.c: copies from and to memory the application named */
+int umem_read(void *dst, const void *src, size_t len);
+int umem_write(void *dst, const void *src, size_t len);
+static inline bool user_range_ok(uint64_t addr, uint64_t len)
+{
+	return addr <= ENGINE_USER_END && len <= ENGINE_USER_END - addr;
+}
+
+/* submit.c */
+int submit_sqes(struct ring *ring, unsigned to_submit);
+void req_complete(struct req *req);
+void req_set_fail(struct req *req);
+void req_complete_deferred(struct req *req);
+void req_issue(struct req *req, unsigned issue_flags);
+void req_punt_wq(struct req *req);
+int req_arm_poll(struct req *req, uint32_t events);
+void req_free(struct req *req);
+void req_put_file(struct req *req);
+int req_resolve_file(struct req *req);
+void ring_cancel_all(struct ring *ring);
+void drain_check(struct ring *ring);
+
+/* cq.c */
+bool cq_post(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags,
+	     bool allow_overflow);
+void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned n);
+void cq_flush_overflow(struct ring *ring);
+void cq_drop_overflow(struct ring *ring);
+int cq_wait(struct ring *ring, unsigned min_complete, const struct timespec *ts,
+	    bool abs_time, const void *usig, size_t usigsz);
+void cq_wake_all(struct ring *ring);
+void cq_free_waiter_fds(struct ring *ring);
+bool cq_full_or_overflowed(struct ring *ring);
+
+/* thread context of the caller: which thread posts a completion */
+enum { CTX_APP = 0, CTX_WORKER = 1, CTX_REACTOR = 2 };
+extern _Thread_local int engine_thread_ctx;
+extern _Thread_local struct submit_state *engine_submit_state;
+
+/* register.c */
+void rsrc_free_all(struct ring *ring);
+int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len);
+struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
+void rfile_put(struct rfile *f);
+
+/* ops: prep and issue hooks */
+int nop_prep(struct req *req, const struct io_uring_sqe *sqe);
+int nop_issue(struct req *req, unsigned issue_flags);
+int rw_prep(struct req *req, const struct io_uring_sqe *sqe);
+int rw_prep_fixed(struct req *req, const struct io_uring_sqe *sqe);
+int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe);
+int read_issue(struct req *req, unsigned issue_flags);
+int write_issue(struct req *req, unsigned issue_flags);
+void rw_cleanup(struct req *req);
+int fsync_prep(struct req *req, const struct io_uring_sqe *sqe);
+int fsync_issue(struct req *req, unsigned issue_flags);
+int sfr_prep(struct req *req, const struct io_uring_sqe *sqe);
+int sfr_issue(struct req *req, unsigned issue_flags);
+int poll_add_prep(struct req *req, const struct io_uring_sqe *sqe);
+int poll_add_issue(struct req *req, unsigned issue_flags);
+int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
+int poll_remove_issue(struct req *req, unsigned issue_flags);
+void poll_cleanup(struct req *req);
+void poll_cancel_all(struct ring *ring);
+
+#endif /* RINGER_ENGINE_H */

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/*
+ * io_uring_enter: submit, then wait (the kernel's io_uring_enter, non-SQPOLL).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/sys.h"
+
+#define ENTER_FLAGS_VALID 0xffU /* GETEVENTS ... NO_IOWAIT; bit 8 and up: -EINVAL */
+
+/* -EBADF for a closed fd, -EOPNOTSUPP for an open fd that is no engine ring */
+int engine_bad_ring_fd(int fd)
+{
+	return sys_fcntl(fd, F_GETFD, 0) < 0 ? -EBADF : -EOPNOTSUPP;
+}
+
+struct wait_args {
+	bool has_ts;
+	struct timespec ts;
+	const void *sig; /* user sigset, read only if the wait sleeps */
+	size_t sigsz;
+};
+
+static int get_ext_arg(unsigned flags, const void *arg, size_t argsz, struct wait_args *w)
+{
+	struct io_uring_getevents_arg ea;
+	struct __kernel_timespec kts;
+
+	memset(w, 0, sizeof(*w));
+	if (!(flags & IORING_ENTER_EXT_ARG)) {
+		w->sig = arg;
+		w->sigsz = argsz;
+		return 0;
+	}
+	if (flags & IORING_ENTER_EXT_ARG_REG)
+		return -EINVAL; /* no registered wait regions in the engine */
+	if (argsz != sizeof(ea))
+		return -EINVAL;
+	if (umem_read(&ea, arg, sizeof(ea)))
+		return -EFAULT;
+	if (ea.ts) {
+		if (umem_read(&kts, (const void *)(uintptr_t)ea.ts, sizeof(kts)))
+			return -EFAULT;
+		w->has_ts = true;
+		w->ts.tv_sec = (time_t)kts.tv_sec;
+		w->ts.tv_nsec = (long)kts.tv_nsec;
+	}
+	w->sig = (const void *)(uintptr_t)ea.sigmask;
+	w->sigsz = ea.sigmask_sz;
+	return 0;
+}
+
+RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
+			    const void *arg, size_t argsz)
+{
+	struct ring *r;
+	int ret = 0, submitted = 0;
+
+	if (flags & ~ENTER_FLAGS_VALID)
+		return -EINVAL;
+	if (flags & IORING_ENTER_REGISTERED_RING)
+		return -EINVAL; /* no registered-ring table: the kernel says EINVAL too */
+	r = ring_get(fd);
+	if (!r)
+		return engine_bad_ring_fd(fd);
+	if (atomic_load_explicit(&r->disabled, memory_order_acquire)) {
+		ret = -EBADFD;
+		goto out;
+	}
+	if (to_submit) {
+		if ((r->flags & IORING_SETUP_SINGLE_ISSUER) &&
+		    r->submitter_tid != (pid_t)syscall(SYS_gettid)) {
+			ret = -EEXIST;
+			goto out;
+		}
+		pthread_mutex_lock(&r->submit_lock);
+		submitted = submit_sqes(r, to_submit);
+		pthread_mutex_unlock(&r->submit_lock);
+		if (submitted != (int)to_submit) {
+			ret = submitted; /* short: no wait (GETEVENTS not honoured) */
+			goto out;
+		}
+	}
+	if (flags & IORING_ENTER_GETEVENTS) {
+		struct wait_args w;
+		int ret2 = get_ext_arg(flags, arg, argsz, &w);
+
+		if (!ret2)
+			ret2 = cq_wait(r, min_complete, w.has_ts ? &w.ts : NULL,
+				       flags & IORING_ENTER_ABS_TIMER, w.sig, w.sigsz);
+		ret = to_submit ? submitted : ret2;
+	} else {
+		ret = submitted;
+	}
+out:
+	ring_put(r);
+	return ret;
+}

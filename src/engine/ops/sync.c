@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/* IORING_OP_FSYNC and IORING_OP_SYNC_FILE_RANGE: always run in a worker. */
+#include <errno.h>
+
+#include "engine/engine.h"
+#include "engine/sys.h"
+
+int fsync_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	if (sqe->addr || sqe->buf_index || sqe->splice_fd_in)
+		return -EINVAL;
+	if (sqe->fsync_flags & ~IORING_FSYNC_DATASYNC)
+		return -EINVAL;
+	req->sync.flags = sqe->fsync_flags;
+	req->sync.off = sqe->off;
+	req->sync.len = sqe->len;
+	return 0;
+}
+
+int fsync_issue(struct req *req, unsigned issue_flags)
+{
+	int ret = req_resolve_file(req);
+
+	/*
+	 * The kernel syncs [off, off+len); user space can only sync the whole
+	 * file, which covers the range (a superset, same result).
+	 */
+	while (!ret) {
+		ret = (req->sync.flags & IORING_FSYNC_DATASYNC) ? sys_fdatasync(req->rfd)
+								 : sys_fsync(req->rfd);
+		if (ret != -EINTR)
+			break;
+		ret = 0;
+	}
+	req->res = ret;
+	return ISSUE_DONE;
+}
+
+int sfr_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	if (sqe->addr || sqe->buf_index || sqe->splice_fd_in)
+		return -EINVAL;
+	req->sync.off = sqe->off;
+	req->sync.len = sqe->len;
+	req->sync.flags = sqe->sync_range_flags;
+	return 0;
+}
+
+int sfr_issue(struct req *req, unsigned issue_flags)
+{
+	int ret = req_resolve_file(req);
+
+	while (!ret) {
+		ret = sys_sync_file_range(req->rfd, (off_t)req->sync.off, req->sync.len,
+					  req->sync.flags);
+		if (ret != -EINTR)
+			break;
+		ret = 0;
+	}
+	req->res = ret;
+	return ISSUE_DONE;
+}

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ring lifetime: io_uring_setup (validation, sizing, the ring file and its
+ * mappings), the fd -> ring table, memlock accounting and teardown.
+ *
+ * The ring fd is a memfd: the SQ ring region at file offset 0, the CQ ring
+ * region at IORING_OFF_CQ_RING, the SQE array at IORING_OFF_SQES (the file is
+ * sparse in between), so the application's three mmap(2) calls of the seed
+ * work on it unchanged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/sys.h"
+
+#define PAGE_SZ 4096UL
+#define PAGE_ALIGN(x) (((x) + PAGE_SZ - 1) & ~(PAGE_SZ - 1))
+
+/*
+ * fd -> ring: two levels of atomic pointers (1024 chunks of 1024 slots), so
+ * that ringer_is_engine_fd() is two loads.  Chunks live as long as the process.
+ */
+#define FDT_SHIFT 10
+#define FDT_CHUNK (1U << FDT_SHIFT)
+#define FDT_MAX (FDT_CHUNK * FDT_CHUNK)
+
+typedef _Atomic(struct ring *) ring_slot;
+static _Atomic(ring_slot *) fd_table[FDT_CHUNK];
+static pthread_mutex_t fdt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static ring_slot *fdt_slot(int fd, bool create)
+{
+	ring_slot *chunk;
+
+	if (fd < 0 || (unsigned)fd >= FDT_MAX)
+		return NULL;
+	/* acquire: pairs with the release below, the chunk's zeroing is visible */
+	chunk = atomic_load_explicit(&fd_table[fd >> FDT_SHIFT], memory_order_acquire);
+	if (!chunk && create) {
+		pthread_mutex_lock(&fdt_lock);
+		chunk = atomic_load_explicit(&fd_table[fd >> FDT_SHIFT], memory_order_relaxed);
+		if (!chunk) {
+			chunk = calloc(FDT_CHUNK, sizeof(*chunk));
+			if (chunk)
+				atomic_store_explicit(&fd_table[fd >> FDT_SHIFT], chunk,
+						      memory_order_release);
+		}
+		pthread_mutex_unlock(&fdt_lock);
+	}
+	return chunk ? &chunk[fd & (FDT_CHUNK - 1)] : NULL;
+}
+
+static struct ring *fdt_load(int fd)
+{
+	ring_slot *s = fdt_slot(fd, false);
+
+	/* acquire: pairs with the release that published the ring at setup */
+	return s ? atomic_load_explicit(s, memory_order_acquire) : NULL;
+}
+
+bool engine_fd_is_ring(int fd)
+{
+	return fdt_load(fd) != NULL;
+}
+
+RINGER_API int ringer_is_engine_fd(int fd)
+{
+	return fdt_load(fd) != NULL;
+}
+
+/*
+ * Ring structs are recycled, never freed, so a lookup racing with a teardown
+ * touches valid memory; the refcount (inc-not-zero) and the re-check of the
+ * slot decide whether the ring is still the one at that fd.
+ */
+static pthread_mutex_t free_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ring *free_rings;
+
+static struct ring *ring_alloc(void)
+{
+	struct ring *r;
+
+	pthread_mutex_lock(&free_lock);
+	r = free_rings;
+	if (r)
+		free_rings = r->free_next;
+	pthread_mutex_unlock(&free_lock);
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		pthread_mutex_init(&r->submit_lock, NULL);
+		pthread_mutex_init(&r->cq_lock, NULL);
+		pthread_mutex_init(&r->defer_lock, NULL);
+		pthread_mutex_init(&r->async_lock, NULL);
+		pthread_mutex_init(&r->poll_lock, NULL);
+		pthread_mutex_init(&r->rsrc_lock, NULL);
+	}
+	return r;
+}
+
+static void ring_recycle(struct ring *r)
+{
+	pthread_mutex_lock(&free_lock);
+	r->free_next = free_rings;
+	free_rings = r;
+	pthread_mutex_unlock(&free_lock);
+}
+
+/* Reset every field but the locks and the refcount. */
+static void ring_reset(struct ring *r)
+{
+	r->fd = -1;
+	r->flags = 0;
+	r->sq_map = r->cq_map = NULL;
+	r->sqes = NULL;
+	r->ring_size = r->sqes_size = 0;
+	r->memlock_pages = 0;
+	atomic_store(&r->disabled, false);
+	atomic_store(&r->dying, false);
+	r->cached_sq_head = 0;
+	r->drain_next = false;
+	atomic_store(&r->drain_disabled, false);
+	r->nr_submitted = 0;
+	r->cached_cq_tail = 0;
+	r->ovf_head = r->ovf_tail = NULL;
+	r->waiters = NULL;
+	r->evfd = -1;
+	r->evfd_async = false;
+	r->efd_pool = NULL;
+	r->efd_pool_n = r->efd_pool_cap = 0;
+	atomic_store(&r->nr_done, 0);
+	atomic_store(&r->drain_active, false);
+	r->defer_head = r->defer_tail = NULL;
+	r->wq = NULL;
+	r->reactor = NULL;
+	atomic_store(&r->nr_async, 0);
+	r->polls = NULL;
+	r->bufs = NULL;
+	r->nr_bufs = 0;
+	r->files = NULL;
+	r->nr_files = 0;
+	r->free_next = NULL;
+}
+
+/* RLIMIT_MEMLOCK accounting: one counter for the process (the kernel's is per user). */
+static _Atomic uint64_t memlock_used;
+
+bool engine_has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (sys_capget(&hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+bool memlock_exempt(void)
+{
+	return engine_has_cap(CAP_IPC_LOCK);
+}
+
+int memlock_charge(uint64_t pages)
+{
+	struct rlimit rl;
+	uint64_t limit, cur;
+
+	if (!pages)
+		return 0;
+	if (sys_getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return -ENOMEM;
+	limit = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : rl.rlim_cur / PAGE_SZ;
+	cur = atomic_load_explicit(&memlock_used, memory_order_relaxed);
+	do {
+		if (cur + pages > limit || cur + pages < cur)
+			return -ENOMEM;
+	} while (!atomic_compare_exchange_weak_explicit(&memlock_used, &cur, cur + pages,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	return 0;
+}
+
+void memlock_uncharge(uint64_t pages)
+{
+	atomic_fetch_sub_explicit(&memlock_used, pages, memory_order_relaxed);
+}
+
+static unsigned roundup_pow2(unsigned v)
+{
+	unsigned r = 1;
+
+	while (r < v)
+		r <<= 1;
+	return r;
+}
+
+/* The kernel's io_uring_sanitise_params() and its size rules. */
+static int check_params(unsigned entries, struct io_uring_params *p)
+{
+	unsigned f = p->flags;
+
+	for (int i = 0; i < 3; i++)
+		if (p->resv[i])
+			return -EINVAL;
+	if (f & ~((1U << 19) - 1)) /* SQE_MIXED and later: not in 6.18 */
+		return -EINVAL;
+	if ((f & IORING_SETUP_REGISTERED_FD_ONLY) && !(f & IORING_SETUP_NO_MMAP))
+		return -EINVAL;
+	if ((f & IORING_SETUP_SQPOLL) &&
+	    (f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+		  IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_TASKRUN_FLAG) &&
+	    !(f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_HYBRID_IOPOLL) && !(f & IORING_SETUP_IOPOLL))
+		return -EINVAL;
+	if ((f & IORING_SETUP_DEFER_TASKRUN) && !(f & IORING_SETUP_SINGLE_ISSUER))
+		return -EINVAL;
+	if ((f & IORING_SETUP_CQE32) && (f & IORING_SETUP_CQE_MIXED))
+		return -EINVAL;
+
+	if (!entries)
+		return -EINVAL;
+	if (entries > IORING_MAX_ENTRIES) {
+		if (!(f & IORING_SETUP_CLAMP))
+			return -EINVAL;
+		entries = IORING_MAX_ENTRIES;
+	}
+	p->sq_entries = roundup_pow2(entries);
+	if (f & IORING_SETUP_CQSIZE) {
+		unsigned cq = p->cq_entries;
+
+		if (!cq)
+			return -EINVAL;
+		if (cq > IORING_MAX_CQ_ENTRIES) {
+			if (!(f & IORING_SETUP_CLAMP))
+				return -EINVAL;
+			cq = IORING_MAX_CQ_ENTRIES;
+		}
+		p->cq_entries = roundup_pow2(cq);
+		if (p->cq_entries < p->sq_entries)
+			return -EINVAL;
+	} else {
+		p->cq_entries = 2 * p->sq_entries;
+	}
+	return 0;
+}
+
+/* Checks the kernel makes after allocating the ring (SQPOLL/ATTACH_WQ). */
+static int check_late(struct io_uring_params *p)
+{
+	if ((p->flags & IORING_SETUP_SQ_AFF) && !(p->flags & IORING_SETUP_SQPOLL))
+		return -EINVAL;
+	if (p->flags & IORING_SETUP_ATTACH_WQ) {
+		int fd = (int)p->wq_fd;
+
+		if (sys_fcntl(fd, F_GETFD, 0) < 0)
+			return -ENXIO;
+		/* a real ring fd would be accepted by the kernel; the engine has no wq sharing */
+		return -EINVAL;
+	}
+	if (p->flags & ~ENGINE_SETUP_FLAGS)
+		return -EINVAL; /* valid for the kernel, not implemented by the engine */
+	return 0;
+}
+
+static void ring_unmap(struct ring *r)
+{
+	if (r->sq_map)
+		sys_munmap(r->sq_map, r->ring_size);
+	if (r->cq_map)
+		sys_munmap(r->cq_map, r->ring_size);
+	if (r->sqes)
+		sys_munmap(r->sqes, PAGE_ALIGN(r->sqes_size));
+	r->sq_map = r->cq_map = NULL;
+	r->sqes = NULL;
+}
+
+static int ring_map(struct ring *r, int memfd, unsigned array_off)
+{
+	int err = 0;
+
+	r->sq_map = sys_mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
+			     IORING_OFF_SQ_RING, &err);
+	if (!r->sq_map)
+		return err;
+	r->cq_map = sys_mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
+			     IORING_OFF_CQ_RING, &err);
+	if (!r->cq_map)
+		return err;
+	r->sqes = sys_mmap(NULL, PAGE_ALIGN(r->sqes_size), PROT_READ | PROT_WRITE, MAP_SHARED,
+			   memfd, IORING_OFF_SQES, &err);
+	if (!r->sqes)
+		return err;
+
+	/* struct io_rings layout: the sq fields in the SQ region, the cq ones in the CQ region */
+	r->sq_head = (unsigned *)((char *)r->sq_map + 0);
+	r->sq_tail = (unsigned *)((char *)r->sq_map + 4);
+	r->sq_flags = (unsigned *)((char *)r->sq_map + 36);
+	r->sq_dropped = (unsigned *)((char *)r->sq_map + 32);
+	r->sq_array = array_off ? (unsigned *)((char *)r->sq_map + array_off) : NULL;
+	r->cq_head = (unsigned *)((char *)r->cq_map + 8);
+	r->cq_tail = (unsigned *)((char *)r->cq_map + 12);
+	r->cq_flags = (unsigned *)((char *)r->cq_map + 40);
+	r->cq_overflow = (unsigned *)((char *)r->cq_map + 44);
+	r->cqes = (struct io_uring_cqe *)((char *)r->cq_map + 64);
+
+	/* masks and entries: written once, before the fd is handed out */
+	*(unsigned *)((char *)r->sq_map + 16) = r->sq_mask;
+	*(unsigned *)((char *)r->sq_map + 24) = r->sq_entries;
+	*(unsigned *)((char *)r->cq_map + 20) = r->cq_mask;
+	*(unsigned *)((char *)r->cq_map + 28) = r->cq_entries;
+	/* some programs read the other ring's fields from either region: fill both */
+	*(unsigned *)((char *)r->cq_map + 16) = r->sq_mask;
+	*(unsigned *)((char *)r->cq_map + 24) = r->sq_entries;
+	*(unsigned *)((char *)r->sq_map + 20) = r->cq_mask;
+	*(unsigned *)((char *)r->sq_map + 28) = r->cq_entries;
+	return 0;
+}
+
+RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
+{
+	struct io_uring_params p;
+	struct ring *r;
+	unsigned array_off, ring_end;
+	uint64_t pages = 0;
+	ring_slot *slot;
+	int memfd, ret;
+
+	if (!up || umem_read(&p, up, sizeof(p)))
+		return -EFAULT;
+	ret = check_params(entries, &p);
+	if (ret)
+		return ret;
+
+	array_off = (64 + 16 * p.cq_entries + 63) & ~63U;
+	ring_end = array_off + 4 * p.sq_entries;
+	if (p.flags & IORING_SETUP_NO_SQARRAY) {
+		ring_end = array_off;
+		array_off = 0;
+	}
+	ret = check_late(&p);
+	if (ret)
+		return ret;
+
+	r = ring_alloc();
+	if (!r)
+		return -ENOMEM;
+	ring_reset(r);
+	r->flags = p.flags;
+	r->sq_entries = p.sq_entries;
+	r->cq_entries = p.cq_entries;
+	r->sq_mask = p.sq_entries - 1;
+	r->cq_mask = p.cq_entries - 1;
+	r->ring_size = PAGE_ALIGN(ring_end);
+	r->sqes_size = 64UL * p.sq_entries;
+
+	if (!memlock_exempt()) {
+		/* the kernel charges the ring region and the SQE array */
+		pages = r->ring_size / PAGE_SZ + PAGE_ALIGN(r->sqes_size) / PAGE_SZ;
+		if (memlock_charge(pages)) {
+			ring_recycle(r);
+			return -ENOMEM;
+		}
+		r->memlock_pages = pages;
+	}
+
+	memfd = sys_memfd_create("[io_uring]", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0) {
+		ret = memfd;
+		goto fail;
+	}
+	ret = sys_ftruncate(memfd, (off_t)(IORING_OFF_SQES + PAGE_ALIGN(r->sqes_size)));
+	if (!ret)
+		ret = sys_fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	if (!ret)
+		ret = ring_map(r, memfd, array_off);
+	if (!ret && !(slot = fdt_slot(memfd, true)))
+		ret = -ENOMEM;
+	if (ret)
+		goto fail_fd;
+
+	r->fd = memfd;
+	r->submitter_tid = (pid_t)syscall(SYS_gettid);
+	if (p.flags & IORING_SETUP_R_DISABLED)
+		atomic_store(&r->disabled, true);
+
+	memset(&p.sq_off, 0, sizeof(p.sq_off));
+	memset(&p.cq_off, 0, sizeof(p.cq_off));
+	p.sq_off.head = 0;
+	p.sq_off.tail = 4;
+	p.sq_off.ring_mask = 16;
+	p.sq_off.ring_entries = 24;
+	p.sq_off.flags = 36;
+	p.sq_off.dropped = 32;
+	p.sq_off.array = array_off;
+	p.cq_off.head = 8;
+	p.cq_off.tail = 12;
+	p.cq_off.ring_mask = 20;
+	p.cq_off.ring_entries = 28;
+	p.cq_off.overflow = 44;
+	p.cq_off.cqes = 64;
+	p.cq_off.flags = 40;
+	p.features = ENGINE_FEATURES;
+	if (umem_write(up, &p, sizeof(p))) {
+		ret = -EFAULT;
+		goto fail_fd;
+	}
+
+	atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
+	/* release: the ring is fully built before another thread can find it */
+	atomic_store_explicit(slot, r, memory_order_release);
+	return memfd;
+
+fail_fd:
+	ring_unmap(r);
+	if (memfd >= 0)
+		sys_close(memfd);
+fail:
+	if (r->memlock_pages)
+		memlock_uncharge(r->memlock_pages);
+	ring_recycle(r);
+	return ret;
+}
+
+struct ring *ring_get(int fd)
+{
+	struct ring *r = fdt_load(fd);
+	int refs;
+
+	if (!r)
+		return NULL;
+	refs = atomic_load_explicit(&r->refs, memory_order_relaxed);
+	do {
+		if (refs <= 0)
+			return NULL;
+	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &refs, refs + 1,
+							memory_order_acquire,
+							memory_order_relaxed));
+	if (fdt_load(fd) != r) {
+		ring_put(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void ring_teardown(struct ring *r)
+{
+	ring_cancel_all(r);
+	cq_drop_overflow(r);
+	rsrc_free_all(r);
+	if (r->evfd >= 0)
+		sys_close(r->evfd);
+	r->evfd = -1;
+	cq_free_waiter_fds(r);
+	ring_unmap(r);
+	if (r->memlock_pages)
+		memlock_uncharge(r->memlock_pages);
+	ring_recycle(r);
+}
+
+void ring_put(struct ring *r)
+{
+	/* acq_rel: the last dropper sees every other user's writes before teardown */
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		ring_teardown(r);
+}
+
+RINGER_API int ringer_close(int fd)
+{
+	ring_slot *slot = fdt_slot(fd, false);
+	struct ring *r = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+
+	if (!r || !atomic_compare_exchange_strong(slot, &r, NULL))
+		return -EBADF;
+	/* the fd number goes now, as close(2) would; the engine keeps its mappings */
+	sys_close(fd);
+	ring_put(r);
+	return 0;
+}

@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Submission: consuming the SQ (io_submit_sqes), initialising each request
+ * from its SQE (io_init_req + the opcode's prep), link chains, drain, and
+ * the request's way to its completion: inline in the submitting thread,
+ * in a worker (wq.h) or after readiness (reactor.h).
+ *
+ * Within one submit call, inline completions are collected and posted at the
+ * end of the batch in submission order, and link successors run after that
+ * posting (the kernel's task work): so a chain [A(link), B] submitted with an
+ * independent C gives CQEs A, C, B, as on the kernel.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/sys.h"
+
+enum { TW_ISSUE = 1, TW_FAIL_CHAIN = 2, TW_COMPLETE = 3 };
+
+void req_set_fail(struct req *req)
+{
+	req->flags |= REQ_F_FAIL;
+	if (req->flags & REQ_F_CQE_SKIP) {
+		req->flags &= ~REQ_F_CQE_SKIP;
+		req->flags |= REQ_F_SKIP_LINK_CQES;
+	}
+}
+
+static void req_fail_link_node(struct req *req, int res)
+{
+	req_set_fail(req);
+	req->res = res;
+}
+
+void req_put_file(struct req *req)
+{
+	if (req->file) {
+		rfile_put(req->file);
+		req->file = NULL;
+	}
+}
+
+int req_resolve_file(struct req *req)
+{
+	if (req->rfd >= 0)
+		return 0;
+	if (req->flags & REQ_F_FIXED_FILE) {
+		struct rfile *f = rsrc_get_file(req->ring, (unsigned)req->fd);
+
+		if (!f)
+			return -EBADF;
+		req->file = f;
+		req->rfd = f->fd;
+	} else {
+		if (req->fd < 0)
+			return -EBADF;
+		req->rfd = req->fd;
+	}
+	return 0;
+}
+
+void req_free(struct req *req)
+{
+	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
+		op_defs[req->opcode].cleanup(req);
+	req_put_file(req);
+	free(req);
+}
+
+static struct submit_state *cur_state(struct ring *r)
+{
+	struct submit_state *st = engine_submit_state;
+
+	return st && st->ring == r ? st : NULL;
+}
+
+static void tw_add(struct submit_state *st, struct req *req, unsigned kind)
+{
+	req->tw_kind = kind;
+	req->tw_next = NULL;
+	if (st->tw_tail)
+		st->tw_tail->tw_next = req;
+	else
+		st->tw_head = req;
+	st->tw_tail = req;
+}
+
+static void batch_add(struct submit_state *st, struct req *req)
+{
+	struct cqe_vec *v = &st->cqes;
+
+	if (v->n == v->cap) {
+		unsigned cap = v->cap ? 2 * v->cap : 32;
+		struct io_uring_cqe *n = realloc(v->v, cap * sizeof(*n));
+
+		if (!n) {
+			/* no memory for the batch: post this one directly */
+			cq_post(req->ring, req->user_data, req->res, req->cflags, true);
+			return;
+		}
+		v->v = n;
+		v->cap = cap;
+	}
+	v->v[v->n].user_data = req->user_data;
+	v->v[v->n].res = req->res;
+	v->v[v->n].flags = req->cflags;
+	v->n++;
+}
+
+static void post_req(struct req *req)
+{
+	struct submit_state *st;
+
+	if (req->flags & REQ_F_CQE_SKIP)
+		return;
+	st = cur_state(req->ring);
+	if (st)
+		batch_add(st, req);
+	else
+		cq_post(req->ring, req->user_data, req->res, req->cflags, true);
+}
+
+static void req_done_accounting(struct ring *r)
+{
+	/* release: pairs with the acquire in drain_check() */
+	atomic_fetch_add_explicit(&r->nr_done, 1, memory_order_release);
+	if (atomic_load_explicit(&r->drain_active, memory_order_acquire))
+		drain_check(r);
+}
+
+/* Complete every member of a chain that will not run (io_req_tw_fail_links). */
+static void fail_chain_now(struct req *link)
+{
+	while (link) {
+		struct req *nxt = link->link;
+		struct ring *r = link->ring;
+
+		link->link = NULL;
+		if (!(link->flags & REQ_F_FAIL))
+			link->res = -ECANCELED;
+		link->cflags = 0;
+		post_req(link);
+		req_free(link);
+		req_done_accounting(r);
+		link = nxt;
+	}
+}
+
+static void fail_links(struct req *link, bool ignore_cqes)
+{
+	struct submit_state *st = cur_state(link->ring);
+
+	for (struct req *l = link; l; l = l->link) {
+		if (ignore_cqes)
+			l->flags |= REQ_F_CQE_SKIP;
+		else
+			l->flags &= ~REQ_F_CQE_SKIP;
+	}
+	if (st)
+		tw_add(st, link, TW_FAIL_CHAIN);
+	else
+		fail_chain_now(link);
+}
+
+static void queue_next(struct req *nxt)
+{
+	struct submit_state *st = cur_state(nxt->ring);
+
+	if (atomic_load_explicit(&nxt->ring->dying, memory_order_acquire)) {
+		fail_links(nxt, false);
+		return;
+	}
+	if (st)
+		tw_add(st, nxt, TW_ISSUE);
+	else
+		req_issue(nxt, engine_thread_ctx == CTX_WORKER ? ISSUE_F_WORKER : ISSUE_F_NONBLOCK);
+}
+
+/*
+ * The end of a request: post its CQE (unless CQE_SKIP_SUCCESS hides a
+ * success), then start or cancel what is linked to it, and free it.
+ */
+void req_complete(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct req *nxt = req->link;
+
+	if (req->res < 0)
+		req_set_fail(req);
+	post_req(req);
+	req->link = NULL;
+	if (nxt) {
+		if ((req->flags & REQ_F_FAIL) && !(req->flags & REQ_F_HARDLINK))
+			fail_links(nxt, req->flags & REQ_F_SKIP_LINK_CQES);
+		else
+			queue_next(nxt);
+	}
+	req_free(req);
+	req_done_accounting(r);
+}
+
+/* Complete after the current submit batch is posted (or now, off the submit path). */
+void req_complete_deferred(struct req *req)
+{
+	struct submit_state *st = cur_state(req->ring);
+
+	if (st)
+		tw_add(st, req, TW_COMPLETE);
+	else
+		req_complete(req);
+}
+
+static void worker_fn(struct wq_work *work)
+{
+	struct req *req = (struct req *)((char *)work - offsetof(struct req, work));
+
+	engine_thread_ctx = CTX_WORKER;
+	req->flags &= ~REQ_F_FORCE_ASYNC; /* it is async now */
+	req_issue(req, ISSUE_F_WORKER);
+}
+
+static void wq_cancelled(struct wq_work *work)
+{
+	struct req *req = (struct req *)((char *)work - offsetof(struct req, work));
+
+	req->res = -ECANCELED;
+	req_complete(req);
+}
+
+static unsigned nr_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+void req_punt_wq(struct req *req)
+{
+	struct ring *r = req->ring;
+	unsigned cap;
+
+	pthread_mutex_lock(&r->async_lock);
+	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
+		pthread_mutex_unlock(&r->async_lock);
+		req->res = -ECANCELED;
+		req_complete(req);
+		return;
+	}
+	if (!r->wq) {
+		cap = 4 * nr_cpus();
+		if (cap > r->sq_entries)
+			cap = r->sq_entries;
+		if (wq_create(&r->wq, cap, 4 * nr_cpus()) < 0) {
+			r->wq = NULL;
+			pthread_mutex_unlock(&r->async_lock);
+			req->res = -ENOMEM;
+			req_complete(req);
+			return;
+		}
+	}
+	req->work.next = NULL;
+	req->work.fn = worker_fn;
+	req->work.flags = 0;
+	req->work.hash_key = 0;
+	if (req->opcode == IORING_OP_READV || req->opcode == IORING_OP_WRITEV ||
+	    req->opcode == IORING_OP_READ || req->opcode == IORING_OP_WRITE ||
+	    req->opcode == IORING_OP_READ_FIXED || req->opcode == IORING_OP_WRITE_FIXED) {
+		if (!req->rw.is_reg)
+			req->work.flags |= WQ_WORK_UNBOUND;
+	} else if (!op_defs[req->opcode].force_async) {
+		req->work.flags |= WQ_WORK_UNBOUND;
+	}
+	wq_enqueue(r->wq, &req->work);
+	pthread_mutex_unlock(&r->async_lock);
+}
+
+/*
+ * Arm req->rent (fd, events and fn set by the caller) in the ring's reactor.
+ * 0, or -ECANCELED when the ring is going away (the caller completes it).
+ */
+int req_arm_poll(struct req *req, uint32_t events)
+{
+	struct ring *r = req->ring;
+	int ret;
+
+	pthread_mutex_lock(&r->async_lock);
+	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
+		pthread_mutex_unlock(&r->async_lock);
+		return -ECANCELED;
+	}
+	if (!r->reactor && reactor_create(&r->reactor) < 0) {
+		r->reactor = NULL;
+		pthread_mutex_unlock(&r->async_lock);
+		return -ENOMEM;
+	}
+	req->rent.events = events;
+	ret = reactor_arm(r->reactor, &req->rent);
+	pthread_mutex_unlock(&r->async_lock);
+	return ret;
+}
+
+static void reactor_cancelled(struct reactor_entry *e)
+{
+	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
+
+	if (req->flags & REQ_F_POLL_ARMED) {
+		pthread_mutex_lock(&req->ring->poll_lock);
+		if (req->list_prev)
+			req->list_prev->list_next = req->list_next;
+		else
+			req->ring->polls = req->list_next;
+		if (req->list_next)
+			req->list_next->list_prev = req->list_prev;
+		req->flags &= ~REQ_F_POLL_ARMED;
+		pthread_mutex_unlock(&req->ring->poll_lock);
+	}
+	req->res = -ECANCELED;
+	req->cflags = 0;
+	req_complete(req);
+}
+
+void req_issue(struct req *req, unsigned issue_flags)
+{
+	const struct op_def *def = &op_defs[req->opcode];
+	int ret;
+
+	if ((issue_flags & ISSUE_F_NONBLOCK) &&
+	    (def->force_async || (req->flags & REQ_F_FORCE_ASYNC))) {
+		req_punt_wq(req);
+		return;
+	}
+	ret = def->issue(req, issue_flags);
+	if (ret == ISSUE_DONE)
+		req_complete(req);
+	else if (ret == ISSUE_AGAIN)
+		req_punt_wq(req);
+}
+
+/* Drain: requests wait on ring->defer_* until all earlier ones are done. */
+void drain_check(struct ring *r)
+{
+	struct req *run = NULL, *run_tail = NULL;
+
+	pthread_mutex_lock(&r->defer_lock);
+	while (r->defer_head) {
+		struct req *req = r->defer_head;
+
+		/* acquire: pairs with the release increments of nr_done */
+		if ((req->flags & REQ_F_IO_DRAIN) &&
+		    atomic_load_explicit(&r->nr_done, memory_order_acquire) < req->drain_seq)
+			break;
+		r->defer_head = req->list_next;
+		if (!r->defer_head)
+			r->defer_tail = NULL;
+		req->list_next = NULL;
+		if (run_tail)
+			run_tail->list_next = req;
+		else
+			run = req;
+		run_tail = req;
+	}
+	if (!r->defer_head)
+		atomic_store_explicit(&r->drain_active, false, memory_order_release);
+	pthread_mutex_unlock(&r->defer_lock);
+
+	while (run) {
+		struct req *nxt = run->list_next;
+
+		run->list_next = NULL;
+		if (atomic_load_explicit(&r->dying, memory_order_acquire)) {
+			run->res = -ECANCELED;
+			req_complete(run);
+		} else if (cur_state(r)) {
+			tw_add(cur_state(r), run, TW_ISSUE);
+		} else {
+			req_issue(run, engine_thread_ctx == CTX_WORKER ? ISSUE_F_WORKER
+								    : ISSUE_F_NONBLOCK);
+		}
+		run = nxt;
+	}
+}
+
+static void drain_req(struct ring *r, struct req *req)
+{
+	pthread_mutex_lock(&r->defer_lock);
+	if (!r->defer_head && (!(req->flags & REQ_F_IO_DRAIN) ||
+			       atomic_load_explicit(&r->nr_done, memory_order_acquire) >=
+				       req->drain_seq)) {
+		atomic_store_explicit(&r->drain_active, false, memory_order_release);
+		pthread_mutex_unlock(&r->defer_lock);
+		req_issue(req, ISSUE_F_NONBLOCK);
+		return;
+	}
+	req->list_next = NULL;
+	if (r->defer_tail)
+		r->defer_tail->list_next = req;
+	else
+		r->defer_head = req;
+	r->defer_tail = req;
+	pthread_mutex_unlock(&r->defer_lock);
+	/* requests may have finished between the decision and the queueing */
+	drain_check(r);
+}
+
+/* io_queue_sqe_fallback: failed chains, drain, forced async. */
+static void queue_fallback(struct ring *r, struct req *req)
+{
+	if (req->flags & REQ_F_FAIL) {
+		/* nothing of a chain with a submit-time failure runs, hardlinks included */
+		req->flags &= ~REQ_F_HARDLINK;
+		req->flags |= REQ_F_LINK;
+		req_complete(req);
+	} else if (atomic_load_explicit(&r->drain_active, memory_order_acquire)) {
+		drain_req(r, req);
+	} else {
+		req_punt_wq(req);
+	}
+}
+
+/* io_init_req: generic SQE checks, then the opcode's prep. */
+static int req_init(struct ring *r, struct submit_state *st, struct req *req,
+		    const struct io_uring_sqe *shared)
+{
+	struct io_uring_sqe sqe;
+	const struct op_def *def;
+	unsigned f;
+
+	/* the one copy of the SQE (IORING_FEAT_SUBMIT_STABLE) */
+	memcpy(&sqe, shared, sizeof(sqe));
+	req->ring = r;
+	req->opcode = sqe.opcode;
+	req->flags = f = sqe.flags;
+	req->user_data = sqe.user_data;
+	req->fd = sqe.fd;
+	req->ioprio = sqe.ioprio;
+	req->rfd = -1;
+	req->drain_seq = r->nr_submitted++;
+
+	if (sqe.opcode >= IORING_OP_LAST) {
+		req->opcode = IORING_OP_NOP;
+		return -EINVAL;
+	}
+	def = &op_defs[sqe.opcode];
+	if (f & ~0x7fU)
+		return -EINVAL;
+	if ((f & IOSQE_BUFFER_SELECT) && !def->buffer_select)
+		return -EOPNOTSUPP;
+	if (f & IOSQE_CQE_SKIP_SUCCESS)
+		atomic_store_explicit(&r->drain_disabled, true, memory_order_relaxed);
+	if (f & IOSQE_IO_DRAIN) {
+		if (atomic_load_explicit(&r->drain_disabled, memory_order_relaxed))
+			return -EOPNOTSUPP;
+		atomic_store_explicit(&r->drain_active, true, memory_order_release);
+		if (st->link_head) {
+			/* drain on a chain member: the whole chain drains, and so does the next */
+			st->link_head->flags |= REQ_F_IO_DRAIN;
+			r->drain_next = true;
+			req->flags &= ~REQ_F_IO_DRAIN;
+		}
+	}
+	if (r->drain_next && !st->link_head) {
+		r->drain_next = false;
+		atomic_store_explicit(&r->drain_active, true, memory_order_release);
+		req->flags |= REQ_F_IO_DRAIN;
+	}
+	if (sqe.ioprio && !def->ioprio)
+		return -EINVAL;
+	if (sqe.personality)
+		return -EINVAL; /* no personality can be registered */
+	return def->prep(req, &sqe);
+}
+
+static int submit_fail_init(struct ring *r, struct submit_state *st, struct req *req, int ret)
+{
+	struct req *head = st->link_head;
+
+	req_fail_link_node(req, ret);
+	if (head && !(head->flags & REQ_F_FAIL))
+		req_fail_link_node(head, -ECANCELED);
+	if (!(req->flags & REQ_F_LINK_FLAGS)) {
+		if (head) {
+			st->link_last->link = req;
+			st->link_head = NULL;
+			req = head;
+		}
+		queue_fallback(r, req);
+		return ret;
+	}
+	if (head)
+		st->link_last->link = req;
+	else
+		st->link_head = req;
+	st->link_last = req;
+	return 0;
+}
+
+static int submit_one(struct ring *r, struct submit_state *st, struct req *req,
+		      const struct io_uring_sqe *sqe)
+{
+	int ret = req_init(r, st, req, sqe);
+
+	if (ret)
+		return submit_fail_init(r, st, req, ret);
+	if (st->link_head) {
+		st->link_last->link = req;
+		st->link_last = req;
+		if (req->flags & REQ_F_LINK_FLAGS)
+			return 0;
+		/* the last member: the chain goes as one */
+		req = st->link_head;
+		st->link_head = NULL;
+		if ((req->flags & (REQ_F_FORCE_ASYNC | REQ_F_FAIL)) ||
+		    atomic_load_explicit(&r->drain_active, memory_order_acquire))
+			queue_fallback(r, req);
+		else
+			req_issue(req, ISSUE_F_NONBLOCK);
+		return 0;
+	}
+	if (req->flags & REQ_F_LINK_FLAGS) {
+		st->link_head = st->link_last = req;
+		return 0;
+	}
+	if ((req->flags & (REQ_F_FORCE_ASYNC | REQ_F_FAIL)) ||
+	    atomic_load_explicit(&r->drain_active, memory_order_acquire))
+		queue_fallback(r, req);
+	else
+		req_issue(req, ISSUE_F_NONBLOCK);
+	return 0;
+}
+
+/* Post the batch, run the link work it produced, until nothing is left. */
+static void submit_state_end(struct ring *r, struct submit_state *st)
+{
+	if (st->link_head) {
+		/* a chain never spans two enter calls */
+		struct req *head = st->link_head;
+
+		st->link_head = NULL;
+		if ((head->flags & (REQ_F_FORCE_ASYNC | REQ_F_FAIL)) ||
+		    atomic_load_explicit(&r->drain_active, memory_order_acquire))
+			queue_fallback(r, head);
+		else
+			req_issue(head, ISSUE_F_NONBLOCK);
+	}
+	for (;;) {
+		struct req *tw = st->tw_head;
+
+		cq_post_batch(r, st->cqes.v, st->cqes.n);
+		st->cqes.n = 0;
+		if (!tw)
+			break;
+		st->tw_head = st->tw_tail = NULL;
+		while (tw) {
+			struct req *nxt = tw->tw_next;
+
+			tw->tw_next = NULL;
+			if (tw->tw_kind == TW_FAIL_CHAIN)
+				fail_chain_now(tw);
+			else if (tw->tw_kind == TW_COMPLETE)
+				req_complete(tw);
+			else if (atomic_load_explicit(&r->dying, memory_order_acquire))
+				fail_links(tw, false);
+			else
+				req_issue(tw, ISSUE_F_NONBLOCK);
+			tw = nxt;
+		}
+	}
+	free(st->cqes.v);
+	st->cqes.v = NULL;
+	st->cqes.cap = 0;
+}
+
+/*
+ * Consume up to to_submit SQEs (io_submit_sqes); called with submit_lock
+ * held, from enter (and, later, from an SQ poller thread).  Returns the number
+ * consumed, not counting dropped invalid indexes, or -EAGAIN if none could be.
+ */
+int submit_sqes(struct ring *r, unsigned to_submit)
+{
+	struct submit_state st = { .ring = r };
+	unsigned tail, avail, nr, left;
+	bool nomem = false;
+
+	/* acquire: pairs with the application's release store of sq.tail, so the
+	 * SQEs and array entries it wrote before are visible here */
+	tail = io_uring_smp_load_acquire(r->sq_tail);
+	avail = tail - r->cached_sq_head;
+	if (avail > r->sq_entries)
+		avail = r->sq_entries;
+	nr = to_submit < avail ? to_submit : avail;
+	if (!nr)
+		return 0;
+
+	st.prev_state = engine_submit_state;
+	engine_submit_state = &st;
+	left = nr;
+	while (left) {
+		unsigned slot = r->cached_sq_head & r->sq_mask, idx = slot;
+		struct req *req;
+		int ret;
+
+		if (r->sq_array) {
+			idx = IO_URING_READ_ONCE(r->sq_array[slot]);
+			if (idx >= r->sq_entries) {
+				r->cached_sq_head++;
+				/* only the engine writes sq_dropped */
+				IO_URING_WRITE_ONCE(*r->sq_dropped,
+						    IO_URING_READ_ONCE(*r->sq_dropped) + 1);
+				break;
+			}
+		}
+		req = calloc(1, sizeof(*req));
+		if (!req) {
+			nomem = true;
+			break;
+		}
+		r->cached_sq_head++;
+		ret = submit_one(r, &st, req, &r->sqes[idx]);
+		left--;
+		if (ret && !(r->flags & IORING_SETUP_SUBMIT_ALL))
+			break;
+	}
+	submit_state_end(r, &st);
+	engine_submit_state = st.prev_state;
+	/*
+	 * release: the application sees the new head only after the engine is
+	 * done reading the SQEs it covers (they were copied at init).
+	 */
+	io_uring_smp_store_release(r->sq_head, r->cached_sq_head);
+	if (nomem && left == nr)
+		return -EAGAIN;
+	return (int)(nr - left);
+}
+
+/* Teardown: stop the engine's threads, cancelling whatever is still queued. */
+void ring_cancel_all(struct ring *r)
+{
+	struct ringer_wq *wq;
+	struct ringer_reactor *reactor;
+	struct req *req;
+
+	pthread_mutex_lock(&r->async_lock);
+	atomic_store_explicit(&r->dying, true, memory_order_release);
+	wq = r->wq;
+	reactor = r->reactor;
+	pthread_mutex_unlock(&r->async_lock);
+
+	/* workers finish what runs (their links are cancelled: dying), queued work is cancelled */
+	if (wq)
+		wq_destroy(wq, wq_cancelled);
+	/* then whatever waits for readiness: polls, reads on empty pipes */
+	if (reactor)
+		reactor_destroy(reactor, reactor_cancelled);
+	pthread_mutex_lock(&r->async_lock);
+	r->wq = NULL;
+	r->reactor = NULL;
+	pthread_mutex_unlock(&r->async_lock);
+
+	poll_cancel_all(r);
+
+	pthread_mutex_lock(&r->defer_lock);
+	req = r->defer_head;
+	r->defer_head = r->defer_tail = NULL;
+	pthread_mutex_unlock(&r->defer_lock);
+	while (req) {
+		struct req *nxt = req->list_next;
+
+		req->list_next = NULL;
+		req->res = -ECANCELED;
+		req_complete(req);
+		req = nxt;
+	}
+}

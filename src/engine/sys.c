@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine's system-call table (SQLite's aSyscall[] idea): one slot per
+ * call, holding the function the engine calls and the fault armed on it.
+ * The wrappers below are the only place the engine enters the kernel, so a
+ * test can make any call fail or come up short (include/ringer/fault.h).
+ *
+ * Cost when no fault is armed: one relaxed atomic load per call.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ringer.h"
+#include "ringer/fault.h"
+#include "engine/sys.h"
+
+enum {
+	S_PREADV2,
+	S_PWRITEV2,
+	S_READ,
+	S_WRITE,
+	S_CLOSE,
+	S_FCNTL,
+	S_FSTAT,
+	S_FSYNC,
+	S_FDATASYNC,
+	S_SYNC_FILE_RANGE,
+	S_POLL,
+	S_PPOLL,
+	S_EPOLL_CREATE1,
+	S_EPOLL_CTL,
+	S_EPOLL_WAIT,
+	S_EVENTFD,
+	S_MEMFD_CREATE,
+	S_FTRUNCATE,
+	S_MMAP,
+	S_MUNMAP,
+	S_PROCESS_VM_READV,
+	S_PROCESS_VM_WRITEV,
+	S_MINCORE,
+	S_GETRLIMIT,
+	S_READLINK,
+	S_PIPE2,
+	S_CAPGET,
+	S_OPEN,
+	S__NR
+};
+
+typedef void (*sys_fn)(void);
+
+struct slot {
+	const char *name;
+	sys_fn fn; /* the real call (replaceable: the aSyscall idea) */
+	bool data; /* moves bytes: a max_bytes fault applies */
+	/* fault state, under fault_lock */
+	bool armed;
+	struct ringer_fault fault;
+	/* statistics, counted while any slot is armed */
+	atomic_long calls, hits;
+};
+
+static int capget_raw(void *hdr, void *data)
+{
+	return (int)syscall(SYS_capget, hdr, data);
+}
+
+#define SLOT(id, nm, f, d) [id] = { .name = nm, .fn = (sys_fn)(f), .data = d }
+static struct slot table[S__NR] = {
+	SLOT(S_PREADV2, "preadv2", preadv2, true),
+	SLOT(S_PWRITEV2, "pwritev2", pwritev2, true),
+	SLOT(S_READ, "read", read, true),
+	SLOT(S_WRITE, "write", write, true),
+	SLOT(S_CLOSE, "close", close, false),
+	SLOT(S_FCNTL, "fcntl", fcntl, false),
+	SLOT(S_FSTAT, "fstat", fstat, false),
+	SLOT(S_FSYNC, "fsync", fsync, false),
+	SLOT(S_FDATASYNC, "fdatasync", fdatasync, false),
+	SLOT(S_SYNC_FILE_RANGE, "sync_file_range", sync_file_range, false),
+	SLOT(S_POLL, "poll", poll, false),
+	SLOT(S_PPOLL, "ppoll", ppoll, false),
+	SLOT(S_EPOLL_CREATE1, "epoll_create1", epoll_create1, false),
+	SLOT(S_EPOLL_CTL, "epoll_ctl", epoll_ctl, false),
+	SLOT(S_EPOLL_WAIT, "epoll_wait", epoll_wait, false),
+	SLOT(S_EVENTFD, "eventfd", eventfd, false),
+	SLOT(S_MEMFD_CREATE, "memfd_create", memfd_create, false),
+	SLOT(S_FTRUNCATE, "ftruncate", ftruncate, false),
+	SLOT(S_MMAP, "mmap", mmap, false),
+	SLOT(S_MUNMAP, "munmap", munmap, false),
+	SLOT(S_PROCESS_VM_READV, "process_vm_readv", process_vm_readv, false),
+	SLOT(S_PROCESS_VM_WRITEV, "process_vm_writev", process_vm_writev, false),
+	SLOT(S_MINCORE, "mincore", mincore, false),
+	SLOT(S_GETRLIMIT, "getrlimit", getrlimit, false),
+	SLOT(S_READLINK, "readlink", readlink, false),
+	SLOT(S_PIPE2, "pipe2", pipe2, false),
+	SLOT(S_CAPGET, "capget", capget_raw, false),
+	SLOT(S_OPEN, "open", open, false),
+};
+_Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
+
+static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
+/* number of armed slots; relaxed: a fault armed concurrently with a call may or may not hit it */
+static atomic_int nr_armed;
+
+/*
+ * Decide the fate of one call of slot id: 0 = make it normally, > 0 = fail it
+ * with that errno, and *max set (when not NULL) to a transfer cap.
+ */
+static int fault_check(int id, size_t *max)
+{
+	struct slot *s = &table[id];
+	int err = 0;
+
+	if (!atomic_load_explicit(&nr_armed, memory_order_relaxed))
+		return 0;
+	atomic_fetch_add_explicit(&s->calls, 1, memory_order_relaxed);
+	pthread_mutex_lock(&fault_lock);
+	if (s->armed) {
+		if (s->fault.skip) {
+			s->fault.skip--;
+		} else {
+			if (s->fault.error)
+				err = s->fault.error;
+			else if (max)
+				*max = s->fault.max_bytes;
+			atomic_fetch_add_explicit(&s->hits, 1, memory_order_relaxed);
+			if (s->fault.count > 0 && --s->fault.count == 0) {
+				s->armed = false;
+				atomic_fetch_sub_explicit(&nr_armed, 1, memory_order_relaxed);
+			}
+		}
+	}
+	pthread_mutex_unlock(&fault_lock);
+	return err;
+}
+
+static long ret_errno(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* Copy iov cut to at most max bytes into out (cnt entries at most); new count. */
+static int cut_iov(const struct iovec *iov, int cnt, size_t max, struct iovec *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < cnt && max; i++) {
+		out[n] = iov[i];
+		if (out[n].iov_len > max)
+			out[n].iov_len = max;
+		max -= out[n].iov_len;
+		n++;
+	}
+	return n;
+}
+
+typedef ssize_t (*rw_fn)(int, const struct iovec *, int, off_t, int);
+
+static ssize_t rwv(int id, int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	size_t max = (size_t)-1;
+	int err = fault_check(id, &max);
+	rw_fn fn = (rw_fn)table[id].fn;
+
+	if (err)
+		return -err;
+	if (max != (size_t)-1 && cnt > 0) {
+		struct iovec small[8], *cut = small;
+		ssize_t r;
+		int n;
+
+		if (cnt > 8) {
+			cut = malloc(sizeof(*cut) * cnt);
+			if (!cut)
+				return -ENOMEM;
+		}
+		n = cut_iov(iov, cnt, max, cut);
+		/* zero bytes allowed: looks like EOF (or a zero-length write) */
+		r = n ? fn(fd, cut, n, off, flags) : 0;
+		r = ret_errno(r);
+		if (cut != small)
+			free(cut);
+		return r;
+	}
+	return ret_errno(fn(fd, iov, cnt, off, flags));
+}
+
+ssize_t sys_preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	return rwv(S_PREADV2, fd, iov, cnt, off, flags);
+}
+
+ssize_t sys_pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	return rwv(S_PWRITEV2, fd, iov, cnt, off, flags);
+}
+
+ssize_t sys_read(int fd, void *buf, size_t len)
+{
+	size_t max = (size_t)-1;
+	int err = fault_check(S_READ, &max);
+
+	if (err)
+		return -err;
+	if (len > max)
+		len = max;
+	return ret_errno(((ssize_t(*)(int, void *, size_t))table[S_READ].fn)(fd, buf, len));
+}
+
+ssize_t sys_write(int fd, const void *buf, size_t len)
+{
+	size_t max = (size_t)-1;
+	int err = fault_check(S_WRITE, &max);
+
+	if (err)
+		return -err;
+	if (len > max)
+		len = max;
+	return ret_errno(((ssize_t(*)(int, const void *, size_t))table[S_WRITE].fn)(fd, buf, len));
+}
+
+#define CALL(id, type, ...)                                     \
+	do {                                                    \
+		int err_ = fault_check(id, NULL);               \
+		if (err_)                                       \
+			return -err_;                           \
+		return ret_errno(((type)table[id].fn)(__VA_ARGS__)); \
+	} while (0)
+
+int sys_close(int fd)
+{
+	CALL(S_CLOSE, int (*)(int), fd);
+}
+
+int sys_fcntl(int fd, int cmd, long arg)
+{
+	CALL(S_FCNTL, int (*)(int, int, ...), fd, cmd, arg);
+}
+
+int sys_fstat(int fd, struct stat *st)
+{
+	CALL(S_FSTAT, int (*)(int, struct stat *), fd, st);
+}
+
+int sys_fsync(int fd)
+{
+	CALL(S_FSYNC, int (*)(int), fd);
+}
+
+int sys_fdatasync(int fd)
+{
+	CALL(S_FDATASYNC, int (*)(int), fd);
+}
+
+int sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags)
+{
+	CALL(S_SYNC_FILE_RANGE, int (*)(int, off_t, off_t, unsigned), fd, off, len, flags);
+}
+
+int sys_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	CALL(S_POLL, int (*)(struct pollfd *, nfds_t, int), fds, n, timeout);
+}
+
+int sys_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	CALL(S_PPOLL, int (*)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *),
+	     fds, n, ts, mask);
+}
+
+int sys_epoll_create1(int flags)
+{
+	CALL(S_EPOLL_CREATE1, int (*)(int), flags);
+}
+
+int sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	CALL(S_EPOLL_CTL, int (*)(int, int, int, struct epoll_event *), epfd, op, fd, ev);
+}
+
+int sys_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	CALL(S_EPOLL_WAIT, int (*)(int, struct epoll_event *, int, int), epfd, ev, max, timeout);
+}
+
+int sys_eventfd(unsigned initval, int flags)
+{
+	CALL(S_EVENTFD, int (*)(unsigned, int), initval, flags);
+}
+
+int sys_memfd_create(const char *name, unsigned flags)
+{
+	CALL(S_MEMFD_CREATE, int (*)(const char *, unsigned), name, flags);
+}
+
+int sys_ftruncate(int fd, off_t len)
+{
+	CALL(S_FTRUNCATE, int (*)(int, off_t), fd, len);
+}
+
+void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, int *err)
+{
+	int e = fault_check(S_MMAP, NULL);
+	void *p;
+
+	if (e) {
+		*err = -e;
+		return NULL;
+	}
+	p = ((void *(*)(void *, size_t, int, int, int, off_t))table[S_MMAP].fn)(addr, len, prot,
+									     flags, fd, off);
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	return p;
+}
+
+int sys_munmap(void *addr, size_t len)
+{
+	CALL(S_MUNMAP, int (*)(void *, size_t), addr, len);
+}
+
+ssize_t sys_process_vm_readv(const struct iovec *local, unsigned long nl,
+			     const struct iovec *remote, unsigned long nr)
+{
+	CALL(S_PROCESS_VM_READV,
+	     ssize_t(*)(pid_t, const struct iovec *, unsigned long, const struct iovec *,
+			unsigned long, unsigned long),
+	     getpid(), local, nl, remote, nr, 0);
+}
+
+ssize_t sys_process_vm_writev(const struct iovec *local, unsigned long nl,
+			      const struct iovec *remote, unsigned long nr)
+{
+	CALL(S_PROCESS_VM_WRITEV,
+	     ssize_t(*)(pid_t, const struct iovec *, unsigned long, const struct iovec *,
+			unsigned long, unsigned long),
+	     getpid(), local, nl, remote, nr, 0);
+}
+
+int sys_mincore(void *addr, size_t len, unsigned char *vec)
+{
+	CALL(S_MINCORE, int (*)(void *, size_t, unsigned char *), addr, len, vec);
+}
+
+int sys_getrlimit(int res, struct rlimit *rl)
+{
+	CALL(S_GETRLIMIT, int (*)(int, struct rlimit *), res, rl);
+}
+
+ssize_t sys_readlink(const char *path, char *buf, size_t len)
+{
+	CALL(S_READLINK, ssize_t(*)(const char *, char *, size_t), path, buf, len);
+}
+
+int sys_pipe2(int fds[2], int flags)
+{
+	CALL(S_PIPE2, int (*)(int *, int), fds, flags);
+}
+
+int sys_capget(void *hdr, void *data)
+{
+	CALL(S_CAPGET, int (*)(void *, void *), hdr, data);
+}
+
+int sys_open(const char *path, int flags)
+{
+	CALL(S_OPEN, int (*)(const char *, int, ...), path, flags);
+}
+
+/* The public fault-injection API. */
+
+static int find(const char *call)
+{
+	if (!call)
+		return -1;
+	for (int i = 0; i < S__NR; i++)
+		if (!strcmp(table[i].name, call))
+			return i;
+	return -1;
+}
+
+RINGER_API int ringer_fault_set(const char *call, const struct ringer_fault *f)
+{
+	int id = find(call);
+
+	if (id < 0)
+		return -ENOENT;
+	if (!f || f->error < 0 || f->count == 0 || f->count < RINGER_FAULT_ALWAYS)
+		return -EINVAL;
+	if (!f->error && !table[id].data)
+		return -EINVAL;
+	pthread_mutex_lock(&fault_lock);
+	if (!table[id].armed)
+		atomic_fetch_add_explicit(&nr_armed, 1, memory_order_relaxed);
+	table[id].armed = true;
+	table[id].fault = *f;
+	pthread_mutex_unlock(&fault_lock);
+	return 0;
+}
+
+RINGER_API int ringer_fault_error(const char *call, int error, int count)
+{
+	struct ringer_fault f = { .error = error, .count = count };
+
+	if (error <= 0)
+		return -EINVAL;
+	return ringer_fault_set(call, &f);
+}
+
+RINGER_API int ringer_fault_short(const char *call, size_t max_bytes, int count)
+{
+	struct ringer_fault f = { .max_bytes = max_bytes, .count = count };
+
+	return ringer_fault_set(call, &f);
+}
+
+RINGER_API void ringer_fault_reset(void)
+{
+	pthread_mutex_lock(&fault_lock);
+	for (int i = 0; i < S__NR; i++) {
+		table[i].armed = false;
+		atomic_store_explicit(&table[i].calls, 0, memory_order_relaxed);
+		atomic_store_explicit(&table[i].hits, 0, memory_order_relaxed);
+	}
+	atomic_store_explicit(&nr_armed, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&fault_lock);
+}
+
+RINGER_API long ringer_fault_hits(const char *call)
+{
+	int id = find(call);
+
+	return id < 0 ? -ENOENT : atomic_load_explicit(&table[id].hits, memory_order_relaxed);
+}
+
+RINGER_API long ringer_fault_calls(const char *call)
+{
+	int id = find(call);
+
+	return id < 0 ? -ENOENT : atomic_load_explicit(&table[id].calls, memory_order_relaxed);
+}
+
+RINGER_API const char *ringer_fault_name(unsigned i)
+{
+	return i < S__NR ? table[i].name : NULL;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's system calls.  Every call the engine makes goes through one of
+ * these wrappers, which call through one table (sys.c) so that a test can make
+ * any of them fail or come up short (include/ringer/fault.h).  They return
+ * the kernel convention: a result >= 0 or -errno; errno is left alone.
+ */
+#ifndef RINGER_ENGINE_SYS_H
+#define RINGER_ENGINE_SYS_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+
+ssize_t sys_preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int flags);
+ssize_t sys_pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags);
+ssize_t sys_read(int fd, void *buf, size_t len);
+ssize_t sys_write(int fd, const void *buf, size_t len);
+int sys_close(int fd);
+int sys_fcntl(int fd, int cmd, long arg);
+int sys_fstat(int fd, struct stat *st);
+int sys_fsync(int fd);
+int sys_fdatasync(int fd);
+int sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags);
+int sys_poll(struct pollfd *fds, nfds_t n, int timeout);
+int sys_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask);
+int sys_epoll_create1(int flags);
+int sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int sys_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout);
+int sys_eventfd(unsigned initval, int flags);
+int sys_memfd_create(const char *name, unsigned flags);
+int sys_ftruncate(int fd, off_t len);
+/* returns MAP_FAILED-free convention: the address, or NULL with *err set */
+void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, int *err);
+int sys_munmap(void *addr, size_t len);
+ssize_t sys_process_vm_readv(const struct iovec *local, unsigned long nl,
+			     const struct iovec *remote, unsigned long nr);
+ssize_t sys_process_vm_writev(const struct iovec *local, unsigned long nl,
+			      const struct iovec *remote, unsigned long nr);
+int sys_mincore(void *addr, size_t len, unsigned char *vec);
+int sys_getrlimit(int res, struct rlimit *rl);
+ssize_t sys_readlink(const char *path, char *buf, size_t len);
+int sys_pipe2(int fds[2], int flags);
+int sys_capget(void *hdr, void *data);
+int sys_open(const char *path, int flags);
+
+#endif /* RINGER_ENGINE_SYS_H */

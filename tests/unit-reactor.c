@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit test of the engine's readiness reactor (src/engine/reactor.c): fd
+ * readiness, several entries on one fd, POLLNVAL for a closed fd, cancel
+ * semantics, re-arming from fn, timers on three clocks in deadline order,
+ * teardown that hands armed entries back and leaves no thread or fd.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/reactor.h"
+
+#define FAIL(...)                                               \
+	do {                                                    \
+		fprintf(stderr, "%s:%d: ", __func__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                   \
+		fprintf(stderr, "\n");                          \
+		exit(1);                                        \
+	} while (0)
+#define CHECK(cond)                                      \
+	do {                                             \
+		if (!(cond))                             \
+			FAIL("check failed: %s", #cond); \
+	} while (0)
+
+#define MS 1000000ULL
+
+static uint64_t now_on(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_on(CLOCK_MONOTONIC) / MS;
+}
+
+static unsigned count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!d)
+		FAIL("opendir %s: %s", path, strerror(errno));
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static unsigned nr_tasks(void)
+{
+	return count_dir("/proc/self/task");
+}
+
+/* A joined thread leaves /proc/self/task a moment after the join. */
+static bool wait_tasks(unsigned want, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (nr_tasks() != want) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+static unsigned nr_fds(void)
+{
+	return count_dir("/proc/self/fd") - 1; /* the DIR's own fd */
+}
+
+struct ent {
+	struct reactor_entry e; /* first: the callbacks cast back */
+	atomic_uint fired;
+	atomic_uint revents;
+	atomic_uint cancelled;
+	atomic_ullong fired_at; /* on the entry's clock */
+	clockid_t clock;
+	unsigned order; /* position among fired timers */
+	/* for re-arming and cross-cancelling */
+	struct ringer_reactor *r;
+	unsigned rearm;
+	struct ent *victim;
+	atomic_int victim_cancel; /* reactor_cancel(victim) result + 1 */
+	atomic_int self_cancel;
+};
+
+static atomic_uint fire_seq;
+
+static void record_fn(struct reactor_entry *e, uint32_t revents)
+{
+	struct ent *t = (struct ent *)e;
+
+	t->order = atomic_fetch_add(&fire_seq, 1);
+	atomic_store(&t->fired_at, now_on(t->clock));
+	atomic_store(&t->revents, revents);
+	atomic_fetch_add(&t->fired, 1);
+}
+
+static void cancelled_fn(struct reactor_entry *e)
+{
+	atomic_fetch_add(&((struct ent *)e)->cancelled, 1);
+}
+
+static bool wait_fired(struct ent *t, unsigned n, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (atomic_load(&t->fired) < n) {
+		if (now_ms() > end)
+			return false;
+		usleep(200);
+	}
+	return true;
+}
+
+static void init_ent(struct ent *t, struct ringer_reactor *r, int fd, uint32_t events)
+{
+	memset(t, 0, sizeof(*t));
+	t->e.fd = fd;
+	t->e.events = events;
+	t->e.fn = record_fn;
+	t->clock = CLOCK_MONOTONIC;
+	t->r = r;
+}
+
+/* ---- fd readiness ---------------------------------------------------------- */
+
+static void test_pipe_in(void)
+{
+	struct ringer_reactor *r;
+	struct ent t;
+	int p[2];
+	char c = 'x';
+
+	CHECK(pipe(p) == 0);
+	CHECK(reactor_create(&r) == 0);
+	CHECK(reactor_nr_threads(r) == 0); /* lazily started */
+	init_ent(&t, r, p[0], POLLIN);
+	CHECK(reactor_arm(r, &t.e) == 0);
+	CHECK(reactor_nr_threads(r) == 1);
+	usleep(20000);
+	CHECK(atomic_load(&t.fired) == 0); /* empty pipe: nothing yet */
+	CHECK(write(p[1], &c, 1) == 1);
+	CHECK(wait_fired(&t, 1, 3000));
+	CHECK(atomic_load(&t.revents) & POLLIN);
+	usleep(10000);
+	CHECK(atomic_load(&t.fired) == 1); /* one-shot, though still readable */
+	CHECK(!reactor_cancel(r, &t.e)); /* already fired */
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&t.cancelled) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_same_fd_in_out(void)
+{
+	struct ringer_reactor *r;
+	struct ent in, out, in2;
+	int sv[2];
+	char c = 'y';
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&in, r, sv[0], POLLIN);
+	init_ent(&in2, r, sv[0], POLLIN);
+	init_ent(&out, r, sv[0], POLLOUT);
+	CHECK(reactor_arm(r, &in.e) == 0);
+	CHECK(reactor_arm(r, &out.e) == 0);
+	CHECK(reactor_arm(r, &in2.e) == 0);
+	CHECK(wait_fired(&out, 1, 3000)); /* writable at once */
+	CHECK(atomic_load(&out.revents) & POLLOUT);
+	usleep(20000);
+	CHECK(atomic_load(&in.fired) == 0);
+	CHECK(atomic_load(&in2.fired) == 0);
+	CHECK(write(sv[1], &c, 1) == 1);
+	CHECK(wait_fired(&in, 1, 3000));
+	CHECK(wait_fired(&in2, 1, 3000)); /* both waiters on the fd */
+	CHECK(atomic_load(&in.revents) & POLLIN);
+	CHECK(!(atomic_load(&in.revents) & POLLOUT)); /* only the asked-for bits */
+	CHECK(atomic_load(&in2.revents) & POLLIN);
+	CHECK(atomic_load(&out.fired) == 1);
+	reactor_destroy(r, NULL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* More entries than RLIMIT_NOFILE allows pollfds, all on one fd. */
+static void test_many_on_one_fd(void)
+{
+	enum { N = 2000 };
+	struct ringer_reactor *r;
+	struct ent *t = calloc(N, sizeof(*t));
+	struct rlimit old, low;
+	unsigned i;
+	int p[2];
+
+	CHECK(t);
+	CHECK(pipe(p) == 0);
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	low.rlim_cur = 256;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	CHECK(reactor_create(&r) == 0);
+	for (i = 0; i < N; i++) {
+		init_ent(&t[i], r, p[0], POLLIN);
+		CHECK(reactor_arm(r, &t[i].e) == 0);
+	}
+	usleep(10000);
+	CHECK(write(p[1], "!", 1) == 1);
+	for (i = 0; i < N; i++)
+		CHECK(wait_fired(&t[i], 1, 3000));
+	reactor_destroy(r, NULL);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	close(p[0]);
+	close(p[1]);
+	free(t);
+}
+
+static void test_closed_fd(void)
+{
+	struct ringer_reactor *r;
+	struct ent t, u;
+	int p[2], q[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(pipe(q) == 0);
+	CHECK(reactor_create(&r) == 0);
+	/* Closed while armed (the write end stays open, so no POLLHUP). */
+	init_ent(&t, r, p[0], POLLIN);
+	CHECK(reactor_arm(r, &t.e) == 0);
+	usleep(10000);
+	CHECK(close(p[0]) == 0);
+	CHECK(wait_fired(&t, 1, 3000));
+	CHECK(atomic_load(&t.revents) & POLLNVAL);
+	/* Already closed when armed. */
+	CHECK(close(q[0]) == 0);
+	init_ent(&u, r, q[0], POLLIN);
+	CHECK(reactor_arm(r, &u.e) == 0);
+	CHECK(wait_fired(&u, 1, 3000));
+	CHECK(atomic_load(&u.revents) & POLLNVAL);
+	/* Negative fds are refused: poll would ignore them forever. */
+	init_ent(&u, r, -1, POLLIN);
+	CHECK(reactor_arm(r, &u.e) == -EBADF);
+	reactor_destroy(r, NULL);
+	close(p[1]);
+	close(q[1]);
+}
+
+/* ---- cancel ------------------------------------------------------------------ */
+
+static void test_cancel(void)
+{
+	struct ringer_reactor *r;
+	struct ent t, tm;
+	int p[2];
+	char c = 'z';
+
+	CHECK(pipe(p) == 0);
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&t, r, p[0], POLLIN);
+	CHECK(reactor_arm(r, &t.e) == 0);
+	init_ent(&tm, r, -1, 0);
+	CHECK(reactor_arm_timer(r, &tm.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 30 * MS) == 0);
+	CHECK(reactor_arm(r, &t.e) == -EBUSY); /* armed already */
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == -EBUSY);
+	CHECK(reactor_arm(r, &tm.e) == -EBADF); /* a timer entry has fd -1 */
+	tm.e.fd = p[0];
+	CHECK(reactor_arm(r, &tm.e) == -EBUSY);
+	tm.e.fd = -1;
+	usleep(5000);
+	CHECK(reactor_cancel(r, &t.e));
+	CHECK(reactor_cancel(r, &tm.e));
+	CHECK(!reactor_cancel(r, &t.e)); /* no longer armed */
+	CHECK(write(p[1], &c, 1) == 1);
+	usleep(80000);
+	CHECK(atomic_load(&t.fired) == 0);
+	CHECK(atomic_load(&tm.fired) == 0);
+	/* Arm again after a cancel: works normally. */
+	CHECK(reactor_arm(r, &t.e) == 0);
+	CHECK(wait_fired(&t, 1, 3000));
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&t.cancelled) == 0 && atomic_load(&tm.cancelled) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* fn of the first of two due timers cancels the second (fired, fn not
+ * started: true, never runs) and tries to cancel itself (false). */
+static void cancel_other_fn(struct reactor_entry *e, uint32_t revents)
+{
+	struct ent *t = (struct ent *)e;
+
+	atomic_store(&t->self_cancel, reactor_cancel(t->r, e) + 1);
+	if (t->victim)
+		atomic_store(&t->victim_cancel, reactor_cancel(t->r, &t->victim->e) + 1);
+	record_fn(e, revents);
+}
+
+/* Arms a, then b, both due, from the reactor thread: the next turn of the
+ * loop finds both expired and queues them, a first. */
+static struct ent *setup_a, *setup_b;
+
+static void arm_both_fn(struct reactor_entry *e, uint32_t revents)
+{
+	struct ent *t = (struct ent *)e;
+	uint64_t past = now_on(CLOCK_MONOTONIC) - 5 * MS;
+
+	if (reactor_arm_timer(t->r, &setup_a->e, CLOCK_MONOTONIC, past) ||
+	    reactor_arm_timer(t->r, &setup_b->e, CLOCK_MONOTONIC, past))
+		FAIL("arm from fn");
+	record_fn(e, revents);
+}
+
+static void test_cancel_from_fn(void)
+{
+	struct ringer_reactor *r;
+	struct ent a, b, s;
+
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&a, r, -1, 0);
+	init_ent(&b, r, -1, 0);
+	init_ent(&s, r, -1, 0);
+	a.e.fn = cancel_other_fn;
+	a.victim = &b;
+	s.e.fn = arm_both_fn;
+	setup_a = &a;
+	setup_b = &b;
+	CHECK(reactor_arm_timer(r, &s.e, CLOCK_MONOTONIC, 0) == 0);
+	CHECK(wait_fired(&a, 1, 3000));
+	usleep(20000);
+	CHECK(atomic_load(&a.self_cancel) == 1); /* false: its fn is running */
+	CHECK(atomic_load(&a.victim_cancel) == 2); /* true: fired, fn not started */
+	CHECK(atomic_load(&b.fired) == 0);
+	CHECK(!reactor_cancel(r, &b.e));
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&b.cancelled) == 0);
+}
+
+/* ---- re-arm from fn ----------------------------------------------------------- */
+
+static void rearm_fn(struct reactor_entry *e, uint32_t revents)
+{
+	struct ent *t = (struct ent *)e;
+	char c;
+
+	if (revents & POLLIN) {
+		if (read(e->fd, &c, 1) != 1)
+			FAIL("read");
+	}
+	atomic_fetch_add(&t->fired, 1);
+	if (t->rearm) {
+		t->rearm--;
+		if (reactor_arm(t->r, e))
+			FAIL("re-arm");
+	}
+}
+
+static void test_rearm(void)
+{
+	struct ringer_reactor *r;
+	struct ent t;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&t, r, p[0], POLLIN);
+	t.e.fn = rearm_fn;
+	t.rearm = 4;
+	CHECK(reactor_arm(r, &t.e) == 0);
+	CHECK(write(p[1], "abcde", 5) == 5);
+	CHECK(wait_fired(&t, 5, 3000));
+	usleep(20000);
+	CHECK(atomic_load(&t.fired) == 5);
+	{
+		/* fn read every byte: the pipe is empty. */
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+
+		CHECK(poll(&pfd, 1, 0) == 0);
+	}
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&t.cancelled) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* ---- timers ------------------------------------------------------------------- */
+
+static void test_timer_order(void)
+{
+	static const unsigned offs_ms[] = { 50, 10, 40, 20, 30, 60 };
+	static const clockid_t clocks[] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME,
+					    CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME };
+	enum { N = 6 };
+	struct ringer_reactor *r;
+	struct ent t[N], past;
+	uint64_t deadline[N], mono[N], t0;
+	unsigned i, j;
+
+	CHECK(reactor_create(&r) == 0);
+	atomic_store(&fire_seq, 0);
+	for (i = 0; i < N; i++) {
+		init_ent(&t[i], r, -1, 0);
+		t[i].clock = clocks[i];
+		deadline[i] = now_on(clocks[i]) + offs_ms[i] * MS;
+		/* The same instant on the monotonic clock, to compare across
+		 * clocks (arming can be slow: the first one starts the thread). */
+		mono[i] = now_on(CLOCK_MONOTONIC) + offs_ms[i] * MS;
+		CHECK(reactor_arm_timer(r, &t[i].e, clocks[i], deadline[i]) == 0);
+	}
+	for (i = 0; i < N; i++)
+		CHECK(wait_fired(&t[i], 1, 5000));
+	for (i = 0; i < N; i++) {
+		uint64_t at = atomic_load(&t[i].fired_at);
+
+		CHECK(atomic_load(&t[i].revents) == 0);
+		if (at < deadline[i])
+			FAIL("timer %u fired %llu ns early", i,
+			     (unsigned long long)(deadline[i] - at));
+		/* Generous: the machine is shared, and sanitizers are slow. */
+		if (at - deadline[i] > 500 * MS)
+			FAIL("timer %u fired %llu ms late", i,
+			     (unsigned long long)((at - deadline[i]) / MS));
+		/* Deadline order, across clocks too (1 ms for the conversion). */
+		for (j = 0; j < N; j++)
+			if (mono[j] > mono[i] + MS && t[j].order < t[i].order)
+				FAIL("timer %u (+%u ms) fired before timer %u (+%u ms)", j,
+				     offs_ms[j], i, offs_ms[i]);
+	}
+
+	/* A deadline in the past fires at once. */
+	init_ent(&past, r, -1, 0);
+	t0 = now_ms();
+	CHECK(reactor_arm_timer(r, &past.e, CLOCK_REALTIME, now_on(CLOCK_REALTIME) - 1000 * MS) ==
+	      0);
+	CHECK(wait_fired(&past, 1, 3000));
+	CHECK(now_ms() - t0 < 500);
+	CHECK(reactor_arm_timer(r, &past.e, 12345, 0) == -EINVAL);
+	reactor_destroy(r, NULL);
+}
+
+/* A later-armed earlier deadline must cut the reactor's current sleep. */
+static void test_timer_preempt(void)
+{
+	struct ringer_reactor *r;
+	struct ent far, near;
+	uint64_t t0;
+
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&far, r, -1, 0);
+	init_ent(&near, r, -1, 0);
+	CHECK(reactor_arm_timer(r, &far.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS) ==
+	      0);
+	usleep(10000); /* the reactor now sleeps for a minute */
+	t0 = now_ms();
+	CHECK(reactor_arm_timer(r, &near.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 20 * MS) ==
+	      0);
+	CHECK(wait_fired(&near, 1, 3000));
+	CHECK(now_ms() - t0 < 500);
+	CHECK(atomic_load(&far.fired) == 0);
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&far.cancelled) == 1);
+	CHECK(atomic_load(&near.cancelled) == 0);
+}
+
+/* ---- teardown ------------------------------------------------------------------ */
+
+static atomic_uint slow_in;
+
+/* Runs while destroy starts, then arms a timer: destroy must hand it back. */
+static void slow_rearm_fn(struct reactor_entry *e, uint32_t revents)
+{
+	struct ent *t = (struct ent *)e;
+
+	atomic_store(&slow_in, 1);
+	usleep(100000);
+	atomic_fetch_add(&t->fired, 1);
+	if (reactor_arm_timer(t->r, e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS))
+		FAIL("arm from fn during destroy");
+}
+
+static void test_destroy(unsigned base_tasks, unsigned base_fds)
+{
+	enum { N = 8 };
+	struct ringer_reactor *r;
+	struct ent t[N], slow;
+	int p[2];
+	unsigned i;
+
+	CHECK(pipe(p) == 0);
+	CHECK(reactor_create(&r) == 0);
+	for (i = 0; i < N; i++) {
+		if (i % 2) {
+			init_ent(&t[i], r, p[0], i % 4 == 1 ? POLLIN : POLLPRI);
+			CHECK(reactor_arm(r, &t[i].e) == 0);
+		} else {
+			init_ent(&t[i], r, -1, 0);
+			CHECK(reactor_arm_timer(r, &t[i].e, i % 4 ? CLOCK_REALTIME : CLOCK_BOOTTIME,
+						now_on(i % 4 ? CLOCK_REALTIME : CLOCK_BOOTTIME) +
+							60000 * MS) == 0);
+		}
+	}
+	CHECK(nr_tasks() == base_tasks + 1);
+	CHECK(nr_fds() == base_fds + 3); /* pipe + eventfd */
+	usleep(10000);
+	reactor_destroy(r, cancelled_fn);
+	for (i = 0; i < N; i++) {
+		CHECK(atomic_load(&t[i].fired) == 0);
+		CHECK(atomic_load(&t[i].cancelled) == 1);
+	}
+	CHECK(wait_tasks(base_tasks, 2000));
+	CHECK(nr_fds() == base_fds + 2);
+
+	/* Destroy while an fn runs and re-arms. */
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&slow, r, -1, 0);
+	slow.e.fn = slow_rearm_fn;
+	atomic_store(&slow_in, 0);
+	CHECK(reactor_arm_timer(r, &slow.e, CLOCK_MONOTONIC, 0) == 0);
+	while (!atomic_load(&slow_in))
+		usleep(1000);
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&slow.fired) == 1);
+	CHECK(atomic_load(&slow.cancelled) == 1);
+	CHECK(wait_tasks(base_tasks, 2000));
+	CHECK(nr_fds() == base_fds + 2);
+
+	/* Never armed: no thread, no fd, nothing to join. */
+	CHECK(reactor_create(&r) == 0);
+	CHECK(wait_tasks(base_tasks, 2000));
+	CHECK(nr_fds() == base_fds + 2);
+	reactor_destroy(r, cancelled_fn);
+	close(p[0]);
+	close(p[1]);
+	CHECK(nr_fds() == base_fds);
+}
+
+/* ---- several threads arm and cancel at once ------------------------------- */
+
+enum { ST_THREADS = 2, ST_ENTS = 64, ST_ROUNDS = 3000 };
+
+struct st_ent {
+	struct reactor_entry e;
+	atomic_uint fired;
+	unsigned arms, cancels;
+	bool armed;
+};
+
+static void st_fn(struct reactor_entry *e, uint32_t revents)
+{
+	atomic_fetch_add(&((struct st_ent *)e)->fired, 1);
+}
+
+struct st_thread {
+	pthread_t thread;
+	struct ringer_reactor *r;
+	struct st_ent ents[ST_ENTS];
+	int ready_fd, idle_fd; /* a readable pipe, an empty one */
+	unsigned seed;
+};
+
+/* Cancel; when it is too late, wait for the fn that beat us. */
+static void st_disarm(struct st_thread *t, struct st_ent *se)
+{
+	uint64_t end = now_ms() + 5000;
+
+	if (reactor_cancel(t->r, &se->e))
+		se->cancels++;
+	else
+		while (atomic_load(&se->fired) + se->cancels != se->arms) {
+			if (now_ms() > end)
+				FAIL("fn never ran after a failed cancel");
+			usleep(20);
+		}
+	se->armed = false;
+}
+
+static void *st_main(void *arg)
+{
+	struct st_thread *t = arg;
+	unsigned i;
+
+	for (i = 0; i < ST_ROUNDS; i++) {
+		struct st_ent *se = &t->ents[rand_r(&t->seed) % ST_ENTS];
+		unsigned kind = rand_r(&t->seed) % 3;
+		int ret;
+
+		if (i % 16 == 0)
+			usleep(100); /* let the reactor fire some */
+		/* An fn that ran disarmed the entry. */
+		if (se->armed && atomic_load(&se->fired) + se->cancels == se->arms)
+			se->armed = false;
+		if (se->armed) {
+			st_disarm(t, se);
+			continue;
+		}
+		se->e.fn = st_fn;
+		if (kind == 2) {
+			se->e.fd = -1;
+			ret = reactor_arm_timer(t->r, &se->e, CLOCK_MONOTONIC,
+						now_on(CLOCK_MONOTONIC) +
+							(rand_r(&t->seed) % 2000) * 1000);
+		} else {
+			se->e.fd = kind ? t->ready_fd : t->idle_fd;
+			se->e.events = POLLIN;
+			ret = reactor_arm(t->r, &se->e);
+		}
+		if (ret)
+			FAIL("arm: %d", ret);
+		se->arms++;
+		se->armed = true;
+	}
+	for (i = 0; i < ST_ENTS; i++)
+		if (t->ents[i].armed)
+			st_disarm(t, &t->ents[i]);
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct st_thread *t = calloc(ST_THREADS, sizeof(*t));
+	struct ringer_reactor *r;
+	int rp[2], ip[2];
+	unsigned i, j;
+
+	CHECK(t);
+	CHECK(pipe(rp) == 0 && pipe(ip) == 0);
+	CHECK(write(rp[1], "r", 1) == 1);
+	CHECK(reactor_create(&r) == 0);
+	for (i = 0; i < ST_THREADS; i++) {
+		t[i].r = r;
+		t[i].ready_fd = rp[0];
+		t[i].idle_fd = ip[0];
+		t[i].seed = 77 + i;
+		CHECK(pthread_create(&t[i].thread, NULL, st_main, &t[i]) == 0);
+	}
+	for (i = 0; i < ST_THREADS; i++)
+		pthread_join(t[i].thread, NULL);
+	/* Every arming ended exactly once: fn ran or the cancel said so. */
+	for (i = 0; i < ST_THREADS; i++)
+		for (j = 0; j < ST_ENTS; j++) {
+			struct st_ent *se = &t[i].ents[j];
+
+			if (atomic_load(&se->fired) + se->cancels != se->arms)
+				FAIL("entry %u/%u: %u arms, %u fired, %u cancelled", i, j, se->arms,
+				     atomic_load(&se->fired), se->cancels);
+		}
+	reactor_destroy(r, NULL); /* nothing is armed any more */
+	close(rp[0]);
+	close(rp[1]);
+	close(ip[0]);
+	close(ip[1]);
+	free(t);
+}
+
+/* ---- thread properties ---------------------------------------------------------- */
+
+static atomic_uint sig_ok, name_ok;
+
+static void props_fn(struct reactor_entry *e, uint32_t revents)
+{
+	sigset_t cur;
+	char name[16] = "";
+
+	pthread_sigmask(SIG_SETMASK, NULL, &cur);
+	atomic_store(&sig_ok, sigismember(&cur, SIGINT) && sigismember(&cur, SIGTERM) &&
+				      sigismember(&cur, SIGUSR1) && sigismember(&cur, SIGALRM));
+	prctl(PR_GET_NAME, name, 0, 0, 0);
+	atomic_store(&name_ok, strcmp(name, "ringer-reactor") == 0);
+	record_fn(e, revents);
+}
+
+static void test_thread_props(void)
+{
+	struct ringer_reactor *r;
+	struct ent t;
+	sigset_t cur;
+
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&t, r, -1, 0);
+	t.e.fn = props_fn;
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
+	CHECK(wait_fired(&t, 1, 3000));
+	CHECK(atomic_load(&sig_ok));
+	CHECK(atomic_load(&name_ok));
+	pthread_sigmask(SIG_SETMASK, NULL, &cur);
+	CHECK(!sigismember(&cur, SIGINT)); /* the caller's mask is restored */
+	reactor_destroy(r, NULL);
+}
+
+static void *noop_thread(void *arg)
+{
+	return arg;
+}
+
+int main(void)
+{
+	unsigned base_tasks, base_fds;
+	pthread_t th;
+
+	/* Sanitizer runtimes start a helper thread with the first
+	 * pthread_create: let that happen before counting. */
+	CHECK(pthread_create(&th, NULL, noop_thread, NULL) == 0);
+	pthread_join(th, NULL);
+	base_tasks = nr_tasks();
+	base_fds = nr_fds();
+
+	test_pipe_in();
+	test_same_fd_in_out();
+	test_many_on_one_fd();
+	test_closed_fd();
+	test_cancel();
+	test_cancel_from_fn();
+	test_rearm();
+	test_timer_order();
+	test_timer_preempt();
+	test_concurrent();
+	test_thread_props();
+	test_destroy(base_tasks, base_fds);
+	CHECK(wait_tasks(base_tasks, 2000));
+	CHECK(nr_fds() == base_fds);
+	printf("unit-reactor: ok\n");
+	return 0;
+}
