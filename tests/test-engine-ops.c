@@ -110,6 +110,13 @@ static void t_rw(void)
 		rw_sqe(IORING_OP_READ, fd, buf, 4, 0, 1)->attr_type_mask = 2;
 		CHECK_EQ(run(1, 1, c), 1);
 		CHECK_EQ(c[0].res, -EINVAL);
+		/* RWF_HIPRI wants an IOPOLL ring; ioprio class NONE with a level */
+		rw_sqe(IORING_OP_READ, fd, buf, 4, 0, 1)->rw_flags = RWF_HIPRI;
+		CHECK_EQ(run(1, 1, c), 1);
+		CHECK_EQ(c[0].res, -EINVAL);
+		rw_sqe(IORING_OP_READ, fd, buf, 4, 0, 1)->ioprio = 3;
+		CHECK_EQ(run(1, 1, c), 1);
+		CHECK_EQ(c[0].res, -EINVAL);
 		/* buf_index ignored by plain READ */
 		rw_sqe(IORING_OP_READ, fd, buf, 4, 0, 1)->buf_index = 5;
 		CHECK_EQ(run(1, 1, c), 1);
@@ -331,6 +338,12 @@ static void t_poll(void)
 		CHECK_EQ(c[i].res, c[i].user_data == 30 ? -ECANCELED : 0);
 		CHECK_EQ(c[i].flags, 0);
 	}
+	/* MULTI on a file without poll support: one final CQE */
+	s = rw_sqe(IORING_OP_POLL_ADD, fd, NULL, IORING_POLL_ADD_MULTI, 0, 35);
+	s->poll32_events = POLLIN;
+	CHECK_EQ(run(1, 1, c), 1);
+	CHECK_EQ(c[0].res, POLLIN);
+	CHECK_EQ(c[0].flags, 0);
 	close(p[1]);
 	s = rw_sqe(IORING_OP_POLL_ADD, p[0], NULL, 0, 0, 40);
 	s->poll32_events = POLLIN;

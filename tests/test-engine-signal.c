@@ -18,6 +18,13 @@ static void on_alarm(int sig)
 	hits++;
 }
 
+/* a sanitizer runtime may deliver the handler a little after the syscall */
+static void wait_hits(int n)
+{
+	for (int i = 0; i < 200 && hits < n; i++)
+		usleep(1000);
+}
+
 static void arm_alarm(int ms)
 {
 	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = ms * 1000 } };
@@ -41,6 +48,7 @@ int main(void)
 	arm_alarm(30);
 	ret = t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
 	CHECK_EQ(ret, -EINTR);
+	wait_hits(1);
 	CHECK_EQ(hits, 1);
 
 	/* one CQE present, wait for 3: the signal ends the wait with 0 */
@@ -48,6 +56,7 @@ int main(void)
 	CHECK_EQ(raw_submit(&r, 1, 0, 0), 1);
 	arm_alarm(30);
 	CHECK_EQ(t_enter(r.fd, 0, 3, IORING_ENTER_GETEVENTS, NULL, 0), 0);
+	wait_hits(2);
 	CHECK_EQ(hits, 2);
 	CHECK(raw_cqe(&r, &c), "cqe");
 
@@ -55,6 +64,7 @@ int main(void)
 	raw_nop(&r, 2, 0);
 	arm_alarm(30);
 	CHECK_EQ(raw_submit(&r, 1, 3, IORING_ENTER_GETEVENTS), 1);
+	wait_hits(3);
 	CHECK_EQ(hits, 3);
 	CHECK(raw_cqe(&r, &c), "cqe");
 
@@ -77,8 +87,7 @@ int main(void)
 			      sizeof(ea));
 		CHECK_EQ(ret, -ETIME);
 		/* the pending signal is delivered once the caller's mask is back */
-		for (int i = 0; i < 100 && hits < 4; i++)
-			usleep(1000);
+		wait_hits(4);
 		CHECK_EQ(hits, 4);
 		/* and a bad sigmask pointer when the call waits: -EFAULT */
 		ea.sigmask = 8;

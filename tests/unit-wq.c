@@ -709,7 +709,8 @@ static void thread_props_fn(struct wq_work *w)
 
 	pthread_sigmask(SIG_SETMASK, NULL, &cur);
 	atomic_store(&sig_ok, sigismember(&cur, SIGINT) && sigismember(&cur, SIGTERM) &&
-				      sigismember(&cur, SIGUSR1) && sigismember(&cur, SIGALRM));
+				      sigismember(&cur, SIGUSR1) && sigismember(&cur, SIGALRM) &&
+				      !sigismember(&cur, SIGSEGV));
 	prctl(PR_GET_NAME, name, 0, 0, 0);
 	atomic_store(&name_ok, strcmp(name, "ringer-wq") == 0);
 	atomic_fetch_add(&done, 1);

@@ -3,7 +3,9 @@
  * The engine's readiness reactor: one thread per ring (started lazily) that
  * waits for file readiness and timer deadlines, so that a read on an empty
  * pipe or socket, a POLL_ADD, a TIMEOUT or a LINK_TIMEOUT never parks a
- * worker.  This is the engine's FAST_POLL and its hrtimer.
+ * worker.  This is the engine's FAST_POLL and its hrtimer.  The thread (and its
+ * eventfd) leaves after about a second with nothing armed and comes back
+ * with the next arming, so a quiet ring holds no thread.
  *
  * Contract:
  *  - entries are one-shot: after fn has been called the entry is disarmed;

@@ -130,6 +130,23 @@ static inline unsigned work_class(const struct wq_work *work)
 	return (work->flags & WQ_WORK_UNBOUND) ? 1 : 0;
 }
 
+/*
+ * The mask engine threads start with: every asynchronous signal blocked, so
+ * application handlers never run on them.  Synchronous ones (a fault in this
+ * very thread, a seccomp trap) stay deliverable: blocking them would not
+ * defer them, the kernel would reset the handler and kill the process.
+ */
+static void engine_thread_sigmask(sigset_t *set)
+{
+	sigfillset(set);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGTRAP);
+	sigdelset(set, SIGSYS);
+}
+
 /* ---- runnable FIFO ------------------------------------------------------ */
 
 static void fifo_push(struct wq_work **head, struct wq_work **tail, struct wq_work *work)
@@ -347,15 +364,15 @@ static void start_workers(struct ringer_wq *wq, struct worker *spawn)
 	while (spawn) {
 		struct worker *w = spawn;
 		struct wq_class *c;
-		sigset_t all, old;
+		sigset_t mask, old;
 		int ret;
 
 		spawn = w->link;
 		w->link = NULL;
 		/* Application signal handlers must never run on engine threads: the
 		 * new thread inherits this mask. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
+		engine_thread_sigmask(&mask);
+		pthread_sigmask(SIG_SETMASK, &mask, &old);
 		ret = pthread_create(&w->thread, NULL, worker_main, w);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (ret == 0)
