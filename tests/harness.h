@@ -45,7 +45,7 @@ struct test_case {
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Per-program state; each test program is one translation unit. */
-static int harness_failures;	 /* failed checks in the whole program */
+static int harness_failures; /* failed checks in the whole program */
 static int harness_case_failures; /* failed checks in the current case */
 static bool harness_case_skipped;
 static const char *harness_skip_reason;
