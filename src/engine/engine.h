@@ -103,7 +103,6 @@ struct poll_state {
 	uint32_t events;
 	bool multi;
 	bool cancelled; /* POLL_REMOVE found it while it was firing */
-	bool parked; /* MULTI on a file epoll refuses: on the list, not armed */
 	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
 	uint64_t target; /* POLL_REMOVE: user_data to find */
 	uint32_t upd_flags;

@@ -1,0 +1,1199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libringer-preload.so: runs unmodified io_uring programs on ringer's user
+ * engine.
+ *
+ * On load, a seccomp filter makes io_uring_setup, io_uring_enter and
+ * io_uring_register (and execve/execveat, see below) raise SIGSYS
+ * (SECCOMP_RET_TRAP) unless they come from the shim's own system call site,
+ * a tiny stub copied to a page of its own.  The SIGSYS handler reads the call
+ * from the interrupted thread's registers, serves it (from the engine, or
+ * from the kernel through the stub) and writes the result into the thread's
+ * RAX, so the program sees an ordinary system call return.  A trap outranks
+ * the ERRNO action of a container profile, so this works where Docker's
+ * default profile refuses io_uring.
+ *
+ * The filter cannot be removed and survives fork and execve; see
+ * docs/PRELOAD.md for how the shim keeps exec'd programs alive (execve is
+ * trapped so the next program gets the shim too), how it keeps the program's
+ * own SIGSYS handler working, and what a forked child sees of its parent's
+ * rings.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "ringer.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#ifndef __x86_64__
+#error "the preload shim is written for x86_64"
+#endif
+
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1 /* si_code of a seccomp trap */
+#endif
+
+#define NR_SETUP 425
+#define NR_ENTER 426
+#define NR_REGISTER 427
+
+/* SECCOMP_RET_DATA of our trap: tells our SIGSYS apart from another filter's. */
+#define TRAP_COOKIE 0x5249u
+
+/* Where the stub page goes, the same in every exec'd generation (see map_stub). */
+#define STUB_ADDR_DEFAULT 0x7e8000100000UL
+
+/* Environment markers passed from a trapped execve to the next program. */
+#define ENV_STUB "RINGER_PRELOAD_STUB"
+#define ENV_INJECTED "RINGER_PRELOAD_INJECTED"
+#define ENV_ORIG "RINGER_PRELOAD_ORIG"
+#define SHIM_NAME "libringer-preload.so"
+
+/*
+ * The raw system call stub.  Its bytes are copied to the stub page; the
+ * filter allows exactly the address after its syscall instruction (what the
+ * kernel reports as instruction_pointer).  Arguments as a C call:
+ * stub(nr, a1, a2, a3, a4, a5, a6), result in RAX as the kernel returns it.
+ * Position independent, so the copy runs anywhere.
+ */
+__asm__(".text\n"
+	".globl ringer_preload_stub_begin\n"
+	".hidden ringer_preload_stub_begin\n"
+	".globl ringer_preload_stub_ret\n"
+	".hidden ringer_preload_stub_ret\n"
+	".globl ringer_preload_stub_end\n"
+	".hidden ringer_preload_stub_end\n"
+	"ringer_preload_stub_begin:\n"
+	"	movq %rdi, %rax\n"
+	"	movq %rsi, %rdi\n"
+	"	movq %rdx, %rsi\n"
+	"	movq %rcx, %rdx\n"
+	"	movq %r8, %r10\n"
+	"	movq %r9, %r8\n"
+	"	movq 8(%rsp), %r9\n"
+	"	syscall\n"
+	"ringer_preload_stub_ret:\n"
+	"	ret\n"
+	"ringer_preload_stub_end:\n"
+	/* The restorer for our own rt_sigaction: rt_sigreturn. */
+	".globl ringer_preload_restore_rt\n"
+	".hidden ringer_preload_restore_rt\n"
+	"ringer_preload_restore_rt:\n"
+	"	movq $15, %rax\n"
+	"	syscall\n"
+	"	hlt\n");
+
+extern const char ringer_preload_stub_begin[], ringer_preload_stub_ret[],
+	ringer_preload_stub_end[];
+extern void ringer_preload_restore_rt(void);
+
+typedef long (*stub_fn)(long nr, long a, long b, long c, long d, long e, long f);
+static stub_fn stub;
+static uintptr_t stub_ip; /* the allowed instruction_pointer */
+
+/* The kernel's struct sigaction on x86_64 (rt_sigaction's layout). */
+struct ksigaction {
+	void *handler;
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+#define KSA_RESTORER 0x04000000UL
+
+enum mode {
+	MODE_AUTO,
+	MODE_KERNEL,
+	MODE_USER,
+};
+static enum mode mode;
+static bool debug;
+static bool stats; /* RINGER_PRELOAD_STATS: counts printed at exit */
+static _Atomic unsigned long n_traps, n_engine_rings, n_kernel_rings;
+static bool active; /* handler and filter in place */
+static char shim_path[PATH_MAX];
+/*
+ * What LD_PRELOAD must hold for the shim to load in an exec'd program: the
+ * value we were started with when it names us (it may put a sanitizer
+ * runtime first, which must stay first), else our own path.
+ */
+static char preload_value[2 * PATH_MAX];
+
+/*
+ * The program's own SIGSYS disposition.  The kernel's stays ours; the
+ * program's sigaction(SIGSYS) is recorded here and called for any SIGSYS our
+ * filter did not raise.
+ */
+static pthread_mutex_t app_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sigaction app_sigsys; /* sa_handler SIG_DFL until the program sets one */
+
+/* Fork generation: a ring created under another generation belongs to an ancestor. */
+static _Atomic unsigned fork_gen;
+
+/*
+ * Engine rings handed out by the shim.  The program gets app_fd, a duplicate
+ * of the engine's own descriptor eng_fd (same memfd, so the program's mmaps
+ * work), and the engine is only ever called with eng_fd, which the program
+ * cannot close.  When app_fd no longer refers to the memfd (the program
+ * closed it, maybe reused the number), the ring is torn down through eng_fd.
+ *
+ * Lookups run lock-free in SIGSYS handlers of any thread; a slot's fields are
+ * written before its state is published with a release store and read after
+ * an acquire load of it.  refs counts the table's own reference (1 while
+ * live) plus calls in progress; the last one out closes the engine ring.
+ */
+#define MAX_RINGS 256
+enum { SLOT_FREE, SLOT_LIVE, SLOT_DEAD };
+struct ring {
+	_Atomic int state;
+	_Atomic int refs;
+	_Atomic int regs; /* registered-ring entries (any thread) naming it */
+	uint64_t id;	  /* unique per publication, so a recycled slot is told apart */
+	int app_fd;
+	int eng_fd;
+	dev_t dev;
+	ino_t ino;
+	unsigned gen;
+};
+static struct ring rings[MAX_RINGS];
+static _Atomic uint64_t ring_ids;
+static _Atomic int rings_hw; /* slots [0, rings_hw) may be in use */
+static pthread_mutex_t rings_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A line to stderr with one write(2), safe in the SIGSYS handler. */
+static void vsay(const char *fmt, va_list ap)
+{
+	char buf[256];
+	int n;
+
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	if (n > 0)
+		stub(SYS_write, 2, (long)buf, n, 0, 0, 0);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+static void dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+static long sys(long nr, long a, long b, long c, long d, long e, long f)
+{
+	return stub(nr, a, b, c, d, e, f);
+}
+
+/* --- engine rings ------------------------------------------------------- */
+
+static bool slot_get(struct ring *r)
+{
+	int refs = atomic_load_explicit(&r->refs, memory_order_relaxed);
+
+	do {
+		if (refs <= 0)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &refs, refs + 1,
+							memory_order_acquire,
+							memory_order_relaxed));
+	return true;
+}
+
+static void slot_put(struct ring *r)
+{
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	/* Last reference: the ring is unreachable, tear it down. */
+	if (r->gen == atomic_load_explicit(&fork_gen, memory_order_relaxed)) {
+		dbg("ringer-preload: reaping engine ring (fd %d, engine fd %d)\n", r->app_fd,
+		    r->eng_fd);
+		ringer_close(r->eng_fd);
+	}
+	/* Publishes the slot as reusable after the teardown above. */
+	atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
+}
+
+/*
+ * Drop the table's reference of a live slot (once, whoever wins).  A ring
+ * registered with IORING_REGISTER_RING_FDS lives on without its fd, as on the
+ * kernel; it goes when the last registration does.
+ */
+static void slot_kill(struct ring *r)
+{
+	int live = SLOT_LIVE;
+
+	if (atomic_load_explicit(&r->regs, memory_order_acquire) > 0)
+		return;
+	if (atomic_compare_exchange_strong_explicit(&r->state, &live, SLOT_DEAD,
+						    memory_order_acq_rel, memory_order_relaxed))
+		slot_put(r);
+}
+
+static bool fd_is(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	if (sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0)
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
+/*
+ * The engine ring the program's fd refers to, with a reference taken; NULL
+ * if none.  *inherited is set for a ring of an ancestor process (fork).
+ * Stale slots met on the way (fd closed or reused) are reaped.
+ */
+static struct ring *ring_lookup(int fd, bool *inherited)
+{
+	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
+	struct stat st;
+	bool have_st = false;
+
+	*inherited = false;
+	if (fd < 0)
+		return NULL;
+	for (int i = 0; i < hw; i++) {
+		struct ring *r = &rings[i];
+
+		if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE)
+			continue;
+		if (!have_st) {
+			if (sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0)
+				st.st_ino = 0, st.st_dev = 0;
+			have_st = true;
+		}
+		if (r->app_fd == fd && (r->dev != st.st_dev || r->ino != st.st_ino)) {
+			/* The program closed the ring's fd; the number may be reused. */
+			if (r->gen == gen)
+				slot_kill(r);
+			continue;
+		}
+		/* Matching the memfd's identity also finds a dup() of the ring fd. */
+		if (r->dev != st.st_dev || r->ino != st.st_ino)
+			continue;
+		if (r->gen != gen) {
+			*inherited = true;
+			return NULL;
+		}
+		if (!slot_get(r))
+			continue;
+		return r;
+	}
+	return NULL;
+}
+
+/*
+ * Reap the rings whose fd the program has closed.  Called at setup (rare),
+ * so a program that closes its rings without ever entering them again does
+ * not accumulate them.
+ */
+static void rings_sweep(void)
+{
+	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
+
+	for (int i = 0; i < hw; i++) {
+		struct ring *r = &rings[i];
+
+		if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE)
+			continue;
+		if (!fd_is(r->app_fd, r->dev, r->ino)) {
+			if (r->gen == gen)
+				slot_kill(r);
+			else /* an ancestor's ring: not ours to tear down */
+				atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
+		}
+	}
+}
+
+/* Block every signal while holding rings_lock: a nested trap must not deadlock on it. */
+static void lock_rings(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)old, _NSIG / 8, 0, 0);
+	pthread_mutex_lock(&rings_lock);
+}
+
+static void unlock_rings(sigset_t *old)
+{
+	pthread_mutex_unlock(&rings_lock);
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0, _NSIG / 8, 0, 0);
+}
+
+/* Hand an engine ring to the program: a dup of the engine's fd, recorded. */
+static int ring_publish(int eng_fd)
+{
+	struct stat st;
+	sigset_t old;
+	int app_fd, slot = -1, ret;
+
+	if (sys(SYS_fstat, eng_fd, (long)&st, 0, 0, 0, 0) < 0) {
+		ringer_close(eng_fd);
+		return -EBADF;
+	}
+	/* The kernel's ring fds are O_CLOEXEC; so is the program's copy. */
+	app_fd = (int)sys(SYS_fcntl, eng_fd, F_DUPFD_CLOEXEC, 0, 0, 0, 0);
+	if (app_fd < 0) {
+		ringer_close(eng_fd);
+		return app_fd;
+	}
+	lock_rings(&old);
+	for (int i = 0; i < MAX_RINGS; i++) {
+		if (atomic_load_explicit(&rings[i].state, memory_order_acquire) == SLOT_FREE) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot < 0) {
+		unlock_rings(&old);
+		sys(SYS_close, app_fd, 0, 0, 0, 0, 0);
+		ringer_close(eng_fd);
+		return -ENOMEM;
+	}
+	rings[slot].app_fd = app_fd;
+	rings[slot].eng_fd = eng_fd;
+	rings[slot].dev = st.st_dev;
+	rings[slot].ino = st.st_ino;
+	rings[slot].gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	rings[slot].id = atomic_fetch_add_explicit(&ring_ids, 1, memory_order_relaxed) + 1;
+	atomic_store_explicit(&rings[slot].regs, 0, memory_order_relaxed);
+	atomic_store_explicit(&rings[slot].refs, 1, memory_order_relaxed);
+	/* Fields above become visible to lookups that acquire-load state. */
+	atomic_store_explicit(&rings[slot].state, SLOT_LIVE, memory_order_release);
+	if (slot >= atomic_load_explicit(&rings_hw, memory_order_relaxed))
+		atomic_store_explicit(&rings_hw, slot + 1, memory_order_release);
+	unlock_rings(&old);
+	ret = app_fd;
+	dbg("ringer-preload: engine ring fd %d (engine fd %d)\n", app_fd, eng_fd);
+	return ret;
+}
+
+/*
+ * Registered ring fds (IORING_REGISTER_RING_FDS) of engine rings.  The
+ * kernel's table is per task, 16 entries; so is this one (per thread).  An
+ * enter with IORING_ENTER_REGISTERED_RING whose index is not in it goes to
+ * the kernel, which has its own table for kernel rings.
+ */
+#define RINGFD_MAX 16
+struct regring {
+	struct ring *r;
+	uint64_t id;
+};
+static __thread struct regring regrings[RINGFD_MAX] __attribute__((tls_model("initial-exec")));
+static __thread bool regrings_used __attribute__((tls_model("initial-exec")));
+static pthread_key_t regrings_key;
+
+/* The ring still exists without fd or registration: tear it down. */
+static void unreg(struct ring *r)
+{
+	if (atomic_fetch_sub_explicit(&r->regs, 1, memory_order_acq_rel) == 1 &&
+	    atomic_load_explicit(&r->state, memory_order_acquire) == SLOT_LIVE &&
+	    !fd_is(r->app_fd, r->dev, r->ino))
+		slot_kill(r);
+}
+
+/* A thread's registrations end with it, as a task's do on the kernel. */
+static void regrings_exit(void *unused)
+{
+	for (int i = 0; i < RINGFD_MAX; i++) {
+		if (regrings[i].r) {
+			unreg(regrings[i].r);
+			regrings[i].r = NULL;
+		}
+	}
+}
+
+static struct ring *regring_get(unsigned idx)
+{
+	struct ring *r;
+
+	if (idx >= RINGFD_MAX || !(r = regrings[idx].r))
+		return NULL;
+	/* A forked child has no registrations, as on the kernel (a fresh task). */
+	if (r->gen != atomic_load_explicit(&fork_gen, memory_order_relaxed))
+		return NULL;
+	if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE || !slot_get(r))
+		return NULL;
+	if (r->id != regrings[idx].id) {
+		slot_put(r);
+		return NULL;
+	}
+	return r;
+}
+
+static long ringfds_register(const struct io_uring_rsrc_update *arg, unsigned nr)
+{
+	struct io_uring_rsrc_update *u = (struct io_uring_rsrc_update *)arg;
+	unsigned i;
+
+	if (nr > RINGFD_MAX)
+		return -EINVAL;
+	if (!regrings_used) {
+		regrings_used = true;
+		pthread_setspecific(regrings_key, (void *)1);
+	}
+	for (i = 0; i < nr; i++) {
+		unsigned off = u[i].offset;
+		struct ring *r;
+		bool inherited;
+		long err = 0;
+
+		if (u[i].resv) {
+			err = -EINVAL;
+		} else if (off == -1U) {
+			for (off = 0; off < RINGFD_MAX && regrings[off].r; off++)
+				;
+			if (off == RINGFD_MAX)
+				err = -EBUSY;
+		} else if (off >= RINGFD_MAX) {
+			err = -EINVAL;
+		} else if (regrings[off].r) {
+			err = -EBUSY;
+		}
+		if (!err) {
+			r = ring_lookup((int)u[i].data, &inherited);
+			if (!r) {
+				err = -EOPNOTSUPP;
+			} else {
+				atomic_fetch_add_explicit(&r->regs, 1, memory_order_acq_rel);
+				regrings[off].r = r;
+				regrings[off].id = r->id;
+				slot_put(r);
+				u[i].offset = off;
+			}
+		}
+		if (err)
+			return i ? (long)i : err;
+	}
+	return nr;
+}
+
+static long ringfds_unregister(const struct io_uring_rsrc_update *u, unsigned nr)
+{
+	unsigned i;
+
+	if (nr > RINGFD_MAX)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		unsigned off = u[i].offset;
+
+		if (u[i].resv || off >= RINGFD_MAX)
+			return i ? (long)i : -EINVAL;
+		if (regrings[off].r) {
+			unreg(regrings[off].r);
+			regrings[off].r = NULL;
+		}
+	}
+	return nr;
+}
+
+/* --- serving the three calls --------------------------------------------- */
+
+static bool kernel_refuses(long err)
+{
+	return err == -ENOSYS || err == -EPERM || err == -EACCES;
+}
+
+static long do_setup(long entries, long params)
+{
+	struct io_uring_params *p;
+	long ret;
+	sigset_t old;
+
+	if (mode != MODE_USER) {
+		ret = sys(NR_SETUP, entries, params, 0, 0, 0, 0);
+		if (ret >= 0) {
+			atomic_fetch_add_explicit(&n_kernel_rings, 1, memory_order_relaxed);
+			if (stats)
+				say("ringer-preload: pid %d: kernel ring, fd %ld\n",
+				    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ret);
+		}
+		if (mode == MODE_KERNEL || !kernel_refuses(ret))
+			return ret;
+		dbg("ringer-preload: kernel refused io_uring (%ld), using the engine\n", ret);
+	}
+	lock_rings(&old);
+	rings_sweep();
+	unlock_rings(&old);
+	p = (struct io_uring_params *)params;
+	if (p && (p->flags & IORING_SETUP_ATTACH_WQ)) {
+		/* The ring to share with is named by the program's fd; the engine knows its own. */
+		bool inherited;
+		int wq_fd = (int)p->wq_fd;
+		struct ring *r = ring_lookup(wq_fd, &inherited);
+
+		if (r)
+			p->wq_fd = (__u32)r->eng_fd;
+		ret = ringer_setup((unsigned)entries, p);
+		p->wq_fd = (__u32)wq_fd;
+		if (r)
+			slot_put(r);
+	} else {
+		ret = ringer_setup((unsigned)entries, p);
+	}
+	if (ret < 0)
+		return ret;
+	ret = ring_publish((int)ret);
+	if (ret >= 0) {
+		atomic_fetch_add_explicit(&n_engine_rings, 1, memory_order_relaxed);
+		if (stats)
+			say("ringer-preload: pid %d: engine ring, fd %ld\n",
+			    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ret);
+	}
+	return ret;
+}
+
+/*
+ * A call on something that is not an engine ring went to the kernel, and the
+ * kernel refuses io_uring altogether (a container profile, the sysctl).  On
+ * the engine's side the program sees one coherent io_uring: answer as it
+ * would for a descriptor that is not a ring.
+ */
+static long not_a_ring(long ret, long fd, bool by_index)
+{
+	if (mode == MODE_KERNEL || !kernel_refuses(ret))
+		return ret;
+	if (by_index) /* no registered-ring table */
+		return -EINVAL;
+	if (sys(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
+		return -EBADF;
+	return -EOPNOTSUPP;
+}
+
+static long do_enter(long fd, long to_submit, long min_complete, long flags, long arg, long argsz)
+{
+	struct ring *r;
+	bool inherited;
+	long ret;
+
+	if (mode != MODE_KERNEL && (flags & IORING_ENTER_REGISTERED_RING)) {
+		r = regring_get((unsigned)fd);
+		if (r) {
+			ret = ringer_enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
+					   (unsigned)flags & ~IORING_ENTER_REGISTERED_RING,
+					   (const void *)arg, (size_t)argsz);
+			slot_put(r);
+			return ret;
+		}
+	} else if (mode != MODE_KERNEL) {
+		r = ring_lookup((int)fd, &inherited);
+		if (inherited)
+			return -EOPNOTSUPP;
+		if (r) {
+			ret = ringer_enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
+					   (unsigned)flags, (const void *)arg, (size_t)argsz);
+			slot_put(r);
+			return ret;
+		}
+	}
+	ret = sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
+	return not_a_ring(ret, fd, flags & IORING_ENTER_REGISTERED_RING);
+}
+
+static long do_register(long fd, long opcode, long arg, long nr_args)
+{
+	struct ring *r;
+	bool inherited;
+	long ret;
+
+	if (mode == MODE_KERNEL)
+		return sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	if (opcode & IORING_REGISTER_USE_REGISTERED_RING) {
+		r = regring_get((unsigned)fd);
+		opcode &= ~(long)IORING_REGISTER_USE_REGISTERED_RING;
+		if (!r) {
+			ret = sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg,
+				  nr_args, 0, 0);
+			return not_a_ring(ret, fd, true);
+		}
+	} else {
+		r = ring_lookup((int)fd, &inherited);
+		if (inherited)
+			return -EOPNOTSUPP;
+	}
+	if (r) {
+		if (opcode == IORING_REGISTER_RING_FDS)
+			ret = ringfds_register((const void *)arg, (unsigned)nr_args);
+		else if (opcode == IORING_UNREGISTER_RING_FDS)
+			ret = ringfds_unregister((const void *)arg, (unsigned)nr_args);
+		else
+			ret = ringer_register(r->eng_fd, (unsigned)opcode, (const void *)arg,
+					      (unsigned)nr_args);
+		slot_put(r);
+		return ret;
+	}
+	ret = sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	return not_a_ring(ret, fd, false);
+}
+
+/* --- execve: the next program gets the shim too -------------------------- */
+
+static bool is_marker(const char *e)
+{
+	return !strncmp(e, ENV_STUB "=", sizeof(ENV_STUB)) ||
+	       !strncmp(e, ENV_INJECTED "=", sizeof(ENV_INJECTED)) ||
+	       !strncmp(e, ENV_ORIG "=", sizeof(ENV_ORIG));
+}
+
+/* Does an LD_PRELOAD value (':' or ' ' separated) name the shim? */
+static bool names_shim(const char *v)
+{
+	size_t n = strlen(SHIM_NAME);
+
+	while (*v) {
+		const char *end = v + strcspn(v, ": ");
+		const char *base = end;
+
+		while (base > v && base[-1] != '/')
+			base--;
+		if ((size_t)(end - base) == n && !memcmp(base, SHIM_NAME, n))
+			return true;
+		v = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+static char *put(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_hex(char *p, unsigned long v)
+{
+	char tmp[17];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	*p++ = '0';
+	*p++ = 'x';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/*
+ * Run a trapped execve/execveat with the environment amended: the stub
+ * address for the next shim, and the shim itself in LD_PRELOAD when the
+ * program dropped it (the next program then passes io_uring straight to the
+ * kernel, as if no shim were there, instead of dying of our trap).  Runs in
+ * the SIGSYS handler, maybe in a vfork child on a small stack: no malloc.
+ */
+static long do_exec(long nr, long *a)
+{
+	char *const *envp = (char *const *)(nr == SYS_execve ? a[2] : a[3]);
+	const char *preload = NULL;
+	size_t n = 0, strsz, arrsz, total;
+	char stackbuf[8192], *buf, *p, **out;
+	bool mapped = false;
+	long ret;
+
+	if (envp)
+		for (; envp[n]; n++)
+			if (!strncmp(envp[n], "LD_PRELOAD=", 11))
+				preload = envp[n] + 11;
+	strsz = 3 * 32 + strlen(preload_value) + (preload ? 2 * strlen(preload) : 0) + 64;
+	arrsz = (n + 4) * sizeof(char *);
+	total = arrsz + strsz;
+	if (total <= sizeof(stackbuf)) {
+		buf = stackbuf;
+	} else {
+		/* Leaks in a vfork parent if the exec succeeds; only for huge environments. */
+		buf = (char *)sys(SYS_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if ((unsigned long)buf > -4096UL)
+			return (long)buf;
+		mapped = true;
+	}
+	out = (char **)buf;
+	p = buf + arrsz;
+	n = 0;
+	if (envp)
+		for (char *const *e = envp; *e; e++)
+			if (!is_marker(*e) && strncmp(*e, "LD_PRELOAD=", 11))
+				out[n++] = *e;
+	out[n++] = p;
+	p = put(p, ENV_STUB "=");
+	p = put_hex(p, (unsigned long)stub);
+	*p++ = '\0';
+	out[n++] = p;
+	p = put(p, "LD_PRELOAD=");
+	if (!preload || !names_shim(preload)) {
+		p = put(p, preload_value);
+		if (preload && *preload) {
+			*p++ = ':';
+			p = put(p, preload);
+		}
+		*p++ = '\0';
+		out[n++] = p;
+		p = put(p, ENV_INJECTED "=1");
+		*p++ = '\0';
+		if (preload) {
+			out[n++] = p;
+			p = put(p, ENV_ORIG "=");
+			p = put(p, preload);
+			*p++ = '\0';
+		}
+	} else {
+		p = put(p, preload);
+		*p++ = '\0';
+	}
+	out[n] = NULL;
+	if (nr == SYS_execve)
+		ret = sys(SYS_execve, a[0], a[1], (long)out, 0, 0, 0);
+	else
+		ret = sys(SYS_execveat, a[0], a[1], a[2], (long)out, a[4], 0);
+	if (mapped)
+		sys(SYS_munmap, (long)buf, (long)total, 0, 0, 0, 0);
+	return ret;
+}
+
+/* --- SIGSYS -------------------------------------------------------------- */
+
+/* A SIGSYS that is not ours: what the program asked for. */
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction app;
+
+	/* Read under no lock: a torn read is only possible against a concurrent sigaction(SIGSYS). */
+	app = app_sigsys;
+	if (app.sa_handler == SIG_IGN && si->si_code != SYS_SECCOMP)
+		return;
+	if (app.sa_handler == SIG_DFL || app.sa_handler == SIG_IGN) {
+		/*
+		 * The default action (a core dump), as without the shim: a
+		 * seccomp trap cannot be ignored.  Reinstate SIG_DFL and let
+		 * the signal come again, unblocked.
+		 */
+		struct ksigaction dfl = { .handler = SIG_DFL };
+		sigset_t set;
+
+		sys(SYS_rt_sigaction, SIGSYS, (long)&dfl, 0, 8, 0, 0);
+		sigemptyset(&set);
+		sigaddset(&set, SIGSYS);
+		sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, _NSIG / 8, 0, 0);
+		sys(SYS_tgkill, sys(SYS_getpid, 0, 0, 0, 0, 0, 0), sys(SYS_gettid, 0, 0, 0, 0, 0, 0),
+		    SIGSYS, 0, 0, 0);
+		return;
+	}
+	if (app.sa_flags & SA_RESETHAND) {
+		pthread_mutex_lock(&app_lock);
+		app_sigsys.sa_handler = SIG_DFL;
+		app_sigsys.sa_flags &= ~SA_SIGINFO;
+		pthread_mutex_unlock(&app_lock);
+	}
+	if (app.sa_flags & SA_SIGINFO)
+		app.sa_sigaction(sig, si, uc);
+	else
+		app.sa_handler(sig);
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	int saved_errno = errno;
+	long a[6], ret;
+
+	if (si->si_code != SYS_SECCOMP || si->si_errno != (int)TRAP_COOKIE) {
+		chain(sig, si, ucv);
+		errno = saved_errno;
+		return;
+	}
+	if ((uintptr_t)si->si_call_addr == stub_ip) {
+		/*
+		 * Our own site trapped: a filter from an earlier program
+		 * allows another stub address (see map_stub).  We cannot reach
+		 * the kernel: say so.
+		 */
+		g[REG_RAX] = -ENOSYS;
+		errno = saved_errno;
+		return;
+	}
+	atomic_fetch_add_explicit(&n_traps, 1, memory_order_relaxed);
+	a[0] = g[REG_RDI];
+	a[1] = g[REG_RSI];
+	a[2] = g[REG_RDX];
+	a[3] = g[REG_R10];
+	a[4] = g[REG_R8];
+	a[5] = g[REG_R9];
+	switch (si->si_syscall) {
+	case NR_SETUP:
+		ret = do_setup(a[0], a[1]);
+		break;
+	case NR_ENTER:
+		ret = do_enter(a[0], a[1], a[2], a[3], a[4], a[5]);
+		break;
+	case NR_REGISTER:
+		ret = do_register(a[0], a[1], a[2], a[3]);
+		break;
+	case SYS_execve:
+	case SYS_execveat:
+		ret = do_exec(si->si_syscall, a);
+		break;
+	default:
+		ret = -ENOSYS;
+		break;
+	}
+	dbg("ringer-preload: trapped %d -> %ld\n", si->si_syscall, ret);
+	g[REG_RAX] = ret;
+	errno = saved_errno;
+}
+
+/* --- the program's signal calls ------------------------------------------ */
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
+
+static sigaction_fn next_sigaction(void)
+{
+	static sigaction_fn fn;
+
+	if (!fn)
+		fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	return fn;
+}
+
+/*
+ * sigaction(SIGSYS) is recorded, not passed on: the kernel's SIGSYS
+ * disposition must stay our handler.  (Raw rt_sigaction(SIGSYS) calls are
+ * made to succeed without effect by the filter; see docs/PRELOAD.md.)
+ */
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig == SIGSYS && active) {
+		struct sigaction prev;
+
+		pthread_mutex_lock(&app_lock);
+		prev = app_sigsys;
+		if (act)
+			app_sigsys = *act;
+		pthread_mutex_unlock(&app_lock);
+		if (old)
+			*old = prev;
+		return 0;
+	}
+	return next_sigaction()(sig, act, old);
+}
+
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return sigaction(sig, act, old);
+}
+
+/* signal() with glibc's BSD semantics, so SIGSYS goes through the wrapper above. */
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act, old;
+
+	if (sig <= 0 || sig >= NSIG || handler == SIG_ERR) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = handler;
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	act.sa_flags = SA_RESTART;
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
+{
+	return signal(sig, handler);
+}
+
+/*
+ * A thread with SIGSYS blocked would be killed by our trap (the kernel
+ * unblocks a forced signal and resets it to the default action), so SIGSYS
+ * is taken out of the masks the program sets.
+ */
+static const sigset_t *strip_sigsys(int how, const sigset_t *set, sigset_t *copy)
+{
+	if (!active || !set || how == SIG_UNBLOCK || !sigismember(set, SIGSYS))
+		return set;
+	*copy = *set;
+	sigdelset(copy, SIGSYS);
+	return copy;
+}
+
+EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static sigmask_fn fn;
+	sigset_t copy;
+
+	if (!fn)
+		fn = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
+	return fn(how, strip_sigsys(how, set, &copy), old);
+}
+
+EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static sigmask_fn fn;
+	sigset_t copy;
+
+	if (!fn)
+		fn = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
+	return fn(how, strip_sigsys(how, set, &copy), old);
+}
+
+/* --- installation -------------------------------------------------------- */
+
+/*
+ * The stub page.  Its address must be the same in every program of an exec
+ * chain: a filter installed by an earlier program stays in force and allows
+ * only the stub address it knew.  A trapped execve passes the address on in
+ * RINGER_PRELOAD_STUB; the first program uses a fixed default.
+ */
+static int map_stub(void)
+{
+	size_t len = (size_t)(ringer_preload_stub_end - ringer_preload_stub_begin);
+	unsigned long want = STUB_ADDR_DEFAULT;
+	const char *env = getenv(ENV_STUB);
+	void *page;
+
+	if (env)
+		want = strtoul(env, NULL, 0);
+	page = mmap((void *)want, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (page == MAP_FAILED && env)
+		return -1; /* an earlier filter would trap any other address */
+	if (page == MAP_FAILED)
+		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return -1;
+	if (env && (unsigned long)page != want) {
+		munmap(page, 4096);
+		return -1;
+	}
+	memcpy(page, ringer_preload_stub_begin, len);
+	if (mprotect(page, 4096, PROT_READ | PROT_EXEC)) {
+		munmap(page, 4096);
+		return -1;
+	}
+	stub = (stub_fn)page;
+	stub_ip = (uintptr_t)page + (uintptr_t)(ringer_preload_stub_ret - ringer_preload_stub_begin);
+	return 0;
+}
+
+#define LD_ABS(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define RET(k) BPF_STMT(BPF_RET | BPF_K, (k))
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+#define IP_LO offsetof(struct seccomp_data, instruction_pointer)
+#define IP_HI (IP_LO + 4)
+
+/* A conditional jump at index i to absolute targets t (true) and f (false). */
+#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i) - 1, (f) - (i) - 1)
+
+static int install_filter(void)
+{
+	uint32_t lo = (uint32_t)stub_ip, hi = (uint32_t)(stub_ip >> 32);
+	enum { FAKE_CHECK = 15, TRAP_CHECK = 19, ALLOW = 23, TRAP = 24, FAKE = 25 };
+	struct sock_filter p[] = {
+		/* 0 */ LD_ABS(offsetof(struct seccomp_data, arch)),
+		/* 1 */ JEQ_AT(1, AUDIT_ARCH_X86_64, 2, ALLOW),
+		/* 2 */ LD_ABS(offsetof(struct seccomp_data, nr)),
+		/* 3 */ JEQ_AT(3, NR_SETUP, TRAP_CHECK, 4),
+		/* 4 */ JEQ_AT(4, NR_ENTER, TRAP_CHECK, 5),
+		/* 5 */ JEQ_AT(5, NR_REGISTER, TRAP_CHECK, 6),
+		/* 6 */ JEQ_AT(6, SYS_execve, TRAP_CHECK, 7),
+		/* 7 */ JEQ_AT(7, SYS_execveat, TRAP_CHECK, 8),
+		/* 8 */ JEQ_AT(8, SYS_rt_sigaction, 9, ALLOW),
+		/*
+		 * rt_sigaction(SIGSYS, act != NULL) from anywhere but the stub
+		 * succeeds without effect: our handler must stay (glibc's
+		 * posix_spawn child resets every handler before its execve,
+		 * which we trap).  Programs' sigaction() calls are recorded by
+		 * the exported wrapper instead.
+		 */
+		/* 9 */ LD_ABS(ARG_LO(0)),
+		/* 10 */ JEQ_AT(10, SIGSYS, 11, ALLOW),
+		/* 11 */ LD_ABS(ARG_LO(1)),
+		/* 12 */ JEQ_AT(12, 0, 13, FAKE_CHECK),
+		/* 13 */ LD_ABS(ARG_HI(1)),
+		/* 14 */ JEQ_AT(14, 0, ALLOW, FAKE_CHECK),
+		/* 15 FAKE_CHECK */ LD_ABS(IP_LO),
+		/* 16 */ JEQ_AT(16, lo, 17, FAKE),
+		/* 17 */ LD_ABS(IP_HI),
+		/* 18 */ JEQ_AT(18, hi, ALLOW, FAKE),
+		/* 19 TRAP_CHECK: the stub's own calls pass, both halves of the address */
+		LD_ABS(IP_LO),
+		/* 20 */ JEQ_AT(20, lo, 21, TRAP),
+		/* 21 */ LD_ABS(IP_HI),
+		/* 22 */ JEQ_AT(22, hi, ALLOW, TRAP),
+		/* 23 ALLOW */ RET(SECCOMP_RET_ALLOW),
+		/* 24 TRAP */ RET(SECCOMP_RET_TRAP | TRAP_COOKIE),
+		/* 25 FAKE */ RET(SECCOMP_RET_ERRNO | 0),
+	};
+	struct sock_fprog fprog = { .len = sizeof(p) / sizeof(p[0]), .filter = p };
+	long ret;
+
+	_Static_assert(sizeof(p) / sizeof(p[0]) == FAKE + 1, "filter labels");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	/* TSYNC: threads that already exist (a constructor may have made some) get it too. */
+	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
+	if (ret > 0) {
+		/* TSYNC names a thread it could not synchronize. */
+		errno = EAGAIN;
+		return -1;
+	}
+	return ret ? -1 : 0;
+}
+
+static void at_fork_child(void)
+{
+	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+	/* The child counts its own calls. */
+	atomic_store_explicit(&n_traps, 0, memory_order_relaxed);
+	atomic_store_explicit(&n_engine_rings, 0, memory_order_relaxed);
+	atomic_store_explicit(&n_kernel_rings, 0, memory_order_relaxed);
+}
+
+__attribute__((destructor)) static void preload_fini(void)
+{
+	if (!stats || !active)
+		return;
+	fprintf(stderr, "ringer-preload: pid %d: %lu traps, %lu engine rings, %lu kernel rings\n",
+		(int)getpid(), atomic_load(&n_traps), atomic_load(&n_engine_rings),
+		atomic_load(&n_kernel_rings));
+}
+
+__attribute__((constructor)) static void preload_init(void)
+{
+	const char *env;
+	Dl_info info;
+	struct ksigaction act, old;
+	bool injected;
+
+	debug = getenv("RINGER_PRELOAD_DEBUG") != NULL;
+	stats = getenv("RINGER_PRELOAD_STATS") != NULL;
+	env = getenv("RINGER_BACKEND");
+	if (!env || !*env || !strcmp(env, "auto"))
+		mode = MODE_AUTO;
+	else if (!strcmp(env, "kernel"))
+		mode = MODE_KERNEL;
+	else if (!strcmp(env, "user"))
+		mode = MODE_USER;
+	else
+		mode = MODE_AUTO;
+
+	env = getenv("LD_PRELOAD");
+	if (env && names_shim(env) && strlen(env) < sizeof(preload_value))
+		strcpy(preload_value, env);
+
+	/* Injected by a trapped execve into a program that did not ask for us. */
+	injected = getenv(ENV_INJECTED) != NULL;
+	if (injected) {
+		const char *orig = getenv(ENV_ORIG);
+		size_t pl = strlen(preload_value), ol = orig ? strlen(orig) : 0;
+
+		/* What we injected was preload_value[:orig]: keep only our part. */
+		if (orig && pl > ol && preload_value[pl - ol - 1] == ':' &&
+		    !strcmp(preload_value + pl - ol, orig))
+			preload_value[pl - ol - 1] = '\0';
+
+		if (orig)
+			setenv("LD_PRELOAD", orig, 1);
+		else
+			unsetenv("LD_PRELOAD");
+		unsetenv(ENV_INJECTED);
+		unsetenv(ENV_ORIG);
+		mode = MODE_KERNEL;
+	}
+
+	/* The absolute path goes into the LD_PRELOAD of programs we exec. */
+	if (dladdr((void *)preload_init, &info) && info.dli_fname &&
+	    !realpath(info.dli_fname, shim_path))
+		snprintf(shim_path, sizeof(shim_path), "%s", info.dli_fname);
+	if (!preload_value[0])
+		snprintf(preload_value, sizeof(preload_value), "%s", shim_path);
+
+	if (map_stub()) {
+		fprintf(stderr, "ringer-preload: cannot map the system call stub; not active\n");
+		return;
+	}
+	unsetenv(ENV_STUB);
+
+	/* The program's SIGSYS disposition so far, if any, becomes the one chained to. */
+	if (sys(SYS_rt_sigaction, SIGSYS, 0, (long)&old, 8, 0, 0) == 0 && old.handler != SIG_DFL) {
+		app_sigsys.sa_handler = (sighandler_t)old.handler;
+		app_sigsys.sa_flags = (int)old.flags;
+		memcpy(&app_sigsys.sa_mask, &old.mask, sizeof(old.mask));
+	}
+	/*
+	 * SA_NODEFER: a handler of the program's that runs while we wait
+	 * (a signal during a trapped enter) may itself call io_uring; with
+	 * SIGSYS blocked that trap would kill the process.  No other signal
+	 * is blocked while we run, so they interrupt our waits as they would
+	 * interrupt the kernel's.
+	 */
+	memset(&act, 0, sizeof(act));
+	act.handler = (void *)on_sigsys;
+	act.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | KSA_RESTORER;
+	act.restorer = ringer_preload_restore_rt;
+	if (sys(SYS_rt_sigaction, SIGSYS, (long)&act, 0, 8, 0, 0)) {
+		fprintf(stderr, "ringer-preload: cannot install the SIGSYS handler; not active\n");
+		return;
+	}
+	pthread_atfork(NULL, NULL, at_fork_child);
+	pthread_key_create(&regrings_key, regrings_exit);
+	if (install_filter()) {
+		fprintf(stderr, "ringer-preload: cannot install the seccomp filter: %s; not active\n",
+			strerror(errno));
+		return;
+	}
+	active = true;
+	dbg("ringer-preload: active, backend %s%s, stub at %p\n",
+	    mode == MODE_USER ? "user" : mode == MODE_KERNEL ? "kernel" : "auto",
+	    injected ? " (inherited through exec)" : "", (void *)stub);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hazard: the program closes its ring fd with close(2) (no ring teardown
+ * call) and the number is reused by a plain file.  Calls on the reused
+ * number must see the file (-EOPNOTSUPP, as the kernel answers for a file),
+ * and the closed ring must not live on: once the shim notices, every
+ * descriptor the ring held is gone.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include "uring-raw.h"
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d, "opendir");
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
+
+int main(void)
+{
+	struct raw_ring r;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe cqe;
+	int before, fd, ret;
+
+	before = count_fds();
+	for (int round = 0; round < 3; round++) {
+		setup_or_skip(&r, 4);
+		sqe = raw_sqe(&r);
+		sqe->opcode = IORING_OP_NOP;
+		raw_publish(&r);
+		CHECK(sys_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "nop");
+		CHECK(raw_pop(&r, &cqe), "nop cqe");
+		munmap(r.sq_ptr, r.sq_sz);
+		munmap(r.cq_ptr, r.cq_sz);
+		munmap(r.sqes, r.sqes_sz);
+		/* The program's plain close(); the number is then reused. */
+		CHECK(close(r.fd) == 0, "close");
+		fd = open("/dev/null", O_RDONLY);
+		CHECK(fd == r.fd, "fd %d not reused (ring fd was %d)", fd, r.fd);
+		ret = sys_enter(fd, 0, 0, 0, NULL, 0);
+		CHECK(ret == -EOPNOTSUPP, "enter on the reused fd = %d", ret);
+		ret = sys_register(fd, IORING_REGISTER_PROBE, NULL, 0);
+		CHECK(ret == -EOPNOTSUPP, "register on the reused fd = %d", ret);
+		/* Only the file is left: the ring's own descriptors are gone. */
+		CHECK(count_fds() == before + 1, "%d fds open, expected %d", count_fds(),
+		      before + 1);
+		close(fd);
+	}
+
+	/* Closed without any later call on the number: the next setup notices. */
+	setup_or_skip(&r, 4);
+	raw_ring_exit(&r);
+	setup_or_skip(&r, 4);
+	raw_ring_exit(&r);
+	{
+		struct raw_ring probe;
+
+		int per_ring;
+
+		setup_or_skip(&probe, 4);
+		/* The shim's engine ring holds two descriptors: the program's and the engine's. */
+		per_ring = strcmp(fd_kind(probe.fd), "engine") ? 1 : 2;
+		CHECK(count_fds() == before + per_ring, "%d fds open after closes, expected %d",
+		      count_fds(), before + per_ring);
+		raw_ring_exit(&probe);
+	}
+	printf("closefd: ok\n");
+	return 0;
+}

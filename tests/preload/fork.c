@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hazard: fork.  The child inherits the ring fd.  On the kernel the child can
+ * use the parent's ring; on the engine (no engine threads in a child) the
+ * inherited ring answers -EOPNOTSUPP, like any fd that is not a ring, and
+ * the parent's ring is untouched.  Either way the child can make rings of its
+ * own, and neither process crashes or hangs (exit runs atexit handlers).
+ */
+#include <sys/wait.h>
+#include "uring-raw.h"
+
+static void nop_roundtrip(struct raw_ring *r, unsigned long long ud)
+{
+	struct io_uring_sqe *sqe = raw_sqe(r);
+	struct io_uring_cqe cqe;
+	int ret;
+
+	sqe->opcode = IORING_OP_NOP;
+	sqe->user_data = ud;
+	raw_publish(r);
+	ret = sys_enter(r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
+	CHECK(ret == 1, "enter(nop) = %d", ret);
+	CHECK(raw_pop(r, &cqe) && cqe.user_data == ud && cqe.res == 0, "nop cqe");
+}
+
+static int child(struct raw_ring *parent)
+{
+	const char *kind = fd_kind(parent->fd);
+	struct raw_ring own;
+	int ret;
+
+	/* An empty enter on the inherited ring. */
+	ret = sys_enter(parent->fd, 0, 0, 0, NULL, 0);
+	if (!strcmp(kind, "kernel"))
+		CHECK(ret == 0, "child: enter on the inherited kernel ring = %d", ret);
+	else
+		CHECK(ret == -EOPNOTSUPP, "child: enter on the inherited engine ring = %d", ret);
+	ret = sys_register(parent->fd, IORING_REGISTER_PROBE, NULL, 0);
+	if (strcmp(kind, "kernel"))
+		CHECK(ret == -EOPNOTSUPP, "child: register on the inherited engine ring = %d", ret);
+
+	/* A ring of its own works. */
+	CHECK(raw_ring_init(&own, 4) == 0, "child: setup failed");
+	expect_kind(own.fd);
+	nop_roundtrip(&own, 77);
+	raw_ring_exit(&own);
+	/* The inherited mapping and fd go away with the child; the parent's ring lives on. */
+	close(parent->fd);
+	return 0;
+}
+
+int main(void)
+{
+	struct raw_ring r;
+	int status;
+	pid_t pid;
+
+	setup_or_skip(&r, 4);
+	nop_roundtrip(&r, 1);
+	for (int round = 0; round < 2; round++) {
+		pid = fork();
+		CHECK(pid >= 0, "fork");
+		if (pid == 0) {
+			alarm(20);
+			/* exit(), not _exit(): the child's atexit/destructors run too. */
+			exit(child(&r));
+		}
+		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+		nop_roundtrip(&r, 2 + round);
+	}
+	raw_ring_exit(&r);
+	printf("fork: ok\n");
+	return 0;
+}
