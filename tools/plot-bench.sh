@@ -36,7 +36,7 @@ for b in $backends; do
 		sort -n
 	printf '\n\n'
 done >"$DAT"
-n=$(echo $backends | wc -w)
+n=$(echo "$backends" | wc -w)
 
 gnuplot <<GP
 set terminal svg size 900,560 dynamic enhanced font "sans,12"

@@ -29,16 +29,16 @@
 #include "bench-sync.h"
 
 enum backend_kind {
-	KIND_RING,	/* an io_uring API */
-	KIND_SYNC,	/* psync, pool, posixaio, libaio */
+	KIND_RING, /* an io_uring API */
+	KIND_SYNC, /* psync, pool, posixaio, libaio */
 };
 
 struct backend {
 	const char *name;
 	enum backend_kind kind;
 	void (*fn)(struct worker *w);
-	int ring_backend;	/* for ringer_ring_worker */
-	const char *missing;	/* why it was not built in, or NULL */
+	int ring_backend; /* for ringer_ring_worker */
+	const char *missing; /* why it was not built in, or NULL */
 };
 
 static struct backend backends[] = {
@@ -71,8 +71,8 @@ struct result {
 	double usr, sys;
 	long ctxsw;
 	double p50, p99, p999; /* microseconds */
-	struct hist *hist;	/* merged over threads and rounds */
-	double round_iops[100];	/* IOPS of each round, for the spread */
+	struct hist *hist; /* merged over threads and rounds */
+	double round_iops[100]; /* IOPS of each round, for the spread */
 	unsigned nrounds;
 };
 
@@ -100,43 +100,46 @@ static char tmp_path[PATH_MAX];
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: ringer-bench [options] [FILE]\n"
-"Runs the same I/O workload through each backend in turn and compares them.\n"
-"Without FILE a temporary file of --size bytes is created and removed.\n"
-"\n"
-"  -b, --backends LIST     comma-separated, or 'all' (default): kernel,user,\n"
-"                          liburing,psync,pool,posixaio,libaio\n"
-"  -d, --depth N           I/Os in flight per thread (default 32)\n"
-"  -s, --submit-batch N    I/Os prepared per submit call (default min(32, depth))\n"
-"  -c, --complete-batch N  completions waited for when full (default min(32, depth))\n"
-"  -B, --bs SIZE           block size (default 4k; k, m, g suffixes)\n"
-"  -r, --rand              random offsets (default)\n"
-"      --seq               sequential offsets\n"
-"      --read              read (default)\n"
-"  -w, --write             write\n"
-"  -D, --direct            O_DIRECT\n"
-"  -f, --fixed-buffers     registered buffers (READ_FIXED/WRITE_FIXED)\n"
-"  -R, --registered-files  registered file (IOSQE_FIXED_FILE)\n"
-"  -P, --sqpoll            IORING_SETUP_SQPOLL\n"
-"  -I, --iopoll            IORING_SETUP_IOPOLL (needs --direct)\n"
-"  -N, --nop               NOP requests (ring backends only)\n"
-"  -t, --threads N         submitting threads, a ring each (default 1)\n"
-"      --pool-threads N    threads of the pool backend (default min(depth, 4 x CPUs) x threads)\n"
-"  -T, --runtime SEC       seconds per backend (default 3; fractions allowed)\n"
-"      --rounds N          split each backend's runtime in N slices, the backends\n"
-"                          interleaved A B C C B A ... (default 1)\n"
-"  -S, --size SIZE         file size (default: FILE's size, else 256m)\n"
-"      --baseline NAME     backend the ratios are relative to (default kernel)\n"
-"      --json FILE         write the results as JSON\n"
-"      --csv FILE          write the results as CSV (one line per backend and run)\n"
-"      --sweep KEY=V,V,..  repeat the comparison for each value of KEY\n"
-"                          (depth, bs, threads, batch)\n"
-"      --mem               resident memory added by a 4096-entry ring per ring\n"
-"                          backend (after a burst of reads), instead of a run\n"
-"      --costs             CPU cost of a system call, a cached pread, a memcpy\n"
-"  -q, --quiet             no live line per second\n"
-"  -h, --help              this text\n"
-"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n");
+		"usage: ringer-bench [options] [FILE]\n"
+		"Runs the same I/O workload through each backend in turn and compares them.\n"
+		"Without FILE a temporary file of --size bytes is created and removed.\n"
+		"\n"
+		"  -b, --backends LIST     comma-separated, or 'all' (default): kernel,user,\n"
+		"                          liburing,psync,pool,posixaio,libaio\n"
+		"  -d, --depth N           I/Os in flight per thread (default 32)\n"
+		"  -s, --submit-batch N    I/Os prepared per submit call (default min(32, depth))\n"
+		"  -c, --complete-batch N  completions waited for when full (default min(32, "
+		"depth))\n"
+		"  -B, --bs SIZE           block size (default 4k; k, m, g suffixes)\n"
+		"  -r, --rand              random offsets (default)\n"
+		"      --seq               sequential offsets\n"
+		"      --read              read (default)\n"
+		"  -w, --write             write\n"
+		"  -D, --direct            O_DIRECT\n"
+		"  -f, --fixed-buffers     registered buffers (READ_FIXED/WRITE_FIXED)\n"
+		"  -R, --registered-files  registered file (IOSQE_FIXED_FILE)\n"
+		"  -P, --sqpoll            IORING_SETUP_SQPOLL\n"
+		"  -I, --iopoll            IORING_SETUP_IOPOLL (needs --direct)\n"
+		"  -N, --nop               NOP requests (ring backends only)\n"
+		"  -t, --threads N         submitting threads, a ring each (default 1)\n"
+		"      --pool-threads N    threads of the pool backend (default min(depth, 4 x "
+		"CPUs) x threads)\n"
+		"  -T, --runtime SEC       seconds per backend (default 3; fractions allowed)\n"
+		"      --rounds N          split each backend's runtime in N slices, the backends\n"
+		"                          interleaved A B C C B A ... (default 1)\n"
+		"  -S, --size SIZE         file size (default: FILE's size, else 256m)\n"
+		"      --baseline NAME     backend the ratios are relative to (default kernel)\n"
+		"      --json FILE         write the results as JSON\n"
+		"      --csv FILE          write the results as CSV (one line per backend and "
+		"run)\n"
+		"      --sweep KEY=V,V,..  repeat the comparison for each value of KEY\n"
+		"                          (depth, bs, threads, batch)\n"
+		"      --mem               resident memory added by a 4096-entry ring per ring\n"
+		"                          backend (after a burst of reads), instead of a run\n"
+		"      --costs             CPU cost of a system call, a cached pread, a memcpy\n"
+		"  -q, --quiet             no live line per second\n"
+		"  -h, --help              this text\n"
+		"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out, int suffixes)
@@ -154,10 +157,17 @@ static int parse_u64(const char *s, uint64_t *out, int suffixes)
 		unsigned shift;
 
 		switch (tolower((unsigned char)*end)) {
-		case 'k': shift = 10; break;
-		case 'm': shift = 20; break;
-		case 'g': shift = 30; break;
-		default: return -1;
+		case 'k':
+			shift = 10;
+			break;
+		case 'm':
+			shift = 20;
+			break;
+		case 'g':
+			shift = 30;
+			break;
+		default:
+			return -1;
 		}
 		if (v > (ULLONG_MAX >> shift))
 			return -1;
@@ -252,15 +262,22 @@ static int parse_sweep(struct opts *o, const char *arg)
 static int bad_args(const char *msg, const char *arg)
 {
 	if (msg)
-		fprintf(stderr, "ringer-bench: %s%s%s\n", msg, arg ? ": " : "",
-			arg ? arg : "");
+		fprintf(stderr, "ringer-bench: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	usage(stderr);
 	return 2;
 }
 
 enum {
-	OPT_SEQ = 256, OPT_READ, OPT_POOL, OPT_BASELINE, OPT_JSON, OPT_CSV,
-	OPT_SWEEP, OPT_MEM, OPT_ROUNDS, OPT_COSTS,
+	OPT_SEQ = 256,
+	OPT_READ,
+	OPT_POOL,
+	OPT_BASELINE,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_SWEEP,
+	OPT_MEM,
+	OPT_ROUNDS,
+	OPT_COSTS,
 };
 
 static const struct option long_opts[] = {
@@ -316,8 +333,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		o->sel[i] = 1;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":b:d:s:c:B:rwDfRPINt:T:S:qh", long_opts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":b:d:s:c:B:rwDfRPINt:T:S:qh", long_opts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'b':
 			if (parse_backends(o, optarg))
@@ -853,12 +870,10 @@ static void describe(const struct opts *o, char *buf, size_t len)
 
 	snprintf(buf, len,
 		 "%s bs=%u depth=%u batch=%u/%u threads=%u%s%s%s%s%s%s runtime=%.1fs rounds=%u",
-		 mode_name(c), c->bs, c->depth, c->submit_batch, c->complete_batch,
-		 c->threads, c->direct ? " O_DIRECT" : "",
-		 c->mode != MODE_NOP && !c->direct ? " buffered" : "",
+		 mode_name(c), c->bs, c->depth, c->submit_batch, c->complete_batch, c->threads,
+		 c->direct ? " O_DIRECT" : "", c->mode != MODE_NOP && !c->direct ? " buffered" : "",
 		 c->fixed_bufs ? " fixed-buffers" : "", c->reg_files ? " registered-files" : "",
-		 c->sqpoll ? " sqpoll" : "", c->iopoll ? " iopoll" : "", o->runtime,
-		 o->rounds);
+		 c->sqpoll ? " sqpoll" : "", c->iopoll ? " iopoll" : "", o->runtime, o->rounds);
 }
 
 /* Relative standard deviation of the per-round IOPS, in percent. */
@@ -910,12 +925,10 @@ static double iops_of(const struct result *r)
 	return r->status == ST_OK && r->secs > 0 ? (double)r->ios / r->secs : 0;
 }
 
-static const struct result *baseline_of(const struct opts *o, const struct result *rs,
-					unsigned nr)
+static const struct result *baseline_of(const struct opts *o, const struct result *rs, unsigned nr)
 {
 	for (unsigned i = 0; i < nr; i++)
-		if (!strcmp(rs[i].be->name, o->baseline) && rs[i].status == ST_OK &&
-		    rs[i].ios)
+		if (!strcmp(rs[i].be->name, o->baseline) && rs[i].status == ST_OK && rs[i].ios)
 			return &rs[i];
 	return NULL;
 }
@@ -931,9 +944,9 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 	if (c->mode != MODE_NOP)
 		printf(" file=%s (%llu MiB)", o->file ? o->file : "(temporary)",
 		       (unsigned long long)(c->file_size >> 20));
-	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %8s %8s %9s %7s %7s\n", "backend",
-	       "IOPS", "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us",
-	       "p99 us", "p99.9 us", "ratio", "med");
+	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %8s %8s %9s %7s %7s\n", "backend", "IOPS",
+	       "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us", "p99 us",
+	       "p99.9 us", "ratio", "med");
 	for (unsigned i = 0; i < nr; i++) {
 		const struct result *r = &rs[i];
 		double iops = iops_of(r);
@@ -947,9 +960,10 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 			continue;
 		}
 		printf("%-9s %10.0f %5.1f %9.1f %7.2f %7.2f %8ld %8.3f %8.1f %8.1f %9.1f",
-		       r->be->name, iops, spread_of(r), c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr,
-		       r->sys, r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0,
-		       r->p50, r->p99, r->p999);
+		       r->be->name, iops, spread_of(r),
+		       c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
+		       r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50, r->p99,
+		       r->p999);
 		if (base)
 			printf(" %6.2fx", iops / iops_of(base));
 		else
@@ -987,23 +1001,22 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_run(FILE *f, const struct opts *o, const struct result *rs, unsigned nr,
-		     int first)
+static void json_run(FILE *f, const struct opts *o, const struct result *rs, unsigned nr, int first)
 {
 	const struct bench_cfg *c = &o->cfg;
 	const struct result *base = baseline_of(o, rs, nr);
 
-	fprintf(f, "%s\n    {\n      \"workload\": {\"mode\": \"%s\", \"bs\": %u, "
+	fprintf(f,
+		"%s\n    {\n      \"workload\": {\"mode\": \"%s\", \"bs\": %u, "
 		"\"depth\": %u, \"submit_batch\": %u, \"complete_batch\": %u, "
 		"\"threads\": %u, \"pool_threads\": %u, \"direct\": %s, "
 		"\"fixed_buffers\": %s, \"registered_files\": %s, \"sqpoll\": %s, "
 		"\"iopoll\": %s, \"runtime_s\": %.3f, \"rounds\": %u, \"file_size\": %llu, "
 		"\"file\": ",
-		first ? "" : ",", mode_name(c), c->bs, c->depth, c->submit_batch,
-		c->complete_batch, c->threads, c->pool_threads,
-		c->direct ? "true" : "false", c->fixed_bufs ? "true" : "false",
-		c->reg_files ? "true" : "false", c->sqpoll ? "true" : "false",
-		c->iopoll ? "true" : "false", o->runtime, o->rounds,
+		first ? "" : ",", mode_name(c), c->bs, c->depth, c->submit_batch, c->complete_batch,
+		c->threads, c->pool_threads, c->direct ? "true" : "false",
+		c->fixed_bufs ? "true" : "false", c->reg_files ? "true" : "false",
+		c->sqpoll ? "true" : "false", c->iopoll ? "true" : "false", o->runtime, o->rounds,
 		(unsigned long long)(c->mode == MODE_NOP ? 0 : c->file_size));
 	if (o->file)
 		json_str(f, o->file);
@@ -1019,22 +1032,25 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 		fprintf(f, "%s\n        {\"backend\": ", i ? "," : "");
 		json_str(f, r->be->name);
 		fprintf(f, ", \"status\": \"%s\"",
-			r->status == ST_OK ? "ok" : r->status == ST_NA ? "n/a" : "error");
+			r->status == ST_OK   ? "ok"
+			: r->status == ST_NA ? "n/a"
+					     : "error");
 		if (r->status != ST_OK) {
 			fprintf(f, ", \"reason\": ");
 			json_str(f, r->reason);
 			fprintf(f, "}");
 			continue;
 		}
-		fprintf(f, ", \"seconds\": %.3f, \"ios\": %llu, \"iops\": %.1f, "
+		fprintf(f,
+			", \"seconds\": %.3f, \"ios\": %llu, \"iops\": %.1f, "
 			"\"mib_s\": %.2f, \"usr_s\": %.3f, \"sys_s\": %.3f, "
 			"\"ctxsw\": %ld, \"calls_per_io\": %.4f, \"lat_p50_us\": %.2f, "
 			"\"lat_p99_us\": %.2f, \"lat_p999_us\": %.2f, \"iops_rsd_pct\": %.2f, "
 			"\"round_iops\": [",
 			r->secs, (unsigned long long)r->ios, iops,
 			c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
-			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50,
-			r->p99, r->p999, spread_of(r));
+			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50, r->p99,
+			r->p999, spread_of(r));
 		for (unsigned k = 0; k < r->nrounds; k++)
 			fprintf(f, "%s%.1f", k ? ", " : "", r->round_iops[k]);
 		fprintf(f, "], \"ratio\": ");
@@ -1062,15 +1078,17 @@ static void csv_run(FILE *f, const struct opts *o, const struct result *rs, unsi
 
 		fprintf(f, "%s,%u,%u,%u,%u,%u,%s,%s,", mode_name(c), c->direct, c->bs, c->depth,
 			c->submit_batch, c->threads, r->be->name,
-			r->status == ST_OK ? "ok" : r->status == ST_NA ? "n/a" : "error");
+			r->status == ST_OK   ? "ok"
+			: r->status == ST_NA ? "n/a"
+					     : "error");
 		if (r->status != ST_OK) {
 			fprintf(f, ",,,,,,,,,\n");
 			continue;
 		}
 		fprintf(f, "%.1f,%.2f,%.3f,%.3f,%ld,%.4f,%.2f,%.2f,%.2f,", iops,
 			c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
-			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50,
-			r->p99, r->p999);
+			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50, r->p99,
+			r->p999);
 		if (base)
 			fprintf(f, "%.4f", iops / iops_of(base));
 		fprintf(f, "\n");
@@ -1105,8 +1123,7 @@ static long proc_threads(void)
 }
 
 /* Queue `entries` 4 KiB reads of fd at once and reap them all. */
-static int mem_burst(struct io_uring *ring, int fd, char *buf, unsigned entries,
-		     long *max_threads)
+static int mem_burst(struct io_uring *ring, int fd, char *buf, unsigned entries, long *max_threads)
 {
 	struct io_uring_cqe *cqe;
 	unsigned i, done = 0;
@@ -1210,8 +1227,7 @@ static int costs_report(int fd)
 	double best[3] = { 1e9, 1e9, 1e9 };
 	char *buf, *src;
 
-	if (posix_memalign((void **)&buf, 4096, 4096) ||
-	    posix_memalign((void **)&src, 4096, 4096))
+	if (posix_memalign((void **)&buf, 4096, 4096) || posix_memalign((void **)&src, 4096, 4096))
 		return 1;
 	memset(src, 1, 4096);
 	for (int r = 0; r < 5; r++) {
@@ -1276,8 +1292,7 @@ int main(int argc, char **argv)
 	if (o.sweep_key && !strcmp(o.sweep_key, "bs") && o.cfg.direct)
 		for (unsigned i = 0; i < o.nsweep; i++)
 			if (o.sweep_vals[i] % 512)
-				return bad_args("O_DIRECT needs block sizes multiple of 512",
-						NULL);
+				return bad_args("O_DIRECT needs block sizes multiple of 512", NULL);
 	machine_info();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ringer-bench: %s, %ld CPUs, %s\n", cpu_model, ncpus, kernel_rel);
