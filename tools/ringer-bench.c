@@ -15,6 +15,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ringer.h"
@@ -91,6 +94,7 @@ struct opts {
 	int quiet;
 	int mem;
 	int costs;
+	int no_fork;
 	unsigned rounds;
 };
 
@@ -137,6 +141,9 @@ static void usage(FILE *f)
 		"      --mem               resident memory added by a 4096-entry ring per ring\n"
 		"                          backend (after a burst of reads), instead of a run\n"
 		"      --costs             CPU cost of a system call, a cached pread, a memcpy\n"
+		"      --no-fork           run the backends in this process (for profilers);\n"
+		"                          by default each runs in a child, so that a crash or\n"
+		"                          a hang is reported in its row and the rest still run\n"
 		"  -q, --quiet             no live line per second\n"
 		"  -h, --help              this text\n"
 		"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n");
@@ -278,6 +285,7 @@ enum {
 	OPT_MEM,
 	OPT_ROUNDS,
 	OPT_COSTS,
+	OPT_NO_FORK,
 };
 
 static const struct option long_opts[] = {
@@ -306,6 +314,7 @@ static const struct option long_opts[] = {
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
 	{ "mem", no_argument, NULL, OPT_MEM },
 	{ "costs", no_argument, NULL, OPT_COSTS },
+	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -433,6 +442,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_COSTS:
 			o->costs = 1;
+			break;
+		case OPT_NO_FORK:
+			o->no_fork = 1;
 			break;
 		case OPT_ROUNDS:
 			if (parse_uint(optarg, &o->rounds, 0, 100))
@@ -821,6 +833,185 @@ out:
 	free(ws);
 	if (fd >= 0)
 		close(fd);
+}
+
+/* What a child running one slice of a backend sends back, then its histogram. */
+struct slice {
+	int status;
+	char reason[160];
+	double secs, usr, sys;
+	uint64_t ios, calls;
+	long ctxsw;
+	unsigned nrounds; /* 0 or 1 */
+	double round_iops;
+};
+
+/* Read n bytes before the deadline (ns, CLOCK_MONOTONIC): 0, -1 EOF/error, -2 late. */
+static int read_until(int fd, void *buf, size_t n, uint64_t deadline)
+{
+	char *p = buf;
+
+	while (n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t t = now_ns();
+		ssize_t r;
+		int ret;
+
+		if (t >= deadline)
+			return -2;
+		ret = poll(&pfd, 1, (int)((deadline - t) / 1000000 + 1));
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			continue;
+		r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* waitpid with a deadline (ns, CLOCK_MONOTONIC); kills the child past it. */
+static int reap_child(pid_t pid, uint64_t deadline, int *killed)
+{
+	int st = 0;
+
+	*killed = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid || (r < 0 && errno != EINTR))
+			return st;
+		if (now_ns() >= deadline && !*killed) {
+			kill(pid, SIGKILL);
+			*killed = 1;
+		}
+		sleep_secs(0.005);
+	}
+}
+
+/*
+ * One slice of a backend in a child process, so that an executor that
+ * crashes or hangs (the user engine is young) costs its own row and not the
+ * whole table.  The child gets the runtime plus 30 s to report and 30 s more
+ * to exit; its getrusage(RUSAGE_SELF) covers exactly the backend's threads.
+ */
+static void run_isolated(const struct opts *o, int base_fd, const struct backend *be,
+			 struct result *r, double runtime)
+{
+	const uint64_t grace = 30000000000ull;
+	struct slice sl;
+	struct hist *h;
+	uint64_t deadline;
+	int p[2], st, killed, ret;
+	pid_t pid;
+
+	if (o->no_fork || r->status != ST_OK) {
+		run_backend(o, base_fd, be, r, runtime);
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h || pipe2(p, O_CLOEXEC)) {
+		free(h);
+		set_na(r, "%s", "out of memory or descriptors");
+		return;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		free(h);
+		set_na(r, "%s", "fork failed");
+		return;
+	}
+	if (!pid) {
+		struct result cr;
+
+		close(p[0]);
+		memset(&cr, 0, sizeof(cr));
+		cr.be = be;
+		cr.hist = h;
+		run_backend(o, base_fd, be, &cr, runtime);
+		memset(&sl, 0, sizeof(sl));
+		sl.status = cr.status;
+		memcpy(sl.reason, cr.reason, sizeof(sl.reason));
+		sl.secs = cr.secs;
+		sl.usr = cr.usr;
+		sl.sys = cr.sys;
+		sl.ios = cr.ios;
+		sl.calls = cr.calls;
+		sl.ctxsw = cr.ctxsw;
+		sl.nrounds = cr.nrounds;
+		sl.round_iops = cr.nrounds ? cr.round_iops[0] : 0;
+		fflush(stdout);
+		ret = write_all(p[1], &sl, sizeof(sl)) || write_all(p[1], h, sizeof(*h));
+		_exit(ret ? 1 : 0);
+	}
+	close(p[1]);
+	deadline = now_ns() + (uint64_t)(runtime * 1e9) + grace;
+	ret = read_until(p[0], &sl, sizeof(sl), deadline);
+	if (!ret)
+		ret = read_until(p[0], h, sizeof(*h), deadline);
+	close(p[0]);
+	st = reap_child(pid, ret == -2 ? 0 : now_ns() + grace, &killed);
+	if (ret) {
+		r->status = ST_ERR;
+		if (ret == -2)
+			snprintf(r->reason, sizeof(r->reason),
+				 "hung: no result 30 s after its runtime (killed)");
+		else if (WIFSIGNALED(st))
+			snprintf(r->reason, sizeof(r->reason), "crashed: signal %d (%s)",
+				 WTERMSIG(st), strsignal(WTERMSIG(st)));
+		else
+			snprintf(r->reason, sizeof(r->reason), "child exited %d without a result",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	} else {
+		if (killed)
+			fprintf(stderr, "ringer-bench: %s: teardown hung for 30 s, killed\n",
+				be->name);
+		if (sl.status != ST_OK) {
+			r->status = (enum status)sl.status;
+			memcpy(r->reason, sl.reason, sizeof(r->reason));
+			r->reason[sizeof(r->reason) - 1] = 0;
+		}
+		r->secs += sl.secs;
+		r->usr += sl.usr;
+		r->sys += sl.sys;
+		r->ios += sl.ios;
+		r->calls += sl.calls;
+		r->ctxsw += sl.ctxsw;
+		if (sl.nrounds && r->nrounds < 100)
+			r->round_iops[r->nrounds++] = sl.round_iops;
+		for (unsigned b = 0; b < HIST_BUCKETS; b++)
+			r->hist->b[b] += h->b[b];
+		r->hist->count += h->count;
+	}
+	free(h);
 }
 
 /* Machine description, for the table header and the JSON. */
@@ -1377,8 +1568,13 @@ int main(int argc, char **argv)
 			for (unsigned k = 0; k < nr; k++) {
 				unsigned j = rd % 2 ? nr - 1 - k : k;
 
-				run_backend(&o, fd, rs[j].be, &rs[j], o.runtime / o.rounds);
+				run_isolated(&o, fd, rs[j].be, &rs[j], o.runtime / o.rounds);
 			}
+		for (unsigned k = 0; k < nr; k++) {
+			rs[k].p50 = hist_pct(rs[k].hist, 0.50);
+			rs[k].p99 = hist_pct(rs[k].hist, 0.99);
+			rs[k].p999 = hist_pct(rs[k].hist, 0.999);
+		}
 		print_table(&o, rs, nr);
 		if (json)
 			json_run(json, &o, rs, nr, written++ == 0);
