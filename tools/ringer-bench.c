@@ -1111,6 +1111,12 @@ static double paired_ratio(const struct result *r, const struct result *base)
 	return n % 2 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
 }
 
+/* CPU time (all threads of the process, user + system) per I/O, in us. */
+static double cpu_per_io(const struct result *r)
+{
+	return r->status == ST_OK && r->ios ? (r->usr + r->sys) * 1e6 / (double)r->ios : 0;
+}
+
 static double iops_of(const struct result *r)
 {
 	return r->status == ST_OK && r->secs > 0 ? (double)r->ios / r->secs : 0;
@@ -1135,8 +1141,8 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 	if (c->mode != MODE_NOP)
 		printf(" file=%s (%llu MiB)", o->file ? o->file : "(temporary)",
 		       (unsigned long long)(c->file_size >> 20));
-	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %8s %8s %9s %7s %7s\n", "backend", "IOPS",
-	       "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us", "p99 us",
+	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %7s %8s %8s %9s %7s %7s\n", "backend", "IOPS",
+	       "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "cpu/IO", "p50 us", "p99 us",
 	       "p99.9 us", "ratio", "med");
 	for (unsigned i = 0; i < nr; i++) {
 		const struct result *r = &rs[i];
@@ -1150,11 +1156,11 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 			printf("%-9s error: %s\n", r->be->name, r->reason);
 			continue;
 		}
-		printf("%-9s %10.0f %5.1f %9.1f %7.2f %7.2f %8ld %8.3f %8.1f %8.1f %9.1f",
+		printf("%-9s %10.0f %5.1f %9.1f %7.2f %7.2f %8ld %8.3f %7.3f %8.1f %8.1f %9.1f",
 		       r->be->name, iops, spread_of(r),
 		       c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
-		       r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50, r->p99,
-		       r->p999);
+		       r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, cpu_per_io(r),
+		       r->p50, r->p99, r->p999);
 		if (base)
 			printf(" %6.2fx", iops / iops_of(base));
 		else
@@ -1172,7 +1178,8 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 	printf("med = median of the per-round ratios;\n"
 	       "+-%% = relative std. deviation of the per-round IOPS;\n"
 	       "calls/IO = io_uring_submit* calls (ring backends) or I/O calls (others) "
-	       "per I/O.\n");
+	       "per I/O;\n"
+	       "cpu/IO = CPU us (user + system, all threads) per I/O.\n");
 	fflush(stdout);
 }
 
@@ -1235,13 +1242,14 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 		fprintf(f,
 			", \"seconds\": %.3f, \"ios\": %llu, \"iops\": %.1f, "
 			"\"mib_s\": %.2f, \"usr_s\": %.3f, \"sys_s\": %.3f, "
-			"\"ctxsw\": %ld, \"calls_per_io\": %.4f, \"lat_p50_us\": %.2f, "
+			"\"ctxsw\": %ld, \"calls_per_io\": %.4f, \"cpu_us_per_io\": %.4f, "
+			"\"lat_p50_us\": %.2f, "
 			"\"lat_p99_us\": %.2f, \"lat_p999_us\": %.2f, \"iops_rsd_pct\": %.2f, "
 			"\"round_iops\": [",
 			r->secs, (unsigned long long)r->ios, iops,
 			c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
-			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50, r->p99,
-			r->p999, spread_of(r));
+			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, cpu_per_io(r),
+			r->p50, r->p99, r->p999, spread_of(r));
 		for (unsigned k = 0; k < r->nrounds; k++)
 			fprintf(f, "%s%.1f", k ? ", " : "", r->round_iops[k]);
 		fprintf(f, "], \"ratio\": ");
@@ -1251,7 +1259,13 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 			fprintf(f, "null");
 		fprintf(f, ", \"ratio_median_of_rounds\": ");
 		if (paired_ratio(r, base) > 0)
-			fprintf(f, "%.4f}", paired_ratio(r, base));
+			fprintf(f, "%.4f", paired_ratio(r, base));
+		else
+			fprintf(f, "null");
+		/* > 1: fewer CPU seconds per I/O than the baseline */
+		fprintf(f, ", \"cpu_ratio\": ");
+		if (base && cpu_per_io(r) > 0)
+			fprintf(f, "%.4f}", cpu_per_io(base) / cpu_per_io(r));
 		else
 			fprintf(f, "null}");
 	}
@@ -1273,7 +1287,7 @@ static void csv_run(FILE *f, const struct opts *o, const struct result *rs, unsi
 			: r->status == ST_NA ? "n/a"
 					     : "error");
 		if (r->status != ST_OK) {
-			fprintf(f, ",,,,,,,,,\n");
+			fprintf(f, ",,,,,,,,,,\n");
 			continue;
 		}
 		fprintf(f, "%.1f,%.2f,%.3f,%.3f,%ld,%.4f,%.2f,%.2f,%.2f,", iops,
@@ -1282,7 +1296,7 @@ static void csv_run(FILE *f, const struct opts *o, const struct result *rs, unsi
 			r->p999);
 		if (base)
 			fprintf(f, "%.4f", iops / iops_of(base));
-		fprintf(f, "\n");
+		fprintf(f, ",%.4f\n", cpu_per_io(r));
 	}
 }
 
@@ -1526,7 +1540,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fprintf(csv, "mode,direct,bs,depth,batch,threads,backend,status,iops,mib_s,"
-			     "usr_s,sys_s,ctxsw,calls_per_io,p50_us,p99_us,p999_us,ratio\n");
+			     "usr_s,sys_s,ctxsw,calls_per_io,p50_us,p99_us,p999_us,ratio,"
+			     "cpu_us_per_io\n");
 	}
 
 	base = o;

@@ -81,5 +81,5 @@ fi
 echo
 echo "==================== summary (also in $LOG) ===================="
 sed -n 1p "$LOG"
-awk '/^== /{p = 1} p {print} /^calls\/IO = /{p = 0; print ""}' "$LOG"
+awk '/^== /{p = 1} p {print} /^cpu\/IO = /{p = 0; print ""}' "$LOG"
 echo "run-bench: $(($(date +%s) - START)) s in all"
