@@ -5,8 +5,8 @@
 #
 #   tools/run-targets.sh [BUILD]     (BUILD defaults to build)
 #
-# Each comparison runs only the backends its targets name, 9 s each in nine
-# interleaved 1-second rounds; a ratio is the median of the nine per-round
+# Each comparison runs only the backends its targets name, 9 s each in 36
+# interleaved quarter-second rounds; a ratio is the median of the per-round
 # ratios (the `med` column), which resists the load spikes of a shared
 # machine better than the ratio of totals.  JSON in $BUILD/targets-*.json.
 set -eu
@@ -27,7 +27,7 @@ run() {
 	name=$1
 	shift
 	echo "run-targets: $name: $BIN $*"
-	"$BIN" -q -T "$T" --rounds "$T" "$@" --json "$BUILD/targets-$name.json" |
+	"$BIN" -q -T "$T" --rounds "$((T * 4))" "$@" --json "$BUILD/targets-$name.json" |
 		awk '/^== /{p = 1} p {print} /^cpu\/IO = /{p = 0}'
 }
 
