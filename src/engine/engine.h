@@ -196,6 +196,7 @@ struct ring {
 	struct io_uring_sqe *sqes;
 	size_t sqes_size;
 	uint64_t memlock_pages;
+	uint64_t off_cq, off_sqes; /* file offsets of the CQ ring and SQEs (compact rings) */
 
 	/* Pointers into the shared rings (struct io_rings layout). */
 	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;
@@ -274,6 +275,7 @@ void req_set_fail(struct req *req);
 void req_complete_deferred(struct req *req);
 void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
+int engine_wq_get(struct ring *ring);
 int req_arm_poll(struct req *req, uint32_t events);
 void req_free(struct req *req);
 void req_put_file(struct req *req);
