@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "ringer.h"
+#include "preload/preload.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -131,7 +132,8 @@ static enum mode mode;
 static bool debug;
 static bool stats; /* RINGER_PRELOAD_STATS: counts printed at exit */
 static _Atomic unsigned long n_traps, n_engine_rings, n_kernel_rings;
-static bool active; /* handler and filter in place */
+bool ringer_preload_active; /* handler and filter in place */
+#define active ringer_preload_active
 static char shim_path[PATH_MAX];
 /*
  * What LD_PRELOAD must hold for the shim to load in an exec'd program: the
@@ -145,8 +147,10 @@ static char preload_value[2 * PATH_MAX];
  * program's sigaction(SIGSYS) is recorded here and called for any SIGSYS our
  * filter did not raise.
  */
-static pthread_mutex_t app_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sigaction app_sigsys; /* sa_handler SIG_DFL until the program sets one */
+pthread_mutex_t ringer_preload_app_lock = PTHREAD_MUTEX_INITIALIZER;
+struct sigaction ringer_preload_app_sigsys; /* sa_handler SIG_DFL until the program sets one */
+#define app_lock ringer_preload_app_lock
+#define app_sigsys ringer_preload_app_sigsys
 
 /* Fork generation: a ring created under another generation belongs to an ancestor. */
 static _Atomic unsigned fork_gen;
@@ -885,105 +889,6 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	errno = saved_errno;
 }
 
-/* --- the program's signal calls ------------------------------------------ */
-
-typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
-typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
-
-static sigaction_fn next_sigaction(void)
-{
-	static sigaction_fn fn;
-
-	if (!fn)
-		fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-	return fn;
-}
-
-/*
- * sigaction(SIGSYS) is recorded, not passed on: the kernel's SIGSYS
- * disposition must stay our handler.  (Raw rt_sigaction(SIGSYS) calls are
- * made to succeed without effect by the filter; see docs/PRELOAD.md.)
- */
-EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	if (sig == SIGSYS && active) {
-		struct sigaction prev;
-
-		pthread_mutex_lock(&app_lock);
-		prev = app_sigsys;
-		if (act)
-			app_sigsys = *act;
-		pthread_mutex_unlock(&app_lock);
-		if (old)
-			*old = prev;
-		return 0;
-	}
-	return next_sigaction()(sig, act, old);
-}
-
-EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	return sigaction(sig, act, old);
-}
-
-/* signal() with glibc's BSD semantics, so SIGSYS goes through the wrapper above. */
-EXPORT sighandler_t signal(int sig, sighandler_t handler)
-{
-	struct sigaction act, old;
-
-	if (sig <= 0 || sig >= NSIG || handler == SIG_ERR) {
-		errno = EINVAL;
-		return SIG_ERR;
-	}
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = handler;
-	sigemptyset(&act.sa_mask);
-	sigaddset(&act.sa_mask, sig);
-	act.sa_flags = SA_RESTART;
-	if (sigaction(sig, &act, &old) < 0)
-		return SIG_ERR;
-	return old.sa_handler;
-}
-
-EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
-{
-	return signal(sig, handler);
-}
-
-/*
- * A thread with SIGSYS blocked would be killed by our trap (the kernel
- * unblocks a forced signal and resets it to the default action), so SIGSYS
- * is taken out of the masks the program sets.
- */
-static const sigset_t *strip_sigsys(int how, const sigset_t *set, sigset_t *copy)
-{
-	if (!active || !set || how == SIG_UNBLOCK || !sigismember(set, SIGSYS))
-		return set;
-	*copy = *set;
-	sigdelset(copy, SIGSYS);
-	return copy;
-}
-
-EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
-{
-	static sigmask_fn fn;
-	sigset_t copy;
-
-	if (!fn)
-		fn = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
-	return fn(how, strip_sigsys(how, set, &copy), old);
-}
-
-EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
-{
-	static sigmask_fn fn;
-	sigset_t copy;
-
-	if (!fn)
-		fn = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
-	return fn(how, strip_sigsys(how, set, &copy), old);
-}
-
 /* --- installation -------------------------------------------------------- */
 
 /*
@@ -1099,9 +1004,28 @@ static void at_fork_child(void)
 	atomic_store_explicit(&n_kernel_rings, 0, memory_order_relaxed);
 }
 
+/*
+ * At exit, the rings the program left: the kernel would tear them down with
+ * the process; the engine's threads are joined here so nothing is left
+ * running (a ring in use by another thread right now is left to the exit).
+ */
 __attribute__((destructor)) static void preload_fini(void)
 {
-	if (!stats || !active)
+	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
+
+	if (!active)
+		return;
+	for (int i = 0; i < hw; i++) {
+		struct ring *r = &rings[i];
+
+		if (atomic_load_explicit(&r->state, memory_order_acquire) == SLOT_LIVE &&
+		    r->gen == gen) {
+			atomic_store_explicit(&r->regs, 0, memory_order_release);
+			slot_kill(r);
+		}
+	}
+	if (!stats)
 		return;
 	fprintf(stderr, "ringer-preload: pid %d: %lu traps, %lu engine rings, %lu kernel rings\n",
 		(int)getpid(), atomic_load(&n_traps), atomic_load(&n_engine_rings),
@@ -1115,6 +1039,7 @@ __attribute__((constructor)) static void preload_init(void)
 	struct ksigaction act, old;
 	bool injected;
 
+	ringer_preload_signals_init();
 	debug = getenv("RINGER_PRELOAD_DEBUG") != NULL;
 	stats = getenv("RINGER_PRELOAD_STATS") != NULL;
 	env = getenv("RINGER_BACKEND");
