@@ -803,9 +803,17 @@ static long do_exec(long nr, long *a)
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction app;
+	sigset_t old;
 
-	/* Read under no lock: a torn read is only possible against a concurrent sigaction(SIGSYS). */
+	/* The wrapper holds app_lock with every signal blocked: no re-entry on this thread. */
+	pthread_mutex_lock(&app_lock);
 	app = app_sigsys;
+	if ((app.sa_flags & SA_RESETHAND) && app.sa_handler != SIG_DFL &&
+	    app.sa_handler != SIG_IGN) {
+		app_sigsys.sa_handler = SIG_DFL;
+		app_sigsys.sa_flags &= ~SA_SIGINFO;
+	}
+	pthread_mutex_unlock(&app_lock);
 	if (app.sa_handler == SIG_IGN && si->si_code != SYS_SECCOMP)
 		return;
 	if (app.sa_handler == SIG_DFL || app.sa_handler == SIG_IGN) {
@@ -825,16 +833,17 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		    SIGSYS, 0, 0, 0);
 		return;
 	}
-	if (app.sa_flags & SA_RESETHAND) {
-		pthread_mutex_lock(&app_lock);
-		app_sigsys.sa_handler = SIG_DFL;
-		app_sigsys.sa_flags &= ~SA_SIGINFO;
-		pthread_mutex_unlock(&app_lock);
-	}
+	/*
+	 * The program's sa_mask while its handler runs, as the kernel would
+	 * apply it; never SIGSYS, which would make our next trap fatal.
+	 */
+	sigdelset(&app.sa_mask, SIGSYS);
+	sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&app.sa_mask, (long)&old, _NSIG / 8, 0, 0);
 	if (app.sa_flags & SA_SIGINFO)
 		app.sa_sigaction(sig, si, uc);
 	else
 		app.sa_handler(sig);
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8, 0, 0);
 }
 
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
@@ -995,6 +1004,31 @@ static int install_filter(void)
 	return ret ? -1 : 0;
 }
 
+/*
+ * Our SIGSYS handler, through the stub (a raw rt_sigaction(SIGSYS) from
+ * elsewhere is made a no-op by the filter).  SA_RESTART follows the
+ * program's own SIGSYS action, which decides whether a sent SIGSYS restarts
+ * the call it interrupted; it does not matter for our traps.
+ */
+static int install_handler(void)
+{
+	struct ksigaction act;
+
+	memset(&act, 0, sizeof(act));
+	act.handler = (void *)on_sigsys;
+	act.flags = SA_SIGINFO | SA_NODEFER | KSA_RESTORER;
+	if (app_sigsys.sa_handler == SIG_DFL || app_sigsys.sa_handler == SIG_IGN ||
+	    (app_sigsys.sa_flags & SA_RESTART))
+		act.flags |= SA_RESTART;
+	act.restorer = ringer_preload_restore_rt;
+	return (int)sys(SYS_rt_sigaction, SIGSYS, (long)&act, 0, 8, 0, 0);
+}
+
+void ringer_preload_app_sigsys_changed(void)
+{
+	install_handler();
+}
+
 static void at_fork_child(void)
 {
 	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
@@ -1036,7 +1070,7 @@ __attribute__((constructor)) static void preload_init(void)
 {
 	const char *env;
 	Dl_info info;
-	struct ksigaction act, old;
+	struct ksigaction old;
 	bool injected;
 
 	ringer_preload_signals_init();
@@ -1102,11 +1136,7 @@ __attribute__((constructor)) static void preload_init(void)
 	 * is blocked while we run, so they interrupt our waits as they would
 	 * interrupt the kernel's.
 	 */
-	memset(&act, 0, sizeof(act));
-	act.handler = (void *)on_sigsys;
-	act.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | KSA_RESTORER;
-	act.restorer = ringer_preload_restore_rt;
-	if (sys(SYS_rt_sigaction, SIGSYS, (long)&act, 0, 8, 0, 0)) {
+	if (install_handler()) {
 		fprintf(stderr, "ringer-preload: cannot install the SIGSYS handler; not active\n");
 		return;
 	}

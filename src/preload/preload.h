@@ -13,6 +13,9 @@ extern bool ringer_preload_active;
 extern pthread_mutex_t ringer_preload_app_lock;
 extern struct sigaction ringer_preload_app_sigsys;
 
+/* The program changed its SIGSYS action (called with ringer_preload_app_lock held). */
+void ringer_preload_app_sigsys_changed(void);
+
 /* Look up the signal calls the shim wraps (at load). */
 void ringer_preload_signals_init(void);
 

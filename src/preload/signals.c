@@ -50,12 +50,22 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 {
 	if (sig == SIGSYS && active) {
 		struct sigaction prev;
+		sigset_t all, saved;
 
+		/*
+		 * Every signal blocked while the lock is held: the SIGSYS
+		 * handler takes it to read the action (chain()).
+		 */
+		sigfillset(&all);
+		next_pthread_sigmask(SIG_SETMASK, &all, &saved);
 		pthread_mutex_lock(&app_lock);
 		prev = app_sigsys;
-		if (act)
+		if (act) {
 			app_sigsys = *act;
+			ringer_preload_app_sigsys_changed();
+		}
 		pthread_mutex_unlock(&app_lock);
+		next_pthread_sigmask(SIG_SETMASK, &saved, NULL);
 		if (old)
 			*old = prev;
 		return 0;
