@@ -22,17 +22,17 @@
 
 #include "engine/reactor.h"
 
-#define FAIL(...)                                                             \
-	do {                                                                  \
-		fprintf(stderr, "%s:%d: ", __func__, __LINE__);               \
-		fprintf(stderr, __VA_ARGS__);                                 \
-		fprintf(stderr, "\n");                                        \
-		exit(1);                                                      \
+#define FAIL(...)                                               \
+	do {                                                    \
+		fprintf(stderr, "%s:%d: ", __func__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                   \
+		fprintf(stderr, "\n");                          \
+		exit(1);                                        \
 	} while (0)
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			FAIL("check failed: %s", #cond);                      \
+#define CHECK(cond)                                      \
+	do {                                             \
+		if (!(cond))                             \
+			FAIL("check failed: %s", #cond); \
 	} while (0)
 
 #define MS 1000000ULL
@@ -68,6 +68,19 @@ static unsigned count_dir(const char *path)
 static unsigned nr_tasks(void)
 {
 	return count_dir("/proc/self/task");
+}
+
+/* A joined thread leaves /proc/self/task a moment after the join. */
+static bool wait_tasks(unsigned want, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (nr_tasks() != want) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
 }
 
 static unsigned nr_fds(void)
@@ -259,6 +272,7 @@ static void test_cancel(void)
 {
 	struct ringer_reactor *r;
 	struct ent t, tm;
+	uint64_t deadline;
 	int p[2];
 	char c = 'z';
 
@@ -267,13 +281,22 @@ static void test_cancel(void)
 	init_ent(&t, r, p[0], POLLIN);
 	CHECK(reactor_arm(r, &t.e) == 0);
 	init_ent(&tm, r, -1, 0);
-	CHECK(reactor_arm_timer(r, &tm.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 30 * MS) == 0);
+	/* Far enough that a loaded machine still cancels it in time. */
+	deadline = now_on(CLOCK_MONOTONIC) + 200 * MS;
+	CHECK(reactor_arm_timer(r, &tm.e, CLOCK_MONOTONIC, deadline) == 0);
+	CHECK(reactor_arm(r, &t.e) == -EBUSY); /* armed already */
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == -EBUSY);
+	CHECK(reactor_arm(r, &tm.e) == -EBADF); /* a timer entry has fd -1 */
+	tm.e.fd = p[0];
+	CHECK(reactor_arm(r, &tm.e) == -EBUSY);
+	tm.e.fd = -1;
 	usleep(5000);
 	CHECK(reactor_cancel(r, &t.e));
 	CHECK(reactor_cancel(r, &tm.e));
 	CHECK(!reactor_cancel(r, &t.e)); /* no longer armed */
 	CHECK(write(p[1], &c, 1) == 1);
-	usleep(80000);
+	while (now_on(CLOCK_MONOTONIC) < deadline + 50 * MS)
+		usleep(10000);
 	CHECK(atomic_load(&t.fired) == 0);
 	CHECK(atomic_load(&tm.fired) == 0);
 	/* Arm again after a cancel: works normally. */
@@ -386,6 +409,17 @@ static void test_rearm(void)
 
 /* ---- timers ------------------------------------------------------------------- */
 
+/* clock - CLOCK_MONOTONIC, read between two monotonic reads close together. */
+static int64_t mono_offset(clockid_t c)
+{
+	for (;;) {
+		uint64_t m0 = now_on(CLOCK_MONOTONIC), v = now_on(c), m1 = now_on(CLOCK_MONOTONIC);
+
+		if (m1 - m0 < 100000)
+			return (int64_t)(v - (m0 + (m1 - m0) / 2));
+	}
+}
+
 static void test_timer_order(void)
 {
 	static const unsigned offs_ms[] = { 50, 10, 40, 20, 30, 60 };
@@ -405,7 +439,7 @@ static void test_timer_order(void)
 		deadline[i] = now_on(clocks[i]) + offs_ms[i] * MS;
 		/* The same instant on the monotonic clock, to compare across
 		 * clocks (arming can be slow: the first one starts the thread). */
-		mono[i] = now_on(CLOCK_MONOTONIC) + offs_ms[i] * MS;
+		mono[i] = deadline[i] - mono_offset(clocks[i]);
 		CHECK(reactor_arm_timer(r, &t[i].e, clocks[i], deadline[i]) == 0);
 	}
 	for (i = 0; i < N; i++)
@@ -431,7 +465,8 @@ static void test_timer_order(void)
 	/* A deadline in the past fires at once. */
 	init_ent(&past, r, -1, 0);
 	t0 = now_ms();
-	CHECK(reactor_arm_timer(r, &past.e, CLOCK_REALTIME, now_on(CLOCK_REALTIME) - 1000 * MS) == 0);
+	CHECK(reactor_arm_timer(r, &past.e, CLOCK_REALTIME, now_on(CLOCK_REALTIME) - 1000 * MS) ==
+	      0);
 	CHECK(wait_fired(&past, 1, 3000));
 	CHECK(now_ms() - t0 < 500);
 	CHECK(reactor_arm_timer(r, &past.e, 12345, 0) == -EINVAL);
@@ -448,10 +483,12 @@ static void test_timer_preempt(void)
 	CHECK(reactor_create(&r) == 0);
 	init_ent(&far, r, -1, 0);
 	init_ent(&near, r, -1, 0);
-	CHECK(reactor_arm_timer(r, &far.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS) == 0);
+	CHECK(reactor_arm_timer(r, &far.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS) ==
+	      0);
 	usleep(10000); /* the reactor now sleeps for a minute */
 	t0 = now_ms();
-	CHECK(reactor_arm_timer(r, &near.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 20 * MS) == 0);
+	CHECK(reactor_arm_timer(r, &near.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 20 * MS) ==
+	      0);
 	CHECK(wait_fired(&near, 1, 3000));
 	CHECK(now_ms() - t0 < 500);
 	CHECK(atomic_load(&far.fired) == 0);
@@ -505,7 +542,7 @@ static void test_destroy(unsigned base_tasks, unsigned base_fds)
 		CHECK(atomic_load(&t[i].fired) == 0);
 		CHECK(atomic_load(&t[i].cancelled) == 1);
 	}
-	CHECK(nr_tasks() == base_tasks);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds + 2);
 
 	/* Destroy while an fn runs and re-arms. */
@@ -519,16 +556,174 @@ static void test_destroy(unsigned base_tasks, unsigned base_fds)
 	reactor_destroy(r, cancelled_fn);
 	CHECK(atomic_load(&slow.fired) == 1);
 	CHECK(atomic_load(&slow.cancelled) == 1);
-	CHECK(nr_tasks() == base_tasks);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds + 2);
 
 	/* Never armed: no thread, no fd, nothing to join. */
 	CHECK(reactor_create(&r) == 0);
-	CHECK(nr_tasks() == base_tasks);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds + 2);
 	reactor_destroy(r, cancelled_fn);
 	close(p[0]);
 	close(p[1]);
+	CHECK(nr_fds() == base_fds);
+}
+
+/* ---- several threads arm and cancel at once ------------------------------- */
+
+enum { ST_THREADS = 2, ST_ENTS = 64, ST_ROUNDS = 3000 };
+
+struct st_ent {
+	struct reactor_entry e;
+	atomic_uint fired;
+	unsigned arms, cancels;
+	bool armed;
+};
+
+static void st_fn(struct reactor_entry *e, uint32_t revents)
+{
+	atomic_fetch_add(&((struct st_ent *)e)->fired, 1);
+}
+
+struct st_thread {
+	pthread_t thread;
+	struct ringer_reactor *r;
+	struct st_ent ents[ST_ENTS];
+	int ready_fd, idle_fd; /* a readable pipe, an empty one */
+	unsigned seed;
+};
+
+/* Cancel; when it is too late, wait for the fn that beat us. */
+static void st_disarm(struct st_thread *t, struct st_ent *se)
+{
+	uint64_t end = now_ms() + 5000;
+
+	if (reactor_cancel(t->r, &se->e))
+		se->cancels++;
+	else
+		while (atomic_load(&se->fired) + se->cancels != se->arms) {
+			if (now_ms() > end)
+				FAIL("fn never ran after a failed cancel");
+			usleep(20);
+		}
+	se->armed = false;
+}
+
+static void *st_main(void *arg)
+{
+	struct st_thread *t = arg;
+	unsigned i;
+
+	for (i = 0; i < ST_ROUNDS; i++) {
+		struct st_ent *se = &t->ents[rand_r(&t->seed) % ST_ENTS];
+		unsigned kind = rand_r(&t->seed) % 3;
+		int ret;
+
+		if (i % 16 == 0)
+			usleep(100); /* let the reactor fire some */
+		/* An fn that ran disarmed the entry. */
+		if (se->armed && atomic_load(&se->fired) + se->cancels == se->arms)
+			se->armed = false;
+		if (se->armed) {
+			st_disarm(t, se);
+			continue;
+		}
+		se->e.fn = st_fn;
+		if (kind == 2) {
+			se->e.fd = -1;
+			ret = reactor_arm_timer(t->r, &se->e, CLOCK_MONOTONIC,
+						now_on(CLOCK_MONOTONIC) +
+							(rand_r(&t->seed) % 2000) * 1000);
+		} else {
+			se->e.fd = kind ? t->ready_fd : t->idle_fd;
+			se->e.events = POLLIN;
+			ret = reactor_arm(t->r, &se->e);
+		}
+		if (ret)
+			FAIL("arm: %d", ret);
+		se->arms++;
+		se->armed = true;
+	}
+	for (i = 0; i < ST_ENTS; i++)
+		if (t->ents[i].armed)
+			st_disarm(t, &t->ents[i]);
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct st_thread *t = calloc(ST_THREADS, sizeof(*t));
+	struct ringer_reactor *r;
+	int rp[2], ip[2];
+	unsigned i, j;
+
+	CHECK(t);
+	CHECK(pipe(rp) == 0 && pipe(ip) == 0);
+	CHECK(write(rp[1], "r", 1) == 1);
+	CHECK(reactor_create(&r) == 0);
+	for (i = 0; i < ST_THREADS; i++) {
+		t[i].r = r;
+		t[i].ready_fd = rp[0];
+		t[i].idle_fd = ip[0];
+		t[i].seed = 77 + i;
+		CHECK(pthread_create(&t[i].thread, NULL, st_main, &t[i]) == 0);
+	}
+	for (i = 0; i < ST_THREADS; i++)
+		pthread_join(t[i].thread, NULL);
+	/* Every arming ended exactly once: fn ran or the cancel said so. */
+	for (i = 0; i < ST_THREADS; i++)
+		for (j = 0; j < ST_ENTS; j++) {
+			struct st_ent *se = &t[i].ents[j];
+
+			if (atomic_load(&se->fired) + se->cancels != se->arms)
+				FAIL("entry %u/%u: %u arms, %u fired, %u cancelled", i, j, se->arms,
+				     atomic_load(&se->fired), se->cancels);
+		}
+	reactor_destroy(r, NULL); /* nothing is armed any more */
+	close(rp[0]);
+	close(rp[1]);
+	close(ip[0]);
+	close(ip[1]);
+	free(t);
+}
+
+/* ---- a quiet reactor holds no thread and no fd ------------------------------- */
+
+static void test_idle_exit(unsigned base_tasks, unsigned base_fds)
+{
+	struct ringer_reactor *r;
+	struct ent t, u;
+	uint64_t end;
+	int p[2];
+
+	CHECK(reactor_create(&r) == 0);
+	init_ent(&t, r, -1, 0);
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
+	CHECK(wait_fired(&t, 1, 3000));
+	CHECK(reactor_nr_threads(r) == 1);
+	/* About a second with nothing armed: thread and eventfd go. */
+	end = now_ms() + 4000;
+	while (reactor_nr_threads(r) && now_ms() < end)
+		usleep(10000);
+	CHECK(reactor_nr_threads(r) == 0);
+	CHECK(wait_tasks(base_tasks, 2000));
+	CHECK(nr_fds() == base_fds);
+
+	/* The next arming starts them again, for timers and fds alike. */
+	CHECK(pipe(p) == 0);
+	init_ent(&u, r, p[0], POLLIN);
+	CHECK(reactor_arm(r, &u.e) == 0);
+	CHECK(reactor_nr_threads(r) == 1);
+	CHECK(reactor_arm_timer(r, &t.e, CLOCK_BOOTTIME, now_on(CLOCK_BOOTTIME) + 5 * MS) == 0);
+	CHECK(wait_fired(&t, 2, 3000));
+	CHECK(atomic_load(&u.fired) == 0);
+	CHECK(write(p[1], "u", 1) == 1);
+	CHECK(wait_fired(&u, 1, 3000));
+	reactor_destroy(r, cancelled_fn);
+	CHECK(atomic_load(&t.cancelled) == 0 && atomic_load(&u.cancelled) == 0);
+	close(p[0]);
+	close(p[1]);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds);
 }
 
@@ -543,7 +738,8 @@ static void props_fn(struct reactor_entry *e, uint32_t revents)
 
 	pthread_sigmask(SIG_SETMASK, NULL, &cur);
 	atomic_store(&sig_ok, sigismember(&cur, SIGINT) && sigismember(&cur, SIGTERM) &&
-				      sigismember(&cur, SIGUSR1) && sigismember(&cur, SIGALRM));
+				      sigismember(&cur, SIGUSR1) && sigismember(&cur, SIGALRM) &&
+				      !sigismember(&cur, SIGSEGV));
 	prctl(PR_GET_NAME, name, 0, 0, 0);
 	atomic_store(&name_ok, strcmp(name, "ringer-reactor") == 0);
 	record_fn(e, revents);
@@ -593,9 +789,11 @@ int main(void)
 	test_rearm();
 	test_timer_order();
 	test_timer_preempt();
+	test_concurrent();
 	test_thread_props();
 	test_destroy(base_tasks, base_fds);
-	CHECK(nr_tasks() == base_tasks);
+	test_idle_exit(base_tasks, base_fds);
+	CHECK(wait_tasks(base_tasks, 2000));
 	CHECK(nr_fds() == base_fds);
 	printf("unit-reactor: ok\n");
 	return 0;

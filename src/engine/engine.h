@@ -103,7 +103,6 @@ struct poll_state {
 	uint32_t events;
 	bool multi;
 	bool cancelled; /* POLL_REMOVE found it while it was firing */
-	bool parked; /* MULTI on a file epoll refuses: on the list, not armed */
 	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
 	uint64_t target; /* POLL_REMOVE: user_data to find */
 	uint32_t upd_flags;
@@ -197,6 +196,7 @@ struct ring {
 	struct io_uring_sqe *sqes;
 	size_t sqes_size;
 	uint64_t memlock_pages;
+	uint64_t off_cq, off_sqes; /* file offsets of the CQ ring and SQEs (compact rings) */
 
 	/* Pointers into the shared rings (struct io_rings layout). */
 	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;

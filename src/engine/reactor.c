@@ -7,7 +7,9 @@
  * (each gets its own pollfd slot) and because poll reports POLLNVAL for an fd
  * closed while armed, where epoll would silently drop it.  Slot 0 is an
  * eventfd that other threads write to when the reactor must look again (a
- * new fd entry, a new earliest timer, teardown).
+ * new fd entry, a new earliest timer, teardown).  After IDLE_EXIT_NS with
+ * nothing armed the thread closes the eventfd and leaves; the next arming
+ * joins it and starts a new one.
  *
  * Every entry is in exactly one place, linked through r_next/r_prev: the list
  * of armed fd entries, the deadline-sorted list of its clock, or the ready
@@ -33,7 +35,8 @@
 
 #include "engine/reactor.h"
 
-/* Entry states (r_state); odd values so a stray zeroed entry reads as idle. */
+/* Entry states (r_state): a zeroed entry is idle, and uninitialized memory
+ * is unlikely to look armed. */
 enum {
 	R_IDLE = 0,
 	R_ARMED_FD = 0x52a1,
@@ -41,12 +44,15 @@ enum {
 	R_READY = 0x52a3,
 };
 
-#define NO_SLOT UINT64_MAX
+#define NO_SLOT	  UINT64_MAX
 #define NR_CLOCKS 3
 /* Longest sleep while a REALTIME or BOOTTIME timer is pending (poll's own
  * timeout runs on the monotonic clock, so a clock step or a suspend is caught
  * at the latest this late) or while fd entries are armed (see below). */
 #define MAX_SLEEP_NS 1000000000ULL
+/* With nothing armed this long, the thread and its eventfd go away (a quiet
+ * ring holds no thread); the next arming starts them again. */
+#define IDLE_EXIT_NS 1000000000ULL
 
 struct elist {
 	struct reactor_entry *head, *tail;
@@ -55,8 +61,11 @@ struct elist {
 struct ringer_reactor {
 	pthread_mutex_t lock;
 	pthread_t thread;
-	bool started, stopping, polling;
-	int evfd; /* -1 until the thread starts */
+	bool started; /* the thread runs */
+	bool exited; /* it left after idling and awaits its join */
+	bool stopping, polling;
+	int evfd; /* -1 while no thread runs */
+	uint64_t idle_since; /* monotonic ns; 0: something is armed */
 
 	struct elist fds; /* armed fd entries */
 	unsigned nr_fds;
@@ -92,6 +101,23 @@ static uint64_t clock_now(unsigned ci)
 
 	clock_gettime(clock_ids[ci], &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The mask engine threads start with: every asynchronous signal blocked, so
+ * application handlers never run on them.  Synchronous ones (a fault in this
+ * very thread, a seccomp trap) stay deliverable: blocking them would not
+ * defer them, the kernel would reset the handler and kill the process.
+ */
+static void engine_thread_sigmask(sigset_t *set)
+{
+	sigfillset(set);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGTRAP);
+	sigdelset(set, SIGSYS);
 }
 
 /* ---- lists ------------------------------------------------------------------ */
@@ -315,6 +341,24 @@ static void *reactor_main(void *arg)
 		timeout = expire_timers(r);
 		if (r->ready.head)
 			continue;
+		if (!r->nr_fds && timeout == UINT64_MAX) {
+			/* Nothing armed (no timer either: it would have given a
+			 * timeout). */
+			uint64_t now = clock_now(0);
+
+			if (!r->idle_since) {
+				r->idle_since = now;
+			} else if (now - r->idle_since >= IDLE_EXIT_NS) {
+				r->started = false;
+				r->exited = true;
+				close(r->evfd);
+				r->evfd = -1;
+				break;
+			}
+			timeout = IDLE_EXIT_NS - (now - r->idle_since);
+		} else {
+			r->idle_since = 0;
+		}
 		if (r->dirty && !rebuild(r) && timeout > 10000000ULL)
 			timeout = 10000000ULL; /* out of memory: retry soon */
 		/* poll(2) holds a reference to each file while it sleeps, so an fd
@@ -377,23 +421,32 @@ static void *reactor_main(void *arg)
 	return NULL;
 }
 
-/* Start the thread and its eventfd with the first arming.  Lock held. */
+/* Start the thread and its eventfd with the first arming after creation or
+ * after the thread left for idleness.  Lock held. */
 static int start(struct ringer_reactor *r)
 {
-	sigset_t all, old;
+	sigset_t mask, old;
 	int ret;
 
 	if (r->started)
 		return 0;
 	if (r->stopping)
 		return -ESHUTDOWN;
+	if (r->exited) {
+		/* It has dropped the lock for good: the join is immediate. */
+		pthread_join(r->thread, NULL);
+		r->exited = false;
+	}
+	r->idle_since = 0;
 	r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (r->evfd < 0)
 		return -errno;
+	if (r->pfd)
+		r->pfd[0].fd = r->evfd; /* in case the rebuild below fails */
 	r->dirty = true;
 	/* Application signal handlers must never run on engine threads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	engine_thread_sigmask(&mask);
+	pthread_sigmask(SIG_SETMASK, &mask, &old);
 	ret = pthread_create(&r->thread, NULL, reactor_main, r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
@@ -403,6 +456,12 @@ static int start(struct ringer_reactor *r)
 	}
 	r->started = true;
 	return 0;
+}
+
+/* Arming an armed entry would corrupt the lists it is on. */
+static bool armed(const struct reactor_entry *e)
+{
+	return e->r_state == R_ARMED_FD || e->r_state == R_ARMED_TIMER || e->r_state == R_READY;
 }
 
 /* ---- API ------------------------------------------------------------------------ */
@@ -429,7 +488,7 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
 	if (e->fd < 0)
 		return -EBADF;
 	pthread_mutex_lock(&r->lock);
-	ret = start(r);
+	ret = armed(e) ? -EBUSY : start(r);
 	if (ret == 0) {
 		e->r_state = R_ARMED_FD;
 		e->r_deadline_ns = NO_SLOT;
@@ -451,7 +510,7 @@ int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e, int clo
 	if (ci < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&r->lock);
-	ret = start(r);
+	ret = armed(e) ? -EBUSY : start(r);
 	if (ret == 0) {
 		e->r_state = R_ARMED_TIMER;
 		e->r_deadline_ns = deadline_ns;
@@ -520,22 +579,22 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 {
 	struct elist gone = { 0 };
 	struct reactor_entry *e;
-	bool started;
+	bool join;
 	unsigned ci;
 
 	pthread_mutex_lock(&r->lock);
 	r->stopping = true;
-	started = r->started;
+	join = r->started || r->exited;
 	wake(r);
 	pthread_mutex_unlock(&r->lock);
 	/* The thread finishes the fn it may be running, then leaves. */
-	if (started)
+	if (join)
 		pthread_join(r->thread, NULL);
 
 	/* No thread now: whatever is still armed (including what that last fn
 	 * armed) is handed back. */
 	pthread_mutex_lock(&r->lock);
-	r->started = false;
+	r->started = r->exited = false;
 	collect(&r->ready, &gone);
 	collect(&r->fds, &gone);
 	for (ci = 0; ci < NR_CLOCKS; ci++)

@@ -3,7 +3,9 @@
  * The engine's readiness reactor: one thread per ring (started lazily) that
  * waits for file readiness and timer deadlines, so that a read on an empty
  * pipe or socket, a POLL_ADD, a TIMEOUT or a LINK_TIMEOUT never parks a
- * worker.  This is the engine's FAST_POLL and its hrtimer.
+ * worker.  This is the engine's FAST_POLL and its hrtimer.  The thread (and its
+ * eventfd) leaves after about a second with nothing armed and comes back
+ * with the next arming, so a quiet ring holds no thread.
  *
  * Contract:
  *  - entries are one-shot: after fn has been called the entry is disarmed;
@@ -44,13 +46,21 @@ struct reactor_entry {
 
 int reactor_create(struct ringer_reactor **out);
 
-/* Wait for e->events on e->fd; 0 or -errno. */
+/*
+ * Wait for e->events on e->fd; 0 or -errno (-EBADF for a negative fd, -EBUSY
+ * if e is armed already).  fn gets the bits of e->events that are ready, plus
+ * POLLERR, POLLHUP or POLLNVAL.  An fd closed while the reactor sleeps is
+ * seen (POLLNVAL) within about a second: poll(2) keeps the file referenced
+ * until it returns.
+ */
 int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e);
 
 /*
  * Call e->fn(e, 0) when clock (CLOCK_MONOTONIC, CLOCK_BOOTTIME or
  * CLOCK_REALTIME) reaches deadline_ns (absolute, nanoseconds).  A deadline
- * in the past fires at once (from the reactor thread).  0 or -errno.
+ * in the past fires at once (from the reactor thread).  0 or -errno (-EINVAL
+ * for another clock, -EBUSY if e is armed already).  Due timers fire in
+ * deadline order, across clocks too.
  */
 int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e,
 		      int clock, uint64_t deadline_ns);
@@ -63,7 +73,8 @@ unsigned reactor_nr_threads(struct ringer_reactor *r);
 
 /*
  * Stop the thread and free the reactor.  Entries still armed are disarmed
- * and cancelled(e) is called for each (may be NULL).
+ * and cancelled(e) is called for each (may be NULL).  An fn running at that
+ * moment finishes first (what it arms is cancelled too).  Not from fn.
  */
 void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_entry *e));
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/map.h"
 #include "engine/sys.h"
 
 #define PAGE_SZ 4096UL
@@ -295,11 +296,11 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
 	if (!r->sq_map)
 		return err;
 	r->cq_map = sys_mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
-			     IORING_OFF_CQ_RING, &err);
+			     (off_t)r->off_cq, &err);
 	if (!r->cq_map)
 		return err;
 	r->sqes = sys_mmap(NULL, PAGE_ALIGN(r->sqes_size), PROT_READ | PROT_WRITE, MAP_SHARED,
-			   memfd, IORING_OFF_SQES, &err);
+			   memfd, (off_t)r->off_sqes, &err);
 	if (!r->sqes)
 		return err;
 
@@ -326,6 +327,45 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
 	*(unsigned *)((char *)r->sq_map + 20) = r->cq_mask;
 	*(unsigned *)((char *)r->sq_map + 28) = r->cq_entries;
 	return 0;
+}
+
+/*
+ * Size the ring file: sparse, with the regions at the ABI's mmap offsets.
+ * Growing a file past RLIMIT_FSIZE fails (and raises SIGXFSZ), so under a
+ * smaller limit the regions are packed at the start instead (see map.h).
+ */
+static int size_ring_file(struct ring *r, int memfd)
+{
+	uint64_t full = IORING_OFF_SQES + PAGE_ALIGN(r->sqes_size);
+	uint64_t compact = 2 * r->ring_size + PAGE_ALIGN(r->sqes_size);
+	struct rlimit rl;
+
+	r->off_cq = IORING_OFF_CQ_RING;
+	r->off_sqes = IORING_OFF_SQES;
+	if (sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < full) {
+		if (rl.rlim_cur < compact)
+			return -ENOMEM;
+		r->off_cq = r->ring_size;
+		r->off_sqes = 2 * r->ring_size;
+		return sys_ftruncate(memfd, (off_t)compact);
+	}
+	return sys_ftruncate(memfd, (off_t)full);
+}
+
+uint64_t engine_map_offset(int fd, uint64_t off)
+{
+	struct ring *r = ring_get(fd);
+	uint64_t region = off & IORING_OFF_MMAP_MASK, ret = off;
+
+	if (!r)
+		return off;
+	if (region == IORING_OFF_CQ_RING)
+		ret = r->off_cq + (off & ~IORING_OFF_MMAP_MASK);
+	else if (region == IORING_OFF_SQES)
+		ret = r->off_sqes + (off & ~IORING_OFF_MMAP_MASK);
+	ring_put(r);
+	return ret;
 }
 
 RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
@@ -380,7 +420,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		ret = memfd;
 		goto fail;
 	}
-	ret = sys_ftruncate(memfd, (off_t)(IORING_OFF_SQES + PAGE_ALIGN(r->sqes_size)));
+	ret = size_ring_file(r, memfd);
 	if (!ret)
 		ret = sys_fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
 	if (!ret)

@@ -130,6 +130,23 @@ static inline unsigned work_class(const struct wq_work *work)
 	return (work->flags & WQ_WORK_UNBOUND) ? 1 : 0;
 }
 
+/*
+ * The mask engine threads start with: every asynchronous signal blocked, so
+ * application handlers never run on them.  Synchronous ones (a fault in this
+ * very thread, a seccomp trap) stay deliverable: blocking them would not
+ * defer them, the kernel would reset the handler and kill the process.
+ */
+static void engine_thread_sigmask(sigset_t *set)
+{
+	sigfillset(set);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGTRAP);
+	sigdelset(set, SIGSYS);
+}
+
 /* ---- runnable FIFO ------------------------------------------------------ */
 
 static void fifo_push(struct wq_work **head, struct wq_work **tail, struct wq_work *work)
@@ -347,15 +364,15 @@ static void start_workers(struct ringer_wq *wq, struct worker *spawn)
 	while (spawn) {
 		struct worker *w = spawn;
 		struct wq_class *c;
-		sigset_t all, old;
+		sigset_t mask, old;
 		int ret;
 
 		spawn = w->link;
 		w->link = NULL;
 		/* Application signal handlers must never run on engine threads: the
 		 * new thread inherits this mask. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
+		engine_thread_sigmask(&mask);
+		pthread_sigmask(SIG_SETMASK, &mask, &old);
 		ret = pthread_create(&w->thread, NULL, worker_main, w);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (ret == 0)
@@ -383,9 +400,11 @@ static void start_workers(struct ringer_wq *wq, struct worker *spawn)
 
 /*
  * The active item of a hashed key finished or was cancelled: make the next
- * pending item of the key runnable, or forget the key.  Lock held.
+ * pending item of the key runnable, or forget the key.  Lock held.  self_ci:
+ * the class of the worker calling, which is about to take from its queue
+ * itself (no need to wake another for it), or -1.
  */
-static void hash_release(struct ringer_wq *wq, uint64_t key, struct worker **spawn)
+static void hash_release(struct ringer_wq *wq, uint64_t key, struct worker **spawn, int self_ci)
 {
 	struct hnode *node = node_lookup(wq, key);
 	struct wq_work *next;
@@ -398,7 +417,8 @@ static void hash_release(struct ringer_wq *wq, uint64_t key, struct worker **spa
 		return;
 	}
 	fifo_push(&wq->cls[work_class(next)].head, &wq->cls[work_class(next)].tail, next);
-	kick(wq, work_class(next), spawn);
+	if ((int)work_class(next) != self_ci)
+		kick(wq, work_class(next), spawn);
 }
 
 /*
@@ -505,7 +525,7 @@ static void *worker_main(void *arg)
 
 		pthread_mutex_lock(&wq->lock);
 		if (hashed)
-			hash_release(wq, key, &spawn);
+			hash_release(wq, key, &spawn, (int)w->cls);
 		if (c->nr_workers > c->max) {
 			/* The cap was lowered: this worker is one too many. */
 			pthread_mutex_unlock(&wq->lock);
@@ -625,7 +645,7 @@ bool wq_cancel(struct ringer_wq *wq, struct wq_work *work)
 		found = fifo_remove(&wq->cls[ci].head, &wq->cls[ci].tail, work);
 	if (found) {
 		if (work->flags & WQ_WORK_HASHED)
-			hash_release(wq, work->hash_key, &spawn);
+			hash_release(wq, work->hash_key, &spawn, -1);
 	} else if (work->flags & WQ_WORK_HASHED) {
 		struct hnode *node = node_lookup(wq, work->hash_key);
 
@@ -637,9 +657,8 @@ bool wq_cancel(struct ringer_wq *wq, struct wq_work *work)
 	return found;
 }
 
-unsigned wq_cancel_match(struct ringer_wq *wq,
-			 bool (*match)(struct wq_work *work, void *data), void *data,
-			 void (*cancelled)(struct wq_work *work))
+unsigned wq_cancel_match(struct ringer_wq *wq, bool (*match)(struct wq_work *work, void *data),
+			 void *data, void (*cancelled)(struct wq_work *work))
 {
 	struct wq_work *head = NULL, *tail = NULL, *cur, *next;
 	struct worker *spawn = NULL;
@@ -682,7 +701,7 @@ unsigned wq_cancel_match(struct ringer_wq *wq,
 			/* Promotes the key's next pending item onto c's (or the other
 			 * class's) FIFO; it was judged above. */
 			if (cur->flags & WQ_WORK_HASHED)
-				hash_release(wq, cur->hash_key, &spawn);
+				hash_release(wq, cur->hash_key, &spawn, -1);
 		}
 	}
 	pthread_mutex_unlock(&wq->lock);

@@ -68,7 +68,7 @@ unsigned wq_nr_workers(struct ringer_wq *wq);
 /*
  * Tear down: waits for running items to finish, calls cancelled(work) for
  * every item still queued (may be NULL to drop them), joins every worker and
- * frees the pool.  No item is queued after this starts.
+ * frees the pool.  No item is queued after this starts.  Not from fn.
  */
 void wq_destroy(struct ringer_wq *wq, void (*cancelled)(struct wq_work *work));
 

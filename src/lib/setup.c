@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/map.h"
 #include "lib/lib.h"
 
 static void unmap_rings(struct io_uring_sq *sq, struct io_uring_cq *cq)
@@ -20,9 +21,17 @@ static void unmap_rings(struct io_uring_sq *sq, struct io_uring_cq *cq)
 	cq->ring_ptr = NULL;
 }
 
+/*
+ * Map one region of a ring.  An engine ring under a small RLIMIT_FSIZE keeps
+ * its regions elsewhere in its file than the ABI offsets: ask the engine.
+ */
 static void *map_region(int fd, size_t len, __u64 offset)
 {
-	void *ptr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+	void *ptr;
+
+	if (ringer_is_engine_fd(fd))
+		offset = engine_map_offset(fd, offset);
+	ptr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
 			 (off_t)offset);
 
 	return ptr == MAP_FAILED ? NULL : ptr;

@@ -42,7 +42,6 @@ int poll_add_prep(struct req *req, const struct io_uring_sqe *sqe)
 	req->poll.events = parse_events(sqe);
 	req->poll.multi = flags & IORING_POLL_ADD_MULTI;
 	req->poll.cancelled = false;
-	req->poll.parked = false;
 	return 0;
 }
 
@@ -156,20 +155,8 @@ static int poll_arm_multi(struct req *req)
 			return req->poll.epfd;
 		req->flags |= REQ_F_NEED_CLEANUP;
 		ret = sys_epoll_ctl(req->poll.epfd, EPOLL_CTL_ADD, req->rfd, &ev);
-		if (ret == -EPERM) {
-			/* a regular file: always ready, never changes; report it once */
-			struct pollfd pfd = { .fd = req->rfd, .events = (short)req->poll.events };
-
-			sys_poll(&pfd, 1, 0);
-			if (pfd.revents & interest(req))
-				cq_post(r, req->user_data, (int32_t)(pfd.revents & interest(req)),
-					IORING_CQE_F_MORE, true);
-			pthread_mutex_lock(&r->poll_lock);
-			req->poll.parked = true;
-			poll_link(r, req); /* parked: only removal or teardown ends it */
-			pthread_mutex_unlock(&r->poll_lock);
-			return 0;
-		}
+		if (ret == -EPERM)
+			return 1; /* not pollable (a regular file): a one-shot result, see below */
 		if (ret)
 			return ret;
 	}
@@ -197,11 +184,14 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 	}
 	if (req->poll.multi) {
 		ret = poll_arm_multi(req);
-		if (ret) {
+		if (ret < 0) {
 			req->res = ret;
 			return ISSUE_DONE;
 		}
-		return ISSUE_QUEUED;
+		if (!ret)
+			return ISSUE_QUEUED;
+		/* the kernel ends a multishot poll on a file without poll support at once */
+		req->poll.multi = false;
 	}
 	pfd.fd = req->rfd;
 	pfd.events = (short)(req->poll.events | POLLRDHUP);
@@ -276,12 +266,7 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 		req->res = -ENOENT;
 		return ISSUE_DONE;
 	}
-	if (t->poll.parked) {
-		disarmed = true; /* a regular-file multishot: no reactor entry */
-		t->poll.parked = false;
-	} else {
-		disarmed = reactor_cancel(r->reactor, &t->rent);
-	}
+	disarmed = reactor_cancel(r->reactor, &t->rent);
 	if (!disarmed) {
 		/* it is firing right now */
 		if (t->poll.multi && !(upd & (IORING_POLL_UPDATE_EVENTS |
@@ -314,7 +299,7 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 	return ISSUE_DONE;
 }
 
-/* Teardown, after the reactor is gone: polls that never armed an entry. */
+/* Teardown, after the reactor is gone: anything still on the poll list. */
 void poll_cancel_all(struct ring *r)
 {
 	for (;;) {

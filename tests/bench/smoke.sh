@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Smoke test of ringer-bench: smoke.sh CHECK PATH-TO-ringer-bench
+# Exit 0 pass, 1 fail, 77 skip.
+set -u
+
+CHECK=$1
+BIN=$2
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ringer-bench-test.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+ALL="kernel user liburing psync pool posixaio libaio"
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# A backend's row: a number (IOPS) after the name.
+row_ok() {
+	grep -Eq "^$1 +[0-9]+ " "$2"
+}
+
+row_na() {
+	grep -Eq "^$1 +n/a: " "$2"
+}
+
+# Every backend has a row, with figures or an n/a / error reason.
+all_rows() {
+	for b in $ALL; do
+		grep -Eq "^$b +([0-9]|n/a: |error: )" "$1" || fail "no row for $b in $1"
+	done
+}
+
+case $CHECK in
+usage)
+	# each bad command line: usage on stderr, exit status 2
+	for args in "--bogus" "-d 0" "-d abc" "--depth" "-B 3x" "-T 0" "-T -1" \
+		"--baseline nosuch" "-b kernel,nosuch" "--sweep depth" \
+		"--sweep nosuch=1,2" "--sweep depth=1,x" "-D -B 1000" "a b" \
+		"--iopoll" "--rounds 0" "-S 0"; do
+		# shellcheck disable=SC2086 # the arguments are meant to split
+		"$BIN" $args >"$WORK/out" 2>"$WORK/err"
+		rc=$?
+		[ $rc -eq 2 ] || fail "'$args' exited $rc, not 2"
+		grep -q "^usage: ringer-bench" "$WORK/err" || fail "'$args': no usage on stderr"
+		[ -s "$WORK/out" ] && fail "'$args' wrote to stdout"
+	done
+	"$BIN" --help >"$WORK/out" 2>&1 || fail "--help exited $?"
+	grep -q "^usage: ringer-bench" "$WORK/out" || fail "--help: no usage"
+	;;
+nop)
+	"$BIN" -N -T 1 >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "NOP run exited $?"; }
+	cat "$WORK/out"
+	all_rows "$WORK/out"
+	# a live line was printed while a backend ran
+	grep -Eq "^  (kernel|user|liburing) +1s +[0-9]+ IOPS" "$WORK/out" ||
+		fail "no live line"
+	for b in psync pool posixaio libaio; do
+		row_na $b "$WORK/out" || fail "$b should be n/a for NOP"
+	done
+	if ! row_ok kernel "$WORK/out" && ! row_ok user "$WORK/out"; then
+		echo "neither ring backend runs here"
+		exit 77
+	fi
+	;;
+file)
+	# tiny temporary file: created in TMPDIR and removed
+	mkdir "$WORK/tmp"
+	TMPDIR=$WORK/tmp "$BIN" -q -S 1m -T 0.5 -d 4 >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "file run exited $?"; }
+	cat "$WORK/out"
+	all_rows "$WORK/out"
+	[ -z "$(ls -A "$WORK/tmp")" ] || fail "temporary file left behind"
+	for b in psync pool posixaio; do
+		row_ok $b "$WORK/out" || fail "$b did not run"
+	done
+	row_ok kernel "$WORK/out" || row_na kernel "$WORK/out" || fail "kernel failed"
+	# a named file is created at the size asked, and kept
+	"$BIN" -q -S 256k -T 0.2 -b psync,kernel -w "$WORK/f" >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "named-file run exited $?"; }
+	[ "$(stat -c %s "$WORK/f")" = 262144 ] || fail "FILE not created at 256 KiB"
+	row_ok psync "$WORK/out" || fail "psync write did not run"
+	;;
+json)
+	"$BIN" -q -S 1m -T 0.3 --json "$WORK/j" >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "run exited $?"; }
+	python3 -m json.tool "$WORK/j" >/dev/null || fail "invalid JSON"
+	python3 - "$WORK/j" <<'EOF' || fail "JSON content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["machine"]["cpus"] >= 1
+res = d["runs"][0]["results"]
+names = [r["backend"] for r in res]
+assert names == ["kernel", "user", "liburing", "psync", "pool", "posixaio", "libaio"], names
+for r in res:
+    assert r["status"] in ("ok", "n/a", "error"), r
+    if r["status"] == "ok":
+        assert r["iops"] > 0 and r["lat_p50_us"] > 0, r
+    else:
+        assert r["reason"], r
+assert [r for r in res if r["backend"] == "psync"][0]["status"] == "ok"
+EOF
+	# the NOP table as JSON too
+	"$BIN" -q -N -T 0.3 --json "$WORK/n" >/dev/null 2>&1 || fail "NOP run exited $?"
+	python3 -m json.tool "$WORK/n" >/dev/null || fail "invalid NOP JSON"
+	;;
+sweep)
+	"$BIN" -q -S 1m -T 0.2 -b kernel,psync --sweep depth=1,2 --csv "$WORK/c" \
+		>"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "sweep exited $?"; }
+	[ "$(wc -l <"$WORK/c")" -eq 5 ] || { cat "$WORK/c"; fail "CSV has not 1 + 4 lines"; }
+	grep -q "^randread,0,4096,2,2,1,psync,ok," "$WORK/c" || fail "no psync depth 2 line"
+	[ "$(grep -c '^== ' "$WORK/out")" -eq 2 ] || fail "not two tables"
+	;;
+mem)
+	"$BIN" --mem >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "--mem exited $?"; }
+	cat "$WORK/out"
+	for b in kernel user; do
+		grep -Eq "^$b +([0-9.]+ MiB resident added|n/a: )" "$WORK/out" ||
+			fail "no memory line for $b"
+	done
+	;;
+isolation)
+	# liburing's io_uring_* must stay inside its shared object
+	so=$(dirname "$BIN")/libringer-bench-liburing.so
+	[ -f "$so" ] || { echo "built without liburing"; exit 77; }
+	command -v nm >/dev/null || exit 77
+	nm -D --undefined-only "$so" | grep -q io_uring &&
+		fail "the liburing object imports io_uring_* symbols"
+	exports=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
+	[ "$exports" = lu_ring_worker ] || fail "the liburing object exports: $exports"
+	;;
+*)
+	fail "unknown check $CHECK"
+	;;
+esac
+exit 0

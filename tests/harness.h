@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small test harness for ringer's test programs.
+ *
+ * A test program holds several cases (TEST(name) functions listed in a
+ * struct test_case table) and ends with `return test_main(cases, n)`.
+ * CHECK_* macros record a failure and let the case go on; REQUIRE_* macros
+ * record it and abandon the current case (what follows would only crash or
+ * report noise).  Every failure prints the expression, both operands and
+ * file:line.  Exit status: 0 pass, 1 fail, 77 skip (every case skipped, or
+ * the kernel refused io_uring on RINGER_BACKEND=kernel).
+ *
+ * The expected values in the tests are the kernel's (Linux 6.18): the same
+ * program runs on RINGER_BACKEND=kernel and =user and must see the same.
+ */
+#ifndef RINGER_TEST_HARNESS_H
+#define RINGER_TEST_HARNESS_H
+
+#include "ringer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TEST_PASS 0
+#define TEST_FAIL 1
+#define TEST_SKIP 77
+
+struct test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define TEST(name) static void name(void)
+#define TEST_ENTRY(name) { #name, name }
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Per-program state; each test program is one translation unit. */
+static int harness_failures;	 /* failed checks in the whole program */
+static int harness_case_failures; /* failed checks in the current case */
+static bool harness_case_skipped;
+static const char *harness_skip_reason;
+static jmp_buf harness_case_jmp;
+static bool harness_in_case;
+static bool harness_backend_printed;
+static bool harness_ring_backend_printed;
+
+/* The backend this run asked for: the RINGER_BACKEND value, "auto" if unset. */
+static inline const char *ringer_test_backend(void)
+{
+	const char *b = getenv("RINGER_BACKEND");
+
+	return (b && *b) ? b : "auto";
+}
+
+static inline bool test_backend_is(const char *name)
+{
+	return strcmp(ringer_test_backend(), name) == 0;
+}
+
+static inline const char *test_errname(long long v)
+{
+	switch (v) {
+	case 0: return "0";
+	case -EPERM: return "-EPERM";
+	case -ENOENT: return "-ENOENT";
+	case -EINTR: return "-EINTR";
+	case -EIO: return "-EIO";
+	case -ENXIO: return "-ENXIO";
+	case -EBADF: return "-EBADF";
+	case -EAGAIN: return "-EAGAIN";
+	case -ENOMEM: return "-ENOMEM";
+	case -EACCES: return "-EACCES";
+	case -EFAULT: return "-EFAULT";
+	case -EBUSY: return "-EBUSY";
+	case -EEXIST: return "-EEXIST";
+	case -EISDIR: return "-EISDIR";
+	case -EINVAL: return "-EINVAL";
+	case -EMFILE: return "-EMFILE";
+	case -ESPIPE: return "-ESPIPE";
+	case -EPIPE: return "-EPIPE";
+	case -ENOSYS: return "-ENOSYS";
+	case -ETIME: return "-ETIME";
+	case -EOPNOTSUPP: return "-EOPNOTSUPP";
+	case -ECANCELED: return "-ECANCELED";
+	case -EALREADY: return "-EALREADY";
+	case -EBADFD: return "-EBADFD";
+	case -EOVERFLOW: return "-EOVERFLOW";
+	default: return NULL;
+	}
+}
+
+static inline void harness_fail_mark(bool fatal)
+{
+	harness_failures++;
+	harness_case_failures++;
+	fflush(stdout);
+	if (fatal && harness_in_case)
+		longjmp(harness_case_jmp, 1);
+	if (fatal)
+		exit(TEST_FAIL);
+}
+
+enum harness_op { H_EQ, H_NE, H_LT, H_LE, H_GT, H_GE };
+
+static inline bool harness_cmp_s(enum harness_op op, long long a, long long b)
+{
+	switch (op) {
+	case H_EQ: return a == b;
+	case H_NE: return a != b;
+	case H_LT: return a < b;
+	case H_LE: return a <= b;
+	case H_GT: return a > b;
+	case H_GE: return a >= b;
+	}
+	return false;
+}
+
+static inline bool harness_cmp_u(enum harness_op op, unsigned long long a,
+				 unsigned long long b)
+{
+	switch (op) {
+	case H_EQ: return a == b;
+	case H_NE: return a != b;
+	case H_LT: return a < b;
+	case H_LE: return a <= b;
+	case H_GT: return a > b;
+	case H_GE: return a >= b;
+	}
+	return false;
+}
+
+static const char *const harness_opname[] = { "==", "!=", "<", "<=", ">", ">=" };
+
+/* Signed comparison; errno-like values are also shown by name. */
+static inline bool harness_check_s(const char *file, int line, bool fatal, enum harness_op op,
+				   const char *ea, const char *eb, long long a, long long b)
+{
+	const char *na, *nb;
+
+	if (harness_cmp_s(op, a, b))
+		return true;
+	na = test_errname(a);
+	nb = test_errname(b);
+	printf("%s:%d: FAILED: %s %s %s\n", file, line, ea, harness_opname[op], eb);
+	printf("    left:  %lld (0x%llx)%s%s\n", a, (unsigned long long)a, na ? " " : "",
+	       na ? na : "");
+	printf("    right: %lld (0x%llx)%s%s\n", b, (unsigned long long)b, nb ? " " : "",
+	       nb ? nb : "");
+	harness_fail_mark(fatal);
+	return false;
+}
+
+/* Unsigned comparison, for user_data, counters and sizes. */
+static inline bool harness_check_u(const char *file, int line, bool fatal, enum harness_op op,
+				   const char *ea, const char *eb, unsigned long long a,
+				   unsigned long long b)
+{
+	if (harness_cmp_u(op, a, b))
+		return true;
+	printf("%s:%d: FAILED: %s %s %s\n", file, line, ea, harness_opname[op], eb);
+	printf("    left:  %llu (0x%llx)\n", a, a);
+	printf("    right: %llu (0x%llx)\n", b, b);
+	harness_fail_mark(fatal);
+	return false;
+}
+
+static inline bool harness_check_true(const char *file, int line, bool fatal, const char *e,
+				      bool v)
+{
+	if (v)
+		return true;
+	printf("%s:%d: FAILED: %s is false\n", file, line, e);
+	harness_fail_mark(fatal);
+	return false;
+}
+
+static inline bool harness_check_mem(const char *file, int line, bool fatal, const char *ea,
+				     const char *eb, const void *a, const void *b, size_t len)
+{
+	const unsigned char *pa = a, *pb = b;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (pa[i] != pb[i])
+			break;
+	if (i == len)
+		return true;
+	printf("%s:%d: FAILED: memcmp(%s, %s, %zu)\n", file, line, ea, eb, len);
+	printf("    first difference at byte %zu: 0x%02x != 0x%02x\n", i, pa[i], pb[i]);
+	harness_fail_mark(fatal);
+	return false;
+}
+
+#define HARNESS_S(fatal, op, a, b) \
+	harness_check_s(__FILE__, __LINE__, fatal, op, #a, #b, (long long)(a), (long long)(b))
+#define HARNESS_U(fatal, op, a, b)                                    \
+	harness_check_u(__FILE__, __LINE__, fatal, op, #a, #b,        \
+			(unsigned long long)(a), (unsigned long long)(b))
+
+/* Signed checks (ints, results, -errno). */
+#define CHECK_EQ(a, b) HARNESS_S(false, H_EQ, a, b)
+#define CHECK_NE(a, b) HARNESS_S(false, H_NE, a, b)
+#define CHECK_LT(a, b) HARNESS_S(false, H_LT, a, b)
+#define CHECK_LE(a, b) HARNESS_S(false, H_LE, a, b)
+#define CHECK_GT(a, b) HARNESS_S(false, H_GT, a, b)
+#define CHECK_GE(a, b) HARNESS_S(false, H_GE, a, b)
+#define REQUIRE_EQ(a, b) HARNESS_S(true, H_EQ, a, b)
+#define REQUIRE_NE(a, b) HARNESS_S(true, H_NE, a, b)
+#define REQUIRE_GE(a, b) HARNESS_S(true, H_GE, a, b)
+#define REQUIRE_GT(a, b) HARNESS_S(true, H_GT, a, b)
+/* Unsigned checks (user_data, flags, counters). */
+#define CHECK_EQ_U(a, b) HARNESS_U(false, H_EQ, a, b)
+#define CHECK_NE_U(a, b) HARNESS_U(false, H_NE, a, b)
+#define CHECK_GE_U(a, b) HARNESS_U(false, H_GE, a, b)
+#define REQUIRE_EQ_U(a, b) HARNESS_U(true, H_EQ, a, b)
+/* An expression that returns 0 / a count or -errno must give `err` (e.g. -EINVAL). */
+#define CHECK_ERRNO(expr, err) HARNESS_S(false, H_EQ, expr, err)
+#define REQUIRE_ERRNO(expr, err) HARNESS_S(true, H_EQ, expr, err)
+#define CHECK_TRUE(e) harness_check_true(__FILE__, __LINE__, false, #e, !!(e))
+#define CHECK_FALSE(e) harness_check_true(__FILE__, __LINE__, false, "!(" #e ")", !(e))
+#define REQUIRE_TRUE(e) harness_check_true(__FILE__, __LINE__, true, #e, !!(e))
+#define CHECK_MEM(a, b, len) harness_check_mem(__FILE__, __LINE__, false, #a, #b, a, b, len)
+#define REQUIRE_MEM(a, b, len) harness_check_mem(__FILE__, __LINE__, true, #a, #b, a, b, len)
+/* A libc call that returns -1 and sets errno: must succeed. */
+#define REQUIRE_SYS(expr)                                                                  \
+	do {                                                                               \
+		if ((expr) < 0) {                                                          \
+			printf("%s:%d: FAILED: %s: %s\n", __FILE__, __LINE__, #expr,       \
+			       strerror(errno));                                           \
+			harness_fail_mark(true);                                           \
+		}                                                                          \
+	} while (0)
+
+/* Skip the current case (it counts as neither pass nor fail). */
+#define SKIP_CASE(reason)                                 \
+	do {                                              \
+		harness_case_skipped = true;              \
+		harness_skip_reason = (reason);           \
+		if (harness_in_case)                      \
+			longjmp(harness_case_jmp, 1);     \
+		exit(TEST_SKIP);                          \
+	} while (0)
+
+static inline void test_print_backend(void)
+{
+	if (harness_backend_printed)
+		return;
+	harness_backend_printed = true;
+	printf("# backend: %s (RINGER_BACKEND=%s)\n", ringer_test_backend(),
+	       getenv("RINGER_BACKEND") ? getenv("RINGER_BACKEND") : "unset");
+	fflush(stdout);
+}
+
+/*
+ * The kernel refusing io_uring (seccomp, sysctl, no CONFIG_IO_URING) is the
+ * only reason a run may skip: on RINGER_BACKEND=kernel only, the user engine
+ * has no such excuse.
+ */
+static inline void test_skip_if_refused(int err, const char *what)
+{
+	if (!test_backend_is("kernel"))
+		return;
+	if (err == -ENOSYS || err == -EPERM || err == -EACCES) {
+		printf("# SKIP: the kernel refuses io_uring (%s: %s)\n", what, strerror(-err));
+		fflush(stdout);
+		exit(TEST_SKIP);
+	}
+}
+
+/* io_uring_queue_init_params() that must succeed (or skip, see above). */
+static inline void test_ring_init_params(unsigned entries, struct io_uring *ring,
+					 struct io_uring_params *p)
+{
+	int ret = io_uring_queue_init_params(entries, ring, p);
+
+	test_skip_if_refused(ret, "io_uring_queue_init_params");
+	if (ret < 0) {
+		printf("%s:%d: FAILED: io_uring_queue_init_params(%u) = %d %s\n", __FILE__,
+		       __LINE__, entries, ret, test_errname(ret) ? test_errname(ret) : "");
+		harness_fail_mark(true);
+	}
+	if (!harness_ring_backend_printed) {
+		int b = ringer_ring_backend(ring);
+
+		harness_ring_backend_printed = true;
+		printf("# rings run on: %s\n",
+		       b == RINGER_BACKEND_KERNEL ? "kernel" :
+		       b == RINGER_BACKEND_USER ? "user" : "unknown");
+	}
+}
+
+static inline void test_ring_init(unsigned entries, struct io_uring *ring, unsigned flags)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	test_ring_init_params(entries, ring, &p);
+}
+
+/* io_uring_setup() through the seam, with the same skip rule. */
+static inline int test_setup_raw(unsigned entries, struct io_uring_params *p)
+{
+	int ret = io_uring_setup(entries, p);
+
+	test_skip_if_refused(ret, "io_uring_setup");
+	return ret;
+}
+
+/* Close a ring fd made by io_uring_setup() on whichever backend made it. */
+static inline void test_close_ring_fd(int fd)
+{
+	if (ringer_is_engine_fd(fd))
+		ringer_close(fd);
+	else
+		close(fd);
+}
+
+/*
+ * Temporary files: mkstemp in $TMPDIR (or /tmp), unlinked at exit so that
+ * a test can reopen the path with other flags meanwhile.
+ */
+#define HARNESS_MAX_TMP 32
+static char harness_tmp_paths[HARNESS_MAX_TMP][256];
+static int harness_nr_tmp;
+
+static inline void harness_unlink_tmp(void)
+{
+	for (int i = 0; i < harness_nr_tmp; i++)
+		unlink(harness_tmp_paths[i]);
+}
+
+/* A new empty temporary file opened O_RDWR; its path in *path if non-NULL. */
+static inline int test_tmpfile(const char **path)
+{
+	const char *dir = getenv("TMPDIR");
+	char *p;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (harness_nr_tmp == HARNESS_MAX_TMP) {
+		printf("harness: too many temporary files\n");
+		harness_fail_mark(true);
+	}
+	p = harness_tmp_paths[harness_nr_tmp];
+	snprintf(p, sizeof(harness_tmp_paths[0]), "%s/ringer-test-XXXXXX", dir);
+	fd = mkstemp(p);
+	if (fd < 0) {
+		printf("harness: mkstemp(%s): %s\n", p, strerror(errno));
+		harness_fail_mark(true);
+	}
+	if (harness_nr_tmp++ == 0)
+		atexit(harness_unlink_tmp);
+	if (path)
+		*path = p;
+	return fd;
+}
+
+/* A temporary file holding `len` bytes of `data`. */
+static inline int test_tmpfile_with(const void *data, size_t len, const char **path)
+{
+	int fd = test_tmpfile(path);
+
+	if (pwrite(fd, data, len, 0) != (ssize_t)len) {
+		printf("harness: pwrite to temporary file failed: %s\n", strerror(errno));
+		harness_fail_mark(true);
+	}
+	return fd;
+}
+
+/* Deterministic pseudo-random bytes (xorshift64*), different per seed. */
+static inline void test_fill_random(void *buf, size_t len, uint64_t seed)
+{
+	unsigned char *p = buf;
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 0x2545f4914f6cdd1dULL;
+
+	for (size_t i = 0; i < len; i++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		p[i] = (unsigned char)((x * 0x2545f4914f6cdd1dULL) >> 56);
+	}
+}
+
+static inline int harness_count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Open fds of the process (not counting the one used to list them). */
+static inline int test_count_fds(void)
+{
+	int n = harness_count_dir("/proc/self/fd");
+
+	return n > 0 ? n - 1 : n;
+}
+
+/* Threads of the process. */
+static inline int test_count_threads(void)
+{
+	return harness_count_dir("/proc/self/task");
+}
+
+static inline uint64_t test_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static inline void test_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Wait for a CQE for at most `ms` milliseconds; 0 or -ETIME (or another
+ * -errno).  Tests wait through this so that a missing CQE fails the case
+ * instead of hanging the program.
+ */
+static inline int test_wait_cqe_ms(struct io_uring *ring, struct io_uring_cqe **cqe, unsigned ms)
+{
+	struct __kernel_timespec ts = { .tv_sec = ms / 1000,
+					.tv_nsec = (long long)(ms % 1000) * 1000000LL };
+
+	return io_uring_wait_cqe_timeout(ring, cqe, &ts);
+}
+
+/* A copy of a CQE's observable tuple. */
+struct test_cqe {
+	__u64 user_data;
+	__s32 res;
+	__u32 flags;
+};
+
+/*
+ * Reap exactly n CQEs (waiting up to ms for each) into out[], in CQ order.
+ * Returns how many were reaped.
+ */
+static inline unsigned test_reap(struct io_uring *ring, struct test_cqe *out, unsigned n,
+				 unsigned ms)
+{
+	struct io_uring_cqe *cqe;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (test_wait_cqe_ms(ring, &cqe, ms) < 0 || !cqe)
+			break;
+		out[i].user_data = cqe->user_data;
+		out[i].res = cqe->res;
+		out[i].flags = cqe->flags;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return i;
+}
+
+/* The reaped CQE with this user_data, or NULL (for unordered completions). */
+static inline const struct test_cqe *test_find_cqe(const struct test_cqe *c, unsigned n,
+						   __u64 user_data)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (c[i].user_data == user_data)
+			return &c[i];
+	return NULL;
+}
+
+/* Check that no CQE is waiting (and none arrives within ms). */
+static inline bool test_cq_empty_for(struct io_uring *ring, unsigned ms)
+{
+	struct io_uring_cqe *cqe = NULL;
+
+	if (io_uring_cq_ready(ring))
+		return false;
+	if (!ms)
+		return true;
+	return test_wait_cqe_ms(ring, &cqe, ms) == -ETIME;
+}
+
+/*
+ * Submit what is queued, then reap exactly n CQEs into out[] (5 s each at
+ * most; fewer fails the case).  Returns io_uring_submit()'s result.
+ */
+static inline int test_submit_reap(struct io_uring *ring, struct test_cqe *out, unsigned n)
+{
+	int ret;
+	unsigned got;
+
+	memset(out, 0, n * sizeof(*out));
+	ret = io_uring_submit(ring);
+	got = test_reap(ring, out, n, 5000);
+
+	if (got != n) {
+		printf("harness: submit returned %d; reaped %u CQEs of %u\n", ret, got, n);
+		harness_fail_mark(true);
+	}
+	return ret;
+}
+
+/* An SQE that must be available. */
+static inline struct io_uring_sqe *test_get_sqe(struct io_uring *ring)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe) {
+		printf("harness: io_uring_get_sqe() returned NULL (SQ full)\n");
+		harness_fail_mark(true);
+	}
+	return sqe;
+}
+
+/* Run the cases; returns the exit status for main(). */
+static inline int test_main(const struct test_case *cases, size_t n)
+{
+	/* volatile: modified around setjmp/longjmp */
+	volatile int passed = 0, failed = 0, skipped = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_print_backend();
+	for (size_t i = 0; i < n; i++) {
+		harness_case_failures = 0;
+		harness_case_skipped = false;
+		harness_skip_reason = NULL;
+		harness_in_case = true;
+		if (!setjmp(harness_case_jmp))
+			cases[i].fn();
+		harness_in_case = false;
+		if (harness_case_failures) {
+			failed++;
+			printf("not ok %zu - %s\n", i + 1, cases[i].name);
+		} else if (harness_case_skipped) {
+			skipped++;
+			printf("ok %zu - %s # SKIP %s\n", i + 1, cases[i].name,
+			       harness_skip_reason ? harness_skip_reason : "");
+		} else {
+			passed++;
+			printf("ok %zu - %s\n", i + 1, cases[i].name);
+		}
+		fflush(stdout);
+	}
+	printf("# %s: %d passed, %d failed, %d skipped (backend %s)\n",
+	       program_invocation_short_name, passed, failed, skipped, ringer_test_backend());
+	if (failed)
+		return TEST_FAIL;
+	if (!passed && skipped)
+		return TEST_SKIP;
+	return TEST_PASS;
+}
+
+#endif /* RINGER_TEST_HARNESS_H */

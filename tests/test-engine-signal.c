@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Waiting and signals (reference 4.3, checklist 25-27): a handled signal ends
+ * a wait on an empty CQ with -EINTR, even for an SA_RESTART handler; with a
+ * CQE present the wait gives 0; a non-zero submit count wins over the
+ * interruption; a signal blocked by the enter's sigmask does not interrupt
+ * (the wait times out).  Runs on both backends.
+ */
+#include <signal.h>
+#include <sys/time.h>
+
+#include "test-engine.h"
+
+static volatile sig_atomic_t hits;
+
+static void on_alarm(int sig)
+{
+	hits++;
+}
+
+/* a sanitizer runtime may deliver the handler a little after the syscall */
+static void wait_hits(int n)
+{
+	for (int i = 0; i < 200 && hits < n; i++)
+		usleep(1000);
+}
+
+static void arm_alarm(int ms)
+{
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = ms * 1000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+int main(void)
+{
+	struct sigaction sa;
+	struct raw r;
+	struct io_uring_cqe c;
+	int ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	t_skip_if_no_kernel(raw_init(&r, 8, NULL));
+
+	arm_alarm(30);
+	ret = t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	CHECK_EQ(ret, -EINTR);
+	wait_hits(1);
+	CHECK_EQ(hits, 1);
+
+	/* one CQE present, wait for 3: the signal ends the wait with 0 */
+	raw_nop(&r, 1, 0);
+	CHECK_EQ(raw_submit(&r, 1, 0, 0), 1);
+	arm_alarm(30);
+	CHECK_EQ(t_enter(r.fd, 0, 3, IORING_ENTER_GETEVENTS, NULL, 0), 0);
+	wait_hits(2);
+	CHECK_EQ(hits, 2);
+	CHECK(raw_cqe(&r, &c), "cqe");
+
+	/* submit 1, wait for 3: the count wins */
+	raw_nop(&r, 2, 0);
+	arm_alarm(30);
+	CHECK_EQ(raw_submit(&r, 1, 3, IORING_ENTER_GETEVENTS), 1);
+	wait_hits(3);
+	CHECK_EQ(hits, 3);
+	CHECK(raw_cqe(&r, &c), "cqe");
+
+	/* SIGALRM blocked by the enter's mask: the wait runs to its timeout */
+	{
+		struct io_uring_getevents_arg ea;
+		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000000 };
+		sigset_t m;
+		uint64_t kmask;
+
+		sigemptyset(&m);
+		sigaddset(&m, SIGALRM);
+		memcpy(&kmask, &m, sizeof(kmask));
+		memset(&ea, 0, sizeof(ea));
+		ea.sigmask = (uintptr_t)&kmask;
+		ea.sigmask_sz = 8;
+		ea.ts = (uintptr_t)&ts;
+		arm_alarm(20);
+		ret = t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
+			      sizeof(ea));
+		CHECK_EQ(ret, -ETIME);
+		/* the pending signal is delivered once the caller's mask is back */
+		wait_hits(4);
+		CHECK_EQ(hits, 4);
+		/* and a bad sigmask pointer when the call waits: -EFAULT */
+		ea.sigmask = 8;
+		CHECK_EQ(t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
+				 sizeof(ea)),
+			 -EFAULT);
+	}
+	raw_exit(&r);
+	return t_done();
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Registered buffers: READ_FIXED / WRITE_FIXED with the data compared, the
+ * -EFAULT range checks (reference 6.4, 7.7; checklist 49) and the
+ * registration errors (reference 7.2; checklist 67).
+ */
+#include "harness.h"
+
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
+
+#define BUF_SZ 8192
+
+static struct io_uring ring;
+static char *bufs[2];
+
+static void *map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	REQUIRE_TRUE(p != MAP_FAILED);
+	return p;
+}
+
+static void setup_two_buffers(void)
+{
+	struct iovec iov[2];
+
+	test_ring_init(8, &ring, 0);
+	for (int i = 0; i < 2; i++) {
+		bufs[i] = map_anon(BUF_SZ);
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = BUF_SZ;
+	}
+	REQUIRE_EQ(io_uring_register_buffers(&ring, iov, 2), 0);
+}
+
+static void teardown(void)
+{
+	io_uring_queue_exit(&ring);
+	for (int i = 0; i < 2; i++)
+		munmap(bufs[i], BUF_SZ);
+}
+
+static int fixed_op(bool write, int fd, void *addr, unsigned len, __u64 off, int index)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	if (write)
+		io_uring_prep_write_fixed(sqe, fd, addr, len, off, index);
+	else
+		io_uring_prep_read_fixed(sqe, fd, addr, len, off, index);
+	io_uring_sqe_set_data64(sqe, 0xf12ed);
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, 0xf12ed);
+	return c.res;
+}
+
+TEST(fixed_rw_data)
+{
+	char check[BUF_SZ];
+	int fd;
+
+	setup_two_buffers();
+	fd = test_tmpfile(NULL);
+	test_fill_random(bufs[0], BUF_SZ, 1);
+	CHECK_EQ(fixed_op(true, fd, bufs[0], BUF_SZ, 0, 0), BUF_SZ);
+	REQUIRE_EQ(pread(fd, check, BUF_SZ, 0), BUF_SZ);
+	CHECK_MEM(check, bufs[0], BUF_SZ);
+	memset(bufs[1], 0, BUF_SZ);
+	CHECK_EQ(fixed_op(false, fd, bufs[1], BUF_SZ, 0, 1), BUF_SZ);
+	CHECK_MEM(bufs[1], bufs[0], BUF_SZ);
+	/* a sub-range of a buffer */
+	memset(bufs[1], 0, BUF_SZ);
+	CHECK_EQ(fixed_op(false, fd, bufs[1] + 100, 1000, 3000, 1), 1000);
+	CHECK_MEM(bufs[1] + 100, bufs[0] + 3000, 1000);
+	test_fill_random(bufs[1], 512, 2);
+	CHECK_EQ(fixed_op(true, fd, bufs[1] + 7680, 512, 100, 1), 512);
+	REQUIRE_EQ(pread(fd, check, 512, 100), 512);
+	CHECK_MEM(check, bufs[1] + 7680, 512);
+	/* short read at EOF */
+	CHECK_EQ(fixed_op(false, fd, bufs[1], BUF_SZ, BUF_SZ - 10, 1), 10);
+	close(fd);
+	teardown();
+}
+
+TEST(fixed_file_position)
+{
+	int fd;
+
+	setup_two_buffers();
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	REQUIRE_EQ(lseek(fd, 3, SEEK_SET), 3);
+	CHECK_EQ(fixed_op(false, fd, bufs[0], 4, (__u64)-1, 0), 4);
+	CHECK_MEM(bufs[0], "3456", 4);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 7);
+	close(fd);
+	teardown();
+}
+
+TEST(fixed_range_efault)
+{
+	int fd;
+
+	setup_two_buffers();
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	/* index out of range */
+	CHECK_EQ(fixed_op(false, fd, bufs[0], 4, 0, 2), -EFAULT);
+	CHECK_EQ(fixed_op(true, fd, bufs[0], 4, 0, 100), -EFAULT);
+	/* running past the end */
+	CHECK_EQ(fixed_op(false, fd, bufs[0] + BUF_SZ - 4, 5, 0, 0), -EFAULT);
+	CHECK_EQ(fixed_op(true, fd, bufs[0], BUF_SZ + 1, 0, 0), -EFAULT);
+	/* below the base */
+	CHECK_EQ(fixed_op(false, fd, bufs[0] - 1, 4, 0, 0), -EFAULT);
+	/* another buffer's address under this index */
+	CHECK_EQ(fixed_op(false, fd, bufs[1], 4, 0, 0), -EFAULT);
+	/* addr + len wraps around */
+	CHECK_EQ(fixed_op(false, fd, (void *)~0UL, 4, 0, 0), -EFAULT);
+	/* exactly at the end: fine */
+	CHECK_EQ(fixed_op(false, fd, bufs[0] + BUF_SZ - 4, 4, 0, 0), 4);
+	CHECK_EQ(fixed_op(false, fd, bufs[0] + BUF_SZ, 0, 0, 0), 0);
+	close(fd);
+	teardown();
+}
+
+TEST(fixed_without_buffers)
+{
+	char buf[8];
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	CHECK_EQ(fixed_op(false, fd, buf, 4, 0, 0), -EFAULT);
+	CHECK_EQ(fixed_op(true, fd, buf, 4, 0, 0), -EFAULT);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(fixed_sparse_slot)
+{
+	struct iovec iov[2];
+	char *b = map_anon(4096);
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	iov[0].iov_base = NULL; /* a sparse slot */
+	iov[0].iov_len = 0;
+	iov[1].iov_base = b;
+	iov[1].iov_len = 4096;
+	REQUIRE_EQ(io_uring_register_buffers(&ring, iov, 2), 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	CHECK_EQ(fixed_op(false, fd, b, 4, 0, 0), -EFAULT);
+	CHECK_EQ(fixed_op(false, fd, b, 4, 0, 1), 4);
+	CHECK_MEM(b, "0123", 4);
+	/* unregistered again: no buffers */
+	CHECK_EQ(io_uring_unregister_buffers(&ring), 0);
+	CHECK_EQ(fixed_op(false, fd, b, 4, 0, 1), -EFAULT);
+	close(fd);
+	io_uring_queue_exit(&ring);
+	munmap(b, 4096);
+}
+
+TEST(fixed_bad_fd)
+{
+	setup_two_buffers();
+	CHECK_EQ(fixed_op(false, 9999, bufs[0], 4, 0, 0), -EBADF);
+	teardown();
+}
+
+static int reg_buffers(const struct iovec *iov, unsigned nr)
+{
+	return io_uring_register(ring.ring_fd, IORING_REGISTER_BUFFERS, iov, nr);
+}
+
+TEST(register_buffers_errors)
+{
+	static struct iovec many[16385];
+	struct iovec iov;
+	char *b = map_anon(8192);
+	void *hole;
+
+	test_ring_init(4, &ring, 0);
+	CHECK_ERRNO(reg_buffers(NULL, 1), -EFAULT);
+	iov.iov_base = b;
+	iov.iov_len = 4096;
+	CHECK_ERRNO(reg_buffers(&iov, 0), -EINVAL);
+	CHECK_ERRNO(reg_buffers(many, 16385), -EINVAL);
+	iov.iov_len = (1UL << 30) + 1;
+	CHECK_ERRNO(reg_buffers(&iov, 1), -EFAULT);
+	iov.iov_base = NULL;
+	iov.iov_len = 4096;
+	CHECK_ERRNO(reg_buffers(&iov, 1), -EFAULT);
+	iov.iov_base = b;
+	iov.iov_len = 0;
+	CHECK_ERRNO(reg_buffers(&iov, 1), -EFAULT);
+	hole = map_anon(8192);
+	munmap(hole, 8192);
+	iov.iov_base = hole;
+	iov.iov_len = 8192;
+	CHECK_ERRNO(reg_buffers(&iov, 1), -EFAULT);
+	/* nothing is left registered after a failure */
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_UNREGISTER_BUFFERS, NULL, 0), -ENXIO);
+	iov.iov_base = b;
+	iov.iov_len = 8192;
+	CHECK_ERRNO(reg_buffers(&iov, 1), 0);
+	CHECK_ERRNO(reg_buffers(&iov, 1), -EBUSY);
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_UNREGISTER_BUFFERS, &iov, 0), -EINVAL);
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_UNREGISTER_BUFFERS, NULL, 1), -EINVAL);
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
+	CHECK_ERRNO(io_uring_unregister_buffers(&ring), -ENXIO);
+	/* a table of 16384 sparse slots is allowed */
+	CHECK_ERRNO(reg_buffers(many, 16384), 0);
+	CHECK_ERRNO(io_uring_unregister_buffers(&ring), 0);
+	io_uring_queue_exit(&ring);
+	munmap(b, 8192);
+}
+
+TEST(register_file_backed_buffer)
+{
+	struct statfs sfs;
+	struct iovec iov;
+	void *p;
+	int fd;
+
+	test_ring_init(4, &ring, 0);
+	fd = test_tmpfile(NULL);
+	REQUIRE_SYS(ftruncate(fd, 8192));
+	REQUIRE_SYS(fstatfs(fd, &sfs));
+	if (sfs.f_type == TMPFS_MAGIC) {
+		close(fd);
+		io_uring_queue_exit(&ring);
+		SKIP_CASE("the temporary directory is on tmpfs (shmem can be registered)");
+	}
+	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	REQUIRE_TRUE(p != MAP_FAILED);
+	/* a shared mapping of a regular file cannot be pinned */
+	iov.iov_base = p;
+	iov.iov_len = 8192;
+	CHECK_ERRNO(reg_buffers(&iov, 1), -EFAULT);
+	munmap(p, 8192);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(fixed_rw_data),
+		TEST_ENTRY(fixed_file_position),
+		TEST_ENTRY(fixed_range_efault),
+		TEST_ENTRY(fixed_without_buffers),
+		TEST_ENTRY(fixed_sparse_slot),
+		TEST_ENTRY(fixed_bad_fd),
+		TEST_ENTRY(register_buffers_errors),
+		TEST_ENTRY(register_file_backed_buffer),
+	};
+
+	return test_main(cases, ARRAY_SIZE(cases));
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Registered files: IOSQE_FIXED_FILE, empty and out-of-range slots, a slot
+ * outliving its fd, registration and update errors (reference 5.2, 7.1,
+ * 7.3; checklist 66, 69, 70).
+ */
+#include "harness.h"
+
+#include <sys/resource.h>
+
+static struct io_uring ring;
+
+static int fixed_read(int index, void *buf, unsigned len, __u64 off)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	io_uring_prep_read(sqe, index, buf, len, off);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	io_uring_sqe_set_data64(sqe, 0xf11e);
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, 0xf11e);
+	return c.res;
+}
+
+static int fixed_write(int index, const void *buf, unsigned len, __u64 off)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	io_uring_prep_write(sqe, index, buf, len, off);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	io_uring_sqe_set_data64(sqe, 0xf11f);
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	return c.res;
+}
+
+TEST(fixed_file_io)
+{
+	char buf[16];
+	int fds[3], a, b;
+
+	test_ring_init(8, &ring, 0);
+	a = test_tmpfile_with("aaaaaaaaaa", 10, NULL);
+	b = test_tmpfile_with("bbbbbbbbbb", 10, NULL);
+	fds[0] = a;
+	fds[1] = -1; /* empty slot */
+	fds[2] = b;
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 3), 0);
+	CHECK_EQ(fixed_read(0, buf, 16, 0), 10);
+	CHECK_MEM(buf, "aaaaaaaaaa", 10);
+	CHECK_EQ(fixed_read(2, buf, 4, 6), 4);
+	CHECK_MEM(buf, "bbbb", 4);
+	CHECK_EQ(fixed_write(2, "XYZ", 3, 1), 3);
+	REQUIRE_EQ(pread(b, buf, 10, 0), 10);
+	CHECK_MEM(buf, "bXYZbbbbbb", 10);
+	/* empty slot, beyond the table, negative index */
+	CHECK_EQ(fixed_read(1, buf, 4, 0), -EBADF);
+	CHECK_EQ(fixed_read(3, buf, 4, 0), -EBADF);
+	CHECK_EQ(fixed_read(1000, buf, 4, 0), -EBADF);
+	CHECK_EQ(fixed_read(-1, buf, 4, 0), -EBADF);
+	CHECK_EQ(io_uring_unregister_files(&ring), 0);
+	/* no table any more */
+	CHECK_EQ(fixed_read(0, buf, 4, 0), -EBADF);
+	close(a);
+	close(b);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(fixed_file_outlives_fd)
+{
+	char buf[16];
+	int fd, fds_before;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	REQUIRE_EQ(io_uring_register_files(&ring, &fd, 1), 0);
+	fds_before = test_count_fds();
+	REQUIRE_SYS(close(fd));
+	CHECK_EQ(test_count_fds(), fds_before - 1);
+	/* the slot holds its own reference to the file */
+	CHECK_EQ(fixed_read(0, buf, 10, 0), 10);
+	CHECK_MEM(buf, "0123456789", 10);
+	/* the plain fd is gone */
+	{
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+		struct test_cqe c = { 0 };
+
+		io_uring_prep_read(sqe, fd, buf, 4, 0);
+		io_uring_sqe_set_data64(sqe, 5);
+		CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+		CHECK_EQ(c.res, -EBADF);
+	}
+	io_uring_queue_exit(&ring);
+}
+
+static int reg_files(const int *fds, unsigned nr)
+{
+	return io_uring_register(ring.ring_fd, IORING_REGISTER_FILES, fds, nr);
+}
+
+TEST(register_files_errors)
+{
+	int fd, bad[2];
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(NULL);
+	CHECK_ERRNO(reg_files(NULL, 1), -EFAULT);
+	CHECK_ERRNO(reg_files(&fd, 0), -EINVAL);
+	bad[0] = fd;
+	bad[1] = 9999;
+	CHECK_ERRNO(reg_files(bad, 2), -EBADF);
+	bad[1] = IORING_REGISTER_FILES_SKIP;
+	CHECK_ERRNO(reg_files(bad, 2), -EBADF);
+	bad[1] = ring.ring_fd; /* a ring cannot be registered */
+	CHECK_ERRNO(reg_files(bad, 2), -EBADF);
+	/* the failures left no table */
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_UNREGISTER_FILES, NULL, 0), -ENXIO);
+	CHECK_ERRNO(reg_files(&fd, 1), 0);
+	CHECK_ERRNO(reg_files(&fd, 1), -EBUSY);
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_UNREGISTER_FILES, &fd, 0), -EINVAL);
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_UNREGISTER_FILES, NULL, 1), -EINVAL);
+	CHECK_ERRNO(io_uring_unregister_files(&ring), 0);
+	CHECK_ERRNO(io_uring_unregister_files(&ring), -ENXIO);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(register_files_rlimit)
+{
+	struct rlimit old, low;
+	static int fds[65];
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(getrlimit(RLIMIT_NOFILE, &old));
+	low = old;
+	low.rlim_cur = 64;
+	REQUIRE_SYS(setrlimit(RLIMIT_NOFILE, &low));
+	for (int i = 0; i < 65; i++)
+		fds[i] = -1;
+	CHECK_ERRNO(reg_files(fds, 65), -EMFILE);
+	CHECK_ERRNO(reg_files(fds, 64), 0);
+	REQUIRE_SYS(setrlimit(RLIMIT_NOFILE, &old));
+	io_uring_queue_exit(&ring);
+}
+
+static int files_update_raw(unsigned off, __u32 resv, const int *fds, unsigned nr)
+{
+	struct io_uring_files_update up;
+
+	memset(&up, 0, sizeof(up));
+	up.offset = off;
+	up.resv = resv;
+	up.fds = (__u64)(uintptr_t)fds;
+	return io_uring_register(ring.ring_fd, IORING_REGISTER_FILES_UPDATE, &up, nr);
+}
+
+TEST(files_update)
+{
+	char buf[8];
+	int a, b, tab[4] = { -1, -1, -1, -1 }, upd[2];
+
+	test_ring_init(8, &ring, 0);
+	a = test_tmpfile_with("aaaa", 4, NULL);
+	b = test_tmpfile_with("bbbb", 4, NULL);
+	/* no table yet */
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 0, &a, 1), -ENXIO);
+	REQUIRE_EQ(io_uring_register_files(&ring, tab, 4), 0);
+	CHECK_EQ(fixed_read(0, buf, 4, 0), -EBADF);
+	/* install two files */
+	upd[0] = a;
+	upd[1] = b;
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 0, upd, 2), 2);
+	CHECK_EQ(fixed_read(0, buf, 4, 0), 4);
+	CHECK_MEM(buf, "aaaa", 4);
+	CHECK_EQ(fixed_read(1, buf, 4, 0), 4);
+	CHECK_MEM(buf, "bbbb", 4);
+	/* SKIP counts and leaves the slot alone; -1 empties it */
+	upd[0] = IORING_REGISTER_FILES_SKIP;
+	upd[1] = -1;
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 0, upd, 2), 2);
+	CHECK_EQ(fixed_read(0, buf, 4, 0), 4);
+	CHECK_EQ(fixed_read(1, buf, 4, 0), -EBADF);
+	/* [good, bad]: the count done before the error */
+	upd[0] = b;
+	upd[1] = 9999;
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 2, upd, 2), 1);
+	CHECK_EQ(fixed_read(2, buf, 4, 0), 4);
+	CHECK_MEM(buf, "bbbb", 4);
+	CHECK_EQ(fixed_read(3, buf, 4, 0), -EBADF);
+	/* [bad] alone: the error, and the slot it hit is left empty */
+	upd[0] = 9999;
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 0, upd, 1), -EBADF);
+	CHECK_EQ(fixed_read(0, buf, 4, 0), -EBADF);
+	upd[0] = ring.ring_fd;
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 2, upd, 1), -EBADF);
+	CHECK_EQ(fixed_read(2, buf, 4, 0), -EBADF);
+	/* beyond the table, nr 0, resv */
+	upd[0] = a;
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 4, upd, 1), -EINVAL);
+	CHECK_ERRNO(io_uring_register_files_update(&ring, 3, upd, 2), -EINVAL);
+	CHECK_ERRNO(files_update_raw(0, 0, upd, 0), -EINVAL);
+	CHECK_ERRNO(files_update_raw(0, 1, upd, 1), -EINVAL);
+	CHECK_ERRNO(files_update_raw(3, 0, upd, 1), 1);
+	CHECK_EQ(fixed_read(3, buf, 4, 0), 4);
+	CHECK_MEM(buf, "aaaa", 4);
+	close(a);
+	close(b);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(register_general_errors)
+{
+	int p[2], fd;
+
+	test_ring_init(4, &ring, 0);
+	fd = test_tmpfile(NULL);
+	CHECK_ERRNO(io_uring_register(9999, IORING_REGISTER_FILES, &fd, 1), -EBADF);
+	REQUIRE_SYS(pipe(p));
+	CHECK_ERRNO(io_uring_register(p[0], IORING_REGISTER_FILES, &fd, 1), -EOPNOTSUPP);
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, IORING_REGISTER_LAST, NULL, 0), -EINVAL);
+	CHECK_ERRNO(io_uring_register(ring.ring_fd, 9999, NULL, 0), -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(fixed_file_io),
+		TEST_ENTRY(fixed_file_outlives_fd),
+		TEST_ENTRY(register_files_errors),
+		TEST_ENTRY(register_files_rlimit),
+		TEST_ENTRY(files_update),
+		TEST_ENTRY(register_general_errors),
+	};
+
+	return test_main(cases, ARRAY_SIZE(cases));
+}

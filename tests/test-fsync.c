@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FSYNC (with IORING_FSYNC_DATASYNC) and SYNC_FILE_RANGE: results and field
+ * checks (reference 6.5, 6.22; checklist 50, 65).
+ */
+#include "harness.h"
+
+static struct io_uring ring;
+
+static int one_result(__u64 user_data)
+{
+	struct test_cqe c = { 0 };
+
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, user_data);
+	CHECK_EQ_U(c.flags, 0);
+	return c.res;
+}
+
+static struct io_uring_sqe *fsync_sqe(int fd, unsigned flags, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_fsync(sqe, fd, flags);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+TEST(fsync_and_fdatasync)
+{
+	char data[4096];
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(NULL);
+	test_fill_random(data, sizeof(data), 4);
+	REQUIRE_EQ(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	fsync_sqe(fd, 0, 1);
+	CHECK_EQ(one_result(1), 0);
+	REQUIRE_EQ(pwrite(fd, data, 100, 4096), 100);
+	fsync_sqe(fd, IORING_FSYNC_DATASYNC, 2);
+	CHECK_EQ(one_result(2), 0);
+	/* a range */
+	sqe = fsync_sqe(fd, 0, 3);
+	sqe->off = 0;
+	sqe->len = 4096;
+	CHECK_EQ(one_result(3), 0);
+	/* a read-only fd can be synced */
+	{
+		int ro = open("/proc/self/exe", O_RDONLY);
+
+		REQUIRE_GE(ro, 0);
+		fsync_sqe(ro, 0, 4);
+		CHECK_EQ(one_result(4), 0);
+		close(ro);
+	}
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(fsync_field_checks)
+{
+	struct io_uring_sqe *sqe;
+	int fd, p[2];
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("x", 1, NULL);
+	fsync_sqe(fd, 2, 1);
+	CHECK_EQ(one_result(1), -EINVAL);
+	fsync_sqe(fd, 0x80000000u, 2);
+	CHECK_EQ(one_result(2), -EINVAL);
+	sqe = fsync_sqe(fd, 0, 3);
+	sqe->addr = 1;
+	CHECK_EQ(one_result(3), -EINVAL);
+	sqe = fsync_sqe(fd, 0, 4);
+	sqe->buf_index = 1;
+	CHECK_EQ(one_result(4), -EINVAL);
+	sqe = fsync_sqe(fd, 0, 5);
+	sqe->splice_fd_in = 1;
+	CHECK_EQ(one_result(5), -EINVAL);
+	sqe = fsync_sqe(fd, 0, 6);
+	sqe->ioprio = 1;
+	CHECK_EQ(one_result(6), -EINVAL);
+	fsync_sqe(9999, 0, 7);
+	CHECK_EQ(one_result(7), -EBADF);
+	REQUIRE_SYS(pipe(p));
+	fsync_sqe(p[1], 0, 8);
+	CHECK_EQ(one_result(8), -EINVAL);
+	fsync_sqe(p[1], IORING_FSYNC_DATASYNC, 9);
+	CHECK_EQ(one_result(9), -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(sync_file_range_op)
+{
+	struct io_uring_sqe *sqe;
+	int fd, p[2];
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sync_file_range(sqe, fd, 10, 0, SYNC_FILE_RANGE_WRITE);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(one_result(1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sync_file_range(sqe, fd, 0, 0,
+				      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+					      SYNC_FILE_RANGE_WAIT_AFTER);
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sync_file_range(sqe, fd, 10, 0, 0x100);
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(one_result(3), -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sync_file_range(sqe, fd, 10, 0, 0);
+	sqe->addr = 1;
+	io_uring_sqe_set_data64(sqe, 4);
+	CHECK_EQ(one_result(4), -EINVAL);
+	REQUIRE_SYS(pipe(p));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sync_file_range(sqe, p[1], 10, 0, 0);
+	io_uring_sqe_set_data64(sqe, 5);
+	CHECK_EQ(one_result(5), -ESPIPE);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sync_file_range(sqe, 9999, 10, 0, 0);
+	io_uring_sqe_set_data64(sqe, 6);
+	CHECK_EQ(one_result(6), -EBADF);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(fsync_and_fdatasync),
+		TEST_ENTRY(fsync_field_checks),
+		TEST_ENTRY(sync_file_range_op),
+	};
+
+	return test_main(cases, ARRAY_SIZE(cases));
+}

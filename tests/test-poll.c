@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * POLL_ADD and POLL_REMOVE: ready masks, pending polls, multishot, removal,
+ * field checks (reference 6.6, 6.7; checklist 51-52).
+ */
+#include "harness.h"
+
+#include <poll.h>
+
+static struct io_uring ring;
+static int p[2];
+
+static void up(void)
+{
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+}
+
+static void down(void)
+{
+	close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	io_uring_queue_exit(&ring);
+}
+
+static struct io_uring_sqe *poll_add(int fd, unsigned mask, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_poll_add(sqe, fd, mask);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+static int one_result(void)
+{
+	struct test_cqe c = { 0 };
+
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.flags, 0);
+	return c.res;
+}
+
+TEST(poll_ready_masks)
+{
+	int fd;
+
+	up();
+	/* a writable pipe */
+	poll_add(p[1], POLLOUT, 1);
+	CHECK_EQ(one_result(), POLLOUT);
+	/* a pipe with data */
+	REQUIRE_EQ(write(p[1], "x", 1), 1);
+	poll_add(p[0], POLLIN, 2);
+	CHECK_EQ(one_result(), POLLIN);
+	/* a regular file is always ready */
+	fd = test_tmpfile(NULL);
+	poll_add(fd, POLLIN | POLLOUT | POLLRDNORM, 3);
+	CHECK_EQ(one_result(), POLLIN | POLLOUT | POLLRDNORM);
+	close(fd);
+	/* HUP is reported unasked */
+	close(p[1]);
+	p[1] = -1;
+	REQUIRE_EQ(read(p[0], (char[1]){ 0 }, 1), 1);
+	poll_add(p[0], POLLOUT, 4);
+	CHECK_EQ(one_result(), POLLHUP);
+	down();
+}
+
+TEST(poll_pending_until_ready)
+{
+	struct test_cqe c = { 0 };
+
+	up();
+	poll_add(p[0], POLLIN, 5);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(write(p[1], "x", 1), 1);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ_U(c.user_data, 5);
+	CHECK_EQ(c.res, POLLIN);
+	CHECK_EQ_U(c.flags, 0);
+	down();
+}
+
+TEST(poll_field_checks)
+{
+	struct io_uring_sqe *sqe;
+
+	up();
+	sqe = poll_add(p[1], POLLOUT, 1);
+	sqe->addr = 1;
+	CHECK_EQ(one_result(), -EINVAL);
+	sqe = poll_add(p[1], POLLOUT, 2);
+	sqe->off = 1;
+	CHECK_EQ(one_result(), -EINVAL);
+	sqe = poll_add(p[1], POLLOUT, 3);
+	sqe->buf_index = 1;
+	CHECK_EQ(one_result(), -EINVAL);
+	sqe = poll_add(p[1], POLLOUT, 4);
+	sqe->len = IORING_POLL_ADD_LEVEL;
+	CHECK_EQ(one_result(), -EINVAL);
+	sqe = poll_add(p[1], POLLOUT, 5);
+	sqe->ioprio = 1;
+	CHECK_EQ(one_result(), -EINVAL);
+	/* multishot and skip-success do not go together */
+	sqe = poll_add(p[1], POLLOUT, 6);
+	sqe->len = IORING_POLL_ADD_MULTI;
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+	CHECK_EQ(one_result(), -EINVAL);
+	/* ignored fields */
+	sqe = poll_add(p[1], POLLOUT, 7);
+	sqe->splice_fd_in = 3;
+	CHECK_EQ(one_result(), POLLOUT);
+	/* a bad fd */
+	poll_add(9999, POLLIN, 8);
+	CHECK_EQ(one_result(), -EBADF);
+	down();
+}
+
+TEST(poll_remove)
+{
+	struct test_cqe c[2];
+	struct io_uring_sqe *sqe;
+
+	up();
+	poll_add(p[0], POLLIN, 0x77);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_remove(sqe, 0x77);
+	io_uring_sqe_set_data64(sqe, 0x88);
+	CHECK_EQ(test_submit_reap(&ring, c, 2), 1);
+	/* the order of the two is not specified */
+	CHECK_EQ(test_find_cqe(c, 2, 0x88) ? test_find_cqe(c, 2, 0x88)->res : 1, 0);
+	CHECK_EQ(test_find_cqe(c, 2, 0x77) ? test_find_cqe(c, 2, 0x77)->res : 1, -ECANCELED);
+	/* gone now */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_remove(sqe, 0x77);
+	io_uring_sqe_set_data64(sqe, 0x89);
+	CHECK_EQ(one_result(), -ENOENT);
+	/* a removal only finds polls */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, p[0], (char[8]){ 0 }, 8, 0);
+	io_uring_sqe_set_data64(sqe, 0x99);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_remove(sqe, 0x99);
+	io_uring_sqe_set_data64(sqe, 0x9a);
+	CHECK_EQ(one_result(), -ENOENT);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_remove(sqe, 0x99);
+	sqe->buf_index = 1;
+	io_uring_sqe_set_data64(sqe, 0x9b);
+	CHECK_EQ(one_result(), -EINVAL);
+	/* let the read finish */
+	REQUIRE_EQ(write(p[1], "z", 1), 1);
+	CHECK_EQ(test_reap(&ring, c, 1, 5000), 1);
+	CHECK_EQ_U(c[0].user_data, 0x99);
+	CHECK_EQ(c[0].res, 1);
+	down();
+}
+
+TEST(poll_multishot)
+{
+	struct test_cqe c[2];
+	struct io_uring_sqe *sqe;
+	char buf[4];
+
+	up();
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_multishot(sqe, p[0], POLLIN);
+	io_uring_sqe_set_data64(sqe, 0x55);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	for (int i = 0; i < 3; i++) {
+		/* each readiness edge posts a CQE that says more will come */
+		REQUIRE_EQ(write(p[1], "m", 1), 1);
+		REQUIRE_EQ(test_reap(&ring, c, 1, 5000), 1);
+		CHECK_EQ_U(c[0].user_data, 0x55);
+		CHECK_EQ(c[0].res, POLLIN);
+		CHECK_EQ_U(c[0].flags, IORING_CQE_F_MORE);
+		REQUIRE_EQ(read(p[0], buf, 1), 1);
+	}
+	/* removal ends it with a final CQE without F_MORE */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_remove(sqe, 0x55);
+	io_uring_sqe_set_data64(sqe, 0x56);
+	CHECK_EQ(test_submit_reap(&ring, c, 2), 1);
+	CHECK_EQ(test_find_cqe(c, 2, 0x56) ? test_find_cqe(c, 2, 0x56)->res : 1, 0);
+	if (CHECK_TRUE(test_find_cqe(c, 2, 0x55) != NULL)) {
+		CHECK_EQ(test_find_cqe(c, 2, 0x55)->res, -ECANCELED);
+		CHECK_EQ_U(test_find_cqe(c, 2, 0x55)->flags, 0);
+	}
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	down();
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(poll_ready_masks),
+		TEST_ENTRY(poll_pending_until_ready),
+		TEST_ENTRY(poll_field_checks),
+		TEST_ENTRY(poll_remove),
+		TEST_ENTRY(poll_multishot),
+	};
+
+	return test_main(cases, ARRAY_SIZE(cases));
+}

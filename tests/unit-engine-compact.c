@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A ring created under a small RLIMIT_FSIZE: the engine packs its regions at
+ * the start of the ring file (a sparse 256 MiB file would exceed the limit),
+ * and engine_map_offset() tells where to map each region.  A NOP goes round
+ * trip through the mappings made that way.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include "ringer.h"
+#include "engine/map.h"
+
+int main(void)
+{
+	struct rlimit old, rl;
+	struct io_uring_params p;
+	unsigned *sq_tail, *sq_array, *cq_head, *cq_tail;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	void *sq, *cq;
+	int fd, ret, fail = 0;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = 1 << 20;
+	if (setrlimit(RLIMIT_FSIZE, &rl))
+		return 77;
+	memset(&p, 0, sizeof(p));
+	fd = ringer_setup(4, &p);
+	setrlimit(RLIMIT_FSIZE, &old);
+	if (fd < 0) {
+		fprintf(stderr, "setup under RLIMIT_FSIZE: %d\n", fd);
+		return 1;
+	}
+	sq = mmap(NULL, p.sq_off.array + 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		  (off_t)engine_map_offset(fd, IORING_OFF_SQ_RING));
+	cq = mmap(NULL, p.cq_off.cqes + 8 * 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		  (off_t)engine_map_offset(fd, IORING_OFF_CQ_RING));
+	sqes = mmap(NULL, 4 * 64, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)engine_map_offset(fd, IORING_OFF_SQES));
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		return 1;
+	if (engine_map_offset(fd, IORING_OFF_SQES) == IORING_OFF_SQES) {
+		fprintf(stderr, "not compact\n");
+		fail = 1;
+	}
+	sq_tail = (unsigned *)((char *)sq + p.sq_off.tail);
+	sq_array = (unsigned *)((char *)sq + p.sq_off.array);
+	cq_head = (unsigned *)((char *)cq + p.cq_off.head);
+	cq_tail = (unsigned *)((char *)cq + p.cq_off.tail);
+	cqes = (struct io_uring_cqe *)((char *)cq + p.cq_off.cqes);
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = IORING_OP_NOP;
+	sqes[0].user_data = 42;
+	sq_array[0] = 0;
+	io_uring_smp_store_release(sq_tail, 1);
+	ret = ringer_enter(fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	if (ret != 1 || io_uring_smp_load_acquire(cq_tail) != 1 || cqes[0].user_data != 42 ||
+	    cqes[0].res != 0) {
+		fprintf(stderr, "nop round trip: enter %d tail %u\n", ret, *cq_tail);
+		fail = 1;
+	}
+	io_uring_smp_store_release(cq_head, 1);
+	munmap(sq, p.sq_off.array + 16);
+	munmap(cq, p.cq_off.cqes + 8 * 16);
+	munmap(sqes, 4 * 64);
+	ringer_close(fd);
+	return fail;
+}
