@@ -275,6 +275,7 @@ void req_set_fail(struct req *req);
 void req_complete_deferred(struct req *req);
 void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
+int engine_wq_get(struct ring *ring);
 int req_arm_poll(struct req *req, uint32_t events);
 void req_free(struct req *req);
 void req_put_file(struct req *req);

@@ -5,7 +5,7 @@
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
  * (PERSONALITY, RESTRICTIONS, FILES2/BUFFERS2 and their updates, IOWQ_AFF,
- * IOWQ_MAX_WORKERS, RING_FDS, PBUF_RING, SYNC_CANCEL, ...) answer -EINVAL,
+ * RING_FDS, PBUF_RING, SYNC_CANCEL, ...) answer -EINVAL,
  * as the kernel answers an unknown opcode.
  */
 #include <errno.h>
@@ -460,6 +460,27 @@ out:
 	return ret;
 }
 
+/* values[0] bounded cap, values[1] unbounded cap; 0 keeps one; the old caps go back */
+static int iowq_max_workers(struct ring *r, void *arg, unsigned nr)
+{
+	unsigned vals[2];
+	int ret;
+
+	if (nr != 2)
+		return -EINVAL;
+	if (!arg || umem_read(vals, arg, sizeof(vals)))
+		return -EFAULT;
+	ret = engine_wq_get(r);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&r->async_lock);
+	ret = r->wq ? wq_set_max_workers(r->wq, vals) : -ENXIO;
+	pthread_mutex_unlock(&r->async_lock);
+	if (!ret && umem_write(arg, vals, sizeof(vals)))
+		ret = -EFAULT;
+	return ret;
+}
+
 static int enable_rings(struct ring *r, const void *arg, unsigned nr)
 {
 	if (arg || nr)
@@ -517,6 +538,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_ENABLE_RINGS:
 		ret = enable_rings(r, arg, nr_args);
+		break;
+	case IORING_REGISTER_IOWQ_MAX_WORKERS:
+		ret = iowq_max_workers(r, (void *)arg, nr_args);
 		break;
 	default:
 		ret = -EINVAL; /* known to the kernel, not implemented by the engine */

@@ -334,7 +334,7 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
  * Growing a file past RLIMIT_FSIZE fails (and raises SIGXFSZ), so under a
  * smaller limit the regions are packed at the start instead (see map.h).
  */
-static int size_ring_file(struct ring *r, int memfd)
+static int size_ring_file(struct ring *r, int memfd, bool compact_ok)
 {
 	uint64_t full = IORING_OFF_SQES + PAGE_ALIGN(r->sqes_size);
 	uint64_t compact = 2 * r->ring_size + PAGE_ALIGN(r->sqes_size);
@@ -344,7 +344,8 @@ static int size_ring_file(struct ring *r, int memfd)
 	r->off_sqes = IORING_OFF_SQES;
 	if (sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < full) {
-		if (rl.rlim_cur < compact)
+		/* no ftruncate past the limit: it would raise SIGXFSZ */
+		if (rl.rlim_cur < compact || !compact_ok)
 			return -ENOMEM;
 		r->off_cq = r->ring_size;
 		r->off_sqes = 2 * r->ring_size;
@@ -368,7 +369,7 @@ uint64_t engine_map_offset(int fd, uint64_t off)
 	return ret;
 }
 
-RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
+static int setup(unsigned entries, struct io_uring_params *up, bool compact_ok)
 {
 	struct io_uring_params p;
 	struct ring *r;
@@ -420,7 +421,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		ret = memfd;
 		goto fail;
 	}
-	ret = size_ring_file(r, memfd);
+	ret = size_ring_file(r, memfd, compact_ok);
 	if (!ret)
 		ret = sys_fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
 	if (!ret)
@@ -471,6 +472,16 @@ fail:
 		memlock_uncharge(r->memlock_pages);
 	ring_recycle(r);
 	return ret;
+}
+
+RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
+{
+	return setup(entries, up, false);
+}
+
+int engine_setup_mapped(unsigned entries, struct io_uring_params *up)
+{
+	return setup(entries, up, true);
 }
 
 struct ring *ring_get(int fd)

@@ -237,10 +237,37 @@ static unsigned nr_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/* async_lock held: the pool, capped at min(sq_entries, 4 x CPUs) for bounded work */
+static int wq_new(struct ring *r)
+{
+	unsigned cap = 4 * nr_cpus();
+
+	if (cap > r->sq_entries)
+		cap = r->sq_entries;
+	if (wq_create(&r->wq, cap, 4 * nr_cpus()) < 0) {
+		r->wq = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Make sure the ring has its worker pool (REGISTER_IOWQ_MAX_WORKERS). */
+int engine_wq_get(struct ring *r)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&r->async_lock);
+	if (atomic_load_explicit(&r->dying, memory_order_relaxed))
+		ret = -ENXIO;
+	else if (!r->wq)
+		ret = wq_new(r);
+	pthread_mutex_unlock(&r->async_lock);
+	return ret;
+}
+
 void req_punt_wq(struct req *req)
 {
 	struct ring *r = req->ring;
-	unsigned cap;
 
 	pthread_mutex_lock(&r->async_lock);
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
@@ -249,17 +276,11 @@ void req_punt_wq(struct req *req)
 		req_complete(req);
 		return;
 	}
-	if (!r->wq) {
-		cap = 4 * nr_cpus();
-		if (cap > r->sq_entries)
-			cap = r->sq_entries;
-		if (wq_create(&r->wq, cap, 4 * nr_cpus()) < 0) {
-			r->wq = NULL;
-			pthread_mutex_unlock(&r->async_lock);
-			req->res = -ENOMEM;
-			req_complete(req);
-			return;
-		}
+	if (!r->wq && wq_new(r) < 0) {
+		pthread_mutex_unlock(&r->async_lock);
+		req->res = -ENOMEM;
+		req_complete(req);
+		return;
 	}
 	req->work.next = NULL;
 	req->work.fn = worker_fn;
