@@ -56,8 +56,8 @@
 #define SYS_SECCOMP 1 /* si_code of a seccomp trap */
 #endif
 
-#define NR_SETUP 425
-#define NR_ENTER 426
+#define NR_SETUP    425
+#define NR_ENTER    426
 #define NR_REGISTER 427
 
 /* SECCOMP_RET_DATA of our trap: tells our SIGSYS apart from another filter's. */
@@ -67,10 +67,10 @@
 #define STUB_ADDR_DEFAULT 0x7e8000100000UL
 
 /* Environment markers passed from a trapped execve to the next program. */
-#define ENV_STUB "RINGER_PRELOAD_STUB"
+#define ENV_STUB     "RINGER_PRELOAD_STUB"
 #define ENV_INJECTED "RINGER_PRELOAD_INJECTED"
-#define ENV_ORIG "RINGER_PRELOAD_ORIG"
-#define SHIM_NAME "libringer-preload.so"
+#define ENV_ORIG     "RINGER_PRELOAD_ORIG"
+#define SHIM_NAME    "libringer-preload.so"
 
 /*
  * The raw system call stub.  Its bytes are copied to the stub page; the
@@ -106,8 +106,7 @@ __asm__(".text\n"
 	"	syscall\n"
 	"	hlt\n");
 
-extern const char ringer_preload_stub_begin[], ringer_preload_stub_ret[],
-	ringer_preload_stub_end[];
+extern const char ringer_preload_stub_begin[], ringer_preload_stub_ret[], ringer_preload_stub_end[];
 extern void ringer_preload_restore_rt(void);
 
 typedef long (*stub_fn)(long nr, long a, long b, long c, long d, long e, long f);
@@ -149,7 +148,7 @@ static char preload_value[2 * PATH_MAX];
  */
 pthread_mutex_t ringer_preload_app_lock = PTHREAD_MUTEX_INITIALIZER;
 struct sigaction ringer_preload_app_sigsys; /* sa_handler SIG_DFL until the program sets one */
-#define app_lock ringer_preload_app_lock
+#define app_lock   ringer_preload_app_lock
 #define app_sigsys ringer_preload_app_sigsys
 
 /* Fork generation: a ring created under another generation belongs to an ancestor. */
@@ -173,7 +172,7 @@ struct ring {
 	_Atomic int state;
 	_Atomic int refs;
 	_Atomic int regs; /* registered-ring entries (any thread) naming it */
-	uint64_t id;	  /* unique per publication, so a recycled slot is told apart */
+	uint64_t id; /* unique per publication, so a recycled slot is told apart */
 	int app_fd;
 	int eng_fd;
 	dev_t dev;
@@ -234,9 +233,8 @@ static bool slot_get(struct ring *r)
 	do {
 		if (refs <= 0)
 			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &refs, refs + 1,
-							memory_order_acquire,
-							memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(
+		&r->refs, &refs, refs + 1, memory_order_acquire, memory_order_relaxed));
 	return true;
 }
 
@@ -646,8 +644,8 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 		r = regring_get((unsigned)fd);
 		opcode &= ~(long)IORING_REGISTER_USE_REGISTERED_RING;
 		if (!r) {
-			ret = sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg,
-				  nr_args, 0, 0);
+			ret = sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING,
+				  arg, nr_args, 0, 0);
 			return not_a_ring(ret, fd, true);
 		}
 	} else {
@@ -829,8 +827,8 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		sigemptyset(&set);
 		sigaddset(&set, SIGSYS);
 		sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, _NSIG / 8, 0, 0);
-		sys(SYS_tgkill, sys(SYS_getpid, 0, 0, 0, 0, 0, 0), sys(SYS_gettid, 0, 0, 0, 0, 0, 0),
-		    SIGSYS, 0, 0, 0);
+		sys(SYS_tgkill, sys(SYS_getpid, 0, 0, 0, 0, 0, 0),
+		    sys(SYS_gettid, 0, 0, 0, 0, 0, 0), SIGSYS, 0, 0, 0);
 		return;
 	}
 	/*
@@ -933,20 +931,20 @@ static int map_stub(void)
 		return -1;
 	}
 	stub = (stub_fn)page;
-	stub_ip = (uintptr_t)page + (uintptr_t)(ringer_preload_stub_ret - ringer_preload_stub_begin);
+	stub_ip =
+		(uintptr_t)page + (uintptr_t)(ringer_preload_stub_ret - ringer_preload_stub_begin);
 	return 0;
 }
 
-#define LD_ABS(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
-#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
-#define RET(k) BPF_STMT(BPF_RET | BPF_K, (k))
-#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
-#define ARG_HI(i) (ARG_LO(i) + 4)
-#define IP_LO offsetof(struct seccomp_data, instruction_pointer)
-#define IP_HI (IP_LO + 4)
+#define LD_ABS(off)  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define RET(k)	     BPF_STMT(BPF_RET | BPF_K, (k))
+#define ARG_LO(i)    (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i)    (ARG_LO(i) + 4)
+#define IP_LO	     offsetof(struct seccomp_data, instruction_pointer)
+#define IP_HI	     (IP_LO + 4)
 
 /* A conditional jump at index i to absolute targets t (true) and f (false). */
-#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i) - 1, (f) - (i) - 1)
+#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i)-1, (f) - (i)-1)
 
 static int install_filter(void)
 {
@@ -1143,12 +1141,15 @@ __attribute__((constructor)) static void preload_init(void)
 	pthread_atfork(NULL, NULL, at_fork_child);
 	pthread_key_create(&regrings_key, regrings_exit);
 	if (install_filter()) {
-		fprintf(stderr, "ringer-preload: cannot install the seccomp filter: %s; not active\n",
+		fprintf(stderr,
+			"ringer-preload: cannot install the seccomp filter: %s; not active\n",
 			strerror(errno));
 		return;
 	}
 	active = true;
 	dbg("ringer-preload: active, backend %s%s, stub at %p\n",
-	    mode == MODE_USER ? "user" : mode == MODE_KERNEL ? "kernel" : "auto",
+	    mode == MODE_USER	  ? "user"
+	    : mode == MODE_KERNEL ? "kernel"
+				  : "auto",
 	    injected ? " (inherited through exec)" : "", (void *)stub);
 }

@@ -11,9 +11,9 @@
 
 #include "preload/preload.h"
 
-#define EXPORT __attribute__((visibility("default")))
-#define active ringer_preload_active
-#define app_lock ringer_preload_app_lock
+#define EXPORT	   __attribute__((visibility("default")))
+#define active	   ringer_preload_active
+#define app_lock   ringer_preload_app_lock
 #define app_sigsys ringer_preload_app_sigsys
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
@@ -133,4 +133,3 @@ EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 		ringer_preload_signals_init();
 	return next_sigprocmask(how, strip_sigsys(how, set, &copy), old);
 }
-
