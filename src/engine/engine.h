@@ -248,6 +248,10 @@ struct ring {
 	unsigned nr_files;
 
 	struct ring *free_next; /* recycled ring structs */
+
+	/* SQPOLL and IOPOLL (sqpoll.c, iopoll.c); set up by sqpoll_setup(). */
+	_Atomic(struct sq_data *) sqd; /* the poller serving this ring, or NULL */
+	_Atomic(struct req *) iopoll_list; /* IOPOLL: issued, not yet polled (LIFO) */
 };
 
 /* ring.c */
@@ -325,5 +329,22 @@ int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
 int poll_remove_issue(struct req *req, unsigned issue_flags);
 void poll_cleanup(struct req *req);
 void poll_cancel_all(struct ring *ring);
+
+/* sqpoll.c: the SQ poller thread (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ) */
+#define SQPOLL_SETUP_FLAGS                                                     \
+	(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF | IORING_SETUP_ATTACH_WQ |   \
+	 IORING_SETUP_IOPOLL)
+#define SQPOLL_FEATURES IORING_FEAT_SQPOLL_NONFIXED
+#define ISSUE_F_IOPOLL 4U /* iopoll.c runs it: do not queue it again */
+int sqpoll_check_params(const struct io_uring_params *p);
+int sqpoll_setup(struct ring *ring, const struct io_uring_params *p);
+void sqpoll_detach(struct ring *ring);
+int sqpoll_enter(struct ring *ring, unsigned to_submit, unsigned flags);
+
+/* iopoll.c: IOPOLL rings, reads and writes polled by the reaping thread */
+bool iopoll_queue(struct req *req);
+int iopoll_getevents(struct ring *ring, unsigned min_complete);
+int iopoll_reap(struct ring *ring);
+void iopoll_cancel_all(struct ring *ring);
 
 #endif /* RINGER_ENGINE_H */
