@@ -328,7 +328,7 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
  * Growing a file past RLIMIT_FSIZE fails (and raises SIGXFSZ), so under a
  * smaller limit the regions are packed at the start instead (see map.h).
  */
-static int size_ring_file(struct ring *r, int memfd, bool compact_ok)
+static int size_ring_file(struct ring *r, int memfd)
 {
 	uint64_t full = IORING_OFF_SQES + PAGE_ALIGN(r->sqes_size);
 	uint64_t compact = 2 * r->ring_size + PAGE_ALIGN(r->sqes_size);
@@ -339,7 +339,7 @@ static int size_ring_file(struct ring *r, int memfd, bool compact_ok)
 	if (sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < full) {
 		/* no ftruncate past the limit: it would raise SIGXFSZ */
-		if (rl.rlim_cur < compact || !compact_ok)
+		if (rl.rlim_cur < compact)
 			return -ENOMEM;
 		r->off_cq = r->ring_size;
 		r->off_sqes = 2 * r->ring_size;
@@ -363,7 +363,7 @@ uint64_t engine_map_offset(int fd, uint64_t off)
 	return ret;
 }
 
-static int setup(unsigned entries, struct io_uring_params *up, bool compact_ok)
+RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 {
 	struct io_uring_params p;
 	struct ring *r;
@@ -415,7 +415,7 @@ static int setup(unsigned entries, struct io_uring_params *up, bool compact_ok)
 		ret = memfd;
 		goto fail;
 	}
-	ret = size_ring_file(r, memfd, compact_ok);
+	ret = size_ring_file(r, memfd);
 	if (!ret)
 		ret = sys_fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
 	if (!ret)
@@ -469,16 +469,6 @@ fail:
 		memlock_uncharge(r->memlock_pages);
 	ring_recycle(r);
 	return ret;
-}
-
-RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
-{
-	return setup(entries, up, false);
-}
-
-int engine_setup_mapped(unsigned entries, struct io_uring_params *up)
-{
-	return setup(entries, up, true);
 }
 
 struct ring *ring_get(int fd)
