@@ -292,6 +292,8 @@ struct ring {
 struct ring *ring_get(int fd);
 void ring_put(struct ring *ring);
 bool engine_fd_is_ring(int fd);
+/* fd was closed behind the engine's back and reused: tear down its stale ring. */
+void engine_forget_fd(int fd);
 int engine_bad_ring_fd(int fd);
 int memlock_charge(uint64_t pages);
 void memlock_uncharge(uint64_t pages);

@@ -456,6 +456,11 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		goto fail_fd;
 
 	atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
+	/*
+	 * A ring still in the slot lost its fd to a close(2) the engine never
+	 * saw: the number is ours now, so that ring goes.
+	 */
+	engine_forget_fd(memfd);
 	/* release: the ring is fully built before another thread can find it */
 	atomic_store_explicit(slot, r, memory_order_release);
 	return memfd;
@@ -513,6 +518,18 @@ void ring_put(struct ring *r)
 	/* acq_rel: the last dropper sees every other user's writes before teardown */
 	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
 		ring_teardown(r);
+}
+
+void engine_forget_fd(int fd)
+{
+	ring_slot *slot = fdt_slot(fd, false);
+	struct ring *r = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+
+	/* the fd number is no longer the ring's: leave it alone, drop the ring */
+	if (r && atomic_compare_exchange_strong(slot, &r, NULL)) {
+		sqpoll_detach(r);
+		ring_put(r);
+	}
 }
 
 RINGER_API int ringer_close(int fd)
