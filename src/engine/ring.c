@@ -260,17 +260,11 @@ static int check_params(unsigned entries, struct io_uring_params *p)
 /* Checks the kernel makes after allocating the ring (SQPOLL/ATTACH_WQ). */
 static int check_late(struct io_uring_params *p)
 {
-	if ((p->flags & IORING_SETUP_SQ_AFF) && !(p->flags & IORING_SETUP_SQPOLL))
-		return -EINVAL;
-	if (p->flags & IORING_SETUP_ATTACH_WQ) {
-		int fd = (int)p->wq_fd;
+	int ret = sqpoll_check_params(p); /* SQ_AFF, ATTACH_WQ (sqpoll.c) */
 
-		if (sys_fcntl(fd, F_GETFD, 0) < 0)
-			return -ENXIO;
-		/* a real ring fd would be accepted by the kernel; the engine has no wq sharing */
-		return -EINVAL;
-	}
-	if (p->flags & ~ENGINE_SETUP_FLAGS)
+	if (ret)
+		return ret;
+	if (p->flags & ~(ENGINE_SETUP_FLAGS | SQPOLL_SETUP_FLAGS))
 		return -EINVAL; /* valid for the kernel, not implemented by the engine */
 	return 0;
 }
@@ -452,11 +446,14 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	p.cq_off.overflow = 44;
 	p.cq_off.cqes = 64;
 	p.cq_off.flags = 40;
-	p.features = ENGINE_FEATURES;
+	p.features = ENGINE_FEATURES | SQPOLL_FEATURES;
 	if (umem_write(up, &p, sizeof(p))) {
 		ret = -EFAULT;
 		goto fail_fd;
 	}
+	ret = sqpoll_setup(r, &p); /* the SQ poller, last: nothing fails after it */
+	if (ret)
+		goto fail_fd;
 
 	atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
 	/* release: the ring is fully built before another thread can find it */
@@ -498,6 +495,7 @@ struct ring *ring_get(int fd)
 static void ring_teardown(struct ring *r)
 {
 	ring_cancel_all(r);
+	iopoll_cancel_all(r); /* IOPOLL requests never polled (iopoll.c) */
 	cq_drop_overflow(r);
 	rsrc_free_all(r);
 	if (r->evfd >= 0)
@@ -526,6 +524,7 @@ RINGER_API int ringer_close(int fd)
 		return -EBADF;
 	/* the fd number goes now, as close(2) would; the engine keeps its mappings */
 	sys_close(fd);
+	sqpoll_detach(r); /* the poller lets go of the ring (sqpoll.c) */
 	ring_put(r);
 	return 0;
 }

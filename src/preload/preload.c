@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "ringer.h"
+#include "preload/preload.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -55,8 +56,8 @@
 #define SYS_SECCOMP 1 /* si_code of a seccomp trap */
 #endif
 
-#define NR_SETUP 425
-#define NR_ENTER 426
+#define NR_SETUP    425
+#define NR_ENTER    426
 #define NR_REGISTER 427
 
 /* SECCOMP_RET_DATA of our trap: tells our SIGSYS apart from another filter's. */
@@ -66,10 +67,10 @@
 #define STUB_ADDR_DEFAULT 0x7e8000100000UL
 
 /* Environment markers passed from a trapped execve to the next program. */
-#define ENV_STUB "RINGER_PRELOAD_STUB"
+#define ENV_STUB     "RINGER_PRELOAD_STUB"
 #define ENV_INJECTED "RINGER_PRELOAD_INJECTED"
-#define ENV_ORIG "RINGER_PRELOAD_ORIG"
-#define SHIM_NAME "libringer-preload.so"
+#define ENV_ORIG     "RINGER_PRELOAD_ORIG"
+#define SHIM_NAME    "libringer-preload.so"
 
 /*
  * The raw system call stub.  Its bytes are copied to the stub page; the
@@ -105,8 +106,7 @@ __asm__(".text\n"
 	"	syscall\n"
 	"	hlt\n");
 
-extern const char ringer_preload_stub_begin[], ringer_preload_stub_ret[],
-	ringer_preload_stub_end[];
+extern const char ringer_preload_stub_begin[], ringer_preload_stub_ret[], ringer_preload_stub_end[];
 extern void ringer_preload_restore_rt(void);
 
 typedef long (*stub_fn)(long nr, long a, long b, long c, long d, long e, long f);
@@ -131,7 +131,8 @@ static enum mode mode;
 static bool debug;
 static bool stats; /* RINGER_PRELOAD_STATS: counts printed at exit */
 static _Atomic unsigned long n_traps, n_engine_rings, n_kernel_rings;
-static bool active; /* handler and filter in place */
+bool ringer_preload_active; /* handler and filter in place */
+#define active ringer_preload_active
 static char shim_path[PATH_MAX];
 /*
  * What LD_PRELOAD must hold for the shim to load in an exec'd program: the
@@ -145,8 +146,10 @@ static char preload_value[2 * PATH_MAX];
  * program's sigaction(SIGSYS) is recorded here and called for any SIGSYS our
  * filter did not raise.
  */
-static pthread_mutex_t app_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sigaction app_sigsys; /* sa_handler SIG_DFL until the program sets one */
+pthread_mutex_t ringer_preload_app_lock = PTHREAD_MUTEX_INITIALIZER;
+struct sigaction ringer_preload_app_sigsys; /* sa_handler SIG_DFL until the program sets one */
+#define app_lock   ringer_preload_app_lock
+#define app_sigsys ringer_preload_app_sigsys
 
 /* Fork generation: a ring created under another generation belongs to an ancestor. */
 static _Atomic unsigned fork_gen;
@@ -169,7 +172,7 @@ struct ring {
 	_Atomic int state;
 	_Atomic int refs;
 	_Atomic int regs; /* registered-ring entries (any thread) naming it */
-	uint64_t id;	  /* unique per publication, so a recycled slot is told apart */
+	uint64_t id; /* unique per publication, so a recycled slot is told apart */
 	int app_fd;
 	int eng_fd;
 	dev_t dev;
@@ -230,9 +233,8 @@ static bool slot_get(struct ring *r)
 	do {
 		if (refs <= 0)
 			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &refs, refs + 1,
-							memory_order_acquire,
-							memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(
+		&r->refs, &refs, refs + 1, memory_order_acquire, memory_order_relaxed));
 	return true;
 }
 
@@ -642,8 +644,8 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 		r = regring_get((unsigned)fd);
 		opcode &= ~(long)IORING_REGISTER_USE_REGISTERED_RING;
 		if (!r) {
-			ret = sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg,
-				  nr_args, 0, 0);
+			ret = sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING,
+				  arg, nr_args, 0, 0);
 			return not_a_ring(ret, fd, true);
 		}
 	} else {
@@ -799,9 +801,17 @@ static long do_exec(long nr, long *a)
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction app;
+	sigset_t old;
 
-	/* Read under no lock: a torn read is only possible against a concurrent sigaction(SIGSYS). */
+	/* The wrapper holds app_lock with every signal blocked: no re-entry on this thread. */
+	pthread_mutex_lock(&app_lock);
 	app = app_sigsys;
+	if ((app.sa_flags & SA_RESETHAND) && app.sa_handler != SIG_DFL &&
+	    app.sa_handler != SIG_IGN) {
+		app_sigsys.sa_handler = SIG_DFL;
+		app_sigsys.sa_flags &= ~SA_SIGINFO;
+	}
+	pthread_mutex_unlock(&app_lock);
 	if (app.sa_handler == SIG_IGN && si->si_code != SYS_SECCOMP)
 		return;
 	if (app.sa_handler == SIG_DFL || app.sa_handler == SIG_IGN) {
@@ -817,20 +827,21 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		sigemptyset(&set);
 		sigaddset(&set, SIGSYS);
 		sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, _NSIG / 8, 0, 0);
-		sys(SYS_tgkill, sys(SYS_getpid, 0, 0, 0, 0, 0, 0), sys(SYS_gettid, 0, 0, 0, 0, 0, 0),
-		    SIGSYS, 0, 0, 0);
+		sys(SYS_tgkill, sys(SYS_getpid, 0, 0, 0, 0, 0, 0),
+		    sys(SYS_gettid, 0, 0, 0, 0, 0, 0), SIGSYS, 0, 0, 0);
 		return;
 	}
-	if (app.sa_flags & SA_RESETHAND) {
-		pthread_mutex_lock(&app_lock);
-		app_sigsys.sa_handler = SIG_DFL;
-		app_sigsys.sa_flags &= ~SA_SIGINFO;
-		pthread_mutex_unlock(&app_lock);
-	}
+	/*
+	 * The program's sa_mask while its handler runs, as the kernel would
+	 * apply it; never SIGSYS, which would make our next trap fatal.
+	 */
+	sigdelset(&app.sa_mask, SIGSYS);
+	sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&app.sa_mask, (long)&old, _NSIG / 8, 0, 0);
 	if (app.sa_flags & SA_SIGINFO)
 		app.sa_sigaction(sig, si, uc);
 	else
 		app.sa_handler(sig);
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8, 0, 0);
 }
 
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
@@ -885,105 +896,6 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	errno = saved_errno;
 }
 
-/* --- the program's signal calls ------------------------------------------ */
-
-typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
-typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
-
-static sigaction_fn next_sigaction(void)
-{
-	static sigaction_fn fn;
-
-	if (!fn)
-		fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-	return fn;
-}
-
-/*
- * sigaction(SIGSYS) is recorded, not passed on: the kernel's SIGSYS
- * disposition must stay our handler.  (Raw rt_sigaction(SIGSYS) calls are
- * made to succeed without effect by the filter; see docs/PRELOAD.md.)
- */
-EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	if (sig == SIGSYS && active) {
-		struct sigaction prev;
-
-		pthread_mutex_lock(&app_lock);
-		prev = app_sigsys;
-		if (act)
-			app_sigsys = *act;
-		pthread_mutex_unlock(&app_lock);
-		if (old)
-			*old = prev;
-		return 0;
-	}
-	return next_sigaction()(sig, act, old);
-}
-
-EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	return sigaction(sig, act, old);
-}
-
-/* signal() with glibc's BSD semantics, so SIGSYS goes through the wrapper above. */
-EXPORT sighandler_t signal(int sig, sighandler_t handler)
-{
-	struct sigaction act, old;
-
-	if (sig <= 0 || sig >= NSIG || handler == SIG_ERR) {
-		errno = EINVAL;
-		return SIG_ERR;
-	}
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = handler;
-	sigemptyset(&act.sa_mask);
-	sigaddset(&act.sa_mask, sig);
-	act.sa_flags = SA_RESTART;
-	if (sigaction(sig, &act, &old) < 0)
-		return SIG_ERR;
-	return old.sa_handler;
-}
-
-EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
-{
-	return signal(sig, handler);
-}
-
-/*
- * A thread with SIGSYS blocked would be killed by our trap (the kernel
- * unblocks a forced signal and resets it to the default action), so SIGSYS
- * is taken out of the masks the program sets.
- */
-static const sigset_t *strip_sigsys(int how, const sigset_t *set, sigset_t *copy)
-{
-	if (!active || !set || how == SIG_UNBLOCK || !sigismember(set, SIGSYS))
-		return set;
-	*copy = *set;
-	sigdelset(copy, SIGSYS);
-	return copy;
-}
-
-EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
-{
-	static sigmask_fn fn;
-	sigset_t copy;
-
-	if (!fn)
-		fn = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
-	return fn(how, strip_sigsys(how, set, &copy), old);
-}
-
-EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
-{
-	static sigmask_fn fn;
-	sigset_t copy;
-
-	if (!fn)
-		fn = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
-	return fn(how, strip_sigsys(how, set, &copy), old);
-}
-
 /* --- installation -------------------------------------------------------- */
 
 /*
@@ -1019,20 +931,20 @@ static int map_stub(void)
 		return -1;
 	}
 	stub = (stub_fn)page;
-	stub_ip = (uintptr_t)page + (uintptr_t)(ringer_preload_stub_ret - ringer_preload_stub_begin);
+	stub_ip =
+		(uintptr_t)page + (uintptr_t)(ringer_preload_stub_ret - ringer_preload_stub_begin);
 	return 0;
 }
 
-#define LD_ABS(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
-#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
-#define RET(k) BPF_STMT(BPF_RET | BPF_K, (k))
-#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
-#define ARG_HI(i) (ARG_LO(i) + 4)
-#define IP_LO offsetof(struct seccomp_data, instruction_pointer)
-#define IP_HI (IP_LO + 4)
+#define LD_ABS(off)  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define RET(k)	     BPF_STMT(BPF_RET | BPF_K, (k))
+#define ARG_LO(i)    (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i)    (ARG_LO(i) + 4)
+#define IP_LO	     offsetof(struct seccomp_data, instruction_pointer)
+#define IP_HI	     (IP_LO + 4)
 
 /* A conditional jump at index i to absolute targets t (true) and f (false). */
-#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i) - 1, (f) - (i) - 1)
+#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i)-1, (f) - (i)-1)
 
 static int install_filter(void)
 {
@@ -1090,6 +1002,31 @@ static int install_filter(void)
 	return ret ? -1 : 0;
 }
 
+/*
+ * Our SIGSYS handler, through the stub (a raw rt_sigaction(SIGSYS) from
+ * elsewhere is made a no-op by the filter).  SA_RESTART follows the
+ * program's own SIGSYS action, which decides whether a sent SIGSYS restarts
+ * the call it interrupted; it does not matter for our traps.
+ */
+static int install_handler(void)
+{
+	struct ksigaction act;
+
+	memset(&act, 0, sizeof(act));
+	act.handler = (void *)on_sigsys;
+	act.flags = SA_SIGINFO | SA_NODEFER | KSA_RESTORER;
+	if (app_sigsys.sa_handler == SIG_DFL || app_sigsys.sa_handler == SIG_IGN ||
+	    (app_sigsys.sa_flags & SA_RESTART))
+		act.flags |= SA_RESTART;
+	act.restorer = ringer_preload_restore_rt;
+	return (int)sys(SYS_rt_sigaction, SIGSYS, (long)&act, 0, 8, 0, 0);
+}
+
+void ringer_preload_app_sigsys_changed(void)
+{
+	install_handler();
+}
+
 static void at_fork_child(void)
 {
 	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
@@ -1099,9 +1036,28 @@ static void at_fork_child(void)
 	atomic_store_explicit(&n_kernel_rings, 0, memory_order_relaxed);
 }
 
+/*
+ * At exit, the rings the program left: the kernel would tear them down with
+ * the process; the engine's threads are joined here so nothing is left
+ * running (a ring in use by another thread right now is left to the exit).
+ */
 __attribute__((destructor)) static void preload_fini(void)
 {
-	if (!stats || !active)
+	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
+
+	if (!active)
+		return;
+	for (int i = 0; i < hw; i++) {
+		struct ring *r = &rings[i];
+
+		if (atomic_load_explicit(&r->state, memory_order_acquire) == SLOT_LIVE &&
+		    r->gen == gen) {
+			atomic_store_explicit(&r->regs, 0, memory_order_release);
+			slot_kill(r);
+		}
+	}
+	if (!stats)
 		return;
 	fprintf(stderr, "ringer-preload: pid %d: %lu traps, %lu engine rings, %lu kernel rings\n",
 		(int)getpid(), atomic_load(&n_traps), atomic_load(&n_engine_rings),
@@ -1112,9 +1068,10 @@ __attribute__((constructor)) static void preload_init(void)
 {
 	const char *env;
 	Dl_info info;
-	struct ksigaction act, old;
+	struct ksigaction old;
 	bool injected;
 
+	ringer_preload_signals_init();
 	debug = getenv("RINGER_PRELOAD_DEBUG") != NULL;
 	stats = getenv("RINGER_PRELOAD_STATS") != NULL;
 	env = getenv("RINGER_BACKEND");
@@ -1177,23 +1134,22 @@ __attribute__((constructor)) static void preload_init(void)
 	 * is blocked while we run, so they interrupt our waits as they would
 	 * interrupt the kernel's.
 	 */
-	memset(&act, 0, sizeof(act));
-	act.handler = (void *)on_sigsys;
-	act.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | KSA_RESTORER;
-	act.restorer = ringer_preload_restore_rt;
-	if (sys(SYS_rt_sigaction, SIGSYS, (long)&act, 0, 8, 0, 0)) {
+	if (install_handler()) {
 		fprintf(stderr, "ringer-preload: cannot install the SIGSYS handler; not active\n");
 		return;
 	}
 	pthread_atfork(NULL, NULL, at_fork_child);
 	pthread_key_create(&regrings_key, regrings_exit);
 	if (install_filter()) {
-		fprintf(stderr, "ringer-preload: cannot install the seccomp filter: %s; not active\n",
+		fprintf(stderr,
+			"ringer-preload: cannot install the seccomp filter: %s; not active\n",
 			strerror(errno));
 		return;
 	}
 	active = true;
 	dbg("ringer-preload: active, backend %s%s, stub at %p\n",
-	    mode == MODE_USER ? "user" : mode == MODE_KERNEL ? "kernel" : "auto",
+	    mode == MODE_USER	  ? "user"
+	    : mode == MODE_KERNEL ? "kernel"
+				  : "auto",
 	    injected ? " (inherited through exec)" : "", (void *)stub);
 }

@@ -80,14 +80,15 @@ int main(int argc, char **argv)
 			struct raw_ring tmp = r;
 
 			tmp.sq_sz = tmp.p.sq_off.array + tmp.p.sq_entries * sizeof(unsigned);
-			tmp.cq_sz = tmp.p.cq_off.cqes + tmp.p.cq_entries * sizeof(struct io_uring_cqe);
+			tmp.cq_sz =
+				tmp.p.cq_off.cqes + tmp.p.cq_entries * sizeof(struct io_uring_cqe);
 			tmp.sqes_sz = tmp.p.sq_entries * sizeof(struct io_uring_sqe);
-			tmp.sq_ptr = mmap(NULL, tmp.sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, tmp.fd,
-					  IORING_OFF_SQ_RING);
-			tmp.cq_ptr = mmap(NULL, tmp.cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, tmp.fd,
-					  IORING_OFF_CQ_RING);
-			tmp.sqes = mmap(NULL, tmp.sqes_sz, PROT_READ | PROT_WRITE, MAP_SHARED, tmp.fd,
-					IORING_OFF_SQES);
+			tmp.sq_ptr = mmap(NULL, tmp.sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+					  tmp.fd, IORING_OFF_SQ_RING);
+			tmp.cq_ptr = mmap(NULL, tmp.cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+					  tmp.fd, IORING_OFF_CQ_RING);
+			tmp.sqes = mmap(NULL, tmp.sqes_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+					tmp.fd, IORING_OFF_SQES);
 			CHECK(tmp.sq_ptr != MAP_FAILED && tmp.cq_ptr != MAP_FAILED &&
 				      tmp.sqes != MAP_FAILED,
 			      "mmap");

@@ -9,17 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FAIL(...)                                                           \
-	do {                                                                \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);             \
-		fprintf(stderr, __VA_ARGS__);                               \
-		fputc('\n', stderr);                                        \
-		exit(1);                                                    \
+#define FAIL(...)                                               \
+	do {                                                    \
+		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                   \
+		fputc('\n', stderr);                            \
+		exit(1);                                        \
 	} while (0)
-#define CHECK(c, ...)                                                       \
-	do {                                                                \
-		if (!(c))                                                   \
-			FAIL(__VA_ARGS__);                                  \
+#define CHECK(c, ...)                      \
+	do {                               \
+		if (!(c))                  \
+			FAIL(__VA_ARGS__); \
 	} while (0)
 
 /* "kernel", "engine" (a memfd) or "other", from what the fd is. */

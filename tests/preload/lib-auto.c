@@ -20,9 +20,11 @@ int main(void)
 	CHECK(ret == 0, "queue_init (auto): %s", strerror(-ret));
 	backend = ringer_ring_backend(&ring);
 	if (want && !strcmp(want, "engine"))
-		CHECK(backend == RINGER_BACKEND_USER, "ring backend %d, expected the engine", backend);
+		CHECK(backend == RINGER_BACKEND_USER, "ring backend %d, expected the engine",
+		      backend);
 	if (want && !strcmp(want, "kernel"))
-		CHECK(backend == RINGER_BACKEND_KERNEL, "ring backend %d, expected the kernel", backend);
+		CHECK(backend == RINGER_BACKEND_KERNEL, "ring backend %d, expected the kernel",
+		      backend);
 	for (int i = 0; i < 3; i++) {
 		sqe = io_uring_get_sqe(&ring);
 		io_uring_prep_nop(sqe);
@@ -36,6 +38,7 @@ int main(void)
 		io_uring_cqe_seen(&ring, cqe);
 	}
 	io_uring_queue_exit(&ring);
-	printf("lib-auto: ok on %s\n", backend == RINGER_BACKEND_USER ? "the engine" : "the kernel");
+	printf("lib-auto: ok on %s\n",
+	       backend == RINGER_BACKEND_USER ? "the engine" : "the kernel");
 	return 0;
 }

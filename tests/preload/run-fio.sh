@@ -8,7 +8,9 @@ name=$1
 shift
 # In a sanitizer build the shim brings its runtime into sh, mktemp and fio:
 # their own leaks at exit are not ours to report.
+# fio forks its jobs from a threaded process, which TSan refuses by default.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}die_after_fork=0"
 FIO=$(command -v fio) || { echo "fio not installed: skipped"; exit 77; }
 dir=$(mktemp -d /tmp/ringer-fio.XXXXXX) || exit 1
 trap 'rm -rf "$dir"' EXIT INT TERM

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "expect.h"
 
-#define BS 4096
+#define BS   4096
 #define NBLK 8
 
 static void wait_res(struct io_uring *ring, unsigned long long ud, int res)
@@ -138,7 +138,8 @@ int main(void)
 
 	/* a timeout that expires, where the probe says TIMEOUT is there */
 	if (!have_timeout) {
-		printf("liburing: IORING_OP_TIMEOUT not supported by this ring: timeout part not run\n");
+		printf("liburing: IORING_OP_TIMEOUT not supported by this ring: timeout part not "
+		       "run\n");
 		goto out;
 	}
 	sqe = io_uring_get_sqe(&ring);

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The signal calls the shim wraps for the program: sigaction(SIGSYS) is
+ * recorded instead of passed on, SIGSYS is taken out of the masks a program
+ * sets.  Built without sanitizer instrumentation: a sanitizer runtime calls
+ * these while it initializes, before it can run instrumented code.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+
+#include "preload/preload.h"
+
+#define EXPORT	   __attribute__((visibility("default")))
+#define active	   ringer_preload_active
+#define app_lock   ringer_preload_app_lock
+#define app_sigsys ringer_preload_app_sigsys
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
+
+static sigaction_fn next_sigaction_fn;
+static sigmask_fn next_pthread_sigmask, next_sigprocmask;
+
+/*
+ * The functions we wrap, looked up once at load: not on a call path, which
+ * may be a signal handler (dlsym is not async-signal-safe).
+ */
+void ringer_preload_signals_init(void)
+{
+	next_sigaction_fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	next_pthread_sigmask = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
+	next_sigprocmask = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
+}
+
+static sigaction_fn next_sigaction(void)
+{
+	/* Called before our constructor (by another library's): look it up now. */
+	if (!next_sigaction_fn)
+		ringer_preload_signals_init();
+	return next_sigaction_fn;
+}
+
+/*
+ * sigaction(SIGSYS) is recorded, not passed on: the kernel's SIGSYS
+ * disposition must stay our handler.  (Raw rt_sigaction(SIGSYS) calls are
+ * made to succeed without effect by the filter; see docs/PRELOAD.md.)
+ */
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig == SIGSYS && active) {
+		struct sigaction prev;
+		sigset_t all, saved;
+
+		/*
+		 * Every signal blocked while the lock is held: the SIGSYS
+		 * handler takes it to read the action (chain()).
+		 */
+		sigfillset(&all);
+		next_pthread_sigmask(SIG_SETMASK, &all, &saved);
+		pthread_mutex_lock(&app_lock);
+		prev = app_sigsys;
+		if (act) {
+			app_sigsys = *act;
+			ringer_preload_app_sigsys_changed();
+		}
+		pthread_mutex_unlock(&app_lock);
+		next_pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		if (old)
+			*old = prev;
+		return 0;
+	}
+	return next_sigaction()(sig, act, old);
+}
+
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return sigaction(sig, act, old);
+}
+
+/* signal() with glibc's BSD semantics, so SIGSYS goes through the wrapper above. */
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act, old;
+
+	if (sig <= 0 || sig >= NSIG || handler == SIG_ERR) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = handler;
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	act.sa_flags = SA_RESTART;
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
+{
+	return signal(sig, handler);
+}
+
+/*
+ * A thread with SIGSYS blocked would be killed by our trap (the kernel
+ * unblocks a forced signal and resets it to the default action), so SIGSYS
+ * is taken out of the masks the program sets.
+ */
+static const sigset_t *strip_sigsys(int how, const sigset_t *set, sigset_t *copy)
+{
+	if (!active || !set || how == SIG_UNBLOCK || !sigismember(set, SIGSYS))
+		return set;
+	*copy = *set;
+	sigdelset(copy, SIGSYS);
+	return copy;
+}
+
+EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+
+	if (!next_pthread_sigmask)
+		ringer_preload_signals_init();
+	return next_pthread_sigmask(how, strip_sigsys(how, set, &copy), old);
+}
+
+EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+
+	if (!next_sigprocmask)
+		ringer_preload_signals_init();
+	return next_sigprocmask(how, strip_sigsys(how, set, &copy), old);
+}
