@@ -121,6 +121,22 @@ static int run(struct worker *w, struct loop *l)
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
 			unsigned slot;
 
+			/*
+			 * With SQPOLL the poller may post CQEs before it moves
+			 * the SQ head (the user engine does): all I/Os reaped
+			 * and still no free SQE.  Wait for SQ space, as a
+			 * liburing program must, instead of spinning.
+			 */
+			if (!sqe && !i && c->sqpoll) {
+				int ret = io_uring_sqring_wait(&l->ring);
+
+				calls++;
+				if (ret < 0) {
+					worker_fail(w, ret, "io_uring_sqring_wait");
+					break;
+				}
+				sqe = io_uring_get_sqe(&l->ring);
+			}
 			if (!sqe)
 				break;
 			slot = l->free_slots[--l->nfree];

@@ -12,7 +12,7 @@ BUILD=${1:-build}
 BIN=$BUILD/tools/ringer-bench
 CSV=$BUILD/bench-sweep.csv
 SVG=$BUILD/bench-sweep.svg
-ARGS=${RINGER_BENCH_SWEEP:--q -T 1 -S 256m --sweep depth=1,2,4,8,16,32,64}
+ARGS=${RINGER_BENCH_SWEEP:--q -T 1 --rounds 2 -S 256m --sweep depth=1,2,4,8,16,32,64}
 
 command -v gnuplot >/dev/null || { echo "plot-bench: gnuplot not installed" >&2; exit 1; }
 if [ ! -f "$CSV" ] || [ -n "${RINGER_BENCH_RERUN:-}" ]; then
@@ -21,6 +21,8 @@ if [ ! -f "$CSV" ] || [ -n "${RINGER_BENCH_RERUN:-}" ]; then
 	# shellcheck disable=SC2086 # ARGS is a word list
 	"$BIN" $ARGS --csv "$CSV.tmp"
 	mv "$CSV.tmp" "$CSV"
+else
+	echo "plot-bench: drawing the existing $CSV (RINGER_BENCH_RERUN=1 runs the sweep again)"
 fi
 
 # the backends that produced figures, in table order
