@@ -134,7 +134,8 @@ RINGER_API int ringer_set_backend(enum ringer_backend backend);
 RINGER_API enum ringer_backend ringer_get_backend(void);
 /* "auto", "kernel" or "user"; NULL for an unknown value. */
 RINGER_API const char *ringer_backend_name(enum ringer_backend backend);
-/* RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER for a ring fd; -EBADF if not a ring. */
+/* RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER for a ring fd; -EBADF if fd is
+ * not open, -EOPNOTSUPP if it is not a ring (as io_uring_enter answers). */
 RINGER_API int ringer_fd_backend(int ring_fd);
 /* The backend a ring runs on: RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER. */
 RINGER_API int ringer_ring_backend(const struct io_uring *ring);

@@ -45,7 +45,7 @@ struct test_case {
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Per-program state; each test program is one translation unit. */
-static int harness_failures;	 /* failed checks in the whole program */
+static int harness_failures; /* failed checks in the whole program */
 static int harness_case_failures; /* failed checks in the current case */
 static bool harness_case_skipped;
 static const char *harness_skip_reason;
@@ -277,6 +277,19 @@ static inline void test_skip_if_refused(int err, const char *what)
 	}
 }
 
+/* Say once which backend the rings of this run really are on. */
+static inline void harness_print_ring_backend(int ring_fd)
+{
+	int b;
+
+	if (harness_ring_backend_printed)
+		return;
+	harness_ring_backend_printed = true;
+	b = ringer_fd_backend(ring_fd);
+	printf("# rings run on: %s\n", b == RINGER_BACKEND_KERNEL ? "kernel" :
+					 b == RINGER_BACKEND_USER ? "user" : "unknown");
+}
+
 /* io_uring_queue_init_params() that must succeed (or skip, see above). */
 static inline void test_ring_init_params(unsigned entries, struct io_uring *ring,
 					 struct io_uring_params *p)
@@ -289,14 +302,7 @@ static inline void test_ring_init_params(unsigned entries, struct io_uring *ring
 		       __LINE__, entries, ret, test_errname(ret) ? test_errname(ret) : "");
 		harness_fail_mark(true);
 	}
-	if (!harness_ring_backend_printed) {
-		int b = ringer_ring_backend(ring);
-
-		harness_ring_backend_printed = true;
-		printf("# rings run on: %s\n",
-		       b == RINGER_BACKEND_KERNEL ? "kernel" :
-		       b == RINGER_BACKEND_USER ? "user" : "unknown");
-	}
+	harness_print_ring_backend(ring->ring_fd);
 }
 
 static inline void test_ring_init(unsigned entries, struct io_uring *ring, unsigned flags)
@@ -314,6 +320,8 @@ static inline int test_setup_raw(unsigned entries, struct io_uring_params *p)
 	int ret = io_uring_setup(entries, p);
 
 	test_skip_if_refused(ret, "io_uring_setup");
+	if (ret >= 0)
+		harness_print_ring_backend(ret);
 	return ret;
 }
 

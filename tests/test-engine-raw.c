@@ -633,6 +633,25 @@ static void t_probe(void)
 	raw_exit(&r);
 }
 
+static void t_no_sqarray(void)
+{
+	struct raw r;
+	struct io_uring_params p;
+	struct io_uring_cqe c[4];
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_NO_SQARRAY;
+	CHECK_EQ(raw_init(&r, 4, &p), 0);
+	CHECK_EQ(r.p.sq_off.array, 0);
+	raw_nop(&r, 1, 0);
+	raw_nop(&r, 2, 0);
+	CHECK_EQ(raw_submit(&r, 2, 2, IORING_ENTER_GETEVENTS), 2);
+	CHECK_EQ(raw_reap(&r, c, 4), 2);
+	CHECK_EQ(c[0].user_data, 1);
+	CHECK_EQ(c[1].user_data, 2);
+	raw_exit(&r);
+}
+
 int main(void)
 {
 	t_seed();
@@ -646,5 +665,6 @@ int main(void)
 	t_ext_arg();
 	t_disabled();
 	t_probe();
+	t_no_sqarray();
 	return t_done();
 }

@@ -94,6 +94,39 @@ TEST(fixed_file_outlives_fd)
 	io_uring_queue_exit(&ring);
 }
 
+TEST(fixed_file_vectored_and_fsync)
+{
+	char a[4] = "wxyz", b[6] = "123456", ra[4], rb[6];
+	struct iovec wv[2] = { { a, 4 }, { b, 6 } }, rv[2] = { { ra, 4 }, { rb, 6 } };
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[3];
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(NULL);
+	REQUIRE_EQ(io_uring_register_files(&ring, &fd, 1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_writev(sqe, 0, wv, 2, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE | IOSQE_IO_LINK);
+	io_uring_sqe_set_data64(sqe, 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fsync(sqe, 0, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE | IOSQE_IO_LINK);
+	io_uring_sqe_set_data64(sqe, 2);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_readv(sqe, 0, rv, 2, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(test_submit_reap(&ring, c, 3), 3);
+	CHECK_EQ(c[0].res, 10);
+	CHECK_EQ(c[1].res, 0);
+	CHECK_EQ(c[2].res, 10);
+	CHECK_MEM(ra, a, 4);
+	CHECK_MEM(rb, b, 6);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
 static int reg_files(const int *fds, unsigned nr)
 {
 	return io_uring_register(ring.ring_fd, IORING_REGISTER_FILES, fds, nr);
@@ -231,6 +264,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		TEST_ENTRY(fixed_file_io),
 		TEST_ENTRY(fixed_file_outlives_fd),
+		TEST_ENTRY(fixed_file_vectored_and_fsync),
 		TEST_ENTRY(register_files_errors),
 		TEST_ENTRY(register_files_rlimit),
 		TEST_ENTRY(files_update),

@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 
+static struct io_uring ring_nsa;
+
 static struct io_uring_sqe *nop(struct io_uring *ring, __u64 user_data)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(ring);
@@ -246,6 +248,30 @@ TEST(nop_inject_result)
 	io_uring_queue_exit(&ring);
 }
 
+TEST(no_sqarray_ring)
+{
+	struct io_uring_params p;
+	struct test_cqe c[6];
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_NO_SQARRAY;
+	test_ring_init_params(4, &ring_nsa, &p);
+	CHECK_EQ_U(p.sq_off.array, 0);
+	CHECK_TRUE(ring_nsa.sq.array == NULL);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 2; i++) {
+			struct io_uring_sqe *sqe = test_get_sqe(&ring_nsa);
+
+			io_uring_prep_nop(sqe);
+			io_uring_sqe_set_data64(sqe, round * 2 + i);
+		}
+		CHECK_EQ(test_submit_reap(&ring_nsa, &c[round * 2], 2), 2);
+	}
+	for (int i = 0; i < 6; i++)
+		CHECK_EQ_U(c[i].user_data, i);
+	io_uring_queue_exit(&ring_nsa);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -259,6 +285,7 @@ int main(void)
 		TEST_ENTRY(nop_ignores_fields),
 		TEST_ENTRY(generic_sqe_checks),
 		TEST_ENTRY(nop_inject_result),
+		TEST_ENTRY(no_sqarray_ring),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

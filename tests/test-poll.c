@@ -196,6 +196,57 @@ TEST(poll_multishot)
 	down();
 }
 
+TEST(poll_update)
+{
+	struct test_cqe c[2];
+	struct io_uring_sqe *sqe;
+
+	up();
+	/* a new user_data for an armed poll: it stays armed */
+	poll_add(p[0], POLLIN, 0xa1);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_update(sqe, 0xa1, 0xb1, 0, IORING_POLL_UPDATE_USER_DATA);
+	io_uring_sqe_set_data64(sqe, 0xc1);
+	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
+	CHECK_EQ_U(c[0].user_data, 0xc1);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	REQUIRE_EQ(write(p[1], "u", 1), 1);
+	REQUIRE_EQ(test_reap(&ring, c, 1, 5000), 1);
+	CHECK_EQ_U(c[0].user_data, 0xb1);
+	CHECK_EQ(c[0].res, POLLIN);
+	/* new events: a POLLIN wait on the write end becomes a POLLOUT one, ready */
+	poll_add(p[1], POLLIN, 0xa2);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_update(sqe, 0xa2, 0, POLLOUT, IORING_POLL_UPDATE_EVENTS);
+	io_uring_sqe_set_data64(sqe, 0xc2);
+	CHECK_EQ(test_submit_reap(&ring, c, 2), 1);
+	CHECK_EQ(test_find_cqe(c, 2, 0xc2) ? test_find_cqe(c, 2, 0xc2)->res : 1, 0);
+	CHECK_EQ(test_find_cqe(c, 2, 0xa2) ? test_find_cqe(c, 2, 0xa2)->res : 1, POLLOUT);
+	/* an update of nothing */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_update(sqe, 0xdead, 0, POLLOUT, IORING_POLL_UPDATE_EVENTS);
+	io_uring_sqe_set_data64(sqe, 0xc3);
+	CHECK_EQ(one_result(), -ENOENT);
+	/* field rules of the update form */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_update(sqe, 0xdead, 0, 0, IORING_POLL_ADD_MULTI);
+	io_uring_sqe_set_data64(sqe, 0xc4);
+	CHECK_EQ(one_result(), -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_update(sqe, 0xdead, 5, 0, IORING_POLL_UPDATE_EVENTS);
+	io_uring_sqe_set_data64(sqe, 0xc5);
+	CHECK_EQ(one_result(), -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_poll_update(sqe, 0xdead, 5, POLLIN, IORING_POLL_UPDATE_USER_DATA);
+	io_uring_sqe_set_data64(sqe, 0xc6);
+	CHECK_EQ(one_result(), -EINVAL);
+	down();
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -204,6 +255,7 @@ int main(void)
 		TEST_ENTRY(poll_field_checks),
 		TEST_ENTRY(poll_remove),
 		TEST_ENTRY(poll_multishot),
+		TEST_ENTRY(poll_update),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

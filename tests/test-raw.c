@@ -36,14 +36,28 @@ static void *map_region(size_t len, __u64 off)
 	return p;
 }
 
-static void raw_init(unsigned entries)
+static unsigned max_u(unsigned a, unsigned b)
+{
+	return a > b ? a : b;
+}
+
+static void raw_init_flags(unsigned entries, unsigned flags)
 {
 	char *sq, *cq;
 
 	memset(&r, 0, sizeof(r));
+	r.p.flags = flags;
 	r.fd = test_setup_raw(entries, &r.p);
 	REQUIRE_GE(r.fd, 0);
-	r.sq_sz = r.p.sq_off.array + r.p.sq_entries * sizeof(unsigned);
+	if (flags & IORING_SETUP_NO_SQARRAY) {
+		/* no array: the SQ ring ends with its last counter */
+		r.sq_sz = max_u(max_u(max_u(r.p.sq_off.head, r.p.sq_off.tail),
+				      max_u(r.p.sq_off.ring_mask, r.p.sq_off.ring_entries)),
+				max_u(r.p.sq_off.flags, r.p.sq_off.dropped)) +
+			  sizeof(unsigned);
+	} else {
+		r.sq_sz = r.p.sq_off.array + r.p.sq_entries * sizeof(unsigned);
+	}
 	r.cq_sz = r.p.cq_off.cqes + r.p.cq_entries * sizeof(struct io_uring_cqe);
 	if (r.p.features & IORING_FEAT_SINGLE_MMAP) {
 		/* one region holds both rings */
@@ -66,7 +80,8 @@ static void raw_init(unsigned entries)
 	r.sq_entries = (unsigned *)(sq + r.p.sq_off.ring_entries);
 	r.sq_flags = (unsigned *)(sq + r.p.sq_off.flags);
 	r.sq_dropped = (unsigned *)(sq + r.p.sq_off.dropped);
-	r.sq_array = (unsigned *)(sq + r.p.sq_off.array);
+	if (!(flags & IORING_SETUP_NO_SQARRAY))
+		r.sq_array = (unsigned *)(sq + r.p.sq_off.array);
 	r.cq_head = (unsigned *)(cq + r.p.cq_off.head);
 	r.cq_tail = (unsigned *)(cq + r.p.cq_off.tail);
 	r.cq_mask = (unsigned *)(cq + r.p.cq_off.ring_mask);
@@ -74,6 +89,11 @@ static void raw_init(unsigned entries)
 	r.cq_overflow = (unsigned *)(cq + r.p.cq_off.overflow);
 	r.cq_flags = (unsigned *)(cq + r.p.cq_off.flags);
 	r.cqes = (struct io_uring_cqe *)(cq + r.p.cq_off.cqes);
+}
+
+static void raw_init(unsigned entries)
+{
+	raw_init_flags(entries, 0);
 }
 
 static void raw_exit(void)
@@ -306,6 +326,23 @@ TEST(raw_app_writes_to_sq_head_ignored)
 	raw_exit();
 }
 
+TEST(raw_no_sqarray)
+{
+	raw_init_flags(4, IORING_SETUP_NO_SQARRAY);
+	CHECK_EQ_U(r.p.sq_off.array, 0);
+	/* without the array, the SQE is sqes[tail & mask], in order */
+	for (unsigned i = 0; i < 6; i++) {
+		raw_nop(r.local_tail & 3, 40 + i);
+		r.local_tail++;
+		raw_publish();
+		CHECK_ERRNO(io_uring_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL), 1);
+		CHECK_EQ_U(raw_sq_head(), i + 1);
+		CHECK_EQ_U(raw_pop().user_data, 40 + i);
+	}
+	CHECK_EQ_U(IO_URING_READ_ONCE(*r.sq_dropped), 0);
+	raw_exit();
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -374,6 +411,7 @@ int main(void)
 		TEST_ENTRY(raw_partial_submission),
 		TEST_ENTRY(raw_tail_far_ahead),
 		TEST_ENTRY(raw_app_writes_to_sq_head_ignored),
+		TEST_ENTRY(raw_no_sqarray),
 		TEST_ENTRY(raw_short_submit_skips_wait),
 		TEST_ENTRY(raw_mmap_without_populate),
 	};

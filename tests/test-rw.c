@@ -383,6 +383,96 @@ TEST(sqe_reuse_after_submit)
 	io_uring_queue_exit(&ring);
 }
 
+TEST(async_flag_same_result)
+{
+	char buf[16];
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	ring_up();
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	/* IOSQE_ASYNC skips the inline attempt; the result is the same */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, buf, 16, 2);
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(run1(1), 8);
+	CHECK_MEM(buf, "23456789", 8);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_write(sqe, fd, "AB", 2, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(run1(2), 2);
+	REQUIRE_EQ(pread(fd, buf, 10, 0), 10);
+	CHECK_MEM(buf, "AB23456789", 10);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, 9999, buf, 4, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(run1(3), -EBADF);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+#define NBLK 256
+#define BLK 16384
+
+TEST(many_concurrent_blocks)
+{
+	static char src[NBLK * BLK], dst[NBLK * BLK];
+	struct io_uring big;
+	unsigned order[NBLK], submitted = 0, done = 0;
+	bool seen[NBLK];
+	int fd;
+
+	/* 4 MiB in 16 KiB blocks, 32 in flight, in a shuffled order */
+	test_ring_init(32, &big, 0);
+	fd = test_tmpfile(NULL);
+	test_fill_random(src, sizeof(src), 2024);
+	for (unsigned i = 0; i < NBLK; i++)
+		order[i] = i;
+	for (unsigned i = NBLK - 1; i > 0; i--) {
+		unsigned j = (i * 2654435761u) % (i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		bool writing = pass == 0;
+
+		memset(seen, 0, sizeof(seen));
+		submitted = done = 0;
+		while (done < NBLK) {
+			struct io_uring_cqe *cqe;
+
+			while (submitted < NBLK && submitted - done < 32) {
+				struct io_uring_sqe *sqe = test_get_sqe(&big);
+				unsigned b = order[submitted++];
+
+				if (writing)
+					io_uring_prep_write(sqe, fd, src + (size_t)b * BLK, BLK,
+							    (__u64)b * BLK);
+				else
+					io_uring_prep_read(sqe, fd, dst + (size_t)b * BLK, BLK,
+							   (__u64)b * BLK);
+				io_uring_sqe_set_data64(sqe, b);
+			}
+			REQUIRE_GE(io_uring_submit(&big), 0);
+			REQUIRE_EQ(test_wait_cqe_ms(&big, &cqe, 5000), 0);
+			if (!CHECK_LT(cqe->user_data, NBLK) || !CHECK_FALSE(seen[cqe->user_data]))
+				break;
+			seen[cqe->user_data] = true;
+			CHECK_EQ(cqe->res, BLK);
+			io_uring_cqe_seen(&big, cqe);
+			done++;
+		}
+		CHECK_EQ_U(done, NBLK);
+	}
+	CHECK_MEM(dst, src, sizeof(src));
+	close(fd);
+	io_uring_queue_exit(&big);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -398,6 +488,8 @@ int main(void)
 		TEST_ENTRY(bad_buffer_is_issue_time_efault),
 		TEST_ENTRY(buf_index_ignored_and_ioprio),
 		TEST_ENTRY(sqe_reuse_after_submit),
+		TEST_ENTRY(async_flag_same_result),
+		TEST_ENTRY(many_concurrent_blocks),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

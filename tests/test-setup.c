@@ -104,13 +104,13 @@ TEST(cqsize)
 {
 	const unsigned f = IORING_SETUP_CQSIZE;
 
-	expect_error(4, f, 0, -EINVAL);	      /* cq 0 */
-	expect_error(8, f, 4, -EINVAL);	      /* cq < sq */
-	expect_error(4, f, 65537, -EINVAL);    /* above the maximum */
+	expect_error(4, f, 0, -EINVAL); /* cq 0 */
+	expect_error(8, f, 4, -EINVAL); /* cq < sq */
+	expect_error(4, f, 65537, -EINVAL); /* above the maximum */
 	expect_error(4, f, 0x80000000u, -EINVAL);
-	expect_sizes(4, f, 5, 4, 8);	      /* rounded up */
-	expect_sizes(8, f, 8, 8, 8);	      /* equal is accepted */
-	expect_sizes(3, f, 3, 4, 4);	      /* both round to 4 */
+	expect_sizes(4, f, 5, 4, 8); /* rounded up */
+	expect_sizes(8, f, 8, 8, 8); /* equal is accepted */
+	expect_sizes(3, f, 3, 4, 4); /* both round to 4 */
 	expect_sizes(4, f, 1000, 4, 1024);
 	expect_sizes(1, f, 65536, 1, 65536);
 }

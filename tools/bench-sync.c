@@ -233,8 +233,7 @@ void libaio_worker(struct worker *w)
 			unsigned slot = (unsigned)(uintptr_t)ev[i].data;
 
 			if ((long)ev[i].res != (long)c->bs)
-				worker_fail(w, (long)ev[i].res < 0 ? (int)(long)ev[i].res
-								   : -EIO,
+				worker_fail(w, (long)ev[i].res < 0 ? (int)(long)ev[i].res : -EIO,
 					    "libaio completion");
 			hist_add(w->hist, t - t_sub[slot], 1);
 			free_slots[nfree++] = slot;

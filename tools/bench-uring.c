@@ -19,7 +19,7 @@
 #ifdef BENCH_LIBURING
 #include <liburing.h>
 #define RING_WORKER lu_ring_worker
-#define EXPORT __attribute__((visibility("default")))
+#define EXPORT	    __attribute__((visibility("default")))
 #else
 #include "ringer.h"
 #define RING_WORKER ringer_ring_worker
@@ -43,13 +43,11 @@ static int ring_init(struct worker *w, struct io_uring *ring)
 #ifdef BENCH_LIBURING
 	return io_uring_queue_init_params(c->depth, ring, &p);
 #else
-	return ringer_queue_init_backend(c->depth, ring, &p,
-					 (enum ringer_backend)w->ring_backend);
+	return ringer_queue_init_backend(c->depth, ring, &p, (enum ringer_backend)w->ring_backend);
 #endif
 }
 
-static void prep_one(struct worker *w, struct io_uring_sqe *sqe, unsigned slot,
-		     char *buf)
+static void prep_one(struct worker *w, struct io_uring_sqe *sqe, unsigned slot, char *buf)
 {
 	const struct bench_cfg *c = w->cfg;
 	int fd = c->reg_files ? 0 : w->fd;
@@ -76,9 +74,9 @@ static void prep_one(struct worker *w, struct io_uring_sqe *sqe, unsigned slot,
 struct loop {
 	struct io_uring ring;
 	char *bufs;
-	unsigned *free_slots;	/* stack of unused slots */
+	unsigned *free_slots; /* stack of unused slots */
 	unsigned nfree;
-	uint64_t *t_submit;	/* per slot: when its batch was submitted */
+	uint64_t *t_submit; /* per slot: when its batch was submitted */
 	unsigned inflight;
 };
 
@@ -91,7 +89,7 @@ static unsigned reap(struct worker *w, struct loop *l, int counting)
 	uint64_t t = now_ns();
 	int want = c->mode == MODE_NOP ? 0 : (int)c->bs;
 
-	io_uring_for_each_cqe(&l->ring, head, cqe) {
+	io_uring_for_each_cqe (&l->ring, head, cqe) {
 		unsigned slot = (unsigned)cqe->user_data;
 
 		if (counting && cqe->res != want)
@@ -131,8 +129,7 @@ static int run(struct worker *w, struct loop *l)
 		n = i;
 		l->inflight += n;
 		if (l->inflight == c->depth)
-			wait = c->complete_batch < l->inflight ? c->complete_batch
-							       : l->inflight;
+			wait = c->complete_batch < l->inflight ? c->complete_batch : l->inflight;
 		t = now_ns();
 		/* the slots just taken still sit above nfree on the stack */
 		for (i = 0; i < n; i++)
@@ -143,8 +140,7 @@ static int run(struct worker *w, struct loop *l)
 			calls++;
 		} while (ret == -EINTR);
 		if (ret < 0) {
-			worker_fail(w, ret, wait ? "io_uring_submit_and_wait"
-						 : "io_uring_submit");
+			worker_fail(w, ret, wait ? "io_uring_submit_and_wait" : "io_uring_submit");
 			break;
 		}
 		ios += reap(w, l, 1);

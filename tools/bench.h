@@ -23,19 +23,19 @@ enum bench_mode {
 /* The workload, the same for every backend of one comparison. */
 struct bench_cfg {
 	enum bench_mode mode;
-	int random;		/* random offsets, else sequential */
-	int direct;		/* O_DIRECT */
-	int fixed_bufs;		/* READ_FIXED / WRITE_FIXED on registered buffers */
-	int reg_files;		/* IOSQE_FIXED_FILE on a registered file */
-	int sqpoll;		/* IORING_SETUP_SQPOLL */
-	int iopoll;		/* IORING_SETUP_IOPOLL */
-	unsigned depth;		/* I/Os in flight per thread */
-	unsigned submit_batch;	/* I/Os prepared per submission */
+	int random; /* random offsets, else sequential */
+	int direct; /* O_DIRECT */
+	int fixed_bufs; /* READ_FIXED / WRITE_FIXED on registered buffers */
+	int reg_files; /* IOSQE_FIXED_FILE on a registered file */
+	int sqpoll; /* IORING_SETUP_SQPOLL */
+	int iopoll; /* IORING_SETUP_IOPOLL */
+	unsigned depth; /* I/Os in flight per thread */
+	unsigned submit_batch; /* I/Os prepared per submission */
 	unsigned complete_batch; /* completions waited for when the queue is full */
-	unsigned bs;		/* block size in bytes */
-	unsigned threads;	/* submitting threads, a ring each */
-	unsigned pool_threads;	/* threads of the `pool` backend */
-	uint64_t file_size;	/* bytes of the file used */
+	unsigned bs; /* block size in bytes */
+	unsigned threads; /* submitting threads, a ring each */
+	unsigned pool_threads; /* threads of the `pool` backend */
+	uint64_t file_size; /* bytes of the file used */
 };
 
 /*
@@ -44,8 +44,8 @@ struct bench_cfg {
  * with SUB = 32).  Cheap enough to record every I/O.
  */
 #define HIST_SUB_BITS 5
-#define HIST_SUB (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS ((64 - HIST_SUB_BITS) * HIST_SUB)
+#define HIST_SUB      (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS  ((64 - HIST_SUB_BITS) * HIST_SUB)
 
 struct hist {
 	uint64_t count;
@@ -110,22 +110,22 @@ struct worker {
 	/* inputs */
 	const struct bench_cfg *cfg;
 	int id;
-	int fd;			/* -1 in NOP mode */
-	int ring_backend;	/* enum ringer_backend for the ringer copy */
-	const int *stop;	/* set by the driver when the runtime is over */
+	int fd; /* -1 in NOP mode */
+	int ring_backend; /* enum ringer_backend for the ringer copy */
+	const int *stop; /* set by the driver when the runtime is over */
 	pthread_barrier_t *ready; /* set up: the clock starts after it */
-	pthread_barrier_t *done;  /* measuring over: teardown comes after */
+	pthread_barrier_t *done; /* measuring over: teardown comes after */
 	uint64_t rng;
-	uint64_t seq_off;	/* next sequential offset */
+	uint64_t seq_off; /* next sequential offset */
 	uint64_t seq_start, seq_len; /* this thread's region of the file */
 
 	/* outputs */
-	uint64_t ios;		/* I/Os completed before stop */
-	uint64_t calls;		/* enters (ring backends) or I/O system calls */
-	struct hist *hist;	/* owned by the driver */
-	int setup_err;		/* -errno: the backend cannot run here */
-	int run_err;		/* -errno of a failed I/O or enter */
-	char what[96];		/* which call failed */
+	uint64_t ios; /* I/Os completed before stop */
+	uint64_t calls; /* enters (ring backends) or I/O system calls */
+	struct hist *hist; /* owned by the driver */
+	int setup_err; /* -errno: the backend cannot run here */
+	int run_err; /* -errno of a failed I/O or enter */
+	char what[96]; /* which call failed */
 } __attribute__((aligned(64)));
 
 static inline void worker_store(uint64_t *p, uint64_t v)

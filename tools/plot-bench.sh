@@ -28,10 +28,19 @@ backends=$(awk -F, 'NR > 1 && $8 == "ok" && !seen[$7]++ { printf "%s ", $7 }' "$
 [ -n "$backends" ] || { echo "plot-bench: no results in $CSV" >&2; exit 1; }
 title=$(awk -F, 'NR == 2 { printf "%s bs=%s%s", $1, $3, $2 == 1 ? " O_DIRECT" : "" }' "$CSV")
 
+# one block per backend (gnuplot's `index`), rows sorted by depth, so that
+# each backend's points join into a line
+DAT=$BUILD/bench-sweep.dat
+for b in $backends; do
+	awk -F, -v b="$b" 'NR > 1 && $7 == b && $8 == "ok" { print $4, $9 }' "$CSV" |
+		sort -n
+	printf '\n\n'
+done >"$DAT"
+n=$(echo "$backends" | wc -w)
+
 gnuplot <<GP
 set terminal svg size 900,560 dynamic enhanced font "sans,12"
 set output "$SVG"
-set datafile separator ","
 set title "ringer-bench: $title, IOPS against queue depth"
 set xlabel "queue depth (I/Os in flight per thread)"
 set ylabel "IOPS"
@@ -39,8 +48,8 @@ set logscale x 2
 set format y "%.0s%c"
 set key outside right top
 set grid
-plot for [b in "$backends"] "$CSV" every ::1 \
-	using 4:((strcol(7) eq b && strcol(8) eq "ok") ? \$9 : 1/0) \
-	with linespoints lw 2 title b
+names = "$backends"
+plot for [i = 0:$n - 1] "$DAT" index i using 1:2 with linespoints lw 2 \\
+	title word(names, i + 1)
 GP
 echo "plot-bench: wrote $SVG"

@@ -15,12 +15,16 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ringer.h"
@@ -28,16 +32,16 @@
 #include "bench-sync.h"
 
 enum backend_kind {
-	KIND_RING,	/* an io_uring API */
-	KIND_SYNC,	/* psync, pool, posixaio, libaio */
+	KIND_RING, /* an io_uring API */
+	KIND_SYNC, /* psync, pool, posixaio, libaio */
 };
 
 struct backend {
 	const char *name;
 	enum backend_kind kind;
 	void (*fn)(struct worker *w);
-	int ring_backend;	/* for ringer_ring_worker */
-	const char *missing;	/* why it was not built in, or NULL */
+	int ring_backend; /* for ringer_ring_worker */
+	const char *missing; /* why it was not built in, or NULL */
 };
 
 static struct backend backends[] = {
@@ -70,8 +74,8 @@ struct result {
 	double usr, sys;
 	long ctxsw;
 	double p50, p99, p999; /* microseconds */
-	struct hist *hist;	/* merged over threads and rounds */
-	double round_iops[100];	/* IOPS of each round, for the spread */
+	struct hist *hist; /* merged over threads and rounds */
+	double round_iops[100]; /* IOPS of each round, for the spread */
 	unsigned nrounds;
 };
 
@@ -89,6 +93,8 @@ struct opts {
 	int sel[NR_BACKENDS];
 	int quiet;
 	int mem;
+	int costs;
+	int no_fork;
 	unsigned rounds;
 };
 
@@ -98,42 +104,49 @@ static char tmp_path[PATH_MAX];
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: ringer-bench [options] [FILE]\n"
-"Runs the same I/O workload through each backend in turn and compares them.\n"
-"Without FILE a temporary file of --size bytes is created and removed.\n"
-"\n"
-"  -b, --backends LIST     comma-separated, or 'all' (default): kernel,user,\n"
-"                          liburing,psync,pool,posixaio,libaio\n"
-"  -d, --depth N           I/Os in flight per thread (default 32)\n"
-"  -s, --submit-batch N    I/Os prepared per submit call (default min(32, depth))\n"
-"  -c, --complete-batch N  completions waited for when full (default min(32, depth))\n"
-"  -B, --bs SIZE           block size (default 4k; k, m, g suffixes)\n"
-"  -r, --rand              random offsets (default)\n"
-"      --seq               sequential offsets\n"
-"      --read              read (default)\n"
-"  -w, --write             write\n"
-"  -D, --direct            O_DIRECT\n"
-"  -f, --fixed-buffers     registered buffers (READ_FIXED/WRITE_FIXED)\n"
-"  -R, --registered-files  registered file (IOSQE_FIXED_FILE)\n"
-"  -P, --sqpoll            IORING_SETUP_SQPOLL\n"
-"  -I, --iopoll            IORING_SETUP_IOPOLL (needs --direct)\n"
-"  -N, --nop               NOP requests (ring backends only)\n"
-"  -t, --threads N         submitting threads, a ring each (default 1)\n"
-"      --pool-threads N    threads of the pool backend (default min(depth, 4 x CPUs) x threads)\n"
-"  -T, --runtime SEC       seconds per backend (default 3; fractions allowed)\n"
-"      --rounds N          split each backend's runtime in N slices, the backends\n"
-"                          interleaved A B C C B A ... (default 1)\n"
-"  -S, --size SIZE         file size (default: FILE's size, else 256m)\n"
-"      --baseline NAME     backend the ratios are relative to (default kernel)\n"
-"      --json FILE         write the results as JSON\n"
-"      --csv FILE          write the results as CSV (one line per backend and run)\n"
-"      --sweep KEY=V,V,..  repeat the comparison for each value of KEY\n"
-"                          (depth, bs, threads, batch)\n"
-"      --mem               resident memory added by a 4096-entry ring per ring\n"
-"                          backend (after a burst of reads), instead of a run\n"
-"  -q, --quiet             no live line per second\n"
-"  -h, --help              this text\n"
-"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n");
+		"usage: ringer-bench [options] [FILE]\n"
+		"Runs the same I/O workload through each backend in turn and compares them.\n"
+		"Without FILE a temporary file of --size bytes is created and removed.\n"
+		"\n"
+		"  -b, --backends LIST     comma-separated, or 'all' (default): kernel,user,\n"
+		"                          liburing,psync,pool,posixaio,libaio\n"
+		"  -d, --depth N           I/Os in flight per thread (default 32)\n"
+		"  -s, --submit-batch N    I/Os prepared per submit call (default min(32, depth))\n"
+		"  -c, --complete-batch N  completions waited for when full (default min(32, "
+		"depth))\n"
+		"  -B, --bs SIZE           block size (default 4k; k, m, g suffixes)\n"
+		"  -r, --rand              random offsets (default)\n"
+		"      --seq               sequential offsets\n"
+		"      --read              read (default)\n"
+		"  -w, --write             write\n"
+		"  -D, --direct            O_DIRECT\n"
+		"  -f, --fixed-buffers     registered buffers (READ_FIXED/WRITE_FIXED)\n"
+		"  -R, --registered-files  registered file (IOSQE_FIXED_FILE)\n"
+		"  -P, --sqpoll            IORING_SETUP_SQPOLL\n"
+		"  -I, --iopoll            IORING_SETUP_IOPOLL (needs --direct)\n"
+		"  -N, --nop               NOP requests (ring backends only)\n"
+		"  -t, --threads N         submitting threads, a ring each (default 1)\n"
+		"      --pool-threads N    threads of the pool backend (default min(depth, 4 x "
+		"CPUs) x threads)\n"
+		"  -T, --runtime SEC       seconds per backend (default 3; fractions allowed)\n"
+		"      --rounds N          split each backend's runtime in N slices, the backends\n"
+		"                          interleaved A B C C B A ... (default 1)\n"
+		"  -S, --size SIZE         file size (default: FILE's size, else 256m)\n"
+		"      --baseline NAME     backend the ratios are relative to (default kernel)\n"
+		"      --json FILE         write the results as JSON\n"
+		"      --csv FILE          write the results as CSV (one line per backend and "
+		"run)\n"
+		"      --sweep KEY=V,V,..  repeat the comparison for each value of KEY\n"
+		"                          (depth, bs, threads, batch)\n"
+		"      --mem               resident memory added by a 4096-entry ring per ring\n"
+		"                          backend (after a burst of reads), instead of a run\n"
+		"      --costs             CPU cost of a system call, a cached pread, a memcpy\n"
+		"      --no-fork           run the backends in this process (for profilers);\n"
+		"                          by default each runs in a child, so that a crash or\n"
+		"                          a hang is reported in its row and the rest still run\n"
+		"  -q, --quiet             no live line per second\n"
+		"  -h, --help              this text\n"
+		"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out, int suffixes)
@@ -151,10 +164,17 @@ static int parse_u64(const char *s, uint64_t *out, int suffixes)
 		unsigned shift;
 
 		switch (tolower((unsigned char)*end)) {
-		case 'k': shift = 10; break;
-		case 'm': shift = 20; break;
-		case 'g': shift = 30; break;
-		default: return -1;
+		case 'k':
+			shift = 10;
+			break;
+		case 'm':
+			shift = 20;
+			break;
+		case 'g':
+			shift = 30;
+			break;
+		default:
+			return -1;
 		}
 		if (v > (ULLONG_MAX >> shift))
 			return -1;
@@ -249,15 +269,23 @@ static int parse_sweep(struct opts *o, const char *arg)
 static int bad_args(const char *msg, const char *arg)
 {
 	if (msg)
-		fprintf(stderr, "ringer-bench: %s%s%s\n", msg, arg ? ": " : "",
-			arg ? arg : "");
+		fprintf(stderr, "ringer-bench: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	usage(stderr);
 	return 2;
 }
 
 enum {
-	OPT_SEQ = 256, OPT_READ, OPT_POOL, OPT_BASELINE, OPT_JSON, OPT_CSV,
-	OPT_SWEEP, OPT_MEM, OPT_ROUNDS,
+	OPT_SEQ = 256,
+	OPT_READ,
+	OPT_POOL,
+	OPT_BASELINE,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_SWEEP,
+	OPT_MEM,
+	OPT_ROUNDS,
+	OPT_COSTS,
+	OPT_NO_FORK,
 };
 
 static const struct option long_opts[] = {
@@ -285,6 +313,8 @@ static const struct option long_opts[] = {
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
 	{ "mem", no_argument, NULL, OPT_MEM },
+	{ "costs", no_argument, NULL, OPT_COSTS },
+	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -312,8 +342,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		o->sel[i] = 1;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":b:d:s:c:B:rwDfRPINt:T:S:qh", long_opts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":b:d:s:c:B:rwDfRPINt:T:S:qh", long_opts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'b':
 			if (parse_backends(o, optarg))
@@ -409,6 +439,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_MEM:
 			o->mem = 1;
+			break;
+		case OPT_COSTS:
+			o->costs = 1;
+			break;
+		case OPT_NO_FORK:
+			o->no_fork = 1;
 			break;
 		case OPT_ROUNDS:
 			if (parse_uint(optarg, &o->rounds, 0, 100))
@@ -799,6 +835,185 @@ out:
 		close(fd);
 }
 
+/* What a child running one slice of a backend sends back, then its histogram. */
+struct slice {
+	int status;
+	char reason[160];
+	double secs, usr, sys;
+	uint64_t ios, calls;
+	long ctxsw;
+	unsigned nrounds; /* 0 or 1 */
+	double round_iops;
+};
+
+/* Read n bytes before the deadline (ns, CLOCK_MONOTONIC): 0, -1 EOF/error, -2 late. */
+static int read_until(int fd, void *buf, size_t n, uint64_t deadline)
+{
+	char *p = buf;
+
+	while (n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t t = now_ns();
+		ssize_t r;
+		int ret;
+
+		if (t >= deadline)
+			return -2;
+		ret = poll(&pfd, 1, (int)((deadline - t) / 1000000 + 1));
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			continue;
+		r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* waitpid with a deadline (ns, CLOCK_MONOTONIC); kills the child past it. */
+static int reap_child(pid_t pid, uint64_t deadline, int *killed)
+{
+	int st = 0;
+
+	*killed = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid || (r < 0 && errno != EINTR))
+			return st;
+		if (now_ns() >= deadline && !*killed) {
+			kill(pid, SIGKILL);
+			*killed = 1;
+		}
+		sleep_secs(0.005);
+	}
+}
+
+/*
+ * One slice of a backend in a child process, so that an executor that
+ * crashes or hangs (the user engine is young) costs its own row and not the
+ * whole table.  The child gets the runtime plus 30 s to report and 30 s more
+ * to exit; its getrusage(RUSAGE_SELF) covers exactly the backend's threads.
+ */
+static void run_isolated(const struct opts *o, int base_fd, const struct backend *be,
+			 struct result *r, double runtime)
+{
+	const uint64_t grace = 30000000000ull;
+	struct slice sl;
+	struct hist *h;
+	uint64_t deadline;
+	int p[2], st, killed, ret;
+	pid_t pid;
+
+	if (o->no_fork || r->status != ST_OK) {
+		run_backend(o, base_fd, be, r, runtime);
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h || pipe2(p, O_CLOEXEC)) {
+		free(h);
+		set_na(r, "%s", "out of memory or descriptors");
+		return;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		free(h);
+		set_na(r, "%s", "fork failed");
+		return;
+	}
+	if (!pid) {
+		struct result cr;
+
+		close(p[0]);
+		memset(&cr, 0, sizeof(cr));
+		cr.be = be;
+		cr.hist = h;
+		run_backend(o, base_fd, be, &cr, runtime);
+		memset(&sl, 0, sizeof(sl));
+		sl.status = cr.status;
+		memcpy(sl.reason, cr.reason, sizeof(sl.reason));
+		sl.secs = cr.secs;
+		sl.usr = cr.usr;
+		sl.sys = cr.sys;
+		sl.ios = cr.ios;
+		sl.calls = cr.calls;
+		sl.ctxsw = cr.ctxsw;
+		sl.nrounds = cr.nrounds;
+		sl.round_iops = cr.nrounds ? cr.round_iops[0] : 0;
+		fflush(stdout);
+		ret = write_all(p[1], &sl, sizeof(sl)) || write_all(p[1], h, sizeof(*h));
+		_exit(ret ? 1 : 0);
+	}
+	close(p[1]);
+	deadline = now_ns() + (uint64_t)(runtime * 1e9) + grace;
+	ret = read_until(p[0], &sl, sizeof(sl), deadline);
+	if (!ret)
+		ret = read_until(p[0], h, sizeof(*h), deadline);
+	close(p[0]);
+	st = reap_child(pid, ret == -2 ? 0 : now_ns() + grace, &killed);
+	if (ret) {
+		r->status = ST_ERR;
+		if (ret == -2)
+			snprintf(r->reason, sizeof(r->reason),
+				 "hung: no result 30 s after its runtime (killed)");
+		else if (WIFSIGNALED(st))
+			snprintf(r->reason, sizeof(r->reason), "crashed: signal %d (%s)",
+				 WTERMSIG(st), strsignal(WTERMSIG(st)));
+		else
+			snprintf(r->reason, sizeof(r->reason), "child exited %d without a result",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	} else {
+		if (killed)
+			fprintf(stderr, "ringer-bench: %s: teardown hung for 30 s, killed\n",
+				be->name);
+		if (sl.status != ST_OK) {
+			r->status = (enum status)sl.status;
+			memcpy(r->reason, sl.reason, sizeof(r->reason));
+			r->reason[sizeof(r->reason) - 1] = 0;
+		}
+		r->secs += sl.secs;
+		r->usr += sl.usr;
+		r->sys += sl.sys;
+		r->ios += sl.ios;
+		r->calls += sl.calls;
+		r->ctxsw += sl.ctxsw;
+		if (sl.nrounds && r->nrounds < 100)
+			r->round_iops[r->nrounds++] = sl.round_iops;
+		for (unsigned b = 0; b < HIST_BUCKETS; b++)
+			r->hist->b[b] += h->b[b];
+		r->hist->count += h->count;
+	}
+	free(h);
+}
+
 /* Machine description, for the table header and the JSON. */
 static char cpu_model[128] = "unknown";
 static char kernel_rel[256] = "unknown";
@@ -846,12 +1061,10 @@ static void describe(const struct opts *o, char *buf, size_t len)
 
 	snprintf(buf, len,
 		 "%s bs=%u depth=%u batch=%u/%u threads=%u%s%s%s%s%s%s runtime=%.1fs rounds=%u",
-		 mode_name(c), c->bs, c->depth, c->submit_batch, c->complete_batch,
-		 c->threads, c->direct ? " O_DIRECT" : "",
-		 c->mode != MODE_NOP && !c->direct ? " buffered" : "",
+		 mode_name(c), c->bs, c->depth, c->submit_batch, c->complete_batch, c->threads,
+		 c->direct ? " O_DIRECT" : "", c->mode != MODE_NOP && !c->direct ? " buffered" : "",
 		 c->fixed_bufs ? " fixed-buffers" : "", c->reg_files ? " registered-files" : "",
-		 c->sqpoll ? " sqpoll" : "", c->iopoll ? " iopoll" : "", o->runtime,
-		 o->rounds);
+		 c->sqpoll ? " sqpoll" : "", c->iopoll ? " iopoll" : "", o->runtime, o->rounds);
 }
 
 /* Relative standard deviation of the per-round IOPS, in percent. */
@@ -898,17 +1111,21 @@ static double paired_ratio(const struct result *r, const struct result *base)
 	return n % 2 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
 }
 
+/* CPU time (all threads of the process, user + system) per I/O, in us. */
+static double cpu_per_io(const struct result *r)
+{
+	return r->status == ST_OK && r->ios ? (r->usr + r->sys) * 1e6 / (double)r->ios : 0;
+}
+
 static double iops_of(const struct result *r)
 {
 	return r->status == ST_OK && r->secs > 0 ? (double)r->ios / r->secs : 0;
 }
 
-static const struct result *baseline_of(const struct opts *o, const struct result *rs,
-					unsigned nr)
+static const struct result *baseline_of(const struct opts *o, const struct result *rs, unsigned nr)
 {
 	for (unsigned i = 0; i < nr; i++)
-		if (!strcmp(rs[i].be->name, o->baseline) && rs[i].status == ST_OK &&
-		    rs[i].ios)
+		if (!strcmp(rs[i].be->name, o->baseline) && rs[i].status == ST_OK && rs[i].ios)
 			return &rs[i];
 	return NULL;
 }
@@ -924,9 +1141,9 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 	if (c->mode != MODE_NOP)
 		printf(" file=%s (%llu MiB)", o->file ? o->file : "(temporary)",
 		       (unsigned long long)(c->file_size >> 20));
-	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %8s %8s %9s %7s %7s\n", "backend",
-	       "IOPS", "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "p50 us",
-	       "p99 us", "p99.9 us", "ratio", "med");
+	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %7s %8s %8s %9s %7s %7s\n", "backend", "IOPS",
+	       "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "cpu/IO", "p50 us", "p99 us",
+	       "p99.9 us", "ratio", "med");
 	for (unsigned i = 0; i < nr; i++) {
 		const struct result *r = &rs[i];
 		double iops = iops_of(r);
@@ -939,9 +1156,10 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 			printf("%-9s error: %s\n", r->be->name, r->reason);
 			continue;
 		}
-		printf("%-9s %10.0f %5.1f %9.1f %7.2f %7.2f %8ld %8.3f %8.1f %8.1f %9.1f",
-		       r->be->name, iops, spread_of(r), c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr,
-		       r->sys, r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0,
+		printf("%-9s %10.0f %5.1f %9.1f %7.2f %7.2f %8ld %8.3f %7.3f %8.1f %8.1f %9.1f",
+		       r->be->name, iops, spread_of(r),
+		       c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
+		       r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, cpu_per_io(r),
 		       r->p50, r->p99, r->p999);
 		if (base)
 			printf(" %6.2fx", iops / iops_of(base));
@@ -960,7 +1178,8 @@ static void print_table(const struct opts *o, const struct result *rs, unsigned 
 	printf("med = median of the per-round ratios;\n"
 	       "+-%% = relative std. deviation of the per-round IOPS;\n"
 	       "calls/IO = io_uring_submit* calls (ring backends) or I/O calls (others) "
-	       "per I/O.\n");
+	       "per I/O;\n"
+	       "cpu/IO = CPU us (user + system, all threads) per I/O.\n");
 	fflush(stdout);
 }
 
@@ -980,23 +1199,22 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_run(FILE *f, const struct opts *o, const struct result *rs, unsigned nr,
-		     int first)
+static void json_run(FILE *f, const struct opts *o, const struct result *rs, unsigned nr, int first)
 {
 	const struct bench_cfg *c = &o->cfg;
 	const struct result *base = baseline_of(o, rs, nr);
 
-	fprintf(f, "%s\n    {\n      \"workload\": {\"mode\": \"%s\", \"bs\": %u, "
+	fprintf(f,
+		"%s\n    {\n      \"workload\": {\"mode\": \"%s\", \"bs\": %u, "
 		"\"depth\": %u, \"submit_batch\": %u, \"complete_batch\": %u, "
 		"\"threads\": %u, \"pool_threads\": %u, \"direct\": %s, "
 		"\"fixed_buffers\": %s, \"registered_files\": %s, \"sqpoll\": %s, "
 		"\"iopoll\": %s, \"runtime_s\": %.3f, \"rounds\": %u, \"file_size\": %llu, "
 		"\"file\": ",
-		first ? "" : ",", mode_name(c), c->bs, c->depth, c->submit_batch,
-		c->complete_batch, c->threads, c->pool_threads,
-		c->direct ? "true" : "false", c->fixed_bufs ? "true" : "false",
-		c->reg_files ? "true" : "false", c->sqpoll ? "true" : "false",
-		c->iopoll ? "true" : "false", o->runtime, o->rounds,
+		first ? "" : ",", mode_name(c), c->bs, c->depth, c->submit_batch, c->complete_batch,
+		c->threads, c->pool_threads, c->direct ? "true" : "false",
+		c->fixed_bufs ? "true" : "false", c->reg_files ? "true" : "false",
+		c->sqpoll ? "true" : "false", c->iopoll ? "true" : "false", o->runtime, o->rounds,
 		(unsigned long long)(c->mode == MODE_NOP ? 0 : c->file_size));
 	if (o->file)
 		json_str(f, o->file);
@@ -1012,22 +1230,26 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 		fprintf(f, "%s\n        {\"backend\": ", i ? "," : "");
 		json_str(f, r->be->name);
 		fprintf(f, ", \"status\": \"%s\"",
-			r->status == ST_OK ? "ok" : r->status == ST_NA ? "n/a" : "error");
+			r->status == ST_OK   ? "ok"
+			: r->status == ST_NA ? "n/a"
+					     : "error");
 		if (r->status != ST_OK) {
 			fprintf(f, ", \"reason\": ");
 			json_str(f, r->reason);
 			fprintf(f, "}");
 			continue;
 		}
-		fprintf(f, ", \"seconds\": %.3f, \"ios\": %llu, \"iops\": %.1f, "
+		fprintf(f,
+			", \"seconds\": %.3f, \"ios\": %llu, \"iops\": %.1f, "
 			"\"mib_s\": %.2f, \"usr_s\": %.3f, \"sys_s\": %.3f, "
-			"\"ctxsw\": %ld, \"calls_per_io\": %.4f, \"lat_p50_us\": %.2f, "
+			"\"ctxsw\": %ld, \"calls_per_io\": %.4f, \"cpu_us_per_io\": %.4f, "
+			"\"lat_p50_us\": %.2f, "
 			"\"lat_p99_us\": %.2f, \"lat_p999_us\": %.2f, \"iops_rsd_pct\": %.2f, "
 			"\"round_iops\": [",
 			r->secs, (unsigned long long)r->ios, iops,
 			c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
-			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50,
-			r->p99, r->p999, spread_of(r));
+			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, cpu_per_io(r),
+			r->p50, r->p99, r->p999, spread_of(r));
 		for (unsigned k = 0; k < r->nrounds; k++)
 			fprintf(f, "%s%.1f", k ? ", " : "", r->round_iops[k]);
 		fprintf(f, "], \"ratio\": ");
@@ -1037,7 +1259,13 @@ static void json_run(FILE *f, const struct opts *o, const struct result *rs, uns
 			fprintf(f, "null");
 		fprintf(f, ", \"ratio_median_of_rounds\": ");
 		if (paired_ratio(r, base) > 0)
-			fprintf(f, "%.4f}", paired_ratio(r, base));
+			fprintf(f, "%.4f", paired_ratio(r, base));
+		else
+			fprintf(f, "null");
+		/* > 1: fewer CPU seconds per I/O than the baseline */
+		fprintf(f, ", \"cpu_ratio\": ");
+		if (base && cpu_per_io(r) > 0)
+			fprintf(f, "%.4f}", cpu_per_io(base) / cpu_per_io(r));
 		else
 			fprintf(f, "null}");
 	}
@@ -1055,18 +1283,20 @@ static void csv_run(FILE *f, const struct opts *o, const struct result *rs, unsi
 
 		fprintf(f, "%s,%u,%u,%u,%u,%u,%s,%s,", mode_name(c), c->direct, c->bs, c->depth,
 			c->submit_batch, c->threads, r->be->name,
-			r->status == ST_OK ? "ok" : r->status == ST_NA ? "n/a" : "error");
+			r->status == ST_OK   ? "ok"
+			: r->status == ST_NA ? "n/a"
+					     : "error");
 		if (r->status != ST_OK) {
-			fprintf(f, ",,,,,,,,,\n");
+			fprintf(f, ",,,,,,,,,,\n");
 			continue;
 		}
 		fprintf(f, "%.1f,%.2f,%.3f,%.3f,%ld,%.4f,%.2f,%.2f,%.2f,", iops,
 			c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
-			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50,
-			r->p99, r->p999);
+			r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, r->p50, r->p99,
+			r->p999);
 		if (base)
 			fprintf(f, "%.4f", iops / iops_of(base));
-		fprintf(f, "\n");
+		fprintf(f, ",%.4f\n", cpu_per_io(r));
 	}
 }
 
@@ -1098,8 +1328,7 @@ static long proc_threads(void)
 }
 
 /* Queue `entries` 4 KiB reads of fd at once and reap them all. */
-static int mem_burst(struct io_uring *ring, int fd, char *buf, unsigned entries,
-		     long *max_threads)
+static int mem_burst(struct io_uring *ring, int fd, char *buf, unsigned entries, long *max_threads)
 {
 	struct io_uring_cqe *cqe;
 	unsigned i, done = 0;
@@ -1182,6 +1411,61 @@ static int mem_report(int fd)
 	return 0;
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * --costs: the prices that bound every backend here, in CPU time of this
+ * thread (not wall time: on a shared machine the wall clock counts other
+ * sessions' slices), best of 5 rounds: a system call that does nothing, a
+ * cached 4 KiB pread (the user engine's unit of work for a cached read),
+ * and a 4 KiB memcpy (what the copy itself costs).
+ */
+static int costs_report(int fd)
+{
+	const unsigned n = 200000;
+	double best[3] = { 1e9, 1e9, 1e9 };
+	char *buf, *src;
+
+	if (posix_memalign((void **)&buf, 4096, 4096) || posix_memalign((void **)&src, 4096, 4096))
+		return 1;
+	memset(src, 1, 4096);
+	for (int r = 0; r < 5; r++) {
+		uint64_t t = cpu_ns();
+		double v;
+
+		for (unsigned i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		v = (double)(cpu_ns() - t) / n;
+		best[0] = v < best[0] ? v : best[0];
+		t = cpu_ns();
+		for (unsigned i = 0; i < n; i++)
+			if (pread(fd, buf, 4096, (off_t)(i % 16) * 4096) != 4096)
+				return 1;
+		v = (double)(cpu_ns() - t) / n;
+		best[1] = v < best[1] ? v : best[1];
+		t = cpu_ns();
+		for (unsigned i = 0; i < n; i++) {
+			memcpy(buf, src, 4096);
+			__asm__ volatile("" : : "r"(buf) : "memory");
+		}
+		v = (double)(cpu_ns() - t) / n;
+		best[2] = v < best[2] ? v : best[2];
+	}
+	printf("\n== CPU cost per call (best of 5 x %u, CLOCK_THREAD_CPUTIME_ID)\n", n);
+	printf("system call (getppid)      %8.0f ns\n", best[0]);
+	printf("pread 4 KiB, page cache    %8.0f ns\n", best[1]);
+	printf("memcpy 4 KiB               %8.0f ns\n", best[2]);
+	free(buf);
+	free(src);
+	return 0;
+}
+
 static void apply_sweep(struct opts *o, unsigned v)
 {
 	struct bench_cfg *c = &o->cfg;
@@ -1213,24 +1497,29 @@ int main(int argc, char **argv)
 	if (o.sweep_key && !strcmp(o.sweep_key, "bs") && o.cfg.direct)
 		for (unsigned i = 0; i < o.nsweep; i++)
 			if (o.sweep_vals[i] % 512)
-				return bad_args("O_DIRECT needs block sizes multiple of 512",
-						NULL);
+				return bad_args("O_DIRECT needs block sizes multiple of 512", NULL);
 	machine_info();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ringer-bench: %s, %ld CPUs, %s\n", cpu_model, ncpus, kernel_rel);
 
-	if (o.cfg.mode != MODE_NOP || o.mem) {
-		if (o.mem && !o.size_set && !o.file) {
+	if (o.cfg.mode != MODE_NOP || o.mem || o.costs) {
+		if ((o.mem || o.costs) && !o.size_set && !o.file) {
 			o.cfg.file_size = 16ull << 20;
 			o.size_set = 1;
 		}
 		if (open_file(&o, &fd))
 			return 1;
 	}
-	if (o.mem) {
-		ret = mem_report(fd);
+	if (o.mem || o.costs) {
+		ret = o.costs ? costs_report(fd) : 0;
+		if (!ret && o.mem)
+			ret = mem_report(fd);
 		close(fd);
 		return ret;
+	}
+	if (o.sweep_key && !o.csv) {
+		o.csv = "ringer-bench-sweep.csv";
+		printf("sweep results also in %s\n", o.csv);
 	}
 	if (o.json) {
 		json = fopen(o.json, "w");
@@ -1251,7 +1540,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fprintf(csv, "mode,direct,bs,depth,batch,threads,backend,status,iops,mib_s,"
-			     "usr_s,sys_s,ctxsw,calls_per_io,p50_us,p99_us,p999_us,ratio\n");
+			     "usr_s,sys_s,ctxsw,calls_per_io,p50_us,p99_us,p999_us,ratio,"
+			     "cpu_us_per_io\n");
 	}
 
 	base = o;
@@ -1293,8 +1583,13 @@ int main(int argc, char **argv)
 			for (unsigned k = 0; k < nr; k++) {
 				unsigned j = rd % 2 ? nr - 1 - k : k;
 
-				run_backend(&o, fd, rs[j].be, &rs[j], o.runtime / o.rounds);
+				run_isolated(&o, fd, rs[j].be, &rs[j], o.runtime / o.rounds);
 			}
+		for (unsigned k = 0; k < nr; k++) {
+			rs[k].p50 = hist_pct(rs[k].hist, 0.50);
+			rs[k].p99 = hist_pct(rs[k].hist, 0.99);
+			rs[k].p999 = hist_pct(rs[k].hist, 0.999);
+		}
 		print_table(&o, rs, nr);
 		if (json)
 			json_run(json, &o, rs, nr, written++ == 0);

@@ -23,6 +23,7 @@ FILE=${RINGER_BENCH_FILE:-$BUILD/bench-1g.dat}
 RUNTIME=${RINGER_BENCH_RUNTIME:-3}
 BACKENDS=${RINGER_BENCH_BACKENDS:-all}
 SIZE=1073741824
+START=$(date +%s)
 
 if [ ! -x "$BIN" ]; then
 	echo "run-bench: $BIN not built (run make first)" >&2
@@ -57,7 +58,7 @@ run() {
 	name=$1
 	shift
 	echo
-	echo "run-bench: $name: $BIN $*"
+	echo "run-bench: $name ($(($(date +%s) - START)) s): $BIN $*"
 	"$BIN" "$@" --json "$BUILD/bench-$name.json" | tee -a "$LOG"
 }
 
@@ -79,4 +80,6 @@ fi
 
 echo
 echo "==================== summary (also in $LOG) ===================="
-awk '/^== /{p = 1} p {print} /^calls\/IO = /{p = 0; print ""}' "$LOG"
+sed -n 1p "$LOG"
+awk '/^== /{p = 1} p {print} /^cpu\/IO = /{p = 0; print ""}' "$LOG"
+echo "run-bench: $(($(date +%s) - START)) s in all"

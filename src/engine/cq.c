@@ -313,7 +313,9 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 
 	for (;;) {
 		struct pollfd pfd = { .fd = w.efd, .events = POLLIN };
-		struct timespec rel, *relp = NULL;
+		/* at most a second per sleep: a lost wake-up (a failed eventfd
+		 * write, e.g. an injected fault) costs a delay, never a hang */
+		struct timespec rel = { .tv_sec = 1, .tv_nsec = 0 };
 		uint64_t cnt;
 		bool done;
 		int n;
@@ -325,24 +327,24 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 				ret = -ETIME;
 				break;
 			}
-			rel.tv_sec = left / 1000000000LL;
-			rel.tv_nsec = left % 1000000000LL;
-			relp = &rel;
+			if (left < 1000000000LL) {
+				rel.tv_sec = 0;
+				rel.tv_nsec = left;
+			}
 		}
-		n = sys_ppoll(&pfd, 1, relp, mask);
+		n = sys_ppoll(&pfd, 1, &rel, mask);
 		if (n < 0) {
 			if (n == -EINTR) {
 				ret = -EINTR;
 				break;
 			}
-			if (n == -EAGAIN || n == -ENOMEM)
-				continue;
-			ret = n;
-			break;
+			if (n != -EAGAIN && n != -ENOMEM) {
+				ret = n;
+				break;
+			}
 		}
-		if (n == 0)
-			continue; /* the deadline check above decides */
-		sys_read(w.efd, &cnt, sizeof(cnt));
+		if (n > 0)
+			sys_read(w.efd, &cnt, sizeof(cnt));
 		pthread_mutex_lock(&r->cq_lock);
 		w.woken = false;
 		flush_locked(r);

@@ -3,6 +3,40 @@
  * The user engine's internals: the kernel side of io_uring in user space,
  * modelled on the kernel's io_uring/ (ring context, requests, opdef table,
  * submission, completion, registered resources).
+ *
+ * Where the engine does not reproduce Linux 6.18 (reference doc section in
+ * brackets):
+ *  - mmap of the ring fd [2.8]: it is a sealed sparse memfd, so an unknown
+ *    offset maps (no ENOMEM), a too-long mapping does not SIGBUS, a short SQE
+ *    mapping is not EFAULT, address hints are honoured; SQ and CQ rings are
+ *    separate regions (no FEAT_SINGLE_MMAP).  Under an RLIMIT_FSIZE below
+ *    256 MiB the regions are packed (map.h): only engine_map_offset() users
+ *    can map them.
+ *  - teardown [8]: ringer_close() cancels in-flight work at once (the kernel
+ *    keeps a ring alive while it is mapped); a plain close(2) of the ring fd
+ *    leaves the fd table entry behind.  Running worker items are waited for.
+ *  - plain fds are used by number while in flight (no file reference): an fd
+ *    closed under an armed poll reports POLLNVAL.
+ *  - setup flags SQPOLL, IOPOLL, SQ_AFF, ATTACH_WQ, SQE128, CQE32, CQE_MIXED,
+ *    NO_MMAP, REGISTERED_FD_ONLY, DEFER_TASKRUN, HYBRID_IOPOLL: -EINVAL;
+ *    COOP_TASKRUN/TASKRUN_FLAG accepted (completions are never deferred).
+ *  - registered rings, EXT_ARG_REG, REGISTER_CLOCK: -EINVAL; ABS_TIMER is on
+ *    CLOCK_MONOTONIC; min_wait_usec is ignored.
+ *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD,
+ *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS:
+ *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
+ *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
+ *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE: -EOPNOTSUPP at prep (and
+ *    not in the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *  - NOP's FILE/FIXED_BUFFER/TW/CQE32 test flags: -EINVAL [6.1].
+ *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
+ *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
+ *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
+ *    are checked (mapped, not file-backed shared) but not pinned.
+ *  - a chain left open at the end of a batch runs inline (the kernel punts
+ *    it to io-wq, so its CQEs may come later there).
+ *  - a blocking worker call on a regular file that keeps saying EAGAIN is
+ *    retried 1000 times, then reported.
  */
 #ifndef RINGER_ENGINE_H
 #define RINGER_ENGINE_H
@@ -248,12 +282,18 @@ struct ring {
 	unsigned nr_files;
 
 	struct ring *free_next; /* recycled ring structs */
+
+	/* SQPOLL and IOPOLL (sqpoll.c, iopoll.c); set up by sqpoll_setup(). */
+	_Atomic(struct sq_data *) sqd; /* the poller serving this ring, or NULL */
+	_Atomic(struct req *) iopoll_list; /* IOPOLL: issued, not yet polled (LIFO) */
 };
 
 /* ring.c */
 struct ring *ring_get(int fd);
 void ring_put(struct ring *ring);
 bool engine_fd_is_ring(int fd);
+/* fd was closed behind the engine's back and reused: tear down its stale ring. */
+void engine_forget_fd(int fd);
 int engine_bad_ring_fd(int fd);
 int memlock_charge(uint64_t pages);
 void memlock_uncharge(uint64_t pages);
@@ -325,5 +365,22 @@ int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
 int poll_remove_issue(struct req *req, unsigned issue_flags);
 void poll_cleanup(struct req *req);
 void poll_cancel_all(struct ring *ring);
+
+/* sqpoll.c: the SQ poller thread (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ) */
+#define SQPOLL_SETUP_FLAGS                                                     \
+	(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF | IORING_SETUP_ATTACH_WQ |   \
+	 IORING_SETUP_IOPOLL)
+#define SQPOLL_FEATURES IORING_FEAT_SQPOLL_NONFIXED
+#define ISSUE_F_IOPOLL 4U /* iopoll.c runs it: do not queue it again */
+int sqpoll_check_params(const struct io_uring_params *p);
+int sqpoll_setup(struct ring *ring, const struct io_uring_params *p);
+void sqpoll_detach(struct ring *ring);
+int sqpoll_enter(struct ring *ring, unsigned to_submit, unsigned flags);
+
+/* iopoll.c: IOPOLL rings, reads and writes polled by the reaping thread */
+bool iopoll_queue(struct req *req);
+int iopoll_getevents(struct ring *ring, unsigned min_complete);
+int iopoll_reap(struct ring *ring);
+void iopoll_cancel_all(struct ring *ring);
 
 #endif /* RINGER_ENGINE_H */

@@ -73,7 +73,14 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 		ret = -EBADFD;
 		goto out;
 	}
-	if (to_submit) {
+	if (r->flags & IORING_SETUP_SQPOLL) {
+		/* the poller submits; enter wakes it or waits for SQ room (sqpoll.c) */
+		submitted = sqpoll_enter(r, to_submit, flags);
+		if (submitted < 0) {
+			ret = submitted;
+			goto out;
+		}
+	} else if (to_submit) {
 		if ((r->flags & IORING_SETUP_SINGLE_ISSUER) &&
 		    r->submitter_tid != (pid_t)syscall(SYS_gettid)) {
 			ret = -EEXIST;
@@ -91,7 +98,9 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 		struct wait_args w;
 		int ret2 = get_ext_arg(flags, arg, argsz, &w);
 
-		if (!ret2)
+		if (!ret2 && (r->flags & IORING_SETUP_IOPOLL) && !(r->flags & IORING_SETUP_SQPOLL))
+			ret2 = iopoll_getevents(r, min_complete); /* iopoll.c */
+		else if (!ret2)
 			ret2 = cq_wait(r, min_complete, w.has_ts ? &w.ts : NULL,
 				       flags & IORING_ENTER_ABS_TIMER, w.sig, w.sigsz);
 		ret = to_submit ? submitted : ret2;

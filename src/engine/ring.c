@@ -260,17 +260,11 @@ static int check_params(unsigned entries, struct io_uring_params *p)
 /* Checks the kernel makes after allocating the ring (SQPOLL/ATTACH_WQ). */
 static int check_late(struct io_uring_params *p)
 {
-	if ((p->flags & IORING_SETUP_SQ_AFF) && !(p->flags & IORING_SETUP_SQPOLL))
-		return -EINVAL;
-	if (p->flags & IORING_SETUP_ATTACH_WQ) {
-		int fd = (int)p->wq_fd;
+	int ret = sqpoll_check_params(p); /* SQ_AFF, ATTACH_WQ (sqpoll.c) */
 
-		if (sys_fcntl(fd, F_GETFD, 0) < 0)
-			return -ENXIO;
-		/* a real ring fd would be accepted by the kernel; the engine has no wq sharing */
-		return -EINVAL;
-	}
-	if (p->flags & ~ENGINE_SETUP_FLAGS)
+	if (ret)
+		return ret;
+	if (p->flags & ~(ENGINE_SETUP_FLAGS | SQPOLL_SETUP_FLAGS))
 		return -EINVAL; /* valid for the kernel, not implemented by the engine */
 	return 0;
 }
@@ -334,7 +328,7 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
  * Growing a file past RLIMIT_FSIZE fails (and raises SIGXFSZ), so under a
  * smaller limit the regions are packed at the start instead (see map.h).
  */
-static int size_ring_file(struct ring *r, int memfd, bool compact_ok)
+static int size_ring_file(struct ring *r, int memfd)
 {
 	uint64_t full = IORING_OFF_SQES + PAGE_ALIGN(r->sqes_size);
 	uint64_t compact = 2 * r->ring_size + PAGE_ALIGN(r->sqes_size);
@@ -345,7 +339,7 @@ static int size_ring_file(struct ring *r, int memfd, bool compact_ok)
 	if (sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < full) {
 		/* no ftruncate past the limit: it would raise SIGXFSZ */
-		if (rl.rlim_cur < compact || !compact_ok)
+		if (rl.rlim_cur < compact)
 			return -ENOMEM;
 		r->off_cq = r->ring_size;
 		r->off_sqes = 2 * r->ring_size;
@@ -369,7 +363,7 @@ uint64_t engine_map_offset(int fd, uint64_t off)
 	return ret;
 }
 
-static int setup(unsigned entries, struct io_uring_params *up, bool compact_ok)
+RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 {
 	struct io_uring_params p;
 	struct ring *r;
@@ -421,7 +415,7 @@ static int setup(unsigned entries, struct io_uring_params *up, bool compact_ok)
 		ret = memfd;
 		goto fail;
 	}
-	ret = size_ring_file(r, memfd, compact_ok);
+	ret = size_ring_file(r, memfd);
 	if (!ret)
 		ret = sys_fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
 	if (!ret)
@@ -452,13 +446,21 @@ static int setup(unsigned entries, struct io_uring_params *up, bool compact_ok)
 	p.cq_off.overflow = 44;
 	p.cq_off.cqes = 64;
 	p.cq_off.flags = 40;
-	p.features = ENGINE_FEATURES;
+	p.features = ENGINE_FEATURES | SQPOLL_FEATURES;
 	if (umem_write(up, &p, sizeof(p))) {
 		ret = -EFAULT;
 		goto fail_fd;
 	}
+	ret = sqpoll_setup(r, &p); /* the SQ poller, last: nothing fails after it */
+	if (ret)
+		goto fail_fd;
 
 	atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
+	/*
+	 * A ring still in the slot lost its fd to a close(2) the engine never
+	 * saw: the number is ours now, so that ring goes.
+	 */
+	engine_forget_fd(memfd);
 	/* release: the ring is fully built before another thread can find it */
 	atomic_store_explicit(slot, r, memory_order_release);
 	return memfd;
@@ -472,16 +474,6 @@ fail:
 		memlock_uncharge(r->memlock_pages);
 	ring_recycle(r);
 	return ret;
-}
-
-RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
-{
-	return setup(entries, up, false);
-}
-
-int engine_setup_mapped(unsigned entries, struct io_uring_params *up)
-{
-	return setup(entries, up, true);
 }
 
 struct ring *ring_get(int fd)
@@ -508,6 +500,7 @@ struct ring *ring_get(int fd)
 static void ring_teardown(struct ring *r)
 {
 	ring_cancel_all(r);
+	iopoll_cancel_all(r); /* IOPOLL requests never polled (iopoll.c) */
 	cq_drop_overflow(r);
 	rsrc_free_all(r);
 	if (r->evfd >= 0)
@@ -527,6 +520,18 @@ void ring_put(struct ring *r)
 		ring_teardown(r);
 }
 
+void engine_forget_fd(int fd)
+{
+	ring_slot *slot = fdt_slot(fd, false);
+	struct ring *r = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+
+	/* the fd number is no longer the ring's: leave it alone, drop the ring */
+	if (r && atomic_compare_exchange_strong(slot, &r, NULL)) {
+		sqpoll_detach(r);
+		ring_put(r);
+	}
+}
+
 RINGER_API int ringer_close(int fd)
 {
 	ring_slot *slot = fdt_slot(fd, false);
@@ -536,6 +541,7 @@ RINGER_API int ringer_close(int fd)
 		return -EBADF;
 	/* the fd number goes now, as close(2) would; the engine keeps its mappings */
 	sys_close(fd);
+	sqpoll_detach(r); /* the poller lets go of the ring (sqpoll.c) */
 	ring_put(r);
 	return 0;
 }

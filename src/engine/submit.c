@@ -348,6 +348,9 @@ void req_issue(struct req *req, unsigned issue_flags)
 	const struct op_def *def = &op_defs[req->opcode];
 	int ret;
 
+	if ((req->ring->flags & IORING_SETUP_IOPOLL) && !(issue_flags & ISSUE_F_IOPOLL) &&
+	    iopoll_queue(req))
+		return; /* parked until a GETEVENTS polls it (iopoll.c) */
 	if ((issue_flags & ISSUE_F_NONBLOCK) &&
 	    (def->force_async || (req->flags & REQ_F_FORCE_ASYNC))) {
 		req_punt_wq(req);
@@ -489,6 +492,8 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	}
 	if (sqe.ioprio && !def->ioprio)
 		return -EINVAL;
+	if ((r->flags & IORING_SETUP_IOPOLL) && !def->iopoll)
+		return -EINVAL; /* not pollable: refused on IOPOLL rings (iopoll.c) */
 	if (sqe.personality)
 		return -EINVAL; /* no personality can be registered */
 	return def->prep(req, &sqe);

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "engine/engine.h"
 #include "lib/lib.h"
 
 #ifndef __NR_io_uring_setup
@@ -45,7 +46,16 @@ static long raw_syscall(long nr, long a, long b, long c, long d, long e, long f)
 
 static int kernel_setup(unsigned entries, struct io_uring_params *p)
 {
-	return (int)raw_syscall(__NR_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
+	int fd = (int)raw_syscall(__NR_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
+
+	/*
+	 * An engine ring whose fd the program closed with close(2) still sits
+	 * in the engine's table under this number: the number now names a
+	 * kernel ring, so calls on it must not reach the stale engine ring.
+	 */
+	if (fd >= 0 && ringer_is_engine_fd(fd))
+		engine_forget_fd(fd);
+	return fd;
 }
 
 static int kernel_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,

@@ -320,7 +320,8 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 			ret = -ENOBUFS; /* no provided buffers exist in the engine yet */
 		if (!ret && is_fixed_op(req))
 			ret = resolve_fixed(req, write);
-		if (!ret && (rw->rw_flags & RWF_HIPRI) && !(rw->rw_flags & ~0xff))
+		if (!ret && (rw->rw_flags & RWF_HIPRI) && !(rw->rw_flags & ~0xff) &&
+		    !(req->ring->flags & IORING_SETUP_IOPOLL))
 			ret = -EINVAL; /* polled I/O needs an IOPOLL ring */
 		if (!ret && rw->off < -1)
 			ret = -EINVAL; /* 6.18 refuses it on pipes too (probed) */

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IOPOLL rings (IORING_SETUP_IOPOLL): reads and writes complete only when
+ * someone polls for them, i.e. inside io_uring_enter(GETEVENTS) (or in the SQ
+ * poller thread on an SQPOLL ring), as on the kernel.
+ *
+ * A user-space engine has no device to poll, so "polling" is doing the I/O:
+ * at submit an iopoll-able read or write is only checked (the file must be
+ * O_DIRECT, else -EOPNOTSUPP as the kernel says) and parked on the ring's
+ * iopoll list; the reaping thread runs the parked requests itself, blocking
+ * preadv2/pwritev2 on the O_DIRECT file, and posts their CQEs.  This design
+ * (rather than issuing to workers and parking their completions) keeps the
+ * kernel's rule that the reaper does the polling work, costs no thread
+ * switch per I/O, and makes "no CQE without GETEVENTS" hold by construction.
+ *
+ * The list is a lock-free LIFO stack: submitters push with a release CAS,
+ * a reaper takes the whole stack with one acquire exchange (so two reapers
+ * never run the same request) and reverses it into submission order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+
+#include "engine/engine.h"
+#include "engine/sys.h"
+
+static bool is_rw(uint8_t op)
+{
+	return op == IORING_OP_READV || op == IORING_OP_WRITEV || op == IORING_OP_READ ||
+	       op == IORING_OP_WRITE || op == IORING_OP_READ_FIXED ||
+	       op == IORING_OP_WRITE_FIXED;
+}
+
+/*
+ * Called by req_issue() for every request of an IOPOLL ring; true when the
+ * request was taken (parked, or completed with the kernel's refusal).
+ */
+bool iopoll_queue(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct req *head;
+	int ret, fl;
+
+	if (!is_rw(req->opcode))
+		return false; /* NOP and friends complete normally */
+	ret = req_resolve_file(req);
+	if (!ret) {
+		fl = sys_fcntl(req->rfd, F_GETFL, 0);
+		if (fl < 0)
+			ret = fl;
+		else if (!(fl & O_DIRECT))
+			ret = -EOPNOTSUPP; /* a buffered file cannot be polled */
+	}
+	if (ret) {
+		req->res = ret;
+		req_complete(req);
+		return true;
+	}
+	head = atomic_load_explicit(&r->iopoll_list, memory_order_relaxed);
+	do {
+		req->list_next = head;
+		/* release: the request's fields are visible to the reaper that takes it */
+	} while (!atomic_compare_exchange_weak_explicit(&r->iopoll_list, &head, req,
+							memory_order_release,
+							memory_order_relaxed));
+	return true;
+}
+
+static struct req *take_all(struct ring *r)
+{
+	/* acquire: pairs with the release CAS of iopoll_queue() */
+	struct req *l = atomic_exchange_explicit(&r->iopoll_list, NULL, memory_order_acquire);
+	struct req *fifo = NULL;
+
+	while (l) {
+		struct req *nxt = l->list_next;
+
+		l->list_next = fifo;
+		fifo = l;
+		l = nxt;
+	}
+	return fifo;
+}
+
+/*
+ * One polling pass: run every parked request now, in submission order.
+ * Returns how many were completed (each posts its CQE unless CQE_SKIP hides it).
+ */
+int iopoll_reap(struct ring *r)
+{
+	struct req *req = take_all(r);
+	int n = 0;
+
+	while (req) {
+		struct req *nxt = req->list_next;
+
+		req->list_next = NULL;
+		/* blocking is fine: this thread is the poller (ISSUE_F_WORKER) */
+		req_issue(req, ISSUE_F_WORKER | ISSUE_F_IOPOLL);
+		n++;
+		req = nxt;
+	}
+	return n;
+}
+
+/*
+ * io_uring_enter(GETEVENTS) on an IOPOLL ring (not SQPOLL): the kernel's
+ * io_iopoll_check.  Returns at once if the CQ already holds events; else polls
+ * until min(min_complete, cq_entries) requests completed or nothing is left
+ * in flight.  min_complete 0 polls once and never blocks.  A timeout given
+ * with EXT_ARG is not used, as on the kernel.
+ */
+int iopoll_getevents(struct ring *r, unsigned min)
+{
+	unsigned nr = 0;
+
+	if (min > r->cq_entries)
+		min = r->cq_entries;
+	cq_flush_overflow(r);
+	/* acquire: our own published tail; the head is the application's */
+	if (io_uring_smp_load_acquire(r->cq_tail) != io_uring_smp_load_acquire(r->cq_head))
+		return 0;
+	do {
+		int n = iopoll_reap(r);
+
+		if (!n)
+			break; /* nothing in flight: the kernel does not wait either */
+		nr += (unsigned)n;
+	} while (nr < min);
+	return 0;
+}
+
+/* Teardown (the ring is dying): what was never polled completes as cancelled. */
+void iopoll_cancel_all(struct ring *r)
+{
+	struct req *req = take_all(r);
+
+	while (req) {
+		struct req *nxt = req->list_next;
+
+		req->list_next = NULL;
+		req->res = -ECANCELED;
+		req_complete(req);
+		req = nxt;
+	}
+}

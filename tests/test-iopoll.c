@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IOPOLL rings (reference 2.4, 4.7; checklist 32): opcodes that cannot be
+ * polled are refused at submit (-EINVAL, the batch stops), buffered reads and
+ * writes give -EOPNOTSUPP, a NOP posts without GETEVENTS, O_DIRECT reads and
+ * writes complete only in io_uring_enter(GETEVENTS) with the min_complete
+ * rules of 4.7, data verified; teardown with requests never polled.
+ *
+ * This machine's kernel cannot poll its disk (virtio-blk without poll
+ * queues): an O_DIRECT read on an IOPOLL ring completes at once with
+ * -EOPNOTSUPP (probed on ext4).  On the kernel backend the polled-I/O cases
+ * say so and check only that; the refusals and the NOP are compared on both.
+ */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+
+#define BS 4096
+
+static int enter(struct io_uring *ring, unsigned sub, unsigned min, unsigned flags)
+{
+	return io_uring_enter(ring->ring_fd, sub, min, flags, NULL);
+}
+
+/* Publish the prepared SQEs without the library's submit (which adds GETEVENTS). */
+static unsigned publish(struct io_uring *ring)
+{
+	unsigned n = ring->sq.sqe_tail - ring->sq.sqe_head;
+
+	ring->sq.sqe_head = ring->sq.sqe_tail;
+	/* release: the SQE contents are visible before the executor sees the tail */
+	io_uring_smp_store_release(ring->sq.ktail, ring->sq.sqe_tail);
+	return n;
+}
+
+static bool pop(struct io_uring *ring, struct test_cqe *out)
+{
+	unsigned head = *ring->cq.khead;
+	struct io_uring_cqe *c;
+
+	if (io_uring_smp_load_acquire(ring->cq.ktail) == head)
+		return false;
+	c = &ring->cq.cqes[head & ring->cq.ring_mask];
+	out->user_data = c->user_data;
+	out->res = c->res;
+	out->flags = c->flags;
+	io_uring_cq_advance(ring, 1);
+	return true;
+}
+
+/* An O_DIRECT temporary file of n blocks with a known pattern; NULL-free buf. */
+static int direct_file(unsigned blocks, unsigned char **pattern, const char **pathp)
+{
+	const char *path;
+	unsigned char *p;
+	int fd = test_tmpfile(&path), dfd;
+
+	if (fd < 0)
+		return -1;
+	p = malloc((size_t)blocks * BS);
+	if (!p)
+		return -1;
+	test_fill_random(p, (size_t)blocks * BS, 42);
+	if (pwrite(fd, p, (size_t)blocks * BS, 0) != (ssize_t)blocks * BS || fsync(fd))
+		return -1;
+	close(fd);
+	dfd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (dfd < 0) {
+		free(p);
+		return -1;
+	}
+	*pattern = p;
+	if (pathp)
+		*pathp = path;
+	return dfd;
+}
+
+static void *abuf(size_t len)
+{
+	void *b = NULL;
+
+	if (posix_memalign(&b, BS, len))
+		return NULL;
+	memset(b, 0, len);
+	return b;
+}
+
+TEST(refused_opcodes_stop_the_batch)
+{
+	static const unsigned char ops[] = { IORING_OP_FSYNC, IORING_OP_TIMEOUT,
+					     IORING_OP_POLL_ADD, IORING_OP_OPENAT };
+	struct io_uring ring;
+	struct test_cqe c;
+	struct __kernel_timespec ts = { 1, 0 };
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	REQUIRE_GE(fd, 0);
+	test_ring_init(8, &ring, IORING_SETUP_IOPOLL);
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		struct io_uring_sqe *sqe;
+
+		io_uring_prep_nop(test_get_sqe(&ring));
+		io_uring_sqe_set_data64(&ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.ring_mask],
+					1);
+		sqe = test_get_sqe(&ring);
+		switch (ops[i]) {
+		case IORING_OP_FSYNC:
+			io_uring_prep_fsync(sqe, fd, 0);
+			break;
+		case IORING_OP_TIMEOUT:
+			io_uring_prep_timeout(sqe, &ts, 0, 0);
+			break;
+		case IORING_OP_POLL_ADD:
+			io_uring_prep_poll_add(sqe, fd, POLLIN);
+			break;
+		default:
+			io_uring_prep_openat(sqe, AT_FDCWD, "/dev/null", O_RDONLY, 0);
+			break;
+		}
+		io_uring_sqe_set_data64(sqe, 2);
+		io_uring_prep_nop(test_get_sqe(&ring));
+		io_uring_sqe_set_data64(&ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.ring_mask],
+					3);
+		publish(&ring);
+		/* the refused SQE counts as submitted; the one after it is not taken */
+		CHECK_EQ(enter(&ring, 3, 0, 0), 2);
+		REQUIRE_TRUE(pop(&ring, &c));
+		CHECK_EQ_U(c.user_data, 1);
+		CHECK_EQ(c.res, 0);
+		REQUIRE_TRUE(pop(&ring, &c));
+		CHECK_EQ_U(c.user_data, 2);
+		CHECK_EQ(c.res, -EINVAL);
+		CHECK_FALSE(pop(&ring, &c));
+		/* the left-over NOP goes with the next enter */
+		CHECK_EQ(enter(&ring, 1, 0, 0), 1);
+		REQUIRE_TRUE(pop(&ring, &c));
+		CHECK_EQ_U(c.user_data, 3);
+		CHECK_EQ(c.res, 0);
+	}
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+TEST(nop_posts_without_getevents)
+{
+	struct io_uring ring;
+	struct test_cqe c;
+
+	test_ring_init(4, &ring, IORING_SETUP_IOPOLL);
+	io_uring_prep_nop(test_get_sqe(&ring));
+	publish(&ring);
+	CHECK_EQ(enter(&ring, 1, 0, 0), 1);
+	REQUIRE_TRUE(pop(&ring, &c));
+	CHECK_EQ(c.res, 0);
+	/* GETEVENTS with nothing in flight returns at once, whatever min_complete */
+	CHECK_EQ(enter(&ring, 0, 1, IORING_ENTER_GETEVENTS), 0);
+	CHECK_EQ(enter(&ring, 0, 4, IORING_ENTER_GETEVENTS), 0);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(buffered_file_is_eopnotsupp)
+{
+	struct io_uring ring;
+	struct test_cqe c;
+	const char *path;
+	char buf[64] = { 0 };
+	int fd = test_tmpfile_with("hello, world", 12, &path);
+
+	REQUIRE_GE(fd, 0);
+	test_ring_init(4, &ring, IORING_SETUP_IOPOLL);
+	io_uring_prep_read(test_get_sqe(&ring), fd, buf, sizeof(buf), 0);
+	io_uring_prep_write(test_get_sqe(&ring), fd, buf, 4, 0);
+	publish(&ring);
+	CHECK_EQ(enter(&ring, 2, 2, IORING_ENTER_GETEVENTS), 2);
+	for (int i = 0; i < 2; i++) {
+		REQUIRE_TRUE(pop(&ring, &c));
+		CHECK_EQ(c.res, -EOPNOTSUPP);
+	}
+	CHECK_EQ(buf[0], 0);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/* The kernel here cannot poll the disk: true when the result says so. */
+static bool kernel_cannot_poll(int res)
+{
+	if (test_backend_is("kernel") && res == -EOPNOTSUPP) {
+		printf("# the kernel cannot poll this device (O_DIRECT read on an IOPOLL ring: "
+		       "-EOPNOTSUPP); polled-I/O checks compared on the user engine only\n");
+		return true;
+	}
+	return false;
+}
+
+TEST(direct_reads_reaped_by_getevents)
+{
+	struct io_uring ring;
+	struct test_cqe c;
+	unsigned char *pattern = NULL, *buf[4];
+	int fd = direct_file(4, &pattern, NULL);
+
+	if (fd < 0) {
+		printf("# no O_DIRECT in $TMPDIR\n");
+		harness_case_skipped = true;
+		return;
+	}
+	test_ring_init(8, &ring, IORING_SETUP_IOPOLL);
+	for (int i = 0; i < 4; i++)
+		buf[i] = abuf(BS);
+
+	/* one read: no CQE without GETEVENTS */
+	io_uring_prep_read(test_get_sqe(&ring), fd, buf[0], BS, 0);
+	io_uring_sqe_set_data64(&ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.ring_mask], 10);
+	publish(&ring);
+	CHECK_EQ(enter(&ring, 1, 0, 0), 1);
+	test_sleep_ms(50);
+	if (pop(&ring, &c)) {
+		CHECK_TRUE(kernel_cannot_poll(c.res));
+		goto out;
+	}
+	CHECK_EQ(enter(&ring, 0, 1, IORING_ENTER_GETEVENTS), 0);
+	REQUIRE_TRUE(pop(&ring, &c));
+	CHECK_EQ_U(c.user_data, 10);
+	CHECK_EQ(c.res, BS);
+	CHECK_MEM(buf[0], pattern, BS);
+
+	/* three reads, min_complete 0: polls once, never blocks, reaps them */
+	for (int i = 1; i < 4; i++) {
+		io_uring_prep_read(test_get_sqe(&ring), fd, buf[i], BS, (uint64_t)i * BS);
+		io_uring_sqe_set_data64(&ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.ring_mask],
+					(uint64_t)(20 + i));
+	}
+	publish(&ring);
+	CHECK_EQ(enter(&ring, 3, 0, 0), 3);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 0);
+	CHECK_EQ(enter(&ring, 0, 0, IORING_ENTER_GETEVENTS), 0);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 3);
+
+	/* the CQ holds events: GETEVENTS returns at once and polls nothing */
+	memset(buf[0], 0, BS);
+	io_uring_prep_read(test_get_sqe(&ring), fd, buf[0], BS, 0);
+	io_uring_sqe_set_data64(&ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.ring_mask], 30);
+	publish(&ring);
+	CHECK_EQ(enter(&ring, 1, 1, IORING_ENTER_GETEVENTS), 1);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 3);
+	for (int i = 1; i < 4; i++) {
+		REQUIRE_TRUE(pop(&ring, &c));
+		CHECK_EQ_U(c.user_data, (uint64_t)(20 + i));
+		CHECK_EQ(c.res, BS);
+		CHECK_MEM(buf[i], pattern + (size_t)i * BS, BS);
+	}
+	/* now it polls: the library's wait enters with GETEVENTS */
+	{
+		struct io_uring_cqe *cqe;
+
+		REQUIRE_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+		CHECK_EQ_U(cqe->user_data, 30);
+		CHECK_EQ(cqe->res, BS);
+		io_uring_cqe_seen(&ring, cqe);
+		CHECK_MEM(buf[0], pattern, BS);
+	}
+out:
+	io_uring_queue_exit(&ring);
+	for (int i = 0; i < 4; i++)
+		free(buf[i]);
+	free(pattern);
+	close(fd);
+}
+
+TEST(direct_write_then_read)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	unsigned char *pattern = NULL, *w = abuf(BS), *r = abuf(BS);
+	int fd = direct_file(2, &pattern, NULL);
+
+	if (fd < 0) {
+		harness_case_skipped = true;
+		free(w);
+		free(r);
+		return;
+	}
+	test_ring_init(8, &ring, IORING_SETUP_IOPOLL);
+	test_fill_random(w, BS, 7);
+	io_uring_prep_write(test_get_sqe(&ring), fd, w, BS, BS);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+	if (kernel_cannot_poll(cqe->res)) {
+		io_uring_cqe_seen(&ring, cqe);
+		goto out;
+	}
+	printf("# O_DIRECT write on an IOPOLL ring: %d\n", cqe->res);
+	CHECK_EQ(cqe->res, BS);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_prep_read(test_get_sqe(&ring), fd, r, BS, BS);
+	CHECK_EQ(io_uring_submit_and_wait(&ring, 1), 1);
+	REQUIRE_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+	printf("# O_DIRECT read after write on an IOPOLL ring: %d\n", cqe->res);
+	/* this kernel was seen to complete the polled write and refuse the read */
+	if (!kernel_cannot_poll(cqe->res)) {
+		CHECK_EQ(cqe->res, BS);
+		CHECK_MEM(r, w, BS);
+	}
+	io_uring_cqe_seen(&ring, cqe);
+out:
+	io_uring_queue_exit(&ring);
+	free(w);
+	free(r);
+	free(pattern);
+	close(fd);
+}
+
+/* SQPOLL + IOPOLL: the poller does the polling; the application only waits. */
+TEST(sqpoll_iopoll)
+{
+	struct io_uring ring;
+	struct io_uring_params p;
+	struct io_uring_cqe *cqe;
+	unsigned char *pattern = NULL, *b = abuf(BS);
+	int fd = direct_file(1, &pattern, NULL);
+
+	if (fd < 0) {
+		harness_case_skipped = true;
+		free(b);
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_IOPOLL;
+	p.sq_thread_idle = 100;
+	test_ring_init_params(4, &ring, &p);
+	io_uring_prep_read(test_get_sqe(&ring), fd, b, BS, 0);
+	CHECK_GE(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	if (!kernel_cannot_poll(cqe->res)) {
+		CHECK_EQ(cqe->res, BS);
+		CHECK_MEM(b, pattern, BS);
+	}
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	free(b);
+	free(pattern);
+	close(fd);
+}
+
+/* Closing a ring with reads nobody polled: no leak, no hang. */
+TEST(teardown_unpolled)
+{
+	unsigned char *pattern = NULL, *b = abuf(4 * BS);
+	int fd = direct_file(4, &pattern, NULL), threads, fds;
+	struct io_uring ring;
+
+	if (fd < 0) {
+		harness_case_skipped = true;
+		free(b);
+		return;
+	}
+	threads = test_count_threads();
+	fds = test_count_fds();
+	for (int round = 0; round < 50; round++) {
+		test_ring_init(8, &ring, IORING_SETUP_IOPOLL);
+		for (int i = 0; i < 4; i++)
+			io_uring_prep_read(test_get_sqe(&ring), fd, b + i * BS, BS,
+					   (uint64_t)i * BS);
+		publish(&ring);
+		CHECK_EQ(enter(&ring, 4, 0, 0), 4);
+		io_uring_queue_exit(&ring);
+	}
+	for (int i = 0; i < 200 && (test_count_threads() > threads || test_count_fds() > fds);
+	     i++)
+		test_sleep_ms(10);
+	CHECK_LE(test_count_threads(), threads);
+	CHECK_LE(test_count_fds(), fds);
+	free(b);
+	free(pattern);
+	close(fd);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(refused_opcodes_stop_the_batch),
+		TEST_ENTRY(nop_posts_without_getevents),
+		TEST_ENTRY(buffered_file_is_eopnotsupp),
+		TEST_ENTRY(direct_reads_reaped_by_getevents),
+		TEST_ENTRY(direct_write_then_read),
+		TEST_ENTRY(sqpoll_iopoll),
+		TEST_ENTRY(teardown_unpolled),
+	};
+
+	return test_main(cases, ARRAY_SIZE(cases));
+}
