@@ -110,7 +110,7 @@ static void sqpoll_nops(long iters)
 		}
 		raw_publish(&r);
 		/* The tail store above must be visible before NEED_WAKEUP is read. */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		io_uring_smp_mb();
 		if (IO_URING_READ_ONCE(*sq_flags) & IORING_SQ_NEED_WAKEUP) {
 			CHECK(sys_enter(r.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0) >= 0, "wakeup");
 			enters++;
