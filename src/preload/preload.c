@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -385,6 +386,15 @@ static int ring_publish(int eng_fd)
 		ringer_close(eng_fd);
 		return -EBADF;
 	}
+	/*
+	 * Under a small RLIMIT_FSIZE the engine packs the ring file, for
+	 * callers that map through it; the program maps the ABI's offsets,
+	 * which would then lie past the end of the file (SIGBUS on touch).
+	 */
+	if (st.st_size < (off_t)IORING_OFF_SQES) {
+		ringer_close(eng_fd);
+		return -ENOMEM;
+	}
 	/* The kernel's ring fds are O_CLOEXEC; so is the program's copy. */
 	app_fd = (int)sys(SYS_fcntl, eng_fd, F_DUPFD_CLOEXEC, 0, 0, 0, 0);
 	if (app_fd < 0) {
@@ -552,6 +562,8 @@ static bool kernel_refuses(long err)
 static long do_setup(long entries, long params)
 {
 	struct io_uring_params *p;
+	struct rlimit fsize;
+	bool raised = false;
 	long ret;
 	sigset_t old;
 
@@ -570,6 +582,17 @@ static long do_setup(long entries, long params)
 	lock_rings(&old);
 	rings_sweep();
 	unlock_rings(&old);
+	/*
+	 * The ring file is sized sparse to the ABI's mmap offsets; a soft
+	 * RLIMIT_FSIZE below that is lifted to the hard limit for the setup
+	 * (the program's own writes are limited again right after).
+	 */
+	if (sys(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&fsize, 0, 0) == 0 &&
+	    fsize.rlim_cur != RLIM_INFINITY && fsize.rlim_cur < fsize.rlim_max) {
+		struct rlimit up = { fsize.rlim_max, fsize.rlim_max };
+
+		raised = sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&up, 0, 0, 0) == 0;
+	}
 	p = (struct io_uring_params *)params;
 	if (p && (p->flags & IORING_SETUP_ATTACH_WQ)) {
 		/* The ring to share with is named by the program's fd; the engine knows its own. */
@@ -586,6 +609,8 @@ static long do_setup(long entries, long params)
 	} else {
 		ret = ringer_setup((unsigned)entries, p);
 	}
+	if (raised)
+		sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&fsize, 0, 0, 0);
 	if (ret < 0)
 		return ret;
 	ret = ring_publish((int)ret);
