@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -255,13 +256,13 @@ static void slot_put(struct ring *r)
 /*
  * Drop the table's reference of a live slot (once, whoever wins).  A ring
  * registered with IORING_REGISTER_RING_FDS lives on without its fd, as on the
- * kernel; it goes when the last registration does.
+ * kernel; it goes when the last registration does (force: regardless).
  */
-static void slot_kill(struct ring *r)
+static void slot_kill(struct ring *r, bool force)
 {
 	int live = SLOT_LIVE;
 
-	if (atomic_load_explicit(&r->regs, memory_order_acquire) > 0)
+	if (!force && atomic_load_explicit(&r->regs, memory_order_acquire) > 0)
 		return;
 	if (atomic_compare_exchange_strong_explicit(&r->state, &live, SLOT_DEAD,
 						    memory_order_acq_rel, memory_order_relaxed))
@@ -275,6 +276,23 @@ static bool fd_is(int fd, dev_t dev, ino_t ino)
 	if (sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0)
 		return false;
 	return st.st_dev == dev && st.st_ino == ino;
+}
+
+/*
+ * Take a reference on a slot that is live, then read its fields.  Holding a
+ * reference keeps the slot from being recycled (that needs refs at 0), and
+ * the acquire load of state after it pairs with the release store that
+ * published this incarnation's fields, so they are read race-free.
+ */
+static bool slot_get_live(struct ring *r)
+{
+	if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE || !slot_get(r))
+		return false;
+	if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE) {
+		slot_put(r);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -295,29 +313,26 @@ static struct ring *ring_lookup(int fd, bool *inherited)
 	for (int i = 0; i < hw; i++) {
 		struct ring *r = &rings[i];
 
-		if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE)
+		if (!slot_get_live(r))
 			continue;
 		if (!have_st) {
 			if (sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) < 0)
 				st.st_ino = 0, st.st_dev = 0;
 			have_st = true;
 		}
-		if (r->app_fd == fd && (r->dev != st.st_dev || r->ino != st.st_ino)) {
-			/* The program closed the ring's fd; the number may be reused. */
+		if (r->dev == st.st_dev && r->ino == st.st_ino) {
+			/* The ring's fd, or a dup() of it. */
 			if (r->gen == gen)
-				slot_kill(r);
-			continue;
-		}
-		/* Matching the memfd's identity also finds a dup() of the ring fd. */
-		if (r->dev != st.st_dev || r->ino != st.st_ino)
-			continue;
-		if (r->gen != gen) {
+				return r;
 			*inherited = true;
+			slot_put(r);
 			return NULL;
 		}
-		if (!slot_get(r))
-			continue;
-		return r;
+		if (r->app_fd == fd && r->gen == gen) {
+			/* The program closed the ring's fd; the number may be reused. */
+			slot_kill(r, false);
+		}
+		slot_put(r);
 	}
 	return NULL;
 }
@@ -335,14 +350,12 @@ static void rings_sweep(void)
 	for (int i = 0; i < hw; i++) {
 		struct ring *r = &rings[i];
 
-		if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE)
+		if (!slot_get_live(r))
 			continue;
-		if (!fd_is(r->app_fd, r->dev, r->ino)) {
-			if (r->gen == gen)
-				slot_kill(r);
-			else /* an ancestor's ring: not ours to tear down */
-				atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
-		}
+		/* An ancestor's ring is only forgotten: slot_put() never closes it. */
+		if (!fd_is(r->app_fd, r->dev, r->ino))
+			slot_kill(r, r->gen != gen);
+		slot_put(r);
 	}
 }
 
@@ -372,6 +385,15 @@ static int ring_publish(int eng_fd)
 	if (sys(SYS_fstat, eng_fd, (long)&st, 0, 0, 0, 0) < 0) {
 		ringer_close(eng_fd);
 		return -EBADF;
+	}
+	/*
+	 * Under a small RLIMIT_FSIZE the engine packs the ring file, for
+	 * callers that map through it; the program maps the ABI's offsets,
+	 * which would then lie past the end of the file (SIGBUS on touch).
+	 */
+	if (st.st_size < (off_t)IORING_OFF_SQES) {
+		ringer_close(eng_fd);
+		return -ENOMEM;
 	}
 	/* The kernel's ring fds are O_CLOEXEC; so is the program's copy. */
 	app_fd = (int)sys(SYS_fcntl, eng_fd, F_DUPFD_CLOEXEC, 0, 0, 0, 0);
@@ -426,22 +448,26 @@ static __thread bool regrings_used __attribute__((tls_model("initial-exec")));
 static pthread_key_t regrings_key;
 
 /* The ring still exists without fd or registration: tear it down. */
-static void unreg(struct ring *r)
+static void unreg(struct regring *e)
 {
-	if (atomic_fetch_sub_explicit(&r->regs, 1, memory_order_acq_rel) == 1 &&
-	    atomic_load_explicit(&r->state, memory_order_acquire) == SLOT_LIVE &&
+	struct ring *r = e->r;
+
+	e->r = NULL;
+	/* Gone already (torn down by force, maybe recycled): nothing to count. */
+	if (!slot_get_live(r))
+		return;
+	if (r->id == e->id && atomic_fetch_sub_explicit(&r->regs, 1, memory_order_acq_rel) == 1 &&
 	    !fd_is(r->app_fd, r->dev, r->ino))
-		slot_kill(r);
+		slot_kill(r, false);
+	slot_put(r);
 }
 
 /* A thread's registrations end with it, as a task's do on the kernel. */
 static void regrings_exit(void *unused)
 {
 	for (int i = 0; i < RINGFD_MAX; i++) {
-		if (regrings[i].r) {
-			unreg(regrings[i].r);
-			regrings[i].r = NULL;
-		}
+		if (regrings[i].r)
+			unreg(&regrings[i]);
 	}
 }
 
@@ -451,12 +477,11 @@ static struct ring *regring_get(unsigned idx)
 
 	if (idx >= RINGFD_MAX || !(r = regrings[idx].r))
 		return NULL;
+	if (!slot_get_live(r))
+		return NULL;
 	/* A forked child has no registrations, as on the kernel (a fresh task). */
-	if (r->gen != atomic_load_explicit(&fork_gen, memory_order_relaxed))
-		return NULL;
-	if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE || !slot_get(r))
-		return NULL;
-	if (r->id != regrings[idx].id) {
+	if (r->id != regrings[idx].id ||
+	    r->gen != atomic_load_explicit(&fork_gen, memory_order_relaxed)) {
 		slot_put(r);
 		return NULL;
 	}
@@ -519,12 +544,10 @@ static long ringfds_unregister(const struct io_uring_rsrc_update *u, unsigned nr
 	for (i = 0; i < nr; i++) {
 		unsigned off = u[i].offset;
 
-		if (u[i].resv || off >= RINGFD_MAX)
+		if (u[i].resv || u[i].data || off >= RINGFD_MAX)
 			return i ? (long)i : -EINVAL;
-		if (regrings[off].r) {
-			unreg(regrings[off].r);
-			regrings[off].r = NULL;
-		}
+		if (regrings[off].r)
+			unreg(&regrings[off]);
 	}
 	return nr;
 }
@@ -539,6 +562,8 @@ static bool kernel_refuses(long err)
 static long do_setup(long entries, long params)
 {
 	struct io_uring_params *p;
+	struct rlimit fsize;
+	bool raised = false;
 	long ret;
 	sigset_t old;
 
@@ -557,6 +582,17 @@ static long do_setup(long entries, long params)
 	lock_rings(&old);
 	rings_sweep();
 	unlock_rings(&old);
+	/*
+	 * The ring file is sized sparse to the ABI's mmap offsets; a soft
+	 * RLIMIT_FSIZE below that is lifted to the hard limit for the setup
+	 * (the program's own writes are limited again right after).
+	 */
+	if (sys(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&fsize, 0, 0) == 0 &&
+	    fsize.rlim_cur != RLIM_INFINITY && fsize.rlim_cur < fsize.rlim_max) {
+		struct rlimit up = { fsize.rlim_max, fsize.rlim_max };
+
+		raised = sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&up, 0, 0, 0) == 0;
+	}
 	p = (struct io_uring_params *)params;
 	if (p && (p->flags & IORING_SETUP_ATTACH_WQ)) {
 		/* The ring to share with is named by the program's fd; the engine knows its own. */
@@ -573,6 +609,8 @@ static long do_setup(long entries, long params)
 	} else {
 		ret = ringer_setup((unsigned)entries, p);
 	}
+	if (raised)
+		sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&fsize, 0, 0, 0);
 	if (ret < 0)
 		return ret;
 	ret = ring_publish((int)ret);
@@ -1030,6 +1068,8 @@ void ringer_preload_app_sigsys_changed(void)
 static void at_fork_child(void)
 {
 	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+	/* A new task starts with no registered rings (the parent keeps its counts). */
+	memset(regrings, 0, sizeof(regrings));
 	/* The child counts its own calls. */
 	atomic_store_explicit(&n_traps, 0, memory_order_relaxed);
 	atomic_store_explicit(&n_engine_rings, 0, memory_order_relaxed);
@@ -1051,11 +1091,11 @@ __attribute__((destructor)) static void preload_fini(void)
 	for (int i = 0; i < hw; i++) {
 		struct ring *r = &rings[i];
 
-		if (atomic_load_explicit(&r->state, memory_order_acquire) == SLOT_LIVE &&
-		    r->gen == gen) {
-			atomic_store_explicit(&r->regs, 0, memory_order_release);
-			slot_kill(r);
-		}
+		if (!slot_get_live(r))
+			continue;
+		if (r->gen == gen)
+			slot_kill(r, true);
+		slot_put(r);
 	}
 	if (!stats)
 		return;

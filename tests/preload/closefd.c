@@ -56,6 +56,44 @@ int main(void)
 		close(fd);
 	}
 
+	/*
+	 * A registered ring fd keeps the ring alive after close(), as on the
+	 * kernel; unregistering the last index lets it go.
+	 */
+	{
+		struct io_uring_rsrc_update upd = { .offset = -1U };
+		int per_ring;
+
+		setup_or_skip(&r, 4);
+		per_ring = strcmp(fd_kind(r.fd), "engine") ? 1 : 2;
+		upd.data = (unsigned)r.fd;
+		ret = sys_register(r.fd, IORING_REGISTER_RING_FDS, &upd, 1);
+		CHECK(ret == 1 && upd.offset < 16, "register ring fd: %d (offset %u)", ret, upd.offset);
+		CHECK(close(r.fd) == 0, "close");
+		CHECK(count_fds() == before + per_ring - 1, "fds after close: %d", count_fds());
+		sqe = raw_sqe(&r);
+		sqe->opcode = IORING_OP_NOP;
+		sqe->user_data = 42;
+		raw_publish(&r);
+		ret = sys_enter((int)upd.offset, 1, 1,
+				IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING, NULL, _NSIG / 8);
+		CHECK(ret == 1, "enter by registered index after close: %d", ret);
+		CHECK(raw_pop(&r, &cqe) && cqe.user_data == 42, "nop through the registered ring");
+		upd.data = 0;
+		ret = sys_register((int)upd.offset,
+				   IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING,
+				   &upd, 1);
+		CHECK(ret == 1, "unregister ring fd: %d", ret);
+		ret = sys_enter((int)upd.offset, 0, 0, IORING_ENTER_REGISTERED_RING, NULL, 0);
+		CHECK(ret == -EBADF || ret == -EINVAL, "enter by a freed index: %d", ret);
+		munmap(r.sq_ptr, r.sq_sz);
+		munmap(r.cq_ptr, r.cq_sz);
+		munmap(r.sqes, r.sqes_sz);
+		/* The kernel frees it now; the shim at the unregistration. */
+		CHECK(count_fds() == before, "%d fds open after unregistering, expected %d",
+		      count_fds(), before);
+	}
+
 	/* Closed without any later call on the number: the next setup notices. */
 	setup_or_skip(&r, 4);
 	raw_ring_exit(&r);

@@ -60,6 +60,72 @@ static void nops(struct raw_ring *r, unsigned batch, long iters, const char *lab
 	       (now() - t0) / iters / batch);
 }
 
+/*
+ * An SQPOLL ring: the poller consumes the SQ, so no enter is needed while
+ * it is awake; enters (each a trap under the shim) only to wake it.
+ */
+static void sqpoll_nops(long iters)
+{
+	struct io_uring_cqe cqe;
+	struct raw_ring r;
+	unsigned *sq_flags;
+	long enters = 0;
+	double t0;
+
+	if (direct) {
+		printf("%-22s (raw mode only)\n", "SQPOLL, 32 NOPs");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.p.flags = IORING_SETUP_SQPOLL;
+	r.p.sq_thread_idle = 1000;
+	r.fd = sys_setup(64, &r.p);
+	if (r.fd < 0) {
+		printf("%-22s setup: %s\n", "SQPOLL, 32 NOPs", strerror(-r.fd));
+		return;
+	}
+	r.sq_sz = r.p.sq_off.array + r.p.sq_entries * sizeof(unsigned);
+	r.cq_sz = r.p.cq_off.cqes + r.p.cq_entries * sizeof(struct io_uring_cqe);
+	r.sqes_sz = r.p.sq_entries * sizeof(struct io_uring_sqe);
+	r.sq_ptr = mmap(NULL, r.sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, IORING_OFF_SQ_RING);
+	r.cq_ptr = mmap(NULL, r.cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, IORING_OFF_CQ_RING);
+	r.sqes = mmap(NULL, r.sqes_sz, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, IORING_OFF_SQES);
+	CHECK(r.sq_ptr != MAP_FAILED && r.cq_ptr != MAP_FAILED && r.sqes != MAP_FAILED, "mmap");
+	r.sq_tail = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.tail);
+	r.sq_mask = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.ring_mask);
+	r.sq_array = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.array);
+	r.cq_head = (unsigned *)((char *)r.cq_ptr + r.p.cq_off.head);
+	r.cq_tail = (unsigned *)((char *)r.cq_ptr + r.p.cq_off.tail);
+	r.cq_mask = (unsigned *)((char *)r.cq_ptr + r.p.cq_off.ring_mask);
+	r.cqes = (struct io_uring_cqe *)((char *)r.cq_ptr + r.p.cq_off.cqes);
+	sq_flags = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.flags);
+	r.local_tail = *r.sq_tail;
+
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		for (unsigned j = 0; j < 32; j++) {
+			struct io_uring_sqe *sqe = raw_sqe(&r);
+
+			sqe->opcode = IORING_OP_NOP;
+		}
+		raw_publish(&r);
+		/* The tail store above must be visible before NEED_WAKEUP is read. */
+		io_uring_smp_mb();
+		if (IO_URING_READ_ONCE(*sq_flags) & IORING_SQ_NEED_WAKEUP) {
+			CHECK(sys_enter(r.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0) >= 0, "wakeup");
+			enters++;
+		}
+		for (unsigned j = 0; j < 32; j++) {
+			while (!raw_pop(&r, &cqe))
+				;
+			CHECK(cqe.res == 0, "nop res %d", cqe.res);
+		}
+	}
+	printf("%-22s %8.0f ns/batch %8.1f ns/op, %ld enters\n", "SQPOLL, 32 NOPs",
+	       (now() - t0) / iters, (now() - t0) / iters / 32, enters);
+	raw_ring_exit(&r);
+}
+
 int main(int argc, char **argv)
 {
 	struct raw_ring r;
@@ -119,6 +185,7 @@ int main(int argc, char **argv)
 	printf("%-22s %8.0f ns/enter\n", "empty enter", (now() - t0) / n);
 	nops(&r, 1, n / 2, "1 NOP per enter");
 	nops(&r, 32, n / 32, "32 NOPs per enter");
+	sqpoll_nops(n / 32);
 	if (direct)
 		ringer_close(r.fd);
 	else
