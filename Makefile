@@ -17,7 +17,7 @@ check: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 install: all
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 asan:
 	$(MAKE) check BUILD=build-asan CMAKE_FLAGS="-DRINGER_ASAN=ON -DRINGER_WERROR=ON"
