@@ -34,6 +34,8 @@
 
 #include "ringer.h"
 
+#include "copy-files.h"
+
 #define BLOCK_BYTES   (64 * 1024)
 #define DEFAULT_DEPTH 8
 #define MAX_DEPTH     2048
@@ -225,23 +227,18 @@ static void drain(struct copy *c)
 int main(int argc, char **argv)
 {
 	struct copy c = { .depth = DEFAULT_DEPTH, .in_fd = -1, .out_fd = -1 };
-	struct stat st, dst_st;
-	char *bufs = NULL, *end;
+	char *bufs = NULL;
 	int opt, ret, status = 1;
-	long v;
 
 	if (argc > 0 && argv[0][0])
 		prog = argv[0];
 	while ((opt = getopt(argc, argv, "d:h")) != -1) {
 		switch (opt) {
 		case 'd':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > MAX_DEPTH) {
+			if (parse_depth(optarg, MAX_DEPTH, &c.depth)) {
 				fprintf(stderr, "%s: bad depth '%s'\n", prog, optarg);
 				usage();
 			}
-			c.depth = (unsigned)v;
 			break;
 		default:
 			usage();
@@ -252,30 +249,8 @@ int main(int argc, char **argv)
 	c.src = argv[optind];
 	c.dst = argv[optind + 1];
 
-	c.in_fd = open(c.src, O_RDONLY);
-	if (c.in_fd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, c.src, strerror(errno));
-		return 1;
-	}
-	if (fstat(c.in_fd, &st) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, c.src, strerror(errno));
+	if (open_copy_files(prog, c.src, c.dst, &c.in_fd, &c.out_fd, &c.size))
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s: %s: not a regular file\n", prog, c.src);
-		goto out;
-	}
-	c.size = (__u64)st.st_size;
-	/* O_TRUNC on the source itself would lose it before it is read. */
-	if (!stat(c.dst, &dst_st) && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
-		fprintf(stderr, "%s: %s and %s are the same file\n", prog, c.src, c.dst);
-		goto out;
-	}
-	c.out_fd = open(c.dst, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 0777);
-	if (c.out_fd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, c.dst, strerror(errno));
-		goto out;
-	}
 
 	c.slots = calloc(c.depth, sizeof(*c.slots));
 	bufs = malloc((size_t)c.depth * BLOCK_BYTES);

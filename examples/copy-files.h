@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What ringer-cp and link-cp share besides the ring: the -d argument and
+ * opening the two files of a copy.
+ */
+#ifndef RINGER_EXAMPLES_COPY_FILES_H
+#define RINGER_EXAMPLES_COPY_FILES_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A queue depth in [1, max]: 0, or -1 for anything else. */
+static inline int parse_depth(const char *arg, unsigned max, unsigned *depth)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || (unsigned long)v > max)
+		return -1;
+	*depth = (unsigned)v;
+	return 0;
+}
+
+/*
+ * Open src for reading and dst for writing (created with src's mode,
+ * truncated).  src must be a regular file, and dst must not be src itself:
+ * O_TRUNC would lose it before it is read.  0 with *in_fd, *out_fd and *size
+ * set; -1 after printing why (*in_fd may be open: the caller closes it).
+ */
+static inline int open_copy_files(const char *prog, const char *src, const char *dst,
+				  int *in_fd, int *out_fd, unsigned long long *size)
+{
+	struct stat st, dst_st;
+
+	*in_fd = open(src, O_RDONLY);
+	if (*in_fd < 0 || fstat(*in_fd, &st) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, src, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: %s: not a regular file\n", prog, src);
+		return -1;
+	}
+	*size = (unsigned long long)st.st_size;
+	if (!stat(dst, &dst_st) && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
+		fprintf(stderr, "%s: %s and %s are the same file\n", prog, src, dst);
+		return -1;
+	}
+	*out_fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 0777);
+	if (*out_fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dst, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+#endif /* RINGER_EXAMPLES_COPY_FILES_H */
