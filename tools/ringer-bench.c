@@ -1026,7 +1026,7 @@ static int preload_child(const char *spec)
 	struct result cr;
 	double runtime;
 	unsigned char *cfg = (unsigned char *)&o.cfg;
-	int pipe_fd, base_fd, quiet, pos = 0;
+	int pipe_fd, base_fd, quiet, pos = 0, ret;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cr, 0, sizeof(cr));
@@ -1047,7 +1047,9 @@ static int preload_child(const char *spec)
 	if (!cr.hist)
 		return 1;
 	run_backend(&o, base_fd, cr.be, &cr, runtime);
-	return send_slice(pipe_fd, &cr) ? 1 : 0;
+	ret = send_slice(pipe_fd, &cr) ? 1 : 0;
+	free(cr.hist);
+	return ret;
 }
 
 /*
