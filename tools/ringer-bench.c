@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -51,6 +52,17 @@ static struct backend backends[] = {
 	{ "liburing", KIND_RING, lu_ring_worker, 0, NULL },
 #else
 	{ "liburing", KIND_RING, NULL, 0, "built without liburing (no liburing.a)" },
+#endif
+	/*
+	 * The liburing loop again, unmodified, in a child re-exec'd under the
+	 * seccomp shim with RINGER_BACKEND=user: the engine through the trap.
+	 */
+#if defined(HAVE_LIBURING) && defined(RINGER_PRELOAD_PATH)
+	{ "preload", KIND_RING, lu_ring_worker, 0, NULL },
+#elif defined(HAVE_LIBURING)
+	{ "preload", KIND_RING, NULL, 0, "built without the preload shim" },
+#else
+	{ "preload", KIND_RING, NULL, 0, "built without liburing (no liburing.a)" },
 #endif
 	{ "psync", KIND_SYNC, psync_worker, 0, NULL },
 	{ "pool", KIND_SYNC, psync_worker, 0, NULL },
@@ -109,7 +121,10 @@ static void usage(FILE *f)
 		"Without FILE a temporary file of --size bytes is created and removed.\n"
 		"\n"
 		"  -b, --backends LIST     comma-separated, or 'all' (default): kernel,user,\n"
-		"                          liburing,psync,pool,posixaio,libaio\n"
+		"                          liburing,preload,psync,pool,posixaio,libaio\n"
+		"                          (preload: the liburing loop under libringer-preload.so\n"
+		"                          with RINGER_BACKEND=user; RINGER_PRELOAD_LIB overrides\n"
+		"                          the shim's path)\n"
 		"  -d, --depth N           I/Os in flight per thread (default 32)\n"
 		"  -s, --submit-batch N    I/Os prepared per submit call (default min(32, depth))\n"
 		"  -c, --complete-batch N  completions waited for when full (default min(32, "
@@ -913,6 +928,130 @@ static int reap_child(pid_t pid, uint64_t deadline, int *killed)
 	}
 }
 
+/* The child's report: a struct slice, then its histogram. */
+static int send_slice(int fd, const struct result *cr)
+{
+	struct slice sl;
+
+	memset(&sl, 0, sizeof(sl));
+	sl.status = cr->status;
+	memcpy(sl.reason, cr->reason, sizeof(sl.reason));
+	sl.secs = cr->secs;
+	sl.usr = cr->usr;
+	sl.sys = cr->sys;
+	sl.ios = cr->ios;
+	sl.calls = cr->calls;
+	sl.ctxsw = cr->ctxsw;
+	sl.nrounds = cr->nrounds;
+	sl.round_iops = cr->nrounds ? cr->round_iops[0] : 0;
+	fflush(stdout);
+	return write_all(fd, &sl, sizeof(sl)) || write_all(fd, cr->hist, sizeof(*cr->hist));
+}
+
+static const char *preload_lib(void)
+{
+	const char *env = getenv("RINGER_PRELOAD_LIB");
+
+	if (env && *env)
+		return env;
+#ifdef RINGER_PRELOAD_PATH
+	return RINGER_PRELOAD_PATH;
+#else
+	return "libringer-preload.so";
+#endif
+}
+
+/* A sanitizer runtime this process is linked with: it must lead LD_PRELOAD. */
+static int find_san_rt(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char *base = strrchr(info->dlpi_name, '/');
+
+	(void)size;
+	base = base ? base + 1 : info->dlpi_name;
+	if (!strncmp(base, "libasan.so", 10) || !strncmp(base, "libtsan.so", 10) ||
+	    !strncmp(base, "libubsan.so", 11)) {
+		snprintf(data, PATH_MAX, "%s", info->dlpi_name);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The preload backend's child: exec this binary again with the shim in
+ * LD_PRELOAD (it installs its seccomp filter at load time, so it cannot be
+ * added to a running process) and RINGER_BACKEND=user.  The new image runs
+ * only the liburing loop, on the same workload (struct bench_cfg, passed in
+ * hex: it is the same binary, hence the same layout) and the same file
+ * descriptor, and reports down the inherited pipe as a forked child does.
+ * Returns only on failure, with cr set n/a.
+ */
+static void exec_preload(const struct opts *o, int base_fd, int pipe_fd, double runtime,
+			 struct result *cr)
+{
+	static char san[PATH_MAX];
+	char arg[64 + 2 * sizeof(struct bench_cfg)], *pre;
+	const unsigned char *cfg = (const unsigned char *)&o->cfg;
+	const char *old = getenv("LD_PRELOAD");
+	size_t len, n;
+
+	/* exec keeps only descriptors without close-on-exec */
+	if (fcntl(pipe_fd, F_SETFD, 0) || (base_fd >= 0 && fcntl(base_fd, F_SETFD, 0)))
+		return set_na(cr, "fcntl: %s", strerror(errno));
+	len = (size_t)snprintf(arg, sizeof(arg), "--preload-child=%d:%d:%d:%.6f:", pipe_fd,
+			       base_fd, o->quiet, runtime);
+	for (n = 0; n < sizeof(o->cfg); n++)
+		len += (size_t)snprintf(arg + len, sizeof(arg) - len, "%02x", cfg[n]);
+	san[0] = 0;
+	dl_iterate_phdr(find_san_rt, san);
+	n = strlen(san) + strlen(preload_lib()) + (old ? strlen(old) : 0) + 3;
+	pre = malloc(n);
+	if (!pre)
+		return set_na(cr, "%s", "out of memory");
+	snprintf(pre, n, "%s%s%s%s%s", san, san[0] ? ":" : "", preload_lib(),
+		 old && *old ? ":" : "", old && *old ? old : "");
+	if (setenv("LD_PRELOAD", pre, 1) || setenv("RINGER_BACKEND", "user", 1)) {
+		free(pre);
+		return set_na(cr, "%s", "setenv failed");
+	}
+	free(pre);
+	fflush(stdout);
+	execl("/proc/self/exe", "ringer-bench", arg, (char *)NULL);
+	set_na(cr, "exec /proc/self/exe: %s", strerror(errno));
+}
+
+/* --preload-child=PIPE:FD:QUIET:RUNTIME:CFG: the re-exec'd image's whole job. */
+static int preload_child(const char *spec)
+{
+	struct opts o;
+	struct result cr;
+	double runtime;
+	unsigned char *cfg = (unsigned char *)&o.cfg;
+	int pipe_fd, base_fd, quiet, pos = 0, ret;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cr, 0, sizeof(cr));
+	if (sscanf(spec, "%d:%d:%d:%lf:%n", &pipe_fd, &base_fd, &quiet, &runtime, &pos) != 4 ||
+	    !pos || strlen(spec + pos) != 2 * sizeof(o.cfg))
+		return 2;
+	for (size_t i = 0; i < sizeof(o.cfg); i++) {
+		unsigned v;
+
+		if (sscanf(spec + pos + 2 * i, "%2x", &v) != 1)
+			return 2;
+		cfg[i] = (unsigned char)v;
+	}
+	o.quiet = quiet;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cr.be = &backends[find_backend("preload")];
+	cr.hist = calloc(1, sizeof(*cr.hist));
+	if (!cr.hist)
+		return 1;
+	run_backend(&o, base_fd, cr.be, &cr, runtime);
+	ret = send_slice(pipe_fd, &cr) ? 1 : 0;
+	free(cr.hist);
+	return ret;
+}
+
 /*
  * One slice of a backend in a child process, so that an executor that
  * crashes or hangs (the user engine is young) costs its own row and not the
@@ -929,6 +1068,12 @@ static void run_isolated(const struct opts *o, int base_fd, const struct backend
 	int p[2], st, killed, ret;
 	pid_t pid;
 
+	if (r->status == ST_OK && be->fn && !strcmp(be->name, "preload")) {
+		if (o->no_fork)
+			return set_na(r, "%s", "runs in a re-exec'd child (not with --no-fork)");
+		if (access(preload_lib(), R_OK))
+			return set_na(r, "shim not found: %s", preload_lib());
+	}
 	if (o->no_fork || r->status != ST_OK) {
 		run_backend(o, base_fd, be, r, runtime);
 		return;
@@ -956,21 +1101,11 @@ static void run_isolated(const struct opts *o, int base_fd, const struct backend
 		memset(&cr, 0, sizeof(cr));
 		cr.be = be;
 		cr.hist = h;
-		run_backend(o, base_fd, be, &cr, runtime);
-		memset(&sl, 0, sizeof(sl));
-		sl.status = cr.status;
-		memcpy(sl.reason, cr.reason, sizeof(sl.reason));
-		sl.secs = cr.secs;
-		sl.usr = cr.usr;
-		sl.sys = cr.sys;
-		sl.ios = cr.ios;
-		sl.calls = cr.calls;
-		sl.ctxsw = cr.ctxsw;
-		sl.nrounds = cr.nrounds;
-		sl.round_iops = cr.nrounds ? cr.round_iops[0] : 0;
-		fflush(stdout);
-		ret = write_all(p[1], &sl, sizeof(sl)) || write_all(p[1], h, sizeof(*h));
-		_exit(ret ? 1 : 0);
+		if (!strcmp(be->name, "preload"))
+			exec_preload(o, base_fd, p[1], runtime, &cr);
+		else
+			run_backend(o, base_fd, be, &cr, runtime);
+		_exit(send_slice(p[1], &cr) ? 1 : 0);
 	}
 	close(p[1]);
 	deadline = now_ns() + (uint64_t)(runtime * 1e9) + grace;
@@ -1491,6 +1626,8 @@ int main(int argc, char **argv)
 	int fd = -1, ret;
 	struct opts base;
 
+	if (argc == 2 && !strncmp(argv[1], "--preload-child=", 16))
+		return preload_child(argv[1] + 16);
 	ret = parse_args(&o, argc, argv);
 	if (ret)
 		return ret == 1 ? 0 : ret;

@@ -8,7 +8,7 @@ CHECK=$1
 BIN=$2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ringer-bench-test.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
-ALL="kernel user liburing psync pool posixaio libaio"
+ALL="kernel user liburing preload psync pool posixaio libaio"
 
 fail() {
 	echo "FAIL: $*"
@@ -91,7 +91,7 @@ d = json.load(open(sys.argv[1]))
 assert d["machine"]["cpus"] >= 1
 res = d["runs"][0]["results"]
 names = [r["backend"] for r in res]
-assert names == ["kernel", "user", "liburing", "psync", "pool", "posixaio", "libaio"], names
+assert names == ["kernel", "user", "liburing", "preload", "psync", "pool", "posixaio", "libaio"], names
 for r in res:
     assert r["status"] in ("ok", "n/a", "error"), r
     if r["status"] == "ok":
@@ -118,6 +118,30 @@ mem)
 		grep -Eq "^$b +([0-9.]+ MiB resident added|n/a: )" "$WORK/out" ||
 			fail "no memory line for $b"
 	done
+	;;
+preload)
+	# the liburing loop under the shim: IOPS > 0, or n/a with a reason
+	for args in "-N -T 1" "-S 1m -T 1 -d 4"; do
+		# shellcheck disable=SC2086 # the arguments are meant to split
+		"$BIN" -q $args -b preload >"$WORK/out" 2>&1 ||
+			{ cat "$WORK/out"; fail "'$args -b preload' exited $?"; }
+		cat "$WORK/out"
+		if row_na preload "$WORK/out"; then
+			grep -Eq "^preload +n/a: .+" "$WORK/out" || fail "n/a without a reason"
+			echo "preload is n/a here"
+			exit 77
+		fi
+		grep -Eq "^preload +[0-9]*[1-9][0-9]* " "$WORK/out" ||
+			fail "'$args': no preload row with IOPS > 0"
+	done
+	# --no-fork cannot re-exec: n/a with its reason
+	"$BIN" -q -N -T 0.2 -b preload --no-fork >"$WORK/out" 2>&1 || fail "--no-fork exited $?"
+	grep -Eq "^preload +n/a: .*no-fork" "$WORK/out" || fail "--no-fork: not n/a"
+	# a shim that is not there: n/a naming it
+	RINGER_PRELOAD_LIB=$WORK/none.so "$BIN" -q -N -T 0.2 -b preload >"$WORK/out" 2>&1 ||
+		fail "missing shim: exited $?"
+	grep -Eq "^preload +n/a: shim not found: $WORK/none.so" "$WORK/out" ||
+		{ cat "$WORK/out"; fail "missing shim: not n/a"; }
 	;;
 isolation)
 	# liburing's io_uring_* must stay inside its shared object
