@@ -128,7 +128,7 @@ static void wake_space_waiters(struct sq_data *sqd)
 	 * of space_waiters; a waiter increments it before re-reading the head
 	 * under wait_lock, so either it sees the new head or we see it waiting.
 	 */
-	atomic_thread_fence(memory_order_seq_cst);
+	io_uring_smp_mb();
 	if (!atomic_load_explicit(&sqd->space_waiters, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&sqd->wait_lock);
@@ -169,7 +169,7 @@ static void go_to_sleep(struct sq_data *sqd)
 
 	for (unsigned i = 0; i < sqd->nr; i++)
 		sq_flag(sqd->rings[i], true);
-	atomic_thread_fence(memory_order_seq_cst);
+	io_uring_smp_mb();
 	for (unsigned i = 0; i < sqd->nr && !pending; i++) {
 		struct ring *r = sqd->rings[i];
 
@@ -471,7 +471,7 @@ int sqpoll_enter(struct ring *r, unsigned to_submit, unsigned flags)
 		pthread_mutex_lock(&sqd->wait_lock);
 		atomic_fetch_add_explicit(&sqd->space_waiters, 1, memory_order_seq_cst);
 		/* seq_cst: the count is visible before we read the head (wake_space_waiters) */
-		atomic_thread_fence(memory_order_seq_cst);
+		io_uring_smp_mb();
 		while (sq_full(r) && !sqd->stop &&
 		       atomic_load_explicit(&r->sqd, memory_order_relaxed) == sqd) {
 			struct timespec ts;

@@ -649,13 +649,15 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 		if (ret && !(r->flags & IORING_SETUP_SUBMIT_ALL))
 			break;
 	}
-	submit_state_end(r, &st);
-	engine_submit_state = st.prev_state;
 	/*
 	 * release: the application sees the new head only after the engine is
-	 * done reading the SQEs it covers (they were copied at init).
+	 * done reading the SQEs it covers (they were copied at init).  Before
+	 * the batch's CQEs are posted: an SQ poller preempted right after
+	 * waking the reaper would otherwise leave the SQ looking full (sqpoll.c).
 	 */
 	io_uring_smp_store_release(r->sq_head, r->cached_sq_head);
+	submit_state_end(r, &st);
+	engine_submit_state = st.prev_state;
 	if (nomem && left == nr)
 		return -EAGAIN;
 	return (int)(nr - left);
