@@ -283,6 +283,20 @@ struct ring {
 
 	struct ring *free_next; /* recycled ring structs */
 
+	/*
+	 * Request cache (submit.c), in place of a calloc/free per request.
+	 * req_cache: the submitter's free list, under submit_lock.
+	 * req_returned: requests freed by other threads (workers, reactor,
+	 * reapers), pushed lock-free; the submitter takes the whole list when
+	 * its own is empty.  cqe_buf: the inline-completion batch vector, kept
+	 * between submit calls (under submit_lock).  All freed, and left empty
+	 * for the ring struct's next use, by ring_cancel_all().
+	 */
+	struct req *req_cache;
+	_Atomic(struct req *) req_returned;
+	struct io_uring_cqe *cqe_buf;
+	unsigned cqe_buf_cap;
+
 	/* SQPOLL and IOPOLL (sqpoll.c, iopoll.c); set up by sqpoll_setup(). */
 	_Atomic(struct sq_data *) sqd; /* the poller serving this ring, or NULL */
 	_Atomic(struct req *) iopoll_list; /* IOPOLL: issued, not yet polled (LIFO) */
@@ -322,6 +336,10 @@ void req_put_file(struct req *req);
 int req_resolve_file(struct req *req);
 void ring_cancel_all(struct ring *ring);
 void drain_check(struct ring *ring);
+
+/* wq.c, beyond wq.h: raise class ci's cap, the reported cap unchanged */
+void wq_raise_cap(struct ringer_wq *wq, unsigned ci, unsigned max);
+#define WQ_DEVICE_WORKERS 64 /* bounded workers allowed for device-bound work */
 
 /* cq.c */
 bool cq_post(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags,
