@@ -355,8 +355,10 @@ bool cq_full_or_overflowed(struct ring *ring);
 
 /* thread context of the caller: which thread posts a completion */
 enum { CTX_APP = 0, CTX_WORKER = 1, CTX_REACTOR = 2 };
-extern _Thread_local int engine_thread_ctx;
-extern _Thread_local struct submit_state *engine_submit_state;
+/* initial-exec: a TLS access without a __tls_get_addr call (two per request) */
+#define ENGINE_TLS __attribute__((tls_model("initial-exec")))
+extern _Thread_local int engine_thread_ctx ENGINE_TLS;
+extern _Thread_local struct submit_state *engine_submit_state ENGINE_TLS;
 
 /* register.c */
 void rsrc_free_all(struct ring *ring);

@@ -99,7 +99,8 @@ static struct req *req_alloc(struct ring *r)
 			return NULL;
 	}
 	r->req_cache = req->tw_next;
-	memset(req, 0, sizeof(*req));
+	/* the op state (the union) is the opcode's prep's to initialise */
+	memset(req, 0, offsetof(struct req, nop_res));
 	return req;
 }
 
