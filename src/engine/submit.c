@@ -782,6 +782,8 @@ void ring_cancel_all(struct ring *r)
 	pthread_mutex_unlock(&r->async_lock);
 
 	poll_cancel_all(r);
+	/* O_DIRECT at the device completes in bounded time: wait for it */
+	rw_aio_destroy(r);
 
 	pthread_mutex_lock(&r->defer_lock);
 	req = r->defer_head;
