@@ -297,7 +297,7 @@ struct ring {
 
 	/* O_DIRECT through native AIO (ops/rw.c), created on first use under
 	 * async_lock; aio_off: it could not be set up, use the workers. */
-	struct rw_aio *aio;
+	_Atomic(struct rw_aio *) aio;
 	bool aio_off;
 	struct io_uring_cqe *cqe_buf;
 	unsigned cqe_buf_cap;
@@ -382,6 +382,8 @@ int write_issue(struct req *req, unsigned issue_flags);
 void rw_cleanup(struct req *req);
 /* Teardown: wait for the ring's AIO reads/writes to complete, free the context. */
 void rw_aio_destroy(struct ring *ring);
+/* submit_lock held: send the O_DIRECT I/O gathered in this submit batch */
+void rw_aio_flush(struct ring *ring);
 int fsync_prep(struct req *req, const struct io_uring_sqe *sqe);
 int fsync_issue(struct req *req, unsigned issue_flags);
 int sfr_prep(struct req *req, const struct io_uring_sqe *sqe);

@@ -666,6 +666,7 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 	for (;;) {
 		struct req *tw = st->tw_head;
 
+		rw_aio_flush(r); /* the batch's O_DIRECT I/O, in one io_submit */
 		cq_post_batch(r, st->cqes.v, st->cqes.n);
 		st->cqes.n = 0;
 		if (!tw)

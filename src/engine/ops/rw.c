@@ -310,6 +310,7 @@ static int rw_finish(struct req *req, ssize_t err)
  * short transfer on a regular file always does; -EAGAIN/-EINTR retry there.
  */
 #define AIO_REAP_MAX 64
+#define AIO_BATCH 64 /* iocbs gathered before an io_submit */
 #define AIO_IDLE_NS 20000000L /* the reaper looks at aio->stop this often */
 
 struct rw_aio {
@@ -317,6 +318,12 @@ struct rw_aio {
 	pthread_t thread;
 	atomic_uint inflight;
 	atomic_bool stop;
+	/* iocbs of the current submit batch, under submit_lock: one io_submit
+	 * per batch, so the device is notified once (a virtio doorbell is a VM
+	 * exit, about 10 us here), as the kernel's plugged batch does */
+	unsigned nr_pend;
+	struct iocb *pend_ptr[AIO_BATCH];
+	struct iocb pend[AIO_BATCH];
 };
 
 static void aio_done(struct req *req, long res)
@@ -375,6 +382,8 @@ static struct rw_aio *aio_create(struct ring *r)
 
 	if (!a)
 		return NULL;
+	for (unsigned i = 0; i < AIO_BATCH; i++)
+		a->pend_ptr[i] = &a->pend[i];
 	if (syscall(SYS_io_setup, nr, &a->ctx) < 0) {
 		free(a);
 		return NULL;
@@ -400,22 +409,60 @@ static struct rw_aio *aio_create(struct ring *r)
 
 static struct rw_aio *aio_get(struct ring *r)
 {
-	struct rw_aio *a = NULL;
+	/* acquire: pairs with the release store below, the context is set up;
+	 * only teardown clears it, when no submitter can be here */
+	struct rw_aio *a = atomic_load_explicit(&r->aio, memory_order_acquire);
 
+	if (a)
+		return a;
 	pthread_mutex_lock(&r->async_lock);
-	if (!atomic_load_explicit(&r->dying, memory_order_relaxed)) {
-		if (!r->aio && !r->aio_off && !(r->aio = aio_create(r)))
+	a = atomic_load_explicit(&r->aio, memory_order_relaxed); /* another thread's */
+	if (!a && !atomic_load_explicit(&r->dying, memory_order_relaxed) && !r->aio_off) {
+		a = aio_create(r);
+		if (a)
+			atomic_store_explicit(&r->aio, a, memory_order_release);
+		else
 			r->aio_off = true;
-		a = r->aio;
 	}
 	pthread_mutex_unlock(&r->async_lock);
 	return a;
 }
 
-/* true: the request is at the device and the reaper completes it */
+/* submit_lock held: io_submit the batch; what the kernel refuses goes to a worker */
+static void aio_flush_locked(struct rw_aio *a)
+{
+	unsigned n = a->nr_pend, done = 0;
+
+	a->nr_pend = 0;
+	while (done < n) {
+		long ret = syscall(SYS_io_submit, a->ctx, (long)(n - done), &a->pend_ptr[done]);
+
+		if (ret <= 0) {
+			struct req *req = (struct req *)(uintptr_t)a->pend_ptr[done]->aio_data;
+
+			/* not taken: the blocking path does it (same result) */
+			atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
+			req_punt_wq(req);
+			done++;
+		} else {
+			done += (unsigned)ret;
+		}
+	}
+}
+
+void rw_aio_flush(struct ring *r)
+{
+	struct rw_aio *a = atomic_load_explicit(&r->aio, memory_order_relaxed);
+
+	if (a && a->nr_pend)
+		aio_flush_locked(a);
+}
+
+/* true: the request is at the device (or in the batch for it); the reaper completes it */
 static bool aio_submit(struct req *req, bool write)
 {
 	struct rw_state *rw = &req->rw;
+	struct submit_state *st = engine_submit_state;
 	struct rw_aio *a;
 	struct iocb cb, *cbp = &cb;
 
@@ -425,15 +472,23 @@ static bool aio_submit(struct req *req, bool write)
 	a = aio_get(req->ring);
 	if (!a)
 		return false;
-	memset(&cb, 0, sizeof(cb));
-	cb.aio_data = (uintptr_t)req;
-	cb.aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
-	cb.aio_fildes = (uint32_t)req->rfd;
-	cb.aio_buf = (uintptr_t)rw->iov;
-	cb.aio_nbytes = rw->nr_segs;
-	cb.aio_offset = rw->off;
+	if (st && st->ring == req->ring) {
+		/* the submitting thread: gathered, sent by submit_state_end() */
+		if (a->nr_pend == AIO_BATCH)
+			aio_flush_locked(a);
+		cbp = a->pend_ptr[a->nr_pend++];
+	}
+	memset(cbp, 0, sizeof(*cbp));
+	cbp->aio_data = (uintptr_t)req;
+	cbp->aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
+	cbp->aio_fildes = (uint32_t)req->rfd;
+	cbp->aio_buf = (uintptr_t)rw->iov;
+	cbp->aio_nbytes = rw->nr_segs;
+	cbp->aio_offset = rw->off;
 	/* counted first: the reaper may complete it before io_submit returns */
 	atomic_fetch_add_explicit(&a->inflight, 1, memory_order_relaxed);
+	if (cbp != &cb)
+		return true;
 	if (syscall(SYS_io_submit, a->ctx, 1L, &cbp) == 1)
 		return true;
 	atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
@@ -445,8 +500,7 @@ void rw_aio_destroy(struct ring *r)
 	struct rw_aio *a;
 
 	pthread_mutex_lock(&r->async_lock);
-	a = r->aio;
-	r->aio = NULL;
+	a = atomic_exchange_explicit(&r->aio, NULL, memory_order_acquire);
 	r->aio_off = false;
 	pthread_mutex_unlock(&r->async_lock);
 	if (!a)
