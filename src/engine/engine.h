@@ -342,10 +342,6 @@ int req_resolve_file(struct req *req);
 void ring_cancel_all(struct ring *ring);
 void drain_check(struct ring *ring);
 
-/* wq.c, beyond wq.h: raise class ci's cap, the reported cap unchanged */
-void wq_raise_cap(struct ringer_wq *wq, unsigned ci, unsigned max);
-#define WQ_DEVICE_WORKERS 64 /* bounded workers allowed for device-bound work */
-
 /* cq.c */
 bool cq_post(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags,
 	     bool allow_overflow);

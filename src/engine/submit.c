@@ -315,31 +315,18 @@ static unsigned nr_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-/*
- * async_lock held: the pool.  IOWQ_MAX_WORKERS reports the kernel's bounded
- * cap, min(sq_entries, 4 x CPUs), but the pool runs up to min(sq_entries,
- * WQ_DEVICE_WORKERS) bounded workers (RLIMIT_NPROC still applies, and a cap
- * the application registers replaces it).  Bounded work only reaches a worker
- * when it would block on the device (O_DIRECT, a page-cache miss, fsync), so
- * its cost is device latency, not CPU: the kernel keeps a whole queue depth
- * of O_DIRECT reads at the device, and 8 blocking workers kept 8 (0.44-0.57x
- * the kernel's IOPS at depth 32, docs/PERFORMANCE.md).  More workers were
- * chosen over native AIO (io_submit with a reaper): the same result for far
- * less code, and no second completion path to cancel at teardown.
- */
+/* async_lock held: the pool, capped at min(sq_entries, 4 x CPUs) for bounded
+ * work (O_DIRECT does not come here: native AIO, ops/rw.c) */
 static int wq_new(struct ring *r)
 {
-	unsigned cap = 4 * nr_cpus(), dev = WQ_DEVICE_WORKERS;
+	unsigned cap = 4 * nr_cpus();
 
 	if (cap > r->sq_entries)
 		cap = r->sq_entries;
-	if (dev > r->sq_entries)
-		dev = r->sq_entries;
 	if (wq_create(&r->wq, cap, 4 * nr_cpus()) < 0) {
 		r->wq = NULL;
 		return -ENOMEM;
 	}
-	wq_raise_cap(r->wq, 0, dev);
 	return 0;
 }
 

@@ -65,7 +65,6 @@ struct worker {
 
 struct wq_class {
 	unsigned max; /* cap */
-	unsigned shown; /* the cap IOWQ_MAX_WORKERS reports (see wq_raise_cap()) */
 	unsigned nr_workers; /* alive workers of this class */
 	unsigned nr_idle;
 	struct wq_work *head, *tail; /* runnable FIFO */
@@ -597,34 +596,10 @@ int wq_create(struct ringer_wq **out, unsigned max_bounded, unsigned max_unbound
 		free(wq);
 		return -ENOMEM;
 	}
-	wq->cls[0].max = wq->cls[0].shown = max_bounded;
-	wq->cls[1].max = wq->cls[1].shown = max_unbounded;
+	wq->cls[0].max = max_bounded;
+	wq->cls[1].max = max_unbounded;
 	*out = wq;
 	return 0;
-}
-
-static rlim_t nproc_limit(void)
-{
-	struct rlimit rl;
-
-	return getrlimit(RLIMIT_NPROC, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY;
-}
-
-/*
- * Let class ci run up to max workers while IOWQ_MAX_WORKERS still reports the
- * cap given at creation; a cap set through wq_set_max_workers() replaces both.
- * No cap exceeds RLIMIT_NPROC.
- */
-void wq_raise_cap(struct ringer_wq *wq, unsigned ci, unsigned max)
-{
-	rlim_t nproc = nproc_limit();
-
-	if (nproc != RLIM_INFINITY && max > nproc)
-		max = nproc ? (unsigned)nproc : 1;
-	pthread_mutex_lock(&wq->lock);
-	if (max > wq->cls[ci].max)
-		wq->cls[ci].max = max;
-	pthread_mutex_unlock(&wq->lock);
 }
 
 void wq_enqueue(struct ringer_wq *wq, struct wq_work *work)
@@ -745,25 +720,26 @@ int wq_set_max_workers(struct ringer_wq *wq, unsigned values[2])
 {
 	struct worker *spawn = NULL;
 	unsigned old[NR_CLASSES], ci;
-	rlim_t nproc;
+	struct rlimit rl;
+	rlim_t nproc = RLIM_INFINITY;
 
 	for (ci = 0; ci < NR_CLASSES; ci++)
 		if (values[ci] > INT_MAX)
 			return -EINVAL;
 	/* Like the kernel, no cap exceeds RLIMIT_NPROC. */
-	nproc = nproc_limit();
+	if (getrlimit(RLIMIT_NPROC, &rl) == 0)
+		nproc = rl.rlim_cur;
 
 	pthread_mutex_lock(&wq->lock);
 	for (ci = 0; ci < NR_CLASSES; ci++) {
 		struct wq_class *c = &wq->cls[ci];
 
-		old[ci] = c->shown;
+		old[ci] = c->max;
 		if (!values[ci])
 			continue;
 		c->max = values[ci];
 		if (nproc != RLIM_INFINITY && c->max > nproc)
 			c->max = nproc ? (unsigned)nproc : 1;
-		c->shown = c->max;
 		/* Too many now: idle ones go at once, busy ones when done. */
 		while (c->nr_workers > c->max && c->nr_idle)
 			hand_off(idle_pop(c), NULL);
