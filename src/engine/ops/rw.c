@@ -365,7 +365,8 @@ static void *aio_reaper(void *arg)
 			break;
 		n = syscall(SYS_io_getevents, a->ctx, 1L, (long)AIO_REAP_MAX, ev, &ts);
 		for (long i = 0; i < n; i++) {
-			atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_release);
+			/* acq_rel: see aio_submit(); release for the exit check */
+			atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_acq_rel);
 			aio_done((struct req *)(uintptr_t)ev[i].data, (long)ev[i].res);
 		}
 	}
@@ -485,8 +486,11 @@ static bool aio_submit(struct req *req, bool write)
 	cbp->aio_buf = (uintptr_t)rw->iov;
 	cbp->aio_nbytes = rw->nr_segs;
 	cbp->aio_offset = rw->off;
-	/* counted first: the reaper may complete it before io_submit returns */
-	atomic_fetch_add_explicit(&a->inflight, 1, memory_order_relaxed);
+	/* counted first: the reaper may complete it before io_submit returns.
+	 * release: the request's state (written above and before) is the
+	 * reaper's once its acquire decrement reads past this increment; the
+	 * kernel orders the two as well, but TSan cannot see through io_submit */
+	atomic_fetch_add_explicit(&a->inflight, 1, memory_order_release);
 	if (cbp != &cb)
 		return true;
 	if (syscall(SYS_io_submit, a->ctx, 1L, &cbp) == 1)
