@@ -115,6 +115,7 @@ struct io_uring {
 #define RINGER_INT_FLAG_REG_RING 1 /* enter_ring_fd is a registered index */
 #define RINGER_INT_FLAG_REG_REG_RING 2
 #define RINGER_INT_FLAG_APP_MEM 4
+#define RINGER_INT_FLAG_ENGINE 8 /* the ring runs on the user engine */
 
 /*
  * Backends.  RINGER_BACKEND=auto|kernel|user in the environment picks the

@@ -10,15 +10,74 @@
 #ifndef RINGER_LIB_H
 #define RINGER_LIB_H
 
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "ringer.h"
+
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_io_uring_enter
+#define __NR_io_uring_enter 426
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register 427
+#endif
 
 /* The kernel's sigset size: what io_uring_enter expects as argsz for a sigmask. */
 #define RINGER_SIGSET_SIZE (_NSIG / 8)
+
+/*
+ * A raw system call in the kernel's convention: the result, or -errno, with
+ * the caller's errno untouched.  Inline on x86-64: the enter path of a kernel
+ * ring costs what liburing's does.
+ */
+static inline long ringer__syscall6(long nr, long a1, long a2, long a3, long a4, long a5,
+				    long a6)
+{
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+#else
+	int saved = errno;
+	long ret = syscall(nr, a1, a2, a3, a4, a5, a6);
+
+	if (ret < 0)
+		ret = -errno;
+	errno = saved;
+	return ret;
+#endif
+}
 
 int ringer__setup(unsigned entries, struct io_uring_params *p, enum ringer_backend backend);
 int ringer__enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
 		  const void *arg, size_t argsz);
 int ringer__register(int fd, unsigned opcode, const void *arg, unsigned nr_args);
 int ringer__close(int fd);
+
+/*
+ * Enter a ring the library set up: the backend was recorded at setup, so no
+ * fd lookup is needed on this path.
+ */
+static inline int ringer__ring_enter(const struct io_uring *ring, unsigned to_submit,
+				     unsigned min_complete, unsigned flags, const void *arg,
+				     size_t argsz)
+{
+	if (ring->int_flags & RINGER_INT_FLAG_ENGINE)
+		return ringer_enter(ring->enter_ring_fd, to_submit, min_complete, flags, arg,
+				    argsz);
+	return (int)ringer__syscall6(__NR_io_uring_enter, ring->enter_ring_fd, to_submit,
+				    min_complete, flags, (long)arg, (long)argsz);
+}
 
 #endif /* RINGER_LIB_H */

@@ -80,7 +80,7 @@ static int submit(struct io_uring *ring, unsigned submitted, unsigned wait_nr, b
 		if (cq_needs_enter)
 			flags |= IORING_ENTER_GETEVENTS;
 		flags |= enter_flags(ring);
-		return ringer__enter(ring->enter_ring_fd, submitted, wait_nr, flags, NULL,
+		return ringer__ring_enter(ring, submitted, wait_nr, flags, NULL,
 				     RINGER_SIGSET_SIZE);
 	}
 	return (int)submitted;
@@ -103,7 +103,7 @@ int io_uring_submit_and_get_events(struct io_uring *ring)
 
 int io_uring_get_events(struct io_uring *ring)
 {
-	return ringer__enter(ring->enter_ring_fd, 0, 0, IORING_ENTER_GETEVENTS | enter_flags(ring),
+	return ringer__ring_enter(ring, 0, 0, IORING_ENTER_GETEVENTS | enter_flags(ring),
 			     NULL, RINGER_SIGSET_SIZE);
 }
 
@@ -168,7 +168,7 @@ static int get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, struct 
 			break;
 		}
 		flags |= enter_flags(ring);
-		ret = ringer__enter(ring->enter_ring_fd, data->submit, data->wait_nr, flags,
+		ret = ringer__ring_enter(ring, data->submit, data->wait_nr, flags,
 				    data->arg, data->sz);
 		if (ret < 0) {
 			if (!err)
@@ -308,6 +308,6 @@ unsigned io_uring_peek_batch_cqe(struct io_uring *ring, struct io_uring_cqe **cq
 
 int __io_uring_sqring_wait(struct io_uring *ring)
 {
-	return ringer__enter(ring->enter_ring_fd, 0, 0, IORING_ENTER_SQ_WAIT | enter_flags(ring),
+	return ringer__ring_enter(ring, 0, 0, IORING_ENTER_SQ_WAIT | enter_flags(ring),
 			     NULL, RINGER_SIGSET_SIZE);
 }

@@ -52,6 +52,8 @@ int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring
 	memset(ring, 0, sizeof(*ring));
 	ring->flags = p->flags;
 	ring->ring_fd = ring->enter_ring_fd = fd;
+	if (ringer_is_engine_fd(fd))
+		ring->int_flags |= RINGER_INT_FLAG_ENGINE;
 	if (p->flags & IORING_SETUP_SQE128)
 		sqe_size *= 2;
 	if (p->flags & IORING_SETUP_CQE32)

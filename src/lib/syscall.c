@@ -16,37 +16,12 @@
 #include "engine/engine.h"
 #include "lib/lib.h"
 
-#ifndef __NR_io_uring_setup
-#define __NR_io_uring_setup 425
-#endif
-#ifndef __NR_io_uring_enter
-#define __NR_io_uring_enter 426
-#endif
-#ifndef __NR_io_uring_register
-#define __NR_io_uring_register 427
-#endif
-
 /* -1: no override, read RINGER_BACKEND. */
 static _Atomic int backend_override = -1;
 
-/*
- * A raw system call returning -errno.  The caller's errno is preserved: the
- * library reports results only through return values.
- */
-static long raw_syscall(long nr, long a, long b, long c, long d, long e, long f)
-{
-	int saved = errno;
-	long ret = syscall(nr, a, b, c, d, e, f);
-
-	if (ret < 0)
-		ret = -errno;
-	errno = saved;
-	return ret;
-}
-
 static int kernel_setup(unsigned entries, struct io_uring_params *p)
 {
-	int fd = (int)raw_syscall(__NR_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
+	int fd = (int)ringer__syscall6(__NR_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
 
 	/*
 	 * An engine ring whose fd the program closed with close(2) still sits
@@ -61,13 +36,13 @@ static int kernel_setup(unsigned entries, struct io_uring_params *p)
 static int kernel_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
 			const void *arg, size_t argsz)
 {
-	return (int)raw_syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags,
+	return (int)ringer__syscall6(__NR_io_uring_enter, fd, to_submit, min_complete, flags,
 				(long)arg, (long)argsz);
 }
 
 static int kernel_register(int fd, unsigned opcode, const void *arg, unsigned nr_args)
 {
-	return (int)raw_syscall(__NR_io_uring_register, fd, opcode, (long)arg, nr_args, 0, 0);
+	return (int)ringer__syscall6(__NR_io_uring_register, fd, opcode, (long)arg, nr_args, 0, 0);
 }
 
 const char *ringer_backend_name(enum ringer_backend backend)
