@@ -283,6 +283,25 @@ struct ring {
 
 	struct ring *free_next; /* recycled ring structs */
 
+	/*
+	 * Request cache (submit.c), in place of a calloc/free per request.
+	 * req_cache: the submitter's free list, under submit_lock.
+	 * req_returned: requests freed by other threads (workers, reactor,
+	 * reapers), pushed lock-free; the submitter takes the whole list when
+	 * its own is empty.  cqe_buf: the inline-completion batch vector, kept
+	 * between submit calls (under submit_lock).  All freed, and left empty
+	 * for the ring struct's next use, by ring_cancel_all().
+	 */
+	struct req *req_cache;
+	_Atomic(struct req *) req_returned;
+
+	/* O_DIRECT through native AIO (ops/rw.c), created on first use under
+	 * async_lock; aio_off: it could not be set up, use the workers. */
+	_Atomic(struct rw_aio *) aio;
+	bool aio_off;
+	struct io_uring_cqe *cqe_buf;
+	unsigned cqe_buf_cap;
+
 	/* SQPOLL and IOPOLL (sqpoll.c, iopoll.c); set up by sqpoll_setup(). */
 	_Atomic(struct sq_data *) sqd; /* the poller serving this ring, or NULL */
 	_Atomic(struct req *) iopoll_list; /* IOPOLL: issued, not yet polled (LIFO) */
@@ -337,8 +356,10 @@ bool cq_full_or_overflowed(struct ring *ring);
 
 /* thread context of the caller: which thread posts a completion */
 enum { CTX_APP = 0, CTX_WORKER = 1, CTX_REACTOR = 2 };
-extern _Thread_local int engine_thread_ctx;
-extern _Thread_local struct submit_state *engine_submit_state;
+/* initial-exec: a TLS access without a __tls_get_addr call (two per request) */
+#define ENGINE_TLS __attribute__((tls_model("initial-exec")))
+extern _Thread_local int engine_thread_ctx ENGINE_TLS;
+extern _Thread_local struct submit_state *engine_submit_state ENGINE_TLS;
 
 /* register.c */
 void rsrc_free_all(struct ring *ring);
@@ -355,6 +376,10 @@ int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe);
 int read_issue(struct req *req, unsigned issue_flags);
 int write_issue(struct req *req, unsigned issue_flags);
 void rw_cleanup(struct req *req);
+/* Teardown: wait for the ring's AIO reads/writes to complete, free the context. */
+void rw_aio_destroy(struct ring *ring);
+/* submit_lock held: send the O_DIRECT I/O gathered in this submit batch */
+void rw_aio_flush(struct ring *ring);
 int fsync_prep(struct req *req, const struct io_uring_sqe *sqe);
 int fsync_issue(struct req *req, unsigned issue_flags);
 int sfr_prep(struct req *req, const struct io_uring_sqe *sqe);

@@ -62,19 +62,97 @@ int req_resolve_file(struct req *req)
 	return 0;
 }
 
-void req_free(struct req *req)
-{
-	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
-		op_defs[req->opcode].cleanup(req);
-	req_put_file(req);
-	free(req);
-}
-
 static struct submit_state *cur_state(struct ring *r)
 {
 	struct submit_state *st = engine_submit_state;
 
 	return st && st->ring == r ? st : NULL;
+}
+
+/*
+ * The request cache (the kernel's req cache): one calloc/free per request was
+ * half of the engine's instructions per NOP.  A free request is linked
+ * through tw_next.
+ */
+#define REQ_ALLOC_BATCH 16
+
+/* submit_lock held.  A zeroed request, or NULL without memory. */
+static struct req *req_alloc(struct ring *r)
+{
+	struct req *req = r->req_cache;
+
+	if (!req) {
+		/* acquire: pairs with the release push in req_free(), so the
+		 * pushers' last writes to these requests happen before ours */
+		req = atomic_exchange_explicit(&r->req_returned, NULL, memory_order_acquire);
+		for (unsigned i = 0; !req && i < REQ_ALLOC_BATCH; i++) {
+			struct req *n = malloc(sizeof(*n));
+
+			if (!n)
+				break;
+			n->tw_next = r->req_cache;
+			r->req_cache = n;
+		}
+		if (!req)
+			req = r->req_cache;
+		if (!req)
+			return NULL;
+	}
+	r->req_cache = req->tw_next;
+	/* the op state (the union) is the opcode's prep's to initialise */
+	memset(req, 0, offsetof(struct req, nop_res));
+	return req;
+}
+
+void req_free(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct req *head;
+
+	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
+		op_defs[req->opcode].cleanup(req);
+	req_put_file(req);
+	/* teardown (ring_cancel_all) empties the cache: nothing goes back then */
+	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
+		free(req);
+		return;
+	}
+	if (cur_state(r)) {
+		/* the submitting thread, which holds submit_lock */
+		req->tw_next = r->req_cache;
+		r->req_cache = req;
+		return;
+	}
+	/* release: our writes to the request happen before the submitter reuses
+	 * it (its acquire exchange in req_alloc()); only that exchange ever
+	 * removes entries, so a push cannot meet ABA */
+	head = atomic_load_explicit(&r->req_returned, memory_order_relaxed);
+	do {
+		req->tw_next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&r->req_returned, &head, req,
+							memory_order_release,
+							memory_order_relaxed));
+}
+
+static void req_list_free(struct req *req)
+{
+	while (req) {
+		struct req *nxt = req->tw_next;
+
+		free(req);
+		req = nxt;
+	}
+}
+
+/* Teardown, once no other thread can free a request of r: empty the caches. */
+static void req_cache_free(struct ring *r)
+{
+	req_list_free(r->req_cache);
+	r->req_cache = NULL;
+	req_list_free(atomic_exchange_explicit(&r->req_returned, NULL, memory_order_acquire));
+	free(r->cqe_buf);
+	r->cqe_buf = NULL;
+	r->cqe_buf_cap = 0;
 }
 
 static void tw_add(struct submit_state *st, struct req *req, unsigned kind)
@@ -237,7 +315,8 @@ static unsigned nr_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-/* async_lock held: the pool, capped at min(sq_entries, 4 x CPUs) for bounded work */
+/* async_lock held: the pool, capped at min(sq_entries, 4 x CPUs) for bounded
+ * work (O_DIRECT does not come here: native AIO, ops/rw.c) */
 static int wq_new(struct ring *r)
 {
 	unsigned cap = 4 * nr_cpus();
@@ -574,6 +653,7 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 	for (;;) {
 		struct req *tw = st->tw_head;
 
+		rw_aio_flush(r); /* the batch's O_DIRECT I/O, in one io_submit */
 		cq_post_batch(r, st->cqes.v, st->cqes.n);
 		st->cqes.n = 0;
 		if (!tw)
@@ -594,9 +674,9 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 			tw = nxt;
 		}
 	}
-	free(st->cqes.v);
-	st->cqes.v = NULL;
-	st->cqes.cap = 0;
+	/* the vector stays with the ring for the next submit call */
+	r->cqe_buf = st->cqes.v;
+	r->cqe_buf_cap = st->cqes.cap;
 }
 
 /*
@@ -620,6 +700,8 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 	if (!nr)
 		return 0;
 
+	st.cqes.v = r->cqe_buf;
+	st.cqes.cap = r->cqe_buf_cap;
 	st.prev_state = engine_submit_state;
 	engine_submit_state = &st;
 	left = nr;
@@ -638,7 +720,7 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 				break;
 			}
 		}
-		req = calloc(1, sizeof(*req));
+		req = req_alloc(r);
 		if (!req) {
 			nomem = true;
 			break;
@@ -688,6 +770,8 @@ void ring_cancel_all(struct ring *r)
 	pthread_mutex_unlock(&r->async_lock);
 
 	poll_cancel_all(r);
+	/* O_DIRECT at the device completes in bounded time: wait for it */
+	rw_aio_destroy(r);
 
 	pthread_mutex_lock(&r->defer_lock);
 	req = r->defer_head;
@@ -701,4 +785,7 @@ void ring_cancel_all(struct ring *r)
 		req_complete(req);
 		req = nxt;
 	}
+	/* every thread that could free a request has been joined (wq, reactor)
+	 * and dying sends later frees (IOPOLL leftovers) straight to free() */
+	req_cache_free(r);
 }
