@@ -165,11 +165,48 @@ static int cut_iov(const struct iovec *iov, int cnt, size_t max, struct iovec *o
 
 typedef ssize_t (*rw_fn)(int, const struct iovec *, int, off_t, int);
 
+/*
+ * The plain path of the two hottest calls: with no fault armed and the real
+ * function in the slot, make the system call directly, without glibc's
+ * wrapper (its cancellation hooks and errno) in between: about a tenth of the
+ * engine's instructions per cached read.  Sanitizer builds keep the wrapper,
+ * which their runtimes intercept to see the buffer being written.
+ */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define RAW_RWV 1
+static inline long raw_rwv(long nr, int fd, const struct iovec *iov, int cnt, off_t off,
+			   int flags)
+{
+	/* preadv2/pwritev2 take the offset as (low, high); 64-bit: high is 0 */
+	register long r10 __asm__("r10") = (long)off;
+	register long r8 __asm__("r8") = 0;
+	register long r9 __asm__("r9") = flags;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"((long)fd), "S"(iov), "d"((long)cnt), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#endif
+
 static ssize_t rwv(int id, int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
 	size_t max = (size_t)-1;
-	int err = fault_check(id, &max);
+	int err;
 	rw_fn fn = (rw_fn)table[id].fn;
+
+#ifdef RAW_RWV
+	if (!atomic_load_explicit(&nr_armed, memory_order_relaxed)) {
+		if (id == S_PREADV2 && fn == preadv2)
+			return raw_rwv(SYS_preadv2, fd, iov, cnt, off, flags);
+		if (id == S_PWRITEV2 && fn == pwritev2)
+			return raw_rwv(SYS_pwritev2, fd, iov, cnt, off, flags);
+	}
+#endif
+	err = fault_check(id, &max);
 
 	if (err)
 		return -err;
