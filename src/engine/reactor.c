@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "engine/reactor.h"
+#include "engine/thread.h"
 
 /* Entry states (r_state): a zeroed entry is idle, and uninitialized memory
  * is unlikely to look armed. */
@@ -101,23 +102,6 @@ static uint64_t clock_now(unsigned ci)
 
 	clock_gettime(clock_ids[ci], &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * The mask engine threads start with: every asynchronous signal blocked, so
- * application handlers never run on them.  Synchronous ones (a fault in this
- * very thread, a seccomp trap) stay deliverable: blocking them would not
- * defer them, the kernel would reset the handler and kill the process.
- */
-static void engine_thread_sigmask(sigset_t *set)
-{
-	sigfillset(set);
-	sigdelset(set, SIGSEGV);
-	sigdelset(set, SIGBUS);
-	sigdelset(set, SIGFPE);
-	sigdelset(set, SIGILL);
-	sigdelset(set, SIGTRAP);
-	sigdelset(set, SIGSYS);
 }
 
 /* ---- lists ------------------------------------------------------------------ */
@@ -425,7 +409,6 @@ static void *reactor_main(void *arg)
  * after the thread left for idleness.  Lock held. */
 static int start(struct ringer_reactor *r)
 {
-	sigset_t mask, old;
 	int ret;
 
 	if (r->started)
@@ -444,11 +427,7 @@ static int start(struct ringer_reactor *r)
 	if (r->pfd)
 		r->pfd[0].fd = r->evfd; /* in case the rebuild below fails */
 	r->dirty = true;
-	/* Application signal handlers must never run on engine threads. */
-	engine_thread_sigmask(&mask);
-	pthread_sigmask(SIG_SETMASK, &mask, &old);
-	ret = pthread_create(&r->thread, NULL, reactor_main, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ret = engine_thread_create(&r->thread, NULL, reactor_main, r);
 	if (ret) {
 		close(r->evfd);
 		r->evfd = -1;

@@ -34,6 +34,7 @@
 
 #include "engine/engine.h"
 #include "engine/sys.h"
+#include "engine/thread.h"
 
 #define SPIN_NS 50000LL /* pause-spin this long after the last work */
 #define YIELD_NS 200000LL /* then sched_yield() until this */
@@ -302,7 +303,6 @@ static int sqd_create(struct ring *r, const struct io_uring_params *p, struct sq
 {
 	struct sq_data *sqd = calloc(1, sizeof(*sqd));
 	pthread_attr_t attr;
-	sigset_t all, old;
 	char name[16];
 	int ret;
 
@@ -326,11 +326,7 @@ static int sqd_create(struct ring *r, const struct io_uring_params *p, struct sq
 		CPU_SET(p->sq_thread_cpu, &set);
 		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 	}
-	/* the poller takes no signals: the application's handlers run in its threads */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&sqd->thread, &attr, sq_thread, sqd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ret = engine_thread_create(&sqd->thread, &attr, sq_thread, sqd);
 	pthread_attr_destroy(&attr);
 	if (ret) {
 		sqd_put_locked(sqd);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "engine/wq.h"
+#include "engine/thread.h"
 
 /* How long an idle worker spins before sleeping: long enough to catch the
  * next item of a burst, short enough not to starve the submitter on a small
@@ -128,23 +129,6 @@ static void futex_wake(_Atomic uint32_t *word)
 static inline unsigned work_class(const struct wq_work *work)
 {
 	return (work->flags & WQ_WORK_UNBOUND) ? 1 : 0;
-}
-
-/*
- * The mask engine threads start with: every asynchronous signal blocked, so
- * application handlers never run on them.  Synchronous ones (a fault in this
- * very thread, a seccomp trap) stay deliverable: blocking them would not
- * defer them, the kernel would reset the handler and kill the process.
- */
-static void engine_thread_sigmask(sigset_t *set)
-{
-	sigfillset(set);
-	sigdelset(set, SIGSEGV);
-	sigdelset(set, SIGBUS);
-	sigdelset(set, SIGFPE);
-	sigdelset(set, SIGILL);
-	sigdelset(set, SIGTRAP);
-	sigdelset(set, SIGSYS);
 }
 
 /* ---- runnable FIFO ------------------------------------------------------ */
@@ -364,17 +348,11 @@ static void start_workers(struct ringer_wq *wq, struct worker *spawn)
 	while (spawn) {
 		struct worker *w = spawn;
 		struct wq_class *c;
-		sigset_t mask, old;
 		int ret;
 
 		spawn = w->link;
 		w->link = NULL;
-		/* Application signal handlers must never run on engine threads: the
-		 * new thread inherits this mask. */
-		engine_thread_sigmask(&mask);
-		pthread_sigmask(SIG_SETMASK, &mask, &old);
-		ret = pthread_create(&w->thread, NULL, worker_main, w);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		ret = engine_thread_create(&w->thread, NULL, worker_main, w);
 		if (ret == 0)
 			continue;
 

@@ -29,6 +29,7 @@
 
 #include "engine/engine.h"
 #include "engine/sys.h"
+#include "engine/thread.h"
 
 #define IOPRIO_CLASS_NONE 0
 #define IOPRIO_CLASS_RT 1
@@ -378,7 +379,6 @@ static struct rw_aio *aio_create(struct ring *r)
 {
 	unsigned nr = r->sq_entries < 4096 ? r->sq_entries : 4096;
 	struct rw_aio *a = calloc(1, sizeof(*a));
-	sigset_t mask, old;
 	int ret;
 
 	if (!a)
@@ -389,17 +389,7 @@ static struct rw_aio *aio_create(struct ring *r)
 		free(a);
 		return NULL;
 	}
-	/* application signal handlers must never run on engine threads */
-	sigfillset(&mask);
-	sigdelset(&mask, SIGSEGV);
-	sigdelset(&mask, SIGBUS);
-	sigdelset(&mask, SIGFPE);
-	sigdelset(&mask, SIGILL);
-	sigdelset(&mask, SIGTRAP);
-	sigdelset(&mask, SIGSYS);
-	pthread_sigmask(SIG_SETMASK, &mask, &old);
-	ret = pthread_create(&a->thread, NULL, aio_reaper, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ret = engine_thread_create(&a->thread, NULL, aio_reaper, a);
 	if (ret) {
 		syscall(SYS_io_destroy, a->ctx);
 		free(a);
