@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The known differences between the user engine and Linux 6.18, each shown
+ * by a case that observes one value: on the kernel backend the case checks
+ * the kernel's value, on the user backend the engine's documented value, and
+ * prints both.  When the engine learns a feature, its case fails here until
+ * the divergence is taken off this list (and docs/API.md).
+ */
+#include "harness.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* setup(4, flags): 0 if the ring was made, else -errno. */
+static int setup_with(unsigned flags)
+{
+	struct io_uring_params p;
+	int fd;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	fd = io_uring_setup(4, &p);
+	if (fd < 0)
+		return fd;
+	test_close_ring_fd(fd);
+	return 0;
+}
+
+static int features_single_mmap(void)
+{
+	struct io_uring_params p;
+	int fd;
+
+	memset(&p, 0, sizeof(p));
+	fd = test_setup_raw(4, &p);
+	if (fd < 0)
+		return fd;
+	test_close_ring_fd(fd);
+	return !!(p.features & IORING_FEAT_SINGLE_MMAP);
+}
+
+/* mmap of the ring fd at offset off (with an address hint): 0 or -errno. */
+static int map_ring(void *hint, off_t off)
+{
+	struct io_uring_params p;
+	void *ptr;
+	int fd, ret = 0;
+
+	memset(&p, 0, sizeof(p));
+	fd = test_setup_raw(4, &p);
+	if (fd < 0)
+		return fd;
+	ptr = mmap(hint, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	if (ptr == MAP_FAILED)
+		ret = -errno;
+	else
+		munmap(ptr, 4096);
+	test_close_ring_fd(fd);
+	return ret;
+}
+
+static int mmap_unknown_offset(void)
+{
+	return map_ring(NULL, 0x18000000);
+}
+
+static int mmap_address_hint(void)
+{
+	/* a hint the process could use: a page just unmapped (sanitizers map a lot) */
+	void *hint = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	REQUIRE_TRUE(hint != MAP_FAILED);
+	munmap(hint, 4096);
+	return map_ring(hint, IORING_OFF_SQ_RING);
+}
+
+static int setup_sqe128(void)
+{
+	return setup_with(IORING_SETUP_SQE128);
+}
+
+static int setup_cqe32(void)
+{
+	return setup_with(IORING_SETUP_CQE32);
+}
+
+static int setup_defer_taskrun(void)
+{
+	return setup_with(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+}
+
+/* One SQE through a fresh ring: its CQE's res. */
+static int one_sqe(void (*prep)(struct io_uring_sqe *sqe))
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	int res;
+
+	test_ring_init(4, &ring, 0);
+	prep(io_uring_get_sqe(&ring));
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	res = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	return res;
+}
+
+static struct __kernel_timespec one_ms = { .tv_nsec = 1000000 };
+
+static void prep_timeout(struct io_uring_sqe *sqe)
+{
+	io_uring_prep_timeout(sqe, &one_ms, 0, 0);
+}
+
+static void prep_openat(struct io_uring_sqe *sqe)
+{
+	io_uring_prep_openat(sqe, AT_FDCWD, "/nonexistent-ringer-path", O_RDONLY, 0);
+}
+
+static void prep_nop_file(struct io_uring_sqe *sqe)
+{
+	io_uring_prep_nop(sqe);
+	sqe->fd = 0;
+	sqe->nop_flags = 2; /* the 6.18 kernel's NOP "file" test flag */
+}
+
+static int op_timeout(void)
+{
+	return one_sqe(prep_timeout);
+}
+
+static int op_openat(void)
+{
+	return one_sqe(prep_openat);
+}
+
+static int nop_file_flag(void)
+{
+	return one_sqe(prep_nop_file);
+}
+
+static int probe_timeout(void)
+{
+	struct io_uring_probe *probe;
+	struct io_uring ring;
+	int ret;
+
+	test_ring_init(4, &ring, 0);
+	probe = io_uring_get_probe_ring(&ring);
+	REQUIRE_TRUE(probe != NULL);
+	ret = io_uring_opcode_supported(probe, IORING_OP_TIMEOUT);
+	io_uring_free_probe(probe);
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+static int register_ring_fd(void)
+{
+	struct io_uring ring;
+	int ret;
+
+	test_ring_init(4, &ring, 0);
+	ret = io_uring_register_ring_fd(&ring);
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+static int register_personality(void)
+{
+	struct io_uring ring;
+	int ret;
+
+	test_ring_init(4, &ring, 0);
+	ret = io_uring_register_personality(&ring);
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+struct divergence {
+	const char *what;
+	int (*observe)(void);
+	int kernel; /* Linux 6.18 */
+	int engine; /* the user engine, as documented */
+};
+
+static const struct divergence list[] = {
+	{ "IORING_FEAT_SINGLE_MMAP (the SQ and CQ rings are separate regions)",
+	  features_single_mmap, 1, 0 },
+	{ "mmap of an unknown offset (kernel -ENOMEM; the engine's fd is a file)",
+	  mmap_unknown_offset, -ENOMEM, 0 },
+	{ "mmap with an address hint (kernel -EINVAL)", mmap_address_hint, -EINVAL, 0 },
+	{ "setup IORING_SETUP_SQE128", setup_sqe128, 0, -EINVAL },
+	{ "setup IORING_SETUP_CQE32", setup_cqe32, 0, -EINVAL },
+	{ "setup SINGLE_ISSUER|DEFER_TASKRUN", setup_defer_taskrun, 0, -EINVAL },
+	{ "IORING_OP_TIMEOUT (1 ms)", op_timeout, -ETIME, -EOPNOTSUPP },
+	{ "IORING_OP_OPENAT of a missing path", op_openat, -ENOENT, -EOPNOTSUPP },
+	{ "probe: IORING_OP_TIMEOUT supported", probe_timeout, 1, 0 },
+	{ "IORING_REGISTER_RING_FDS", register_ring_fd, 1, -EINVAL },
+	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
+	{ "NOP with the kernel's test flag FILE (2) on fd 0", nop_file_flag, 0, -EINVAL },
+};
+
+TEST(known_divergences)
+{
+	bool user = ringer_get_backend() == RINGER_BACKEND_USER;
+
+	for (size_t i = 0; i < ARRAY_SIZE(list); i++) {
+		const struct divergence *d = &list[i];
+		int got = d->observe();
+
+		printf("# %-70s kernel %d, engine %d: got %d\n", d->what, d->kernel, d->engine,
+		       got);
+		CHECK_EQ(got, user ? d->engine : d->kernel);
+	}
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(known_divergences),
+	};
+
+	if (ringer_get_backend() == RINGER_BACKEND_AUTO) {
+		printf("# RINGER_BACKEND=auto: the divergences are listed per backend: skip\n");
+		return TEST_SKIP;
+	}
+	return test_main(cases, ARRAY_SIZE(cases));
+}
