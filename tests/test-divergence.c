@@ -177,6 +177,44 @@ static int register_personality(void)
 	return ret;
 }
 
+/* Drop the library's mappings of ring without closing its fd. */
+static void unmap_ring(struct io_uring *ring)
+{
+	munmap(ring->sq.sqes, ring->sq.ring_entries * sizeof(struct io_uring_sqe));
+	if (ring->cq.ring_ptr != ring->sq.ring_ptr)
+		munmap(ring->cq.ring_ptr, ring->cq.ring_sz);
+	munmap(ring->sq.ring_ptr, ring->sq.ring_sz);
+}
+
+/*
+ * Checklist 73: the ring fd closed while its mappings are kept.  The kernel
+ * keeps the ring alive for the mappings, and a pending pipe read still
+ * completes with the data written afterwards; ringer_close() tears the engine
+ * ring down at once and the read ends cancelled.  Returns the res of the CQE
+ * found in the mapping after the pipe got data (-ETIME if there is none).
+ */
+static int close_with_mappings_kept(void)
+{
+	struct io_uring ring;
+	char buf[8];
+	int p[2], res;
+
+	REQUIRE_SYS(pipe(p));
+	test_ring_init(4, &ring, 0);
+	io_uring_prep_read(io_uring_get_sqe(&ring), p[0], buf, sizeof(buf), 0);
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	test_close_ring_fd(ring.ring_fd);
+	REQUIRE_EQ(write(p[1], "x", 1), 1);
+	test_sleep_ms(200);
+	res = -ETIME;
+	if (io_uring_cq_ready(&ring))
+		res = ring.cq.cqes[*ring.cq.khead & ring.cq.ring_mask].res;
+	unmap_ring(&ring);
+	close(p[0]);
+	close(p[1]);
+	return res;
+}
+
 struct divergence {
 	const char *what;
 	int (*observe)(void);
@@ -199,6 +237,8 @@ static const struct divergence list[] = {
 	{ "IORING_REGISTER_RING_FDS", register_ring_fd, 1, -EINVAL },
 	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
 	{ "NOP with the kernel's test flag FILE (2) on fd 0", nop_file_flag, 0, -EINVAL },
+	{ "pipe READ pending when the ring fd is closed, mappings kept (checklist 73)",
+	  close_with_mappings_kept, 1, -ECANCELED },
 };
 
 TEST(known_divergences)
