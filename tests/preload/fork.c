@@ -9,20 +9,6 @@
 #include <sys/wait.h>
 #include "uring-raw.h"
 
-static void nop_roundtrip(struct raw_ring *r, unsigned long long ud)
-{
-	struct io_uring_sqe *sqe = raw_sqe(r);
-	struct io_uring_cqe cqe;
-	int ret;
-
-	sqe->opcode = IORING_OP_NOP;
-	sqe->user_data = ud;
-	raw_publish(r);
-	ret = sys_enter(r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
-	CHECK(ret == 1, "enter(nop) = %d", ret);
-	CHECK(raw_pop(r, &cqe) && cqe.user_data == ud && cqe.res == 0, "nop cqe");
-}
-
 static int child(struct raw_ring *parent)
 {
 	const char *kind = fd_kind(parent->fd);
@@ -42,7 +28,7 @@ static int child(struct raw_ring *parent)
 	/* A ring of its own works. */
 	CHECK(raw_ring_init(&own, 4) == 0, "child: setup failed");
 	expect_kind(own.fd);
-	nop_roundtrip(&own, 77);
+	raw_nop_roundtrip(&own, 77);
 	raw_ring_exit(&own);
 	/* The inherited mapping and fd go away with the child; the parent's ring lives on. */
 	close(parent->fd);
@@ -56,7 +42,7 @@ int main(void)
 	pid_t pid;
 
 	setup_or_skip(&r, 4);
-	nop_roundtrip(&r, 1);
+	raw_nop_roundtrip(&r, 1);
 	for (int round = 0; round < 2; round++) {
 		pid = fork();
 		CHECK(pid >= 0, "fork");
@@ -67,7 +53,7 @@ int main(void)
 		}
 		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
-		nop_roundtrip(&r, 2 + round);
+		raw_nop_roundtrip(&r, 2 + round);
 	}
 	raw_ring_exit(&r);
 	printf("fork: ok\n");

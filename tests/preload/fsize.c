@@ -9,18 +9,6 @@
 #include <sys/resource.h>
 #include "uring-raw.h"
 
-static void nop(struct raw_ring *r)
-{
-	struct io_uring_sqe *sqe = raw_sqe(r);
-	struct io_uring_cqe cqe;
-
-	sqe->opcode = IORING_OP_NOP;
-	sqe->user_data = 3;
-	raw_publish(r);
-	CHECK(sys_enter(r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "enter");
-	CHECK(raw_pop(r, &cqe) && cqe.user_data == 3 && cqe.res == 0, "nop cqe");
-}
-
 int main(void)
 {
 	struct rlimit rl = { 64 * 1024, RLIM_INFINITY }, now;
@@ -30,7 +18,7 @@ int main(void)
 	signal(SIGXFSZ, SIG_IGN);
 	CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit");
 	setup_or_skip(&r, 8);
-	nop(&r);
+	raw_nop_roundtrip(&r, 3);
 	CHECK(getrlimit(RLIMIT_FSIZE, &now) == 0 && now.rlim_cur == rl.rlim_cur &&
 		      now.rlim_max == rl.rlim_max,
 	      "RLIMIT_FSIZE changed to %llu/%llu", (unsigned long long)now.rlim_cur,
@@ -42,7 +30,7 @@ int main(void)
 	ret = raw_ring_init(&r, 8);
 	if (ret == 0) {
 		expect_kind(r.fd);
-		nop(&r);
+		raw_nop_roundtrip(&r, 3);
 		raw_ring_exit(&r);
 		printf("fsize: ok (%s ring under a small hard limit)\n", fd_kind(r.fd));
 	} else {

@@ -33,20 +33,6 @@ static void on_plain(int sig)
 	plain_hits++;
 }
 
-static void nop_roundtrip(struct raw_ring *r, unsigned long long ud)
-{
-	struct io_uring_sqe *sqe = raw_sqe(r);
-	struct io_uring_cqe cqe;
-	int ret;
-
-	sqe->opcode = IORING_OP_NOP;
-	sqe->user_data = ud;
-	raw_publish(r);
-	ret = sys_enter(r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
-	CHECK(ret == 1, "enter(nop) = %d", ret);
-	CHECK(raw_pop(r, &cqe) && cqe.user_data == ud && cqe.res == 0, "nop cqe");
-}
-
 int main(void)
 {
 	struct sigaction sa, old;
@@ -69,7 +55,7 @@ int main(void)
 	      "sigaction does not report the program's handler back");
 
 	setup_or_skip(&r, 4);
-	nop_roundtrip(&r, 1);
+	raw_nop_roundtrip(&r, 1);
 	CHECK(got == 0, "the program's handler ran for a served io_uring call");
 
 	/* A SIGSYS sent by kill reaches the program's handler. */
@@ -86,7 +72,7 @@ int main(void)
 	      "own trap: handler ran %d times, nr %d, result %ld", (int)got, (int)got_nr, ret);
 
 	/* io_uring still works, the handler stays out of it. */
-	nop_roundtrip(&r, 2);
+	raw_nop_roundtrip(&r, 2);
 	CHECK(got == 2, "the program's handler ran for io_uring");
 
 	/* signal() as well, and a handler without SA_SIGINFO. */
@@ -94,7 +80,7 @@ int main(void)
 	      "signal() did not return the previous handler");
 	raise(SIGSYS);
 	CHECK(plain_hits == 1, "signal() handler not called");
-	nop_roundtrip(&r, 3);
+	raw_nop_roundtrip(&r, 3);
 	CHECK(plain_hits == 1, "signal() handler ran for io_uring");
 
 	/* Blocking SIGSYS must not make io_uring fatal. */
@@ -104,7 +90,7 @@ int main(void)
 		sigemptyset(&set);
 		sigaddset(&set, SIGSYS);
 		sigprocmask(SIG_BLOCK, &set, NULL);
-		nop_roundtrip(&r, 4);
+		raw_nop_roundtrip(&r, 4);
 		sigprocmask(SIG_UNBLOCK, &set, NULL);
 	}
 

@@ -121,6 +121,21 @@ static inline int raw_pop(struct raw_ring *r, struct io_uring_cqe *out)
 	return 1;
 }
 
+/* One NOP through r, entered and reaped; fails the test unless it completes with 0. */
+static inline void raw_nop_roundtrip(struct raw_ring *r, unsigned long long ud)
+{
+	struct io_uring_sqe *sqe = raw_sqe(r);
+	struct io_uring_cqe cqe;
+	int ret;
+
+	sqe->opcode = IORING_OP_NOP;
+	sqe->user_data = ud;
+	raw_publish(r);
+	ret = sys_enter(r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
+	CHECK(ret == 1, "enter(nop) = %d", ret);
+	CHECK(raw_pop(r, &cqe) && cqe.user_data == ud && cqe.res == 0, "nop cqe");
+}
+
 static inline int setup_or_skip(struct raw_ring *r, unsigned entries)
 {
 	int ret = raw_ring_init(r, entries);
