@@ -21,19 +21,8 @@
 #include <unistd.h>
 
 #include "engine/reactor.h"
+#include "unit.h"
 
-#define FAIL(...)                                               \
-	do {                                                    \
-		fprintf(stderr, "%s:%d: ", __func__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                   \
-		fprintf(stderr, "\n");                          \
-		exit(1);                                        \
-	} while (0)
-#define CHECK(cond)                                      \
-	do {                                             \
-		if (!(cond))                             \
-			FAIL("check failed: %s", #cond); \
-	} while (0)
 
 #define MS 1000000ULL
 

@@ -17,19 +17,8 @@
 #include <unistd.h>
 
 #include "engine/wq.h"
+#include "unit.h"
 
-#define FAIL(...)                                               \
-	do {                                                    \
-		fprintf(stderr, "%s:%d: ", __func__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                   \
-		fprintf(stderr, "\n");                          \
-		exit(1);                                        \
-	} while (0)
-#define CHECK(cond)                                      \
-	do {                                             \
-		if (!(cond))                             \
-			FAIL("check failed: %s", #cond); \
-	} while (0)
 
 static uint64_t now_ms(void)
 {
