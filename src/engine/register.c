@@ -249,7 +249,7 @@ static int file_install(int fd, struct rfile **out)
 	if (fd < 0 || is_ring_fd(fd))
 		return -EBADF;
 	/* the engine's own reference: closing the original keeps the fixed file */
-	dup = sys_fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	dup = sys_dup_high(fd);
 	if (dup < 0)
 		return dup == -EINVAL ? -EBADF : dup;
 	f = malloc(sizeof(*f));
@@ -396,7 +396,7 @@ static int register_eventfd(struct ring *r, const void *arg, unsigned nr, bool a
 		return -EBADF;
 	if (fd_link(fd, link, sizeof(link)) || strcmp(link, "anon_inode:[eventfd]"))
 		return -EINVAL;
-	dup = sys_fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	dup = sys_dup_high(fd);
 	if (dup < 0)
 		return dup;
 	pthread_mutex_lock(&r->cq_lock);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/aio_abi.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -53,6 +54,9 @@ enum {
 	S_PIPE2,
 	S_CAPGET,
 	S_OPEN,
+	S_IO_SETUP,
+	S_IO_SUBMIT,
+	S_IO_GETEVENTS,
 	S__NR
 };
 
@@ -72,6 +76,33 @@ struct slot {
 static int capget_raw(void *hdr, void *data)
 {
 	return (int)syscall(SYS_capget, hdr, data);
+}
+
+/* glibc has no wrappers for native AIO */
+static int io_setup_raw(unsigned nr, aio_context_t *ctx)
+{
+	return (int)syscall(SYS_io_setup, nr, ctx);
+}
+
+static long io_submit_raw(aio_context_t ctx, long n, struct iocb **cbs)
+{
+	return syscall(SYS_io_submit, ctx, n, cbs);
+}
+
+/* the kernel's struct __aio_sigset */
+struct aio_sigset {
+	const sigset_t *sigmask;
+	size_t sigsetsize;
+};
+
+static long io_pgetevents_raw(aio_context_t ctx, long min, long max, struct io_event *ev,
+			      struct timespec *ts, const sigset_t *mask)
+{
+	struct aio_sigset s = { mask, 8 /* _NSIG / 8: the kernel's sigset */ };
+
+	if (!mask)
+		return syscall(SYS_io_getevents, ctx, min, max, ev, ts);
+	return syscall(SYS_io_pgetevents, ctx, min, max, ev, ts, &s);
 }
 
 #define SLOT(id, nm, f, d) [id] = { .name = nm, .fn = (sys_fn)(f), .data = d }
@@ -104,12 +135,35 @@ static struct slot table[S__NR] = {
 	SLOT(S_PIPE2, "pipe2", pipe2, false),
 	SLOT(S_CAPGET, "capget", capget_raw, false),
 	SLOT(S_OPEN, "open", open, false),
+	SLOT(S_IO_SETUP, "io_setup", io_setup_raw, false),
+	SLOT(S_IO_SUBMIT, "io_submit", io_submit_raw, false),
+	SLOT(S_IO_GETEVENTS, "io_getevents", io_pgetevents_raw, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
 static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
 /* number of armed slots; relaxed: a fault armed concurrently with a call may or may not hit it */
 static atomic_int nr_armed;
+/* of which native AIO slots (io_setup, io_submit, io_getevents) */
+static atomic_int nr_aio_armed;
+
+static bool is_aio_slot(int id)
+{
+	return id == S_IO_SETUP || id == S_IO_SUBMIT || id == S_IO_GETEVENTS;
+}
+
+static void count_armed(int id, int delta)
+{
+	atomic_fetch_add_explicit(&nr_armed, delta, memory_order_relaxed);
+	if (is_aio_slot(id))
+		atomic_fetch_add_explicit(&nr_aio_armed, delta, memory_order_relaxed);
+}
+
+bool sys_other_fault_armed(void)
+{
+	return atomic_load_explicit(&nr_armed, memory_order_relaxed) >
+	       atomic_load_explicit(&nr_aio_armed, memory_order_relaxed);
+}
 
 /*
  * Decide the fate of one call of slot id: 0 = make it normally, > 0 = fail it
@@ -135,7 +189,7 @@ static int fault_check(int id, size_t *max)
 			atomic_fetch_add_explicit(&s->hits, 1, memory_order_relaxed);
 			if (s->fault.count > 0 && --s->fault.count == 0) {
 				s->armed = false;
-				atomic_fetch_sub_explicit(&nr_armed, 1, memory_order_relaxed);
+				count_armed(id, -1);
 			}
 		}
 	}
@@ -415,6 +469,77 @@ int sys_open(const char *path, int flags)
 	CALL(S_OPEN, int (*)(const char *, int, ...), path, flags);
 }
 
+/*
+ * The lowest number for the engine's own fds: half the soft RLIMIT_NOFILE, at
+ * most 1024 (0: leave them where they are).  The kernel's io_uring opens no
+ * fd in the process; the engine's eventfds and duplicates stay out of the
+ * numbers an application uses and reuses, so a number the application just
+ * closed still says EBADF.
+ */
+int sys_fd_floor(void)
+{
+	static atomic_int floor_cache = -1;
+	int f = atomic_load_explicit(&floor_cache, memory_order_relaxed);
+	struct rlimit rl;
+
+	if (f >= 0)
+		return f;
+	f = 0;
+	if (sys_getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= 256)
+		f = rl.rlim_cur / 2 > 1024 ? 1024 : (int)(rl.rlim_cur / 2);
+	atomic_store_explicit(&floor_cache, f, memory_order_relaxed);
+	return f;
+}
+
+int sys_fd_move_high(int fd)
+{
+	int floor = sys_fd_floor(), nfd;
+
+	if (fd < 0 || fd >= floor)
+		return fd;
+	nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	if (nfd < 0)
+		return fd; /* the table is full up there: keep the low one */
+	sys_close(fd);
+	return nfd;
+}
+
+int sys_dup_high(int fd)
+{
+	int floor = sys_fd_floor(), nfd = -EMFILE;
+
+	if (floor)
+		nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	if (nfd == -EMFILE || nfd == -EINVAL)
+		nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, 0); /* no room up there */
+	return nfd;
+}
+
+int sys_io_setup(unsigned nr, aio_context_t *ctx)
+{
+	CALL(S_IO_SETUP, int (*)(unsigned, aio_context_t *), nr, ctx);
+}
+
+/* not in the table: teardown has nothing to fall back to */
+int sys_io_destroy(aio_context_t ctx)
+{
+	return ret_errno(syscall(SYS_io_destroy, ctx));
+}
+
+long sys_io_submit(aio_context_t ctx, long n, struct iocb **cbs)
+{
+	CALL(S_IO_SUBMIT, long (*)(aio_context_t, long, struct iocb **), ctx, n, cbs);
+}
+
+long sys_io_getevents(aio_context_t ctx, long min, long max, struct io_event *ev,
+		      struct timespec *ts, const sigset_t *mask)
+{
+	CALL(S_IO_GETEVENTS,
+	     long (*)(aio_context_t, long, long, struct io_event *, struct timespec *,
+		      const sigset_t *),
+	     ctx, min, max, ev, ts, mask);
+}
+
 /* The public fault-injection API. */
 
 static int find(const char *call)
@@ -439,7 +564,7 @@ RINGER_API int ringer_fault_set(const char *call, const struct ringer_fault *f)
 		return -EINVAL;
 	pthread_mutex_lock(&fault_lock);
 	if (!table[id].armed)
-		atomic_fetch_add_explicit(&nr_armed, 1, memory_order_relaxed);
+		count_armed(id, 1);
 	table[id].armed = true;
 	table[id].fault = *f;
 	pthread_mutex_unlock(&fault_lock);
@@ -471,6 +596,7 @@ RINGER_API void ringer_fault_reset(void)
 		atomic_store_explicit(&table[i].hits, 0, memory_order_relaxed);
 	}
 	atomic_store_explicit(&nr_armed, 0, memory_order_relaxed);
+	atomic_store_explicit(&nr_aio_armed, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&fault_lock);
 }
 

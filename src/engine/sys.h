@@ -8,7 +8,9 @@
 #ifndef RINGER_ENGINE_SYS_H
 #define RINGER_ENGINE_SYS_H
 
+#include <linux/aio_abi.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/epoll.h>
@@ -49,5 +51,21 @@ ssize_t sys_readlink(const char *path, char *buf, size_t len);
 int sys_pipe2(int fds[2], int flags);
 int sys_capget(void *hdr, void *data);
 int sys_open(const char *path, int flags);
+/* the engine's own fds: at or above sys_fd_floor() when there is room */
+int sys_fd_floor(void);
+int sys_fd_move_high(int fd);
+int sys_dup_high(int fd); /* F_DUPFD_CLOEXEC, high if there is room */
+/* native AIO; sys_io_getevents with a mask is io_pgetevents */
+int sys_io_setup(unsigned nr, aio_context_t *ctx);
+int sys_io_destroy(aio_context_t ctx);
+long sys_io_submit(aio_context_t ctx, long n, struct iocb **cbs);
+long sys_io_getevents(aio_context_t ctx, long min, long max, struct io_event *ev,
+		      struct timespec *ts, const sigset_t *mask);
+/*
+ * A fault is armed on a call other than io_setup/io_submit/io_getevents: the
+ * engine then makes reads and writes with preadv2/pwritev2, where a test's
+ * fault applies, instead of through native AIO.
+ */
+bool sys_other_fault_armed(void);
 
 #endif /* RINGER_ENGINE_SYS_H */

@@ -150,7 +150,7 @@ static int poll_arm_multi(struct req *req)
 	int ret;
 
 	if (req->poll.epfd < 0) {
-		req->poll.epfd = sys_epoll_create1(EPOLL_CLOEXEC);
+		req->poll.epfd = sys_fd_move_high(sys_epoll_create1(EPOLL_CLOEXEC));
 		if (req->poll.epfd < 0)
 			return req->poll.epfd;
 		req->flags |= REQ_F_NEED_CLEANUP;
