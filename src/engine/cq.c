@@ -199,7 +199,7 @@ static int efd_get(struct ring *r)
 {
 	if (r->efd_pool_n)
 		return r->efd_pool[--r->efd_pool_n];
-	return sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return sys_fd_move_high(sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
 }
 
 static void efd_put(struct ring *r, int efd)
@@ -258,6 +258,7 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 	    const void *usig, size_t usigsz)
 {
 	struct waiter w = { 0 };
+	bool aio_wait = true;
 	sigset_t set, *mask = NULL;
 	int64_t deadline = 0;
 	int ret = 0;
@@ -320,9 +321,10 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		bool done;
 		int n;
 
-		if (ts) {
-			int64_t left = deadline - now_ns();
+		int64_t left = INT64_MAX;
 
+		if (ts) {
+			left = deadline - now_ns();
 			if (left <= 0) {
 				ret = -ETIME;
 				break;
@@ -331,6 +333,38 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 				rel.tv_sec = 0;
 				rel.tv_nsec = left;
 			}
+		}
+		if (aio_wait) {
+			/*
+			 * Only AIO outstanding: sleep in io_getevents and complete
+			 * it in this thread (ops/rw.c), no hand-off.  woken set:
+			 * posters skip our eventfd meanwhile; cleared, under
+			 * cq_lock, before the tail is looked at again.
+			 */
+			unsigned need;
+
+			pthread_mutex_lock(&r->cq_lock);
+			w.woken = true;
+			need = w.target - r->cached_cq_tail;
+			pthread_mutex_unlock(&r->cq_lock);
+			if ((int)need <= 0)
+				n = 1;
+			else
+				n = rw_aio_wait(r, need, left, mask);
+			pthread_mutex_lock(&r->cq_lock);
+			w.woken = false;
+			flush_locked(r);
+			done = (int)(r->cached_cq_tail - w.target) >= 0;
+			pthread_mutex_unlock(&r->cq_lock);
+			if (done)
+				break;
+			if (n == -EINTR) {
+				ret = -EINTR;
+				break;
+			}
+			if (n != -EAGAIN)
+				continue;
+			aio_wait = false; /* until the next wake-up */
 		}
 		n = sys_ppoll(&pfd, 1, &rel, mask);
 		if (n < 0) {
@@ -345,6 +379,7 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		}
 		if (n > 0)
 			sys_read(w.efd, &cnt, sizeof(cnt));
+		aio_wait = true;
 		pthread_mutex_lock(&r->cq_lock);
 		w.woken = false;
 		flush_locked(r);

@@ -44,6 +44,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -91,6 +92,7 @@
 #define REQ_F_SKIP_LINK_CQES (1U << 9) /* cancelled successors post no CQE */
 #define REQ_F_NEED_CLEANUP (1U << 10)
 #define REQ_F_POLL_ARMED (1U << 11) /* on the ring's poll list */
+#define REQ_F_ASYNC (1U << 12) /* counted in ring->nr_async until freed */
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -125,6 +127,9 @@ struct rw_state {
 	bool resolved; /* fixed buffer found / iov built */
 	bool stream; /* the file is not seekable: offset ignored */
 	bool is_reg; /* known regular file or block device */
+	bool aio_sync; /* sent to AIO without the eventfd: expected done in io_submit */
+	unsigned aio_batch; /* the submitting thread's batch number... */
+	const void *aio_thread; /* ...and that thread (ops/rw.c) */
 	unsigned nr_segs;
 	struct iovec *iov; /* current segment: in fast_iov or iov_alloc */
 	struct iovec *iov_alloc; /* malloc'd array, freed by rw_cleanup */
@@ -268,7 +273,9 @@ struct ring {
 	pthread_mutex_t async_lock;
 	struct ringer_wq *wq;
 	struct ringer_reactor *reactor;
-	atomic_int nr_async; /* requests handed to the wq or the reactor */
+	/* requests handed to the wq or the reactor, not yet freed: CQEs may
+	 * come from there, so a waiter cannot sleep in io_getevents alone */
+	atomic_int nr_async;
 
 	/* Armed POLL_ADD requests, under poll_lock. */
 	pthread_mutex_t poll_lock;
@@ -378,8 +385,14 @@ int write_issue(struct req *req, unsigned issue_flags);
 void rw_cleanup(struct req *req);
 /* Teardown: wait for the ring's AIO reads/writes to complete, free the context. */
 void rw_aio_destroy(struct ring *ring);
-/* submit_lock held: send the O_DIRECT I/O gathered in this submit batch */
+/* submit_lock held: send the reads and writes gathered for AIO in this
+ * submit batch, and complete those done already (cached reads) */
 void rw_aio_flush(struct ring *ring);
+/* the same, if this thread is submitting on ring: before an inline completion */
+void rw_aio_flush_pending(struct ring *ring);
+/* cq_wait() with only AIO outstanding: 1 completed some, 0 time out,
+ * -EINTR, -EAGAIN wait by ppoll instead (ops/rw.c) */
+int rw_aio_wait(struct ring *ring, unsigned want, int64_t timeout_ns, const sigset_t *mask);
 int fsync_prep(struct req *req, const struct io_uring_sqe *sqe);
 int fsync_issue(struct req *req, unsigned issue_flags);
 int sfr_prep(struct req *req, const struct io_uring_sqe *sqe);

@@ -112,6 +112,8 @@ void req_free(struct req *req)
 	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
 		op_defs[req->opcode].cleanup(req);
 	req_put_file(req);
+	if (req->flags & REQ_F_ASYNC)
+		atomic_fetch_sub_explicit(&r->nr_async, 1, memory_order_relaxed);
 	/* teardown (ring_cancel_all) empties the cache: nothing goes back then */
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		free(req);
@@ -153,6 +155,15 @@ static void req_cache_free(struct ring *r)
 	free(r->cqe_buf);
 	r->cqe_buf = NULL;
 	r->cqe_buf_cap = 0;
+}
+
+/* The request may now complete from a worker or the reactor. */
+static void count_async(struct req *req)
+{
+	if (!(req->flags & REQ_F_ASYNC)) {
+		req->flags |= REQ_F_ASYNC;
+		atomic_fetch_add_explicit(&req->ring->nr_async, 1, memory_order_relaxed);
+	}
 }
 
 static void tw_add(struct submit_state *st, struct req *req, unsigned kind)
@@ -361,6 +372,7 @@ void req_punt_wq(struct req *req)
 		req_complete(req);
 		return;
 	}
+	count_async(req);
 	req->work.next = NULL;
 	req->work.fn = worker_fn;
 	req->work.flags = 0;
@@ -397,6 +409,7 @@ int req_arm_poll(struct req *req, uint32_t events)
 		return -ENOMEM;
 	}
 	req->rent.events = events;
+	count_async(req); /* before: the reactor may complete it at once */
 	ret = reactor_arm(r->reactor, &req->rent);
 	pthread_mutex_unlock(&r->async_lock);
 	return ret;
@@ -435,6 +448,9 @@ void req_issue(struct req *req, unsigned issue_flags)
 		req_punt_wq(req);
 		return;
 	}
+	if ((issue_flags & ISSUE_F_NONBLOCK) && def->issue != read_issue &&
+	    def->issue != write_issue)
+		rw_aio_flush_pending(req->ring); /* CQEs in submission order */
 	ret = def->issue(req, issue_flags);
 	if (ret == ISSUE_DONE)
 		req_complete(req);
@@ -651,9 +667,12 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 			req_issue(head, ISSUE_F_NONBLOCK);
 	}
 	for (;;) {
-		struct req *tw = st->tw_head;
+		struct req *tw;
 
-		rw_aio_flush(r); /* the batch's O_DIRECT I/O, in one io_submit */
+		/* the batch's AIO reads and writes, in one io_submit; cached
+		 * ones complete here, and may add link work */
+		rw_aio_flush(r);
+		tw = st->tw_head;
 		cq_post_batch(r, st->cqes.v, st->cqes.n);
 		st->cqes.n = 0;
 		if (!tw)
