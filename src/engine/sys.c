@@ -246,6 +246,19 @@ static inline long raw_rwv(long nr, int fd, const struct iovec *iov, int cnt, of
 }
 #endif
 
+#ifdef RAW_RWV
+static inline long raw_syscall3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#endif
+
 static ssize_t rwv(int id, int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
 	size_t max = (size_t)-1;
@@ -528,6 +541,12 @@ int sys_io_destroy(aio_context_t ctx)
 
 long sys_io_submit(aio_context_t ctx, long n, struct iocb **cbs)
 {
+#ifdef RAW_RWV
+	/* the hot path of every read and write: no libc syscall() in between */
+	if (!atomic_load_explicit(&nr_armed, memory_order_relaxed) &&
+	    table[S_IO_SUBMIT].fn == (sys_fn)io_submit_raw)
+		return raw_syscall3(SYS_io_submit, (long)ctx, n, (long)cbs);
+#endif
 	CALL(S_IO_SUBMIT, long (*)(aio_context_t, long, struct iocb **), ctx, n, cbs);
 }
 
