@@ -456,6 +456,12 @@ static void aio_done(struct req *req, long res)
 {
 	struct rw_state *rw = &req->rw;
 
+	if (res == -ESPIPE) {
+		/* a pipe under a stale hint, read by preadv2 with an offset */
+		learn_type(req);
+		req_issue(req, ISSUE_F_NONBLOCK);
+		return;
+	}
 	if (res == -EAGAIN || res == -EOPNOTSUPP || res == -EINTR) {
 		/* not done without blocking: find out what the file really is */
 		learn_type(req);
@@ -716,6 +722,22 @@ static void aio_flush_locked(struct rw_aio *a)
 	unsigned n = a->nr_pend, done = 0;
 
 	a->nr_pend = 0;
+	if (n == 1 && !(a->pend_ptr[0]->aio_flags & IOCB_FLAG_RESFD)) {
+		/* one buffered request: a preadv2 costs less than io_submit
+		 * (depth-1 reads), and its result is handled as the event's */
+		struct iocb *cb = a->pend_ptr[0];
+		struct req *req = (struct req *)(uintptr_t)cb->aio_data;
+		struct rw_state *rw = &req->rw;
+		ssize_t res;
+
+		if (cb->aio_lio_opcode == IOCB_CMD_PWRITEV)
+			res = sys_pwritev2(req->rfd, rw->iov, (int)rw->nr_segs, rw->off, RWF_NOWAIT);
+		else
+			res = sys_preadv2(req->rfd, rw->iov, (int)rw->nr_segs, rw->off, RWF_NOWAIT);
+		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
+		aio_done(req, res);
+		return;
+	}
 	while (done < n) {
 		long ret = sys_io_submit(a->ctx, (long)(n - done), &a->pend_ptr[done]);
 
@@ -795,6 +817,11 @@ static bool aio_submit(struct req *req, bool write, bool direct)
 	atomic_fetch_add_explicit(&a->inflight, 1, memory_order_release);
 	if (cbp != &cb)
 		return true;
+	if (!direct) {
+		/* alone (a worker's or a link's): the inline preadv2 is cheaper */
+		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
+		return false;
+	}
 	if (sys_io_submit(a->ctx, 1L, &cbp) == 1) {
 		aio_reap_batch(a); /* a cached read is complete already */
 		return true;
