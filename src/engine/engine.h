@@ -37,6 +37,14 @@
  *    it to io-wq, so its CQEs may come later there).
  *  - a blocking worker call on a regular file that keeps saying EAGAIN is
  *    retried 1000 times, then reported.
+ *  - reads/writes on regular files run on native AIO (ops/rw.c); a waiter
+ *    with only AIO outstanding sleeps in io_getevents: a CQE posted by
+ *    another thread's submission meanwhile is seen at the next AIO
+ *    completion or within 10 ms, and a signal arriving together with
+ *    completions may not end the wait early.  Under a stale per-fd hint
+ *    (a reused number, F_SETFL O_DIRECT) O_DIRECT CQEs of a program that
+ *    does not enter to wait may take up to 20 ms, the first time.
+ *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).
  */
 #ifndef RINGER_ENGINE_H
 #define RINGER_ENGINE_H
@@ -127,9 +135,6 @@ struct rw_state {
 	bool resolved; /* fixed buffer found / iov built */
 	bool stream; /* the file is not seekable: offset ignored */
 	bool is_reg; /* known regular file or block device */
-	bool aio_sync; /* sent to AIO without the eventfd: expected done in io_submit */
-	unsigned aio_batch; /* the submitting thread's batch number... */
-	const void *aio_thread; /* ...and that thread (ops/rw.c) */
 	unsigned nr_segs;
 	struct iovec *iov; /* current segment: in fast_iov or iov_alloc */
 	struct iovec *iov_alloc; /* malloc'd array, freed by rw_cleanup */

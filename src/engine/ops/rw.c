@@ -40,11 +40,15 @@
 
 /*
  * Per-fd path hint: whether the fd is a regular file or block device (native
- * AIO takes its reads and writes), and a streak of RWF_NOWAIT attempts that
- * would have blocked (skip them for a while).  Learnt with one fstat when the
- * fd is first seen.  It only chooses the path: every AIO iocb carries
- * RWF_NOWAIT and what AIO cannot do right goes the other way, so a stale hint
- * after an fd number is reused costs time only, never a wrong result.
+ * AIO takes its reads and writes), whether it is O_DIRECT (its iocbs signal
+ * the reaper's eventfd), and a streak of RWF_NOWAIT attempts that would have
+ * blocked (skip them for a while).  Learnt with fstat and F_GETFL when the fd
+ * is first seen, and again every 256 AIO requests (hint_tick); corrected
+ * when a request shows the fd is a pipe or socket.  It only chooses the
+ * path: every AIO iocb carries RWF_NOWAIT and what AIO cannot do right goes
+ * the other way, so a stale hint after an fd number is reused costs time,
+ * never a wrong result; an O_DIRECT completion under a stale buffered hint
+ * is posted by a waiter, the next submitter or the reaper's 20 ms timeout.
  */
 #define HINT_FDS 65536
 #define HINT_KNOWN 0x80
@@ -81,6 +85,24 @@ static unsigned char hint_get(int fd)
 	return h;
 }
 
+/*
+ * Every 256 AIO requests on an fd, its hint is learnt again: whether it is
+ * O_DIRECT only shows through F_GETFL, and an fd number reused (or F_SETFL)
+ * between a buffered and an O_DIRECT file would otherwise keep the old
+ * answer.  Two system calls per 256 requests.
+ */
+static _Atomic unsigned char fd_ticks[HINT_FDS];
+
+static void hint_tick(int fd)
+{
+	unsigned char t = atomic_load_explicit(&fd_ticks[fd], memory_order_relaxed);
+
+	atomic_store_explicit(&fd_ticks[fd], (unsigned char)(t + 1), memory_order_relaxed);
+	if (t == 255)
+		atomic_fetch_and_explicit(&fd_hint[fd], (unsigned char)~HINT_KNOWN,
+					  memory_order_relaxed);
+}
+
 /* the type of the fd was found by a request (fstat): keep it for the next */
 static void hint_set_reg(int fd, bool reg)
 {
@@ -93,22 +115,6 @@ static void hint_set_reg(int fd, bool reg)
 			    (h & HINT_FAILS));
 	if (n != h)
 		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
-}
-
-/* completions of this fd came late: it is O_DIRECT now (F_SETFL, or reused) */
-static void hint_set_direct(int fd)
-{
-	if (fd >= 0 && fd < HINT_FDS)
-		atomic_fetch_or_explicit(&fd_hint[fd], HINT_DIRECT, memory_order_relaxed);
-}
-
-/* completions of this fd came inside io_submit: it is buffered now */
-static void hint_clear_direct(int fd)
-{
-	if (fd >= 0 && fd < HINT_FDS &&
-	    (atomic_load_explicit(&fd_hint[fd], memory_order_relaxed) & HINT_DIRECT))
-		atomic_fetch_and_explicit(&fd_hint[fd], (unsigned char)~HINT_DIRECT,
-					  memory_order_relaxed);
 }
 
 /* a failure streak: skip the nonblocking attempt, but retry it once decayed */
@@ -398,27 +404,6 @@ struct rw_aio {
 	struct iocb pend[AIO_BATCH];
 };
 
-/*
- * The io_submit batch a request went in: this thread's address of its batch
- * counter, and the counter.  A completion reaped right after that io_submit
- * by the same thread was done inside it (buffered); one reaped later, by the
- * reaper or a waiter, came from the device (O_DIRECT).
- */
-static _Thread_local unsigned aio_tls_batch ENGINE_TLS;
-
-struct batch_id {
-	const void *thread;
-	unsigned batch;
-};
-
-static struct batch_id this_batch(void)
-{
-	return (struct batch_id){ &aio_tls_batch, aio_tls_batch };
-}
-
-static const struct batch_id late_reap = { NULL, 0 }; /* the reaper, a waiter */
-static const struct batch_id any_reap = { &any_reap, 0 }; /* on someone's behalf */
-
 /* A fork leaves the parent's contexts behind: the child must not touch them. */
 static atomic_uint fork_gen;
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
@@ -531,49 +516,25 @@ static long fetch_events(struct rw_aio *a, struct io_event *ev, long max)
 	return n;
 }
 
-/*
- * by: who reaps.  The O_DIRECT hint learns from what it sees:
- *  - a request sent without the eventfd that comes back late (to the reaper
- *    or a waiter) was O_DIRECT under a stale hint: later requests on its fd
- *    get the eventfd;
- *  - a request sent with it and reaped right after its own io_submit may be
- *    buffered under a stale hint, or O_DIRECT on a device fast enough to
- *    finish during io_submit: F_GETFL tells, once per fd and reap (*checked).
- */
-static void complete_events(struct rw_aio *a, const struct io_event *ev, long n, struct batch_id by,
-			    int *checked)
+static void complete_events(struct rw_aio *a, const struct io_event *ev, long n)
 {
 	for (long i = 0; i < n; i++) {
-		struct req *req = (struct req *)(uintptr_t)ev[i].data;
-		struct rw_state *rw = &req->rw;
-
 		/* acq_rel: pairs with the release increment in aio_submit(), the
 		 * request's state is ours (the kernel orders it too, but TSan
 		 * cannot see through io_submit); release for the exit check */
 		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_acq_rel);
-		if (!by.thread && rw->aio_sync) {
-			hint_set_direct(req->rfd);
-		} else if (!rw->aio_sync && rw->aio_thread == by.thread &&
-			   rw->aio_batch == by.batch && req->rfd != *checked) {
-			int fl = sys_fcntl(req->rfd, F_GETFL, 0);
-
-			*checked = req->rfd;
-			if (fl >= 0 && !(fl & O_DIRECT))
-				hint_clear_direct(req->rfd);
-		}
-		aio_done(req, (long)ev[i].res);
+		aio_done((struct req *)(uintptr_t)ev[i].data, (long)ev[i].res);
 	}
 }
 
 /* reap_lock held: complete everything in the ring; the number completed */
-static long reap_locked(struct rw_aio *a, struct batch_id by)
+static long reap_locked(struct rw_aio *a)
 {
 	struct io_event ev[AIO_REAP_MAX];
 	long total = 0, n;
-	int checked = -1;
 
 	while ((n = fetch_events(a, ev, AIO_REAP_MAX)) > 0) {
-		complete_events(a, ev, n, by, &checked);
+		complete_events(a, ev, n);
 		total += n;
 	}
 	return total;
@@ -594,27 +555,20 @@ static void reap_unlock(struct rw_aio *a)
 		if (!atomic_load_explicit(&a->reap_req, memory_order_relaxed) || !reap_trylock(a))
 			return;
 		atomic_exchange_explicit(&a->reap_req, false, memory_order_acq_rel);
-		reap_locked(a, any_reap);
+		reap_locked(a);
 	}
 }
 
 /* Complete what is in the event ring, here or by the current holder of reap_lock. */
-static void aio_reap(struct rw_aio *a, struct batch_id by)
+static void aio_reap(struct rw_aio *a)
 {
 	atomic_exchange_explicit(&a->reap_req, true, memory_order_acq_rel);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!reap_trylock(a))
 		return;
 	atomic_exchange_explicit(&a->reap_req, false, memory_order_acq_rel);
-	reap_locked(a, by);
+	reap_locked(a);
 	reap_unlock(a);
-}
-
-/* After an io_submit of this thread: what it completed already, then the next batch. */
-static void aio_reap_batch(struct rw_aio *a)
-{
-	aio_reap(a, this_batch());
-	aio_tls_batch++;
 }
 
 static void drain_efd(int efd)
@@ -653,7 +607,7 @@ static void *aio_reaper(void *arg)
 			continue;
 		}
 		drain_efd(a->efd); /* before reaping: a later completion wakes the ppoll */
-		aio_reap(a, late_reap);
+		aio_reap(a);
 		sys_ppoll(&pfd, 1, &ts, NULL);
 	}
 	return NULL;
@@ -755,7 +709,7 @@ static void aio_flush_locked(struct rw_aio *a)
 		}
 	}
 	/* cached reads are complete already: post them with this batch */
-	aio_reap_batch(a);
+	aio_reap(a);
 }
 
 void rw_aio_flush(struct ring *r)
@@ -808,9 +762,6 @@ static bool aio_submit(struct req *req, bool write, bool direct)
 	/* buffered: done inside io_submit, no wake-up for anyone (an eventfd
 	 * signal per completion cost the reaper a wake-up per batch: 0.61x
 	 * the kernel's cached reads instead of 0.91x) */
-	rw->aio_sync = !direct;
-	rw->aio_thread = &aio_tls_batch;
-	rw->aio_batch = aio_tls_batch;
 	/* counted first: the request may be reaped before io_submit returns.
 	 * release: the request's state (written above and before) is the
 	 * reaper's once its acquire decrement reads past this increment */
@@ -823,7 +774,7 @@ static bool aio_submit(struct req *req, bool write, bool direct)
 		return false;
 	}
 	if (sys_io_submit(a->ctx, 1L, &cbp) == 1) {
-		aio_reap_batch(a); /* a cached read is complete already */
+		aio_reap(a); /* a cached read is complete already */
 		return true;
 	}
 	atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
@@ -854,7 +805,7 @@ int rw_aio_wait(struct ring *r, unsigned want, int64_t timeout_ns, const sigset_
 		return -EAGAIN;
 	while (!reap_trylock(a))
 		sched_yield(); /* the reaper or a submitter, briefly */
-	n = reap_locked(a, any_reap);
+	n = reap_locked(a);
 	/* acquire: the requests counted are ours to complete */
 	inflight = atomic_load_explicit(&a->inflight, memory_order_acquire);
 	if (!n && inflight) {
@@ -869,11 +820,8 @@ int rw_aio_wait(struct ring *r, unsigned want, int64_t timeout_ns, const sigset_
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)timeout_ns;
 		n = sys_io_getevents(a->ctx, want, AIO_REAP_MAX, ev, &ts, mask);
-		if (n > 0) {
-			int checked = -1;
-
-			complete_events(a, ev, n, late_reap, &checked);
-		}
+		if (n > 0)
+			complete_events(a, ev, n);
 	} else if (!inflight) {
 		n = 1; /* nothing left to wait for here: look at the CQ */
 	}
@@ -957,6 +905,7 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		unsigned char h = hint_get(req->rfd);
 
 		if (h & HINT_REG) {
+			hint_tick(req->rfd);
 			if (!hint_skip(req->rfd, h)) {
 				if (aio_submit(req, write, h & HINT_DIRECT))
 					return ISSUE_QUEUED;
