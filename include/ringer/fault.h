@@ -13,6 +13,10 @@
  *
  * Faults are process-wide and affect every engine ring and thread.  Only the
  * engine's calls are affected; the application's own calls never are.
+ *
+ * Reads and writes on regular files go through native AIO ("io_submit",
+ * "io_getevents") unless a fault is armed on another slot: then the engine
+ * makes them with preadv2/pwritev2, where such a fault applies.
  */
 #ifndef RINGER_FAULT_H
 #define RINGER_FAULT_H
