@@ -317,6 +317,13 @@ struct ring {
 	/* SQPOLL and IOPOLL (sqpoll.c, iopoll.c); set up by sqpoll_setup(). */
 	_Atomic(struct sq_data *) sqd; /* the poller serving this ring, or NULL */
 	_Atomic(struct req *) iopoll_list; /* IOPOLL: issued, not yet polled (LIFO) */
+	/* IOPOLL passes, one at a time (the kernel's uring_lock), and their AIO
+	 * context (ops/rw.c): created by the first pass, under iopoll_lock */
+	pthread_mutex_t iopoll_lock;
+	unsigned long iopoll_ctx;
+	unsigned iopoll_inflight;
+	unsigned iopoll_gen;
+	bool iopoll_ctx_failed;
 };
 
 /* ring.c */
@@ -398,6 +405,14 @@ void rw_aio_flush_pending(struct ring *ring);
 /* cq_wait() with only AIO outstanding: 1 completed some, 0 time out,
  * -EINTR, -EAGAIN wait by ppoll instead (ops/rw.c) */
 int rw_aio_wait(struct ring *ring, unsigned want, int64_t timeout_ns, const sigset_t *mask);
+/* iopoll_lock held: send the parked requests AIO takes to the device; the
+ * others are returned (a polling pass runs them blocking) */
+struct req *rw_iopoll_issue(struct ring *ring, struct req *list);
+/* iopoll_lock held: complete at least want (0: what is there) of the AIO
+ * in flight, fewer if fewer are; how many completed */
+int rw_iopoll_reap(struct ring *ring, unsigned want);
+/* Teardown of an IOPOLL ring: its AIO context (nothing in flight any more). */
+void rw_iopoll_destroy(struct ring *ring);
 int fsync_prep(struct req *req, const struct io_uring_sqe *sqe);
 int fsync_issue(struct req *req, unsigned issue_flags);
 int sfr_prep(struct req *req, const struct io_uring_sqe *sqe);
@@ -423,7 +438,8 @@ int sqpoll_enter(struct ring *ring, unsigned to_submit, unsigned flags);
 /* iopoll.c: IOPOLL rings, reads and writes polled by the reaping thread */
 bool iopoll_queue(struct req *req);
 int iopoll_getevents(struct ring *ring, unsigned min_complete);
-int iopoll_reap(struct ring *ring);
+int iopoll_reap(struct ring *ring, unsigned want);
+void iopoll_issue(struct ring *ring);
 void iopoll_cancel_all(struct ring *ring);
 
 #endif /* RINGER_ENGINE_H */

@@ -89,6 +89,8 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 		pthread_mutex_lock(&r->submit_lock);
 		submitted = submit_sqes(r, to_submit);
 		pthread_mutex_unlock(&r->submit_lock);
+		if (r->flags & IORING_SETUP_IOPOLL)
+			iopoll_issue(r); /* to the device now; completions in a pass */
 		if (submitted != (int)to_submit) {
 			ret = submitted; /* short: no wait (GETEVENTS not honoured) */
 			goto out;

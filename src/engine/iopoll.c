@@ -7,11 +7,12 @@
  * A user-space engine has no device to poll, so "polling" is doing the I/O:
  * at submit an iopoll-able read or write is only checked (the file must be
  * O_DIRECT, else -EOPNOTSUPP as the kernel says) and parked on the ring's
- * iopoll list; the reaping thread runs the parked requests itself, blocking
- * preadv2/pwritev2 on the O_DIRECT file, and posts their CQEs.  This design
- * (rather than issuing to workers and parking their completions) keeps the
- * kernel's rule that the reaper does the polling work, costs no thread
- * switch per I/O, and makes "no CQE without GETEVENTS" hold by construction.
+ * iopoll list; the reaping thread runs the parked requests itself, all of
+ * them at once through native AIO, waiting for them in io_getevents
+ * (rw_iopoll_run, ops/rw.c), and posts their CQEs.  This design (rather than
+ * issuing to workers and parking their completions) keeps the kernel's rule
+ * that the reaper does the polling work, costs no thread switch per I/O,
+ * and makes "no CQE without GETEVENTS" hold by construction.
  *
  * The list is a lock-free LIFO stack: submitters push with a release CAS,
  * a reaper takes the whole stack with one acquire exchange (so two reapers
@@ -30,6 +31,18 @@ static bool is_rw(uint8_t op)
 	       op == IORING_OP_WRITE_FIXED;
 }
 
+static void park(struct ring *r, struct req *req)
+{
+	struct req *head = atomic_load_explicit(&r->iopoll_list, memory_order_relaxed);
+
+	do {
+		req->list_next = head;
+		/* release: the request's fields are visible to the reaper that takes it */
+	} while (!atomic_compare_exchange_weak_explicit(&r->iopoll_list, &head, req,
+							memory_order_release,
+							memory_order_relaxed));
+}
+
 /*
  * Called by req_issue() for every request of an IOPOLL ring; true when the
  * request was taken (parked, or completed with the kernel's refusal).
@@ -37,7 +50,6 @@ static bool is_rw(uint8_t op)
 bool iopoll_queue(struct req *req)
 {
 	struct ring *r = req->ring;
-	struct req *head;
 	int ret, fl;
 
 	if (!is_rw(req->opcode))
@@ -55,13 +67,7 @@ bool iopoll_queue(struct req *req)
 		req_complete(req);
 		return true;
 	}
-	head = atomic_load_explicit(&r->iopoll_list, memory_order_relaxed);
-	do {
-		req->list_next = head;
-		/* release: the request's fields are visible to the reaper that takes it */
-	} while (!atomic_compare_exchange_weak_explicit(&r->iopoll_list, &head, req,
-							memory_order_release,
-							memory_order_relaxed));
+	park(r, req);
 	return true;
 }
 
@@ -82,14 +88,41 @@ static struct req *take_all(struct ring *r)
 }
 
 /*
- * One polling pass: run every parked request now, in submission order.
- * Returns how many were completed (each posts its CQE unless CQE_SKIP hides it).
+ * The end of a submit call: send what was parked to the device (native AIO,
+ * ops/rw.c), as the kernel issues IOPOLL I/O at submit.  What AIO does not
+ * take stays parked for the next polling pass.
  */
-int iopoll_reap(struct ring *r)
+void iopoll_issue(struct ring *r)
 {
-	struct req *req = take_all(r);
+	struct req *back;
+
+	if (!atomic_load_explicit(&r->iopoll_list, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&r->iopoll_lock);
+	back = rw_iopoll_issue(r, take_all(r));
+	pthread_mutex_unlock(&r->iopoll_lock);
+	while (back) {
+		struct req *nxt = back->list_next;
+
+		park(r, back);
+		back = nxt;
+	}
+}
+
+/*
+ * One polling pass: send what is parked, run what AIO does not take with
+ * blocking calls, then take completions from AIO, waiting for up to want of
+ * them in all (0: take what is there).  Returns how many completed (each
+ * posts its CQE unless CQE_SKIP hides it).
+ */
+int iopoll_reap(struct ring *r, unsigned want)
+{
+	struct req *req;
 	int n = 0;
 
+	/* one pass at a time: the pass owns the ring's IOPOLL AIO context */
+	pthread_mutex_lock(&r->iopoll_lock);
+	req = rw_iopoll_issue(r, take_all(r));
 	while (req) {
 		struct req *nxt = req->list_next;
 
@@ -99,6 +132,8 @@ int iopoll_reap(struct ring *r)
 		n++;
 		req = nxt;
 	}
+	n += rw_iopoll_reap(r, (unsigned)n >= want ? 0 : want - (unsigned)n);
+	pthread_mutex_unlock(&r->iopoll_lock);
 	return n;
 }
 
@@ -120,7 +155,7 @@ int iopoll_getevents(struct ring *r, unsigned min)
 	if (io_uring_smp_load_acquire(r->cq_tail) != io_uring_smp_load_acquire(r->cq_head))
 		return 0;
 	do {
-		int n = iopoll_reap(r);
+		int n = iopoll_reap(r, min - nr);
 
 		if (!n)
 			break; /* nothing in flight: the kernel does not wait either */

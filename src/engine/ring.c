@@ -103,6 +103,7 @@ static struct ring *ring_alloc(void)
 		pthread_mutex_init(&r->async_lock, NULL);
 		pthread_mutex_init(&r->poll_lock, NULL);
 		pthread_mutex_init(&r->rsrc_lock, NULL);
+		pthread_mutex_init(&r->iopoll_lock, NULL);
 	}
 	return r;
 }
@@ -501,6 +502,7 @@ static void ring_teardown(struct ring *r)
 {
 	ring_cancel_all(r);
 	iopoll_cancel_all(r); /* IOPOLL requests never polled (iopoll.c) */
+	rw_iopoll_destroy(r);
 	cq_drop_overflow(r);
 	rsrc_free_all(r);
 	if (r->evfd >= 0)

@@ -118,7 +118,7 @@ static int sq_pass(struct ring *r, bool capped)
 	}
 	pthread_mutex_unlock(&r->submit_lock);
 	if (r->flags & IORING_SETUP_IOPOLL)
-		work |= iopoll_reap(r) > 0;
+		work |= iopoll_reap(r, 0) > 0;
 	return work;
 }
 

@@ -159,6 +159,11 @@ static void count_armed(int id, int delta)
 		atomic_fetch_add_explicit(&nr_aio_armed, delta, memory_order_relaxed);
 }
 
+bool sys_any_fault_armed(void)
+{
+	return atomic_load_explicit(&nr_armed, memory_order_relaxed) > 0;
+}
+
 bool sys_other_fault_armed(void)
 {
 	return atomic_load_explicit(&nr_armed, memory_order_relaxed) >

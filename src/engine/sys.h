@@ -67,5 +67,6 @@ long sys_io_getevents(aio_context_t ctx, long min, long max, struct io_event *ev
  * fault applies, instead of through native AIO.
  */
 bool sys_other_fault_armed(void);
+bool sys_any_fault_armed(void);
 
 #endif /* RINGER_ENGINE_SYS_H */

@@ -853,6 +853,205 @@ void rw_aio_destroy(struct ring *r)
 	free(a);
 }
 
+/* The file, the fixed buffer and the checks made once per request: 0 or -errno. */
+static int rw_resolve(struct req *req, bool write)
+{
+	struct rw_state *rw = &req->rw;
+	int ret = req_resolve_file(req);
+
+	if (!ret && (req->flags & REQ_F_BUFFER_SELECT))
+		ret = -ENOBUFS; /* no provided buffers exist in the engine yet */
+	if (!ret && is_fixed_op(req))
+		ret = resolve_fixed(req, write);
+	if (!ret && (rw->rw_flags & RWF_HIPRI) && !(rw->rw_flags & ~0xff) &&
+	    !(req->ring->flags & IORING_SETUP_IOPOLL))
+		ret = -EINVAL; /* polled I/O needs an IOPOLL ring */
+	if (!ret && rw->off < -1)
+		ret = -EINVAL; /* 6.18 refuses it on pipes too (probed) */
+	if (!ret)
+		rw->resolved = true;
+	return ret;
+}
+
+static bool is_write_op(uint8_t op)
+{
+	return op == IORING_OP_WRITEV || op == IORING_OP_WRITE || op == IORING_OP_WRITE_FIXED;
+}
+
+/*
+ * IOPOLL rings (iopoll.c): the reads and writes parked by a submit call go
+ * to the device at its end, in one io_submit on the ring's own AIO context
+ * (no eventfd, no reaper thread: nobody reaps it but a polling pass), as the
+ * kernel issues IOPOLL I/O at submit.  A polling pass takes completions from
+ * it with io_getevents and posts their CQEs, so CQEs still appear only
+ * inside a pass.  What AIO does not take (offset -1, RWF flags, a refusal,
+ * -EAGAIN, a short count) runs with blocking calls in the pass, as every
+ * parked request did before (one at a time: about a quarter of the IOPS of
+ * a non-IOPOLL ring).
+ */
+static void iopoll_inline(struct req *req)
+{
+	req_issue(req, ISSUE_F_WORKER | ISSUE_F_IOPOLL);
+}
+
+static void iopoll_done(struct req *req, long res)
+{
+	struct rw_state *rw = &req->rw;
+
+	if (res == -EAGAIN || res == -EINTR || res == -EOPNOTSUPP) {
+		iopoll_inline(req);
+		return;
+	}
+	if (res > 0) {
+		rw->done += (size_t)res;
+		iov_advance(rw, (size_t)res);
+		if (rw->done != rw->total) {
+			learn_type(req);
+			if (rw->is_reg) {
+				rw->off += res;
+				iopoll_inline(req); /* EOF or the rest */
+				return;
+			}
+		}
+	}
+	rw_finish(req, res < 0 ? res : 0);
+	req_complete(req);
+}
+
+/* iopoll_lock held: send n iocbs; what AIO refuses is returned in *back */
+static void iopoll_submit(struct ring *r, struct iocb **cbs, unsigned n, struct req **back)
+{
+	unsigned done = 0;
+
+	while (done < n) {
+		long ret = sys_io_submit((aio_context_t)r->iopoll_ctx, (long)(n - done), &cbs[done]);
+
+		if (ret <= 0) {
+			struct req *req = (struct req *)(uintptr_t)cbs[done]->aio_data;
+
+			/* refused: the blocking path, in a pass */
+			req->list_next = *back;
+			*back = req;
+			done++;
+		} else {
+			done += (unsigned)ret;
+			r->iopoll_inflight += (unsigned)ret;
+		}
+	}
+}
+
+static bool iopoll_aio_ok(struct ring *r)
+{
+	/* a test's fault (on io_getevents too) gets the blocking path */
+	if (sys_any_fault_armed())
+		return false;
+	if (!r->iopoll_ctx && !r->iopoll_ctx_failed) {
+		aio_context_t ctx = 0;
+
+		pthread_once(&fork_once, aio_fork_hook);
+		if (sys_io_setup(r->sq_entries < 4096 ? r->sq_entries : 4096, &ctx) < 0) {
+			r->iopoll_ctx_failed = true;
+		} else {
+			r->iopoll_ctx = ctx;
+			r->iopoll_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+		}
+	}
+	/* a forked child has the parent's ring but not its context */
+	return r->iopoll_ctx &&
+	       r->iopoll_gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
+struct req *rw_iopoll_issue(struct ring *r, struct req *list)
+{
+	struct iocb cb[AIO_BATCH], *cbs[AIO_BATCH];
+	struct req *back = NULL;
+	unsigned n = 0;
+	bool aio = iopoll_aio_ok(r);
+
+	while (list) {
+		struct req *req = list;
+		struct rw_state *rw = &req->rw;
+		bool write = is_write_op(req->opcode);
+
+		list = req->list_next;
+		req->list_next = NULL;
+		if (!aio || (!rw->resolved && rw_resolve(req, write)) ||
+		    (rw->rw_flags & ~RWF_HIPRI) || rw->off < 0 || rw->done) {
+			/* a failed resolve is found again by the blocking path */
+			req->list_next = back;
+			back = req;
+			continue;
+		}
+		if (n == AIO_BATCH) {
+			iopoll_submit(r, cbs, n, &back);
+			n = 0;
+		}
+		memset(&cb[n], 0, sizeof(cb[n]));
+		cb[n].aio_data = (uintptr_t)req;
+		cb[n].aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
+		cb[n].aio_fildes = (uint32_t)req->rfd;
+		cb[n].aio_buf = (uintptr_t)rw->iov;
+		cb[n].aio_nbytes = rw->nr_segs;
+		cb[n].aio_offset = rw->off;
+		cb[n].aio_rw_flags = RWF_NOWAIT;
+		cbs[n] = &cb[n];
+		n++;
+	}
+	if (n)
+		iopoll_submit(r, cbs, n, &back);
+	return back;
+}
+
+int rw_iopoll_reap(struct ring *r, unsigned want)
+{
+	struct io_event ev[AIO_REAP_MAX];
+	struct timespec zero = { 0, 0 };
+	long got;
+
+	if (!r->iopoll_inflight)
+		return 0;
+	if (want > r->iopoll_inflight)
+		want = r->iopoll_inflight;
+	if (want > AIO_REAP_MAX)
+		want = AIO_REAP_MAX;
+	do {
+		/* -EINTR: the I/O is at the device, its end is near */
+		got = sys_io_getevents((aio_context_t)r->iopoll_ctx, want, AIO_REAP_MAX, ev,
+				       want ? NULL : &zero, NULL);
+	} while (got < 0 && want);
+	for (long i = 0; i < got; i++) {
+		r->iopoll_inflight--;
+		iopoll_done((struct req *)(uintptr_t)ev[i].data, (long)ev[i].res);
+	}
+	return got > 0 ? (int)got : 0;
+}
+
+void rw_iopoll_destroy(struct ring *r)
+{
+	bool ours = r->iopoll_ctx &&
+		    r->iopoll_gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
+
+	/* at the device: bounded, wait for it (the ring is dying: no CQEs) */
+	while (ours && r->iopoll_inflight) {
+		struct io_event ev[AIO_REAP_MAX];
+		long got = sys_io_getevents((aio_context_t)r->iopoll_ctx, 1, AIO_REAP_MAX, ev,
+					    NULL, NULL);
+
+		for (long i = 0; i < got; i++) {
+			struct req *req = (struct req *)(uintptr_t)ev[i].data;
+
+			r->iopoll_inflight--;
+			req->res = -ECANCELED;
+			req_complete(req);
+		}
+	}
+	r->iopoll_inflight = 0;
+	if (ours)
+		sys_io_destroy((aio_context_t)r->iopoll_ctx);
+	r->iopoll_ctx = 0;
+	r->iopoll_ctx_failed = false;
+}
+
 static void rw_ready(struct reactor_entry *e, uint32_t revents)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
@@ -884,21 +1083,11 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 	int ret;
 
 	if (!rw->resolved) {
-		ret = req_resolve_file(req);
-		if (!ret && (req->flags & REQ_F_BUFFER_SELECT))
-			ret = -ENOBUFS; /* no provided buffers exist in the engine yet */
-		if (!ret && is_fixed_op(req))
-			ret = resolve_fixed(req, write);
-		if (!ret && (rw->rw_flags & RWF_HIPRI) && !(rw->rw_flags & ~0xff) &&
-		    !(req->ring->flags & IORING_SETUP_IOPOLL))
-			ret = -EINVAL; /* polled I/O needs an IOPOLL ring */
-		if (!ret && rw->off < -1)
-			ret = -EINVAL; /* 6.18 refuses it on pipes too (probed) */
+		ret = rw_resolve(req, write);
 		if (ret) {
 			req->res = ret;
 			return ISSUE_DONE;
 		}
-		rw->resolved = true;
 	}
 	if (nonblock && !rw->rw_flags && !rw->stream && rw->off >= 0 && !rw->done &&
 	    !(req->ring->flags & IORING_SETUP_IOPOLL) && !sys_other_fault_armed()) {
