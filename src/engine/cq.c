@@ -247,6 +247,19 @@ static int64_t ts_to_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
+/* After a sleep: posters may wake w again; has the CQ reached its target? */
+static bool wait_done(struct ring *r, struct waiter *w)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->cq_lock);
+	w->woken = false;
+	flush_locked(r);
+	done = (int)(r->cached_cq_tail - w->target) >= 0;
+	pthread_mutex_unlock(&r->cq_lock);
+	return done;
+}
+
 /*
  * Wait until min_complete CQEs are in the CQ (counted from the head at the
  * start), the deadline passes (-ETIME) or a handled signal arrives (-EINTR);
@@ -318,7 +331,6 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		 * write, e.g. an injected fault) costs a delay, never a hang */
 		struct timespec rel = { .tv_sec = 1, .tv_nsec = 0 };
 		uint64_t cnt;
-		bool done;
 		int n;
 
 		int64_t left = INT64_MAX;
@@ -351,12 +363,7 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 				n = 1;
 			else
 				n = rw_aio_wait(r, need, left, mask);
-			pthread_mutex_lock(&r->cq_lock);
-			w.woken = false;
-			flush_locked(r);
-			done = (int)(r->cached_cq_tail - w.target) >= 0;
-			pthread_mutex_unlock(&r->cq_lock);
-			if (done)
+			if (wait_done(r, &w))
 				break;
 			if (n == -EINTR) {
 				ret = -EINTR;
@@ -380,12 +387,7 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		if (n > 0)
 			sys_read(w.efd, &cnt, sizeof(cnt));
 		aio_wait = true;
-		pthread_mutex_lock(&r->cq_lock);
-		w.woken = false;
-		flush_locked(r);
-		done = (int)(r->cached_cq_tail - w.target) >= 0;
-		pthread_mutex_unlock(&r->cq_lock);
-		if (done)
+		if (wait_done(r, &w))
 			break;
 	}
 

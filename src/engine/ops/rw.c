@@ -437,6 +437,28 @@ static void learn_type(struct req *req)
 	hint_set_reg(req->rfd, req->rw.is_reg);
 }
 
+/*
+ * Account res bytes moved by one AIO (or equivalent) transfer.  True when it
+ * came up short on a regular file: the rest (or EOF) is for the blocking
+ * path, from the advanced offset; a stream reports what moved.
+ */
+static bool moved_short(struct req *req, long res)
+{
+	struct rw_state *rw = &req->rw;
+
+	if (res <= 0)
+		return false;
+	rw->done += (size_t)res;
+	iov_advance(rw, (size_t)res);
+	if (rw->done == rw->total)
+		return false;
+	learn_type(req);
+	if (!rw->is_reg)
+		return false;
+	rw->off += res;
+	return true;
+}
+
 static void aio_done(struct req *req, long res)
 {
 	struct rw_state *rw = &req->rw;
@@ -459,18 +481,11 @@ static void aio_done(struct req *req, long res)
 		req_punt_wq(req);
 		return;
 	}
-	if (res > 0) {
+	if (res > 0)
 		hint_nowait_result(req->rfd, false);
-		rw->done += (size_t)res;
-		iov_advance(rw, (size_t)res);
-		if (rw->done != rw->total) {
-			learn_type(req);
-			if (rw->is_reg) {
-				rw->off += res;
-				req_punt_wq(req); /* short: EOF or the rest, found by a worker */
-				return;
-			}
-		}
+	if (moved_short(req, res)) {
+		req_punt_wq(req); /* EOF or the rest, found by a worker */
+		return;
 	}
 	rw_finish(req, res < 0 ? res : 0);
 	req_complete(req);
@@ -896,23 +911,9 @@ static void iopoll_inline(struct req *req)
 
 static void iopoll_done(struct req *req, long res)
 {
-	struct rw_state *rw = &req->rw;
-
-	if (res == -EAGAIN || res == -EINTR || res == -EOPNOTSUPP) {
+	if (res == -EAGAIN || res == -EINTR || res == -EOPNOTSUPP || moved_short(req, res)) {
 		iopoll_inline(req);
 		return;
-	}
-	if (res > 0) {
-		rw->done += (size_t)res;
-		iov_advance(rw, (size_t)res);
-		if (rw->done != rw->total) {
-			learn_type(req);
-			if (rw->is_reg) {
-				rw->off += res;
-				iopoll_inline(req); /* EOF or the rest */
-				return;
-			}
-		}
 	}
 	rw_finish(req, res < 0 ? res : 0);
 	req_complete(req);
