@@ -64,14 +64,20 @@ static void reap_verify(struct io_uring *ring, unsigned n)
 	}
 }
 
-/* Read n blocks (a batch) through fd and check them. */
-static void read_blocks(struct io_uring *ring, int fd, unsigned n, unsigned seed)
+/* n reads of blocks chosen by seed into slots 0..n-1 (user_data: slot << 8 | block) */
+static void prep_blocks(struct io_uring *ring, int fd, unsigned n, unsigned seed)
 {
 	for (unsigned i = 0; i < n; i++) {
 		unsigned blk = (i * 7 + seed) % NBLK;
 
 		prep_read_blk(ring, fd, i, blk, (__u64)i << 8 | blk);
 	}
+}
+
+/* Read n blocks (a batch) through fd and check them. */
+static void read_blocks(struct io_uring *ring, int fd, unsigned n, unsigned seed)
+{
+	prep_blocks(ring, fd, n, seed);
 	REQUIRE_EQ(io_uring_submit(ring), (int)n);
 	reap_verify(ring, n);
 }
@@ -177,10 +183,8 @@ TEST(fd_number_reused_for_o_direct_and_back)
 	 * io_submit; with no enter to wait in, they must still be posted
 	 * (within 5 s here; the engine's reaper looks every 20 ms)
 	 */
-	for (int round = 0; round < 3; round++) {
-		for (unsigned i = 0; i < 16; i++)
-			prep_read_blk(&ring, fd, i, (i * 5 + round) % NBLK,
-				      (__u64)i << 8 | ((i * 5 + round) % NBLK));
+	for (unsigned round = 0; round < 3; round++) {
+		prep_blocks(&ring, fd, 16, round);
 		REQUIRE_EQ(io_uring_submit(&ring), 16);
 		CHECK_EQ_U(peek_for(&ring, 16, 5000), 16);
 	}
@@ -200,10 +204,8 @@ TEST(o_direct_reaped_without_enter)
 	int fd = open_file(O_RDONLY | O_DIRECT);
 
 	test_ring_init(64, &ring, 0);
-	for (int round = 0; round < 5; round++) {
-		for (unsigned i = 0; i < 32; i++)
-			prep_read_blk(&ring, fd, i, (i * 3 + round) % NBLK,
-				      (__u64)i << 8 | ((i * 3 + round) % NBLK));
+	for (unsigned round = 0; round < 5; round++) {
+		prep_blocks(&ring, fd, 32, round * 3);
 		REQUIRE_EQ(io_uring_submit(&ring), 32);
 		CHECK_EQ_U(peek_for(&ring, 32, 5000), 32);
 	}
@@ -258,9 +260,7 @@ TEST(io_getevents_failing)
 	 * wait starts: submit and wait in one enter, which waits in
 	 * io_getevents on the engine (failing here) */
 	for (unsigned round = 0; round < 200 && !ringer_fault_hits("io_getevents"); round++) {
-		for (unsigned i = 0; i < 16; i++)
-			prep_read_blk(&ring, fd, i, (i + round) % NBLK,
-				      (__u64)i << 8 | ((i + round) % NBLK));
+		prep_blocks(&ring, fd, 16, round);
 		REQUIRE_EQ(io_uring_submit_and_wait(&ring, 16), 16);
 		reap_verify(&ring, 16);
 	}
