@@ -3,9 +3,9 @@
  * Reads and writes on regular files, which the user engine sends through
  * native AIO with RWF_NOWAIT (src/engine/ops/rw.c): CQE order within a
  * batch, a per-fd hint gone stale when the fd number is reused (for a pipe,
- * for an O_DIRECT file, and back), io_submit and io_getevents failing,
- * O_DIRECT reads reaped without entering, and a wait that needs a pipe's CQE
- * while O_DIRECT reads are in flight.  The same program runs on the kernel,
+ * for an O_DIRECT file, and back), io_setup, io_submit and io_getevents
+ * failing, O_DIRECT reads reaped without entering, and a wait that needs a
+ * pipe's CQE while O_DIRECT reads are in flight.  The same program runs on the kernel,
  * whose results it must match.
  */
 #include "harness.h"
@@ -238,10 +238,12 @@ static void reads_under_fault(const char *call, int err)
 		close(dfd);
 }
 
-TEST(io_submit_refused)
+TEST(aio_refused)
 {
 	reads_under_fault("io_submit", EAGAIN);
 	reads_under_fault("io_submit", EOPNOTSUPP);
+	/* a seccomp profile that refuses AIO too: no context, preadv2 instead */
+	reads_under_fault("io_setup", EPERM);
 }
 
 TEST(io_getevents_failing)
@@ -338,7 +340,7 @@ int main(void)
 		TEST_ENTRY(fd_number_reused_for_a_pipe),
 		TEST_ENTRY(fd_number_reused_for_o_direct_and_back),
 		TEST_ENTRY(o_direct_reaped_without_enter),
-		TEST_ENTRY(io_submit_refused),
+		TEST_ENTRY(aio_refused),
 		TEST_ENTRY(io_getevents_failing),
 		TEST_ENTRY(pipe_cqe_while_o_direct_in_flight),
 	};
