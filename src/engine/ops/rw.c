@@ -418,9 +418,45 @@ static void aio_fork_hook(void)
 	pthread_atfork(NULL, NULL, aio_forked);
 }
 
+/* An AIO context made in fork generation gen: is it this process's? */
+static bool gen_current(unsigned gen)
+{
+	return gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
 static bool aio_ours(const struct rw_aio *a)
 {
-	return a->gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	return gen_current(a->gen);
+}
+
+/* Events of a ring's AIO context: one per SQ entry, up to 4096. */
+static unsigned aio_nr_events(const struct ring *r)
+{
+	return r->sq_entries < 4096 ? r->sq_entries : 4096;
+}
+
+/* The iocb of a request: its iovec at its offset, RWF_NOWAIT (never blocks). */
+static void prep_iocb(struct iocb *cb, struct req *req, bool write)
+{
+	struct rw_state *rw = &req->rw;
+
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_data = (uintptr_t)req;
+	cb->aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
+	cb->aio_fildes = (uint32_t)req->rfd;
+	cb->aio_buf = (uintptr_t)rw->iov;
+	cb->aio_nbytes = rw->nr_segs;
+	cb->aio_offset = rw->off;
+	cb->aio_rw_flags = RWF_NOWAIT;
+}
+
+/* One preadv2/pwritev2 of the request's iovec: bytes moved or -errno. */
+static ssize_t rw_transfer(struct req *req, bool write, off_t off, int flags)
+{
+	struct rw_state *rw = &req->rw;
+
+	return write ? sys_pwritev2(req->rfd, rw->iov, (int)rw->nr_segs, off, flags)
+		     : sys_preadv2(req->rfd, rw->iov, (int)rw->nr_segs, off, flags);
 }
 
 /* Learn whether the file is a regular file or block device (retry short transfers). */
@@ -463,14 +499,9 @@ static void aio_done(struct req *req, long res)
 {
 	struct rw_state *rw = &req->rw;
 
-	if (res == -ESPIPE) {
-		/* a pipe under a stale hint, read by preadv2 with an offset */
-		learn_type(req);
-		req_issue(req, ISSUE_F_NONBLOCK);
-		return;
-	}
-	if (res == -EAGAIN || res == -EOPNOTSUPP || res == -EINTR) {
-		/* not done without blocking: find out what the file really is */
+	if (res == -EAGAIN || res == -EOPNOTSUPP || res == -EINTR || res == -ESPIPE) {
+		/* not done without blocking (or, -ESPIPE, a pipe read by preadv2
+		 * with an offset): find out what the file really is */
 		learn_type(req);
 		if (rw->stream) {
 			/* a stale hint: a pipe or socket waits in the reactor */
@@ -631,7 +662,6 @@ static void *aio_reaper(void *arg)
 /* async_lock held: the ring's AIO context and reaper, or NULL (use workers) */
 static struct rw_aio *aio_create(struct ring *r)
 {
-	unsigned nr = r->sq_entries < 4096 ? r->sq_entries : 4096;
 	struct rw_aio *a = calloc(1, sizeof(*a));
 	struct aio_ring_hdr *ring;
 
@@ -644,7 +674,7 @@ static struct rw_aio *aio_create(struct ring *r)
 	a->efd = sys_fd_move_high(sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
 	if (a->efd < 0)
 		goto fail_free;
-	if (sys_io_setup(nr, &a->ctx) < 0)
+	if (sys_io_setup(aio_nr_events(r), &a->ctx) < 0)
 		goto fail_efd;
 	/* the context is the address of its event ring; read it in place only
 	 * if it is the layout we know */
@@ -696,13 +726,9 @@ static void aio_flush_locked(struct rw_aio *a)
 		 * (depth-1 reads), and its result is handled as the event's */
 		struct iocb *cb = a->pend_ptr[0];
 		struct req *req = (struct req *)(uintptr_t)cb->aio_data;
-		struct rw_state *rw = &req->rw;
-		ssize_t res;
+		ssize_t res = rw_transfer(req, cb->aio_lio_opcode == IOCB_CMD_PWRITEV,
+					  (off_t)cb->aio_offset, RWF_NOWAIT);
 
-		if (cb->aio_lio_opcode == IOCB_CMD_PWRITEV)
-			res = sys_pwritev2(req->rfd, rw->iov, (int)rw->nr_segs, rw->off, RWF_NOWAIT);
-		else
-			res = sys_preadv2(req->rfd, rw->iov, (int)rw->nr_segs, rw->off, RWF_NOWAIT);
 		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
 		aio_done(req, res);
 		return;
@@ -747,7 +773,6 @@ void rw_aio_flush_pending(struct ring *r)
 /* true: the request is with AIO (or in the batch for it); its completion ends it */
 static bool aio_submit(struct req *req, bool write, bool direct)
 {
-	struct rw_state *rw = &req->rw;
 	struct submit_state *st = engine_submit_state;
 	struct rw_aio *a;
 	struct iocb cb, *cbp = &cb;
@@ -761,14 +786,7 @@ static bool aio_submit(struct req *req, bool write, bool direct)
 			aio_flush_locked(a);
 		cbp = a->pend_ptr[a->nr_pend++];
 	}
-	memset(cbp, 0, sizeof(*cbp));
-	cbp->aio_data = (uintptr_t)req;
-	cbp->aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
-	cbp->aio_fildes = (uint32_t)req->rfd;
-	cbp->aio_buf = (uintptr_t)rw->iov;
-	cbp->aio_nbytes = rw->nr_segs;
-	cbp->aio_offset = rw->off;
-	cbp->aio_rw_flags = RWF_NOWAIT;
+	prep_iocb(cbp, req, write);
 	if (direct) {
 		/* the device completes it later: the reaper must hear of it */
 		cbp->aio_flags = IOCB_FLAG_RESFD;
@@ -950,7 +968,7 @@ static bool iopoll_aio_ok(struct ring *r)
 		aio_context_t ctx = 0;
 
 		pthread_once(&fork_once, aio_fork_hook);
-		if (sys_io_setup(r->sq_entries < 4096 ? r->sq_entries : 4096, &ctx) < 0) {
+		if (sys_io_setup(aio_nr_events(r), &ctx) < 0) {
 			r->iopoll_ctx_failed = true;
 		} else {
 			r->iopoll_ctx = ctx;
@@ -958,8 +976,7 @@ static bool iopoll_aio_ok(struct ring *r)
 		}
 	}
 	/* a forked child has the parent's ring but not its context */
-	return r->iopoll_ctx &&
-	       r->iopoll_gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	return r->iopoll_ctx && gen_current(r->iopoll_gen);
 }
 
 struct req *rw_iopoll_issue(struct ring *r, struct req *list)
@@ -987,14 +1004,7 @@ struct req *rw_iopoll_issue(struct ring *r, struct req *list)
 			iopoll_submit(r, cbs, n, &back);
 			n = 0;
 		}
-		memset(&cb[n], 0, sizeof(cb[n]));
-		cb[n].aio_data = (uintptr_t)req;
-		cb[n].aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
-		cb[n].aio_fildes = (uint32_t)req->rfd;
-		cb[n].aio_buf = (uintptr_t)rw->iov;
-		cb[n].aio_nbytes = rw->nr_segs;
-		cb[n].aio_offset = rw->off;
-		cb[n].aio_rw_flags = RWF_NOWAIT;
+		prep_iocb(&cb[n], req, write);
 		cbs[n] = &cb[n];
 		n++;
 	}
@@ -1029,8 +1039,7 @@ int rw_iopoll_reap(struct ring *r, unsigned want)
 
 void rw_iopoll_destroy(struct ring *r)
 {
-	bool ours = r->iopoll_ctx &&
-		    r->iopoll_gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	bool ours = r->iopoll_ctx && gen_current(r->iopoll_gen);
 
 	/* at the device: bounded, wait for it (the ring is dying: no CQEs) */
 	while (ours && r->iopoll_inflight) {
@@ -1116,8 +1125,7 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 
 		if (nonblock)
 			flags |= RWF_NOWAIT;
-		n = write ? sys_pwritev2(req->rfd, rw->iov, (int)rw->nr_segs, off, flags)
-			  : sys_preadv2(req->rfd, rw->iov, (int)rw->nr_segs, off, flags);
+		n = rw_transfer(req, write, off, flags);
 		if (n == -EINTR)
 			continue; /* nothing moved: the kernel would restart it */
 		if (n == -ESPIPE && !rw->stream) {
