@@ -359,6 +359,7 @@ void req_free(struct req *req);
 void req_put_file(struct req *req);
 int req_resolve_file(struct req *req);
 void ring_cancel_all(struct ring *ring);
+void req_cancel_list(struct req *req);
 void drain_check(struct ring *ring);
 
 /* cq.c */

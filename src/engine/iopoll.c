@@ -167,14 +167,5 @@ int iopoll_getevents(struct ring *r, unsigned min)
 /* Teardown (the ring is dying): what was never polled completes as cancelled. */
 void iopoll_cancel_all(struct ring *r)
 {
-	struct req *req = take_all(r);
-
-	while (req) {
-		struct req *nxt = req->list_next;
-
-		req->list_next = NULL;
-		req->res = -ECANCELED;
-		req_complete(req);
-		req = nxt;
-	}
+	req_cancel_list(take_all(r));
 }

@@ -764,6 +764,19 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 	return (int)(nr - left);
 }
 
+/* Complete every request of a list_next chain with -ECANCELED. */
+void req_cancel_list(struct req *req)
+{
+	while (req) {
+		struct req *nxt = req->list_next;
+
+		req->list_next = NULL;
+		req->res = -ECANCELED;
+		req_complete(req);
+		req = nxt;
+	}
+}
+
 /* Teardown: stop the engine's threads, cancelling whatever is still queued. */
 void ring_cancel_all(struct ring *r)
 {
@@ -796,14 +809,7 @@ void ring_cancel_all(struct ring *r)
 	req = r->defer_head;
 	r->defer_head = r->defer_tail = NULL;
 	pthread_mutex_unlock(&r->defer_lock);
-	while (req) {
-		struct req *nxt = req->list_next;
-
-		req->list_next = NULL;
-		req->res = -ECANCELED;
-		req_complete(req);
-		req = nxt;
-	}
+	req_cancel_list(req);
 	/* every thread that could free a request has been joined (wq, reactor)
 	 * and dying sends later frees (IOPOLL leftovers) straight to free() */
 	req_cache_free(r);
