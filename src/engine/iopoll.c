@@ -7,12 +7,15 @@
  * A user-space engine has no device to poll, so "polling" is doing the I/O:
  * at submit an iopoll-able read or write is only checked (the file must be
  * O_DIRECT, else -EOPNOTSUPP as the kernel says) and parked on the ring's
- * iopoll list; the reaping thread runs the parked requests itself, all of
- * them at once through native AIO, waiting for them in io_getevents
- * (rw_iopoll_run, ops/rw.c), and posts their CQEs.  This design (rather than
- * issuing to workers and parking their completions) keeps the kernel's rule
- * that the reaper does the polling work, costs no thread switch per I/O,
- * and makes "no CQE without GETEVENTS" hold by construction.
+ * iopoll list.  At the end of the submit call the parked requests go to the
+ * device through native AIO, on a context of the ring's own that nothing but
+ * a polling pass reaps (rw_iopoll_issue, ops/rw.c); a pass, in the thread
+ * that enters with GETEVENTS, takes their completions with io_getevents,
+ * runs what AIO did not take with blocking calls, and posts the CQEs.  This
+ * design (rather than issuing to workers and parking their completions)
+ * keeps the kernel's rule that the reaper does the polling work, costs no
+ * thread switch per I/O, and makes "no CQE without GETEVENTS" hold by
+ * construction.
  *
  * The list is a lock-free LIFO stack: submitters push with a release CAS,
  * a reaper takes the whole stack with one acquire exchange (so two reapers

@@ -4,8 +4,10 @@
  *
  * prep copies what it needs (the iovec array included) out of the SQE; issue
  * then works from that copy:
- *  - inline (ISSUE_F_NONBLOCK): one preadv2/pwritev2 with RWF_NOWAIT, which
- *    succeeds on page-cache hits and on ready pipes/sockets;
+ *  - a regular file or block device at an offset: native AIO with
+ *    RWF_NOWAIT, one io_submit per submit batch (see "native AIO" below);
+ *  - otherwise inline (ISSUE_F_NONBLOCK): one preadv2/pwritev2 with
+ *    RWF_NOWAIT, which succeeds on page-cache hits and ready pipes/sockets;
  *  - a regular file that would block, or came up short, continues in a worker
  *    with blocking calls until the full length, EOF or an error (the kernel's
  *    retry: a short count on a regular file only means EOF or an error);
@@ -332,8 +334,8 @@ static int rw_finish(struct req *req, ssize_t err)
 }
 
 /*
- * Reads and writes at an offset on regular files and block devices go through
- * Linux native AIO (io_submit, raw system calls), every iocb with RWF_NOWAIT:
+ * Native AIO.  Reads and writes at an offset on regular files and block
+ * devices go through Linux native AIO (io_submit, raw system calls), every iocb with RWF_NOWAIT:
  *  - buffered: a page-cache hit completes inside io_submit, so a submit batch
  *    of cached reads costs one system call, as on the kernel's io_uring (a
  *    preadv2 each was the engine's limit: 0.40x the kernel at depth 32); a
@@ -351,7 +353,8 @@ static int rw_finish(struct req *req, ssize_t err)
  *    threads (the kernel runs completions in the waiting task as well);
  *  - the reaper thread, when nobody waits there (an application polling the
  *    CQ ring, or waiting on its registered eventfd): it sleeps on an eventfd
- *    that every completion signals (IOCB_FLAG_RESFD).
+ *    that O_DIRECT completions signal (IOCB_FLAG_RESFD); buffered ones are
+ *    done inside io_submit and need nobody woken.
  *
  * Anything AIO cannot take as is goes the old way: offset -1, RWF_* flags, an
  * IOPOLL ring, a fault armed on preadv2 and friends, io_submit refusing.  A
