@@ -10,6 +10,25 @@
  * file:line.  Exit status: 0 pass, 1 fail, 77 skip (every case skipped, or
  * the kernel refused io_uring on RINGER_BACKEND=kernel).
  *
+ * Skips are strict.  A case skips only with SKIP_CASE(why, detail), `why`
+ * one of three reasons, each allowed only where it can be true:
+ *   SKIP_KERNEL_REFUSES  the kernel refuses io_uring (seccomp, sysctl, no
+ *                        CONFIG_IO_URING) and the case needs a kernel ring:
+ *                        any backend;
+ *   SKIP_KERNEL_LACKS    this kernel, or its device, cannot do what the case
+ *                        tests (e.g. the disk cannot be polled): not on
+ *                        RINGER_BACKEND=user, the engine has no such excuse;
+ *   SKIP_ENVIRONMENT     the machine lacks what the case needs whatever the
+ *                        backend (root, O_DIRECT in $TMPDIR, ...): any
+ *                        backend, and then on both alike.
+ * So the user run never skips a case the kernel run ran, except where both
+ * skip for the machine.  A skip not allowed on this backend fails the case
+ * ("not ok ... # unexpected SKIP").  Every skipped case prints a line
+ *   SKIPPED CASE: <program>.<backend> <case>: <reason>: <detail>
+ * and the closing line counts them; `make check` collects these lines from
+ * ctest's log (tests/skipped-cases.sh), so a program that passed with some
+ * cases skipped shows them in the summary instead of a bare "Passed".
+ *
  * The expected values in the tests are the kernel's (Linux 6.18): the same
  * program runs on RINGER_BACKEND=kernel and =user and must see the same.
  */
@@ -241,14 +260,37 @@ static inline bool harness_check_mem(const char *file, int line, bool fatal, con
 		}                                                                          \
 	} while (0)
 
-/* Skip the current case (it counts as neither pass nor fail). */
-#define SKIP_CASE(reason)                                 \
-	do {                                              \
-		harness_case_skipped = true;              \
-		harness_skip_reason = (reason);           \
-		if (harness_in_case)                      \
-			longjmp(harness_case_jmp, 1);     \
-		exit(TEST_SKIP);                          \
+/* Why a case skips (see the top of this file for where each is allowed). */
+enum test_skip_why { SKIP_KERNEL_REFUSES, SKIP_KERNEL_LACKS, SKIP_ENVIRONMENT };
+
+static const char *const harness_skip_whys[] = {
+	[SKIP_KERNEL_REFUSES] = "kernel refuses io_uring",
+	[SKIP_KERNEL_LACKS] = "kernel limitation",
+	[SKIP_ENVIRONMENT] = "machine limitation",
+};
+
+static enum test_skip_why harness_skip_why;
+
+static inline bool harness_skip_allowed(enum test_skip_why why)
+{
+	return why != SKIP_KERNEL_LACKS || !test_backend_is("user");
+}
+
+/*
+ * Skip the current case (it counts as neither pass nor fail), or the whole
+ * program when called outside a case; a skip this backend may not take is a
+ * failure.
+ */
+#define SKIP_CASE(why, detail)                                                             \
+	do {                                                                               \
+		harness_case_skipped = true;                                               \
+		harness_skip_why = (why);                                                  \
+		harness_skip_reason = (detail);                                            \
+		if (harness_in_case)                                                       \
+			longjmp(harness_case_jmp, 1);                                      \
+		printf("SKIPPED: %s.%s: %s: %s\n", program_invocation_short_name,         \
+		       ringer_test_backend(), harness_skip_whys[why], (detail));          \
+		exit(harness_skip_allowed(why) ? TEST_SKIP : TEST_FAIL);                   \
 	} while (0)
 
 static inline void test_print_backend(void)
@@ -560,10 +602,18 @@ static inline int test_main(const struct test_case *cases, size_t n)
 		if (harness_case_failures) {
 			failed++;
 			printf("not ok %zu - %s\n", i + 1, cases[i].name);
+		} else if (harness_case_skipped && !harness_skip_allowed(harness_skip_why)) {
+			failed++;
+			printf("not ok %zu - %s # unexpected SKIP on RINGER_BACKEND=%s: %s: %s\n",
+			       i + 1, cases[i].name, ringer_test_backend(),
+			       harness_skip_whys[harness_skip_why], harness_skip_reason);
 		} else if (harness_case_skipped) {
 			skipped++;
-			printf("ok %zu - %s # SKIP %s\n", i + 1, cases[i].name,
-			       harness_skip_reason ? harness_skip_reason : "");
+			printf("ok %zu - %s # SKIP %s: %s\n", i + 1, cases[i].name,
+			       harness_skip_whys[harness_skip_why], harness_skip_reason);
+			printf("SKIPPED CASE: %s.%s %s: %s: %s\n", program_invocation_short_name,
+			       ringer_test_backend(), cases[i].name,
+			       harness_skip_whys[harness_skip_why], harness_skip_reason);
 		} else {
 			passed++;
 			printf("ok %zu - %s\n", i + 1, cases[i].name);

@@ -231,7 +231,8 @@ TEST(register_file_backed_buffer)
 	if (sfs.f_type == TMPFS_MAGIC) {
 		close(fd);
 		io_uring_queue_exit(&ring);
-		SKIP_CASE("the temporary directory is on tmpfs (shmem can be registered)");
+		SKIP_CASE(SKIP_ENVIRONMENT,
+			  "the temporary directory is on tmpfs (shmem can be registered)");
 	}
 	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	REQUIRE_TRUE(p != MAP_FAILED);
