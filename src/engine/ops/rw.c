@@ -1092,6 +1092,7 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 	struct rw_state *rw = &req->rw;
 	bool nonblock = issue_flags & ISSUE_F_NONBLOCK;
 	bool user_nowait = rw->rw_flags & RWF_NOWAIT;
+	bool poll_first = false;
 	unsigned eagain_retries = 0;
 	int ret;
 
@@ -1120,13 +1121,24 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 	}
 	if (nonblock)
 		rw_aio_flush_pending(req->ring); /* CQEs in submission order */
+	if (!nonblock && !user_nowait && !(issue_flags & ISSUE_F_IOPOLL)) {
+		/*
+		 * A worker (IOSQE_ASYNC, or a punt) on a pipe or socket tries
+		 * without blocking and waits for readiness in the reactor, as
+		 * io-wq arms poll for pollable files: a blocking call would pin
+		 * the worker until data comes, maybe never (teardown waits for
+		 * running workers, and the unbound pool has a cap).
+		 */
+		learn_type(req);
+		poll_first = rw->stream;
+	}
 
 	for (;;) {
 		int flags = rw->rw_flags;
 		off_t off = rw->stream ? -1 : (off_t)rw->off;
 		ssize_t n;
 
-		if (nonblock)
+		if (nonblock || poll_first)
 			flags |= RWF_NOWAIT;
 		n = rw_transfer(req, write, off, flags);
 		if (n == -EINTR)
@@ -1152,6 +1164,10 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		}
 		if (n == -EOPNOTSUPP && nonblock && !user_nowait)
 			return ISSUE_AGAIN; /* no RWF_NOWAIT support: a worker does it blocking */
+		if (n == -EOPNOTSUPP && poll_first) {
+			poll_first = false; /* no RWF_NOWAIT support: blocking, here */
+			continue;
+		}
 		if (n < 0)
 			return rw_finish(req, n);
 

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Requests in flight off the submitting thread: an IOSQE_ASYNC read on an
+ * empty pipe waits for readiness without pinning a worker (teardown cancels
+ * it, and many of them do not starve the pool); the engine's own fds never
+ * take a number the program may reuse; waiting and reading need no new fd at
+ * RLIMIT_NOFILE; a request holds its file and its registered buffer until it
+ * completes, whatever the program closes, unregisters or maps meanwhile.
+ */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+/*
+ * Run fn in a child process and wait at most ms for it: a case whose
+ * failure mode is a hang (a teardown that never returns) fails instead of
+ * hanging the program.  fn returns the child's exit status.
+ */
+static void run_in_child(int (*fn)(void), unsigned ms, const char *what)
+{
+	uint64_t end = test_now_ns() + (uint64_t)ms * 1000000ULL;
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	REQUIRE_GE(pid, 0);
+	if (pid == 0)
+		_exit(fn());
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (test_now_ns() > end) {
+			printf("%s: still running after %u ms\n", what, ms);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			CHECK_TRUE(false);
+			return;
+		}
+		test_sleep_ms(5);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == TEST_SKIP)
+		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_queue_init in the child");
+	CHECK_TRUE(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+/* In a child: the ring, or exit 77 where the kernel refuses io_uring. */
+static int child_ring(struct io_uring *ring, unsigned entries)
+{
+	int ret = io_uring_queue_init(entries, ring, 0);
+
+	if (ret == -ENOSYS || ret == -EPERM || ret == -EACCES)
+		_exit(TEST_SKIP);
+	return ret;
+}
+
+static void prep_async_read(struct io_uring *ring, int fd, void *buf, unsigned len,
+			    __u64 user_data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_read(sqe, fd, buf, len, 0);
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, user_data);
+}
+
+static int async_read_exit_child(void)
+{
+	struct io_uring ring;
+	char buf[8], out[16];
+	int p[2];
+
+	if (pipe(p) || child_ring(&ring, 8))
+		return 2;
+	prep_async_read(&ring, p[0], buf, sizeof(buf), 1);
+	if (io_uring_submit(&ring) != 1)
+		return 3;
+	if (!test_cq_empty_for(&ring, 50))
+		return 4; /* the pipe is empty: nothing to complete */
+	io_uring_queue_exit(&ring);
+	/* the cancelled read took nothing */
+	if (write(p[1], "after", 5) != 5 || read(p[0], out, sizeof(out)) != 5)
+		return 5;
+	return memcmp(out, "after", 5) ? 6 : 0;
+}
+
+/* IOSQE_ASYNC read on an empty pipe: io_uring_queue_exit() returns. */
+TEST(async_read_on_empty_pipe_then_exit)
+{
+	run_in_child(async_read_exit_child, 10000, "io_uring_queue_exit");
+}
+
+/* More ASYNC reads on empty pipes than the engine has unbound workers. */
+#define NR_WAITING 40
+
+static int async_reads_starve_child(void)
+{
+	struct io_uring ring;
+	int p[NR_WAITING + 1][2];
+	char bufs[NR_WAITING + 1][8];
+	struct io_uring_cqe *cqe;
+	int ret = 0;
+
+	if (child_ring(&ring, 64))
+		return 2;
+	for (int i = 0; i <= NR_WAITING; i++)
+		if (pipe(p[i]))
+			return 3;
+	for (int i = 0; i < NR_WAITING; i++)
+		prep_async_read(&ring, p[i][0], bufs[i], sizeof(bufs[i]), (__u64)i);
+	if (io_uring_submit(&ring) != NR_WAITING)
+		return 4;
+	if (!test_cq_empty_for(&ring, 50))
+		return 5;
+	/* one more, on a pipe that has data: it completes at once */
+	if (write(p[NR_WAITING][1], "ready", 5) != 5)
+		return 6;
+	prep_async_read(&ring, p[NR_WAITING][0], bufs[NR_WAITING], 8, NR_WAITING);
+	if (io_uring_submit(&ring) != 1)
+		return 7;
+	if (test_wait_cqe_ms(&ring, &cqe, 5000)) {
+		printf("the ASYNC read of a ready pipe did not complete\n");
+		return 8;
+	}
+	if (cqe->user_data != NR_WAITING || cqe->res != 5) {
+		printf("cqe user_data %llu res %d\n", (unsigned long long)cqe->user_data, cqe->res);
+		ret = 9;
+	}
+	io_uring_cqe_seen(&ring, cqe);
+	/* the waiting ones complete when their data comes */
+	for (int i = 0; i < NR_WAITING; i++)
+		if (write(p[i][1], "x", 1) != 1)
+			return 10;
+	for (int i = 0; i < NR_WAITING; i++) {
+		if (test_wait_cqe_ms(&ring, &cqe, 5000))
+			return 11;
+		if (cqe->res != 1)
+			ret = 12;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+TEST(async_reads_on_empty_pipes_do_not_starve)
+{
+	run_in_child(async_reads_starve_child, 20000, "ASYNC reads on empty pipes");
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(async_read_on_empty_pipe_then_exit),
+		TEST_ENTRY(async_reads_on_empty_pipes_do_not_starve),
+	};
+
+	return test_main(cases, ARRAY_SIZE(cases));
+}
