@@ -154,11 +154,64 @@ TEST(async_reads_on_empty_pipes_do_not_starve)
 	run_in_child(async_reads_starve_child, 20000, "ASYNC reads on empty pipes");
 }
 
+/* The lowest fd number free now (the one the next open takes). */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static struct io_uring_sqe *prep_rw(struct io_uring *ring, bool write, int fd, void *buf,
+				    unsigned len, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(ring);
+
+	if (write)
+		io_uring_prep_write(sqe, fd, buf, len, 0);
+	else
+		io_uring_prep_read(sqe, fd, buf, len, 0);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+/*
+ * A read waiting on an empty pipe gives the engine its readiness machinery;
+ * the number the program closed last must still be a closed fd for io_uring
+ * (no engine fd may have taken it): WRITE and READ on it say -EBADF.
+ */
+TEST(closed_number_is_not_an_engine_fd)
+{
+	struct io_uring ring;
+	char buf[8] = "12345678", in[8];
+	struct test_cqe c[2];
+	int p[2], fd;
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+	fd = lowest_free_fd();
+	REQUIRE_GE(fd, 0);
+	prep_rw(&ring, false, p[0], in, sizeof(in), 1);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	prep_rw(&ring, true, fd, buf, sizeof(buf), 2);
+	prep_rw(&ring, false, fd, in, sizeof(in), 3);
+	test_submit_reap(&ring, c, 2);
+	CHECK_EQ(test_find_cqe(c, 2, 2) ? test_find_cqe(c, 2, 2)->res : 1, -EBADF);
+	CHECK_EQ(test_find_cqe(c, 2, 3) ? test_find_cqe(c, 2, 3)->res : 1, -EBADF);
+	io_uring_queue_exit(&ring);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(async_read_on_empty_pipe_then_exit),
 		TEST_ENTRY(async_reads_on_empty_pipes_do_not_starve),
+		TEST_ENTRY(closed_number_is_not_an_engine_fd),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

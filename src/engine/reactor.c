@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "engine/reactor.h"
+#include "engine/sys.h"
 #include "engine/thread.h"
 
 /* Entry states (r_state): a zeroed entry is idle, and uninitialized memory
@@ -421,7 +422,9 @@ static int start(struct ringer_reactor *r)
 		r->exited = false;
 	}
 	r->idle_since = 0;
-	r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	/* above the program's fds (sys.c): a number the program just closed
+	 * must not name the engine's eventfd */
+	r->evfd = sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (r->evfd < 0)
 		return -errno;
 	if (r->pfd)
