@@ -206,12 +206,73 @@ TEST(closed_number_is_not_an_engine_fd)
 	close(p[1]);
 }
 
+/* Fill the fd table: dup until EMFILE, under a soft limit of at most 512. */
+static int fill_fd_table(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	if (rl.rlim_cur > 512) {
+		rl.rlim_cur = 512;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			return -1;
+	}
+	while (dup(0) >= 0)
+		;
+	return errno == EMFILE ? 0 : -1;
+}
+
+static int nofile_child(void)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	char buf[16] = { 0 };
+	int p[2], ret;
+
+	if (child_ring(&ring, 8) || pipe(p) || fill_fd_table())
+		return 2;
+	/* waiting needs no new fd: the timeout expires */
+	ret = test_wait_cqe_ms(&ring, &cqe, 30);
+	if (ret != -ETIME) {
+		printf("wait_cqe_timeout at RLIMIT_NOFILE: %d\n", ret);
+		return 3;
+	}
+	/* a read on an empty pipe waits, and gets the data once it comes */
+	prep_rw(&ring, false, p[0], buf, sizeof(buf), 7);
+	if (io_uring_submit(&ring) != 1)
+		return 4;
+	ret = test_wait_cqe_ms(&ring, &cqe, 30);
+	if (ret != -ETIME) {
+		printf("read on an empty pipe at RLIMIT_NOFILE: %d (res %d)\n", ret,
+		       ret ? 0 : cqe->res);
+		return 5;
+	}
+	if (write(p[1], "later", 5) != 5)
+		return 6;
+	ret = test_wait_cqe_ms(&ring, &cqe, 5000);
+	if (ret || cqe->user_data != 7 || cqe->res != 5 || memcmp(buf, "later", 5)) {
+		printf("read at RLIMIT_NOFILE: wait %d res %d\n", ret, ret ? 0 : cqe->res);
+		return 7;
+	}
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
+/* At RLIMIT_NOFILE, waiting times out and a pipe read gets its data. */
+TEST(wait_and_read_at_nofile_limit)
+{
+	run_in_child(nofile_child, 20000, "at RLIMIT_NOFILE");
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(async_read_on_empty_pipe_then_exit),
 		TEST_ENTRY(async_reads_on_empty_pipes_do_not_starve),
 		TEST_ENTRY(closed_number_is_not_an_engine_fd),
+		TEST_ENTRY(wait_and_read_at_nofile_limit),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -114,7 +114,8 @@ static void commit(struct ring *r, bool posted)
 			uint64_t one = 1;
 
 			w->woken = true;
-			sys_write(w->efd, &one, sizeof(one));
+			if (w->efd >= 0)
+				sys_write(w->efd, &one, sizeof(one));
 		}
 	}
 }
@@ -193,6 +194,9 @@ void cq_drop_overflow(struct ring *r)
 	r->ovf_tail = NULL;
 	pthread_mutex_unlock(&r->cq_lock);
 }
+
+/* Sleep slice of a waiter that could get no eventfd (RLIMIT_NOFILE). */
+#define WAIT_TICK_NS 1000000L
 
 /* Per-ring pool of eventfds the waiters sleep on (ppoll), under cq_lock. */
 static int efd_get(struct ring *r)
@@ -313,11 +317,9 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		memcpy(&set, &bits, sizeof(bits));
 		mask = &set;
 	}
+	/* -1 without an fd to be had (RLIMIT_NOFILE): the wait must not
+	 * fail for that (the kernel's needs no fd), it sleeps in ticks */
 	w.efd = efd_get(r);
-	if (w.efd < 0) {
-		pthread_mutex_unlock(&r->cq_lock);
-		return w.efd;
-	}
 	w.target = head + min;
 	w.next = r->waiters;
 	if (w.next)
@@ -345,6 +347,10 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 				rel.tv_sec = 0;
 				rel.tv_nsec = left;
 			}
+		}
+		if (w.efd < 0 && (rel.tv_sec || rel.tv_nsec > WAIT_TICK_NS)) {
+			rel.tv_sec = 0;
+			rel.tv_nsec = WAIT_TICK_NS;
 		}
 		if (aio_wait) {
 			/*
@@ -384,7 +390,7 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 				break;
 			}
 		}
-		if (n > 0)
+		if (n > 0 && w.efd >= 0)
 			sys_read(w.efd, &cnt, sizeof(cnt));
 		aio_wait = true;
 		if (wait_done(r, &w))
@@ -398,12 +404,12 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		r->waiters = w.next;
 	if (w.next)
 		w.next->prev = w.prev;
-	{
+	if (w.efd >= 0) {
 		uint64_t cnt;
 
 		sys_read(w.efd, &cnt, sizeof(cnt)); /* leave it reset for the next user */
+		efd_put(r, w.efd);
 	}
-	efd_put(r, w.efd);
 	if (ret < 0 && IO_URING_READ_ONCE(*r->cq_head) != r->cached_cq_tail)
 		ret = 0;
 	pthread_mutex_unlock(&r->cq_lock);
@@ -416,7 +422,8 @@ void cq_wake_all(struct ring *r)
 	for (struct waiter *w = r->waiters; w; w = w->next) {
 		uint64_t one = 1;
 
-		sys_write(w->efd, &one, sizeof(one));
+		if (w->efd >= 0)
+			sys_write(w->efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&r->cq_lock);
 }

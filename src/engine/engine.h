@@ -49,7 +49,9 @@
  *    completions may not end the wait early.  Under a stale per-fd hint
  *    (a reused number, F_SETFL O_DIRECT) O_DIRECT CQEs of a program that
  *    does not enter to wait may take up to 20 ms, the first time.
- *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).
+ *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).  A
+ *    waiter or the reactor that can get no eventfd (RLIMIT_NOFILE) polls in
+ *    1 ms ticks instead of being woken.
  */
 #ifndef RINGER_ENGINE_H
 #define RINGER_ENGINE_H

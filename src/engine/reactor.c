@@ -55,6 +55,8 @@ enum {
 /* With nothing armed this long, the thread and its eventfd go away (a quiet
  * ring holds no thread); the next arming starts them again. */
 #define IDLE_EXIT_NS 1000000000ULL
+/* Poll period of a reactor that could get no eventfd (RLIMIT_NOFILE). */
+#define TICK_NS 1000000ULL
 
 struct elist {
 	struct reactor_entry *head, *tail;
@@ -336,7 +338,8 @@ static void *reactor_main(void *arg)
 			} else if (now - r->idle_since >= IDLE_EXIT_NS) {
 				r->started = false;
 				r->exited = true;
-				close(r->evfd);
+				if (r->evfd >= 0)
+					close(r->evfd);
 				r->evfd = -1;
 				break;
 			}
@@ -351,6 +354,9 @@ static void *reactor_main(void *arg)
 		 * bound the sleep while fd entries are armed. */
 		if (r->nr_fds && timeout > MAX_SLEEP_NS)
 			timeout = MAX_SLEEP_NS;
+		/* no eventfd: nobody can wake us, look again at every tick */
+		if (r->evfd < 0 && timeout > TICK_NS)
+			timeout = TICK_NS;
 		if (timeout != UINT64_MAX) {
 			ts.tv_sec = (time_t)(timeout / 1000000000ULL);
 			ts.tv_nsec = (long)(timeout % 1000000000ULL);
@@ -423,16 +429,17 @@ static int start(struct ringer_reactor *r)
 	}
 	r->idle_since = 0;
 	/* above the program's fds (sys.c): a number the program just closed
-	 * must not name the engine's eventfd */
+	 * must not name the engine's eventfd.  Without an fd to be had
+	 * (RLIMIT_NOFILE reached) the thread polls in ticks instead of being
+	 * woken: slower to see a new arming, never a failed request. */
 	r->evfd = sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-	if (r->evfd < 0)
-		return -errno;
 	if (r->pfd)
 		r->pfd[0].fd = r->evfd; /* in case the rebuild below fails */
 	r->dirty = true;
 	ret = engine_thread_create(&r->thread, NULL, reactor_main, r);
 	if (ret) {
-		close(r->evfd);
+		if (r->evfd >= 0)
+			close(r->evfd);
 		r->evfd = -1;
 		return -ret;
 	}
