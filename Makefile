@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all configure check install bench bench-plot clean asan tsan
+.PHONY: all configure check install bench bench-plot clean asan tsan liburing-check
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -26,6 +26,11 @@ asan:
 
 tsan:
 	$(MAKE) check BUILD=build-tsan CMAKE_FLAGS="-DRINGER_TSAN=ON -DRINGER_WERROR=ON"
+
+# liburing 2.3's own test suite (Debian's source package, fetched and cached),
+# on the kernel and under the shim on the engine, against tests/liburing/expected.tsv.
+liburing-check: all
+	./tests/liburing/run.sh --build $(BUILD)
 
 clean:
 	rm -rf build build-asan build-tsan
