@@ -25,9 +25,21 @@ static void wait_hits(int n)
 		usleep(1000);
 }
 
+/*
+ * SIGALRM after ms, then every ms until disarmed: a wait that starts after
+ * the first one (a loaded machine) is still interrupted, instead of hanging.
+ */
 static void arm_alarm(int ms)
 {
 	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = ms * 1000 } };
+
+	it.it_interval = it.it_value;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void disarm_alarm(void)
+{
+	struct itimerval it = { 0 };
 
 	setitimer(ITIMER_REAL, &it, NULL);
 }
@@ -37,7 +49,7 @@ int main(void)
 	struct sigaction sa;
 	struct raw r;
 	struct io_uring_cqe c;
-	int ret;
+	int ret, before;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
@@ -47,25 +59,32 @@ int main(void)
 
 	arm_alarm(30);
 	ret = t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	disarm_alarm();
 	CHECK_EQ(ret, -EINTR);
 	wait_hits(1);
-	CHECK_EQ(hits, 1);
+	CHECK(hits >= 1, "%d signals handled", (int)hits);
 
 	/* one CQE present, wait for 3: the signal ends the wait with 0 */
 	raw_nop(&r, 1, 0);
 	CHECK_EQ(raw_submit(&r, 1, 0, 0), 1);
+	before = hits;
 	arm_alarm(30);
-	CHECK_EQ(t_enter(r.fd, 0, 3, IORING_ENTER_GETEVENTS, NULL, 0), 0);
-	wait_hits(2);
-	CHECK_EQ(hits, 2);
+	ret = t_enter(r.fd, 0, 3, IORING_ENTER_GETEVENTS, NULL, 0);
+	disarm_alarm();
+	CHECK_EQ(ret, 0);
+	wait_hits(before + 1);
+	CHECK(hits > before, "no signal handled");
 	CHECK(raw_cqe(&r, &c), "cqe");
 
 	/* submit 1, wait for 3: the count wins */
 	raw_nop(&r, 2, 0);
+	before = hits;
 	arm_alarm(30);
-	CHECK_EQ(raw_submit(&r, 1, 3, IORING_ENTER_GETEVENTS), 1);
-	wait_hits(3);
-	CHECK_EQ(hits, 3);
+	ret = raw_submit(&r, 1, 3, IORING_ENTER_GETEVENTS);
+	disarm_alarm();
+	CHECK_EQ(ret, 1);
+	wait_hits(before + 1);
+	CHECK(hits > before, "no signal handled");
 	CHECK(raw_cqe(&r, &c), "cqe");
 
 	/* SIGALRM blocked by the enter's mask: the wait runs to its timeout */
@@ -82,13 +101,15 @@ int main(void)
 		ea.sigmask = (uintptr_t)&kmask;
 		ea.sigmask_sz = 8;
 		ea.ts = (uintptr_t)&ts;
+		before = hits;
 		arm_alarm(20);
 		ret = t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
 			      sizeof(ea));
+		disarm_alarm();
 		CHECK_EQ(ret, -ETIME);
 		/* the pending signal is delivered once the caller's mask is back */
-		wait_hits(4);
-		CHECK_EQ(hits, 4);
+		wait_hits(before + 1);
+		CHECK(hits > before, "no signal handled");
 		/* and a bad sigmask pointer when the call waits: -EFAULT */
 		ea.sigmask = 8;
 		CHECK_EQ(t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,

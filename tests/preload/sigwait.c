@@ -41,7 +41,10 @@ static void on_alarm(int sig)
 static void wait_interrupted(struct raw_ring *r, int flags)
 {
 	struct sigaction sa;
-	struct itimerval it = { .it_value = { .tv_usec = 100 * 1000 } };
+	/* repeating: a wait that starts after the first alarm is still interrupted */
+	struct itimerval it = { .it_value = { .tv_usec = 100 * 1000 },
+				.it_interval = { .tv_usec = 100 * 1000 } };
+	struct itimerval off = { 0 };
 	int before = hits, ret;
 
 	memset(&sa, 0, sizeof(sa));
@@ -50,6 +53,7 @@ static void wait_interrupted(struct raw_ring *r, int flags)
 	CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction");
 	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
 	ret = sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
+	setitimer(ITIMER_REAL, &off, NULL);
 	CHECK(ret == -EINTR, "wait with %s: %d (%s), expected -EINTR",
 	      flags ? "SA_RESTART" : "no SA_RESTART", ret, ret < 0 ? strerror(-ret) : "");
 	/*
@@ -58,7 +62,7 @@ static void wait_interrupted(struct raw_ring *r, int flags)
 	 */
 	for (int i = 0; i < 1000 && hits == before; i++)
 		usleep(1000);
-	CHECK(hits == before + 1, "the handler did not run");
+	CHECK(hits > before, "the handler did not run");
 	CHECK(nested_ok == hits, "io_uring inside the handler failed");
 }
 
