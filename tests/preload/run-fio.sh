@@ -3,7 +3,7 @@
 # writes and reads of a small file with verify=crc32c, run under the shim
 # (LD_PRELOAD set by run.sh).  RINGER_EXPECT=engine|kernel: the rings fio
 # made must be of that kind (the shim's exit statistics say so).
-# Exit 0 pass, 1 fail, 77 skip (no fio; or SQPOLL refused by the engine).
+# Exit 0 pass, 1 fail, 77 skip (no fio).
 name=$1
 shift
 # In a sanitizer build the shim brings its runtime into sh, mktemp and fio:
@@ -18,19 +18,12 @@ out=$dir/out
 
 RINGER_PRELOAD_STATS=1 "$FIO" --name="$name" --ioengine=io_uring \
 	--filename="$dir/data" --size=8m --bs=4k --iodepth=16 \
-	--rw=randrw --verify=crc32c --do_verify=1 --verify_fatal=1 \
+	--rw=randrw --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
 	--loops=2 --runtime=15 --output-format=normal "$@" >"$out" 2>&1
 rc=$?
 cat "$out"
 
 if [ $rc -ne 0 ]; then
-	# The engine's SQPOLL (issue 4) may not be there yet: say so, do not hide it.
-	case " $* " in *sqthread_poll=1*)
-		if grep -q "func=io_queue_init, error=Invalid argument" "$out"; then
-			echo "SKIPPED (expected failure): the engine refuses SQPOLL with -EINVAL"
-			exit 77
-		fi;;
-	esac
 	echo "FAIL: fio exited $rc"
 	exit 1
 fi
