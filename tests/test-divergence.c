@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* setup(4, flags): 0 if the ring was made, else -errno. */
@@ -215,6 +216,34 @@ static int close_with_mappings_kept(void)
 	return res;
 }
 
+/* A forked child submits a NOP to the ring it inherited: 1 if it got its CQE, else -errno. */
+static int fork_child_submits(void)
+{
+	struct io_uring ring;
+	int status, res;
+	pid_t pid;
+
+	test_ring_init(4, &ring, 0);
+	pid = fork();
+	if (pid == 0) {
+		struct io_uring_cqe *cqe;
+		int ret;
+
+		alarm(10);
+		io_uring_prep_nop(io_uring_get_sqe(&ring));
+		ret = io_uring_submit_and_wait(&ring, 1);
+		if (ret < 0)
+			_exit(-ret);
+		ret = io_uring_peek_cqe(&ring, &cqe);
+		_exit(ret < 0 ? -ret : cqe->res == 0 ? 0 : 100);
+	}
+	res = -ECHILD;
+	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		res = WEXITSTATUS(status) ? -WEXITSTATUS(status) : 1;
+	io_uring_queue_exit(&ring);
+	return res;
+}
+
 struct divergence {
 	const char *what;
 	int (*observe)(void);
@@ -239,6 +268,7 @@ static const struct divergence list[] = {
 	{ "NOP with the kernel's test flag FILE (2) on fd 0", nop_file_flag, 0, -EINVAL },
 	{ "pipe READ pending when the ring fd is closed, mappings kept (checklist 73)",
 	  close_with_mappings_kept, 1, -ECANCELED },
+	{ "a forked child submits to the ring it inherited", fork_child_submits, 1, -EOPNOTSUPP },
 };
 
 TEST(known_divergences)

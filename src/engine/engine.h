@@ -52,6 +52,10 @@
  *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).  A
  *    waiter or the reactor that can get no eventfd (RLIMIT_NOFILE) polls in
  *    1 ms ticks instead of being woken.
+ *  - fork [8]: in a child, a ring inherited from the parent answers
+ *    -EOPNOTSUPP (the engine's threads and state are the parent's); the
+ *    child's close only lets go of the fd number.  On the kernel both
+ *    processes share the ring.
  */
 #ifndef RINGER_ENGINE_H
 #define RINGER_ENGINE_H
@@ -237,6 +241,7 @@ struct submit_state {
 struct ring {
 	atomic_int refs; /* the fd table's reference + callers inside */
 	int fd;
+	unsigned gen; /* fork generation of the process that made it (ring.c) */
 	unsigned flags; /* IORING_SETUP_* */
 	unsigned sq_entries, cq_entries, sq_mask, cq_mask;
 	pid_t submitter_tid; /* SINGLE_ISSUER */

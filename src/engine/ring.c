@@ -66,6 +66,32 @@ static struct ring *fdt_load(int fd)
 	return s ? atomic_load_explicit(s, memory_order_acquire) : NULL;
 }
 
+/*
+ * Fork generation: a child process inherits the fd table above, the ring
+ * structs and the ring fds, but none of the engine's threads, and the locks
+ * and lists it copied may be in any state.  A ring made in another
+ * generation is the parent's: the child neither runs it nor tears it down
+ * (its close only lets go of the fd number), so the parent's requests are
+ * left alone, as the kernel leaves them.
+ */
+static atomic_uint fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void forked(void)
+{
+	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+}
+
+static void fork_hook(void)
+{
+	pthread_atfork(NULL, NULL, forked);
+}
+
+static bool ring_ours(const struct ring *r)
+{
+	return r->gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
 bool engine_fd_is_ring(int fd)
 {
 	return fdt_load(fd) != NULL;
@@ -389,10 +415,12 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	if (ret)
 		return ret;
 
+	pthread_once(&fork_once, fork_hook);
 	r = ring_alloc();
 	if (!r)
 		return -ENOMEM;
 	ring_reset(r);
+	r->gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	r->flags = p.flags;
 	r->sq_entries = p.sq_entries;
 	r->cq_entries = p.cq_entries;
@@ -482,7 +510,8 @@ struct ring *ring_get(int fd)
 	struct ring *r = fdt_load(fd);
 	int refs;
 
-	if (!r)
+	/* an inherited ring is no ring here: -EOPNOTSUPP, as under the shim */
+	if (!r || !ring_ours(r))
 		return NULL;
 	refs = atomic_load_explicit(&r->refs, memory_order_relaxed);
 	do {
@@ -528,7 +557,7 @@ void engine_forget_fd(int fd)
 	struct ring *r = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
 
 	/* the fd number is no longer the ring's: leave it alone, drop the ring */
-	if (r && atomic_compare_exchange_strong(slot, &r, NULL)) {
+	if (r && atomic_compare_exchange_strong(slot, &r, NULL) && ring_ours(r)) {
 		sqpoll_detach(r);
 		ring_put(r);
 	}
@@ -543,6 +572,8 @@ RINGER_API int ringer_close(int fd)
 		return -EBADF;
 	/* the fd number goes now, as close(2) would; the engine keeps its mappings */
 	sys_close(fd);
+	if (!ring_ours(r))
+		return 0; /* the parent's ring: its copy here is only forgotten */
 	sqpoll_detach(r); /* the poller lets go of the ring (sqpoll.c) */
 	ring_put(r);
 	return 0;
