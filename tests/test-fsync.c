@@ -136,12 +136,68 @@ TEST(sync_file_range_op)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * A negative offset is refused at prep: before the fd is looked at, and the
+ * submit call stops after the failed SQE (counted), as for any prep failure.
+ */
+TEST(fsync_negative_offset)
+{
+	static const __u64 offs[] = { -1ULL, -2ULL, 1ULL << 63 };
+	struct test_cqe c[3];
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("x", 1, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+		sqe = fsync_sqe(fd, 0, 1);
+		sqe->off = offs[i];
+		CHECK_EQ(one_result(1), -EINVAL);
+		sqe = fsync_sqe(fd, IORING_FSYNC_DATASYNC, 2);
+		sqe->off = offs[i];
+		sqe->len = 10;
+		CHECK_EQ(one_result(2), -EINVAL);
+		/* prep before the file: -EINVAL, not -EBADF */
+		sqe = fsync_sqe(9999, 0, 3);
+		sqe->off = offs[i];
+		CHECK_EQ(one_result(3), -EINVAL);
+	}
+	/* the largest positive offset is fine */
+	sqe = fsync_sqe(fd, 0, 4);
+	sqe->off = (1ULL << 63) - 1;
+	sqe->len = ~0U;
+	CHECK_EQ(one_result(4), 0);
+
+	/* NOP, FSYNC(off -2), NOP: the batch ends at the FSYNC */
+	io_uring_prep_nop(test_get_sqe(&ring));
+	io_uring_sqe_set_data64(&ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.ring_mask], 10);
+	sqe = fsync_sqe(fd, 0, 11);
+	sqe->off = -2ULL;
+	io_uring_prep_nop(test_get_sqe(&ring));
+	io_uring_sqe_set_data64(&ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.ring_mask], 12);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2);
+	CHECK_EQ_U(c[0].user_data, 10);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_EQ_U(c[1].user_data, 11);
+	CHECK_EQ(c[1].res, -EINVAL);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	/* the NOP left in the SQ goes with the next submit */
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, c, 1, 2000), 1);
+	CHECK_EQ_U(c[0].user_data, 12);
+	CHECK_EQ(c[0].res, 0);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(fsync_and_fdatasync),
 		TEST_ENTRY(fsync_field_checks),
 		TEST_ENTRY(sync_file_range_op),
+		TEST_ENTRY(fsync_negative_offset),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -11,6 +11,9 @@ int fsync_prep(struct req *req, const struct io_uring_sqe *sqe)
 		return -EINVAL;
 	if (sqe->fsync_flags & ~IORING_FSYNC_DATASYNC)
 		return -EINVAL;
+	/* 6.18 refuses a negative offset at prep (probed): the batch ends there */
+	if ((int64_t)sqe->off < 0)
+		return -EINVAL;
 	req->sync.flags = sqe->fsync_flags;
 	req->sync.off = sqe->off;
 	req->sync.len = sqe->len;
