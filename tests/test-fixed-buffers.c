@@ -245,6 +245,63 @@ TEST(register_file_backed_buffer)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * Registered buffers are pinned for writing: memory without PROT_WRITE
+ * cannot be registered (-EFAULT), alone or as part of a buffer or a table.
+ */
+TEST(register_readonly_memory)
+{
+	static const int prots[] = { PROT_READ, PROT_NONE };
+	struct iovec iov[2];
+	char *rw = map_anon(8192);
+	const char *path;
+	void *p, *wo;
+	int fd;
+
+	test_ring_init(4, &ring, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(prots); i++) {
+		p = mmap(NULL, 8192, prots[i], MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		REQUIRE_TRUE(p != MAP_FAILED);
+		iov[0].iov_base = p;
+		iov[0].iov_len = 8192;
+		CHECK_ERRNO(reg_buffers(iov, 1), -EFAULT);
+		/* a writable buffer first, the read-only one second */
+		iov[1] = iov[0];
+		iov[0].iov_base = rw;
+		iov[0].iov_len = 4096;
+		CHECK_ERRNO(reg_buffers(iov, 2), -EFAULT);
+		CHECK_ERRNO(io_uring_unregister_buffers(&ring), -ENXIO);
+		munmap(p, 8192);
+	}
+	/* one read-only page at the end of a writable buffer */
+	REQUIRE_SYS(mprotect(rw + 4096, 4096, PROT_READ));
+	iov[0].iov_base = rw;
+	iov[0].iov_len = 8192;
+	CHECK_ERRNO(reg_buffers(iov, 1), -EFAULT);
+	iov[0].iov_len = 4096;
+	CHECK_ERRNO(reg_buffers(iov, 1), 0);
+	CHECK_ERRNO(io_uring_unregister_buffers(&ring), 0);
+	/* a private read-only mapping of a file */
+	fd = test_tmpfile_with("0123456789", 10, &path);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	REQUIRE_TRUE(p != MAP_FAILED);
+	iov[0].iov_base = p;
+	iov[0].iov_len = 4096;
+	CHECK_ERRNO(reg_buffers(iov, 1), -EFAULT);
+	munmap(p, 4096);
+	close(fd);
+	/* write-only memory can be pinned for writing */
+	wo = mmap(NULL, 4096, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(wo != MAP_FAILED);
+	iov[0].iov_base = wo;
+	iov[0].iov_len = 4096;
+	CHECK_ERRNO(reg_buffers(iov, 1), 0);
+	CHECK_ERRNO(io_uring_unregister_buffers(&ring), 0);
+	munmap(wo, 4096);
+	munmap(rw, 8192);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -256,6 +313,7 @@ int main(void)
 		TEST_ENTRY(fixed_bad_fd),
 		TEST_ENTRY(register_buffers_errors),
 		TEST_ENTRY(register_file_backed_buffer),
+		TEST_ENTRY(register_readonly_memory),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -37,7 +37,7 @@
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
- *    are checked (mapped, not file-backed shared) but not pinned.
+ *    are checked (mapped, writable, not file-backed shared) but not pinned.
  *  - a chain left open at the end of a batch runs inline (the kernel punts
  *    it to io-wq, so its CQEs may come later there).
  *  - a blocking worker call on a regular file that keeps saying EAGAIN is

@@ -89,22 +89,24 @@ static bool is_ring_fd(int fd)
 }
 
 /*
- * Is [addr, addr+len) backed by a shared mapping of a regular file?  The
- * kernel cannot pin those for I/O (-EFAULT); shmem, memfd and anonymous
- * shared memory are fine.
+ * Can the kernel pin [addr, addr+len) for I/O into it?  It pins registered
+ * buffers writable (FOLL_WRITE | FOLL_LONGTERM): a mapping without PROT_WRITE
+ * (PROT_READ, PROT_NONE) cannot be pinned, nor can a shared mapping of a
+ * regular file (shmem, memfd and anonymous shared memory can): -EFAULT for
+ * both, as 6.18 answers (probed).  Unmapped gaps are mincore()'s to find.
  */
-static bool file_backed_shared(uint64_t addr, uint64_t len)
+static bool maps_pinnable(uint64_t addr, uint64_t len)
 {
 	char buf[8192], line[1024];
 	size_t ll = 0;
-	bool found = false;
+	bool ok = true;
 	ssize_t n;
 	int fd = sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return false;
-	while (!found && (n = sys_read(fd, buf, sizeof(buf))) > 0) {
-		for (ssize_t i = 0; i < n && !found; i++) {
+		return true;
+	while (ok && (n = sys_read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n && ok; i++) {
 			unsigned long lo, hi, ino;
 			char perms[8], path[512];
 			int fields;
@@ -121,17 +123,21 @@ static bool file_backed_shared(uint64_t addr, uint64_t len)
 					path);
 			if (fields < 4 || hi <= addr || lo >= addr + len)
 				continue;
+			if (perms[1] != 'w') {
+				ok = false;
+				continue;
+			}
 			if (perms[3] != 's' || !ino || fields < 5)
 				continue;
 			if (!strncmp(path, "/dev/shm/", 9) || !strncmp(path, "/memfd:", 7) ||
 			    !strncmp(path, "/SYSV", 5) || !strncmp(path, "/dev/zero", 9) ||
 			    !strncmp(path, "/dev/hugepages", 14) || path[0] == '[')
 				continue;
-			found = true;
+			ok = false;
 		}
 	}
 	sys_close(fd);
-	return found;
+	return ok;
 }
 
 static int buffer_validate(const struct iovec *iov, uint64_t *pages)
@@ -158,7 +164,7 @@ static int buffer_validate(const struct iovec *iov, uint64_t *pages)
 		if (sys_mincore((void *)(uintptr_t)a, chunk, vec) < 0)
 			return -EFAULT;
 	}
-	if (file_backed_shared(base, len))
+	if (!maps_pinnable(base, len))
 		return -EFAULT;
 	*pages = ((end + PAGE_SZ - 1) & ~(PAGE_SZ - 1)) / PAGE_SZ - first / PAGE_SZ;
 	return 0;
