@@ -418,6 +418,9 @@ void rw_aio_flush_pending(struct ring *ring);
 /* cq_wait() with only AIO outstanding: 1 completed some, 0 time out,
  * -EINTR, -EAGAIN wait by ppoll instead (ops/rw.c) */
 int rw_aio_wait(struct ring *ring, unsigned want, int64_t timeout_ns, const sigset_t *mask);
+/* An IOPOLL ring's read or write at submit: its file, buffer and the kernel's
+ * checks (-EOPNOTSUPP for a buffered file), 0 or -errno (ops/rw.c) */
+int rw_iopoll_prep(struct req *req);
 /* iopoll_lock held: send the parked requests AIO takes to the device; the
  * others are returned (a polling pass runs them blocking) */
 struct req *rw_iopoll_issue(struct ring *ring, struct req *list);

@@ -53,18 +53,12 @@ static void park(struct ring *r, struct req *req)
 bool iopoll_queue(struct req *req)
 {
 	struct ring *r = req->ring;
-	int ret, fl;
+	int ret;
 
 	if (!is_rw(req->opcode))
 		return false; /* NOP and friends complete normally */
-	ret = req_resolve_file(req);
-	if (!ret) {
-		fl = sys_fcntl(req->rfd, F_GETFL, 0);
-		if (fl < 0)
-			ret = fl;
-		else if (!(fl & O_DIRECT))
-			ret = -EOPNOTSUPP; /* a buffered file cannot be polled */
-	}
+	/* the file, the buffer, then the refusal of a buffered file (ops/rw.c) */
+	ret = rw_iopoll_prep(req);
 	if (ret) {
 		req->res = ret;
 		req_complete(req);

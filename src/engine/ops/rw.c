@@ -40,6 +40,11 @@
 #define IOPRIO_CLASS_BE 2
 #define IOPRIO_CLASS_IDLE 3
 
+/* RWF_* of Linux 6.18 that the libc headers may lack */
+#define ENGINE_RWF_NOAPPEND 0x20
+#define ENGINE_RWF_ATOMIC 0x40
+#define ENGINE_RWF_SUPPORTED 0x1ffU /* HIPRI ... DONTCACHE, NOSIGNAL */
+
 /*
  * Per-fd path hint: whether the fd is a regular file or block device (native
  * AIO takes its reads and writes), whether it is O_DIRECT (its iocbs signal
@@ -267,20 +272,8 @@ static bool is_fixed_op(struct req *req)
 	return req->opcode == IORING_OP_READ_FIXED || req->opcode == IORING_OP_WRITE_FIXED;
 }
 
-/* -EBADF when the file is not open for this direction, else 0 (file checks first). */
-static int file_mode_check(struct req *req, bool write)
-{
-	int fl = sys_fcntl(req->rfd, F_GETFL, 0);
-
-	if (fl < 0)
-		return fl;
-	if ((fl & O_PATH) || (write && (fl & O_ACCMODE) == O_RDONLY) ||
-	    (!write && (fl & O_ACCMODE) == O_WRONLY))
-		return -EBADF;
-	return 0;
-}
-
-static int resolve_fixed(struct req *req, bool write)
+/* The fixed buffer: looked up and range-checked before the file's mode (6.18, probed). */
+static int resolve_fixed(struct req *req)
 {
 	struct rw_state *rw = &req->rw;
 	uint64_t base, blen, end;
@@ -291,9 +284,10 @@ static int resolve_fixed(struct req *req, bool write)
 		     rw->addr < base || end > base + blen || rw->len > ENGINE_MAX_RW_COUNT))
 		ret = -EFAULT;
 	if (ret) {
-		int m = file_mode_check(req, write);
+		/* a plain fd is used by number: a closed one is still -EBADF first */
+		int fl = sys_fcntl(req->rfd, F_GETFL, 0);
 
-		return m ? m : -EFAULT;
+		return fl < 0 ? fl : ret;
 	}
 	rw->fast_iov[0].iov_base = (void *)(uintptr_t)rw->addr;
 	rw->fast_iov[0].iov_len = rw->len;
@@ -889,6 +883,59 @@ void rw_aio_destroy(struct ring *r)
 	free(a);
 }
 
+/*
+ * The RWF_* checks that do not depend on the file (kiocb_set_rw_flags()).
+ * The file-dependent ones (NOWAIT, ATOMIC on writes, DONTCACHE, NOAPPEND)
+ * are made by preadv2/pwritev2 itself, with the same function.
+ */
+static int rwf_check(int flags, bool write)
+{
+	if (!flags)
+		return 0;
+	if ((unsigned)flags & ~ENGINE_RWF_SUPPORTED)
+		return -EOPNOTSUPP;
+	if ((flags & RWF_APPEND) && (flags & ENGINE_RWF_NOAPPEND))
+		return -EINVAL;
+	if ((flags & ENGINE_RWF_ATOMIC) && !write)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/*
+ * The kernel's checks between the file lookup and the transfer, in its order
+ * (io_rw_init_file(), then rw_verify_area(); probed on 6.18): the file is
+ * open for this direction (-EBADF), the RWF_* flags, the IOPOLL refusals
+ * (-EOPNOTSUPP: not O_DIRECT; RWF_HIPRI without IOPOLL: -EINVAL), then the
+ * offset (-EINVAL below -1).  A plain read or write leaves the direction to
+ * its system call (same -EBADF): the file's mode is only looked up when an
+ * IOPOLL ring needs it or another error would otherwise win.
+ */
+static int rw_init_checks(struct req *req, bool write)
+{
+	struct rw_state *rw = &req->rw;
+	bool iopoll = req->ring->flags & IORING_SETUP_IOPOLL;
+	bool hipri_refused = !iopoll && (rw->rw_flags & RWF_HIPRI);
+	int flags_err = rwf_check(rw->rw_flags, write), fl;
+
+	if (!flags_err && !hipri_refused && rw->off >= -1 && !iopoll)
+		return 0;
+	fl = sys_fcntl(req->rfd, F_GETFL, 0);
+	if (fl < 0)
+		return fl;
+	if ((fl & O_PATH) || (write && (fl & O_ACCMODE) == O_RDONLY) ||
+	    (!write && (fl & O_ACCMODE) == O_WRONLY))
+		return -EBADF;
+	if (flags_err)
+		return flags_err;
+	if (iopoll && !(fl & O_DIRECT))
+		return -EOPNOTSUPP; /* a buffered file cannot be polled */
+	if (hipri_refused)
+		return -EINVAL; /* polled I/O needs an IOPOLL ring */
+	if (rw->off < -1)
+		return -EINVAL; /* 6.18 refuses it on pipes too (probed) */
+	return 0;
+}
+
 /* The file, the fixed buffer and the checks made once per request: 0 or -errno. */
 static int rw_resolve(struct req *req, bool write)
 {
@@ -898,12 +945,9 @@ static int rw_resolve(struct req *req, bool write)
 	if (!ret && (req->flags & REQ_F_BUFFER_SELECT))
 		ret = -ENOBUFS; /* no provided buffers exist in the engine yet */
 	if (!ret && is_fixed_op(req))
-		ret = resolve_fixed(req, write);
-	if (!ret && (rw->rw_flags & RWF_HIPRI) && !(rw->rw_flags & ~0xff) &&
-	    !(req->ring->flags & IORING_SETUP_IOPOLL))
-		ret = -EINVAL; /* polled I/O needs an IOPOLL ring */
-	if (!ret && rw->off < -1)
-		ret = -EINVAL; /* 6.18 refuses it on pipes too (probed) */
+		ret = resolve_fixed(req);
+	if (!ret)
+		ret = rw_init_checks(req, write);
 	if (!ret)
 		rw->resolved = true;
 	return ret;
@@ -912,6 +956,11 @@ static int rw_resolve(struct req *req, bool write)
 static bool is_write_op(uint8_t op)
 {
 	return op == IORING_OP_WRITEV || op == IORING_OP_WRITE || op == IORING_OP_WRITE_FIXED;
+}
+
+int rw_iopoll_prep(struct req *req)
+{
+	return req->rw.resolved ? 0 : rw_resolve(req, is_write_op(req->opcode));
 }
 
 /*

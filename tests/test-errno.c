@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * errno fidelity of reads and writes (issue 10): which error the kernel
+ * reports when a request is wrong in more than one way, and the RWF_* checks
+ * that do not depend on the length.  Every expected value was probed on
+ * Linux 6.18; the kernel run of this program checks them again.
+ *
+ * The kernel's order for READ/WRITE (io_read/io_write -> io_rw_init_file ->
+ * rw_verify_area): the fd (-EBADF), the fixed buffer (-EFAULT), the file's
+ * direction (-EBADF), the RWF_* flags (-EOPNOTSUPP, -EINVAL), the IOPOLL
+ * refusal of a buffered file (-EOPNOTSUPP), RWF_HIPRI without IOPOLL
+ * (-EINVAL), then the offset (-EINVAL below -1).
+ */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+
+#define RWF_UNKNOWN 0x80000000
+#define RWF_UNKNOWN_LOW 0x200 /* the first bit above 6.18's RWF_SUPPORTED */
+#define RWF_NOAPPEND_ 0x20
+#define RWF_ATOMIC_ 0x40
+
+static struct io_uring ring;
+
+/* One SQE: opcode, fd, addr, len, off, rw_flags, buf_index; its result. */
+static int rw1(uint8_t op, int fd, void *addr, unsigned len, __u64 off, unsigned rw_flags,
+	       unsigned buf_index)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op;
+	sqe->fd = fd;
+	sqe->addr = (uintptr_t)addr;
+	sqe->len = len;
+	sqe->off = off;
+	sqe->rw_flags = (int)rw_flags;
+	sqe->buf_index = (__u16)buf_index;
+	sqe->user_data = 0xe770;
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, 0xe770);
+	return c.res;
+}
+
+/* A temporary file with 16 bytes, opened again read-only and write-only. */
+struct files {
+	int rw, ro, wo;
+};
+
+static struct files open_files(void)
+{
+	const char *path;
+	struct files f;
+
+	f.rw = test_tmpfile_with("0123456789abcdef", 16, &path);
+	f.ro = open(path, O_RDONLY | O_CLOEXEC);
+	f.wo = open(path, O_WRONLY | O_CLOEXEC);
+	REQUIRE_GE(f.ro, 0);
+	REQUIRE_GE(f.wo, 0);
+	return f;
+}
+
+static void close_files(struct files *f)
+{
+	close(f->rw);
+	close(f->ro);
+	close(f->wo);
+}
+
+/* Unknown RWF_* bits are refused whatever the length, 0 included. */
+TEST(unknown_rwf_bits_any_length)
+{
+	static const unsigned bad[] = { RWF_UNKNOWN, RWF_UNKNOWN_LOW };
+	static const uint8_t ops[] = { IORING_OP_READ, IORING_OP_WRITE };
+	struct files f;
+	char buf[16];
+	int p[2];
+
+	test_ring_init(8, &ring, 0);
+	f = open_files();
+	REQUIRE_SYS(pipe(p));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		for (size_t j = 0; j < ARRAY_SIZE(ops); j++) {
+			CHECK_EQ(rw1(ops[j], f.rw, buf, 0, 0, bad[i], 0), -EOPNOTSUPP);
+			CHECK_EQ(rw1(ops[j], f.rw, buf, 8, 0, bad[i], 0), -EOPNOTSUPP);
+			CHECK_EQ(rw1(ops[j], f.rw, buf, 0, -1ULL, bad[i], 0), -EOPNOTSUPP);
+			CHECK_EQ(rw1(ops[j], ops[j] == IORING_OP_READ ? p[0] : p[1], buf, 0, 0,
+				     bad[i], 0),
+				 -EOPNOTSUPP);
+		}
+		/* no iovec at all */
+		CHECK_EQ(rw1(IORING_OP_READV, f.rw, NULL, 0, 0, bad[i], 0), -EOPNOTSUPP);
+		CHECK_EQ(rw1(IORING_OP_WRITEV, f.rw, NULL, 0, 0, bad[i], 0), -EOPNOTSUPP);
+	}
+	/* RWF_APPEND with RWF_NOAPPEND, RWF_ATOMIC on a read: refused at length 0 too */
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, buf, 0, 0, RWF_APPEND | RWF_NOAPPEND_, 0), -EINVAL);
+	CHECK_EQ(rw1(IORING_OP_WRITE, f.rw, buf, 0, 0, RWF_APPEND | RWF_NOAPPEND_, 0), -EINVAL);
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, buf, 8, 0, RWF_APPEND | RWF_NOAPPEND_, 0), -EINVAL);
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, buf, 0, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, p[0], buf, 0, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	/* the bits 6.18 knows, at length 0 on a regular file: fine */
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, buf, 0, 0, RWF_DSYNC | RWF_SYNC, 0), 0);
+	CHECK_EQ(rw1(IORING_OP_WRITE, f.rw, buf, 0, 0, RWF_APPEND, 0), 0);
+	close(p[0]);
+	close(p[1]);
+	close_files(&f);
+	io_uring_queue_exit(&ring);
+}
+
+/* Two faults in one request: the one the kernel checks first wins. */
+TEST(check_order_plain)
+{
+	struct files f;
+	char buf[16];
+
+	test_ring_init(8, &ring, 0);
+	f = open_files();
+	/* the fd before the offset and the flags */
+	CHECK_EQ(rw1(IORING_OP_READ, -1, buf, 8, -2ULL, 0, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ, 9999, buf, 8, 0, RWF_UNKNOWN, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ, -1, buf, 8, 0, RWF_HIPRI, 0), -EBADF);
+	/* the direction before the flags, RWF_HIPRI and the offset */
+	CHECK_EQ(rw1(IORING_OP_READ, f.wo, buf, 8, -2ULL, 0, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_WRITE, f.ro, buf, 8, -2ULL, 0, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ, f.wo, buf, 8, 0, RWF_UNKNOWN, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ, f.wo, buf, 8, 0, RWF_HIPRI, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_WRITE, f.ro, buf, 0, 0, RWF_APPEND | RWF_NOAPPEND_, 0), -EBADF);
+	/* the flags before the offset */
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, buf, 8, -2ULL, RWF_UNKNOWN, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, buf, 0, -2ULL, RWF_APPEND | RWF_NOAPPEND_, 0),
+		 -EINVAL);
+	CHECK_EQ(rw1(IORING_OP_WRITE, f.rw, buf, 8, -2ULL, RWF_UNKNOWN, 0), -EOPNOTSUPP);
+	/* a bad buffer address is caught before the file (at prep) */
+	CHECK_EQ(rw1(IORING_OP_READ, f.wo, (void *)0xffffffffffff0000ULL, 8, 0, 0, 0), -EFAULT);
+	close_files(&f);
+	io_uring_queue_exit(&ring);
+}
+
+/* READ_FIXED/WRITE_FIXED: the registered buffer is checked before the file's mode. */
+TEST(check_order_fixed)
+{
+	struct files f;
+	struct iovec iov;
+	char *b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	REQUIRE_TRUE(b != MAP_FAILED);
+	test_ring_init(8, &ring, 0);
+	f = open_files();
+	iov.iov_base = b;
+	iov.iov_len = 4096;
+	REQUIRE_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.wo, b, 8, 0, 0, 5), -EFAULT);
+	CHECK_EQ(rw1(IORING_OP_WRITE_FIXED, f.ro, b, 8, 0, 0, 5), -EFAULT);
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.wo, b + 4096, 8, 0, 0, 0), -EFAULT);
+	/* but the fd comes first */
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, -1, b, 8, 0, 0, 5), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, 9999, b, 8, 0, 0, 5), -EBADF);
+	/* the buffer before the flags and the offset */
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.rw, b, 8, -2ULL, 0, 5), -EFAULT);
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.rw, b, 8, 0, RWF_UNKNOWN, 5), -EFAULT);
+	/* a good buffer: then the direction, then the flags */
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.wo, b, 8, 0, RWF_UNKNOWN, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.rw, b, 8, -2ULL, RWF_UNKNOWN, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.rw, b, 8, 0, 0, 0), 8);
+	CHECK_MEM(b, "01234567", 8);
+	close_files(&f);
+	io_uring_queue_exit(&ring);
+	munmap(b, 4096);
+}
+
+/*
+ * An IOPOLL ring refuses a buffered file (-EOPNOTSUPP), but only after the
+ * fd, the fixed buffer, the file's direction and the RWF_* flags.
+ */
+TEST(check_order_iopoll)
+{
+	struct files f;
+	struct iovec iov;
+	char *b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int p[2];
+
+	REQUIRE_TRUE(b != MAP_FAILED);
+	test_ring_init(8, &ring, IORING_SETUP_IOPOLL);
+	f = open_files();
+	REQUIRE_SYS(pipe(p));
+	iov.iov_base = b;
+	iov.iov_len = 4096;
+	REQUIRE_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
+	CHECK_EQ(rw1(IORING_OP_READ, -1, b, 8, 0, 0, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, (void *)0xffffffffffff0000ULL, 8, 0, 0, 0), -EFAULT);
+	CHECK_EQ(rw1(IORING_OP_READ_FIXED, f.rw, b, 8, 0, 0, 3), -EFAULT);
+	CHECK_EQ(rw1(IORING_OP_READ, f.wo, b, 8, 0, 0, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_WRITE, f.ro, b, 8, 0, 0, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, b, 8, 0, RWF_APPEND | RWF_NOAPPEND_, 0), -EINVAL);
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, b, 8, 0, RWF_UNKNOWN, 0), -EOPNOTSUPP);
+	/* the refusal itself, before the offset; on a pipe too */
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, b, 8, -2ULL, 0, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, f.rw, b, 0, 0, 0, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, p[0], b, 8, -2ULL, 0, 0), -EOPNOTSUPP);
+	close(p[0]);
+	close(p[1]);
+	close_files(&f);
+	io_uring_queue_exit(&ring);
+	munmap(b, 4096);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(unknown_rwf_bits_any_length),
+		TEST_ENTRY(check_order_plain),
+		TEST_ENTRY(check_order_fixed),
+		TEST_ENTRY(check_order_iopoll),
+	};
+
+	return test_main(cases, ARRAY_SIZE(cases));
+}
