@@ -266,6 +266,59 @@ TEST(wait_and_read_at_nofile_limit)
 	run_in_child(nofile_child, 20000, "at RLIMIT_NOFILE");
 }
 
+/*
+ * A read waits on an empty pipe; the program closes the read end and a new
+ * pipe takes its number: the request still reads the file it was given,
+ * not the new one (the kernel holds a file reference; so must the engine).
+ */
+static void reused_number_case(bool async)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	char buf[16] = { 0 }, out[16];
+	struct test_cqe c = { 0 };
+	int a[2], b[2], num;
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(pipe(a));
+	num = a[0];
+	sqe = prep_rw(&ring, false, a[0], buf, sizeof(buf), 1);
+	if (async)
+		sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	close(a[0]);
+	REQUIRE_SYS(pipe(b));
+	if (b[0] != num) {
+		printf("the new pipe took %d, not %d\n", b[0], num);
+		CHECK_TRUE(false);
+	}
+	REQUIRE_EQ(write(b[1], "other", 5), 5);
+	/* the new file's data is not for that request */
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	CHECK_EQ(read(b[0], out, sizeof(out)), 5);
+	CHECK_MEM(out, "other", 5);
+	/* the old file's is */
+	REQUIRE_EQ(write(a[1], "mine", 4), 4);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ(c.res, 4);
+	CHECK_MEM(buf, "mine", 4);
+	io_uring_queue_exit(&ring);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
+TEST(waiting_read_keeps_its_file)
+{
+	reused_number_case(false);
+}
+
+TEST(waiting_async_read_keeps_its_file)
+{
+	reused_number_case(true);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -273,6 +326,8 @@ int main(void)
 		TEST_ENTRY(async_reads_on_empty_pipes_do_not_starve),
 		TEST_ENTRY(closed_number_is_not_an_engine_fd),
 		TEST_ENTRY(wait_and_read_at_nofile_limit),
+		TEST_ENTRY(waiting_read_keeps_its_file),
+		TEST_ENTRY(waiting_async_read_keeps_its_file),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

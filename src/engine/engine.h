@@ -15,8 +15,12 @@
  *  - teardown [8]: ringer_close() cancels in-flight work at once (the kernel
  *    keeps a ring alive while it is mapped); a plain close(2) of the ring fd
  *    leaves the fd table entry behind.  Running worker items are waited for.
- *  - plain fds are used by number while in flight (no file reference): an fd
- *    closed under an armed poll reports POLLNVAL.
+ *  - a plain fd is resolved by number when the request is issued, and held
+ *    (a duplicate, req_hold_file()) once the request waits in a worker or the
+ *    reactor.  It stays a number where the engine can get no duplicate
+ *    (RLIMIT_NOFILE), for an O_DIRECT read or write that native AIO hands
+ *    back short or with -EAGAIN (the rest continues by number), and on IOPOLL
+ *    rings until a polling pass issues the parked request.
  *  - setup flags SQE128, CQE32, CQE_MIXED, NO_MMAP, REGISTERED_FD_ONLY,
  *    DEFER_TASKRUN, HYBRID_IOPOLL: -EINVAL; COOP_TASKRUN/TASKRUN_FLAG
  *    accepted (completions are never deferred).
@@ -112,6 +116,7 @@
 #define REQ_F_NEED_CLEANUP (1U << 10)
 #define REQ_F_POLL_ARMED (1U << 11) /* on the ring's poll list */
 #define REQ_F_ASYNC (1U << 12) /* counted in ring->nr_async until freed */
+#define REQ_F_FD_HELD (1U << 13) /* rfd is the engine's duplicate of fd */
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -369,6 +374,7 @@ int engine_wq_get(struct ring *ring);
 int req_arm_poll(struct req *req, uint32_t events);
 void req_free(struct req *req);
 void req_put_file(struct req *req);
+void req_hold_file(struct req *req);
 int req_resolve_file(struct req *req);
 void ring_cancel_all(struct ring *ring);
 void req_cancel_list(struct req *req);

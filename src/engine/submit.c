@@ -41,6 +41,35 @@ void req_put_file(struct req *req)
 		rfile_put(req->file);
 		req->file = NULL;
 	}
+	if (req->flags & REQ_F_FD_HELD) {
+		sys_close(req->rfd);
+		req->flags &= ~REQ_F_FD_HELD;
+	}
+}
+
+/*
+ * The kernel resolves a request's fd to a file once, when it is first
+ * issued, and holds that file until the request completes.  The engine
+ * works on fd numbers: inline, within one submit call, the number is the
+ * file; a request that goes on to wait in a worker or in the reactor holds
+ * its file with a duplicate placed high (sys.c), released at completion, so
+ * a number the program closes and reuses meanwhile does not redirect its
+ * I/O to another file.  Requests completed inline pay nothing for it.
+ *
+ * Where no fd can be had (RLIMIT_NOFILE) the request goes on by number, as
+ * before: failing it would be a result the kernel never gives.
+ */
+void req_hold_file(struct req *req)
+{
+	int fd;
+
+	if (req->rfd < 0 || req->file || (req->flags & REQ_F_FD_HELD))
+		return;
+	fd = sys_dup_high(req->rfd);
+	if (fd < 0)
+		return;
+	req->rfd = fd;
+	req->flags |= REQ_F_FD_HELD;
 }
 
 int req_resolve_file(struct req *req)
@@ -58,6 +87,10 @@ int req_resolve_file(struct req *req)
 		if (req->fd < 0)
 			return -EBADF;
 		req->rfd = req->fd;
+		/* resolved by a worker (IOSQE_ASYNC): held from here, as the
+		 * kernel's io-wq holds what it resolves */
+		if (engine_thread_ctx == CTX_WORKER)
+			req_hold_file(req);
 	}
 	return 0;
 }
@@ -373,6 +406,7 @@ void req_punt_wq(struct req *req)
 		return;
 	}
 	count_async(req);
+	req_hold_file(req); /* resolved here already: the worker must get this file */
 	req->work.next = NULL;
 	req->work.fn = worker_fn;
 	req->work.flags = 0;
@@ -407,6 +441,12 @@ int req_arm_poll(struct req *req, uint32_t events)
 		r->reactor = NULL;
 		pthread_mutex_unlock(&r->async_lock);
 		return -ENOMEM;
+	}
+	if (req->rent.fd == req->rfd && req->rfd >= 0) {
+		/* it waits on its own file: hold it (not on an engine fd, e.g.
+		 * a multishot poll's epoll set) */
+		req_hold_file(req);
+		req->rent.fd = req->rfd;
 	}
 	req->rent.events = events;
 	count_async(req); /* before: the reactor may complete it at once */

@@ -154,6 +154,8 @@ static int poll_arm_multi(struct req *req)
 		if (req->poll.epfd < 0)
 			return req->poll.epfd;
 		req->flags |= REQ_F_NEED_CLEANUP;
+		/* the set watches a file, not a number: the request holds it */
+		req_hold_file(req);
 		ret = sys_epoll_ctl(req->poll.epfd, EPOLL_CTL_ADD, req->rfd, &ev);
 		if (ret == -EPERM)
 			return 1; /* not pollable (a regular file): a one-shot result, see below */
