@@ -15,6 +15,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #define RWF_UNKNOWN 0x80000000
@@ -207,6 +208,48 @@ TEST(check_order_iopoll)
 	munmap(b, 4096);
 }
 
+/*
+ * Offsets on streams: a pipe ignores any offset from -1 up, a socket takes
+ * only 0 and -1 (sock_read_iter/sock_write_iter: -ESPIPE, even at length 0
+ * and with nothing to read); below -1 is -EINVAL for both.
+ */
+TEST(stream_offsets)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	char buf[8];
+	struct iovec iov = { buf, sizeof(buf) };
+	int p[2], s[2];
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], "pipedata", 8, 5, 0, 0), 8);
+	CHECK_EQ(rw1(IORING_OP_READ, p[0], buf, 4, 5, 0, 0), 4);
+	CHECK_EQ(rw1(IORING_OP_READV, p[0], &iov, 1, 12345, 0, 0), 4);
+	CHECK_EQ(rw1(IORING_OP_READ, p[0], buf, 0, 7, 0, 0), 0);
+	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], "x", 1, -2ULL, 0, 0), -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		REQUIRE_SYS(socketpair(AF_UNIX, types[i], 0, s));
+		/* nothing to read: refused at once, not waited for */
+		CHECK_EQ(rw1(IORING_OP_READ, s[0], buf, 8, 5, 0, 0), -ESPIPE);
+		CHECK_EQ(rw1(IORING_OP_WRITE, s[1], "sockdata", 8, 5, 0, 0), -ESPIPE);
+		CHECK_EQ(rw1(IORING_OP_WRITEV, s[1], &iov, 1, 1, 0, 0), -ESPIPE);
+		CHECK_EQ(rw1(IORING_OP_WRITE, s[1], "sockdata", 8, 0, 0, 0), 8);
+		CHECK_EQ(rw1(IORING_OP_WRITE, s[1], "sockdata", 8, -1ULL, 0, 0), 8);
+		/* data waiting: still refused, and left in the socket */
+		CHECK_EQ(rw1(IORING_OP_READ, s[0], buf, 8, 4096, 0, 0), -ESPIPE);
+		CHECK_EQ(rw1(IORING_OP_READV, s[0], &iov, 1, 8, 0, 0), -ESPIPE);
+		CHECK_EQ(rw1(IORING_OP_READ, s[0], buf, 0, 5, 0, 0), -ESPIPE);
+		CHECK_EQ(rw1(IORING_OP_READ, s[0], buf, 8, -2ULL, 0, 0), -EINVAL);
+		CHECK_EQ(rw1(IORING_OP_READ, s[0], buf, 8, 0, 0, 0), 8);
+		CHECK_EQ(rw1(IORING_OP_READ, s[0], buf, 8, -1ULL, 0, 0), 8);
+		close(s[0]);
+		close(s[1]);
+	}
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -214,6 +257,7 @@ int main(void)
 		TEST_ENTRY(check_order_plain),
 		TEST_ENTRY(check_order_fixed),
 		TEST_ENTRY(check_order_iopoll),
+		TEST_ENTRY(stream_offsets),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -189,7 +189,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe)
 	rw->iov_alloc = NULL;
 	rw->nr_segs = 0;
 	rw->total = rw->done = 0;
-	rw->resolved = rw->stream = rw->is_reg = false;
+	rw->resolved = rw->stream = rw->is_reg = rw->sock = false;
 	return 0;
 }
 
@@ -463,10 +463,14 @@ static void learn_type(struct req *req)
 
 	if (req->rw.is_reg || req->rw.stream)
 		return;
-	if (sys_fstat(req->rfd, &st) == 0 && st_is_reg(&st))
-		req->rw.is_reg = true;
-	else
+	if (sys_fstat(req->rfd, &st) < 0) {
 		req->rw.stream = true;
+	} else if (st_is_reg(&st)) {
+		req->rw.is_reg = true;
+	} else {
+		req->rw.stream = true;
+		req->rw.sock = S_ISSOCK(st.st_mode);
+	}
 	hint_set_reg(req->rfd, req->rw.is_reg);
 }
 
@@ -1187,13 +1191,20 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		off_t off = rw->stream ? -1 : (off_t)rw->off;
 		ssize_t n;
 
+		/* sock_read_iter()/sock_write_iter(): a position other than 0 */
+		if (rw->sock && rw->off != 0 && rw->off != -1)
+			return rw_finish(req, -ESPIPE);
+
 		if (nonblock || poll_first)
 			flags |= RWF_NOWAIT;
 		n = rw_transfer(req, write, off, flags);
 		if (n == -EINTR)
 			continue; /* nothing moved: the kernel would restart it */
 		if (n == -ESPIPE && !rw->stream) {
-			rw->stream = true; /* pipe, socket...: the offset is ignored */
+			/* a pipe ignores the offset; a socket's says -ESPIPE (below) */
+			if (rw->off != 0 && rw->off != -1)
+				learn_type(req);
+			rw->stream = true;
 			continue;
 		}
 		if (n == -EAGAIN) {
