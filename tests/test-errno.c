@@ -14,14 +14,17 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 
 #define RWF_UNKNOWN 0x80000000
 #define RWF_UNKNOWN_LOW 0x200 /* the first bit above 6.18's RWF_SUPPORTED */
 #define RWF_NOAPPEND_ 0x20
 #define RWF_ATOMIC_ 0x40
+#define RWF_DONTCACHE_ 0x80
 
 static struct io_uring ring;
 
@@ -250,6 +253,126 @@ TEST(stream_offsets)
 	io_uring_queue_exit(&ring);
 }
 
+/* rw1() with SQE flags (IOSQE_ASYNC). */
+static int rw1_async(uint8_t op, int fd, void *addr, unsigned len, __u64 off, unsigned rw_flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	io_uring_prep_rw(op, sqe, fd, addr, len, off);
+	sqe->rw_flags = (int)rw_flags;
+	sqe->flags = IOSQE_ASYNC;
+	sqe->user_data = 0xa5c;
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, 0xa5c);
+	return c.res;
+}
+
+static bool fd_on(int fd, long magic)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == magic;
+}
+
+/*
+ * RWF_NOWAIT on a buffered write to ext4: io_uring answers -EAGAIN at submit
+ * (the file system cannot write buffered without blocking), whatever the
+ * length; with IOSQE_ASYNC io-wq drops the flag and writes.  A cold read
+ * with RWF_NOWAIT and IOSQE_ASYNC reads too.
+ */
+TEST(nowait_buffered_ext4)
+{
+	char buf[4096], back[4096];
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(NULL);
+	if (!fd_on(fd, EXT4_SUPER_MAGIC)) {
+		close(fd);
+		io_uring_queue_exit(&ring);
+		SKIP_CASE(SKIP_ENVIRONMENT, "the temporary directory is not on ext4");
+	}
+	test_fill_random(buf, sizeof(buf), 3);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, 0, RWF_NOWAIT, 0), -EAGAIN);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 0, 0, RWF_NOWAIT, 0), -EAGAIN);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, -1ULL, RWF_NOWAIT, 0), -EAGAIN);
+	CHECK_EQ(rw1(IORING_OP_WRITEV, fd, NULL, 0, 0, RWF_NOWAIT, 0), -EAGAIN);
+	CHECK_EQ(pread(fd, back, 8, 0), 0); /* nothing was written */
+	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, sizeof(buf), 0, RWF_NOWAIT), 4096);
+	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, 0, 0, RWF_NOWAIT), 0);
+	REQUIRE_SYS(fsync(fd));
+	REQUIRE_SYS(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
+	memset(back, 0, sizeof(back));
+	CHECK_EQ(rw1_async(IORING_OP_READ, fd, back, sizeof(back), 0, RWF_NOWAIT), 4096);
+	CHECK_MEM(back, buf, sizeof(back));
+	/* reads take RWF_NOWAIT at submit: a cached read, and length 0 */
+	CHECK_EQ(rw1(IORING_OP_READ, fd, back, 8, 0, RWF_NOWAIT, 0), 8);
+	CHECK_EQ(rw1(IORING_OP_READ, fd, back, 0, 0, RWF_NOWAIT, 0), 0);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+/* A file that does not take RWF_NOWAIT at all (tmpfs): -EOPNOTSUPP, any length, any path. */
+TEST(nowait_refused_tmpfs)
+{
+	char path[] = "/dev/shm/ringer-errno-XXXXXX", buf[8] = "tmpfsdat";
+	int fd = mkstemp(path);
+
+	if (fd < 0 || !fd_on(fd, TMPFS_MAGIC)) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		SKIP_CASE(SKIP_ENVIRONMENT, "no tmpfs at /dev/shm");
+	}
+	unlink(path);
+	test_ring_init(8, &ring, 0);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, 0, RWF_NOWAIT, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 0, 0, RWF_NOWAIT, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, fd, buf, 0, 0, RWF_NOWAIT, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, 8, 0, RWF_NOWAIT), -EOPNOTSUPP);
+	CHECK_EQ(rw1_async(IORING_OP_READ, fd, buf, 8, 0, RWF_NOWAIT), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 0, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, 0, 0, 0), 8);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+/* Flags the file does not take are refused at length 0 as at any length. */
+TEST(file_flags_at_length_zero)
+{
+	char buf[8];
+	int fd, p[2], s[2];
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	REQUIRE_SYS(pipe(p));
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, s));
+	/* no atomic writes on a buffered file, a pipe or a socket */
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 0, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], buf, 0, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, s[0], buf, 0, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	/* no uncached I/O on a pipe or a socket */
+	CHECK_EQ(rw1(IORING_OP_READ, p[0], buf, 0, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], buf, 0, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, s[0], buf, 0, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	/* what they take is fine at length 0 */
+	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], buf, 0, 0, RWF_NOWAIT, 0), 0);
+	CHECK_EQ(rw1(IORING_OP_READ, s[1], buf, 0, 0, RWF_NOWAIT, 0), 0);
+	CHECK_EQ(rw1(IORING_OP_WRITE, s[0], buf, 0, 0, RWF_NOWAIT, 0), 0);
+	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], buf, 0, 0, RWF_NOAPPEND_, 0), 0);
+	/* and at length 8 the same refusals */
+	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], "pipedata", 8, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, "filedata", 8, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	close(p[0]);
+	close(p[1]);
+	close(s[0]);
+	close(s[1]);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -258,6 +381,9 @@ int main(void)
 		TEST_ENTRY(check_order_fixed),
 		TEST_ENTRY(check_order_iopoll),
 		TEST_ENTRY(stream_offsets),
+		TEST_ENTRY(nowait_buffered_ext4),
+		TEST_ENTRY(nowait_refused_tmpfs),
+		TEST_ENTRY(file_flags_at_length_zero),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

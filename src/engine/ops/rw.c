@@ -43,6 +43,9 @@
 /* RWF_* of Linux 6.18 that the libc headers may lack */
 #define ENGINE_RWF_NOAPPEND 0x20
 #define ENGINE_RWF_ATOMIC 0x40
+#define ENGINE_RWF_DONTCACHE 0x80
+/* the RWF_* bits whose acceptance depends on the file (kiocb_set_rw_flags) */
+#define RWF_FILE_DEP (RWF_NOWAIT | ENGINE_RWF_NOAPPEND | ENGINE_RWF_ATOMIC | ENGINE_RWF_DONTCACHE)
 #define ENGINE_RWF_SUPPORTED 0x1ffU /* HIPRI ... DONTCACHE, NOSIGNAL */
 
 /*
@@ -940,6 +943,96 @@ static int rw_init_checks(struct req *req, bool write)
 	return 0;
 }
 
+/*
+ * A zero-length read or write through native AIO.  io_submit runs the same
+ * kiocb_set_rw_flags() as io_uring (its refusal comes back from io_submit
+ * itself), then read_iter/write_iter with an empty iterator, as io_uring does
+ * for a zero-length request; preadv2/pwritev2 return 0 before either.  So it
+ * tells whether the file takes the file-dependent RWF_* bits (FMODE_NOWAIT,
+ * atomic writes, DONTCACHE), and what the kernel answers a zero-length
+ * request with them.  Only on files where an empty transfer cannot block:
+ * regular files, block devices, pipes; sockets with RWF_NOWAIT.
+ *
+ * 0: it ran, its result in *res; -errno: the flags were refused; 1: cannot
+ * tell (another kind of file, or no AIO).  One context for the process,
+ * made on first use (again in a forked child), one probe at a time.
+ */
+static pthread_mutex_t zero_lock = PTHREAD_MUTEX_INITIALIZER;
+static aio_context_t zero_ctx;
+static unsigned zero_gen;
+
+static int rw_zero_length(struct req *req, bool write, int flags, long *res)
+{
+	struct iocb cb, *cbp = &cb;
+	struct io_event ev;
+	struct stat st;
+	long ret;
+
+	if (sys_fstat(req->rfd, &st) < 0)
+		return 1;
+	if (S_ISSOCK(st.st_mode))
+		flags |= RWF_NOWAIT; /* sockets take it: an empty send never blocks */
+	else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISFIFO(st.st_mode))
+		return 1;
+	pthread_once(&fork_once, aio_fork_hook);
+	pthread_mutex_lock(&zero_lock);
+	if (!zero_ctx || !gen_current(zero_gen)) {
+		zero_ctx = 0;
+		if (sys_io_setup(1, &zero_ctx) < 0) {
+			zero_ctx = 0;
+			pthread_mutex_unlock(&zero_lock);
+			return 1;
+		}
+		zero_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	}
+	memset(&cb, 0, sizeof(cb));
+	cb.aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+	cb.aio_fildes = (uint32_t)req->rfd;
+	/* the request's own address: an O_DIRECT file checks its alignment */
+	cb.aio_buf = req->rw.nr_segs ? (uintptr_t)req->rw.iov[0].iov_base : req->rw.addr;
+	cb.aio_offset = req->rw.off < 0 || req->rw.stream ? 0 : req->rw.off;
+	cb.aio_rw_flags = flags;
+	ret = sys_io_submit(zero_ctx, 1, &cbp);
+	if (ret == 1) {
+		do {
+			ret = sys_io_getevents(zero_ctx, 1, 1, &ev, NULL, NULL);
+		} while (ret == -EINTR);
+		*res = ret == 1 ? (long)ev.res : 0;
+		ret = 0;
+	} else if (ret >= 0 || ret == -EAGAIN || ret == -EINVAL || ret == -EBADF) {
+		ret = 1; /* not the flags: AIO's own refusal */
+	}
+	pthread_mutex_unlock(&zero_lock);
+	return (int)ret;
+}
+
+/* The file takes the file-dependent RWF_* bits of the request: 0, or -errno. */
+static int rwf_file_check(struct req *req, bool write, int flags)
+{
+	long res;
+	int ret = rw_zero_length(req, write, flags & RWF_FILE_DEP, &res);
+
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * io_write() at submit (nonblocking) with the user's RWF_NOWAIT on a regular
+ * file whose file system cannot write buffered without blocking (no
+ * FOP_BUFFER_WASYNC: ext4): -EAGAIN, before write_iter is called.  Here
+ * write_iter is called and says -EOPNOTSUPP (ext4_buffered_write_iter); so
+ * does a file that refuses RWF_NOWAIT altogether (tmpfs), which the kernel
+ * reports as such.  res: what the write gave.
+ */
+static long nowait_write_eagain(struct req *req, bool write, bool nonblock, long res)
+{
+	if (res != -EOPNOTSUPP || !write || !nonblock || !(req->rw.rw_flags & RWF_NOWAIT))
+		return res;
+	learn_type(req);
+	if (!req->rw.is_reg || rwf_file_check(req, write, req->rw.rw_flags))
+		return res;
+	return -EAGAIN;
+}
+
 /* The file, the fixed buffer and the checks made once per request: 0 or -errno. */
 static int rw_resolve(struct req *req, bool write)
 {
@@ -1174,6 +1267,31 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 	}
 	if (nonblock)
 		rw_aio_flush_pending(req->ring); /* CQEs in submission order */
+	if (user_nowait && !nonblock && !(issue_flags & ISSUE_F_IOPOLL) && !rw->done) {
+		/*
+		 * io-wq issues a regular file blocking: the kernel drops the
+		 * RWF_NOWAIT it accepted (a cold read reads, an ext4 buffered
+		 * write writes; probed).  Pipes and sockets keep it (-EAGAIN).
+		 */
+		learn_type(req);
+		if (rw->is_reg) {
+			ret = rwf_file_check(req, write, rw->rw_flags);
+			if (ret)
+				return rw_finish(req, ret);
+			rw->rw_flags &= ~RWF_NOWAIT;
+			user_nowait = false;
+		}
+	}
+	if ((rw->rw_flags & RWF_FILE_DEP) && !rw->total) {
+		long res;
+
+		/* nothing to move: preadv2 would not look at the flags (rw_zero_length) */
+		ret = rw_zero_length(req, write, rw->rw_flags, &res);
+		if (ret < 0)
+			return rw_finish(req, ret);
+		if (!ret)
+			return rw_finish(req, nowait_write_eagain(req, write, nonblock, res));
+	}
 	if (!nonblock && !user_nowait && !(issue_flags & ISSUE_F_IOPOLL)) {
 		/*
 		 * A worker (IOSQE_ASYNC, or a punt) on a pipe or socket tries
@@ -1224,6 +1342,8 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		}
 		if (n == -EOPNOTSUPP && nonblock && !user_nowait)
 			return ISSUE_AGAIN; /* no RWF_NOWAIT support: a worker does it blocking */
+		if (n == -EOPNOTSUPP && nonblock && write)
+			return rw_finish(req, nowait_write_eagain(req, write, nonblock, n));
 		if (n == -EOPNOTSUPP && poll_first) {
 			poll_first = false; /* no RWF_NOWAIT support: blocking, here */
 			continue;
