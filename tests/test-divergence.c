@@ -156,17 +156,6 @@ static int probe_timeout(void)
 	return ret;
 }
 
-static int register_ring_fd(void)
-{
-	struct io_uring ring;
-	int ret;
-
-	test_ring_init(4, &ring, 0);
-	ret = io_uring_register_ring_fd(&ring);
-	io_uring_queue_exit(&ring);
-	return ret;
-}
-
 static int register_personality(void)
 {
 	struct io_uring ring;
@@ -263,7 +252,6 @@ static const struct divergence list[] = {
 	{ "IORING_OP_TIMEOUT (1 ms)", op_timeout, -ETIME, -EOPNOTSUPP },
 	{ "IORING_OP_OPENAT of a missing path", op_openat, -ENOENT, -EOPNOTSUPP },
 	{ "probe: IORING_OP_TIMEOUT supported", probe_timeout, 1, 0 },
-	{ "IORING_REGISTER_RING_FDS", register_ring_fd, 1, -EINVAL },
 	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
 	{ "NOP with the kernel's test flag FILE (2) on fd 0", nop_file_flag, 0, -EINVAL },
 	{ "pipe READ pending when the ring fd is closed, mappings kept (checklist 73)",

@@ -29,9 +29,10 @@
  *    where reads are refused) completes with -EOPNOTSUPP on the kernel; the
  *    engine polls it all the same (AIO).  tests/test-iopoll.c skips its
  *    polled-I/O cases on such a kernel and runs them on the engine.
- *  - registered rings, EXT_ARG_REG, REGISTER_CLOCK: -EINVAL; ABS_TIMER is on
+ *  - EXT_ARG_REG, REGISTER_CLOCK: -EINVAL; no FEAT_REG_REG_RING (registered
+ *    rings are, per thread, in ring.c); ABS_TIMER is on
  *    CLOCK_MONOTONIC; min_wait_usec is ignored.
- *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD,
+ *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS:
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
@@ -351,6 +352,11 @@ bool engine_fd_is_ring(int fd);
 /* fd was closed behind the engine's back and reused: tear down its stale ring. */
 void engine_forget_fd(int fd);
 int engine_bad_ring_fd(int fd);
+/* registered ring fds, per thread (ring.c) */
+struct ring *ring_get_registered(unsigned idx);
+bool ringer__engine_regring(unsigned idx);
+int ring_fds_register(const void *arg, unsigned nr);
+int ring_fds_unregister(const void *arg, unsigned nr);
 int memlock_charge(uint64_t pages);
 void memlock_uncharge(uint64_t pages);
 bool memlock_exempt(void);

@@ -64,11 +64,15 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 
 	if (flags & ~ENTER_FLAGS_VALID)
 		return -EINVAL;
-	if (flags & IORING_ENTER_REGISTERED_RING)
-		return -EINVAL; /* no registered-ring table: the kernel says EINVAL too */
-	r = ring_get(fd);
-	if (!r)
-		return engine_bad_ring_fd(fd);
+	if (flags & IORING_ENTER_REGISTERED_RING) {
+		r = ring_get_registered((unsigned)fd);
+		if (!r)
+			return (unsigned)fd < 16 ? -EBADF : -EINVAL; /* as the kernel's table */
+	} else {
+		r = ring_get(fd);
+		if (!r)
+			return engine_bad_ring_fd(fd);
+	}
 	if (atomic_load_explicit(&r->disabled, memory_order_acquire)) {
 		ret = -EBADFD;
 		goto out;

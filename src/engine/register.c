@@ -5,7 +5,7 @@
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
  * (PERSONALITY, RESTRICTIONS, FILES2/BUFFERS2 and their updates, IOWQ_AFF,
- * RING_FDS, PBUF_RING, SYNC_CANCEL, ...) answer -EINVAL,
+ * PBUF_RING, SYNC_CANCEL, ...) answer -EINVAL (RING_FDS: ring.c),
  * as the kernel answers an unknown opcode.
  */
 #include <errno.h>
@@ -504,15 +504,23 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 	struct ring *r;
 	int ret;
 
-	if (opcode & IORING_REGISTER_USE_REGISTERED_RING)
-		return -EINVAL; /* no registered-ring table */
+	bool by_index = opcode & IORING_REGISTER_USE_REGISTERED_RING;
+
+	opcode &= ~IORING_REGISTER_USE_REGISTERED_RING;
 	if (opcode >= IORING_REGISTER_LAST)
 		return -EINVAL;
-	if (fd == -1)
+	if (fd == -1 && !by_index)
 		return -EINVAL; /* no blind opcode (SEND_MSG_RING) in the engine */
-	r = ring_get(fd);
+	r = by_index ? ring_get_registered((unsigned)fd) : ring_get(fd);
 	if (!r)
-		return engine_bad_ring_fd(fd);
+		return by_index ? -EINVAL : engine_bad_ring_fd(fd);
+	/* the thread's table, not the ring's: no ring lock */
+	if (opcode == IORING_REGISTER_RING_FDS || opcode == IORING_UNREGISTER_RING_FDS) {
+		ret = opcode == IORING_REGISTER_RING_FDS ? ring_fds_register(arg, nr_args)
+							  : ring_fds_unregister(arg, nr_args);
+		ring_put(r);
+		return ret;
+	}
 	pthread_mutex_lock(&r->submit_lock);
 	switch (opcode) {
 	case IORING_REGISTER_BUFFERS:

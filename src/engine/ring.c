@@ -578,3 +578,131 @@ RINGER_API int ringer_close(int fd)
 	ring_put(r);
 	return 0;
 }
+
+/*
+ * Registered ring fds (IORING_REGISTER_RING_FDS): the kernel's table is per
+ * task, 16 entries, and an entry keeps its ring alive after the fd is
+ * closed; so here, per thread, each entry holding a reference.  A thread's
+ * entries go when it exits; a forked child starts with none, as a new task.
+ */
+#define RINGFD_MAX 16
+static _Thread_local struct ring *reg_rings[RINGFD_MAX] ENGINE_TLS;
+static pthread_key_t reg_rings_key;
+static pthread_once_t reg_rings_once = PTHREAD_ONCE_INIT;
+
+static void reg_rings_exit(void *unused)
+{
+	(void)unused;
+	for (int i = 0; i < RINGFD_MAX; i++) {
+		if (reg_rings[i])
+			ring_put(reg_rings[i]);
+		reg_rings[i] = NULL;
+	}
+}
+
+static void reg_rings_forked(void)
+{
+	/* the child's copies of the parent's references: dropped, not put */
+	memset(reg_rings, 0, sizeof(reg_rings));
+}
+
+static void reg_rings_init(void)
+{
+	pthread_key_create(&reg_rings_key, reg_rings_exit);
+	pthread_atfork(NULL, NULL, reg_rings_forked);
+}
+
+struct ring *ring_get_registered(unsigned idx)
+{
+	struct ring *r;
+
+	if (idx >= RINGFD_MAX || !(r = reg_rings[idx]))
+		return NULL;
+	/* the entry's own reference keeps refs above 0: a plain increment */
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	return r;
+}
+
+bool ringer__engine_regring(unsigned idx)
+{
+	return idx < RINGFD_MAX && reg_rings[idx];
+}
+
+/* The kernel's io_ringfd_register(): how many were registered, or -errno. */
+int ring_fds_register(const void *arg, unsigned nr)
+{
+	struct io_uring_rsrc_update u;
+	unsigned i;
+	int err = 0;
+
+	if (nr > RINGFD_MAX)
+		return -EINVAL;
+	pthread_once(&reg_rings_once, reg_rings_init);
+	pthread_setspecific(reg_rings_key, (void *)1);
+	for (i = 0; i < nr; i++) {
+		struct io_uring_rsrc_update *up = (struct io_uring_rsrc_update *)arg + i;
+		unsigned off;
+		struct ring *r;
+
+		if (umem_read(&u, up, sizeof(u))) {
+			err = -EFAULT;
+			break;
+		}
+		if (u.resv) {
+			err = -EINVAL;
+			break;
+		}
+		off = u.offset;
+		if (off == -1U) {
+			for (off = 0; off < RINGFD_MAX && reg_rings[off]; off++)
+				;
+			if (off == RINGFD_MAX) {
+				err = -EBUSY;
+				break;
+			}
+		} else if (off >= RINGFD_MAX) {
+			err = -EINVAL;
+			break;
+		} else if (reg_rings[off]) {
+			err = -EBUSY;
+			break;
+		}
+		r = ring_get((int)u.data);
+		if (!r) {
+			err = engine_bad_ring_fd((int)u.data);
+			break;
+		}
+		if (umem_write(&up->offset, &off, sizeof(off))) {
+			ring_put(r);
+			err = -EFAULT;
+			break;
+		}
+		reg_rings[off] = r; /* the reference ring_get() took */
+	}
+	return i ? (int)i : err;
+}
+
+int ring_fds_unregister(const void *arg, unsigned nr)
+{
+	struct io_uring_rsrc_update u;
+	unsigned i;
+	int err = 0;
+
+	if (nr > RINGFD_MAX)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		if (umem_read(&u, (const struct io_uring_rsrc_update *)arg + i, sizeof(u))) {
+			err = -EFAULT;
+			break;
+		}
+		if (u.resv || u.data || u.offset >= RINGFD_MAX) {
+			err = -EINVAL;
+			break;
+		}
+		if (reg_rings[u.offset]) {
+			ring_put(reg_rings[u.offset]);
+			reg_rings[u.offset] = NULL;
+		}
+	}
+	return i ? (int)i : err;
+}

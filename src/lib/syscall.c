@@ -114,15 +114,17 @@ int ringer__setup(unsigned entries, struct io_uring_params *p, enum ringer_backe
 int ringer__enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
 		  const void *arg, size_t argsz)
 {
-	/* A registered-ring index is not an fd: only kernel rings register. */
-	if (!(flags & IORING_ENTER_REGISTERED_RING) && ringer_is_engine_fd(fd))
+	/* A registered-ring index names an engine ring if this thread's engine table has it. */
+	if ((flags & IORING_ENTER_REGISTERED_RING) ? ringer__engine_regring((unsigned)fd)
+						   : ringer_is_engine_fd(fd))
 		return ringer_enter(fd, to_submit, min_complete, flags, arg, argsz);
 	return kernel_enter(fd, to_submit, min_complete, flags, arg, argsz);
 }
 
 int ringer__register(int fd, unsigned opcode, const void *arg, unsigned nr_args)
 {
-	if (!(opcode & IORING_REGISTER_USE_REGISTERED_RING) && ringer_is_engine_fd(fd))
+	if ((opcode & IORING_REGISTER_USE_REGISTERED_RING) ? ringer__engine_regring((unsigned)fd)
+							    : ringer_is_engine_fd(fd))
 		return ringer_register(fd, opcode, arg, nr_args);
 	return kernel_register(fd, opcode, arg, nr_args);
 }
