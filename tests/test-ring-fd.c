@@ -122,12 +122,130 @@ TEST(register_ring_fds_errors)
 	io_uring_queue_exit(&ring);
 }
 
+/* Submit what is queued, reap n CQEs into out[] by user_data 1..n. */
+static void submit_collect(struct io_uring *ring, int *out, unsigned n)
+{
+	struct test_cqe c[8];
+
+	REQUIRE_TRUE(n <= 8);
+	test_submit_reap(ring, c, n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct test_cqe *e = test_find_cqe(c, n, i + 1);
+
+		REQUIRE_TRUE(e != NULL);
+		out[i] = e->res;
+	}
+}
+
+TEST(io_on_the_ring_fd_refused)
+{
+	struct io_uring ring;
+	char buf[64] = "garbage garbage";
+	unsigned head, tail;
+	int res[2];
+
+	test_ring_init(4, &ring, 0);
+	head = *ring.cq.khead;
+	tail = *ring.cq.ktail;
+
+	/* a WRITE at offset 0 would overwrite the ring's indexes */
+	io_uring_prep_write(test_get_sqe(&ring), ring.ring_fd, buf, 16, 0);
+	io_uring_sqe_set_data64(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & ring.sq.ring_mask), 1);
+	submit_collect(&ring, res, 1);
+	CHECK_EQ(res[0], -EINVAL);
+	CHECK_EQ_U(*ring.cq.khead, head + 1);
+	CHECK_EQ_U(*ring.cq.ktail, tail + 1);
+
+	io_uring_prep_fsync(test_get_sqe(&ring), ring.ring_fd, 0);
+	io_uring_sqe_set_data64(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & ring.sq.ring_mask), 1);
+	submit_collect(&ring, res, 1);
+	CHECK_EQ(res[0], -EINVAL);
+
+	io_uring_prep_sync_file_range(test_get_sqe(&ring), ring.ring_fd, 8, 0, 0);
+	io_uring_sqe_set_data64(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & ring.sq.ring_mask), 1);
+	submit_collect(&ring, res, 1);
+	CHECK_EQ(res[0], -ESPIPE);
+
+	/* the kernel's READ waits for the ring to be readable (the NOP), then fails */
+	io_uring_prep_read(test_get_sqe(&ring), ring.ring_fd, buf, 8, 0);
+	io_uring_sqe_set_data64(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & ring.sq.ring_mask), 1);
+	io_uring_prep_nop(test_get_sqe(&ring));
+	io_uring_sqe_set_data64(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & ring.sq.ring_mask), 2);
+	submit_collect(&ring, res, 2);
+	CHECK_EQ(res[0], -EINVAL);
+	CHECK_EQ(res[1], 0);
+	CHECK_MEM(buf, "garbage ", 8);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(ring_fd_as_fixed_file_refused)
+{
+	struct io_uring a, b;
+	int fd;
+
+	test_ring_init(4, &a, 0);
+	test_ring_init(4, &b, 0);
+	fd = a.ring_fd;
+	CHECK_EQ(io_uring_register_files(&a, &fd, 1), -EBADF);
+	fd = b.ring_fd;
+	CHECK_EQ(io_uring_register_files(&a, &fd, 1), -EBADF);
+	io_uring_queue_exit(&a);
+	io_uring_queue_exit(&b);
+}
+
+/* Drop the library's mappings and close the ring fd with close(2). */
+static int abandon(struct io_uring *ring)
+{
+	int fd = ring->ring_fd;
+
+	munmap(ring->sq.sqes, ring->sq.ring_entries * sizeof(struct io_uring_sqe));
+	if (ring->cq.ring_ptr != ring->sq.ring_ptr)
+		munmap(ring->cq.ring_ptr, ring->cq.ring_sz);
+	munmap(ring->sq.ring_ptr, ring->sq.ring_sz);
+	close(fd);
+	return fd;
+}
+
+TEST(closed_ring_fd_number_reused_by_a_file)
+{
+	static const char data[] = "the file, not a ring";
+	struct io_uring a, b;
+	struct io_uring_probe *probe;
+	char buf[sizeof(data)] = "";
+	const char *path;
+	int fd, file, res[1];
+
+	test_ring_init(4, &b, 0);
+	test_ring_init(4, &a, 0);
+	fd = abandon(&a);
+	file = test_tmpfile_with(data, sizeof(data), &path);
+	REQUIRE_EQ(file, fd);
+
+	/* the number is a plain file now: not a ring to register with */
+	probe = calloc(1, sizeof(*probe) + 8 * sizeof(struct io_uring_probe_op));
+	REQUIRE_TRUE(probe != NULL);
+	CHECK_EQ(io_uring_register((unsigned)fd, IORING_REGISTER_PROBE, probe, 8), -EOPNOTSUPP);
+	free(probe);
+	/* ... and a file like any other, for I/O and as a fixed file */
+	io_uring_prep_read(test_get_sqe(&b), fd, buf, sizeof(buf), 0);
+	io_uring_sqe_set_data64(b.sq.sqes + ((b.sq.sqe_tail - 1) & b.sq.ring_mask), 1);
+	submit_collect(&b, res, 1);
+	CHECK_EQ(res[0], (int)sizeof(data));
+	CHECK_MEM(buf, data, sizeof(data));
+	CHECK_EQ(io_uring_register_files(&b, &fd, 1), 0);
+	close(file);
+	io_uring_queue_exit(&b);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(register_ring_fd_round_trip),
 		TEST_ENTRY(registered_ring_outlives_its_fd),
 		TEST_ENTRY(register_ring_fds_errors),
+		TEST_ENTRY(io_on_the_ring_fd_refused),
+		TEST_ENTRY(ring_fd_as_fixed_file_refused),
+		TEST_ENTRY(closed_ring_fd_number_reused_by_a_file),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -14,7 +14,14 @@
  *    can map them.
  *  - teardown [8]: ringer_close() cancels in-flight work at once (the kernel
  *    keeps a ring alive while it is mapped); a plain close(2) of the ring fd
- *    leaves the fd table entry behind.  Running worker items are waited for.
+ *    leaves the fd table entry behind: register calls, file registrations and
+ *    requests naming the number check the ring file's identity (the number
+ *    reused by another file drops the stale ring), enter does not (an fstat
+ *    per enter costs more than a NOP).  Running worker items are waited for.
+ *  - I/O on a ring's own fd: WRITE*, FSYNC -EINVAL, SYNC_FILE_RANGE -ESPIPE
+ *    as the kernel's; READ* fails -EINVAL at once (the kernel first waits
+ *    for the ring to be readable); POLL_ADD and read(2)/write(2) reach the
+ *    ring file (a memfd: always ready, its bytes).
  *  - a plain fd is resolved by number when the request is issued, and held
  *    (a duplicate, req_hold_file()) once the request waits in a worker or the
  *    reactor.  It stays a number where the engine can get no duplicate
@@ -70,6 +77,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "ringer.h"
@@ -248,6 +256,8 @@ struct submit_state {
 struct ring {
 	atomic_int refs; /* the fd table's reference + callers inside */
 	int fd;
+	dev_t dev; /* the ring file's identity: is a number still this ring? */
+	ino_t ino;
 	unsigned gen; /* fork generation of the process that made it (ring.c) */
 	unsigned flags; /* IORING_SETUP_* */
 	unsigned sq_entries, cq_entries, sq_mask, cq_mask;
@@ -347,6 +357,10 @@ struct ring {
 
 /* ring.c */
 struct ring *ring_get(int fd);
+struct ring *ring_get_current(int fd);
+bool engine_fd_names_ring(int fd);
+/* the preload shim's number for the ring at ring_fd (checked by identity) */
+void engine_alias_fd(int ring_fd, int alias);
 void ring_put(struct ring *ring);
 bool engine_fd_is_ring(int fd);
 /* fd was closed behind the engine's back and reused: tear down its stale ring. */

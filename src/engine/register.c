@@ -77,7 +77,7 @@ static bool is_ring_fd(int fd)
 	struct stat st;
 	char link[128];
 
-	if (engine_fd_is_ring(fd))
+	if (engine_fd_names_ring(fd))
 		return true;
 	if (sys_fstat(fd, &st) < 0)
 		return false;
@@ -511,7 +511,7 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		return -EINVAL;
 	if (fd == -1 && !by_index)
 		return -EINVAL; /* no blind opcode (SEND_MSG_RING) in the engine */
-	r = by_index ? ring_get_registered((unsigned)fd) : ring_get(fd);
+	r = by_index ? ring_get_registered((unsigned)fd) : ring_get_current(fd);
 	if (!r)
 		return by_index ? -EINVAL : engine_bad_ring_fd(fd);
 	/* the thread's table, not the ring's: no ring lock */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,26 +37,38 @@ typedef _Atomic(struct ring *) ring_slot;
 static _Atomic(ring_slot *) fd_table[FDT_CHUNK];
 static pthread_mutex_t fdt_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static ring_slot *fdt_slot(int fd, bool create)
+/*
+ * Aliases: other numbers that name an engine ring's file, not held by the
+ * engine (the preload shim's copy handed to the program).  An alias holds no
+ * reference; it is checked by identity (dev, ino) whenever it is used.
+ */
+static _Atomic(ring_slot *) alias_table[FDT_CHUNK];
+
+static ring_slot *table_slot(_Atomic(ring_slot *) *table, int fd, bool create)
 {
 	ring_slot *chunk;
 
 	if (fd < 0 || (unsigned)fd >= FDT_MAX)
 		return NULL;
 	/* acquire: pairs with the release below, the chunk's zeroing is visible */
-	chunk = atomic_load_explicit(&fd_table[fd >> FDT_SHIFT], memory_order_acquire);
+	chunk = atomic_load_explicit(&table[fd >> FDT_SHIFT], memory_order_acquire);
 	if (!chunk && create) {
 		pthread_mutex_lock(&fdt_lock);
-		chunk = atomic_load_explicit(&fd_table[fd >> FDT_SHIFT], memory_order_relaxed);
+		chunk = atomic_load_explicit(&table[fd >> FDT_SHIFT], memory_order_relaxed);
 		if (!chunk) {
 			chunk = calloc(FDT_CHUNK, sizeof(*chunk));
 			if (chunk)
-				atomic_store_explicit(&fd_table[fd >> FDT_SHIFT], chunk,
+				atomic_store_explicit(&table[fd >> FDT_SHIFT], chunk,
 						      memory_order_release);
 		}
 		pthread_mutex_unlock(&fdt_lock);
 	}
 	return chunk ? &chunk[fd & (FDT_CHUNK - 1)] : NULL;
+}
+
+static ring_slot *fdt_slot(int fd, bool create)
+{
+	return table_slot(fd_table, fd, create);
 }
 
 static struct ring *fdt_load(int fd)
@@ -397,6 +410,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	unsigned array_off, ring_end;
 	uint64_t pages = 0;
 	ring_slot *slot;
+	struct stat st;
 	int memfd, ret;
 
 	if (!up || umem_read(&p, up, sizeof(p)))
@@ -454,6 +468,10 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	if (ret)
 		goto fail_fd;
 
+	if (sys_fstat(memfd, &st) == 0) {
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+	}
 	r->fd = memfd;
 	r->submitter_tid = (pid_t)syscall(SYS_gettid);
 	if (p.flags & IORING_SETUP_R_DISABLED)
@@ -561,6 +579,72 @@ void engine_forget_fd(int fd)
 		sqpoll_detach(r);
 		ring_put(r);
 	}
+}
+
+/* Is fd, now, the ring's own file?  (dev, ino) of the ring file. */
+static bool ring_file_is(const struct ring *r, int fd)
+{
+	struct stat st;
+
+	return sys_fstat(fd, &st) == 0 && st.st_dev == r->dev && st.st_ino == r->ino;
+}
+
+/*
+ * ring_get() for the slow paths (register, registering files): a ring whose
+ * fd the program closed with close(2) still sits in the table under the
+ * number; if the number now names another file, the stale ring goes.
+ */
+struct ring *ring_get_current(int fd)
+{
+	struct ring *r = ring_get(fd);
+
+	if (!r || ring_file_is(r, fd))
+		return r;
+	ring_put(r);
+	engine_forget_fd(fd);
+	return NULL;
+}
+
+void engine_alias_fd(int ring_fd, int alias)
+{
+	ring_slot *slot = table_slot(alias_table, alias, true);
+	struct ring *r = fdt_load(ring_fd);
+
+	if (slot)
+		atomic_store_explicit(slot, r, memory_order_release);
+}
+
+/*
+ * Does fd name an engine ring's file (its own fd, or an alias)?  A stale
+ * entry (the number closed and reused) is dropped on the way.  Cheap when fd
+ * is in neither table, which is the case for every request on a file.
+ */
+bool engine_fd_names_ring(int fd)
+{
+	ring_slot *as;
+	struct ring *r, *g;
+	bool is;
+
+	if (fdt_load(fd)) {
+		r = ring_get_current(fd);
+		if (r) {
+			ring_put(r);
+			return true;
+		}
+	}
+	as = table_slot(alias_table, fd, false);
+	/* acquire: pairs with the release in engine_alias_fd() */
+	r = as ? atomic_load_explicit(as, memory_order_acquire) : NULL;
+	if (!r)
+		return false;
+	/* rings are recycled, never freed: a reference, then the identity */
+	g = ring_get(r->fd);
+	is = g == r && ring_file_is(r, fd);
+	if (g)
+		ring_put(g);
+	if (!is)
+		atomic_compare_exchange_strong(as, &r, NULL);
+	return is;
 }
 
 RINGER_API int ringer_close(int fd)

@@ -72,6 +72,25 @@ void req_hold_file(struct req *req)
 	req->flags |= REQ_F_FD_HELD;
 }
 
+/*
+ * A request on a ring's own fd.  The kernel's ring file has no read, write
+ * or fsync: WRITE and FSYNC fail -EINVAL, SYNC_FILE_RANGE -ESPIPE; a READ
+ * waits for the ring to be readable, then fails -EINVAL (here at once).
+ * POLL_ADD is answered by the ring file itself (a memfd: ready).
+ */
+static int ring_file_op(struct req *req)
+{
+	switch (req->opcode) {
+	case IORING_OP_POLL_ADD:
+		req->rfd = req->fd;
+		return 0;
+	case IORING_OP_SYNC_FILE_RANGE:
+		return -ESPIPE;
+	default:
+		return -EINVAL;
+	}
+}
+
 int req_resolve_file(struct req *req)
 {
 	if (req->rfd >= 0)
@@ -86,6 +105,8 @@ int req_resolve_file(struct req *req)
 	} else {
 		if (req->fd < 0)
 			return -EBADF;
+		if (engine_fd_names_ring(req->fd))
+			return ring_file_op(req);
 		req->rfd = req->fd;
 		/* resolved by a worker (IOSQE_ASYNC): held from here, as the
 		 * kernel's io-wq holds what it resolves */

@@ -375,6 +375,9 @@ static void unlock_rings(sigset_t *old)
 	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0, _NSIG / 8, 0, 0);
 }
 
+/* engine/ring.c: another number for the ring's file */
+void engine_alias_fd(int ring_fd, int alias);
+
 /* Hand an engine ring to the program: a dup of the engine's fd, recorded. */
 static int ring_publish(int eng_fd)
 {
@@ -421,6 +424,8 @@ static int ring_publish(int eng_fd)
 	rings[slot].gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	rings[slot].id = atomic_fetch_add_explicit(&ring_ids, 1, memory_order_relaxed) + 1;
 	atomic_store_explicit(&rings[slot].regs, 0, memory_order_relaxed);
+	/* requests and registrations naming app_fd are on the ring's own file */
+	engine_alias_fd(eng_fd, app_fd);
 	atomic_store_explicit(&rings[slot].refs, 1, memory_order_relaxed);
 	/* Fields above become visible to lookups that acquire-load state. */
 	atomic_store_explicit(&rings[slot].state, SLOT_LIVE, memory_order_release);

@@ -136,6 +136,27 @@ int main(void)
 	ret = io_uring_unregister_ring_fd(&ring);
 	CHECK(ret == 1, "unregister_ring_fd: %d", ret);
 
+	/* the ring's own fd: no file for I/O (the kernel's answers), no fixed file */
+	{
+		char junk[16] = "overwrite it!!!";
+		unsigned head = *ring.cq.khead;
+		int rfd = ring.ring_fd;
+
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_write(sqe, ring.ring_fd, junk, sizeof(junk), 0);
+		sqe->user_data = 7;
+		CHECK(io_uring_submit(&ring) == 1, "submit write to the ring fd");
+		wait_res(&ring, 7, -EINVAL);
+		CHECK(*ring.cq.khead == head + 1, "CQ head after a write to the ring fd");
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_fsync(sqe, ring.ring_fd, 0);
+		sqe->user_data = 8;
+		CHECK(io_uring_submit(&ring) == 1, "submit fsync of the ring fd");
+		wait_res(&ring, 8, -EINVAL);
+		ret = io_uring_register_files(&ring, &rfd, 1);
+		CHECK(ret == -EBADF, "ring fd registered as a file: %d", ret);
+	}
+
 	/* a timeout that expires, where the probe says TIMEOUT is there */
 	if (!have_timeout) {
 		printf("liburing: IORING_OP_TIMEOUT not supported by this ring: timeout part not "
