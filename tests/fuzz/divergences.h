@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The known differences between the user engine and Linux 6.18 that the
+ * differential fuzzer (tests/fuzz/fuzz.c) meets: the one list, referenced
+ * from docs/API.md ("Known divergences") and printed by `fuzz --list`.
+ *
+ * DIVERGENCE(id, status, action, reason)
+ *   status: "design"             the engine differs on purpose (documented)
+ *           "not implemented"    a missing opcode, flag or feature
+ *           "bug, being fixed"   a bug another change is fixing (issue 10)
+ *   action: EXCUSE    the SQE is generated; a difference in its CQEs that
+ *                     this entry matches is counted, not reported
+ *           AVOID     the SQE is not generated (hangs or poisons the rest of
+ *                     the batch); `--all` generates it anyway
+ * Each id has a predicate match_<id>() in fuzz.c saying which SQEs (and, for
+ * EXCUSE, which pair of CQE lists) it covers.  When a bug is fixed, delete
+ * its line: the fuzzer then checks that behaviour again.
+ */
+DIVERGENCE(unimplemented_opcode, "not implemented", EXCUSE,
+	   "opcodes the engine does not implement (not in its probe) fail with "
+	   "-EOPNOTSUPP at prep; the kernel runs them")
+DIVERGENCE(nop_test_flags, "not implemented", EXCUSE,
+	   "NOP test flags other than INJECT_RESULT (FILE, FIXED_FILE, "
+	   "FIXED_BUFFER, TW, CQE32) give -EINVAL on the engine")
+DIVERGENCE(poll32_high_bits, "design", EXCUSE,
+	   "poll32_events bits above 15 (EPOLLEXCLUSIVE, EPOLLONESHOT, "
+	   "EPOLLET) are ignored by the engine")
+DIVERGENCE(poll_never_reported_events, "bug, being fixed", AVOID,
+	   "POLL_ADD on a file without a poll method (regular file, directory, "
+	   "/dev/null) for events it never reports stays armed on the engine; "
+	   "the kernel completes it at once (issue 10, poll)")
+DIVERGENCE(ring_fd_io, "bug, being fixed", AVOID,
+	   "I/O on the ring fd itself: the kernel refuses it, the engine's ring "
+	   "fd is a memfd that reads and writes (issue 10, I/O on the ring fd)")
+DIVERGENCE(closed_fd_is_engine_fd, "bug, being fixed", AVOID,
+	   "a just-closed fd number can be the engine's own eventfd: a WRITE "
+	   "there returns 8 (or 0) instead of -EBADF and a READ never ends "
+	   "(issue 10, engine fds in the program's fd range)")
+DIVERGENCE(errno_check_order, "bug, being fixed", EXCUSE,
+	   "a read/write with two faults reports another one first: the kernel "
+	   "checks the fd before offset and flags, the fixed buffer before the "
+	   "file's direction (issue 10, errno fidelity)")
+DIVERGENCE(errno_rwf_flags, "bug, being fixed", EXCUSE,
+	   "unknown RWF bits with length 0 (-EOPNOTSUPP on the kernel), "
+	   "RWF_NOWAIT on a buffered write (-EAGAIN on the kernel) "
+	   "(issue 10, errno fidelity)")
+DIVERGENCE(errno_stream_offset, "bug, being fixed", EXCUSE,
+	   "an offset other than 0 or -1 on a pipe or socket: -ESPIPE on the "
+	   "kernel, the engine does the I/O (issue 10, errno fidelity)")
+DIVERGENCE(link_after_known, "consequence", EXCUSE,
+	   "a request linked after one whose result is a known divergence runs, "
+	   "or is cancelled, differently")
+DIVERGENCE(fsync_failure_fails_links, "bug, being fixed", EXCUSE,
+	   "a failed FSYNC or SYNC_FILE_RANGE (an error from the sync itself) "
+	   "does not fail the request on the kernel: its links still run and "
+	   "CQE_SKIP_SUCCESS hides its CQE; the engine cancels the links and "
+	   "posts the CQE")
+DIVERGENCE(errno_fsync_negative_offset, "bug, being fixed", EXCUSE,
+	   "FSYNC with a negative offset: -EINVAL at submission on the kernel "
+	   "(which ends the submit call), the engine syncs (issue 10, errno "
+	   "fidelity)")
+DIVERGENCE(drain_order, "bug, being fixed", EXCUSE,
+	   "a drained request completes before an earlier request's CQE "
+	   "(one that failed at submission) (issue 10, IO_DRAIN ordering)")

@@ -1,0 +1,2428 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A differential fuzzer: random batches of SQEs run on a kernel ring and on
+ * a user-engine ring in one process, each ring with its own identical set of
+ * files, and everything observable compared: submit return values, the CQEs
+ * of every user_data (res, flags, how many), the order io_uring guarantees
+ * (within a link chain; a drained request after everything submitted before
+ * it), the bytes read and the files written, the SQ dropped and CQ overflow
+ * counters.
+ *
+ * Every batch is built from (seed, batch number) alone, on fresh files,
+ * pipes and sockets, so any batch can be replayed by itself:
+ *   fuzz --seed N --replay-batch K
+ *
+ * Determinism by construction (the kernel is the oracle, so a batch must have
+ * one right answer):
+ *  - pipes and sockets are prefilled, reads never ask for more than is there
+ *    and writes never more than fits: nothing waits for data;
+ *  - writes to regular files never extend them and write bytes that depend
+ *    only on (batch, file, offset), so overlapping writes commute; bytes read
+ *    are compared only where no write of the batch overlaps them;
+ *  - a POLL_ADD that cannot fire (events a pipe end never reports, multishot)
+ *    is paired with a POLL_REMOVE that is sure to run after it is armed: it
+ *    is armed at submission (no ASYNC, no DRAIN, not a link successor, no
+ *    drain in the batch) and its remover is a standalone request;
+ *  - the file position (offset -1) is used at most once per open file.
+ * Known divergences are in divergences.h: the one list, shared with docs/.
+ *
+ * Exit: 0 no divergence outside the list, 1 divergence, 77 the kernel refuses
+ * io_uring.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "ringer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RWF_HIPRI
+#define RWF_HIPRI 0x1
+#define RWF_DSYNC 0x2
+#define RWF_SYNC 0x4
+#define RWF_NOWAIT 0x8
+#define RWF_APPEND 0x10
+#endif
+#ifndef POLLRDHUP
+#define POLLRDHUP 0x2000
+#endif
+
+#define MAX_OPS 128
+#define NR_REGBUF 4
+#define REGBUF_SIZE (128 * 1024)
+#define ARENA_SIZE (1024 * 1024)
+#define PAGE 4096
+#define MAXIOV 8
+#define STREAM_PREFILL 8192
+#define STREAM_READ_BUDGET 8192
+#define STREAM_WRITE_BUDGET 12288
+#define STREAM_IO_MAX 2048
+#define UD_BASE 0x5eed0000ULL
+#define UD_BOGUS 0xdead0000ULL
+#define UD_FENCE 0xfe7ce000ULL
+#define CANARY 0xa5
+
+/* ---- options and statistics ---- */
+
+static struct {
+	uint64_t seed;
+	long long sqes; /* stop after this many SQEs */
+	long long batch0; /* first batch */
+	long long replay; /* -1, or the one batch to run */
+	double max_seconds;
+	int verbose;
+	bool all; /* generate AVOID entries too */
+	bool strict; /* report EXCUSE entries too */
+	bool self; /* kernel against kernel: checks the fuzzer's determinism */
+	int max_report;
+	int deadline_ms;
+} opt = { .seed = 1, .sqes = 100000, .replay = -1, .max_report = 20,
+	  .deadline_ms = 2000 };
+
+static long long stat_batches, stat_sqes, stat_cqes, stat_divergences;
+static long long stat_op[256];
+static double t_setup, t_submit, t_wait, t_teardown, t_teardown_side[2];
+
+/* ---- known divergences ---- */
+
+enum { EXCUSE, AVOID };
+enum {
+#define DIVERGENCE(id, status, action, reason) KD_##id,
+#include "divergences.h"
+#undef DIVERGENCE
+	NR_KD
+};
+static const struct {
+	const char *id, *status, *reason;
+	int action;
+} known[] = {
+#define DIVERGENCE(id, status, action, reason) { #id, status, reason, action },
+#include "divergences.h"
+#undef DIVERGENCE
+};
+static long long known_seen[NR_KD];
+
+/* ---- random numbers (splitmix64) ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd64(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rnd(uint32_t n)
+{
+	return n ? (uint32_t)(rnd64() % n) : 0;
+}
+
+static bool chance(unsigned percent)
+{
+	return rnd(1000) < percent * 10;
+}
+
+static bool chance_permille(unsigned permille)
+{
+	return rnd(1000) < permille;
+}
+
+/* a byte of file f at offset o: initial content (gen 0) or written (gen 1) */
+static uint8_t pattern(uint64_t batch, int f, int gen, uint64_t o)
+{
+	uint64_t z = (batch * 0x100000001b3ULL) ^ ((uint64_t)f << 56) ^ ((uint64_t)gen << 60) ^ (o >> 3);
+
+	z = (z ^ (z >> 31)) * 0x7fb5d329728ea185ULL;
+	z ^= z >> 27;
+	return (uint8_t)(z >> (8 * (o & 7)));
+}
+
+/* ---- the objects an SQE can name ---- */
+
+enum obj {
+	O_REG_A, /* file 0, O_RDWR */
+	O_REG_RO, /* file 0, O_RDONLY, its own open file description */
+	O_REG_B, /* file 1, O_RDWR */
+	O_REG_WO, /* file 1, O_WRONLY */
+	O_DIR,
+	O_NULL, /* /dev/null */
+	O_PIPE_R,
+	O_PIPE_W,
+	O_SOCK, /* one end of a unix stream socketpair */
+	O_CLOSED, /* a number closed just before the batch */
+	O_NEG, /* -1 */
+	O_HUGE, /* far above RLIMIT_NOFILE */
+	O_RING, /* the ring's own fd */
+	NR_OBJ,
+	O_BAD = -1, /* a bad fixed-file index */
+};
+
+static const char *const obj_name[NR_OBJ] = {
+	"file0-rw", "file0-ro", "file1-rw", "file1-wo", "dir", "devnull",
+	"pipe-r", "pipe-w", "socket", "closed-fd", "fd-1", "fd-huge", "ring-fd",
+};
+
+#define NR_FIXED 10
+static const int fixed_map[NR_FIXED] = {
+	O_REG_A, O_REG_B, O_PIPE_R, O_PIPE_W, O_SOCK, O_NULL, -1, O_REG_RO, O_DIR, O_REG_WO,
+};
+
+static bool is_reg(int o)
+{
+	return o >= O_REG_A && o <= O_REG_WO;
+}
+
+static int file_of(int o)
+{
+	return o == O_REG_A || o == O_REG_RO ? 0 : o == O_REG_B || o == O_REG_WO ? 1 : -1;
+}
+
+static bool is_stream(int o)
+{
+	return o == O_PIPE_R || o == O_PIPE_W || o == O_SOCK;
+}
+
+static bool readable(int o)
+{
+	return o == O_REG_A || o == O_REG_RO || o == O_REG_B || o == O_NULL ||
+	       o == O_PIPE_R || o == O_SOCK;
+}
+
+static bool writable(int o)
+{
+	return o == O_REG_A || o == O_REG_B || o == O_REG_WO || o == O_NULL ||
+	       o == O_PIPE_W || o == O_SOCK;
+}
+
+/* no f_op->poll: vfs_poll() answers DEFAULT_POLLMASK */
+static bool nonpollable(int o)
+{
+	return is_reg(o) || o == O_DIR || o == O_NULL;
+}
+
+static unsigned ready_mask(int o)
+{
+	switch (o) {
+	case O_PIPE_R:
+		return POLLIN | POLLRDNORM;
+	case O_PIPE_W:
+		return POLLOUT | POLLWRNORM;
+	case O_SOCK:
+		return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+	default:
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	}
+}
+
+/* stream index for budgets: 0 pipe, 1 socket */
+static int stream_of(int o)
+{
+	return o == O_PIPE_R || o == O_PIPE_W ? 0 : o == O_SOCK ? 1 : -1;
+}
+
+/* ---- a batch ---- */
+
+enum addr_kind {
+	A_NONE,
+	A_RD, /* read arena + arg */
+	A_WR, /* write arena + arg */
+	A_RD_END, /* read arena end - arg: the rest faults */
+	A_WR_END,
+	A_NULL,
+	A_GUARD, /* a PROT_NONE page */
+	A_KERNEL, /* outside the user address range */
+	A_REG, /* registered buffer region + arg */
+	A_REG_END, /* registered buffer buf_index's end - arg */
+	A_REG_BEFORE, /* one byte before registered buffer buf_index */
+	A_IOV, /* this op's iovec array */
+	A_UD, /* a user_data (POLL_REMOVE target) */
+	A_PATH, /* a path that does not exist */
+	A_TS, /* a 1 ms timespec */
+	A_SCRATCH, /* a private page (MADVISE) */
+};
+
+enum iov_kind { IOV_OK, IOV_ZERO, IOV_BAD };
+
+struct iov_spec {
+	uint8_t kind;
+	uint32_t arg; /* arena offset */
+	uint32_t len;
+};
+
+struct op {
+	uint8_t opcode;
+	uint8_t flags; /* SQE flags */
+	uint16_t ioprio;
+	uint16_t personality;
+	uint16_t buf_index;
+	int obj; /* what the fd names; O_BAD for a bad fixed index */
+	int fd_raw; /* the SQE fd when fixed (an index) */
+	bool fixed;
+	int64_t off;
+	uint32_t len;
+	uint32_t op_flags; /* rw_flags, poll32_events, fsync_flags, nop_flags... */
+	uint32_t poll_len; /* POLL_ADD/REMOVE sqe->len */
+	int addr_kind;
+	uint64_t addr_arg;
+	int niov;
+	bool iov_huge; /* len > UIO_MAXIOV */
+	struct iov_spec iov[MAXIOV];
+	bool dropped; /* its SQ array entry is an invalid index */
+	bool unimpl; /* an opcode the engine does not implement */
+	bool solo; /* fails at prep on the engine only: kept out of link chains */
+	bool needs_remove; /* a poll that would never end by itself */
+	int remover; /* index of its paired POLL_REMOVE, or -1 */
+	bool data_nondet; /* bytes read are not comparable */
+	int round; /* which io_uring_submit() round */
+	int chain_prev; /* the op before it in its link chain, or -1 */
+	int64_t file_lo, file_hi; /* regular file range read or written */
+};
+
+struct batch {
+	uint64_t no;
+	unsigned sq_entries, cq_entries;
+	unsigned setup_flags;
+	bool reg_files, reg_bufs, allow_drain, quiet[2], any_skip, any_unimpl, multishot_ok;
+	size_t fsize[2];
+	int nops;
+	struct op ops[MAX_OPS];
+	/* generation state */
+	uint32_t rd_used, wr_used, reg_used[NR_REGBUF];
+	uint32_t budget_rd[2], budget_wr[2];
+	bool pos_used[4];
+	/* masked (nondeterministic) ranges: of the read arena, the registered region, the files */
+	int nmask;
+	struct { int region; uint64_t lo, hi; } mask[4 * MAX_OPS + 8];
+};
+
+/* ---- one side: a ring and its environment ---- */
+
+struct cqe_rec {
+	uint64_t user_data;
+	int32_t res;
+	uint32_t flags;
+};
+
+struct side {
+	const char *name;
+	enum ringer_backend backend;
+	struct io_uring ring;
+	bool ring_ok;
+	int setup_ret, files_ret, bufs_ret;
+	char dir[128];
+	int fd[NR_OBJ];
+	int pipe_w_extra, sock_peer; /* the other ends */
+	uint8_t *rd, *wr, *reg; /* arenas, each followed by a PROT_NONE page */
+	uint8_t *scratch;
+	struct iovec iovs[MAX_OPS][MAXIOV];
+	struct __kernel_timespec ts;
+	int nsubmit;
+	int submit_ret[4 * MAX_OPS];
+	int ncqe;
+	struct cqe_rec cqe[16 * MAX_OPS];
+	unsigned dropped, overflow;
+	uint8_t *file[2];
+	size_t file_len[2];
+	bool timed_out;
+};
+
+static struct side sides[2];
+static struct io_uring_probe *engine_probe;
+
+static const char *const opnames[IORING_OP_LAST] = {
+	[IORING_OP_NOP] = "NOP", [IORING_OP_READV] = "READV", [IORING_OP_WRITEV] = "WRITEV",
+	[IORING_OP_FSYNC] = "FSYNC", [IORING_OP_READ_FIXED] = "READ_FIXED",
+	[IORING_OP_WRITE_FIXED] = "WRITE_FIXED", [IORING_OP_POLL_ADD] = "POLL_ADD",
+	[IORING_OP_POLL_REMOVE] = "POLL_REMOVE", [IORING_OP_SYNC_FILE_RANGE] = "SYNC_FILE_RANGE",
+	[IORING_OP_TIMEOUT] = "TIMEOUT", [IORING_OP_TIMEOUT_REMOVE] = "TIMEOUT_REMOVE",
+	[IORING_OP_ASYNC_CANCEL] = "ASYNC_CANCEL", [IORING_OP_LINK_TIMEOUT] = "LINK_TIMEOUT",
+	[IORING_OP_OPENAT] = "OPENAT", [IORING_OP_CLOSE] = "CLOSE", [IORING_OP_STATX] = "STATX",
+	[IORING_OP_READ] = "READ", [IORING_OP_WRITE] = "WRITE", [IORING_OP_FADVISE] = "FADVISE",
+	[IORING_OP_MADVISE] = "MADVISE", [IORING_OP_EPOLL_CTL] = "EPOLL_CTL",
+	[IORING_OP_MSG_RING] = "MSG_RING", [IORING_OP_FILES_UPDATE] = "FILES_UPDATE",
+};
+
+static const char *opname(unsigned op)
+{
+	static char buf[16];
+
+	if (op < IORING_OP_LAST && opnames[op])
+		return opnames[op];
+	snprintf(buf, sizeof(buf), "op%u", op);
+	return buf;
+}
+
+static bool engine_supports(unsigned op)
+{
+	return engine_probe && io_uring_opcode_supported(engine_probe, (int)op);
+}
+
+/* ---- generation ---- */
+
+/* how much of a buffer a read can fill: a huge read stops at the file's end */
+static uint64_t span(uint32_t len)
+{
+	return len > 70000 ? 70000 : len;
+}
+
+static void add_mask(struct batch *b, int region, uint64_t lo, uint64_t hi)
+{
+	if (hi > lo && b->nmask < (int)(sizeof(b->mask) / sizeof(b->mask[0]))) {
+		b->mask[b->nmask].region = region;
+		b->mask[b->nmask].lo = lo;
+		b->mask[b->nmask].hi = hi;
+		b->nmask++;
+	}
+}
+
+enum { R_RD, R_REG, R_FILE0, R_FILE1 };
+
+static uint32_t pick_len(void)
+{
+	static const uint32_t lens[] = { 0, 1, 3, 511, 512, 4095, 4096, 4097, 8191, 8192 };
+
+	if (chance(25))
+		return 1 + rnd(16384);
+	return lens[rnd(sizeof(lens) / sizeof(lens[0]))];
+}
+
+static void pick_target(struct batch *b, struct op *op, bool allow_ring)
+{
+	static const uint8_t weights[NR_OBJ] = { 15, 5, 15, 5, 3, 6, 8, 8, 10, 3, 2, 2, 1 };
+	unsigned total = 0, r;
+
+	if (b->reg_files && chance(30)) {
+		op->fixed = true;
+		if (chance(90)) {
+			op->fd_raw = (int)rnd(NR_FIXED + 2);
+		} else {
+			op->fd_raw = chance(50) ? -1 : 1 << 20;
+		}
+		op->obj = op->fd_raw >= 0 && op->fd_raw < NR_FIXED ? fixed_map[op->fd_raw] : O_BAD;
+		return;
+	}
+	if (!b->reg_files && chance_permille(15)) {
+		op->fixed = true; /* no table: -EBADF */
+		op->fd_raw = (int)rnd(4);
+		op->obj = O_BAD;
+		return;
+	}
+	for (int i = 0; i < NR_OBJ; i++)
+		total += weights[i];
+	for (;;) {
+		r = rnd(total);
+		for (int i = 0; i < NR_OBJ; i++) {
+			if (r < weights[i]) {
+				op->obj = i;
+				break;
+			}
+			r -= weights[i];
+		}
+		if (op->obj != O_RING || allow_ring)
+			return;
+	}
+}
+
+/* A quiet stream sees no reads or writes in the batch: its readiness never
+ * changes, so a multishot poll on it has one answer. */
+static void avoid_quiet(struct batch *b, struct op *op)
+{
+	int s = stream_of(op->obj);
+
+	if (s >= 0 && b->quiet[s]) {
+		op->fixed = false;
+		op->obj = O_NULL;
+	}
+}
+
+static int64_t pick_off(struct batch *b, struct op *op, bool write)
+{
+	int f = file_of(op->obj);
+
+	if (chance_permille(15))
+		return chance(50) ? -2 : INT64_MIN;
+	if (f >= 0) {
+		size_t sz = b->fsize[f];
+
+		if (chance(8) && !b->pos_used[op->obj]) {
+			b->pos_used[op->obj] = true;
+			return -1;
+		}
+		switch (rnd(6)) {
+		case 0: return 0;
+		case 1: return (int64_t)rnd((uint32_t)sz + 1);
+		case 2: return (int64_t)sz;
+		case 3: return write ? (int64_t)rnd((uint32_t)sz + 1) : (int64_t)(sz + 1 + rnd(100));
+		case 4: return (int64_t)rnd((uint32_t)sz + 1) | 1;
+		default: return chance(5) ? (int64_t)1 << 40 : (int64_t)(rnd((uint32_t)sz / 512 + 1) * 512);
+		}
+	}
+	switch (rnd(10)) {
+	case 0: return -1;
+	case 1: return 1 + rnd(100);
+	default: return 0;
+	}
+}
+
+/* Keep a regular-file write inside the file and a stream within budget. */
+static uint32_t clamp_io(struct batch *b, struct op *op, bool write, uint32_t len)
+{
+	int f = file_of(op->obj), s = stream_of(op->obj);
+
+	if (write && f >= 0 && writable(op->obj)) {
+		int64_t off = op->off == -1 ? 0 : op->off;
+
+		if (off < 0)
+			return len;
+		if ((uint64_t)off >= b->fsize[f])
+			return 0;
+		if (len > b->fsize[f] - (uint64_t)off)
+			len = (uint32_t)(b->fsize[f] - (uint64_t)off);
+		return len;
+	}
+	if (s >= 0 && (write ? writable(op->obj) : readable(op->obj))) {
+		uint32_t *budget = write ? &b->budget_wr[s] : &b->budget_rd[s];
+
+		if (len > STREAM_IO_MAX)
+			len = 1 + len % STREAM_IO_MAX;
+		if (len > *budget)
+			len = *budget;
+		*budget -= len;
+		return len;
+	}
+	if (write && op->obj == O_NULL)
+		return len;
+	if (!write && op->obj == O_NULL)
+		return len;
+	return len;
+}
+
+/* A buffer for a plain READ/WRITE of len bytes. */
+static void pick_buf(struct batch *b, struct op *op, bool write)
+{
+	uint32_t *used = write ? &b->wr_used : &b->rd_used;
+	uint32_t align = rnd(16);
+
+	switch (rnd(100)) {
+	case 0 ... 2:
+		op->addr_kind = A_NULL;
+		return;
+	case 3 ... 5:
+		op->addr_kind = A_GUARD;
+		return;
+	case 6 ... 7:
+		op->addr_kind = A_KERNEL;
+		return;
+	case 8 ... 12:
+		if (op->len > 1) {
+			op->addr_kind = write ? A_WR_END : A_RD_END;
+			op->addr_arg = 1 + rnd(op->len - 1 < PAGE ? op->len - 1 : PAGE);
+			return;
+		}
+		break;
+	}
+	if (*used + align + op->len > ARENA_SIZE - PAGE) {
+		op->addr_kind = A_GUARD;
+		return;
+	}
+	op->addr_kind = write ? A_WR : A_RD;
+	op->addr_arg = *used + align;
+	*used += align + op->len;
+}
+
+static uint32_t pick_rw_flags(struct op *op, bool write)
+{
+	static const uint32_t fl[] = { RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND,
+				       0x80, 0x1000, 0x80000000U };
+
+	if (!chance(12))
+		return 0;
+	uint32_t f = fl[rnd(sizeof(fl) / sizeof(fl[0]))];
+	/* an append would grow the file: its size is part of other results */
+	if ((f & RWF_APPEND) && (!write || is_reg(op->obj) || op->obj == O_BAD))
+		return 0;
+	return f;
+}
+
+static void gen_rw(struct batch *b, struct op *op, bool write, int kind)
+{
+	pick_target(b, op, false);
+	avoid_quiet(b, op);
+	op->off = pick_off(b, op, write);
+	op->op_flags = pick_rw_flags(op, write);
+
+	if (kind == 0) { /* READ / WRITE */
+		op->opcode = write ? IORING_OP_WRITE : IORING_OP_READ;
+		op->len = pick_len();
+		if (!write && chance(3) && !is_stream(op->obj))
+			op->len = chance(50) ? 0x7fffffff : 0xffffffffU;
+		if (op->len < 0x7fffffff) {
+			op->len = clamp_io(b, op, write, op->len);
+			pick_buf(b, op, write);
+		} else if (is_reg(op->obj) && b->rd_used + 70000 <= ARENA_SIZE - PAGE) {
+			/* a huge read that the file's end stops */
+			op->addr_kind = A_RD;
+			op->addr_arg = b->rd_used;
+			b->rd_used += 70000;
+		} else {
+			op->addr_kind = A_KERNEL;
+		}
+	} else if (kind == 1) { /* READV / WRITEV */
+		uint32_t total = 0;
+		uint32_t *used = write ? &b->wr_used : &b->rd_used;
+
+		op->opcode = write ? IORING_OP_WRITEV : IORING_OP_READV;
+		op->addr_kind = A_IOV;
+		op->niov = (int)rnd(MAXIOV + 1);
+		if (chance(5))
+			op->niov = 1;
+		for (int i = 0; i < op->niov; i++) {
+			struct iov_spec *v = &op->iov[i];
+
+			v->kind = chance(5) ? IOV_ZERO : chance(4) ? IOV_BAD : IOV_OK;
+			if (v->kind == IOV_ZERO)
+				continue;
+			v->len = chance(50) ? 1 + rnd(600) : pick_len();
+			if (v->kind == IOV_OK) {
+				uint32_t len = clamp_io(b, op, write, v->len);
+
+				if (write && is_reg(op->obj)) {
+					/* the sum must stay in the file */
+					int64_t off = op->off == -1 ? 0 : op->off;
+
+					if (off >= 0)
+						len = (uint64_t)off + total + v->len > b->fsize[file_of(op->obj)]
+							      ? 0 : v->len;
+				}
+				v->len = len;
+				if (*used + v->len > ARENA_SIZE - PAGE) {
+					v->kind = IOV_ZERO;
+					v->len = 0;
+					continue;
+				}
+				v->arg = *used;
+				*used += v->len;
+				total += v->len;
+			}
+		}
+		op->len = (uint32_t)op->niov;
+		if (chance_permille(10)) {
+			op->iov_huge = true;
+			op->len = 1025;
+		} else if (chance_permille(20)) {
+			op->addr_kind = chance(50) ? A_NULL : A_KERNEL;
+		}
+	} else { /* READ_FIXED / WRITE_FIXED */
+		op->opcode = write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED;
+		op->len = pick_len();
+		op->len = clamp_io(b, op, write, op->len);
+		op->buf_index = (uint16_t)rnd(NR_REGBUF);
+		if (chance(4))
+			op->buf_index = chance(50) ? NR_REGBUF + rnd(3) : 0xffff;
+		switch (rnd(20)) {
+		case 0:
+			op->addr_kind = A_REG_END;
+			op->addr_arg = 1 + rnd(op->len ? op->len : 1);
+			break;
+		case 1:
+			op->addr_kind = A_REG_BEFORE;
+			break;
+		case 2:
+			op->addr_kind = A_KERNEL;
+			break;
+		default: {
+			uint32_t bi = op->buf_index < NR_REGBUF ? op->buf_index : 0;
+			uint32_t align = rnd(16);
+
+			if (b->reg_used[bi] + align + op->len > REGBUF_SIZE) {
+				op->addr_kind = A_REG_END;
+				op->addr_arg = 1;
+				break;
+			}
+			op->addr_kind = A_REG;
+			op->addr_arg = (uint64_t)bi * REGBUF_SIZE + b->reg_used[bi] + align;
+			b->reg_used[bi] += align + op->len;
+		}
+		}
+	}
+}
+
+static void gen_poll_add(struct batch *b, struct op *op, int idx)
+{
+	static const uint32_t evs[] = { POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLRDNORM,
+					POLLWRNORM, POLLRDHUP };
+	unsigned ready;
+
+	op->opcode = IORING_OP_POLL_ADD;
+	pick_target(b, op, false);
+	op->op_flags = 0;
+	for (int n = (int)rnd(3); n >= 0; n--)
+		op->op_flags |= evs[rnd(sizeof(evs) / sizeof(evs[0]))];
+	if (chance(2))
+		op->op_flags = 0;
+	if (chance(2))
+		op->op_flags |= chance(50) ? (1U << 28) /* EPOLLEXCLUSIVE */ : (1U << 30) /* ONESHOT */;
+	/* the kernel ends a multishot poll whose CQE finds the CQ full: only
+	 * where the CQ has room for everything */
+	if (b->multishot_ok && chance(15))
+		op->poll_len = IORING_POLL_ADD_MULTI;
+	if (chance(2))
+		op->poll_len = 1U << (1 + rnd(4));
+	if (op->poll_len & IORING_POLL_ADD_MULTI) {
+		int s = stream_of(op->obj);
+
+		if (s >= 0 && !b->quiet[s]) {
+			op->fixed = false;
+			op->obj = O_NULL;
+		}
+	}
+	ready = op->obj >= 0 && op->obj <= O_SOCK ? ready_mask(op->obj) : 0;
+	if (op->obj < 0 || op->obj > O_SOCK)
+		return; /* -EBADF at once */
+	if (op->poll_len == IORING_POLL_ADD_MULTI ||
+	    (op->poll_len == 0 && !nonpollable(op->obj) && !(ready & op->op_flags & 0xffff))) {
+		if (b->allow_drain) {
+			/* no pairing possible: make it fire */
+			op->poll_len = 0;
+			op->op_flags |= ready & (POLLIN | POLLOUT);
+			return;
+		}
+		op->needs_remove = true;
+		op->remover = -1;
+	}
+	(void)idx;
+}
+
+static int pending_polls[MAX_OPS], npending;
+
+static void gen_poll_remove(struct batch *b, struct op *op, int idx)
+{
+	op->opcode = IORING_OP_POLL_REMOVE;
+	op->obj = O_NEG; /* fd is not read */
+	op->fd_raw = 0;
+	op->addr_kind = A_UD;
+	/* an earlier poll that fired at arming (-ENOENT now), or nothing */
+	op->addr_arg = UD_BOGUS + rnd(4);
+	for (int tries = 0; tries < 4 && idx > 0; tries++) {
+		const struct op *t = &b->ops[rnd((uint32_t)idx)];
+
+		int ti = (int)(t - b->ops);
+
+		if (t->opcode == IORING_OP_POLL_ADD && !t->needs_remove &&
+		    !(t->flags & (IOSQE_ASYNC | IOSQE_IO_DRAIN)) &&
+		    !(ti && (b->ops[ti - 1].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)))) {
+			op->addr_arg = UD_BASE + (uint64_t)ti;
+			break;
+		}
+	}
+	if (chance(3))
+		op->poll_len = 1U << rnd(4);
+}
+
+static const uint8_t unimpl_ops[] = {
+	IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_OP_ASYNC_CANCEL,
+	IORING_OP_LINK_TIMEOUT, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
+	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
+	IORING_OP_FILES_UPDATE,
+};
+
+/* Opcodes the engine may not implement, with arguments that have no effect
+ * on the files (they fail, or succeed without side effect, at once). */
+static void gen_other(struct batch *b, struct op *op)
+{
+	op->opcode = unimpl_ops[rnd(sizeof(unimpl_ops) / sizeof(unimpl_ops[0]))];
+	op->obj = O_HUGE;
+	switch (op->opcode) {
+	case IORING_OP_TIMEOUT:
+		op->addr_kind = A_TS;
+		op->len = 1;
+		break;
+	case IORING_OP_TIMEOUT_REMOVE:
+	case IORING_OP_ASYNC_CANCEL:
+		op->obj = O_NEG;
+		op->addr_kind = A_UD;
+		op->addr_arg = UD_BOGUS + 9;
+		break;
+	case IORING_OP_LINK_TIMEOUT:
+		op->addr_kind = A_TS;
+		op->len = 1;
+		break;
+	case IORING_OP_OPENAT:
+	case IORING_OP_STATX:
+		op->obj = O_NEG; /* AT_FDCWD is -100: a relative path under a bad dirfd */
+		op->addr_kind = A_PATH;
+		break;
+	case IORING_OP_FADVISE:
+		pick_target(b, op, false);
+		op->len = pick_len();
+		op->op_flags = rnd(6); /* POSIX_FADV_* */
+		break;
+	case IORING_OP_MADVISE:
+		op->addr_kind = A_SCRATCH;
+		op->len = PAGE;
+		op->op_flags = 0; /* MADV_NORMAL */
+		break;
+	default:
+		break;
+	}
+	op->unimpl = !engine_supports(op->opcode);
+	op->solo = op->unimpl;
+}
+
+static void gen_op(struct batch *b, int idx)
+{
+	struct op *op = &b->ops[idx];
+	unsigned r = rnd(100);
+
+	memset(op, 0, sizeof(*op));
+	op->remover = -1;
+	op->chain_prev = -1;
+	if (r < 14)
+		gen_rw(b, op, false, 0);
+	else if (r < 26)
+		gen_rw(b, op, true, 0);
+	else if (r < 32)
+		gen_rw(b, op, false, 1);
+	else if (r < 38)
+		gen_rw(b, op, true, 1);
+	else if (r < 44)
+		gen_rw(b, op, false, 2);
+	else if (r < 50)
+		gen_rw(b, op, true, 2);
+	else if (r < 62) {
+		op->opcode = IORING_OP_NOP;
+		op->obj = O_NEG;
+		if (chance(12)) {
+			static const int32_t inj[] = { 0, 1, 4096, -EIO, -EINVAL, -ECANCELED, -ENOENT };
+
+			op->op_flags = IORING_NOP_INJECT_RESULT;
+			op->len = (uint32_t)inj[rnd(sizeof(inj) / sizeof(inj[0]))];
+		} else if (chance(3)) {
+			op->op_flags = 1U << (1 + rnd(5));
+			op->solo = true; /* divergences.h: nop_test_flags */
+		}
+	} else if (r < 68) {
+		op->opcode = IORING_OP_FSYNC;
+		pick_target(b, op, false);
+		op->op_flags = chance(30) ? IORING_FSYNC_DATASYNC : 0;
+		if (chance(3))
+			op->op_flags = 2;
+		if (chance(10)) {
+			op->off = rnd(8192);
+			op->len = rnd(8192);
+		}
+		if (chance_permille(15))
+			op->off = (uint64_t)-1;
+	} else if (r < 72) {
+		static const uint32_t sfr[] = { 0, 1, 2, 4, 7, 8 };
+
+		op->opcode = IORING_OP_SYNC_FILE_RANGE;
+		pick_target(b, op, false);
+		op->off = chance(90) ? rnd(70000) : -(int64_t)rnd(3) - 1;
+		op->len = chance(50) ? 0 : rnd(70000);
+		op->op_flags = sfr[rnd(6)];
+	} else if (r < 84) {
+		gen_poll_add(b, op, idx);
+	} else if (r < 90) {
+		gen_poll_remove(b, op, idx);
+	} else if (r < 97) {
+		gen_other(b, op);
+	} else {
+		op->opcode = chance(50) ? IORING_OP_LAST + rnd(8) : 255;
+		op->obj = O_NEG;
+	}
+}
+
+static void gen_flags(struct batch *b, struct op *op)
+{
+	uint8_t f = 0;
+
+	if (chance(12))
+		f |= IOSQE_IO_LINK;
+	if (chance(4))
+		f |= IOSQE_IO_HARDLINK;
+	if (b->allow_drain && chance(5))
+		f |= IOSQE_IO_DRAIN;
+	if (chance(12))
+		f |= IOSQE_ASYNC;
+	if (chance(8))
+		f |= IOSQE_CQE_SKIP_SUCCESS;
+	if (chance_permille(10))
+		f |= IOSQE_BUFFER_SELECT;
+	if (chance_permille(5))
+		f |= 0x80;
+	if (op->fixed)
+		f |= IOSQE_FIXED_FILE;
+	if (op->solo)
+		f &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN);
+	/* armed inline at submission: not a chain head either (a chain is
+	 * issued when it is complete, or from io-wq if left open) */
+	if (op->needs_remove)
+		f &= ~(IOSQE_ASYNC | IOSQE_IO_DRAIN | IOSQE_BUFFER_SELECT | 0x80 |
+		       IOSQE_CQE_SKIP_SUCCESS | IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+	op->flags = f;
+	if (chance_permille(20))
+		op->ioprio = chance(50) ? 0xffff : (uint16_t)(1 << 13);
+	if (chance_permille(10))
+		op->personality = 1;
+	if (op->needs_remove) {
+		op->ioprio = 0;
+		op->personality = 0;
+	}
+}
+
+static bool is_rw(unsigned opc)
+{
+	return opc == IORING_OP_READ || opc == IORING_OP_WRITE || opc == IORING_OP_READV ||
+	       opc == IORING_OP_WRITEV || opc == IORING_OP_READ_FIXED ||
+	       opc == IORING_OP_WRITE_FIXED;
+}
+
+static bool is_write(unsigned opc)
+{
+	return opc == IORING_OP_WRITE || opc == IORING_OP_WRITEV || opc == IORING_OP_WRITE_FIXED;
+}
+
+/* predicates of divergences.h, on the op (gen) and on both CQE lists */
+struct cqes {
+	int n;
+	const struct cqe_rec *c[16];
+};
+
+static bool match_unimplemented_opcode(const struct op *op, const struct cqes *k,
+				       const struct cqes *u)
+{
+	if (!op->unimpl)
+		return false;
+	if (!u)
+		return true;
+	return u->n == 1 && u->c[0]->res == -EOPNOTSUPP;
+}
+
+static bool match_nop_test_flags(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	if (op->opcode != IORING_OP_NOP || !(op->op_flags & ~IORING_NOP_INJECT_RESULT))
+		return false;
+	return !u || (u->n == 1 && u->c[0]->res == -EINVAL);
+}
+
+static bool match_poll32_high_bits(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return op->opcode == IORING_OP_POLL_ADD && (op->op_flags & 0xffff0000U);
+}
+
+static bool match_poll_never_reported_events(const struct op *op, const struct cqes *k,
+					     const struct cqes *u)
+{
+	return op->opcode == IORING_OP_POLL_ADD && op->obj >= 0 && nonpollable(op->obj) &&
+	       !(op->op_flags & ready_mask(op->obj));
+}
+
+static bool match_ring_fd_io(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return op->obj == O_RING;
+}
+
+static bool match_closed_fd_is_engine_fd(const struct op *op, const struct cqes *k,
+					  const struct cqes *u)
+{
+	return op->obj == O_CLOSED;
+}
+
+/* the one result of an op on a side: with CQE_SKIP_SUCCESS, no CQE was a success */
+static bool one_res(const struct op *op, const struct cqes *c, int *res)
+{
+	if (!c)
+		return false;
+	if (c->n == 0 && (op->flags & IOSQE_CQE_SKIP_SUCCESS)) {
+		*res = 0;
+		return true;
+	}
+	if (c->n != 1)
+		return false;
+	*res = c->c[0]->res;
+	return true;
+}
+
+static bool match_errno_check_order(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	int kr, ur;
+
+	return is_rw(op->opcode) && one_res(op, k, &kr) && one_res(op, u, &ur) && kr < 0 && ur < 0;
+}
+
+static bool match_errno_rwf_flags(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	uint32_t odd = op->op_flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_APPEND);
+	int kr, ur;
+
+	if (!is_rw(op->opcode) || !odd || !one_res(op, k, &kr) || !one_res(op, u, &ur))
+		return false;
+	return kr == -EOPNOTSUPP || kr == -EAGAIN || ur == -EOPNOTSUPP || ur == -EAGAIN;
+}
+
+static bool match_errno_stream_offset(const struct op *op, const struct cqes *k,
+				      const struct cqes *u)
+{
+	int kr, ur;
+
+	return is_rw(op->opcode) && is_stream(op->obj) && op->off != 0 && op->off != -1 &&
+	       one_res(op, k, &kr) && one_res(op, u, &ur) && (kr == -ESPIPE || ur == -ESPIPE);
+}
+
+static const struct batch *cur_batch;
+
+static bool is_sync(unsigned opc)
+{
+	return opc == IORING_OP_FSYNC || opc == IORING_OP_SYNC_FILE_RANGE;
+}
+
+/* a sync that failed in the sync itself, not on its fd */
+static bool sync_failed_quietly(const struct op *op, int res)
+{
+	return is_sync(op->opcode) && res < 0 && res != -EBADF && res != -ECANCELED;
+}
+
+static bool match_fsync_failure_fails_links(const struct op *op, const struct cqes *k,
+					    const struct cqes *u)
+{
+	const struct op *prev;
+
+	if (!k || !u)
+		return false;
+	/* CQE_SKIP_SUCCESS hid the kernel's failed CQE */
+	if (is_sync(op->opcode) && k->n == 0 && u->n == 1 && sync_failed_quietly(op, u->c[0]->res))
+		return true;
+	/* a link after a failed sync: ran on the kernel, cancelled on the engine */
+	for (prev = op; prev->chain_prev >= 0;) {
+		prev = &cur_batch->ops[prev->chain_prev];
+		if (is_sync(prev->opcode))
+			return u->n <= 1 && (!u->n || u->c[0]->res == -ECANCELED);
+	}
+	return false;
+}
+
+static bool fsync_negative(const struct op *op)
+{
+	return op->opcode == IORING_OP_FSYNC && op->off < 0;
+}
+
+/* the FSYNC itself, or any member of its link chain (its prep failure on the
+ * kernel fails the whole chain) */
+static bool match_errno_fsync_negative_offset(const struct op *op, const struct cqes *k,
+					      const struct cqes *u)
+{
+	const struct batch *b = cur_batch;
+	int i = (int)(op - b->ops), head = i, end = i;
+
+	if (fsync_negative(op))
+		return true;
+	if (i < 0 || i >= b->nops)
+		return false;
+	while (b->ops[head].chain_prev >= 0)
+		head = b->ops[head].chain_prev;
+	while (end + 1 < b->nops && b->ops[end + 1].chain_prev == end)
+		end++;
+	for (int j = head; j <= end; j++)
+		if (fsync_negative(&b->ops[j]))
+			return true;
+	return false;
+}
+
+/* checked in check_order() */
+static bool match_drain_order(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return false;
+}
+
+/* decided in compare(): follows the chain */
+static bool match_link_after_known(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return false;
+}
+
+typedef bool (*match_fn)(const struct op *, const struct cqes *, const struct cqes *);
+static const match_fn matchers[NR_KD] = {
+#define DIVERGENCE(id, status, action, reason) [KD_##id] = match_##id,
+#include "divergences.h"
+#undef DIVERGENCE
+};
+
+static bool avoided(const struct op *op)
+{
+	if (opt.all)
+		return false;
+	for (int i = 0; i < NR_KD; i++)
+		if (known[i].action == AVOID && matchers[i](op, NULL, NULL))
+			return true;
+	return false;
+}
+
+/* the file range [lo, hi) a read or write could touch, for overlap tests */
+static void file_range(const struct batch *b, struct op *op)
+{
+	int64_t off = op->off == -1 ? 0 : op->off;
+	uint64_t len = 0;
+
+	op->file_lo = op->file_hi = 0;
+	if (!is_rw(op->opcode) || file_of(op->obj) < 0 || off < 0)
+		return;
+	if (op->opcode == IORING_OP_READV || op->opcode == IORING_OP_WRITEV) {
+		for (int i = 0; i < op->niov; i++)
+			len += op->iov[i].kind == IOV_OK ? op->iov[i].len : 0;
+	} else {
+		len = op->len;
+	}
+	if (len > (uint64_t)1 << 32)
+		len = (uint64_t)1 << 32;
+	op->file_lo = off;
+	op->file_hi = off + (int64_t)len;
+}
+
+/* the buffer bytes and file range an op may have touched: not compared */
+static void mask_op(struct batch *b, const struct op *op)
+{
+	if (op->addr_kind == A_RD)
+		add_mask(b, R_RD, op->addr_arg, op->addr_arg + span(op->len));
+	else if (op->addr_kind == A_REG)
+		add_mask(b, R_REG, op->addr_arg, op->addr_arg + span(op->len));
+	else if (op->addr_kind == A_REG_END && op->buf_index < NR_REGBUF)
+		add_mask(b, R_REG, (uint64_t)(op->buf_index + 1) * REGBUF_SIZE - op->addr_arg,
+			 (uint64_t)(op->buf_index + 1) * REGBUF_SIZE);
+	else if (op->addr_kind == A_IOV && !is_write(op->opcode))
+		for (int v = 0; v < op->niov; v++)
+			if (op->iov[v].kind == IOV_OK)
+				add_mask(b, R_RD, op->iov[v].arg, op->iov[v].arg + op->iov[v].len);
+	if (is_write(op->opcode) && file_of(op->obj) >= 0 && op->file_hi > op->file_lo)
+		add_mask(b, R_FILE0 + file_of(op->obj), (uint64_t)op->file_lo, (uint64_t)op->file_hi);
+}
+
+static void generate(struct batch *b, uint64_t no)
+{
+	cur_batch = b;
+	static const unsigned sqs[] = { 1, 2, 4, 8, 16, 32 };
+	static const size_t sizes[] = { 0, 100, 4096, 10000, 65536 };
+	int n;
+
+	memset(b, 0, sizeof(*b));
+	b->no = no;
+	rng_state = opt.seed * 0x2545f4914f6cdd1dULL ^ (no + 1) * 0x9e3779b97f4a7c15ULL;
+	rnd64();
+	b->sq_entries = sqs[rnd(6)];
+	b->cq_entries = 0;
+	if (chance(60)) {
+		b->setup_flags |= IORING_SETUP_CQSIZE;
+		b->cq_entries = b->sq_entries << rnd(2);
+	}
+	if (chance(30))
+		b->setup_flags |= IORING_SETUP_SUBMIT_ALL;
+	if (chance(10))
+		b->setup_flags |= IORING_SETUP_NO_SQARRAY;
+	b->reg_files = chance(80);
+	b->reg_bufs = chance(75);
+	b->allow_drain = chance(35);
+	b->quiet[0] = chance(25);
+	b->quiet[1] = chance(25);
+	b->fsize[0] = sizes[rnd(5)];
+	b->fsize[1] = sizes[rnd(5)];
+	for (int s = 0; s < 2; s++) {
+		b->budget_rd[s] = STREAM_READ_BUDGET;
+		b->budget_wr[s] = STREAM_WRITE_BUDGET;
+	}
+	n = 1 + (int)rnd(MAX_OPS - 8);
+	if (chance(20))
+		n = 1 + (int)rnd(8);
+	npending = 0;
+	b->multishot_ok = (b->cq_entries ? b->cq_entries : 2 * b->sq_entries) >= (unsigned)n + 8;
+
+	b->nops = 0;
+	for (int i = 0; i < n && b->nops < MAX_OPS - 1 - npending; i++) {
+		int idx = b->nops;
+		struct op *op = &b->ops[idx];
+		struct op *prev = idx ? &b->ops[idx - 1] : NULL;
+
+		/* the remover of a pending never-ending poll, sometimes */
+		if (npending && chance(20)) {
+			int p = pending_polls[--npending];
+
+			memset(op, 0, sizeof(*op));
+			op->opcode = IORING_OP_POLL_REMOVE;
+			op->obj = O_NEG;
+			op->addr_kind = A_UD;
+			op->addr_arg = UD_BASE + (uint64_t)p;
+			op->remover = -1;
+			op->chain_prev = -1;
+			op->flags = chance(20) ? IOSQE_ASYNC : 0;
+			b->ops[p].remover = idx;
+			if (prev)
+				prev->flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+			b->nops++;
+			continue;
+		}
+		for (int tries = 0;; tries++) {
+			gen_op(b, idx);
+			gen_flags(b, op);
+			if (!avoided(op))
+				break;
+			if (tries == 20) {
+				memset(op, 0, sizeof(*op));
+				op->opcode = IORING_OP_NOP;
+				op->obj = O_NEG;
+				op->remover = op->chain_prev = -1;
+				break;
+			}
+		}
+		if (op->needs_remove && prev)
+			prev->flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+		if (op->solo && prev)
+			prev->flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+		if (op->needs_remove)
+			pending_polls[npending++] = idx;
+		if (op->solo)
+			b->any_unimpl = true;
+		b->nops++;
+	}
+	while (npending) {
+		int idx = b->nops, p = pending_polls[--npending];
+		struct op *op = &b->ops[idx];
+
+		memset(op, 0, sizeof(*op));
+		op->opcode = IORING_OP_POLL_REMOVE;
+		op->obj = O_NEG;
+		op->addr_kind = A_UD;
+		op->addr_arg = UD_BASE + (uint64_t)p;
+		op->remover = op->chain_prev = -1;
+		b->ops[p].remover = idx;
+		b->ops[idx - 1].flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+		b->nops++;
+	}
+	/* an unimplemented op fails at prep on the engine: with SUBMIT_ALL the
+	 * submission goes on as on the kernel, where it may succeed */
+	if (b->any_unimpl)
+		b->setup_flags |= IORING_SETUP_SUBMIT_ALL;
+
+	/* submit rounds, dropped SQEs, link chains */
+	for (int i = 0, round = 0, left = 0; i < b->nops; i++) {
+		struct op *op = &b->ops[i];
+
+		if (!left) {
+			left = 1 + (int)rnd(b->sq_entries);
+			round++;
+		}
+		op->round = round;
+		left--;
+		if (!(b->setup_flags & IORING_SETUP_NO_SQARRAY) && !op->needs_remove &&
+		    op->remover < 0 && op->opcode != IORING_OP_POLL_REMOVE && chance_permille(8))
+			op->dropped = true;
+		if (op->flags & IOSQE_CQE_SKIP_SUCCESS)
+			b->any_skip = true;
+	}
+	for (int i = 1; i < b->nops; i++) {
+		struct op *op = &b->ops[i], *prev = &b->ops[i - 1];
+
+		if ((prev->flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) && prev->round == op->round &&
+		    !prev->dropped && !op->dropped)
+			op->chain_prev = i - 1;
+	}
+	/* a poll that needs its remover must be armed at submission */
+	for (int i = 0; i < b->nops; i++) {
+		struct op *op = &b->ops[i];
+
+		if (op->needs_remove && op->chain_prev >= 0)
+			abort(); /* generation bug: prev's link flags were cleared */
+	}
+	/* reads whose bytes are not determined: streams, overlaps with writes */
+	for (int i = 0; i < b->nops; i++)
+		file_range(b, &b->ops[i]);
+	for (int i = 0; i < b->nops; i++) {
+		struct op *op = &b->ops[i];
+
+		if (!is_rw(op->opcode) || is_write(op->opcode))
+			continue;
+		if (!is_reg(op->obj)) {
+			op->data_nondet = true;
+		} else {
+			for (int j = 0; j < b->nops; j++) {
+				const struct op *w = &b->ops[j];
+
+				if (is_write(w->opcode) && file_of(w->obj) == file_of(op->obj) &&
+				    w->file_lo < op->file_hi && op->file_lo < w->file_hi)
+					op->data_nondet = true;
+			}
+		}
+		if (op->addr_kind == A_RD_END)
+			op->data_nondet = true; /* the arena's last page is shared */
+		if (!op->data_nondet)
+			continue;
+		if (op->addr_kind == A_RD)
+			add_mask(b, R_RD, op->addr_arg, op->addr_arg + span(op->len));
+		else if (op->addr_kind == A_REG)
+			add_mask(b, R_REG, op->addr_arg, op->addr_arg + span(op->len));
+		else if (op->addr_kind == A_REG_END && op->buf_index < NR_REGBUF)
+			add_mask(b, R_REG, (uint64_t)(op->buf_index + 1) * REGBUF_SIZE - op->addr_arg,
+				 (uint64_t)(op->buf_index + 1) * REGBUF_SIZE);
+		else if (op->addr_kind == A_IOV)
+			for (int v = 0; v < op->niov; v++)
+				if (op->iov[v].kind == IOV_OK)
+					add_mask(b, R_RD, op->iov[v].arg,
+						 op->iov[v].arg + op->iov[v].len);
+	}
+	add_mask(b, R_RD, ARENA_SIZE - PAGE, ARENA_SIZE);
+	/* a CQE_SKIP_SUCCESS request that succeeds says nothing: the engine side
+	 * cannot know when it is done, so what it touches is not compared */
+	for (int i = 0; i < b->nops; i++)
+		if (b->ops[i].flags & IOSQE_CQE_SKIP_SUCCESS)
+			mask_op(b, &b->ops[i]);
+	/* a write from the write arena's shared last page: bytes not P(offset) */
+	for (int i = 0; i < b->nops; i++) {
+		const struct op *op = &b->ops[i];
+
+		if (op->addr_kind == A_WR_END && is_write(op->opcode) && file_of(op->obj) >= 0 &&
+		    op->file_hi > op->file_lo)
+			add_mask(b, R_FILE0 + file_of(op->obj), op->file_lo, op->file_hi);
+	}
+}
+
+/* ---- printing ---- */
+
+static const char *errname(int res)
+{
+	static char buf[32];
+
+	if (res >= 0) {
+		snprintf(buf, sizeof(buf), "%d", res);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "-%s", strerrorname_np(-res) ? strerrorname_np(-res) : "?");
+	return buf;
+}
+
+static void print_op(FILE *out, const struct batch *b, int i)
+{
+	const struct op *op = &b->ops[i];
+	static const char *const ak[] = { "-", "rd+", "wr+", "rd_end-", "wr_end-", "NULL", "guard",
+					  "kernel", "reg+", "reg_end-", "reg_before", "iov", "ud",
+					  "path", "ts", "scratch" };
+	char target[48];
+
+	if (op->fixed)
+		snprintf(target, sizeof(target), "fixed[%d]=%s", op->fd_raw,
+			 op->obj >= 0 ? obj_name[op->obj] : "bad");
+	else
+		snprintf(target, sizeof(target), "%s", op->obj >= 0 ? obj_name[op->obj] : "bad");
+	fprintf(out,
+		"  sqe #%d round %d ud=0x%" PRIx64 " %s flags=0x%x%s%s%s%s%s%s fd=%s off=%" PRId64
+		" len=%u opflags=0x%x",
+		i, op->round, (uint64_t)(UD_BASE + i), opname(op->opcode), op->flags,
+		op->flags & IOSQE_IO_LINK ? " LINK" : "", op->flags & IOSQE_IO_HARDLINK ? " HARDLINK" : "",
+		op->flags & IOSQE_IO_DRAIN ? " DRAIN" : "", op->flags & IOSQE_ASYNC ? " ASYNC" : "",
+		op->flags & IOSQE_CQE_SKIP_SUCCESS ? " SKIP" : "", op->flags & IOSQE_FIXED_FILE ? " FIXED" : "",
+		target, op->off, op->len, op->op_flags);
+	fprintf(out, " addr=%s", ak[op->addr_kind]);
+	if (op->addr_kind == A_UD)
+		fprintf(out, "0x%" PRIx64, op->addr_arg);
+	else if (op->addr_kind != A_NONE)
+		fprintf(out, "%" PRIu64, op->addr_arg);
+	if (is_rw(op->opcode) && (op->opcode == IORING_OP_READ_FIXED || op->opcode == IORING_OP_WRITE_FIXED))
+		fprintf(out, " buf_index=%u", op->buf_index);
+	if (op->niov || op->iov_huge) {
+		fprintf(out, " iov[%d]={", op->niov);
+		for (int v = 0; v < op->niov; v++)
+			fprintf(out, "%s%s:%u", v ? "," : "",
+				op->iov[v].kind == IOV_OK ? "ok" : op->iov[v].kind == IOV_ZERO ? "0" : "bad",
+				op->iov[v].len);
+		fprintf(out, "}");
+	}
+	if (op->poll_len)
+		fprintf(out, " poll_len=0x%x", op->poll_len);
+	if (op->ioprio)
+		fprintf(out, " ioprio=0x%x", op->ioprio);
+	if (op->personality)
+		fprintf(out, " personality=%u", op->personality);
+	if (op->dropped)
+		fprintf(out, " [dropped: bad SQ index]");
+	if (op->chain_prev >= 0)
+		fprintf(out, " [after #%d]", op->chain_prev);
+	if (op->remover >= 0)
+		fprintf(out, " [removed by #%d]", op->remover);
+	fprintf(out, "\n");
+}
+
+static void print_batch_header(FILE *out, const struct batch *b)
+{
+	fprintf(out,
+		"batch %" PRIu64 ": %d SQEs, sq %u cq %u setup 0x%x files %s bufs %s drain %s "
+		"sizes %zu/%zu quiet %d/%d\n",
+		b->no, b->nops, b->sq_entries, b->cq_entries, b->setup_flags,
+		b->reg_files ? "registered" : "no", b->reg_bufs ? "registered" : "no",
+		b->allow_drain ? "allowed" : "no", b->fsize[0], b->fsize[1], b->quiet[0], b->quiet[1]);
+}
+
+/* ---- running one side ---- */
+
+static uint8_t *map_arena(size_t size)
+{
+	uint8_t *p = mmap(NULL, size + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	if (mprotect(p + size, PAGE, PROT_NONE)) {
+		perror("mprotect");
+		exit(2);
+	}
+	return p;
+}
+
+static void side_init(struct side *s, const char *name, enum ringer_backend backend)
+{
+	s->name = name;
+	s->backend = backend;
+	s->rd = map_arena(ARENA_SIZE);
+	s->wr = map_arena(ARENA_SIZE);
+	s->reg = map_arena((size_t)NR_REGBUF * REGBUF_SIZE);
+	s->scratch = map_arena(PAGE);
+	for (int f = 0; f < 2; f++)
+		s->file[f] = malloc(70000);
+}
+
+static void xwrite_all(int fd, const void *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n <= 0) {
+			perror("prefill");
+			exit(2);
+		}
+		buf = (const char *)buf + n;
+		len -= (size_t)n;
+	}
+}
+
+static void env_open(struct side *s, const struct batch *b)
+{
+	static uint8_t fill[70000];
+	char path[160];
+	int p[2], sv[2];
+
+	for (int f = 0; f < 2; f++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/file%d", s->dir, f);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			perror(path);
+			exit(2);
+		}
+		for (size_t o = 0; o < b->fsize[f]; o++)
+			fill[o] = pattern(b->no, f, 0, o);
+		xwrite_all(fd, fill, b->fsize[f]);
+		lseek(fd, 0, SEEK_SET); /* offset -1 means the file position: start at 0 */
+		s->fd[f == 0 ? O_REG_A : O_REG_B] = fd;
+		s->fd[f == 0 ? O_REG_RO : O_REG_WO] = open(path, (f == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+	}
+	s->fd[O_DIR] = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->fd[O_NULL] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (pipe2(p, O_CLOEXEC) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		perror("pipe/socketpair");
+		exit(2);
+	}
+	s->fd[O_PIPE_R] = p[0];
+	s->fd[O_PIPE_W] = p[1];
+	s->fd[O_SOCK] = sv[0];
+	s->sock_peer = sv[1];
+	for (int i = 0; i < STREAM_PREFILL; i++)
+		fill[i] = (uint8_t)i;
+	xwrite_all(p[1], fill, STREAM_PREFILL);
+	xwrite_all(sv[1], fill, STREAM_PREFILL);
+	s->fd[O_CLOSED] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	close(s->fd[O_CLOSED]);
+	s->fd[O_NEG] = -1;
+	s->fd[O_HUGE] = 1 << 20;
+	s->fd[O_RING] = s->ring.ring_fd;
+	for (int i = 0; i < NR_OBJ; i++)
+		if (s->fd[i] == -1 && i != O_NEG) {
+			perror("open");
+			exit(2);
+		}
+}
+
+static void env_close(struct side *s)
+{
+	for (int i = O_REG_A; i <= O_SOCK; i++)
+		close(s->fd[i]);
+	close(s->sock_peer);
+}
+
+static uint64_t addr_of(struct side *s, const struct batch *b, const struct op *op, int idx)
+{
+	switch (op->addr_kind) {
+	case A_RD: return (uintptr_t)(s->rd + op->addr_arg);
+	case A_WR: return (uintptr_t)(s->wr + op->addr_arg);
+	case A_RD_END: return (uintptr_t)(s->rd + ARENA_SIZE - op->addr_arg);
+	case A_WR_END: return (uintptr_t)(s->wr + ARENA_SIZE - op->addr_arg);
+	case A_NULL: return 0;
+	case A_GUARD: return (uintptr_t)(s->rd + ARENA_SIZE);
+	case A_KERNEL: return 0xffff888000001000ULL;
+	case A_REG: return (uintptr_t)(s->reg + op->addr_arg);
+	case A_REG_END: {
+		unsigned bi = op->buf_index < NR_REGBUF ? op->buf_index : 0;
+
+		return (uintptr_t)(s->reg + (size_t)(bi + 1) * REGBUF_SIZE - op->addr_arg);
+	}
+	case A_REG_BEFORE: {
+		unsigned bi = op->buf_index < NR_REGBUF ? op->buf_index : 0;
+
+		return (uintptr_t)(s->reg + (size_t)bi * REGBUF_SIZE) - 1;
+	}
+	case A_IOV: return (uintptr_t)s->iovs[idx];
+	case A_UD: return op->addr_arg;
+	case A_PATH: return (uintptr_t)"ringer-fuzz-no-such-file";
+	case A_TS: return (uintptr_t)&s->ts;
+	case A_SCRATCH: return (uintptr_t)s->scratch;
+	default: return 0;
+	}
+}
+
+/* the bytes a write sends: P(offset) for a regular file, anything else otherwise */
+static void fill_src(const struct batch *b, const struct op *op, uint8_t *dst, uint32_t len,
+		     int64_t file_off)
+{
+	int f = file_of(op->obj);
+
+	for (uint32_t i = 0; i < len; i++)
+		dst[i] = f >= 0 && file_off >= 0 ? pattern(b->no, f, 1, (uint64_t)file_off + i)
+						 : (uint8_t)(i * 7);
+}
+
+static void materialize(struct side *s, const struct batch *b, int idx, struct io_uring_sqe *sqe)
+{
+	const struct op *op = &b->ops[idx];
+	int64_t foff = op->off == -1 ? 0 : op->off;
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op->opcode;
+	sqe->flags = op->flags;
+	sqe->ioprio = op->ioprio;
+	sqe->fd = op->fixed ? op->fd_raw : op->obj >= 0 ? s->fd[op->obj] : -1;
+	sqe->off = (uint64_t)op->off;
+	sqe->len = op->len;
+	sqe->rw_flags = (int)op->op_flags;
+	sqe->user_data = UD_BASE + (uint64_t)idx;
+	sqe->personality = op->personality;
+	sqe->addr = addr_of(s, b, op, idx);
+
+	switch (op->opcode) {
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_WRITE_FIXED:
+		sqe->buf_index = op->buf_index;
+		if (op->opcode == IORING_OP_WRITE_FIXED && op->addr_kind == A_REG)
+			fill_src(b, op, s->reg + op->addr_arg, op->len, foff);
+		break;
+	case IORING_OP_WRITE:
+		if (op->addr_kind == A_WR)
+			fill_src(b, op, s->wr + op->addr_arg, op->len, foff);
+		else if (op->addr_kind == A_WR_END)
+			fill_src(b, op, s->wr + ARENA_SIZE - op->addr_arg, (uint32_t)op->addr_arg, foff);
+		break;
+	case IORING_OP_READV:
+	case IORING_OP_WRITEV: {
+		int64_t o = foff;
+
+		for (int v = 0; v < op->niov; v++) {
+			const struct iov_spec *is = &op->iov[v];
+			struct iovec *iov = &s->iovs[idx][v];
+
+			switch (is->kind) {
+			case IOV_OK:
+				iov->iov_base = (op->opcode == IORING_OP_WRITEV ? s->wr : s->rd) + is->arg;
+				iov->iov_len = is->len;
+				if (op->opcode == IORING_OP_WRITEV)
+					fill_src(b, op, iov->iov_base, is->len, o);
+				o += is->len;
+				break;
+			case IOV_ZERO:
+				iov->iov_base = NULL;
+				iov->iov_len = 0;
+				break;
+			default:
+				iov->iov_base = (void *)0xffff888000002000ULL;
+				iov->iov_len = is->len;
+			}
+		}
+		break;
+	}
+	case IORING_OP_POLL_ADD:
+		sqe->poll32_events = op->op_flags;
+		sqe->len = op->poll_len;
+		sqe->off = 0;
+		break;
+	case IORING_OP_POLL_REMOVE:
+		sqe->len = op->poll_len;
+		sqe->fd = -1;
+		sqe->off = 0;
+		sqe->rw_flags = 0;
+		break;
+	case IORING_OP_NOP:
+		sqe->fd = -1;
+		sqe->off = 0;
+		sqe->nop_flags = op->op_flags;
+		break;
+	case IORING_OP_FSYNC:
+		sqe->fsync_flags = op->op_flags;
+		break;
+	case IORING_OP_SYNC_FILE_RANGE:
+		sqe->sync_range_flags = op->op_flags;
+		break;
+	case IORING_OP_OPENAT:
+	case IORING_OP_STATX:
+		sqe->fd = -100; /* AT_FDCWD */
+		sqe->len = 0;
+		sqe->off = op->opcode == IORING_OP_STATX ? (uintptr_t)s->scratch : 0;
+		sqe->rw_flags = 0;
+		break;
+	case IORING_OP_TIMEOUT:
+	case IORING_OP_LINK_TIMEOUT:
+		sqe->off = 0;
+		sqe->rw_flags = 0;
+		break;
+	case IORING_OP_ASYNC_CANCEL:
+	case IORING_OP_TIMEOUT_REMOVE:
+		sqe->off = 0;
+		sqe->len = 0;
+		sqe->rw_flags = 0;
+		break;
+	case IORING_OP_MADVISE:
+		sqe->fd = -1;
+		sqe->off = 0;
+		sqe->fadvise_advice = 0;
+		break;
+	case IORING_OP_FADVISE:
+		sqe->off = 0;
+		sqe->fadvise_advice = op->op_flags;
+		break;
+	default:
+		break;
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* watchdog: a hang in teardown or in the library is reported, never stuck */
+static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
+static double wd_deadline;
+static uint64_t wd_batch;
+static const char *wd_what;
+
+static void watchdog_arm(uint64_t batch, const char *what, double seconds)
+{
+	pthread_mutex_lock(&wd_lock);
+	wd_batch = batch;
+	wd_what = what;
+	wd_deadline = seconds > 0 ? now() + seconds : 0;
+	pthread_mutex_unlock(&wd_lock);
+}
+
+static void *watchdog(void *arg)
+{
+	for (;;) {
+		usleep(100000);
+		pthread_mutex_lock(&wd_lock);
+		if (wd_deadline && now() > wd_deadline) {
+			fprintf(stderr,
+				"DIVERGENCE seed=%" PRIu64 " batch=%" PRIu64 ": hang in %s\n"
+				"  replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "\n",
+				opt.seed, wd_batch, wd_what, opt.seed, wd_batch);
+			_exit(1);
+		}
+		pthread_mutex_unlock(&wd_lock);
+	}
+	return NULL;
+}
+
+static void record(struct side *s, struct io_uring_cqe *cqe)
+{
+	if (s->ncqe < (int)(sizeof(s->cqe) / sizeof(s->cqe[0])))
+		s->cqe[s->ncqe++] = (struct cqe_rec){ cqe->user_data, cqe->res, cqe->flags };
+	io_uring_cqe_seen(&s->ring, cqe);
+}
+
+/* reap every CQE, waiting up to ms milliseconds for the first; returns how many */
+static int reap(struct side *s, int ms)
+{
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	int n = 0;
+
+	if (ms > 0 && io_uring_wait_cqe_timeout(&s->ring, &cqe, &ts) == 0 && cqe) {
+		record(s, cqe);
+		n++;
+	}
+	while (io_uring_peek_cqe(&s->ring, &cqe) == 0 && cqe) {
+		record(s, cqe);
+		n++;
+	}
+	return n;
+}
+
+static int count_ud(const struct side *s, uint64_t ud, bool *final)
+{
+	int n = 0;
+
+	*final = false;
+	for (int i = 0; i < s->ncqe; i++)
+		if (s->cqe[i].user_data == ud) {
+			n++;
+			if (!(s->cqe[i].flags & IORING_CQE_F_MORE))
+				*final = true;
+		}
+	return n;
+}
+
+/* whether op i surely posts a CQE: not CQE_SKIP_SUCCESS, and no earlier link
+ * of its chain is (a failed CQE_SKIP request skips its links' CQEs too) */
+static bool surely_posts(const struct batch *b, int i)
+{
+	if (b->ops[i].dropped)
+		return false;
+	for (; i >= 0; i = b->ops[i].chain_prev)
+		if (b->ops[i].flags & IOSQE_CQE_SKIP_SUCCESS)
+			return false;
+	return true;
+}
+
+/* every op that surely posts a CQE has its last one */
+static bool all_final(const struct side *s, const struct batch *b)
+{
+	bool final;
+
+	for (int i = 0; i < b->nops; i++) {
+		if (!surely_posts(b, i))
+			continue;
+		count_ud(s, UD_BASE + (uint64_t)i, &final);
+		if (!final)
+			return false;
+	}
+	return true;
+}
+
+static bool excused_missing(const struct batch *b, const struct side *k, uint64_t ud);
+
+/* the engine side has at least the kernel's CQEs for every user_data (or a
+ * known divergence explains that it has none) */
+static bool covers(const struct batch *b, const struct side *s, const struct side *k)
+{
+	for (int i = 0; i < k->ncqe; i++) {
+		uint64_t ud = k->cqe[i].user_data;
+		bool f;
+
+		if (ud == UD_FENCE)
+			continue;
+		if (count_ud(s, ud, &f) < count_ud(k, ud, &f) && !excused_missing(b, k, ud))
+			return false;
+	}
+	return true;
+}
+
+static int side_run(struct side *s, const struct batch *b, const struct side *oracle)
+{
+	struct io_uring_params p = { .flags = b->setup_flags, .cq_entries = b->cq_entries };
+	int ret;
+	double deadline;
+
+	s->ncqe = s->nsubmit = 0;
+	s->timed_out = false;
+	s->ring_ok = false;
+	s->ts = (struct __kernel_timespec){ .tv_nsec = 1000000 };
+	memset(s->rd, CANARY, ARENA_SIZE);
+	memset(s->reg, CANARY, (size_t)NR_REGBUF * REGBUF_SIZE);
+	memset(s->iovs, 0, sizeof(s->iovs));
+
+	double t0 = now(), t1, t2;
+
+	watchdog_arm(b->no, s->name, 30);
+	s->setup_ret = ringer_queue_init_backend(b->sq_entries, &s->ring, &p, s->backend);
+	if (s->setup_ret < 0)
+		return s->setup_ret;
+	s->ring_ok = true;
+	env_open(s, b);
+	s->files_ret = s->bufs_ret = 0;
+	if (b->reg_files) {
+		int fds[NR_FIXED];
+
+		for (int i = 0; i < NR_FIXED; i++)
+			fds[i] = fixed_map[i] >= 0 ? s->fd[fixed_map[i]] : -1;
+		s->files_ret = io_uring_register_files(&s->ring, fds, NR_FIXED);
+	}
+	if (b->reg_bufs) {
+		struct iovec iov[NR_REGBUF];
+
+		for (int i = 0; i < NR_REGBUF; i++)
+			iov[i] = (struct iovec){ s->reg + (size_t)i * REGBUF_SIZE, REGBUF_SIZE };
+		s->bufs_ret = io_uring_register_buffers(&s->ring, iov, NR_REGBUF);
+	}
+
+	t1 = now();
+	t_setup += t1 - t0;
+	/* submit round by round, never reaping in between: small CQs overflow */
+	for (int i = 0; i < b->nops;) {
+		int round = b->ops[i].round, first = i;
+
+		for (; i < b->nops && b->ops[i].round == round; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+			if (!sqe) {
+				fprintf(stderr, "fuzz: SQ full (batch %" PRIu64 ")\n", b->no);
+				exit(2);
+			}
+			materialize(s, b, i, sqe);
+			if (b->ops[i].dropped)
+				s->ring.sq.array[(s->ring.sq.sqe_tail - 1) & s->ring.sq.ring_mask] =
+					s->ring.sq.ring_entries + 3;
+		}
+		for (int tries = 0; io_uring_sq_ready(&s->ring) && tries < 2 * MAX_OPS; tries++) {
+			ret = io_uring_submit(&s->ring);
+			if (s->nsubmit < (int)(sizeof(s->submit_ret) / sizeof(s->submit_ret[0])))
+				s->submit_ret[s->nsubmit++] = ret;
+			if (ret < 0)
+				break;
+		}
+		/* restore the identity SQ array the library relies on */
+		if (s->ring.sq.array)
+			for (unsigned j = 0; j <= s->ring.sq.ring_mask; j++)
+				s->ring.sq.array[j] = j;
+		(void)first;
+	}
+
+	t2 = now();
+	t_submit += t2 - t1;
+	/* wait: the kernel side until all is done, the engine until it has what the kernel had */
+	deadline = now() + (oracle ? opt.deadline_ms : 5000) / 1000.0;
+	if (!oracle && !b->any_skip) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+		if (sqe) {
+			io_uring_prep_nop(sqe);
+			sqe->flags = IOSQE_IO_DRAIN;
+			sqe->user_data = UD_FENCE;
+			io_uring_submit(&s->ring);
+		}
+		for (;;) {
+			bool fin;
+
+			reap(s, 5);
+			if (count_ud(s, UD_FENCE, &fin) && all_final(s, b))
+				break;
+			if (now() > deadline) {
+				s->timed_out = true;
+				break;
+			}
+		}
+	} else if (!oracle) {
+		while (!all_final(s, b)) {
+			reap(s, 5);
+			if (now() > deadline) {
+				s->timed_out = true;
+				break;
+			}
+		}
+		/* CQE_SKIP_SUCCESS requests that fail post late: a grace period */
+		while (reap(s, 3))
+			;
+	} else {
+		while (!covers(b, s, oracle)) {
+			reap(s, 5);
+			if (now() > deadline) {
+				s->timed_out = true;
+				break;
+			}
+		}
+		reap(s, 1);
+	}
+	t_wait += now() - t2;
+	s->dropped = *s->ring.sq.kdropped;
+	s->overflow = *s->ring.cq.koverflow;
+	for (int f = 0; f < 2; f++) {
+		ssize_t n = pread(s->fd[f == 0 ? O_REG_A : O_REG_B], s->file[f], 70000, 0);
+
+		s->file_len[f] = n < 0 ? 0 : (size_t)n;
+	}
+	watchdog_arm(0, NULL, 0);
+	return 0;
+}
+
+static void get_cqes(const struct side *s, uint64_t ud, struct cqes *out);
+
+/* a difference in ud's CQEs that a known divergence explains */
+static bool explained(const struct batch *b, uint64_t ud)
+{
+	struct cqes kc, uc;
+	uint64_t i = ud - UD_BASE;
+
+	if (opt.strict || ud < UD_BASE || i >= (uint64_t)b->nops)
+		return false;
+	get_cqes(&sides[0], ud, &kc);
+	get_cqes(&sides[1], ud, &uc);
+	cur_batch = b;
+	for (int d = 0; d < NR_KD; d++)
+		if (known[d].action == EXCUSE && matchers[d](&b->ops[i], &kc, &uc))
+			return true;
+	return false;
+}
+
+/* The kernel side of a CQE_SKIP_SUCCESS batch stopped after a grace period:
+ * where the engine has more CQEs, give the kernel's late ones time to come. */
+static void settle_kernel(const struct batch *b)
+{
+	struct side *k = &sides[0], *u = &sides[1];
+	double deadline = now() + 0.5;
+
+	if (!b->any_skip)
+		return;
+	for (;;) {
+		bool more = false, f;
+
+		for (int i = 0; i < u->ncqe && !more; i++) {
+			uint64_t ud = u->cqe[i].user_data;
+
+			if (count_ud(u, ud, &f) > count_ud(k, ud, &f) && !explained(b, ud))
+				more = true;
+		}
+		if (!more || now() > deadline)
+			return;
+		reap(k, 10);
+	}
+}
+
+static void side_end(struct side *s)
+{
+	if (!s->ring_ok)
+		return;
+	double t0 = now();
+
+	watchdog_arm(stat_batches, "teardown", 30);
+	io_uring_queue_exit(&s->ring);
+	env_close(s);
+	t_teardown += now() - t0;
+	t_teardown_side[s == &sides[1]] += now() - t0;
+	s->ring_ok = false;
+	watchdog_arm(0, NULL, 0);
+}
+
+/* ---- comparison ---- */
+
+static int reported;
+static bool batch_header_printed;
+
+static void diverge(const struct batch *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	stat_divergences++;
+	if (reported++ >= opt.max_report)
+		return;
+	if (!batch_header_printed) {
+		batch_header_printed = true;
+		fprintf(stderr, "DIVERGENCE seed=%" PRIu64 " batch=%" PRIu64 "\n", opt.seed, b->no);
+		fprintf(stderr, "  replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "\n",
+			opt.seed, b->no);
+		fprintf(stderr, "  ");
+		print_batch_header(stderr, b);
+	}
+	va_start(ap, fmt);
+	fprintf(stderr, "  ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static void get_cqes(const struct side *s, uint64_t ud, struct cqes *out)
+{
+	out->n = 0;
+	for (int i = 0; i < s->ncqe; i++)
+		if (s->cqe[i].user_data == ud && out->n < 16)
+			out->c[out->n++] = &s->cqe[i];
+}
+
+static void print_cqes(const char *who, const struct cqes *c)
+{
+	fprintf(stderr, "    %-6s:", who);
+	if (!c->n)
+		fprintf(stderr, " no CQE");
+	for (int i = 0; i < c->n; i++)
+		fprintf(stderr, " res=%s flags=0x%x;", errname(c->c[i]->res), c->c[i]->flags);
+	fprintf(stderr, "\n");
+}
+
+static bool same_cqes(const struct cqes *a, const struct cqes *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (a->c[i]->res != b->c[i]->res || a->c[i]->flags != b->c[i]->flags)
+			return false;
+	return true;
+}
+
+static int pos_of(const struct side *s, uint64_t ud, bool last)
+{
+	int p = -1;
+
+	for (int i = 0; i < s->ncqe; i++)
+		if (s->cqe[i].user_data == ud) {
+			p = i;
+			if (!last)
+				break;
+		}
+	return p;
+}
+
+/* the order io_uring guarantees, on one side */
+static void check_order(const struct batch *b, const struct side *s, const struct side *k)
+{
+	for (int i = 0; i < b->nops; i++) {
+		const struct op *op = &b->ops[i];
+		int me = pos_of(s, UD_BASE + (uint64_t)i, false);
+
+		if (me < 0)
+			continue;
+		if (op->chain_prev >= 0) {
+			int prev = pos_of(s, UD_BASE + (uint64_t)op->chain_prev, true);
+
+			if (prev > me) {
+				diverge(b, "%s: link chain order: #%d completed before #%d\n", s->name, i,
+					op->chain_prev);
+				print_op(stderr, b, op->chain_prev);
+				print_op(stderr, b, i);
+			}
+		}
+		/* a drained request that ran (not failed at submission) comes after all before it */
+		if ((op->flags & IOSQE_IO_DRAIN) && s->cqe[me].res >= 0 && !op->unimpl) {
+			for (int j = 0; j < i; j++) {
+				int pj = pos_of(s, UD_BASE + (uint64_t)j, true);
+
+				if (pj > me && s != k && !opt.strict) {
+					known_seen[KD_drain_order]++;
+				} else if (pj > me) {
+					diverge(b, "%s: drain order: #%d completed before earlier #%d\n",
+						s->name, i, j);
+					print_op(stderr, b, j);
+					print_op(stderr, b, i);
+				}
+			}
+		}
+	}
+}
+
+static bool masked(const struct batch *b, int region, uint64_t o)
+{
+	for (int i = 0; i < b->nmask; i++)
+		if (b->mask[i].region == region && o >= b->mask[i].lo && o < b->mask[i].hi)
+			return true;
+	return false;
+}
+
+/* which op read into (or wrote) region byte o */
+static int owner(const struct batch *b, int region, uint64_t o)
+{
+	for (int i = 0; i < b->nops; i++) {
+		const struct op *op = &b->ops[i];
+
+		if (region == R_RD && op->addr_kind == A_RD && o >= op->addr_arg &&
+		    o < op->addr_arg + span(op->len))
+			return i;
+		if (region == R_RD && op->addr_kind == A_IOV && !is_write(op->opcode))
+			for (int v = 0; v < op->niov; v++)
+				if (op->iov[v].kind == IOV_OK && o >= op->iov[v].arg &&
+				    o < op->iov[v].arg + op->iov[v].len)
+					return i;
+		if (region == R_REG && op->addr_kind == A_REG && o >= op->addr_arg &&
+		    o < op->addr_arg + op->len)
+			return i;
+		if (region >= R_FILE0 && is_write(op->opcode) &&
+		    file_of(op->obj) == region - R_FILE0 && (int64_t)o >= op->file_lo &&
+		    (int64_t)o < op->file_hi)
+			return i;
+	}
+	return -1;
+}
+
+static void compare_bytes(const struct batch *b, int region, const char *what, const uint8_t *k,
+			  const uint8_t *u, size_t len)
+{
+	for (size_t o = 0; o < len; o++) {
+		if (k[o] == u[o] || masked(b, region, o))
+			continue;
+		int who = owner(b, region, o);
+
+		diverge(b, "%s differs at byte %zu: kernel 0x%02x, user 0x%02x (op #%d)\n", what, o,
+			k[o], u[o], who);
+		if (who >= 0) {
+			struct cqes kc, uc;
+
+			print_op(stderr, b, who);
+			get_cqes(&sides[0], UD_BASE + (uint64_t)who, &kc);
+			get_cqes(&sides[1], UD_BASE + (uint64_t)who, &uc);
+			print_cqes(sides[0].name, &kc);
+			print_cqes(sides[1].name, &uc);
+		}
+		return;
+	}
+}
+
+/* an op whose CQE is missing on the engine as a known divergence says (the
+ * engine succeeded silently under CQE_SKIP_SUCCESS where the kernel failed):
+ * not worth waiting for */
+static bool excused_missing(const struct batch *b, const struct side *k, uint64_t ud)
+{
+	struct cqes kc, none = { 0 };
+	uint64_t i = ud - UD_BASE;
+
+	if (opt.strict || ud < UD_BASE || i >= (uint64_t)b->nops)
+		return false;
+	if (!(b->ops[i].flags & IOSQE_CQE_SKIP_SUCCESS))
+		return false;
+	get_cqes(k, ud, &kc);
+	cur_batch = b;
+	for (int d = 0; d < NR_KD; d++)
+		if (known[d].action == EXCUSE && matchers[d](&b->ops[i], &kc, &none))
+			return true;
+	return false;
+}
+
+static void compare(struct batch *b)
+{
+	bool excused_op[MAX_OPS] = { false };
+
+	struct side *k = &sides[0], *u = &sides[1];
+	char what[64];
+
+	batch_header_printed = false;
+	if (k->files_ret != u->files_ret || k->bufs_ret != u->bufs_ret)
+		diverge(b, "registration: files %d/%d buffers %d/%d\n", k->files_ret, u->files_ret,
+			k->bufs_ret, u->bufs_ret);
+	bool fsync_neg = false;
+
+	cur_batch = b;
+	for (int i = 0; i < b->nops; i++)
+		if (fsync_negative(&b->ops[i]))
+			fsync_neg = true;
+	if ((k->nsubmit != u->nsubmit ||
+	     memcmp(k->submit_ret, u->submit_ret, sizeof(int) * k->nsubmit)) &&
+	    fsync_neg && !opt.strict) {
+		known_seen[KD_errno_fsync_negative_offset]++;
+	} else if (k->nsubmit != u->nsubmit ||
+		   memcmp(k->submit_ret, u->submit_ret, sizeof(int) * k->nsubmit)) {
+		diverge(b, "io_uring_submit() returns differ:\n    kernel:");
+		for (int i = 0; i < k->nsubmit && reported <= opt.max_report; i++)
+			fprintf(stderr, " %s", errname(k->submit_ret[i]));
+		if (reported <= opt.max_report)
+			fprintf(stderr, "\n    user:  ");
+		for (int i = 0; i < u->nsubmit && reported <= opt.max_report; i++)
+			fprintf(stderr, " %s", errname(u->submit_ret[i]));
+		if (reported <= opt.max_report)
+			fprintf(stderr, "\n");
+	}
+	if (k->timed_out)
+		diverge(b, "kernel side did not finish in time (a fuzzer bug: a request that waits)\n");
+	for (int i = 0; i < b->nops; i++) {
+		const struct op *op = &b->ops[i];
+		struct cqes kc, uc;
+		bool excused = false;
+
+		get_cqes(k, UD_BASE + (uint64_t)i, &kc);
+		get_cqes(u, UD_BASE + (uint64_t)i, &uc);
+		stat_cqes += kc.n;
+		if (same_cqes(&kc, &uc))
+			continue;
+		for (int d = 0; d < NR_KD && !opt.strict; d++)
+			if (known[d].action == EXCUSE && matchers[d](op, &kc, &uc)) {
+				known_seen[d]++;
+				excused = true;
+				break;
+			}
+		if (!excused && !opt.strict && op->chain_prev >= 0 && excused_op[op->chain_prev]) {
+			known_seen[KD_link_after_known]++;
+			excused = true;
+		}
+		if (excused) {
+			excused_op[i] = true;
+			mask_op(b, op);
+			continue;
+		}
+		diverge(b, "CQEs of sqe #%d differ%s\n", i,
+			u->timed_out && uc.n < kc.n ? " (user side timed out)" : "");
+		print_op(stderr, b, i);
+		if (reported <= opt.max_report) {
+			print_cqes(k->name, &kc);
+			print_cqes(u->name, &uc);
+		}
+	}
+	for (int i = 0; i < u->ncqe; i++) {
+		uint64_t ud = u->cqe[i].user_data;
+
+		if (ud < UD_BASE || ud >= UD_BASE + (uint64_t)b->nops)
+			diverge(b, "user: CQE for unknown user_data 0x%" PRIx64 " res=%s\n", ud,
+				errname(u->cqe[i].res));
+	}
+	for (int i = 0; i < k->ncqe; i++) {
+		uint64_t ud = k->cqe[i].user_data;
+
+		if (ud != UD_FENCE && (ud < UD_BASE || ud >= UD_BASE + (uint64_t)b->nops))
+			diverge(b, "kernel: CQE for unknown user_data 0x%" PRIx64 "\n", ud);
+	}
+	check_order(b, k, k);
+	check_order(b, u, k);
+	if (k->dropped != u->dropped || k->overflow != u->overflow)
+		diverge(b, "counters: sq dropped %u/%u, cq overflow %u/%u (kernel/user)\n", k->dropped,
+			u->dropped, k->overflow, u->overflow);
+	compare_bytes(b, R_RD, "read buffer", k->rd, u->rd, ARENA_SIZE);
+	compare_bytes(b, R_REG, "registered buffer", k->reg, u->reg, (size_t)NR_REGBUF * REGBUF_SIZE);
+	for (int f = 0; f < 2; f++) {
+		snprintf(what, sizeof(what), "file%d", f);
+		if (k->file_len[f] != u->file_len[f])
+			diverge(b, "file%d size %zu/%zu\n", f, k->file_len[f], u->file_len[f]);
+		else
+			compare_bytes(b, R_FILE0 + f, what, k->file[f], u->file[f], k->file_len[f]);
+	}
+}
+
+static void dump_batch(const struct batch *b)
+{
+	print_batch_header(stdout, b);
+	for (int i = 0; i < b->nops; i++) {
+		struct cqes kc, uc;
+
+		print_op(stdout, b, i);
+		get_cqes(&sides[0], UD_BASE + (uint64_t)i, &kc);
+		get_cqes(&sides[1], UD_BASE + (uint64_t)i, &uc);
+		printf("    kernel:");
+		for (int c = 0; c < kc.n; c++)
+			printf(" res=%s flags=0x%x;", errname(kc.c[c]->res), kc.c[c]->flags);
+		printf("\n    %-6s:", sides[1].name);
+		for (int c = 0; c < uc.n; c++)
+			printf(" res=%s flags=0x%x;", errname(uc.c[c]->res), uc.c[c]->flags);
+		printf("\n");
+	}
+	printf("  submit returns:");
+	for (int s = 0; s < 2; s++) {
+		printf(" %s", sides[s].name);
+		for (int i = 0; i < sides[s].nsubmit; i++)
+			printf(" %s", errname(sides[s].submit_ret[i]));
+		printf(";");
+	}
+	for (int s = 0; s < 2; s++) {
+		char link[64] = "", proc[64];
+		ssize_t n;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", sides[s].fd[O_CLOSED]);
+		n = readlink(proc, link, sizeof(link) - 1);
+		printf("\n  %s: closed fd %d is now %s, ring fd %d", sides[s].name, sides[s].fd[O_CLOSED],
+		       n > 0 ? link : "closed", sides[s].ring.ring_fd);
+	}
+	printf("\n  CQE order kernel:");
+	for (int i = 0; i < sides[0].ncqe; i++)
+		printf(" %" PRId64, (int64_t)(sides[0].cqe[i].user_data - UD_BASE));
+	printf("\n  CQE order %s:", sides[1].name);
+	for (int i = 0; i < sides[1].ncqe; i++)
+		printf(" %" PRId64, (int64_t)(sides[1].cqe[i].user_data - UD_BASE));
+	printf("\n");
+}
+
+/* ---- main ---- */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: fuzz [--seed N] [--sqes N] [--seconds S] [--first-batch K]\n"
+		"            [--replay-batch K] [--all] [--strict] [--self] [--list] [-v]\n"
+		"  --sqes N          stop after N SQEs (default 100000)\n"
+		"  --seconds S       stop after S seconds as well\n"
+		"  --replay-batch K  run batch K only, and print it\n"
+		"  --all             also generate the SQEs divergences.h says to avoid\n"
+		"  --strict          report the divergences divergences.h excuses\n"
+		"  --self            kernel against kernel (checks the fuzzer's determinism)\n"
+		"  --list            print the known divergences\n");
+	exit(2);
+}
+
+static void list_known(void)
+{
+	for (int i = 0; i < NR_KD; i++)
+		printf("%s\t%s\t%s\t%s\n", known[i].id, known[i].status,
+		       known[i].action == AVOID ? "avoid" : "excuse", known[i].reason);
+}
+
+int main(int argc, char **argv)
+{
+	char tmpl[2][128];
+	const char *tmp = getenv("TMPDIR");
+	struct io_uring probe_ring;
+	pthread_t wd;
+	double start;
+	struct batch *b;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--seed") && v)
+			opt.seed = strtoull(v, NULL, 0), i++;
+		else if (!strcmp(a, "--sqes") && v)
+			opt.sqes = strtoll(v, NULL, 0), i++;
+		else if (!strcmp(a, "--seconds") && v)
+			opt.max_seconds = strtod(v, NULL), i++;
+		else if (!strcmp(a, "--first-batch") && v)
+			opt.batch0 = strtoll(v, NULL, 0), i++;
+		else if (!strcmp(a, "--replay-batch") && v)
+			opt.replay = strtoll(v, NULL, 0), i++;
+		else if (!strcmp(a, "--max-report") && v)
+			opt.max_report = atoi(v), i++;
+		else if (!strcmp(a, "--all"))
+			opt.all = true;
+		else if (!strcmp(a, "--strict"))
+			opt.strict = true;
+		else if (!strcmp(a, "--self"))
+			opt.self = true;
+		else if (!strcmp(a, "-v"))
+			opt.verbose++;
+		else if (!strcmp(a, "--list")) {
+			list_known();
+			return 0;
+		} else
+			usage();
+	}
+
+	/* the oracle first: no kernel io_uring, nothing to compare with */
+	{
+		struct io_uring_params p = { 0 };
+		int ret = ringer_queue_init_backend(4, &probe_ring, &p, RINGER_BACKEND_KERNEL);
+
+		if (ret < 0) {
+			printf("fuzz: the kernel refuses io_uring (%s): skipped\n", errname(ret));
+			return 77;
+		}
+		io_uring_queue_exit(&probe_ring);
+	}
+	{
+		struct io_uring_params p = { 0 };
+
+		if (ringer_queue_init_backend(4, &probe_ring, &p, RINGER_BACKEND_USER) < 0) {
+			fprintf(stderr, "fuzz: cannot create an engine ring\n");
+			return 1;
+		}
+		engine_probe = io_uring_get_probe_ring(&probe_ring);
+		io_uring_queue_exit(&probe_ring);
+	}
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	side_init(&sides[0], "kernel", RINGER_BACKEND_KERNEL);
+	side_init(&sides[1], opt.self ? "kernel2" : "user",
+		  opt.self ? RINGER_BACKEND_KERNEL : RINGER_BACKEND_USER);
+	for (int s = 0; s < 2; s++) {
+		snprintf(tmpl[s], sizeof(tmpl[s]), "%s/ringer-fuzz.XXXXXX", tmp);
+		if (!mkdtemp(tmpl[s])) {
+			perror("mkdtemp");
+			return 2;
+		}
+		snprintf(sides[s].dir, sizeof(sides[s].dir), "%s", tmpl[s]);
+	}
+	pthread_create(&wd, NULL, watchdog, NULL);
+	pthread_detach(wd);
+
+	b = malloc(sizeof(*b));
+	start = now();
+	for (uint64_t no = opt.replay >= 0 ? (uint64_t)opt.replay : (uint64_t)opt.batch0;; no++) {
+		generate(b, no);
+		stat_batches++;
+		stat_sqes += b->nops;
+		for (int i = 0; i < b->nops; i++)
+			stat_op[b->ops[i].opcode]++;
+		if (side_run(&sides[0], b, NULL) < 0) {
+			fprintf(stderr, "fuzz: kernel ring setup failed: %s (batch %" PRIu64 ")\n",
+				errname(sides[0].setup_ret), no);
+			stat_divergences++;
+		} else if (side_run(&sides[1], b, &sides[0]) < 0) {
+			batch_header_printed = false;
+			diverge(b, "ring setup: kernel ok, %s %s\n", sides[1].name,
+				errname(sides[1].setup_ret));
+		} else {
+			settle_kernel(b);
+			compare(b);
+		}
+		if (opt.replay >= 0 || opt.verbose > 1)
+			dump_batch(b);
+		side_end(&sides[0]);
+		side_end(&sides[1]);
+		if (opt.replay >= 0)
+			break;
+		if (stat_sqes >= opt.sqes)
+			break;
+		if (opt.max_seconds > 0 && now() - start > opt.max_seconds)
+			break;
+		if (opt.verbose && stat_batches % 1000 == 0)
+			fprintf(stderr, "fuzz: %lld batches, %lld SQEs, %.1f s\n", stat_batches, stat_sqes,
+				now() - start);
+	}
+
+	for (int s = 0; s < 2; s++) {
+		char path[160];
+
+		for (int f = 0; f < 2; f++) {
+			snprintf(path, sizeof(path), "%s/file%d", sides[s].dir, f);
+			unlink(path);
+		}
+		rmdir(sides[s].dir);
+	}
+	printf("fuzz: seed %" PRIu64 ", %lld batches (from %lld), %lld SQEs, %lld kernel CQEs, "
+	       "%.1f s, %lld divergences\n",
+	       opt.seed, stat_batches, opt.replay >= 0 ? opt.replay : opt.batch0, stat_sqes, stat_cqes,
+	       now() - start, stat_divergences);
+	for (int i = 0; i < NR_KD; i++)
+		if (known_seen[i])
+			printf("fuzz: known divergence %s (%s): %lld CQE lists excused\n", known[i].id,
+			       known[i].status, known_seen[i]);
+	if (opt.verbose) {
+		printf("fuzz: time in setup %.1f s, submit %.1f s, wait %.1f s, teardown %.1f s "
+		       "(kernel %.1f s, %s %.1f s)\n",
+		       t_setup, t_submit, t_wait, t_teardown, t_teardown_side[0], sides[1].name,
+		       t_teardown_side[1]);
+		printf("fuzz: SQEs per opcode:");
+		for (int i = 0; i < 256; i++)
+			if (stat_op[i])
+				printf(" %s %lld", opname((unsigned)i), stat_op[i]);
+		printf("\n");
+	}
+	io_uring_free_probe(engine_probe);
+	return stat_divergences ? 1 : 0;
+}
