@@ -44,9 +44,6 @@ DIVERGENCE(errno_rwf_flags, "bug, being fixed", EXCUSE,
 	   "unknown RWF bits with length 0 (-EOPNOTSUPP on the kernel), "
 	   "RWF_NOWAIT on a buffered write (-EAGAIN on the kernel) "
 	   "(issue 10, errno fidelity)")
-DIVERGENCE(errno_stream_offset, "bug, being fixed", EXCUSE,
-	   "an offset other than 0 or -1 on a pipe or socket: -ESPIPE on the "
-	   "kernel, the engine does the I/O (issue 10, errno fidelity)")
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")

@@ -330,7 +330,7 @@ struct side {
 	struct io_uring ring;
 	bool ring_ok;
 	int setup_ret, files_ret, bufs_ret;
-	char dir[128];
+	char dir[256];
 	int fd[NR_OBJ];
 	int pipe_w_extra, sock_peer; /* the other ends */
 	uint8_t *rd, *wr, *reg; /* arenas, each followed by a PROT_NONE page */
@@ -982,15 +982,6 @@ static bool match_errno_rwf_flags(const struct op *op, const struct cqes *k, con
 	return kr == -EOPNOTSUPP || kr == -EAGAIN || ur == -EOPNOTSUPP || ur == -EAGAIN;
 }
 
-static bool match_errno_stream_offset(const struct op *op, const struct cqes *k,
-				      const struct cqes *u)
-{
-	int kr, ur;
-
-	return is_rw(op->opcode) && is_stream(op->obj) && op->off != 0 && op->off != -1 &&
-	       one_res(op, k, &kr) && one_res(op, u, &ur) && (kr == -ESPIPE || ur == -ESPIPE);
-}
-
 static const struct batch *cur_batch;
 
 static bool is_sync(unsigned opc)
@@ -1426,7 +1417,7 @@ static void xwrite_all(int fd, const void *buf, size_t len)
 static void env_open(struct side *s, const struct batch *b)
 {
 	static uint8_t fill[70000];
-	char path[160];
+	char path[320];
 	int p[2], sv[2];
 
 	for (int f = 0; f < 2; f++) {
@@ -2396,7 +2387,7 @@ int main(int argc, char **argv)
 	}
 
 	for (int s = 0; s < 2; s++) {
-		char path[160];
+		char path[320];
 
 		for (int f = 0; f < 2; f++) {
 			snprintf(path, sizeof(path), "%s/file%d", sides[s].dir, f);
