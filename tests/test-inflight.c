@@ -319,6 +319,132 @@ TEST(waiting_async_read_keeps_its_file)
 	reused_number_case(true);
 }
 
+/*
+ * READ_FIXED waits on an empty pipe; the program unregisters the buffers,
+ * unmaps the memory and maps new memory at the same address: the data the
+ * read gets never lands in the new memory (the kernel's request holds the
+ * registration, and with it the old pages, until it completes).
+ */
+static void fixed_read_case(bool async)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct iovec iov;
+	struct test_cqe c = { 0 };
+	size_t len = 4096;
+	unsigned char *mem, *again;
+	bool clean = true;
+	int p[2], ret;
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(mem != MAP_FAILED);
+	memset(mem, 'o', len);
+	iov.iov_base = mem;
+	iov.iov_len = len;
+	REQUIRE_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read_fixed(sqe, p[0], mem, 64, 0, 0);
+	io_uring_sqe_set_data64(sqe, 5);
+	if (async)
+		sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	ret = io_uring_unregister_buffers(&ring);
+	CHECK_EQ(ret, 0);
+	REQUIRE_SYS(munmap(mem, len));
+	again = mmap(mem, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		     -1, 0);
+	REQUIRE_TRUE(again == mem);
+	memset(again, 'n', len);
+	REQUIRE_EQ(write(p[1], "payload", 7), 7);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ_U(c.user_data, 5);
+	CHECK_EQ(c.res, 7);
+	for (size_t i = 0; i < len; i++)
+		clean &= again[i] == 'n';
+	CHECK_TRUE(clean);
+	munmap(again, len);
+	io_uring_queue_exit(&ring);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST(fixed_read_keeps_its_buffer)
+{
+	fixed_read_case(false);
+}
+
+TEST(fixed_async_read_keeps_its_buffer)
+{
+	fixed_read_case(true);
+}
+
+/*
+ * WRITE_FIXED waits on a full pipe; the program unregisters, unmaps and maps
+ * new memory with other bytes there: the write sends what the registered
+ * buffer held, not the new bytes.
+ */
+TEST(fixed_write_keeps_its_buffer)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct iovec iov;
+	struct test_cqe c = { 0 };
+	size_t len = 4096, filled = 0;
+	unsigned char *mem, *again, junk[4096], got[64];
+	int p[2], fl;
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+	fl = fcntl(p[1], F_GETFL);
+	REQUIRE_SYS(fcntl(p[1], F_SETFL, fl | O_NONBLOCK));
+	memset(junk, 'j', sizeof(junk));
+	for (;;) {
+		ssize_t n = write(p[1], junk, sizeof(junk));
+
+		if (n < 0)
+			break;
+		filled += (size_t)n;
+	}
+	REQUIRE_SYS(fcntl(p[1], F_SETFL, fl));
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(mem != MAP_FAILED);
+	memset(mem, 'o', len);
+	iov.iov_base = mem;
+	iov.iov_len = len;
+	REQUIRE_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_write_fixed(sqe, p[1], mem, sizeof(got), 0, 0);
+	io_uring_sqe_set_data64(sqe, 6);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	CHECK_EQ(io_uring_unregister_buffers(&ring), 0);
+	REQUIRE_SYS(munmap(mem, len));
+	again = mmap(mem, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		     -1, 0);
+	REQUIRE_TRUE(again == mem);
+	memset(again, 'n', len);
+	/* make room: the write goes once the filler is read */
+	while (filled) {
+		ssize_t n = read(p[0], junk, filled < sizeof(junk) ? filled : sizeof(junk));
+
+		REQUIRE_GT(n, 0);
+		filled -= (size_t)n;
+	}
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ_U(c.user_data, 6);
+	CHECK_EQ(c.res, (int)sizeof(got));
+	REQUIRE_EQ(read(p[0], got, sizeof(got)), (ssize_t)sizeof(got));
+	memset(junk, 'o', sizeof(got));
+	CHECK_MEM(got, junk, sizeof(got));
+	munmap(again, len);
+	io_uring_queue_exit(&ring);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -328,6 +454,9 @@ int main(void)
 		TEST_ENTRY(wait_and_read_at_nofile_limit),
 		TEST_ENTRY(waiting_read_keeps_its_file),
 		TEST_ENTRY(waiting_async_read_keeps_its_file),
+		TEST_ENTRY(fixed_read_keeps_its_buffer),
+		TEST_ENTRY(fixed_async_read_keeps_its_buffer),
+		TEST_ENTRY(fixed_write_keeps_its_buffer),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -50,6 +50,10 @@
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
  *    are checked (mapped, writable, not file-backed shared) but not pinned.
+ *    A READ_FIXED/WRITE_FIXED waiting in a worker or the reactor when the
+ *    buffers are unregistered goes on in a private copy of its range
+ *    (rw_fixed_retire()): a program that keeps the memory mapped does not
+ *    see what such a read gets (the kernel's lands in the pinned pages).
  *  - a chain left open at the end of a batch runs inline (the kernel punts
  *    it to io-wq, so its CQEs may come later there).
  *  - a blocking worker call on a regular file that keeps saying EAGAIN is
@@ -167,6 +171,12 @@ struct rw_state {
 	struct iovec fast_iov[1];
 	size_t total; /* bytes asked for */
 	size_t done; /* bytes moved so far (continuations) */
+	/* READ_FIXED/WRITE_FIXED away from the submitting thread (rw.c) */
+	uint64_t fx_gen; /* ring->bufs_gen when the buffer was looked up */
+	void *fx_copy; /* the I/O's private copy once the buffers went away */
+	struct req *fx_next, *fx_prev; /* on ring->fixed_away */
+	uint8_t fx_state; /* FX_*, under rsrc_lock */
+	bool fx_held; /* rw_hold_buffer() ran: look at fx_state */
 };
 
 struct poll_state {
@@ -223,6 +233,9 @@ struct op_def {
 	int (*prep)(struct req *req, const struct io_uring_sqe *sqe);
 	int (*issue)(struct req *req, unsigned issue_flags);
 	void (*cleanup)(struct req *req);
+	/* the request leaves the submitting thread (a worker, the reactor):
+	 * hold what it names by address (a registered buffer) */
+	void (*hold)(struct req *req);
 };
 
 extern const struct op_def op_defs[IORING_OP_LAST];
@@ -321,6 +334,8 @@ struct ring {
 	unsigned nr_bufs;
 	struct rfile **files;
 	unsigned nr_files;
+	uint64_t bufs_gen; /* bumped by every buffer unregistration */
+	struct req *fixed_away; /* fixed-buffer requests held (rw.c) */
 
 	struct ring *free_next; /* recycled ring structs */
 
@@ -422,7 +437,8 @@ extern _Thread_local struct submit_state *engine_submit_state ENGINE_TLS;
 
 /* register.c */
 void rsrc_free_all(struct ring *ring);
-int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len);
+int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len,
+		 uint64_t *gen);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 void rfile_put(struct rfile *f);
 
@@ -435,6 +451,11 @@ int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe);
 int read_issue(struct req *req, unsigned issue_flags);
 int write_issue(struct req *req, unsigned issue_flags);
 void rw_cleanup(struct req *req);
+void rw_hold_buffer(struct req *req);
+/* Buffers unregistered (ring->bufs_gen bumped, rsrc_lock held): move the I/O
+ * of held fixed-buffer requests to private copies; drops and retakes
+ * rsrc_lock while one is in a system call on the buffer. */
+void rw_fixed_retire(struct ring *ring);
 /* Teardown: wait for the ring's AIO reads/writes to complete, free the context. */
 void rw_aio_destroy(struct ring *ring);
 /* submit_lock held: send the reads and writes gathered for AIO in this

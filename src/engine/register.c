@@ -44,7 +44,7 @@ struct rfile *rsrc_get_file(struct ring *r, unsigned idx)
 	return f;
 }
 
-int rsrc_get_buf(struct ring *r, unsigned idx, uint64_t *base, uint64_t *len)
+int rsrc_get_buf(struct ring *r, unsigned idx, uint64_t *base, uint64_t *len, uint64_t *gen)
 {
 	int ret = -EFAULT;
 
@@ -52,6 +52,7 @@ int rsrc_get_buf(struct ring *r, unsigned idx, uint64_t *base, uint64_t *len)
 	if (idx < r->nr_bufs && r->bufs[idx].base) {
 		*base = r->bufs[idx].base;
 		*len = r->bufs[idx].len;
+		*gen = r->bufs_gen;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&r->rsrc_lock);
@@ -242,6 +243,11 @@ static int unregister_buffers(struct ring *r, const void *arg, unsigned nr)
 	n = r->nr_bufs;
 	r->bufs = NULL;
 	r->nr_bufs = 0;
+	/* requests in flight keep their buffers (the kernel's resource nodes):
+	 * their I/O goes on in private copies, never to what the program maps
+	 * at those addresses next */
+	r->bufs_gen++;
+	rw_fixed_retire(r);
 	pthread_mutex_unlock(&r->rsrc_lock);
 	bufs_free(bufs, n);
 	return 0;

@@ -91,6 +91,14 @@ static int ring_file_op(struct req *req)
 	}
 }
 
+/* The request leaves the submitting thread: its file, and what it names by address. */
+static void req_hold(struct req *req)
+{
+	req_hold_file(req);
+	if (op_defs[req->opcode].hold)
+		op_defs[req->opcode].hold(req);
+}
+
 int req_resolve_file(struct req *req)
 {
 	if (req->rfd >= 0)
@@ -427,7 +435,7 @@ void req_punt_wq(struct req *req)
 		return;
 	}
 	count_async(req);
-	req_hold_file(req); /* resolved here already: the worker must get this file */
+	req_hold(req); /* resolved here already: the worker must get this file */
 	req->work.next = NULL;
 	req->work.fn = worker_fn;
 	req->work.flags = 0;
@@ -466,7 +474,7 @@ int req_arm_poll(struct req *req, uint32_t events)
 	if (req->rent.fd == req->rfd && req->rfd >= 0) {
 		/* it waits on its own file: hold it (not on an engine fd, e.g.
 		 * a multishot poll's epoll set) */
-		req_hold_file(req);
+		req_hold(req);
 		req->rent.fd = req->rfd;
 	}
 	req->rent.events = events;

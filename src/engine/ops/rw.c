@@ -171,6 +171,9 @@ static int check_ioprio(uint16_t ioprio)
 	}
 }
 
+/* rw_state.fx_state: a held fixed-buffer request (see fixed_copy() below) */
+enum { FX_NONE = 0, FX_IDLE = 1, FX_BUSY = 2 };
+
 static int prep_common(struct req *req, const struct io_uring_sqe *sqe)
 {
 	struct rw_state *rw = &req->rw;
@@ -193,6 +196,9 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe)
 	rw->nr_segs = 0;
 	rw->total = rw->done = 0;
 	rw->resolved = rw->stream = rw->is_reg = rw->sock = false;
+	rw->fx_held = false;
+	rw->fx_copy = NULL;
+	rw->fx_state = FX_NONE;
 	return 0;
 }
 
@@ -264,10 +270,152 @@ int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe)
 	return 0;
 }
 
+/*
+ * Registered buffers held by requests in flight.  The kernel's request holds
+ * its buffer's resource node: an unregistration does not wait for it, and the
+ * request's I/O goes on in the pinned pages, never into what the program maps
+ * at that address afterwards.  User space cannot pin the program's pages, so
+ * a READ_FIXED or WRITE_FIXED that leaves the submitting thread (a worker,
+ * the reactor) is listed on ring->fixed_away; an unregistration gives each
+ * listed request a private copy of its range (what the buffer holds then)
+ * and its I/O goes on there: a write sends those bytes, a read's bytes land
+ * where the program cannot see them, as in pages it no longer maps.  One in
+ * a system call on the buffer at that moment (FX_BUSY) is waited for, up to
+ * FX_WAIT_NS, else it moves to its copy when it comes back.  Requests done
+ * inline never leave the submitting thread during a registration call
+ * (submit_lock), and pay nothing.
+ */
+#define FX_WAIT_NS 1000000000LL
+
+static void fx_unlink(struct ring *r, struct req *req)
+{
+	struct rw_state *rw = &req->rw;
+
+	if (rw->fx_prev)
+		rw->fx_prev->rw.fx_next = rw->fx_next;
+	else
+		r->fixed_away = rw->fx_next;
+	if (rw->fx_next)
+		rw->fx_next->rw.fx_prev = rw->fx_prev;
+	rw->fx_next = rw->fx_prev = NULL;
+	rw->fx_state = FX_NONE;
+}
+
+/* rsrc_lock held, the request not in a system call: its I/O moves to a copy */
+static void fixed_copy(struct req *req)
+{
+	struct rw_state *rw = &req->rw;
+	char *copy = malloc(rw->total ? rw->total : 1);
+
+	if (!copy)
+		return; /* no memory: it goes on at the address (engine.h) */
+	if (umem_read(copy, (const void *)(uintptr_t)rw->addr, rw->total))
+		memset(copy, 0, rw->total); /* unmapped already: nothing to keep */
+	rw->fx_copy = copy;
+	rw->fast_iov[0].iov_base = copy + rw->done;
+	rw->fast_iov[0].iov_len = rw->total - rw->done;
+	rw->iov = rw->fast_iov;
+	rw->nr_segs = rw->done < rw->total ? 1 : 0;
+}
+
+void rw_hold_buffer(struct req *req)
+{
+	struct rw_state *rw = &req->rw;
+	struct ring *r = req->ring;
+
+	if (!rw->resolved || rw->fx_held)
+		return;
+	rw->fx_held = true;
+	req->flags |= REQ_F_NEED_CLEANUP;
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (rw->fx_gen != r->bufs_gen) {
+		fixed_copy(req); /* unregistered since it was looked up */
+	} else {
+		rw->fx_prev = NULL;
+		rw->fx_next = r->fixed_away;
+		if (rw->fx_next)
+			rw->fx_next->rw.fx_prev = req;
+		r->fixed_away = req;
+		rw->fx_state = FX_IDLE;
+	}
+	pthread_mutex_unlock(&r->rsrc_lock);
+}
+
+void rw_fixed_retire(struct ring *r)
+{
+	struct timespec pause = { 0, 50000 };
+	int64_t waited = 0;
+
+	for (;;) {
+		struct req *req, *next;
+		bool busy = false;
+
+		for (req = r->fixed_away; req; req = next) {
+			next = req->rw.fx_next;
+			if (req->rw.fx_state == FX_BUSY && waited < FX_WAIT_NS) {
+				busy = true;
+				continue;
+			}
+			if (req->rw.fx_state == FX_BUSY) {
+				/* still in its call: it copies when it comes back */
+				fx_unlink(r, req);
+				continue;
+			}
+			fx_unlink(r, req);
+			fixed_copy(req);
+		}
+		if (!busy)
+			return;
+		pthread_mutex_unlock(&r->rsrc_lock);
+		nanosleep(&pause, NULL);
+		waited += pause.tv_nsec;
+		pthread_mutex_lock(&r->rsrc_lock);
+	}
+}
+
+/* Around a system call on a held request's buffer (and its accounting). */
+static void fixed_io_begin(struct req *req)
+{
+	struct ring *r = req->ring;
+
+	if (!req->rw.fx_held)
+		return;
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (req->rw.fx_state == FX_IDLE)
+		req->rw.fx_state = FX_BUSY;
+	pthread_mutex_unlock(&r->rsrc_lock);
+}
+
+static void fixed_io_end(struct req *req)
+{
+	struct rw_state *rw = &req->rw;
+	struct ring *r = req->ring;
+
+	if (!rw->fx_held)
+		return;
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (rw->fx_state == FX_BUSY)
+		rw->fx_state = FX_IDLE;
+	else if (rw->fx_state == FX_NONE && !rw->fx_copy && rw->fx_gen != r->bufs_gen)
+		fixed_copy(req); /* unregistered while it was in its call */
+	pthread_mutex_unlock(&r->rsrc_lock);
+}
+
 void rw_cleanup(struct req *req)
 {
-	free(req->rw.iov_alloc);
-	req->rw.iov_alloc = NULL;
+	struct rw_state *rw = &req->rw;
+
+	free(rw->iov_alloc);
+	rw->iov_alloc = NULL;
+	if (rw->fx_held) {
+		pthread_mutex_lock(&req->ring->rsrc_lock);
+		if (rw->fx_state != FX_NONE)
+			fx_unlink(req->ring, req);
+		pthread_mutex_unlock(&req->ring->rsrc_lock);
+		free(rw->fx_copy);
+		rw->fx_copy = NULL;
+		rw->fx_held = false;
+	}
 }
 
 static bool is_fixed_op(struct req *req)
@@ -282,7 +430,7 @@ static int resolve_fixed(struct req *req)
 	uint64_t base, blen, end;
 	int ret;
 
-	ret = rsrc_get_buf(req->ring, rw->buf_index, &base, &blen);
+	ret = rsrc_get_buf(req->ring, rw->buf_index, &base, &blen, &rw->fx_gen);
 	if (!ret && (__builtin_add_overflow(rw->addr, (uint64_t)rw->len, &end) ||
 		     rw->addr < base || end > base + blen || rw->len > ENGINE_MAX_RW_COUNT))
 		ret = -EFAULT;
@@ -1045,8 +1193,12 @@ static int rw_resolve(struct req *req, bool write)
 		ret = resolve_fixed(req);
 	if (!ret)
 		ret = rw_init_checks(req, write);
-	if (!ret)
+	if (!ret) {
 		rw->resolved = true;
+		/* looked up by a worker (IOSQE_ASYNC): held from here */
+		if (is_fixed_op(req) && engine_thread_ctx == CTX_WORKER)
+			rw_hold_buffer(req);
+	}
 	return ret;
 }
 
@@ -1315,7 +1467,14 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 
 		if (nonblock || poll_first)
 			flags |= RWF_NOWAIT;
+		fixed_io_begin(req);
 		n = rw_transfer(req, write, off, flags);
+		if (n > 0) {
+			/* with the iovec, before an unregistration may copy it */
+			rw->done += (size_t)n;
+			iov_advance(rw, (size_t)n);
+		}
+		fixed_io_end(req);
 		if (n == -EINTR)
 			continue; /* nothing moved: the kernel would restart it */
 		if (n == -ESPIPE && !rw->stream) {
@@ -1356,8 +1515,6 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		if (nonblock && !rw->stream && !rw->is_reg && rw->off >= 0 &&
 		    !(hint_get(req->rfd) & HINT_REG))
 			learn_type(req); /* seekable, yet hinted otherwise: a reused fd number */
-		rw->done += (size_t)n;
-		iov_advance(rw, (size_t)n);
 		if (rw->off != -1 && !rw->stream)
 			rw->off += n;
 		if (rw->done == rw->total || n == 0 || user_nowait)
