@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -445,6 +446,82 @@ TEST(fixed_write_keeps_its_buffer)
 	close(p[1]);
 }
 
+/*
+ * A file without RWF_NOWAIT support (an inotify fd; a pty master alike): a
+ * read of it waits for readiness, not in a blocking call, so teardown can
+ * cancel it and an event completes it.
+ */
+static int inotify_exit_child(void)
+{
+	struct io_uring ring;
+	char dir[] = "/tmp/ringer-inflight-XXXXXX", buf[256];
+	int in;
+
+	in = inotify_init1(IN_CLOEXEC);
+	if (in < 0 || !mkdtemp(dir) || child_ring(&ring, 8))
+		return 2;
+	/* a directory of its own: no event comes */
+	if (inotify_add_watch(in, dir, IN_CREATE) < 0)
+		return 3;
+	prep_rw(&ring, false, in, buf, sizeof(buf), 1);
+	if (io_uring_submit(&ring) != 1)
+		return 4;
+	if (!test_cq_empty_for(&ring, 50))
+		return 5;
+	io_uring_queue_exit(&ring);
+	close(in);
+	rmdir(dir);
+	return 0;
+}
+
+TEST(read_without_nowait_support_then_exit)
+{
+	run_in_child(inotify_exit_child, 10000, "io_uring_queue_exit");
+}
+
+static void inotify_read_case(bool async)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	char dir[] = "/tmp/ringer-inflight-XXXXXX", path[64], buf[512];
+	struct test_cqe c = { 0 };
+	int in, fd;
+
+	REQUIRE_TRUE(mkdtemp(dir) != NULL);
+	in = inotify_init1(IN_CLOEXEC);
+	REQUIRE_GE(in, 0);
+	REQUIRE_GE(inotify_add_watch(in, dir, IN_CREATE), 0);
+	test_ring_init(8, &ring, 0);
+	sqe = prep_rw(&ring, false, in, buf, sizeof(buf), 9);
+	if (async)
+		sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	REQUIRE_GE(fd, 0);
+	close(fd);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ_U(c.user_data, 9);
+	CHECK_GE(c.res, (int)sizeof(struct inotify_event));
+	if (c.res >= (int)sizeof(struct inotify_event))
+		CHECK_TRUE(((struct inotify_event *)buf)->mask & IN_CREATE);
+	io_uring_queue_exit(&ring);
+	close(in);
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST(read_without_nowait_support_completes)
+{
+	inotify_read_case(false);
+}
+
+TEST(async_read_without_nowait_support_completes)
+{
+	inotify_read_case(true);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -457,6 +534,9 @@ int main(void)
 		TEST_ENTRY(fixed_read_keeps_its_buffer),
 		TEST_ENTRY(fixed_async_read_keeps_its_buffer),
 		TEST_ENTRY(fixed_write_keeps_its_buffer),
+		TEST_ENTRY(read_without_nowait_support_then_exit),
+		TEST_ENTRY(read_without_nowait_support_completes),
+		TEST_ENTRY(async_read_without_nowait_support_completes),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

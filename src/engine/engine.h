@@ -164,6 +164,7 @@ struct rw_state {
 	bool resolved; /* fixed buffer found / iov built */
 	bool stream; /* the file is not seekable: offset ignored */
 	bool is_reg; /* known regular file or block device */
+	bool polled; /* the reactor saw it ready (a file without RWF_NOWAIT) */
 	bool sock; /* a stream that is a socket: an offset but 0 or -1 is -ESPIPE */
 	unsigned nr_segs;
 	struct iovec *iov; /* current segment: in fast_iov or iov_alloc */

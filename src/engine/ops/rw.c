@@ -195,7 +195,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe)
 	rw->iov_alloc = NULL;
 	rw->nr_segs = 0;
 	rw->total = rw->done = 0;
-	rw->resolved = rw->stream = rw->is_reg = rw->sock = false;
+	rw->resolved = rw->stream = rw->is_reg = rw->sock = rw->polled = false;
 	rw->fx_held = false;
 	rw->fx_copy = NULL;
 	rw->fx_state = FX_NONE;
@@ -1368,6 +1368,7 @@ static void rw_ready(struct reactor_entry *e, uint32_t revents)
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 
 	engine_thread_ctx = CTX_REACTOR;
+	req->rw.polled = true;
 	req_issue(req, ISSUE_F_NONBLOCK);
 }
 
@@ -1504,7 +1505,15 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		if (n == -EOPNOTSUPP && nonblock && write)
 			return rw_finish(req, nowait_write_eagain(req, write, nonblock, n));
 		if (n == -EOPNOTSUPP && poll_first) {
-			poll_first = false; /* no RWF_NOWAIT support: blocking, here */
+			/*
+			 * No RWF_NOWAIT support (inotify, a pty master): wait for
+			 * readiness in the reactor first, then read blocking,
+			 * here, as io-wq does after one poll: the call then
+			 * finds what it waits for (teardown can cancel the wait).
+			 */
+			if (!rw->polled)
+				return rw_arm(req, write);
+			poll_first = false;
 			continue;
 		}
 		if (n < 0)
