@@ -498,6 +498,7 @@ void poll_cancel_all(struct ring *ring);
 int sqpoll_check_params(const struct io_uring_params *p);
 int sqpoll_setup(struct ring *ring, const struct io_uring_params *p);
 void sqpoll_detach(struct ring *ring);
+void sqpoll_wake(struct ring *ring);
 int sqpoll_enter(struct ring *ring, unsigned to_submit, unsigned flags);
 
 /* iopoll.c: IOPOLL rings, reads and writes polled by the reaping thread */

@@ -567,6 +567,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	}
 	pthread_mutex_unlock(&r->submit_lock);
+	/* after the unlock: the poller takes submit_lock under the locks this takes */
+	if (opcode == IORING_REGISTER_ENABLE_RINGS && !ret && (r->flags & IORING_SETUP_SQPOLL))
+		sqpoll_wake(r);
 	ring_put(r);
 	return ret;
 }

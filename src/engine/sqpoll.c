@@ -431,6 +431,22 @@ void sqpoll_detach(struct ring *r)
 	pthread_mutex_unlock(&sqd_global);
 }
 
+/*
+ * IORING_REGISTER_ENABLE_RINGS: the poller slept past the disabled ring; it
+ * comes to look at it now and stays awake for its idle time, so SQEs
+ * published without an enter are consumed (the kernel wakes it too).
+ */
+void sqpoll_wake(struct ring *r)
+{
+	struct sq_data *sqd;
+
+	pthread_mutex_lock(&sqd_global);
+	sqd = atomic_load_explicit(&r->sqd, memory_order_relaxed);
+	if (sqd)
+		sqd_wake(sqd);
+	pthread_mutex_unlock(&sqd_global);
+}
+
 static bool sq_full(struct ring *r)
 {
 	/* the user-visible head, as the kernel's io_sqring_full() */
