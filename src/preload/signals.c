@@ -42,6 +42,15 @@ static sigaction_fn next_sigaction(void)
 }
 
 /*
+ * Set the whole mask, SIGSYS included, through the shim's own call site (an
+ * rt_sigprocmask of the program's would be trapped and lose SIGSYS).
+ */
+static void raw_block(const sigset_t *set, sigset_t *old)
+{
+	ringer_preload_setmask_all(set, old);
+}
+
+/*
  * sigaction(SIGSYS) is recorded, not passed on: the kernel's SIGSYS
  * disposition must stay our handler.  (Raw rt_sigaction(SIGSYS) calls are
  * made to succeed without effect by the filter; see docs/PRELOAD.md.)
@@ -57,7 +66,7 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 		 * handler takes it to read the action (chain()).
 		 */
 		sigfillset(&all);
-		next_pthread_sigmask(SIG_SETMASK, &all, &saved);
+		raw_block(&all, &saved);
 		pthread_mutex_lock(&app_lock);
 		prev = app_sigsys;
 		if (act) {
@@ -65,7 +74,7 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 			ringer_preload_app_sigsys_changed();
 		}
 		pthread_mutex_unlock(&app_lock);
-		next_pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		raw_block(&saved, NULL);
 		if (old)
 			*old = prev;
 		return 0;
@@ -105,31 +114,49 @@ EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
 /*
  * A thread with SIGSYS blocked would be killed by our trap (the kernel
  * unblocks a forced signal and resets it to the default action), so SIGSYS
- * is taken out of the masks the program sets.
+ * is taken out of the masks the program sets.  While the shim is active the
+ * call goes through its own call site, so it is not trapped again (the
+ * filter traps every other rt_sigprocmask that names a set: preload.c); like
+ * glibc's, it leaves glibc's internal signals (SIGCANCEL 32, SIGSETXID 33)
+ * alone.
  */
-static const sigset_t *strip_sigsys(int how, const sigset_t *set, sigset_t *copy)
+static int set_mask(sigmask_fn next, int how, const sigset_t *set, sigset_t *old)
 {
-	if (!active || !set || how == SIG_UNBLOCK || !sigismember(set, SIGSYS))
-		return set;
-	*copy = *set;
-	sigdelset(copy, SIGSYS);
-	return copy;
+	sigset_t copy;
+
+	if (!active)
+		return next(how, set, old) ? errno : 0;
+	if (set) {
+		copy = *set;
+		((unsigned long *)(void *)&copy)[0] &= ~(3UL << 31);
+		set = &copy;
+	}
+	return -ringer_preload_sigmask(how, set, old);
 }
 
 EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
-	sigset_t copy;
+	int saved = errno, err;
 
 	if (!next_pthread_sigmask)
 		ringer_preload_signals_init();
-	return next_pthread_sigmask(how, strip_sigsys(how, set, &copy), old);
+	if (!active)
+		return next_pthread_sigmask(how, set, old);
+	err = set_mask(next_pthread_sigmask, how, set, old);
+	errno = saved;
+	return err;
 }
 
 EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
-	sigset_t copy;
+	int err;
 
 	if (!next_sigprocmask)
 		ringer_preload_signals_init();
-	return next_sigprocmask(how, strip_sigsys(how, set, &copy), old);
+	err = set_mask(next_sigprocmask, how, set, old);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }

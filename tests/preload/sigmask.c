@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hazard: SIGSYS blocked by a route other than sigprocmask().  A seccomp
+ * trap in a thread that blocks SIGSYS kills the process, so every way a
+ * program can put SIGSYS into its signal mask must leave it out while the
+ * shim is active, and io_uring must keep working on each of them:
+ *  - a signal handler installed with a full sa_mask (glibc's sigaction and
+ *    a raw rt_sigaction), calling io_uring;
+ *  - a raw rt_sigprocmask blocking everything;
+ *  - swapcontext to a context whose uc_sigmask is full;
+ *  - posix_spawn with POSIX_SPAWN_SETSIGMASK of every signal (the child's
+ *    execve is trapped);
+ *  - a handler run out of sigsuspend, ppoll, pselect and epoll_pwait with a
+ *    full temporary mask.
+ * Each route runs in a child of its own, so a death names its route.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include "uring-raw.h"
+
+extern char **environ;
+
+/* The kernel's struct sigaction on x86_64 (rt_sigaction's layout). */
+struct ksigaction {
+	void *handler;
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+static struct raw_ring ring;
+static volatile sig_atomic_t handled;
+static unsigned long long next_ud = 100;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	raw_nop_roundtrip(&ring, next_ud++);
+	handled++;
+}
+
+static void handler_full_mask(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigfillset(&sa.sa_mask);
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	raise(SIGUSR1);
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+}
+
+/* glibc's restorer is not ours to name: borrow it from a sigaction() call. */
+static void handler_full_mask_raw(void)
+{
+	struct ksigaction ka, cur;
+
+	memset(&ka, 0, sizeof(ka));
+	CHECK(signal(SIGUSR2, SIG_IGN) != SIG_ERR, "signal");
+	CHECK(syscall(SYS_rt_sigaction, SIGUSR2, NULL, &cur, 8) == 0, "rt_sigaction get");
+	ka.handler = (void *)on_usr1;
+	ka.flags = cur.flags | 0x04000000UL; /* SA_RESTORER */
+	ka.restorer = cur.restorer;
+	ka.mask = ~0UL;
+	CHECK(ka.restorer, "no restorer to borrow");
+	CHECK(syscall(SYS_rt_sigaction, SIGUSR2, &ka, NULL, 8) == 0, "rt_sigaction");
+	raise(SIGUSR2);
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+}
+
+static void raw_block_all(void)
+{
+	unsigned long all = ~0UL, old = 0, now = 0;
+	sigset_t full;
+
+	CHECK(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8) == 0, "rt_sigprocmask");
+	raw_nop_roundtrip(&ring, next_ud++);
+	CHECK(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, &now, 8) == 0, "rt_sigprocmask");
+	/* everything else was blocked, as asked */
+	CHECK(now & (1UL << (SIGUSR1 - 1)), "SIGUSR1 was not blocked: %#lx", now);
+	CHECK(now & (1UL << (SIGINT - 1)), "SIGINT was not blocked: %#lx", now);
+	/* the kernel's errors, and the mask left alone by them */
+	errno = 0;
+	CHECK(syscall(SYS_rt_sigprocmask, 99, &all, NULL, 8) == -1 && errno == EINVAL,
+	      "bad how: %s", strerror(errno));
+	errno = 0;
+	CHECK(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, 4) == -1 && errno == EINVAL,
+	      "bad size: %s", strerror(errno));
+	errno = 0;
+	CHECK(syscall(SYS_rt_sigprocmask, SIG_BLOCK, (void *)8, NULL, 8) == -1 && errno == EFAULT,
+	      "bad set: %s", strerror(errno));
+	CHECK(syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &now, 8) == 0 && now == old,
+	      "mask changed by failed calls: %#lx, was %#lx", now, old);
+	sigfillset(&full);
+	CHECK(sigprocmask(99, &full, NULL) == -1 && errno == EINVAL, "sigprocmask(bad how)");
+	CHECK(pthread_sigmask(99, &full, NULL) == EINVAL, "pthread_sigmask(bad how)");
+}
+
+static ucontext_t main_ctx, full_ctx;
+
+static void in_full_ctx(void)
+{
+	sigset_t cur;
+
+	raw_nop_roundtrip(&ring, next_ud++);
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	CHECK(sigismember(&cur, SIGUSR1), "the context's mask was not applied");
+	handled++;
+}
+
+static void swapcontext_full_mask(void)
+{
+	static char stack[64 * 1024];
+
+	CHECK(getcontext(&full_ctx) == 0, "getcontext");
+	full_ctx.uc_stack.ss_sp = stack;
+	full_ctx.uc_stack.ss_size = sizeof(stack);
+	full_ctx.uc_link = &main_ctx;
+	sigfillset(&full_ctx.uc_sigmask);
+	makecontext(&full_ctx, in_full_ctx, 0);
+	CHECK(swapcontext(&main_ctx, &full_ctx) == 0, "swapcontext");
+	CHECK(handled == 1, "the context did not run");
+	raw_nop_roundtrip(&ring, next_ud++);
+}
+
+static void posix_spawn_full_mask(void)
+{
+	char *argv[] = { "true", NULL };
+	posix_spawnattr_t attr;
+	sigset_t all;
+	int status;
+	pid_t pid;
+
+	sigfillset(&all);
+	CHECK(posix_spawnattr_init(&attr) == 0, "spawnattr");
+	CHECK(posix_spawnattr_setsigmask(&attr, &all) == 0, "setsigmask");
+	CHECK(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) == 0, "setflags");
+	CHECK(posix_spawnp(&pid, "true", NULL, &attr, argv, environ) == 0, "posix_spawn");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "spawned child: status %#x",
+	      status);
+	posix_spawnattr_destroy(&attr);
+}
+
+/* SIGUSR1 pending and blocked; mask: every signal but SIGUSR1. */
+static void usr1_pending(sigset_t *mask)
+{
+	sigset_t set;
+
+	signal(SIGUSR1, on_usr1);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	raise(SIGUSR1);
+	sigfillset(mask);
+	sigdelset(mask, SIGUSR1);
+}
+
+static void sigsuspend_full_mask(void)
+{
+	sigset_t mask;
+
+	usr1_pending(&mask);
+	CHECK(sigsuspend(&mask) == -1 && errno == EINTR, "sigsuspend: %s", strerror(errno));
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+}
+
+static void ppoll_full_mask(void)
+{
+	struct timespec ts = { 5, 0 };
+	sigset_t mask;
+
+	usr1_pending(&mask);
+	CHECK(ppoll(NULL, 0, &ts, &mask) == -1 && errno == EINTR, "ppoll: %s", strerror(errno));
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+}
+
+static void pselect_full_mask(void)
+{
+	struct timespec ts = { 5, 0 };
+	sigset_t mask;
+
+	usr1_pending(&mask);
+	CHECK(pselect(0, NULL, NULL, NULL, &ts, &mask) == -1 && errno == EINTR, "pselect: %s",
+	      strerror(errno));
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+}
+
+static void epoll_pwait_full_mask(void)
+{
+	struct epoll_event ev;
+	sigset_t mask;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	CHECK(ep >= 0, "epoll_create1");
+	usr1_pending(&mask);
+	CHECK(epoll_pwait(ep, &ev, 1, 5000, &mask) == -1 && errno == EINTR, "epoll_pwait: %s",
+	      strerror(errno));
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	close(ep);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} routes[] = {
+	{ "handler with a full sa_mask", handler_full_mask },
+	{ "handler with a full sa_mask (raw rt_sigaction)", handler_full_mask_raw },
+	{ "raw rt_sigprocmask blocking everything", raw_block_all },
+	{ "swapcontext to a full mask", swapcontext_full_mask },
+	{ "posix_spawn with POSIX_SPAWN_SETSIGMASK of everything", posix_spawn_full_mask },
+	{ "handler out of sigsuspend with a full mask", sigsuspend_full_mask },
+	{ "handler out of ppoll with a full mask", ppoll_full_mask },
+	{ "handler out of pselect with a full mask", pselect_full_mask },
+	{ "handler out of epoll_pwait with a full mask", epoll_pwait_full_mask },
+};
+
+int main(void)
+{
+	int failed = 0;
+
+	setup_or_skip(&ring, 8);
+	raw_nop_roundtrip(&ring, 1);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		int status;
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+
+		CHECK(pid >= 0, "fork");
+		if (pid == 0) {
+			alarm(20);
+			/* a ring of the child's own: an inherited engine ring is not its to use */
+			raw_ring_exit(&ring);
+			CHECK(raw_ring_init(&ring, 8) == 0, "child: setup");
+			expect_kind(ring.fd);
+			routes[i].fn();
+			raw_nop_roundtrip(&ring, 2);
+			raw_ring_exit(&ring);
+			exit(0);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			printf("ok: %s\n", routes[i].name);
+		} else {
+			printf("FAILED: %s: %s %d\n", routes[i].name,
+			       WIFSIGNALED(status) ? "killed by signal" : "exit status",
+			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			failed++;
+		}
+	}
+	raw_ring_exit(&ring);
+	if (failed)
+		return 1;
+	printf("sigmask: ok\n");
+	return 0;
+}
