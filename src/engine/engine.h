@@ -68,6 +68,10 @@
  *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).  A
  *    waiter or the reactor that can get no eventfd (RLIMIT_NOFILE) polls in
  *    1 ms ticks instead of being woken.
+ *  - reads and writes that go through native AIO (a batch of them at an
+ *    offset on a regular file, O_DIRECT) raise no fsnotify events (inotify
+ *    IN_ACCESS/IN_MODIFY, fanotify): Linux's AIO does not report them; a
+ *    single buffered request per batch, and worker I/O, do.
  *  - fork [8]: in a child, a ring inherited from the parent answers
  *    -EOPNOTSUPP (the engine's threads and state are the parent's); the
  *    child's close only lets go of the fd number.  On the kernel both
