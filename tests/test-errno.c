@@ -14,7 +14,13 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/magic.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -373,6 +379,235 @@ TEST(file_flags_at_length_zero)
 	io_uring_queue_exit(&ring);
 }
 
+/* IORING_REGISTER_QUERY's header and its OPCODES answer (Linux 6.18). */
+struct query_hdr {
+	__u64 next_entry, query_data;
+	__u32 query_op, size;
+	__s32 result;
+	__u32 resv[3];
+};
+
+struct query_opcode {
+	__u32 nr_request_opcodes, nr_register_opcodes;
+	__u64 feature_flags, ring_setup_flags, enter_flags, sqe_flags;
+	__u32 nr_query_opcodes, pad;
+};
+
+static int query(int fd, struct query_hdr *h, void *data, __u32 size, __u32 op)
+{
+	memset(h, 0, sizeof(*h));
+	memset(data, 0xee, size);
+	h->query_data = (uintptr_t)data;
+	h->size = size;
+	h->query_op = op;
+	return io_uring_register(fd, IORING_REGISTER_QUERY, h, 0);
+}
+
+/* QUERY's answer describes the rings this backend makes: their features, the probe. */
+static void check_query_describes(const struct query_opcode *q, unsigned features,
+				  struct io_uring *ring)
+{
+	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
+
+	CHECK_EQ_U(q->feature_flags, features);
+	CHECK_EQ_U(q->sqe_flags, 0x7f);
+	CHECK_EQ_U(q->enter_flags & 0xf, 0xf); /* GETEVENTS, SQ_WAKEUP, SQ_WAIT, EXT_ARG */
+	CHECK_EQ_U(q->nr_query_opcodes, 1);
+	REQUIRE_TRUE(probe);
+	CHECK_EQ_U(q->nr_request_opcodes, probe->last_op + 1U);
+	io_uring_free_probe(probe);
+}
+
+/*
+ * io_uring_register(-1, QUERY): no ring needed; the answer goes to the
+ * buffer, malformed headers are answered in their result field.
+ */
+TEST(register_blind_query)
+{
+	unsigned char data[64], data2[64];
+	struct query_opcode *q = (struct query_opcode *)data;
+	struct query_hdr h, h2;
+
+	test_ring_init(4, &ring, 0);
+	CHECK_EQ(query(-1, &h, data, sizeof(data), 0), 0);
+	CHECK_EQ(h.result, 0);
+	CHECK_EQ_U(h.size, sizeof(*q));
+	check_query_describes(q, ring.features, &ring);
+	for (size_t i = sizeof(*q); i < sizeof(data); i++)
+		CHECK_EQ(data[i], 0); /* the rest of the buffer is cleared */
+	/* a short buffer gets what fits */
+	memset(data, 0xee, sizeof(data));
+	CHECK_EQ(query(-1, &h, data, 8, 0), 0);
+	CHECK_EQ(h.result, 0);
+	CHECK_EQ_U(h.size, 8);
+	CHECK_GT(q->nr_request_opcodes, IORING_OP_READ);
+	CHECK_EQ(data[8], 0xee);
+	/* on a ring fd: the same answer */
+	CHECK_EQ(query(ring.ring_fd, &h, data, sizeof(data), 0), 0);
+	CHECK_EQ(h.result, 0);
+	check_query_describes(q, ring.features, &ring);
+	/* two headers in a chain */
+	query(-1, &h2, data2, sizeof(data2), 0);
+	query(-1, &h, data, sizeof(data), 5);
+	h.next_entry = (uintptr_t)&h2;
+	CHECK_EQ(io_uring_register(-1, IORING_REGISTER_QUERY, &h, 0), 0);
+	CHECK_EQ(h.result, -EOPNOTSUPP); /* an unknown query: answered in the header */
+	CHECK_EQ_U(h.size, 0);
+	CHECK_EQ(data[0], 0); /* ...and its buffer cleared */
+	CHECK_EQ(h2.result, 0);
+	CHECK_EQ_U(h2.size, sizeof(*q));
+	/* malformed headers */
+	query(-1, &h, data, sizeof(data), 0);
+	h.resv[1] = 1;
+	CHECK_EQ(io_uring_register(-1, IORING_REGISTER_QUERY, &h, 0), 0);
+	CHECK_EQ(h.result, -EINVAL);
+	query(-1, &h, data, sizeof(data), 0);
+	h.result = 3;
+	CHECK_EQ(io_uring_register(-1, IORING_REGISTER_QUERY, &h, 0), 0);
+	CHECK_EQ(h.result, -EINVAL);
+	query(-1, &h, data, 0, 0);
+	CHECK_EQ(io_uring_register(-1, IORING_REGISTER_QUERY, &h, 0), 0);
+	CHECK_EQ(h.result, -EINVAL);
+	/* what the call itself refuses */
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_QUERY, &h, 1), -EINVAL);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_QUERY, (void *)8, 0), -EFAULT);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_QUERY, NULL, 0), 0);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_QUERY | IORING_REGISTER_USE_REGISTERED_RING,
+				      NULL, 0),
+		    0);
+	/* other opcodes need a ring */
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_PROBE, NULL, 0), -EINVAL);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_BUFFERS, NULL, 0), -EINVAL);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_LAST + 5, NULL, 0), -EINVAL);
+	io_uring_queue_exit(&ring);
+}
+
+static void msg_sqe(struct io_uring_sqe *sqe, int fd, __u64 ud, unsigned len)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = fd;
+	sqe->off = ud;
+	sqe->len = len;
+	sqe->addr = IORING_MSG_DATA;
+}
+
+/* io_uring_register(-1, SEND_MSG_RING): a CQE posted to a ring, from no ring. */
+TEST(register_blind_send_msg_ring)
+{
+	struct io_uring_sqe sqe;
+	struct test_cqe c[2];
+	struct io_uring disabled;
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	REQUIRE_GE(null_fd, 0);
+	test_ring_init(4, &ring, 0);
+	msg_sqe(&sqe, ring.ring_fd, 0xb11d, 77);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), 0);
+	msg_sqe(&sqe, ring.ring_fd, 0xb11e, 0);
+	sqe.msg_ring_flags = IORING_MSG_RING_FLAGS_PASS;
+	sqe.file_index = 0x40;
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), 0);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 1000), 2);
+	CHECK_EQ_U(c[0].user_data, 0xb11d);
+	CHECK_EQ(c[0].res, 77);
+	CHECK_EQ_U(c[0].flags, 0);
+	CHECK_EQ_U(c[1].user_data, 0xb11e);
+	CHECK_EQ(c[1].res, 0);
+	CHECK_EQ_U(c[1].flags, 0x40);
+	/* refusals: the SQE first, then the target, then the message's fields */
+	msg_sqe(&sqe, -1, 1, 1);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EBADF);
+	msg_sqe(&sqe, null_fd, 1, 1);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EBADFD);
+	msg_sqe(&sqe, ring.ring_fd, 1, 1);
+	sqe.file_index = 3;
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EINVAL);
+	msg_sqe(&sqe, ring.ring_fd, 1, 1);
+	sqe.addr3 = 5;
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EINVAL);
+	msg_sqe(&sqe, -1, 1, 1);
+	sqe.addr = 1; /* IORING_MSG_SEND_FD needs a source ring: before the target */
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EINVAL);
+	msg_sqe(&sqe, -1, 1, 1);
+	sqe.flags = IOSQE_ASYNC;
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EINVAL);
+	msg_sqe(&sqe, -1, 1, 1);
+	sqe.opcode = IORING_OP_NOP;
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EINVAL);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 2), -EINVAL);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, NULL, 1), -EINVAL);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, (void *)8, 1), -EFAULT);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	/* a ring not enabled yet */
+	test_ring_init(4, &disabled, IORING_SETUP_R_DISABLED);
+	msg_sqe(&sqe, disabled.ring_fd, 1, 1);
+	CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EBADFD);
+	io_uring_queue_exit(&disabled);
+	io_uring_queue_exit(&ring);
+	close(null_fd);
+}
+
+/* Refuse io_uring as a container profile does (-ENOSYS for the three calls). */
+static void refuse_io_uring(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 425, 0, 2),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 427, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		_exit(3);
+}
+
+/*
+ * Where the kernel refuses io_uring, the library's auto backend runs rings
+ * on the engine, and the blind opcodes are answered by the engine too:
+ * QUERY describes the engine's rings, a message reaches one.
+ */
+TEST(register_blind_kernel_refuses)
+{
+	pid_t pid = fork();
+	int status;
+
+	REQUIRE_GE(pid, 0);
+	if (!pid) {
+		unsigned char data[64];
+		struct query_opcode *q = (struct query_opcode *)data;
+		struct io_uring_sqe sqe;
+		struct io_uring_cqe *cqe;
+		struct query_hdr h;
+
+		refuse_io_uring();
+		ringer_set_backend(RINGER_BACKEND_AUTO);
+		if (syscall(__NR_io_uring_register, -1, IORING_REGISTER_QUERY, NULL, 0) != -1 ||
+		    errno != ENOSYS)
+			_exit(4); /* the filter is not in place */
+		test_ring_init(4, &ring, 0);
+		if (ringer_ring_backend(&ring) != RINGER_BACKEND_USER)
+			_exit(5);
+		CHECK_EQ(query(-1, &h, data, sizeof(data), 0), 0);
+		CHECK_EQ(h.result, 0);
+		check_query_describes(q, ring.features, &ring);
+		msg_sqe(&sqe, ring.ring_fd, 0xdead, 9);
+		CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), 0);
+		CHECK_EQ(test_wait_cqe_ms(&ring, &cqe, 1000), 0);
+		CHECK_EQ_U(cqe ? cqe->user_data : 0, 0xdead);
+		msg_sqe(&sqe, 0, 1, 1); /* stdin: not a ring */
+		CHECK_ERRNO(io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &sqe, 1), -EBADFD);
+		io_uring_queue_exit(&ring);
+		fflush(stdout);
+		_exit(harness_case_failures ? 1 : 0);
+	}
+	REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	REQUIRE_TRUE(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -384,6 +619,9 @@ int main(void)
 		TEST_ENTRY(nowait_buffered_ext4),
 		TEST_ENTRY(nowait_refused_tmpfs),
 		TEST_ENTRY(file_flags_at_length_zero),
+		TEST_ENTRY(register_blind_query),
+		TEST_ENTRY(register_blind_send_msg_ring),
+		TEST_ENTRY(register_blind_kernel_refuses),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -40,7 +40,8 @@
  *    rings are, per thread, in ring.c); ABS_TIMER is on
  *    CLOCK_MONOTONIC; min_wait_usec is ignored.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
- *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS:
+ *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS,
+ *    QUERY (and, with fd -1, SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE: -EOPNOTSUPP at prep (and
@@ -110,6 +111,9 @@
 	 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |                      \
 	 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER |                   \
 	 IORING_SETUP_NO_SQARRAY)
+
+/* Enter flags the engine takes: GETEVENTS ... NO_IOWAIT; bit 8 and up: -EINVAL */
+#define ENGINE_ENTER_FLAGS 0xffU
 
 #define IORING_MAX_ENTRIES 32768
 #define IORING_MAX_CQ_ENTRIES (2 * IORING_MAX_ENTRIES)

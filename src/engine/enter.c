@@ -12,8 +12,6 @@
 #include "engine/engine.h"
 #include "engine/sys.h"
 
-#define ENTER_FLAGS_VALID 0xffU /* GETEVENTS ... NO_IOWAIT; bit 8 and up: -EINVAL */
-
 /* -EBADF for a closed fd, -EOPNOTSUPP for an open fd that is no engine ring */
 int engine_bad_ring_fd(int fd)
 {
@@ -62,7 +60,7 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 	struct ring *r;
 	int ret = 0, submitted = 0;
 
-	if (flags & ~ENTER_FLAGS_VALID)
+	if (flags & ~ENGINE_ENTER_FLAGS)
 		return -EINVAL;
 	if (flags & IORING_ENTER_REGISTERED_RING) {
 		r = ring_get_registered((unsigned)fd);

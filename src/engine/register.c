@@ -505,6 +505,161 @@ static int enable_rings(struct ring *r, const void *arg, unsigned nr)
 	return 0;
 }
 
+/*
+ * IORING_REGISTER_QUERY (io_query): a chain of headers, each naming a query
+ * and a buffer for its answer.  Linux 6.18 knows one query, OPCODES: what
+ * the ring implementation supports (here: the engine's opcodes, features,
+ * setup, enter and SQE flags).  An unknown query or a malformed header is
+ * answered in the header's result, not by the call.
+ */
+struct query_hdr {
+	uint64_t next_entry;
+	uint64_t query_data;
+	uint32_t query_op;
+	uint32_t size;
+	int32_t result;
+	uint32_t resv[3];
+};
+
+struct query_opcode {
+	uint32_t nr_request_opcodes;
+	uint32_t nr_register_opcodes;
+	uint64_t feature_flags;
+	uint64_t ring_setup_flags;
+	uint64_t enter_flags;
+	uint64_t sqe_flags;
+	uint32_t nr_query_opcodes;
+	uint32_t pad;
+};
+
+#define QUERY_OPCODES 0
+#define QUERY_MAX 1 /* 6.18: OPCODES only (probed: 1 is -EOPNOTSUPP) */
+#define QUERY_MAX_ENTRIES 1000
+
+/* copy_struct_to_user(): len bytes of src, zeroes up to usize */
+static int query_put(void *dst, uint32_t usize, const void *src, uint32_t len)
+{
+	static const char zeroes[256];
+
+	if (len && umem_write(dst, src, len))
+		return -EFAULT;
+	for (uint64_t at = len; at < usize;) {
+		uint64_t n = usize - at < sizeof(zeroes) ? usize - at : sizeof(zeroes);
+
+		if (umem_write((char *)dst + at, zeroes, n))
+			return -EFAULT;
+		at += n;
+	}
+	return 0;
+}
+
+static int query_entry(void *uhdr, uint64_t *next)
+{
+	struct query_opcode q;
+	struct query_hdr h;
+	uint32_t usize, res_size = 0;
+	void *udata;
+	int ret = -EINVAL;
+
+	if (umem_read(&h, uhdr, sizeof(h)))
+		return -EFAULT;
+	usize = h.size;
+	h.size = h.size < sizeof(q) ? h.size : (uint32_t)sizeof(q);
+	udata = (void *)(uintptr_t)h.query_data;
+	memset(&q, 0, sizeof(q));
+	if (h.query_op >= QUERY_MAX) {
+		ret = -EOPNOTSUPP;
+	} else if (!h.resv[0] && !h.resv[1] && !h.resv[2] && !h.result && h.size) {
+		if (umem_read(&q, udata, h.size))
+			return -EFAULT;
+		memset(&q, 0, sizeof(q));
+		q.nr_request_opcodes = IORING_OP_LAST;
+		q.nr_register_opcodes = IORING_REGISTER_LAST;
+		q.feature_flags = ENGINE_FEATURES | SQPOLL_FEATURES;
+		q.ring_setup_flags = ENGINE_SETUP_FLAGS | SQPOLL_SETUP_FLAGS;
+		q.enter_flags = ENGINE_ENTER_FLAGS;
+		q.sqe_flags = 0x7f; /* IOSQE_FIXED_FILE ... CQE_SKIP_SUCCESS */
+		q.nr_query_opcodes = QUERY_MAX;
+		res_size = sizeof(q);
+		ret = 0;
+	}
+	h.result = ret;
+	h.size = usize < res_size ? usize : res_size;
+	if (query_put(udata, usize, &q, h.size) || umem_write(uhdr, &h, sizeof(h)))
+		return -EFAULT;
+	*next = h.next_entry;
+	return 0;
+}
+
+static int register_query(const void *arg, unsigned nr)
+{
+	void *uhdr = (void *)arg;
+	int n = 0;
+
+	if (nr)
+		return -EINVAL;
+	while (uhdr) {
+		uint64_t next;
+		int ret = query_entry(uhdr, &next);
+
+		if (ret)
+			return ret;
+		uhdr = (void *)(uintptr_t)next;
+		if (++n >= QUERY_MAX_ENTRIES)
+			return -ERANGE; /* a cycle, maybe */
+	}
+	return 0;
+}
+
+/*
+ * IORING_REGISTER_SEND_MSG_RING: an IORING_OP_MSG_RING of IORING_MSG_DATA
+ * done synchronously, without a source ring: a CQE (user_data = off, res =
+ * len, flags from file_index with FLAGS_PASS) posted to the target ring.
+ */
+static int send_msg_ring(const void *arg, unsigned nr)
+{
+	struct io_uring_sqe sqe;
+	struct ring *t;
+	uint32_t cflags = 0;
+	int ret;
+
+	if (!arg || nr != 1)
+		return -EINVAL;
+	if (umem_read(&sqe, arg, sizeof(sqe)))
+		return -EFAULT;
+	if (sqe.flags || sqe.opcode != IORING_OP_MSG_RING)
+		return -EINVAL;
+	if (sqe.buf_index || sqe.personality || sqe.addr != IORING_MSG_DATA)
+		return -EINVAL;
+	t = ring_get_current(sqe.fd);
+	if (!t)
+		return sys_fcntl(sqe.fd, F_GETFD, 0) < 0 ? -EBADF : -EBADFD;
+	if (sqe.addr3 || (sqe.msg_ring_flags & ~IORING_MSG_RING_FLAGS_PASS) ||
+	    (!(sqe.msg_ring_flags & IORING_MSG_RING_FLAGS_PASS) && sqe.file_index))
+		ret = -EINVAL;
+	else if (atomic_load_explicit(&t->disabled, memory_order_acquire))
+		ret = -EBADFD;
+	else {
+		if (sqe.msg_ring_flags & IORING_MSG_RING_FLAGS_PASS)
+			cflags = sqe.file_index;
+		ret = cq_post(t, sqe.off, (int32_t)sqe.len, cflags, true) ? 0 : -EOVERFLOW;
+	}
+	ring_put(t);
+	return ret;
+}
+
+/* io_uring_register(-1, ...): the opcodes that need no ring */
+static int register_blind(unsigned opcode, const void *arg, unsigned nr)
+{
+	switch (opcode) {
+	case IORING_REGISTER_SEND_MSG_RING:
+		return send_msg_ring(arg, nr);
+	case IORING_REGISTER_QUERY:
+		return register_query(arg, nr);
+	}
+	return -EINVAL;
+}
+
 RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigned nr_args)
 {
 	struct ring *r;
@@ -515,8 +670,8 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 	opcode &= ~IORING_REGISTER_USE_REGISTERED_RING;
 	if (opcode >= IORING_REGISTER_LAST)
 		return -EINVAL;
-	if (fd == -1 && !by_index)
-		return -EINVAL; /* no blind opcode (SEND_MSG_RING) in the engine */
+	if (fd == -1)
+		return register_blind(opcode, arg, nr_args); /* by_index too, as 6.18 */
 	r = by_index ? ring_get_registered((unsigned)fd) : ring_get_current(fd);
 	if (!r)
 		return by_index ? -EINVAL : engine_bad_ring_fd(fd);
@@ -561,6 +716,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_IOWQ_MAX_WORKERS:
 		ret = iowq_max_workers(r, (void *)arg, nr_args);
+		break;
+	case IORING_REGISTER_QUERY:
+		ret = register_query(arg, nr_args);
 		break;
 	default:
 		ret = -EINVAL; /* known to the kernel, not implemented by the engine */

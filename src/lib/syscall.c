@@ -121,11 +121,39 @@ int ringer__enter(int fd, unsigned to_submit, unsigned min_complete, unsigned fl
 	return kernel_enter(fd, to_submit, min_complete, flags, arg, argsz);
 }
 
+/*
+ * io_uring_register(-1, ...): the opcodes that need no ring (QUERY,
+ * SEND_MSG_RING).  A message to an engine ring is the engine's to post; the
+ * rest goes where the backend choice says, and to the engine when the kernel
+ * refuses io_uring (auto), so that QUERY is answered by opcode either way.
+ */
+static int register_blind(unsigned opcode, const void *arg, unsigned nr_args)
+{
+	unsigned op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
+	enum ringer_backend b = ringer_get_backend();
+	int ret;
+
+	if (op == IORING_REGISTER_SEND_MSG_RING && arg && nr_args == 1) {
+		struct io_uring_sqe sqe;
+
+		if (!umem_read(&sqe, arg, sizeof(sqe)) && ringer_is_engine_fd(sqe.fd))
+			return ringer_register(-1, opcode, arg, nr_args);
+	}
+	if (b == RINGER_BACKEND_USER && op != IORING_REGISTER_SEND_MSG_RING)
+		return ringer_register(-1, opcode, arg, nr_args);
+	ret = kernel_register(-1, opcode, arg, nr_args);
+	if (b != RINGER_BACKEND_KERNEL && kernel_refuses(ret))
+		ret = ringer_register(-1, opcode, arg, nr_args);
+	return ret;
+}
+
 int ringer__register(int fd, unsigned opcode, const void *arg, unsigned nr_args)
 {
 	if ((opcode & IORING_REGISTER_USE_REGISTERED_RING) ? ringer__engine_regring((unsigned)fd)
 							    : ringer_is_engine_fd(fd))
 		return ringer_register(fd, opcode, arg, nr_args);
+	if (fd == -1)
+		return register_blind(opcode, arg, nr_args);
 	return kernel_register(fd, opcode, arg, nr_args);
 }
 

@@ -676,6 +676,42 @@ static long do_enter(long fd, long to_submit, long min_complete, long flags, lon
 	return not_a_ring(ret, fd, flags & IORING_ENTER_REGISTERED_RING);
 }
 
+/* engine/umem.c: a copy from the program's memory, -EFAULT instead of a fault */
+int umem_read(void *dst, const void *src, size_t len);
+
+/*
+ * io_uring_register(-1, ...): the opcodes that need no ring.  A message
+ * (SEND_MSG_RING) to an engine ring is posted by the engine, to the ring
+ * behind the program's fd; the rest goes to the kernel unless the mode is
+ * user, and to the engine when the kernel refuses io_uring.
+ */
+static long register_blind(long opcode, long arg, long nr_args)
+{
+	unsigned op = (unsigned)opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
+	long ret;
+
+	if (op == IORING_REGISTER_SEND_MSG_RING && arg && nr_args == 1) {
+		struct io_uring_sqe sqe;
+		bool inherited;
+		struct ring *r = NULL;
+
+		if (!umem_read(&sqe, (const void *)arg, sizeof(sqe)))
+			r = ring_lookup(sqe.fd, &inherited);
+		if (r) {
+			sqe.fd = r->eng_fd;
+			ret = ringer_register(-1, (unsigned)opcode, &sqe, 1);
+			slot_put(r);
+			return ret;
+		}
+	}
+	if (mode != MODE_USER || op == IORING_REGISTER_SEND_MSG_RING) {
+		ret = sys(NR_REGISTER, -1, opcode, arg, nr_args, 0, 0);
+		if (!kernel_refuses(ret))
+			return ret;
+	}
+	return ringer_register(-1, (unsigned)opcode, (const void *)arg, (unsigned)nr_args);
+}
+
 static long do_register(long fd, long opcode, long arg, long nr_args)
 {
 	struct ring *r;
@@ -684,6 +720,8 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 
 	if (mode == MODE_KERNEL)
 		return sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	if ((int)fd == -1)
+		return register_blind(opcode, arg, nr_args);
 	if (opcode & IORING_REGISTER_USE_REGISTERED_RING) {
 		r = regring_get((unsigned)fd);
 		opcode &= ~(long)IORING_REGISTER_USE_REGISTERED_RING;
