@@ -28,14 +28,7 @@ DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 DIVERGENCE(poll_never_reported_events, "bug, being fixed", AVOID,
 	   "POLL_ADD on a file without a poll method (regular file, directory, "
 	   "/dev/null) for events it never reports stays armed on the engine; "
-	   "the kernel completes it at once (issue 10, poll)")
-DIVERGENCE(ring_fd_io, "bug, being fixed", AVOID,
-	   "I/O on the ring fd itself: the kernel refuses it, the engine's ring "
-	   "fd is a memfd that reads and writes (issue 10, I/O on the ring fd)")
-DIVERGENCE(closed_fd_is_engine_fd, "bug, being fixed", AVOID,
-	   "a just-closed fd number can be the engine's own eventfd: a WRITE "
-	   "there returns 8 (or 0) instead of -EBADF and a READ never ends "
-	   "(issue 10, engine fds in the program's fd range)")
+	   "the kernel fails it at once with -EINVAL (issue 10, poll)")
 DIVERGENCE(errno_check_order, "bug, being fixed", EXCUSE,
 	   "a read/write with two faults reports another one first: the kernel "
 	   "checks the fd before offset and flags, the fixed buffer before the "

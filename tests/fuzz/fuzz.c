@@ -567,6 +567,7 @@ static uint32_t pick_rw_flags(struct op *op, bool write)
 
 static void gen_rw(struct batch *b, struct op *op, bool write, int kind)
 {
+	/* not the ring fd: a WRITE there never completes on the kernel */
 	pick_target(b, op, false);
 	avoid_quiet(b, op);
 	op->off = pick_off(b, op, write);
@@ -824,7 +825,7 @@ static void gen_op(struct batch *b, int idx)
 		}
 	} else if (r < 68) {
 		op->opcode = IORING_OP_FSYNC;
-		pick_target(b, op, false);
+		pick_target(b, op, true);
 		op->op_flags = chance(30) ? IORING_FSYNC_DATASYNC : 0;
 		if (chance(3))
 			op->op_flags = 2;
@@ -838,7 +839,7 @@ static void gen_op(struct batch *b, int idx)
 		static const uint32_t sfr[] = { 0, 1, 2, 4, 7, 8 };
 
 		op->opcode = IORING_OP_SYNC_FILE_RANGE;
-		pick_target(b, op, false);
+		pick_target(b, op, true);
 		op->off = chance(90) ? rnd(70000) : -(int64_t)rnd(3) - 1;
 		op->len = chance(50) ? 0 : rnd(70000);
 		op->op_flags = sfr[rnd(6)];
@@ -904,6 +905,11 @@ static bool is_write(unsigned opc)
 	return opc == IORING_OP_WRITE || opc == IORING_OP_WRITEV || opc == IORING_OP_WRITE_FIXED;
 }
 
+static bool is_sync(unsigned opc)
+{
+	return opc == IORING_OP_FSYNC || opc == IORING_OP_SYNC_FILE_RANGE;
+}
+
 /* predicates of divergences.h, on the op (gen) and on both CQE lists */
 struct cqes {
 	int n;
@@ -939,17 +945,6 @@ static bool match_poll_never_reported_events(const struct op *op, const struct c
 	       !(op->op_flags & ready_mask(op->obj));
 }
 
-static bool match_ring_fd_io(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	return op->obj == O_RING;
-}
-
-static bool match_closed_fd_is_engine_fd(const struct op *op, const struct cqes *k,
-					  const struct cqes *u)
-{
-	return op->obj == O_CLOSED;
-}
-
 /* the one result of an op on a side: with CQE_SKIP_SUCCESS, no CQE was a success */
 static bool one_res(const struct op *op, const struct cqes *c, int *res)
 {
@@ -969,7 +964,8 @@ static bool match_errno_check_order(const struct op *op, const struct cqes *k, c
 {
 	int kr, ur;
 
-	return is_rw(op->opcode) && one_res(op, k, &kr) && one_res(op, u, &ur) && kr < 0 && ur < 0;
+	return (is_rw(op->opcode) || is_sync(op->opcode)) && one_res(op, k, &kr) &&
+	       one_res(op, u, &ur) && kr < 0 && ur < 0;
 }
 
 static bool match_errno_rwf_flags(const struct op *op, const struct cqes *k, const struct cqes *u)
@@ -983,11 +979,6 @@ static bool match_errno_rwf_flags(const struct op *op, const struct cqes *k, con
 }
 
 static const struct batch *cur_batch;
-
-static bool is_sync(unsigned opc)
-{
-	return opc == IORING_OP_FSYNC || opc == IORING_OP_SYNC_FILE_RANGE;
-}
 
 /* a sync that failed in the sync itself, not on its fd */
 static bool sync_failed_quietly(const struct op *op, int res)
