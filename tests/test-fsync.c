@@ -191,6 +191,77 @@ TEST(fsync_negative_offset)
 	io_uring_queue_exit(&ring);
 }
 
+static void nop_sqe(__u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, user_data);
+}
+
+/*
+ * A sync that fails in the sync itself (a pipe has no fsync: -EINVAL; no
+ * range sync either: -ESPIPE) is no failure of the request: the kernel's
+ * handlers set the result without marking the request failed, so what is
+ * linked after it runs and CQE_SKIP_SUCCESS hides its CQE.  A bad fd fails
+ * the request as usual.
+ */
+TEST(sync_failure_keeps_links)
+{
+	struct test_cqe c[2];
+	struct io_uring_sqe *sqe;
+	int p[2];
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_EQ(pipe(p), 0);
+
+	sqe = fsync_sqe(p[1], 0, 1);
+	sqe->flags |= IOSQE_IO_LINK;
+	nop_sqe(2);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, -EINVAL);
+	CHECK_EQ_U(c[1].user_data, 2);
+	CHECK_EQ(c[1].res, 0);
+
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sync_file_range(sqe, p[0], 0, 0, 0);
+	io_uring_sqe_set_data64(sqe, 3);
+	sqe->flags |= IOSQE_IO_LINK;
+	nop_sqe(4);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2);
+	CHECK_EQ_U(c[0].user_data, 3);
+	CHECK_EQ(c[0].res, -ESPIPE);
+	CHECK_EQ_U(c[1].user_data, 4);
+	CHECK_EQ(c[1].res, 0);
+
+	/* CQE_SKIP_SUCCESS: the failed sync posts nothing, its link runs */
+	sqe = fsync_sqe(p[1], 0, 5);
+	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	nop_sqe(6);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	REQUIRE_EQ(test_reap(&ring, c, 1, 2000), 1);
+	CHECK_EQ_U(c[0].user_data, 6);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+
+	/* no file: a failure, the link is cancelled */
+	sqe = fsync_sqe(9999, 0, 7);
+	sqe->flags |= IOSQE_IO_LINK;
+	nop_sqe(8);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2);
+	CHECK_EQ_U(c[0].user_data, 7);
+	CHECK_EQ(c[0].res, -EBADF);
+	CHECK_EQ_U(c[1].user_data, 8);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	close(p[0]);
+	close(p[1]);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -198,6 +269,7 @@ int main(void)
 		TEST_ENTRY(fsync_field_checks),
 		TEST_ENTRY(sync_file_range_op),
 		TEST_ENTRY(fsync_negative_offset),
+		TEST_ENTRY(sync_failure_keeps_links),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

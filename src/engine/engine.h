@@ -138,6 +138,13 @@
 #define REQ_F_POLL_ARMED (1U << 11) /* on the ring's poll list */
 #define REQ_F_ASYNC (1U << 12) /* counted in ring->nr_async until freed */
 #define REQ_F_FD_HELD (1U << 13) /* rfd is the engine's duplicate of fd */
+/*
+ * A negative result that does not fail the request: the kernel's FSYNC and
+ * SYNC_FILE_RANGE handlers set the result of the sync without marking the
+ * request failed, so its links still run and CQE_SKIP_SUCCESS still hides
+ * its CQE.  (A bad fd or a cancellation fails it as usual.)
+ */
+#define REQ_F_QUIET_RES (1U << 14)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {

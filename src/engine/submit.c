@@ -339,7 +339,7 @@ void req_complete(struct req *req)
 	struct ring *r = req->ring;
 	struct req *nxt = req->link;
 
-	if (req->res < 0)
+	if (req->res < 0 && !(req->flags & REQ_F_QUIET_RES))
 		req_set_fail(req);
 	post_req(req);
 	req->link = NULL;

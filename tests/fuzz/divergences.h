@@ -40,11 +40,6 @@ DIVERGENCE(errno_rwf_flags, "bug, being fixed", EXCUSE,
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")
-DIVERGENCE(fsync_failure_fails_links, "bug, being fixed", EXCUSE,
-	   "a failed FSYNC or SYNC_FILE_RANGE (an error from the sync itself) "
-	   "does not fail the request on the kernel: its links still run and "
-	   "CQE_SKIP_SUCCESS hides its CQE; the engine cancels the links and "
-	   "posts the CQE")
 DIVERGENCE(errno_fsync_negative_offset, "bug, being fixed", EXCUSE,
 	   "FSYNC with a negative offset: -EINVAL at submission on the kernel "
 	   "(which ends the submit call), the engine syncs (issue 10, errno "

@@ -980,31 +980,6 @@ static bool match_errno_rwf_flags(const struct op *op, const struct cqes *k, con
 
 static const struct batch *cur_batch;
 
-/* a sync that failed in the sync itself, not on its fd */
-static bool sync_failed_quietly(const struct op *op, int res)
-{
-	return is_sync(op->opcode) && res < 0 && res != -EBADF && res != -ECANCELED;
-}
-
-static bool match_fsync_failure_fails_links(const struct op *op, const struct cqes *k,
-					    const struct cqes *u)
-{
-	const struct op *prev;
-
-	if (!k || !u)
-		return false;
-	/* CQE_SKIP_SUCCESS hid the kernel's failed CQE */
-	if (is_sync(op->opcode) && k->n == 0 && u->n == 1 && sync_failed_quietly(op, u->c[0]->res))
-		return true;
-	/* a link after a failed sync: ran on the kernel, cancelled on the engine */
-	for (prev = op; prev->chain_prev >= 0;) {
-		prev = &cur_batch->ops[prev->chain_prev];
-		if (is_sync(prev->opcode))
-			return u->n <= 1 && (!u->n || u->c[0]->res == -ECANCELED);
-	}
-	return false;
-}
-
 static bool fsync_negative(const struct op *op)
 {
 	return op->opcode == IORING_OP_FSYNC && op->off < 0;

@@ -5,6 +5,20 @@
 #include "engine/engine.h"
 #include "engine/sys.h"
 
+/*
+ * The sync's own error is the result but no failure, as in the kernel's
+ * sync.c (io_req_set_res() without req_set_fail()): links after it run, and
+ * CQE_SKIP_SUCCESS hides the CQE.  So is the ring fd's answer (-EINVAL).
+ * -EBADF says a plain fd number named no file (the engine learns it only
+ * from the call): the kernel fails that request before the sync, loudly.
+ */
+static void sync_done(struct req *req, int ret)
+{
+	req->res = ret;
+	if (ret < 0 && ret != -EBADF)
+		req->flags |= REQ_F_QUIET_RES;
+}
+
 int fsync_prep(struct req *req, const struct io_uring_sqe *sqe)
 {
 	if (sqe->addr || sqe->buf_index || sqe->splice_fd_in)
@@ -35,7 +49,7 @@ int fsync_issue(struct req *req, unsigned issue_flags)
 			break;
 		ret = 0;
 	}
-	req->res = ret;
+	sync_done(req, ret);
 	return ISSUE_DONE;
 }
 
@@ -60,6 +74,6 @@ int sfr_issue(struct req *req, unsigned issue_flags)
 			break;
 		ret = 0;
 	}
-	req->res = ret;
+	sync_done(req, ret);
 	return ISSUE_DONE;
 }
