@@ -535,7 +535,9 @@ static void pick_buf(struct batch *b, struct op *op, bool write)
 		op->addr_kind = A_KERNEL;
 		return;
 	case 8 ... 12:
-		if (op->len > 1) {
+		/* a stream's partial copy depends on how its data sits in pipe
+		 * buffers or skbs, which the order of other requests decides */
+		if (op->len > 1 && !is_stream(op->obj) && op->obj != O_BAD) {
 			op->addr_kind = write ? A_WR_END : A_RD_END;
 			op->addr_arg = 1 + rnd(op->len - 1 < PAGE ? op->len - 1 : PAGE);
 			return;
@@ -602,6 +604,9 @@ static void gen_rw(struct batch *b, struct op *op, bool write, int kind)
 			struct iov_spec *v = &op->iov[i];
 
 			v->kind = chance(5) ? IOV_ZERO : chance(4) ? IOV_BAD : IOV_OK;
+			/* a fault after good segments: partial on a stream, see pick_buf() */
+			if (v->kind == IOV_BAD && i > 0 && (is_stream(op->obj) || op->obj == O_BAD))
+				v->kind = IOV_ZERO;
 			if (v->kind == IOV_ZERO)
 				continue;
 			v->len = chance(50) ? 1 + rnd(600) : pick_len();
@@ -701,6 +706,10 @@ static void gen_poll_add(struct batch *b, struct op *op, int idx)
 	ready = op->obj >= 0 && op->obj <= O_SOCK ? ready_mask(op->obj) : 0;
 	if (op->obj < 0 || op->obj > O_SOCK)
 		return; /* -EBADF at once */
+	/* a multishot poll that fires at arming races with its remover on the
+	 * kernel (-EALREADY, and the poll stays armed): only idle ones */
+	if (op->poll_len == IORING_POLL_ADD_MULTI && !nonpollable(op->obj))
+		op->op_flags &= ~ready;
 	if (op->poll_len == IORING_POLL_ADD_MULTI ||
 	    (op->poll_len == 0 && !nonpollable(op->obj) && !(ready & op->op_flags & 0xffff))) {
 		if (b->allow_drain) {
