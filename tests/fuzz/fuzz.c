@@ -72,7 +72,7 @@
 #define PAGE 4096
 #define MAXIOV 8
 #define STREAM_PREFILL 8192
-#define STREAM_READ_BUDGET 8192
+#define STREAM_READ_BUDGET 7168 /* below the prefill: a stream stays readable */
 #define STREAM_WRITE_BUDGET 12288
 #define STREAM_IO_MAX 2048
 #define UD_BASE 0x5eed0000ULL
