@@ -646,6 +646,9 @@ static long not_a_ring(long ret, long fd, bool by_index)
 	return -EOPNOTSUPP;
 }
 
+static long kernel_enter(long fd, long to_submit, long min_complete, long flags, long arg,
+			 long argsz);
+
 static long do_enter(long fd, long to_submit, long min_complete, long flags, long arg, long argsz)
 {
 	struct ring *r;
@@ -672,7 +675,7 @@ static long do_enter(long fd, long to_submit, long min_complete, long flags, lon
 			return ret;
 		}
 	}
-	ret = sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
+	ret = kernel_enter(fd, to_submit, min_complete, flags, arg, argsz);
 	return not_a_ring(ret, fd, flags & IORING_ENTER_REGISTERED_RING);
 }
 
@@ -1011,6 +1014,29 @@ static long trap_pselect6(long *a)
 		}
 	}
 	return sys(SYS_pselect6, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/*
+ * io_uring_enter re-issued to the kernel: the mask of its wait, too, without
+ * SIGSYS (an engine ring's wait applies it with ppoll, which is trapped).
+ */
+static long kernel_enter(long fd, long to_submit, long min_complete, long flags, long arg,
+			 long argsz)
+{
+	struct io_uring_getevents_arg ea;
+	uint64_t buf;
+
+	if (arg && (flags & IORING_ENTER_GETEVENTS)) {
+		if (!(flags & IORING_ENTER_EXT_ARG)) {
+			arg = mask_arg(arg, argsz, &buf);
+		} else if (!(flags & IORING_ENTER_EXT_ARG_REG) && argsz == sizeof(ea) &&
+			   !peek(&ea, arg, sizeof(ea)) && ea.sigmask &&
+			   mask_arg((long)ea.sigmask, ea.sigmask_sz, &buf) == (long)&buf) {
+			ea.sigmask = (uint64_t)(uintptr_t)&buf;
+			arg = (long)&ea;
+		}
+	}
+	return sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
 }
 
 /* The calls the filter traps for their signal mask; -ENOSYS for any other. */

@@ -10,8 +10,8 @@
  *  - swapcontext to a context whose uc_sigmask is full;
  *  - posix_spawn with POSIX_SPAWN_SETSIGMASK of every signal (the child's
  *    execve is trapped);
- *  - a handler run out of sigsuspend, ppoll, pselect and epoll_pwait with a
- *    full temporary mask.
+ *  - a handler run out of sigsuspend, ppoll, pselect, epoll_pwait and
+ *    io_uring_enter with a full temporary mask.
  * Each route runs in a child of its own, so a death names its route.
  */
 #include <poll.h>
@@ -207,6 +207,36 @@ static void epoll_pwait_full_mask(void)
 	close(ep);
 }
 
+/* A handler run out of io_uring_enter's wait with a full mask calls io_uring. */
+static void enter_full_mask(void)
+{
+	sigset_t mask;
+	int ret;
+
+	usr1_pending(&mask);
+	ret = sys_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS, &mask, _NSIG / 8);
+	CHECK(ret == -EINTR, "enter = %d", ret);
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+}
+
+static void enter_ext_arg_full_mask(void)
+{
+	struct __kernel_timespec ts = { 5, 0 };
+	struct io_uring_getevents_arg ea;
+	sigset_t mask;
+	int ret;
+
+	usr1_pending(&mask);
+	memset(&ea, 0, sizeof(ea));
+	ea.sigmask = (unsigned long)&mask;
+	ea.sigmask_sz = _NSIG / 8;
+	ea.ts = (unsigned long)&ts;
+	ret = sys_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
+			sizeof(ea));
+	CHECK(ret == -EINTR, "enter = %d", ret);
+	CHECK(handled == 1, "handler ran %d times", (int)handled);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -220,6 +250,8 @@ static const struct {
 	{ "handler out of ppoll with a full mask", ppoll_full_mask },
 	{ "handler out of pselect with a full mask", pselect_full_mask },
 	{ "handler out of epoll_pwait with a full mask", epoll_pwait_full_mask },
+	{ "handler out of io_uring_enter with a full mask", enter_full_mask },
+	{ "handler out of io_uring_enter (EXT_ARG) with a full mask", enter_ext_arg_full_mask },
 };
 
 int main(void)
