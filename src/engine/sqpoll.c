@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -303,7 +304,7 @@ static int sqd_create(struct ring *r, const struct io_uring_params *p, struct sq
 {
 	struct sq_data *sqd = calloc(1, sizeof(*sqd));
 	pthread_attr_t attr;
-	char name[16];
+	char name[16], own_name[16];
 	int ret;
 
 	if (!sqd)
@@ -326,15 +327,26 @@ static int sqd_create(struct ring *r, const struct io_uring_params *p, struct sq
 		CPU_SET(p->sq_thread_cpu, &set);
 		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 	}
+	/*
+	 * The kernel's name for its poller (tools and tests find it by it),
+	 * there as soon as setup returns.  A new thread starts with its
+	 * creator's name, so this thread wears it for the pthread_create:
+	 * naming another thread goes through /proc/self/task/TID/comm, and
+	 * the /proc dentries that creates cost milliseconds of the parent's
+	 * wait(2) when the process exits (proc_flush_pid), which programs
+	 * that fork a child per ring pay on every child.
+	 */
+	snprintf(name, sizeof(name), "iou-sqp-%d", (int)getpid());
+	own_name[0] = 0;
+	prctl(PR_GET_NAME, (unsigned long)own_name, 0, 0, 0);
+	prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 	ret = engine_thread_create(&sqd->thread, &attr, sq_thread, sqd);
+	prctl(PR_SET_NAME, (unsigned long)own_name, 0, 0, 0);
 	pthread_attr_destroy(&attr);
 	if (ret) {
 		sqd_put_locked(sqd);
 		return ret == EINVAL ? -EINVAL : -ENOMEM;
 	}
-	/* the kernel's name for its poller: tools (and tests) find it by it */
-	snprintf(name, sizeof(name), "iou-sqp-%d", (int)getpid());
-	pthread_setname_np(sqd->thread, name);
 	*out = sqd;
 	return 0;
 }
