@@ -386,6 +386,52 @@ TEST(teardown_unpolled)
 	close(fd);
 }
 
+/* Native AIO contexts of this process: "/[aio] (deleted)" lines of its maps. */
+static int aio_contexts(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "[aio]") != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Polling with nothing in flight, by GETEVENTS or by an SQ poller, does no
+ * I/O, so it makes nothing that would need undoing: the engine polls O_DIRECT
+ * I/O through a native AIO context, and io_destroy(2) waits for an RCU grace
+ * period (about 30 ms here), which every IOPOLL ring paid at close, and every
+ * forked child of liburing's a4c0b3decb33 at exit.  The kernel makes none.
+ */
+TEST(polling_nothing_makes_no_aio_context)
+{
+	struct io_uring ring;
+	struct test_cqe c = { .res = 1 };
+	int before = aio_contexts();
+
+	REQUIRE_GE(before, 0);
+	test_ring_init(4, &ring, IORING_SETUP_IOPOLL);
+	CHECK_EQ(enter(&ring, 0, 1, IORING_ENTER_GETEVENTS), 0);
+	CHECK_EQ(aio_contexts(), before);
+	io_uring_queue_exit(&ring);
+
+	test_ring_init(4, &ring, IORING_SETUP_IOPOLL | IORING_SETUP_SQPOLL);
+	io_uring_prep_nop(test_get_sqe(&ring));
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	/* the poller took the NOP: it ran polling passes */
+	for (int i = 0; i < 2000 && !pop(&ring, &c); i++)
+		test_sleep_ms(1);
+	CHECK_EQ(c.res, 0);
+	test_sleep_ms(20);
+	CHECK_EQ(aio_contexts(), before);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -396,6 +442,7 @@ int main(void)
 		TEST_ENTRY(direct_write_then_read),
 		TEST_ENTRY(sqpoll_iopoll),
 		TEST_ENTRY(teardown_unpolled),
+		TEST_ENTRY(polling_nothing_makes_no_aio_context),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

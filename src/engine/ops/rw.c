@@ -1285,8 +1285,16 @@ struct req *rw_iopoll_issue(struct ring *r, struct req *list)
 	struct iocb cb[AIO_BATCH], *cbs[AIO_BATCH];
 	struct req *back = NULL;
 	unsigned n = 0;
-	bool aio = iopoll_aio_ok(r);
+	bool aio;
 
+	/*
+	 * A polling pass with nothing parked makes no AIO context: io_destroy
+	 * waits for an RCU grace period (~30 ms), which a ring that never
+	 * did I/O would otherwise pay at close.
+	 */
+	if (!list)
+		return NULL;
+	aio = iopoll_aio_ok(r);
 	while (list) {
 		struct req *req = list;
 		struct rw_state *rw = &req->rw;
