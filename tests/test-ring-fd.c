@@ -11,7 +11,11 @@
 #include <sys/uio.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <unistd.h>
+
+#include "epoll-loop.h"
 
 /* One NOP through the ring's enter fd (an index once registered). */
 static int nop_round_trip(struct io_uring *ring, __u64 ud)
@@ -237,6 +241,135 @@ TEST(closed_ring_fd_number_reused_by_a_file)
 	io_uring_queue_exit(&b);
 }
 
+TEST(epoll_loop_sleeps_on_the_ring_fd)
+{
+	struct io_uring ring;
+	const char *err;
+
+	test_ring_init(8, &ring, 0);
+	err = epoll_loop_check(&ring);
+	if (err)
+		printf("# %s\n", err);
+	CHECK_TRUE(err == NULL);
+	io_uring_queue_exit(&ring);
+}
+
+static void submit_nops(struct io_uring *ring, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		io_uring_prep_nop(test_get_sqe(ring));
+	CHECK_EQ(io_uring_submit(ring), (int)n);
+}
+
+static int poll_now(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, 0);
+
+	return n < 0 ? -errno : p.revents;
+}
+
+static int ppoll_now(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts = { 0, 0 };
+	int n = ppoll(&p, 1, &ts, NULL);
+
+	return n < 0 ? -errno : p.revents;
+}
+
+/* select: bit 1 readable, bit 2 writable; -errno */
+static int select_now(int fd)
+{
+	fd_set r, w;
+	struct timeval tv = { 0, 0 };
+	int n;
+
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(fd, &r);
+	FD_SET(fd, &w);
+	n = select(fd + 1, &r, &w, NULL, &tv);
+	if (n < 0)
+		return -errno;
+	return (FD_ISSET(fd, &r) ? 1 : 0) | (FD_ISSET(fd, &w) ? 2 : 0);
+}
+
+static int epoll_now(int ep)
+{
+	struct epoll_event ev;
+	int n = epoll_wait(ep, &ev, 1, 0);
+
+	return n <= 0 ? (n < 0 ? -errno : 0) : (int)ev.events;
+}
+
+TEST(poll_readiness_follows_the_cq)
+{
+	struct io_uring ring;
+	int fd;
+
+	test_ring_init(8, &ring, 0);
+	fd = ring.ring_fd;
+	CHECK_EQ(poll_now(fd, POLLIN | POLLOUT), POLLOUT);
+	CHECK_EQ(ppoll_now(fd), 0);
+	CHECK_EQ(select_now(fd), 2);
+	submit_nops(&ring, 2);
+	CHECK_EQ(poll_now(fd, POLLIN | POLLOUT), POLLIN | POLLOUT);
+	CHECK_EQ(ppoll_now(fd), POLLIN);
+	CHECK_EQ(select_now(fd), 3);
+	/* one of two reaped: still readable */
+	io_uring_cq_advance(&ring, 1);
+	CHECK_EQ(poll_now(fd, POLLIN), POLLIN);
+	/* reaped in user space, no system call: readable no more */
+	io_uring_cq_advance(&ring, 1);
+	CHECK_EQ(poll_now(fd, POLLIN | POLLOUT), POLLOUT);
+	CHECK_EQ(ppoll_now(fd), 0);
+	CHECK_EQ(select_now(fd), 2);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(epoll_level_and_edge_triggered)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct io_uring ring;
+	int lt, et;
+
+	test_ring_init(8, &ring, 0);
+	lt = epoll_create1(EPOLL_CLOEXEC);
+	et = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE_TRUE(lt >= 0 && et >= 0);
+	REQUIRE_SYS(epoll_ctl(lt, EPOLL_CTL_ADD, ring.ring_fd, &ev));
+	ev.events = EPOLLIN | EPOLLET;
+	REQUIRE_SYS(epoll_ctl(et, EPOLL_CTL_ADD, ring.ring_fd, &ev));
+	CHECK_EQ(epoll_now(lt), 0);
+	CHECK_EQ(epoll_now(et), 0);
+
+	submit_nops(&ring, 1);
+	CHECK_EQ(epoll_now(lt), EPOLLIN);
+	CHECK_EQ(epoll_now(lt), EPOLLIN);
+	CHECK_EQ(epoll_now(et), EPOLLIN);
+	CHECK_EQ(epoll_now(et), 0);
+	/* each posting is an edge, also onto an unreaped CQ */
+	submit_nops(&ring, 1);
+	CHECK_EQ(epoll_now(et), EPOLLIN);
+	CHECK_EQ(epoll_now(et), 0);
+	/* one batch of three: one edge */
+	submit_nops(&ring, 3);
+	CHECK_EQ(epoll_now(et), EPOLLIN);
+	CHECK_EQ(epoll_now(et), 0);
+	io_uring_cq_advance(&ring, 5);
+	CHECK_EQ(epoll_now(lt), 0);
+	CHECK_EQ(epoll_now(et), 0);
+	/* removed: no more events */
+	REQUIRE_SYS(epoll_ctl(lt, EPOLL_CTL_DEL, ring.ring_fd, NULL));
+	submit_nops(&ring, 1);
+	CHECK_EQ(epoll_now(lt), 0);
+	CHECK_EQ(epoll_now(et), EPOLLIN);
+	close(lt);
+	close(et);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -246,6 +379,9 @@ int main(void)
 		TEST_ENTRY(io_on_the_ring_fd_refused),
 		TEST_ENTRY(ring_fd_as_fixed_file_refused),
 		TEST_ENTRY(closed_ring_fd_number_reused_by_a_file),
+		TEST_ENTRY(poll_readiness_follows_the_cq),
+		TEST_ENTRY(epoll_level_and_edge_triggered),
+		TEST_ENTRY(epoll_loop_sleeps_on_the_ring_fd),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -102,6 +102,7 @@ static void commit(struct ring *r, bool posted)
 	io_uring_smp_store_release(r->cq_tail, tail);
 	if (!posted)
 		return;
+	ring_poll_signal(r); /* pollfd.c: one load unless the ring fd is polled */
 	if (r->evfd >= 0 &&
 	    !(IO_URING_READ_ONCE(*r->cq_flags) & IORING_CQ_EVENTFD_DISABLED) &&
 	    (!r->evfd_async || engine_thread_ctx == CTX_WORKER)) {

@@ -22,6 +22,9 @@
  *    as the kernel's; READ* fails -EINVAL at once (the kernel first waits
  *    for the ring to be readable); POLL_ADD and read(2)/write(2) reach the
  *    ring file (a memfd: always ready, its bytes).
+ *  - poll/epoll/select on the ring fd go through libc wrappers (pollfd.c,
+ *    lib/pollwrap.c): raw poll system calls and dup()s of the ring fd see
+ *    the memfd (always ready); POLLOUT stays set when the SQ ring is full.
  *  - a plain fd is resolved by number when the request is issued, and held
  *    (a duplicate, req_hold_file()) once the request waits in a worker or the
  *    reactor.  It stays a number where the engine can get no duplicate
@@ -355,6 +358,11 @@ struct ring {
 
 	struct ring *free_next; /* recycled ring structs */
 
+	/* pollfd.c: the eventfd standing for the ring fd in poll calls, or -1 */
+	atomic_int poll_efd;
+	atomic_bool poll_signalled; /* written since the last refresh */
+	int poll_slot;
+
 	/*
 	 * Request cache (submit.c), in place of a calloc/free per request.
 	 * req_cache: the submitter's free list, under submit_lock.
@@ -389,6 +397,12 @@ struct ring {
 /* ring.c */
 struct ring *ring_get(int fd);
 struct ring *ring_get_current(int fd);
+struct ring *ring_get_polled(int fd);
+/* pollfd.c: the ring fd as an event source */
+void ring_poll_signal(struct ring *ring);
+void ring_poll_release(struct ring *ring);
+int engine_poll_fd(int fd);
+void engine_poll_refresh_all(void);
 bool engine_fd_names_ring(int fd);
 /* the preload shim's number for the ring at ring_fd (checked by identity) */
 void engine_alias_fd(int ring_fd, int alias);

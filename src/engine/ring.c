@@ -189,6 +189,9 @@ static void ring_reset(struct ring *r)
 	r->files = NULL;
 	r->nr_files = 0;
 	r->free_next = NULL;
+	atomic_store(&r->poll_efd, -1);
+	atomic_store(&r->poll_signalled, false);
+	r->poll_slot = -1;
 }
 
 /* RLIMIT_MEMLOCK accounting: one counter for the process (the kernel's is per user). */
@@ -547,6 +550,7 @@ struct ring *ring_get(int fd)
 
 static void ring_teardown(struct ring *r)
 {
+	ring_poll_release(r); /* pollfd.c */
 	ring_cancel_all(r);
 	iopoll_cancel_all(r); /* IOPOLL requests never polled (iopoll.c) */
 	rw_iopoll_destroy(r);
@@ -602,6 +606,31 @@ struct ring *ring_get_current(int fd)
 		return r;
 	ring_put(r);
 	engine_forget_fd(fd);
+	return NULL;
+}
+
+/*
+ * The ring at fd in the engine's table (by number only: the library's own
+ * fds, which leave the table at ringer_close()), or as an alias (checked by
+ * identity: the shim's program-side numbers, which the program closes).
+ */
+struct ring *ring_get_polled(int fd)
+{
+	struct ring *r = ring_get(fd), *g;
+	ring_slot *as;
+
+	if (r)
+		return r;
+	as = table_slot(alias_table, fd, false);
+	r = as ? atomic_load_explicit(as, memory_order_acquire) : NULL;
+	if (!r)
+		return NULL;
+	g = ring_get(r->fd);
+	if (g == r && ring_file_is(r, fd))
+		return r;
+	if (g)
+		ring_put(g);
+	atomic_compare_exchange_strong(as, &r, NULL);
 	return NULL;
 }
 

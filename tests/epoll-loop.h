@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An event loop that sleeps in epoll_wait on the ring fd, as event loops do
+ * (liburing API only: included after ringer.h or liburing.h).  Used by
+ * test-ring-fd.c (the library) and preload/pollring.c (the shim).
+ *
+ * Idle for 2 s with a READ armed on an empty pipe: no wakeup, and under
+ * 20 ms of CPU for the whole process (engine threads included).  Then five
+ * writes to the pipe, 50 ms apart, each completing one READ: exactly one
+ * wakeup per completion, and each wakeup finds its CQE.
+ */
+#ifndef RINGER_TEST_EPOLL_LOOP_H
+#define RINGER_TEST_EPOLL_LOOP_H
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static char epoll_loop_msg[256];
+
+#define EPOLL_LOOP_FAIL(...)                                                   \
+	do {                                                                   \
+		snprintf(epoll_loop_msg, sizeof(epoll_loop_msg), __VA_ARGS__); \
+		goto out;                                                      \
+	} while (0)
+
+static double epoll_loop_cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static double epoll_loop_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+struct epoll_loop_writer {
+	int fd;
+	int n;
+};
+
+static void *epoll_loop_write(void *arg)
+{
+	struct epoll_loop_writer *w = arg;
+	struct timespec gap = { 0, 50 * 1000000L };
+
+	for (int i = 0; i < w->n; i++) {
+		nanosleep(&gap, NULL);
+		if (write(w->fd, "x", 1) != 1)
+			break;
+	}
+	return NULL;
+}
+
+static void epoll_loop_arm(struct io_uring *ring, int fd, char *buf, unsigned long long ud)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_read(sqe, fd, buf, 1, 0);
+	sqe->user_data = ud;
+	io_uring_submit(ring);
+}
+
+/* NULL if the loop behaved as on the kernel, else what went wrong. */
+static const char *epoll_loop_check(struct io_uring *ring)
+{
+	struct epoll_loop_writer w = { -1, 5 };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	struct io_uring_cqe *cqe;
+	int ep = -1, p[2] = { -1, -1 }, wakeups = 0, reaped = 0;
+	double cpu, t0;
+	char buf[8];
+	pthread_t th;
+	bool started = false;
+
+	epoll_loop_msg[0] = '\0';
+	if (pipe(p) || (ep = epoll_create1(0)) < 0)
+		EPOLL_LOOP_FAIL("pipe/epoll_create1: %s", strerror(errno));
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, ring->ring_fd, &ev))
+		EPOLL_LOOP_FAIL("epoll_ctl(ADD, ring fd): %s", strerror(errno));
+	epoll_loop_arm(ring, p[0], buf, 1);
+
+	/* idle: nothing completes, nothing wakes, no CPU */
+	cpu = epoll_loop_cpu_ms();
+	t0 = epoll_loop_now_ms();
+	while (epoll_loop_now_ms() - t0 < 2000) {
+		int n = epoll_wait(ep, &ev, 1, 250);
+
+		if (n < 0 && errno != EINTR)
+			EPOLL_LOOP_FAIL("epoll_wait: %s", strerror(errno));
+		if (n > 0)
+			EPOLL_LOOP_FAIL("woken while idle (events %#x, %u CQEs ready)", ev.events,
+					io_uring_cq_ready(ring));
+	}
+	cpu = epoll_loop_cpu_ms() - cpu;
+	printf("# idle 2 s in epoll_wait on the ring fd: %.1f ms CPU\n", cpu);
+	if (cpu >= 20)
+		EPOLL_LOOP_FAIL("idle for 2 s cost %.1f ms of CPU", cpu);
+
+	/* five completions, one wakeup each, each finding its CQE */
+	w.fd = p[1];
+	if (pthread_create(&th, NULL, epoll_loop_write, &w))
+		EPOLL_LOOP_FAIL("pthread_create");
+	started = true;
+	t0 = epoll_loop_now_ms();
+	while (reaped < w.n && epoll_loop_now_ms() - t0 < 5000) {
+		int n = epoll_wait(ep, &ev, 1, 1000), got = 0;
+
+		if (n < 0 && errno != EINTR)
+			EPOLL_LOOP_FAIL("epoll_wait: %s", strerror(errno));
+		if (n <= 0)
+			continue;
+		wakeups++;
+		if (ev.data.u64 != 42 || !(ev.events & EPOLLIN))
+			EPOLL_LOOP_FAIL("wakeup %d: events %#x data %llu", wakeups, ev.events,
+					(unsigned long long)ev.data.u64);
+		while (io_uring_peek_cqe(ring, &cqe) == 0) {
+			if (cqe->res != 1 || cqe->user_data != (unsigned long long)reaped + 1)
+				EPOLL_LOOP_FAIL("CQE %d: res %d ud %llu", reaped + 1, cqe->res,
+						(unsigned long long)cqe->user_data);
+			io_uring_cqe_seen(ring, cqe);
+			reaped++;
+			got++;
+			if (reaped < w.n)
+				epoll_loop_arm(ring, p[0], buf, (unsigned long long)reaped + 1);
+		}
+		if (!got)
+			EPOLL_LOOP_FAIL("wakeup %d found no CQE (%d reaped)", wakeups, reaped);
+	}
+	if (reaped != w.n || wakeups != w.n)
+		EPOLL_LOOP_FAIL("%d completions, %d wakeups, expected %d of each", reaped, wakeups,
+				w.n);
+out:
+	if (started)
+		pthread_join(th, NULL);
+	if (ep >= 0)
+		close(ep);
+	if (p[0] >= 0) {
+		close(p[0]);
+		close(p[1]);
+	}
+	return epoll_loop_msg[0] ? epoll_loop_msg : NULL;
+}
+
+#endif /* RINGER_TEST_EPOLL_LOOP_H */
