@@ -35,6 +35,49 @@ static int child(struct raw_ring *parent)
 	return 0;
 }
 
+/*
+ * A read armed on an empty pipe before the fork: the child's close of the
+ * ring and its exit leave it alone; it completes in the parent with the data
+ * (no -ECANCELED in the shared CQ).
+ */
+static void parent_read_survives(struct raw_ring *r)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe cqe;
+	char buf[8] = { 0 };
+	int p[2], status, ret;
+	pid_t pid;
+
+	CHECK(pipe(p) == 0, "pipe");
+	sqe = raw_sqe(r);
+	sqe->opcode = IORING_OP_READ;
+	sqe->fd = p[0];
+	sqe->addr = (unsigned long)buf;
+	sqe->len = sizeof(buf);
+	sqe->user_data = 50;
+	raw_publish(r);
+	ret = sys_enter(r->fd, 1, 0, 0, NULL, 0);
+	CHECK(ret == 1, "enter(read) = %d", ret);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		raw_ring_exit(r);
+		exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child status %#x", status);
+	usleep(20000);
+	CHECK(!raw_pop(r, &cqe), "a CQE after the child's exit: %llu res %d",
+	      (unsigned long long)cqe.user_data, cqe.res);
+	CHECK(write(p[1], "ping", 4) == 4, "write");
+	ret = sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	CHECK(ret == 0, "wait = %d", ret);
+	CHECK(raw_pop(r, &cqe) && cqe.user_data == 50 && cqe.res == 4, "read cqe %llu res %d",
+	      (unsigned long long)cqe.user_data, cqe.res);
+	CHECK(!memcmp(buf, "ping", 4), "read data");
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	struct raw_ring r;
@@ -43,6 +86,7 @@ int main(void)
 
 	setup_or_skip(&r, 4);
 	raw_nop_roundtrip(&r, 1);
+	parent_read_survives(&r);
 	for (int round = 0; round < 2; round++) {
 		pid = fork();
 		CHECK(pid >= 0, "fork");
