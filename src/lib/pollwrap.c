@@ -70,6 +70,17 @@ __attribute__((constructor)) static void pollwrap_init(void)
 
 #define NEXT(type, name) ((type)next_fn(F_##name))
 
+/*
+ * The signal mask a masked wait applies: the program's here; the preload
+ * shim's definition takes SIGSYS out of it (a trap while it is blocked
+ * kills the process, src/preload/signals.c).
+ */
+__attribute__((weak)) const sigset_t *ringer__wait_mask(const sigset_t *mask, sigset_t *copy)
+{
+	(void)copy;
+	return mask;
+}
+
 WRAP int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	int (*real)(int, int, int, struct epoll_event *) =
@@ -97,9 +108,11 @@ WRAP int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 WRAP int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 		     const sigset_t *mask)
 {
+	sigset_t mask_copy;
 	int (*real)(int, struct epoll_event *, int, int, const sigset_t *) =
 		NEXT(int (*)(int, struct epoll_event *, int, int, const sigset_t *), epoll_pwait);
 
+	mask = ringer__wait_mask(mask, &mask_copy);
 	engine_poll_refresh_all();
 	if (!real)
 		return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout, mask, _NSIG / 8);
@@ -109,11 +122,13 @@ WRAP int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 WRAP int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *timeout,
 		      const sigset_t *mask)
 {
+	sigset_t mask_copy;
 	int (*real)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *) =
 		NEXT(int (*)(int, struct epoll_event *, int, const struct timespec *,
 			     const sigset_t *),
 		     epoll_pwait2);
 
+	mask = ringer__wait_mask(mask, &mask_copy);
 	engine_poll_refresh_all();
 	if (!real)
 		return (int)syscall(SYS_epoll_pwait2, epfd, ev, max, timeout, mask, _NSIG / 8);
@@ -166,9 +181,13 @@ static int poll_rings(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 
 WRAP int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
+	sigset_t mask_copy;
 	ppoll_fn real = NEXT(ppoll_fn, ppoll);
 	bool had_ring;
-	int ret = poll_rings(fds, n, ts, mask, real, &had_ring);
+	int ret;
+
+	mask = ringer__wait_mask(mask, &mask_copy);
+	ret = poll_rings(fds, n, ts, mask, real, &had_ring);
 
 	if (had_ring)
 		return ret;
@@ -334,11 +353,13 @@ WRAP int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 WRAP int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
 		 const sigset_t *mask)
 {
+	sigset_t mask_copy;
 	int (*real)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
 		    const sigset_t *) = NEXT(int (*)(int, fd_set *, fd_set *, fd_set *,
 						     const struct timespec *, const sigset_t *),
 					     pselect);
 
+	mask = ringer__wait_mask(mask, &mask_copy);
 	if (nfds <= 0 || nfds > FD_SETSIZE || !sets_have_ring(nfds, r, w, e)) {
 		if (!real) {
 			struct {

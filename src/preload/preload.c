@@ -646,15 +646,18 @@ static long not_a_ring(long ret, long fd, bool by_index)
 	return -EOPNOTSUPP;
 }
 
-static long kernel_enter(long fd, long to_submit, long min_complete, long flags, long arg,
-			 long argsz);
+static long enter_arg(long flags, long arg, long argsz, struct io_uring_getevents_arg *ea,
+		      uint64_t *buf);
 
 static long do_enter(long fd, long to_submit, long min_complete, long flags, long arg, long argsz)
 {
+	struct io_uring_getevents_arg ea;
 	struct ring *r;
 	bool inherited;
+	uint64_t buf;
 	long ret;
 
+	arg = enter_arg(flags, arg, argsz, &ea, &buf);
 	if (mode != MODE_KERNEL && (flags & IORING_ENTER_REGISTERED_RING)) {
 		r = regring_get((unsigned)fd);
 		if (r) {
@@ -675,7 +678,7 @@ static long do_enter(long fd, long to_submit, long min_complete, long flags, lon
 			return ret;
 		}
 	}
-	ret = kernel_enter(fd, to_submit, min_complete, flags, arg, argsz);
+	ret = sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
 	return not_a_ring(ret, fd, flags & IORING_ENTER_REGISTERED_RING);
 }
 
@@ -885,13 +888,12 @@ static long do_exec(long nr, long *a)
 /*
  * A seccomp trap in a thread that blocks SIGSYS kills the process (the
  * kernel unblocks a forced signal and resets it to the default action).  So
- * no mask a program sets may hold SIGSYS, whatever the route: rt_sigprocmask
- * (sigprocmask, pthread_sigmask, swapcontext/setcontext, siglongjmp,
- * posix_spawn's child, raw calls), the sa_mask of a handler (rt_sigaction),
- * and the temporary masks of rt_sigsuspend, ppoll, pselect6, epoll_pwait and
- * epoll_pwait2, which also apply to the handlers run out of them.  The filter
- * traps these calls when they name a mask; they are served here from the
- * stub with SIGSYS taken out.  Everything else in the mask is as asked.
+ * no mask a program sets may hold SIGSYS: the exported wrappers of the libc
+ * calls that set one take it out (signals.c), and so does the re-issued
+ * io_uring_enter of a kernel ring (its wait's mask).  The calls are not
+ * trapped: a trap in an exec'd program before the shim's constructor has
+ * installed the handler (a library constructor creating a thread, a
+ * sanitizer runtime installing its handlers) would kill it.
  */
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 #define KSIGSET_SIZE 8 /* the kernel's sigset_t on x86_64 */
@@ -921,59 +923,6 @@ static int peek(void *dst, long src, size_t len)
 	return -EFAULT;
 }
 
-static int poke(long dst, const void *src, size_t len)
-{
-	struct iovec local = { (void *)src, len }, remote = { (void *)dst, len };
-	long ret;
-
-	if (!dst)
-		return -EFAULT;
-	ret = sys(SYS_process_vm_writev, sys(SYS_getpid, 0, 0, 0, 0, 0, 0), (long)&local, 1,
-		  (long)&remote, 1, 0);
-	if (ret == (long)len)
-		return 0;
-	if (ret == -EPERM || ret == -ENOSYS) {
-		memcpy((void *)dst, src, len);
-		return 0;
-	}
-	return -EFAULT;
-}
-
-/*
- * rt_sigprocmask, served on the interrupted context: its mask is the one
- * saved in the signal frame, which rt_sigreturn installs when the handler
- * returns.  The kernel's checks, in its order.
- */
-static long trap_sigprocmask(long how, long set, long oset, long size, ucontext_t *uc)
-{
-	uint64_t *cur = (uint64_t *)(void *)&uc->uc_sigmask;
-	uint64_t old = *cur, nset, now;
-
-	if (size != KSIGSET_SIZE)
-		return -EINVAL;
-	if (set) {
-		if (peek(&nset, set, sizeof(nset)))
-			return -EFAULT;
-		switch (how) {
-		case SIG_BLOCK:
-			now = old | nset;
-			break;
-		case SIG_UNBLOCK:
-			now = old & ~nset;
-			break;
-		case SIG_SETMASK:
-			now = nset;
-			break;
-		default:
-			return -EINVAL;
-		}
-		*cur = no_sigsys(now) & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
-	}
-	if (oset && poke(oset, &old, sizeof(old)))
-		return -EFAULT;
-	return 0;
-}
-
 /*
  * A mask argument for the kernel: a copy without SIGSYS in *buf, or the
  * program's own pointer when the kernel will refuse it anyway (wrong size,
@@ -987,79 +936,25 @@ static long mask_arg(long ptr, long size, uint64_t *buf)
 	return (long)buf;
 }
 
-static long trap_sigaction(long *a)
-{
-	struct ksigaction act;
-
-	if (a[3] != KSIGSET_SIZE || peek(&act, a[1], sizeof(act)))
-		return sys(SYS_rt_sigaction, a[0], a[1], a[2], a[3], 0, 0);
-	act.mask = no_sigsys(act.mask);
-	return sys(SYS_rt_sigaction, a[0], (long)&act, a[2], a[3], 0, 0);
-}
-
-/* pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; } */
-static long trap_pselect6(long *a)
-{
-	struct {
-		long ss, len;
-	} data;
-	uint64_t buf;
-
-	if (!peek(&data, a[5], sizeof(data)) && data.ss) {
-		long m = mask_arg(data.ss, data.len, &buf);
-
-		if (m == (long)&buf) {
-			data.ss = m;
-			return sys(SYS_pselect6, a[0], a[1], a[2], a[3], a[4], (long)&data);
-		}
-	}
-	return sys(SYS_pselect6, a[0], a[1], a[2], a[3], a[4], a[5]);
-}
-
 /*
- * io_uring_enter re-issued to the kernel: the mask of its wait, too, without
- * SIGSYS (an engine ring's wait applies it with ppoll, which is trapped).
+ * The argument of an io_uring_enter that waits, with its signal mask (a
+ * sigset_t, or IORING_ENTER_EXT_ARG's) copied without SIGSYS into *ea and
+ * *buf: the mask applies during the wait, to the handlers run out of it too.
  */
-static long kernel_enter(long fd, long to_submit, long min_complete, long flags, long arg,
-			 long argsz)
+static long enter_arg(long flags, long arg, long argsz, struct io_uring_getevents_arg *ea,
+		      uint64_t *buf)
 {
-	struct io_uring_getevents_arg ea;
-	uint64_t buf;
-
-	if (arg && (flags & IORING_ENTER_GETEVENTS)) {
-		if (!(flags & IORING_ENTER_EXT_ARG)) {
-			arg = mask_arg(arg, argsz, &buf);
-		} else if (!(flags & IORING_ENTER_EXT_ARG_REG) && argsz == sizeof(ea) &&
-			   !peek(&ea, arg, sizeof(ea)) && ea.sigmask &&
-			   mask_arg((long)ea.sigmask, ea.sigmask_sz, &buf) == (long)&buf) {
-			ea.sigmask = (uint64_t)(uintptr_t)&buf;
-			arg = (long)&ea;
-		}
+	if (!arg || !(flags & IORING_ENTER_GETEVENTS))
+		return arg;
+	if (!(flags & IORING_ENTER_EXT_ARG))
+		return mask_arg(arg, argsz, buf);
+	if (!(flags & IORING_ENTER_EXT_ARG_REG) && argsz == sizeof(*ea) &&
+	    !peek(ea, arg, sizeof(*ea)) && ea->sigmask &&
+	    mask_arg((long)ea->sigmask, ea->sigmask_sz, buf) == (long)buf) {
+		ea->sigmask = (uint64_t)(uintptr_t)buf;
+		return (long)ea;
 	}
-	return sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
-}
-
-/* The calls the filter traps for their signal mask; -ENOSYS for any other. */
-static long trap_sigmask_call(long nr, long *a, ucontext_t *uc)
-{
-	uint64_t buf;
-
-	switch (nr) {
-	case SYS_rt_sigprocmask:
-		return trap_sigprocmask(a[0], a[1], a[2], a[3], uc);
-	case SYS_rt_sigaction:
-		return trap_sigaction(a);
-	case SYS_rt_sigsuspend:
-		return sys(SYS_rt_sigsuspend, mask_arg(a[0], a[1], &buf), a[1], 0, 0, 0, 0);
-	case SYS_ppoll:
-		return sys(SYS_ppoll, a[0], a[1], a[2], mask_arg(a[3], a[4], &buf), a[4], 0);
-	case SYS_pselect6:
-		return trap_pselect6(a);
-	case SYS_epoll_pwait:
-	case SYS_epoll_pwait2:
-		return sys(nr, a[0], a[1], a[2], a[3], mask_arg(a[4], a[5], &buf), a[5]);
-	}
-	return -ENOSYS;
+	return arg;
 }
 
 void ringer_preload_setmask_all(const sigset_t *set, sigset_t *old)
@@ -1173,7 +1068,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		ret = do_exec(si->si_syscall, a);
 		break;
 	default:
-		ret = trap_sigmask_call(si->si_syscall, a, uc);
+		ret = -ENOSYS;
 		break;
 	}
 	dbg("ringer-preload: trapped %d -> %ld\n", si->si_syscall, ret);
@@ -1234,19 +1129,7 @@ static int map_stub(void)
 static int install_filter(void)
 {
 	uint32_t lo = (uint32_t)stub_ip, hi = (uint32_t)(stub_ip >> 32);
-	enum {
-		SIGPROCMASK = 15,
-		ARG1 = 17,
-		ARG3 = 21,
-		ARG4 = 25,
-		ARG5 = 29,
-		SIGACTION = 33,
-		FAKE_CHECK = 39,
-		TRAP_CHECK = 43,
-		ALLOW = 47,
-		TRAP = 48,
-		FAKE = 49,
-	};
+	enum { FAKE_CHECK = 15, TRAP_CHECK = 19, ALLOW = 23, TRAP = 24, FAKE = 25 };
 	struct sock_filter p[] = {
 		/* 0 */ LD_ABS(offsetof(struct seccomp_data, arch)),
 		/* 1 */ JEQ_AT(1, AUDIT_ARCH_X86_64, 2, ALLOW),
@@ -1256,65 +1139,32 @@ static int install_filter(void)
 		/* 5 */ JEQ_AT(5, NR_REGISTER, TRAP_CHECK, 6),
 		/* 6 */ JEQ_AT(6, SYS_execve, TRAP_CHECK, 7),
 		/* 7 */ JEQ_AT(7, SYS_execveat, TRAP_CHECK, 8),
+		/* 8 */ JEQ_AT(8, SYS_rt_sigaction, 9, ALLOW),
 		/*
-		 * The calls that set a signal mask (see "SIGSYS never blocked"
-		 * below): trapped when they name one, served from the stub
-		 * with SIGSYS taken out.
+		 * rt_sigaction(SIGSYS, act != NULL) from anywhere but the stub
+		 * succeeds without effect: our handler must stay (glibc's
+		 * posix_spawn child resets every handler before its execve,
+		 * which we trap).  Programs' sigaction() calls are recorded by
+		 * the exported wrapper instead.
 		 */
-		/* 8 */ JEQ_AT(8, SYS_rt_sigsuspend, TRAP_CHECK, 9),
-		/* 9 */ JEQ_AT(9, SYS_rt_sigprocmask, SIGPROCMASK, 10),
-		/* 10 */ JEQ_AT(10, SYS_ppoll, ARG3, 11),
-		/* 11 */ JEQ_AT(11, SYS_pselect6, ARG5, 12),
-		/* 12 */ JEQ_AT(12, SYS_epoll_pwait, ARG4, 13),
-		/* 13 */ JEQ_AT(13, SYS_epoll_pwait2, ARG4, 14),
-		/* 14 */ JEQ_AT(14, SYS_rt_sigaction, SIGACTION, ALLOW),
-		/* 15 SIGPROCMASK: SIG_UNBLOCK or no set cannot block SIGSYS */
-		LD_ABS(ARG_LO(0)),
-		/* 16 */ JEQ_AT(16, SIG_UNBLOCK, ALLOW, ARG1),
-		/* 17 ARG1: trap unless argument 1 is NULL */
-		LD_ABS(ARG_LO(1)),
-		/* 18 */ JEQ_AT(18, 0, 19, TRAP_CHECK),
-		/* 19 */ LD_ABS(ARG_HI(1)),
-		/* 20 */ JEQ_AT(20, 0, ALLOW, TRAP_CHECK),
-		/* 21 ARG3 */ LD_ABS(ARG_LO(3)),
-		/* 22 */ JEQ_AT(22, 0, 23, TRAP_CHECK),
-		/* 23 */ LD_ABS(ARG_HI(3)),
-		/* 24 */ JEQ_AT(24, 0, ALLOW, TRAP_CHECK),
-		/* 25 ARG4 */ LD_ABS(ARG_LO(4)),
-		/* 26 */ JEQ_AT(26, 0, 27, TRAP_CHECK),
-		/* 27 */ LD_ABS(ARG_HI(4)),
-		/* 28 */ JEQ_AT(28, 0, ALLOW, TRAP_CHECK),
-		/* 29 ARG5 */ LD_ABS(ARG_LO(5)),
-		/* 30 */ JEQ_AT(30, 0, 31, TRAP_CHECK),
-		/* 31 */ LD_ABS(ARG_HI(5)),
-		/* 32 */ JEQ_AT(32, 0, ALLOW, TRAP_CHECK),
-		/*
-		 * 33 SIGACTION: a query (act NULL) passes.  rt_sigaction(SIGSYS,
-		 * act) from anywhere but the stub succeeds without effect: our
-		 * handler must stay (glibc's posix_spawn child resets every
-		 * handler before its execve, which we trap); programs'
-		 * sigaction() calls are recorded by the exported wrapper
-		 * instead.  Any other signal's action is trapped for its
-		 * sa_mask.
-		 */
-		LD_ABS(ARG_LO(1)),
-		/* 34 */ JEQ_AT(34, 0, 35, 37),
-		/* 35 */ LD_ABS(ARG_HI(1)),
-		/* 36 */ JEQ_AT(36, 0, ALLOW, 37),
-		/* 37 */ LD_ABS(ARG_LO(0)),
-		/* 38 */ JEQ_AT(38, SIGSYS, FAKE_CHECK, TRAP_CHECK),
-		/* 39 FAKE_CHECK */ LD_ABS(IP_LO),
-		/* 40 */ JEQ_AT(40, lo, 41, FAKE),
-		/* 41 */ LD_ABS(IP_HI),
-		/* 42 */ JEQ_AT(42, hi, ALLOW, FAKE),
-		/* 43 TRAP_CHECK: the stub's own calls pass, both halves of the address */
+		/* 9 */ LD_ABS(ARG_LO(0)),
+		/* 10 */ JEQ_AT(10, SIGSYS, 11, ALLOW),
+		/* 11 */ LD_ABS(ARG_LO(1)),
+		/* 12 */ JEQ_AT(12, 0, 13, FAKE_CHECK),
+		/* 13 */ LD_ABS(ARG_HI(1)),
+		/* 14 */ JEQ_AT(14, 0, ALLOW, FAKE_CHECK),
+		/* 15 FAKE_CHECK */ LD_ABS(IP_LO),
+		/* 16 */ JEQ_AT(16, lo, 17, FAKE),
+		/* 17 */ LD_ABS(IP_HI),
+		/* 18 */ JEQ_AT(18, hi, ALLOW, FAKE),
+		/* 19 TRAP_CHECK: the stub's own calls pass, both halves of the address */
 		LD_ABS(IP_LO),
-		/* 44 */ JEQ_AT(44, lo, 45, TRAP),
-		/* 45 */ LD_ABS(IP_HI),
-		/* 46 */ JEQ_AT(46, hi, ALLOW, TRAP),
-		/* 47 ALLOW */ RET(SECCOMP_RET_ALLOW),
-		/* 48 TRAP */ RET(SECCOMP_RET_TRAP | TRAP_COOKIE),
-		/* 49 FAKE */ RET(SECCOMP_RET_ERRNO | 0),
+		/* 20 */ JEQ_AT(20, lo, 21, TRAP),
+		/* 21 */ LD_ABS(IP_HI),
+		/* 22 */ JEQ_AT(22, hi, ALLOW, TRAP),
+		/* 23 ALLOW */ RET(SECCOMP_RET_ALLOW),
+		/* 24 TRAP */ RET(SECCOMP_RET_TRAP | TRAP_COOKIE),
+		/* 25 FAKE */ RET(SECCOMP_RET_ERRNO | 0),
 	};
 	struct sock_fprog fprog = { .len = sizeof(p) / sizeof(p[0]), .filter = p };
 	long ret;

@@ -7,7 +7,9 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <spawn.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "preload/preload.h"
 
@@ -19,8 +21,15 @@
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
 
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+
 static sigaction_fn next_sigaction_fn;
 static sigmask_fn next_pthread_sigmask, next_sigprocmask;
+static int (*next_swapcontext)(ucontext_t *, const ucontext_t *);
+static int (*next_setcontext)(const ucontext_t *);
+static spawn_fn next_posix_spawn, next_posix_spawnp;
+static int (*next_sigsuspend)(const sigset_t *);
 
 /*
  * The functions we wrap, looked up once at load: not on a call path, which
@@ -31,7 +40,15 @@ void ringer_preload_signals_init(void)
 	next_sigaction_fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
 	next_pthread_sigmask = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
 	next_sigprocmask = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
+	next_swapcontext = dlsym(RTLD_NEXT, "swapcontext");
+	next_setcontext = dlsym(RTLD_NEXT, "setcontext");
+	next_posix_spawn = (spawn_fn)dlsym(RTLD_NEXT, "posix_spawn");
+	next_posix_spawnp = (spawn_fn)dlsym(RTLD_NEXT, "posix_spawnp");
+	next_sigsuspend = dlsym(RTLD_NEXT, "sigsuspend");
 }
+
+/* A call before our constructor (another library's): look everything up now. */
+#define NEXT(fn) (next_##fn ? next_##fn : (ringer_preload_signals_init(), next_##fn))
 
 static sigaction_fn next_sigaction(void)
 {
@@ -78,6 +95,13 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 		if (old)
 			*old = prev;
 		return 0;
+	}
+	if (act && active && sigismember(&act->sa_mask, SIGSYS)) {
+		/* the handler's mask, applied while it runs: SIGSYS stays deliverable */
+		struct sigaction copy = *act;
+
+		sigdelset(&copy.sa_mask, SIGSYS);
+		return next_sigaction()(sig, &copy, old);
 	}
 	return next_sigaction()(sig, act, old);
 }
@@ -159,4 +183,88 @@ EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The other calls that set a mask a thread may then run io_uring under: a
+ * context's (swapcontext, setcontext: glibc sets it with an internal
+ * rt_sigprocmask), a spawned child's (POSIX_SPAWN_SETSIGMASK, set in the
+ * child before its trapped execve), and the temporary masks of the waits,
+ * which the handlers run out of them start with.  SIGSYS is taken out; a
+ * context's mask is edited in place (the program's own structure).
+ */
+static const sigset_t *mask_copy(const sigset_t *set, sigset_t *copy)
+{
+	if (!active || !set || !sigismember(set, SIGSYS))
+		return set;
+	*copy = *set;
+	sigdelset(copy, SIGSYS);
+	return copy;
+}
+
+static void context_mask(const ucontext_t *ucp)
+{
+	if (active && ucp && sigismember(&ucp->uc_sigmask, SIGSYS))
+		sigdelset(&((ucontext_t *)ucp)->uc_sigmask, SIGSYS);
+}
+
+EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
+{
+	context_mask(ucp);
+	return NEXT(swapcontext)(oucp, ucp);
+}
+
+EXPORT int setcontext(const ucontext_t *ucp)
+{
+	context_mask(ucp);
+	return NEXT(setcontext)(ucp);
+}
+
+static const posix_spawnattr_t *spawn_attr(const posix_spawnattr_t *attr,
+					   posix_spawnattr_t *copy)
+{
+	sigset_t mask;
+	short flags;
+
+	if (!active || !attr || posix_spawnattr_getflags(attr, &flags) ||
+	    !(flags & POSIX_SPAWN_SETSIGMASK) || posix_spawnattr_getsigmask(attr, &mask) ||
+	    !sigismember(&mask, SIGSYS))
+		return attr;
+	*copy = *attr;
+	sigdelset(&mask, SIGSYS);
+	posix_spawnattr_setsigmask(copy, &mask);
+	return copy;
+}
+
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	posix_spawnattr_t copy;
+
+	return NEXT(posix_spawn)(pid, path, fa, spawn_attr(attr, &copy), argv, envp);
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	posix_spawnattr_t copy;
+
+	return NEXT(posix_spawnp)(pid, file, fa, spawn_attr(attr, &copy), argv, envp);
+}
+
+EXPORT int sigsuspend(const sigset_t *mask)
+{
+	sigset_t copy;
+
+	return NEXT(sigsuspend)(mask_copy(mask, &copy));
+}
+
+/*
+ * The masked waits (ppoll, __ppoll_chk, pselect, epoll_pwait, epoll_pwait2)
+ * are wrapped by src/lib/pollwrap.c, for ring fds; they ask this for their
+ * mask (the library's default keeps it as it is).
+ */
+const sigset_t *ringer__wait_mask(const sigset_t *mask, sigset_t *copy)
+{
+	return mask_copy(mask, copy);
 }

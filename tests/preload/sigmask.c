@@ -4,9 +4,8 @@
  * trap in a thread that blocks SIGSYS kills the process, so every way a
  * program can put SIGSYS into its signal mask must leave it out while the
  * shim is active, and io_uring must keep working on each of them:
- *  - a signal handler installed with a full sa_mask (glibc's sigaction and
- *    a raw rt_sigaction), calling io_uring;
- *  - a raw rt_sigprocmask blocking everything;
+ *  - a signal handler installed with a full sa_mask, calling io_uring;
+ *  - pthread_sigmask and sigprocmask blocking everything;
  *  - swapcontext to a context whose uc_sigmask is full;
  *  - posix_spawn with POSIX_SPAWN_SETSIGMASK of every signal (the child's
  *    execve is trapped);
@@ -25,14 +24,6 @@
 #include "uring-raw.h"
 
 extern char **environ;
-
-/* The kernel's struct sigaction on x86_64 (rt_sigaction's layout). */
-struct ksigaction {
-	void *handler;
-	unsigned long flags;
-	void (*restorer)(void);
-	unsigned long mask;
-};
 
 static struct raw_ring ring;
 static volatile sig_atomic_t handled;
@@ -57,50 +48,23 @@ static void handler_full_mask(void)
 	CHECK(handled == 1, "handler ran %d times", (int)handled);
 }
 
-/* glibc's restorer is not ours to name: borrow it from a sigaction() call. */
-static void handler_full_mask_raw(void)
+/* pthread_sigmask and sigprocmask of every signal: everything else is blocked. */
+static void block_all(void)
 {
-	struct ksigaction ka, cur;
+	sigset_t all, old, now;
 
-	memset(&ka, 0, sizeof(ka));
-	CHECK(signal(SIGUSR2, SIG_IGN) != SIG_ERR, "signal");
-	CHECK(syscall(SYS_rt_sigaction, SIGUSR2, NULL, &cur, 8) == 0, "rt_sigaction get");
-	ka.handler = (void *)on_usr1;
-	ka.flags = cur.flags | 0x04000000UL; /* SA_RESTORER */
-	ka.restorer = cur.restorer;
-	ka.mask = ~0UL;
-	CHECK(ka.restorer, "no restorer to borrow");
-	CHECK(syscall(SYS_rt_sigaction, SIGUSR2, &ka, NULL, 8) == 0, "rt_sigaction");
-	raise(SIGUSR2);
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
-}
-
-static void raw_block_all(void)
-{
-	unsigned long all = ~0UL, old = 0, now = 0;
-	sigset_t full;
-
-	CHECK(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8) == 0, "rt_sigprocmask");
+	sigfillset(&all);
+	CHECK(pthread_sigmask(SIG_SETMASK, &all, &old) == 0, "pthread_sigmask");
 	raw_nop_roundtrip(&ring, next_ud++);
-	CHECK(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, &now, 8) == 0, "rt_sigprocmask");
-	/* everything else was blocked, as asked */
-	CHECK(now & (1UL << (SIGUSR1 - 1)), "SIGUSR1 was not blocked: %#lx", now);
-	CHECK(now & (1UL << (SIGINT - 1)), "SIGINT was not blocked: %#lx", now);
-	/* the kernel's errors, and the mask left alone by them */
-	errno = 0;
-	CHECK(syscall(SYS_rt_sigprocmask, 99, &all, NULL, 8) == -1 && errno == EINVAL,
-	      "bad how: %s", strerror(errno));
-	errno = 0;
-	CHECK(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, 4) == -1 && errno == EINVAL,
-	      "bad size: %s", strerror(errno));
-	errno = 0;
-	CHECK(syscall(SYS_rt_sigprocmask, SIG_BLOCK, (void *)8, NULL, 8) == -1 && errno == EFAULT,
-	      "bad set: %s", strerror(errno));
-	CHECK(syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &now, 8) == 0 && now == old,
-	      "mask changed by failed calls: %#lx, was %#lx", now, old);
-	sigfillset(&full);
-	CHECK(sigprocmask(99, &full, NULL) == -1 && errno == EINVAL, "sigprocmask(bad how)");
-	CHECK(pthread_sigmask(99, &full, NULL) == EINVAL, "pthread_sigmask(bad how)");
+	CHECK(sigprocmask(SIG_SETMASK, &all, NULL) == 0, "sigprocmask");
+	raw_nop_roundtrip(&ring, next_ud++);
+	CHECK(pthread_sigmask(SIG_SETMASK, &old, &now) == 0, "pthread_sigmask");
+	CHECK(sigismember(&now, SIGUSR1) && sigismember(&now, SIGINT), "not all blocked");
+	/* the calls' own errors, and the mask left alone by them */
+	CHECK(sigprocmask(99, &all, NULL) == -1 && errno == EINVAL, "sigprocmask(bad how)");
+	CHECK(pthread_sigmask(99, &all, NULL) == EINVAL, "pthread_sigmask(bad how)");
+	CHECK(pthread_sigmask(SIG_BLOCK, NULL, &now) == 0 && !sigismember(&now, SIGUSR1),
+	      "mask changed by failed calls");
 }
 
 static ucontext_t main_ctx, full_ctx;
@@ -242,8 +206,7 @@ static const struct {
 	void (*fn)(void);
 } routes[] = {
 	{ "handler with a full sa_mask", handler_full_mask },
-	{ "handler with a full sa_mask (raw rt_sigaction)", handler_full_mask_raw },
-	{ "raw rt_sigprocmask blocking everything", raw_block_all },
+	{ "pthread_sigmask and sigprocmask blocking everything", block_all },
 	{ "swapcontext to a full mask", swapcontext_full_mask },
 	{ "posix_spawn with POSIX_SPAWN_SETSIGMASK of everything", posix_spawn_full_mask },
 	{ "handler out of sigsuspend with a full mask", sigsuspend_full_mask },
