@@ -100,6 +100,7 @@ static struct {
 	  .deadline_ms = 10000 };
 
 static long long stat_batches, stat_sqes, stat_cqes, stat_divergences;
+static long long stat_overflowed, stat_dropped; /* batches past the CQ size; SQEs dropped */
 static long long stat_op[256];
 static double t_setup, t_submit, t_wait, t_teardown, t_teardown_side[2];
 
@@ -2222,6 +2223,9 @@ static void compare(struct batch *b)
 		if (ud != UD_FENCE && (ud < UD_BASE || ud >= UD_BASE + (uint64_t)b->nops))
 			diverge(b, "kernel: CQE for unknown user_data 0x%" PRIx64 "\n", ud);
 	}
+	if ((unsigned)k->ncqe > (b->cq_entries ? b->cq_entries : 2 * b->sq_entries))
+		stat_overflowed++;
+	stat_dropped += k->dropped;
 	check_order(b, k, k);
 	check_order(b, u, k);
 	if (k->dropped != u->dropped || k->overflow != u->overflow)
@@ -2433,6 +2437,8 @@ int main(int argc, char **argv)
 	       "%.1f s, %lld divergences\n",
 	       opt.seed, stat_batches, opt.replay >= 0 ? opt.replay : opt.batch0, stat_sqes, stat_cqes,
 	       now() - start, stat_divergences);
+	printf("fuzz: %lld batches overflowed their CQ, %lld SQEs dropped (bad SQ index)\n",
+	       stat_overflowed, stat_dropped);
 	for (int i = 0; i < NR_KD; i++)
 		if (known_seen[i])
 			printf("fuzz: known divergence %s (%s): %lld CQE lists excused\n", known[i].id,
