@@ -47,3 +47,8 @@ DIVERGENCE(errno_fsync_negative_offset, "bug, being fixed", EXCUSE,
 DIVERGENCE(drain_order, "bug, being fixed", EXCUSE,
 	   "a drained request completes before an earlier request's CQE "
 	   "(one that failed at submission) (issue 10, IO_DRAIN ordering)")
+DIVERGENCE(errno_rwf_empty_iovec, "bug, reported", EXCUSE,
+	   "READV/WRITEV with no iovec (len 0), an iovec pointer outside the user "
+	   "range and RWF_NOWAIT: 0 on the kernel, -EFAULT on the engine (the "
+	   "zero-length RWF probe in ops/rw.c passes the array's address as a "
+	   "buffer)")

@@ -1019,6 +1019,16 @@ static bool match_errno_fsync_negative_offset(const struct op *op, const struct 
 	return false;
 }
 
+static bool match_errno_rwf_empty_iovec(const struct op *op, const struct cqes *k,
+				       const struct cqes *u)
+{
+	int kr, ur;
+
+	return (op->opcode == IORING_OP_READV || op->opcode == IORING_OP_WRITEV) &&
+	       op->len == 0 && (op->op_flags & RWF_NOWAIT) && one_res(op, k, &kr) &&
+	       one_res(op, u, &ur) && kr == 0 && ur == -EFAULT;
+}
+
 /* checked in check_order() */
 static bool match_drain_order(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
@@ -1266,12 +1276,13 @@ static void generate(struct batch *b, uint64_t no)
 	for (int i = 0; i < b->nops; i++)
 		if (!surely_posts(b, i))
 			mask_op(b, &b->ops[i]);
-	/* a write from the write arena's shared last page: bytes not P(offset) */
+	/* a write from a shared buffer end (the write arena's last page, the end
+	 * of a registered buffer that reads also fill): bytes not P(offset) */
 	for (int i = 0; i < b->nops; i++) {
 		const struct op *op = &b->ops[i];
 
-		if (op->addr_kind == A_WR_END && is_write(op->opcode) && file_of(op->obj) >= 0 &&
-		    op->file_hi > op->file_lo)
+		if ((op->addr_kind == A_WR_END || op->addr_kind == A_REG_END) &&
+		    is_write(op->opcode) && file_of(op->obj) >= 0 && op->file_hi > op->file_lo)
 			add_mask(b, R_FILE0 + file_of(op->obj), op->file_lo, op->file_hi);
 	}
 }
