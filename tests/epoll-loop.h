@@ -12,8 +12,9 @@
 #ifndef RINGER_TEST_EPOLL_LOOP_H
 #define RINGER_TEST_EPOLL_LOOP_H
 
-#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -45,22 +46,19 @@ static double epoll_loop_now_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-struct epoll_loop_writer {
-	int fd;
-	int n;
-};
+/*
+ * The completions' source: a 50 ms interval timer whose SIGALRM writes a
+ * byte to the pipe (no second thread: the loop is alone, as an idle event
+ * loop is; epoll_wait returns EINTR at each signal, which is no wakeup).
+ */
+static int epoll_loop_wfd = -1;
+static volatile sig_atomic_t epoll_loop_left;
 
-static void *epoll_loop_write(void *arg)
+static void epoll_loop_alarm(int sig)
 {
-	struct epoll_loop_writer *w = arg;
-	struct timespec gap = { 0, 50 * 1000000L };
-
-	for (int i = 0; i < w->n; i++) {
-		nanosleep(&gap, NULL);
-		if (write(w->fd, "x", 1) != 1)
-			break;
-	}
-	return NULL;
+	(void)sig;
+	if (epoll_loop_left > 0 && write(epoll_loop_wfd, "x", 1) == 1)
+		epoll_loop_left--;
 }
 
 static void epoll_loop_arm(struct io_uring *ring, int fd, char *buf, unsigned long long ud)
@@ -75,13 +73,14 @@ static void epoll_loop_arm(struct io_uring *ring, int fd, char *buf, unsigned lo
 /* NULL if the loop behaved as on the kernel, else what went wrong. */
 static const char *epoll_loop_check(struct io_uring *ring)
 {
-	struct epoll_loop_writer w = { -1, 5 };
+	const int total = 5;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	struct itimerval every = { { 0, 50000 }, { 0, 50000 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa, old_sa;
 	struct io_uring_cqe *cqe;
 	int ep = -1, p[2] = { -1, -1 }, wakeups = 0, reaped = 0;
 	double cpu, t0;
 	char buf[8];
-	pthread_t th;
 	bool started = false;
 
 	epoll_loop_msg[0] = '\0';
@@ -109,12 +108,15 @@ static const char *epoll_loop_check(struct io_uring *ring)
 		EPOLL_LOOP_FAIL("idle for 2 s cost %.1f ms of CPU", cpu);
 
 	/* five completions, one wakeup each, each finding its CQE */
-	w.fd = p[1];
-	if (pthread_create(&th, NULL, epoll_loop_write, &w))
-		EPOLL_LOOP_FAIL("pthread_create");
+	epoll_loop_wfd = p[1];
+	epoll_loop_left = total;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = epoll_loop_alarm;
+	if (sigaction(SIGALRM, &sa, &old_sa) || setitimer(ITIMER_REAL, &every, NULL))
+		EPOLL_LOOP_FAIL("SIGALRM timer: %s", strerror(errno));
 	started = true;
 	t0 = epoll_loop_now_ms();
-	while (reaped < w.n && epoll_loop_now_ms() - t0 < 5000) {
+	while (reaped < total && epoll_loop_now_ms() - t0 < 5000) {
 		int n = epoll_wait(ep, &ev, 1, 1000), got = 0;
 
 		if (n < 0 && errno != EINTR)
@@ -132,18 +134,20 @@ static const char *epoll_loop_check(struct io_uring *ring)
 			io_uring_cqe_seen(ring, cqe);
 			reaped++;
 			got++;
-			if (reaped < w.n)
+			if (reaped < total)
 				epoll_loop_arm(ring, p[0], buf, (unsigned long long)reaped + 1);
 		}
 		if (!got)
 			EPOLL_LOOP_FAIL("wakeup %d found no CQE (%d reaped)", wakeups, reaped);
 	}
-	if (reaped != w.n || wakeups != w.n)
+	if (reaped != total || wakeups != total)
 		EPOLL_LOOP_FAIL("%d completions, %d wakeups, expected %d of each", reaped, wakeups,
-				w.n);
+				total);
 out:
-	if (started)
-		pthread_join(th, NULL);
+	if (started) {
+		setitimer(ITIMER_REAL, &off, NULL);
+		sigaction(SIGALRM, &old_sa, NULL);
+	}
 	if (ep >= 0)
 		close(ep);
 	if (p[0] >= 0) {

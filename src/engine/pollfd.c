@@ -167,7 +167,12 @@ int engine_poll_fd(int fd)
 /* Teardown (ring.c): the eventfd goes, and with it any epoll entry naming it. */
 void ring_poll_release(struct ring *r)
 {
-	int efd = atomic_exchange(&r->poll_efd, -1);
+	int efd;
+
+	/* cq_lock: a posting that read the eventfd's number is done with it */
+	pthread_mutex_lock(&r->cq_lock);
+	efd = atomic_exchange(&r->poll_efd, -1);
+	pthread_mutex_unlock(&r->cq_lock);
 
 	if (r->poll_slot >= 0) {
 		struct ring *self = r;

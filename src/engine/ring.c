@@ -550,11 +550,11 @@ struct ring *ring_get(int fd)
 
 static void ring_teardown(struct ring *r)
 {
-	ring_poll_release(r); /* pollfd.c */
 	ring_cancel_all(r);
 	iopoll_cancel_all(r); /* IOPOLL requests never polled (iopoll.c) */
 	rw_iopoll_destroy(r);
 	cq_drop_overflow(r);
+	ring_poll_release(r); /* pollfd.c: nothing posts any more */
 	rsrc_free_all(r);
 	if (r->evfd >= 0)
 		sys_close(r->evfd);
