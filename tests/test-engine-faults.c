@@ -132,6 +132,35 @@ int main(void)
 	ringer_fault_reset();
 	CHECK_EQ(nr_fds(), fds_before);
 
+	/* process_vm_* refused: the engine copies iovecs through a pipe of its
+	 * own, kept above the program's fds like its others (last: the pipe
+	 * stays in use for the process) */
+	{
+		struct iovec iov = { buf, 8 };
+		struct io_uring_sqe *s;
+		struct io_uring_cqe c;
+		int low = dup(0), again;
+
+		CHECK(low >= 0, "dup");
+		close(low);
+		CHECK_EQ(write(p[1], "iovec", 5), 5);
+		CHECK_EQ(ringer_fault_error("process_vm_readv", EPERM, RINGER_FAULT_ALWAYS), 0);
+		s = raw_sqe(&R);
+		s->opcode = IORING_OP_READV;
+		s->fd = p[0];
+		s->addr = (uintptr_t)&iov;
+		s->len = 1;
+		s->off = (uint64_t)-1;
+		CHECK_EQ(raw_submit(&R, 1, 1, IORING_ENTER_GETEVENTS), 1);
+		CHECK(raw_cqe(&R, &c), "cqe");
+		CHECK_EQ(c.res, 5);
+		CHECK(ringer_fault_hits("process_vm_readv") >= 1, "the pipe was used");
+		ringer_fault_reset();
+		again = dup(0);
+		close(again);
+		CHECK_EQ(again, low);
+	}
+
 	close(p[0]);
 	close(p[1]);
 	close(fd);

@@ -27,9 +27,15 @@ static int pipe_copy(void *dst, const void *src, size_t len)
 	int ret = 0;
 
 	pthread_mutex_lock(&pipe_lock);
-	if (probe_pipe[0] < 0 && sys_pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		pthread_mutex_unlock(&pipe_lock);
-		return -ENOMEM;
+	if (probe_pipe[0] < 0) {
+		if (sys_pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+			pthread_mutex_unlock(&pipe_lock);
+			return -ENOMEM;
+		}
+		/* kept for the process's life: above the program's fds (sys.c),
+		 * so a number the program closes never names it */
+		probe_pipe[0] = sys_fd_move_high(probe_pipe[0]);
+		probe_pipe[1] = sys_fd_move_high(probe_pipe[1]);
 	}
 	while (len && !ret) {
 		size_t n = len < 4096 ? len : 4096; /* always fits: the pipe is kept empty */
