@@ -30,20 +30,19 @@ DIVERGENCE(poll_never_reported_events, "bug, being fixed", AVOID,
 	   "/dev/null) for events it never reports stays armed on the engine; "
 	   "the kernel fails it at once with -EINVAL (issue 10, poll)")
 DIVERGENCE(errno_check_order, "bug, being fixed", EXCUSE,
-	   "a read/write with two faults reports another one first: the kernel "
-	   "checks the fd before offset and flags, the fixed buffer before the "
-	   "file's direction (issue 10, errno fidelity)")
-DIVERGENCE(errno_rwf_flags, "bug, being fixed", EXCUSE,
-	   "unknown RWF bits with length 0 (-EOPNOTSUPP on the kernel), "
-	   "RWF_NOWAIT on a buffered write (-EAGAIN on the kernel) "
+	   "a read/write (or sync) with two faults reports another one first; "
+	   "seen: READ/READV/READ_FIXED on a directory with RWF_DSYNC or "
+	   "RWF_SYNC (kernel -EISDIR, engine -EOPNOTSUPP), READV on a write-only "
+	   "fd with an unknown RWF bit (kernel -EBADF, engine -EOPNOTSUPP) "
 	   "(issue 10, errno fidelity)")
+DIVERGENCE(errno_rwf_flags, "bug, being fixed", EXCUSE,
+	   "RWF_NOWAIT on a buffered write to a file system that takes it (ext4): "
+	   "the kernel writes, the engine says -EAGAIN; an unknown RWF bit on "
+	   "READV/WRITEV with no iovec: kernel -EOPNOTSUPP, engine 0 (issue 10, "
+	   "errno fidelity)")
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")
-DIVERGENCE(errno_fsync_negative_offset, "bug, being fixed", EXCUSE,
-	   "FSYNC with a negative offset: -EINVAL at submission on the kernel "
-	   "(which ends the submit call), the engine syncs (issue 10, errno "
-	   "fidelity)")
 DIVERGENCE(drain_order, "bug, being fixed", EXCUSE,
 	   "a drained request completes before an earlier request's CQE "
 	   "(one that failed at submission) (issue 10, IO_DRAIN ordering)")

@@ -992,33 +992,6 @@ static bool match_errno_rwf_flags(const struct op *op, const struct cqes *k, con
 
 static const struct batch *cur_batch;
 
-static bool fsync_negative(const struct op *op)
-{
-	return op->opcode == IORING_OP_FSYNC && op->off < 0;
-}
-
-/* the FSYNC itself, or any member of its link chain (its prep failure on the
- * kernel fails the whole chain) */
-static bool match_errno_fsync_negative_offset(const struct op *op, const struct cqes *k,
-					      const struct cqes *u)
-{
-	const struct batch *b = cur_batch;
-	int i = (int)(op - b->ops), head = i, end = i;
-
-	if (fsync_negative(op))
-		return true;
-	if (i < 0 || i >= b->nops)
-		return false;
-	while (b->ops[head].chain_prev >= 0)
-		head = b->ops[head].chain_prev;
-	while (end + 1 < b->nops && b->ops[end + 1].chain_prev == end)
-		end++;
-	for (int j = head; j <= end; j++)
-		if (fsync_negative(&b->ops[j]))
-			return true;
-	return false;
-}
-
 static bool match_errno_rwf_empty_iovec(const struct op *op, const struct cqes *k,
 				       const struct cqes *u)
 {
@@ -2155,27 +2128,17 @@ static bool excused_missing(const struct batch *b, const struct side *k, uint64_
 
 static void compare(struct batch *b)
 {
-	bool excused_op[MAX_OPS] = { false };
-
 	struct side *k = &sides[0], *u = &sides[1];
+	bool excused_op[MAX_OPS] = { false };
 	char what[64];
 
 	batch_header_printed = false;
 	if (k->files_ret != u->files_ret || k->bufs_ret != u->bufs_ret)
 		diverge(b, "registration: files %d/%d buffers %d/%d\n", k->files_ret, u->files_ret,
 			k->bufs_ret, u->bufs_ret);
-	bool fsync_neg = false;
-
 	cur_batch = b;
-	for (int i = 0; i < b->nops; i++)
-		if (fsync_negative(&b->ops[i]))
-			fsync_neg = true;
-	if ((k->nsubmit != u->nsubmit ||
-	     memcmp(k->submit_ret, u->submit_ret, sizeof(int) * k->nsubmit)) &&
-	    fsync_neg && !opt.strict) {
-		known_seen[KD_errno_fsync_negative_offset]++;
-	} else if (k->nsubmit != u->nsubmit ||
-		   memcmp(k->submit_ret, u->submit_ret, sizeof(int) * k->nsubmit)) {
+	if (k->nsubmit != u->nsubmit ||
+	    memcmp(k->submit_ret, u->submit_ret, sizeof(int) * k->nsubmit)) {
 		diverge(b, "io_uring_submit() returns differ:\n    kernel:");
 		for (int i = 0; i < k->nsubmit && reported <= opt.max_report; i++)
 			fprintf(stderr, " %s", errname(k->submit_ret[i]));
