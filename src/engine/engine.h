@@ -222,7 +222,7 @@ struct req {
 	struct req *tw_next; /* submit-state task-work list */
 	unsigned tw_kind;
 	struct req *list_next, *list_prev; /* poll list or drain list */
-	uint64_t drain_seq; /* requests submitted before this one */
+	unsigned defer_nr; /* on the defer list: members of its chain */
 	struct rfile *file; /* fixed file held while in flight */
 	int rfd; /* the descriptor the op works on */
 	struct wq_work work;
@@ -316,7 +316,6 @@ struct ring {
 	unsigned cached_sq_head;
 	bool drain_next;
 	atomic_bool drain_disabled;
-	uint64_t nr_submitted; /* requests created (drain accounting) */
 
 	/* Completion side, under cq_lock. */
 	pthread_mutex_t cq_lock;
@@ -329,11 +328,19 @@ struct ring {
 	int *efd_pool; /* spare waiter eventfds */
 	unsigned efd_pool_n, efd_pool_cap;
 
-	/* Drain: requests finished, and those waiting for their turn. */
-	atomic_uint_least64_t nr_done;
+	/*
+	 * Drain, on the requests alive as in Linux 6.16+ (not on CQE counts):
+	 * a drained request starts when every request alive is on the defer
+	 * list.  Alive = nr_allocated - nr_freed.  nr_allocated is written by
+	 * the submitter only (submit_lock), nr_freed by whoever frees.
+	 * drain_active is written by the submitter only and is set while the
+	 * defer list is not empty; the protocol is at drain_check() (submit.c).
+	 */
+	atomic_uint_least64_t nr_allocated, nr_freed;
 	atomic_bool drain_active;
 	pthread_mutex_t defer_lock;
-	struct req *defer_head, *defer_tail;
+	struct req *defer_head, *defer_tail; /* under defer_lock */
+	uint64_t nr_deferred; /* requests on it, chain members counted; defer_lock */
 
 	/* Worker pool and reactor, created on first use, under async_lock. */
 	pthread_mutex_t async_lock;

@@ -169,7 +169,7 @@ static void ring_reset(struct ring *r)
 	r->cached_sq_head = 0;
 	r->drain_next = false;
 	atomic_store(&r->drain_disabled, false);
-	r->nr_submitted = 0;
+	atomic_store(&r->nr_allocated, 0);
 	r->cached_cq_tail = 0;
 	r->ovf_head = r->ovf_tail = NULL;
 	r->waiters = NULL;
@@ -177,9 +177,10 @@ static void ring_reset(struct ring *r)
 	r->evfd_async = false;
 	r->efd_pool = NULL;
 	r->efd_pool_n = r->efd_pool_cap = 0;
-	atomic_store(&r->nr_done, 0);
+	atomic_store(&r->nr_freed, 0);
 	atomic_store(&r->drain_active, false);
 	r->defer_head = r->defer_tail = NULL;
+	r->nr_deferred = 0;
 	r->wq = NULL;
 	r->reactor = NULL;
 	atomic_store(&r->nr_async, 0);

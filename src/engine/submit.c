@@ -161,10 +161,16 @@ static struct req *req_alloc(struct ring *r)
 			return NULL;
 	}
 	r->req_cache = req->tw_next;
+	/* only the submitter writes it (drain_alive() reads it) */
+	atomic_store_explicit(&r->nr_allocated,
+			      atomic_load_explicit(&r->nr_allocated, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	/* the op state (the union) is the opcode's prep's to initialise */
 	memset(req, 0, offsetof(struct req, nop_res));
 	return req;
 }
+
+static void req_freed(struct ring *r);
 
 void req_free(struct req *req)
 {
@@ -179,12 +185,14 @@ void req_free(struct req *req)
 	/* teardown (ring_cancel_all) empties the cache: nothing goes back then */
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		free(req);
+		req_freed(r);
 		return;
 	}
 	if (cur_state(r)) {
 		/* the submitting thread, which holds submit_lock */
 		req->tw_next = r->req_cache;
 		r->req_cache = req;
+		req_freed(r);
 		return;
 	}
 	/* release: our writes to the request happen before the submitter reuses
@@ -196,6 +204,7 @@ void req_free(struct req *req)
 	} while (!atomic_compare_exchange_weak_explicit(&r->req_returned, &head, req,
 							memory_order_release,
 							memory_order_relaxed));
+	req_freed(r);
 }
 
 static void req_list_free(struct req *req)
@@ -274,20 +283,11 @@ static void post_req(struct req *req)
 		cq_post(req->ring, req->user_data, req->res, req->cflags, true);
 }
 
-static void req_done_accounting(struct ring *r)
-{
-	/* release: pairs with the acquire in drain_check() */
-	atomic_fetch_add_explicit(&r->nr_done, 1, memory_order_release);
-	if (atomic_load_explicit(&r->drain_active, memory_order_acquire))
-		drain_check(r);
-}
-
 /* Complete every member of a chain that will not run (io_req_tw_fail_links). */
 static void fail_chain_now(struct req *link)
 {
 	while (link) {
 		struct req *nxt = link->link;
-		struct ring *r = link->ring;
 
 		link->link = NULL;
 		if (!(link->flags & REQ_F_FAIL))
@@ -295,7 +295,6 @@ static void fail_chain_now(struct req *link)
 		link->cflags = 0;
 		post_req(link);
 		req_free(link);
-		req_done_accounting(r);
 		link = nxt;
 	}
 }
@@ -336,7 +335,6 @@ static void queue_next(struct req *nxt)
  */
 void req_complete(struct req *req)
 {
-	struct ring *r = req->ring;
 	struct req *nxt = req->link;
 
 	if (req->res < 0 && !(req->flags & REQ_F_QUIET_RES))
@@ -350,7 +348,6 @@ void req_complete(struct req *req)
 			queue_next(nxt);
 	}
 	req_free(req);
-	req_done_accounting(r);
 }
 
 /* Complete after the current submit batch is posted (or now, off the submit path). */
@@ -527,31 +524,85 @@ void req_issue(struct req *req, unsigned issue_flags)
 		req_punt_wq(req);
 }
 
-/* Drain: requests wait on ring->defer_* until all earlier ones are done. */
+/*
+ * Drain (the kernel's io_drain_req and io_queue_deferred, Linux 6.16+).
+ * While drain_active is set every request the submitter queues goes to the
+ * defer list (with its chain).  The head of the list starts when every
+ * request alive is on the list, i.e. everything submitted before it has
+ * completed and been freed, armed polls and running workers included; so
+ * does any entry behind a drained one (the requests after a drained request
+ * wait for its completion).  A request that fails at submit time while
+ * others are deferred is completed and freed at once: it is no completion of
+ * an earlier request, since counting is on what is alive, not on CQEs.
+ *
+ * The protocol that keeps a deferred request from being lost:
+ *  - only the submitter (submit_lock) writes drain_active, and it clears it
+ *    only with the defer list empty (defer_lock held): the list is never
+ *    non-empty while drain_active reads false;
+ *  - a freeing thread increments nr_freed, then reads drain_active, and
+ *    checks the list if it is set (req_freed());
+ *  - the submitter sets drain_active before it appends (req_init), and
+ *    checks the list after each append (drain_req()).
+ * The increment and the read on one side, the store and the check's read of
+ * nr_freed on the other are seq_cst: in their single total order, either the
+ * freeing thread's read sees drain_active set (it checks, under defer_lock,
+ * after or before the append: if before, the submitter's check comes later
+ * and sees the increment through the lock), or its increment precedes the
+ * store and thus the submitter's check.  Either way the last free before a
+ * request may start is followed by a check that sees it.
+ */
+static uint64_t drain_alive(struct ring *r)
+{
+	/* seq_cst: the submitter's half of the protocol above.  It is also an
+	 * acquire: the allocation of every request whose free is counted
+	 * happened before that free, so the load of nr_allocated below sees
+	 * it, and alive never reads less than the truth. */
+	uint64_t freed = atomic_load_explicit(&r->nr_freed, memory_order_seq_cst);
+
+	return atomic_load_explicit(&r->nr_allocated, memory_order_relaxed) - freed;
+}
+
+/* defer_lock held: everything alive is deferred. */
+static bool drain_quiet(struct ring *r)
+{
+	return drain_alive(r) == r->nr_deferred;
+}
+
+/* A request was freed (req_free()). */
+static void req_freed(struct ring *r)
+{
+	/* seq_cst, with the load below: the freeing thread's half of the
+	 * protocol above */
+	atomic_fetch_add_explicit(&r->nr_freed, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(&r->drain_active, memory_order_seq_cst))
+		drain_check(r);
+}
+
+/* Start the requests of the defer list whose turn has come. */
 void drain_check(struct ring *r)
 {
 	struct req *run = NULL, *run_tail = NULL;
+	bool drain_seen = false, first = true;
 
 	pthread_mutex_lock(&r->defer_lock);
 	while (r->defer_head) {
 		struct req *req = r->defer_head;
 
-		/* acquire: pairs with the release increments of nr_done */
-		if ((req->flags & REQ_F_IO_DRAIN) &&
-		    atomic_load_explicit(&r->nr_done, memory_order_acquire) < req->drain_seq)
+		drain_seen |= req->flags & REQ_F_IO_DRAIN;
+		if ((drain_seen || first) && !drain_quiet(r))
 			break;
 		r->defer_head = req->list_next;
 		if (!r->defer_head)
 			r->defer_tail = NULL;
+		r->nr_deferred -= req->defer_nr;
 		req->list_next = NULL;
 		if (run_tail)
 			run_tail->list_next = req;
 		else
 			run = req;
 		run_tail = req;
+		first = false;
 	}
-	if (!r->defer_head)
-		atomic_store_explicit(&r->drain_active, false, memory_order_release);
 	pthread_mutex_unlock(&r->defer_lock);
 
 	while (run) {
@@ -571,26 +622,34 @@ void drain_check(struct ring *r)
 	}
 }
 
+/* submit_lock held, drain_active set: queue req (and its chain) behind the
+ * requests before it. */
 static void drain_req(struct ring *r, struct req *req)
 {
-	pthread_mutex_lock(&r->defer_lock);
-	if (!r->defer_head && (!(req->flags & REQ_F_IO_DRAIN) ||
-			       atomic_load_explicit(&r->nr_done, memory_order_acquire) >=
-				       req->drain_seq)) {
-		atomic_store_explicit(&r->drain_active, false, memory_order_release);
-		pthread_mutex_unlock(&r->defer_lock);
-		req_issue(req, ISSUE_F_NONBLOCK);
-		return;
-	}
+	unsigned nr = 0;
+
+	for (struct req *l = req; l; l = l->link)
+		nr++;
+	req->defer_nr = nr;
 	req->list_next = NULL;
+	pthread_mutex_lock(&r->defer_lock);
 	if (r->defer_tail)
 		r->defer_tail->list_next = req;
 	else
 		r->defer_head = req;
 	r->defer_tail = req;
+	r->nr_deferred += nr;
 	pthread_mutex_unlock(&r->defer_lock);
-	/* requests may have finished between the decision and the queueing */
 	drain_check(r);
+	if (req->flags & REQ_F_IO_DRAIN)
+		return;
+	/* a plain request found nothing to wait for: the drain is over.  Under
+	 * defer_lock, so that no check is between finding the list empty and
+	 * the clearing (only the submitter appends, and it is here). */
+	pthread_mutex_lock(&r->defer_lock);
+	if (!r->defer_head)
+		atomic_store_explicit(&r->drain_active, false, memory_order_seq_cst);
+	pthread_mutex_unlock(&r->defer_lock);
 }
 
 /* io_queue_sqe_fallback: failed chains, drain, forced async. */
@@ -625,7 +684,6 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	req->fd = sqe.fd;
 	req->ioprio = sqe.ioprio;
 	req->rfd = -1;
-	req->drain_seq = r->nr_submitted++;
 
 	if (sqe.opcode >= IORING_OP_LAST) {
 		req->opcode = IORING_OP_NOP;
@@ -641,7 +699,8 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	if (f & IOSQE_IO_DRAIN) {
 		if (atomic_load_explicit(&r->drain_disabled, memory_order_relaxed))
 			return -EOPNOTSUPP;
-		atomic_store_explicit(&r->drain_active, true, memory_order_release);
+		/* seq_cst: before any append (see drain_check()) */
+		atomic_store_explicit(&r->drain_active, true, memory_order_seq_cst);
 		if (st->link_head) {
 			/* drain on a chain member: the whole chain drains, and so does the next */
 			st->link_head->flags |= REQ_F_IO_DRAIN;
@@ -651,7 +710,7 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	}
 	if (r->drain_next && !st->link_head) {
 		r->drain_next = false;
-		atomic_store_explicit(&r->drain_active, true, memory_order_release);
+		atomic_store_explicit(&r->drain_active, true, memory_order_seq_cst);
 		req->flags |= REQ_F_IO_DRAIN;
 	}
 	if (sqe.ioprio && !def->ioprio)
@@ -877,6 +936,7 @@ void ring_cancel_all(struct ring *r)
 	pthread_mutex_lock(&r->defer_lock);
 	req = r->defer_head;
 	r->defer_head = r->defer_tail = NULL;
+	r->nr_deferred = 0;
 	pthread_mutex_unlock(&r->defer_lock);
 	req_cancel_list(req);
 	/* every thread that could free a request has been joined (wq, reactor)
