@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <fcntl.h>
 #include <poll.h>
 
 static struct io_uring ring;
@@ -247,6 +248,67 @@ TEST(poll_update)
 	down();
 }
 
+/*
+ * 32 polls on an empty pipe; one byte written and read straight back.  The
+ * kernel completes each poll from the wake-up of the write (with POLLIN),
+ * not from a later look at the pipe, which would find it empty.
+ */
+TEST(poll_transient_readiness)
+{
+	struct test_cqe c[32];
+	char b;
+
+	test_ring_init(64, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+	for (int i = 0; i < 32; i++)
+		poll_add(p[0], POLLIN, 100 + i);
+	CHECK_EQ(io_uring_submit(&ring), 32);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	REQUIRE_EQ(write(p[1], "t", 1), 1);
+	REQUIRE_EQ(read(p[0], &b, 1), 1);
+	CHECK_EQ(test_reap(&ring, c, 32, 5000), 32);
+	for (int i = 0; i < 32; i++) {
+		CHECK_EQ(c[i].res, POLLIN);
+		CHECK_EQ_U(c[i].flags, 0);
+	}
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	down();
+}
+
+/*
+ * A file without poll support (a regular file, a directory) is ready for
+ * POLLIN and POLLOUT only: a poll for anything else can never complete, and
+ * the kernel refuses it (-EINVAL) instead of leaving it armed.
+ */
+TEST(poll_events_never_reported)
+{
+	static const unsigned evs[] = { POLLPRI, POLLERR, POLLHUP, 0, POLLRDHUP };
+	struct test_cqe c[1];
+	int fds[2];
+
+	test_ring_init(8, &ring, 0);
+	fds[0] = test_tmpfile(NULL);
+	fds[1] = open(".", O_RDONLY | O_DIRECTORY);
+	REQUIRE_GE(fds[1], 0);
+	for (int f = 0; f < 2; f++) {
+		for (unsigned i = 0; i < ARRAY_SIZE(evs); i++) {
+			poll_add(fds[f], evs[i], i);
+			CHECK_EQ(one_result(), -EINVAL);
+		}
+		poll_add(fds[f], POLLPRI, 10)->len = IORING_POLL_ADD_MULTI;
+		CHECK_EQ(one_result(), -EINVAL);
+		poll_add(fds[f], POLLIN | POLLPRI, 11);
+		CHECK_EQ(one_result(), POLLIN);
+		poll_add(fds[f], POLLIN, 12)->len = IORING_POLL_ADD_MULTI;
+		REQUIRE_EQ(test_submit_reap(&ring, c, 1), 1);
+		CHECK_EQ(c[0].res, POLLIN);
+		CHECK_EQ_U(c[0].flags, 0);
+	}
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	close(fds[1]);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -256,6 +318,8 @@ int main(void)
 		TEST_ENTRY(poll_remove),
 		TEST_ENTRY(poll_multishot),
 		TEST_ENTRY(poll_update),
+		TEST_ENTRY(poll_transient_readiness),
+		TEST_ENTRY(poll_events_never_reported),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

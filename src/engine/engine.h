@@ -69,6 +69,11 @@
  *    completions may not end the wait early.  Under a stale per-fd hint
  *    (a reused number, F_SETFL O_DIRECT) O_DIRECT CQEs of a program that
  *    does not enter to wait may take up to 20 ms, the first time.
+ *  - POLL_ADD: a one-shot poll that waits is a native AIO poll, completed
+ *    from the wake-up as on the kernel (ops/poll.c).  A multishot poll, and
+ *    a one-shot one where AIO is refused or full, waits in the reactor
+ *    (epoll/poll(2), which look at the file when they run): a readiness
+ *    gone again by then (a pipe written and read straight back) is missed.
  *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).  A
  *    waiter or the reactor that can get no eventfd (RLIMIT_NOFILE) polls in
  *    1 ms ticks instead of being woken.
@@ -198,11 +203,14 @@ struct rw_state {
 	bool fx_held; /* rw_hold_buffer() ran: look at fx_state */
 };
 
+struct poll_tok;
+
 struct poll_state {
 	uint32_t events;
 	bool multi;
 	bool cancelled; /* POLL_REMOVE found it while it was firing */
-	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
+	int epfd; /* MULTI without AIO: an edge-triggered epoll set holding the fd */
+	struct poll_tok *tok; /* armed as an AIO poll (ops/poll.c), poll_lock */
 	uint64_t target; /* POLL_REMOVE: user_data to find */
 	uint32_t upd_flags;
 	uint64_t new_user_data;
@@ -353,6 +361,10 @@ struct ring {
 	/* Armed POLL_ADD requests, under poll_lock. */
 	pthread_mutex_t poll_lock;
 	struct req *polls;
+	/* their AIO context (ops/poll.c), created on first use under
+	 * async_lock; poll_aio_off: it could not be set up */
+	_Atomic(struct poll_aio *) poll_aio;
+	bool poll_aio_off;
 
 	/* Registered resources, under rsrc_lock (lookups at issue time too). */
 	pthread_mutex_t rsrc_lock;
@@ -445,6 +457,8 @@ void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
 int engine_wq_get(struct ring *ring);
 int req_arm_poll(struct req *req, uint32_t events);
+int ring_reactor_arm(struct ring *ring, struct reactor_entry *e);
+void req_count_async(struct req *req);
 void req_free(struct req *req);
 void req_put_file(struct req *req);
 void req_hold_file(struct req *req);
@@ -524,6 +538,10 @@ int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
 int poll_remove_issue(struct req *req, unsigned issue_flags);
 void poll_cleanup(struct req *req);
 void poll_cancel_all(struct ring *ring);
+/* complete the AIO polls that fired (enter runs it, as the kernel its task work) */
+void poll_aio_run(struct ring *ring);
+/* the reactor entry of the ring's AIO polls (not a request's) */
+bool poll_aio_entry(const struct reactor_entry *e);
 
 /* sqpoll.c: the SQ poller thread (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ) */
 #define SQPOLL_SETUP_FLAGS                                                     \

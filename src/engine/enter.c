@@ -98,6 +98,8 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 			goto out;
 		}
 	}
+	/* AIO polls that fired: their CQEs now, as the kernel's task work */
+	poll_aio_run(r);
 	if (flags & IORING_ENTER_GETEVENTS) {
 		struct wait_args w;
 		int ret2 = get_ext_arg(flags, arg, argsz, &w);

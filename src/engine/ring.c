@@ -185,6 +185,8 @@ static void ring_reset(struct ring *r)
 	r->reactor = NULL;
 	atomic_store(&r->nr_async, 0);
 	r->polls = NULL;
+	atomic_store(&r->poll_aio, NULL);
+	r->poll_aio_off = false;
 	r->bufs = NULL;
 	r->nr_bufs = 0;
 	r->files = NULL;

@@ -544,6 +544,12 @@ int sys_io_destroy(aio_context_t ctx)
 	return ret_errno(syscall(SYS_io_destroy, ctx));
 }
 
+/* not in the table: a cancel that fails changes nothing (the event comes) */
+int sys_io_cancel(aio_context_t ctx, struct iocb *cb, struct io_event *ev)
+{
+	return ret_errno(syscall(SYS_io_cancel, ctx, cb, ev));
+}
+
 long sys_io_submit(aio_context_t ctx, long n, struct iocb **cbs)
 {
 #ifdef RAW_RWV

@@ -58,6 +58,7 @@ int sys_dup_high(int fd); /* F_DUPFD_CLOEXEC, high if there is room */
 /* native AIO; sys_io_getevents with a mask is io_pgetevents */
 int sys_io_setup(unsigned nr, aio_context_t *ctx);
 int sys_io_destroy(aio_context_t ctx);
+int sys_io_cancel(aio_context_t ctx, struct iocb *cb, struct io_event *ev);
 long sys_io_submit(aio_context_t ctx, long n, struct iocb **cbs);
 long sys_io_getevents(aio_context_t ctx, long min, long max, struct io_event *ev,
 		      struct timespec *ts, const sigset_t *mask);
