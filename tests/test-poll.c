@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 
 static struct io_uring ring;
 static int p[2];
@@ -309,6 +310,53 @@ TEST(poll_events_never_reported)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * A multishot poll on the ring's own registered eventfd: each CQE signals
+ * the eventfd, which would fire the poll again, forever.  The kernel ends
+ * such a poll at the first wake-up that comes from the ring itself.
+ */
+TEST(poll_multishot_on_registered_eventfd)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[4];
+	uint64_t v = 1;
+	int efd;
+
+	test_ring_init(8, &ring, 0);
+	efd = eventfd(0, EFD_NONBLOCK);
+	REQUIRE_GE(efd, 0);
+	REQUIRE_EQ(io_uring_register_eventfd(&ring, efd), 0);
+	poll_add(efd, POLLIN, 1)->len = IORING_POLL_ADD_MULTI;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	/* the program's write: one CQE with F_MORE; its signal ends the poll */
+	REQUIRE_EQ(write(efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, POLLIN);
+	CHECK_EQ_U(c[0].flags, IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[1].user_data, 1);
+	CHECK_EQ(c[1].res, POLLIN);
+	CHECK_EQ_U(c[1].flags, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	/* another request's CQE signals the eventfd: the poll ends at once */
+	REQUIRE_EQ(read(efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	poll_add(efd, POLLIN, 2)->len = IORING_POLL_ADD_MULTI;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 3);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 2), 1);
+	CHECK_EQ_U(c[0].user_data, 3);
+	CHECK_EQ_U(c[1].user_data, 2);
+	CHECK_EQ(c[1].res, POLLIN);
+	CHECK_EQ_U(c[1].flags, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	close(efd);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -320,6 +368,7 @@ int main(void)
 		TEST_ENTRY(poll_update),
 		TEST_ENTRY(poll_transient_readiness),
 		TEST_ENTRY(poll_events_never_reported),
+		TEST_ENTRY(poll_multishot_on_registered_eventfd),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

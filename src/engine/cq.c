@@ -108,6 +108,8 @@ static void commit(struct ring *r, bool posted)
 	    (!r->evfd_async || engine_thread_ctx == CTX_WORKER)) {
 		uint64_t one = 1;
 
+		/* relaxed: read under cq_lock too (ops/poll.c), or as a hint */
+		atomic_fetch_add_explicit(&r->evfd_signals, 1, memory_order_relaxed);
 		sys_write(r->evfd, &one, sizeof(one));
 	}
 	for (struct waiter *w = r->waiters; w; w = w->next) {

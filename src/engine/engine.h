@@ -209,7 +209,9 @@ struct poll_state {
 	uint32_t events;
 	bool multi;
 	bool cancelled; /* POLL_REMOVE found it while it was firing */
-	int epfd; /* MULTI without AIO: an edge-triggered epoll set holding the fd */
+	bool own_evfd; /* MULTI on the ring's registered eventfd */
+	unsigned evfd_snap; /* its evfd_signals when armed or at its last CQE */
+	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
 	struct poll_tok *tok; /* armed as an AIO poll (ops/poll.c), poll_lock */
 	uint64_t target; /* POLL_REMOVE: user_data to find */
 	uint32_t upd_flags;
@@ -365,6 +367,8 @@ struct ring {
 	 * async_lock; poll_aio_off: it could not be set up */
 	_Atomic(struct poll_aio *) poll_aio;
 	bool poll_aio_off;
+	/* times the registered eventfd was signalled (cq.c, under cq_lock) */
+	atomic_uint evfd_signals;
 
 	/* Registered resources, under rsrc_lock (lookups at issue time too). */
 	pthread_mutex_t rsrc_lock;

@@ -187,6 +187,7 @@ static void ring_reset(struct ring *r)
 	r->polls = NULL;
 	atomic_store(&r->poll_aio, NULL);
 	r->poll_aio_off = false;
+	atomic_store(&r->evfd_signals, 0);
 	r->bufs = NULL;
 	r->nr_bufs = 0;
 	r->files = NULL;

@@ -58,6 +58,7 @@ int poll_add_prep(struct req *req, const struct io_uring_sqe *sqe)
 
 	req->poll.epfd = -1;
 	req->poll.tok = NULL;
+	req->poll.own_evfd = false;
 	if (sqe->addr || sqe->off || sqe->buf_index)
 		return -EINVAL;
 	if (flags & ~IORING_POLL_ADD_MULTI)
@@ -430,6 +431,41 @@ static bool file_can_poll(int fd)
 	return ret != -EPERM;
 }
 
+/* The eventfd-id line of /proc/self/fdinfo/fd, or -1. */
+static long eventfd_id(int fd)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = sys_open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	n = sys_read(f, buf, sizeof(buf) - 1);
+	sys_close(f);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "eventfd-id:");
+	return p ? strtol(p + 11, NULL, 10) : -1;
+}
+
+/* Is fd the ring's registered eventfd (the same file)? */
+static bool is_ring_evfd(struct ring *r, int fd)
+{
+	int evfd;
+	long id;
+
+	pthread_mutex_lock(&r->cq_lock);
+	evfd = r->evfd;
+	pthread_mutex_unlock(&r->cq_lock);
+	if (evfd < 0)
+		return false;
+	id = eventfd_id(fd);
+	return id >= 0 && id == eventfd_id(evfd);
+}
+
 /* ---- the reactor's way (no AIO) ---------------------------------------------- */
 
 static void poll_fire(struct reactor_entry *e, uint32_t revents)
@@ -437,6 +473,7 @@ static void poll_fire(struct reactor_entry *e, uint32_t revents)
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 	struct ring *r = req->ring;
 	uint32_t mask;
+	unsigned snap;
 
 	engine_thread_ctx = CTX_REACTOR;
 	pthread_mutex_lock(&r->poll_lock);
@@ -464,13 +501,22 @@ static void poll_fire(struct reactor_entry *e, uint32_t revents)
 		mask = ev.events & interest(req);
 		if (!mask)
 			break;
-		if (!cq_post(r, req->user_data, (int32_t)mask, IORING_CQE_F_MORE, false)) {
-			/* the CQ is full: a multishot ends with a final CQE (it overflows) */
+		/*
+		 * The kernel signals its eventfd with EPOLL_URING_WAKE, and a
+		 * multishot poll woken so ends (its CQE would signal the eventfd
+		 * again, forever).  The engine counts its signals: one since
+		 * the poll was armed or posted its last CQE means such a wake.
+		 */
+		snap = atomic_load_explicit(&r->evfd_signals, memory_order_relaxed);
+		if ((req->poll.own_evfd && snap != req->poll.evfd_snap) ||
+		    !cq_post(r, req->user_data, (int32_t)mask, IORING_CQE_F_MORE, false)) {
+			/* or the CQ is full: a multishot ends with a final CQE (it overflows) */
 			poll_unlink(r, req);
 			pthread_mutex_unlock(&r->poll_lock);
 			poll_complete(req, (int32_t)mask);
 			return;
 		}
+		req->poll.evfd_snap = snap;
 		break;
 	}
 	req->rent.fd = req->poll.epfd;
@@ -491,6 +537,8 @@ static int poll_arm_multi(struct req *req)
 	int ret;
 
 	if (req->poll.epfd < 0) {
+		req->poll.own_evfd = is_ring_evfd(r, req->rfd);
+		req->poll.evfd_snap = atomic_load_explicit(&r->evfd_signals, memory_order_relaxed);
 		req->poll.epfd = sys_fd_move_high(sys_epoll_create1(EPOLL_CLOEXEC));
 		if (req->poll.epfd < 0)
 			return req->poll.epfd;
