@@ -277,6 +277,35 @@ TEST(poll_transient_readiness)
 }
 
 /*
+ * A multishot poll on an empty pipe; a byte written and read straight back,
+ * three times, with an enter between (liburing's multicqes_drain does this):
+ * the kernel's poll stays on the wait queue and posts a CQE per wake-up.
+ */
+TEST(poll_multishot_transient_readiness)
+{
+	struct test_cqe c[3];
+	char b;
+
+	up();
+	poll_add(p[0], POLLIN, 200)->len = IORING_POLL_ADD_MULTI;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	for (int i = 0; i < 3; i++) {
+		REQUIRE_EQ(write(p[1], "t", 1), 1);
+		REQUIRE_EQ(read(p[0], &b, 1), 1);
+		io_uring_get_events(&ring);
+	}
+	REQUIRE_EQ(test_reap(&ring, c, 3, 5000), 3);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ_U(c[i].user_data, 200);
+		CHECK_EQ(c[i].res, POLLIN);
+		CHECK_EQ_U(c[i].flags, IORING_CQE_F_MORE);
+	}
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	down();
+}
+
+/*
  * A file without poll support (a regular file, a directory) is ready for
  * POLLIN and POLLOUT only: a poll for anything else can never complete, and
  * the kernel refuses it (-EINVAL) instead of leaving it armed.
@@ -367,6 +396,7 @@ int main(void)
 		TEST_ENTRY(poll_multishot),
 		TEST_ENTRY(poll_update),
 		TEST_ENTRY(poll_transient_readiness),
+		TEST_ENTRY(poll_multishot_transient_readiness),
 		TEST_ENTRY(poll_events_never_reported),
 		TEST_ENTRY(poll_multishot_on_registered_eventfd),
 	};

@@ -69,11 +69,12 @@
  *    completions may not end the wait early.  Under a stale per-fd hint
  *    (a reused number, F_SETFL O_DIRECT) O_DIRECT CQEs of a program that
  *    does not enter to wait may take up to 20 ms, the first time.
- *  - POLL_ADD: a one-shot poll that waits is a native AIO poll, completed
- *    from the wake-up as on the kernel (ops/poll.c).  A multishot poll, and
- *    a one-shot one where AIO is refused or full, waits in the reactor
- *    (epoll/poll(2), which look at the file when they run): a readiness
- *    gone again by then (a pipe written and read straight back) is missed.
+ *  - POLL_ADD: a poll waits as a native AIO poll, completed from the
+ *    wake-up as on the kernel (ops/poll.c), except a multishot poll while
+ *    its file is still ready, and any poll where AIO is refused or full:
+ *    those wait in the reactor (epoll/poll(2), which look at the file when
+ *    they run), and a readiness gone again by then (a pipe written and read
+ *    straight back) is missed.
  *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).  A
  *    waiter or the reactor that can get no eventfd (RLIMIT_NOFILE) polls in
  *    1 ms ticks instead of being woken.
@@ -461,7 +462,6 @@ void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
 int engine_wq_get(struct ring *ring);
 int req_arm_poll(struct req *req, uint32_t events);
-int ring_reactor_arm(struct ring *ring, struct reactor_entry *e);
 void req_count_async(struct req *req);
 void req_free(struct req *req);
 void req_put_file(struct req *req);
@@ -544,8 +544,6 @@ void poll_cleanup(struct req *req);
 void poll_cancel_all(struct ring *ring);
 /* complete the AIO polls that fired (enter runs it, as the kernel its task work) */
 void poll_aio_run(struct ring *ring);
-/* the reactor entry of the ring's AIO polls (not a request's) */
-bool poll_aio_entry(const struct reactor_entry *e);
 
 /* sqpoll.c: the SQ poller thread (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ) */
 #define SQPOLL_SETUP_FLAGS                                                     \

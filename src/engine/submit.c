@@ -453,29 +453,6 @@ void req_punt_wq(struct req *req)
  * Arm req->rent (fd, events and fn set by the caller) in the ring's reactor.
  * 0, or -ECANCELED when the ring is going away (the caller completes it).
  */
-static int reactor_arm_locked(struct ring *r, struct reactor_entry *e)
-{
-	if (atomic_load_explicit(&r->dying, memory_order_relaxed))
-		return -ECANCELED;
-	if (!r->reactor && reactor_create(&r->reactor) < 0) {
-		r->reactor = NULL;
-		return -ENOMEM;
-	}
-	return reactor_arm(r->reactor, e);
-}
-
-/* Arm an entry that is no request's (e->fd, events, fn set) in the ring's
- * reactor: 0, or -ECANCELED when the ring is going away. */
-int ring_reactor_arm(struct ring *r, struct reactor_entry *e)
-{
-	int ret;
-
-	pthread_mutex_lock(&r->async_lock);
-	ret = reactor_arm_locked(r, e);
-	pthread_mutex_unlock(&r->async_lock);
-	return ret;
-}
-
 int req_arm_poll(struct req *req, uint32_t events)
 {
 	struct ring *r = req->ring;
@@ -507,9 +484,6 @@ int req_arm_poll(struct req *req, uint32_t events)
 static void reactor_cancelled(struct reactor_entry *e)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
-
-	if (poll_aio_entry(e))
-		return; /* poll_cancel_all() tears the AIO polls down */
 
 	if (req->flags & REQ_F_POLL_ARMED) {
 		pthread_mutex_lock(&req->ring->poll_lock);

@@ -9,17 +9,22 @@
  * poll(2) and epoll look at the file again when they run and would find
  * nothing.  An AIO poll is the user-space way to the same: it sits on the
  * file's wait queue and completes in the waker's context with the waker's
- * mask.  Completions signal an eventfd the reactor waits on (IOCB_FLAG_RESFD)
- * and are also taken at every enter (poll_aio_run()), as the kernel runs its
- * task work there.  Without AIO (io_setup refused, a forked child) one-shot
- * polls wait in the reactor (poll(2)).
+ * mask.  Completions are taken at every enter (poll_aio_run()), as the
+ * kernel runs its task work there, and by a waiter thread sleeping in
+ * io_getevents while AIO polls are in flight.  (No IOCB_FLAG_RESFD: with an
+ * eventfd to signal, the kernel completes some polls from a workqueue, after
+ * the waker, and an enter right after the wake-up would not see them.)
+ * Without AIO (io_setup refused, a forked child) one-shot polls wait in the
+ * reactor (poll(2)).
  *
- * MULTI: the fd goes into a private edge-triggered epoll set and the reactor
- * waits on that set, so each new readiness edge posts one CQE with
- * IORING_CQE_F_MORE, as the kernel's multishot poll stays on the wait queue
- * and fires per wake-up (an AIO poll, re-armed, would report the readiness
- * already reported).  A readiness gone again before the reactor looks is
- * missed there (a divergence).
+ * MULTI: the kernel's multishot poll stays on the wait queue and posts a CQE
+ * per wake-up.  While the file is not ready the engine's waits as an AIO
+ * poll, re-armed after each CQE; while it is still ready (what the last CQE
+ * announced not yet consumed) an AIO poll would complete at once for the
+ * readiness already reported, so it waits in a private edge-triggered epoll
+ * set the reactor watches (multi_wait()).  A readiness that comes and goes
+ * while it waits there is missed (a divergence); without AIO it always waits
+ * there.
  *
  * Armed polls sit on ring->polls (poll_lock) so that POLL_REMOVE can find
  * them by user_data; an AIO poll's token says, under poll_lock, whether its
@@ -34,15 +39,16 @@
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
 #include "engine/sys.h"
+#include "engine/thread.h"
 
 #define POLL_UNMASK (POLLERR | POLLHUP | POLLNVAL | POLLRDHUP)
 
@@ -120,6 +126,7 @@ static void poll_complete(struct req *req, int32_t res)
 /* ---- AIO polls ------------------------------------------------------------ */
 
 #define PA_REAP_MAX 32
+#define PA_HOLD_NS 1000000L /* the waiter leaves events to an enter this long */
 #define PA_RING_MAGIC 0xa10a10a1U
 
 /* The header of the kernel's AIO event ring (fs/aio.c struct aio_ring),
@@ -139,14 +146,24 @@ struct poll_aio {
 	struct ring *ring;
 	aio_context_t ctx;
 	const struct pa_ring_hdr *hdr; /* NULL: a layout we do not know */
-	int efd; /* signalled by every completion (IOCB_FLAG_RESFD) */
 	unsigned gen; /* fork generation that made it */
-	struct reactor_entry rent; /* the reactor's wait on efd */
-	bool rent_armed; /* poll_lock */
 	atomic_uint nr_toks; /* tokens in flight; written under poll_lock */
 	struct poll_tok *toks; /* poll_lock */
-	/* held while events are taken and handled: an enter that finds the
-	 * reactor handling one waits until the multishot is armed again, as
+	/* The waiter thread, while tokens are in flight (poll_lock): it
+	 * sleeps in io_getevents.  exited: it left for idleness, to be joined. */
+	pthread_t thread;
+	bool running, exited, stop;
+	/* events handled (pa_event()), under reap_lock: an enter waits until
+	 * every event in the ring when it looked is, including those the
+	 * waiter has taken out but not yet handled */
+	atomic_uint_least64_t handled;
+	unsigned ring_nr; /* events in the ring (hdr->nr) */
+	/* events the waiter took out and has not handled yet (reap_lock):
+	 * whoever reaps first handles them */
+	struct io_event held[PA_REAP_MAX];
+	unsigned nr_held;
+	/* held while events are taken and handled: an enter that finds an
+	 * event being handled waits until it is (a multishot armed again), as
 	 * the kernel's enter returns after its task work */
 	pthread_mutex_t reap_lock;
 };
@@ -170,13 +187,6 @@ static bool pa_ours(const struct poll_aio *pa)
 	return pa->gen == atomic_load_explicit(&pa_fork_gen, memory_order_relaxed);
 }
 
-static void pa_fire(struct reactor_entry *e, uint32_t revents);
-
-bool poll_aio_entry(const struct reactor_entry *e)
-{
-	return e->fn == pa_fire;
-}
-
 /* async_lock held */
 static struct poll_aio *pa_create(struct ring *r)
 {
@@ -191,20 +201,14 @@ static struct poll_aio *pa_create(struct ring *r)
 	pa->ring = r;
 	pthread_mutex_init(&pa->reap_lock, NULL);
 	pa->gen = atomic_load_explicit(&pa_fork_gen, memory_order_relaxed);
-	pa->efd = sys_fd_move_high(sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-	if (pa->efd < 0)
+	if (sys_io_setup(nr, &pa->ctx) < 0)
 		goto fail;
-	if (sys_io_setup(nr, &pa->ctx) < 0) {
-		sys_close(pa->efd);
-		goto fail;
-	}
 	hdr = (const struct pa_ring_hdr *)(uintptr_t)pa->ctx;
 	if (hdr->magic == PA_RING_MAGIC && hdr->incompat_features == 0 &&
-	    hdr->header_length == 32)
+	    hdr->header_length == 32 && hdr->nr) {
 		pa->hdr = hdr;
-	pa->rent.fd = pa->efd;
-	pa->rent.events = POLLIN;
-	pa->rent.fn = pa_fire;
+		pa->ring_nr = hdr->nr;
+	}
 	return pa;
 fail:
 	pthread_mutex_destroy(&pa->reap_lock);
@@ -260,57 +264,82 @@ static int tok_submit(struct poll_aio *pa, struct poll_tok *tok)
 	return ret == 1 ? 0 : ret < 0 ? (int)ret : -EAGAIN;
 }
 
-/* poll_lock held: the reactor waits on efd while tokens are in flight */
+static void *pa_waiter(void *arg);
+
+/* poll_lock held: the waiter runs while tokens are in flight */
 static void pa_watch(struct ring *r, struct poll_aio *pa)
 {
-	if (!pa->rent_armed && atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) &&
-	    ring_reactor_arm(r, &pa->rent) == 0)
-		pa->rent_armed = true;
+	if (pa->running || pa->stop)
+		return;
+	if (pa->exited) {
+		/* it has let go of poll_lock for good: the join is immediate */
+		pthread_join(pa->thread, NULL);
+		pa->exited = false;
+	}
+	if (engine_thread_create(&pa->thread, NULL, pa_waiter, pa) == 0)
+		pa->running = true;
+	/* else: the polls complete at the next enter that reaps */
 }
 
-/*
- * Arm req as an AIO poll: 0 armed (it is on the poll list), 1 the file has
- * no poll support and nothing asked for is ready (the kernel's -EINVAL),
- * -EBADF, or another -errno: wait some other way.
- */
-static int pa_arm(struct req *req, struct poll_aio *pa)
+/* poll_lock held: send req's AIO poll (its token again, or a new one);
+ * 0 or -errno from io_submit (-EINVAL: the file has no poll support) */
+static int pa_submit(struct req *req, struct poll_aio *pa)
 {
 	struct ring *r = req->ring;
-	struct poll_tok *tok = calloc(1, sizeof(*tok));
+	struct poll_tok *tok = req->poll.tok;
 	int ret;
 
-	if (!tok)
-		return -ENOMEM;
-	tok->cb.aio_data = (uintptr_t)tok;
-	tok->cb.aio_lio_opcode = IOCB_CMD_POLL;
-	tok->cb.aio_fildes = (uint32_t)req->rfd;
-	/* POLLERR and POLLHUP are always reported (the kernel adds them) */
-	tok->cb.aio_buf = (req->poll.events | POLLRDHUP) & 0xffff;
-	tok->cb.aio_flags = IOCB_FLAG_RESFD;
-	tok->cb.aio_resfd = (uint32_t)pa->efd;
-	tok->req = req;
-	pthread_mutex_lock(&r->poll_lock);
+	if (!tok) {
+		tok = calloc(1, sizeof(*tok));
+		if (!tok)
+			return -ENOMEM;
+		tok->cb.aio_data = (uintptr_t)tok;
+		tok->cb.aio_lio_opcode = IOCB_CMD_POLL;
+		tok->cb.aio_fildes = (uint32_t)req->rfd;
+		/* POLLERR and POLLHUP are always reported (the kernel adds them) */
+		tok->cb.aio_buf = (req->poll.events | POLLRDHUP) & 0xffff;
+		/* no IOCB_FLAG_RESFD: with an eventfd to signal, the kernel
+		 * completes some of them from a workqueue, later, instead of in
+		 * the waker */
+		tok->req = req;
+		tok->next = pa->toks;
+		if (pa->toks)
+			pa->toks->prev = tok;
+		pa->toks = tok;
+		atomic_store_explicit(&pa->nr_toks,
+				      atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		req->poll.tok = tok;
+	}
 	/* counted before: its completion may be taken by another thread as
 	 * soon as poll_lock is dropped */
 	req_count_async(req);
 	ret = tok_submit(pa, tok);
 	if (ret) {
-		pthread_mutex_unlock(&r->poll_lock);
-		free(tok);
-		return ret == -EINVAL ? 1 : ret;
+		tok_free(pa, tok);
+		req->poll.tok = NULL;
+		return ret;
 	}
-	tok->next = pa->toks;
-	if (pa->toks)
-		pa->toks->prev = tok;
-	pa->toks = tok;
-	atomic_store_explicit(&pa->nr_toks,
-			      atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	req->poll.tok = tok;
-	poll_link(r, req);
 	pa_watch(r, pa);
-	pthread_mutex_unlock(&r->poll_lock);
 	return 0;
+}
+
+/*
+ * Arm a one-shot req as an AIO poll: 0 armed (it is on the poll list), 1 the
+ * file has no poll support and nothing asked for is ready (the kernel's
+ * -EINVAL), -EBADF, or another -errno: wait some other way.
+ */
+static int pa_arm(struct req *req, struct poll_aio *pa)
+{
+	struct ring *r = req->ring;
+	int ret;
+
+	pthread_mutex_lock(&r->poll_lock);
+	ret = pa_submit(req, pa);
+	if (!ret)
+		poll_link(r, req);
+	pthread_mutex_unlock(&r->poll_lock);
+	return ret == -EINVAL ? 1 : ret;
 }
 
 /* poll_lock held, tok is req's: it ends; the caller completes req */
@@ -321,9 +350,10 @@ static void pa_end(struct ring *r, struct poll_aio *pa, struct req *req)
 	poll_unlink(r, req);
 }
 
-/* One AIO poll (one-shot) completed with res: the waker's mask, or what a
- * look found. */
-static void pa_event(struct ring *r, struct poll_aio *pa, struct poll_tok *tok, long res)
+static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *final);
+
+/* One AIO poll completed with res: the waker's mask, or what a look found. */
+static void pa_event_one(struct ring *r, struct poll_aio *pa, struct poll_tok *tok, long res)
 {
 	struct req *req;
 	uint32_t mask;
@@ -336,9 +366,27 @@ static void pa_event(struct ring *r, struct poll_aio *pa, struct poll_tok *tok, 
 		return;
 	}
 	mask = (res < 0 ? (uint32_t)POLLERR : (uint32_t)res) & interest(req);
+	if (req->poll.multi) {
+		int32_t final;
+		bool end = multi_event(req, mask, true, &final);
+
+		pthread_mutex_unlock(&r->poll_lock);
+		if (end)
+			poll_complete(req, final);
+		return;
+	}
 	pa_end(r, pa, req);
 	pthread_mutex_unlock(&r->poll_lock);
 	poll_complete(req, (int32_t)(mask ? mask : (uint32_t)res));
+}
+
+/* reap_lock held: handle an event taken out of the ring */
+static void pa_event(struct ring *r, struct poll_aio *pa, struct poll_tok *tok, long res)
+{
+	pa_event_one(r, pa, tok, res);
+	/* release: pairs with the acquire loads in poll_aio_run(), what the
+	 * handling posted is visible to an enter that sees the count */
+	atomic_fetch_add_explicit(&pa->handled, 1, memory_order_release);
 }
 
 /* Complete the AIO polls in the event ring. */
@@ -348,6 +396,9 @@ static void pa_reap(struct ring *r, struct poll_aio *pa)
 	long n;
 
 	pthread_mutex_lock(&pa->reap_lock);
+	for (unsigned i = 0; i < pa->nr_held; i++)
+		pa_event(r, pa, (struct poll_tok *)(uintptr_t)pa->held[i].data, (long)pa->held[i].res);
+	pa->nr_held = 0;
 	do {
 		struct timespec zero = { 0, 0 };
 
@@ -358,53 +409,134 @@ static void pa_reap(struct ring *r, struct poll_aio *pa)
 	pthread_mutex_unlock(&pa->reap_lock);
 }
 
-/* The reactor: efd was signalled. */
-static void pa_fire(struct reactor_entry *e, uint32_t revents)
+/* Is one of these events a multishot poll's? */
+static bool held_multi(struct ring *r, const struct io_event *ev, long n)
 {
-	struct poll_aio *pa = (struct poll_aio *)((char *)e - offsetof(struct poll_aio, rent));
-	struct ring *r = pa->ring;
-	uint64_t cnt;
+	bool multi = false;
 
-	(void)revents;
-	engine_thread_ctx = CTX_REACTOR;
-	/* before reaping: a completion after the reap signals it again */
-	sys_read(pa->efd, &cnt, sizeof(cnt));
-	pa_reap(r, pa);
 	pthread_mutex_lock(&r->poll_lock);
-	pa->rent_armed = false;
-	pa_watch(r, pa);
+	for (long i = 0; i < n && !multi; i++) {
+		const struct poll_tok *tok = (const struct poll_tok *)(uintptr_t)ev[i].data;
+
+		multi = tok->req && tok->req->poll.multi;
+	}
 	pthread_mutex_unlock(&r->poll_lock);
+	return multi;
+}
+
+/* The waiter: completes the AIO polls when nobody enters; leaves after a
+ * second with none in flight (a quiet ring holds no thread). */
+static void *pa_waiter(void *arg)
+{
+	struct poll_aio *pa = arg;
+	struct ring *r = pa->ring;
+
+	pthread_setname_np(pthread_self(), "ringer-pollaio");
+	engine_thread_ctx = CTX_REACTOR;
+	for (;;) {
+		struct io_event ev[PA_REAP_MAX];
+		struct timespec ts = { 1, 0 };
+		long n = sys_io_getevents(pa->ctx, 1, PA_REAP_MAX, ev, &ts, NULL);
+
+		if (n > 0) {
+			bool waited;
+
+			pthread_mutex_lock(&pa->reap_lock);
+			memcpy(pa->held, ev, (size_t)n * sizeof(ev[0]));
+			pa->nr_held = (unsigned)n;
+			pthread_mutex_unlock(&pa->reap_lock);
+			/*
+			 * The kernel completes a poll in the submitter's task
+			 * (its task work, at its next system call): a program
+			 * that writes to a pipe and reads it back before it
+			 * enters sees its multishot poll re-armed with the pipe
+			 * empty.  For a multishot poll, unless the program
+			 * sleeps in cq_wait() (it wants the CQE now), leave the
+			 * events a moment to its next enter, which handles them.
+			 */
+			pthread_mutex_lock(&r->cq_lock);
+			waited = r->waiters != NULL;
+			pthread_mutex_unlock(&r->cq_lock);
+			if (!waited && held_multi(r, ev, n)) {
+				struct timespec pause = { 0, PA_HOLD_NS };
+
+				nanosleep(&pause, NULL);
+			}
+			pa_reap(r, pa);
+			continue;
+		}
+		pthread_mutex_lock(&r->poll_lock);
+		/* -EINVAL: the context is destroyed (teardown) */
+		if (pa->stop || n == -EINVAL ||
+		    (n == 0 && !atomic_load_explicit(&pa->nr_toks, memory_order_relaxed))) {
+			pa->running = false;
+			pa->exited = true;
+			pthread_mutex_unlock(&r->poll_lock);
+			break;
+		}
+		pthread_mutex_unlock(&r->poll_lock);
+		if (n < 0 && n != -EINTR) {
+			struct timespec pause = { 0, 1000000 };
+
+			nanosleep(&pause, NULL); /* a failing call (a fault test): no spin */
+		}
+	}
+	return NULL;
 }
 
 void poll_aio_run(struct ring *r)
 {
 	/* acquire: pairs with the release store in pa_get() */
 	struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_acquire);
+	uint64_t done, target;
+	unsigned tail;
 
 	if (!pa || !atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) || !pa_ours(pa))
 		return;
-	/* the event ring is empty and nobody handles an event: nothing to do
-	 * (the kernel writes the event, then the tail: a stale tail only
-	 * leaves this event to the reactor) */
-	if (pa->hdr && IO_URING_READ_ONCE(pa->hdr->head) == IO_URING_READ_ONCE(pa->hdr->tail) &&
-	    pthread_mutex_trylock(&pa->reap_lock) == 0) {
-		pthread_mutex_unlock(&pa->reap_lock);
+	if (!pa->hdr) {
+		pa_reap(r, pa);
 		return;
 	}
-	pa_reap(r, pa);
+	/*
+	 * The ring's tail counts the events posted (modulo its size), handled
+	 * counts those handled; fewer than a ring's worth are in flight.  Read
+	 * handled first: it cannot then exceed what the tail read after
+	 * counts, so target is exactly the events posted by then.  acquire:
+	 * pairs with the release increments in pa_event(), and (the tail) with
+	 * the kernel's write of the event before the tail.
+	 */
+	done = atomic_load_explicit(&pa->handled, memory_order_acquire);
+	tail = io_uring_smp_load_acquire(&pa->hdr->tail);
+	target = done + (tail + pa->ring_nr - (unsigned)(done % pa->ring_nr)) % pa->ring_nr;
+	while (atomic_load_explicit(&pa->handled, memory_order_acquire) < target) {
+		/* ours to take, or the waiter's (taken out, being handled) */
+		pa_reap(r, pa);
+		if (atomic_load_explicit(&pa->handled, memory_order_acquire) >= target)
+			break;
+		sched_yield();
+	}
 }
 
 /* Teardown, the reactor gone: cancel the AIO polls, free their tokens. */
 static void pa_destroy(struct ring *r)
 {
-	struct poll_aio *pa = atomic_exchange_explicit(&r->poll_aio, NULL, memory_order_acquire);
+	/* acquire: pairs with the release store in pa_get() */
+	struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_acquire);
 	struct poll_tok *tok;
+	bool join;
 
 	if (!pa)
 		return;
-	/* cancels what is armed and waits for it: no event is reaped after */
+	pthread_mutex_lock(&r->poll_lock);
+	pa->stop = true;
+	join = pa->running || pa->exited;
+	pthread_mutex_unlock(&r->poll_lock);
+	/* cancels what is armed and waits for it; the waiter's io_getevents
+	 * then fails: no event is reaped after */
 	if (pa_ours(pa))
 		sys_io_destroy(pa->ctx);
+	if (join && pa_ours(pa))
+		pthread_join(pa->thread, NULL);
 	pthread_mutex_lock(&r->poll_lock);
 	while ((tok = pa->toks)) {
 		if (tok->req)
@@ -412,7 +544,8 @@ static void pa_destroy(struct ring *r)
 		tok_free(pa, tok);
 	}
 	pthread_mutex_unlock(&r->poll_lock);
-	sys_close(pa->efd);
+	/* only now: the waiter, until joined, could still find it */
+	atomic_store_explicit(&r->poll_aio, NULL, memory_order_relaxed);
 	pthread_mutex_destroy(&pa->reap_lock);
 	free(pa);
 }
@@ -468,12 +601,115 @@ static bool is_ring_evfd(struct ring *r, int fd)
 
 /* ---- the reactor's way (no AIO) ---------------------------------------------- */
 
+/* Is something asked for ready now? */
+static bool level_ready(struct req *req)
+{
+	struct pollfd pfd = { .fd = req->rfd, .events = (short)(req->poll.events | POLLRDHUP) };
+	int ret;
+
+	do
+		ret = sys_poll(&pfd, 1, 0);
+	while (ret == -EINTR);
+	return ret > 0 && (pfd.revents & interest(req));
+}
+
+static void poll_fire(struct reactor_entry *e, uint32_t revents);
+
+/*
+ * poll_lock held: a multishot poll waits for its next wake-up.  The kernel's
+ * stays on the wait queue and posts a CQE per wake-up.  With the file not
+ * ready, an AIO poll is that: it completes from the next wake-up, even one
+ * whose readiness is gone by the time anyone looks.  With the file still
+ * ready (the program has not consumed what the last CQE announced), an AIO
+ * poll would complete at once for the readiness already reported: then the
+ * edge-triggered epoll set waits for the next wake-up, after the edges it
+ * holds already (discard: they are the wake-up just reported) are dropped.
+ * 0, or -errno: the caller ends the request.
+ */
+static int multi_wait(struct req *req, bool discard)
+{
+	struct ring *r = req->ring;
+	struct poll_aio *pa = pa_get(r);
+
+	if (pa && !level_ready(req)) {
+		int ret = pa_submit(req, pa);
+
+		if (!ret || ret == -EBADF)
+			return ret;
+	}
+	if (req->poll.tok) {
+		/* it exists while tokens do (pa_destroy()) */
+		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req->poll.tok);
+		req->poll.tok = NULL;
+	}
+	if (discard) {
+		struct epoll_event ev;
+		int n;
+
+		do
+			n = sys_epoll_wait(req->poll.epfd, &ev, 1, 0);
+		while (n > 0 || n == -EINTR);
+	}
+	req->rent.fd = req->poll.epfd;
+	req->rent.fn = poll_fire;
+	return req_arm_poll(req, POLLIN);
+}
+
+/*
+ * poll_lock held: a multishot poll saw mask (0: nothing after all).  Post
+ * its CQE with F_MORE and wait again; true when it ends instead (the caller
+ * unlocks and completes it with *final; it is off the poll list).
+ */
+static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *final)
+{
+	struct ring *r = req->ring;
+	unsigned snap;
+	int ret;
+
+	if (req->poll.cancelled) {
+		*final = -ECANCELED;
+		goto end;
+	}
+	if (mask) {
+		/*
+		 * The kernel signals its eventfd with EPOLL_URING_WAKE, and a
+		 * multishot poll woken so ends (its CQE would signal the
+		 * eventfd again, forever).  The engine counts its signals: one
+		 * since the poll was armed or posted its last CQE means such a
+		 * wake-up.
+		 */
+		snap = atomic_load_explicit(&r->evfd_signals, memory_order_relaxed);
+		*final = (int32_t)mask;
+		if (req->poll.own_evfd && snap != req->poll.evfd_snap)
+			goto end;
+		/* the CQ full: a multishot ends with a final CQE (it overflows) */
+		if (!cq_post(r, req->user_data, (int32_t)mask, IORING_CQE_F_MORE, false))
+			goto end;
+		/* and that CQE signalled the eventfd: a wake-up by the ring */
+		if (req->poll.own_evfd &&
+		    atomic_load_explicit(&r->evfd_signals, memory_order_relaxed) != snap)
+			goto end;
+		req->poll.evfd_snap = snap;
+	}
+	ret = multi_wait(req, from_aio);
+	if (!ret)
+		return false;
+	*final = ret == -EBADF ? -EBADF : -ECANCELED;
+end:
+	if (req->poll.tok) {
+		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req->poll.tok);
+		req->poll.tok = NULL;
+	}
+	poll_unlink(r, req);
+	return true;
+}
+
 static void poll_fire(struct reactor_entry *e, uint32_t revents)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 	struct ring *r = req->ring;
-	uint32_t mask;
-	unsigned snap;
+	uint32_t mask = 0;
+	int32_t final;
 
 	engine_thread_ctx = CTX_REACTOR;
 	pthread_mutex_lock(&r->poll_lock);
@@ -484,47 +720,19 @@ static void poll_fire(struct reactor_entry *e, uint32_t revents)
 		poll_complete(req, (int32_t)(mask ? mask : revents));
 		return;
 	}
-	if (req->poll.cancelled) {
-		poll_unlink(r, req);
-		pthread_mutex_unlock(&r->poll_lock);
-		poll_complete(req, -ECANCELED);
-		return;
-	}
 	for (;;) {
 		struct epoll_event ev;
 		int n = sys_epoll_wait(req->poll.epfd, &ev, 1, 0);
 
 		if (n == -EINTR)
 			continue;
-		if (n <= 0)
-			break;
-		mask = ev.events & interest(req);
-		if (!mask)
-			break;
-		/*
-		 * The kernel signals its eventfd with EPOLL_URING_WAKE, and a
-		 * multishot poll woken so ends (its CQE would signal the eventfd
-		 * again, forever).  The engine counts its signals: one since
-		 * the poll was armed or posted its last CQE means such a wake.
-		 */
-		snap = atomic_load_explicit(&r->evfd_signals, memory_order_relaxed);
-		if ((req->poll.own_evfd && snap != req->poll.evfd_snap) ||
-		    !cq_post(r, req->user_data, (int32_t)mask, IORING_CQE_F_MORE, false)) {
-			/* or the CQ is full: a multishot ends with a final CQE (it overflows) */
-			poll_unlink(r, req);
-			pthread_mutex_unlock(&r->poll_lock);
-			poll_complete(req, (int32_t)mask);
-			return;
-		}
-		req->poll.evfd_snap = snap;
+		if (n > 0)
+			mask = ev.events & interest(req);
 		break;
 	}
-	req->rent.fd = req->poll.epfd;
-	req->rent.fn = poll_fire;
-	if (req_arm_poll(req, POLLIN)) {
-		poll_unlink(r, req);
+	if (multi_event(req, mask, false, &final)) {
 		pthread_mutex_unlock(&r->poll_lock);
-		poll_complete(req, -ECANCELED);
+		poll_complete(req, final);
 		return;
 	}
 	pthread_mutex_unlock(&r->poll_lock);
@@ -553,12 +761,16 @@ static int poll_arm_multi(struct req *req)
 	}
 	pthread_mutex_lock(&r->poll_lock);
 	poll_link(r, req);
-	req->rent.fd = req->poll.epfd;
-	req->rent.fn = poll_fire;
-	/* the first edge (readiness now) is picked up by the reactor right away */
-	ret = req_arm_poll(req, POLLIN);
-	if (ret)
+	/* ready now: the set's first edge is picked up by the reactor at once */
+	ret = multi_wait(req, false);
+	if (ret) {
+		if (req->poll.tok) {
+			tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed),
+				 req->poll.tok);
+			req->poll.tok = NULL;
+		}
 		poll_unlink(r, req);
+	}
 	pthread_mutex_unlock(&r->poll_lock);
 	return ret;
 }
