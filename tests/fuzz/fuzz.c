@@ -2429,5 +2429,9 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 	io_uring_free_probe(engine_probe);
+	free(b);
+	for (int s = 0; s < 2; s++)
+		for (int f = 0; f < 2; f++)
+			free(sides[s].file[f]);
 	return stat_divergences ? 1 : 0;
 }
