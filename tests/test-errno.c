@@ -304,6 +304,8 @@ TEST(nowait_buffered_ext4)
 	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 0, 0, RWF_NOWAIT, 0), -EAGAIN);
 	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, -1ULL, RWF_NOWAIT, 0), -EAGAIN);
 	CHECK_EQ(rw1(IORING_OP_WRITEV, fd, NULL, 0, 0, RWF_NOWAIT, 0), -EAGAIN);
+	/* io_write()'s -EAGAIN comes before the offset check */
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, -2ULL, RWF_NOWAIT, 0), -EAGAIN);
 	CHECK_EQ(pread(fd, back, 8, 0), 0); /* nothing was written */
 	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, sizeof(buf), 0, RWF_NOWAIT), 4096);
 	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, 0, 0, RWF_NOWAIT), 0);
@@ -338,6 +340,9 @@ TEST(nowait_refused_tmpfs)
 	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 0, 0, RWF_NOWAIT, 0), -EOPNOTSUPP);
 	CHECK_EQ(rw1(IORING_OP_READ, fd, buf, 0, 0, RWF_NOWAIT, 0), -EOPNOTSUPP);
 	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, 8, 0, RWF_NOWAIT), -EOPNOTSUPP);
+	/* the flags before the offset */
+	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, -2ULL, RWF_NOWAIT, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, fd, buf, 8, -2ULL, RWF_NOWAIT, 0), -EOPNOTSUPP);
 	CHECK_EQ(rw1_async(IORING_OP_READ, fd, buf, 8, 0, RWF_NOWAIT), -EOPNOTSUPP);
 	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 0, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
 	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, 0, 0, 0), 8);
@@ -348,11 +353,16 @@ TEST(nowait_refused_tmpfs)
 /* Flags the file does not take are refused at length 0 as at any length. */
 TEST(file_flags_at_length_zero)
 {
+	const char *path;
 	char buf[8];
-	int fd, p[2], s[2];
+	int fd, ro, nul, p[2], s[2];
 
 	test_ring_init(8, &ring, 0);
-	fd = test_tmpfile_with("0123456789", 10, NULL);
+	fd = test_tmpfile_with("0123456789", 10, &path);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	REQUIRE_GE(ro, 0);
+	REQUIRE_GE(nul, 0);
 	REQUIRE_SYS(pipe(p));
 	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, s));
 	/* no atomic writes on a buffered file, a pipe or a socket */
@@ -368,9 +378,19 @@ TEST(file_flags_at_length_zero)
 	CHECK_EQ(rw1(IORING_OP_READ, s[1], buf, 0, 0, RWF_NOWAIT, 0), 0);
 	CHECK_EQ(rw1(IORING_OP_WRITE, s[0], buf, 0, 0, RWF_NOWAIT, 0), 0);
 	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], buf, 0, 0, RWF_NOAPPEND_, 0), 0);
+	/* a character device and a socket at an offset: the flags first */
+	CHECK_EQ(rw1(IORING_OP_WRITE, nul, buf, 0, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, nul, buf, 0, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_WRITE, nul, buf, 0, 0, RWF_NOWAIT, 0), 0);
+	CHECK_EQ(rw1(IORING_OP_WRITE, s[0], "sockdata", 8, 36, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	/* the file's direction before the flags */
+	CHECK_EQ(rw1(IORING_OP_WRITE, ro, buf, 0, 0, RWF_DONTCACHE_, 0), -EBADF);
+	CHECK_EQ(rw1(IORING_OP_WRITE, ro, buf, 0, 0, RWF_NOWAIT, 0), -EBADF);
 	/* and at length 8 the same refusals */
 	CHECK_EQ(rw1(IORING_OP_WRITE, p[1], "pipedata", 8, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
 	CHECK_EQ(rw1(IORING_OP_WRITE, fd, "filedata", 8, 0, RWF_ATOMIC_, 0), -EOPNOTSUPP);
+	close(ro);
+	close(nul);
 	close(p[0]);
 	close(p[1]);
 	close(s[0]);
@@ -608,6 +628,50 @@ TEST(register_blind_kernel_refuses)
 	CHECK_EQ(WEXITSTATUS(status), 0);
 }
 
+/*
+ * A directory has read() but no read_iter(): io_uring's loop ignores the
+ * flags any file takes (-EISDIR as for a plain read), preadv2 refuses them
+ * all; the flags a directory does not take are still refused.
+ */
+TEST(directory_reads)
+{
+	static const unsigned taken[] = { RWF_DSYNC, RWF_SYNC, RWF_NOAPPEND_, 0x100 };
+	char buf[16];
+	int d = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	REQUIRE_GE(d, 0);
+	test_ring_init(8, &ring, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(taken); i++) {
+		CHECK_EQ(rw1(IORING_OP_READ, d, buf, 8, 0, taken[i], 0), -EISDIR);
+		CHECK_EQ(rw1(IORING_OP_READ, d, buf, 8, -1ULL, taken[i], 0), -EISDIR);
+		CHECK_EQ(rw1(IORING_OP_READ, d, buf, 0, 0, taken[i], 0), 0);
+	}
+	CHECK_EQ(rw1(IORING_OP_READ, d, buf, 8, 0, 0, 0), -EISDIR);
+	CHECK_EQ(rw1(IORING_OP_READ, d, buf, 8, 0, RWF_NOWAIT, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, d, buf, 0, 0, RWF_NOWAIT, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, d, buf, 8, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	CHECK_EQ(rw1(IORING_OP_READ, d, buf, 0, 0, RWF_DONTCACHE_, 0), -EOPNOTSUPP);
+	close(d);
+	io_uring_queue_exit(&ring);
+}
+
+/* IOSQE_BUFFER_SELECT on a closed fd: -EBADF before any buffer is looked for. */
+TEST(buffer_select_bad_fd)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+
+	test_ring_init(8, &ring, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, 9999, NULL, 64, 0);
+	sqe->flags = IOSQE_BUFFER_SELECT;
+	sqe->buf_group = 1;
+	sqe->user_data = 0xb5;
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ(c.res, -EBADF);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -619,6 +683,8 @@ int main(void)
 		TEST_ENTRY(nowait_buffered_ext4),
 		TEST_ENTRY(nowait_refused_tmpfs),
 		TEST_ENTRY(file_flags_at_length_zero),
+		TEST_ENTRY(directory_reads),
+		TEST_ENTRY(buffer_select_bad_fd),
 		TEST_ENTRY(register_blind_query),
 		TEST_ENTRY(register_blind_send_msg_ring),
 		TEST_ENTRY(register_blind_kernel_refuses),

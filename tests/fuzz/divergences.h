@@ -29,25 +29,15 @@ DIVERGENCE(poll_never_reported_events, "bug, being fixed", AVOID,
 	   "POLL_ADD on a file without a poll method (regular file, directory, "
 	   "/dev/null) for events it never reports stays armed on the engine; "
 	   "the kernel fails it at once with -EINVAL (issue 10, poll)")
-DIVERGENCE(errno_check_order, "bug, being fixed", EXCUSE,
-	   "a read/write (or sync) with two faults reports another one first; "
-	   "seen: READ/READV/READ_FIXED on a directory with RWF_DSYNC or "
-	   "RWF_SYNC (kernel -EISDIR, engine -EOPNOTSUPP), READV on a write-only "
-	   "fd with an unknown RWF bit (kernel -EBADF, engine -EOPNOTSUPP) "
-	   "(issue 10, errno fidelity)")
-DIVERGENCE(errno_rwf_flags, "bug, being fixed", EXCUSE,
-	   "RWF_NOWAIT on a buffered write to a file system that takes it (ext4): "
-	   "the kernel writes, the engine says -EAGAIN; an unknown RWF bit on "
-	   "READV/WRITEV with no iovec: kernel -EOPNOTSUPP, engine 0 (issue 10, "
-	   "errno fidelity)")
+DIVERGENCE(nowait_in_iowq, "design", EXCUSE,
+	   "RWF_NOWAIT on a read or write the kernel issues from io-wq, where "
+	   "the flag is dropped (an ext4 buffered write is done): one submitted "
+	   "after an IO_DRAIN, or linked after a write (the kernel punts every "
+	   "ext4 buffered write to io-wq, the engine writes it at once), while "
+	   "the engine issues it inline (-EAGAIN)")
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")
 DIVERGENCE(drain_order, "bug, being fixed", EXCUSE,
 	   "a drained request completes before an earlier request's CQE "
 	   "(one that failed at submission) (issue 10, IO_DRAIN ordering)")
-DIVERGENCE(errno_rwf_empty_iovec, "bug, reported", EXCUSE,
-	   "READV/WRITEV with no iovec (len 0), an iovec pointer outside the user "
-	   "range and RWF_NOWAIT: 0 on the kernel, -EFAULT on the engine (the "
-	   "zero-length RWF probe in ops/rw.c passes the array's address as a "
-	   "buffer)")

@@ -917,11 +917,6 @@ static bool is_write(unsigned opc)
 	return opc == IORING_OP_WRITE || opc == IORING_OP_WRITEV || opc == IORING_OP_WRITE_FIXED;
 }
 
-static bool is_sync(unsigned opc)
-{
-	return opc == IORING_OP_FSYNC || opc == IORING_OP_SYNC_FILE_RANGE;
-}
-
 /* predicates of divergences.h, on the op (gen) and on both CQE lists */
 struct cqes {
 	int n;
@@ -957,49 +952,22 @@ static bool match_poll_never_reported_events(const struct op *op, const struct c
 	       !(op->op_flags & ready_mask(op->obj));
 }
 
-/* the one result of an op on a side: with CQE_SKIP_SUCCESS, no CQE was a success */
-static bool one_res(const struct op *op, const struct cqes *c, int *res)
-{
-	if (!c)
-		return false;
-	if (c->n == 0 && (op->flags & IOSQE_CQE_SKIP_SUCCESS)) {
-		*res = 0;
-		return true;
-	}
-	if (c->n != 1)
-		return false;
-	*res = c->c[0]->res;
-	return true;
-}
-
-static bool match_errno_check_order(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	int kr, ur;
-
-	return (is_rw(op->opcode) || is_sync(op->opcode)) && one_res(op, k, &kr) &&
-	       one_res(op, u, &ur) && kr < 0 && ur < 0;
-}
-
-static bool match_errno_rwf_flags(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	uint32_t odd = op->op_flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_APPEND);
-	int kr, ur;
-
-	if (!is_rw(op->opcode) || !odd || !one_res(op, k, &kr) || !one_res(op, u, &ur))
-		return false;
-	return kr == -EOPNOTSUPP || kr == -EAGAIN || ur == -EOPNOTSUPP || ur == -EAGAIN;
-}
-
 static const struct batch *cur_batch;
 
-static bool match_errno_rwf_empty_iovec(const struct op *op, const struct cqes *k,
-				       const struct cqes *u)
+static bool match_nowait_in_iowq(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
-	int kr, ur;
+	const struct batch *b = cur_batch;
+	int i = (int)(op - b->ops);
 
-	return (op->opcode == IORING_OP_READV || op->opcode == IORING_OP_WRITEV) &&
-	       op->len == 0 && (op->op_flags & RWF_NOWAIT) && one_res(op, k, &kr) &&
-	       one_res(op, u, &ur) && kr == 0 && ur == -EFAULT;
+	if (!is_rw(op->opcode) || !(op->op_flags & RWF_NOWAIT) || i < 0 || i >= b->nops)
+		return false;
+	for (int j = 0; j <= i; j++)
+		if (b->ops[j].flags & IOSQE_IO_DRAIN)
+			return true;
+	for (int j = b->ops[i].chain_prev; j >= 0; j = b->ops[j].chain_prev)
+		if (is_rw(b->ops[j].opcode) && is_write(b->ops[j].opcode))
+			return true;
+	return false;
 }
 
 /* checked in check_order() */

@@ -1072,7 +1072,11 @@ static int rw_init_checks(struct req *req, bool write)
 	bool hipri_refused = !iopoll && (rw->rw_flags & RWF_HIPRI);
 	int flags_err = rwf_check(rw->rw_flags, write), fl;
 
-	if (!flags_err && !hipri_refused && rw->off >= -1 && !iopoll)
+	/* a zero-length request with file-dependent flags is checked at issue
+	 * (rw_zero_length), after the file's direction */
+	bool zero_dep = !rw->total && (rw->rw_flags & RWF_FILE_DEP);
+
+	if (!flags_err && !hipri_refused && rw->off >= -1 && !iopoll && !zero_dep)
 		return 0;
 	fl = sys_fcntl(req->rfd, F_GETFL, 0);
 	if (fl < 0)
@@ -1086,8 +1090,9 @@ static int rw_init_checks(struct req *req, bool write)
 		return -EOPNOTSUPP; /* a buffered file cannot be polled */
 	if (hipri_refused)
 		return -EINVAL; /* polled I/O needs an IOPOLL ring */
-	if (rw->off < -1)
-		return -EINVAL; /* 6.18 refuses it on pipes too (probed) */
+	/* 6.18 refuses it on pipes too (probed); file-dependent flags first (issue) */
+	if (rw->off < -1 && !(rw->rw_flags & RWF_FILE_DEP))
+		return -EINVAL;
 	return 0;
 }
 
@@ -1106,6 +1111,7 @@ static int rw_init_checks(struct req *req, bool write)
  * made on first use (again in a forked child), one probe at a time.
  */
 static pthread_mutex_t zero_lock = PTHREAD_MUTEX_INITIALIZER;
+static char zero_buf[1] __attribute__((aligned(4096)));
 static aio_context_t zero_ctx;
 static unsigned zero_gen;
 
@@ -1118,10 +1124,20 @@ static int rw_zero_length(struct req *req, bool write, int flags, long *res)
 
 	if (sys_fstat(req->rfd, &st) < 0)
 		return 1;
-	if (S_ISSOCK(st.st_mode))
-		flags |= RWF_NOWAIT; /* sockets take it: an empty send never blocks */
-	else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISFIFO(st.st_mode))
-		return 1;
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		/*
+		 * Atomic writes and uncached I/O are for regular files and
+		 * block devices only; a directory has no FMODE_NOWAIT either
+		 * (probed on 6.18: pipes, sockets, /dev/null, an ext4 directory).
+		 */
+		if ((flags & (ENGINE_RWF_ATOMIC | ENGINE_RWF_DONTCACHE)) ||
+		    (S_ISDIR(st.st_mode) && (flags & RWF_NOWAIT)))
+			return -EOPNOTSUPP;
+		if (S_ISSOCK(st.st_mode))
+			flags |= RWF_NOWAIT; /* sockets take it: an empty send never blocks */
+		else if (!S_ISFIFO(st.st_mode))
+			return 1;
+	}
 	pthread_once(&fork_once, aio_fork_hook);
 	pthread_mutex_lock(&zero_lock);
 	if (!zero_ctx || !gen_current(zero_gen)) {
@@ -1136,8 +1152,8 @@ static int rw_zero_length(struct req *req, bool write, int flags, long *res)
 	memset(&cb, 0, sizeof(cb));
 	cb.aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
 	cb.aio_fildes = (uint32_t)req->rfd;
-	/* the request's own address: an O_DIRECT file checks its alignment */
-	cb.aio_buf = req->rw.nr_segs ? (uintptr_t)req->rw.iov[0].iov_base : req->rw.addr;
+	/* nothing is moved: a valid address, aligned for an O_DIRECT file */
+	cb.aio_buf = (uintptr_t)zero_buf;
 	cb.aio_offset = req->rw.off < 0 || req->rw.stream ? 0 : req->rw.off;
 	cb.aio_rw_flags = flags;
 	ret = sys_io_submit(zero_ctx, 1, &cbp);
@@ -1147,8 +1163,8 @@ static int rw_zero_length(struct req *req, bool write, int flags, long *res)
 		} while (ret == -EINTR);
 		*res = ret == 1 ? (long)ev.res : 0;
 		ret = 0;
-	} else if (ret >= 0 || ret == -EAGAIN || ret == -EINVAL || ret == -EBADF) {
-		ret = 1; /* not the flags: AIO's own refusal */
+	} else if (ret != -EOPNOTSUPP && ret != -EPERM) {
+		ret = 1; /* not kiocb_set_rw_flags(): AIO's own refusal */
 	}
 	pthread_mutex_unlock(&zero_lock);
 	return (int)ret;
@@ -1187,8 +1203,12 @@ static int rw_resolve(struct req *req, bool write)
 	struct rw_state *rw = &req->rw;
 	int ret = req_resolve_file(req);
 
-	if (!ret && (req->flags & REQ_F_BUFFER_SELECT))
-		ret = -ENOBUFS; /* no provided buffers exist in the engine yet */
+	if (!ret && (req->flags & REQ_F_BUFFER_SELECT)) {
+		/* no provided buffers exist in the engine yet; a closed fd first */
+		int fl = sys_fcntl(req->rfd, F_GETFL, 0);
+
+		ret = fl < 0 ? fl : -ENOBUFS;
+	}
 	if (!ret && is_fixed_op(req))
 		ret = resolve_fixed(req);
 	if (!ret)
@@ -1399,7 +1419,7 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 	struct rw_state *rw = &req->rw;
 	bool nonblock = issue_flags & ISSUE_F_NONBLOCK;
 	bool user_nowait = rw->rw_flags & RWF_NOWAIT;
-	bool poll_first = false;
+	bool poll_first = false, loop_path = false;
 	unsigned eagain_retries = 0;
 	int ret;
 
@@ -1443,6 +1463,22 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 			user_nowait = false;
 		}
 	}
+	if (rw->off < -1) {
+		long res;
+
+		/*
+		 * Left by rw_init_checks() for the flags the file must take:
+		 * refused flags first, then (a buffered ext4 write at submit
+		 * with RWF_NOWAIT) io_write()'s -EAGAIN, then rw_verify_area().
+		 */
+		ret = rw_zero_length(req, write, rw->rw_flags, &res);
+		if (ret < 0)
+			return rw_finish(req, ret);
+		if (!ret && nonblock && write && user_nowait && res == -EOPNOTSUPP &&
+		    !(sys_fcntl(req->rfd, F_GETFL, 0) & O_DIRECT))
+			return rw_finish(req, nowait_write_eagain(req, write, nonblock, res));
+		return rw_finish(req, -EINVAL);
+	}
 	if ((rw->rw_flags & RWF_FILE_DEP) && !rw->total) {
 		long res;
 
@@ -1466,13 +1502,16 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 	}
 
 	for (;;) {
-		int flags = rw->rw_flags;
+		int flags = loop_path ? rw->rw_flags & RWF_HIPRI : rw->rw_flags;
 		off_t off = rw->stream ? -1 : (off_t)rw->off;
 		ssize_t n;
 
-		/* sock_read_iter()/sock_write_iter(): a position other than 0 */
+		/* sock_read_iter()/sock_write_iter(): a position other than 0,
+		 * after the flags a socket does not take */
 		if (rw->sock && rw->off != 0 && rw->off != -1)
-			return rw_finish(req, -ESPIPE);
+			return rw_finish(req, rw->rw_flags & (ENGINE_RWF_ATOMIC | ENGINE_RWF_DONTCACHE)
+						      ? -EOPNOTSUPP
+						      : -ESPIPE);
 
 		if (nonblock || poll_first)
 			flags |= RWF_NOWAIT;
@@ -1512,6 +1551,16 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 			return ISSUE_AGAIN; /* no RWF_NOWAIT support: a worker does it blocking */
 		if (n == -EOPNOTSUPP && nonblock && write)
 			return rw_finish(req, nowait_write_eagain(req, write, nonblock, n));
+		if (n == -EOPNOTSUPP && !nonblock && !loop_path && (rw->rw_flags & ~RWF_HIPRI) &&
+		    !(rw->rw_flags & RWF_FILE_DEP & ~ENGINE_RWF_NOAPPEND)) {
+			/*
+			 * Flags any read_iter/write_iter takes: the file has
+			 * only read/write (a directory), where preadv2 refuses
+			 * every flag and io_uring's loop_rw_iter() ignores them.
+			 */
+			loop_path = true;
+			continue;
+		}
 		if (n == -EOPNOTSUPP && poll_first) {
 			/*
 			 * No RWF_NOWAIT support (inotify, a pty master): wait for
