@@ -307,6 +307,18 @@ TEST(nowait_buffered_ext4)
 	/* io_write()'s -EAGAIN comes before the offset check */
 	CHECK_EQ(rw1(IORING_OP_WRITE, fd, buf, 8, -2ULL, RWF_NOWAIT, 0), -EAGAIN);
 	CHECK_EQ(pread(fd, back, 8, 0), 0); /* nothing was written */
+	/* a chain left open at the end of a submit goes to io-wq: written */
+	{
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+		struct test_cqe c = { 0 };
+
+		io_uring_prep_write(sqe, fd, buf, 8, 0);
+		sqe->rw_flags = RWF_NOWAIT;
+		sqe->flags = IOSQE_IO_LINK;
+		sqe->user_data = 0x11c;
+		CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+		CHECK_EQ(c.res, 8);
+	}
 	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, sizeof(buf), 0, RWF_NOWAIT), 4096);
 	CHECK_EQ(rw1_async(IORING_OP_WRITE, fd, buf, 0, 0, RWF_NOWAIT), 0);
 	REQUIRE_SYS(fsync(fd));

@@ -58,8 +58,6 @@
  *    buffers are unregistered goes on in a private copy of its range
  *    (rw_fixed_retire()): a program that keeps the memory mapped does not
  *    see what such a read gets (the kernel's lands in the pinned pages).
- *  - a chain left open at the end of a batch runs inline (the kernel punts
- *    it to io-wq, so its CQEs may come later there).
  *  - a blocking worker call on a regular file that keeps saying EAGAIN is
  *    retried 1000 times, then reported.
  *  - reads/writes on regular files run on native AIO (ops/rw.c); a waiter

@@ -784,15 +784,15 @@ static int submit_one(struct ring *r, struct submit_state *st, struct req *req,
 static void submit_state_end(struct ring *r, struct submit_state *st)
 {
 	if (st->link_head) {
-		/* a chain never spans two enter calls */
+		/*
+		 * A chain never spans two enter calls: one left open goes to a
+		 * worker, as the kernel's io_submit_state_end() punts it to
+		 * io-wq (so it runs blocking: RWF_NOWAIT is dropped there).
+		 */
 		struct req *head = st->link_head;
 
 		st->link_head = NULL;
-		if ((head->flags & (REQ_F_FORCE_ASYNC | REQ_F_FAIL)) ||
-		    atomic_load_explicit(&r->drain_active, memory_order_acquire))
-			queue_fallback(r, head);
-		else
-			req_issue(head, ISSUE_F_NONBLOCK);
+		queue_fallback(r, head);
 	}
 	for (;;) {
 		struct req *tw;
