@@ -684,6 +684,34 @@ TEST(buffer_select_bad_fd)
 	io_uring_queue_exit(&ring);
 }
 
+/* SYNC_FILE_RANGE on a ring fd: its arguments are checked before the file's type. */
+TEST(sync_file_range_ring_fd_args)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	static const struct {
+		__u64 off;
+		unsigned len, flags;
+		int res;
+	} cases[] = {
+		{ 4096, 0, 0, -ESPIPE },
+		{ 4096, 0, 0x8, -EINVAL },
+		{ -3ULL, 100, 0, -EINVAL },
+		{ (1ULL << 63) - 10, 100, 0, -EINVAL },
+	};
+
+	test_ring_init(8, &ring, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_sync_file_range(sqe, ring.ring_fd, cases[i].len, cases[i].off,
+					      (int)cases[i].flags);
+		sqe->user_data = i;
+		CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+		CHECK_EQ(c.res, cases[i].res);
+	}
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -697,6 +725,7 @@ int main(void)
 		TEST_ENTRY(file_flags_at_length_zero),
 		TEST_ENTRY(directory_reads),
 		TEST_ENTRY(buffer_select_bad_fd),
+		TEST_ENTRY(sync_file_range_ring_fd_args),
 		TEST_ENTRY(register_blind_query),
 		TEST_ENTRY(register_blind_send_msg_ring),
 		TEST_ENTRY(register_blind_kernel_refuses),

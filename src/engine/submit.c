@@ -84,8 +84,15 @@ static int ring_file_op(struct req *req)
 	case IORING_OP_POLL_ADD:
 		req->rfd = req->fd;
 		return 0;
-	case IORING_OP_SYNC_FILE_RANGE:
+	case IORING_OP_SYNC_FILE_RANGE: {
+		/* sync_file_range() checks its arguments before the file's type */
+		int64_t end;
+
+		if ((req->sync.flags & ~7U) || (int64_t)req->sync.off < 0 ||
+		    __builtin_add_overflow((int64_t)req->sync.off, (int64_t)req->sync.len, &end))
+			return -EINVAL;
 		return -ESPIPE;
+	}
 	default:
 		return -EINVAL;
 	}
