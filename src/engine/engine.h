@@ -38,7 +38,13 @@
  *    kernel cannot poll (no poll queues: virtio-blk on the test machine,
  *    where reads are refused) completes with -EOPNOTSUPP on the kernel; the
  *    engine polls it all the same (AIO).  tests/test-iopoll.c skips its
- *    polled-I/O cases on such a kernel and runs them on the engine.
+ *    polled-I/O cases on such a kernel and runs them on the engine.  Not
+ *    matched on purpose: the kernel's answer depends on what user space
+ *    cannot see (whether the file system has ->iopoll: tmpfs O_DIRECT is
+ *    refused; whether the device's queue polls; whether iomap sends a write
+ *    as one polled bio: ext4 writes complete where reads are refused, and
+ *    RWF_NOWAIT reads get -EAGAIN), and refusing every O_DIRECT file would
+ *    leave IOPOLL unusable on the engine, whose polling needs no device.
  *  - EXT_ARG_REG, REGISTER_CLOCK: -EINVAL; no FEAT_REG_REG_RING (registered
  *    rings are, per thread, in ring.c); ABS_TIMER is on
  *    CLOCK_MONOTONIC; min_wait_usec is ignored.
