@@ -25,10 +25,6 @@ DIVERGENCE(nop_test_flags, "not implemented", EXCUSE,
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "poll32_events bits above 15 (EPOLLEXCLUSIVE, EPOLLONESHOT, "
 	   "EPOLLET) are ignored by the engine")
-DIVERGENCE(poll_never_reported_events, "bug, being fixed", AVOID,
-	   "POLL_ADD on a file without a poll method (regular file, directory, "
-	   "/dev/null) for events it never reports stays armed on the engine; "
-	   "the kernel fails it at once with -EINVAL (issue 10, poll)")
 DIVERGENCE(nowait_in_iowq, "design", EXCUSE,
 	   "RWF_NOWAIT on a read or write the kernel issues from io-wq, where "
 	   "the flag is dropped (an ext4 buffered write is done): one submitted "
@@ -38,6 +34,3 @@ DIVERGENCE(nowait_in_iowq, "design", EXCUSE,
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")
-DIVERGENCE(drain_order, "bug, being fixed", EXCUSE,
-	   "a drained request completes before an earlier request's CQE "
-	   "(one that failed at submission) (issue 10, IO_DRAIN ordering)")
