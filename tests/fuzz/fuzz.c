@@ -2213,6 +2213,18 @@ static void dump_batch(const struct batch *b)
 
 /* ---- main ---- */
 
+static volatile uint64_t current_batch;
+
+/* Called by AddressSanitizer when it finds an error (a no-op elsewhere): the
+ * batch to replay. */
+void __asan_on_error(void);
+void __asan_on_error(void)
+{
+	fprintf(stderr, "fuzz: sanitizer error in seed %" PRIu64 " batch %" PRIu64
+		"; replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "\n",
+		opt.seed, current_batch, opt.seed, current_batch);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -2319,6 +2331,7 @@ int main(int argc, char **argv)
 	b = malloc(sizeof(*b));
 	start = now();
 	for (uint64_t no = opt.replay >= 0 ? (uint64_t)opt.replay : (uint64_t)opt.batch0;; no++) {
+		current_batch = no;
 		generate(b, no);
 		stat_batches++;
 		stat_sqes += b->nops;
