@@ -129,6 +129,7 @@
 #define ENGINE_ENTER_FLAGS 0xffU
 
 #define IORING_MAX_ENTRIES 32768
+#define POLL_HASH_SIZE 256 /* buckets of ring->poll_hash */
 #define IORING_MAX_CQ_ENTRIES (2 * IORING_MAX_ENTRIES)
 #define IORING_MAX_REG_BUFFERS (1U << 14)
 #define IORING_MAX_FIXED_FILES (1U << 20)
@@ -218,6 +219,7 @@ struct poll_state {
 	unsigned evfd_snap; /* its evfd_signals when armed or at its last CQE */
 	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
 	struct poll_tok *tok; /* armed as an AIO poll (ops/poll.c), poll_lock */
+	struct req *hnext, *hprev; /* ring->poll_hash chain, poll_lock */
 	uint64_t target; /* POLL_REMOVE: user_data to find */
 	uint32_t upd_flags;
 	uint64_t new_user_data;
@@ -365,9 +367,11 @@ struct ring {
 	 * come from there, so a waiter cannot sleep in io_getevents alone */
 	atomic_int nr_async;
 
-	/* Armed POLL_ADD requests, under poll_lock. */
+	/* Armed POLL_ADD requests, under poll_lock; also hashed by user_data
+	 * (POLL_REMOVE finds its target without a walk). */
 	pthread_mutex_t poll_lock;
 	struct req *polls;
+	struct req *poll_hash[POLL_HASH_SIZE];
 	/* their AIO context (ops/poll.c), created on first use under
 	 * async_lock; poll_aio_off: it could not be set up */
 	_Atomic(struct poll_aio *) poll_aio;
@@ -546,6 +550,8 @@ int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
 int poll_remove_issue(struct req *req, unsigned issue_flags);
 void poll_cleanup(struct req *req);
 void poll_cancel_all(struct ring *ring);
+/* A poll request the reactor handed back at teardown: off the armed list. */
+void poll_disarmed(struct req *req);
 /* complete the AIO polls that fired (enter runs it, as the kernel its task work) */
 void poll_aio_run(struct ring *ring);
 

@@ -185,6 +185,7 @@ static void ring_reset(struct ring *r)
 	r->reactor = NULL;
 	atomic_store(&r->nr_async, 0);
 	r->polls = NULL;
+	memset(r->poll_hash, 0, sizeof(r->poll_hash));
 	atomic_store(&r->poll_aio, NULL);
 	r->poll_aio_off = false;
 	atomic_store(&r->evfd_signals, 0);

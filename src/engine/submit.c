@@ -492,17 +492,8 @@ static void reactor_cancelled(struct reactor_entry *e)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 
-	if (req->flags & REQ_F_POLL_ARMED) {
-		pthread_mutex_lock(&req->ring->poll_lock);
-		if (req->list_prev)
-			req->list_prev->list_next = req->list_next;
-		else
-			req->ring->polls = req->list_next;
-		if (req->list_next)
-			req->list_next->list_prev = req->list_prev;
-		req->flags &= ~REQ_F_POLL_ARMED;
-		pthread_mutex_unlock(&req->ring->poll_lock);
-	}
+	if (req->flags & REQ_F_POLL_ARMED)
+		poll_disarmed(req);
 	req->res = -ECANCELED;
 	req->cflags = 0;
 	req_complete(req);

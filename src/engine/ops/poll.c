@@ -26,8 +26,8 @@
  * while it waits there is missed (a divergence); without AIO it always waits
  * there.
  *
- * Armed polls sit on ring->polls (poll_lock) so that POLL_REMOVE can find
- * them by user_data; an AIO poll's token says, under poll_lock, whether its
+ * Armed polls sit on ring->polls and in ring->poll_hash (poll_lock), so
+ * that POLL_REMOVE finds one by user_data without a walk; an AIO poll's token says, under poll_lock, whether its
  * request still waits for it.
  *
  * res is the ready mask restricted to the requested events plus
@@ -84,14 +84,26 @@ void poll_cleanup(struct req *req)
 	req->poll.epfd = -1;
 }
 
+static unsigned hash_of(uint64_t user_data)
+{
+	return (unsigned)((user_data * 0x9E3779B97F4A7C15ULL) >> 56) % POLL_HASH_SIZE;
+}
+
 /* poll_lock held */
 static void poll_link(struct ring *r, struct req *req)
 {
+	struct req **b = &r->poll_hash[hash_of(req->user_data)];
+
 	req->list_prev = NULL;
 	req->list_next = r->polls;
 	if (r->polls)
 		r->polls->list_prev = req;
 	r->polls = req;
+	req->poll.hprev = NULL;
+	req->poll.hnext = *b;
+	if (*b)
+		(*b)->poll.hprev = req;
+	*b = req;
 	req->flags |= REQ_F_POLL_ARMED;
 }
 
@@ -107,7 +119,23 @@ static void poll_unlink(struct ring *r, struct req *req)
 	if (req->list_next)
 		req->list_next->list_prev = req->list_prev;
 	req->list_next = req->list_prev = NULL;
+	if (req->poll.hprev)
+		req->poll.hprev->poll.hnext = req->poll.hnext;
+	else
+		r->poll_hash[hash_of(req->user_data)] = req->poll.hnext;
+	if (req->poll.hnext)
+		req->poll.hnext->poll.hprev = req->poll.hprev;
+	req->poll.hnext = req->poll.hprev = NULL;
 	req->flags &= ~REQ_F_POLL_ARMED;
+}
+
+void poll_disarmed(struct req *req)
+{
+	struct ring *r = req->ring;
+
+	pthread_mutex_lock(&r->poll_lock);
+	poll_unlink(r, req);
+	pthread_mutex_unlock(&r->poll_lock);
 }
 
 static uint32_t interest(struct req *req)
@@ -878,7 +906,7 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 	bool disarmed;
 
 	pthread_mutex_lock(&r->poll_lock);
-	for (t = r->polls; t; t = t->list_next)
+	for (t = r->poll_hash[hash_of(req->poll.target)]; t; t = t->poll.hnext)
 		if (t->user_data == req->poll.target && t->opcode == IORING_OP_POLL_ADD)
 			break;
 	if (!t) {
