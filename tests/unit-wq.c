@@ -56,6 +56,19 @@ static bool wait_count(atomic_uint *v, unsigned want, unsigned ms)
 	return true;
 }
 
+/* Wait (bounded) until want workers are idle. */
+static bool wait_idle(struct ringer_wq *wq, unsigned want, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (wq_nr_idle(wq) < want) {
+		if (now_ms() > end)
+			return false;
+		usleep(200);
+	}
+	return true;
+}
+
 static bool wait_tasks(unsigned want, unsigned ms)
 {
 	uint64_t end = now_ms() + ms;
@@ -213,15 +226,16 @@ static void test_lazy_workers(void)
 	CHECK(wq_create(&wq, 8, 8) == 0);
 	atomic_store(&done, 0);
 	it.work.fn = count_fn;
-	/* One item at a time, with a pause that lets the worker return from fn
-	 * and go idle: the idle worker takes each item, no new thread.  (An item
-	 * that arrives while the worker is still inside fn does get a new
+	/* One item at a time, each enqueued once the worker has returned from
+	 * fn and gone idle: the idle worker takes each item, no new thread.  (An
+	 * item that arrives while the worker is still inside fn does get a new
 	 * thread, as in the kernel: the pool cannot tell finishing from
-	 * blocked.) */
+	 * blocked.)  Waiting for the idle state, not sleeping a fixed time,
+	 * keeps this true on a loaded machine. */
 	for (i = 0; i < 50; i++) {
 		wq_enqueue(wq, &it.work);
 		CHECK(wait_count(&done, i + 1, 5000));
-		usleep(3000);
+		CHECK(wait_idle(wq, 1, 10000));
 		CHECK(wq_nr_workers(wq) == 1);
 	}
 	CHECK(atomic_load(&it.runs) == 50);

@@ -740,6 +740,17 @@ unsigned wq_nr_workers(struct ringer_wq *wq)
 	return nr;
 }
 
+unsigned wq_nr_idle(struct ringer_wq *wq)
+{
+	unsigned nr = 0, i;
+
+	pthread_mutex_lock(&wq->lock);
+	for (i = 0; i < NR_CLASSES; i++)
+		nr += wq->cls[i].nr_idle;
+	pthread_mutex_unlock(&wq->lock);
+	return nr;
+}
+
 /* Take every queued item off the pool and hand it to cancelled.  Lock held
  * on entry and on return, dropped around the callbacks. */
 static void drain(struct ringer_wq *wq, void (*cancelled)(struct wq_work *work))

@@ -65,6 +65,10 @@ int wq_set_max_workers(struct ringer_wq *wq, unsigned values[2]);
 /* Number of worker threads alive now (for tests and leak checks). */
 unsigned wq_nr_workers(struct ringer_wq *wq);
 
+/* Number of workers idle now, waiting for work (for tests: a test that needs
+ * "the worker went idle" waits for this instead of sleeping). */
+unsigned wq_nr_idle(struct ringer_wq *wq);
+
 /*
  * Tear down: waits for running items to finish, calls cancelled(work) for
  * every item still queued (may be NULL to drop them), joins every worker and
