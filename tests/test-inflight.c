@@ -9,6 +9,7 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -269,6 +270,60 @@ TEST(wait_and_read_at_nofile_limit)
 }
 
 /*
+ * An IOSQE_ASYNC request is issued by a worker, which resolves its fd and
+ * its fixed buffer then (the kernel's io-wq does the same), and only from
+ * then on holds them.  Before the program closes or unregisters anything,
+ * wait (bounded, generously) until the worker has issued the read and it
+ * waits: on the engine the worker has armed it in the reactor, whose thread
+ * starts with that arming (worker + reactor: two threads more); on the
+ * kernel the io-wq worker, a thread of this process ("iou-wrk-N"), has
+ * armed its poll and sleeps.  A fixed sleep was
+ * not enough on a loaded machine: the worker had not run yet, and then
+ * rightly resolved the new file (or found no buffer: -EFAULT).
+ */
+static bool io_worker_idle(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	bool idle = false;
+
+	if (!d)
+		return false;
+	while (!idle && (de = readdir(d))) {
+		char path[300], line[300];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		/* "Name:\tiou-wrk-N", then "State:\tS (sleeping)" */
+		if (fgets(line, sizeof(line), f) && strstr(line, "iou-wrk")) {
+			while (fgets(line, sizeof(line), f))
+				if (!strncmp(line, "State:", 6)) {
+					idle = strstr(line, "\tS ") != NULL;
+					break;
+				}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return idle;
+}
+
+static void wait_async_issued(int threads_before)
+{
+	bool user = test_backend_is("user");
+	uint64_t end = test_now_ns() + 10000000000ULL;
+
+	while (test_now_ns() < end) {
+		if (user ? test_count_threads() >= threads_before + 2 : io_worker_idle())
+			break;
+		test_sleep_ms(1);
+	}
+}
+
+/*
  * A read waits on an empty pipe; the program closes the read end and a new
  * pipe takes its number: the request still reads the file it was given,
  * not the new one (the kernel holds a file reference; so must the engine).
@@ -279,7 +334,7 @@ static void reused_number_case(bool async)
 	struct io_uring_sqe *sqe;
 	char buf[16] = { 0 }, out[16];
 	struct test_cqe c = { 0 };
-	int a[2], b[2], num;
+	int a[2], b[2], num, threads;
 
 	test_ring_init(8, &ring, 0);
 	REQUIRE_SYS(pipe(a));
@@ -287,7 +342,10 @@ static void reused_number_case(bool async)
 	sqe = prep_rw(&ring, false, a[0], buf, sizeof(buf), 1);
 	if (async)
 		sqe->flags |= IOSQE_ASYNC;
+	threads = test_count_threads();
 	CHECK_EQ(io_uring_submit(&ring), 1);
+	if (async)
+		wait_async_issued(threads);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
 	close(a[0]);
 	REQUIRE_SYS(pipe2(b, O_NONBLOCK)); /* a failure must not hang the read below */
@@ -336,7 +394,7 @@ static void fixed_read_case(bool async)
 	size_t len = 4096;
 	unsigned char *mem, *again;
 	bool clean = true;
-	int p[2], ret;
+	int p[2], ret, threads;
 
 	test_ring_init(8, &ring, 0);
 	REQUIRE_SYS(pipe(p));
@@ -351,7 +409,10 @@ static void fixed_read_case(bool async)
 	io_uring_sqe_set_data64(sqe, 5);
 	if (async)
 		sqe->flags |= IOSQE_ASYNC;
+	threads = test_count_threads();
 	CHECK_EQ(io_uring_submit(&ring), 1);
+	if (async)
+		wait_async_issued(threads);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
 	ret = io_uring_unregister_buffers(&ring);
 	CHECK_EQ(ret, 0);
