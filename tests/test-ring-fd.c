@@ -225,7 +225,8 @@ TEST(closed_ring_fd_number_reused_by_a_file)
 	file = test_tmpfile_with(data, sizeof(data), &path);
 	REQUIRE_EQ(file, fd);
 
-	/* the number is a plain file now: not a ring to register with */
+	/* the number is a plain file now: not a ring to enter or register with */
+	CHECK_EQ(io_uring_enter((unsigned)fd, 0, 0, 0, NULL), -EOPNOTSUPP);
 	probe = calloc(1, sizeof(*probe) + 8 * sizeof(struct io_uring_probe_op));
 	REQUIRE_TRUE(probe != NULL);
 	CHECK_EQ(io_uring_register((unsigned)fd, IORING_REGISTER_PROBE, probe, 8), -EOPNOTSUPP);

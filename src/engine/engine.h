@@ -13,8 +13,10 @@
  *    256 MiB the regions are packed (map.h): only engine_map_offset() users
  *    can map them.
  *  - teardown [8]: ringer_close() cancels in-flight work at once (the kernel
- *    keeps a ring alive while it is mapped); a plain close(2) of the ring fd
- *    leaves the fd table entry behind: register calls, file registrations and
+ *    keeps a ring alive while it is mapped); close(2) through libc is
+ *    ringer_close() in libringer (lib/pollwrap.c; a dup() keeps no ring
+ *    alive); a raw close system call leaves the fd table entry behind:
+ *    register calls, file registrations and
  *    requests naming the number check the ring file's identity (the number
  *    reused by another file drops the stale ring), enter does not (an fstat
  *    per enter costs more than a NOP).  Running worker items are waited for.

@@ -43,11 +43,12 @@ enum {
 	F_ppoll,
 	F_select,
 	F_pselect,
+	F_close,
 	F_NR,
 };
 static const char *const next_names[F_NR] = {
 	"epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
-	"poll",	     "ppoll",	   "select",	  "pselect",
+	"poll",	     "ppoll",	   "select",	  "pselect",	"close",
 };
 static _Atomic(void *) next_fns[F_NR];
 
@@ -79,6 +80,33 @@ __attribute__((weak)) const sigset_t *ringer__wait_mask(const sigset_t *mask, si
 {
 	(void)copy;
 	return mask;
+}
+
+/*
+ * close(2) of an engine ring's fd: the kernel releases a ring at its last
+ * close, and the number is free for another file; so the engine's table
+ * lets go of it now (ringer_close()), rather than route calls on a reused
+ * number to the stale ring.  Not exported by the preload shim, which sees
+ * the program's closes itself (preload.c).
+ */
+int ringer__close_wrapped(int fd)
+{
+	int (*real)(int) = NEXT(int (*)(int), close);
+	int ret;
+
+	if (fd >= 0 && ringer_is_engine_fd(fd)) {
+		ret = ringer_close(fd);
+		if (ret != -EBADF) {
+			if (ret < 0) {
+				errno = -ret;
+				return -1;
+			}
+			return 0;
+		}
+	}
+	if (!real)
+		return (int)syscall(SYS_close, fd);
+	return real(fd);
 }
 
 WRAP int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
