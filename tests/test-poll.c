@@ -7,6 +7,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/resource.h>
 #include <sys/eventfd.h>
 
@@ -488,6 +491,42 @@ TEST(poll_remove_among_many)
 	close(p[1]);
 }
 
+/*
+ * A signalfd is ready when a signal it watches is pending for the thread
+ * that looks, or for the process: a POLL_ADD on one completes when the
+ * process is sent the signal (liburing's sigfd-deadlock).  A poll that is
+ * looked at again from a kernel worker (a native AIO poll) never sees it.
+ */
+TEST(poll_signalfd)
+{
+	struct test_cqe c;
+	sigset_t mask, old;
+	int sfd;
+
+	test_ring_init(8, &ring, 0);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	REQUIRE_SYS(pthread_sigmask(SIG_BLOCK, &mask, &old));
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	REQUIRE_GE(sfd, 0);
+	poll_add(sfd, POLLIN, 0x51);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	REQUIRE_SYS(kill(getpid(), SIGUSR1));
+	if (CHECK_EQ(test_reap(&ring, &c, 1, 3000), 1)) {
+		CHECK_EQ_U(c.user_data, 0x51);
+		CHECK_EQ(c.res, POLLIN);
+	}
+	{
+		struct signalfd_siginfo si;
+
+		CHECK_EQ(read(sfd, &si, sizeof(si)), (ssize_t)sizeof(si));
+	}
+	close(sfd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -497,6 +536,7 @@ int main(void)
 		TEST_ENTRY(poll_remove),
 		TEST_ENTRY(poll_multishot),
 		TEST_ENTRY(poll_update),
+		TEST_ENTRY(poll_signalfd),
 		TEST_ENTRY(poll_remove_among_many),
 		TEST_ENTRY(poll_transient_readiness),
 		TEST_ENTRY(poll_multishot_transient_readiness),

@@ -311,12 +311,34 @@ static void pa_watch(struct ring *r, struct poll_aio *pa)
 
 /* poll_lock held: send req's AIO poll (its token again, or a new one);
  * 0 or -errno from io_submit (-EINVAL: the file has no poll support) */
+/*
+ * A signalfd's readiness is the pending signals of the task that polls it:
+ * an AIO poll is looked at again from a kernel worker when woken, which has
+ * none, so it would never complete (liburing's sigfd-deadlock hung).  The
+ * reactor's poll(2) runs in a thread of the process and sees the signals
+ * sent to the process.
+ */
+static bool poll_needs_own_task(int fd)
+{
+	char path[40], link[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = sys_readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = 0;
+	return !strcmp(link, "anon_inode:[signalfd]");
+}
+
 static int pa_submit(struct req *req, struct poll_aio *pa)
 {
 	struct ring *r = req->ring;
 	struct poll_tok *tok = req->poll.tok;
 	int ret;
 
+	if (!tok && poll_needs_own_task(req->rfd))
+		return -EAGAIN; /* the reactor's way */
 	if (!tok) {
 		tok = calloc(1, sizeof(*tok));
 		if (!tok)
