@@ -90,7 +90,8 @@
  *    single buffered request per batch, and worker I/O, do.
  *  - fork [8]: in a child, a ring inherited from the parent answers
  *    -EOPNOTSUPP (the engine's threads and state are the parent's); the
- *    child's close only lets go of the fd number.  On the kernel both
+ *    child's close only lets go of the fd number (the engine's fds for it
+ *    stay open in the child until exit or exec).  On the kernel both
  *    processes share the ring.
  */
 #ifndef RINGER_ENGINE_H
