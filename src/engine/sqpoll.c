@@ -56,6 +56,7 @@ struct sq_data {
 	pthread_cond_t wait_cond; /* the sleeping poller */
 	pthread_cond_t space_cond; /* SQ_WAIT callers */
 	bool wake; /* under wait_lock: an SQ_WAKEUP (or attach/detach) since the last sleep */
+	bool named; /* under wait_lock: the poller wears its name (sqd_create waits) */
 	bool stop; /* under both locks */
 	atomic_uint space_waiters;
 };
@@ -199,6 +200,23 @@ static void *sq_thread(void *arg)
 	/* a poller that never had work sleeps at once, as 6.18's does (probed) */
 	int64_t last = now_ns() - (int64_t)sqd->idle_ms * 1000000LL;
 	unsigned sleeps = 0;
+	char name[16];
+
+	/*
+	 * The kernel's name for its poller (tools and tests find it by it).
+	 * Named by itself, with prctl: naming another thread goes through
+	 * /proc/self/task/TID/comm, and the /proc dentries that creates cost
+	 * milliseconds of the parent's wait(2) when the process exits
+	 * (proc_flush_pid), which programs that fork a child per ring pay on
+	 * every child.  (Wearing the name in the creating thread instead gave
+	 * it to any thread created meanwhile, a sanitizer's among them.)
+	 */
+	snprintf(name, sizeof(name), "iou-sqp-%d", (int)getpid());
+	prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+	pthread_mutex_lock(&sqd->wait_lock);
+	sqd->named = true;
+	pthread_cond_broadcast(&sqd->space_cond);
+	pthread_mutex_unlock(&sqd->wait_lock);
 
 	pthread_mutex_lock(&sqd->lock);
 	while (!sqd->stop) {
@@ -304,7 +322,6 @@ static int sqd_create(struct ring *r, const struct io_uring_params *p, struct sq
 {
 	struct sq_data *sqd = calloc(1, sizeof(*sqd));
 	pthread_attr_t attr;
-	char name[16], own_name[16];
 	int ret;
 
 	if (!sqd)
@@ -327,26 +344,17 @@ static int sqd_create(struct ring *r, const struct io_uring_params *p, struct sq
 		CPU_SET(p->sq_thread_cpu, &set);
 		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 	}
-	/*
-	 * The kernel's name for its poller (tools and tests find it by it),
-	 * there as soon as setup returns.  A new thread starts with its
-	 * creator's name, so this thread wears it for the pthread_create:
-	 * naming another thread goes through /proc/self/task/TID/comm, and
-	 * the /proc dentries that creates cost milliseconds of the parent's
-	 * wait(2) when the process exits (proc_flush_pid), which programs
-	 * that fork a child per ring pay on every child.
-	 */
-	snprintf(name, sizeof(name), "iou-sqp-%d", (int)getpid());
-	own_name[0] = 0;
-	prctl(PR_GET_NAME, (unsigned long)own_name, 0, 0, 0);
-	prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 	ret = engine_thread_create(&sqd->thread, &attr, sq_thread, sqd);
-	prctl(PR_SET_NAME, (unsigned long)own_name, 0, 0, 0);
 	pthread_attr_destroy(&attr);
 	if (ret) {
 		sqd_put_locked(sqd);
 		return ret == EINVAL ? -EINVAL : -ENOMEM;
 	}
+	/* the name is there as soon as setup returns, as the kernel's */
+	pthread_mutex_lock(&sqd->wait_lock);
+	while (!sqd->named)
+		pthread_cond_wait(&sqd->space_cond, &sqd->wait_lock);
+	pthread_mutex_unlock(&sqd->wait_lock);
 	*out = sqd;
 	return 0;
 }
