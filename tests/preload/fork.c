@@ -62,7 +62,9 @@ static void parent_read_survives(struct raw_ring *r)
 	CHECK(pid >= 0, "fork");
 	if (pid == 0) {
 		raw_ring_exit(r);
-		exit(0);
+		/* _exit: the parent has engine threads now, which a ThreadSanitizer
+		 * build's exit() reports as leaked; exit() is run by the child below */
+		_exit(0);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child status %#x", status);
 	usleep(20000);
@@ -86,7 +88,6 @@ int main(void)
 
 	setup_or_skip(&r, 4);
 	raw_nop_roundtrip(&r, 1);
-	parent_read_survives(&r);
 	for (int round = 0; round < 2; round++) {
 		pid = fork();
 		CHECK(pid >= 0, "fork");
@@ -99,6 +100,9 @@ int main(void)
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
 		raw_nop_roundtrip(&r, 2 + round);
 	}
+	/* last: it leaves engine threads in this process, which children inherit as
+	 * leaked threads under ThreadSanitizer */
+	parent_read_survives(&r);
 	raw_ring_exit(&r);
 	printf("fork: ok\n");
 	return 0;

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
@@ -26,13 +27,36 @@
 extern char **environ;
 
 static struct raw_ring ring;
-static volatile sig_atomic_t handled;
+static volatile sig_atomic_t handled, sigsys_blocked;
 static unsigned long long next_ud = 100;
+
+/*
+ * Did the handler run (once)?  ThreadSanitizer defers handlers to its next
+ * interceptor: give it some (usleep is one) before looking.
+ */
+static bool handler_ran(void)
+{
+	for (int i = 0; i < 1000 && !handled; i++)
+		usleep(1000);
+	return handled == 1 && !sigsys_blocked;
+}
 
 static void on_usr1(int sig)
 {
+	sigset_t cur;
+
 	(void)sig;
+	/* the mask the handler runs with must let SIGSYS through */
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	if (sigismember(&cur, SIGSYS))
+		sigsys_blocked++;
+#ifndef __SANITIZE_THREAD__
+	/*
+	 * ThreadSanitizer runs handlers deferred, and reports the engine's
+	 * allocations in them as signal-unsafe: the mask check has to do there.
+	 */
 	raw_nop_roundtrip(&ring, next_ud++);
+#endif
 	handled++;
 }
 
@@ -45,7 +69,7 @@ static void handler_full_mask(void)
 	sigfillset(&sa.sa_mask);
 	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
 	raise(SIGUSR1);
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	CHECK(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 /* pthread_sigmask and sigprocmask of every signal: everything else is blocked. */
@@ -90,7 +114,7 @@ static void swapcontext_full_mask(void)
 	sigfillset(&full_ctx.uc_sigmask);
 	makecontext(&full_ctx, in_full_ctx, 0);
 	CHECK(swapcontext(&main_ctx, &full_ctx) == 0, "swapcontext");
-	CHECK(handled == 1, "the context did not run");
+	CHECK(handler_ran(), "the context did not run");
 	raw_nop_roundtrip(&ring, next_ud++);
 }
 
@@ -133,7 +157,7 @@ static void sigsuspend_full_mask(void)
 
 	usr1_pending(&mask);
 	CHECK(sigsuspend(&mask) == -1 && errno == EINTR, "sigsuspend: %s", strerror(errno));
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	CHECK(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void ppoll_full_mask(void)
@@ -143,7 +167,7 @@ static void ppoll_full_mask(void)
 
 	usr1_pending(&mask);
 	CHECK(ppoll(NULL, 0, &ts, &mask) == -1 && errno == EINTR, "ppoll: %s", strerror(errno));
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	CHECK(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void pselect_full_mask(void)
@@ -154,7 +178,7 @@ static void pselect_full_mask(void)
 	usr1_pending(&mask);
 	CHECK(pselect(0, NULL, NULL, NULL, &ts, &mask) == -1 && errno == EINTR, "pselect: %s",
 	      strerror(errno));
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	CHECK(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void epoll_pwait_full_mask(void)
@@ -167,7 +191,7 @@ static void epoll_pwait_full_mask(void)
 	usr1_pending(&mask);
 	CHECK(epoll_pwait(ep, &ev, 1, 5000, &mask) == -1 && errno == EINTR, "epoll_pwait: %s",
 	      strerror(errno));
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	CHECK(handler_ran(), "handler ran %d times", (int)handled);
 	close(ep);
 }
 
@@ -180,7 +204,7 @@ static void enter_full_mask(void)
 	usr1_pending(&mask);
 	ret = sys_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS, &mask, _NSIG / 8);
 	CHECK(ret == -EINTR, "enter = %d", ret);
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	CHECK(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void enter_ext_arg_full_mask(void)
@@ -198,7 +222,7 @@ static void enter_ext_arg_full_mask(void)
 	ret = sys_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
 			sizeof(ea));
 	CHECK(ret == -EINTR, "enter = %d", ret);
-	CHECK(handled == 1, "handler ran %d times", (int)handled);
+	CHECK(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static const struct {
