@@ -14,7 +14,8 @@
  * one of three reasons, each allowed only where it can be true:
  *   SKIP_KERNEL_REFUSES  the kernel refuses io_uring (seccomp, sysctl, no
  *                        CONFIG_IO_URING) and the case needs a kernel ring:
- *                        any backend;
+ *                        any backend, and the harness checks that a kernel
+ *                        io_uring_setup really is refused;
  *   SKIP_KERNEL_LACKS    this kernel, or its device, cannot do what the case
  *                        tests (e.g. the disk cannot be polled): not on
  *                        RINGER_BACKEND=user, the engine has no such excuse;
@@ -47,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -271,9 +273,29 @@ static const char *const harness_skip_whys[] = {
 
 static enum test_skip_why harness_skip_why;
 
+/* The kernel's own io_uring_setup, not the library's: refused? */
+static inline bool harness_kernel_refuses(void)
+{
+	struct io_uring_params p;
+	long fd;
+
+	memset(&p, 0, sizeof(p));
+	fd = syscall(__NR_io_uring_setup, 1, &p);
+	if (fd >= 0) {
+		close((int)fd);
+		return false;
+	}
+	return errno == ENOSYS || errno == EPERM || errno == EACCES;
+}
+
 static inline bool harness_skip_allowed(enum test_skip_why why)
 {
-	return why != SKIP_KERNEL_LACKS || !test_backend_is("user");
+	switch (why) {
+	case SKIP_KERNEL_REFUSES: return harness_kernel_refuses();
+	case SKIP_KERNEL_LACKS: return !test_backend_is("user");
+	case SKIP_ENVIRONMENT: return true;
+	}
+	return false;
 }
 
 /*
@@ -604,8 +626,12 @@ static inline int test_main(const struct test_case *cases, size_t n)
 			printf("not ok %zu - %s\n", i + 1, cases[i].name);
 		} else if (harness_case_skipped && !harness_skip_allowed(harness_skip_why)) {
 			failed++;
-			printf("not ok %zu - %s # unexpected SKIP on RINGER_BACKEND=%s: %s: %s\n",
+			printf("not ok %zu - %s # unexpected SKIP on RINGER_BACKEND=%s (%s): "
+			       "%s: %s\n",
 			       i + 1, cases[i].name, ringer_test_backend(),
+			       harness_skip_why == SKIP_KERNEL_REFUSES
+				       ? "the kernel does not refuse io_uring"
+				       : "the engine has no such excuse",
 			       harness_skip_whys[harness_skip_why], harness_skip_reason);
 		} else if (harness_case_skipped) {
 			skipped++;
