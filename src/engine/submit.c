@@ -624,6 +624,9 @@ void drain_check(struct ring *r)
  * requests before it. */
 static void drain_req(struct ring *r, struct req *req)
 {
+	/* read before req is on the list: from there another thread's
+	 * drain_check() may issue, complete and free it */
+	bool drained = req->flags & REQ_F_IO_DRAIN;
 	unsigned nr = 0;
 
 	for (struct req *l = req; l; l = l->link)
@@ -639,7 +642,7 @@ static void drain_req(struct ring *r, struct req *req)
 	r->nr_deferred += nr;
 	pthread_mutex_unlock(&r->defer_lock);
 	drain_check(r);
-	if (req->flags & REQ_F_IO_DRAIN)
+	if (drained)
 		return;
 	/* a plain request found nothing to wait for: the drain is over.  Under
 	 * defer_lock, so that no check is between finding the list empty and
