@@ -527,6 +527,71 @@ TEST(poll_signalfd)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * One-shot polls completed by writes, and polls removed while armed, in a
+ * loop, with the program entering at once to take the completions.  On the
+ * engine these wait as AIO polls: their completions are taken by the enter
+ * or by the engine's waiter thread, and whichever takes them must not touch
+ * a request or token the other has already finished (AddressSanitizer
+ * caught the waiter reading a freed token).  Bounded to about a second.
+ */
+#define RACE_PIPES 8
+TEST(poll_completion_reap_race)
+{
+	int fds[RACE_PIPES][2];
+	struct timespec t0, now;
+	unsigned rounds = 0;
+	bool ok = true;
+
+	test_ring_init(64, &ring, 0);
+	for (int i = 0; i < RACE_PIPES; i++)
+		REQUIRE_SYS(pipe(fds[i]));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		unsigned want = RACE_PIPES + 2, got = 0;
+		struct io_uring_sqe *sqe;
+		char b;
+
+		for (int i = 0; i < RACE_PIPES; i++)
+			poll_add(fds[i][0], POLLIN, (__u64)i + 1);
+		/* one more armed and removed: its cancel completes it */
+		poll_add(fds[0][1], POLLIN, 100);
+		REQUIRE_EQ(io_uring_submit(&ring), RACE_PIPES + 1);
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_poll_remove(sqe, 100);
+		io_uring_sqe_set_data64(sqe, 0);
+		for (int i = 0; i < RACE_PIPES; i++)
+			REQUIRE_EQ(write(fds[i][1], "x", 1), 1);
+		REQUIRE_EQ(io_uring_submit(&ring), 1);
+		while (got < want) {
+			struct io_uring_cqe *cqe;
+			int ret = io_uring_wait_cqe(&ring, &cqe);
+
+			REQUIRE_EQ(ret, 0);
+			if (cqe->user_data == 100)
+				ok &= cqe->res == -ECANCELED;
+			else if (cqe->user_data == 0)
+				ok &= cqe->res == 0;
+			else
+				ok &= cqe->res == POLLIN;
+			io_uring_cqe_seen(&ring, cqe);
+			got++;
+		}
+		for (int i = 0; i < RACE_PIPES; i++)
+			REQUIRE_EQ(read(fds[i][0], &b, 1), 1);
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (ok && (now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) <
+			       1000000000L);
+	CHECK_TRUE(ok);
+	CHECK_GT(rounds, 0);
+	for (int i = 0; i < RACE_PIPES; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -542,6 +607,7 @@ int main(void)
 		TEST_ENTRY(poll_multishot_transient_readiness),
 		TEST_ENTRY(poll_events_never_reported),
 		TEST_ENTRY(poll_multishot_on_registered_eventfd),
+		TEST_ENTRY(poll_completion_reap_race),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

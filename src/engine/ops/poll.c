@@ -163,7 +163,22 @@ struct pa_ring_hdr {
 	unsigned id, nr, head, tail, magic, compat_features, incompat_features, header_length;
 };
 
-/* One AIO poll in flight.  Its event frees it (after io_cancel too). */
+/*
+ * One AIO poll in flight.  Who owns it when:
+ * - armed (submitted, its event not yet taken out of the AIO ring): the
+ *   request, through req->poll.tok; POLL_REMOVE may abandon it (req = NULL,
+ *   io_cancel) but never frees it, since its event is still to come;
+ * - its event taken out by the waiter (pa_waiter(), local array): the
+ *   waiter alone; it may look at the token (poll_lock) until it puts the
+ *   event in pa->held;
+ * - its event in pa->held, or taken by an enter's pa_reap(): whoever holds
+ *   reap_lock and handles it (pa_event_one()), which frees it (a one-shot,
+ *   an abandoned one, a multishot that ends) or submits it again (a
+ *   multishot re-armed: armed again, as above);
+ * - teardown: pa_destroy() frees what is left once the context is destroyed
+ *   and the waiter joined (no event can come any more).
+ * Frees and req changes are under poll_lock.
+ */
 struct poll_tok {
 	struct iocb cb;
 	struct req *req; /* NULL: abandoned (POLL_REMOVE, update), poll_lock */
@@ -459,7 +474,9 @@ static void pa_reap(struct ring *r, struct poll_aio *pa)
 	pthread_mutex_unlock(&pa->reap_lock);
 }
 
-/* Is one of these events a multishot poll's? */
+/* Is one of these events a multishot poll's?  Only for events the caller
+ * alone holds (taken out of the ring, not yet in pa->held): their tokens
+ * cannot be freed meanwhile. */
 static bool held_multi(struct ring *r, const struct io_event *ev, long n)
 {
 	bool multi = false;
@@ -489,8 +506,19 @@ static void *pa_waiter(void *arg)
 		long n = sys_io_getevents(pa->ctx, 1, PA_REAP_MAX, ev, &ts, NULL);
 
 		if (n > 0) {
-			bool waited;
+			bool waited, multi;
 
+			/*
+			 * Look at the tokens now, while the events are only in
+			 * ev: nobody else can handle them, so none of these
+			 * tokens can be freed (a token is freed by handling its
+			 * event, or by pa_destroy() after it joined us).  Once
+			 * they are in pa->held, an enter's pa_reap() may handle
+			 * them at any moment and free the tokens (a one-shot's,
+			 * an abandoned one's, a multishot that ends): from then
+			 * on ev[i].data must not be dereferenced here.
+			 */
+			multi = held_multi(r, ev, n);
 			pthread_mutex_lock(&pa->reap_lock);
 			memcpy(pa->held, ev, (size_t)n * sizeof(ev[0]));
 			pa->nr_held = (unsigned)n;
@@ -507,7 +535,7 @@ static void *pa_waiter(void *arg)
 			pthread_mutex_lock(&r->cq_lock);
 			waited = r->waiters != NULL;
 			pthread_mutex_unlock(&r->cq_lock);
-			if (!waited && held_multi(r, ev, n)) {
+			if (!waited && multi) {
 				struct timespec pause = { 0, PA_HOLD_NS };
 
 				nanosleep(&pause, NULL);
