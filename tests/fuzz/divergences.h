@@ -34,12 +34,6 @@ DIVERGENCE(nowait_in_iowq, "design", EXCUSE,
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")
-DIVERGENCE(poll_aio_waiter_uaf, "bug, reported", AVOID,
-	   "a POLL_ADD that waits (one that is not ready at arming, a multishot) "
-	   "goes through the engine's AIO polls, where pa_waiter() reads the "
-	   "events' tokens in held_multi() after publishing them to pa->held, "
-	   "while an enter's pa_reap() frees them: heap-use-after-free (ASan), "
-	   "segfaults (engine/ops/poll.c)")
 DIVERGENCE(drain_order, "bug, being fixed", EXCUSE,
 	   "now and then (timing: seen under ASan) a drained request's CQE comes "
 	   "before the CQEs of requests submitted before it in the same submit "

@@ -964,12 +964,6 @@ static bool match_nowait_in_iowq(const struct op *op, const struct cqes *k, cons
 }
 
 /* decided in compare(): follows the chain */
-static bool match_poll_aio_waiter_uaf(const struct op *op, const struct cqes *k,
-				      const struct cqes *u)
-{
-	return op->opcode == IORING_OP_POLL_ADD && op->needs_remove;
-}
-
 /* checked in check_order(), on the engine side */
 static bool match_drain_order(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
