@@ -374,10 +374,6 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 				n = rw_aio_wait(r, need, left, mask);
 			if (wait_done(r, &w))
 				break;
-			if (n == -EINTR) {
-				ret = -EINTR;
-				break;
-			}
 			if (n != -EAGAIN)
 				continue;
 			aio_wait = false; /* until the next wake-up */

@@ -72,7 +72,9 @@
  *    with only AIO outstanding sleeps in io_getevents: a CQE posted by
  *    another thread's submission meanwhile is seen at the next AIO
  *    completion or within 10 ms, and a signal arriving together with
- *    completions may not end the wait early.  Under a stale per-fd hint
+ *    completions, or while the waiter is in io_getevents, may not end the
+ *    wait early (io_getevents' -EINTR also comes from kernel task work,
+ *    with no signal: it is not reported).  Under a stale per-fd hint
  *    (a reused number, F_SETFL O_DIRECT) O_DIRECT CQEs of a program that
  *    does not enter to wait may take up to 20 ms, the first time.
  *  - POLL_ADD: a poll waits as a native AIO poll, completed from the

@@ -970,9 +970,17 @@ static bool aio_submit(struct req *req, bool write, bool direct)
  * cq_wait() on a ring whose only outstanding work is AIO: sleep in
  * io_getevents for up to want completions (and at most timeout_ns) and
  * complete them in this thread.  1: something was completed, look at the
- * CQ; 0: the time passed; -EINTR; -EAGAIN: not this way (ppoll instead).
+ * CQ; 0: the time passed; -EAGAIN: not this way (ppoll instead).
  * Other CQEs (another thread's submissions) are seen when io_getevents
  * returns, within AIO_WAIT_SLICE_NS at most.
+ *
+ * io_getevents says -EINTR for a signal that ran no handler too: task work
+ * the kernel queues for the thread (TIF_NOTIFY_SIGNAL, e.g. from a kernel
+ * io_uring ring of the same thread) interrupts it and, unlike ppoll's
+ * -ERESTARTNOHAND, is not restarted.  So an -EINTR here is not the
+ * program's: the wait goes on in ppoll, which reports a handled signal
+ * that arrives from then on (one whose handler ran during io_getevents
+ * does not end the wait early: documented in engine.h).
  */
 int rw_aio_wait(struct ring *r, unsigned want, int64_t timeout_ns, const sigset_t *mask)
 {
@@ -1013,7 +1021,7 @@ int rw_aio_wait(struct ring *r, unsigned want, int64_t timeout_ns, const sigset_
 	reap_unlock(a);
 	atomic_store_explicit(&a->waiting, false, memory_order_relaxed);
 	if (n < 0)
-		return n == -EINTR ? -EINTR : -EAGAIN;
+		return -EAGAIN;
 	return n > 0;
 }
 
