@@ -65,17 +65,6 @@
 /* SECCOMP_RET_DATA of our trap: tells our SIGSYS apart from another filter's. */
 #define TRAP_COOKIE 0x5249u
 
-/* Seccomp filter building blocks (install_filter(), trap_close_of()). */
-#define LD_ABS(off)  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
-#define RET(k)	     BPF_STMT(BPF_RET | BPF_K, (k))
-#define ARG_LO(i)    (offsetof(struct seccomp_data, args) + 8 * (i))
-#define ARG_HI(i)    (ARG_LO(i) + 4)
-#define IP_LO	     offsetof(struct seccomp_data, instruction_pointer)
-#define IP_HI	     (IP_LO + 4)
-
-/* A conditional jump at index i to absolute targets t (true) and f (false). */
-#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i)-1, (f) - (i)-1)
-
 /* Where the stub page goes, the same in every exec'd generation (see map_stub). */
 #define STUB_ADDR_DEFAULT 0x7e8000100000UL
 
@@ -371,131 +360,6 @@ static void rings_sweep(void)
 	}
 }
 
-/*
- * Is the ring's file open under a number other than the engine's own (a
- * dup() the program made)?  Raw system calls only: close() is
- * async-signal-safe, so is this.  Unknown (no /proc): assume it is.
- */
-static bool ring_open_elsewhere(struct ring *r)
-{
-	char buf[2048];
-	long n;
-	int dir = (int)sys(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
-			   O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
-	bool found = false;
-
-	if (dir < 0)
-		return true;
-	while (!found && (n = sys(SYS_getdents64, dir, (long)buf, sizeof(buf), 0, 0, 0)) > 0) {
-		for (long off = 0; off < n && !found;) {
-			struct {
-				uint64_t ino;
-				int64_t off;
-				unsigned short reclen;
-				unsigned char type;
-				char name[];
-			} *d = (void *)(buf + off);
-			int fd = 0;
-			const char *c = d->name;
-
-			off += d->reclen;
-			if (*c < '0' || *c > '9')
-				continue;
-			while (*c >= '0' && *c <= '9')
-				fd = fd * 10 + (*c++ - '0');
-			if (fd != dir && fd != r->eng_fd && fd_is(fd, r->dev, r->ino))
-				found = true;
-		}
-	}
-	sys(SYS_close, dir, 0, 0, 0, 0, 0);
-	return found;
-}
-
-/*
- * close(2) of a ring's fd.  The kernel releases a ring at its last close
- * (and what it holds: registered files and buffers, requests), so a reader
- * of a pipe whose write end the ring held sees EOF.  liburing closes its
- * ring with a raw system call, so the shim traps close(2) of the numbers it
- * gave out as ring fds (a small filter per number, see trap_close_of()) and
- * tears the ring down when the program closed its last descriptor of it,
- * unless a registered ring fd keeps it, as on the kernel.
- */
-static long do_close(long fd)
-{
-	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
-	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
-	struct ring *ring = NULL;
-	long ret;
-
-	for (int i = 0; fd >= 0 && i < hw && !ring; i++) {
-		struct ring *r = &rings[i];
-
-		if (!slot_get_live(r))
-			continue;
-		if (r->app_fd == fd && r->gen == gen)
-			ring = r; /* keeps its reference until the end */
-		else
-			slot_put(r);
-	}
-	ret = sys(SYS_close, fd, 0, 0, 0, 0, 0);
-	if (ring) {
-		if (ret == 0 && !ring_open_elsewhere(ring))
-			slot_kill(ring, false);
-		slot_put(ring);
-	}
-	return ret;
-}
-
-/*
- * Trap close(fd) for this number from now on (the stub's own calls pass).
- * Filters cannot be removed and outlive execve, so the trap is narrowed to
- * the code that closes rings: a close whose instruction pointer lies in the
- * same 4 GiB as the trapped io_uring_setup's system call (liburing's raw
- * calls) or libc's close().  An exec'd static program (no shim in it: its
- * text is elsewhere) is never trapped.  One filter per number ever handed
- * out, below CLOSE_TRAP_MAX; a close of a higher number, or from elsewhere,
- * is noticed later, at the next trapped call on it or the next setup.
- */
-#define CLOSE_TRAP_MAX 1024
-static _Atomic uint64_t close_trapped[CLOSE_TRAP_MAX / 64];
-static _Atomic uint32_t setup_ip_hi; /* set by on_sigsys() for a trapped setup */
-static uint32_t libc_close_hi;
-
-static void trap_close_of(int fd)
-{
-	uint32_t lo = (uint32_t)stub_ip, hi = (uint32_t)(stub_ip >> 32);
-	uint32_t h1 = atomic_load_explicit(&setup_ip_hi, memory_order_relaxed);
-	uint32_t h2 = libc_close_hi ? libc_close_hi : h1;
-	enum { TRAP = 11, ALLOW = 12 };
-	struct sock_filter p[] = {
-		/* 0 */ LD_ABS(offsetof(struct seccomp_data, nr)),
-		/* 1 */ JEQ_AT(1, SYS_close, 2, ALLOW),
-		/* 2 */ LD_ABS(ARG_LO(0)),
-		/* 3 */ JEQ_AT(3, (uint32_t)fd, 4, ALLOW),
-		/* 4 */ LD_ABS(IP_HI),
-		/* 5 */ JEQ_AT(5, h1, 7, 6),
-		/* 6 */ JEQ_AT(6, h2, 7, ALLOW),
-		/* 7 */ LD_ABS(IP_LO),
-		/* 8 */ JEQ_AT(8, lo, 9, TRAP),
-		/* 9 */ LD_ABS(IP_HI),
-		/* 10 */ JEQ_AT(10, hi, ALLOW, TRAP),
-		/* 11 TRAP */ RET(SECCOMP_RET_TRAP | TRAP_COOKIE),
-		/* 12 ALLOW */ RET(SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof(p) / sizeof(p[0]), .filter = p };
-	uint64_t bit;
-
-	_Static_assert(sizeof(p) / sizeof(p[0]) == ALLOW + 1, "close filter labels");
-	if (fd < 0 || fd >= CLOSE_TRAP_MAX || !h1)
-		return;
-	bit = 1ULL << (fd % 64);
-	if (atomic_fetch_or(&close_trapped[fd / 64], bit) & bit)
-		return;
-	if (sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (long)&prog, 0,
-		0, 0))
-		atomic_fetch_and(&close_trapped[fd / 64], ~bit); /* not in place: lazily, then */
-}
-
 /* Block every signal while holding rings_lock: a nested trap must not deadlock on it. */
 static void lock_rings(sigset_t *old)
 {
@@ -570,7 +434,6 @@ static int ring_publish(int eng_fd)
 		atomic_store_explicit(&rings_hw, slot + 1, memory_order_release);
 	unlock_rings(&old);
 	ret = app_fd;
-	trap_close_of(app_fd);
 	dbg("ringer-preload: engine ring fd %d (engine fd %d)\n", app_fd, eng_fd);
 	return ret;
 }
@@ -1192,9 +1055,6 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	a[5] = g[REG_R9];
 	switch (si->si_syscall) {
 	case NR_SETUP:
-		/* where the program's raw io_uring calls come from (trap_close_of()) */
-		atomic_store_explicit(&setup_ip_hi, (uint32_t)((uintptr_t)si->si_call_addr >> 32),
-				      memory_order_relaxed);
 		ret = do_setup(a[0], a[1]);
 		break;
 	case NR_ENTER:
@@ -1206,9 +1066,6 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	case SYS_execve:
 	case SYS_execveat:
 		ret = do_exec(si->si_syscall, a);
-		break;
-	case SYS_close:
-		ret = do_close(a[0]);
 		break;
 	default:
 		ret = -ENOSYS;
@@ -1258,6 +1115,16 @@ static int map_stub(void)
 		(uintptr_t)page + (uintptr_t)(ringer_preload_stub_ret - ringer_preload_stub_begin);
 	return 0;
 }
+
+#define LD_ABS(off)  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define RET(k)	     BPF_STMT(BPF_RET | BPF_K, (k))
+#define ARG_LO(i)    (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i)    (ARG_LO(i) + 4)
+#define IP_LO	     offsetof(struct seccomp_data, instruction_pointer)
+#define IP_HI	     (IP_LO + 4)
+
+/* A conditional jump at index i to absolute targets t (true) and f (false). */
+#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i)-1, (f) - (i)-1)
 
 static int install_filter(void)
 {
@@ -1455,7 +1322,6 @@ __attribute__((constructor)) static void preload_init(void)
 	}
 	pthread_atfork(NULL, NULL, at_fork_child);
 	pthread_key_create(&regrings_key, regrings_exit);
-	libc_close_hi = (uint32_t)((uintptr_t)dlsym(RTLD_NEXT, "close") >> 32);
 	if (install_filter()) {
 		fprintf(stderr,
 			"ringer-preload: cannot install the seccomp filter: %s; not active\n",
