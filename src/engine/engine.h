@@ -432,6 +432,7 @@ struct ring {
 };
 
 /* ring.c */
+bool ring_tryget(struct ring *r);
 struct ring *ring_get(int fd);
 struct ring *ring_get_current(int fd);
 struct ring *ring_get_polled(int fd);

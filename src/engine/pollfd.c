@@ -81,17 +81,9 @@ static void ring_poll_refresh(struct ring *r)
 static struct ring *slot_ring(int i)
 {
 	struct ring *r = atomic_load_explicit(&poll_rings[i], memory_order_acquire);
-	int refs;
 
-	if (!r)
+	if (!r || !ring_tryget(r))
 		return NULL;
-	refs = atomic_load_explicit(&r->refs, memory_order_relaxed);
-	do {
-		if (refs <= 0)
-			return NULL;
-	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &refs, refs + 1,
-							memory_order_acquire,
-							memory_order_relaxed));
 	/* recycled meanwhile for a ring without an eventfd: not ours to touch */
 	if (atomic_load_explicit(&poll_rings[i], memory_order_acquire) != r) {
 		ring_put(r);

@@ -531,21 +531,32 @@ fail:
 	return ret;
 }
 
-struct ring *ring_get(int fd)
+/*
+ * A reference on r unless its count already reached 0 (inc-not-zero).  Ring
+ * structs are recycled, never freed, so r is valid memory either way; the
+ * caller re-checks that the slot it found r in still holds it.  acquire:
+ * the ring's state set up before its reference was published is visible.
+ */
+bool ring_tryget(struct ring *r)
 {
-	struct ring *r = fdt_load(fd);
-	int refs;
+	int refs = atomic_load_explicit(&r->refs, memory_order_relaxed);
 
-	/* an inherited ring is no ring here: -EOPNOTSUPP, as under the shim */
-	if (!r || !ring_ours(r))
-		return NULL;
-	refs = atomic_load_explicit(&r->refs, memory_order_relaxed);
 	do {
 		if (refs <= 0)
-			return NULL;
+			return false;
 	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &refs, refs + 1,
 							memory_order_acquire,
 							memory_order_relaxed));
+	return true;
+}
+
+struct ring *ring_get(int fd)
+{
+	struct ring *r = fdt_load(fd);
+
+	/* an inherited ring is no ring here: -EOPNOTSUPP, as under the shim */
+	if (!r || !ring_ours(r) || !ring_tryget(r))
+		return NULL;
 	if (fdt_load(fd) != r) {
 		ring_put(r);
 		return NULL;
