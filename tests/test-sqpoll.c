@@ -636,10 +636,10 @@ TEST(poller_cheap_to_reap)
 	/*
 	 * Against children that make a plain ring: forking and reaping cost
 	 * the parent itself (about 1 ms per child in a sanitizer build), the
-	 * poller must add little to that.  Naming the poller through /proc
-	 * added 2.7 ms to a plain child's 0.1 ms; ThreadSanitizer's own
-	 * thread bookkeeping adds up to one plain child's cost, hence the
-	 * bound scales with it.
+	 * poller must add little to that: less than a plain child costs plus
+	 * 0.5 ms.  The bound scales with a plain child because a sanitizer's
+	 * thread bookkeeping makes every thread, the poller's too, cost more;
+	 * naming the poller through /proc costs many plain children.
 	 */
 	plain_us = reap_children_us(0);
 	sys_us = reap_children_us(IORING_SETUP_SQPOLL);
