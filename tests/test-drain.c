@@ -130,12 +130,87 @@ out:
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * [READ(ASYNC) of 1 MiB of /dev/zero, 4 NOPs, NOP(DRAIN), n READVs] in one
+ * submit, n swept from 0 to 399 over the rounds.  The four NOPs complete
+ * inline, their CQEs held for the end of the submit call, while the
+ * submitter preps and queues the READVs (1024 iovecs each: slow) behind the
+ * drain.  The drained NOP must not start (on the worker that completes the
+ * READ) and post before those four CQEs are out.  Bounded: 2 s of rounds.
+ */
+TEST(drain_after_inline_completions_loop)
+{
+	enum { MAX_AFTER = 400, MAX = 6 + MAX_AFTER };
+	static struct test_cqe c[MAX];
+	static struct iovec iov[1024];
+	static char big[1 << 20], byte;
+	uint64_t end = test_now_ns() + 2000000000ULL;
+	unsigned rounds = 0;
+	int null, zero;
+
+	REQUIRE_SYS(null = open("/dev/null", O_RDONLY));
+	REQUIRE_SYS(zero = open("/dev/zero", O_RDONLY));
+	for (unsigned i = 0; i < 1024; i++)
+		iov[i] = (struct iovec){ &byte, 1 };
+	test_ring_init(4096, &ring, 0);
+	while (test_now_ns() < end) {
+		unsigned after = (rounds * 211) % MAX_AFTER, nr = 6 + after, got;
+		struct io_uring_sqe *sqe;
+
+		/* the last round's drain ends at a plain request that finds
+		 * nothing alive: give its last frees time, then send one */
+		usleep(1000);
+		nop(99999, 0);
+		if (io_uring_submit(&ring) != 1 || test_reap(&ring, c, 1, 2000) != 1) {
+			CHECK_TRUE(false);
+			break;
+		}
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_read(sqe, zero, big, sizeof(big), 0);
+		io_uring_sqe_set_data64(sqe, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+		for (unsigned i = 1; i < 5; i++)
+			nop(i, 0);
+		nop(5, IOSQE_IO_DRAIN);
+		for (unsigned i = 0; i < after; i++) {
+			sqe = test_get_sqe(&ring);
+			io_uring_prep_readv(sqe, null, iov, 1024, 0);
+			io_uring_sqe_set_data64(sqe, 6 + i);
+		}
+		if (io_uring_submit(&ring) != (int)nr) {
+			CHECK_TRUE(false);
+			break;
+		}
+		got = test_reap(&ring, c, nr, 2000);
+		if (got != nr) {
+			printf("    round %u: %u CQEs of %u\n", rounds, got, nr);
+			CHECK_EQ(got, nr);
+			break;
+		}
+		/* the drained NOP comes after the five before it */
+		for (unsigned i = 0; i < 5; i++) {
+			if (c[i].user_data == 5) {
+				printf("    round %u: drained NOP was CQE %u\n", rounds, i);
+				CHECK_GE(i, 5);
+				goto out;
+			}
+		}
+		rounds++;
+	}
+out:
+	printf("    %u rounds\n", rounds);
+	io_uring_queue_exit(&ring);
+	close(null);
+	close(zero);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(drain_waits_for_armed_poll),
 		TEST_ENTRY(drain_holds_later_requests),
 		TEST_ENTRY(drain_async_nops_loop),
+		TEST_ENTRY(drain_after_inline_completions_loop),
 	};
 
 	return test_main(cases, ARRAY_SIZE(cases));

@@ -304,6 +304,9 @@ struct submit_state {
 	struct req *link_head, *link_last;
 	struct cqe_vec cqes; /* inline completions, posted at the end */
 	struct req *tw_head, *tw_tail; /* link work run after the posting */
+	/* requests freed whose CQEs wait in cqes: counted freed (nr_freed)
+	 * only once those are posted, for drain (submit.c) */
+	uint64_t nr_freed_unposted;
 	struct submit_state *prev_state;
 };
 

@@ -177,7 +177,7 @@ static struct req *req_alloc(struct ring *r)
 	return req;
 }
 
-static void req_freed(struct ring *r);
+static void req_freed(struct ring *r, uint64_t nr);
 
 void req_free(struct req *req)
 {
@@ -192,14 +192,16 @@ void req_free(struct req *req)
 	/* teardown (ring_cancel_all) empties the cache: nothing goes back then */
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		free(req);
-		req_freed(r);
+		req_freed(r, 1);
 		return;
 	}
 	if (cur_state(r)) {
-		/* the submitting thread, which holds submit_lock */
+		/* the submitting thread, which holds submit_lock.  Its CQE
+		 * may wait in the batch: it stays alive for drain until the
+		 * batch is posted (submit_state_end()) */
 		req->tw_next = r->req_cache;
 		r->req_cache = req;
-		req_freed(r);
+		cur_state(r)->nr_freed_unposted++;
 		return;
 	}
 	/* release: our writes to the request happen before the submitter reuses
@@ -211,7 +213,7 @@ void req_free(struct req *req)
 	} while (!atomic_compare_exchange_weak_explicit(&r->req_returned, &head, req,
 							memory_order_release,
 							memory_order_relaxed));
-	req_freed(r);
+	req_freed(r, 1);
 }
 
 static void req_list_free(struct req *req)
@@ -527,7 +529,10 @@ void req_issue(struct req *req, unsigned issue_flags)
  * While drain_active is set every request the submitter queues goes to the
  * defer list (with its chain).  The head of the list starts when every
  * request alive is on the list, i.e. everything submitted before it has
- * completed and been freed, armed polls and running workers included; so
+ * completed, its CQE posted, and been freed, armed polls and running
+ * workers included (a request the submitter frees while its CQE waits in the
+ * submit batch counts as freed only once the batch is posted: else a drained
+ * request started on a worker could post before it); so
  * does any entry behind a drained one (the requests after a drained request
  * wait for its completion).  A request that fails at submit time while
  * others are deferred is completed and freed at once: it is no completion of
@@ -566,12 +571,12 @@ static bool drain_quiet(struct ring *r)
 	return drain_alive(r) == r->nr_deferred;
 }
 
-/* A request was freed (req_free()). */
-static void req_freed(struct ring *r)
+/* nr requests were freed (req_free()), their CQEs posted. */
+static void req_freed(struct ring *r, uint64_t nr)
 {
 	/* seq_cst, with the load below: the freeing thread's half of the
 	 * protocol above */
-	atomic_fetch_add_explicit(&r->nr_freed, 1, memory_order_seq_cst);
+	atomic_fetch_add_explicit(&r->nr_freed, nr, memory_order_seq_cst);
 	if (atomic_load_explicit(&r->drain_active, memory_order_seq_cst))
 		drain_check(r);
 }
@@ -801,9 +806,16 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 		/* the batch's AIO reads and writes, in one io_submit; cached
 		 * ones complete here, and may add link work */
 		rw_aio_flush(r);
-		tw = st->tw_head;
 		cq_post_batch(r, st->cqes.v, st->cqes.n);
 		st->cqes.n = 0;
+		if (st->nr_freed_unposted) {
+			/* their CQEs are out: a drain may start (as link work) */
+			uint64_t nr = st->nr_freed_unposted;
+
+			st->nr_freed_unposted = 0;
+			req_freed(r, nr);
+		}
+		tw = st->tw_head;
 		if (!tw)
 			break;
 		st->tw_head = st->tw_tail = NULL;

@@ -34,8 +34,3 @@ DIVERGENCE(nowait_in_iowq, "design", EXCUSE,
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")
-DIVERGENCE(drain_order, "bug, being fixed", EXCUSE,
-	   "now and then (timing: seen under ASan) a drained request's CQE comes "
-	   "before the CQEs of requests submitted before it in the same submit "
-	   "call (e.g. seed 2 batch 48: a drained READ before an earlier READ of "
-	   "/dev/null, POLL_REMOVE and WRITE_FIXED) (issue 10, IO_DRAIN ordering)")

@@ -964,12 +964,6 @@ static bool match_nowait_in_iowq(const struct op *op, const struct cqes *k, cons
 }
 
 /* decided in compare(): follows the chain */
-/* checked in check_order(), on the engine side */
-static bool match_drain_order(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	return false;
-}
-
 static bool match_link_after_known(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
 	return false;
@@ -1998,9 +1992,7 @@ static void check_order(const struct batch *b, const struct side *s, const struc
 			for (int j = 0; j < i; j++) {
 				int pj = pos_of(s, UD_BASE + (uint64_t)j, true);
 
-				if (pj > me && s != k && !opt.strict) {
-					known_seen[KD_drain_order]++;
-				} else if (pj > me) {
+				if (pj > me) {
 					diverge(b, "%s: drain order: #%d completed before earlier #%d\n",
 						s->name, i, j);
 					print_op(stderr, b, j);
