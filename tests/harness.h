@@ -32,6 +32,12 @@
  *
  * The expected values in the tests are the kernel's (Linux 6.18): the same
  * program runs on RINGER_BACKEND=kernel and =user and must see the same.
+ *
+ * Running one case: main() passes argc/argv to test_main(), so every program
+ * takes `--list` (print the case names) and `--case NAME` (run only that
+ * case; repeatable), the backend still chosen by RINGER_BACKEND:
+ *   RINGER_BACKEND=user build/tests/test-rw --case short_read_at_eof
+ * An unknown name exits 1 and lists the cases.
  */
 #ifndef RINGER_TEST_HARNESS_H
 #define RINGER_TEST_HARNESS_H
@@ -605,15 +611,70 @@ static inline struct io_uring_sqe *test_get_sqe(struct io_uring *ring)
 	return sqe;
 }
 
-/* Run the cases; returns the exit status for main(). */
-static inline int test_main(const struct test_case *cases, size_t n)
+static inline void harness_list_cases(FILE *out, const char *indent,
+				      const struct test_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s\n", indent, cases[i].name);
+}
+
+/*
+ * Which cases to run: all, or those named by --case NAME (repeatable).
+ * --list prints the names and exits 0; an unknown case or argument exits 1
+ * naming what there is, so a typo never passes as a run of nothing.
+ */
+static inline void harness_select(int argc, char **argv, const struct test_case *cases,
+				  size_t n, bool *run)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		run[i] = false;
+	for (int a = 1; a < argc; a++) {
+		size_t i;
+
+		if (!strcmp(argv[a], "--list")) {
+			harness_list_cases(stdout, "", cases, n);
+			exit(TEST_PASS);
+		}
+		if (strcmp(argv[a], "--case") || a + 1 == argc) {
+			fprintf(stderr, "usage: %s [--list] [--case NAME]...\n",
+				program_invocation_short_name);
+			exit(TEST_FAIL);
+		}
+		a++;
+		for (i = 0; i < n; i++)
+			if (!strcmp(argv[a], cases[i].name))
+				break;
+		if (i == n) {
+			fprintf(stderr, "%s: no case named '%s'; the cases are:\n",
+				program_invocation_short_name, argv[a]);
+			harness_list_cases(stderr, "    ", cases, n);
+			exit(TEST_FAIL);
+		}
+		run[i] = true;
+		any = true;
+	}
+	if (!any)
+		for (size_t i = 0; i < n; i++)
+			run[i] = true;
+}
+
+/* Run the cases main() was asked for; returns the exit status for main(). */
+static inline int test_main(int argc, char **argv, const struct test_case *cases, size_t n)
 {
 	/* volatile: modified around setjmp/longjmp */
 	volatile int passed = 0, failed = 0, skipped = 0;
+	bool *run = calloc(n ? n : 1, sizeof(*run));
 
+	if (!run)
+		return TEST_FAIL;
+	harness_select(argc, argv, cases, n, run);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_print_backend();
 	for (size_t i = 0; i < n; i++) {
+		if (!run[i])
+			continue;
 		harness_case_failures = 0;
 		harness_case_skipped = false;
 		harness_skip_reason = NULL;
@@ -648,6 +709,7 @@ static inline int test_main(const struct test_case *cases, size_t n)
 	}
 	printf("# %s: %d passed, %d failed, %d skipped (backend %s)\n",
 	       program_invocation_short_name, passed, failed, skipped, ringer_test_backend());
+	free(run);
 	if (failed)
 		return TEST_FAIL;
 	if (!passed && skipped)

@@ -315,7 +315,7 @@ TEST(known_divergences)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(known_divergences),
@@ -325,5 +325,5 @@ int main(void)
 		printf("# RINGER_BACKEND=auto: the divergences are listed per backend: skip\n");
 		return TEST_SKIP;
 	}
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -204,7 +204,7 @@ out:
 	close(zero);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(drain_waits_for_armed_poll),
@@ -213,5 +213,5 @@ int main(void)
 		TEST_ENTRY(drain_after_inline_completions_loop),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -361,7 +361,7 @@ TEST(wait_wakes_on_async_completion)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(enter_bad_arguments),
@@ -379,5 +379,5 @@ int main(void)
 		TEST_ENTRY(wait_wakes_on_async_completion),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

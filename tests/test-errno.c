@@ -712,7 +712,7 @@ TEST(sync_file_range_ring_fd_args)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(unknown_rwf_bits_any_length),
@@ -731,5 +731,5 @@ int main(void)
 		TEST_ENTRY(register_blind_kernel_refuses),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

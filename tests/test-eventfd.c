@@ -168,7 +168,7 @@ TEST(eventfd_register_errors)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(eventfd_counts_completions),
@@ -178,5 +178,5 @@ int main(void)
 		TEST_ENTRY(eventfd_register_errors),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -302,7 +302,7 @@ TEST(register_readonly_memory)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(fixed_rw_data),
@@ -316,5 +316,5 @@ int main(void)
 		TEST_ENTRY(register_readonly_memory),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -259,7 +259,7 @@ TEST(register_general_errors)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(fixed_file_io),
@@ -271,5 +271,5 @@ int main(void)
 		TEST_ENTRY(register_general_errors),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -102,7 +102,7 @@ TEST(child_exit_leaves_parent_requests)
 	parent_read_survives(child_just_exits);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(child_queue_exit_leaves_parent_requests),
@@ -110,5 +110,5 @@ int main(void)
 		TEST_ENTRY(child_exit_leaves_parent_requests),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

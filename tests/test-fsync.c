@@ -262,7 +262,7 @@ TEST(sync_failure_keeps_links)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(fsync_and_fdatasync),
@@ -272,5 +272,5 @@ int main(void)
 		TEST_ENTRY(sync_failure_keeps_links),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

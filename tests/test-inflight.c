@@ -626,7 +626,7 @@ TEST(writes_keep_their_file_after_close)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(async_read_on_empty_pipe_then_exit),
@@ -644,5 +644,5 @@ int main(void)
 		TEST_ENTRY(async_read_without_nowait_support_completes),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

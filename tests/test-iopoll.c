@@ -439,7 +439,7 @@ TEST(polling_nothing_makes_no_aio_context)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(refused_opcodes_stop_the_batch),
@@ -452,5 +452,5 @@ int main(void)
 		TEST_ENTRY(polling_nothing_makes_no_aio_context),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -158,7 +158,7 @@ TEST(submit_and_wait_timeout)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(versions),
@@ -170,5 +170,5 @@ int main(void)
 		TEST_ENTRY(submit_and_wait_timeout),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

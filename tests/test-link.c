@@ -404,7 +404,7 @@ TEST(drain_waits_for_earlier)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(prep_failure_stops_batch),
@@ -422,5 +422,5 @@ int main(void)
 		TEST_ENTRY(drain_waits_for_earlier),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

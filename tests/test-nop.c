@@ -272,7 +272,7 @@ TEST(no_sqarray_ring)
 	io_uring_queue_exit(&ring_nsa);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(nop_round_trip),
@@ -288,5 +288,5 @@ int main(void)
 		TEST_ENTRY(no_sqarray_ring),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

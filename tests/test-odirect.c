@@ -159,7 +159,7 @@ TEST(teardown_with_reads_in_flight)
 	close(fd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(random_reads_verified),
@@ -178,5 +178,5 @@ int main(void)
 	fd = test_tmpfile_with(data, FILE_SIZE, &path);
 	fsync(fd);
 	close(fd);
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -153,7 +153,7 @@ TEST(overflow_with_async_completions)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(overflow_backlog_and_flag),
@@ -161,5 +161,5 @@ int main(void)
 		TEST_ENTRY(overflow_with_async_completions),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

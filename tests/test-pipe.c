@@ -250,7 +250,7 @@ TEST(many_pending_reads_in_order)
 	down();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(pending_read_completes_after_write),
@@ -264,5 +264,5 @@ int main(void)
 		TEST_ENTRY(many_pending_reads_in_order),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -592,7 +592,7 @@ TEST(poll_completion_reap_race)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(poll_ready_masks),
@@ -610,5 +610,5 @@ int main(void)
 		TEST_ENTRY(poll_completion_reap_race),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -172,7 +172,7 @@ TEST(supported_ops_are_accepted)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(probe_ring),
@@ -181,5 +181,5 @@ int main(void)
 		TEST_ENTRY(supported_ops_are_accepted),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

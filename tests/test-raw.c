@@ -401,7 +401,7 @@ TEST(raw_mmap_without_populate)
 	raw_exit();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(raw_initial_state),
@@ -416,5 +416,5 @@ int main(void)
 		TEST_ENTRY(raw_mmap_without_populate),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

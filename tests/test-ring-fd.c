@@ -371,7 +371,7 @@ TEST(epoll_level_and_edge_triggered)
 	io_uring_queue_exit(&ring);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(register_ring_fd_round_trip),
@@ -385,5 +385,5 @@ int main(void)
 		TEST_ENTRY(epoll_loop_sleeps_on_the_ring_fd),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

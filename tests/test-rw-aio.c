@@ -332,7 +332,7 @@ TEST(pipe_cqe_while_o_direct_in_flight)
 	close(p[1]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(cached_reads_complete_in_submission_order),
@@ -354,5 +354,5 @@ int main(void)
 	fd = test_tmpfile_with(data, (size_t)NBLK * BLK, &path);
 	fsync(fd);
 	close(fd);
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

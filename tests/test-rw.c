@@ -473,7 +473,7 @@ TEST(many_concurrent_blocks)
 	io_uring_queue_exit(&big);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(writev_readv_data),
@@ -492,5 +492,5 @@ int main(void)
 		TEST_ENTRY(many_concurrent_blocks),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -281,7 +281,7 @@ TEST(many_rings)
 	CHECK_EQ(test_count_fds(), fds_before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(zero_entries),
@@ -301,5 +301,5 @@ int main(void)
 		TEST_ENTRY(many_rings),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

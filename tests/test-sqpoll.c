@@ -650,7 +650,7 @@ TEST(poller_cheap_to_reap)
 	CHECK_LT(sys_us - plain_us, plain_us + 500);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(setup_checks),
@@ -668,5 +668,5 @@ int main(void)
 		TEST_ENTRY(poller_cheap_to_reap),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -77,12 +77,12 @@ TEST(reused_by_same_backend)
 	CHECK_NE(ringer_fd_backend(fd), RINGER_BACKEND_USER);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(reused_by_kernel_ring),
 		TEST_ENTRY(reused_by_same_backend),
 	};
 
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -168,7 +168,7 @@ static void thread_count_warm_up(void)
 #endif
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(exit_with_pending_pipe_reads),
@@ -178,5 +178,5 @@ int main(void)
 	};
 
 	thread_count_warm_up();
-	return test_main(cases, ARRAY_SIZE(cases));
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }
