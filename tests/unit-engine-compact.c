@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 
 #include "ringer.h"
-#include "engine/map.h"
+#include "engine/api.h"
 
 int main(void)
 {

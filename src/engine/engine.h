@@ -10,7 +10,7 @@
  *    offset maps (no ENOMEM), a too-long mapping does not SIGBUS, a short SQE
  *    mapping is not EFAULT, address hints are honoured; SQ and CQ rings are
  *    separate regions (no FEAT_SINGLE_MMAP).  Under an RLIMIT_FSIZE below
- *    256 MiB the regions are packed (map.h): only engine_map_offset() users
+ *    256 MiB the regions are packed (api.h): only engine_map_offset() users
  *    can map them.
  *  - teardown [8]: ringer_close() cancels in-flight work at once (the kernel
  *    keeps a ring alive while it is mapped); close(2) through libc is
@@ -108,6 +108,7 @@
 #include <sys/uio.h>
 
 #include "ringer.h"
+#include "engine/api.h"
 #include "engine/reactor.h"
 #include "engine/wq.h"
 
@@ -442,19 +443,12 @@ struct ring *ring_get_polled(int fd);
 /* pollfd.c: the ring fd as an event source */
 void ring_poll_signal(struct ring *ring);
 void ring_poll_release(struct ring *ring);
-int engine_poll_fd(int fd);
-void engine_poll_refresh_all(void);
 bool engine_fd_names_ring(int fd);
-/* the preload shim's number for the ring at ring_fd (checked by identity) */
-void engine_alias_fd(int ring_fd, int alias);
 void ring_put(struct ring *ring);
 bool engine_fd_is_ring(int fd);
-/* fd was closed behind the engine's back and reused: tear down its stale ring. */
-void engine_forget_fd(int fd);
 int engine_bad_ring_fd(int fd);
 /* registered ring fds, per thread (ring.c) */
 struct ring *ring_get_registered(unsigned idx);
-bool ringer__engine_regring(unsigned idx);
 int ring_fds_register(const void *arg, unsigned nr);
 int ring_fds_unregister(const void *arg, unsigned nr);
 int memlock_charge(uint64_t pages);
@@ -462,8 +456,7 @@ void memlock_uncharge(uint64_t pages);
 bool memlock_exempt(void);
 bool engine_has_cap(int cap);
 
-/* umem.c: copies from and to memory the application named */
-int umem_read(void *dst, const void *src, size_t len);
+/* umem.c: copies from and to memory the application named (umem_read: api.h) */
 int umem_write(void *dst, const void *src, size_t len);
 static inline bool user_range_ok(uint64_t addr, uint64_t len)
 {

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
-#include "engine/map.h"
+#include "engine/api.h"
 #include "engine/sys.h"
 
 #define PAGE_SZ 4096UL
@@ -374,7 +374,8 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
 /*
  * Size the ring file: sparse, with the regions at the ABI's mmap offsets.
  * Growing a file past RLIMIT_FSIZE fails (and raises SIGXFSZ), so under a
- * smaller limit the regions are packed at the start instead (see map.h).
+ * smaller limit the regions are packed at the start instead
+ * (engine_map_offset(), api.h).
  */
 static int size_ring_file(struct ring *r, int memfd)
 {

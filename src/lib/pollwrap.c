@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
+#include "engine/api.h"
 
 #define WRAP __attribute__((visibility("default")))
 

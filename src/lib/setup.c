@@ -8,7 +8,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "engine/map.h"
 #include "lib/lib.h"
 
 static void unmap_rings(struct io_uring_sq *sq, struct io_uring_cq *cq)
@@ -23,16 +22,14 @@ static void unmap_rings(struct io_uring_sq *sq, struct io_uring_cq *cq)
 
 /*
  * Map one region of a ring.  An engine ring under a small RLIMIT_FSIZE keeps
- * its regions elsewhere in its file than the ABI offsets: ask the engine.
+ * its regions elsewhere in its file than the ABI offsets: ask the backend.
  */
-static void *map_region(int fd, size_t len, __u64 offset)
+static void *map_region(const struct ringer__backend *b, int fd, size_t len, __u64 offset)
 {
 	void *ptr;
 
-	if (ringer_is_engine_fd(fd))
-		offset = engine_map_offset(fd, offset);
 	ptr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-			 (off_t)offset);
+		   (off_t)b->map_offset(fd, offset));
 
 	return ptr == MAP_FAILED ? NULL : ptr;
 }
@@ -47,12 +44,13 @@ int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring
 	struct io_uring_cq *cq = &ring->cq;
 	size_t sqe_size = sizeof(struct io_uring_sqe);
 	size_t cqe_size = sizeof(struct io_uring_cqe);
+	const struct ringer__backend *b = ringer__backend_of_fd(fd);
 	int saved = errno, err;
 
 	memset(ring, 0, sizeof(*ring));
 	ring->flags = p->flags;
 	ring->ring_fd = ring->enter_ring_fd = fd;
-	if (ringer_is_engine_fd(fd))
+	if (b->id == RINGER_BACKEND_USER)
 		ring->int_flags |= RINGER_INT_FLAG_ENGINE;
 	if (p->flags & IORING_SETUP_SQE128)
 		sqe_size *= 2;
@@ -69,17 +67,17 @@ int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring
 		cq->ring_sz = sq->ring_sz;
 	}
 
-	sq->ring_ptr = map_region(fd, sq->ring_sz, IORING_OFF_SQ_RING);
+	sq->ring_ptr = map_region(b, fd, sq->ring_sz, IORING_OFF_SQ_RING);
 	if (!sq->ring_ptr)
 		goto fail;
 	if (p->features & IORING_FEAT_SINGLE_MMAP) {
 		cq->ring_ptr = sq->ring_ptr;
 	} else {
-		cq->ring_ptr = map_region(fd, cq->ring_sz, IORING_OFF_CQ_RING);
+		cq->ring_ptr = map_region(b, fd, cq->ring_sz, IORING_OFF_CQ_RING);
 		if (!cq->ring_ptr)
 			goto fail;
 	}
-	sq->sqes = map_region(fd, sqe_size * p->sq_entries, IORING_OFF_SQES);
+	sq->sqes = map_region(b, fd, sqe_size * p->sq_entries, IORING_OFF_SQES);
 	if (!sq->sqes)
 		goto fail;
 

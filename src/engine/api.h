@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The user engine as the library (src/lib) and the preload shim
+ * (src/preload) see it: the only engine header they include.  Everything
+ * else under src/engine is the engine's own.
+ *
+ * The three io_uring entry points and the close of a ring are public
+ * (ringer_setup, ringer_enter, ringer_register, ringer_close and
+ * ringer_is_engine_fd in include/ringer.h); what follows are the engine's
+ * answers to the questions only its users ask.
+ */
+#ifndef RINGER_ENGINE_API_H
+#define RINGER_ENGINE_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ringer.h"
+
+/*
+ * Where a region of an engine ring lives in its ring file.  Normally at the
+ * ABI's own offsets (IORING_OFF_SQ_RING, _CQ_RING, _SQES), so a plain mmap(2)
+ * works.  When RLIMIT_FSIZE is too small for the sparse 256 MiB file the
+ * engine packs the regions at the start of the file instead ("compact"
+ * ring): code that maps engine rings passes the mmap offset through here; a
+ * program doing its own mmap at the ABI offsets of a compact ring would
+ * fault (SIGBUS) on access.  off itself if fd is not an engine ring.
+ */
+uint64_t engine_map_offset(int fd, uint64_t off);
+
+/*
+ * fd was closed behind the engine's back (a raw close, no ringer_close())
+ * and its number now names something else, e.g. a kernel ring: drop the
+ * stale engine ring kept under it, so calls on the number stop reaching it.
+ */
+void engine_forget_fd(int fd);
+
+/* Does this thread's registered-ring table (REGISTER_RING_FDS) hold idx? */
+bool ringer__engine_regring(unsigned idx);
+
+/*
+ * The preload shim's number for the ring at ring_fd: the program knows the
+ * ring by alias, and poll calls on alias find the ring (checked by the ring
+ * file's identity, so a closed and reused alias is not taken for it).
+ */
+void engine_alias_fd(int ring_fd, int alias);
+
+/*
+ * Poll calls on ring fds (src/lib/pollwrap.c): the eventfd standing for the
+ * ring that fd (its own number or an alias) names, or -1 if none; and the
+ * refresh of every ring's readiness before a wait (a CQ the program emptied
+ * in user space is no longer readable).
+ */
+int engine_poll_fd(int fd);
+void engine_poll_refresh_all(void);
+
+/* A copy from memory the program named: 0, or -EFAULT instead of a fault. */
+int umem_read(void *dst, const void *src, size_t len);
+
+#endif /* RINGER_ENGINE_API_H */
