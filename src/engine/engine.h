@@ -22,8 +22,13 @@
  *    per enter costs more than a NOP).  Running worker items are waited for.
  *  - I/O on a ring's own fd: WRITE*, FSYNC -EINVAL, SYNC_FILE_RANGE -ESPIPE
  *    as the kernel's; READ* fails -EINVAL at once (the kernel first waits
- *    for the ring to be readable); POLL_ADD and read(2)/write(2) reach the
- *    ring file (a memfd: always ready, its bytes).
+ *    for the ring to be readable); POLL_ADD reaches the ring file (a memfd:
+ *    always ready).  The program's read(2)/write(2) and their vector and
+ *    positional forms on the ring fd reach the memfd's bytes in library mode
+ *    (a library cannot trap the program's own system calls; the kernel says
+ *    -EINVAL, -ESPIPE for the positional ones); the preload shim refuses
+ *    them as the kernel does, on the number it handed out (not on a dup()
+ *    of it, nor above fd 127).
  *  - poll/epoll/select on the ring fd go through libc wrappers (pollfd.c,
  *    lib/pollwrap.c): raw poll system calls and dup()s of the ring fd see
  *    the memfd (always ready); POLLOUT stays set when the SQ ring is full.

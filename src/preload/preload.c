@@ -66,7 +66,7 @@
 /* SECCOMP_RET_DATA of our trap: tells our SIGSYS apart from another filter's. */
 #define TRAP_COOKIE 0x5249u
 
-/* Seccomp filter building blocks (install_filter(), trap_close_of()). */
+/* Seccomp filter building blocks (install_filter(), trap_ring_fd()). */
 #define LD_ABS(off)  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define RET(k)	     BPF_STMT(BPF_RET | BPF_K, (k))
 #define ARG_LO(i)    (offsetof(struct seccomp_data, args) + 8 * (i))
@@ -417,7 +417,7 @@ static bool ring_open_elsewhere(struct ring *r)
  * (and what it holds: registered files and buffers, requests), so a reader
  * of a pipe whose write end the ring held sees EOF.  liburing closes its
  * ring with a raw system call, so the shim traps close(2) of the numbers it
- * gave out as ring fds (a small filter per number, see trap_close_of()) and
+ * gave out as ring fds (a small filter per number, see trap_ring_fd()) and
  * tears the ring down when the program closed its last descriptor of it,
  * unless a registered ring fd keeps it, as on the kernel.
  */
@@ -448,37 +448,81 @@ static long do_close(long fd)
 }
 
 /*
- * Trap close(fd) for this number from now on.  A trap taken with SIGSYS
- * blocked kills the task (the kernel forces the default action), and code
- * the program does not control closes numbers with every signal blocked: a
- * sanitizer's stop-the-world tracer (a clone sharing our fd table, closing
- * its /proc/self/task fd) or glibc's posix_spawn child.  So the trap is
- * narrowed to the code that closes rings, by the exact address of the
- * system call: libc's close() and syscall(), and the text mapping of the
- * code whose io_uring_setup made this ring when that is not libc (liburing
- * makes its system calls inline).  No other code is ever trapped, and the
- * shim itself makes no trappable call with SIGSYS blocked (lock_rings()).
- * Filters cannot be removed and outlive execve: one filter per number ever
- * handed out, below CLOSE_TRAP_MAX (a bound that leaves most of the
- * kernel's filter budget to others); a close of a higher number, or from
- * elsewhere, is noticed later, at the next trapped call on it or the next
- * setup.
+ * read(2), write(2) and their vector and positional forms on an engine
+ * ring's fd.  The kernel's io_uring file has no read or write: -EINVAL, and
+ * -ESPIPE for the positional calls (a ring cannot seek), whose negative
+ * offset is refused first (probed on Linux 6.18).  Left alone, these would
+ * read the ring's memory out of its memfd or overwrite it.  On any other
+ * file (the number reused) the call is made as the program made it.
  */
-#define CLOSE_TRAP_MAX 256
-static _Atomic uint64_t close_trapped[CLOSE_TRAP_MAX / 64];
+static const int rw_calls[] = {
+	SYS_read,     SYS_write,  SYS_readv,   SYS_writev,  SYS_pread64,
+	SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+};
+
+static long do_rw(long nr, const long *a)
+{
+	struct ring *r;
+	bool inherited;
+
+	/* fd is an unsigned int to the kernel: a high half is ignored */
+	r = ring_lookup((int)a[0], &inherited);
+	if (!r && !inherited)
+		return sys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r)
+		slot_put(r);
+	switch (nr) {
+	case SYS_read:
+	case SYS_write:
+	case SYS_readv:
+	case SYS_writev:
+		return -EINVAL;
+	default:
+		/* the offset: pos_l of the vector forms, which on 64 bits is all of it */
+		return a[3] < 0 ? -EINVAL : -ESPIPE;
+	}
+}
+
+/*
+ * Trap close(fd) and the calls of rw_calls[] for this number from now on:
+ * close releases the ring (do_close()), reads and writes are refused on a
+ * ring (do_rw()).  A trap taken with SIGSYS blocked kills the task (the
+ * kernel forces the default action), and code the program does not control
+ * closes and reads numbers with every signal blocked: a sanitizer's
+ * stop-the-world tracer (a clone sharing our fd table, closing its
+ * /proc/self/task fd) or glibc's posix_spawn child.  So the trap is narrowed
+ * to the program's own calls, by the exact address of the system call:
+ * libc's close(), syscall() and read/write functions, and the text mapping
+ * of the code whose io_uring_setup made this ring when that is not libc
+ * (liburing makes its system calls inline).  No other code is ever
+ * trapped, and the shim itself makes no trappable call with SIGSYS blocked
+ * (lock_rings()).  Filters cannot be removed and outlive execve: one filter
+ * (about 80 instructions) per number ever handed out, below FD_TRAP_MAX, a
+ * bound that leaves two thirds of the kernel's filter budget (32768
+ * instructions) to others.  A close of a higher number, or from elsewhere,
+ * is noticed later, at the next trapped call on it or the next setup; a
+ * read or write there reaches the memfd.  Only close and these calls pay:
+ * the kernel caches the verdict of system calls a filter allows whatever
+ * their arguments.
+ */
+#define FD_TRAP_MAX 128
+static _Atomic uint64_t fd_trapped[FD_TRAP_MAX / 64];
 
 /* Code whose system calls are trapped: [lo, hi] holds the address after the syscall. */
 struct code_range {
 	uintptr_t lo, hi;
 };
-#define LIBC_RANGES_MAX 2
+#define LIBC_RANGES_MAX 12
 static struct code_range libc_ranges[LIBC_RANGES_MAX];
 static int n_libc_ranges;
 
-/* libc's functions that close a number for the program, found once at load. */
+/* libc's functions that close, read or write a number for the program, found once at load. */
 static void find_libc_ranges(void)
 {
-	static const char *const names[] = { "close", "syscall" };
+	static const char *const names[] = {
+		"close",   "syscall",  "read",	 "write",   "readv",   "writev",
+		"pread64", "pwrite64", "preadv", "pwritev", "preadv2", "pwritev2",
+	};
 	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 
 	if (!libc)
@@ -586,17 +630,18 @@ static unsigned emit_ranges(struct sock_filter *p, unsigned i, const struct code
 }
 
 /* site: where the io_uring_setup that made this ring was called from. */
-static void trap_close_of(int fd, uintptr_t site)
+static void trap_ring_fd(int fd, uintptr_t site)
 {
 	struct code_range rg[LIBC_RANGES_MAX + 1];
-	struct sock_filter p[4 + 5 * (LIBC_RANGES_MAX + 1) + 2];
+	enum { NCALLS = 1 + sizeof(rw_calls) / sizeof(rw_calls[0]) };
+	struct sock_filter p[NCALLS + 3 + 5 * (LIBC_RANGES_MAX + 1) + 2];
 	struct sock_fprog prog = { .filter = p };
 	unsigned i, allow, trap;
 	int n = n_libc_ranges;
 	uint64_t bit;
 	bool in_libc = false;
 
-	if (fd < 0 || fd >= CLOSE_TRAP_MAX)
+	if (fd < 0 || fd >= FD_TRAP_MAX)
 		return;
 	memcpy(rg, libc_ranges, sizeof(libc_ranges));
 	if (text_mapping_of(site, &rg[n])) {
@@ -609,30 +654,33 @@ static void trap_close_of(int fd, uintptr_t site)
 	if (!n)
 		return;
 	bit = 1ULL << (fd % 64);
-	if (atomic_fetch_or(&close_trapped[fd / 64], bit) & bit)
+	if (atomic_fetch_or(&fd_trapped[fd / 64], bit) & bit)
 		return;
 	/* The ranges end in ALLOW; a hit jumps to TRAP, the last instruction. */
-	allow = 4;
+	allow = NCALLS + 3;
 	for (int k = 0; k < n; k++)
 		allow += (rg[k].lo >> 32) == (rg[k].hi >> 32) ? 5 : 0;
 	trap = allow + 1;
+	/* 0: nr; 1..NCALLS: one of ours, on to the fd; else allowed */
 	p[0] = (struct sock_filter)LD_ABS(offsetof(struct seccomp_data, nr));
-	p[1] = (struct sock_filter)JEQ_AT(1, SYS_close, 2, allow);
-	p[2] = (struct sock_filter)LD_ABS(ARG_LO(0));
-	p[3] = (struct sock_filter)JEQ_AT(3, (uint32_t)fd, 4, allow);
-	i = emit_ranges(p, 4, rg, n, trap);
+	for (i = 1; i <= NCALLS; i++)
+		p[i] = (struct sock_filter)JEQ_AT(i, i == 1 ? SYS_close : rw_calls[i - 2],
+						  NCALLS + 1, i < NCALLS ? i + 1 : allow);
+	p[NCALLS + 1] = (struct sock_filter)LD_ABS(ARG_LO(0));
+	p[NCALLS + 2] = (struct sock_filter)JEQ_AT(NCALLS + 2, (uint32_t)fd, NCALLS + 3, allow);
+	i = emit_ranges(p, NCALLS + 3, rg, n, trap);
 	p[i] = (struct sock_filter)RET(SECCOMP_RET_ALLOW);
 	p[i + 1] = (struct sock_filter)RET(SECCOMP_RET_TRAP | TRAP_COOKIE);
 	prog.len = (unsigned short)(i + 2);
 	if (sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (long)&prog, 0, 0,
 		0))
-		atomic_fetch_and(&close_trapped[fd / 64], ~bit); /* not in place: lazily, then */
+		atomic_fetch_and(&fd_trapped[fd / 64], ~bit); /* not in place: lazily, then */
 }
 
 /*
  * Block every signal while holding rings_lock: a nested trap must not
- * deadlock on it.  So nothing that can be trapped (a close(2) of a ring
- * number, see trap_close_of()) may run under it.
+ * deadlock on it.  So nothing that can be trapped (a close(2), read(2)
+ * or write(2) of a ring number, see trap_ring_fd()) may run under it.
  */
 static void lock_rings(sigset_t *old)
 {
@@ -710,7 +758,7 @@ static int ring_publish(int eng_fd, uintptr_t site)
 		atomic_store_explicit(&rings_hw, slot + 1, memory_order_release);
 	unlock_rings(&old);
 	ret = app_fd;
-	trap_close_of(app_fd, site);
+	trap_ring_fd(app_fd, site);
 	dbg("ringer-preload: engine ring fd %d (engine fd %d)\n", app_fd, eng_fd);
 	return ret;
 }
@@ -863,7 +911,7 @@ static long do_setup(long entries, long params, uintptr_t site)
 	}
 	/*
 	 * Not under rings_lock: a sweep may tear rings down, and the engine's
-	 * close(2) calls may be trapped (trap_close_of()), which must not
+	 * close(2) calls may be trapped (trap_ring_fd()), which must not
 	 * happen with SIGSYS blocked.  Slots are claimed lock-free.
 	 */
 	rings_sweep();
@@ -1348,6 +1396,18 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		break;
 	case SYS_close:
 		ret = do_close(a[0]);
+		break;
+	case SYS_read:
+	case SYS_write:
+	case SYS_readv:
+	case SYS_writev:
+	case SYS_pread64:
+	case SYS_pwrite64:
+	case SYS_preadv:
+	case SYS_pwritev:
+	case SYS_preadv2:
+	case SYS_pwritev2:
+		ret = do_rw(si->si_syscall, a);
 		break;
 	default:
 		ret = -ENOSYS;
