@@ -47,6 +47,8 @@
 #include <unistd.h>
 
 #include "ringer.h"
+#include "engine/api.h"
+#include "lib/backend.h"
 #include "preload/preload.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -136,12 +138,8 @@ struct ksigaction {
 };
 #define KSA_RESTORER 0x04000000UL
 
-enum mode {
-	MODE_AUTO,
-	MODE_KERNEL,
-	MODE_USER,
-};
-static enum mode mode;
+/* RINGER_BACKEND, read once at load (the policy's, lib/policy.c) */
+static enum ringer_backend mode;
 static bool debug;
 static bool stats; /* RINGER_PRELOAD_STATS: counts printed at exit */
 static _Atomic unsigned long n_traps, n_engine_rings, n_kernel_rings;
@@ -697,9 +695,6 @@ static void unlock_rings(sigset_t *old)
 	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0, _NSIG / 8, 0, 0);
 }
 
-/* engine/ring.c: another number for the ring's file */
-void engine_alias_fd(int ring_fd, int alias);
-
 /*
  * Hand an engine ring to the program: a dup of the engine's fd, recorded.
  * site: where the program called io_uring_setup from.
@@ -885,30 +880,71 @@ static long ringfds_unregister(const struct io_uring_rsrc_update *u, unsigned nr
 
 /* --- serving the three calls --------------------------------------------- */
 
-static bool kernel_refuses(long err)
+/*
+ * The shim's two backends (the contract: lib/backend.h).  Its kernel is
+ * reached through the stub, the only call site the filter lets through; its
+ * engine rings are handed to the program under numbers of the shim's
+ * (ring_publish()), so only their setup differs from the library's engine.
+ */
+static int kernel_setup(unsigned entries, struct io_uring_params *p)
 {
-	return err == -ENOSYS || err == -EPERM || err == -EACCES;
+	long ret = sys(NR_SETUP, entries, (long)p, 0, 0, 0, 0);
+
+	if (ret >= 0) {
+		atomic_fetch_add_explicit(&n_kernel_rings, 1, memory_order_relaxed);
+		if (stats)
+			say("ringer-preload: pid %d: kernel ring, fd %ld\n",
+			    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ret);
+	} else if (mode == RINGER_BACKEND_AUTO && ringer__kernel_refuses(ret)) {
+		dbg("ringer-preload: kernel refused io_uring (%ld), using the engine\n", ret);
+	}
+	return (int)ret;
 }
 
-static long do_setup(long entries, long params, uintptr_t site)
+static int kernel_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
+			const void *arg, size_t argsz)
 {
-	struct io_uring_params *p;
+	return (int)sys(NR_ENTER, fd, to_submit, min_complete, flags, (long)arg, (long)argsz);
+}
+
+static int kernel_register(int fd, unsigned opcode, const void *arg, unsigned nr_args)
+{
+	return (int)sys(NR_REGISTER, fd, opcode, (long)arg, nr_args, 0, 0);
+}
+
+static int kernel_close(int fd)
+{
+	return (int)sys(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static uint64_t kernel_map_offset(int fd, uint64_t off)
+{
+	return off;
+}
+
+static void kernel_forget_fd(int fd)
+{
+}
+
+static const struct ringer__backend shim_kernel = {
+	.id = RINGER_BACKEND_KERNEL,
+	.setup = kernel_setup,
+	.enter = kernel_enter,
+	.reg = kernel_register,
+	.close = kernel_close,
+	.map_offset = kernel_map_offset,
+	.forget_fd = kernel_forget_fd,
+};
+
+/* Where the io_uring_setup being served on this thread was called from. */
+static __thread uintptr_t setup_site __attribute__((tls_model("initial-exec")));
+
+static int engine_setup(unsigned entries, struct io_uring_params *p)
+{
 	struct rlimit fsize;
 	bool raised = false;
 	long ret;
 
-	if (mode != MODE_USER) {
-		ret = sys(NR_SETUP, entries, params, 0, 0, 0, 0);
-		if (ret >= 0) {
-			atomic_fetch_add_explicit(&n_kernel_rings, 1, memory_order_relaxed);
-			if (stats)
-				say("ringer-preload: pid %d: kernel ring, fd %ld\n",
-				    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ret);
-		}
-		if (mode == MODE_KERNEL || !kernel_refuses(ret))
-			return ret;
-		dbg("ringer-preload: kernel refused io_uring (%ld), using the engine\n", ret);
-	}
 	/*
 	 * Not under rings_lock: a sweep may tear rings down, and the engine's
 	 * close(2) calls may be trapped (trap_ring_fd()), which must not
@@ -926,7 +962,6 @@ static long do_setup(long entries, long params, uintptr_t site)
 
 		raised = sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&up, 0, 0, 0) == 0;
 	}
-	p = (struct io_uring_params *)params;
 	if (p && (p->flags & IORING_SETUP_ATTACH_WQ)) {
 		/* The ring to share with is named by the program's fd; the engine knows its own. */
 		bool inherited;
@@ -935,25 +970,43 @@ static long do_setup(long entries, long params, uintptr_t site)
 
 		if (r)
 			p->wq_fd = (__u32)r->eng_fd;
-		ret = ringer_setup((unsigned)entries, p);
+		ret = ringer_setup(entries, p);
 		p->wq_fd = (__u32)wq_fd;
 		if (r)
 			slot_put(r);
 	} else {
-		ret = ringer_setup((unsigned)entries, p);
+		ret = ringer_setup(entries, p);
 	}
 	if (raised)
 		sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&fsize, 0, 0, 0);
 	if (ret < 0)
-		return ret;
-	ret = ring_publish((int)ret, site);
+		return (int)ret;
+	ret = ring_publish((int)ret, setup_site);
 	if (ret >= 0) {
 		atomic_fetch_add_explicit(&n_engine_rings, 1, memory_order_relaxed);
 		if (stats)
 			say("ringer-preload: pid %d: engine ring, fd %ld\n",
 			    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), ret);
 	}
-	return ret;
+	return (int)ret;
+}
+
+/* Calls other than setup take the engine's own fd (struct ring's eng_fd). */
+static const struct ringer__backend shim_engine = {
+	.id = RINGER_BACKEND_USER,
+	.setup = engine_setup,
+	.enter = ringer_enter,
+	.reg = ringer_register,
+	.close = ringer_close,
+	.map_offset = engine_map_offset,
+	.forget_fd = engine_forget_fd,
+};
+
+static long do_setup(long entries, long params, uintptr_t site)
+{
+	setup_site = site;
+	return ringer__policy_setup(mode, &shim_kernel, &shim_engine, (unsigned)entries,
+				    (struct io_uring_params *)params);
 }
 
 /*
@@ -964,7 +1017,7 @@ static long do_setup(long entries, long params, uintptr_t site)
  */
 static long not_a_ring(long ret, long fd, bool by_index)
 {
-	if (mode == MODE_KERNEL || !kernel_refuses(ret))
+	if (mode == RINGER_BACKEND_KERNEL || !ringer__kernel_refuses(ret))
 		return ret;
 	if (by_index) /* no registered-ring table */
 		return -EINVAL;
@@ -985,38 +1038,35 @@ static long do_enter(long fd, long to_submit, long min_complete, long flags, lon
 	long ret;
 
 	arg = enter_arg(flags, arg, argsz, &ea, &buf);
-	if (mode != MODE_KERNEL && (flags & IORING_ENTER_REGISTERED_RING)) {
+	if (mode != RINGER_BACKEND_KERNEL && (flags & IORING_ENTER_REGISTERED_RING)) {
 		r = regring_get((unsigned)fd);
 		if (r) {
-			ret = ringer_enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
+			ret = shim_engine.enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
 					   (unsigned)flags & ~IORING_ENTER_REGISTERED_RING,
 					   (const void *)arg, (size_t)argsz);
 			slot_put(r);
 			return ret;
 		}
-	} else if (mode != MODE_KERNEL) {
+	} else if (mode != RINGER_BACKEND_KERNEL) {
 		r = ring_lookup((int)fd, &inherited);
 		if (inherited)
 			return -EOPNOTSUPP;
 		if (r) {
-			ret = ringer_enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
+			ret = shim_engine.enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
 					   (unsigned)flags, (const void *)arg, (size_t)argsz);
 			slot_put(r);
 			return ret;
 		}
 	}
-	ret = sys(NR_ENTER, fd, to_submit, min_complete, flags, arg, argsz);
+	ret = shim_kernel.enter((int)fd, (unsigned)to_submit, (unsigned)min_complete,
+			       (unsigned)flags, (const void *)arg, (size_t)argsz);
 	return not_a_ring(ret, fd, flags & IORING_ENTER_REGISTERED_RING);
 }
-
-/* engine/umem.c: a copy from the program's memory, -EFAULT instead of a fault */
-int umem_read(void *dst, const void *src, size_t len);
 
 /*
  * io_uring_register(-1, ...): the opcodes that need no ring.  A message
  * (SEND_MSG_RING) to an engine ring is posted by the engine, to the ring
- * behind the program's fd; the rest goes to the kernel unless the mode is
- * user, and to the engine when the kernel refuses io_uring.
+ * behind the program's fd; the rest goes where the policy says.
  */
 static long register_blind(long opcode, long arg, long nr_args)
 {
@@ -1032,17 +1082,13 @@ static long register_blind(long opcode, long arg, long nr_args)
 			r = ring_lookup(sqe.fd, &inherited);
 		if (r) {
 			sqe.fd = r->eng_fd;
-			ret = ringer_register(-1, (unsigned)opcode, &sqe, 1);
+			ret = shim_engine.reg(-1, (unsigned)opcode, &sqe, 1);
 			slot_put(r);
 			return ret;
 		}
 	}
-	if (mode != MODE_USER || op == IORING_REGISTER_SEND_MSG_RING) {
-		ret = sys(NR_REGISTER, -1, opcode, arg, nr_args, 0, 0);
-		if (!kernel_refuses(ret))
-			return ret;
-	}
-	return ringer_register(-1, (unsigned)opcode, (const void *)arg, (unsigned)nr_args);
+	return ringer__policy_register_blind(mode, &shim_kernel, &shim_engine, (unsigned)opcode,
+					     (const void *)arg, (unsigned)nr_args);
 }
 
 static long do_register(long fd, long opcode, long arg, long nr_args)
@@ -1051,16 +1097,18 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 	bool inherited;
 	long ret;
 
-	if (mode == MODE_KERNEL)
-		return sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	if (mode == RINGER_BACKEND_KERNEL)
+		return shim_kernel.reg((int)fd, (unsigned)opcode, (const void *)arg,
+				       (unsigned)nr_args);
 	if ((int)fd == -1)
 		return register_blind(opcode, arg, nr_args);
 	if (opcode & IORING_REGISTER_USE_REGISTERED_RING) {
 		r = regring_get((unsigned)fd);
 		opcode &= ~(long)IORING_REGISTER_USE_REGISTERED_RING;
 		if (!r) {
-			ret = sys(NR_REGISTER, fd, opcode | IORING_REGISTER_USE_REGISTERED_RING,
-				  arg, nr_args, 0, 0);
+			ret = shim_kernel.reg((int)fd,
+					      (unsigned)opcode | IORING_REGISTER_USE_REGISTERED_RING,
+					      (const void *)arg, (unsigned)nr_args);
 			return not_a_ring(ret, fd, true);
 		}
 	} else {
@@ -1074,12 +1122,12 @@ static long do_register(long fd, long opcode, long arg, long nr_args)
 		else if (opcode == IORING_UNREGISTER_RING_FDS)
 			ret = ringfds_unregister((const void *)arg, (unsigned)nr_args);
 		else
-			ret = ringer_register(r->eng_fd, (unsigned)opcode, (const void *)arg,
+			ret = shim_engine.reg(r->eng_fd, (unsigned)opcode, (const void *)arg,
 					      (unsigned)nr_args);
 		slot_put(r);
 		return ret;
 	}
-	ret = sys(NR_REGISTER, fd, opcode, arg, nr_args, 0, 0);
+	ret = shim_kernel.reg((int)fd, (unsigned)opcode, (const void *)arg, (unsigned)nr_args);
 	return not_a_ring(ret, fd, false);
 }
 
@@ -1588,16 +1636,6 @@ __attribute__((constructor)) static void preload_init(void)
 	ringer_preload_signals_init();
 	debug = getenv("RINGER_PRELOAD_DEBUG") != NULL;
 	stats = getenv("RINGER_PRELOAD_STATS") != NULL;
-	env = getenv("RINGER_BACKEND");
-	if (!env || !*env || !strcmp(env, "auto"))
-		mode = MODE_AUTO;
-	else if (!strcmp(env, "kernel"))
-		mode = MODE_KERNEL;
-	else if (!strcmp(env, "user"))
-		mode = MODE_USER;
-	else
-		mode = MODE_AUTO;
-
 	env = getenv("LD_PRELOAD");
 	if (env && names_shim(env) && strlen(env) < sizeof(preload_value))
 		strcpy(preload_value, env);
@@ -1619,8 +1657,9 @@ __attribute__((constructor)) static void preload_init(void)
 			unsetenv("LD_PRELOAD");
 		unsetenv(ENV_INJECTED);
 		unsetenv(ENV_ORIG);
-		mode = MODE_KERNEL;
 	}
+	/* An injected shim only keeps the program alive: the kernel serves it. */
+	mode = injected ? RINGER_BACKEND_KERNEL : ringer__backend_from_env();
 
 	/* The absolute path goes into the LD_PRELOAD of programs we exec. */
 	if (dladdr((void *)preload_init, &info) && info.dli_fname &&
@@ -1662,9 +1701,6 @@ __attribute__((constructor)) static void preload_init(void)
 		return;
 	}
 	active = true;
-	dbg("ringer-preload: active, backend %s%s, stub at %p\n",
-	    mode == MODE_USER	  ? "user"
-	    : mode == MODE_KERNEL ? "kernel"
-				  : "auto",
+	dbg("ringer-preload: active, backend %s%s, stub at %p\n", ringer_backend_name(mode),
 	    injected ? " (inherited through exec)" : "", (void *)stub);
 }
