@@ -87,7 +87,7 @@ __attribute__((weak)) const sigset_t *ringer__wait_mask(const sigset_t *mask, si
  * close, and the number is free for another file; so the engine's table
  * lets go of it now (ringer_close()), rather than route calls on a reused
  * number to the stale ring.  Not exported by the preload shim, which sees
- * the program's closes itself (preload.c).
+ * the program's closes itself (src/preload/fdtrap.c, rings.c).
  */
 int ringer__close_wrapped(int fd)
 {

@@ -139,10 +139,9 @@ EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
  * A thread with SIGSYS blocked would be killed by our trap (the kernel
  * unblocks a forced signal and resets it to the default action), so SIGSYS
  * is taken out of the masks the program sets.  While the shim is active the
- * call goes through its own call site, so it is not trapped again (the
- * filter traps every other rt_sigprocmask that names a set: preload.c); like
- * glibc's, it leaves glibc's internal signals (SIGCANCEL 32, SIGSETXID 33)
- * alone.
+ * call goes through its own call site (ringer_preload_sigmask(), sigsys.c);
+ * like glibc's, it leaves glibc's internal signals (SIGCANCEL 32, SIGSETXID
+ * 33) alone.
  */
 static int set_mask(sigmask_fn next, int how, const sigset_t *set, sigset_t *old)
 {
