@@ -103,15 +103,7 @@ static void commit(struct ring *r, bool posted)
 	if (!posted)
 		return;
 	ring_poll_signal(r); /* pollfd.c: one load unless the ring fd is polled */
-	if (r->evfd >= 0 &&
-	    !(IO_URING_READ_ONCE(*r->cq_flags) & IORING_CQ_EVENTFD_DISABLED) &&
-	    (!r->evfd_async || engine_thread_ctx == CTX_WORKER)) {
-		uint64_t one = 1;
-
-		/* relaxed: read under cq_lock too (ops/poll.c), or as a hint */
-		atomic_fetch_add_explicit(&r->evfd_signals, 1, memory_order_relaxed);
-		sys_write(r->evfd, &one, sizeof(one));
-	}
+	evfd_signal(r); /* eventfd.c */
 	for (struct waiter *w = r->waiters; w; w = w->next) {
 		if (!w->woken && (int)(tail - w->target) >= 0) {
 			uint64_t one = 1;

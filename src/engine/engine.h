@@ -390,7 +390,7 @@ struct ring {
 	 * async_lock; poll_aio_off: it could not be set up */
 	_Atomic(struct poll_aio *) poll_aio;
 	bool poll_aio_off;
-	/* times the registered eventfd was signalled (cq.c, under cq_lock) */
+	/* times the registered eventfd was signalled (eventfd.c, under cq_lock) */
 	atomic_uint evfd_signals;
 
 	/* Registered resources, under rsrc_lock (lookups at issue time too). */
@@ -505,12 +505,27 @@ enum { CTX_APP = 0, CTX_WORKER = 1, CTX_REACTOR = 2 };
 extern _Thread_local int engine_thread_ctx ENGINE_TLS;
 extern _Thread_local struct submit_state *engine_submit_state ENGINE_TLS;
 
-/* register.c */
+/* rsrc.c: registered buffers and files */
+int rsrc_buffers_register(struct ring *ring, const struct iovec *iovs, unsigned nr);
+int rsrc_buffers_unregister(struct ring *ring);
+int rsrc_files_register(struct ring *ring, const int32_t *fds, unsigned nr);
+int rsrc_files_unregister(struct ring *ring);
+int rsrc_files_update(struct ring *ring, unsigned offset, const int32_t *fds, unsigned nr);
 void rsrc_free_all(struct ring *ring);
 int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len,
 		 uint64_t *gen);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 void rfile_put(struct rfile *f);
+
+/* eventfd.c: the registered eventfd */
+int evfd_register(struct ring *ring, const void *arg, bool async);
+int evfd_unregister(struct ring *ring);
+/* cq_lock held, CQEs just published: signal it unless disabled or async-only */
+void evfd_signal(struct ring *ring);
+/* times it was signalled: a multishot poll on it ends when this moves */
+unsigned evfd_signal_count(struct ring *ring);
+bool evfd_is_registered(struct ring *ring, int fd);
+void evfd_release(struct ring *ring); /* teardown */
 
 /* ops: prep and issue hooks */
 int nop_prep(struct req *req, const struct io_uring_sqe *sqe);

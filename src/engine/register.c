@@ -1,354 +1,60 @@
 // SPDX-License-Identifier: MIT
 /*
- * io_uring_register: registered buffers and files, eventfd, probe, enabling
- * a disabled ring (the kernel's register.c, rsrc.c, eventfd.c).
+ * io_uring_register (the kernel's register.c): the opcode dispatch, the
+ * argument checks of each call, and the calls that own no state: probe,
+ * enabling a disabled ring, the worker caps, QUERY and SEND_MSG_RING.
+ * The resources are rsrc.c's (buffers, files), the registered eventfd
+ * eventfd.c's, the registered ring fds ring.c's (a per-thread table).
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
  * (PERSONALITY, RESTRICTIONS, FILES2/BUFFERS2 and their updates, IOWQ_AFF,
- * PBUF_RING, SYNC_CANCEL, ...) answer -EINVAL (RING_FDS: ring.c),
- * as the kernel answers an unknown opcode.
+ * PBUF_RING, SYNC_CANCEL, ...) answer -EINVAL, as the kernel answers an
+ * unknown opcode.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
 #include "engine/sys.h"
 
-#define PAGE_SZ 4096ULL
-
-void rfile_put(struct rfile *f)
-{
-	/* acq_rel: the last user's I/O on f->fd is done before it is closed */
-	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1) {
-		sys_close(f->fd);
-		free(f);
-	}
-}
-
-struct rfile *rsrc_get_file(struct ring *r, unsigned idx)
-{
-	struct rfile *f = NULL;
-
-	pthread_mutex_lock(&r->rsrc_lock);
-	if (idx < r->nr_files && r->files[idx]) {
-		f = r->files[idx];
-		atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
-	}
-	pthread_mutex_unlock(&r->rsrc_lock);
-	return f;
-}
-
-int rsrc_get_buf(struct ring *r, unsigned idx, uint64_t *base, uint64_t *len, uint64_t *gen)
-{
-	int ret = -EFAULT;
-
-	pthread_mutex_lock(&r->rsrc_lock);
-	if (idx < r->nr_bufs && r->bufs[idx].base) {
-		*base = r->bufs[idx].base;
-		*len = r->bufs[idx].len;
-		*gen = r->bufs_gen;
-		ret = 0;
-	}
-	pthread_mutex_unlock(&r->rsrc_lock);
-	return ret;
-}
-
-/* "anon_inode:[io_uring]", "anon_inode:[eventfd]", ... of an fd; 0 or -errno */
-static int fd_link(int fd, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = sys_readlink(path, buf, len - 1);
-	if (n < 0)
-		return (int)n;
-	buf[n] = 0;
-	return 0;
-}
-
-static bool is_ring_fd(int fd)
-{
-	struct stat st;
-	char link[128];
-
-	if (engine_fd_names_ring(fd))
-		return true;
-	if (sys_fstat(fd, &st) < 0)
-		return false;
-	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) ||
-	    S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		return false;
-	/* an anonymous inode: the kernel's own io_uring fds are refused too */
-	return !fd_link(fd, link, sizeof(link)) && !strcmp(link, "anon_inode:[io_uring]");
-}
-
-/*
- * Can the kernel pin [addr, addr+len) for I/O into it?  It pins registered
- * buffers writable (FOLL_WRITE | FOLL_LONGTERM): a mapping without PROT_WRITE
- * (PROT_READ, PROT_NONE) cannot be pinned, nor can a shared mapping of a
- * regular file (shmem, memfd and anonymous shared memory can): -EFAULT for
- * both, as 6.18 answers (probed).  Unmapped gaps are mincore()'s to find.
- */
-static bool maps_pinnable(uint64_t addr, uint64_t len)
-{
-	char buf[8192], line[1024];
-	size_t ll = 0;
-	bool ok = true;
-	ssize_t n;
-	int fd = sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return true;
-	while (ok && (n = sys_read(fd, buf, sizeof(buf))) > 0) {
-		for (ssize_t i = 0; i < n && ok; i++) {
-			unsigned long lo, hi, ino;
-			char perms[8], path[512];
-			int fields;
-
-			if (buf[i] != '\n') {
-				if (ll < sizeof(line) - 1)
-					line[ll++] = buf[i];
-				continue;
-			}
-			line[ll] = 0;
-			ll = 0;
-			path[0] = 0;
-			fields = sscanf(line, "%lx-%lx %7s %*x %*s %lu %511s", &lo, &hi, perms, &ino,
-					path);
-			if (fields < 4 || hi <= addr || lo >= addr + len)
-				continue;
-			if (perms[1] != 'w') {
-				ok = false;
-				continue;
-			}
-			if (perms[3] != 's' || !ino || fields < 5)
-				continue;
-			if (!strncmp(path, "/dev/shm/", 9) || !strncmp(path, "/memfd:", 7) ||
-			    !strncmp(path, "/SYSV", 5) || !strncmp(path, "/dev/zero", 9) ||
-			    !strncmp(path, "/dev/hugepages", 14) || path[0] == '[')
-				continue;
-			ok = false;
-		}
-	}
-	sys_close(fd);
-	return ok;
-}
-
-static int buffer_validate(const struct iovec *iov, uint64_t *pages)
-{
-	uint64_t base = (uintptr_t)iov->iov_base, len = iov->iov_len, end, first;
-	unsigned char vec[256];
-
-	*pages = 0;
-	if (!base)
-		return len ? -EFAULT : 0;
-	if (!len)
-		return -EFAULT;
-	if (len > (1ULL << 30))
-		return -EFAULT;
-	if (__builtin_add_overflow(base, len, &end))
-		return -EOVERFLOW;
-	if (!user_range_ok(base, len))
-		return -EFAULT;
-	/* "pinning": every page must be mapped (mincore says ENOMEM otherwise) */
-	first = base & ~(PAGE_SZ - 1);
-	for (uint64_t a = first; a < end; a += 256 * PAGE_SZ) {
-		uint64_t chunk = end - a < 256 * PAGE_SZ ? end - a : 256 * PAGE_SZ;
-
-		if (sys_mincore((void *)(uintptr_t)a, chunk, vec) < 0)
-			return -EFAULT;
-	}
-	if (!maps_pinnable(base, len))
-		return -EFAULT;
-	*pages = ((end + PAGE_SZ - 1) & ~(PAGE_SZ - 1)) / PAGE_SZ - first / PAGE_SZ;
-	return 0;
-}
-
-static void bufs_free(struct rbuf *bufs, unsigned nr)
-{
-	uint64_t pages = 0;
-
-	for (unsigned i = 0; i < nr; i++)
-		pages += bufs[i].pages;
-	if (pages)
-		memlock_uncharge(pages);
-	free(bufs);
-}
-
+/* REGISTER_BUFFERS, REGISTER_FILES: an array of nr iovecs, of nr fds */
 static int register_buffers(struct ring *r, const void *arg, unsigned nr)
 {
-	struct rbuf *bufs;
-	bool exempt;
-	int ret = 0;
-
 	if (!arg)
 		return -EFAULT;
-	if (r->bufs)
-		return -EBUSY;
-	if (!nr || nr > IORING_MAX_REG_BUFFERS)
-		return -EINVAL;
-	bufs = calloc(nr, sizeof(*bufs));
-	if (!bufs)
-		return -ENOMEM;
-	exempt = memlock_exempt();
-	for (unsigned i = 0; i < nr && !ret; i++) {
-		struct iovec iov;
-		uint64_t pages;
-
-		if (umem_read(&iov, (const struct iovec *)arg + i, sizeof(iov))) {
-			ret = -EFAULT;
-			break;
-		}
-		ret = buffer_validate(&iov, &pages);
-		if (ret)
-			break;
-		if (!exempt && pages) {
-			ret = memlock_charge(pages);
-			if (ret)
-				break;
-			bufs[i].pages = pages;
-		}
-		bufs[i].base = (uintptr_t)iov.iov_base;
-		bufs[i].len = iov.iov_len;
-	}
-	if (ret) {
-		bufs_free(bufs, nr);
-		return ret;
-	}
-	pthread_mutex_lock(&r->rsrc_lock);
-	r->bufs = bufs;
-	r->nr_bufs = nr;
-	pthread_mutex_unlock(&r->rsrc_lock);
-	return 0;
-}
-
-static int unregister_buffers(struct ring *r, const void *arg, unsigned nr)
-{
-	struct rbuf *bufs;
-	unsigned n;
-
-	if (arg || nr)
-		return -EINVAL;
-	if (!r->bufs)
-		return -ENXIO;
-	pthread_mutex_lock(&r->rsrc_lock);
-	bufs = r->bufs;
-	n = r->nr_bufs;
-	r->bufs = NULL;
-	r->nr_bufs = 0;
-	/* requests in flight keep their buffers (the kernel's resource nodes):
-	 * their I/O goes on in private copies, never to what the program maps
-	 * at those addresses next */
-	r->bufs_gen++;
-	rw_fixed_retire(r);
-	pthread_mutex_unlock(&r->rsrc_lock);
-	bufs_free(bufs, n);
-	return 0;
-}
-
-static int file_install(int fd, struct rfile **out)
-{
-	struct rfile *f;
-	int dup;
-
-	if (fd < 0 || is_ring_fd(fd))
-		return -EBADF;
-	/* the engine's own reference: closing the original keeps the fixed file */
-	dup = sys_dup_high(fd);
-	if (dup < 0)
-		return dup == -EINVAL ? -EBADF : dup;
-	f = malloc(sizeof(*f));
-	if (!f) {
-		sys_close(dup);
-		return -ENOMEM;
-	}
-	atomic_init(&f->refs, 1);
-	f->fd = dup;
-	*out = f;
-	return 0;
-}
-
-static void files_free(struct rfile **files, unsigned nr)
-{
-	for (unsigned i = 0; i < nr; i++)
-		if (files[i])
-			rfile_put(files[i]);
-	free(files);
+	return rsrc_buffers_register(r, arg, nr);
 }
 
 static int register_files(struct ring *r, const void *arg, unsigned nr)
 {
-	struct rfile **files;
-	struct rlimit rl;
-	int ret = 0;
-
 	if (!arg)
 		return -EFAULT;
-	if (r->files)
-		return -EBUSY;
-	if (!nr)
-		return -EINVAL;
-	if (nr > IORING_MAX_FIXED_FILES)
-		return -EMFILE;
-	if (sys_getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    nr > rl.rlim_cur)
-		return -EMFILE;
-	files = calloc(nr, sizeof(*files));
-	if (!files)
-		return -ENOMEM;
-	for (unsigned i = 0; i < nr && !ret; i++) {
-		int32_t fd;
+	return rsrc_files_register(r, arg, nr);
+}
 
-		if (umem_read(&fd, (const int32_t *)arg + i, sizeof(fd))) {
-			ret = -EFAULT;
-			break;
-		}
-		if (fd == -1)
-			continue; /* sparse slot */
-		ret = file_install(fd, &files[i]);
-	}
-	if (ret) {
-		files_free(files, nr);
-		return ret;
-	}
-	pthread_mutex_lock(&r->rsrc_lock);
-	r->files = files;
-	r->nr_files = nr;
-	pthread_mutex_unlock(&r->rsrc_lock);
-	return 0;
+/* UNREGISTER_BUFFERS, UNREGISTER_FILES: no argument */
+static int unregister_buffers(struct ring *r, const void *arg, unsigned nr)
+{
+	if (arg || nr)
+		return -EINVAL;
+	return rsrc_buffers_unregister(r);
 }
 
 static int unregister_files(struct ring *r, const void *arg, unsigned nr)
 {
-	struct rfile **files;
-	unsigned n;
-
 	if (arg || nr)
 		return -EINVAL;
-	if (!r->files)
-		return -ENXIO;
-	pthread_mutex_lock(&r->rsrc_lock);
-	files = r->files;
-	n = r->nr_files;
-	r->files = NULL;
-	r->nr_files = 0;
-	pthread_mutex_unlock(&r->rsrc_lock);
-	files_free(files, n);
-	return 0;
+	return rsrc_files_unregister(r);
 }
 
+/* REGISTER_FILES_UPDATE: a struct io_uring_files_update, nr slots */
 static int files_update(struct ring *r, const void *arg, unsigned nr)
 {
 	struct io_uring_files_update up;
-	unsigned done = 0, end;
-	int err = 0;
 
 	if (!nr)
 		return -EINVAL;
@@ -356,82 +62,22 @@ static int files_update(struct ring *r, const void *arg, unsigned nr)
 		return -EFAULT;
 	if (up.resv)
 		return -EINVAL;
-	if (__builtin_add_overflow(up.offset, nr, &end))
-		return -EOVERFLOW;
-	if (!r->files)
-		return -ENXIO;
-	if (end > r->nr_files)
-		return -EINVAL;
-	for (; done < nr; done++) {
-		unsigned slot = up.offset + done;
-		struct rfile *old, *f = NULL;
-		int32_t fd;
-
-		if (umem_read(&fd, (const int32_t *)(uintptr_t)up.fds + done, sizeof(fd))) {
-			err = -EFAULT;
-			break;
-		}
-		if (fd == IORING_REGISTER_FILES_SKIP)
-			continue;
-		/* the old file goes first: a failing entry leaves its slot empty */
-		pthread_mutex_lock(&r->rsrc_lock);
-		old = r->files[slot];
-		r->files[slot] = NULL;
-		pthread_mutex_unlock(&r->rsrc_lock);
-		if (old)
-			rfile_put(old);
-		if (fd == -1)
-			continue;
-		err = file_install(fd, &f);
-		if (err)
-			break;
-		pthread_mutex_lock(&r->rsrc_lock);
-		r->files[slot] = f;
-		pthread_mutex_unlock(&r->rsrc_lock);
-	}
-	return done ? (int)done : err;
+	return rsrc_files_update(r, up.offset, (const int32_t *)(uintptr_t)up.fds, nr);
 }
 
+/* REGISTER_EVENTFD(_ASYNC): one int32 fd; UNREGISTER_EVENTFD: no argument */
 static int register_eventfd(struct ring *r, const void *arg, unsigned nr, bool async)
 {
-	char link[128];
-	int32_t fd;
-	int dup;
-
 	if (nr != 1)
 		return -EINVAL;
-	if (r->evfd >= 0)
-		return -EBUSY;
-	if (!arg || umem_read(&fd, arg, sizeof(fd)))
-		return -EFAULT;
-	if (sys_fcntl(fd, F_GETFD, 0) < 0)
-		return -EBADF;
-	if (fd_link(fd, link, sizeof(link)) || strcmp(link, "anon_inode:[eventfd]"))
-		return -EINVAL;
-	dup = sys_dup_high(fd);
-	if (dup < 0)
-		return dup;
-	pthread_mutex_lock(&r->cq_lock);
-	r->evfd = dup;
-	r->evfd_async = async;
-	pthread_mutex_unlock(&r->cq_lock);
-	return 0;
+	return evfd_register(r, arg, async);
 }
 
 static int unregister_eventfd(struct ring *r, const void *arg, unsigned nr)
 {
-	int fd;
-
 	if (arg || nr)
 		return -EINVAL;
-	pthread_mutex_lock(&r->cq_lock);
-	fd = r->evfd;
-	r->evfd = -1;
-	pthread_mutex_unlock(&r->cq_lock);
-	if (fd < 0)
-		return -ENXIO;
-	sys_close(fd);
-	return 0;
+	return evfd_unregister(r);
 }
 
 static int register_probe(struct ring *r, void *arg, unsigned nr)
@@ -730,16 +376,4 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		sqpoll_wake(r);
 	ring_put(r);
 	return ret;
-}
-
-void rsrc_free_all(struct ring *r)
-{
-	if (r->bufs)
-		bufs_free(r->bufs, r->nr_bufs);
-	r->bufs = NULL;
-	r->nr_bufs = 0;
-	if (r->files)
-		files_free(r->files, r->nr_files);
-	r->files = NULL;
-	r->nr_files = 0;
 }

@@ -573,9 +573,7 @@ static void ring_teardown(struct ring *r)
 	cq_drop_overflow(r);
 	ring_poll_release(r); /* pollfd.c: nothing posts any more */
 	rsrc_free_all(r);
-	if (r->evfd >= 0)
-		sys_close(r->evfd);
-	r->evfd = -1;
+	evfd_release(r);
 	cq_free_waiter_fds(r);
 	ring_unmap(r);
 	if (r->memlock_pages)

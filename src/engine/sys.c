@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/aio_abi.h>
@@ -531,6 +532,20 @@ int sys_dup_high(int fd)
 	if (nfd == -EMFILE || nfd == -EINVAL)
 		nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, 0); /* no room up there */
 	return nfd;
+}
+
+/* what /proc/self/fd/fd links to ("anon_inode:[eventfd]", ...); 0 or -errno */
+int sys_fd_link(int fd, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = sys_readlink(path, buf, len - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = 0;
+	return 0;
 }
 
 int sys_io_setup(unsigned nr, aio_context_t *ctx)

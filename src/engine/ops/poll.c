@@ -642,41 +642,6 @@ static bool file_can_poll(int fd)
 	return ret != -EPERM;
 }
 
-/* The eventfd-id line of /proc/self/fdinfo/fd, or -1. */
-static long eventfd_id(int fd)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = sys_open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return -1;
-	n = sys_read(f, buf, sizeof(buf) - 1);
-	sys_close(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, "eventfd-id:");
-	return p ? strtol(p + 11, NULL, 10) : -1;
-}
-
-/* Is fd the ring's registered eventfd (the same file)? */
-static bool is_ring_evfd(struct ring *r, int fd)
-{
-	int evfd;
-	long id;
-
-	pthread_mutex_lock(&r->cq_lock);
-	evfd = r->evfd;
-	pthread_mutex_unlock(&r->cq_lock);
-	if (evfd < 0)
-		return false;
-	id = eventfd_id(fd);
-	return id >= 0 && id == eventfd_id(evfd);
-}
-
 /* ---- the reactor's way (no AIO) ---------------------------------------------- */
 
 /* Is something asked for ready now? */
@@ -756,7 +721,7 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 		 * since the poll was armed or posted its last CQE means such a
 		 * wake-up.
 		 */
-		snap = atomic_load_explicit(&r->evfd_signals, memory_order_relaxed);
+		snap = evfd_signal_count(r);
 		*final = (int32_t)mask;
 		if (req->poll.own_evfd && snap != req->poll.evfd_snap)
 			goto end;
@@ -764,8 +729,7 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 		if (!cq_post(r, req->user_data, (int32_t)mask, IORING_CQE_F_MORE, false))
 			goto end;
 		/* and that CQE signalled the eventfd: a wake-up by the ring */
-		if (req->poll.own_evfd &&
-		    atomic_load_explicit(&r->evfd_signals, memory_order_relaxed) != snap)
+		if (req->poll.own_evfd && evfd_signal_count(r) != snap)
 			goto end;
 		req->poll.evfd_snap = snap;
 	}
@@ -823,8 +787,8 @@ static int poll_arm_multi(struct req *req)
 	int ret;
 
 	if (req->poll.epfd < 0) {
-		req->poll.own_evfd = is_ring_evfd(r, req->rfd);
-		req->poll.evfd_snap = atomic_load_explicit(&r->evfd_signals, memory_order_relaxed);
+		req->poll.own_evfd = evfd_is_registered(r, req->rfd);
+		req->poll.evfd_snap = evfd_signal_count(r);
 		req->poll.epfd = sys_fd_move_high(sys_epoll_create1(EPOLL_CLOEXEC));
 		if (req->poll.epfd < 0)
 			return req->poll.epfd;

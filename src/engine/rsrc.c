@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Registered resources (the kernel's rsrc.c): the fixed buffer and fixed
+ * file tables of a ring, filled by io_uring_register (register.c parses the
+ * call, this file owns the tables) and looked up by requests at issue time.
+ *
+ * Both tables are swapped and read under ring->rsrc_lock; the register calls
+ * themselves run under submit_lock, one at a time.
+ *
+ * Lifetime.  A fixed file is a struct rfile, the engine's duplicate of the
+ * registered fd with a reference count: the table holds one reference, every
+ * request using the slot one more (rsrc_get_file()), so an unregistration or
+ * an update replacing the slot closes the duplicate only once the last
+ * request using it is done (the kernel's resource nodes).  A fixed buffer is
+ * an address range; requests in flight when the buffers go away keep
+ * theirs through ring->bufs_gen and rw_fixed_retire() (ops/rw.c).
+ *
+ * Shape for what comes next: the table operations take the application's
+ * arrays (fds, iovecs) and a slot range, not the register call's argument,
+ * so FILES2/BUFFERS2 (struct io_uring_rsrc_register: data, tags, SPARSE)
+ * and REGISTER_FILES_UPDATE2/BUFFERS_UPDATE (struct io_uring_rsrc_update2)
+ * are parsed in register.c and land here; a tag belongs on the slot's
+ * reference-counted object, its CQE posted by the last put.  A -1 fd is an
+ * empty slot already (a sparse table).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/engine.h"
+#include "engine/sys.h"
+
+#define PAGE_SZ 4096ULL
+
+void rfile_put(struct rfile *f)
+{
+	/* acq_rel: the last user's I/O on f->fd is done before it is closed */
+	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1) {
+		sys_close(f->fd);
+		free(f);
+	}
+}
+
+struct rfile *rsrc_get_file(struct ring *r, unsigned idx)
+{
+	struct rfile *f = NULL;
+
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (idx < r->nr_files && r->files[idx]) {
+		f = r->files[idx];
+		atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&r->rsrc_lock);
+	return f;
+}
+
+int rsrc_get_buf(struct ring *r, unsigned idx, uint64_t *base, uint64_t *len, uint64_t *gen)
+{
+	int ret = -EFAULT;
+
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (idx < r->nr_bufs && r->bufs[idx].base) {
+		*base = r->bufs[idx].base;
+		*len = r->bufs[idx].len;
+		*gen = r->bufs_gen;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&r->rsrc_lock);
+	return ret;
+}
+
+static bool is_ring_fd(int fd)
+{
+	struct stat st;
+	char link[128];
+
+	if (engine_fd_names_ring(fd))
+		return true;
+	if (sys_fstat(fd, &st) < 0)
+		return false;
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return false;
+	/* an anonymous inode: the kernel's own io_uring fds are refused too */
+	return !sys_fd_link(fd, link, sizeof(link)) && !strcmp(link, "anon_inode:[io_uring]");
+}
+
+/*
+ * Can the kernel pin [addr, addr+len) for I/O into it?  It pins registered
+ * buffers writable (FOLL_WRITE | FOLL_LONGTERM): a mapping without PROT_WRITE
+ * (PROT_READ, PROT_NONE) cannot be pinned, nor can a shared mapping of a
+ * regular file (shmem, memfd and anonymous shared memory can): -EFAULT for
+ * both, as 6.18 answers (probed).  Unmapped gaps are mincore()'s to find.
+ */
+static bool maps_pinnable(uint64_t addr, uint64_t len)
+{
+	char buf[8192], line[1024];
+	size_t ll = 0;
+	bool ok = true;
+	ssize_t n;
+	int fd = sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return true;
+	while (ok && (n = sys_read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n && ok; i++) {
+			unsigned long lo, hi, ino;
+			char perms[8], path[512];
+			int fields;
+
+			if (buf[i] != '\n') {
+				if (ll < sizeof(line) - 1)
+					line[ll++] = buf[i];
+				continue;
+			}
+			line[ll] = 0;
+			ll = 0;
+			path[0] = 0;
+			fields = sscanf(line, "%lx-%lx %7s %*x %*s %lu %511s", &lo, &hi, perms, &ino,
+					path);
+			if (fields < 4 || hi <= addr || lo >= addr + len)
+				continue;
+			if (perms[1] != 'w') {
+				ok = false;
+				continue;
+			}
+			if (perms[3] != 's' || !ino || fields < 5)
+				continue;
+			if (!strncmp(path, "/dev/shm/", 9) || !strncmp(path, "/memfd:", 7) ||
+			    !strncmp(path, "/SYSV", 5) || !strncmp(path, "/dev/zero", 9) ||
+			    !strncmp(path, "/dev/hugepages", 14) || path[0] == '[')
+				continue;
+			ok = false;
+		}
+	}
+	sys_close(fd);
+	return ok;
+}
+
+static int buffer_validate(const struct iovec *iov, uint64_t *pages)
+{
+	uint64_t base = (uintptr_t)iov->iov_base, len = iov->iov_len, end, first;
+	unsigned char vec[256];
+
+	*pages = 0;
+	if (!base)
+		return len ? -EFAULT : 0;
+	if (!len)
+		return -EFAULT;
+	if (len > (1ULL << 30))
+		return -EFAULT;
+	if (__builtin_add_overflow(base, len, &end))
+		return -EOVERFLOW;
+	if (!user_range_ok(base, len))
+		return -EFAULT;
+	/* "pinning": every page must be mapped (mincore says ENOMEM otherwise) */
+	first = base & ~(PAGE_SZ - 1);
+	for (uint64_t a = first; a < end; a += 256 * PAGE_SZ) {
+		uint64_t chunk = end - a < 256 * PAGE_SZ ? end - a : 256 * PAGE_SZ;
+
+		if (sys_mincore((void *)(uintptr_t)a, chunk, vec) < 0)
+			return -EFAULT;
+	}
+	if (!maps_pinnable(base, len))
+		return -EFAULT;
+	*pages = ((end + PAGE_SZ - 1) & ~(PAGE_SZ - 1)) / PAGE_SZ - first / PAGE_SZ;
+	return 0;
+}
+
+static void bufs_free(struct rbuf *bufs, unsigned nr)
+{
+	uint64_t pages = 0;
+
+	for (unsigned i = 0; i < nr; i++)
+		pages += bufs[i].pages;
+	if (pages)
+		memlock_uncharge(pages);
+	free(bufs);
+}
+
+int rsrc_buffers_register(struct ring *r, const struct iovec *iovs, unsigned nr)
+{
+	struct rbuf *bufs;
+	bool exempt;
+	int ret = 0;
+
+	if (r->bufs)
+		return -EBUSY;
+	if (!nr || nr > IORING_MAX_REG_BUFFERS)
+		return -EINVAL;
+	bufs = calloc(nr, sizeof(*bufs));
+	if (!bufs)
+		return -ENOMEM;
+	exempt = memlock_exempt();
+	for (unsigned i = 0; i < nr && !ret; i++) {
+		struct iovec iov;
+		uint64_t pages;
+
+		if (umem_read(&iov, iovs + i, sizeof(iov))) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = buffer_validate(&iov, &pages);
+		if (ret)
+			break;
+		if (!exempt && pages) {
+			ret = memlock_charge(pages);
+			if (ret)
+				break;
+			bufs[i].pages = pages;
+		}
+		bufs[i].base = (uintptr_t)iov.iov_base;
+		bufs[i].len = iov.iov_len;
+	}
+	if (ret) {
+		bufs_free(bufs, nr);
+		return ret;
+	}
+	pthread_mutex_lock(&r->rsrc_lock);
+	r->bufs = bufs;
+	r->nr_bufs = nr;
+	pthread_mutex_unlock(&r->rsrc_lock);
+	return 0;
+}
+
+int rsrc_buffers_unregister(struct ring *r)
+{
+	struct rbuf *bufs;
+	unsigned n;
+
+	if (!r->bufs)
+		return -ENXIO;
+	pthread_mutex_lock(&r->rsrc_lock);
+	bufs = r->bufs;
+	n = r->nr_bufs;
+	r->bufs = NULL;
+	r->nr_bufs = 0;
+	/* requests in flight keep their buffers (the kernel's resource nodes):
+	 * their I/O goes on in private copies, never to what the program maps
+	 * at those addresses next */
+	r->bufs_gen++;
+	rw_fixed_retire(r);
+	pthread_mutex_unlock(&r->rsrc_lock);
+	bufs_free(bufs, n);
+	return 0;
+}
+
+static int file_install(int fd, struct rfile **out)
+{
+	struct rfile *f;
+	int dup;
+
+	if (fd < 0 || is_ring_fd(fd))
+		return -EBADF;
+	/* the engine's own reference: closing the original keeps the fixed file */
+	dup = sys_dup_high(fd);
+	if (dup < 0)
+		return dup == -EINVAL ? -EBADF : dup;
+	f = malloc(sizeof(*f));
+	if (!f) {
+		sys_close(dup);
+		return -ENOMEM;
+	}
+	atomic_init(&f->refs, 1);
+	f->fd = dup;
+	*out = f;
+	return 0;
+}
+
+static void files_free(struct rfile **files, unsigned nr)
+{
+	for (unsigned i = 0; i < nr; i++)
+		if (files[i])
+			rfile_put(files[i]);
+	free(files);
+}
+
+int rsrc_files_register(struct ring *r, const int32_t *fds, unsigned nr)
+{
+	struct rfile **files;
+	struct rlimit rl;
+	int ret = 0;
+
+	if (r->files)
+		return -EBUSY;
+	if (!nr)
+		return -EINVAL;
+	if (nr > IORING_MAX_FIXED_FILES)
+		return -EMFILE;
+	if (sys_getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    nr > rl.rlim_cur)
+		return -EMFILE;
+	files = calloc(nr, sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	for (unsigned i = 0; i < nr && !ret; i++) {
+		int32_t fd;
+
+		if (umem_read(&fd, fds + i, sizeof(fd))) {
+			ret = -EFAULT;
+			break;
+		}
+		if (fd == -1)
+			continue; /* sparse slot */
+		ret = file_install(fd, &files[i]);
+	}
+	if (ret) {
+		files_free(files, nr);
+		return ret;
+	}
+	pthread_mutex_lock(&r->rsrc_lock);
+	r->files = files;
+	r->nr_files = nr;
+	pthread_mutex_unlock(&r->rsrc_lock);
+	return 0;
+}
+
+int rsrc_files_unregister(struct ring *r)
+{
+	struct rfile **files;
+	unsigned n;
+
+	if (!r->files)
+		return -ENXIO;
+	pthread_mutex_lock(&r->rsrc_lock);
+	files = r->files;
+	n = r->nr_files;
+	r->files = NULL;
+	r->nr_files = 0;
+	pthread_mutex_unlock(&r->rsrc_lock);
+	files_free(files, n);
+	return 0;
+}
+
+/*
+ * REGISTER_FILES_UPDATE: nr slots from offset take the fds at fds (-1
+ * empties a slot, IORING_REGISTER_FILES_SKIP leaves it).  How many slots
+ * were done, or -errno when none was.
+ */
+int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsigned nr)
+{
+	unsigned done = 0, end;
+	int err = 0;
+
+	if (__builtin_add_overflow(offset, nr, &end))
+		return -EOVERFLOW;
+	if (!r->files)
+		return -ENXIO;
+	if (end > r->nr_files)
+		return -EINVAL;
+	for (; done < nr; done++) {
+		unsigned slot = offset + done;
+		struct rfile *old, *f = NULL;
+		int32_t fd;
+
+		if (umem_read(&fd, fds + done, sizeof(fd))) {
+			err = -EFAULT;
+			break;
+		}
+		if (fd == IORING_REGISTER_FILES_SKIP)
+			continue;
+		/* the old file goes first: a failing entry leaves its slot empty */
+		pthread_mutex_lock(&r->rsrc_lock);
+		old = r->files[slot];
+		r->files[slot] = NULL;
+		pthread_mutex_unlock(&r->rsrc_lock);
+		if (old)
+			rfile_put(old);
+		if (fd == -1)
+			continue;
+		err = file_install(fd, &f);
+		if (err)
+			break;
+		pthread_mutex_lock(&r->rsrc_lock);
+		r->files[slot] = f;
+		pthread_mutex_unlock(&r->rsrc_lock);
+	}
+	return done ? (int)done : err;
+}
+
+void rsrc_free_all(struct ring *r)
+{
+	if (r->bufs)
+		bufs_free(r->bufs, r->nr_bufs);
+	r->bufs = NULL;
+	r->nr_bufs = 0;
+	if (r->files)
+		files_free(r->files, r->nr_files);
+	r->files = NULL;
+	r->nr_files = 0;
+}
