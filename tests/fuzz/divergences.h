@@ -26,11 +26,13 @@ DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "poll32_events bits above 15 (EPOLLEXCLUSIVE, EPOLLONESHOT, "
 	   "EPOLLET) are ignored by the engine")
 DIVERGENCE(nowait_in_iowq, "design", EXCUSE,
-	   "RWF_NOWAIT on a read or write the kernel issues from io-wq, where "
-	   "the flag is dropped (an ext4 buffered write is done): one submitted "
-	   "after an IO_DRAIN, or linked after a write (the kernel punts every "
-	   "ext4 buffered write to io-wq, the engine writes it at once), while "
-	   "the engine issues it inline (-EAGAIN)")
+	   "RWF_NOWAIT on a read or write that one side issues from its "
+	   "workers (io-wq), where the flag is dropped (an ext4 buffered write "
+	   "is done), and the other inline (-EAGAIN): one submitted after an "
+	   "IO_DRAIN, or linked in a chain (the kernel issues a linked request "
+	   "inline or from io-wq depending on how its predecessor completed, "
+	   "and punts every ext4 buffered write to io-wq; seen both ways on "
+	   "the kernel in replays of one batch)")
 DIVERGENCE(link_after_known, "consequence", EXCUSE,
 	   "a request linked after one whose result is a known divergence runs, "
 	   "or is cancelled, differently")

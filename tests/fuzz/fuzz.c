@@ -957,10 +957,9 @@ static bool match_nowait_in_iowq(const struct op *op, const struct cqes *k, cons
 	for (int j = 0; j <= i; j++)
 		if (b->ops[j].flags & IOSQE_IO_DRAIN)
 			return true;
-	for (int j = b->ops[i].chain_prev; j >= 0; j = b->ops[j].chain_prev)
-		if (is_rw(b->ops[j].opcode) && is_write(b->ops[j].opcode))
-			return true;
-	return false;
+	/* in a link chain: the kernel issues a linked request inline or from
+	 * io-wq depending on how its predecessor completed */
+	return b->ops[i].chain_prev >= 0;
 }
 
 /* decided in compare(): follows the chain */
