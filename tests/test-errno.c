@@ -684,6 +684,34 @@ TEST(buffer_select_bad_fd)
 	io_uring_queue_exit(&ring);
 }
 
+/* READV with IOSQE_BUFFER_SELECT reads its one iovec at prep: a bad iovec
+ * address is -EFAULT, before the fd and before any buffer is looked for. */
+TEST(buffer_select_readv_iovec_read_at_prep)
+{
+	struct iovec iov = { NULL, 64 };
+	int f = test_tmpfile_with("0123456789abcdef", 16, NULL);
+
+	test_ring_init(8, &ring, 0);
+	for (unsigned i = 0; i < 4; i++) {
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+		struct test_cqe c = { 0 };
+		int fd = i & 1 ? 9999 : f;
+		void *addr = i & 2 ? (void *)&iov : NULL;
+
+		io_uring_prep_readv(sqe, fd, addr, 1, 0);
+		sqe->flags = IOSQE_BUFFER_SELECT;
+		sqe->buf_group = 1;
+		sqe->user_data = 0xb6;
+		CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+		if (!(i & 2))
+			CHECK_EQ(c.res, -EFAULT);
+		else
+			CHECK_EQ(c.res, i & 1 ? -EBADF : -ENOBUFS);
+	}
+	io_uring_queue_exit(&ring);
+	close(f);
+}
+
 /* SYNC_FILE_RANGE on a ring fd: its arguments are checked before the file's type. */
 TEST(sync_file_range_ring_fd_args)
 {
@@ -725,6 +753,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(file_flags_at_length_zero),
 		TEST_ENTRY(directory_reads),
 		TEST_ENTRY(buffer_select_bad_fd),
+		TEST_ENTRY(buffer_select_readv_iovec_read_at_prep),
 		TEST_ENTRY(sync_file_range_ring_fd_args),
 		TEST_ENTRY(register_blind_query),
 		TEST_ENTRY(register_blind_send_msg_ring),

@@ -235,8 +235,19 @@ int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe)
 
 	if (ret)
 		return ret;
-	if (req->flags & REQ_F_BUFFER_SELECT)
-		return rw->len == 1 ? 0 : -EINVAL;
+	if (req->flags & REQ_F_BUFFER_SELECT) {
+		struct iovec one;
+
+		/* the one iovec is read now, as the kernel's prep does: its
+		 * length bounds the buffer to select, and a bad address is
+		 * -EFAULT before the fd is looked at */
+		if (rw->len != 1)
+			return -EINVAL;
+		if (umem_read(&one, (const void *)(uintptr_t)rw->addr, sizeof(one)))
+			return -EFAULT;
+		rw->len = one.iov_len;
+		return 0;
+	}
 	if (rw->len > ENGINE_UIO_MAXIOV)
 		return -EINVAL;
 	if (!rw->len)
