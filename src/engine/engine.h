@@ -4,15 +4,14 @@
  * modelled on the kernel's io_uring/ (ring context, requests, opdef table,
  * submission, completion, registered resources).
  *
- * Where the engine does not reproduce Linux 6.18 (reference doc section in
- * brackets):
- *  - mmap of the ring fd [2.8]: it is a sealed sparse memfd, so an unknown
+ * Where the engine does not reproduce Linux 6.18:
+ *  - mmap of the ring fd: it is a sealed sparse memfd, so an unknown
  *    offset maps (no ENOMEM), a too-long mapping does not SIGBUS, a short SQE
  *    mapping is not EFAULT, address hints are honoured; SQ and CQ rings are
  *    separate regions (no FEAT_SINGLE_MMAP).  Under an RLIMIT_FSIZE below
  *    256 MiB the regions are packed (api.h): only engine_map_offset() users
  *    can map them.
- *  - teardown [8]: ringer_close() cancels in-flight work at once (the kernel
+ *  - teardown: ringer_close() cancels in-flight work at once (the kernel
  *    keeps a ring alive while it is mapped); close(2) through libc is
  *    ringer_close() in libringer (lib/pollwrap.c; a dup() keeps no ring
  *    alive); a raw close system call leaves the fd table entry behind:
@@ -41,7 +40,7 @@
  *  - setup flags SQE128, CQE32, CQE_MIXED, NO_MMAP, REGISTERED_FD_ONLY,
  *    DEFER_TASKRUN, HYBRID_IOPOLL: -EINVAL; COOP_TASKRUN/TASKRUN_FLAG
  *    accepted (completions are never deferred).
- *  - IOPOLL [2.4, 4.7]: an O_DIRECT read or write of a file whose device the
+ *  - IOPOLL: an O_DIRECT read or write of a file whose device the
  *    kernel cannot poll (no poll queues: virtio-blk on the test machine,
  *    where reads are refused) completes with -EOPNOTSUPP on the kernel; the
  *    engine polls it all the same (AIO).  tests/test-iopoll.c skips its
@@ -62,7 +61,7 @@
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE: -EOPNOTSUPP at prep (and
  *    not in the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
- *  - NOP's FILE/FIXED_BUFFER/TW/CQE32 test flags: -EINVAL [6.1].
+ *  - NOP's FILE/FIXED_BUFFER/TW/CQE32 test flags: -EINVAL.
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
@@ -95,7 +94,7 @@
  *    offset on a regular file, O_DIRECT) raise no fsnotify events (inotify
  *    IN_ACCESS/IN_MODIFY, fanotify): Linux's AIO does not report them; a
  *    single buffered request per batch, and worker I/O, do.
- *  - fork [8]: in a child, a ring inherited from the parent answers
+ *  - fork: in a child, a ring inherited from the parent answers
  *    -EOPNOTSUPP (the engine's threads and state are the parent's); the
  *    child's close only lets go of the fd number (the engine's fds for it
  *    stay open in the child until exit or exec).  On the kernel both
@@ -170,6 +169,9 @@
  * its CQE.  (A bad fd or a cancellation fails it as usual.)
  */
 #define REQ_F_QUIET_RES (1U << 14)
+/* the file is known to be a regular file or block device (the kernel's
+ * REQ_F_ISREG): worker class and retries of short transfers depend on it */
+#define REQ_F_ISREG (1U << 15)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -185,6 +187,9 @@ enum {
 struct ring;
 struct req;
 
+/* bytes of per-opcode state in a request (req_data()) */
+#define REQ_DATA_SIZE 128
+
 struct rfile {
 	atomic_int refs;
 	int fd; /* the engine's own duplicate */
@@ -193,48 +198,6 @@ struct rfile {
 struct rbuf {
 	uint64_t base, len;
 	uint64_t pages; /* charged to RLIMIT_MEMLOCK */
-};
-
-struct rw_state {
-	uint64_t addr;
-	uint32_t len;
-	int rw_flags;
-	int64_t off;
-	uint16_t buf_index;
-	bool resolved; /* fixed buffer found / iov built */
-	bool stream; /* the file is not seekable: offset ignored */
-	bool is_reg; /* known regular file or block device */
-	bool polled; /* the reactor saw it ready (a file without RWF_NOWAIT) */
-	bool sock; /* a stream that is a socket: an offset but 0 or -1 is -ESPIPE */
-	unsigned nr_segs;
-	struct iovec *iov; /* current segment: in fast_iov or iov_alloc */
-	struct iovec *iov_alloc; /* malloc'd array, freed by rw_cleanup */
-	struct iovec fast_iov[1];
-	size_t total; /* bytes asked for */
-	size_t done; /* bytes moved so far (continuations) */
-	/* READ_FIXED/WRITE_FIXED away from the submitting thread (rw.c) */
-	uint64_t fx_gen; /* ring->bufs_gen when the buffer was looked up */
-	void *fx_copy; /* the I/O's private copy once the buffers went away */
-	struct req *fx_next, *fx_prev; /* on ring->fixed_away */
-	uint8_t fx_state; /* FX_*, under rsrc_lock */
-	bool fx_held; /* rw_hold_buffer() ran: look at fx_state */
-};
-
-struct poll_tok;
-
-struct poll_state {
-	uint32_t events;
-	bool multi;
-	bool cancelled; /* POLL_REMOVE found it while it was firing */
-	bool own_evfd; /* MULTI on the ring's registered eventfd */
-	unsigned evfd_snap; /* its evfd_signals when armed or at its last CQE */
-	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
-	struct poll_tok *tok; /* armed as an AIO poll (ops/poll.c), poll_lock */
-	struct req *hnext, *hprev; /* ring->poll_hash chain, poll_lock */
-	uint64_t target; /* POLL_REMOVE: user_data to find */
-	uint32_t upd_flags;
-	uint64_t new_user_data;
-	uint32_t new_events;
 };
 
 struct req {
@@ -255,26 +218,49 @@ struct req {
 	int rfd; /* the descriptor the op works on */
 	struct wq_work work;
 	struct reactor_entry rent;
+	/* the opcode's own state: see req_data() */
 	union {
-		int32_t nop_res;
-		struct rw_state rw;
-		struct {
-			uint64_t off;
-			uint32_t len;
-			uint32_t flags;
-		} sync;
-		struct poll_state poll;
+		uint64_t op_align;
+		unsigned char op_data[REQ_DATA_SIZE];
 	};
 };
 
+/*
+ * Per-opcode request state lives with its family: each family header
+ * (ops/rw.h, ops/poll.h...) declares its struct, checks with REQ_DATA_CHECK()
+ * that it fits, and reaches it with req_data().  The area is the kernel's
+ * io_kiocb cmd: no opcode's state is known to the core.  The op's prep
+ * initialises it (req_alloc() leaves it as the last request left it).
+ */
+#define req_data(req, type) ((type *)(void *)(req)->op_data)
+#define REQ_DATA_CHECK(type)                                                   \
+	_Static_assert(sizeof(type) <= REQ_DATA_SIZE &&                         \
+			       _Alignof(type) <= _Alignof(uint64_t),            \
+		       #type " fits in struct req's op_data")
+
+/*
+ * An opcode's slot in op_defs[] (opdef.c).  The core decides from these
+ * flags and hooks alone, as the kernel's io_uring.c from io_issue_defs[]:
+ * no file outside opdef.c and the op's family names an opcode.
+ */
 struct op_def {
 	const char *name;
 	unsigned needs_file : 1; /* fd names a file (FIXED_FILE applies) */
-	unsigned pollin : 1; /* may wait for POLLIN in the reactor */
-	unsigned pollout : 1;
+	unsigned pollin : 1; /* waits for POLLIN in the reactor (req_arm_ready()) */
+	unsigned pollout : 1; /* ... for POLLOUT */
+	/* in a worker, bounded only on a regular file (REQ_F_ISREG); without it
+	 * bounded only when force_async (a sync), else unbound (req_punt_wq()) */
+	unsigned unbound_nonreg_file : 1;
 	unsigned buffer_select : 1; /* IOSQE_BUFFER_SELECT allowed */
 	unsigned ioprio : 1; /* sqe->ioprio allowed */
 	unsigned iopoll : 1; /* allowed on IOPOLL rings */
+	/* on an IOPOLL ring it is parked, and completes in a polling pass
+	 * (iopoll.c); iopoll_prep is then its check at submit */
+	unsigned iopoll_queue : 1;
+	/* issue may gather its I/O in the submit batch's native AIO submission
+	 * (aio_batch): it keeps CQEs in order itself; the core flushes that
+	 * batch before any other op issued inline */
+	unsigned aio_batch : 1;
 	unsigned supported : 1; /* reported by REGISTER_PROBE */
 	unsigned force_async : 1; /* always runs in a worker (fsync, ...) */
 	int (*prep)(struct req *req, const struct io_uring_sqe *sqe);
@@ -283,9 +269,16 @@ struct op_def {
 	/* the request leaves the submitting thread (a worker, the reactor):
 	 * hold what it names by address (a registered buffer) */
 	void (*hold)(struct req *req);
+	/* the fd names an io_uring ring (the ring file has no read, write or
+	 * fsync): 0 to go on with req->rfd set, or the request's -errno;
+	 * NULL: -EINVAL */
+	int (*ring_file)(struct req *req);
+	/* iopoll_queue: the file, buffer and checks at submit: 0 or -errno */
+	int (*iopoll_prep)(struct req *req);
 };
 
-extern const struct op_def op_defs[IORING_OP_LAST];
+#define ENGINE_NR_OPS IORING_OP_LAST /* slots in op_defs[]: every opcode of the ABI */
+extern const struct op_def op_defs[ENGINE_NR_OPS];
 
 struct ocqe {
 	struct ocqe *next;
@@ -477,6 +470,7 @@ void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
 int engine_wq_get(struct ring *ring);
 int req_arm_poll(struct req *req, uint32_t events);
+int req_arm_ready(struct req *req, reactor_fn fn);
 void req_count_async(struct req *req);
 void req_free(struct req *req);
 void req_put_file(struct req *req);
@@ -527,19 +521,9 @@ unsigned evfd_signal_count(struct ring *ring);
 bool evfd_is_registered(struct ring *ring, int fd);
 void evfd_release(struct ring *ring); /* teardown */
 
-/* ops: prep and issue hooks */
-int nop_prep(struct req *req, const struct io_uring_sqe *sqe);
-int nop_issue(struct req *req, unsigned issue_flags);
-int rw_prep(struct req *req, const struct io_uring_sqe *sqe);
-int rw_prep_fixed(struct req *req, const struct io_uring_sqe *sqe);
-int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe);
-int read_issue(struct req *req, unsigned issue_flags);
-int write_issue(struct req *req, unsigned issue_flags);
-void rw_cleanup(struct req *req);
-void rw_hold_buffer(struct req *req);
 /* Buffers unregistered (ring->bufs_gen bumped, rsrc_lock held): move the I/O
  * of held fixed-buffer requests to private copies; drops and retakes
- * rsrc_lock while one is in a system call on the buffer. */
+ * rsrc_lock while one is in a system call on the buffer (ops/rw.c). */
 void rw_fixed_retire(struct ring *ring);
 /* Teardown: wait for the ring's AIO reads/writes to complete, free the context. */
 void rw_aio_destroy(struct ring *ring);
@@ -551,9 +535,6 @@ void rw_aio_flush_pending(struct ring *ring);
 /* cq_wait() with only AIO outstanding: 1 completed some, 0 time out,
  * -EINTR, -EAGAIN wait by ppoll instead (ops/rw.c) */
 int rw_aio_wait(struct ring *ring, unsigned want, int64_t timeout_ns, const sigset_t *mask);
-/* An IOPOLL ring's read or write at submit: its file, buffer and the kernel's
- * checks (-EOPNOTSUPP for a buffered file), 0 or -errno (ops/rw.c) */
-int rw_iopoll_prep(struct req *req);
 /* iopoll_lock held: send the parked requests AIO takes to the device; the
  * others are returned (a polling pass runs them blocking) */
 struct req *rw_iopoll_issue(struct ring *ring, struct req *list);
@@ -562,20 +543,6 @@ struct req *rw_iopoll_issue(struct ring *ring, struct req *list);
 int rw_iopoll_reap(struct ring *ring, unsigned want);
 /* Teardown of an IOPOLL ring: its AIO context (nothing in flight any more). */
 void rw_iopoll_destroy(struct ring *ring);
-int fsync_prep(struct req *req, const struct io_uring_sqe *sqe);
-int fsync_issue(struct req *req, unsigned issue_flags);
-int sfr_prep(struct req *req, const struct io_uring_sqe *sqe);
-int sfr_issue(struct req *req, unsigned issue_flags);
-int poll_add_prep(struct req *req, const struct io_uring_sqe *sqe);
-int poll_add_issue(struct req *req, unsigned issue_flags);
-int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
-int poll_remove_issue(struct req *req, unsigned issue_flags);
-void poll_cleanup(struct req *req);
-void poll_cancel_all(struct ring *ring);
-/* A poll request the reactor handed back at teardown: off the armed list. */
-void poll_disarmed(struct req *req);
-/* complete the AIO polls that fired (enter runs it, as the kernel its task work) */
-void poll_aio_run(struct ring *ring);
 
 /* sqpoll.c: the SQ poller thread (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ) */
 #define SQPOLL_SETUP_FLAGS                                                     \

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/ops/poll.h"
 #include "engine/sys.h"
 
 /* -EBADF for a closed fd, -EOPNOTSUPP for an open fd that is no engine ring */

@@ -27,13 +27,6 @@
 #include "engine/engine.h"
 #include "engine/sys.h"
 
-static bool is_rw(uint8_t op)
-{
-	return op == IORING_OP_READV || op == IORING_OP_WRITEV || op == IORING_OP_READ ||
-	       op == IORING_OP_WRITE || op == IORING_OP_READ_FIXED ||
-	       op == IORING_OP_WRITE_FIXED;
-}
-
 static void park(struct ring *r, struct req *req)
 {
 	struct req *head = atomic_load_explicit(&r->iopoll_list, memory_order_relaxed);
@@ -52,13 +45,14 @@ static void park(struct ring *r, struct req *req)
  */
 bool iopoll_queue(struct req *req)
 {
+	const struct op_def *def = &op_defs[req->opcode];
 	struct ring *r = req->ring;
 	int ret;
 
-	if (!is_rw(req->opcode))
+	if (!def->iopoll_queue)
 		return false; /* NOP and friends complete normally */
-	/* the file, the buffer, then the refusal of a buffered file (ops/rw.c) */
-	ret = rw_iopoll_prep(req);
+	/* the file, the buffer, then the refusal of a buffered file */
+	ret = def->iopoll_prep(req);
 	if (ret) {
 		req->res = ret;
 		req_complete(req);

@@ -11,11 +11,13 @@
  * independent C gives CQEs A, C, B, as on the kernel.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/ops/poll.h"
 #include "engine/sys.h"
 
 enum { TW_ISSUE = 1, TW_FAIL_CHAIN = 2, TW_COMPLETE = 3 };
@@ -74,28 +76,14 @@ void req_hold_file(struct req *req)
 
 /*
  * A request on a ring's own fd.  The kernel's ring file has no read, write
- * or fsync: WRITE and FSYNC fail -EINVAL, SYNC_FILE_RANGE -ESPIPE; a READ
- * waits for the ring to be readable, then fails -EINVAL (here at once).
- * POLL_ADD is answered by the ring file itself (a memfd: ready).
+ * or fsync: most ops fail -EINVAL (a READ waits for the ring to be readable
+ * first, here not); the op's ring_file hook says otherwise (opdef.c).
  */
 static int ring_file_op(struct req *req)
 {
-	switch (req->opcode) {
-	case IORING_OP_POLL_ADD:
-		req->rfd = req->fd;
-		return 0;
-	case IORING_OP_SYNC_FILE_RANGE: {
-		/* sync_file_range() checks its arguments before the file's type */
-		int64_t end;
+	const struct op_def *def = &op_defs[req->opcode];
 
-		if ((req->sync.flags & ~7U) || (int64_t)req->sync.off < 0 ||
-		    __builtin_add_overflow((int64_t)req->sync.off, (int64_t)req->sync.len, &end))
-			return -EINVAL;
-		return -ESPIPE;
-	}
-	default:
-		return -EINVAL;
-	}
+	return def->ring_file ? def->ring_file(req) : -EINVAL;
 }
 
 /* The request leaves the submitting thread: its file, and what it names by address. */
@@ -172,8 +160,8 @@ static struct req *req_alloc(struct ring *r)
 	atomic_store_explicit(&r->nr_allocated,
 			      atomic_load_explicit(&r->nr_allocated, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
-	/* the op state (the union) is the opcode's prep's to initialise */
-	memset(req, 0, offsetof(struct req, nop_res));
+	/* the op state (req_data()) is the opcode's prep's to initialise */
+	memset(req, 0, offsetof(struct req, op_data));
 	return req;
 }
 
@@ -446,10 +434,9 @@ void req_punt_wq(struct req *req)
 	req->work.fn = worker_fn;
 	req->work.flags = 0;
 	req->work.hash_key = 0;
-	if (req->opcode == IORING_OP_READV || req->opcode == IORING_OP_WRITEV ||
-	    req->opcode == IORING_OP_READ || req->opcode == IORING_OP_WRITE ||
-	    req->opcode == IORING_OP_READ_FIXED || req->opcode == IORING_OP_WRITE_FIXED) {
-		if (!req->rw.is_reg)
+	/* bounded: work that waits for a regular file's I/O (io_prep_async_work) */
+	if (op_defs[req->opcode].unbound_nonreg_file) {
+		if (!(req->flags & REQ_F_ISREG))
 			req->work.flags |= WQ_WORK_UNBOUND;
 	} else if (!op_defs[req->opcode].force_async) {
 		req->work.flags |= WQ_WORK_UNBOUND;
@@ -490,6 +477,19 @@ int req_arm_poll(struct req *req, uint32_t events)
 	return ret;
 }
 
+/*
+ * Wait in the reactor for the op's own readiness on its file (its opdef's
+ * pollin/pollout), then fn runs (the kernel's io_arm_poll_handler()).
+ */
+int req_arm_ready(struct req *req, reactor_fn fn)
+{
+	const struct op_def *def = &op_defs[req->opcode];
+
+	req->rent.fd = req->rfd;
+	req->rent.fn = fn;
+	return req_arm_poll(req, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
+}
+
 static void reactor_cancelled(struct reactor_entry *e)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
@@ -514,8 +514,7 @@ void req_issue(struct req *req, unsigned issue_flags)
 		req_punt_wq(req);
 		return;
 	}
-	if ((issue_flags & ISSUE_F_NONBLOCK) && def->issue != read_issue &&
-	    def->issue != write_issue)
+	if ((issue_flags & ISSUE_F_NONBLOCK) && !def->aio_batch)
 		rw_aio_flush_pending(req->ring); /* CQEs in submission order */
 	ret = def->issue(req, issue_flags);
 	if (ret == ISSUE_DONE)
@@ -691,8 +690,8 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	req->ioprio = sqe.ioprio;
 	req->rfd = -1;
 
-	if (sqe.opcode >= IORING_OP_LAST) {
-		req->opcode = IORING_OP_NOP;
+	if (sqe.opcode >= ENGINE_NR_OPS) {
+		req->opcode = 0; /* a slot in the table, as the kernel's io_init_req() */
 		return -EINVAL;
 	}
 	def = &op_defs[sqe.opcode];

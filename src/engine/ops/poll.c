@@ -46,7 +46,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
+#include "engine/ops/poll.h"
 #include "engine/sys.h"
 #include "engine/thread.h"
 
@@ -62,26 +62,26 @@ int poll_add_prep(struct req *req, const struct io_uring_sqe *sqe)
 {
 	uint32_t flags = sqe->len;
 
-	req->poll.epfd = -1;
-	req->poll.tok = NULL;
-	req->poll.own_evfd = false;
+	req_poll(req)->epfd = -1;
+	req_poll(req)->tok = NULL;
+	req_poll(req)->own_evfd = false;
 	if (sqe->addr || sqe->off || sqe->buf_index)
 		return -EINVAL;
 	if (flags & ~IORING_POLL_ADD_MULTI)
 		return -EINVAL;
 	if ((flags & IORING_POLL_ADD_MULTI) && (req->flags & REQ_F_CQE_SKIP))
 		return -EINVAL;
-	req->poll.events = parse_events(sqe);
-	req->poll.multi = flags & IORING_POLL_ADD_MULTI;
-	req->poll.cancelled = false;
+	req_poll(req)->events = parse_events(sqe);
+	req_poll(req)->multi = flags & IORING_POLL_ADD_MULTI;
+	req_poll(req)->cancelled = false;
 	return 0;
 }
 
 void poll_cleanup(struct req *req)
 {
-	if (req->poll.epfd >= 0)
-		sys_close(req->poll.epfd);
-	req->poll.epfd = -1;
+	if (req_poll(req)->epfd >= 0)
+		sys_close(req_poll(req)->epfd);
+	req_poll(req)->epfd = -1;
 }
 
 static unsigned hash_of(uint64_t user_data)
@@ -99,10 +99,10 @@ static void poll_link(struct ring *r, struct req *req)
 	if (r->polls)
 		r->polls->list_prev = req;
 	r->polls = req;
-	req->poll.hprev = NULL;
-	req->poll.hnext = *b;
+	req_poll(req)->hprev = NULL;
+	req_poll(req)->hnext = *b;
 	if (*b)
-		(*b)->poll.hprev = req;
+		req_poll(*b)->hprev = req;
 	*b = req;
 	req->flags |= REQ_F_POLL_ARMED;
 }
@@ -119,13 +119,13 @@ static void poll_unlink(struct ring *r, struct req *req)
 	if (req->list_next)
 		req->list_next->list_prev = req->list_prev;
 	req->list_next = req->list_prev = NULL;
-	if (req->poll.hprev)
-		req->poll.hprev->poll.hnext = req->poll.hnext;
+	if (req_poll(req)->hprev)
+		req_poll(req_poll(req)->hprev)->hnext = req_poll(req)->hnext;
 	else
-		r->poll_hash[hash_of(req->user_data)] = req->poll.hnext;
-	if (req->poll.hnext)
-		req->poll.hnext->poll.hprev = req->poll.hprev;
-	req->poll.hnext = req->poll.hprev = NULL;
+		r->poll_hash[hash_of(req->user_data)] = req_poll(req)->hnext;
+	if (req_poll(req)->hnext)
+		req_poll(req_poll(req)->hnext)->hprev = req_poll(req)->hprev;
+	req_poll(req)->hnext = req_poll(req)->hprev = NULL;
 	req->flags &= ~REQ_F_POLL_ARMED;
 }
 
@@ -140,7 +140,7 @@ void poll_disarmed(struct req *req)
 
 static uint32_t interest(struct req *req)
 {
-	return req->poll.events | POLL_UNMASK;
+	return req_poll(req)->events | POLL_UNMASK;
 }
 
 /* Complete a poll request: inline batch in the submitting thread, else now. */
@@ -166,7 +166,7 @@ struct pa_ring_hdr {
 /*
  * One AIO poll in flight.  Who owns it when:
  * - armed (submitted, its event not yet taken out of the AIO ring): the
- *   request, through req->poll.tok; POLL_REMOVE may abandon it (req = NULL,
+ *   request, through req_poll(req)->tok; POLL_REMOVE may abandon it (req = NULL,
  *   io_cancel) but never frees it, since its event is still to come;
  * - its event taken out by the waiter (pa_waiter(), local array): the
  *   waiter alone; it may look at the token (poll_lock) until it puts the
@@ -349,7 +349,7 @@ static bool poll_needs_own_task(int fd)
 static int pa_submit(struct req *req, struct poll_aio *pa)
 {
 	struct ring *r = req->ring;
-	struct poll_tok *tok = req->poll.tok;
+	struct poll_tok *tok = req_poll(req)->tok;
 	int ret;
 
 	if (!tok && poll_needs_own_task(req->rfd))
@@ -362,7 +362,7 @@ static int pa_submit(struct req *req, struct poll_aio *pa)
 		tok->cb.aio_lio_opcode = IOCB_CMD_POLL;
 		tok->cb.aio_fildes = (uint32_t)req->rfd;
 		/* POLLERR and POLLHUP are always reported (the kernel adds them) */
-		tok->cb.aio_buf = (req->poll.events | POLLRDHUP) & 0xffff;
+		tok->cb.aio_buf = (req_poll(req)->events | POLLRDHUP) & 0xffff;
 		/* no IOCB_FLAG_RESFD: with an eventfd to signal, the kernel
 		 * completes some of them from a workqueue, later, instead of in
 		 * the waker */
@@ -374,7 +374,7 @@ static int pa_submit(struct req *req, struct poll_aio *pa)
 		atomic_store_explicit(&pa->nr_toks,
 				      atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
-		req->poll.tok = tok;
+		req_poll(req)->tok = tok;
 	}
 	/* counted before: its completion may be taken by another thread as
 	 * soon as poll_lock is dropped */
@@ -382,7 +382,7 @@ static int pa_submit(struct req *req, struct poll_aio *pa)
 	ret = tok_submit(pa, tok);
 	if (ret) {
 		tok_free(pa, tok);
-		req->poll.tok = NULL;
+		req_poll(req)->tok = NULL;
 		return ret;
 	}
 	pa_watch(r, pa);
@@ -410,8 +410,8 @@ static int pa_arm(struct req *req, struct poll_aio *pa)
 /* poll_lock held, tok is req's: it ends; the caller completes req */
 static void pa_end(struct ring *r, struct poll_aio *pa, struct req *req)
 {
-	tok_free(pa, req->poll.tok);
-	req->poll.tok = NULL;
+	tok_free(pa, req_poll(req)->tok);
+	req_poll(req)->tok = NULL;
 	poll_unlink(r, req);
 }
 
@@ -431,7 +431,7 @@ static void pa_event_one(struct ring *r, struct poll_aio *pa, struct poll_tok *t
 		return;
 	}
 	mask = (res < 0 ? (uint32_t)POLLERR : (uint32_t)res) & interest(req);
-	if (req->poll.multi) {
+	if (req_poll(req)->multi) {
 		int32_t final;
 		bool end = multi_event(req, mask, true, &final);
 
@@ -485,7 +485,7 @@ static bool held_multi(struct ring *r, const struct io_event *ev, long n)
 	for (long i = 0; i < n && !multi; i++) {
 		const struct poll_tok *tok = (const struct poll_tok *)(uintptr_t)ev[i].data;
 
-		multi = tok->req && tok->req->poll.multi;
+		multi = tok->req && req_poll(tok->req)->multi;
 	}
 	pthread_mutex_unlock(&r->poll_lock);
 	return multi;
@@ -618,7 +618,7 @@ static void pa_destroy(struct ring *r)
 	pthread_mutex_lock(&r->poll_lock);
 	while ((tok = pa->toks)) {
 		if (tok->req)
-			tok->req->poll.tok = NULL;
+			req_poll(tok->req)->tok = NULL;
 		tok_free(pa, tok);
 	}
 	pthread_mutex_unlock(&r->poll_lock);
@@ -647,7 +647,7 @@ static bool file_can_poll(int fd)
 /* Is something asked for ready now? */
 static bool level_ready(struct req *req)
 {
-	struct pollfd pfd = { .fd = req->rfd, .events = (short)(req->poll.events | POLLRDHUP) };
+	struct pollfd pfd = { .fd = req->rfd, .events = (short)(req_poll(req)->events | POLLRDHUP) };
 	int ret;
 
 	do
@@ -680,20 +680,20 @@ static int multi_wait(struct req *req, bool discard)
 		if (!ret || ret == -EBADF)
 			return ret;
 	}
-	if (req->poll.tok) {
+	if (req_poll(req)->tok) {
 		/* it exists while tokens do (pa_destroy()) */
-		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req->poll.tok);
-		req->poll.tok = NULL;
+		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req_poll(req)->tok);
+		req_poll(req)->tok = NULL;
 	}
 	if (discard) {
 		struct epoll_event ev;
 		int n;
 
 		do
-			n = sys_epoll_wait(req->poll.epfd, &ev, 1, 0);
+			n = sys_epoll_wait(req_poll(req)->epfd, &ev, 1, 0);
 		while (n > 0 || n == -EINTR);
 	}
-	req->rent.fd = req->poll.epfd;
+	req->rent.fd = req_poll(req)->epfd;
 	req->rent.fn = poll_fire;
 	return req_arm_poll(req, POLLIN);
 }
@@ -709,7 +709,7 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 	unsigned snap;
 	int ret;
 
-	if (req->poll.cancelled) {
+	if (req_poll(req)->cancelled) {
 		*final = -ECANCELED;
 		goto end;
 	}
@@ -723,24 +723,24 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 		 */
 		snap = evfd_signal_count(r);
 		*final = (int32_t)mask;
-		if (req->poll.own_evfd && snap != req->poll.evfd_snap)
+		if (req_poll(req)->own_evfd && snap != req_poll(req)->evfd_snap)
 			goto end;
 		/* the CQ full: a multishot ends with a final CQE (it overflows) */
 		if (!cq_post(r, req->user_data, (int32_t)mask, IORING_CQE_F_MORE, false))
 			goto end;
 		/* and that CQE signalled the eventfd: a wake-up by the ring */
-		if (req->poll.own_evfd && evfd_signal_count(r) != snap)
+		if (req_poll(req)->own_evfd && evfd_signal_count(r) != snap)
 			goto end;
-		req->poll.evfd_snap = snap;
+		req_poll(req)->evfd_snap = snap;
 	}
 	ret = multi_wait(req, from_aio);
 	if (!ret)
 		return false;
 	*final = ret == -EBADF ? -EBADF : -ECANCELED;
 end:
-	if (req->poll.tok) {
-		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req->poll.tok);
-		req->poll.tok = NULL;
+	if (req_poll(req)->tok) {
+		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req_poll(req)->tok);
+		req_poll(req)->tok = NULL;
 	}
 	poll_unlink(r, req);
 	return true;
@@ -755,7 +755,7 @@ static void poll_fire(struct reactor_entry *e, uint32_t revents)
 
 	engine_thread_ctx = CTX_REACTOR;
 	pthread_mutex_lock(&r->poll_lock);
-	if (!req->poll.multi) {
+	if (!req_poll(req)->multi) {
 		poll_unlink(r, req);
 		pthread_mutex_unlock(&r->poll_lock);
 		mask = revents & interest(req);
@@ -764,7 +764,7 @@ static void poll_fire(struct reactor_entry *e, uint32_t revents)
 	}
 	for (;;) {
 		struct epoll_event ev;
-		int n = sys_epoll_wait(req->poll.epfd, &ev, 1, 0);
+		int n = sys_epoll_wait(req_poll(req)->epfd, &ev, 1, 0);
 
 		if (n == -EINTR)
 			continue;
@@ -786,16 +786,16 @@ static int poll_arm_multi(struct req *req)
 	struct epoll_event ev = { .events = interest(req) | EPOLLET };
 	int ret;
 
-	if (req->poll.epfd < 0) {
-		req->poll.own_evfd = evfd_is_registered(r, req->rfd);
-		req->poll.evfd_snap = evfd_signal_count(r);
-		req->poll.epfd = sys_fd_move_high(sys_epoll_create1(EPOLL_CLOEXEC));
-		if (req->poll.epfd < 0)
-			return req->poll.epfd;
+	if (req_poll(req)->epfd < 0) {
+		req_poll(req)->own_evfd = evfd_is_registered(r, req->rfd);
+		req_poll(req)->evfd_snap = evfd_signal_count(r);
+		req_poll(req)->epfd = sys_fd_move_high(sys_epoll_create1(EPOLL_CLOEXEC));
+		if (req_poll(req)->epfd < 0)
+			return req_poll(req)->epfd;
 		req->flags |= REQ_F_NEED_CLEANUP;
 		/* the set watches a file, not a number: the request holds it */
 		req_hold_file(req);
-		ret = sys_epoll_ctl(req->poll.epfd, EPOLL_CTL_ADD, req->rfd, &ev);
+		ret = sys_epoll_ctl(req_poll(req)->epfd, EPOLL_CTL_ADD, req->rfd, &ev);
 		if (ret == -EPERM)
 			return 1; /* not pollable (a regular file): a one-shot result, see below */
 		if (ret)
@@ -806,15 +806,22 @@ static int poll_arm_multi(struct req *req)
 	/* ready now: the set's first edge is picked up by the reactor at once */
 	ret = multi_wait(req, false);
 	if (ret) {
-		if (req->poll.tok) {
+		if (req_poll(req)->tok) {
 			tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed),
-				 req->poll.tok);
-			req->poll.tok = NULL;
+				 req_poll(req)->tok);
+			req_poll(req)->tok = NULL;
 		}
 		poll_unlink(r, req);
 	}
 	pthread_mutex_unlock(&r->poll_lock);
 	return ret;
+}
+
+/* POLL_ADD on a ring's own fd is answered by the ring file (a memfd: ready). */
+int poll_add_ring_file(struct req *req)
+{
+	req->rfd = req->fd;
+	return 0;
 }
 
 int poll_add_issue(struct req *req, unsigned issue_flags)
@@ -828,8 +835,8 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		req->res = ret;
 		return ISSUE_DONE;
 	}
-	pa = req->poll.multi ? NULL : pa_get(r);
-	if (req->poll.multi) {
+	pa = req_poll(req)->multi ? NULL : pa_get(r);
+	if (req_poll(req)->multi) {
 		ret = poll_arm_multi(req);
 		if (ret < 0) {
 			req->res = ret;
@@ -838,10 +845,10 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		if (!ret)
 			return ISSUE_QUEUED;
 		/* the kernel ends a multishot poll on a file without poll support at once */
-		req->poll.multi = false;
+		req_poll(req)->multi = false;
 	}
 	pfd.fd = req->rfd;
-	pfd.events = (short)(req->poll.events | POLLRDHUP);
+	pfd.events = (short)(req_poll(req)->events | POLLRDHUP);
 	pfd.revents = 0;
 	do
 		ret = sys_poll(&pfd, 1, 0);
@@ -858,7 +865,7 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		req->res = (int32_t)(pfd.revents & interest(req));
 		return ISSUE_DONE;
 	}
-	if (pa && !req->poll.multi) {
+	if (pa && !req_poll(req)->multi) {
 		ret = pa_arm(req, pa);
 		if (ret == 0)
 			return ISSUE_QUEUED;
@@ -877,7 +884,7 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 	poll_link(r, req);
 	req->rent.fd = req->rfd;
 	req->rent.fn = poll_fire;
-	ret = req_arm_poll(req, req->poll.events | POLLRDHUP);
+	ret = req_arm_poll(req, req_poll(req)->events | POLLRDHUP);
 	if (ret)
 		poll_unlink(r, req);
 	pthread_mutex_unlock(&r->poll_lock);
@@ -899,53 +906,53 @@ int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe)
 		return -EINVAL;
 	if (flags == IORING_POLL_ADD_MULTI)
 		return -EINVAL;
-	req->poll.target = sqe->addr;
-	req->poll.upd_flags = flags;
-	req->poll.new_user_data = sqe->off;
+	req_poll(req)->target = sqe->addr;
+	req_poll(req)->upd_flags = flags;
+	req_poll(req)->new_user_data = sqe->off;
 	if (!(flags & IORING_POLL_UPDATE_USER_DATA) && sqe->off)
 		return -EINVAL;
 	if (flags & IORING_POLL_UPDATE_EVENTS)
-		req->poll.new_events = parse_events(sqe);
+		req_poll(req)->new_events = parse_events(sqe);
 	else if (sqe->poll32_events)
 		return -EINVAL;
-	req->poll.epfd = -1;
+	req_poll(req)->epfd = -1;
 	return 0;
 }
 
 int poll_remove_issue(struct req *req, unsigned issue_flags)
 {
 	struct ring *r = req->ring;
-	uint32_t upd = req->poll.upd_flags;
+	uint32_t upd = req_poll(req)->upd_flags;
 	struct req *t;
 	bool disarmed;
 
 	pthread_mutex_lock(&r->poll_lock);
-	for (t = r->poll_hash[hash_of(req->poll.target)]; t; t = t->poll.hnext)
-		if (t->user_data == req->poll.target && t->opcode == IORING_OP_POLL_ADD)
+	for (t = r->poll_hash[hash_of(req_poll(req)->target)]; t; t = req_poll(t)->hnext)
+		if (t->user_data == req_poll(req)->target && t->opcode == IORING_OP_POLL_ADD)
 			break;
 	if (!t) {
 		pthread_mutex_unlock(&r->poll_lock);
 		req->res = -ENOENT;
 		return ISSUE_DONE;
 	}
-	if (t->poll.tok) {
+	if (req_poll(t)->tok) {
 		struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_relaxed);
 		struct io_event ev;
 
 		/* abandoned under poll_lock: its event, now or after the cancel,
 		 * only frees the token */
-		t->poll.tok->req = NULL;
-		sys_io_cancel(pa->ctx, &t->poll.tok->cb, &ev);
-		t->poll.tok = NULL;
+		req_poll(t)->tok->req = NULL;
+		sys_io_cancel(pa->ctx, &req_poll(t)->tok->cb, &ev);
+		req_poll(t)->tok = NULL;
 		disarmed = true;
 	} else {
 		disarmed = reactor_cancel(r->reactor, &t->rent);
 	}
 	if (!disarmed) {
 		/* it is firing right now */
-		if (t->poll.multi && !(upd & (IORING_POLL_UPDATE_EVENTS |
+		if (req_poll(t)->multi && !(upd & (IORING_POLL_UPDATE_EVENTS |
 					      IORING_POLL_UPDATE_USER_DATA)))
-			t->poll.cancelled = true;
+			req_poll(t)->cancelled = true;
 		pthread_mutex_unlock(&r->poll_lock);
 		req->res = -EALREADY;
 		return ISSUE_DONE;
@@ -955,11 +962,11 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 
 	if (upd & (IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA)) {
 		if (upd & IORING_POLL_UPDATE_EVENTS) {
-			t->poll.events = req->poll.new_events;
-			t->poll.multi = upd & IORING_POLL_ADD_MULTI;
+			req_poll(t)->events = req_poll(req)->new_events;
+			req_poll(t)->multi = upd & IORING_POLL_ADD_MULTI;
 		}
 		if (upd & IORING_POLL_UPDATE_USER_DATA)
-			t->user_data = req->poll.new_user_data;
+			t->user_data = req_poll(req)->new_user_data;
 		poll_cleanup(t);
 		t->flags &= ~REQ_F_NEED_CLEANUP;
 		req_issue(t, ISSUE_F_NONBLOCK); /* re-armed with the new values */

@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
+#include "engine/ops/rw.h"
 #include "engine/sys.h"
 #include "engine/thread.h"
 
@@ -174,9 +174,9 @@ static int check_ioprio(uint16_t ioprio)
 /* rw_state.fx_state: a held fixed-buffer request (see fixed_copy() below) */
 enum { FX_NONE = 0, FX_IDLE = 1, FX_BUSY = 2 };
 
-static int prep_common(struct req *req, const struct io_uring_sqe *sqe)
+static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool write)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	int ret = check_ioprio(sqe->ioprio);
 
 	if (ret)
@@ -191,21 +191,23 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe)
 	rw->off = (int64_t)sqe->off;
 	rw->rw_flags = (int)sqe->rw_flags;
 	rw->buf_index = sqe->buf_index;
+	rw->write = write;
+	rw->fixed = false;
 	rw->iov = rw->fast_iov;
 	rw->iov_alloc = NULL;
 	rw->nr_segs = 0;
 	rw->total = rw->done = 0;
-	rw->resolved = rw->stream = rw->is_reg = rw->sock = rw->polled = false;
+	rw->resolved = rw->stream = rw->sock = rw->polled = false;
 	rw->fx_held = false;
 	rw->fx_copy = NULL;
 	rw->fx_state = FX_NONE;
 	return 0;
 }
 
-int rw_prep(struct req *req, const struct io_uring_sqe *sqe)
+static int prep_single(struct req *req, const struct io_uring_sqe *sqe, bool write)
 {
-	struct rw_state *rw = &req->rw;
-	int ret = prep_common(req, sqe);
+	struct rw_state *rw = req_rw(req);
+	int ret = prep_common(req, sqe, write);
 
 	if (ret)
 		return ret;
@@ -220,18 +222,21 @@ int rw_prep(struct req *req, const struct io_uring_sqe *sqe)
 	return 0;
 }
 
-int rw_prep_fixed(struct req *req, const struct io_uring_sqe *sqe)
+static int prep_fixed(struct req *req, const struct io_uring_sqe *sqe, bool write)
 {
 	/* the buffer is looked up and range-checked at issue (-EFAULT there) */
-	return prep_common(req, sqe);
+	int ret = prep_common(req, sqe, write);
+
+	req_rw(req)->fixed = true;
+	return ret;
 }
 
-int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe)
+static int prep_vec(struct req *req, const struct io_uring_sqe *sqe, bool write)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	struct iovec *iov;
 	size_t total = 0;
-	int ret = prep_common(req, sqe);
+	int ret = prep_common(req, sqe, write);
 
 	if (ret)
 		return ret;
@@ -281,6 +286,37 @@ int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe)
 	return 0;
 }
 
+/* The opcodes' preps (opdef.c): the direction and the kind of buffer. */
+int rw_prep_read(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_single(req, sqe, false);
+}
+
+int rw_prep_write(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_single(req, sqe, true);
+}
+
+int rw_prep_readv(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_vec(req, sqe, false);
+}
+
+int rw_prep_writev(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_vec(req, sqe, true);
+}
+
+int rw_prep_read_fixed(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_fixed(req, sqe, false);
+}
+
+int rw_prep_write_fixed(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_fixed(req, sqe, true);
+}
+
 /*
  * Registered buffers held by requests in flight.  The kernel's request holds
  * its buffer's resource node: an unregistration does not wait for it, and the
@@ -300,14 +336,14 @@ int rw_prep_vec(struct req *req, const struct io_uring_sqe *sqe)
 
 static void fx_unlink(struct ring *r, struct req *req)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 
 	if (rw->fx_prev)
-		rw->fx_prev->rw.fx_next = rw->fx_next;
+		req_rw(rw->fx_prev)->fx_next = rw->fx_next;
 	else
 		r->fixed_away = rw->fx_next;
 	if (rw->fx_next)
-		rw->fx_next->rw.fx_prev = rw->fx_prev;
+		req_rw(rw->fx_next)->fx_prev = rw->fx_prev;
 	rw->fx_next = rw->fx_prev = NULL;
 	rw->fx_state = FX_NONE;
 }
@@ -315,7 +351,7 @@ static void fx_unlink(struct ring *r, struct req *req)
 /* rsrc_lock held, the request not in a system call: its I/O moves to a copy */
 static void fixed_copy(struct req *req)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	char *copy = malloc(rw->total ? rw->total : 1);
 
 	if (!copy)
@@ -331,7 +367,7 @@ static void fixed_copy(struct req *req)
 
 void rw_hold_buffer(struct req *req)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	struct ring *r = req->ring;
 
 	if (!rw->resolved || rw->fx_held)
@@ -345,7 +381,7 @@ void rw_hold_buffer(struct req *req)
 		rw->fx_prev = NULL;
 		rw->fx_next = r->fixed_away;
 		if (rw->fx_next)
-			rw->fx_next->rw.fx_prev = req;
+			req_rw(rw->fx_next)->fx_prev = req;
 		r->fixed_away = req;
 		rw->fx_state = FX_IDLE;
 	}
@@ -362,12 +398,12 @@ void rw_fixed_retire(struct ring *r)
 		bool busy = false;
 
 		for (req = r->fixed_away; req; req = next) {
-			next = req->rw.fx_next;
-			if (req->rw.fx_state == FX_BUSY && waited < FX_WAIT_NS) {
+			next = req_rw(req)->fx_next;
+			if (req_rw(req)->fx_state == FX_BUSY && waited < FX_WAIT_NS) {
 				busy = true;
 				continue;
 			}
-			if (req->rw.fx_state == FX_BUSY) {
+			if (req_rw(req)->fx_state == FX_BUSY) {
 				/* still in its call: it copies when it comes back */
 				fx_unlink(r, req);
 				continue;
@@ -389,17 +425,17 @@ static void fixed_io_begin(struct req *req)
 {
 	struct ring *r = req->ring;
 
-	if (!req->rw.fx_held)
+	if (!req_rw(req)->fx_held)
 		return;
 	pthread_mutex_lock(&r->rsrc_lock);
-	if (req->rw.fx_state == FX_IDLE)
-		req->rw.fx_state = FX_BUSY;
+	if (req_rw(req)->fx_state == FX_IDLE)
+		req_rw(req)->fx_state = FX_BUSY;
 	pthread_mutex_unlock(&r->rsrc_lock);
 }
 
 static void fixed_io_end(struct req *req)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	struct ring *r = req->ring;
 
 	if (!rw->fx_held)
@@ -414,7 +450,7 @@ static void fixed_io_end(struct req *req)
 
 void rw_cleanup(struct req *req)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 
 	free(rw->iov_alloc);
 	rw->iov_alloc = NULL;
@@ -429,15 +465,15 @@ void rw_cleanup(struct req *req)
 	}
 }
 
-static bool is_fixed_op(struct req *req)
+static bool is_reg(const struct req *req)
 {
-	return req->opcode == IORING_OP_READ_FIXED || req->opcode == IORING_OP_WRITE_FIXED;
+	return req->flags & REQ_F_ISREG;
 }
 
 /* The fixed buffer: looked up and range-checked before the file's mode (6.18, probed). */
 static int resolve_fixed(struct req *req)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	uint64_t base, blen, end;
 	int ret;
 
@@ -476,7 +512,7 @@ static void iov_advance(struct rw_state *rw, size_t n)
 
 static int rw_finish(struct req *req, ssize_t err)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 
 	if (rw->done || err >= 0) {
 		req->res = (int32_t)rw->done;
@@ -597,7 +633,7 @@ static unsigned aio_nr_events(const struct ring *r)
 /* The iocb of a request: its iovec at its offset, RWF_NOWAIT (never blocks). */
 static void prep_iocb(struct iocb *cb, struct req *req, bool write)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 
 	memset(cb, 0, sizeof(*cb));
 	cb->aio_data = (uintptr_t)req;
@@ -612,7 +648,7 @@ static void prep_iocb(struct iocb *cb, struct req *req, bool write)
 /* One preadv2/pwritev2 of the request's iovec: bytes moved or -errno. */
 static ssize_t rw_transfer(struct req *req, bool write, off_t off, int flags)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 
 	return write ? sys_pwritev2(req->rfd, rw->iov, (int)rw->nr_segs, off, flags)
 		     : sys_preadv2(req->rfd, rw->iov, (int)rw->nr_segs, off, flags);
@@ -623,17 +659,17 @@ static void learn_type(struct req *req)
 {
 	struct stat st;
 
-	if (req->rw.is_reg || req->rw.stream)
+	if (is_reg(req) || req_rw(req)->stream)
 		return;
 	if (sys_fstat(req->rfd, &st) < 0) {
-		req->rw.stream = true;
+		req_rw(req)->stream = true;
 	} else if (st_is_reg(&st)) {
-		req->rw.is_reg = true;
+		req->flags |= REQ_F_ISREG;
 	} else {
-		req->rw.stream = true;
-		req->rw.sock = S_ISSOCK(st.st_mode);
+		req_rw(req)->stream = true;
+		req_rw(req)->sock = S_ISSOCK(st.st_mode);
 	}
-	hint_set_reg(req->rfd, req->rw.is_reg);
+	hint_set_reg(req->rfd, is_reg(req));
 }
 
 /*
@@ -643,7 +679,7 @@ static void learn_type(struct req *req)
  */
 static bool moved_short(struct req *req, long res)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 
 	if (res <= 0)
 		return false;
@@ -652,7 +688,7 @@ static bool moved_short(struct req *req, long res)
 	if (rw->done == rw->total)
 		return false;
 	learn_type(req);
-	if (!rw->is_reg)
+	if (!is_reg(req))
 		return false;
 	rw->off += res;
 	return true;
@@ -660,7 +696,7 @@ static bool moved_short(struct req *req, long res)
 
 static void aio_done(struct req *req, long res)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 
 	if (res == -EAGAIN || res == -EOPNOTSUPP || res == -EINTR || res == -ESPIPE) {
 		/* not done without blocking (or, -ESPIPE, a pipe read by preadv2
@@ -1086,7 +1122,7 @@ static int rwf_check(int flags, bool write)
  */
 static int rw_init_checks(struct req *req, bool write)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	bool iopoll = req->ring->flags & IORING_SETUP_IOPOLL;
 	bool hipri_refused = !iopoll && (rw->rw_flags & RWF_HIPRI);
 	int flags_err = rwf_check(rw->rw_flags, write), fl;
@@ -1173,7 +1209,7 @@ static int rw_zero_length(struct req *req, bool write, int flags, long *res)
 	cb.aio_fildes = (uint32_t)req->rfd;
 	/* nothing is moved: a valid address, aligned for an O_DIRECT file */
 	cb.aio_buf = (uintptr_t)zero_buf;
-	cb.aio_offset = req->rw.off < 0 || req->rw.stream ? 0 : req->rw.off;
+	cb.aio_offset = req_rw(req)->off < 0 || req_rw(req)->stream ? 0 : req_rw(req)->off;
 	cb.aio_rw_flags = flags;
 	ret = sys_io_submit(zero_ctx, 1, &cbp);
 	if (ret == 1) {
@@ -1208,10 +1244,10 @@ static int rwf_file_check(struct req *req, bool write, int flags)
  */
 static long nowait_write_eagain(struct req *req, bool write, bool nonblock, long res)
 {
-	if (res != -EOPNOTSUPP || !write || !nonblock || !(req->rw.rw_flags & RWF_NOWAIT))
+	if (res != -EOPNOTSUPP || !write || !nonblock || !(req_rw(req)->rw_flags & RWF_NOWAIT))
 		return res;
 	learn_type(req);
-	if (!req->rw.is_reg || rwf_file_check(req, write, req->rw.rw_flags))
+	if (!is_reg(req) || rwf_file_check(req, write, req_rw(req)->rw_flags))
 		return res;
 	return -EAGAIN;
 }
@@ -1219,7 +1255,7 @@ static long nowait_write_eagain(struct req *req, bool write, bool nonblock, long
 /* The file, the fixed buffer and the checks made once per request: 0 or -errno. */
 static int rw_resolve(struct req *req, bool write)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
 	int ret = req_resolve_file(req);
 
 	if (!ret && (req->flags & REQ_F_BUFFER_SELECT)) {
@@ -1228,27 +1264,22 @@ static int rw_resolve(struct req *req, bool write)
 
 		ret = fl < 0 ? fl : -ENOBUFS;
 	}
-	if (!ret && is_fixed_op(req))
+	if (!ret && rw->fixed)
 		ret = resolve_fixed(req);
 	if (!ret)
 		ret = rw_init_checks(req, write);
 	if (!ret) {
 		rw->resolved = true;
 		/* looked up by a worker (IOSQE_ASYNC): held from here */
-		if (is_fixed_op(req) && engine_thread_ctx == CTX_WORKER)
+		if (rw->fixed && engine_thread_ctx == CTX_WORKER)
 			rw_hold_buffer(req);
 	}
 	return ret;
 }
 
-static bool is_write_op(uint8_t op)
-{
-	return op == IORING_OP_WRITEV || op == IORING_OP_WRITE || op == IORING_OP_WRITE_FIXED;
-}
-
 int rw_iopoll_prep(struct req *req)
 {
-	return req->rw.resolved ? 0 : rw_resolve(req, is_write_op(req->opcode));
+	return req_rw(req)->resolved ? 0 : rw_resolve(req, req_rw(req)->write);
 }
 
 /*
@@ -1336,8 +1367,8 @@ struct req *rw_iopoll_issue(struct ring *r, struct req *list)
 	aio = iopoll_aio_ok(r);
 	while (list) {
 		struct req *req = list;
-		struct rw_state *rw = &req->rw;
-		bool write = is_write_op(req->opcode);
+		struct rw_state *rw = req_rw(req);
+		bool write = rw->write;
 
 		list = req->list_next;
 		req->list_next = NULL;
@@ -1415,17 +1446,15 @@ static void rw_ready(struct reactor_entry *e, uint32_t revents)
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 
 	engine_thread_ctx = CTX_REACTOR;
-	req->rw.polled = true;
+	req_rw(req)->polled = true;
 	req_issue(req, ISSUE_F_NONBLOCK);
 }
 
-static int rw_arm(struct req *req, bool write)
+/* wait in the reactor for the file to be readable (READ*) or writable (WRITE*) */
+static int rw_arm(struct req *req)
 {
-	int ret;
+	int ret = req_arm_ready(req, rw_ready);
 
-	req->rent.fd = req->rfd;
-	req->rent.fn = rw_ready;
-	ret = req_arm_poll(req, write ? POLLOUT : POLLIN);
 	if (ret) {
 		req->res = ret;
 		return ISSUE_DONE;
@@ -1433,9 +1462,10 @@ static int rw_arm(struct req *req, bool write)
 	return ISSUE_QUEUED;
 }
 
-static int rw_issue(struct req *req, unsigned issue_flags, bool write)
+int rw_issue(struct req *req, unsigned issue_flags)
 {
-	struct rw_state *rw = &req->rw;
+	struct rw_state *rw = req_rw(req);
+	bool write = rw->write;
 	bool nonblock = issue_flags & ISSUE_F_NONBLOCK;
 	bool user_nowait = rw->rw_flags & RWF_NOWAIT;
 	bool poll_first = false, loop_path = false;
@@ -1460,7 +1490,7 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 					return ISSUE_QUEUED;
 			} else {
 				learn_type(req);
-				if (rw->is_reg)
+				if (is_reg(req))
 					return ISSUE_AGAIN;
 			}
 		}
@@ -1474,7 +1504,7 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		 * write writes; probed).  Pipes and sockets keep it (-EAGAIN).
 		 */
 		learn_type(req);
-		if (rw->is_reg) {
+		if (is_reg(req)) {
 			ret = rwf_file_check(req, write, rw->rw_flags);
 			if (ret)
 				return rw_finish(req, ret);
@@ -1556,7 +1586,7 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 				return rw_finish(req, n);
 			learn_type(req);
 			if (rw->stream)
-				return rw_arm(req, write);
+				return rw_arm(req);
 			if (nonblock) {
 				hint_nowait_result(req->rfd, true);
 				return ISSUE_AGAIN;
@@ -1588,16 +1618,16 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 			 * finds what it waits for (teardown can cancel the wait).
 			 */
 			if (!rw->polled)
-				return rw_arm(req, write);
+				return rw_arm(req);
 			poll_first = false;
 			continue;
 		}
 		if (n < 0)
 			return rw_finish(req, n);
 
-		if (nonblock && rw->is_reg)
+		if (nonblock && is_reg(req))
 			hint_nowait_result(req->rfd, false);
-		if (nonblock && !rw->stream && !rw->is_reg && rw->off >= 0 &&
+		if (nonblock && !rw->stream && !is_reg(req) && rw->off >= 0 &&
 		    !(hint_get(req->rfd) & HINT_REG))
 			learn_type(req); /* seekable, yet hinted otherwise: a reused fd number */
 		if (rw->off != -1 && !rw->stream)
@@ -1611,14 +1641,4 @@ static int rw_issue(struct req *req, unsigned issue_flags, bool write)
 		if (nonblock)
 			return ISSUE_AGAIN;
 	}
-}
-
-int read_issue(struct req *req, unsigned issue_flags)
-{
-	return rw_issue(req, issue_flags, false);
-}
-
-int write_issue(struct req *req, unsigned issue_flags)
-{
-	return rw_issue(req, issue_flags, true);
 }

@@ -2,7 +2,7 @@
 /* IORING_OP_FSYNC and IORING_OP_SYNC_FILE_RANGE: always run in a worker. */
 #include <errno.h>
 
-#include "engine/engine.h"
+#include "engine/ops/sync.h"
 #include "engine/sys.h"
 
 /*
@@ -28,9 +28,9 @@ int fsync_prep(struct req *req, const struct io_uring_sqe *sqe)
 	/* 6.18 refuses a negative offset at prep (probed): the batch ends there */
 	if ((int64_t)sqe->off < 0)
 		return -EINVAL;
-	req->sync.flags = sqe->fsync_flags;
-	req->sync.off = sqe->off;
-	req->sync.len = sqe->len;
+	req_data(req, struct sync_state)->flags = sqe->fsync_flags;
+	req_data(req, struct sync_state)->off = sqe->off;
+	req_data(req, struct sync_state)->len = sqe->len;
 	return 0;
 }
 
@@ -43,7 +43,7 @@ int fsync_issue(struct req *req, unsigned issue_flags)
 	 * file, which covers the range (a superset, same result).
 	 */
 	while (!ret) {
-		ret = (req->sync.flags & IORING_FSYNC_DATASYNC) ? sys_fdatasync(req->rfd)
+		ret = (req_data(req, struct sync_state)->flags & IORING_FSYNC_DATASYNC) ? sys_fdatasync(req->rfd)
 								 : sys_fsync(req->rfd);
 		if (ret != -EINTR)
 			break;
@@ -57,9 +57,9 @@ int sfr_prep(struct req *req, const struct io_uring_sqe *sqe)
 {
 	if (sqe->addr || sqe->buf_index || sqe->splice_fd_in)
 		return -EINVAL;
-	req->sync.off = sqe->off;
-	req->sync.len = sqe->len;
-	req->sync.flags = sqe->sync_range_flags;
+	req_data(req, struct sync_state)->off = sqe->off;
+	req_data(req, struct sync_state)->len = sqe->len;
+	req_data(req, struct sync_state)->flags = sqe->sync_range_flags;
 	return 0;
 }
 
@@ -68,12 +68,27 @@ int sfr_issue(struct req *req, unsigned issue_flags)
 	int ret = req_resolve_file(req);
 
 	while (!ret) {
-		ret = sys_sync_file_range(req->rfd, (off_t)req->sync.off, req->sync.len,
-					  req->sync.flags);
+		ret = sys_sync_file_range(req->rfd, (off_t)req_data(req, struct sync_state)->off, req_data(req, struct sync_state)->len,
+					  req_data(req, struct sync_state)->flags);
 		if (ret != -EINTR)
 			break;
 		ret = 0;
 	}
 	sync_done(req, ret);
 	return ISSUE_DONE;
+}
+
+/*
+ * SYNC_FILE_RANGE on a ring's own fd: sync_file_range() checks its
+ * arguments (-EINVAL) before the file's type (-ESPIPE).
+ */
+int sfr_ring_file(struct req *req)
+{
+	struct sync_state *sync = req_data(req, struct sync_state);
+	int64_t end;
+
+	if ((sync->flags & ~7U) || (int64_t)sync->off < 0 ||
+	    __builtin_add_overflow((int64_t)sync->off, (int64_t)sync->len, &end))
+		return -EINVAL;
+	return -ESPIPE;
 }

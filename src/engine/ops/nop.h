@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* NOP (ops/nop.c). */
+#ifndef RINGER_ENGINE_OPS_NOP_H
+#define RINGER_ENGINE_OPS_NOP_H
+
+#include "engine/engine.h"
+
+struct nop_state {
+	int32_t res; /* the result to complete with (INJECT_RESULT) */
+};
+REQ_DATA_CHECK(struct nop_state);
+
+int nop_prep(struct req *req, const struct io_uring_sqe *sqe);
+int nop_issue(struct req *req, unsigned issue_flags);
+
+#endif /* RINGER_ENGINE_OPS_NOP_H */
