@@ -171,7 +171,6 @@ static void flush_locked(struct ring *r)
 
 void cq_flush_overflow(struct ring *r)
 {
-	/* unlocked peek: a backlog appearing right after is flushed by the next enter */
 	pthread_mutex_lock(&r->cq_lock);
 	flush_locked(r);
 	pthread_mutex_unlock(&r->cq_lock);
@@ -246,6 +245,137 @@ static int64_t ts_to_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
+static int64_t wait_deadline(const struct timespec *ts, bool abs_time)
+{
+	int64_t deadline = ts_to_ns(ts);
+
+	if (!abs_time)
+		deadline += now_ns();
+	return deadline;
+}
+
+/* The sigmask argument: 8 bytes, the kernel's sigset. */
+static int wait_sigmask(const void *usig, size_t usigsz, sigset_t *set)
+{
+	uint64_t bits;
+
+	if (usigsz != sizeof(bits))
+		return -EINVAL;
+	if (umem_read(&bits, usig, sizeof(bits)))
+		return -EFAULT;
+	sigemptyset(set);
+	memcpy(set, &bits, sizeof(bits));
+	return 0;
+}
+
+/* cq_lock held: w sleeps until the CQ tail reaches target. */
+static void waiter_add(struct ring *r, struct waiter *w, unsigned target)
+{
+	/* -1 without an fd to be had (RLIMIT_NOFILE): the wait must not
+	 * fail for that (the kernel's needs no fd), it sleeps in ticks */
+	w->efd = efd_get(r);
+	w->target = target;
+	w->next = r->waiters;
+	if (w->next)
+		w->next->prev = w;
+	r->waiters = w;
+}
+
+/*
+ * cq_lock held: flush the backlog, then see whether the wait is over before
+ * it starts: -EBADR for a CQE lost since the last wait (reported once), 0
+ * with min CQEs in the CQ.  Otherwise read the signal mask (only a wait that
+ * sleeps reads it), put w on the waiters and return 1.
+ */
+static int wait_begin_locked(struct ring *r, unsigned min, const void *usig, size_t usigsz,
+			     sigset_t *set, sigset_t **mask, struct waiter *w)
+{
+	unsigned head;
+	int ret;
+
+	flush_locked(r);
+	if (r->cqe_dropped) {
+		r->cqe_dropped = false;
+		return -EBADR;
+	}
+	head = IO_URING_READ_ONCE(*r->cq_head);
+	if (r->cached_cq_tail - head >= min)
+		return 0;
+	if (usig) {
+		ret = wait_sigmask(usig, usigsz, set);
+		if (ret)
+			return ret;
+		*mask = set;
+	}
+	waiter_add(r, w, head + min);
+	return 1;
+}
+
+/*
+ * The next sleep: at most a second (a lost wake-up, e.g. a failed eventfd
+ * write under an injected fault, costs a delay, never a hang), no later than
+ * the deadline (timed), a tick without an eventfd.  *left: the time to the
+ * deadline (INT64_MAX untimed).  -ETIME once the deadline has passed.
+ */
+static int sleep_slice(bool timed, int64_t deadline, bool has_efd, struct timespec *rel,
+		       int64_t *left)
+{
+	rel->tv_sec = 1;
+	rel->tv_nsec = 0;
+	*left = INT64_MAX;
+	if (timed) {
+		*left = deadline - now_ns();
+		if (*left <= 0)
+			return -ETIME;
+		if (*left < 1000000000LL) {
+			rel->tv_sec = 0;
+			rel->tv_nsec = *left;
+		}
+	}
+	if (!has_efd && (rel->tv_sec || rel->tv_nsec > WAIT_TICK_NS)) {
+		rel->tv_sec = 0;
+		rel->tv_nsec = WAIT_TICK_NS;
+	}
+	return 0;
+}
+
+/*
+ * Only AIO outstanding: sleep in io_getevents and complete it in this thread
+ * (ops/rw.c), no hand-off.  woken set: posters skip our eventfd meanwhile;
+ * wait_done() clears it, under cq_lock, before the tail is looked at again.
+ * rw_aio_wait()'s answer (-EAGAIN: sleep on the eventfd instead), or 1 when
+ * the target is reached already.
+ */
+static int sleep_aio(struct ring *r, struct waiter *w, int64_t left, const sigset_t *mask)
+{
+	unsigned need;
+
+	pthread_mutex_lock(&r->cq_lock);
+	w->woken = true;
+	need = w->target - r->cached_cq_tail;
+	pthread_mutex_unlock(&r->cq_lock);
+	if ((int)need <= 0)
+		return 1;
+	return rw_aio_wait(r, need, left, mask);
+}
+
+/*
+ * Sleep on the waiter's eventfd for rel at most.  0: woken, or the slice
+ * is over; -EINTR (a handled signal) or another error ends the wait.
+ */
+static int sleep_efd(struct waiter *w, const struct timespec *rel, const sigset_t *mask)
+{
+	struct pollfd pfd = { .fd = w->efd, .events = POLLIN };
+	uint64_t cnt;
+	int n = sys_ppoll(&pfd, 1, rel, mask);
+
+	if (n < 0 && n != -EAGAIN && n != -ENOMEM)
+		return n;
+	if (n > 0 && w->efd >= 0)
+		sys_read(w->efd, &cnt, sizeof(cnt));
+	return 0;
+}
+
 /* After a sleep: posters may wake w again; has the CQ reached its target? */
 static bool wait_done(struct ring *r, struct waiter *w)
 {
@@ -259,12 +389,38 @@ static bool wait_done(struct ring *r, struct waiter *w)
 	return done;
 }
 
+/* w leaves the waiters; a timeout or signal with CQEs present gives 0. */
+static int waiter_remove(struct ring *r, struct waiter *w, int ret)
+{
+	pthread_mutex_lock(&r->cq_lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		r->waiters = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	if (w->efd >= 0) {
+		uint64_t cnt;
+
+		sys_read(w->efd, &cnt, sizeof(cnt)); /* leave it reset for the next user */
+		efd_put(r, w->efd);
+	}
+	if (ret < 0 && IO_URING_READ_ONCE(*r->cq_head) != r->cached_cq_tail)
+		ret = 0;
+	pthread_mutex_unlock(&r->cq_lock);
+	return ret;
+}
+
 /*
  * Wait until min_complete CQEs are in the CQ (counted from the head at the
  * start), the deadline passes (-ETIME) or a handled signal arrives (-EINTR);
  * a timeout or signal with at least one CQE present gives 0.  mask, when not
  * NULL, replaces the signal mask during the sleep (ppoll swaps it atomically,
  * and ppoll is never restarted, whatever SA_RESTART says).
+ *
+ * Each round sleeps first in io_getevents while only AIO is outstanding
+ * (sleep_aio), then, when that says -EAGAIN, on the waiter's eventfd
+ * (sleep_efd), and goes back to AIO after every eventfd wake-up.
  */
 int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_time,
 	    const void *usig, size_t usigsz)
@@ -273,138 +429,42 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 	bool aio_wait = true;
 	sigset_t set, *mask = NULL;
 	int64_t deadline = 0;
-	int ret = 0;
-	unsigned head;
+	int ret;
 
 	if (min > r->cq_entries)
 		min = r->cq_entries;
-	if (ts) {
-		deadline = ts_to_ns(ts);
-		if (!abs_time)
-			deadline += now_ns();
-	}
-
+	if (ts)
+		deadline = wait_deadline(ts, abs_time);
 	pthread_mutex_lock(&r->cq_lock);
-	flush_locked(r);
-	if (r->cqe_dropped) {
-		r->cqe_dropped = false;
-		pthread_mutex_unlock(&r->cq_lock);
-		return -EBADR;
-	}
-	head = IO_URING_READ_ONCE(*r->cq_head);
-	if (r->cached_cq_tail - head >= min) {
-		pthread_mutex_unlock(&r->cq_lock);
-		return 0;
-	}
-	if (usig) {
-		/* only a wait that sleeps reads the mask: 8 bytes, the kernel's sigset */
-		uint64_t bits;
-
-		if (usigsz != sizeof(bits)) {
-			pthread_mutex_unlock(&r->cq_lock);
-			return -EINVAL;
-		}
-		if (umem_read(&bits, usig, sizeof(bits))) {
-			pthread_mutex_unlock(&r->cq_lock);
-			return -EFAULT;
-		}
-		sigemptyset(&set);
-		memcpy(&set, &bits, sizeof(bits));
-		mask = &set;
-	}
-	/* -1 without an fd to be had (RLIMIT_NOFILE): the wait must not
-	 * fail for that (the kernel's needs no fd), it sleeps in ticks */
-	w.efd = efd_get(r);
-	w.target = head + min;
-	w.next = r->waiters;
-	if (w.next)
-		w.next->prev = &w;
-	r->waiters = &w;
+	ret = wait_begin_locked(r, min, usig, usigsz, &set, &mask, &w);
 	pthread_mutex_unlock(&r->cq_lock);
+	if (ret <= 0)
+		return ret;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = w.efd, .events = POLLIN };
-		/* at most a second per sleep: a lost wake-up (a failed eventfd
-		 * write, e.g. an injected fault) costs a delay, never a hang */
-		struct timespec rel = { .tv_sec = 1, .tv_nsec = 0 };
-		uint64_t cnt;
-		int n;
+		struct timespec rel;
+		int64_t left;
 
-		int64_t left = INT64_MAX;
-
-		if (ts) {
-			left = deadline - now_ns();
-			if (left <= 0) {
-				ret = -ETIME;
-				break;
-			}
-			if (left < 1000000000LL) {
-				rel.tv_sec = 0;
-				rel.tv_nsec = left;
-			}
-		}
-		if (w.efd < 0 && (rel.tv_sec || rel.tv_nsec > WAIT_TICK_NS)) {
-			rel.tv_sec = 0;
-			rel.tv_nsec = WAIT_TICK_NS;
-		}
+		ret = sleep_slice(ts != NULL, deadline, w.efd >= 0, &rel, &left);
+		if (ret)
+			break;
 		if (aio_wait) {
-			/*
-			 * Only AIO outstanding: sleep in io_getevents and complete
-			 * it in this thread (ops/rw.c), no hand-off.  woken set:
-			 * posters skip our eventfd meanwhile; cleared, under
-			 * cq_lock, before the tail is looked at again.
-			 */
-			unsigned need;
+			int n = sleep_aio(r, &w, left, mask);
 
-			pthread_mutex_lock(&r->cq_lock);
-			w.woken = true;
-			need = w.target - r->cached_cq_tail;
-			pthread_mutex_unlock(&r->cq_lock);
-			if ((int)need <= 0)
-				n = 1;
-			else
-				n = rw_aio_wait(r, need, left, mask);
 			if (wait_done(r, &w))
 				break;
 			if (n != -EAGAIN)
 				continue;
 			aio_wait = false; /* until the next wake-up */
 		}
-		n = sys_ppoll(&pfd, 1, &rel, mask);
-		if (n < 0) {
-			if (n == -EINTR) {
-				ret = -EINTR;
-				break;
-			}
-			if (n != -EAGAIN && n != -ENOMEM) {
-				ret = n;
-				break;
-			}
-		}
-		if (n > 0 && w.efd >= 0)
-			sys_read(w.efd, &cnt, sizeof(cnt));
+		ret = sleep_efd(&w, &rel, mask);
+		if (ret)
+			break;
 		aio_wait = true;
 		if (wait_done(r, &w))
 			break;
 	}
-
-	pthread_mutex_lock(&r->cq_lock);
-	if (w.prev)
-		w.prev->next = w.next;
-	else
-		r->waiters = w.next;
-	if (w.next)
-		w.next->prev = w.prev;
-	if (w.efd >= 0) {
-		uint64_t cnt;
-
-		sys_read(w.efd, &cnt, sizeof(cnt)); /* leave it reset for the next user */
-		efd_put(r, w.efd);
-	}
-	if (ret < 0 && IO_URING_READ_ONCE(*r->cq_head) != r->cached_cq_tail)
-		ret = 0;
-	pthread_mutex_unlock(&r->cq_lock);
-	return ret;
+	return waiter_remove(r, &w, ret);
 }
 
 void cq_wake_all(struct ring *r)
