@@ -2,9 +2,12 @@
 /*
  * io_uring_register (the kernel's register.c): the opcode dispatch, the
  * argument checks of each call, and the calls that own no state: probe,
- * enabling a disabled ring, the worker caps, QUERY and SEND_MSG_RING.
- * The resources are rsrc.c's (buffers, files), the registered eventfd
- * eventfd.c's, the registered ring fds ring.c's (a per-thread table).
+ * enabling a disabled ring, the worker caps and QUERY.  The resources are
+ * rsrc.c's (buffers, files), the registered eventfd eventfd.c's, the
+ * registered ring fds ring.c's (a per-thread table), SEND_MSG_RING the
+ * MSG_RING family's (ops/msg_ring.c).  The probe's answer comes from
+ * op_defs[] (opdef.c): no opcode is named here but the ABI's count,
+ * IORING_OP_LAST.
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
  * (PERSONALITY, RESTRICTIONS, FILES2/BUFFERS2 and their updates, IOWQ_AFF,
@@ -12,14 +15,13 @@
  * unknown opcode.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
-#include "engine/sys.h"
+#include "engine/ops/msg_ring.h"
 
 /* REGISTER_BUFFERS, REGISTER_FILES: an array of nr iovecs, of nr fds */
 static int register_buffers(struct ring *r, const void *arg, unsigned nr)
@@ -80,6 +82,10 @@ static int unregister_eventfd(struct ring *r, const void *arg, unsigned nr)
 	return evfd_unregister(r);
 }
 
+/*
+ * REGISTER_PROBE: an opcode is reported supported when its op_defs[] slot
+ * says so, so the probe never advertises what the engine does not do.
+ */
 static int register_probe(struct ring *r, void *arg, unsigned nr)
 {
 	struct io_uring_probe *p;
@@ -257,49 +263,12 @@ static int register_query(const void *arg, unsigned nr)
 	return 0;
 }
 
-/*
- * IORING_REGISTER_SEND_MSG_RING: an IORING_OP_MSG_RING of IORING_MSG_DATA
- * done synchronously, without a source ring: a CQE (user_data = off, res =
- * len, flags from file_index with FLAGS_PASS) posted to the target ring.
- */
-static int send_msg_ring(const void *arg, unsigned nr)
-{
-	struct io_uring_sqe sqe;
-	struct ring *t;
-	uint32_t cflags = 0;
-	int ret;
-
-	if (!arg || nr != 1)
-		return -EINVAL;
-	if (umem_read(&sqe, arg, sizeof(sqe)))
-		return -EFAULT;
-	if (sqe.flags || sqe.opcode != IORING_OP_MSG_RING)
-		return -EINVAL;
-	if (sqe.buf_index || sqe.personality || sqe.addr != IORING_MSG_DATA)
-		return -EINVAL;
-	t = ring_get_current(sqe.fd);
-	if (!t)
-		return sys_fcntl(sqe.fd, F_GETFD, 0) < 0 ? -EBADF : -EBADFD;
-	if (sqe.addr3 || (sqe.msg_ring_flags & ~IORING_MSG_RING_FLAGS_PASS) ||
-	    (!(sqe.msg_ring_flags & IORING_MSG_RING_FLAGS_PASS) && sqe.file_index))
-		ret = -EINVAL;
-	else if (atomic_load_explicit(&t->disabled, memory_order_acquire))
-		ret = -EBADFD;
-	else {
-		if (sqe.msg_ring_flags & IORING_MSG_RING_FLAGS_PASS)
-			cflags = sqe.file_index;
-		ret = cq_post(t, sqe.off, (int32_t)sqe.len, cflags, true) ? 0 : -EOVERFLOW;
-	}
-	ring_put(t);
-	return ret;
-}
-
 /* io_uring_register(-1, ...): the opcodes that need no ring */
 static int register_blind(unsigned opcode, const void *arg, unsigned nr)
 {
 	switch (opcode) {
 	case IORING_REGISTER_SEND_MSG_RING:
-		return send_msg_ring(arg, nr);
+		return msg_ring_sync(arg, nr); /* ops/msg_ring.c */
 	case IORING_REGISTER_QUERY:
 		return register_query(arg, nr);
 	}
