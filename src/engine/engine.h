@@ -115,6 +115,7 @@
 #include "engine/api.h"
 #include "engine/reactor.h"
 #include "engine/wq.h"
+#include "arch.h"
 
 /*
  * What the engine really does (params.features).  No SINGLE_MMAP: the SQ and
@@ -145,7 +146,7 @@
 #define IORING_MAX_FIXED_FILES (1U << 20)
 #define ENGINE_UIO_MAXIOV 1024
 #define ENGINE_MAX_RW_COUNT (0x7ffff000UL) /* INT_MAX & PAGE_MASK */
-#define ENGINE_USER_END 0x00007ffffffff000ULL /* x86-64 TASK_SIZE_MAX, 4-level paging */
+#define ENGINE_USER_END ARCH_USER_END /* the kernel's TASK_SIZE_MAX */
 
 /* Internal request flags; the low 7 mirror the SQE flag bits. */
 #define REQ_F_FIXED_FILE IOSQE_FIXED_FILE

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "engine/engine.h"
 #include "engine/sys.h"
 #include "engine/thread.h"
@@ -69,15 +70,6 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
 }
 
 static void sq_flag(struct ring *r, bool on)
@@ -143,7 +135,7 @@ static void backoff(int64_t since_work, unsigned *sleeps)
 {
 	if (since_work < SPIN_NS) {
 		for (int i = 0; i < 64; i++)
-			cpu_relax();
+			arch_cpu_relax();
 	} else if (since_work < YIELD_NS) {
 		sched_yield();
 	} else {

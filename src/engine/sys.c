@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "ringer.h"
 #include "ringer/fault.h"
 #include "engine/sys.h"
@@ -227,41 +228,25 @@ typedef ssize_t (*rw_fn)(int, const struct iovec *, int, off_t, int);
 
 /*
  * The plain path of the two hottest calls: with no fault armed and the real
- * function in the slot, make the system call directly, without glibc's
- * wrapper (its cancellation hooks and errno) in between: about a tenth of the
- * engine's instructions per cached read.  Sanitizer builds keep the wrapper,
- * which their runtimes intercept to see the buffer being written.
+ * function in the slot, make the system call directly (arch.h), without
+ * glibc's wrapper (its cancellation hooks and errno) in between.  Sanitizer
+ * builds keep the wrapper, which their runtimes intercept to see the buffer
+ * being written.
  */
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1 /* clang */
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1 /* gcc */
+#endif
+#if ARCH_RAW_SYSCALL && !defined(SANITIZED)
 #define RAW_RWV 1
-static inline long raw_rwv(long nr, int fd, const struct iovec *iov, int cnt, off_t off,
-			   int flags)
+static inline long raw_rwv(long nr, int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
 	/* preadv2/pwritev2 take the offset as (low, high); 64-bit: high is 0 */
-	register long r10 __asm__("r10") = (long)off;
-	register long r8 __asm__("r8") = 0;
-	register long r9 __asm__("r9") = flags;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"((long)fd), "S"(iov), "d"((long)cnt), "r"(r10), "r"(r8),
-			   "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-#endif
-
-#ifdef RAW_RWV
-static inline long raw_syscall3(long nr, long a, long b, long c)
-{
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c)
-			 : "rcx", "r11", "memory");
-	return ret;
+	return arch_syscall6(nr, fd, (long)iov, cnt, (long)off, 0, flags);
 }
 #endif
 
@@ -571,7 +556,7 @@ long sys_io_submit(aio_context_t ctx, long n, struct iocb **cbs)
 	/* the hot path of every read and write: no libc syscall() in between */
 	if (!atomic_load_explicit(&nr_armed, memory_order_relaxed) &&
 	    table[S_IO_SUBMIT].fn == (sys_fn)io_submit_raw)
-		return raw_syscall3(SYS_io_submit, (long)ctx, n, (long)cbs);
+		return arch_syscall6(SYS_io_submit, (long)ctx, n, (long)cbs, 0, 0, 0);
 #endif
 	CALL(S_IO_SUBMIT, long (*)(aio_context_t, long, struct iocb **), ctx, n, cbs);
 }

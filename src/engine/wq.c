@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "engine/wq.h"
 #include "engine/thread.h"
 
@@ -91,17 +92,6 @@ struct ringer_wq {
 	unsigned nr_threads; /* threads created and not yet parked as zombies */
 	bool stopping;
 };
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
 
 static uint64_t now_ns(void)
 {
@@ -416,7 +406,7 @@ static bool wait_for_work(struct worker *w, struct wq_work **work)
 	for (i = 0;; i++) {
 		if (atomic_load_explicit(&w->state, memory_order_acquire) == W_GO)
 			goto got;
-		cpu_relax();
+		arch_cpu_relax();
 		if ((i & 63) == 63 && now_ns() - start >= WQ_SPIN_NS)
 			break;
 	}

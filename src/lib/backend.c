@@ -13,7 +13,7 @@
 
 static int kernel_setup(unsigned entries, struct io_uring_params *p)
 {
-	return (int)ringer__syscall6(__NR_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
+	return (int)arch_syscall6(__NR_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
 }
 
 static int kernel_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
@@ -24,7 +24,7 @@ static int kernel_enter(int fd, unsigned to_submit, unsigned min_complete, unsig
 
 static int kernel_register(int fd, unsigned opcode, const void *arg, unsigned nr_args)
 {
-	return (int)ringer__syscall6(__NR_io_uring_register, fd, opcode, (long)arg, nr_args, 0, 0);
+	return (int)arch_syscall6(__NR_io_uring_register, fd, opcode, (long)arg, nr_args, 0, 0);
 }
 
 static int kernel_close(int fd)

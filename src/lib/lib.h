@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "ringer.h"
 #include "lib/backend.h"
 
@@ -31,36 +32,6 @@
 /* The kernel's sigset size: what io_uring_enter expects as argsz for a sigmask. */
 #define RINGER_SIGSET_SIZE (_NSIG / 8)
 
-/*
- * A raw system call in the kernel's convention: the result, or -errno, with
- * the caller's errno untouched.  Inline on x86-64: the enter path of a kernel
- * ring costs what liburing's does.
- */
-static inline long ringer__syscall6(long nr, long a1, long a2, long a3, long a4, long a5,
-				    long a6)
-{
-#if defined(__x86_64__)
-	register long r10 __asm__("r10") = a4;
-	register long r8 __asm__("r8") = a5;
-	register long r9 __asm__("r9") = a6;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-#else
-	int saved = errno;
-	long ret = syscall(nr, a1, a2, a3, a4, a5, a6);
-
-	if (ret < 0)
-		ret = -errno;
-	errno = saved;
-	return ret;
-#endif
-}
-
 int ringer__setup(unsigned entries, struct io_uring_params *p, enum ringer_backend backend);
 int ringer__enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
 		  const void *arg, size_t argsz);
@@ -71,8 +42,8 @@ int ringer__close(int fd);
 static inline int ringer__kernel_enter(int fd, unsigned to_submit, unsigned min_complete,
 				       unsigned flags, const void *arg, size_t argsz)
 {
-	return (int)ringer__syscall6(__NR_io_uring_enter, fd, to_submit, min_complete, flags,
-				    (long)arg, (long)argsz);
+	return (int)arch_syscall6(__NR_io_uring_enter, fd, to_submit, min_complete, flags,
+				  (long)arg, (long)argsz);
 }
 
 /*
