@@ -129,7 +129,11 @@ WRAP int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 
 	engine_poll_refresh_all();
 	if (!real)
+#ifdef SYS_epoll_wait
 		return (int)syscall(SYS_epoll_wait, epfd, ev, max, timeout);
+#else
+		return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout, NULL, _NSIG / 8);
+#endif
 	return real(epfd, ev, max, timeout);
 }
 
@@ -235,7 +239,11 @@ WRAP int poll(struct pollfd *fds, nfds_t n, int timeout)
 	if (had_ring)
 		return ret;
 	if (!real)
+#ifdef SYS_poll
 		return (int)syscall(SYS_poll, fds, n, timeout);
+#else
+		return (int)syscall(SYS_ppoll, fds, n, timeout < 0 ? NULL : &ts, NULL, _NSIG / 8);
+#endif
 	return real(fds, n, timeout);
 }
 
@@ -344,6 +352,30 @@ static int64_t mono_ns(void)
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* select(2) as a system call; where there is none (aarch64): pselect6 */
+static int raw_select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+#ifdef SYS_select
+	return (int)syscall(SYS_select, nfds, r, w, e, tv);
+#else
+	struct timespec ts;
+	int ret;
+
+	if (tv) {
+		/* normalized as the kernel's select does; negative: -EINVAL */
+		ts.tv_sec = tv->tv_sec + tv->tv_usec / 1000000;
+		ts.tv_nsec = (tv->tv_usec % 1000000) * 1000L;
+	}
+	ret = (int)syscall(SYS_pselect6, nfds, r, w, e, tv ? &ts : NULL, NULL);
+	if (tv) {
+		/* the time left, as select writes it back */
+		tv->tv_sec = ts.tv_sec;
+		tv->tv_usec = ts.tv_nsec / 1000;
+	}
+	return ret;
+#endif
+}
+
 WRAP int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
 	int (*real)(int, fd_set *, fd_set *, fd_set *, struct timeval *) =
@@ -354,7 +386,7 @@ WRAP int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 
 	if (nfds <= 0 || nfds > FD_SETSIZE || !sets_have_ring(nfds, r, w, e)) {
 		if (!real)
-			return (int)syscall(SYS_select, nfds, r, w, e, tv);
+			return raw_select(nfds, r, w, e, tv);
 		return real(nfds, r, w, e, tv);
 	}
 	if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)) {
