@@ -7,7 +7,9 @@
  * ABI_HAVE(major, minor) is true in the system's table when its header is
  * at least that kernel version; ABI_SYS_HAS_* come from CMake checks for
  * fields that were renamed over time (the old name is compared at the new
- * name's place).  Everything here exists in ringer's header.
+ * name's place).  Everything here exists in ringer's header.  The few
+ * items under #ifdef are in some 6.1 headers only (6.1.187 has them, 6.1.4,
+ * Debian's aarch64 cross headers, not).
  */
 
 ABI_STRUCT(io_uring_sqe)
@@ -266,8 +268,12 @@ ABI_CONST(IORING_ASYNC_CANCEL_ALL)
 ABI_CONST(IORING_ASYNC_CANCEL_FD)
 ABI_CONST(IORING_ASYNC_CANCEL_ANY)
 ABI_CONST(IORING_ASYNC_CANCEL_FD_FIXED)
+#ifdef IORING_ASYNC_CANCEL_USERDATA /* not in every 6.1 header: see the top */
 ABI_CONST(IORING_ASYNC_CANCEL_USERDATA)
+#endif
+#ifdef IORING_ASYNC_CANCEL_OP /* not in every 6.1 header: see the top */
 ABI_CONST(IORING_ASYNC_CANCEL_OP)
+#endif
 ABI_CONST(IORING_RECVSEND_POLL_FIRST)
 ABI_CONST(IORING_RECV_MULTISHOT)
 ABI_CONST(IORING_RECVSEND_FIXED_BUF)
@@ -283,7 +289,9 @@ ABI_CONST(IORING_CQE_BUFFER_SHIFT)
 ABI_CONST(IORING_OFF_SQ_RING)
 ABI_CONST(IORING_OFF_CQ_RING)
 ABI_CONST(IORING_OFF_SQES)
+#ifdef IORING_OFF_MMAP_MASK /* not in every 6.1 header: see the top */
 ABI_CONST(IORING_OFF_MMAP_MASK)
+#endif
 ABI_CONST(IORING_SQ_NEED_WAKEUP)
 ABI_CONST(IORING_SQ_CQ_OVERFLOW)
 ABI_CONST(IORING_SQ_TASKRUN)
