@@ -610,9 +610,10 @@ static void t_disabled(void)
 static void t_probe(void)
 {
 	struct raw r;
-	struct {
+	/* the probe and room for its flexible ops[] (ISO C: no struct after it) */
+	union {
 		struct io_uring_probe p;
-		struct io_uring_probe_op ops[256];
+		char room[sizeof(struct io_uring_probe) + 256 * sizeof(struct io_uring_probe_op)];
 	} pr;
 
 	CHECK_EQ(raw_init(&r, 4, NULL), 0);
@@ -623,8 +624,8 @@ static void t_probe(void)
 	CHECK_EQ(pr.p.last_op, 62);
 	CHECK_EQ(pr.p.ops_len, 4);
 	for (int i = 0; i < 4; i++) {
-		CHECK_EQ(pr.ops[i].op, i);
-		CHECK_EQ(pr.ops[i].flags, IO_URING_OP_SUPPORTED);
+		CHECK_EQ(pr.p.ops[i].op, i);
+		CHECK_EQ(pr.p.ops[i].flags, IO_URING_OP_SUPPORTED);
 	}
 	CHECK_EQ(t_register(r.fd, IORING_REGISTER_PROBE, &pr, 4), -EINVAL);
 	memset(&pr, 0, sizeof(pr));
