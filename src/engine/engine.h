@@ -298,7 +298,7 @@ struct cqe_vec {
 	unsigned n, cap;
 };
 
-/* One submit call (enter or, later, an SQ poller pass). */
+/* One submit call: an enter or an SQ poller pass. */
 struct submit_state {
 	struct ring *ring;
 	struct req *link_head, *link_last;
