@@ -2,13 +2,23 @@
 /*
  * A small test harness for ringer's test programs.
  *
- * A test program holds several cases (TEST(name) functions listed in a
- * struct test_case table) and ends with `return test_main(cases, n)`.
- * CHECK_* macros record a failure and let the case go on; REQUIRE_* macros
- * record it and abandon the current case (what follows would only crash or
- * report noise).  Every failure prints the expression, both operands and
- * file:line.  Exit status: 0 pass, 1 fail, 77 skip (every case skipped, or
- * the kernel refused io_uring on RINGER_BACKEND=kernel).
+ * The one assertion vocabulary of ringer's tests (test-*.c, unit-*.c, the
+ * preload programs).  A test program holds several cases (TEST(name)
+ * functions listed in a struct test_case table) and ends with
+ * `return test_main(argc, argv, cases, n)`.  Each macro name has one
+ * meaning everywhere:
+ *   CHECK_*    record a failure and let the case go on;
+ *   REQUIRE_*  record it and abandon the current case (what follows would
+ *              only crash or report noise); outside a case (a program
+ *              without cases, or main() before test_main()) end the program;
+ *   FAIL(...)  an unconditional REQUIRE with a message.
+ * The typed forms (_EQ, _NE, _LT, ..., _U for unsigned, _ERRNO, _TRUE,
+ * _FALSE, _MEM) print the expression, both operands and file:line; the
+ * _MSG forms take a printf-style message for what they cannot show.  A
+ * REQUIRE failing in a thread the case started ends the program, in a
+ * child it forked ends the child with status 1.  Exit status: 0 pass,
+ * 1 fail, 77 skip (every case skipped, or the kernel refused io_uring on
+ * RINGER_BACKEND=kernel).
  *
  * Skips are strict.  A case skips only with SKIP_CASE(why, detail), `why`
  * one of three reasons, each allowed only where it can be true:
@@ -42,7 +52,9 @@
 #ifndef RINGER_TEST_HARNESS_H
 #define RINGER_TEST_HARNESS_H
 
+#ifndef HARNESS_WITHOUT_RINGER
 #include "ringer.h"
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -79,7 +91,6 @@ static const char *harness_skip_reason;
 static jmp_buf harness_case_jmp;
 static bool harness_in_case;
 static bool harness_backend_printed;
-static bool harness_ring_backend_printed;
 
 /* The backend this run asked for: the RINGER_BACKEND value, "auto" if unset. */
 static inline const char *ringer_test_backend(void)
@@ -126,15 +137,35 @@ static inline const char *test_errname(long long v)
 	}
 }
 
+/*
+ * A fatal failure abandons the case by a longjmp back to test_main(), which
+ * is only possible on the thread running the case, in its process.  From a
+ * thread the case started it ends the program (failed); from a child the
+ * case forked it ends the child with TEST_FAIL (_exit: the parent's atexit
+ * work, e.g. removing temporary files, is not the child's), and the case
+ * checks the child's status.
+ */
+static pid_t harness_case_pid;
+
 static inline void harness_fail_mark(bool fatal)
 {
 	harness_failures++;
 	harness_case_failures++;
 	fflush(stdout);
-	if (fatal && harness_in_case)
+	if (!fatal)
+		return;
+	if (harness_in_case && getpid() == harness_case_pid &&
+	    syscall(SYS_gettid) == harness_case_pid)
 		longjmp(harness_case_jmp, 1);
-	if (fatal)
-		exit(TEST_FAIL);
+	if (harness_in_case && getpid() != harness_case_pid)
+		_exit(TEST_FAIL);
+	exit(TEST_FAIL);
+}
+
+/* Has a check of the current case (or of the program, outside a case) failed? */
+static inline bool test_case_failed(void)
+{
+	return harness_case_failures != 0;
 }
 
 enum harness_op { H_EQ, H_NE, H_LT, H_LE, H_GT, H_GE };
@@ -258,6 +289,30 @@ static inline bool harness_check_mem(const char *file, int line, bool fatal, con
 #define REQUIRE_TRUE(e) harness_check_true(__FILE__, __LINE__, true, #e, !!(e))
 #define CHECK_MEM(a, b, len) harness_check_mem(__FILE__, __LINE__, false, #a, #b, a, b, len)
 #define REQUIRE_MEM(a, b, len) harness_check_mem(__FILE__, __LINE__, true, #a, #b, a, b, len)
+/*
+ * A condition with a printf-style message saying what was seen, for what
+ * the typed checks above cannot show (a combination of fields, a count of
+ * events): CHECK_MSG records a failure and goes on, REQUIRE_MSG abandons
+ * the case, FAIL always fails and abandons it.
+ */
+#define HARNESS_MSG(fatal, cond, ...)                                                      \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			printf("%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond);          \
+			printf(__VA_ARGS__);                                               \
+			printf("\n");                                                      \
+			harness_fail_mark(fatal);                                          \
+		}                                                                          \
+	} while (0)
+#define CHECK_MSG(cond, ...) HARNESS_MSG(false, cond, __VA_ARGS__)
+#define REQUIRE_MSG(cond, ...) HARNESS_MSG(true, cond, __VA_ARGS__)
+#define FAIL(...)                                                                          \
+	do {                                                                               \
+		printf("%s:%d: FAILED: ", __FILE__, __LINE__);                             \
+		printf(__VA_ARGS__);                                                       \
+		printf("\n");                                                              \
+		harness_fail_mark(true);                                                   \
+	} while (0)
 /* A libc call that returns -1 and sets errno: must succeed. */
 #define REQUIRE_SYS(expr)                                                                  \
 	do {                                                                               \
@@ -282,11 +337,10 @@ static enum test_skip_why harness_skip_why;
 /* The kernel's own io_uring_setup, not the library's: refused? */
 static inline bool harness_kernel_refuses(void)
 {
-	struct io_uring_params p;
+	uint64_t p[15] = { 0 }; /* a zeroed struct io_uring_params (120 bytes) */
 	long fd;
 
-	memset(&p, 0, sizeof(p));
-	fd = syscall(__NR_io_uring_setup, 1, &p);
+	fd = syscall(__NR_io_uring_setup, 1, p);
 	if (fd >= 0) {
 		close((int)fd);
 		return false;
@@ -307,19 +361,30 @@ static inline bool harness_skip_allowed(enum test_skip_why why)
 /*
  * Skip the current case (it counts as neither pass nor fail), or the whole
  * program when called outside a case; a skip this backend may not take is a
- * failure.
+ * failure.  In a child the case forked, the child ends with TEST_SKIP and
+ * the case decides what its child's skip means.
  */
-#define SKIP_CASE(why, detail)                                                             \
-	do {                                                                               \
-		harness_case_skipped = true;                                               \
-		harness_skip_why = (why);                                                  \
-		harness_skip_reason = (detail);                                            \
-		if (harness_in_case)                                                       \
-			longjmp(harness_case_jmp, 1);                                      \
-		printf("SKIPPED: %s.%s: %s: %s\n", program_invocation_short_name,         \
-		       ringer_test_backend(), harness_skip_whys[why], (detail));          \
-		exit(harness_skip_allowed(why) ? TEST_SKIP : TEST_FAIL);                   \
-	} while (0)
+__attribute__((noreturn)) static inline void harness_skip(enum test_skip_why why,
+							  const char *detail)
+{
+	harness_case_skipped = true;
+	harness_skip_why = why;
+	harness_skip_reason = detail;
+	if (harness_in_case && getpid() == harness_case_pid &&
+	    syscall(SYS_gettid) == harness_case_pid)
+		longjmp(harness_case_jmp, 1);
+	if (harness_in_case && getpid() != harness_case_pid) {
+		printf("# a child of the case skips: %s: %s\n", harness_skip_whys[why], detail);
+		fflush(stdout);
+		_exit(TEST_SKIP);
+	}
+	printf("SKIPPED: %s.%s: %s: %s\n", program_invocation_short_name, ringer_test_backend(),
+	       harness_skip_whys[why], detail);
+	fflush(stdout);
+	exit(harness_skip_allowed(why) ? TEST_SKIP : TEST_FAIL);
+}
+
+#define SKIP_CASE(why, detail) harness_skip(why, detail)
 
 static inline void test_print_backend(void)
 {
@@ -345,63 +410,6 @@ static inline void test_skip_if_refused(int err, const char *what)
 		fflush(stdout);
 		exit(TEST_SKIP);
 	}
-}
-
-/* Say once which backend the rings of this run really are on. */
-static inline void harness_print_ring_backend(int ring_fd)
-{
-	int b;
-
-	if (harness_ring_backend_printed)
-		return;
-	harness_ring_backend_printed = true;
-	b = ringer_fd_backend(ring_fd);
-	printf("# rings run on: %s\n", b == RINGER_BACKEND_KERNEL ? "kernel" :
-					 b == RINGER_BACKEND_USER ? "user" : "unknown");
-}
-
-/* io_uring_queue_init_params() that must succeed (or skip, see above). */
-static inline void test_ring_init_params(unsigned entries, struct io_uring *ring,
-					 struct io_uring_params *p)
-{
-	int ret = io_uring_queue_init_params(entries, ring, p);
-
-	test_skip_if_refused(ret, "io_uring_queue_init_params");
-	if (ret < 0) {
-		printf("%s:%d: FAILED: io_uring_queue_init_params(%u) = %d %s\n", __FILE__,
-		       __LINE__, entries, ret, test_errname(ret) ? test_errname(ret) : "");
-		harness_fail_mark(true);
-	}
-	harness_print_ring_backend(ring->ring_fd);
-}
-
-static inline void test_ring_init(unsigned entries, struct io_uring *ring, unsigned flags)
-{
-	struct io_uring_params p;
-
-	memset(&p, 0, sizeof(p));
-	p.flags = flags;
-	test_ring_init_params(entries, ring, &p);
-}
-
-/* io_uring_setup() through the seam, with the same skip rule. */
-static inline int test_setup_raw(unsigned entries, struct io_uring_params *p)
-{
-	int ret = io_uring_setup(entries, p);
-
-	test_skip_if_refused(ret, "io_uring_setup");
-	if (ret >= 0)
-		harness_print_ring_backend(ret);
-	return ret;
-}
-
-/* Close a ring fd made by io_uring_setup() on whichever backend made it. */
-static inline void test_close_ring_fd(int fd)
-{
-	if (ringer_is_engine_fd(fd))
-		ringer_close(fd);
-	else
-		close(fd);
 }
 
 /*
@@ -516,6 +524,72 @@ static inline void test_sleep_ms(unsigned ms)
 		;
 }
 
+#ifndef HARNESS_WITHOUT_RINGER
+/*
+ * Rings through ringer's library.  A program that does not use it (the
+ * preload tests: raw system calls or the system's liburing) defines
+ * HARNESS_WITHOUT_RINGER before including this file.
+ */
+
+static bool harness_ring_backend_printed;
+
+/* Say once which backend the rings of this run really are on. */
+static inline void harness_print_ring_backend(int ring_fd)
+{
+	int b;
+
+	if (harness_ring_backend_printed)
+		return;
+	harness_ring_backend_printed = true;
+	b = ringer_fd_backend(ring_fd);
+	printf("# rings run on: %s\n", b == RINGER_BACKEND_KERNEL ? "kernel" :
+					 b == RINGER_BACKEND_USER ? "user" : "unknown");
+}
+
+/* io_uring_queue_init_params() that must succeed (or skip, see above). */
+static inline void test_ring_init_params(unsigned entries, struct io_uring *ring,
+					 struct io_uring_params *p)
+{
+	int ret = io_uring_queue_init_params(entries, ring, p);
+
+	test_skip_if_refused(ret, "io_uring_queue_init_params");
+	if (ret < 0) {
+		printf("%s:%d: FAILED: io_uring_queue_init_params(%u) = %d %s\n", __FILE__,
+		       __LINE__, entries, ret, test_errname(ret) ? test_errname(ret) : "");
+		harness_fail_mark(true);
+	}
+	harness_print_ring_backend(ring->ring_fd);
+}
+
+static inline void test_ring_init(unsigned entries, struct io_uring *ring, unsigned flags)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	test_ring_init_params(entries, ring, &p);
+}
+
+/* io_uring_setup() through the seam, with the same skip rule. */
+static inline int test_setup_raw(unsigned entries, struct io_uring_params *p)
+{
+	int ret = io_uring_setup(entries, p);
+
+	test_skip_if_refused(ret, "io_uring_setup");
+	if (ret >= 0)
+		harness_print_ring_backend(ret);
+	return ret;
+}
+
+/* Close a ring fd made by io_uring_setup() on whichever backend made it. */
+static inline void test_close_ring_fd(int fd)
+{
+	if (ringer_is_engine_fd(fd))
+		ringer_close(fd);
+	else
+		close(fd);
+}
+
 /*
  * Wait for a CQE for at most `ms` milliseconds; 0 or -ETIME (or another
  * -errno).  Tests wait through this so that a missing CQE fails the case
@@ -611,6 +685,8 @@ static inline struct io_uring_sqe *test_get_sqe(struct io_uring *ring)
 	return sqe;
 }
 
+#endif /* !HARNESS_WITHOUT_RINGER */
+
 static inline void harness_list_cases(FILE *out, const char *indent,
 				      const struct test_case *cases, size_t n)
 {
@@ -679,6 +755,7 @@ static inline int test_main(int argc, char **argv, const struct test_case *cases
 		harness_case_skipped = false;
 		harness_skip_reason = NULL;
 		harness_in_case = true;
+		harness_case_pid = getpid();
 		if (!setjmp(harness_case_jmp))
 			cases[i].fn();
 		harness_in_case = false;

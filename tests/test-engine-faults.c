@@ -10,9 +10,9 @@
 #include <fcntl.h>
 
 #include "ringer/fault.h"
-#include "test-engine.h"
+#include "raw.h"
 
-static struct raw R;
+static struct raw_ring R;
 
 static int read_op(int op, int fd, void *buf, unsigned len, uint64_t off)
 {
@@ -25,23 +25,18 @@ static int read_op(int op, int fd, void *buf, unsigned len, uint64_t off)
 	s->len = len;
 	s->off = off;
 	s->user_data = 1;
-	if (raw_submit(&R, 1, 1, IORING_ENTER_GETEVENTS) != 1 || !raw_cqe(&R, &c))
+	if (raw_submit(&R, 1, 1, IORING_ENTER_GETEVENTS) != 1 || !raw_pop(&R, &c))
 		return -9999;
 	return c.res;
 }
 
-int main(void)
+TEST(injected_faults)
 {
 	char data[4096], buf[4096];
 	char path[] = "/tmp/ringer-fault-XXXXXX";
 	int fd, p[2], fds_before;
 
-	if (t_is_kernel()) {
-		/* the faults are injected into the engine's system calls */
-		printf("SKIPPED: test-engine-faults.kernel: engine-only test (fault injection)\n");
-		return 77;
-	}
-	CHECK_EQ(raw_init(&R, 16, NULL), 0);
+	CHECK_EQ(raw_ring_init(&R, 16, NULL), 0);
 	for (unsigned i = 0; i < sizeof(data); i++)
 		data[i] = (char)(i * 7);
 	fd = mkstemp(path);
@@ -53,22 +48,22 @@ int main(void)
 	CHECK_EQ(ringer_fault_error("no-such-call", EIO, 1), -ENOENT);
 	CHECK_EQ(ringer_fault_error("preadv2", -1, 1), -EINVAL);
 	CHECK_EQ(ringer_fault_short("fsync", 3, 1), -EINVAL);
-	CHECK(ringer_fault_name(0) != NULL, "names");
-	CHECK(ringer_fault_name(1000) == NULL, "names end");
+	CHECK_MSG(ringer_fault_name(0) != NULL, "names");
+	CHECK_MSG(ringer_fault_name(1000) == NULL, "names end");
 
 	/* a regular file read cut to 100 bytes a call: the engine continues to the end */
 	CHECK_EQ(ringer_fault_short("preadv2", 100, RINGER_FAULT_ALWAYS), 0);
 	memset(buf, 0, sizeof(buf));
 	CHECK_EQ(read_op(IORING_OP_READ, fd, buf, sizeof(buf), 0), (long long)sizeof(buf));
-	CHECK(!memcmp(buf, data, sizeof(buf)), "continued read data");
-	CHECK(ringer_fault_hits("preadv2") >= 41, "hits %ld", ringer_fault_hits("preadv2"));
+	CHECK_MSG(!memcmp(buf, data, sizeof(buf)), "continued read data");
+	CHECK_MSG(ringer_fault_hits("preadv2") >= 41, "hits %ld", ringer_fault_hits("preadv2"));
 	/* ... and so does a write */
 	ringer_fault_reset();
 	CHECK_EQ(ringer_fault_short("pwritev2", 1000, RINGER_FAULT_ALWAYS), 0);
 	CHECK_EQ(read_op(IORING_OP_WRITE, fd, data, sizeof(data), 4096), (long long)sizeof(data));
 	ringer_fault_reset();
 	CHECK_EQ(pread(fd, buf, sizeof(buf), 4096), (long long)sizeof(buf));
-	CHECK(!memcmp(buf, data, sizeof(buf)), "continued write data");
+	CHECK_MSG(!memcmp(buf, data, sizeof(buf)), "continued write data");
 
 	/* a pipe: one attempt, the short count is the result */
 	CHECK_EQ(write(p[1], data, 10), 10);
@@ -95,7 +90,7 @@ int main(void)
 	/* -EAGAIN inline: a regular file goes to a worker, a pipe waits for readiness */
 	CHECK_EQ(ringer_fault_error("preadv2", EAGAIN, 1), 0);
 	CHECK_EQ(read_op(IORING_OP_READ, fd, buf, 64, 0), 64);
-	CHECK(!memcmp(buf, data, 64), "data after EAGAIN");
+	CHECK_MSG(!memcmp(buf, data, 64), "data after EAGAIN");
 	CHECK_EQ(write(p[1], "abc", 3), 3);
 	CHECK_EQ(ringer_fault_error("preadv2", EAGAIN, 1), 0);
 	CHECK_EQ(read_op(IORING_OP_READ, p[0], buf, 10, (uint64_t)-1), 3);
@@ -111,13 +106,13 @@ int main(void)
 		s->len = 64;
 		s->flags = IOSQE_ASYNC;
 		CHECK_EQ(raw_submit(&R, 1, 1, IORING_ENTER_GETEVENTS), 1);
-		CHECK(raw_cqe(&R, &c), "cqe");
+		CHECK_MSG(raw_pop(&R, &c), "cqe");
 		CHECK_EQ(c.res, 64);
 	}
 	ringer_fault_reset();
 
 	/* a setup that fails half way leaks no fd */
-	fds_before = nr_fds();
+	fds_before = test_count_fds();
 	CHECK_EQ(ringer_fault_error("mmap", ENOMEM, 1), 0);
 	{
 		struct io_uring_params prm;
@@ -133,7 +128,7 @@ int main(void)
 		CHECK_EQ(ringer_setup(4, &prm), -EMFILE);
 	}
 	ringer_fault_reset();
-	CHECK_EQ(nr_fds(), fds_before);
+	CHECK_EQ(test_count_fds(), fds_before);
 
 	/* process_vm_* refused: the engine copies iovecs through a pipe of its
 	 * own, kept above the program's fds like its others (last: the pipe
@@ -144,7 +139,7 @@ int main(void)
 		struct io_uring_cqe c;
 		int low = dup(0), again;
 
-		CHECK(low >= 0, "dup");
+		CHECK_MSG(low >= 0, "dup");
 		close(low);
 		CHECK_EQ(write(p[1], "iovec", 5), 5);
 		CHECK_EQ(ringer_fault_error("process_vm_readv", EPERM, RINGER_FAULT_ALWAYS), 0);
@@ -155,9 +150,9 @@ int main(void)
 		s->len = 1;
 		s->off = (uint64_t)-1;
 		CHECK_EQ(raw_submit(&R, 1, 1, IORING_ENTER_GETEVENTS), 1);
-		CHECK(raw_cqe(&R, &c), "cqe");
+		CHECK_MSG(raw_pop(&R, &c), "cqe");
 		CHECK_EQ(c.res, 5);
-		CHECK(ringer_fault_hits("process_vm_readv") >= 1, "the pipe was used");
+		CHECK_MSG(ringer_fault_hits("process_vm_readv") >= 1, "the pipe was used");
 		ringer_fault_reset();
 		again = dup(0);
 		close(again);
@@ -167,6 +162,17 @@ int main(void)
 	close(p[0]);
 	close(p[1]);
 	close(fd);
-	raw_exit(&R);
-	return t_done();
+	raw_ring_exit(&R);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(injected_faults),
+	};
+
+	/* the faults are injected into the engine's system calls */
+	if (test_backend_is("kernel"))
+		SKIP_CASE(SKIP_KERNEL_LACKS, "engine-only test (fault injection)");
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

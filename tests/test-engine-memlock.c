@@ -9,60 +9,71 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include "test-engine.h"
+#include "raw.h"
 
 #define MB (1024 * 1024)
 
-static int child(void)
+static void child(void)
 {
 	struct rlimit rl = { 8 * MB, 8 * MB };
-	struct raw a, b;
+	struct raw_ring a, b;
 	char *m;
 	struct iovec v;
 
-	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) || setuid(65534)) {
-		perror("setrlimit/setgid/setuid as root");
-		return 1;
-	}
+	REQUIRE_SYS(setrlimit(RLIMIT_MEMLOCK, &rl));
+	REQUIRE_SYS(setgid(65534));
+	REQUIRE_SYS(setuid(65534));
 	m = mmap(NULL, 16 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return 1;
+	REQUIRE_MSG(m != MAP_FAILED, "mmap: %s", strerror(errno));
 	memset(m, 1, 16 * MB);
-	if (t_skip_if_no_kernel(raw_init(&a, 8, NULL)))
-		return 1;
-	CHECK_EQ(raw_init(&b, 8, NULL), 0);
+	REQUIRE_EQ(raw_skip_if_refused(raw_ring_init(&a, 8, NULL)), 0);
+	CHECK_EQ(raw_ring_init(&b, 8, NULL), 0);
 	v = (struct iovec){ m, 6 * MB };
-	CHECK_EQ(t_register(a.fd, IORING_REGISTER_BUFFERS, &v, 1), 0);
+	CHECK_EQ(raw_register(a.fd, IORING_REGISTER_BUFFERS, &v, 1), 0);
 	v = (struct iovec){ m + 6 * MB, 4 * MB };
-	CHECK_EQ(t_register(b.fd, IORING_REGISTER_BUFFERS, &v, 1), -ENOMEM);
-	CHECK_EQ(t_register(a.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
-	CHECK_EQ(t_register(b.fd, IORING_REGISTER_BUFFERS, &v, 1), 0);
-	CHECK_EQ(t_register(b.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
+	CHECK_EQ(raw_register(b.fd, IORING_REGISTER_BUFFERS, &v, 1), -ENOMEM);
+	CHECK_EQ(raw_register(a.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
+	CHECK_EQ(raw_register(b.fd, IORING_REGISTER_BUFFERS, &v, 1), 0);
+	CHECK_EQ(raw_register(b.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
 	{
 		struct iovec two[2] = { { m, 5 * MB }, { m, 5 * MB } };
 
-		CHECK_EQ(t_register(a.fd, IORING_REGISTER_BUFFERS, two, 2), -ENOMEM);
-		CHECK_EQ(t_register(a.fd, IORING_REGISTER_BUFFERS, two, 1), 0);
+		CHECK_EQ(raw_register(a.fd, IORING_REGISTER_BUFFERS, two, 2), -ENOMEM);
+		CHECK_EQ(raw_register(a.fd, IORING_REGISTER_BUFFERS, two, 1), 0);
 	}
-	raw_exit(&a);
-	raw_exit(&b);
-	return t_done();
+	raw_ring_exit(&a);
+	raw_ring_exit(&b);
 }
 
-int main(void)
+TEST(rings_and_buffers_share_the_budget)
 {
 	int st;
 	pid_t pid;
 
-	if (getuid() != 0) {
-		/* it drops to another user to get a fresh RLIMIT_MEMLOCK account */
-		printf("SKIPPED: test-engine-memlock: needs root\n");
-		return 77;
-	}
+	/* it drops to another user to get a fresh RLIMIT_MEMLOCK account */
+	if (getuid() != 0)
+		SKIP_CASE(SKIP_ENVIRONMENT, "needs root");
+	fflush(stdout);
 	pid = fork();
-	if (pid == 0)
-		_exit(child());
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return 1;
-	return WEXITSTATUS(st);
+	REQUIRE_SYS(pid);
+	if (pid == 0) {
+		child();
+		fflush(stdout);
+		_exit(test_case_failed() ? TEST_FAIL : TEST_PASS);
+	}
+	REQUIRE_EQ(waitpid(pid, &st, 0), pid);
+	REQUIRE_MSG(WIFEXITED(st), "the child ended with status 0x%x", st);
+	/* the child's only skip: its ring setup refused on RINGER_BACKEND=kernel */
+	if (WEXITSTATUS(st) == TEST_SKIP)
+		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_setup refused");
+	CHECK_EQ(WEXITSTATUS(st), TEST_PASS);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(rings_and_buffers_share_the_budget),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

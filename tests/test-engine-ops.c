@@ -10,9 +10,9 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 
-#include "test-engine.h"
+#include "raw.h"
 
-static struct raw R;
+static struct raw_ring R;
 
 static struct io_uring_sqe *rw_sqe(int op, int fd, void *buf, unsigned len, uint64_t off,
 				   uint64_t ud)
@@ -59,7 +59,7 @@ static int tmpfile_with(const char *data, size_t len)
 	return fd;
 }
 
-static void t_rw(void)
+TEST(read_write)
 {
 	char buf[128];
 	int fd = tmpfile_with("0123456789", 10), wo, dir, ap;
@@ -69,10 +69,10 @@ static void t_rw(void)
 	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 4);
 	CHECK_EQ(one(IORING_OP_READ, fd, buf, 100, (uint64_t)-1), 6);
 	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10);
-	CHECK(!memcmp(buf, "456789", 6), "data");
+	CHECK_MSG(!memcmp(buf, "456789", 6), "data");
 	CHECK_EQ(one(IORING_OP_READ, fd, buf, 4, 2), 4);
 	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10);
-	CHECK(!memcmp(buf, "2345", 4), "data");
+	CHECK_MSG(!memcmp(buf, "2345", 4), "data");
 	CHECK_EQ(one(IORING_OP_READ, fd, buf, 4, (uint64_t)-2), -EINVAL);
 	CHECK_EQ(one(IORING_OP_READ, fd, buf, 4, 100), 0);
 	CHECK_EQ(one(IORING_OP_READ, fd, buf, 0, 0), 0);
@@ -94,7 +94,7 @@ static void t_rw(void)
 		CHECK_EQ(raw_submit(&R, 2, 0, 0), 1);
 		CHECK_EQ(raw_reap(&R, c, 64), 1);
 		CHECK_EQ(c[0].res, -EFAULT);
-		CHECK_EQ(t_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
+		CHECK_EQ(raw_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
 		raw_reap(&R, c, 64);
 	}
 	/* unknown RWF bits: issue-time -EOPNOTSUPP; bad ioprio class: prep */
@@ -150,7 +150,7 @@ static void t_rw(void)
 		unlink(path);
 		CHECK_EQ(one(IORING_OP_WRITE, ap, "AB", 2, 0), 2);
 		CHECK_EQ(pread(t, buf, 16, 0), 5);
-		CHECK(!memcmp(buf, "xyzAB", 5), "append");
+		CHECK_MSG(!memcmp(buf, "xyzAB", 5), "append");
 		close(ap);
 		close(t);
 	}
@@ -160,7 +160,7 @@ static void t_rw(void)
 		struct io_uring_cqe c[64];
 
 		CHECK_EQ(one(IORING_OP_READV, fd, iov, 2, 0), 6);
-		CHECK(!memcmp(buf, "01234a", 6), "readv data %.6s", buf);
+		CHECK_MSG(!memcmp(buf, "01234a", 6), "readv data %.6s", buf);
 		CHECK_EQ(one(IORING_OP_READV, fd, iov, 0, 0), 0);
 		rw_sqe(IORING_OP_READV, fd, iov, 1025, 0, 1);
 		CHECK_EQ(run(1, 1, c), 1);
@@ -170,7 +170,7 @@ static void t_rw(void)
 		CHECK_EQ(raw_submit(&R, 2, 0, 0), 1);
 		CHECK_EQ(raw_reap(&R, c, 64), 1);
 		CHECK_EQ(c[0].res, -EFAULT);
-		CHECK_EQ(t_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
+		CHECK_EQ(raw_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
 		raw_reap(&R, c, 64);
 		iov[0].iov_base = (void *)8;
 		CHECK_EQ(one(IORING_OP_READV, fd, iov, 1, 0), -EFAULT);
@@ -196,7 +196,7 @@ static void t_rw(void)
 		rw_sqe(IORING_OP_FSYNC, fd, NULL, 0, 0, 1)->ioprio = 1;
 		raw_publish(&R);
 		for (int i = 0; i < 5; i++)
-			CHECK_EQ(t_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
+			CHECK_EQ(raw_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
 		CHECK_EQ(raw_reap(&R, c, 64), 5);
 		for (int i = 0; i < 5; i++)
 			CHECK_EQ(c[i].res, -EINVAL);
@@ -214,7 +214,7 @@ static void t_rw(void)
 	close(fd);
 }
 
-static void t_pipe(void)
+TEST(pipe_ops)
 {
 	struct io_uring_cqe c[64];
 	char buf[128];
@@ -233,11 +233,11 @@ static void t_pipe(void)
 	usleep(20000);
 	CHECK_EQ(raw_reap(&R, c, 64), 0);
 	CHECK_EQ(write(p[1], "late", 4), 4);
-	CHECK_EQ(t_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
+	CHECK_EQ(raw_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
 	n = raw_reap(&R, c, 64);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(c[0].res, 4);
-	CHECK(!memcmp(buf, "late", 4), "pipe data");
+	CHECK_MSG(!memcmp(buf, "late", 4), "pipe data");
 	/* RWF_NOWAIT on an empty pipe: -EAGAIN */
 	rw_sqe(IORING_OP_READ, p[0], buf, 100, 0, 51)->rw_flags = RWF_NOWAIT;
 	CHECK_EQ(run(1, 1, c), 1);
@@ -251,7 +251,7 @@ static void t_pipe(void)
 	usleep(20000);
 	CHECK_EQ(raw_reap(&R, c, 64), 0);
 	CHECK_EQ(read(p[0], big, sizeof(big)), 65536);
-	CHECK_EQ(t_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
+	CHECK_EQ(raw_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
 	CHECK_EQ(raw_reap(&R, c, 64), 1);
 	CHECK_EQ(c[0].res, 1);
 	CHECK_EQ(read(p[0], buf, 10), 1);
@@ -262,14 +262,14 @@ static void t_pipe(void)
 	usleep(10000);
 	CHECK_EQ(raw_reap(&R, c, 64), 0);
 	CHECK_EQ(write(p[1], "z", 1), 1);
-	CHECK_EQ(t_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
+	CHECK_EQ(raw_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
 	CHECK_EQ(raw_reap(&R, c, 64), 1);
 	CHECK_EQ(c[0].res, 1);
 	close(p[0]);
 	close(p[1]);
 }
 
-static void t_poll(void)
+TEST(poll_ops)
 {
 	struct io_uring_cqe c[64];
 	struct io_uring_sqe *s;
@@ -294,7 +294,7 @@ static void t_poll(void)
 	s->flags = IOSQE_CQE_SKIP_SUCCESS;
 	raw_publish(&R);
 	for (int i = 0; i < 5; i++)
-		CHECK_EQ(t_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
+		CHECK_EQ(raw_enter(R.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0), 1);
 	CHECK_EQ(raw_reap(&R, c, 64), 5);
 	for (int i = 0; i < 5; i++)
 		CHECK_EQ(c[i].res, -EINVAL);
@@ -314,7 +314,7 @@ static void t_poll(void)
 	rw_sqe(IORING_OP_POLL_ADD, p[0], NULL, 0, 0, 20)->poll32_events = POLLIN;
 	CHECK_EQ(raw_submit(&R, 1, 0, 0), 1);
 	CHECK_EQ(write(p[1], "a", 1), 1);
-	CHECK_EQ(t_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
+	CHECK_EQ(raw_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
 	CHECK_EQ(raw_reap(&R, c, 64), 1);
 	CHECK_EQ(c[0].res, POLLIN);
 	CHECK_EQ(read(p[0], b, 1), 1);
@@ -324,7 +324,7 @@ static void t_poll(void)
 	CHECK_EQ(raw_submit(&R, 1, 0, 0), 1);
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ(write(p[1], "m", 1), 1);
-		CHECK_EQ(t_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
+		CHECK_EQ(raw_enter(R.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0), 0);
 		CHECK_EQ(raw_reap(&R, c, 64), 1);
 		CHECK_EQ(c[0].res, POLLIN);
 		CHECK_EQ(c[0].flags, IORING_CQE_F_MORE);
@@ -353,7 +353,7 @@ static void t_poll(void)
 	close(fd);
 }
 
-static void t_regs(void)
+TEST(registered)
 {
 	static char mem[3 * 4096] __attribute__((aligned(4096)));
 	struct iovec iov[2] = { { mem, 4096 }, { mem + 4096, 4096 } };
@@ -364,15 +364,15 @@ static void t_regs(void)
 
 	/* buffers */
 	CHECK_EQ(one(IORING_OP_READ_FIXED, fd, mem, 4, 0), -EFAULT);
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), -ENXIO);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_BUFFERS, NULL, 1), -EFAULT);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_BUFFERS, iov, 0), -EINVAL);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_BUFFERS, iov, 16385), -EINVAL);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), -ENXIO);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_BUFFERS, NULL, 1), -EFAULT);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_BUFFERS, iov, 0), -EINVAL);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_BUFFERS, iov, 16385), -EINVAL);
 	{
 		struct iovec bad[3] = { { NULL, 4 }, { mem, 0 }, { mem, (1UL << 30) + 1 } };
 
 		for (int i = 0; i < 3; i++)
-			CHECK_EQ(t_register(R.fd, IORING_REGISTER_BUFFERS, &bad[i], 1), -EFAULT);
+			CHECK_EQ(raw_register(R.fd, IORING_REGISTER_BUFFERS, &bad[i], 1), -EFAULT);
 	}
 	{
 		void *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -380,12 +380,12 @@ static void t_regs(void)
 		struct iovec um = { m, 8192 };
 
 		munmap(m, 8192);
-		CHECK_EQ(t_register(R.fd, IORING_REGISTER_BUFFERS, &um, 1), -EFAULT);
+		CHECK_EQ(raw_register(R.fd, IORING_REGISTER_BUFFERS, &um, 1), -EFAULT);
 	}
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_BUFFERS, iov, 2), 0);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_BUFFERS, iov, 2), -EBUSY);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_BUFFERS, iov, 2), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_BUFFERS, iov, 2), -EBUSY);
 	CHECK_EQ(one(IORING_OP_READ_FIXED, fd, mem, 4, 0), 4);
-	CHECK(!memcmp(mem, "fixe", 4), "fixed data");
+	CHECK_MSG(!memcmp(mem, "fixe", 4), "fixed data");
 	CHECK_EQ(one(IORING_OP_READ_FIXED, fd, mem + 4090, 10, 0), -EFAULT);
 	CHECK_EQ(one(IORING_OP_READ_FIXED, fd, mem + 4096, 0, 0), 0);
 	CHECK_EQ(one(IORING_OP_READ_FIXED, fd, (void *)((uintptr_t)mem - 1), 4, 0), -EFAULT);
@@ -397,24 +397,24 @@ static void t_regs(void)
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ(c[i].res, c[i].user_data == 3 ? 4 : c[i].user_data == 4 ? -EBADF
 										  : -EFAULT);
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_BUFFERS, (void *)1, 0), -EINVAL);
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_BUFFERS, (void *)1, 0), -EINVAL);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
 
 	/* files */
 	fds[0] = fd;
 	fds[1] = -1;
 	fds[2] = dup(fd);
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_FILES, NULL, 0), -ENXIO);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES, NULL, 1), -EFAULT);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES, fds, 0), -EINVAL);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_FILES, NULL, 0), -ENXIO);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES, NULL, 1), -EFAULT);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES, fds, 0), -EINVAL);
 	{
 		int bad[3] = { 9999, -2, R.fd };
 
 		for (int i = 0; i < 3; i++)
-			CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES, &bad[i], 1), -EBADF);
+			CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES, &bad[i], 1), -EBADF);
 	}
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES, fds, 3), 0);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES, fds, 3), -EBUSY);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES, fds, 3), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES, fds, 3), -EBUSY);
 	close(fds[2]); /* the fixed file stays usable */
 	s = rw_sqe(IORING_OP_READ, 2, mem, 5, 0, 1);
 	s->flags = IOSQE_FIXED_FILE;
@@ -431,65 +431,71 @@ static void t_regs(void)
 		int upd[2] = { fd, 9999 };
 		struct io_uring_files_update u = { .offset = 1, .fds = (uintptr_t)upd };
 
-		CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 2), 1);
+		CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 2), 1);
 		u.offset = 0;
 		upd[0] = 9999;
-		CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 1), -EBADF);
+		CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 1), -EBADF);
 		CHECK_EQ(one(IORING_OP_NOP, 0, NULL, 0, 0), 0);
 		s = rw_sqe(IORING_OP_READ, 0, mem, 5, 0, 1);
 		s->flags = IOSQE_FIXED_FILE;
 		CHECK_EQ(run(1, 1, c), 1);
 		CHECK_EQ(c[0].res, -EBADF);
 		u.offset = 2;
-		CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 2), -EINVAL);
-		CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 0), -EINVAL);
+		CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 2), -EINVAL);
+		CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 0), -EINVAL);
 		u.resv = 1;
-		CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 1), -EINVAL);
+		CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 1), -EINVAL);
 		u.resv = 0;
 		upd[0] = IORING_REGISTER_FILES_SKIP;
 		u.offset = 1;
-		CHECK_EQ(t_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 1), 1);
+		CHECK_EQ(raw_register(R.fd, IORING_REGISTER_FILES_UPDATE, &u, 1), 1);
 		s = rw_sqe(IORING_OP_READ, 1, mem, 5, 0, 1);
 		s->flags = IOSQE_FIXED_FILE;
 		CHECK_EQ(run(1, 1, c), 1);
 		CHECK_EQ(c[0].res, 5);
 	}
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_FILES, NULL, 0), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_FILES, NULL, 0), 0);
 
 	/* eventfd */
 	ev = eventfd(0, EFD_NONBLOCK);
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_EVENTFD, NULL, 0), -ENXIO);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_EVENTFD, &ev, 2), -EINVAL);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_EVENTFD, NULL, 1), -EFAULT);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_EVENTFD, NULL, 0), -ENXIO);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_EVENTFD, &ev, 2), -EINVAL);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_EVENTFD, NULL, 1), -EFAULT);
 	evr = 9999;
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_EVENTFD, &evr, 1), -EBADF);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_EVENTFD, &fd, 1), -EINVAL);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_EVENTFD, &ev, 1), 0);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_EVENTFD, &ev, 1), -EBUSY);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_EVENTFD, &evr, 1), -EBADF);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_EVENTFD, &fd, 1), -EINVAL);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_EVENTFD, &ev, 1), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_EVENTFD, &ev, 1), -EBUSY);
 	raw_nop(&R, 1, 0);
 	raw_nop(&R, 2, 0);
 	CHECK_EQ(run(2, 2, c), 2);
-	CHECK(read(ev, &cnt, 8) == 8 && cnt >= 1, "eventfd count");
+	CHECK_MSG(read(ev, &cnt, 8) == 8 && cnt >= 1, "eventfd count");
 	*R.cq_flags |= IORING_CQ_EVENTFD_DISABLED;
 	CHECK_EQ(one(IORING_OP_NOP, 0, NULL, 0, 0), 0);
 	CHECK_EQ(read(ev, &cnt, 8), -1);
 	*R.cq_flags &= ~IORING_CQ_EVENTFD_DISABLED;
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_EVENTFD, NULL, 0), 0);
-	CHECK_EQ(t_register(R.fd, IORING_REGISTER_EVENTFD_ASYNC, &ev, 1), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_EVENTFD, NULL, 0), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_REGISTER_EVENTFD_ASYNC, &ev, 1), 0);
 	CHECK_EQ(one(IORING_OP_NOP, 0, NULL, 0, 0), 0);
 	CHECK_EQ(read(ev, &cnt, 8), -1);
-	CHECK_EQ(t_register(R.fd, IORING_UNREGISTER_EVENTFD, NULL, 0), 0);
+	CHECK_EQ(raw_register(R.fd, IORING_UNREGISTER_EVENTFD, NULL, 0), 0);
 	close(ev);
 	close(fd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	t_skip_if_no_kernel(raw_init(&R, 64, NULL));
-	t_rw();
-	t_pipe();
-	t_poll();
-	t_regs();
-	raw_exit(&R);
-	return t_done();
+	static const struct test_case cases[] = {
+		TEST_ENTRY(read_write),
+		TEST_ENTRY(pipe_ops),
+		TEST_ENTRY(poll_ops),
+		TEST_ENTRY(registered),
+	};
+	int ret;
+
+	/* the cases share one ring */
+	REQUIRE_EQ(raw_skip_if_refused(raw_ring_init(&R, 64, NULL)), 0);
+	ret = test_main(argc, argv, cases, ARRAY_SIZE(cases));
+	raw_ring_exit(&R);
+	return ret;
 }

@@ -7,7 +7,7 @@
  */
 #include <fcntl.h>
 
-#include "test-engine.h"
+#include "raw.h"
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define SAN_DIV 10
@@ -39,7 +39,7 @@ static uint64_t next_rand(void)
 	return rng;
 }
 
-int main(void)
+TEST(random_reads_match_the_file)
 {
 	const char *s = getenv("RINGER_TEST_SCALE");
 	unsigned total = (unsigned)(100000ULL * (s ? (unsigned)atoi(s) : 100) / 100 / SAN_DIV);
@@ -47,13 +47,11 @@ int main(void)
 	struct iovec reg[QD];
 	char path[] = "/tmp/ringer-reads-XXXXXX";
 	unsigned sent = 0, done = 0;
-	struct raw r;
+	struct raw_ring r;
 	int fd, ret;
 
-	ret = t_skip_if_no_kernel(raw_init(&r, QD, NULL));
-	CHECK_EQ(ret, 0);
-	if (ret)
-		return 1;
+	ret = raw_skip_if_refused(raw_ring_init(&r, QD, NULL));
+	REQUIRE_EQ(ret, 0);
 	for (unsigned i = 0; i < FILE_SZ; i++)
 		content[i] = (unsigned char)(next_rand() >> 24);
 	fd = mkstemp(path);
@@ -63,9 +61,9 @@ int main(void)
 		reg[i].iov_base = bufs[i];
 		reg[i].iov_len = MAXLEN;
 	}
-	CHECK_EQ(t_register(r.fd, IORING_REGISTER_BUFFERS, reg, QD), 0);
+	CHECK_EQ(raw_register(r.fd, IORING_REGISTER_BUFFERS, reg, QD), 0);
 
-	while (done < total && !t_failures) {
+	while (done < total && !test_case_failed()) {
 		unsigned k = 0;
 		struct io_uring_cqe c;
 
@@ -107,9 +105,9 @@ int main(void)
 			k++;
 		}
 		raw_publish(&r);
-		ret = t_enter(r.fd, k, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+		ret = raw_enter(r.fd, k, 1, IORING_ENTER_GETEVENTS, NULL, 0);
 		CHECK_EQ(ret, (int)k);
-		while (raw_cqe(&r, &c)) {
+		while (raw_pop(&r, &c)) {
 			struct slot *sl = &slots[c.user_data];
 			long want = sl->off >= FILE_SZ ? 0
 				    : sl->off + sl->len > FILE_SZ ? (long)(FILE_SZ - sl->off)
@@ -118,7 +116,7 @@ int main(void)
 			CHECK_EQ(c.res, want);
 			if (c.res == want && want > 0 &&
 			    memcmp(bufs[c.user_data], content + sl->off, (size_t)want)) {
-				CHECK(0, "data mismatch at %llu len %u", (unsigned long long)sl->off,
+				CHECK_MSG(0, "data mismatch at %llu len %u", (unsigned long long)sl->off,
 				      sl->len);
 			}
 			sl->busy = false;
@@ -127,6 +125,14 @@ int main(void)
 	}
 	CHECK_EQ(done, total);
 	close(fd);
-	raw_exit(&r);
-	return t_done();
+	raw_ring_exit(&r);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(random_reads_match_the_file),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <sys/time.h>
 
-#include "test-engine.h"
+#include "raw.h"
 
 static volatile sig_atomic_t hits;
 
@@ -44,10 +44,10 @@ static void disarm_alarm(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-int main(void)
+TEST(signals_end_waits)
 {
 	struct sigaction sa;
-	struct raw r;
+	struct raw_ring r;
 	struct io_uring_cqe c;
 	int ret, before;
 
@@ -55,26 +55,26 @@ int main(void)
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGALRM, &sa, NULL);
-	t_skip_if_no_kernel(raw_init(&r, 8, NULL));
+	raw_skip_if_refused(raw_ring_init(&r, 8, NULL));
 
 	arm_alarm(30);
-	ret = t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	ret = raw_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
 	disarm_alarm();
 	CHECK_EQ(ret, -EINTR);
 	wait_hits(1);
-	CHECK(hits >= 1, "%d signals handled", (int)hits);
+	CHECK_MSG(hits >= 1, "%d signals handled", (int)hits);
 
 	/* one CQE present, wait for 3: the signal ends the wait with 0 */
 	raw_nop(&r, 1, 0);
 	CHECK_EQ(raw_submit(&r, 1, 0, 0), 1);
 	before = hits;
 	arm_alarm(30);
-	ret = t_enter(r.fd, 0, 3, IORING_ENTER_GETEVENTS, NULL, 0);
+	ret = raw_enter(r.fd, 0, 3, IORING_ENTER_GETEVENTS, NULL, 0);
 	disarm_alarm();
 	CHECK_EQ(ret, 0);
 	wait_hits(before + 1);
-	CHECK(hits > before, "no signal handled");
-	CHECK(raw_cqe(&r, &c), "cqe");
+	CHECK_MSG(hits > before, "no signal handled");
+	CHECK_MSG(raw_pop(&r, &c), "cqe");
 
 	/* submit 1, wait for 3: the count wins */
 	raw_nop(&r, 2, 0);
@@ -84,8 +84,8 @@ int main(void)
 	disarm_alarm();
 	CHECK_EQ(ret, 1);
 	wait_hits(before + 1);
-	CHECK(hits > before, "no signal handled");
-	CHECK(raw_cqe(&r, &c), "cqe");
+	CHECK_MSG(hits > before, "no signal handled");
+	CHECK_MSG(raw_pop(&r, &c), "cqe");
 
 	/* SIGALRM blocked by the enter's mask: the wait runs to its timeout */
 	{
@@ -103,19 +103,27 @@ int main(void)
 		ea.ts = (uintptr_t)&ts;
 		before = hits;
 		arm_alarm(20);
-		ret = t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
+		ret = raw_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
 			      sizeof(ea));
 		disarm_alarm();
 		CHECK_EQ(ret, -ETIME);
 		/* the pending signal is delivered once the caller's mask is back */
 		wait_hits(before + 1);
-		CHECK(hits > before, "no signal handled");
+		CHECK_MSG(hits > before, "no signal handled");
 		/* and a bad sigmask pointer when the call waits: -EFAULT */
 		ea.sigmask = 8;
-		CHECK_EQ(t_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
+		CHECK_EQ(raw_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
 				 sizeof(ea)),
 			 -EFAULT);
 	}
-	raw_exit(&r);
-	return t_done();
+	raw_ring_exit(&r);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(signals_end_waits),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -12,7 +12,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
-#include "test-engine.h"
+#include "raw.h"
 
 static long ms_since(struct timespec *a)
 {
@@ -27,12 +27,12 @@ static void one_round(int round)
 	static char big[8][65536];
 	char path[] = "/tmp/ringer-td-XXXXXX";
 	struct timespec t0;
-	struct raw r;
+	struct raw_ring r;
 	int p[4][2], fd, ev, files[2];
 	struct iovec reg = { big[0], sizeof(big[0]) };
 	char b[8];
 
-	CHECK_EQ(raw_init(&r, 64, NULL), 0);
+	CHECK_EQ(raw_ring_init(&r, 64, NULL), 0);
 	fd = mkstemp(path);
 	unlink(path);
 	CHECK_EQ(write(fd, big, sizeof(big)), (long long)sizeof(big));
@@ -41,9 +41,9 @@ static void one_round(int round)
 	ev = eventfd(0, 0);
 	files[0] = fd;
 	files[1] = p[3][0];
-	CHECK_EQ(t_register(r.fd, IORING_REGISTER_FILES, files, 2), 0);
-	CHECK_EQ(t_register(r.fd, IORING_REGISTER_BUFFERS, &reg, 1), 0);
-	CHECK_EQ(t_register(r.fd, IORING_REGISTER_EVENTFD, &ev, 1), 0);
+	CHECK_EQ(raw_register(r.fd, IORING_REGISTER_FILES, files, 2), 0);
+	CHECK_EQ(raw_register(r.fd, IORING_REGISTER_BUFFERS, &reg, 1), 0);
+	CHECK_EQ(raw_register(r.fd, IORING_REGISTER_EVENTFD, &ev, 1), 0);
 
 	/* reads on empty pipes (one through a fixed file) */
 	for (int i = 0; i < 4; i++) {
@@ -83,8 +83,8 @@ static void one_round(int round)
 	CHECK_EQ(raw_submit(&r, 38, 0, 0), 38);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	raw_exit(&r);
-	CHECK(ms_since(&t0) < 2000, "teardown took %ld ms", ms_since(&t0));
+	raw_ring_exit(&r);
+	CHECK_MSG(ms_since(&t0) < 2000, "teardown took %ld ms", ms_since(&t0));
 
 	/* a cancelled pipe read has no side effect: data written now stays */
 	for (int i = 0; i < 4; i++) {
@@ -102,13 +102,10 @@ static void one_round(int round)
 	(void)round;
 }
 
-int main(void)
+TEST(rounds_leave_no_thread_or_fd)
 {
-	struct raw probe;
 	int threads, fds, t2 = 0, f2 = 0;
 
-	t_skip_if_no_kernel(raw_init(&probe, 1, NULL));
-	raw_exit(&probe);
 	/*
 	 * A first round warms up what lives as long as the process (sanitizer
 	 * threads); then the baseline is taken once the thread count has been
@@ -116,25 +113,36 @@ int main(void)
 	 * asynchronously, and one still there would inflate it.
 	 */
 	one_round(0);
-	threads = nr_threads();
+	threads = test_count_threads();
 	for (int i = 0, steady = 0; i < 200 && steady < 10; i++) {
 		usleep(10000);
-		t2 = nr_threads();
+		t2 = test_count_threads();
 		steady = t2 == threads ? steady + 1 : 0;
 		threads = t2;
 	}
-	fds = nr_fds();
+	fds = test_count_fds();
 	for (int i = 1; i < 4; i++)
 		one_round(i);
 	for (int i = 0; i < 200; i++) {
-		t2 = nr_threads();
-		f2 = nr_fds();
+		t2 = test_count_threads();
+		f2 = test_count_fds();
 		if (t2 <= threads && f2 == fds)
 			break;
 		usleep(10000);
 	}
 	/* fewer: a worker of round 0 that outlived the 100 ms above */
-	CHECK(t2 <= threads, "%d threads, %d before", t2, threads);
+	CHECK_MSG(t2 <= threads, "%d threads, %d before", t2, threads);
 	CHECK_EQ(f2, fds);
-	return t_done();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(rounds_leave_no_thread_or_fd),
+	};
+	struct raw_ring probe;
+
+	raw_skip_if_refused(raw_ring_init(&probe, 1, NULL));
+	raw_ring_exit(&probe);
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

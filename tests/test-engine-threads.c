@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <fcntl.h>
 
-#include "test-engine.h"
+#include "raw.h"
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define SAN_DIV 10
@@ -26,7 +26,7 @@ static unsigned scaled(unsigned n)
 }
 
 /* one ring, two threads */
-static struct raw R1;
+static struct raw_ring R1;
 static unsigned total1;
 static _Atomic unsigned reaped1;
 
@@ -36,8 +36,8 @@ static void *reaper(void *arg)
 	struct io_uring_cqe c;
 
 	while (expect < total1) {
-		if (!raw_cqe(&R1, &c)) {
-			int ret = t_enter(R1.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+		if (!raw_pop(&R1, &c)) {
+			int ret = raw_enter(R1.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
 
 			if (ret < 0 && ret != -EINTR) {
 				CHECK_EQ(ret, 0);
@@ -57,13 +57,13 @@ static void *reaper(void *arg)
 	return NULL;
 }
 
-static void t_submit_reap(void)
+TEST(submit_and_reap_threads)
 {
 	pthread_t th;
 	unsigned sent = 0;
 
 	total1 = scaled(200000);
-	CHECK_EQ(raw_init(&R1, 64, NULL), 0);
+	CHECK_EQ(raw_ring_init(&R1, 64, NULL), 0);
 	pthread_create(&th, NULL, reaper, NULL);
 	while (sent < total1) {
 		unsigned head = io_uring_smp_load_acquire(R1.sq_head);
@@ -79,11 +79,11 @@ static void t_submit_reap(void)
 			continue;
 		}
 		raw_publish(&R1);
-		CHECK_EQ(t_enter(R1.fd, n, 0, 0, NULL, 0), (int)n);
+		CHECK_EQ(raw_enter(R1.fd, n, 0, 0, NULL, 0), (int)n);
 	}
 	pthread_join(th, NULL);
 	CHECK_EQ(atomic_load(&reaped1), total1);
-	raw_exit(&R1);
+	raw_ring_exit(&R1);
 }
 
 /* eight rings, eight threads, NOPs and file reads */
@@ -92,13 +92,13 @@ static char shared_data[65536];
 
 static void *ring_thread(void *arg)
 {
-	struct raw r;
+	struct raw_ring r;
 	unsigned n = scaled(20000), done = 0, sent = 0;
 	char buf[512];
 	long id = (long)arg;
 
-	if (raw_init(&r, 32, NULL)) {
-		CHECK(0, "thread %ld setup", id);
+	if (raw_ring_init(&r, 32, NULL)) {
+		CHECK_MSG(0, "thread %ld setup", id);
 		return NULL;
 	}
 	while (done < n) {
@@ -123,7 +123,7 @@ static void *ring_thread(void *arg)
 			k++;
 		}
 		CHECK_EQ(raw_submit(&r, k, k, IORING_ENTER_GETEVENTS), (int)k);
-		while (raw_cqe(&r, &c)) {
+		while (raw_pop(&r, &c)) {
 			if (c.user_data % 2)
 				CHECK_EQ(c.res, 0);
 			else
@@ -132,11 +132,11 @@ static void *ring_thread(void *arg)
 		}
 		/* the reads share one buffer: check the last one only */
 	}
-	raw_exit(&r);
+	raw_ring_exit(&r);
 	return NULL;
 }
 
-static void t_eight(void)
+TEST(eight_rings)
 {
 	char path[] = "/tmp/ringer-thr-XXXXXX";
 	pthread_t th[8];
@@ -153,13 +153,13 @@ static void t_eight(void)
 	close(shared_fd);
 }
 
-static void t_million(void)
+TEST(million_nops)
 {
-	struct raw r;
+	struct raw_ring r;
 	unsigned n = scaled(1000000), sent = 0, got = 0;
 	struct io_uring_cqe c;
 
-	CHECK_EQ(raw_init(&r, 256, NULL), 0);
+	CHECK_EQ(raw_ring_init(&r, 256, NULL), 0);
 	while (got < n) {
 		unsigned k = 0;
 
@@ -168,8 +168,8 @@ static void t_million(void)
 			k++;
 		}
 		raw_publish(&r);
-		CHECK_EQ(t_enter(r.fd, k, k, IORING_ENTER_GETEVENTS, NULL, 0), (int)k);
-		while (raw_cqe(&r, &c)) {
+		CHECK_EQ(raw_enter(r.fd, k, k, IORING_ENTER_GETEVENTS, NULL, 0), (int)k);
+		while (raw_pop(&r, &c)) {
 			if (c.user_data != got) {
 				CHECK_EQ(c.user_data, got);
 				got = n;
@@ -180,17 +180,19 @@ static void t_million(void)
 	}
 	CHECK_EQ(*r.sq_dropped, 0);
 	CHECK_EQ(*r.cq_overflow, 0);
-	raw_exit(&r);
+	raw_ring_exit(&r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	struct raw probe;
+	static const struct test_case cases[] = {
+		TEST_ENTRY(submit_and_reap_threads),
+		TEST_ENTRY(eight_rings),
+		TEST_ENTRY(million_nops),
+	};
+	struct raw_ring probe;
 
-	t_skip_if_no_kernel(raw_init(&probe, 1, NULL));
-	raw_exit(&probe);
-	t_submit_reap();
-	t_eight();
-	t_million();
-	return t_done();
+	raw_skip_if_refused(raw_ring_init(&probe, 1, NULL));
+	raw_ring_exit(&probe);
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }
