@@ -27,7 +27,11 @@
 
 #include "ringer/io_uring.h"
 #include "ringer/barrier.h"
-#ifndef RAW_SYSCALLS
+#ifdef RAW_SYSCALLS
+#ifndef HARNESS_WITHOUT_RINGER
+#define HARNESS_WITHOUT_RINGER
+#endif
+#else
 #include "ringer.h"
 #endif
 #include "harness.h"

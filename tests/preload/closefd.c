@@ -9,7 +9,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 static int count_fds(void)
 {
@@ -17,7 +19,7 @@ static int count_fds(void)
 	struct dirent *e;
 	int n = 0;
 
-	CHECK(d, "opendir");
+	REQUIRE_MSG(d, "opendir");
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.')
 			n++;
@@ -38,27 +40,27 @@ int main(void)
 		sqe = raw_sqe(&r);
 		sqe->opcode = IORING_OP_NOP;
 		raw_publish(&r);
-		CHECK(sys_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "nop");
-		CHECK(raw_pop(&r, &cqe), "nop cqe");
+		REQUIRE_MSG(raw_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "nop");
+		REQUIRE_MSG(raw_pop(&r, &cqe), "nop cqe");
 		munmap(r.sq_ptr, r.sq_sz);
 		munmap(r.cq_ptr, r.cq_sz);
 		munmap(r.sqes, r.sqes_sz);
 		/* The program's plain close(); the number is then reused. */
-		CHECK(close(r.fd) == 0, "close");
+		REQUIRE_MSG(close(r.fd) == 0, "close");
 		fd = open("/dev/null", O_RDONLY);
 		/* the shim released the engine's own fd too, a lower number: take the ring's */
 		if (fd >= 0 && fd != r.fd) {
-			CHECK(dup2(fd, r.fd) == r.fd, "dup2");
+			REQUIRE_MSG(dup2(fd, r.fd) == r.fd, "dup2");
 			close(fd);
 			fd = r.fd;
 		}
-		CHECK(fd == r.fd, "fd %d not reused (ring fd was %d)", fd, r.fd);
-		ret = sys_enter(fd, 0, 0, 0, NULL, 0);
-		CHECK(ret == -EOPNOTSUPP, "enter on the reused fd = %d", ret);
-		ret = sys_register(fd, IORING_REGISTER_PROBE, NULL, 0);
-		CHECK(ret == -EOPNOTSUPP, "register on the reused fd = %d", ret);
+		REQUIRE_MSG(fd == r.fd, "fd %d not reused (ring fd was %d)", fd, r.fd);
+		ret = raw_enter(fd, 0, 0, 0, NULL, 0);
+		REQUIRE_MSG(ret == -EOPNOTSUPP, "enter on the reused fd = %d", ret);
+		ret = raw_register(fd, IORING_REGISTER_PROBE, NULL, 0);
+		REQUIRE_MSG(ret == -EOPNOTSUPP, "register on the reused fd = %d", ret);
 		/* Only the file is left: the ring's own descriptors are gone. */
-		CHECK(count_fds() == before + 1, "%d fds open, expected %d", count_fds(),
+		REQUIRE_MSG(count_fds() == before + 1, "%d fds open, expected %d", count_fds(),
 		      before + 1);
 		close(fd);
 	}
@@ -74,30 +76,30 @@ int main(void)
 		setup_or_skip(&r, 4);
 		per_ring = strcmp(fd_kind(r.fd), "engine") ? 1 : 2;
 		upd.data = (unsigned)r.fd;
-		ret = sys_register(r.fd, IORING_REGISTER_RING_FDS, &upd, 1);
-		CHECK(ret == 1 && upd.offset < 16, "register ring fd: %d (offset %u)", ret, upd.offset);
-		CHECK(close(r.fd) == 0, "close");
-		CHECK(count_fds() == before + per_ring - 1, "fds after close: %d", count_fds());
+		ret = raw_register(r.fd, IORING_REGISTER_RING_FDS, &upd, 1);
+		REQUIRE_MSG(ret == 1 && upd.offset < 16, "register ring fd: %d (offset %u)", ret, upd.offset);
+		REQUIRE_MSG(close(r.fd) == 0, "close");
+		REQUIRE_MSG(count_fds() == before + per_ring - 1, "fds after close: %d", count_fds());
 		sqe = raw_sqe(&r);
 		sqe->opcode = IORING_OP_NOP;
 		sqe->user_data = 42;
 		raw_publish(&r);
-		ret = sys_enter((int)upd.offset, 1, 1,
+		ret = raw_enter((int)upd.offset, 1, 1,
 				IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING, NULL, _NSIG / 8);
-		CHECK(ret == 1, "enter by registered index after close: %d", ret);
-		CHECK(raw_pop(&r, &cqe) && cqe.user_data == 42, "nop through the registered ring");
+		REQUIRE_MSG(ret == 1, "enter by registered index after close: %d", ret);
+		REQUIRE_MSG(raw_pop(&r, &cqe) && cqe.user_data == 42, "nop through the registered ring");
 		upd.data = 0;
-		ret = sys_register((int)upd.offset,
+		ret = raw_register((int)upd.offset,
 				   IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING,
 				   &upd, 1);
-		CHECK(ret == 1, "unregister ring fd: %d", ret);
-		ret = sys_enter((int)upd.offset, 0, 0, IORING_ENTER_REGISTERED_RING, NULL, 0);
-		CHECK(ret == -EBADF || ret == -EINVAL, "enter by a freed index: %d", ret);
+		REQUIRE_MSG(ret == 1, "unregister ring fd: %d", ret);
+		ret = raw_enter((int)upd.offset, 0, 0, IORING_ENTER_REGISTERED_RING, NULL, 0);
+		REQUIRE_MSG(ret == -EBADF || ret == -EINVAL, "enter by a freed index: %d", ret);
 		munmap(r.sq_ptr, r.sq_sz);
 		munmap(r.cq_ptr, r.cq_sz);
 		munmap(r.sqes, r.sqes_sz);
 		/* The kernel frees it now; the shim at the unregistration. */
-		CHECK(count_fds() == before, "%d fds open after unregistering, expected %d",
+		REQUIRE_MSG(count_fds() == before, "%d fds open after unregistering, expected %d",
 		      count_fds(), before);
 	}
 
@@ -114,7 +116,7 @@ int main(void)
 		setup_or_skip(&probe, 4);
 		/* The shim's engine ring holds two descriptors: the program's and the engine's. */
 		per_ring = strcmp(fd_kind(probe.fd), "engine") ? 1 : 2;
-		CHECK(count_fds() == before + per_ring, "%d fds open after closes, expected %d",
+		REQUIRE_MSG(count_fds() == before + per_ring, "%d fds open after closes, expected %d",
 		      count_fds(), before + per_ring);
 		raw_ring_exit(&probe);
 	}
@@ -128,15 +130,15 @@ int main(void)
 		int p[2];
 
 		setup_or_skip(&r, 4);
-		CHECK(pipe(p) == 0, "pipe");
-		ret = sys_register(r.fd, IORING_REGISTER_FILES, p, 2);
-		CHECK(ret == 0, "register the pipe: %d", ret);
+		REQUIRE_MSG(pipe(p) == 0, "pipe");
+		ret = raw_register(r.fd, IORING_REGISTER_FILES, p, 2);
+		REQUIRE_MSG(ret == 0, "register the pipe: %d", ret);
 		close(p[1]);
 		raw_ring_exit(&r);
 		pfd.fd = p[0];
 		pfd.events = POLLIN;
 		ret = poll(&pfd, 1, 5000);
-		CHECK(ret == 1 && (pfd.revents & POLLHUP), "reader after the ring's close: %d %#x",
+		REQUIRE_MSG(ret == 1 && (pfd.revents & POLLHUP), "reader after the ring's close: %d %#x",
 		      ret, pfd.revents);
 		close(p[0]);
 	}

@@ -17,7 +17,9 @@
  */
 #include <time.h>
 #include "ringer.h"
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 static bool direct;
 
@@ -25,7 +27,7 @@ static int do_enter(int fd, unsigned sub, unsigned min, unsigned flags)
 {
 	if (direct)
 		return ringer_enter(fd, sub, min, flags, NULL, _NSIG / 8);
-	return sys_enter(fd, sub, min, flags, NULL, _NSIG / 8);
+	return raw_enter(fd, sub, min, flags, NULL, _NSIG / 8);
 }
 
 static double now(void)
@@ -49,11 +51,11 @@ static void nops(struct raw_ring *r, unsigned batch, long iters, const char *lab
 			sqe->user_data = j;
 		}
 		raw_publish(r);
-		CHECK(do_enter(r->fd, batch, batch, IORING_ENTER_GETEVENTS) == (int)batch, "enter");
+		REQUIRE_MSG(do_enter(r->fd, batch, batch, IORING_ENTER_GETEVENTS) == (int)batch, "enter");
 		for (unsigned j = 0; j < batch; j++) {
 			while (!raw_pop(r, &cqe))
-				CHECK(do_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS) >= 0, "wait");
-			CHECK(cqe.res == 0, "nop res %d", cqe.res);
+				REQUIRE_MSG(do_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS) >= 0, "wait");
+			REQUIRE_MSG(cqe.res == 0, "nop res %d", cqe.res);
 		}
 	}
 	printf("%-22s %8.0f ns/enter %8.1f ns/op\n", label, (now() - t0) / iters,
@@ -79,7 +81,7 @@ static void sqpoll_nops(long iters)
 	memset(&r, 0, sizeof(r));
 	r.p.flags = IORING_SETUP_SQPOLL;
 	r.p.sq_thread_idle = 1000;
-	r.fd = sys_setup(64, &r.p);
+	r.fd = raw_setup(64, &r.p);
 	if (r.fd < 0) {
 		/* both backends have SQPOLL: a test run (RINGER_EXPECT) fails */
 		if (getenv("RINGER_EXPECT"))
@@ -87,22 +89,8 @@ static void sqpoll_nops(long iters)
 		printf("%-22s setup: %s\n", "SQPOLL, 32 NOPs", strerror(-r.fd));
 		return;
 	}
-	r.sq_sz = r.p.sq_off.array + r.p.sq_entries * sizeof(unsigned);
-	r.cq_sz = r.p.cq_off.cqes + r.p.cq_entries * sizeof(struct io_uring_cqe);
-	r.sqes_sz = r.p.sq_entries * sizeof(struct io_uring_sqe);
-	r.sq_ptr = mmap(NULL, r.sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, IORING_OFF_SQ_RING);
-	r.cq_ptr = mmap(NULL, r.cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, IORING_OFF_CQ_RING);
-	r.sqes = mmap(NULL, r.sqes_sz, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, IORING_OFF_SQES);
-	CHECK(r.sq_ptr != MAP_FAILED && r.cq_ptr != MAP_FAILED && r.sqes != MAP_FAILED, "mmap");
-	r.sq_tail = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.tail);
-	r.sq_mask = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.ring_mask);
-	r.sq_array = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.array);
-	r.cq_head = (unsigned *)((char *)r.cq_ptr + r.p.cq_off.head);
-	r.cq_tail = (unsigned *)((char *)r.cq_ptr + r.p.cq_off.tail);
-	r.cq_mask = (unsigned *)((char *)r.cq_ptr + r.p.cq_off.ring_mask);
-	r.cqes = (struct io_uring_cqe *)((char *)r.cq_ptr + r.p.cq_off.cqes);
-	sq_flags = (unsigned *)((char *)r.sq_ptr + r.p.sq_off.flags);
-	r.local_tail = *r.sq_tail;
+	raw_ring_map(&r, 0);
+	sq_flags = r.sq_flags;
 
 	t0 = now();
 	for (long i = 0; i < iters; i++) {
@@ -115,13 +103,13 @@ static void sqpoll_nops(long iters)
 		/* The tail store above must be visible before NEED_WAKEUP is read. */
 		io_uring_smp_mb();
 		if (IO_URING_READ_ONCE(*sq_flags) & IORING_SQ_NEED_WAKEUP) {
-			CHECK(sys_enter(r.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0) >= 0, "wakeup");
+			REQUIRE_MSG(raw_enter(r.fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0) >= 0, "wakeup");
 			enters++;
 		}
 		for (unsigned j = 0; j < 32; j++) {
 			while (!raw_pop(&r, &cqe))
 				;
-			CHECK(cqe.res == 0, "nop res %d", cqe.res);
+			REQUIRE_MSG(cqe.res == 0, "nop res %d", cqe.res);
 		}
 	}
 	printf("%-22s %8.0f ns/batch %8.1f ns/op, %ld enters\n", "SQPOLL, 32 NOPs",
@@ -142,33 +130,7 @@ int main(int argc, char **argv)
 		r.fd = ringer_setup(64, &r.p);
 		if (r.fd < 0)
 			FAIL("ringer_setup: %s", strerror(-r.fd)); /* the engine has no excuse */
-		{
-			/* Reuse raw_ring_init's mapping code by re-entering it on the fd. */
-			struct raw_ring tmp = r;
-
-			tmp.sq_sz = tmp.p.sq_off.array + tmp.p.sq_entries * sizeof(unsigned);
-			tmp.cq_sz =
-				tmp.p.cq_off.cqes + tmp.p.cq_entries * sizeof(struct io_uring_cqe);
-			tmp.sqes_sz = tmp.p.sq_entries * sizeof(struct io_uring_sqe);
-			tmp.sq_ptr = mmap(NULL, tmp.sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-					  tmp.fd, IORING_OFF_SQ_RING);
-			tmp.cq_ptr = mmap(NULL, tmp.cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-					  tmp.fd, IORING_OFF_CQ_RING);
-			tmp.sqes = mmap(NULL, tmp.sqes_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-					tmp.fd, IORING_OFF_SQES);
-			CHECK(tmp.sq_ptr != MAP_FAILED && tmp.cq_ptr != MAP_FAILED &&
-				      tmp.sqes != MAP_FAILED,
-			      "mmap");
-			tmp.sq_tail = (unsigned *)((char *)tmp.sq_ptr + tmp.p.sq_off.tail);
-			tmp.sq_mask = (unsigned *)((char *)tmp.sq_ptr + tmp.p.sq_off.ring_mask);
-			tmp.sq_array = (unsigned *)((char *)tmp.sq_ptr + tmp.p.sq_off.array);
-			tmp.cq_head = (unsigned *)((char *)tmp.cq_ptr + tmp.p.cq_off.head);
-			tmp.cq_tail = (unsigned *)((char *)tmp.cq_ptr + tmp.p.cq_off.tail);
-			tmp.cq_mask = (unsigned *)((char *)tmp.cq_ptr + tmp.p.cq_off.ring_mask);
-			tmp.cqes = (struct io_uring_cqe *)((char *)tmp.cq_ptr + tmp.p.cq_off.cqes);
-			tmp.local_tail = *tmp.sq_tail;
-			r = tmp;
-		}
+		raw_ring_map(&r, 0);
 	} else {
 		/* a refused setup fails a test run (RINGER_EXPECT), else skips */
 		setup_or_skip(&r, 64);
@@ -178,7 +140,7 @@ int main(int argc, char **argv)
 
 	t0 = now();
 	for (long i = 0; i < n; i++)
-		CHECK(do_enter(r.fd, 0, 0, 0) == 0, "empty enter");
+		REQUIRE_MSG(do_enter(r.fd, 0, 0, 0) == 0, "empty enter");
 	printf("%-22s %8.0f ns/enter\n", "empty enter", (now() - t0) / n);
 	nops(&r, 1, n / 2, "1 NOP per enter");
 	nops(&r, 32, n / 32, "32 NOPs per enter");

@@ -8,7 +8,9 @@
  */
 #include <spawn.h>
 #include <sys/wait.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 extern char **environ;
 static char self[4096];
@@ -35,17 +37,17 @@ static int probe(int preloaded)
 	int ret;
 
 	for (char **e = environ; *e; e++)
-		CHECK(strncmp(*e, "RINGER_PRELOAD_STUB=", 20) &&
+		REQUIRE_MSG(strncmp(*e, "RINGER_PRELOAD_STUB=", 20) &&
 			      strncmp(*e, "RINGER_PRELOAD_INJECTED=", 24) &&
 			      strncmp(*e, "RINGER_PRELOAD_ORIG=", 20),
 		      "shim marker leaked: %s", *e);
 	if (!preloaded)
-		CHECK(!getenv("LD_PRELOAD"), "LD_PRELOAD=%s leaked into the child",
+		REQUIRE_MSG(!getenv("LD_PRELOAD"), "LD_PRELOAD=%s leaked into the child",
 		      getenv("LD_PRELOAD"));
-	ret = raw_ring_init(&r, 4);
+	ret = raw_ring_init(&r, 4, NULL);
 	if (ret < 0) {
 		/* A clean refusal (e.g. -EPERM inside eperm-run) is fine without the shim. */
-		CHECK(!preloaded || !getenv("RINGER_EXPECT"), "preloaded child: setup %s",
+		REQUIRE_MSG(!preloaded || !getenv("RINGER_EXPECT"), "preloaded child: setup %s",
 		      strerror(-ret));
 		printf("exec child: setup -> %s\n", strerror(-ret));
 		return 0;
@@ -56,8 +58,8 @@ static int probe(int preloaded)
 	sqe->opcode = IORING_OP_NOP;
 	sqe->user_data = 9;
 	raw_publish(&r);
-	CHECK(sys_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "child enter");
-	CHECK(raw_pop(&r, &cqe) && cqe.user_data == 9, "child cqe");
+	REQUIRE_MSG(raw_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "child enter");
+	REQUIRE_MSG(raw_pop(&r, &cqe) && cqe.user_data == 9, "child cqe");
 	printf("exec child: %s ring ok\n", fd_kind(r.fd));
 	raw_ring_exit(&r);
 	return 0;
@@ -67,7 +69,7 @@ static void check_status(const char *what, int status)
 {
 	if (WIFSIGNALED(status))
 		FAIL("%s: child killed by signal %d", what, WTERMSIG(status));
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: child exit %d", what,
+	REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: child exit %d", what,
 	      WEXITSTATUS(status));
 }
 
@@ -77,12 +79,12 @@ static void run_execve(const char *what, const char *mode, char **env)
 	int status;
 	pid_t pid = fork();
 
-	CHECK(pid >= 0, "fork");
+	REQUIRE_MSG(pid >= 0, "fork");
 	if (pid == 0) {
 		execve(self, argv, env);
 		_exit(127);
 	}
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	REQUIRE_MSG(waitpid(pid, &status, 0) == pid, "waitpid");
 	check_status(what, status);
 }
 
@@ -100,11 +102,11 @@ int main(int argc, char **argv)
 		return probe(1);
 	alarm(30);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	CHECK(n > 0, "readlink");
+	REQUIRE_MSG(n > 0, "readlink");
 	self[n] = '\0';
 
 	/* The shim's own program still works. */
-	CHECK(probe(1) == 0, "parent probe");
+	REQUIRE_MSG(probe(1) == 0, "parent probe");
 
 	run_execve("execve without LD_PRELOAD", "probe", clean_env());
 	run_execve("execve with LD_PRELOAD", "probe-preloaded", environ);
@@ -112,8 +114,8 @@ int main(int argc, char **argv)
 	sargv[0] = self;
 	sargv[1] = "probe";
 	sargv[2] = NULL;
-	CHECK(posix_spawn(&pid, self, NULL, NULL, sargv, clean_env()) == 0, "posix_spawn");
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	REQUIRE_MSG(posix_spawn(&pid, self, NULL, NULL, sargv, clean_env()) == 0, "posix_spawn");
+	REQUIRE_MSG(waitpid(pid, &status, 0) == pid, "waitpid");
 	check_status("posix_spawn without LD_PRELOAD", status);
 
 	snprintf(cmd, sizeof(cmd), "exec '%s' probe-preloaded", self);
@@ -122,7 +124,7 @@ int main(int argc, char **argv)
 
 	/* A failing execve returns its error. */
 	errno = 0;
-	CHECK(execve("/nonexistent/ringer", sargv, environ) == -1 && errno == ENOENT,
+	REQUIRE_MSG(execve("/nonexistent/ringer", sargv, environ) == -1 && errno == ENOENT,
 	      "execve(nonexistent): errno %d", errno);
 
 	printf("exec: ok\n");

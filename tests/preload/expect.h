@@ -1,26 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Checks shared by the preload tests; no ringer or liburing header needed. */
+/*
+ * Shared by the preload tests.  They are plain programs that link nothing
+ * of ringer (raw system calls through tests/raw.h, or the system's
+ * liburing), so they use the harness's vocabulary without its ring helpers,
+ * and without cases: each program is one scenario, a REQUIRE that fails
+ * ends it with status 1.
+ */
 #ifndef PRELOAD_EXPECT_H
 #define PRELOAD_EXPECT_H
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#define FAIL(...)                                               \
-	do {                                                    \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                   \
-		fputc('\n', stderr);                            \
-		exit(1);                                        \
-	} while (0)
-#define CHECK(c, ...)                      \
-	do {                               \
-		if (!(c))                  \
-			FAIL(__VA_ARGS__); \
-	} while (0)
+#ifndef HARNESS_WITHOUT_RINGER
+#define HARNESS_WITHOUT_RINGER
+#endif
+#include "../harness.h"
 
 /* "kernel", "engine" (a memfd) or "other", from what the fd is. */
 static inline const char *fd_kind(int fd)
@@ -42,8 +34,7 @@ static inline const char *fd_kind(int fd)
 
 /*
  * RINGER_EXPECT=kernel|engine: the kind of ring this run must get (the test
- * fails on any other); unset: whatever setup gives, and a refused setup
- * skips.
+ * fails on any other); unset: whatever setup gives.
  */
 static inline void expect_kind(int fd)
 {
@@ -53,4 +44,33 @@ static inline void expect_kind(int fd)
 		FAIL("ring fd %d is %s, expected %s", fd, fd_kind(fd), want);
 }
 
+/*
+ * The ring a setup gave (`ret`: its fd, or -errno).  A refused setup fails
+ * a run that expects a ring (RINGER_EXPECT); without it, it skips the
+ * program where the kernel really refuses io_uring.
+ */
+static inline void expect_ring(int ret, const char *what)
+{
+	static char why[160];
+	const char *want = getenv("RINGER_EXPECT");
+
+	if (ret < 0) {
+		if (want && *want)
+			FAIL("%s: %s (expected a %s ring)", what, strerror(-ret), want);
+		snprintf(why, sizeof(why), "%s: %s", what, strerror(-ret));
+		SKIP_CASE(SKIP_KERNEL_REFUSES, why);
+	}
+	expect_kind(ret);
+}
+
+#ifdef RINGER_TEST_RAW_H
+/* Set up and map a ring through the raw system calls, under the rule above. */
+static inline void setup_or_skip(struct raw_ring *r, unsigned entries)
+{
+	int ret = raw_ring_init(r, entries, NULL);
+
+	expect_ring(ret < 0 ? ret : r->fd, "io_uring_setup");
+}
 #endif
+
+#endif /* PRELOAD_EXPECT_H */

@@ -7,7 +7,9 @@
  * own, and neither process crashes or hangs (exit runs atexit handlers).
  */
 #include <sys/wait.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 static int child(struct raw_ring *parent)
 {
@@ -16,17 +18,17 @@ static int child(struct raw_ring *parent)
 	int ret;
 
 	/* An empty enter on the inherited ring. */
-	ret = sys_enter(parent->fd, 0, 0, 0, NULL, 0);
+	ret = raw_enter(parent->fd, 0, 0, 0, NULL, 0);
 	if (!strcmp(kind, "kernel"))
-		CHECK(ret == 0, "child: enter on the inherited kernel ring = %d", ret);
+		REQUIRE_MSG(ret == 0, "child: enter on the inherited kernel ring = %d", ret);
 	else
-		CHECK(ret == -EOPNOTSUPP, "child: enter on the inherited engine ring = %d", ret);
-	ret = sys_register(parent->fd, IORING_REGISTER_PROBE, NULL, 0);
+		REQUIRE_MSG(ret == -EOPNOTSUPP, "child: enter on the inherited engine ring = %d", ret);
+	ret = raw_register(parent->fd, IORING_REGISTER_PROBE, NULL, 0);
 	if (strcmp(kind, "kernel"))
-		CHECK(ret == -EOPNOTSUPP, "child: register on the inherited engine ring = %d", ret);
+		REQUIRE_MSG(ret == -EOPNOTSUPP, "child: register on the inherited engine ring = %d", ret);
 
 	/* A ring of its own works. */
-	CHECK(raw_ring_init(&own, 4) == 0, "child: setup failed");
+	REQUIRE_MSG(raw_ring_init(&own, 4, NULL) == 0, "child: setup failed");
 	expect_kind(own.fd);
 	raw_nop_roundtrip(&own, 77);
 	raw_ring_exit(&own);
@@ -48,7 +50,7 @@ static void parent_read_survives(struct raw_ring *r)
 	int p[2], status, ret;
 	pid_t pid;
 
-	CHECK(pipe(p) == 0, "pipe");
+	REQUIRE_MSG(pipe(p) == 0, "pipe");
 	sqe = raw_sqe(r);
 	sqe->opcode = IORING_OP_READ;
 	sqe->fd = p[0];
@@ -56,26 +58,26 @@ static void parent_read_survives(struct raw_ring *r)
 	sqe->len = sizeof(buf);
 	sqe->user_data = 50;
 	raw_publish(r);
-	ret = sys_enter(r->fd, 1, 0, 0, NULL, 0);
-	CHECK(ret == 1, "enter(read) = %d", ret);
+	ret = raw_enter(r->fd, 1, 0, 0, NULL, 0);
+	REQUIRE_MSG(ret == 1, "enter(read) = %d", ret);
 	pid = fork();
-	CHECK(pid >= 0, "fork");
+	REQUIRE_MSG(pid >= 0, "fork");
 	if (pid == 0) {
 		raw_ring_exit(r);
 		/* _exit: the parent has engine threads now, which a ThreadSanitizer
 		 * build's exit() reports as leaked; exit() is run by the child below */
 		_exit(0);
 	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child status %#x", status);
+	REQUIRE_MSG(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child status %#x", status);
 	usleep(20000);
-	CHECK(!raw_pop(r, &cqe), "a CQE after the child's exit: %llu res %d",
+	REQUIRE_MSG(!raw_pop(r, &cqe), "a CQE after the child's exit: %llu res %d",
 	      (unsigned long long)cqe.user_data, cqe.res);
-	CHECK(write(p[1], "ping", 4) == 4, "write");
-	ret = sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-	CHECK(ret == 0, "wait = %d", ret);
-	CHECK(raw_pop(r, &cqe) && cqe.user_data == 50 && cqe.res == 4, "read cqe %llu res %d",
+	REQUIRE_MSG(write(p[1], "ping", 4) == 4, "write");
+	ret = raw_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	REQUIRE_MSG(ret == 0, "wait = %d", ret);
+	REQUIRE_MSG(raw_pop(r, &cqe) && cqe.user_data == 50 && cqe.res == 4, "read cqe %llu res %d",
 	      (unsigned long long)cqe.user_data, cqe.res);
-	CHECK(!memcmp(buf, "ping", 4), "read data");
+	REQUIRE_MSG(!memcmp(buf, "ping", 4), "read data");
 	close(p[0]);
 	close(p[1]);
 }
@@ -90,14 +92,14 @@ int main(void)
 	raw_nop_roundtrip(&r, 1);
 	for (int round = 0; round < 2; round++) {
 		pid = fork();
-		CHECK(pid >= 0, "fork");
+		REQUIRE_MSG(pid >= 0, "fork");
 		if (pid == 0) {
 			alarm(20);
 			/* exit(), not _exit(): the child's atexit/destructors run too. */
 			exit(child(&r));
 		}
-		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+		REQUIRE_MSG(waitpid(pid, &status, 0) == pid, "waitpid");
+		REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
 		raw_nop_roundtrip(&r, 2 + round);
 	}
 	/* last: it leaves engine threads in this process, which children inherit as

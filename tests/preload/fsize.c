@@ -7,7 +7,9 @@
  * handing out a ring whose mappings fault.
  */
 #include <sys/resource.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 int main(void)
 {
@@ -16,25 +18,25 @@ int main(void)
 	int ret;
 
 	signal(SIGXFSZ, SIG_IGN);
-	CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit");
+	REQUIRE_MSG(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit");
 	setup_or_skip(&r, 8);
 	raw_nop_roundtrip(&r, 3);
-	CHECK(getrlimit(RLIMIT_FSIZE, &now) == 0 && now.rlim_cur == rl.rlim_cur &&
+	REQUIRE_MSG(getrlimit(RLIMIT_FSIZE, &now) == 0 && now.rlim_cur == rl.rlim_cur &&
 		      now.rlim_max == rl.rlim_max,
 	      "RLIMIT_FSIZE changed to %llu/%llu", (unsigned long long)now.rlim_cur,
 	      (unsigned long long)now.rlim_max);
 	raw_ring_exit(&r);
 
 	rl.rlim_max = rl.rlim_cur;
-	CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit (hard)");
-	ret = raw_ring_init(&r, 8);
+	REQUIRE_MSG(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit (hard)");
+	ret = raw_ring_init(&r, 8, NULL);
 	if (ret == 0) {
 		expect_kind(r.fd);
 		raw_nop_roundtrip(&r, 3);
 		raw_ring_exit(&r);
 		printf("fsize: ok (%s ring under a small hard limit)\n", fd_kind(r.fd));
 	} else {
-		CHECK(ret == -ENOMEM, "setup under a small hard limit: %s", strerror(-ret));
+		REQUIRE_MSG(ret == -ENOMEM, "setup under a small hard limit: %s", strerror(-ret));
 		printf("fsize: ok (-ENOMEM under a small hard limit)\n");
 	}
 	return 0;

@@ -17,13 +17,13 @@ int main(void)
 	int ret, backend;
 
 	ret = io_uring_queue_init(8, &ring, 0);
-	CHECK(ret == 0, "queue_init (auto): %s", strerror(-ret));
+	REQUIRE_MSG(ret == 0, "queue_init (auto): %s", strerror(-ret));
 	backend = ringer_ring_backend(&ring);
 	if (want && !strcmp(want, "engine"))
-		CHECK(backend == RINGER_BACKEND_USER, "ring backend %d, expected the engine",
+		REQUIRE_MSG(backend == RINGER_BACKEND_USER, "ring backend %d, expected the engine",
 		      backend);
 	if (want && !strcmp(want, "kernel"))
-		CHECK(backend == RINGER_BACKEND_KERNEL, "ring backend %d, expected the kernel",
+		REQUIRE_MSG(backend == RINGER_BACKEND_KERNEL, "ring backend %d, expected the kernel",
 		      backend);
 	for (int i = 0; i < 3; i++) {
 		sqe = io_uring_get_sqe(&ring);
@@ -31,10 +31,10 @@ int main(void)
 		sqe->user_data = 10 + i;
 	}
 	ret = io_uring_submit_and_wait(&ring, 3);
-	CHECK(ret == 3, "submit_and_wait: %d", ret);
+	REQUIRE_MSG(ret == 3, "submit_and_wait: %d", ret);
 	for (int i = 0; i < 3; i++) {
-		CHECK(io_uring_wait_cqe(&ring, &cqe) == 0, "wait_cqe");
-		CHECK(cqe->user_data == 10u + i && cqe->res == 0, "cqe %d", i);
+		REQUIRE_MSG(io_uring_wait_cqe(&ring, &cqe) == 0, "wait_cqe");
+		REQUIRE_MSG(cqe->user_data == 10u + i && cqe->res == 0, "cqe %d", i);
 		io_uring_cqe_seen(&ring, cqe);
 	}
 	io_uring_queue_exit(&ring);

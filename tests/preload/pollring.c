@@ -19,25 +19,23 @@ int main(void)
 	int ret;
 
 	ret = io_uring_queue_init(8, &ring, 0);
-	if (ret == -ENOSYS || ret == -EPERM || ret == -EACCES) {
-		printf("pollring: the kernel refuses io_uring (%d): skip\n", ret);
-		return 77;
-	}
-	CHECK(ret == 0, "queue_init: %d", ret);
+	if (ret == -ENOSYS || ret == -EPERM || ret == -EACCES)
+		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_queue_init refused");
+	REQUIRE_MSG(ret == 0, "queue_init: %d", ret);
 	expect_kind(ring.ring_fd);
 
 	pfd.fd = ring.ring_fd;
 	pfd.events = POLLIN;
-	CHECK(poll(&pfd, 1, 0) == 0, "empty CQ: poll says %#x", pfd.revents);
+	REQUIRE_MSG(poll(&pfd, 1, 0) == 0, "empty CQ: poll says %#x", pfd.revents);
 	io_uring_prep_nop(io_uring_get_sqe(&ring));
-	CHECK(io_uring_submit(&ring) == 1, "submit nop");
-	CHECK(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLIN, "a CQE: poll says %#x",
+	REQUIRE_MSG(io_uring_submit(&ring) == 1, "submit nop");
+	REQUIRE_MSG(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLIN, "a CQE: poll says %#x",
 	      pfd.revents);
 	io_uring_cq_advance(&ring, 1);
-	CHECK(poll(&pfd, 1, 0) == 0, "reaped: poll says %#x", pfd.revents);
+	REQUIRE_MSG(poll(&pfd, 1, 0) == 0, "reaped: poll says %#x", pfd.revents);
 
 	err = epoll_loop_check(&ring);
-	CHECK(!err, "%s", err);
+	REQUIRE_MSG(!err, "%s", err);
 	io_uring_queue_exit(&ring);
 	printf("pollring: ok\n");
 	return 0;

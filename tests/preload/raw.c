@@ -6,7 +6,9 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 static struct io_uring_cqe wait_one(struct raw_ring *r)
 {
@@ -14,8 +16,8 @@ static struct io_uring_cqe wait_one(struct raw_ring *r)
 	int ret;
 
 	while (!raw_pop(r, &cqe)) {
-		ret = sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
-		CHECK(ret == 0 || ret == -EINTR, "enter(GETEVENTS): %s", strerror(-ret));
+		ret = raw_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
+		REQUIRE_MSG(ret == 0 || ret == -EINTR, "enter(GETEVENTS): %s", strerror(-ret));
 	}
 	return cqe;
 }
@@ -32,7 +34,7 @@ int main(void)
 	int fd, ret, seen = 0;
 
 	setup_or_skip(&r, 8);
-	CHECK(r.p.sq_entries == 8 && r.p.cq_entries == 16, "entries %u/%u", r.p.sq_entries,
+	REQUIRE_MSG(r.p.sq_entries == 8 && r.p.cq_entries == 16, "entries %u/%u", r.p.sq_entries,
 	      r.p.cq_entries);
 
 	/* Four NOPs in one enter. */
@@ -42,18 +44,18 @@ int main(void)
 		sqe->user_data = 100 + i;
 	}
 	raw_publish(&r);
-	ret = sys_enter(r.fd, 4, 4, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
-	CHECK(ret == 4, "enter(4 NOPs) = %d", ret);
+	ret = raw_enter(r.fd, 4, 4, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
+	REQUIRE_MSG(ret == 4, "enter(4 NOPs) = %d", ret);
 	while (raw_pop(&r, &cqe)) {
-		CHECK(cqe.user_data == 100u + seen && cqe.res == 0, "NOP cqe %llu res %d",
+		REQUIRE_MSG(cqe.user_data == 100u + seen && cqe.res == 0, "NOP cqe %llu res %d",
 		      (unsigned long long)cqe.user_data, cqe.res);
 		seen++;
 	}
-	CHECK(seen == 4, "%d NOP completions", seen);
+	REQUIRE_MSG(seen == 4, "%d NOP completions", seen);
 
 	/* Write then read a file. */
 	fd = mkstemp(path);
-	CHECK(fd >= 0, "mkstemp: %s", strerror(errno));
+	REQUIRE_MSG(fd >= 0, "mkstemp: %s", strerror(errno));
 	unlink(path);
 	for (size_t i = 0; i < sizeof(wbuf); i++)
 		wbuf[i] = (char)(i * 7 + 3);
@@ -65,9 +67,9 @@ int main(void)
 	sqe->off = 0;
 	sqe->user_data = 1;
 	raw_publish(&r);
-	CHECK(sys_enter(r.fd, 1, 0, 0, NULL, 0) == 1, "enter(write)");
+	REQUIRE_MSG(raw_enter(r.fd, 1, 0, 0, NULL, 0) == 1, "enter(write)");
 	cqe = wait_one(&r);
-	CHECK(cqe.user_data == 1 && cqe.res == (int)sizeof(wbuf), "write res %d", cqe.res);
+	REQUIRE_MSG(cqe.user_data == 1 && cqe.res == (int)sizeof(wbuf), "write res %d", cqe.res);
 
 	sqe = raw_sqe(&r);
 	sqe->opcode = IORING_OP_READ;
@@ -77,14 +79,14 @@ int main(void)
 	sqe->off = 0;
 	sqe->user_data = 2;
 	raw_publish(&r);
-	CHECK(sys_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "enter(read)");
+	REQUIRE_MSG(raw_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "enter(read)");
 	cqe = wait_one(&r);
-	CHECK(cqe.user_data == 2 && cqe.res == (int)sizeof(rbuf), "read res %d", cqe.res);
-	CHECK(!memcmp(wbuf, rbuf, sizeof(rbuf)), "read data differs");
+	REQUIRE_MSG(cqe.user_data == 2 && cqe.res == (int)sizeof(rbuf), "read res %d", cqe.res);
+	REQUIRE_MSG(!memcmp(wbuf, rbuf, sizeof(rbuf)), "read data differs");
 
 	/* Registered buffer, READ_FIXED at an offset inside it. */
-	ret = sys_register(r.fd, IORING_REGISTER_BUFFERS, &iov, 1);
-	CHECK(ret == 0, "register buffers: %s", strerror(-ret));
+	ret = raw_register(r.fd, IORING_REGISTER_BUFFERS, &iov, 1);
+	REQUIRE_MSG(ret == 0, "register buffers: %s", strerror(-ret));
 	sqe = raw_sqe(&r);
 	sqe->opcode = IORING_OP_READ_FIXED;
 	sqe->fd = fd;
@@ -94,25 +96,25 @@ int main(void)
 	sqe->buf_index = 0;
 	sqe->user_data = 3;
 	raw_publish(&r);
-	CHECK(sys_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "enter(fixed)");
+	REQUIRE_MSG(raw_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1, "enter(fixed)");
 	cqe = wait_one(&r);
-	CHECK(cqe.user_data == 3 && cqe.res == 1000, "read_fixed res %d", cqe.res);
-	CHECK(!memcmp(fixed + 100, wbuf + 50, 1000), "read_fixed data differs");
-	ret = sys_register(r.fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
-	CHECK(ret == 0, "unregister buffers: %s", strerror(-ret));
+	REQUIRE_MSG(cqe.user_data == 3 && cqe.res == 1000, "read_fixed res %d", cqe.res);
+	REQUIRE_MSG(!memcmp(fixed + 100, wbuf + 50, 1000), "read_fixed data differs");
+	ret = raw_register(r.fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+	REQUIRE_MSG(ret == 0, "unregister buffers: %s", strerror(-ret));
 
 	/* A plain file is not a ring: -EOPNOTSUPP, from whoever answers. */
-	ret = sys_enter(fd, 0, 0, 0, NULL, 0);
-	CHECK(ret == -EOPNOTSUPP, "enter(regular file) = %d", ret);
-	ret = sys_enter(-1, 0, 0, 0, NULL, 0);
-	CHECK(ret == -EBADF, "enter(-1) = %d", ret);
-	ret = sys_register(fd, IORING_REGISTER_PROBE, NULL, 0);
-	CHECK(ret == -EOPNOTSUPP, "register(regular file) = %d", ret);
+	ret = raw_enter(fd, 0, 0, 0, NULL, 0);
+	REQUIRE_MSG(ret == -EOPNOTSUPP, "enter(regular file) = %d", ret);
+	ret = raw_enter(-1, 0, 0, 0, NULL, 0);
+	REQUIRE_MSG(ret == -EBADF, "enter(-1) = %d", ret);
+	ret = raw_register(fd, IORING_REGISTER_PROBE, NULL, 0);
+	REQUIRE_MSG(ret == -EOPNOTSUPP, "register(regular file) = %d", ret);
 
 	/* errno untouched by a successful trapped call */
 	errno = 1234;
-	CHECK(sys_enter(r.fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 0, "enter(0)");
-	CHECK(errno == 1234, "errno changed to %d", errno);
+	REQUIRE_MSG(raw_enter(r.fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 0, "enter(0)");
+	REQUIRE_MSG(errno == 1234, "errno changed to %d", errno);
 
 	close(fd);
 	raw_ring_exit(&r);

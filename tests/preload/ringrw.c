@@ -8,7 +8,9 @@
  */
 #include <fcntl.h>
 #include <sys/uio.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 /* -errno of a libc call returning -1, else its result */
 static long res(long r)
@@ -47,7 +49,7 @@ static void refused(int fd)
 
 	memset(buf, 0xa5, sizeof(buf));
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		CHECK(c[i].got == c[i].want, "%s on the ring fd = %ld, expected %ld", c[i].name,
+		REQUIRE_MSG(c[i].got == c[i].want, "%s on the ring fd = %ld, expected %ld", c[i].name,
 		      c[i].got, c[i].want);
 }
 
@@ -55,7 +57,7 @@ static void refused(int fd)
 static void take_number(int fd, int number)
 {
 	if (fd != number) {
-		CHECK(dup2(fd, number) == number, "dup2: %s", strerror(errno));
+		REQUIRE_MSG(dup2(fd, number) == number, "dup2: %s", strerror(errno));
 		close(fd);
 	}
 }
@@ -65,10 +67,10 @@ static void pipe_at(int p[2], int end, int number)
 {
 	int q[2];
 
-	CHECK(pipe(q) == 0, "pipe");
+	REQUIRE_MSG(pipe(q) == 0, "pipe");
 	p[0] = fcntl(q[0], F_DUPFD_CLOEXEC, number + 1);
 	p[1] = fcntl(q[1], F_DUPFD_CLOEXEC, number + 1);
-	CHECK(p[0] >= 0 && p[1] >= 0, "F_DUPFD");
+	REQUIRE_MSG(p[0] >= 0 && p[1] >= 0, "F_DUPFD");
 	close(q[0]);
 	close(q[1]);
 	take_number(p[end], number);
@@ -88,7 +90,7 @@ int main(void)
 	tail = *r.sq_tail;
 	refused(r.fd);
 	/* Nothing was written into the ring: its indexes are as they were, and it works. */
-	CHECK(*r.sq_head == head && *r.sq_tail == tail, "SQ head/tail %u/%u, were %u/%u",
+	REQUIRE_MSG(*r.sq_head == head && *r.sq_tail == tail, "SQ head/tail %u/%u, were %u/%u",
 	      *r.sq_head, *r.sq_tail, head, tail);
 	raw_nop_roundtrip(&r, 7);
 	refused(r.fd);
@@ -99,33 +101,33 @@ int main(void)
 	raw_ring_exit(&r);
 	pipe_at(p, 1, number);
 	memcpy(out, "ring number, now a pipe's write end", 36);
-	CHECK(write(p[1], out, 36) == 36, "write to the pipe: %s", strerror(errno));
-	CHECK(read(p[0], buf, sizeof(buf)) == 36 && !memcmp(buf, out, 36), "pipe data");
-	CHECK(writev(p[1], &iov, 1) == (ssize_t)sizeof(buf), "writev to the pipe");
-	CHECK(res(pwrite(p[1], buf, 1, 0)) == -ESPIPE, "pwrite on a pipe");
-	CHECK(read(p[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf), "pipe data after writev");
+	REQUIRE_MSG(write(p[1], out, 36) == 36, "write to the pipe: %s", strerror(errno));
+	REQUIRE_MSG(read(p[0], buf, sizeof(buf)) == 36 && !memcmp(buf, out, 36), "pipe data");
+	REQUIRE_MSG(writev(p[1], &iov, 1) == (ssize_t)sizeof(buf), "writev to the pipe");
+	REQUIRE_MSG(res(pwrite(p[1], buf, 1, 0)) == -ESPIPE, "pwrite on a pipe");
+	REQUIRE_MSG(read(p[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf), "pipe data after writev");
 	close(p[0]);
 	close(p[1]);
 	pipe_at(p, 0, number);
-	CHECK(write(p[1], "xyz", 3) == 3, "write");
-	CHECK(read(p[0], buf, sizeof(buf)) == 3 && !memcmp(buf, "xyz", 3), "read from the pipe");
+	REQUIRE_MSG(write(p[1], "xyz", 3) == 3, "write");
+	REQUIRE_MSG(read(p[0], buf, sizeof(buf)) == 3 && !memcmp(buf, "xyz", 3), "read from the pipe");
 	close(p[1]);
-	CHECK(read(p[0], buf, sizeof(buf)) == 0, "EOF on the pipe");
+	REQUIRE_MSG(read(p[0], buf, sizeof(buf)) == 0, "EOF on the pipe");
 	close(p[0]);
 
 	/* ... and by a regular file: positional calls at their offsets. */
 	f = open(".", O_TMPFILE | O_RDWR, 0600);
 	if (f < 0)
 		f = fileno(tmpfile());
-	CHECK(f >= 0, "a temporary file");
+	REQUIRE_MSG(f >= 0, "a temporary file");
 	take_number(f, number);
-	CHECK(pwrite(number, "0123456789", 10, 5) == 10, "pwrite: %s", strerror(errno));
-	CHECK(pread(number, buf, 4, 7) == 4 && !memcmp(buf, "2345", 4), "pread");
+	REQUIRE_MSG(pwrite(number, "0123456789", 10, 5) == 10, "pwrite: %s", strerror(errno));
+	REQUIRE_MSG(pread(number, buf, 4, 7) == 4 && !memcmp(buf, "2345", 4), "pread");
 	iov.iov_len = 3;
-	CHECK(preadv2(number, &iov, 1, 12, 0) == 3 && !memcmp(buf, "789", 3), "preadv2");
-	CHECK(lseek(number, 5, SEEK_SET) == 5, "lseek");
-	CHECK(read(number, buf, 2) == 2 && !memcmp(buf, "01", 2), "read at the file position");
-	CHECK(res(pread(number, buf, 4, -1)) == -EINVAL, "pread at -1 on a file");
+	REQUIRE_MSG(preadv2(number, &iov, 1, 12, 0) == 3 && !memcmp(buf, "789", 3), "preadv2");
+	REQUIRE_MSG(lseek(number, 5, SEEK_SET) == 5, "lseek");
+	REQUIRE_MSG(read(number, buf, 2) == 2 && !memcmp(buf, "01", 2), "read at the file position");
+	REQUIRE_MSG(res(pread(number, buf, 4, -1)) == -EINVAL, "pread at -1 on a file");
 	close(number);
 
 	/* A new ring, maybe at that number again: refused again. */

@@ -22,7 +22,9 @@
 #include <sys/select.h>
 #include <sys/wait.h>
 #include <ucontext.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 extern char **environ;
 
@@ -67,9 +69,9 @@ static void handler_full_mask(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;
 	sigfillset(&sa.sa_mask);
-	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	REQUIRE_MSG(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
 	raise(SIGUSR1);
-	CHECK(handler_ran(), "handler ran %d times", (int)handled);
+	REQUIRE_MSG(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 /* pthread_sigmask and sigprocmask of every signal: everything else is blocked. */
@@ -78,16 +80,16 @@ static void block_all(void)
 	sigset_t all, old, now;
 
 	sigfillset(&all);
-	CHECK(pthread_sigmask(SIG_SETMASK, &all, &old) == 0, "pthread_sigmask");
+	REQUIRE_MSG(pthread_sigmask(SIG_SETMASK, &all, &old) == 0, "pthread_sigmask");
 	raw_nop_roundtrip(&ring, next_ud++);
-	CHECK(sigprocmask(SIG_SETMASK, &all, NULL) == 0, "sigprocmask");
+	REQUIRE_MSG(sigprocmask(SIG_SETMASK, &all, NULL) == 0, "sigprocmask");
 	raw_nop_roundtrip(&ring, next_ud++);
-	CHECK(pthread_sigmask(SIG_SETMASK, &old, &now) == 0, "pthread_sigmask");
-	CHECK(sigismember(&now, SIGUSR1) && sigismember(&now, SIGINT), "not all blocked");
+	REQUIRE_MSG(pthread_sigmask(SIG_SETMASK, &old, &now) == 0, "pthread_sigmask");
+	REQUIRE_MSG(sigismember(&now, SIGUSR1) && sigismember(&now, SIGINT), "not all blocked");
 	/* the calls' own errors, and the mask left alone by them */
-	CHECK(sigprocmask(99, &all, NULL) == -1 && errno == EINVAL, "sigprocmask(bad how)");
-	CHECK(pthread_sigmask(99, &all, NULL) == EINVAL, "pthread_sigmask(bad how)");
-	CHECK(pthread_sigmask(SIG_BLOCK, NULL, &now) == 0 && !sigismember(&now, SIGUSR1),
+	REQUIRE_MSG(sigprocmask(99, &all, NULL) == -1 && errno == EINVAL, "sigprocmask(bad how)");
+	REQUIRE_MSG(pthread_sigmask(99, &all, NULL) == EINVAL, "pthread_sigmask(bad how)");
+	REQUIRE_MSG(pthread_sigmask(SIG_BLOCK, NULL, &now) == 0 && !sigismember(&now, SIGUSR1),
 	      "mask changed by failed calls");
 }
 
@@ -99,7 +101,7 @@ static void in_full_ctx(void)
 
 	raw_nop_roundtrip(&ring, next_ud++);
 	sigprocmask(SIG_BLOCK, NULL, &cur);
-	CHECK(sigismember(&cur, SIGUSR1), "the context's mask was not applied");
+	REQUIRE_MSG(sigismember(&cur, SIGUSR1), "the context's mask was not applied");
 	handled++;
 }
 
@@ -107,14 +109,14 @@ static void swapcontext_full_mask(void)
 {
 	static char stack[64 * 1024];
 
-	CHECK(getcontext(&full_ctx) == 0, "getcontext");
+	REQUIRE_MSG(getcontext(&full_ctx) == 0, "getcontext");
 	full_ctx.uc_stack.ss_sp = stack;
 	full_ctx.uc_stack.ss_size = sizeof(stack);
 	full_ctx.uc_link = &main_ctx;
 	sigfillset(&full_ctx.uc_sigmask);
 	makecontext(&full_ctx, in_full_ctx, 0);
-	CHECK(swapcontext(&main_ctx, &full_ctx) == 0, "swapcontext");
-	CHECK(handler_ran(), "the context did not run");
+	REQUIRE_MSG(swapcontext(&main_ctx, &full_ctx) == 0, "swapcontext");
+	REQUIRE_MSG(handler_ran(), "the context did not run");
 	raw_nop_roundtrip(&ring, next_ud++);
 }
 
@@ -127,12 +129,12 @@ static void posix_spawn_full_mask(void)
 	pid_t pid;
 
 	sigfillset(&all);
-	CHECK(posix_spawnattr_init(&attr) == 0, "spawnattr");
-	CHECK(posix_spawnattr_setsigmask(&attr, &all) == 0, "setsigmask");
-	CHECK(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) == 0, "setflags");
-	CHECK(posix_spawnp(&pid, "true", NULL, &attr, argv, environ) == 0, "posix_spawn");
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "spawned child: status %#x",
+	REQUIRE_MSG(posix_spawnattr_init(&attr) == 0, "spawnattr");
+	REQUIRE_MSG(posix_spawnattr_setsigmask(&attr, &all) == 0, "setsigmask");
+	REQUIRE_MSG(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) == 0, "setflags");
+	REQUIRE_MSG(posix_spawnp(&pid, "true", NULL, &attr, argv, environ) == 0, "posix_spawn");
+	REQUIRE_MSG(waitpid(pid, &status, 0) == pid, "waitpid");
+	REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "spawned child: status %#x",
 	      status);
 	posix_spawnattr_destroy(&attr);
 }
@@ -156,8 +158,8 @@ static void sigsuspend_full_mask(void)
 	sigset_t mask;
 
 	usr1_pending(&mask);
-	CHECK(sigsuspend(&mask) == -1 && errno == EINTR, "sigsuspend: %s", strerror(errno));
-	CHECK(handler_ran(), "handler ran %d times", (int)handled);
+	REQUIRE_MSG(sigsuspend(&mask) == -1 && errno == EINTR, "sigsuspend: %s", strerror(errno));
+	REQUIRE_MSG(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void ppoll_full_mask(void)
@@ -166,8 +168,8 @@ static void ppoll_full_mask(void)
 	sigset_t mask;
 
 	usr1_pending(&mask);
-	CHECK(ppoll(NULL, 0, &ts, &mask) == -1 && errno == EINTR, "ppoll: %s", strerror(errno));
-	CHECK(handler_ran(), "handler ran %d times", (int)handled);
+	REQUIRE_MSG(ppoll(NULL, 0, &ts, &mask) == -1 && errno == EINTR, "ppoll: %s", strerror(errno));
+	REQUIRE_MSG(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void pselect_full_mask(void)
@@ -176,9 +178,9 @@ static void pselect_full_mask(void)
 	sigset_t mask;
 
 	usr1_pending(&mask);
-	CHECK(pselect(0, NULL, NULL, NULL, &ts, &mask) == -1 && errno == EINTR, "pselect: %s",
+	REQUIRE_MSG(pselect(0, NULL, NULL, NULL, &ts, &mask) == -1 && errno == EINTR, "pselect: %s",
 	      strerror(errno));
-	CHECK(handler_ran(), "handler ran %d times", (int)handled);
+	REQUIRE_MSG(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void epoll_pwait_full_mask(void)
@@ -187,11 +189,11 @@ static void epoll_pwait_full_mask(void)
 	sigset_t mask;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	CHECK(ep >= 0, "epoll_create1");
+	REQUIRE_MSG(ep >= 0, "epoll_create1");
 	usr1_pending(&mask);
-	CHECK(epoll_pwait(ep, &ev, 1, 5000, &mask) == -1 && errno == EINTR, "epoll_pwait: %s",
+	REQUIRE_MSG(epoll_pwait(ep, &ev, 1, 5000, &mask) == -1 && errno == EINTR, "epoll_pwait: %s",
 	      strerror(errno));
-	CHECK(handler_ran(), "handler ran %d times", (int)handled);
+	REQUIRE_MSG(handler_ran(), "handler ran %d times", (int)handled);
 	close(ep);
 }
 
@@ -202,9 +204,9 @@ static void enter_full_mask(void)
 	int ret;
 
 	usr1_pending(&mask);
-	ret = sys_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS, &mask, _NSIG / 8);
-	CHECK(ret == -EINTR, "enter = %d", ret);
-	CHECK(handler_ran(), "handler ran %d times", (int)handled);
+	ret = raw_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS, &mask, _NSIG / 8);
+	REQUIRE_MSG(ret == -EINTR, "enter = %d", ret);
+	REQUIRE_MSG(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static void enter_ext_arg_full_mask(void)
@@ -219,10 +221,10 @@ static void enter_ext_arg_full_mask(void)
 	ea.sigmask = (unsigned long)&mask;
 	ea.sigmask_sz = _NSIG / 8;
 	ea.ts = (unsigned long)&ts;
-	ret = sys_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
+	ret = raw_enter(ring.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &ea,
 			sizeof(ea));
-	CHECK(ret == -EINTR, "enter = %d", ret);
-	CHECK(handler_ran(), "handler ran %d times", (int)handled);
+	REQUIRE_MSG(ret == -EINTR, "enter = %d", ret);
+	REQUIRE_MSG(handler_ran(), "handler ran %d times", (int)handled);
 }
 
 static const struct {
@@ -254,19 +256,19 @@ int main(void)
 		fflush(stdout);
 		pid = fork();
 
-		CHECK(pid >= 0, "fork");
+		REQUIRE_MSG(pid >= 0, "fork");
 		if (pid == 0) {
 			alarm(20);
 			/* a ring of the child's own: an inherited engine ring is not its to use */
 			raw_ring_exit(&ring);
-			CHECK(raw_ring_init(&ring, 8) == 0, "child: setup");
+			REQUIRE_MSG(raw_ring_init(&ring, 8, NULL) == 0, "child: setup");
 			expect_kind(ring.fd);
 			routes[i].fn();
 			raw_nop_roundtrip(&ring, 2);
 			raw_ring_exit(&ring);
 			exit(0);
 		}
-		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		REQUIRE_MSG(waitpid(pid, &status, 0) == pid, "waitpid");
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			printf("ok: %s\n", routes[i].name);
 		} else {

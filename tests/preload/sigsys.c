@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <ucontext.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 static volatile sig_atomic_t got, got_code, got_nr, plain_hits;
 
@@ -49,39 +51,39 @@ int main(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
-	CHECK(sigaction(SIGSYS, &sa, NULL) == 0, "sigaction");
-	CHECK(sigaction(SIGSYS, NULL, &old) == 0 && old.sa_sigaction == on_sigsys &&
+	REQUIRE_MSG(sigaction(SIGSYS, &sa, NULL) == 0, "sigaction");
+	REQUIRE_MSG(sigaction(SIGSYS, NULL, &old) == 0 && old.sa_sigaction == on_sigsys &&
 		      (old.sa_flags & SA_SIGINFO),
 	      "sigaction does not report the program's handler back");
 
 	setup_or_skip(&r, 4);
 	raw_nop_roundtrip(&r, 1);
-	CHECK(got == 0, "the program's handler ran for a served io_uring call");
+	REQUIRE_MSG(got == 0, "the program's handler ran for a served io_uring call");
 
 	/* A SIGSYS sent by kill reaches the program's handler. */
-	CHECK(kill(getpid(), SIGSYS) == 0, "kill");
-	CHECK(got == 1 && got_code == SI_USER, "kill(SIGSYS): handler ran %d times, code %d",
+	REQUIRE_MSG(kill(getpid(), SIGSYS) == 0, "kill");
+	REQUIRE_MSG(got == 1 && got_code == SI_USER, "kill(SIGSYS): handler ran %d times, code %d",
 	      (int)got, (int)got_code);
 
 	/* The program's own seccomp trap reaches its handler, which answers it. */
-	CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "no_new_privs");
-	CHECK(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0, "seccomp: %s",
+	REQUIRE_MSG(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "no_new_privs");
+	REQUIRE_MSG(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0, "seccomp: %s",
 	      strerror(errno));
 	ret = syscall(SYS_getpriority, 0, 0);
-	CHECK(got == 2 && got_code == 1 && got_nr == SYS_getpriority && ret == 4242,
+	REQUIRE_MSG(got == 2 && got_code == 1 && got_nr == SYS_getpriority && ret == 4242,
 	      "own trap: handler ran %d times, nr %d, result %ld", (int)got, (int)got_nr, ret);
 
 	/* io_uring still works, the handler stays out of it. */
 	raw_nop_roundtrip(&r, 2);
-	CHECK(got == 2, "the program's handler ran for io_uring");
+	REQUIRE_MSG(got == 2, "the program's handler ran for io_uring");
 
 	/* signal() as well, and a handler without SA_SIGINFO. */
-	CHECK((void *)signal(SIGSYS, on_plain) == (void *)on_sigsys,
+	REQUIRE_MSG((void *)signal(SIGSYS, on_plain) == (void *)on_sigsys,
 	      "signal() did not return the previous handler");
 	raise(SIGSYS);
-	CHECK(plain_hits == 1, "signal() handler not called");
+	REQUIRE_MSG(plain_hits == 1, "signal() handler not called");
 	raw_nop_roundtrip(&r, 3);
-	CHECK(plain_hits == 1, "signal() handler ran for io_uring");
+	REQUIRE_MSG(plain_hits == 1, "signal() handler ran for io_uring");
 
 	/* Blocking SIGSYS must not make io_uring fatal. */
 	{

@@ -8,7 +8,9 @@
  */
 #include <pthread.h>
 #include <sys/time.h>
-#include "uring-raw.h"
+#define RAW_SYSCALLS
+#include "../raw.h"
+#include "expect.h"
 
 static struct raw_ring r2;
 static volatile sig_atomic_t hits, nested_ok;
@@ -33,7 +35,7 @@ static void on_alarm(int sig)
 	sqe->opcode = IORING_OP_NOP;
 	sqe->user_data = 5;
 	raw_publish(&r2);
-	if (sys_enter(r2.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1 &&
+	if (raw_enter(r2.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8) == 1 &&
 	    raw_pop(&r2, &cqe) && cqe.user_data == 5)
 		nested_ok++;
 }
@@ -50,11 +52,11 @@ static void wait_interrupted(struct raw_ring *r, int flags)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = flags;
-	CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction");
-	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
-	ret = sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
+	REQUIRE_MSG(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction");
+	REQUIRE_MSG(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
+	ret = raw_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
 	setitimer(ITIMER_REAL, &off, NULL);
-	CHECK(ret == -EINTR, "wait with %s: %d (%s), expected -EINTR",
+	REQUIRE_MSG(ret == -EINTR, "wait with %s: %d (%s), expected -EINTR",
 	      flags ? "SA_RESTART" : "no SA_RESTART", ret, ret < 0 ? strerror(-ret) : "");
 	/*
 	 * The handler has run by now; under ThreadSanitizer, which defers
@@ -62,8 +64,8 @@ static void wait_interrupted(struct raw_ring *r, int flags)
 	 */
 	for (int i = 0; i < 1000 && hits == before; i++)
 		usleep(1000);
-	CHECK(hits > before, "the handler did not run");
-	CHECK(nested_ok == hits, "io_uring inside the handler failed");
+	REQUIRE_MSG(hits > before, "the handler did not run");
+	REQUIRE_MSG(nested_ok == hits, "io_uring inside the handler failed");
 }
 
 static void *blocker(void *arg)
@@ -71,7 +73,7 @@ static void *blocker(void *arg)
 	struct raw_ring *r = arg;
 
 	/* Blocks in a trapped wait until the main thread's NOP completes it below. */
-	return (void *)(long)sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
+	return (void *)(long)raw_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, _NSIG / 8);
 }
 
 int main(void)
@@ -82,20 +84,20 @@ int main(void)
 	void *res;
 
 	setup_or_skip(&r, 4);
-	CHECK(raw_ring_init(&r2, 4) == 0, "second ring");
+	REQUIRE_MSG(raw_ring_init(&r2, 4, NULL) == 0, "second ring");
 	alarm(0);
 	wait_interrupted(&r, 0);
 	wait_interrupted(&r, SA_RESTART);
 
 	/* A thread waiting in a trapped enter is woken by a completion from another thread. */
-	CHECK(pthread_create(&th, NULL, blocker, &r) == 0, "pthread_create");
+	REQUIRE_MSG(pthread_create(&th, NULL, blocker, &r) == 0, "pthread_create");
 	usleep(50 * 1000);
 	sqe = raw_sqe(&r);
 	sqe->opcode = IORING_OP_NOP;
 	sqe->user_data = 6;
 	raw_publish(&r);
-	CHECK(sys_enter(r.fd, 1, 0, 0, NULL, 0) == 1, "submit nop");
-	CHECK(pthread_join(th, &res) == 0 && (long)res == 0, "blocked waiter got %ld", (long)res);
+	REQUIRE_MSG(raw_enter(r.fd, 1, 0, 0, NULL, 0) == 1, "submit nop");
+	REQUIRE_MSG(pthread_join(th, &res) == 0 && (long)res == 0, "blocked waiter got %ld", (long)res);
 
 	raw_ring_exit(&r2);
 	raw_ring_exit(&r);
