@@ -11,10 +11,10 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
-#include "ringer.h"
+#include "harness.h"
 #include "engine/api.h"
 
-int main(void)
+TEST(compact_ring_under_fsize_limit)
 {
 	struct rlimit old, rl;
 	struct io_uring_params p;
@@ -22,33 +22,27 @@ int main(void)
 	struct io_uring_sqe *sqes;
 	struct io_uring_cqe *cqes;
 	void *sq, *cq;
-	int fd, ret, fail = 0;
+	int fd, ret;
 
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
 	rl = old;
 	rl.rlim_cur = 1 << 20;
 	if (setrlimit(RLIMIT_FSIZE, &rl))
-		return 77;
+		SKIP_CASE(SKIP_ENVIRONMENT, "cannot lower RLIMIT_FSIZE");
 	memset(&p, 0, sizeof(p));
 	fd = ringer_setup(4, &p);
 	setrlimit(RLIMIT_FSIZE, &old);
-	if (fd < 0) {
-		fprintf(stderr, "setup under RLIMIT_FSIZE: %d\n", fd);
-		return 1;
-	}
+	REQUIRE_MSG(fd >= 0, "setup under RLIMIT_FSIZE: %d", fd);
 	sq = mmap(NULL, p.sq_off.array + 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		  (off_t)engine_map_offset(fd, IORING_OFF_SQ_RING));
 	cq = mmap(NULL, p.cq_off.cqes + 8 * 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		  (off_t)engine_map_offset(fd, IORING_OFF_CQ_RING));
 	sqes = mmap(NULL, 4 * 64, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		    (off_t)engine_map_offset(fd, IORING_OFF_SQES));
-	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
-		return 1;
-	if (engine_map_offset(fd, IORING_OFF_SQES) == IORING_OFF_SQES) {
-		fprintf(stderr, "not compact\n");
-		fail = 1;
-	}
+	REQUIRE_MSG(sq != MAP_FAILED && cq != MAP_FAILED && sqes != MAP_FAILED, "mmap: %s",
+		    strerror(errno));
+	CHECK_MSG(engine_map_offset(fd, IORING_OFF_SQES) != IORING_OFF_SQES, "not compact");
 	sq_tail = (unsigned *)((char *)sq + p.sq_off.tail);
 	sq_array = (unsigned *)((char *)sq + p.sq_off.array);
 	cq_head = (unsigned *)((char *)cq + p.cq_off.head);
@@ -60,15 +54,21 @@ int main(void)
 	sq_array[0] = 0;
 	io_uring_smp_store_release(sq_tail, 1);
 	ret = ringer_enter(fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-	if (ret != 1 || io_uring_smp_load_acquire(cq_tail) != 1 || cqes[0].user_data != 42 ||
-	    cqes[0].res != 0) {
-		fprintf(stderr, "nop round trip: enter %d tail %u\n", ret, *cq_tail);
-		fail = 1;
-	}
+	CHECK_MSG(ret == 1 && io_uring_smp_load_acquire(cq_tail) == 1 && cqes[0].user_data == 42 &&
+			  cqes[0].res == 0,
+		  "nop round trip: enter %d tail %u", ret, *cq_tail);
 	io_uring_smp_store_release(cq_head, 1);
 	munmap(sq, p.sq_off.array + 16);
 	munmap(cq, p.cq_off.cqes + 8 * 16);
 	munmap(sqes, 4 * 64);
 	ringer_close(fd);
-	return fail;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(compact_ring_under_fsize_limit),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
 }

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "engine/reactor.h"
-#include "unit.h"
+#include "harness.h"
 
 
 #define MS 1000000ULL
@@ -134,6 +134,9 @@ static void init_ent(struct ent *t, struct ringer_reactor *r, int fd, uint32_t e
 
 /* ---- fd readiness ---------------------------------------------------------- */
 
+/* Counts taken in main() before the cases: what every case must come back to. */
+static unsigned base_tasks, base_fds;
+
 static void test_pipe_in(void)
 {
 	struct ringer_reactor *r;
@@ -141,22 +144,22 @@ static void test_pipe_in(void)
 	int p[2];
 	char c = 'x';
 
-	CHECK(pipe(p) == 0);
-	CHECK(reactor_create(&r) == 0);
-	CHECK(reactor_nr_threads(r) == 0); /* lazily started */
+	REQUIRE_TRUE(pipe(p) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	REQUIRE_TRUE(reactor_nr_threads(r) == 0); /* lazily started */
 	init_ent(&t, r, p[0], POLLIN);
-	CHECK(reactor_arm(r, &t.e) == 0);
-	CHECK(reactor_nr_threads(r) == 1);
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(reactor_nr_threads(r) == 1);
 	usleep(20000);
-	CHECK(atomic_load(&t.fired) == 0); /* empty pipe: nothing yet */
-	CHECK(write(p[1], &c, 1) == 1);
-	CHECK(wait_fired(&t, 1, 3000));
-	CHECK(atomic_load(&t.revents) & POLLIN);
+	REQUIRE_TRUE(atomic_load(&t.fired) == 0); /* empty pipe: nothing yet */
+	REQUIRE_TRUE(write(p[1], &c, 1) == 1);
+	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
+	REQUIRE_TRUE(atomic_load(&t.revents) & POLLIN);
 	usleep(10000);
-	CHECK(atomic_load(&t.fired) == 1); /* one-shot, though still readable */
-	CHECK(!reactor_cancel(r, &t.e)); /* already fired */
+	REQUIRE_TRUE(atomic_load(&t.fired) == 1); /* one-shot, though still readable */
+	REQUIRE_TRUE(!reactor_cancel(r, &t.e)); /* already fired */
 	reactor_destroy(r, cancelled_fn);
-	CHECK(atomic_load(&t.cancelled) == 0);
+	REQUIRE_TRUE(atomic_load(&t.cancelled) == 0);
 	close(p[0]);
 	close(p[1]);
 }
@@ -168,26 +171,26 @@ static void test_same_fd_in_out(void)
 	int sv[2];
 	char c = 'y';
 
-	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&in, r, sv[0], POLLIN);
 	init_ent(&in2, r, sv[0], POLLIN);
 	init_ent(&out, r, sv[0], POLLOUT);
-	CHECK(reactor_arm(r, &in.e) == 0);
-	CHECK(reactor_arm(r, &out.e) == 0);
-	CHECK(reactor_arm(r, &in2.e) == 0);
-	CHECK(wait_fired(&out, 1, 3000)); /* writable at once */
-	CHECK(atomic_load(&out.revents) & POLLOUT);
+	REQUIRE_TRUE(reactor_arm(r, &in.e) == 0);
+	REQUIRE_TRUE(reactor_arm(r, &out.e) == 0);
+	REQUIRE_TRUE(reactor_arm(r, &in2.e) == 0);
+	REQUIRE_TRUE(wait_fired(&out, 1, 3000)); /* writable at once */
+	REQUIRE_TRUE(atomic_load(&out.revents) & POLLOUT);
 	usleep(20000);
-	CHECK(atomic_load(&in.fired) == 0);
-	CHECK(atomic_load(&in2.fired) == 0);
-	CHECK(write(sv[1], &c, 1) == 1);
-	CHECK(wait_fired(&in, 1, 3000));
-	CHECK(wait_fired(&in2, 1, 3000)); /* both waiters on the fd */
-	CHECK(atomic_load(&in.revents) & POLLIN);
-	CHECK(!(atomic_load(&in.revents) & POLLOUT)); /* only the asked-for bits */
-	CHECK(atomic_load(&in2.revents) & POLLIN);
-	CHECK(atomic_load(&out.fired) == 1);
+	REQUIRE_TRUE(atomic_load(&in.fired) == 0);
+	REQUIRE_TRUE(atomic_load(&in2.fired) == 0);
+	REQUIRE_TRUE(write(sv[1], &c, 1) == 1);
+	REQUIRE_TRUE(wait_fired(&in, 1, 3000));
+	REQUIRE_TRUE(wait_fired(&in2, 1, 3000)); /* both waiters on the fd */
+	REQUIRE_TRUE(atomic_load(&in.revents) & POLLIN);
+	REQUIRE_TRUE(!(atomic_load(&in.revents) & POLLOUT)); /* only the asked-for bits */
+	REQUIRE_TRUE(atomic_load(&in2.revents) & POLLIN);
+	REQUIRE_TRUE(atomic_load(&out.fired) == 1);
 	reactor_destroy(r, NULL);
 	close(sv[0]);
 	close(sv[1]);
@@ -203,23 +206,23 @@ static void test_many_on_one_fd(void)
 	unsigned i;
 	int p[2];
 
-	CHECK(t);
-	CHECK(pipe(p) == 0);
-	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	REQUIRE_TRUE(t);
+	REQUIRE_TRUE(pipe(p) == 0);
+	REQUIRE_TRUE(getrlimit(RLIMIT_NOFILE, &old) == 0);
 	low = old;
 	low.rlim_cur = 256;
-	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	for (i = 0; i < N; i++) {
 		init_ent(&t[i], r, p[0], POLLIN);
-		CHECK(reactor_arm(r, &t[i].e) == 0);
+		REQUIRE_TRUE(reactor_arm(r, &t[i].e) == 0);
 	}
 	usleep(10000);
-	CHECK(write(p[1], "!", 1) == 1);
+	REQUIRE_TRUE(write(p[1], "!", 1) == 1);
 	for (i = 0; i < N; i++)
-		CHECK(wait_fired(&t[i], 1, 3000));
+		REQUIRE_TRUE(wait_fired(&t[i], 1, 3000));
 	reactor_destroy(r, NULL);
-	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	REQUIRE_TRUE(setrlimit(RLIMIT_NOFILE, &old) == 0);
 	close(p[0]);
 	close(p[1]);
 	free(t);
@@ -231,25 +234,25 @@ static void test_closed_fd(void)
 	struct ent t, u;
 	int p[2], q[2];
 
-	CHECK(pipe(p) == 0);
-	CHECK(pipe(q) == 0);
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(pipe(p) == 0);
+	REQUIRE_TRUE(pipe(q) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	/* Closed while armed (the write end stays open, so no POLLHUP). */
 	init_ent(&t, r, p[0], POLLIN);
-	CHECK(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
 	usleep(10000);
-	CHECK(close(p[0]) == 0);
-	CHECK(wait_fired(&t, 1, 3000));
-	CHECK(atomic_load(&t.revents) & POLLNVAL);
+	REQUIRE_TRUE(close(p[0]) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
+	REQUIRE_TRUE(atomic_load(&t.revents) & POLLNVAL);
 	/* Already closed when armed. */
-	CHECK(close(q[0]) == 0);
+	REQUIRE_TRUE(close(q[0]) == 0);
 	init_ent(&u, r, q[0], POLLIN);
-	CHECK(reactor_arm(r, &u.e) == 0);
-	CHECK(wait_fired(&u, 1, 3000));
-	CHECK(atomic_load(&u.revents) & POLLNVAL);
+	REQUIRE_TRUE(reactor_arm(r, &u.e) == 0);
+	REQUIRE_TRUE(wait_fired(&u, 1, 3000));
+	REQUIRE_TRUE(atomic_load(&u.revents) & POLLNVAL);
 	/* Negative fds are refused: poll would ignore them forever. */
 	init_ent(&u, r, -1, POLLIN);
-	CHECK(reactor_arm(r, &u.e) == -EBADF);
+	REQUIRE_TRUE(reactor_arm(r, &u.e) == -EBADF);
 	reactor_destroy(r, NULL);
 	close(p[1]);
 	close(q[1]);
@@ -265,34 +268,34 @@ static void test_cancel(void)
 	int p[2];
 	char c = 'z';
 
-	CHECK(pipe(p) == 0);
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(pipe(p) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&t, r, p[0], POLLIN);
-	CHECK(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
 	init_ent(&tm, r, -1, 0);
 	/* Far enough that a loaded machine still cancels it in time. */
 	deadline = now_on(CLOCK_MONOTONIC) + 200 * MS;
-	CHECK(reactor_arm_timer(r, &tm.e, CLOCK_MONOTONIC, deadline) == 0);
-	CHECK(reactor_arm(r, &t.e) == -EBUSY); /* armed already */
-	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == -EBUSY);
-	CHECK(reactor_arm(r, &tm.e) == -EBADF); /* a timer entry has fd -1 */
+	REQUIRE_TRUE(reactor_arm_timer(r, &tm.e, CLOCK_MONOTONIC, deadline) == 0);
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == -EBUSY); /* armed already */
+	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == -EBUSY);
+	REQUIRE_TRUE(reactor_arm(r, &tm.e) == -EBADF); /* a timer entry has fd -1 */
 	tm.e.fd = p[0];
-	CHECK(reactor_arm(r, &tm.e) == -EBUSY);
+	REQUIRE_TRUE(reactor_arm(r, &tm.e) == -EBUSY);
 	tm.e.fd = -1;
 	usleep(5000);
-	CHECK(reactor_cancel(r, &t.e));
-	CHECK(reactor_cancel(r, &tm.e));
-	CHECK(!reactor_cancel(r, &t.e)); /* no longer armed */
-	CHECK(write(p[1], &c, 1) == 1);
+	REQUIRE_TRUE(reactor_cancel(r, &t.e));
+	REQUIRE_TRUE(reactor_cancel(r, &tm.e));
+	REQUIRE_TRUE(!reactor_cancel(r, &t.e)); /* no longer armed */
+	REQUIRE_TRUE(write(p[1], &c, 1) == 1);
 	while (now_on(CLOCK_MONOTONIC) < deadline + 50 * MS)
 		usleep(10000);
-	CHECK(atomic_load(&t.fired) == 0);
-	CHECK(atomic_load(&tm.fired) == 0);
+	REQUIRE_TRUE(atomic_load(&t.fired) == 0);
+	REQUIRE_TRUE(atomic_load(&tm.fired) == 0);
 	/* Arm again after a cancel: works normally. */
-	CHECK(reactor_arm(r, &t.e) == 0);
-	CHECK(wait_fired(&t, 1, 3000));
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
 	reactor_destroy(r, cancelled_fn);
-	CHECK(atomic_load(&t.cancelled) == 0 && atomic_load(&tm.cancelled) == 0);
+	REQUIRE_TRUE(atomic_load(&t.cancelled) == 0 && atomic_load(&tm.cancelled) == 0);
 	close(p[0]);
 	close(p[1]);
 }
@@ -329,7 +332,7 @@ static void test_cancel_from_fn(void)
 	struct ringer_reactor *r;
 	struct ent a, b, s;
 
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&a, r, -1, 0);
 	init_ent(&b, r, -1, 0);
 	init_ent(&s, r, -1, 0);
@@ -338,15 +341,15 @@ static void test_cancel_from_fn(void)
 	s.e.fn = arm_both_fn;
 	setup_a = &a;
 	setup_b = &b;
-	CHECK(reactor_arm_timer(r, &s.e, CLOCK_MONOTONIC, 0) == 0);
-	CHECK(wait_fired(&a, 1, 3000));
+	REQUIRE_TRUE(reactor_arm_timer(r, &s.e, CLOCK_MONOTONIC, 0) == 0);
+	REQUIRE_TRUE(wait_fired(&a, 1, 3000));
 	usleep(20000);
-	CHECK(atomic_load(&a.self_cancel) == 1); /* false: its fn is running */
-	CHECK(atomic_load(&a.victim_cancel) == 2); /* true: fired, fn not started */
-	CHECK(atomic_load(&b.fired) == 0);
-	CHECK(!reactor_cancel(r, &b.e));
+	REQUIRE_TRUE(atomic_load(&a.self_cancel) == 1); /* false: its fn is running */
+	REQUIRE_TRUE(atomic_load(&a.victim_cancel) == 2); /* true: fired, fn not started */
+	REQUIRE_TRUE(atomic_load(&b.fired) == 0);
+	REQUIRE_TRUE(!reactor_cancel(r, &b.e));
 	reactor_destroy(r, cancelled_fn);
-	CHECK(atomic_load(&b.cancelled) == 0);
+	REQUIRE_TRUE(atomic_load(&b.cancelled) == 0);
 }
 
 /* ---- re-arm from fn ----------------------------------------------------------- */
@@ -374,24 +377,24 @@ static void test_rearm(void)
 	struct ent t;
 	int p[2];
 
-	CHECK(pipe(p) == 0);
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(pipe(p) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&t, r, p[0], POLLIN);
 	t.e.fn = rearm_fn;
 	t.rearm = 4;
-	CHECK(reactor_arm(r, &t.e) == 0);
-	CHECK(write(p[1], "abcde", 5) == 5);
-	CHECK(wait_fired(&t, 5, 3000));
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(write(p[1], "abcde", 5) == 5);
+	REQUIRE_TRUE(wait_fired(&t, 5, 3000));
 	usleep(20000);
-	CHECK(atomic_load(&t.fired) == 5);
+	REQUIRE_TRUE(atomic_load(&t.fired) == 5);
 	{
 		/* fn read every byte: the pipe is empty. */
 		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
 
-		CHECK(poll(&pfd, 1, 0) == 0);
+		REQUIRE_TRUE(poll(&pfd, 1, 0) == 0);
 	}
 	reactor_destroy(r, cancelled_fn);
-	CHECK(atomic_load(&t.cancelled) == 0);
+	REQUIRE_TRUE(atomic_load(&t.cancelled) == 0);
 	close(p[0]);
 	close(p[1]);
 }
@@ -420,7 +423,7 @@ static void test_timer_order(void)
 	uint64_t deadline[N], mono[N], t0;
 	unsigned i, j;
 
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	atomic_store(&fire_seq, 0);
 	for (i = 0; i < N; i++) {
 		init_ent(&t[i], r, -1, 0);
@@ -429,14 +432,14 @@ static void test_timer_order(void)
 		/* The same instant on the monotonic clock, to compare across
 		 * clocks (arming can be slow: the first one starts the thread). */
 		mono[i] = deadline[i] - mono_offset(clocks[i]);
-		CHECK(reactor_arm_timer(r, &t[i].e, clocks[i], deadline[i]) == 0);
+		REQUIRE_TRUE(reactor_arm_timer(r, &t[i].e, clocks[i], deadline[i]) == 0);
 	}
 	for (i = 0; i < N; i++)
-		CHECK(wait_fired(&t[i], 1, 5000));
+		REQUIRE_TRUE(wait_fired(&t[i], 1, 5000));
 	for (i = 0; i < N; i++) {
 		uint64_t at = atomic_load(&t[i].fired_at);
 
-		CHECK(atomic_load(&t[i].revents) == 0);
+		REQUIRE_TRUE(atomic_load(&t[i].revents) == 0);
 		if (at < deadline[i])
 			FAIL("timer %u fired %llu ns early", i,
 			     (unsigned long long)(deadline[i] - at));
@@ -454,11 +457,11 @@ static void test_timer_order(void)
 	/* A deadline in the past fires at once. */
 	init_ent(&past, r, -1, 0);
 	t0 = now_ms();
-	CHECK(reactor_arm_timer(r, &past.e, CLOCK_REALTIME, now_on(CLOCK_REALTIME) - 1000 * MS) ==
+	REQUIRE_TRUE(reactor_arm_timer(r, &past.e, CLOCK_REALTIME, now_on(CLOCK_REALTIME) - 1000 * MS) ==
 	      0);
-	CHECK(wait_fired(&past, 1, 3000));
-	CHECK(now_ms() - t0 < 500);
-	CHECK(reactor_arm_timer(r, &past.e, 12345, 0) == -EINVAL);
+	REQUIRE_TRUE(wait_fired(&past, 1, 3000));
+	REQUIRE_TRUE(now_ms() - t0 < 500);
+	REQUIRE_TRUE(reactor_arm_timer(r, &past.e, 12345, 0) == -EINVAL);
 	reactor_destroy(r, NULL);
 }
 
@@ -469,21 +472,21 @@ static void test_timer_preempt(void)
 	struct ent far, near;
 	uint64_t t0;
 
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&far, r, -1, 0);
 	init_ent(&near, r, -1, 0);
-	CHECK(reactor_arm_timer(r, &far.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS) ==
+	REQUIRE_TRUE(reactor_arm_timer(r, &far.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 60000 * MS) ==
 	      0);
 	usleep(10000); /* the reactor now sleeps for a minute */
 	t0 = now_ms();
-	CHECK(reactor_arm_timer(r, &near.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 20 * MS) ==
+	REQUIRE_TRUE(reactor_arm_timer(r, &near.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC) + 20 * MS) ==
 	      0);
-	CHECK(wait_fired(&near, 1, 3000));
-	CHECK(now_ms() - t0 < 500);
-	CHECK(atomic_load(&far.fired) == 0);
+	REQUIRE_TRUE(wait_fired(&near, 1, 3000));
+	REQUIRE_TRUE(now_ms() - t0 < 500);
+	REQUIRE_TRUE(atomic_load(&far.fired) == 0);
 	reactor_destroy(r, cancelled_fn);
-	CHECK(atomic_load(&far.cancelled) == 1);
-	CHECK(atomic_load(&near.cancelled) == 0);
+	REQUIRE_TRUE(atomic_load(&far.cancelled) == 1);
+	REQUIRE_TRUE(atomic_load(&near.cancelled) == 0);
 }
 
 /* ---- teardown ------------------------------------------------------------------ */
@@ -502,7 +505,7 @@ static void slow_rearm_fn(struct reactor_entry *e, uint32_t revents)
 		FAIL("arm from fn during destroy");
 }
 
-static void test_destroy(unsigned base_tasks, unsigned base_fds)
+static void test_destroy(void)
 {
 	enum { N = 8 };
 	struct ringer_reactor *r;
@@ -510,52 +513,52 @@ static void test_destroy(unsigned base_tasks, unsigned base_fds)
 	int p[2];
 	unsigned i;
 
-	CHECK(pipe(p) == 0);
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(pipe(p) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	for (i = 0; i < N; i++) {
 		if (i % 2) {
 			init_ent(&t[i], r, p[0], i % 4 == 1 ? POLLIN : POLLPRI);
-			CHECK(reactor_arm(r, &t[i].e) == 0);
+			REQUIRE_TRUE(reactor_arm(r, &t[i].e) == 0);
 		} else {
 			init_ent(&t[i], r, -1, 0);
-			CHECK(reactor_arm_timer(r, &t[i].e, i % 4 ? CLOCK_REALTIME : CLOCK_BOOTTIME,
+			REQUIRE_TRUE(reactor_arm_timer(r, &t[i].e, i % 4 ? CLOCK_REALTIME : CLOCK_BOOTTIME,
 						now_on(i % 4 ? CLOCK_REALTIME : CLOCK_BOOTTIME) +
 							60000 * MS) == 0);
 		}
 	}
-	CHECK(nr_tasks() == base_tasks + 1);
-	CHECK(nr_fds() == base_fds + 3); /* pipe + eventfd */
+	REQUIRE_TRUE(nr_tasks() == base_tasks + 1);
+	REQUIRE_TRUE(nr_fds() == base_fds + 3); /* pipe + eventfd */
 	usleep(10000);
 	reactor_destroy(r, cancelled_fn);
 	for (i = 0; i < N; i++) {
-		CHECK(atomic_load(&t[i].fired) == 0);
-		CHECK(atomic_load(&t[i].cancelled) == 1);
+		REQUIRE_TRUE(atomic_load(&t[i].fired) == 0);
+		REQUIRE_TRUE(atomic_load(&t[i].cancelled) == 1);
 	}
-	CHECK(wait_tasks(base_tasks, 2000));
-	CHECK(nr_fds() == base_fds + 2);
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(nr_fds() == base_fds + 2);
 
 	/* Destroy while an fn runs and re-arms. */
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&slow, r, -1, 0);
 	slow.e.fn = slow_rearm_fn;
 	atomic_store(&slow_in, 0);
-	CHECK(reactor_arm_timer(r, &slow.e, CLOCK_MONOTONIC, 0) == 0);
+	REQUIRE_TRUE(reactor_arm_timer(r, &slow.e, CLOCK_MONOTONIC, 0) == 0);
 	while (!atomic_load(&slow_in))
 		usleep(1000);
 	reactor_destroy(r, cancelled_fn);
-	CHECK(atomic_load(&slow.fired) == 1);
-	CHECK(atomic_load(&slow.cancelled) == 1);
-	CHECK(wait_tasks(base_tasks, 2000));
-	CHECK(nr_fds() == base_fds + 2);
+	REQUIRE_TRUE(atomic_load(&slow.fired) == 1);
+	REQUIRE_TRUE(atomic_load(&slow.cancelled) == 1);
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(nr_fds() == base_fds + 2);
 
 	/* Never armed: no thread, no fd, nothing to join. */
-	CHECK(reactor_create(&r) == 0);
-	CHECK(wait_tasks(base_tasks, 2000));
-	CHECK(nr_fds() == base_fds + 2);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(nr_fds() == base_fds + 2);
 	reactor_destroy(r, cancelled_fn);
 	close(p[0]);
 	close(p[1]);
-	CHECK(nr_fds() == base_fds);
+	REQUIRE_TRUE(nr_fds() == base_fds);
 }
 
 /* ---- several threads arm and cancel at once ------------------------------- */
@@ -646,16 +649,16 @@ static void test_concurrent(void)
 	int rp[2], ip[2];
 	unsigned i, j;
 
-	CHECK(t);
-	CHECK(pipe(rp) == 0 && pipe(ip) == 0);
-	CHECK(write(rp[1], "r", 1) == 1);
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(t);
+	REQUIRE_TRUE(pipe(rp) == 0 && pipe(ip) == 0);
+	REQUIRE_TRUE(write(rp[1], "r", 1) == 1);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	for (i = 0; i < ST_THREADS; i++) {
 		t[i].r = r;
 		t[i].ready_fd = rp[0];
 		t[i].idle_fd = ip[0];
 		t[i].seed = 77 + i;
-		CHECK(pthread_create(&t[i].thread, NULL, st_main, &t[i]) == 0);
+		REQUIRE_TRUE(pthread_create(&t[i].thread, NULL, st_main, &t[i]) == 0);
 	}
 	for (i = 0; i < ST_THREADS; i++)
 		pthread_join(t[i].thread, NULL);
@@ -678,42 +681,42 @@ static void test_concurrent(void)
 
 /* ---- a quiet reactor holds no thread and no fd ------------------------------- */
 
-static void test_idle_exit(unsigned base_tasks, unsigned base_fds)
+static void test_idle_exit(void)
 {
 	struct ringer_reactor *r;
 	struct ent t, u;
 	uint64_t end;
 	int p[2];
 
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&t, r, -1, 0);
-	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
-	CHECK(wait_fired(&t, 1, 3000));
-	CHECK(reactor_nr_threads(r) == 1);
+	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
+	REQUIRE_TRUE(reactor_nr_threads(r) == 1);
 	/* About a second with nothing armed: thread and eventfd go. */
 	end = now_ms() + 4000;
 	while (reactor_nr_threads(r) && now_ms() < end)
 		usleep(10000);
-	CHECK(reactor_nr_threads(r) == 0);
-	CHECK(wait_tasks(base_tasks, 2000));
-	CHECK(nr_fds() == base_fds);
+	REQUIRE_TRUE(reactor_nr_threads(r) == 0);
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(nr_fds() == base_fds);
 
 	/* The next arming starts them again, for timers and fds alike. */
-	CHECK(pipe(p) == 0);
+	REQUIRE_TRUE(pipe(p) == 0);
 	init_ent(&u, r, p[0], POLLIN);
-	CHECK(reactor_arm(r, &u.e) == 0);
-	CHECK(reactor_nr_threads(r) == 1);
-	CHECK(reactor_arm_timer(r, &t.e, CLOCK_BOOTTIME, now_on(CLOCK_BOOTTIME) + 5 * MS) == 0);
-	CHECK(wait_fired(&t, 2, 3000));
-	CHECK(atomic_load(&u.fired) == 0);
-	CHECK(write(p[1], "u", 1) == 1);
-	CHECK(wait_fired(&u, 1, 3000));
+	REQUIRE_TRUE(reactor_arm(r, &u.e) == 0);
+	REQUIRE_TRUE(reactor_nr_threads(r) == 1);
+	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_BOOTTIME, now_on(CLOCK_BOOTTIME) + 5 * MS) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 2, 3000));
+	REQUIRE_TRUE(atomic_load(&u.fired) == 0);
+	REQUIRE_TRUE(write(p[1], "u", 1) == 1);
+	REQUIRE_TRUE(wait_fired(&u, 1, 3000));
 	reactor_destroy(r, cancelled_fn);
-	CHECK(atomic_load(&t.cancelled) == 0 && atomic_load(&u.cancelled) == 0);
+	REQUIRE_TRUE(atomic_load(&t.cancelled) == 0 && atomic_load(&u.cancelled) == 0);
 	close(p[0]);
 	close(p[1]);
-	CHECK(wait_tasks(base_tasks, 2000));
-	CHECK(nr_fds() == base_fds);
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(nr_fds() == base_fds);
 }
 
 /* ---- thread properties ---------------------------------------------------------- */
@@ -740,15 +743,15 @@ static void test_thread_props(void)
 	struct ent t;
 	sigset_t cur;
 
-	CHECK(reactor_create(&r) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
 	init_ent(&t, r, -1, 0);
 	t.e.fn = props_fn;
-	CHECK(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
-	CHECK(wait_fired(&t, 1, 3000));
-	CHECK(atomic_load(&sig_ok));
-	CHECK(atomic_load(&name_ok));
+	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
+	REQUIRE_TRUE(atomic_load(&sig_ok));
+	REQUIRE_TRUE(atomic_load(&name_ok));
 	pthread_sigmask(SIG_SETMASK, NULL, &cur);
-	CHECK(!sigismember(&cur, SIGINT)); /* the caller's mask is restored */
+	REQUIRE_TRUE(!sigismember(&cur, SIGINT)); /* the caller's mask is restored */
 	reactor_destroy(r, NULL);
 }
 
@@ -757,33 +760,38 @@ static void *noop_thread(void *arg)
 	return arg;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	unsigned base_tasks, base_fds;
+	static const struct test_case cases[] = {
+		{ "pipe_in", test_pipe_in },
+		{ "same_fd_in_out", test_same_fd_in_out },
+		{ "many_on_one_fd", test_many_on_one_fd },
+		{ "closed_fd", test_closed_fd },
+		{ "cancel", test_cancel },
+		{ "cancel_from_fn", test_cancel_from_fn },
+		{ "rearm", test_rearm },
+		{ "timer_order", test_timer_order },
+		{ "timer_preempt", test_timer_preempt },
+		{ "concurrent", test_concurrent },
+		{ "thread_props", test_thread_props },
+		{ "destroy", test_destroy },
+		{ "idle_exit", test_idle_exit },
+	};
+	int ret;
 	pthread_t th;
 
 	/* Sanitizer runtimes start a helper thread with the first
 	 * pthread_create: let that happen before counting. */
-	CHECK(pthread_create(&th, NULL, noop_thread, NULL) == 0);
+	REQUIRE_TRUE(pthread_create(&th, NULL, noop_thread, NULL) == 0);
 	pthread_join(th, NULL);
 	base_tasks = nr_tasks();
 	base_fds = nr_fds();
 
-	test_pipe_in();
-	test_same_fd_in_out();
-	test_many_on_one_fd();
-	test_closed_fd();
-	test_cancel();
-	test_cancel_from_fn();
-	test_rearm();
-	test_timer_order();
-	test_timer_preempt();
-	test_concurrent();
-	test_thread_props();
-	test_destroy(base_tasks, base_fds);
-	test_idle_exit(base_tasks, base_fds);
-	CHECK(wait_tasks(base_tasks, 2000));
-	CHECK(nr_fds() == base_fds);
+	ret = test_main(argc, argv, cases, ARRAY_SIZE(cases));
+	if (ret != TEST_PASS)
+		return ret;
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(nr_fds() == base_fds);
 	printf("unit-reactor: ok\n");
 	return 0;
 }

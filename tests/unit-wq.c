@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "engine/wq.h"
-#include "unit.h"
+#include "harness.h"
 
 
 static uint64_t now_ms(void)
@@ -100,6 +100,9 @@ static void count_fn(struct wq_work *w)
 	atomic_fetch_add(&done, 1);
 }
 
+/* Counts taken in main() before the cases: what every case must come back to. */
+static unsigned base_tasks;
+
 static void test_exactly_once(void)
 {
 	enum { N = 20000 };
@@ -107,20 +110,20 @@ static void test_exactly_once(void)
 	struct ringer_wq *wq;
 	unsigned i;
 
-	CHECK(items);
-	CHECK(wq_create(&wq, 4, 4) == 0);
-	CHECK(wq_nr_workers(wq) == 0);
+	REQUIRE_TRUE(items);
+	REQUIRE_TRUE(wq_create(&wq, 4, 4) == 0);
+	REQUIRE_TRUE(wq_nr_workers(wq) == 0);
 	atomic_store(&done, 0);
 	for (i = 0; i < N; i++) {
 		items[i].work.fn = count_fn;
 		items[i].work.flags = (i & 1) ? WQ_WORK_UNBOUND : 0;
 		wq_enqueue(wq, &items[i].work);
 	}
-	CHECK(wait_count(&done, N, 20000));
+	REQUIRE_TRUE(wait_count(&done, N, 20000));
 	for (i = 0; i < N; i++)
 		if (atomic_load(&items[i].runs) != 1)
 			FAIL("item %u ran %u times", i, atomic_load(&items[i].runs));
-	CHECK(wq_nr_workers(wq) <= 8);
+	REQUIRE_TRUE(wq_nr_workers(wq) <= 8);
 	wq_destroy(wq, NULL);
 	free(items);
 }
@@ -184,8 +187,8 @@ static void test_caps(void)
 	uint64_t end;
 	unsigned i;
 
-	CHECK(items);
-	CHECK(wq_create(&wq, 2, 3) == 0);
+	REQUIRE_TRUE(items);
+	REQUIRE_TRUE(wq_create(&wq, 2, 3) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&gate, 0);
 	for (i = 0; i < 2; i++) {
@@ -196,18 +199,18 @@ static void test_caps(void)
 		items[i].work.fn = gated_cap_fn;
 		items[i].work.flags = (i % 3 == 0) ? 0 : WQ_WORK_UNBOUND;
 		wq_enqueue(wq, &items[i].work);
-		CHECK(wq_nr_workers(wq) <= 5);
+		REQUIRE_TRUE(wq_nr_workers(wq) <= 5);
 	}
 	/* Blocked items pile up to exactly the caps, and no further. */
 	end = now_ms() + 5000;
 	while ((atomic_load(&running[0]) < 2 || atomic_load(&running[1]) < 3) && now_ms() < end)
 		usleep(500);
 	usleep(20000);
-	CHECK(atomic_load(&running[0]) == 2);
-	CHECK(atomic_load(&running[1]) == 3);
-	CHECK(wq_nr_workers(wq) == 5);
+	REQUIRE_TRUE(atomic_load(&running[0]) == 2);
+	REQUIRE_TRUE(atomic_load(&running[1]) == 3);
+	REQUIRE_TRUE(wq_nr_workers(wq) == 5);
 	atomic_store(&gate, 1);
-	CHECK(wait_count(&done, N, 20000));
+	REQUIRE_TRUE(wait_count(&done, N, 20000));
 	if (atomic_load(&peak[0]) != 2 || atomic_load(&peak[1]) != 3)
 		FAIL("peaks %u %u, caps 2 3", atomic_load(&peak[0]), atomic_load(&peak[1]));
 	wq_destroy(wq, NULL);
@@ -223,7 +226,7 @@ static void test_lazy_workers(void)
 	unsigned i;
 
 	memset(gated, 0, sizeof(gated));
-	CHECK(wq_create(&wq, 8, 8) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 8, 8) == 0);
 	atomic_store(&done, 0);
 	it.work.fn = count_fn;
 	/* One item at a time, each enqueued once the worker has returned from
@@ -234,15 +237,15 @@ static void test_lazy_workers(void)
 	 * keeps this true on a loaded machine. */
 	for (i = 0; i < 50; i++) {
 		wq_enqueue(wq, &it.work);
-		CHECK(wait_count(&done, i + 1, 5000));
-		CHECK(wait_idle(wq, 1, 10000));
-		CHECK(wq_nr_workers(wq) == 1);
+		REQUIRE_TRUE(wait_count(&done, i + 1, 5000));
+		REQUIRE_TRUE(wait_idle(wq, 1, 10000));
+		REQUIRE_TRUE(wq_nr_workers(wq) == 1);
 	}
-	CHECK(atomic_load(&it.runs) == 50);
+	REQUIRE_TRUE(atomic_load(&it.runs) == 50);
 	wq_destroy(wq, NULL);
 
 	/* Three blocked items under a cap of 8: exactly three workers. */
-	CHECK(wq_create(&wq, 8, 8) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 8, 8) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&gate, 0);
 	atomic_store(&blockers_in, 0);
@@ -250,10 +253,10 @@ static void test_lazy_workers(void)
 		gated[i].work.fn = blocker_fn;
 		wq_enqueue(wq, &gated[i].work);
 	}
-	CHECK(wait_count(&blockers_in, 3, 5000));
-	CHECK(wq_nr_workers(wq) == 3);
+	REQUIRE_TRUE(wait_count(&blockers_in, 3, 5000));
+	REQUIRE_TRUE(wq_nr_workers(wq) == 3);
 	atomic_store(&gate, 1);
-	CHECK(wait_count(&done, 3, 5000));
+	REQUIRE_TRUE(wait_count(&done, 3, 5000));
 	wq_destroy(wq, NULL);
 }
 
@@ -284,8 +287,8 @@ static void test_hashed_order(void)
 	struct ringer_wq *wq;
 	unsigned i, k;
 
-	CHECK(items);
-	CHECK(wq_create(&wq, 4, 4) == 0);
+	REQUIRE_TRUE(items);
+	REQUIRE_TRUE(wq_create(&wq, 4, 4) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&overlap_errors, 0);
 	atomic_store(&order_errors, 0);
@@ -306,11 +309,11 @@ static void test_hashed_order(void)
 			wq_enqueue(wq, &it->work);
 		}
 	}
-	CHECK(wait_count(&done, NKEYS * PER_KEY, 20000));
-	CHECK(atomic_load(&overlap_errors) == 0);
-	CHECK(atomic_load(&order_errors) == 0);
+	REQUIRE_TRUE(wait_count(&done, NKEYS * PER_KEY, 20000));
+	REQUIRE_TRUE(atomic_load(&overlap_errors) == 0);
+	REQUIRE_TRUE(atomic_load(&order_errors) == 0);
 	for (k = 0; k < NKEYS; k++)
-		CHECK(atomic_load(&key_next[k]) == PER_KEY);
+		REQUIRE_TRUE(atomic_load(&key_next[k]) == PER_KEY);
 	wq_destroy(wq, NULL);
 	free(items);
 }
@@ -339,7 +342,7 @@ static void test_hashed_parallel(void)
 	struct item a = { 0 }, b = { 0 };
 	struct ringer_wq *wq;
 
-	CHECK(wq_create(&wq, 2, 2) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 2, 2) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&b_started, 0);
 	atomic_store(&a_saw_b, 0);
@@ -351,8 +354,8 @@ static void test_hashed_parallel(void)
 	b.work.hash_key = 2;
 	wq_enqueue(wq, &a.work);
 	wq_enqueue(wq, &b.work);
-	CHECK(wait_count(&done, 2, 5000));
-	CHECK(atomic_load(&a_saw_b) == 1);
+	REQUIRE_TRUE(wait_count(&done, 2, 5000));
+	REQUIRE_TRUE(atomic_load(&a_saw_b) == 1);
 	wq_destroy(wq, NULL);
 }
 
@@ -383,42 +386,42 @@ static void test_cancel(void)
 	unsigned i, ran = 0;
 
 	memset(items, 0, sizeof(items));
-	CHECK(wq_create(&wq, 1, 1) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 1, 1) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&gate, 0);
 	atomic_store(&blockers_in, 0);
 	atomic_store(&nr_cancelled, 0);
 	blk.work.fn = blocker_fn;
 	wq_enqueue(wq, &blk.work);
-	CHECK(wait_count(&blockers_in, 1, 5000));
+	REQUIRE_TRUE(wait_count(&blockers_in, 1, 5000));
 	for (i = 0; i < N; i++) {
 		items[i].idx = i;
 		items[i].work.fn = blocker_fn;
 		wq_enqueue(wq, &items[i].work);
 	}
-	CHECK(!wq_cancel(wq, &blk.work)); /* running */
-	CHECK(wq_cancel(wq, &items[0].work));
-	CHECK(!wq_cancel(wq, &items[0].work)); /* already removed */
-	CHECK(wq_cancel(wq, &items[N - 1].work));
-	CHECK(wq_cancel_match(wq, match_odd, &gate, cancelled_fn) == N / 2 - 1);
-	CHECK(atomic_load(&nr_cancelled) == N / 2 - 1);
+	REQUIRE_TRUE(!wq_cancel(wq, &blk.work)); /* running */
+	REQUIRE_TRUE(wq_cancel(wq, &items[0].work));
+	REQUIRE_TRUE(!wq_cancel(wq, &items[0].work)); /* already removed */
+	REQUIRE_TRUE(wq_cancel(wq, &items[N - 1].work));
+	REQUIRE_TRUE(wq_cancel_match(wq, match_odd, &gate, cancelled_fn) == N / 2 - 1);
+	REQUIRE_TRUE(atomic_load(&nr_cancelled) == N / 2 - 1);
 	atomic_store(&gate, 1);
 	/* Left: blocker + even items but 0 = 1 + N/2 - 1 */
-	CHECK(wait_count(&done, N / 2, 5000));
+	REQUIRE_TRUE(wait_count(&done, N / 2, 5000));
 	usleep(20000);
-	CHECK(atomic_load(&done) == N / 2);
+	REQUIRE_TRUE(atomic_load(&done) == N / 2);
 	for (i = 0; i < N; i++) {
 		unsigned r = atomic_load(&items[i].runs);
 
 		if (i == 0 || i == N - 1)
-			CHECK(r == 0);
+			REQUIRE_TRUE(r == 0);
 		else if (i % 2)
-			CHECK(r == 100);
+			REQUIRE_TRUE(r == 100);
 		else
 			ran += r == 1;
 	}
-	CHECK(ran == N / 2 - 1);
-	CHECK(!wq_cancel(wq, &items[2].work)); /* has run */
+	REQUIRE_TRUE(ran == N / 2 - 1);
+	REQUIRE_TRUE(!wq_cancel(wq, &items[2].work)); /* has run */
 	wq_destroy(wq, NULL);
 }
 
@@ -432,7 +435,7 @@ static void test_cancel_hashed(void)
 	unsigned i;
 
 	memset(items, 0, sizeof(items));
-	CHECK(wq_create(&wq, 1, 1) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 1, 1) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&gate, 0);
 	atomic_store(&blockers_in, 0);
@@ -442,7 +445,7 @@ static void test_cancel_hashed(void)
 	atomic_store(&key_next[0], 0);
 	blk.work.fn = blocker_fn;
 	wq_enqueue(wq, &blk.work);
-	CHECK(wait_count(&blockers_in, 1, 5000));
+	REQUIRE_TRUE(wait_count(&blockers_in, 1, 5000));
 	for (i = 0; i < N; i++) {
 		items[i].work.fn = hashed_fn;
 		items[i].work.flags = WQ_WORK_HASHED;
@@ -450,24 +453,24 @@ static void test_cancel_hashed(void)
 		items[i].key = 0;
 		wq_enqueue(wq, &items[i].work);
 	}
-	CHECK(wq_cancel(wq, &items[0].work)); /* the runnable one */
-	CHECK(wq_cancel(wq, &items[3].work)); /* one pending behind the key */
+	REQUIRE_TRUE(wq_cancel(wq, &items[0].work)); /* the runnable one */
+	REQUIRE_TRUE(wq_cancel(wq, &items[3].work)); /* one pending behind the key */
 	/* hashed_fn checks idx order: renumber the survivors 0.. */
 	items[1].idx = 0;
 	items[2].idx = 1;
 	items[4].idx = 2;
 	items[5].idx = 3;
 	atomic_store(&gate, 1);
-	CHECK(wait_count(&done, 1 + 4, 5000));
-	CHECK(atomic_load(&order_errors) == 0);
-	CHECK(atomic_load(&overlap_errors) == 0);
-	CHECK(atomic_load(&key_next[0]) == 4);
+	REQUIRE_TRUE(wait_count(&done, 1 + 4, 5000));
+	REQUIRE_TRUE(atomic_load(&order_errors) == 0);
+	REQUIRE_TRUE(atomic_load(&overlap_errors) == 0);
+	REQUIRE_TRUE(atomic_load(&key_next[0]) == 4);
 	wq_destroy(wq, NULL);
 }
 
 /* ---- destroy with queued and running items ------------------------------- */
 
-static void test_destroy_busy(unsigned base_tasks)
+static void test_destroy_busy(void)
 {
 	enum { N = 30 };
 	struct item items[N];
@@ -475,7 +478,7 @@ static void test_destroy_busy(unsigned base_tasks)
 	unsigned i, ran = 0, canc = 0;
 
 	memset(items, 0, sizeof(items));
-	CHECK(wq_create(&wq, 2, 1) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 2, 1) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&gate, 0);
 	atomic_store(&blockers_in, 0);
@@ -490,8 +493,8 @@ static void test_destroy_busy(unsigned base_tasks)
 		}
 		wq_enqueue(wq, &items[i].work);
 	}
-	CHECK(wait_count(&blockers_in, 3, 5000));
-	CHECK(wq_nr_workers(wq) == 3);
+	REQUIRE_TRUE(wait_count(&blockers_in, 3, 5000));
+	REQUIRE_TRUE(wq_nr_workers(wq) == 3);
 	if (nr_tasks() != base_tasks + 3)
 		FAIL("%u tasks, base %u", nr_tasks(), base_tasks);
 	/* Let the three running items finish while destroy waits for them. */
@@ -500,20 +503,20 @@ static void test_destroy_busy(unsigned base_tasks)
 	for (i = 0; i < N; i++) {
 		unsigned r = atomic_load(&items[i].runs);
 
-		CHECK(r == 1 || r == 100);
+		REQUIRE_TRUE(r == 1 || r == 100);
 		ran += r == 1;
 		canc += r == 100;
 	}
-	CHECK(ran == atomic_load(&done));
-	CHECK(canc == atomic_load(&nr_cancelled));
-	CHECK(ran >= 3 && ran + canc == N);
+	REQUIRE_TRUE(ran == atomic_load(&done));
+	REQUIRE_TRUE(canc == atomic_load(&nr_cancelled));
+	REQUIRE_TRUE(ran >= 3 && ran + canc == N);
 	/* A joined thread leaves /proc/self/task a moment after the join. */
-	CHECK(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
 }
 
 /* ---- idle workers exit; set_max_workers ---------------------------------- */
 
-static void test_idle_exit(unsigned base_tasks)
+static void test_idle_exit(void)
 {
 	enum { N = 64 };
 	struct item items[N];
@@ -521,15 +524,15 @@ static void test_idle_exit(unsigned base_tasks)
 	unsigned i, v[2];
 
 	memset(items, 0, sizeof(items));
-	CHECK(wq_create(&wq, 3, 2) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 3, 2) == 0);
 	atomic_store(&done, 0);
 	for (i = 0; i < N; i++) {
 		items[i].work.fn = cap_fn;
 		items[i].work.flags = i & 1 ? WQ_WORK_UNBOUND : 0;
 		wq_enqueue(wq, &items[i].work);
 	}
-	CHECK(wait_count(&done, N, 5000));
-	CHECK(wq_nr_workers(wq) >= 1);
+	REQUIRE_TRUE(wait_count(&done, N, 5000));
+	REQUIRE_TRUE(wq_nr_workers(wq) >= 1);
 	/* ~1 s idle, then every worker is gone (and joined or exiting). */
 	{
 		uint64_t end = now_ms() + 4000;
@@ -537,25 +540,25 @@ static void test_idle_exit(unsigned base_tasks)
 		while (wq_nr_workers(wq) && now_ms() < end)
 			usleep(10000);
 	}
-	CHECK(wq_nr_workers(wq) == 0);
-	CHECK(wait_tasks(base_tasks, 2000));
+	REQUIRE_TRUE(wq_nr_workers(wq) == 0);
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
 
 	/* IORING_REGISTER_IOWQ_MAX_WORKERS semantics. */
 	v[0] = 0;
 	v[1] = 0;
-	CHECK(wq_set_max_workers(wq, v) == 0);
-	CHECK(v[0] == 3 && v[1] == 2);
+	REQUIRE_TRUE(wq_set_max_workers(wq, v) == 0);
+	REQUIRE_TRUE(v[0] == 3 && v[1] == 2);
 	v[0] = 5;
 	v[1] = 0;
-	CHECK(wq_set_max_workers(wq, v) == 0);
-	CHECK(v[0] == 3 && v[1] == 2);
+	REQUIRE_TRUE(wq_set_max_workers(wq, v) == 0);
+	REQUIRE_TRUE(v[0] == 3 && v[1] == 2);
 	v[0] = 0;
 	v[1] = 0;
-	CHECK(wq_set_max_workers(wq, v) == 0);
-	CHECK(v[0] == 5 && v[1] == 2);
+	REQUIRE_TRUE(wq_set_max_workers(wq, v) == 0);
+	REQUIRE_TRUE(v[0] == 5 && v[1] == 2);
 	v[0] = 0x80000000u;
 	v[1] = 1;
-	CHECK(wq_set_max_workers(wq, v) == -EINVAL);
+	REQUIRE_TRUE(wq_set_max_workers(wq, v) == -EINVAL);
 	wq_destroy(wq, NULL);
 }
 
@@ -589,7 +592,7 @@ static void test_set_max_live(void)
 	unsigned i, v[2];
 
 	memset(items, 0, sizeof(items));
-	CHECK(wq_create(&wq, 1, 1) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 1, 1) == 0);
 	atomic_store(&done, 0);
 	atomic_store(&gate, 0);
 	atomic_store(&blockers_in, 0);
@@ -600,26 +603,26 @@ static void test_set_max_live(void)
 		items[i].work.fn = gated_fn;
 		wq_enqueue(wq, &items[i].work);
 	}
-	CHECK(wait_count(&blockers_in, 1, 5000));
-	CHECK(wq_nr_workers(wq) == 1);
+	REQUIRE_TRUE(wait_count(&blockers_in, 1, 5000));
+	REQUIRE_TRUE(wq_nr_workers(wq) == 1);
 	v[0] = 3;
 	v[1] = 0;
-	CHECK(wq_set_max_workers(wq, v) == 0);
-	CHECK(v[0] == 1 && v[1] == 1);
-	CHECK(wait_count(&blockers_in, 3, 5000));
-	CHECK(wq_nr_workers(wq) == 3);
+	REQUIRE_TRUE(wq_set_max_workers(wq, v) == 0);
+	REQUIRE_TRUE(v[0] == 1 && v[1] == 1);
+	REQUIRE_TRUE(wait_count(&blockers_in, 3, 5000));
+	REQUIRE_TRUE(wq_nr_workers(wq) == 3);
 	usleep(2000);
-	CHECK(atomic_load(&blockers_in) == 3);
+	REQUIRE_TRUE(atomic_load(&blockers_in) == 3);
 	/* Back to 1: the rest runs one at a time. */
 	v[0] = 1;
 	v[1] = 0;
-	CHECK(wq_set_max_workers(wq, v) == 0);
-	CHECK(v[0] == 3);
+	REQUIRE_TRUE(wq_set_max_workers(wq, v) == 0);
+	REQUIRE_TRUE(v[0] == 3);
 	atomic_store(&phase2, 1);
 	atomic_store(&gate, 1);
-	CHECK(wait_count(&done, N, 10000));
-	CHECK(atomic_load(&peak[0]) == 1);
-	CHECK(wq_nr_workers(wq) == 1);
+	REQUIRE_TRUE(wait_count(&done, N, 10000));
+	REQUIRE_TRUE(atomic_load(&peak[0]) == 1);
+	REQUIRE_TRUE(wq_nr_workers(wq) == 1);
 	wq_destroy(wq, NULL);
 }
 
@@ -671,23 +674,23 @@ static void test_concurrent(void)
 	struct ringer_wq *wq;
 	unsigned i, j, cancelled = 0;
 
-	CHECK(wq_create(&wq, 2, 3) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 2, 3) == 0);
 	atomic_store(&done, 0);
 	for (i = 0; i < STRESS_THREADS; i++) {
 		st[i].wq = wq;
 		st[i].items = calloc(STRESS_N, sizeof(struct item));
 		st[i].seed = 1234 + i;
 		st[i].cancelled = 0;
-		CHECK(st[i].items);
-		CHECK(pthread_create(&st[i].thread, NULL, stress_main, &st[i]) == 0);
+		REQUIRE_TRUE(st[i].items);
+		REQUIRE_TRUE(pthread_create(&st[i].thread, NULL, stress_main, &st[i]) == 0);
 	}
 	for (i = 0; i < STRESS_THREADS; i++) {
 		pthread_join(st[i].thread, NULL);
 		cancelled += st[i].cancelled;
 	}
-	CHECK(wait_count(&done, STRESS_THREADS * STRESS_N - cancelled, 20000));
+	REQUIRE_TRUE(wait_count(&done, STRESS_THREADS * STRESS_N - cancelled, 20000));
 	usleep(10000);
-	CHECK(atomic_load(&done) == STRESS_THREADS * STRESS_N - cancelled);
+	REQUIRE_TRUE(atomic_load(&done) == STRESS_THREADS * STRESS_N - cancelled);
 	for (i = 0; i < STRESS_THREADS; i++) {
 		for (j = 0; j < STRESS_N; j++) {
 			unsigned r = atomic_load(&st[i].items[j].runs);
@@ -725,18 +728,18 @@ static void test_thread_props(void)
 	struct ringer_wq *wq;
 	sigset_t cur;
 
-	CHECK(wq_create(&wq, 1, 1) == 0);
+	REQUIRE_TRUE(wq_create(&wq, 1, 1) == 0);
 	atomic_store(&done, 0);
 	it.work.fn = thread_props_fn;
 	wq_enqueue(wq, &it.work);
-	CHECK(wait_count(&done, 1, 5000));
-	CHECK(atomic_load(&sig_ok));
-	CHECK(atomic_load(&name_ok));
+	REQUIRE_TRUE(wait_count(&done, 1, 5000));
+	REQUIRE_TRUE(atomic_load(&sig_ok));
+	REQUIRE_TRUE(atomic_load(&name_ok));
 	/* The caller's own mask is restored. */
 	pthread_sigmask(SIG_SETMASK, NULL, &cur);
-	CHECK(!sigismember(&cur, SIGINT));
+	REQUIRE_TRUE(!sigismember(&cur, SIGINT));
 	wq_destroy(wq, NULL);
-	CHECK(wq_create(&wq, 0, 1) == -EINVAL);
+	REQUIRE_TRUE(wq_create(&wq, 0, 1) == -EINVAL);
 }
 
 static void *noop_thread(void *arg)
@@ -744,30 +747,35 @@ static void *noop_thread(void *arg)
 	return arg;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	static const struct test_case cases[] = {
+		{ "exactly_once", test_exactly_once },
+		{ "caps", test_caps },
+		{ "lazy_workers", test_lazy_workers },
+		{ "hashed_order", test_hashed_order },
+		{ "hashed_parallel", test_hashed_parallel },
+		{ "cancel", test_cancel },
+		{ "cancel_hashed", test_cancel_hashed },
+		{ "concurrent", test_concurrent },
+		{ "destroy_busy", test_destroy_busy },
+		{ "thread_props", test_thread_props },
+		{ "set_max_live", test_set_max_live },
+		{ "idle_exit", test_idle_exit },
+	};
+	int ret;
 	pthread_t t;
-	unsigned base;
 
 	/* Sanitizer runtimes start a helper thread with the first
 	 * pthread_create: let that happen before counting. */
-	CHECK(pthread_create(&t, NULL, noop_thread, NULL) == 0);
+	REQUIRE_TRUE(pthread_create(&t, NULL, noop_thread, NULL) == 0);
 	pthread_join(t, NULL);
-	base = nr_tasks();
+	base_tasks = nr_tasks();
 
-	test_exactly_once();
-	test_caps();
-	test_lazy_workers();
-	test_hashed_order();
-	test_hashed_parallel();
-	test_cancel();
-	test_cancel_hashed();
-	test_concurrent();
-	test_destroy_busy(base);
-	test_thread_props();
-	test_set_max_live();
-	test_idle_exit(base);
-	CHECK(wait_tasks(base, 2000));
+	ret = test_main(argc, argv, cases, ARRAY_SIZE(cases));
+	if (ret != TEST_PASS)
+		return ret;
+	REQUIRE_TRUE(wait_tasks(base_tasks, 2000));
 	printf("unit-wq: ok\n");
 	return 0;
 }
