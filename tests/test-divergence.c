@@ -178,7 +178,7 @@ static void unmap_ring(struct io_uring *ring)
 }
 
 /*
- * Checklist 73: the ring fd closed while its mappings are kept.  The kernel
+ * The ring fd closed while its mappings are kept.  The kernel
  * keeps the ring alive for the mappings, and a pending pipe read still
  * completes with the data written afterwards; ringer_close() tears the engine
  * ring down at once and the read ends cancelled.  Returns the res of the CQE
@@ -294,7 +294,7 @@ static const struct divergence list[] = {
 	{ "probe: IORING_OP_TIMEOUT supported", probe_timeout, 1, 0 },
 	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
 	{ "NOP with the kernel's test flag FILE (2) on fd 0", nop_file_flag, 0, -EINVAL },
-	{ "pipe READ pending when the ring fd is closed, mappings kept (checklist 73)",
+	{ "pipe READ pending when the ring fd is closed, mappings kept",
 	  close_with_mappings_kept, 1, -ECANCELED },
 	{ "a forked child submits to the ring it inherited", fork_child_submits, 1, -EOPNOTSUPP },
 	{ "inotify IN_ACCESS from a batch of cached reads (the engine's go through AIO)",

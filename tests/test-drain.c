@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IOSQE_IO_DRAIN (reference 5.5): a drained request starts only when every
+ * IOSQE_IO_DRAIN: a drained request starts only when every
  * request submitted before it has completed, armed polls included, and the
  * requests after it start only when it has completed.  Linux 6.18 drains on
  * the requests alive: a later request that fails at submit time completes at

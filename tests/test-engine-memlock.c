@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * RLIMIT_MEMLOCK accounting without CAP_IPC_LOCK (reference 2.7, 7.2,
- * checklist 68): ring memory and registered buffers share one budget;
+ * RLIMIT_MEMLOCK accounting without CAP_IPC_LOCK: ring memory and
+ * registered buffers share one budget;
  * beyond it -ENOMEM; unregistering gives the pages back; the same range
  * registered twice counts twice.  Runs in a child that drops to nobody with
  * an 8 MiB limit, on both backends (skips when not run as root).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Per-opcode results (reference 6.0-6.7, 6.22) and registration (section 7)
- * on the raw interface, on both backends: READ/WRITE/READV/WRITEV/_FIXED with
+ * Per-opcode results and registration on the raw interface, on both
+ * backends: READ/WRITE/READV/WRITEV/_FIXED with
  * offsets, EOF, bad buffers and files; pipes; FSYNC; SYNC_FILE_RANGE;
  * POLL_ADD/POLL_REMOVE; registered buffers, files and eventfd.
  */

@@ -2,9 +2,10 @@
 /*
  * The seed, step by step, on the raw interface: setup, three mmaps, SQEs
  * filled by hand, indexes in the SQ array, enter with GETEVENTS, the CQ read
- * and its head advanced; then the ring-protocol cases of the reference
- * checklist (section 10).  Runs on both backends; the expected values are
- * what Linux 6.18 gives.
+ * and its head advanced; then the ring protocol: setup and enter errors, the
+ * dropped counter, CQ overflow, submit failures, links, drain, EXT_ARG, a
+ * disabled ring, the probe, NO_SQARRAY.  Runs on both backends; the
+ * expected values are what Linux 6.18 gives.
  */
 #include <fcntl.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Waiting and signals (reference 4.3, checklist 25-27): a handled signal ends
+ * Waiting and signals: a handled signal ends
  * a wait on an empty CQ with -EINTR, even for an SA_RESTART handler; with a
  * CQE present the wait gives 0; a non-zero submit count wins over the
  * interruption; a signal blocked by the enter's sigmask does not interrupt

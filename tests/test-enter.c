@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * io_uring_enter() errors and waiting: reference 4.1-4.5, checklist 21,
- * 23-28 and 30; io_uring_wait_cqe_timeout() giving -ETIME.  Timing checks
+ * io_uring_enter() errors and waiting: bad flags and fds, to_submit and
+ * min_complete, GETEVENTS, signals, EXT_ARG; io_uring_wait_cqe_timeout()
+ * giving -ETIME.  Timing checks
  * only have generous lower bounds (never an upper bound below seconds).
  */
 #include "harness.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * errno fidelity of reads and writes (issue 10): which error the kernel
+ * errno fidelity of reads and writes: which error the kernel
  * reports when a request is wrong in more than one way, and the RWF_* checks
  * that do not depend on the length.  Every expected value was probed on
  * Linux 6.18; the kernel run of this program checks them again.

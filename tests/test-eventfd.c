@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Eventfd notification: the counter after CQEs, IORING_CQ_EVENTFD_DISABLED,
- * the _ASYNC variant, registration errors (reference 3.7, 7.4; checklist 71).
+ * the _ASYNC variant, registration errors.
  */
 #include "harness.h"
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Registered files: IOSQE_FIXED_FILE, empty and out-of-range slots, a slot
- * outliving its fd, registration and update errors (reference 5.2, 7.1,
- * 7.3; checklist 66, 69, 70).
+ * outliving its fd, registration and update errors.
  */
 #include "harness.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A ring inherited across fork (reference 8): the child's fd is one more
+ * A ring inherited across fork: the child's fd is one more
  * reference to the parent's ring.  Closing it in the child (queue_exit,
  * close, or just exiting) must leave the parent's requests alone: they
  * complete in the parent with their real result, and no -ECANCELED CQE

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * FSYNC (with IORING_FSYNC_DATASYNC) and SYNC_FILE_RANGE: results and field
- * checks (reference 6.5, 6.22; checklist 50, 65).
+ * checks.
  */
 #include "harness.h"
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IOPOLL rings (reference 2.4, 4.7; checklist 32): opcodes that cannot be
+ * IOPOLL rings: opcodes that cannot be
  * polled are refused at submit (-EINVAL, the batch stops), buffered reads and
  * writes give -EOPNOTSUPP, a NOP posts without GETEVENTS, O_DIRECT reads and
- * writes complete only in io_uring_enter(GETEVENTS) with the min_complete
- * rules of 4.7, data verified; teardown with requests never polled.
+ * writes complete only in io_uring_enter(GETEVENTS), which reaps until
+ * min_complete are there, data verified; teardown with requests never polled.
  *
  * This machine's kernel cannot poll its disk (virtio-blk without poll
  * queues): an O_DIRECT read on an IOPOLL ring completes at once with
@@ -412,8 +412,8 @@ static int aio_contexts(void)
  * Polling with nothing in flight, by GETEVENTS or by an SQ poller, does no
  * I/O, so it makes nothing that would need undoing: the engine polls O_DIRECT
  * I/O through a native AIO context, and io_destroy(2) waits for an RCU grace
- * period (about 30 ms here), which every IOPOLL ring paid at close, and every
- * forked child of liburing's a4c0b3decb33 at exit.  The kernel makes none.
+ * period, which an IOPOLL ring would pay at close, and every forked child
+ * holding one at exit.  The kernel makes none.
  */
 TEST(polling_nothing_makes_no_aio_context)
 {

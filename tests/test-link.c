@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Submit-time versus issue-time failures in a batch, link chains (LINK,
- * HARDLINK), CQE_SKIP_SUCCESS and IO_DRAIN: reference 4.6 and 5.3-5.5,
- * checklist 33-43 (with a pipe read in place of the TIMEOUT of item 43).
+ * HARDLINK), CQE_SKIP_SUCCESS and IO_DRAIN; a pipe read that waits stands
+ * in for a TIMEOUT where a chain needs a request that does not complete at
+ * once.
  */
 #include "harness.h"
 

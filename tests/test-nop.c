@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NOP round trips, user_data, the SQ/CQ helpers of the library, and the
- * generic SQE checks that a NOP shows (reference 5.1, 6.1; checklist 33).
+ * generic SQE checks that a NOP shows.
  */
 #include "harness.h"
 
@@ -142,7 +142,7 @@ TEST(submit_and_wait_returns_submitted)
 	test_ring_init(8, &ring, 0);
 	nop(&ring, 1);
 	nop(&ring, 2);
-	/* the submitted count wins over the wait result (checklist 27) */
+	/* the submitted count wins over the wait result */
 	CHECK_EQ(io_uring_submit_and_wait(&ring, 1), 2);
 	CHECK_EQ(io_uring_submit_and_wait(&ring, 2), 0);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 2);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CQ overflow with IORING_FEAT_NODROP: the backlog, IORING_SQ_CQ_OVERFLOW,
- * what flushes and what does not, order preserved (reference 3.5,
- * checklist 19-20).
+ * what flushes and what does not, order preserved.
  */
 #include "harness.h"
 

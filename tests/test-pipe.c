@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reads and writes on pipes: pending reads completed by a later write, one
- * non-blocking attempt's worth per CQE, RWF_NOWAIT, offsets ignored
- * (reference 6.0 "stream files", checklist 47).
+ * non-blocking attempt's worth per CQE, RWF_NOWAIT, offsets ignored (a pipe
+ * is a stream: it has no position).
  */
 #include "harness.h"
 

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The opcode probe: io_uring_get_probe*() contents, io_uring_opcode_supported()
- * and the input rules of IORING_REGISTER_PROBE (reference 7.5, checklist 72).
+ * and the input rules of IORING_REGISTER_PROBE.
  */
 #include "harness.h"
 
 #include <poll.h>
 #include <stdlib.h>
 
-/* What both backends implement (issue 3's opcode list, the I/O core). */
+/* What both backends implement: the I/O core. */
 static const int core_ops[] = {
 	IORING_OP_NOP,	      IORING_OP_READV,	     IORING_OP_WRITEV, IORING_OP_READ,
 	IORING_OP_WRITE,      IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED, IORING_OP_FSYNC,

@@ -2,8 +2,8 @@
 /*
  * The raw interface, without the library's ring handling: io_uring_setup(),
  * the mmaps at the offsets the setup returns, SQEs filled by hand, indexes
- * in the SQ array, io_uring_enter().  The SQ protocol of reference 3.3 and
- * checklist 11 and 13-18: the dropped counter, partial submission.
+ * in the SQ array, io_uring_enter().  The SQ protocol: the dropped counter,
+ * partial submission.
  */
 #include "harness.h"
 

@@ -181,7 +181,8 @@ TEST(fd_number_reused_for_o_direct_and_back)
 	/*
 	 * O_DIRECT under the old hint: the device completes the reads after
 	 * io_submit; with no enter to wait in, they must still be posted
-	 * (within 5 s here; the engine's reaper looks every 20 ms)
+	 * (within the 5 s this test waits: the engine's reaper looks
+	 * periodically, not only when a caller waits)
 	 */
 	for (unsigned round = 0; round < 3; round++) {
 		prep_blocks(&ring, fd, 16, round);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * READV, WRITEV, READ, WRITE on regular files: data compared byte for byte,
- * short reads, the file position (off = -1), and the error cases of
- * reference 6.0-6.3 (checklist 44-46, 48).
+ * short reads, the file position (off = -1), and their error cases (bad fd,
+ * wrong direction, bad offsets, iovec limits, unknown RWF_* flags, bad
+ * buffers).
  */
 #include "harness.h"
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * io_uring_setup(): argument validation, SQ/CQ sizing, returned values.
- * Reference: io_uring-semantics.md 2.1-2.5, checklist 1-6 and 10.
  */
 #include "harness.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SQPOLL rings (reference 2.4, 2.6, 3.2, 4.8; checklist 31): setup checks,
+ * SQPOLL rings: setup checks,
  * enter returning to_submit, SQEs consumed with no enter while the poller is
  * awake, IORING_SQ_NEED_WAKEUP after sq_thread_idle and SQ_WAKEUP, SQ_WAIT,
  * SQ_AFF pinning, ATTACH_WQ sharing one poller, and teardown with a sleeping,
@@ -259,9 +259,9 @@ TEST(no_enter_while_awake)
 TEST(need_wakeup_after_idle)
 {
 	/*
-	 * Long enough that the test thread, however late it runs, sees the
-	 * poller awake after the wakeup below (100 ms was seen to pass on a
-	 * loaded machine between the CQE and the look at the flag).
+	 * Long enough that the test thread, however late it runs on a loaded
+	 * machine between the CQE and the look at the flag, sees the poller
+	 * awake after the wakeup below.
 	 */
 	const unsigned idle = 1000;
 	struct io_uring ring;
@@ -277,8 +277,7 @@ TEST(need_wakeup_after_idle)
 	/*
 	 * The idle starts when the poller has done its last work, after this
 	 * t0: a test thread slow to see the CQE (a loaded machine) then cannot
-	 * make the idle look short, as timing from the CQE did (45 ms seen on
-	 * the kernel).  Half the idle is the lower bound both backends must
+	 * make the idle look short, as timing from the CQE did.  Half the idle is the lower bound both backends must
 	 * meet (the kernel's idle clock runs in jiffies); late is no failure.
 	 */
 	t0 = test_now_ns();
@@ -579,12 +578,11 @@ TEST(enable_rings_consumes_published)
 
 /*
  * A child that sets up an SQPOLL ring and exits costs its parent's wait(2)
- * next to nothing, as on the kernel (about 0.08 ms of system time per
- * child here).  Naming the poller through /proc/self/task/TID/comm made
- * /proc dentries whose flush at the child's release cost the parent about
- * 2 ms each: a syzkaller reproducer that forks 5000 such children (liburing's
- * a4c0b3decb33) ran into the 60 s cap.  The poller keeps its name, and its
- * creator its own.
+ * next to nothing, as on the kernel.  Naming the poller through
+ * /proc/self/task/TID/comm would make /proc dentries whose flush at the
+ * child's release the parent pays for, once per child: a program that forks
+ * many such children (liburing's a4c0b3decb33 test) would spend its time
+ * there.  The poller keeps its name, and its creator its own.
  */
 /* The parent's system time per child that makes a ring with flags and exits. */
 static long long reap_children_us(unsigned flags)
@@ -635,9 +633,8 @@ TEST(poller_cheap_to_reap)
 
 	/*
 	 * Against children that make a plain ring: forking and reaping cost
-	 * the parent itself (about 1 ms per child in a sanitizer build), the
-	 * poller must add little to that: less than a plain child costs plus
-	 * 0.5 ms.  The bound scales with a plain child because a sanitizer's
+	 * the parent itself (more in a sanitizer build), the poller must add
+	 * little to that: less than a plain child costs plus 0.5 ms.  The bound scales with a plain child because a sanitizer's
 	 * thread bookkeeping makes every thread, the poller's too, cost more;
 	 * naming the poller through /proc costs many plain children.
 	 */

@@ -2,8 +2,7 @@
 /*
  * Teardown: io_uring_queue_exit() with requests in flight returns promptly,
  * cancelled reads leave the data they never got in the pipe, and nothing
- * leaks: fds and threads come back to their count (reference 8,
- * checklist 74-75).
+ * leaks: fds and threads come back to their count.
  */
 #include "harness.h"
 

@@ -7,7 +7,7 @@
  * DIVERGENCE(id, status, action, reason)
  *   status: "design"             the engine differs on purpose (documented)
  *           "not implemented"    a missing opcode, flag or feature
- *           "bug, being fixed"   a bug another change is fixing (issue 10)
+ *           "bug, being fixed"   a known bug, to be fixed
  *   action: EXCUSE    the SQE is generated; a difference in its CQEs that
  *                     this entry matches is counted, not reported
  *           AVOID     the SQE is not generated (hangs or poisons the rest of
