@@ -44,8 +44,8 @@ static inline int raw_sys_setup(unsigned entries, struct io_uring_params *p)
 	return r < 0 ? -errno : (int)r;
 }
 
-static inline int raw_sys_enter(int fd, unsigned to_submit, unsigned min_complete,
-				unsigned flags, const void *arg, size_t argsz)
+static inline int raw_sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
+				const void *arg, size_t argsz)
 {
 	long r = syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz);
 
