@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
+#include "engine/aio.h"
 #include "engine/engine.h"
 #include "engine/sys.h"
 
@@ -341,9 +342,9 @@ static int sleep_slice(bool timed, int64_t deadline, bool has_efd, struct timesp
 
 /*
  * Only AIO outstanding: sleep in io_getevents and complete it in this thread
- * (ops/rw.c), no hand-off.  woken set: posters skip our eventfd meanwhile;
+ * (aio.c), no hand-off.  woken set: posters skip our eventfd meanwhile;
  * wait_done() clears it, under cq_lock, before the tail is looked at again.
- * rw_aio_wait()'s answer (-EAGAIN: sleep on the eventfd instead), or 1 when
+ * aio_wait_events()'s answer (-EAGAIN: sleep on the eventfd instead), or 1 when
  * the target is reached already.
  */
 static int sleep_aio(struct ring *r, struct waiter *w, int64_t left, const sigset_t *mask)
@@ -356,7 +357,7 @@ static int sleep_aio(struct ring *r, struct waiter *w, int64_t left, const sigse
 	pthread_mutex_unlock(&r->cq_lock);
 	if ((int)need <= 0)
 		return 1;
-	return rw_aio_wait(r, need, left, mask);
+	return aio_wait_events(r, need, left, mask);
 }
 
 /*

@@ -72,7 +72,7 @@
  *    see what such a read gets (the kernel's lands in the pinned pages).
  *  - a blocking worker call on a regular file that keeps saying EAGAIN is
  *    retried 1000 times, then reported.
- *  - reads/writes on regular files run on native AIO (ops/rw.c); a waiter
+ *  - reads/writes on regular files run on native AIO (aio.c); a waiter
  *    with only AIO outstanding sleeps in io_getevents: a CQE posted by
  *    another thread's submission meanwhile is seen at the next AIO
  *    completion or within 10 ms, and a signal arriving together with
@@ -187,6 +187,7 @@ enum {
 
 struct ring;
 struct req;
+struct iocb;
 
 /* bytes of per-opcode state in a request (req_data()) */
 #define REQ_DATA_SIZE 128
@@ -276,6 +277,11 @@ struct op_def {
 	int (*ring_file)(struct req *req);
 	/* iopoll_queue: the file, buffer and checks at submit: 0 or -errno */
 	int (*iopoll_prep)(struct req *req);
+	/* iopoll_queue: fill the native AIO iocb that sends the parked request
+	 * to the device (aio.c), or false: a polling pass issues it blocking */
+	bool (*iopoll_iocb)(struct req *req, struct iocb *io);
+	/* the end of the request's native AIO I/O (aio.c), res as io_event.res */
+	void (*aio_complete)(struct req *req, long res);
 };
 
 #define ENGINE_NR_OPS IORING_OP_LAST /* slots in op_defs[]: every opcode of the ABI */
@@ -415,9 +421,9 @@ struct ring {
 	struct req *req_cache;
 	_Atomic(struct req *) req_returned;
 
-	/* O_DIRECT through native AIO (ops/rw.c), created on first use under
-	 * async_lock; aio_off: it could not be set up, use the workers. */
-	_Atomic(struct rw_aio *) aio;
+	/* native AIO (aio.c), created on first use under async_lock;
+	 * aio_off: it could not be set up, use the workers. */
+	_Atomic(struct ring_aio *) aio;
 	bool aio_off;
 	struct io_uring_cqe *cqe_buf;
 	unsigned cqe_buf_cap;
@@ -426,7 +432,7 @@ struct ring {
 	_Atomic(struct sq_data *) sqd; /* the poller serving this ring, or NULL */
 	_Atomic(struct req *) iopoll_list; /* IOPOLL: issued, not yet polled (LIFO) */
 	/* IOPOLL passes, one at a time (the kernel's uring_lock), and their AIO
-	 * context (ops/rw.c): created by the first pass, under iopoll_lock */
+	 * context (aio.c): created by the first pass, under iopoll_lock */
 	pthread_mutex_t iopoll_lock;
 	unsigned long iopoll_ctx;
 	unsigned iopoll_inflight;
@@ -526,25 +532,6 @@ void evfd_release(struct ring *ring); /* teardown */
  * of held fixed-buffer requests to private copies; drops and retakes
  * rsrc_lock while one is in a system call on the buffer (ops/rw.c). */
 void rw_fixed_retire(struct ring *ring);
-/* Teardown: wait for the ring's AIO reads/writes to complete, free the context. */
-void rw_aio_destroy(struct ring *ring);
-/* submit_lock held: send the reads and writes gathered for AIO in this
- * submit batch, and complete those done already (cached reads) */
-void rw_aio_flush(struct ring *ring);
-/* the same, if this thread is submitting on ring: before an inline completion */
-void rw_aio_flush_pending(struct ring *ring);
-/* cq_wait() with only AIO outstanding: 1 completed some, 0 time out,
- * -EINTR, -EAGAIN wait by ppoll instead (ops/rw.c) */
-int rw_aio_wait(struct ring *ring, unsigned want, int64_t timeout_ns, const sigset_t *mask);
-/* iopoll_lock held: send the parked requests AIO takes to the device; the
- * others are returned (a polling pass runs them blocking) */
-struct req *rw_iopoll_issue(struct ring *ring, struct req *list);
-/* iopoll_lock held: complete at least want (0: what is there) of the AIO
- * in flight, fewer if fewer are; how many completed */
-int rw_iopoll_reap(struct ring *ring, unsigned want);
-/* Teardown of an IOPOLL ring: its AIO context (nothing in flight any more). */
-void rw_iopoll_destroy(struct ring *ring);
-
 /* sqpoll.c: the SQ poller thread (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ) */
 #define SQPOLL_SETUP_FLAGS                                                     \
 	(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF | IORING_SETUP_ATTACH_WQ |   \

@@ -9,9 +9,9 @@
  * O_DIRECT, else -EOPNOTSUPP as the kernel says) and parked on the ring's
  * iopoll list.  At the end of the submit call the parked requests go to the
  * device through native AIO, on a context of the ring's own that nothing but
- * a polling pass reaps (rw_iopoll_issue, ops/rw.c); a pass, in the thread
- * that enters with GETEVENTS, takes their completions with io_getevents,
- * runs what AIO did not take with blocking calls, and posts the CQEs.  This
+ * a polling pass reaps (aio.c); a pass, in the thread that enters with
+ * GETEVENTS, takes their completions with io_getevents, runs what AIO did
+ * not take with blocking calls, and posts the CQEs.  This
  * design (rather than issuing to workers and parking their completions)
  * keeps the kernel's rule that the reaper does the polling work, costs no
  * thread switch per I/O, and makes "no CQE without GETEVENTS" hold by
@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "engine/aio.h"
 #include "engine/engine.h"
 #include "engine/sys.h"
 
@@ -80,7 +81,7 @@ static struct req *take_all(struct ring *r)
 
 /*
  * The end of a submit call: send what was parked to the device (native AIO,
- * ops/rw.c), as the kernel issues IOPOLL I/O at submit.  What AIO does not
+ * aio.c), as the kernel issues IOPOLL I/O at submit.  What AIO does not
  * take stays parked for the next polling pass.
  */
 void iopoll_issue(struct ring *r)
@@ -90,7 +91,7 @@ void iopoll_issue(struct ring *r)
 	if (!atomic_load_explicit(&r->iopoll_list, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&r->iopoll_lock);
-	back = rw_iopoll_issue(r, take_all(r));
+	back = aio_iopoll_issue(r, take_all(r));
 	pthread_mutex_unlock(&r->iopoll_lock);
 	while (back) {
 		struct req *nxt = back->list_next;
@@ -113,7 +114,7 @@ int iopoll_reap(struct ring *r, unsigned want)
 
 	/* one pass at a time: the pass owns the ring's IOPOLL AIO context */
 	pthread_mutex_lock(&r->iopoll_lock);
-	req = rw_iopoll_issue(r, take_all(r));
+	req = aio_iopoll_issue(r, take_all(r));
 	while (req) {
 		struct req *nxt = req->list_next;
 
@@ -123,7 +124,7 @@ int iopoll_reap(struct ring *r, unsigned want)
 		n++;
 		req = nxt;
 	}
-	n += rw_iopoll_reap(r, (unsigned)n >= want ? 0 : want - (unsigned)n);
+	n += aio_iopoll_reap(r, (unsigned)n >= want ? 0 : want - (unsigned)n);
 	pthread_mutex_unlock(&r->iopoll_lock);
 	return n;
 }

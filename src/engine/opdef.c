@@ -57,7 +57,8 @@ static int issue_unsupported(struct req *req, unsigned issue_flags)
 	  .unbound_nonreg_file = 1, .buffer_select = bsel, .ioprio = 1, .iopoll = 1, \
 	  .iopoll_queue = 1, .aio_batch = 1, .supported = 1, .prep = prep_fn, \
 	  .issue = rw_issue, .cleanup = rw_cleanup, .hold = hold_fn, \
-	  .iopoll_prep = rw_iopoll_prep }
+	  .iopoll_prep = rw_iopoll_prep, .iopoll_iocb = rw_iopoll_iocb, \
+	  .aio_complete = rw_aio_complete }
 
 /* the range initializer gives every slot the default; named slots override it */
 #pragma GCC diagnostic push

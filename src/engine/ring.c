@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "engine/aio.h"
 #include "engine/engine.h"
 #include "engine/api.h"
 #include "engine/sys.h"
@@ -569,7 +570,7 @@ static void ring_teardown(struct ring *r)
 {
 	ring_cancel_all(r);
 	iopoll_cancel_all(r); /* IOPOLL requests never polled (iopoll.c) */
-	rw_iopoll_destroy(r);
+	aio_iopoll_destroy(r);
 	cq_drop_overflow(r);
 	ring_poll_release(r); /* pollfd.c: nothing posts any more */
 	rsrc_free_all(r);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/aio.h"
 #include "engine/engine.h"
 #include "engine/ops/poll.h"
 #include "engine/sys.h"
@@ -383,7 +384,7 @@ static unsigned nr_cpus(void)
 }
 
 /* async_lock held: the pool, capped at min(sq_entries, 4 x CPUs) for bounded
- * work (O_DIRECT does not come here: native AIO, ops/rw.c) */
+ * work (O_DIRECT does not come here: native AIO, aio.c) */
 static int wq_new(struct ring *r)
 {
 	unsigned cap = 4 * nr_cpus();
@@ -515,7 +516,7 @@ void req_issue(struct req *req, unsigned issue_flags)
 		return;
 	}
 	if ((issue_flags & ISSUE_F_NONBLOCK) && !def->aio_batch)
-		rw_aio_flush_pending(req->ring); /* CQEs in submission order */
+		aio_flush_pending(req->ring); /* CQEs in submission order */
 	ret = def->issue(req, issue_flags);
 	if (ret == ISSUE_DONE)
 		req_complete(req);
@@ -804,7 +805,7 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 
 		/* the batch's AIO reads and writes, in one io_submit; cached
 		 * ones complete here, and may add link work */
-		rw_aio_flush(r);
+		aio_flush(r);
 		cq_post_batch(r, st->cqes.v, st->cqes.n);
 		st->cqes.n = 0;
 		if (st->nr_freed_unposted) {
@@ -943,7 +944,7 @@ void ring_cancel_all(struct ring *r)
 
 	poll_cancel_all(r);
 	/* O_DIRECT at the device completes in bounded time: wait for it */
-	rw_aio_destroy(r);
+	aio_destroy(r);
 
 	pthread_mutex_lock(&r->defer_lock);
 	req = r->defer_head;

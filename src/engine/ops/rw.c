@@ -5,7 +5,7 @@
  * prep copies what it needs (the iovec array included) out of the SQE; issue
  * then works from that copy:
  *  - a regular file or block device at an offset: native AIO with
- *    RWF_NOWAIT, one io_submit per submit batch (see "native AIO" below);
+ *    RWF_NOWAIT, one io_submit per submit batch (the AIO service, aio.c);
  *  - otherwise inline (ISSUE_F_NONBLOCK): one preadv2/pwritev2 with
  *    RWF_NOWAIT, which succeeds on page-cache hits and ready pipes/sockets;
  *  - a regular file that would block, or came up short, continues in a worker
@@ -20,20 +20,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "engine/aio.h"
+#include "engine/fdhint.h"
 #include "engine/ops/rw.h"
 #include "engine/sys.h"
-#include "engine/thread.h"
 
 #define IOPRIO_CLASS_NONE 0
 #define IOPRIO_CLASS_RT 1
@@ -47,109 +42,6 @@
 /* the RWF_* bits whose acceptance depends on the file (kiocb_set_rw_flags) */
 #define RWF_FILE_DEP (RWF_NOWAIT | ENGINE_RWF_NOAPPEND | ENGINE_RWF_ATOMIC | ENGINE_RWF_DONTCACHE)
 #define ENGINE_RWF_SUPPORTED 0x1ffU /* HIPRI ... DONTCACHE, NOSIGNAL */
-
-/*
- * Per-fd path hint: whether the fd is a regular file or block device (native
- * AIO takes its reads and writes), whether it is O_DIRECT (its iocbs signal
- * the reaper's eventfd), and a streak of RWF_NOWAIT attempts that would have
- * blocked (skip them for a while).  Learnt with fstat and F_GETFL when the fd
- * is first seen, and again every 256 AIO requests (hint_tick); corrected
- * when a request shows the fd is a pipe or socket.  It only chooses the
- * path: every AIO iocb carries RWF_NOWAIT and what AIO cannot do right goes
- * the other way, so a stale hint after an fd number is reused costs time,
- * never a wrong result; an O_DIRECT completion under a stale buffered hint
- * is posted by a waiter, the next submitter or the reaper's 20 ms timeout.
- */
-#define HINT_FDS 65536
-#define HINT_KNOWN 0x80
-#define HINT_REG 0x40
-#define HINT_DIRECT 0x20 /* O_DIRECT: completes later, not inside io_submit */
-#define HINT_FAILS 0x1f
-#define HINT_SKIP_AT 8
-static _Atomic unsigned char fd_hint[HINT_FDS];
-
-static bool st_is_reg(const struct stat *st)
-{
-	return S_ISREG(st->st_mode) || S_ISBLK(st->st_mode);
-}
-
-static unsigned char hint_get(int fd)
-{
-	unsigned char h;
-	struct stat st;
-
-	if (fd < 0 || fd >= HINT_FDS)
-		return 0;
-	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
-	if (h & HINT_KNOWN)
-		return h;
-	h = HINT_KNOWN;
-	if (sys_fstat(fd, &st) == 0 && st_is_reg(&st)) {
-		int fl = sys_fcntl(fd, F_GETFL, 0);
-
-		h |= HINT_REG;
-		if (fl < 0 || (fl & O_DIRECT))
-			h |= HINT_DIRECT;
-	}
-	atomic_store_explicit(&fd_hint[fd], h, memory_order_relaxed);
-	return h;
-}
-
-/*
- * Every 256 AIO requests on an fd, its hint is learnt again: whether it is
- * O_DIRECT only shows through F_GETFL, and an fd number reused (or F_SETFL)
- * between a buffered and an O_DIRECT file would otherwise keep the old
- * answer.  Two system calls per 256 requests.
- */
-static _Atomic unsigned char fd_ticks[HINT_FDS];
-
-static void hint_tick(int fd)
-{
-	unsigned char t = atomic_load_explicit(&fd_ticks[fd], memory_order_relaxed);
-
-	atomic_store_explicit(&fd_ticks[fd], (unsigned char)(t + 1), memory_order_relaxed);
-	if (t == 255)
-		atomic_fetch_and_explicit(&fd_hint[fd], (unsigned char)~HINT_KNOWN,
-					  memory_order_relaxed);
-}
-
-/* the type of the fd was found by a request (fstat): keep it for the next */
-static void hint_set_reg(int fd, bool reg)
-{
-	unsigned char h, n;
-
-	if (fd < 0 || fd >= HINT_FDS)
-		return;
-	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
-	n = (unsigned char)(HINT_KNOWN | (reg ? HINT_REG | (h & HINT_DIRECT) : 0) |
-			    (h & HINT_FAILS));
-	if (n != h)
-		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
-}
-
-/* a failure streak: skip the nonblocking attempt, but retry it once decayed */
-static bool hint_skip(int fd, unsigned char h)
-{
-	if ((h & HINT_FAILS) < HINT_SKIP_AT)
-		return false;
-	atomic_store_explicit(&fd_hint[fd], h - 1, memory_order_relaxed);
-	return true;
-}
-
-static void hint_nowait_result(int fd, bool failed)
-{
-	unsigned char h, n;
-
-	if (fd < 0 || fd >= HINT_FDS)
-		return;
-	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
-	if (failed)
-		n = (h & HINT_FAILS) < HINT_FAILS ? h + 1 : h;
-	else
-		n = h & ~HINT_FAILS;
-	if (n != h)
-		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
-}
 
 /* ioprio_check_cap(): the class and level of a real I/O priority */
 static int check_ioprio(uint16_t ioprio)
@@ -526,117 +418,21 @@ static int rw_finish(struct req *req, ssize_t err)
 }
 
 /*
- * Native AIO.  Reads and writes at an offset on regular files and block
- * devices go through Linux native AIO (io_submit, raw system calls), every iocb with RWF_NOWAIT:
- *  - buffered: a page-cache hit completes inside io_submit, so a submit batch
- *    of cached reads costs one system call, as on the kernel's io_uring (a
- *    preadv2 each was the engine's limit: 0.40x the kernel at depth 32); a
- *    miss says -EAGAIN and a worker does it blocking, as io-wq does;
- *  - O_DIRECT: the I/O goes to the device with the whole queue depth in
- *    flight and no thread per I/O (32 blocking workers reached 0.21x the
- *    kernel, at 50 us of CPU per read: docs/PERFORMANCE.md).
+ * Reads and writes at an offset on regular files and block devices go to
+ * native AIO (aio.c), every iocb with RWF_NOWAIT.  Anything AIO cannot take
+ * as is goes the other way: offset -1, RWF_* flags, an IOPOLL ring (its own
+ * context, below), a fault armed on preadv2 and friends, io_submit refusing.
+ * A completion with a short count continues in a worker (a short transfer
+ * on a regular file means EOF or an error); -EAGAIN goes to a worker (or, on
+ * an fd that turned out to be a pipe, to the reactor).
  *
- * The completions are read from the AIO ring in user space (the kernel's
- * struct aio_ring, mapped at the context's address), by whoever holds
- * reap_lock:
- *  - the submitter, right after io_submit (the synchronous completions);
- *  - a thread waiting in cq_wait() (rw_aio_wait): it sleeps in io_getevents
- *    and completes what the device finishes itself, with no hand-off between
- *    threads (the kernel runs completions in the waiting task as well);
- *  - the reaper thread, when nobody waits there (an application polling the
- *    CQ ring, or waiting on its registered eventfd): it sleeps on an eventfd
- *    that O_DIRECT completions signal (IOCB_FLAG_RESFD); buffered ones are
- *    done inside io_submit and need nobody woken.
- *
- * Anything AIO cannot take as is goes the old way: offset -1, RWF_* flags, an
- * IOPOLL ring, a fault armed on preadv2 and friends, io_submit refusing.  A
- * completion with a short count continues in a worker (a short transfer on a
- * regular file means EOF or an error); -EAGAIN goes to a worker (or, on an fd
- * that turned out to be a pipe, to the reactor).
+ * The iocb of a request: its iovec at its offset, RWF_NOWAIT (never blocks).
  */
-#define AIO_REAP_MAX 64
-#define AIO_BATCH 64 /* iocbs gathered before an io_submit */
-#define AIO_IDLE_NS 20000000L /* the reaper looks at aio->stop this often */
-#define AIO_COVERED_NS 1000000L /* ...and at whether a waiter still reaps */
-#define AIO_WAIT_SLICE_NS 10000000LL /* a waiter in io_getevents looks around */
-#define AIO_RING_MAGIC 0xa10a10a1U
-
-/* The kernel's struct aio_ring (fs/aio.c): the header of the event ring. */
-struct aio_ring_hdr {
-	unsigned id;
-	unsigned nr; /* events in the ring */
-	unsigned head; /* written by user space, or by io_getevents */
-	unsigned tail; /* written by the kernel after the event */
-	unsigned magic;
-	unsigned compat_features;
-	unsigned incompat_features;
-	unsigned header_length;
-	struct io_event events[];
-};
-
-struct rw_aio {
-	aio_context_t ctx;
-	struct aio_ring_hdr *ring; /* NULL: an unknown layout, io_getevents only */
-	int efd; /* signalled by every completion: the reaper sleeps on it */
-	unsigned gen; /* fork generation it belongs to */
-	pthread_t thread;
-	atomic_uint inflight; /* submitted or gathered, not yet reaped */
-	atomic_bool stop;
-	/*
-	 * reap_lock: whoever holds it may consume events.  reap_req: someone
-	 * found it held with events to reap; the holder reaps again before it
-	 * lets go (reap_unlock()).  waiting: a thread in cq_wait() reaps (it
-	 * holds the lock while it sleeps in io_getevents); the reaper stays off.
-	 */
-	atomic_int reap_lock;
-	atomic_bool reap_req;
-	atomic_bool waiting;
-	/* iocbs of the current submit batch, under submit_lock: one io_submit
-	 * per batch, so the device is notified once (a virtio doorbell is a VM
-	 * exit, about 10 us here), as the kernel's plugged batch does */
-	unsigned nr_pend;
-	struct iocb *pend_ptr[AIO_BATCH];
-	struct iocb pend[AIO_BATCH];
-};
-
-/* A fork leaves the parent's contexts behind: the child must not touch them. */
-static atomic_uint fork_gen;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
-static void aio_forked(void)
-{
-	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
-}
-
-static void aio_fork_hook(void)
-{
-	pthread_atfork(NULL, NULL, aio_forked);
-}
-
-/* An AIO context made in fork generation gen: is it this process's? */
-static bool gen_current(unsigned gen)
-{
-	return gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
-}
-
-static bool aio_ours(const struct rw_aio *a)
-{
-	return gen_current(a->gen);
-}
-
-/* Events of a ring's AIO context: one per SQ entry, up to 4096. */
-static unsigned aio_nr_events(const struct ring *r)
-{
-	return r->sq_entries < 4096 ? r->sq_entries : 4096;
-}
-
-/* The iocb of a request: its iovec at its offset, RWF_NOWAIT (never blocks). */
 static void prep_iocb(struct iocb *cb, struct req *req, bool write)
 {
 	struct rw_state *rw = req_rw(req);
 
 	memset(cb, 0, sizeof(*cb));
-	cb->aio_data = (uintptr_t)req;
 	cb->aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
 	cb->aio_fildes = (uint32_t)req->rfd;
 	cb->aio_buf = (uintptr_t)rw->iov;
@@ -654,6 +450,11 @@ static ssize_t rw_transfer(struct req *req, bool write, off_t off, int flags)
 		     : sys_preadv2(req->rfd, rw->iov, (int)rw->nr_segs, off, flags);
 }
 
+static bool st_is_reg(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) || S_ISBLK(st->st_mode);
+}
+
 /* Learn whether the file is a regular file or block device (retry short transfers). */
 static void learn_type(struct req *req)
 {
@@ -669,7 +470,7 @@ static void learn_type(struct req *req)
 		req_rw(req)->stream = true;
 		req_rw(req)->sock = S_ISSOCK(st.st_mode);
 	}
-	hint_set_reg(req->rfd, is_reg(req));
+	fdhint_set_reg(req->rfd, is_reg(req));
 }
 
 /*
@@ -694,7 +495,7 @@ static bool moved_short(struct req *req, long res)
 	return true;
 }
 
-static void aio_done(struct req *req, long res)
+static void done_from_aio(struct req *req, long res)
 {
 	struct rw_state *rw = req_rw(req);
 
@@ -707,390 +508,18 @@ static void aio_done(struct req *req, long res)
 			req_issue(req, ISSUE_F_NONBLOCK);
 			return;
 		}
-		hint_nowait_result(req->rfd, true);
+		fdhint_nowait_result(req->rfd, true);
 		req_punt_wq(req);
 		return;
 	}
 	if (res > 0)
-		hint_nowait_result(req->rfd, false);
+		fdhint_nowait_result(req->rfd, false);
 	if (moved_short(req, res)) {
 		req_punt_wq(req); /* EOF or the rest, found by a worker */
 		return;
 	}
 	rw_finish(req, res < 0 ? res : 0);
 	req_complete(req);
-}
-
-static bool reap_trylock(struct rw_aio *a)
-{
-	int unlocked = 0;
-
-	/* acquire: pairs with the release in reap_unlock(), the previous
-	 * holder's view of the event ring (its head) is ours */
-	return atomic_compare_exchange_strong_explicit(&a->reap_lock, &unlocked, 1,
-						       memory_order_acquire, memory_order_relaxed);
-}
-
-/* reap_lock held: up to max events out of the ring (user space), or 0 */
-static long fetch_events(struct rw_aio *a, struct io_event *ev, long max)
-{
-	struct aio_ring_hdr *ring = a->ring;
-	unsigned head, tail, nr;
-	long n = 0;
-
-	if (!ring) {
-		struct timespec zero = { 0, 0 };
-		long got = sys_io_getevents(a->ctx, 0, max, ev, &zero, NULL);
-
-		return got > 0 ? got : 0;
-	}
-	nr = ring->nr;
-	head = IO_URING_READ_ONCE(ring->head);
-	/* acquire: the kernel writes the event, smp_wmb(), then the tail */
-	tail = io_uring_smp_load_acquire(&ring->tail);
-	if (head >= nr || tail >= nr)
-		return 0;
-	while (head != tail && n < max) {
-		ev[n++] = ring->events[head];
-		if (++head == nr)
-			head = 0;
-	}
-	/* release: the kernel reuses the slots once it reads the new head
-	 * (refilling reqs_available), after our copies above */
-	io_uring_smp_store_release(&ring->head, head);
-	return n;
-}
-
-static void complete_events(struct rw_aio *a, const struct io_event *ev, long n)
-{
-	for (long i = 0; i < n; i++) {
-		/* acq_rel: pairs with the release increment in aio_submit(), the
-		 * request's state is ours (the kernel orders it too, but TSan
-		 * cannot see through io_submit); release for the exit check */
-		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_acq_rel);
-		aio_done((struct req *)(uintptr_t)ev[i].data, (long)ev[i].res);
-	}
-}
-
-/* reap_lock held: complete everything in the ring; the number completed */
-static long reap_locked(struct rw_aio *a)
-{
-	struct io_event ev[AIO_REAP_MAX];
-	long total = 0, n;
-
-	while ((n = fetch_events(a, ev, AIO_REAP_MAX)) > 0) {
-		complete_events(a, ev, n);
-		total += n;
-	}
-	return total;
-}
-
-/*
- * Let go of reap_lock; reap again for whoever found it held meanwhile.
- * The seq_cst fences: either our fence comes after the requester's and we
- * see its reap_req, or its comes after ours and its trylock sees the lock
- * free.  The exchanges make every reap_req write part of one release
- * sequence, so the one that clears it sees the requester's events.
- */
-static void reap_unlock(struct rw_aio *a)
-{
-	for (;;) {
-		atomic_store_explicit(&a->reap_lock, 0, memory_order_release);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (!atomic_load_explicit(&a->reap_req, memory_order_relaxed) || !reap_trylock(a))
-			return;
-		atomic_exchange_explicit(&a->reap_req, false, memory_order_acq_rel);
-		reap_locked(a);
-	}
-}
-
-/* Complete what is in the event ring, here or by the current holder of reap_lock. */
-static void aio_reap(struct rw_aio *a)
-{
-	atomic_exchange_explicit(&a->reap_req, true, memory_order_acq_rel);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (!reap_trylock(a))
-		return;
-	atomic_exchange_explicit(&a->reap_req, false, memory_order_acq_rel);
-	reap_locked(a);
-	reap_unlock(a);
-}
-
-static void drain_efd(int efd)
-{
-	uint64_t cnt;
-
-	sys_read(efd, &cnt, sizeof(cnt));
-}
-
-static void sleep_ns(long ns)
-{
-	struct timespec ts = { 0, ns };
-
-	nanosleep(&ts, NULL);
-}
-
-static void *aio_reaper(void *arg)
-{
-	struct rw_aio *a = arg;
-
-	/* not a worker: an EVENTFD_ASYNC eventfd is not signalled, as for the
-	 * kernel's O_DIRECT completions */
-	engine_thread_ctx = CTX_REACTOR;
-	for (;;) {
-		/* acquire: pairs with the release store of stop in rw_aio_destroy() */
-		bool stop = atomic_load_explicit(&a->stop, memory_order_acquire);
-		struct pollfd pfd = { .fd = a->efd, .events = POLLIN };
-		struct timespec ts = { 0, stop ? AIO_COVERED_NS : AIO_IDLE_NS };
-
-		if (stop && !atomic_load_explicit(&a->inflight, memory_order_acquire))
-			break;
-		if (!stop && atomic_load_explicit(&a->waiting, memory_order_relaxed)) {
-			/* a waiter completes them: look again later, do not
-			 * wake with every completion */
-			sleep_ns(AIO_COVERED_NS);
-			continue;
-		}
-		drain_efd(a->efd); /* before reaping: a later completion wakes the ppoll */
-		aio_reap(a);
-		sys_ppoll(&pfd, 1, &ts, NULL);
-	}
-	return NULL;
-}
-
-/* async_lock held: the ring's AIO context and reaper, or NULL (use workers) */
-static struct rw_aio *aio_create(struct ring *r)
-{
-	struct rw_aio *a = calloc(1, sizeof(*a));
-	struct aio_ring_hdr *ring;
-
-	if (!a)
-		return NULL;
-	pthread_once(&fork_once, aio_fork_hook);
-	a->gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
-	for (unsigned i = 0; i < AIO_BATCH; i++)
-		a->pend_ptr[i] = &a->pend[i];
-	a->efd = sys_fd_move_high(sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-	if (a->efd < 0)
-		goto fail_free;
-	if (sys_io_setup(aio_nr_events(r), &a->ctx) < 0)
-		goto fail_efd;
-	/* the context is the address of its event ring; read it in place only
-	 * if it is the layout we know */
-	ring = (struct aio_ring_hdr *)(uintptr_t)a->ctx;
-	if (ring->magic == AIO_RING_MAGIC && ring->incompat_features == 0 &&
-	    ring->header_length == sizeof(*ring))
-		a->ring = ring;
-	if (engine_thread_create(&a->thread, NULL, aio_reaper, a))
-		goto fail_ctx;
-	return a;
-fail_ctx:
-	sys_io_destroy(a->ctx);
-fail_efd:
-	sys_close(a->efd);
-fail_free:
-	free(a);
-	return NULL;
-}
-
-static struct rw_aio *aio_get(struct ring *r)
-{
-	/* acquire: pairs with the release store below, the context is set up;
-	 * only teardown clears it, when no submitter can be here */
-	struct rw_aio *a = atomic_load_explicit(&r->aio, memory_order_acquire);
-
-	if (a)
-		return aio_ours(a) ? a : NULL;
-	pthread_mutex_lock(&r->async_lock);
-	a = atomic_load_explicit(&r->aio, memory_order_relaxed); /* another thread's */
-	if (!a && !atomic_load_explicit(&r->dying, memory_order_relaxed) && !r->aio_off) {
-		a = aio_create(r);
-		if (a)
-			atomic_store_explicit(&r->aio, a, memory_order_release);
-		else
-			r->aio_off = true;
-	}
-	pthread_mutex_unlock(&r->async_lock);
-	return a && aio_ours(a) ? a : NULL;
-}
-
-/* submit_lock held: io_submit the batch; what the kernel refuses goes to a worker */
-static void aio_flush_locked(struct rw_aio *a)
-{
-	unsigned n = a->nr_pend, done = 0;
-
-	a->nr_pend = 0;
-	if (n == 1 && !(a->pend_ptr[0]->aio_flags & IOCB_FLAG_RESFD)) {
-		/* one buffered request: a preadv2 costs less than io_submit
-		 * (depth-1 reads), and its result is handled as the event's */
-		struct iocb *cb = a->pend_ptr[0];
-		struct req *req = (struct req *)(uintptr_t)cb->aio_data;
-		ssize_t res = rw_transfer(req, cb->aio_lio_opcode == IOCB_CMD_PWRITEV,
-					  (off_t)cb->aio_offset, RWF_NOWAIT);
-
-		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
-		aio_done(req, res);
-		return;
-	}
-	while (done < n) {
-		long ret = sys_io_submit(a->ctx, (long)(n - done), &a->pend_ptr[done]);
-
-		if (ret <= 0) {
-			struct req *req = (struct req *)(uintptr_t)a->pend_ptr[done]->aio_data;
-
-			/* not taken (no NOWAIT support, context full...): the
-			 * blocking path does it, with the same result */
-			atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
-			hint_nowait_result(req->rfd, true);
-			req_punt_wq(req);
-			done++;
-		} else {
-			done += (unsigned)ret;
-		}
-	}
-	/* cached reads are complete already: post them with this batch */
-	aio_reap(a);
-}
-
-void rw_aio_flush(struct ring *r)
-{
-	struct rw_aio *a = atomic_load_explicit(&r->aio, memory_order_relaxed);
-
-	if (a && a->nr_pend)
-		aio_flush_locked(a);
-}
-
-void rw_aio_flush_pending(struct ring *r)
-{
-	struct submit_state *st = engine_submit_state;
-
-	/* only the submitting thread has a batch (and holds submit_lock) */
-	if (st && st->ring == r)
-		rw_aio_flush(r);
-}
-
-/* true: the request is with AIO (or in the batch for it); its completion ends it */
-static bool aio_submit(struct req *req, bool write, bool direct)
-{
-	struct submit_state *st = engine_submit_state;
-	struct rw_aio *a;
-	struct iocb cb, *cbp = &cb;
-
-	a = aio_get(req->ring);
-	if (!a)
-		return false;
-	if (st && st->ring == req->ring) {
-		/* the submitting thread: gathered, sent by submit_state_end() */
-		if (a->nr_pend == AIO_BATCH)
-			aio_flush_locked(a);
-		cbp = a->pend_ptr[a->nr_pend++];
-	}
-	prep_iocb(cbp, req, write);
-	if (direct) {
-		/* the device completes it later: the reaper must hear of it */
-		cbp->aio_flags = IOCB_FLAG_RESFD;
-		cbp->aio_resfd = (uint32_t)a->efd;
-	}
-	/* buffered: done inside io_submit, no wake-up for anyone (an eventfd
-	 * signal per completion cost the reaper a wake-up per batch: 0.61x
-	 * the kernel's cached reads instead of 0.91x) */
-	/* counted first: the request may be reaped before io_submit returns.
-	 * release: the request's state (written above and before) is the
-	 * reaper's once its acquire decrement reads past this increment */
-	atomic_fetch_add_explicit(&a->inflight, 1, memory_order_release);
-	if (cbp != &cb)
-		return true;
-	if (!direct) {
-		/* alone (a worker's or a link's): the inline preadv2 is cheaper */
-		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
-		return false;
-	}
-	if (sys_io_submit(a->ctx, 1L, &cbp) == 1) {
-		aio_reap(a); /* a cached read is complete already */
-		return true;
-	}
-	atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
-	return false;
-}
-
-/*
- * cq_wait() on a ring whose only outstanding work is AIO: sleep in
- * io_getevents for up to want completions (and at most timeout_ns) and
- * complete them in this thread.  1: something was completed, look at the
- * CQ; 0: the time passed; -EAGAIN: not this way (ppoll instead).
- * Other CQEs (another thread's submissions) are seen when io_getevents
- * returns, within AIO_WAIT_SLICE_NS at most.
- *
- * io_getevents says -EINTR for a signal that ran no handler too: task work
- * the kernel queues for the thread (TIF_NOTIFY_SIGNAL, e.g. from a kernel
- * io_uring ring of the same thread) interrupts it and, unlike ppoll's
- * -ERESTARTNOHAND, is not restarted.  So an -EINTR here is not the
- * program's: the wait goes on in ppoll, which reports a handled signal
- * that arrives from then on (one whose handler ran during io_getevents
- * does not end the wait early: documented in engine.h).
- */
-int rw_aio_wait(struct ring *r, unsigned want, int64_t timeout_ns, const sigset_t *mask)
-{
-	struct rw_aio *a = atomic_load_explicit(&r->aio, memory_order_acquire);
-	struct io_event ev[AIO_REAP_MAX];
-	struct timespec ts;
-	unsigned inflight;
-	long n;
-
-	if (!a || !aio_ours(a) || !atomic_load_explicit(&a->inflight, memory_order_relaxed) ||
-	    atomic_load_explicit(&r->nr_async, memory_order_relaxed))
-		return -EAGAIN;
-	/* one waiter at a time sleeps in io_getevents; others wait for its CQEs */
-	if (atomic_exchange_explicit(&a->waiting, true, memory_order_relaxed))
-		return -EAGAIN;
-	while (!reap_trylock(a))
-		sched_yield(); /* the reaper or a submitter, briefly */
-	n = reap_locked(a);
-	/* acquire: the requests counted are ours to complete */
-	inflight = atomic_load_explicit(&a->inflight, memory_order_acquire);
-	if (!n && inflight) {
-		if (want > inflight)
-			want = inflight;
-		if (want > AIO_REAP_MAX)
-			want = AIO_REAP_MAX;
-		if (timeout_ns > AIO_WAIT_SLICE_NS)
-			timeout_ns = AIO_WAIT_SLICE_NS;
-		if (timeout_ns < 0)
-			timeout_ns = 0;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)timeout_ns;
-		n = sys_io_getevents(a->ctx, want, AIO_REAP_MAX, ev, &ts, mask);
-		if (n > 0)
-			complete_events(a, ev, n);
-	} else if (!inflight) {
-		n = 1; /* nothing left to wait for here: look at the CQ */
-	}
-	reap_unlock(a);
-	atomic_store_explicit(&a->waiting, false, memory_order_relaxed);
-	if (n < 0)
-		return -EAGAIN;
-	return n > 0;
-}
-
-void rw_aio_destroy(struct ring *r)
-{
-	struct rw_aio *a;
-
-	pthread_mutex_lock(&r->async_lock);
-	a = atomic_exchange_explicit(&r->aio, NULL, memory_order_acquire);
-	r->aio_off = false;
-	pthread_mutex_unlock(&r->async_lock);
-	if (!a)
-		return;
-	if (aio_ours(a)) {
-		/* release: the reaper exits once it sees stop and nothing in flight */
-		atomic_store_explicit(&a->stop, true, memory_order_release);
-		pthread_join(a->thread, NULL);
-		sys_io_destroy(a->ctx);
-	}
-	/* a forked child has neither the reaper nor the context: the parent's */
-	sys_close(a->efd);
-	free(a);
 }
 
 /*
@@ -1162,20 +591,11 @@ static int rw_init_checks(struct req *req, bool write)
  * regular files, block devices, pipes; sockets with RWF_NOWAIT.
  *
  * 0: it ran, its result in *res; -errno: the flags were refused; 1: cannot
- * tell (another kind of file, or no AIO).  One context for the process,
- * made on first use (again in a forked child), one probe at a time.
+ * tell (another kind of file, or no AIO: aio_probe()).
  */
-static pthread_mutex_t zero_lock = PTHREAD_MUTEX_INITIALIZER;
-static char zero_buf[1] __attribute__((aligned(4096)));
-static aio_context_t zero_ctx;
-static unsigned zero_gen;
-
 static int rw_zero_length(struct req *req, bool write, int flags, long *res)
 {
-	struct iocb cb, *cbp = &cb;
-	struct io_event ev;
 	struct stat st;
-	long ret;
 
 	if (sys_fstat(req->rfd, &st) < 0)
 		return 1;
@@ -1193,36 +613,8 @@ static int rw_zero_length(struct req *req, bool write, int flags, long *res)
 		else if (!S_ISFIFO(st.st_mode))
 			return 1;
 	}
-	pthread_once(&fork_once, aio_fork_hook);
-	pthread_mutex_lock(&zero_lock);
-	if (!zero_ctx || !gen_current(zero_gen)) {
-		zero_ctx = 0;
-		if (sys_io_setup(1, &zero_ctx) < 0) {
-			zero_ctx = 0;
-			pthread_mutex_unlock(&zero_lock);
-			return 1;
-		}
-		zero_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
-	}
-	memset(&cb, 0, sizeof(cb));
-	cb.aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
-	cb.aio_fildes = (uint32_t)req->rfd;
-	/* nothing is moved: a valid address, aligned for an O_DIRECT file */
-	cb.aio_buf = (uintptr_t)zero_buf;
-	cb.aio_offset = req_rw(req)->off < 0 || req_rw(req)->stream ? 0 : req_rw(req)->off;
-	cb.aio_rw_flags = flags;
-	ret = sys_io_submit(zero_ctx, 1, &cbp);
-	if (ret == 1) {
-		do {
-			ret = sys_io_getevents(zero_ctx, 1, 1, &ev, NULL, NULL);
-		} while (ret == -EINTR);
-		*res = ret == 1 ? (long)ev.res : 0;
-		ret = 0;
-	} else if (ret != -EOPNOTSUPP && ret != -EPERM) {
-		ret = 1; /* not kiocb_set_rw_flags(): AIO's own refusal */
-	}
-	pthread_mutex_unlock(&zero_lock);
-	return (int)ret;
+	return aio_probe(req->rfd, write, flags,
+			 req_rw(req)->off < 0 || req_rw(req)->stream ? 0 : req_rw(req)->off, res);
 }
 
 /* The file takes the file-dependent RWF_* bits of the request: 0, or -errno. */
@@ -1283,16 +675,23 @@ int rw_iopoll_prep(struct req *req)
 }
 
 /*
- * IOPOLL rings (iopoll.c): the reads and writes parked by a submit call go
- * to the device at its end, in one io_submit on the ring's own AIO context
- * (no eventfd, no reaper thread: nobody reaps it but a polling pass), as the
- * kernel issues IOPOLL I/O at submit.  A polling pass takes completions from
- * it with io_getevents and posts their CQEs, so CQEs still appear only
- * inside a pass.  What AIO does not take (offset -1, RWF flags, a refusal,
- * -EAGAIN, a short count) runs with blocking calls in the pass, as every
- * parked request did before (one at a time: about a quarter of the IOPS of
- * a non-IOPOLL ring).
+ * IOPOLL rings (iopoll.c): a parked read or write goes to the device through
+ * the ring's IOPOLL AIO context (aio.c) when AIO can take it as is; a
+ * polling pass runs the others (offset -1, RWF flags, a refusal, -EAGAIN,
+ * a short count) with blocking calls.
  */
+bool rw_iopoll_iocb(struct req *req, struct iocb *cb)
+{
+	struct rw_state *rw = req_rw(req);
+
+	/* a failed resolve is found again by the blocking path */
+	if ((!rw->resolved && rw_resolve(req, rw->write)) || (rw->rw_flags & ~RWF_HIPRI) ||
+	    rw->off < 0 || rw->done)
+		return false;
+	prep_iocb(cb, req, rw->write);
+	return true;
+}
+
 static void iopoll_inline(struct req *req)
 {
 	req_issue(req, ISSUE_F_WORKER | ISSUE_F_IOPOLL);
@@ -1308,137 +707,13 @@ static void iopoll_done(struct req *req, long res)
 	req_complete(req);
 }
 
-/* iopoll_lock held: send n iocbs; what AIO refuses is returned in *back */
-static void iopoll_submit(struct ring *r, struct iocb **cbs, unsigned n, struct req **back)
+/* The end of an AIO read or write (aio.c): an IOPOLL ring's in its pass. */
+void rw_aio_complete(struct req *req, long res)
 {
-	unsigned done = 0;
-
-	while (done < n) {
-		long ret = sys_io_submit((aio_context_t)r->iopoll_ctx, (long)(n - done), &cbs[done]);
-
-		if (ret <= 0) {
-			struct req *req = (struct req *)(uintptr_t)cbs[done]->aio_data;
-
-			/* refused: the blocking path, in a pass */
-			req->list_next = *back;
-			*back = req;
-			done++;
-		} else {
-			done += (unsigned)ret;
-			r->iopoll_inflight += (unsigned)ret;
-		}
-	}
-}
-
-static bool iopoll_aio_ok(struct ring *r)
-{
-	/* a test's fault (on io_getevents too) gets the blocking path */
-	if (sys_any_fault_armed())
-		return false;
-	if (!r->iopoll_ctx && !r->iopoll_ctx_failed) {
-		aio_context_t ctx = 0;
-
-		pthread_once(&fork_once, aio_fork_hook);
-		if (sys_io_setup(aio_nr_events(r), &ctx) < 0) {
-			r->iopoll_ctx_failed = true;
-		} else {
-			r->iopoll_ctx = ctx;
-			r->iopoll_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
-		}
-	}
-	/* a forked child has the parent's ring but not its context */
-	return r->iopoll_ctx && gen_current(r->iopoll_gen);
-}
-
-struct req *rw_iopoll_issue(struct ring *r, struct req *list)
-{
-	struct iocb cb[AIO_BATCH], *cbs[AIO_BATCH];
-	struct req *back = NULL;
-	unsigned n = 0;
-	bool aio;
-
-	/*
-	 * A polling pass with nothing parked makes no AIO context: io_destroy
-	 * waits for an RCU grace period (~30 ms), which a ring that never
-	 * did I/O would otherwise pay at close.
-	 */
-	if (!list)
-		return NULL;
-	aio = iopoll_aio_ok(r);
-	while (list) {
-		struct req *req = list;
-		struct rw_state *rw = req_rw(req);
-		bool write = rw->write;
-
-		list = req->list_next;
-		req->list_next = NULL;
-		if (!aio || (!rw->resolved && rw_resolve(req, write)) ||
-		    (rw->rw_flags & ~RWF_HIPRI) || rw->off < 0 || rw->done) {
-			/* a failed resolve is found again by the blocking path */
-			req->list_next = back;
-			back = req;
-			continue;
-		}
-		if (n == AIO_BATCH) {
-			iopoll_submit(r, cbs, n, &back);
-			n = 0;
-		}
-		prep_iocb(&cb[n], req, write);
-		cbs[n] = &cb[n];
-		n++;
-	}
-	if (n)
-		iopoll_submit(r, cbs, n, &back);
-	return back;
-}
-
-int rw_iopoll_reap(struct ring *r, unsigned want)
-{
-	struct io_event ev[AIO_REAP_MAX];
-	struct timespec zero = { 0, 0 };
-	long got;
-
-	if (!r->iopoll_inflight)
-		return 0;
-	if (want > r->iopoll_inflight)
-		want = r->iopoll_inflight;
-	if (want > AIO_REAP_MAX)
-		want = AIO_REAP_MAX;
-	do {
-		/* -EINTR: the I/O is at the device, its end is near */
-		got = sys_io_getevents((aio_context_t)r->iopoll_ctx, want, AIO_REAP_MAX, ev,
-				       want ? NULL : &zero, NULL);
-	} while (got < 0 && want);
-	for (long i = 0; i < got; i++) {
-		r->iopoll_inflight--;
-		iopoll_done((struct req *)(uintptr_t)ev[i].data, (long)ev[i].res);
-	}
-	return got > 0 ? (int)got : 0;
-}
-
-void rw_iopoll_destroy(struct ring *r)
-{
-	bool ours = r->iopoll_ctx && gen_current(r->iopoll_gen);
-
-	/* at the device: bounded, wait for it (the ring is dying: no CQEs) */
-	while (ours && r->iopoll_inflight) {
-		struct io_event ev[AIO_REAP_MAX];
-		long got = sys_io_getevents((aio_context_t)r->iopoll_ctx, 1, AIO_REAP_MAX, ev,
-					    NULL, NULL);
-
-		for (long i = 0; i < got; i++) {
-			struct req *req = (struct req *)(uintptr_t)ev[i].data;
-
-			r->iopoll_inflight--;
-			req->res = -ECANCELED;
-			req_complete(req);
-		}
-	}
-	r->iopoll_inflight = 0;
-	if (ours)
-		sys_io_destroy((aio_context_t)r->iopoll_ctx);
-	r->iopoll_ctx = 0;
-	r->iopoll_ctx_failed = false;
+	if (req->ring->flags & IORING_SETUP_IOPOLL)
+		iopoll_done(req, res);
+	else
+		done_from_aio(req, res);
 }
 
 static void rw_ready(struct reactor_entry *e, uint32_t revents)
@@ -1481,12 +756,15 @@ int rw_issue(struct req *req, unsigned issue_flags)
 	}
 	if (nonblock && !rw->rw_flags && !rw->stream && rw->off >= 0 && !rw->done &&
 	    !(req->ring->flags & IORING_SETUP_IOPOLL) && !sys_other_fault_armed()) {
-		unsigned char h = hint_get(req->rfd);
+		unsigned char h = fdhint_get(req->rfd);
 
-		if (h & HINT_REG) {
-			hint_tick(req->rfd);
-			if (!hint_skip(req->rfd, h)) {
-				if (aio_submit(req, write, h & HINT_DIRECT))
+		if (h & FDHINT_REG) {
+			fdhint_tick(req->rfd);
+			if (!fdhint_skip(req->rfd, h)) {
+				struct iocb cb;
+
+				prep_iocb(&cb, req, write);
+				if (aio_submit(req, &cb, h & FDHINT_DIRECT))
 					return ISSUE_QUEUED;
 			} else {
 				learn_type(req);
@@ -1496,7 +774,7 @@ int rw_issue(struct req *req, unsigned issue_flags)
 		}
 	}
 	if (nonblock)
-		rw_aio_flush_pending(req->ring); /* CQEs in submission order */
+		aio_flush_pending(req->ring); /* CQEs in submission order */
 	if (user_nowait && !nonblock && !(issue_flags & ISSUE_F_IOPOLL) && !rw->done) {
 		/*
 		 * io-wq issues a regular file blocking: the kernel drops the
@@ -1588,7 +866,7 @@ int rw_issue(struct req *req, unsigned issue_flags)
 			if (rw->stream)
 				return rw_arm(req);
 			if (nonblock) {
-				hint_nowait_result(req->rfd, true);
+				fdhint_nowait_result(req->rfd, true);
 				return ISSUE_AGAIN;
 			}
 			/* a blocking call on a regular file said EAGAIN: retry, as io-wq does */
@@ -1626,9 +904,9 @@ int rw_issue(struct req *req, unsigned issue_flags)
 			return rw_finish(req, n);
 
 		if (nonblock && is_reg(req))
-			hint_nowait_result(req->rfd, false);
+			fdhint_nowait_result(req->rfd, false);
 		if (nonblock && !rw->stream && !is_reg(req) && rw->off >= 0 &&
-		    !(hint_get(req->rfd) & HINT_REG))
+		    !(fdhint_get(req->rfd) & FDHINT_REG))
 			learn_type(req); /* seekable, yet hinted otherwise: a reused fd number */
 		if (rw->off != -1 && !rw->stream)
 			rw->off += n;

@@ -45,5 +45,7 @@ void rw_hold_buffer(struct req *req);
 /* An IOPOLL ring's read or write at submit: its file, buffer and the kernel's
  * checks (-EOPNOTSUPP for a buffered file), 0 or -errno */
 int rw_iopoll_prep(struct req *req);
+bool rw_iopoll_iocb(struct req *req, struct iocb *io);
+void rw_aio_complete(struct req *req, long res);
 
 #endif /* RINGER_ENGINE_OPS_RW_H */

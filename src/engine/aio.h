@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Native Linux AIO as a completion source (aio.c): ops hand it a request's
+ * I/O as an iocb; it completes the request through the opcode's
+ * aio_complete hook (opdef.c), the one path out.
+ */
+#ifndef RINGER_ENGINE_AIO_H
+#define RINGER_ENGINE_AIO_H
+
+#include <linux/aio_abi.h>
+#include <signal.h>
+
+#include "engine/engine.h"
+
+/*
+ * req's I/O, described by io (the service sets aio_data), to the ring's AIO
+ * context, created on first use.  From the submitting thread it joins the
+ * submit batch that aio_flush() sends; from another thread only direct I/O
+ * goes (a lone buffered request costs less as one preadv2/pwritev2).
+ * direct: the device completes it later (O_DIRECT), the reaper is woken by
+ * it.  true: AIO has it, its completion ends it; false: do it another way.
+ */
+bool aio_submit(struct req *req, const struct iocb *io, bool direct);
+/* submit_lock held: send the I/O gathered in this submit batch, and complete
+ * what is done already (cached reads) */
+void aio_flush(struct ring *ring);
+/* the same, if this thread is submitting on ring: before an inline completion */
+void aio_flush_pending(struct ring *ring);
+/* cq_wait() with only AIO outstanding: 1 completed some, 0 time out,
+ * -EAGAIN wait by ppoll instead */
+int aio_wait_events(struct ring *ring, unsigned want, int64_t timeout_ns, const sigset_t *mask);
+/* Teardown: wait for the ring's AIO I/O to complete, free the context. */
+void aio_destroy(struct ring *ring);
+
+/* IOPOLL rings (iopoll.c), under iopoll_lock: send the parked requests AIO
+ * takes (their op's iopoll_iocb hook) to the device; the others are returned
+ * (a polling pass runs them blocking) */
+struct req *aio_iopoll_issue(struct ring *ring, struct req *list);
+/* complete at least want (0: what is there) of the AIO in flight, fewer if
+ * fewer are; how many completed */
+int aio_iopoll_reap(struct ring *ring, unsigned want);
+/* Teardown of an IOPOLL ring: its AIO context (nothing in flight any more). */
+void aio_iopoll_destroy(struct ring *ring);
+
+/* A zero-length read or write of fd with RWF_* flags at off, through AIO:
+ * 0 and its result in *res, -errno the flags refused, 1 cannot tell. */
+int aio_probe(int fd, bool write, int flags, int64_t off, long *res);
+
+#endif /* RINGER_ENGINE_AIO_H */

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+
+#include "engine/fdhint.h"
+#include "engine/sys.h"
+
+/*
+ * The per-fd path hint: whether the fd is a regular file or block device
+ * (native AIO takes its reads and writes), whether it is O_DIRECT (its iocbs signal
+ * the reaper's eventfd), and a streak of RWF_NOWAIT attempts that would have
+ * blocked (skip them for a while).  Learnt with fstat and F_GETFL when the fd
+ * is first seen, and again every 256 AIO requests (fdhint_tick()); corrected
+ * when a request shows the fd is a pipe or socket.  It only chooses the
+ * path: every AIO iocb carries RWF_NOWAIT and what AIO cannot do right goes
+ * the other way, so a stale hint after an fd number is reused costs time,
+ * never a wrong result; an O_DIRECT completion under a stale buffered hint
+ * is posted by a waiter, the next submitter or the reaper's timeout (aio.c).
+ */
+#define HINT_FDS 65536
+#define HINT_KNOWN 0x80
+#define HINT_FAILS 0x1f
+#define HINT_SKIP_AT 8
+static _Atomic unsigned char fd_hint[HINT_FDS];
+
+static bool st_is_reg(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) || S_ISBLK(st->st_mode);
+}
+
+unsigned char fdhint_get(int fd)
+{
+	unsigned char h;
+	struct stat st;
+
+	if (fd < 0 || fd >= HINT_FDS)
+		return 0;
+	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
+	if (h & HINT_KNOWN)
+		return h;
+	h = HINT_KNOWN;
+	if (sys_fstat(fd, &st) == 0 && st_is_reg(&st)) {
+		int fl = sys_fcntl(fd, F_GETFL, 0);
+
+		h |= FDHINT_REG;
+		if (fl < 0 || (fl & O_DIRECT))
+			h |= FDHINT_DIRECT;
+	}
+	atomic_store_explicit(&fd_hint[fd], h, memory_order_relaxed);
+	return h;
+}
+
+/*
+ * Every 256 AIO requests on an fd, its hint is learnt again: whether it is
+ * O_DIRECT only shows through F_GETFL, and an fd number reused (or F_SETFL)
+ * between a buffered and an O_DIRECT file would otherwise keep the old
+ * answer.  Two system calls per 256 requests.
+ */
+static _Atomic unsigned char fd_ticks[HINT_FDS];
+
+void fdhint_tick(int fd)
+{
+	unsigned char t = atomic_load_explicit(&fd_ticks[fd], memory_order_relaxed);
+
+	atomic_store_explicit(&fd_ticks[fd], (unsigned char)(t + 1), memory_order_relaxed);
+	if (t == 255)
+		atomic_fetch_and_explicit(&fd_hint[fd], (unsigned char)~HINT_KNOWN,
+					  memory_order_relaxed);
+}
+
+/* the type of the fd was found by a request (fstat): keep it for the next */
+void fdhint_set_reg(int fd, bool reg)
+{
+	unsigned char h, n;
+
+	if (fd < 0 || fd >= HINT_FDS)
+		return;
+	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
+	n = (unsigned char)(HINT_KNOWN | (reg ? FDHINT_REG | (h & FDHINT_DIRECT) : 0) |
+			    (h & HINT_FAILS));
+	if (n != h)
+		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
+}
+
+/* a failure streak: skip the nonblocking attempt, but retry it once decayed */
+bool fdhint_skip(int fd, unsigned char h)
+{
+	if ((h & HINT_FAILS) < HINT_SKIP_AT)
+		return false;
+	atomic_store_explicit(&fd_hint[fd], h - 1, memory_order_relaxed);
+	return true;
+}
+
+void fdhint_nowait_result(int fd, bool failed)
+{
+	unsigned char h, n;
+
+	if (fd < 0 || fd >= HINT_FDS)
+		return;
+	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
+	if (failed)
+		n = (h & HINT_FAILS) < HINT_FAILS ? h + 1 : h;
+	else
+		n = h & ~HINT_FAILS;
+	if (n != h)
+		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
+}
