@@ -416,7 +416,7 @@ struct ring {
 	 * reapers), pushed lock-free; the submitter takes the whole list when
 	 * its own is empty.  cqe_buf: the inline-completion batch vector, kept
 	 * between submit calls (under submit_lock).  All freed, and left empty
-	 * for the ring struct's next use, by ring_cancel_all().
+	 * for the ring struct's next use, by ring_cancel_all() (cancel.c).
 	 */
 	struct req *req_cache;
 	_Atomic(struct req *) req_returned;
@@ -483,8 +483,7 @@ void req_free(struct req *req);
 void req_put_file(struct req *req);
 void req_hold_file(struct req *req);
 int req_resolve_file(struct req *req);
-void ring_cancel_all(struct ring *ring);
-void req_cancel_list(struct req *req);
+void req_cache_free(struct ring *ring);
 void drain_check(struct ring *ring);
 
 /* cq.c */

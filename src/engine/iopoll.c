@@ -25,6 +25,7 @@
 #include <fcntl.h>
 
 #include "engine/aio.h"
+#include "engine/cancel.h"
 #include "engine/engine.h"
 #include "engine/sys.h"
 

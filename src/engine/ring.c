@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine/aio.h"
+#include "engine/cancel.h"
 #include "engine/engine.h"
 #include "engine/api.h"
 #include "engine/sys.h"
@@ -568,9 +568,7 @@ struct ring *ring_get(int fd)
 
 static void ring_teardown(struct ring *r)
 {
-	ring_cancel_all(r);
-	iopoll_cancel_all(r); /* IOPOLL requests never polled (iopoll.c) */
-	aio_iopoll_destroy(r);
+	ring_cancel_all(r); /* every request completed and freed (cancel.c) */
 	cq_drop_overflow(r);
 	ring_poll_release(r); /* pollfd.c: nothing posts any more */
 	rsrc_free_all(r);

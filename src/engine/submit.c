@@ -18,7 +18,6 @@
 
 #include "engine/aio.h"
 #include "engine/engine.h"
-#include "engine/ops/poll.h"
 #include "engine/sys.h"
 
 enum { TW_ISSUE = 1, TW_FAIL_CHAIN = 2, TW_COMPLETE = 3 };
@@ -216,7 +215,7 @@ static void req_list_free(struct req *req)
 }
 
 /* Teardown, once no other thread can free a request of r: empty the caches. */
-static void req_cache_free(struct ring *r)
+void req_cache_free(struct ring *r)
 {
 	req_list_free(r->req_cache);
 	r->req_cache = NULL;
@@ -368,14 +367,6 @@ static void worker_fn(struct wq_work *work)
 	req_issue(req, ISSUE_F_WORKER);
 }
 
-static void wq_cancelled(struct wq_work *work)
-{
-	struct req *req = (struct req *)((char *)work - offsetof(struct req, work));
-
-	req->res = -ECANCELED;
-	req_complete(req);
-}
-
 static unsigned nr_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -489,17 +480,6 @@ int req_arm_ready(struct req *req, reactor_fn fn)
 	req->rent.fd = req->rfd;
 	req->rent.fn = fn;
 	return req_arm_poll(req, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
-}
-
-static void reactor_cancelled(struct reactor_entry *e)
-{
-	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
-
-	if (req->flags & REQ_F_POLL_ARMED)
-		poll_disarmed(req);
-	req->res = -ECANCELED;
-	req->cflags = 0;
-	req_complete(req);
 }
 
 void req_issue(struct req *req, unsigned issue_flags)
@@ -841,7 +821,7 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 
 /*
  * Consume up to to_submit SQEs (io_submit_sqes); called with submit_lock
- * held, from enter (and, later, from an SQ poller thread).  Returns the number
+ * held, from enter or from the SQ poller thread (sqpoll.c).  Returns the number
  * consumed, not counting dropped invalid indexes, or -EAGAIN if none could be.
  */
 int submit_sqes(struct ring *r, unsigned to_submit)
@@ -903,56 +883,4 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 	if (nomem && left == nr)
 		return -EAGAIN;
 	return (int)(nr - left);
-}
-
-/* Complete every request of a list_next chain with -ECANCELED. */
-void req_cancel_list(struct req *req)
-{
-	while (req) {
-		struct req *nxt = req->list_next;
-
-		req->list_next = NULL;
-		req->res = -ECANCELED;
-		req_complete(req);
-		req = nxt;
-	}
-}
-
-/* Teardown: stop the engine's threads, cancelling whatever is still queued. */
-void ring_cancel_all(struct ring *r)
-{
-	struct ringer_wq *wq;
-	struct ringer_reactor *reactor;
-	struct req *req;
-
-	pthread_mutex_lock(&r->async_lock);
-	atomic_store_explicit(&r->dying, true, memory_order_release);
-	wq = r->wq;
-	reactor = r->reactor;
-	pthread_mutex_unlock(&r->async_lock);
-
-	/* workers finish what runs (their links are cancelled: dying), queued work is cancelled */
-	if (wq)
-		wq_destroy(wq, wq_cancelled);
-	/* then whatever waits for readiness: polls, reads on empty pipes */
-	if (reactor)
-		reactor_destroy(reactor, reactor_cancelled);
-	pthread_mutex_lock(&r->async_lock);
-	r->wq = NULL;
-	r->reactor = NULL;
-	pthread_mutex_unlock(&r->async_lock);
-
-	poll_cancel_all(r);
-	/* O_DIRECT at the device completes in bounded time: wait for it */
-	aio_destroy(r);
-
-	pthread_mutex_lock(&r->defer_lock);
-	req = r->defer_head;
-	r->defer_head = r->defer_tail = NULL;
-	r->nr_deferred = 0;
-	pthread_mutex_unlock(&r->defer_lock);
-	req_cancel_list(req);
-	/* every thread that could free a request has been joined (wq, reactor)
-	 * and dying sends later frees (IOPOLL leftovers) straight to free() */
-	req_cache_free(r);
 }

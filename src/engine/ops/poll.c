@@ -46,6 +46,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "engine/cancel.h"
 #include "engine/ops/poll.h"
 #include "engine/sys.h"
 #include "engine/thread.h"
@@ -919,17 +920,37 @@ int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe)
 	return 0;
 }
 
+/*
+ * poll_lock held: the armed POLL_ADD that cd names (cancel_match()), or
+ * NULL.  By user_data alone its hash chain has it; other keys walk the list.
+ */
+static struct req *poll_find(struct ring *r, const struct cancel_data *cd)
+{
+	unsigned keys = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_ANY;
+	struct req *t;
+
+	if (!(cd->flags & keys)) {
+		for (t = r->poll_hash[hash_of(cd->data)]; t; t = req_poll(t)->hnext)
+			if (t->opcode == IORING_OP_POLL_ADD && cancel_match(t, cd))
+				return t;
+		return NULL;
+	}
+	for (t = r->polls; t; t = t->list_next)
+		if (t->opcode == IORING_OP_POLL_ADD && cancel_match(t, cd))
+			return t;
+	return NULL;
+}
+
 int poll_remove_issue(struct req *req, unsigned issue_flags)
 {
 	struct ring *r = req->ring;
 	uint32_t upd = req_poll(req)->upd_flags;
+	struct cancel_data cd = { .ring = r, .data = req_poll(req)->target };
 	struct req *t;
 	bool disarmed;
 
 	pthread_mutex_lock(&r->poll_lock);
-	for (t = r->poll_hash[hash_of(req_poll(req)->target)]; t; t = req_poll(t)->hnext)
-		if (t->user_data == req_poll(req)->target && t->opcode == IORING_OP_POLL_ADD)
-			break;
+	t = poll_find(r, &cd);
 	if (!t) {
 		pthread_mutex_unlock(&r->poll_lock);
 		req->res = -ENOENT;
