@@ -634,9 +634,10 @@ TEST(poller_cheap_to_reap)
 	/*
 	 * Against children that make a plain ring: forking and reaping cost
 	 * the parent itself (more in a sanitizer build), the poller must add
-	 * little to that: less than a plain child costs plus 0.5 ms.  The bound scales with a plain child because a sanitizer's
-	 * thread bookkeeping makes every thread, the poller's too, cost more;
-	 * naming the poller through /proc costs many plain children.
+	 * little to that: less than a plain child costs plus 0.5 ms.  The
+	 * bound scales with a plain child because a sanitizer's thread
+	 * bookkeeping makes every thread, the poller's too, cost more; naming
+	 * the poller through /proc costs many plain children.
 	 */
 	plain_us = reap_children_us(0);
 	sys_us = reap_children_us(IORING_SETUP_SQPOLL);
