@@ -421,10 +421,11 @@ static int rw_finish(struct req *req, ssize_t err)
  * Reads and writes at an offset on regular files and block devices go to
  * native AIO (aio.c), every iocb with RWF_NOWAIT.  Anything AIO cannot take
  * as is goes the other way: offset -1, RWF_* flags, an IOPOLL ring (its own
- * context, below), a fault armed on preadv2 and friends, io_submit refusing.
- * A completion with a short count continues in a worker (a short transfer
- * on a regular file means EOF or an error); -EAGAIN goes to a worker (or, on
- * an fd that turned out to be a pipe, to the reactor).
+ * context: rw_iopoll_iocb()), a fault armed on preadv2 and friends,
+ * io_submit refusing.  A completion with a short count continues in a
+ * worker (a short transfer on a regular file means EOF or an error); -EAGAIN
+ * goes to a worker (or, on an fd that turned out to be a pipe, to the
+ * reactor).
  *
  * The iocb of a request: its iovec at its offset, RWF_NOWAIT (never blocks).
  */
