@@ -11,12 +11,16 @@
  *
  * Adding an opcode:
  *  1. its family file, ops/<family>.c (a new file, or the family's: rw.c for
- *     a read/write variant), with prep and issue (and cleanup, hold,
- *     ring_file, iopoll_prep when it needs them): prep copies what it needs
+ *     a read/write variant), with prep and issue (and the other hooks of
+ *     struct op_def when it needs them: cleanup, hold, ring_file,
+ *     iopoll_prep, iopoll_iocb, aio_complete): prep copies what it needs
  *     out of the SQE into the request's op state and checks it; issue
  *     returns ISSUE_DONE with req->res set, ISSUE_QUEUED (it completes the
  *     request later, through req_complete()) or ISSUE_AGAIN (a worker runs
- *     it, blocking);
+ *     it, blocking).  An op that waits uses the services, which call back
+ *     only through its hooks: the reactor (req_arm_ready(), req_arm_poll()),
+ *     the worker pool (ISSUE_AGAIN, req_punt_wq()), native AIO (aio.h); a
+ *     cancellation by key matches with cancel_match() (cancel.h);
  *  2. when it has per-request state, its struct in the family header
  *     ops/<family>.h, with REQ_DATA_CHECK() (it fits in struct req's
  *     op_data, REQ_DATA_SIZE) and reached with req_data(); the header also
@@ -28,7 +32,7 @@
  *  4. a test (tests/test-*.c) run on both backends; the list of opcodes
  *     implemented in the divergence comment atop engine.h and docs/API.md.
  * The code of engine.h, submit.c and the other core files does not change.
- * A new .c file goes in the build's source list.
+ * A new .c file goes in the build's source list (RINGER_SOURCES, CMakeLists.txt).
  */
 #include <errno.h>
 
