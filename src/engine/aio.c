@@ -689,4 +689,3 @@ void aio_iopoll_destroy(struct ring *r)
 	r->iopoll_ctx = 0;
 	r->iopoll_ctx_failed = false;
 }
-
