@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/cancel.h"
@@ -337,8 +338,13 @@ static void pa_watch(struct ring *r, struct poll_aio *pa)
 static bool poll_needs_own_task(int fd)
 {
 	char path[40], link[32];
+	struct stat st;
 	ssize_t n;
 
+	/* a signalfd is an anonymous inode (no file type bits): a pipe, a
+	 * socket or a file is told apart without a readlink per arming */
+	if (sys_fstat(fd, &st) < 0 || (st.st_mode & S_IFMT))
+		return false;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = sys_readlink(path, link, sizeof(link) - 1);
 	if (n <= 0)
