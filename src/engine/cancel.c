@@ -57,6 +57,8 @@ static void reactor_cancelled(struct reactor_entry *e)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 
+	if (poll_mset_cancelled(e))
+		return; /* the ring's own entry: its polls end in poll_cancel_all() */
 	if (req->flags & REQ_F_POLL_ARMED)
 		poll_disarmed(req);
 	req->res = -ECANCELED;

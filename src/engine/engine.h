@@ -390,6 +390,9 @@ struct ring {
 	 * async_lock; poll_aio_off: it could not be set up */
 	_Atomic(struct poll_aio *) poll_aio;
 	bool poll_aio_off;
+	/* the epoll set the ring's multishot polls wait in, one reactor
+	 * entry for all (ops/poll.c), created on first use; poll_lock */
+	struct poll_mset *poll_mset;
 	/* times the registered eventfd was signalled (eventfd.c, under cq_lock) */
 	atomic_uint evfd_signals;
 
@@ -477,6 +480,9 @@ void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
 int engine_wq_get(struct ring *ring);
 int req_arm_poll(struct req *req, uint32_t events);
+/* Arm an entry of the ring's own (no request's) in its reactor: 0, or
+ * -ECANCELED when the ring is going away, -ENOMEM. */
+int ring_arm_reactor(struct ring *ring, struct reactor_entry *e);
 int req_arm_ready(struct req *req, reactor_fn fn);
 void req_count_async(struct req *req);
 void req_free(struct req *req);

@@ -189,6 +189,7 @@ static void ring_reset(struct ring *r)
 	memset(r->poll_hash, 0, sizeof(r->poll_hash));
 	atomic_store(&r->poll_aio, NULL);
 	r->poll_aio_off = false;
+	r->poll_mset = NULL;
 	atomic_store(&r->evfd_signals, 0);
 	r->bufs = NULL;
 	r->nr_bufs = 0;

@@ -482,6 +482,25 @@ int req_arm_ready(struct req *req, reactor_fn fn)
 	return req_arm_poll(req, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
 }
 
+int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
+{
+	int ret;
+
+	pthread_mutex_lock(&r->async_lock);
+	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
+		pthread_mutex_unlock(&r->async_lock);
+		return -ECANCELED;
+	}
+	if (!r->reactor && reactor_create(&r->reactor) < 0) {
+		r->reactor = NULL;
+		pthread_mutex_unlock(&r->async_lock);
+		return -ENOMEM;
+	}
+	ret = reactor_arm(r->reactor, e);
+	pthread_mutex_unlock(&r->async_lock);
+	return ret;
+}
+
 void req_issue(struct req *req, unsigned issue_flags)
 {
 	const struct op_def *def = &op_defs[req->opcode];

@@ -22,9 +22,10 @@
  * poll, re-armed after each CQE; while it is still ready (what the last CQE
  * announced not yet consumed) an AIO poll would complete at once for the
  * readiness already reported, so it waits in a private edge-triggered epoll
- * set the reactor watches (multi_wait()).  A readiness that comes and goes
- * while it waits there is missed (a divergence); without AIO it always waits
- * there.
+ * set (multi_wait()), which waits with every other such set in the ring's
+ * mset, one epoll set the reactor watches (mset_wait()).  A readiness that
+ * comes and goes while it waits there is missed (a divergence); without AIO
+ * it always waits there.
  *
  * Armed polls sit on ring->polls and in ring->poll_hash (poll_lock), so
  * that POLL_REMOVE finds one by user_data without a walk; an AIO poll's token says, under poll_lock, whether its
@@ -67,6 +68,8 @@ int poll_add_prep(struct req *req, const struct io_uring_sqe *sqe)
 	req_poll(req)->epfd = -1;
 	req_poll(req)->tok = NULL;
 	req_poll(req)->own_evfd = false;
+	req_poll(req)->in_mset = false;
+	req_poll(req)->mwait = false;
 	if (sqe->addr || sqe->off || sqe->buf_index)
 		return -EINVAL;
 	if (flags & ~IORING_POLL_ADD_MULTI)
@@ -89,6 +92,124 @@ void poll_cleanup(struct req *req)
 static unsigned hash_of(uint64_t user_data)
 {
 	return (unsigned)((user_data * 0x9E3779B97F4A7C15ULL) >> 56) % POLL_HASH_SIZE;
+}
+
+/* ---- the ring's multishot set ---------------------------------------------- */
+
+/*
+ * A multishot poll whose file is still ready waits for its next wake-up in
+ * its own edge-triggered epoll set (poll_state.epfd, see multi_wait()).
+ * Those sets wait in turn in one epoll set per ring, the mset (data: the
+ * request), one-shot: enabled (EPOLL_CTL_MOD) when the request starts to
+ * wait there, reported once when its own set has an edge; and one reactor
+ * entry waits on the mset for all of them.  An entry per request made the
+ * reactor poll(2) every armed set at each wake-up and rebuild its array at
+ * each re-arming: with thousands armed, every edge cost thousands of fds.
+ * The mset's events are taken and handled under poll_lock, and a request
+ * leaves it (EPOLL_CTL_DEL) under poll_lock before it can end, so an event
+ * never names a request that is gone.
+ */
+struct poll_mset {
+	struct ring *ring;
+	int epfd;
+	unsigned nr_wait; /* requests enabled in it */
+	bool armed; /* rent is in the reactor (or its fn not yet in poll_lock) */
+	struct reactor_entry rent;
+};
+
+#define MSET_BATCH 64
+
+static void mset_fire(struct reactor_entry *e, uint32_t revents);
+
+/* poll_lock held: the ring's mset, created on first use; NULL: no memory
+ * or no fd */
+static struct poll_mset *mset_get(struct ring *r)
+{
+	struct poll_mset *m = r->poll_mset;
+
+	if (m)
+		return m;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->epfd = sys_fd_move_high(sys_epoll_create1(EPOLL_CLOEXEC));
+	if (m->epfd < 0) {
+		free(m);
+		return NULL;
+	}
+	m->ring = r;
+	r->poll_mset = m;
+	return m;
+}
+
+/* poll_lock held: the reactor watches the mset while requests wait in it */
+static int mset_arm(struct ring *r, struct poll_mset *m)
+{
+	int ret;
+
+	if (m->armed || !m->nr_wait)
+		return 0;
+	m->rent.fd = m->epfd;
+	m->rent.events = POLLIN;
+	m->rent.fn = mset_fire;
+	ret = ring_arm_reactor(r, &m->rent);
+	if (!ret)
+		m->armed = true;
+	return ret;
+}
+
+/* poll_lock held: req (in the mset) leaves it; with nothing left waiting the
+ * reactor lets go of it (a quiet ring holds no reactor thread) */
+static void mset_leave(struct ring *r, struct req *req)
+{
+	struct poll_mset *m = r->poll_mset;
+
+	sys_epoll_ctl(m->epfd, EPOLL_CTL_DEL, req_poll(req)->epfd, NULL);
+	req_poll(req)->in_mset = false;
+	if (!req_poll(req)->mwait)
+		return;
+	req_poll(req)->mwait = false;
+	/* a cancel that fails finds mset_fire() on its way: it re-arms only
+	 * for requests still waiting */
+	if (!--m->nr_wait && m->armed && r->reactor && reactor_cancel(r->reactor, &m->rent))
+		m->armed = false;
+}
+
+bool poll_mset_cancelled(struct reactor_entry *e)
+{
+	struct poll_mset *m;
+
+	if (e->fn != mset_fire)
+		return false;
+	m = (struct poll_mset *)((char *)e - offsetof(struct poll_mset, rent));
+	pthread_mutex_lock(&m->ring->poll_lock);
+	m->armed = false;
+	pthread_mutex_unlock(&m->ring->poll_lock);
+	return true;
+}
+
+/* poll_lock held: req, linked, waits in the mset for its own set's next
+ * edge (one ready now is reported at once).  0, or -errno: the caller ends
+ * it (poll_unlink() takes it out). */
+static int mset_wait(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct poll_mset *m = mset_get(r);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = req };
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	ret = sys_epoll_ctl(m->epfd, req_poll(req)->in_mset ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+			    req_poll(req)->epfd, &ev);
+	if (ret)
+		return ret;
+	req_poll(req)->in_mset = true;
+	req_poll(req)->mwait = true;
+	m->nr_wait++;
+	/* before: the reactor may post its CQE as soon as poll_lock is dropped */
+	req_count_async(req);
+	return mset_arm(r, m);
 }
 
 /* poll_lock held */
@@ -129,6 +250,8 @@ static void poll_unlink(struct ring *r, struct req *req)
 		req_poll(req_poll(req)->hnext)->hprev = req_poll(req)->hprev;
 	req_poll(req)->hnext = req_poll(req)->hprev = NULL;
 	req->flags &= ~REQ_F_POLL_ARMED;
+	if (req_poll(req)->in_mset)
+		mset_leave(r, req);
 }
 
 void poll_disarmed(struct req *req)
@@ -663,8 +786,6 @@ static bool level_ready(struct req *req)
 	return ret > 0 && (pfd.revents & interest(req));
 }
 
-static void poll_fire(struct reactor_entry *e, uint32_t revents);
-
 /*
  * poll_lock held: a multishot poll waits for its next wake-up.  The kernel's
  * stays on the wait queue and posts a CQE per wake-up.  With the file not
@@ -700,9 +821,7 @@ static int multi_wait(struct req *req, bool discard)
 			n = sys_epoll_wait(req_poll(req)->epfd, &ev, 1, 0);
 		while (n > 0 || n == -EINTR);
 	}
-	req->rent.fd = req_poll(req)->epfd;
-	req->rent.fn = poll_fire;
-	return req_arm_poll(req, POLLIN);
+	return mset_wait(req);
 }
 
 /*
@@ -753,22 +872,27 @@ end:
 	return true;
 }
 
+/* A one-shot poll waiting in the reactor is ready. */
 static void poll_fire(struct reactor_entry *e, uint32_t revents)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 	struct ring *r = req->ring;
-	uint32_t mask = 0;
-	int32_t final;
+	uint32_t mask;
 
 	engine_thread_ctx = CTX_REACTOR;
 	pthread_mutex_lock(&r->poll_lock);
-	if (!req_poll(req)->multi) {
-		poll_unlink(r, req);
-		pthread_mutex_unlock(&r->poll_lock);
-		mask = revents & interest(req);
-		poll_complete(req, (int32_t)(mask ? mask : revents));
-		return;
-	}
+	poll_unlink(r, req);
+	pthread_mutex_unlock(&r->poll_lock);
+	mask = revents & interest(req);
+	poll_complete(req, (int32_t)(mask ? mask : revents));
+}
+
+/* poll_lock held: the mset reported req, its own set has an edge (or had:
+ * 0, nothing after all).  As multi_event(). */
+static bool multi_fire(struct req *req, int32_t *final)
+{
+	uint32_t mask = 0;
+
 	for (;;) {
 		struct epoll_event ev;
 		int n = sys_epoll_wait(req_poll(req)->epfd, &ev, 1, 0);
@@ -779,12 +903,54 @@ static void poll_fire(struct reactor_entry *e, uint32_t revents)
 			mask = ev.events & interest(req);
 		break;
 	}
-	if (multi_event(req, mask, false, &final)) {
-		pthread_mutex_unlock(&r->poll_lock);
-		poll_complete(req, final);
-		return;
-	}
+	return multi_event(req, mask, false, final);
+}
+
+/*
+ * The mset is readable: each request it reports posts its CQE and waits
+ * again.  Those that end complete once poll_lock is dropped (a linked
+ * request issued from there may arm a poll).
+ */
+static void mset_fire(struct reactor_entry *e, uint32_t revents)
+{
+	struct poll_mset *m = (struct poll_mset *)((char *)e - offsetof(struct poll_mset, rent));
+	struct ring *r = m->ring;
+	struct epoll_event evs[MSET_BATCH];
+	struct req *done = NULL, *req;
+	int n;
+
+	(void)revents;
+	engine_thread_ctx = CTX_REACTOR;
+	pthread_mutex_lock(&r->poll_lock);
+	m->armed = false;
+	do {
+		n = sys_epoll_wait(m->epfd, evs, MSET_BATCH, 0);
+		for (int i = 0; i < n; i++) {
+			int32_t final;
+
+			req = evs[i].data.ptr;
+			/* reported once per enabling: it is waiting */
+			if (!req_poll(req)->mwait)
+				continue;
+			req_poll(req)->mwait = false;
+			m->nr_wait--;
+			if (multi_fire(req, &final)) {
+				/* off the poll list: list_next is free */
+				req->res = final;
+				req->list_next = done;
+				done = req;
+			}
+		}
+	} while (n == MSET_BATCH || n == -EINTR);
+	/* fails only when the ring goes away: poll_cancel_all() ends those
+	 * still waiting */
+	mset_arm(r, m);
 	pthread_mutex_unlock(&r->poll_lock);
+	while ((req = done)) {
+		done = req->list_next;
+		req->list_next = NULL;
+		poll_complete(req, req->res);
+	}
 }
 
 static int poll_arm_multi(struct req *req)
@@ -972,6 +1138,9 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 		sys_io_cancel(pa->ctx, &req_poll(t)->tok->cb, &ev);
 		req_poll(t)->tok = NULL;
 		disarmed = true;
+	} else if (req_poll(t)->mwait) {
+		/* its events are handled under poll_lock: never firing now */
+		disarmed = true;
 	} else {
 		disarmed = reactor_cancel(r->reactor, &t->rent);
 	}
@@ -1010,6 +1179,8 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 /* Teardown, after the reactor is gone: anything still on the poll list. */
 void poll_cancel_all(struct ring *r)
 {
+	struct poll_mset *m;
+
 	pa_destroy(r);
 	for (;;) {
 		struct req *t;
@@ -1022,5 +1193,14 @@ void poll_cancel_all(struct ring *r)
 		if (!t)
 			break;
 		poll_complete(t, -ECANCELED);
+	}
+	/* every multishot left the mset with its unlink */
+	pthread_mutex_lock(&r->poll_lock);
+	m = r->poll_mset;
+	r->poll_mset = NULL;
+	pthread_mutex_unlock(&r->poll_lock);
+	if (m) {
+		sys_close(m->epfd);
+		free(m);
 	}
 }

@@ -14,6 +14,8 @@ struct poll_state {
 	bool own_evfd; /* MULTI on the ring's registered eventfd */
 	unsigned evfd_snap; /* its evfd_signals when armed or at its last CQE */
 	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
+	bool in_mset; /* MULTI: epfd is in the ring's poll_mset, poll_lock */
+	bool mwait; /* MULTI: waits there (enabled in the set), poll_lock */
 	struct poll_tok *tok; /* armed as an AIO poll (ops/poll.c), poll_lock */
 	struct req *hnext, *hprev; /* ring->poll_hash chain, poll_lock */
 	uint64_t target; /* POLL_REMOVE: user_data to find */
@@ -33,6 +35,8 @@ void poll_cleanup(struct req *req);
 void poll_cancel_all(struct ring *ring);
 /* A poll request the reactor handed back at teardown: off the armed list. */
 void poll_disarmed(struct req *req);
+/* Teardown: is e the ring's multishot entry the reactor handed back? */
+bool poll_mset_cancelled(struct reactor_entry *e);
 /* complete the AIO polls that fired (enter runs it, as the kernel its task work) */
 void poll_aio_run(struct ring *ring);
 
