@@ -9,8 +9,8 @@
  *    work finishes in bounded time) and unbounded (anything else), each with
  *    its own cap (wq_create(), wq_set_max_workers());
  *  - workers are created lazily, never more than there is queued work, spin
- *    briefly for new work before sleeping (a futex round trip costs ~13 us
- *    here, a spinning hand-off < 0.5 us), and exit after being idle a while;
+ *    briefly for new work before sleeping (a hand-off to a spinning worker
+ *    is far cheaper than a futex wake-up), and exit after being idle a while;
  *  - WQ_WORK_HASHED items with the same hash_key run one at a time, in
  *    enqueue order (serialized writes to one file);
  *  - fn runs in a worker thread; the wq never touches the item after fn
