@@ -360,8 +360,15 @@ static struct poll_aio *pa_create(struct ring *r)
 {
 	struct poll_aio *pa = calloc(1, sizeof(*pa));
 	const struct pa_ring_hdr *hdr;
-	/* polls armed at once before io_submit says EAGAIN (then: the reactor) */
-	unsigned nr = r->cq_entries < 64 ? 64 : r->cq_entries > 1024 ? 1024 : r->cq_entries;
+	/*
+	 * Polls armed at once before io_submit says EAGAIN; the rest wait in
+	 * the reactor, which poll(2)s them all at each wake-up.  Armed polls
+	 * are not bounded by the CQ (liburing's poll-many arms 5000 on a
+	 * 1024-entry CQ): four per CQE, up to 4096.  The kernel charges about
+	 * twice that to the system-wide fs.aio-max-nr (65536 by default); a
+	 * context refused leaves the ring's polls to the reactor.
+	 */
+	unsigned nr = r->cq_entries < 16 ? 64 : r->cq_entries > 1024 ? 4096 : 4 * r->cq_entries;
 
 	if (!pa)
 		return NULL;
