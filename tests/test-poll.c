@@ -490,6 +490,21 @@ TEST(poll_remove_among_many)
 	close(p[1]);
 }
 
+/* CPU budgets of the cases below are for a plain build: a sanitizer's
+ * instrumentation multiplies the engine's own work (ThreadSanitizer about
+ * five times), not the fault they catch (a cost growing with the polls
+ * armed, tens of times more). */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_THREAD__) || __has_feature(thread_sanitizer)
+#define CPU_SLACK 8
+#elif defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define CPU_SLACK 3
+#else
+#define CPU_SLACK 1
+#endif
+
 /*
  * Many multishot polls armed, readiness edges coming one pipe at a time,
  * each CQE read back before the next write: an edge costs about the same
@@ -497,12 +512,13 @@ TEST(poll_remove_among_many)
  * edges here).  After its first CQE a multishot poll whose pipe still held
  * the byte waited in an epoll set of its own, which the engine's reactor
  * polled with every other at each wake-up, and rebuilt its array for at each
- * re-arming: 2000 polls armed, 4000 edges, about 0.8 s of CPU (liburing's
+ * re-arming: 3000 polls armed, 6000 edges, 3.9-4.4 s of CPU, against
+ * 0.08-0.45 s since, depending on the machine's state (liburing's
  * poll-mshot-update, 5000 polls, ran into its 60 s cap).
  */
 TEST(poll_multishot_many_armed)
 {
-	enum { NPOLL = 2000, ROUNDS = 3 };
+	enum { NPOLL = 3000, ROUNDS = 3 };
 	static int fds[NPOLL][2];
 	struct io_uring_params prm;
 	struct io_uring_cqe *cqe;
@@ -519,7 +535,7 @@ TEST(poll_multishot_many_armed)
 		REQUIRE_SYS(setrlimit(RLIMIT_NOFILE, &rl));
 	}
 	if (rl.rlim_cur < 4 * NPOLL + 64)
-		SKIP_CASE(SKIP_ENVIRONMENT, "RLIMIT_NOFILE hard limit below 8064");
+		SKIP_CASE(SKIP_ENVIRONMENT, "RLIMIT_NOFILE hard limit below 12064");
 	memset(&prm, 0, sizeof(prm));
 	prm.flags = IORING_SETUP_CQSIZE;
 	prm.cq_entries = 4 * NPOLL;
@@ -555,8 +571,7 @@ TEST(poll_multishot_many_armed)
 	cpu = cpu_us() - t0;
 	printf("# %d edges with %d multishot polls armed: %lld us of CPU\n", (ROUNDS - 1) * NPOLL,
 	       NPOLL, cpu);
-	/* (a sanitizer build slows it some) */
-	CHECK_LT(cpu, 400000);
+	CHECK_LT(cpu, 1500000 * CPU_SLACK);
 	/* every one removed by its user_data: all end */
 	for (int i = 0; i < NPOLL; i++) {
 		struct io_uring_sqe *sqe = test_get_sqe(&many);
@@ -644,8 +659,7 @@ TEST(poll_oneshot_many_armed)
 	cpu = cpu_us() - t0;
 	printf("# %d one-shot polls armed, completed one at a time: %lld us of CPU\n", NPOLL,
 	       cpu);
-	/* (a sanitizer build slows it some) */
-	CHECK_LT(cpu, 300000);
+	CHECK_LT(cpu, 300000 * CPU_SLACK);
 	io_uring_queue_exit(&many);
 	for (int i = 0; i < NPOLL; i++) {
 		close(fds[i][0]);
