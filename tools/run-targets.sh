@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The measurements behind the targets of docs/PERFORMANCE.md (issue 5), and
+# The measurements behind the targets of docs/PERFORMANCE.md, and
 # a met / missed verdict for each.  About three minutes.
 #
 #   tools/run-targets.sh [BUILD]     (BUILD defaults to build)
