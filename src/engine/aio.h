@@ -42,6 +42,37 @@ int aio_iopoll_reap(struct ring *ring, unsigned want);
 /* Teardown of an IOPOLL ring: its AIO context (nothing in flight any more). */
 void aio_iopoll_destroy(struct ring *ring);
 
+/*
+ * AIO polls (aio_poll.c): a poll on a file's wait queue, completed with the
+ * waker's mask through the opcode's aio_poll_event hook (opdef.c).
+ */
+struct aio_poll_tok;
+/* The ring's AIO poll context is there (created on first use): false, the
+ * op waits some other way (io_setup refused, a forked child). */
+bool aio_poll_ready(struct ring *ring);
+/*
+ * poll_lock held, aio_poll_ready() said yes: send req's poll of req->rfd for
+ * events (IOCB_CMD_POLL bits).  *slot is the op's pointer to the token: an
+ * armed token is sent again, else a new one is set there; the service
+ * clears it when the token goes (failure, aio_poll_free(),
+ * aio_poll_cancel(), teardown).  multi: the poll re-arms after each event
+ * (the waiter leaves such events a moment to the next enter).  0, or -errno
+ * from io_submit (-EINVAL: the file has no poll support; -EAGAIN: the
+ * context is full).
+ */
+int aio_poll_arm(struct req *req, struct aio_poll_tok **slot, uint32_t events, bool multi);
+/* poll_lock held: the request no longer waits for tok, whose event has come */
+void aio_poll_free(struct ring *ring, struct aio_poll_tok *tok);
+/* poll_lock held: abandon tok (POLL_REMOVE): io_cancel, its event only
+ * frees it */
+void aio_poll_cancel(struct ring *ring, struct aio_poll_tok *tok);
+/* Complete the AIO polls that fired (enter runs it, as the kernel its task
+ * work). */
+void aio_poll_run(struct ring *ring);
+/* Teardown, the reactor gone: cancel the polls, join the waiter, free the
+ * tokens and the context.  Their requests are still armed (the op ends them). */
+void aio_poll_destroy(struct ring *ring);
+
 /* A zero-length read or write of fd with RWF_* flags at off, through AIO:
  * 0 and its result in *res, -errno the flags refused, 1 cannot tell. */
 int aio_probe(int fd, bool write, int flags, int64_t off, long *res);

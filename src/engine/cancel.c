@@ -12,7 +12,8 @@
  *  - queued in the worker pool: wq_destroy() hands it back (a running one
  *    finishes; its links are cancelled, the ring is dying);
  *  - in the reactor (polls, reads on empty pipes): reactor_destroy();
- *  - an armed poll (ops/poll.c): poll_cancel_all();
+ *  - an armed poll (ops/poll.c): its AIO poll cancelled with the context
+ *    (aio_poll_destroy()), then poll_cancel_all();
  *  - native AIO at the device (aio.c): waited for, it ends in bounded time;
  *  - on the defer list (drain): completed here;
  *  - parked on an IOPOLL ring, never polled (iopoll.c), or at the device
@@ -101,6 +102,8 @@ void ring_cancel_all(struct ring *r)
 	r->reactor = NULL;
 	pthread_mutex_unlock(&r->async_lock);
 
+	/* the AIO polls' context and waiter: no event comes after */
+	aio_poll_destroy(r);
 	poll_cancel_all(r);
 	/* O_DIRECT at the device completes in bounded time: wait for it */
 	aio_destroy(r);

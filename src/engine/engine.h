@@ -282,6 +282,10 @@ struct op_def {
 	bool (*iopoll_iocb)(struct req *req, struct iocb *io);
 	/* the end of the request's native AIO I/O (aio.c), res as io_event.res */
 	void (*aio_complete)(struct req *req, long res);
+	/* poll_lock held: the request's AIO poll (aio_poll.c) completed with
+	 * res (the waker's mask, or -errno); true: it ends, the service
+	 * completes it (req_complete()) once poll_lock is dropped */
+	bool (*aio_poll_event)(struct req *req, long res);
 };
 
 #define ENGINE_NR_OPS IORING_OP_LAST /* slots in op_defs[]: every opcode of the ABI */
@@ -386,7 +390,7 @@ struct ring {
 	pthread_mutex_t poll_lock;
 	struct req *polls;
 	struct req *poll_hash[POLL_HASH_SIZE];
-	/* their AIO context (ops/poll.c), created on first use under
+	/* their AIO context (aio_poll.c), created on first use under
 	 * async_lock; poll_aio_off: it could not be set up */
 	_Atomic(struct poll_aio *) poll_aio;
 	bool poll_aio_off;

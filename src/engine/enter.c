@@ -9,8 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "engine/aio.h"
 #include "engine/engine.h"
-#include "engine/ops/poll.h"
 #include "engine/sys.h"
 
 /* -EBADF for a closed fd, -EOPNOTSUPP for an open fd that is no engine ring */
@@ -100,7 +100,7 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 		}
 	}
 	/* AIO polls that fired: their CQEs now, as the kernel's task work */
-	poll_aio_run(r);
+	aio_poll_run(r);
 	if (flags & IORING_ENTER_GETEVENTS) {
 		struct wait_args w;
 		int ret2 = get_ext_arg(flags, arg, argsz, &w);

@@ -13,13 +13,14 @@
  *  1. its family file, ops/<family>.c (a new file, or the family's: rw.c for
  *     a read/write variant), with prep and issue (and the other hooks of
  *     struct op_def when it needs them: cleanup, hold, ring_file,
- *     iopoll_prep, iopoll_iocb, aio_complete): prep copies what it needs
+ *     iopoll_prep, iopoll_iocb, aio_complete, aio_poll_event): prep copies what it needs
  *     out of the SQE into the request's op state and checks it; issue
  *     returns ISSUE_DONE with req->res set, ISSUE_QUEUED (it completes the
  *     request later, through req_complete()) or ISSUE_AGAIN (a worker runs
  *     it, blocking).  An op that waits uses the services, which call back
  *     only through its hooks: the reactor (req_arm_ready(), req_arm_poll()),
- *     the worker pool (ISSUE_AGAIN, req_punt_wq()), native AIO (aio.h); a
+ *     the worker pool (ISSUE_AGAIN, req_punt_wq()), native AIO and AIO
+ *     polls (aio.h); a
  *     cancellation by key matches with cancel_match() (cancel.h);
  *  2. when it has per-request state, its struct in the family header
  *     ops/<family>.h, with REQ_DATA_CHECK() (it fits in struct req's
@@ -88,7 +89,8 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_POLL_ADD] = { .name = "POLL_ADD", .needs_file = 1,
 				 .unbound_nonreg_file = 1, .supported = 1,
 				 .prep = poll_add_prep, .issue = poll_add_issue,
-				 .cleanup = poll_cleanup, .ring_file = poll_add_ring_file },
+				 .cleanup = poll_cleanup, .ring_file = poll_add_ring_file,
+				 .aio_poll_event = poll_aio_event },
 	[IORING_OP_POLL_REMOVE] = { .name = "POLL_REMOVE", .supported = 1,
 				    .prep = poll_remove_prep, .issue = poll_remove_issue },
 };

@@ -9,13 +9,10 @@
  * poll(2) and epoll look at the file again when they run and would find
  * nothing.  An AIO poll is the user-space way to the same: it sits on the
  * file's wait queue and completes in the waker's context with the waker's
- * mask.  Completions are taken at every enter (poll_aio_run()), as the
- * kernel runs its task work there, and by a waiter thread sleeping in
- * io_getevents while AIO polls are in flight.  (No IOCB_FLAG_RESFD: with an
- * eventfd to signal, the kernel completes some polls from a workqueue, after
- * the waker, and an enter right after the wake-up would not see them.)
- * Without AIO (io_setup refused, a forked child) one-shot polls wait in the
- * reactor (poll(2)).
+ * mask.  The AIO poll service (aio_poll.c, aio.h) holds the context and
+ * its waiter thread, and hands each event back through poll_aio_event(),
+ * the table's aio_poll_event hook.  Without AIO (io_setup refused, a forked
+ * child) one-shot polls wait in the reactor (poll(2)).
  *
  * MULTI: the kernel's multishot poll stays on the wait queue and posts a CQE
  * per wake-up.  While the file is not ready the engine's waits as an AIO
@@ -28,8 +25,9 @@
  * it always waits there.
  *
  * Armed polls sit on ring->polls and in ring->poll_hash (poll_lock), so
- * that POLL_REMOVE finds one by user_data without a walk; an AIO poll's token says, under poll_lock, whether its
- * request still waits for it.
+ * that POLL_REMOVE finds one by user_data without a walk; an AIO poll's
+ * token (req_poll(req)->tok) says, under poll_lock, that its request still
+ * waits for it.
  *
  * res is the ready mask restricted to the requested events plus
  * POLLERR | POLLHUP | POLLNVAL | POLLRDHUP, as the kernel reports it.  A file
@@ -38,9 +36,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/aio_abi.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +44,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/aio.h"
 #include "engine/cancel.h"
 #include "engine/ops/poll.h"
 #include "engine/sys.h"
@@ -276,188 +273,8 @@ static void poll_complete(struct req *req, int32_t res)
 	req_complete(req);
 }
 
-/* ---- AIO polls ------------------------------------------------------------ */
+/* ---- AIO polls (aio_poll.c) ----------------------------------------------- */
 
-#define PA_REAP_MAX 32
-#define PA_HOLD_NS 1000000L /* the waiter leaves events to an enter this long */
-#define PA_RING_MAGIC 0xa10a10a1U
-
-/* The header of the kernel's AIO event ring (fs/aio.c struct aio_ring),
- * mapped at the context's address: read to tell whether events wait. */
-struct pa_ring_hdr {
-	unsigned id, nr, head, tail, magic, compat_features, incompat_features, header_length;
-};
-
-/*
- * One AIO poll in flight.  Who owns it when:
- * - armed (submitted, its event not yet taken out of the AIO ring): the
- *   request, through req_poll(req)->tok; POLL_REMOVE may abandon it (req = NULL,
- *   io_cancel) but never frees it, since its event is still to come;
- * - its event taken out by the waiter (pa_waiter(), local array): the
- *   waiter alone; it may look at the token (poll_lock) until it puts the
- *   event in pa->held;
- * - its event in pa->held, or taken by an enter's pa_reap(): whoever holds
- *   reap_lock and handles it (pa_event_one()), which frees it (a one-shot,
- *   an abandoned one, a multishot that ends) or submits it again (a
- *   multishot re-armed: armed again, as above);
- * - teardown: pa_destroy() frees what is left once the context is destroyed
- *   and the waiter joined (no event can come any more).
- * Frees and req changes are under poll_lock.
- */
-struct poll_tok {
-	struct iocb cb;
-	struct req *req; /* NULL: abandoned (POLL_REMOVE, update), poll_lock */
-	struct poll_tok *next, *prev; /* pa->toks */
-};
-
-struct poll_aio {
-	struct ring *ring;
-	aio_context_t ctx;
-	const struct pa_ring_hdr *hdr; /* NULL: a layout we do not know */
-	unsigned gen; /* fork generation that made it */
-	atomic_uint nr_toks; /* tokens in flight; written under poll_lock */
-	struct poll_tok *toks; /* poll_lock */
-	/* The waiter thread, while tokens are in flight (poll_lock): it
-	 * sleeps in io_getevents.  exited: it left for idleness, to be joined. */
-	pthread_t thread;
-	bool running, exited, stop;
-	/* events handled (pa_event()), under reap_lock: an enter waits until
-	 * every event in the ring when it looked is, including those the
-	 * waiter has taken out but not yet handled */
-	atomic_uint_least64_t handled;
-	unsigned ring_nr; /* events in the ring (hdr->nr) */
-	/* events the waiter took out and has not handled yet (reap_lock):
-	 * whoever reaps first handles them */
-	struct io_event held[PA_REAP_MAX];
-	unsigned nr_held;
-	/* held while events are taken and handled: an enter that finds an
-	 * event being handled waits until it is (a multishot armed again), as
-	 * the kernel's enter returns after its task work */
-	pthread_mutex_t reap_lock;
-};
-
-/* A fork leaves the context behind (its ring is not mapped in the child). */
-static atomic_uint pa_fork_gen;
-static pthread_once_t pa_fork_once = PTHREAD_ONCE_INIT;
-
-static void pa_forked(void)
-{
-	atomic_fetch_add_explicit(&pa_fork_gen, 1, memory_order_relaxed);
-}
-
-static void pa_fork_hook(void)
-{
-	pthread_atfork(NULL, NULL, pa_forked);
-}
-
-static bool pa_ours(const struct poll_aio *pa)
-{
-	return pa->gen == atomic_load_explicit(&pa_fork_gen, memory_order_relaxed);
-}
-
-/* async_lock held */
-static struct poll_aio *pa_create(struct ring *r)
-{
-	struct poll_aio *pa = calloc(1, sizeof(*pa));
-	const struct pa_ring_hdr *hdr;
-	/*
-	 * Polls armed at once before io_submit says EAGAIN; the rest wait in
-	 * the reactor, which poll(2)s them all at each wake-up.  Armed polls
-	 * are not bounded by the CQ (liburing's poll-many arms 5000 on a
-	 * 1024-entry CQ): four per CQE, up to 4096.  The kernel charges about
-	 * twice that to the system-wide fs.aio-max-nr (65536 by default); a
-	 * context refused leaves the ring's polls to the reactor.
-	 */
-	unsigned nr = r->cq_entries < 16 ? 64 : r->cq_entries > 1024 ? 4096 : 4 * r->cq_entries;
-
-	if (!pa)
-		return NULL;
-	pthread_once(&pa_fork_once, pa_fork_hook);
-	pa->ring = r;
-	pthread_mutex_init(&pa->reap_lock, NULL);
-	pa->gen = atomic_load_explicit(&pa_fork_gen, memory_order_relaxed);
-	if (sys_io_setup(nr, &pa->ctx) < 0)
-		goto fail;
-	hdr = (const struct pa_ring_hdr *)(uintptr_t)pa->ctx;
-	if (hdr->magic == PA_RING_MAGIC && hdr->incompat_features == 0 &&
-	    hdr->header_length == 32 && hdr->nr) {
-		pa->hdr = hdr;
-		pa->ring_nr = hdr->nr;
-	}
-	return pa;
-fail:
-	pthread_mutex_destroy(&pa->reap_lock);
-	free(pa);
-	return NULL;
-}
-
-/* The ring's AIO poll context, or NULL: polls wait in the reactor. */
-static struct poll_aio *pa_get(struct ring *r)
-{
-	/* acquire: pairs with the release store below, the context is set up */
-	struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_acquire);
-
-	if (!pa) {
-		pthread_mutex_lock(&r->async_lock);
-		pa = atomic_load_explicit(&r->poll_aio, memory_order_relaxed);
-		if (!pa && !r->poll_aio_off && !atomic_load_explicit(&r->dying, memory_order_relaxed)) {
-			pa = pa_create(r);
-			if (pa)
-				atomic_store_explicit(&r->poll_aio, pa, memory_order_release);
-			else
-				r->poll_aio_off = true;
-		}
-		pthread_mutex_unlock(&r->async_lock);
-	}
-	return pa && pa_ours(pa) ? pa : NULL;
-}
-
-/* poll_lock held */
-static void tok_free(struct poll_aio *pa, struct poll_tok *tok)
-{
-	if (tok->prev)
-		tok->prev->next = tok->next;
-	else
-		pa->toks = tok->next;
-	if (tok->next)
-		tok->next->prev = tok->prev;
-	atomic_store_explicit(&pa->nr_toks,
-			      atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) - 1,
-			      memory_order_relaxed);
-	free(tok);
-}
-
-/* poll_lock held: 0, or -errno from io_submit */
-static int tok_submit(struct poll_aio *pa, struct poll_tok *tok)
-{
-	struct iocb *cb = &tok->cb;
-	long ret;
-
-	do
-		ret = sys_io_submit(pa->ctx, 1, &cb);
-	while (ret == -EINTR);
-	return ret == 1 ? 0 : ret < 0 ? (int)ret : -EAGAIN;
-}
-
-static void *pa_waiter(void *arg);
-
-/* poll_lock held: the waiter runs while tokens are in flight */
-static void pa_watch(struct ring *r, struct poll_aio *pa)
-{
-	if (pa->running || pa->stop)
-		return;
-	if (pa->exited) {
-		/* it has let go of poll_lock for good: the join is immediate */
-		pthread_join(pa->thread, NULL);
-		pa->exited = false;
-	}
-	if (engine_thread_create(&pa->thread, NULL, pa_waiter, pa) == 0)
-		pa->running = true;
-	/* else: the polls complete at the next enter that reaps */
-}
-
-/* poll_lock held: send req's AIO poll (its token again, or a new one);
- * 0 or -errno from io_submit (-EINVAL: the file has no poll support) */
 /*
  * A signalfd's readiness is the pending signals of the task that polls it:
  * an AIO poll is looked at again from a kernel worker when woken, which has
@@ -483,47 +300,15 @@ static bool poll_needs_own_task(int fd)
 	return !strcmp(link, "anon_inode:[signalfd]");
 }
 
-static int pa_submit(struct req *req, struct poll_aio *pa)
+/* poll_lock held, aio_poll_ready(): send req's AIO poll (its token again, or
+ * a new one); 0 or -errno from io_submit (-EINVAL: the file has no poll
+ * support), -EAGAIN: wait some other way */
+static int aio_submit_poll(struct req *req)
 {
-	struct ring *r = req->ring;
-	struct poll_tok *tok = req_poll(req)->tok;
-	int ret;
-
-	if (!tok && poll_needs_own_task(req->rfd))
+	if (!req_poll(req)->tok && poll_needs_own_task(req->rfd))
 		return -EAGAIN; /* the reactor's way */
-	if (!tok) {
-		tok = calloc(1, sizeof(*tok));
-		if (!tok)
-			return -ENOMEM;
-		tok->cb.aio_data = (uintptr_t)tok;
-		tok->cb.aio_lio_opcode = IOCB_CMD_POLL;
-		tok->cb.aio_fildes = (uint32_t)req->rfd;
-		/* POLLERR and POLLHUP are always reported (the kernel adds them) */
-		tok->cb.aio_buf = (req_poll(req)->events | POLLRDHUP) & 0xffff;
-		/* no IOCB_FLAG_RESFD: with an eventfd to signal, the kernel
-		 * completes some of them from a workqueue, later, instead of in
-		 * the waker */
-		tok->req = req;
-		tok->next = pa->toks;
-		if (pa->toks)
-			pa->toks->prev = tok;
-		pa->toks = tok;
-		atomic_store_explicit(&pa->nr_toks,
-				      atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) + 1,
-				      memory_order_relaxed);
-		req_poll(req)->tok = tok;
-	}
-	/* counted before: its completion may be taken by another thread as
-	 * soon as poll_lock is dropped */
-	req_count_async(req);
-	ret = tok_submit(pa, tok);
-	if (ret) {
-		tok_free(pa, tok);
-		req_poll(req)->tok = NULL;
-		return ret;
-	}
-	pa_watch(r, pa);
-	return 0;
+	return aio_poll_arm(req, &req_poll(req)->tok, req_poll(req)->events | POLLRDHUP,
+			    req_poll(req)->multi);
 }
 
 /*
@@ -531,238 +316,47 @@ static int pa_submit(struct req *req, struct poll_aio *pa)
  * file has no poll support and nothing asked for is ready (the kernel's
  * -EINVAL), -EBADF, or another -errno: wait some other way.
  */
-static int pa_arm(struct req *req, struct poll_aio *pa)
+static int aio_arm(struct req *req)
 {
 	struct ring *r = req->ring;
 	int ret;
 
 	pthread_mutex_lock(&r->poll_lock);
-	ret = pa_submit(req, pa);
+	ret = aio_submit_poll(req);
 	if (!ret)
 		poll_link(r, req);
 	pthread_mutex_unlock(&r->poll_lock);
 	return ret == -EINVAL ? 1 : ret;
 }
 
-/* poll_lock held, tok is req's: it ends; the caller completes req */
-static void pa_end(struct ring *r, struct poll_aio *pa, struct req *req)
+/* poll_lock held: req no longer waits for its AIO poll's token */
+static void aio_drop(struct req *req)
 {
-	tok_free(pa, req_poll(req)->tok);
-	req_poll(req)->tok = NULL;
-	poll_unlink(r, req);
+	if (req_poll(req)->tok)
+		aio_poll_free(req->ring, req_poll(req)->tok); /* clears tok */
 }
 
 static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *final);
 
-/* One AIO poll completed with res: the waker's mask, or what a look found. */
-static void pa_event_one(struct ring *r, struct poll_aio *pa, struct poll_tok *tok, long res)
+/* The aio_poll_event hook (poll_lock held): req's AIO poll completed with
+ * res, the waker's mask or what a look found.  true: it ends with req->res. */
+bool poll_aio_event(struct req *req, long res)
 {
-	struct req *req;
-	uint32_t mask;
+	uint32_t mask = (res < 0 ? (uint32_t)POLLERR : (uint32_t)res) & interest(req);
 
-	pthread_mutex_lock(&r->poll_lock);
-	req = tok->req;
-	if (!req) {
-		tok_free(pa, tok); /* abandoned: its request is gone */
-		pthread_mutex_unlock(&r->poll_lock);
-		return;
-	}
-	mask = (res < 0 ? (uint32_t)POLLERR : (uint32_t)res) & interest(req);
 	if (req_poll(req)->multi) {
 		int32_t final;
-		bool end = multi_event(req, mask, true, &final);
 
-		pthread_mutex_unlock(&r->poll_lock);
-		if (end)
-			poll_complete(req, final);
-		return;
+		if (!multi_event(req, mask, true, &final))
+			return false;
+		req->res = final;
+	} else {
+		aio_drop(req);
+		poll_unlink(req->ring, req);
+		req->res = (int32_t)(mask ? mask : (uint32_t)res);
 	}
-	pa_end(r, pa, req);
-	pthread_mutex_unlock(&r->poll_lock);
-	poll_complete(req, (int32_t)(mask ? mask : (uint32_t)res));
-}
-
-/* reap_lock held: handle an event taken out of the ring */
-static void pa_event(struct ring *r, struct poll_aio *pa, struct poll_tok *tok, long res)
-{
-	pa_event_one(r, pa, tok, res);
-	/* release: pairs with the acquire loads in poll_aio_run(), what the
-	 * handling posted is visible to an enter that sees the count */
-	atomic_fetch_add_explicit(&pa->handled, 1, memory_order_release);
-}
-
-/* Complete the AIO polls in the event ring. */
-static void pa_reap(struct ring *r, struct poll_aio *pa)
-{
-	struct io_event ev[PA_REAP_MAX];
-	long n;
-
-	pthread_mutex_lock(&pa->reap_lock);
-	for (unsigned i = 0; i < pa->nr_held; i++)
-		pa_event(r, pa, (struct poll_tok *)(uintptr_t)pa->held[i].data, (long)pa->held[i].res);
-	pa->nr_held = 0;
-	do {
-		struct timespec zero = { 0, 0 };
-
-		n = sys_io_getevents(pa->ctx, 0, PA_REAP_MAX, ev, &zero, NULL);
-		for (long i = 0; i < n; i++)
-			pa_event(r, pa, (struct poll_tok *)(uintptr_t)ev[i].data, (long)ev[i].res);
-	} while (n == PA_REAP_MAX);
-	pthread_mutex_unlock(&pa->reap_lock);
-}
-
-/* Is one of these events a multishot poll's?  Only for events the caller
- * alone holds (taken out of the ring, not yet in pa->held): their tokens
- * cannot be freed meanwhile. */
-static bool held_multi(struct ring *r, const struct io_event *ev, long n)
-{
-	bool multi = false;
-
-	pthread_mutex_lock(&r->poll_lock);
-	for (long i = 0; i < n && !multi; i++) {
-		const struct poll_tok *tok = (const struct poll_tok *)(uintptr_t)ev[i].data;
-
-		multi = tok->req && req_poll(tok->req)->multi;
-	}
-	pthread_mutex_unlock(&r->poll_lock);
-	return multi;
-}
-
-/* The waiter: completes the AIO polls when nobody enters; leaves after a
- * second with none in flight (a quiet ring holds no thread). */
-static void *pa_waiter(void *arg)
-{
-	struct poll_aio *pa = arg;
-	struct ring *r = pa->ring;
-
-	pthread_setname_np(pthread_self(), "ringer-pollaio");
-	engine_thread_ctx = CTX_REACTOR;
-	for (;;) {
-		struct io_event ev[PA_REAP_MAX];
-		struct timespec ts = { 1, 0 };
-		long n = sys_io_getevents(pa->ctx, 1, PA_REAP_MAX, ev, &ts, NULL);
-
-		if (n > 0) {
-			bool waited, multi;
-
-			/*
-			 * Look at the tokens now, while the events are only in
-			 * ev: nobody else can handle them, so none of these
-			 * tokens can be freed (a token is freed by handling its
-			 * event, or by pa_destroy() after it joined us).  Once
-			 * they are in pa->held, an enter's pa_reap() may handle
-			 * them at any moment and free the tokens (a one-shot's,
-			 * an abandoned one's, a multishot that ends): from then
-			 * on ev[i].data must not be dereferenced here.
-			 */
-			multi = held_multi(r, ev, n);
-			pthread_mutex_lock(&pa->reap_lock);
-			memcpy(pa->held, ev, (size_t)n * sizeof(ev[0]));
-			pa->nr_held = (unsigned)n;
-			pthread_mutex_unlock(&pa->reap_lock);
-			/*
-			 * The kernel completes a poll in the submitter's task
-			 * (its task work, at its next system call): a program
-			 * that writes to a pipe and reads it back before it
-			 * enters sees its multishot poll re-armed with the pipe
-			 * empty.  For a multishot poll, unless the program
-			 * sleeps in cq_wait() (it wants the CQE now), leave the
-			 * events a moment to its next enter, which handles them.
-			 */
-			pthread_mutex_lock(&r->cq_lock);
-			waited = r->waiters != NULL;
-			pthread_mutex_unlock(&r->cq_lock);
-			if (!waited && multi) {
-				struct timespec pause = { 0, PA_HOLD_NS };
-
-				nanosleep(&pause, NULL);
-			}
-			pa_reap(r, pa);
-			continue;
-		}
-		pthread_mutex_lock(&r->poll_lock);
-		/* -EINVAL: the context is destroyed (teardown) */
-		if (pa->stop || n == -EINVAL ||
-		    (n == 0 && !atomic_load_explicit(&pa->nr_toks, memory_order_relaxed))) {
-			pa->running = false;
-			pa->exited = true;
-			pthread_mutex_unlock(&r->poll_lock);
-			break;
-		}
-		pthread_mutex_unlock(&r->poll_lock);
-		if (n < 0 && n != -EINTR) {
-			struct timespec pause = { 0, 1000000 };
-
-			nanosleep(&pause, NULL); /* a failing call (a fault test): no spin */
-		}
-	}
-	return NULL;
-}
-
-void poll_aio_run(struct ring *r)
-{
-	/* acquire: pairs with the release store in pa_get() */
-	struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_acquire);
-	uint64_t done, target;
-	unsigned tail;
-
-	if (!pa || !atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) || !pa_ours(pa))
-		return;
-	if (!pa->hdr) {
-		pa_reap(r, pa);
-		return;
-	}
-	/*
-	 * The ring's tail counts the events posted (modulo its size), handled
-	 * counts those handled; fewer than a ring's worth are in flight.  Read
-	 * handled first: it cannot then exceed what the tail read after
-	 * counts, so target is exactly the events posted by then.  acquire:
-	 * pairs with the release increments in pa_event(), and (the tail) with
-	 * the kernel's write of the event before the tail.
-	 */
-	done = atomic_load_explicit(&pa->handled, memory_order_acquire);
-	tail = io_uring_smp_load_acquire(&pa->hdr->tail);
-	target = done + (tail + pa->ring_nr - (unsigned)(done % pa->ring_nr)) % pa->ring_nr;
-	while (atomic_load_explicit(&pa->handled, memory_order_acquire) < target) {
-		/* ours to take, or the waiter's (taken out, being handled) */
-		pa_reap(r, pa);
-		if (atomic_load_explicit(&pa->handled, memory_order_acquire) >= target)
-			break;
-		sched_yield();
-	}
-}
-
-/* Teardown, the reactor gone: cancel the AIO polls, free their tokens. */
-static void pa_destroy(struct ring *r)
-{
-	/* acquire: pairs with the release store in pa_get() */
-	struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_acquire);
-	struct poll_tok *tok;
-	bool join;
-
-	if (!pa)
-		return;
-	pthread_mutex_lock(&r->poll_lock);
-	pa->stop = true;
-	join = pa->running || pa->exited;
-	pthread_mutex_unlock(&r->poll_lock);
-	/* cancels what is armed and waits for it; the waiter's io_getevents
-	 * then fails: no event is reaped after */
-	if (pa_ours(pa))
-		sys_io_destroy(pa->ctx);
-	if (join && pa_ours(pa))
-		pthread_join(pa->thread, NULL);
-	pthread_mutex_lock(&r->poll_lock);
-	while ((tok = pa->toks)) {
-		if (tok->req)
-			req_poll(tok->req)->tok = NULL;
-		tok_free(pa, tok);
-	}
-	pthread_mutex_unlock(&r->poll_lock);
-	/* only now: the waiter, until joined, could still find it */
-	atomic_store_explicit(&r->poll_aio, NULL, memory_order_relaxed);
-	pthread_mutex_destroy(&pa->reap_lock);
-	free(pa);
+	req->cflags = 0;
+	return true;
 }
 
 /* Does fd's file have poll support (the kernel's file_can_poll)?  epoll
@@ -806,20 +400,13 @@ static bool level_ready(struct req *req)
  */
 static int multi_wait(struct req *req, bool discard)
 {
-	struct ring *r = req->ring;
-	struct poll_aio *pa = pa_get(r);
-
-	if (pa && !level_ready(req)) {
-		int ret = pa_submit(req, pa);
+	if (aio_poll_ready(req->ring) && !level_ready(req)) {
+		int ret = aio_submit_poll(req);
 
 		if (!ret || ret == -EBADF)
 			return ret;
 	}
-	if (req_poll(req)->tok) {
-		/* it exists while tokens do (pa_destroy()) */
-		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req_poll(req)->tok);
-		req_poll(req)->tok = NULL;
-	}
+	aio_drop(req);
 	if (discard) {
 		struct epoll_event ev;
 		int n;
@@ -871,10 +458,7 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 		return false;
 	*final = ret == -EBADF ? -EBADF : -ECANCELED;
 end:
-	if (req_poll(req)->tok) {
-		tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed), req_poll(req)->tok);
-		req_poll(req)->tok = NULL;
-	}
+	aio_drop(req);
 	poll_unlink(r, req);
 	return true;
 }
@@ -986,11 +570,7 @@ static int poll_arm_multi(struct req *req)
 	/* ready now: the set's first edge is picked up by the reactor at once */
 	ret = multi_wait(req, false);
 	if (ret) {
-		if (req_poll(req)->tok) {
-			tok_free(atomic_load_explicit(&r->poll_aio, memory_order_relaxed),
-				 req_poll(req)->tok);
-			req_poll(req)->tok = NULL;
-		}
+		aio_drop(req);
 		poll_unlink(r, req);
 	}
 	pthread_mutex_unlock(&r->poll_lock);
@@ -1007,7 +587,7 @@ int poll_add_ring_file(struct req *req)
 int poll_add_issue(struct req *req, unsigned issue_flags)
 {
 	struct ring *r = req->ring;
-	struct poll_aio *pa;
+	bool aio;
 	struct pollfd pfd;
 	int ret = req_resolve_file(req);
 
@@ -1015,7 +595,7 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		req->res = ret;
 		return ISSUE_DONE;
 	}
-	pa = req_poll(req)->multi ? NULL : pa_get(r);
+	aio = !req_poll(req)->multi && aio_poll_ready(r);
 	if (req_poll(req)->multi) {
 		ret = poll_arm_multi(req);
 		if (ret < 0) {
@@ -1045,8 +625,8 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		req->res = (int32_t)(pfd.revents & interest(req));
 		return ISSUE_DONE;
 	}
-	if (pa && !req_poll(req)->multi) {
-		ret = pa_arm(req, pa);
+	if (aio && !req_poll(req)->multi) {
+		ret = aio_arm(req);
 		if (ret == 0)
 			return ISSUE_QUEUED;
 		if (ret == 1 || ret == -EBADF) {
@@ -1136,14 +716,7 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 		return ISSUE_DONE;
 	}
 	if (req_poll(t)->tok) {
-		struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_relaxed);
-		struct io_event ev;
-
-		/* abandoned under poll_lock: its event, now or after the cancel,
-		 * only frees the token */
-		req_poll(t)->tok->req = NULL;
-		sys_io_cancel(pa->ctx, &req_poll(t)->tok->cb, &ev);
-		req_poll(t)->tok = NULL;
+		aio_poll_cancel(r, req_poll(t)->tok); /* clears tok */
 		disarmed = true;
 	} else if (req_poll(t)->mwait) {
 		/* its events are handled under poll_lock: never firing now */
@@ -1188,7 +761,6 @@ void poll_cancel_all(struct ring *r)
 {
 	struct poll_mset *m;
 
-	pa_destroy(r);
 	for (;;) {
 		struct req *t;
 

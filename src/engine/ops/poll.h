@@ -5,7 +5,7 @@
 
 #include "engine/engine.h"
 
-struct poll_tok;
+struct aio_poll_tok;
 
 struct poll_state {
 	uint32_t events;
@@ -16,7 +16,7 @@ struct poll_state {
 	int epfd; /* MULTI: an edge-triggered epoll set holding the fd */
 	bool in_mset; /* MULTI: epfd is in the ring's poll_mset, poll_lock */
 	bool mwait; /* MULTI: waits there (enabled in the set), poll_lock */
-	struct poll_tok *tok; /* armed as an AIO poll (ops/poll.c), poll_lock */
+	struct aio_poll_tok *tok; /* armed as an AIO poll (aio_poll.c), poll_lock */
 	struct req *hnext, *hprev; /* ring->poll_hash chain, poll_lock */
 	uint64_t target; /* POLL_REMOVE: user_data to find */
 	uint32_t upd_flags;
@@ -37,7 +37,7 @@ void poll_cancel_all(struct ring *ring);
 void poll_disarmed(struct req *req);
 /* Teardown: is e the ring's multishot entry the reactor handed back? */
 bool poll_mset_cancelled(struct reactor_entry *e);
-/* complete the AIO polls that fired (enter runs it, as the kernel its task work) */
-void poll_aio_run(struct ring *ring);
+/* the aio_poll_event hook (aio.h): its AIO poll completed */
+bool poll_aio_event(struct req *req, long res);
 
 #endif /* RINGER_ENGINE_OPS_POLL_H */
