@@ -441,12 +441,10 @@ void req_punt_wq(struct req *req)
  * Arm req->rent (fd, events and fn set by the caller) in the ring's reactor.
  * 0, or -ECANCELED when the ring is going away (the caller completes it).
  */
-int req_arm_poll(struct req *req, uint32_t events)
+/* async_lock held: 0 with the ring's reactor made, or -ECANCELED (the ring
+ * is going away) or -ENOMEM, the lock dropped then */
+static int reactor_get_locked(struct ring *r)
 {
-	struct ring *r = req->ring;
-	int ret;
-
-	pthread_mutex_lock(&r->async_lock);
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		pthread_mutex_unlock(&r->async_lock);
 		return -ECANCELED;
@@ -456,6 +454,18 @@ int req_arm_poll(struct req *req, uint32_t events)
 		pthread_mutex_unlock(&r->async_lock);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+int req_arm_poll(struct req *req, uint32_t events)
+{
+	struct ring *r = req->ring;
+	int ret;
+
+	pthread_mutex_lock(&r->async_lock);
+	ret = reactor_get_locked(r);
+	if (ret)
+		return ret;
 	if (req->rent.fd == req->rfd && req->rfd >= 0) {
 		/* it waits on its own file: hold it (not on an engine fd, e.g.
 		 * a multishot poll's epoll set) */
@@ -487,15 +497,9 @@ int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
 	int ret;
 
 	pthread_mutex_lock(&r->async_lock);
-	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
-		pthread_mutex_unlock(&r->async_lock);
-		return -ECANCELED;
-	}
-	if (!r->reactor && reactor_create(&r->reactor) < 0) {
-		r->reactor = NULL;
-		pthread_mutex_unlock(&r->async_lock);
-		return -ENOMEM;
-	}
+	ret = reactor_get_locked(r);
+	if (ret)
+		return ret;
 	ret = reactor_arm(r->reactor, e);
 	pthread_mutex_unlock(&r->async_lock);
 	return ret;
