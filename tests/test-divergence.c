@@ -120,13 +120,6 @@ static void prep_openat(struct io_uring_sqe *sqe)
 	io_uring_prep_openat(sqe, AT_FDCWD, "/nonexistent-ringer-path", O_RDONLY, 0);
 }
 
-static void prep_nop_file(struct io_uring_sqe *sqe)
-{
-	io_uring_prep_nop(sqe);
-	sqe->fd = 0;
-	sqe->nop_flags = 2; /* the 6.18 kernel's NOP "file" test flag */
-}
-
 static int op_timeout(void)
 {
 	return one_sqe(prep_timeout);
@@ -135,11 +128,6 @@ static int op_timeout(void)
 static int op_openat(void)
 {
 	return one_sqe(prep_openat);
-}
-
-static int nop_file_flag(void)
-{
-	return one_sqe(prep_nop_file);
 }
 
 static int probe_timeout(void)
@@ -293,7 +281,6 @@ static const struct divergence list[] = {
 	{ "IORING_OP_OPENAT of a missing path", op_openat, -ENOENT, -EOPNOTSUPP },
 	{ "probe: IORING_OP_TIMEOUT supported", probe_timeout, 1, 0 },
 	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
-	{ "NOP with the kernel's test flag FILE (2) on fd 0", nop_file_flag, 0, -EINVAL },
 	{ "pipe READ pending when the ring fd is closed, mappings kept",
 	  close_with_mappings_kept, 1, -ECANCELED },
 	{ "a forked child submits to the ring it inherited", fork_child_submits, 1, -EOPNOTSUPP },

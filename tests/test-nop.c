@@ -248,6 +248,103 @@ TEST(nop_inject_result)
 	io_uring_queue_exit(&ring);
 }
 
+/* a NOP with nop_flags set (INJECT_RESULT with len as the result) */
+static struct io_uring_sqe *nop_flagged(struct io_uring *ring, __u64 user_data, __u32 flags,
+					int fd, __u32 len)
+{
+	struct io_uring_sqe *sqe = nop(ring, user_data);
+
+	sqe->nop_flags = flags;
+	sqe->fd = fd;
+	sqe->len = len;
+	return sqe;
+}
+
+/*
+ * The kernel's NOP test flags (6.18): FILE looks the fd up (fixed with
+ * FIXED_FILE or IOSQE_FIXED_FILE), FIXED_BUFFER the buffer at buf_index;
+ * the first check that fails gives the result, else the injected one.
+ */
+TEST(nop_test_flags)
+{
+	static char buf[4096];
+	struct iovec iov = { buf, sizeof(buf) };
+	int files[2] = { 0, 1 };
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+
+	test_ring_init(4, &ring, 0);
+	nop_flagged(&ring, 1, IORING_NOP_FILE, 9999, 0);
+	CHECK_EQ(one_result(&ring, 1), -EBADF);
+	nop_flagged(&ring, 2, IORING_NOP_FILE, 0, 0);
+	CHECK_EQ(one_result(&ring, 2), 0);
+	nop_flagged(&ring, 3, IORING_NOP_FILE | IORING_NOP_INJECT_RESULT, 9999, 7);
+	CHECK_EQ(one_result(&ring, 3), -EBADF);
+	nop_flagged(&ring, 4, IORING_NOP_FILE | IORING_NOP_INJECT_RESULT, 0, 7);
+	CHECK_EQ(one_result(&ring, 4), 7);
+	/* FIXED_FILE alone looks nothing up */
+	nop_flagged(&ring, 5, IORING_NOP_FIXED_FILE, 9999, 0);
+	CHECK_EQ(one_result(&ring, 5), 0);
+	/* no table yet */
+	nop_flagged(&ring, 6, IORING_NOP_FILE | IORING_NOP_FIXED_FILE, 0, 0);
+	CHECK_EQ(one_result(&ring, 6), -EBADF);
+	sqe = nop_flagged(&ring, 7, IORING_NOP_FILE, 0, 0);
+	sqe->flags = IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(&ring, 7), -EBADF);
+	sqe = nop_flagged(&ring, 8, IORING_NOP_FIXED_BUFFER, 0, 0);
+	sqe->buf_index = 0;
+	CHECK_EQ(one_result(&ring, 8), -EFAULT);
+	nop_flagged(&ring, 9, IORING_NOP_TW, 0, 0);
+	CHECK_EQ(one_result(&ring, 9), 0);
+	nop_flagged(&ring, 10, IORING_NOP_TW | IORING_NOP_INJECT_RESULT, 0, (__u32)-3);
+	CHECK_EQ(one_result(&ring, 10), -3);
+	/* CQE32 asks for 32-byte CQEs: not this ring */
+	nop_flagged(&ring, 11, IORING_NOP_CQE32, 0, 0);
+	CHECK_EQ(one_result(&ring, 11), -EINVAL);
+	/* the ring's own fd is a file */
+	nop_flagged(&ring, 12, IORING_NOP_FILE, ring.ring_fd, 0);
+	CHECK_EQ(one_result(&ring, 12), 0);
+
+	REQUIRE_EQ(io_uring_register_files(&ring, files, 2), 0);
+	REQUIRE_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
+	nop_flagged(&ring, 20, IORING_NOP_FILE | IORING_NOP_FIXED_FILE, 0, 0);
+	CHECK_EQ(one_result(&ring, 20), 0);
+	nop_flagged(&ring, 21, IORING_NOP_FILE | IORING_NOP_FIXED_FILE, 5, 0);
+	CHECK_EQ(one_result(&ring, 21), -EBADF);
+	sqe = nop_flagged(&ring, 22, IORING_NOP_FILE, 1, 0);
+	sqe->flags = IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(&ring, 22), 0);
+	sqe = nop_flagged(&ring, 23, IORING_NOP_FILE, 5, 0);
+	sqe->flags = IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(&ring, 23), -EBADF);
+	sqe = nop_flagged(&ring, 24, IORING_NOP_FIXED_BUFFER, 0, 0);
+	sqe->buf_index = 0;
+	CHECK_EQ(one_result(&ring, 24), 0);
+	sqe = nop_flagged(&ring, 25, IORING_NOP_FIXED_BUFFER | IORING_NOP_INJECT_RESULT, 0, 3);
+	sqe->buf_index = 1;
+	CHECK_EQ(one_result(&ring, 25), -EFAULT);
+	/* FILE is checked before FIXED_BUFFER */
+	sqe = nop_flagged(&ring, 26, IORING_NOP_FILE | IORING_NOP_FIXED_BUFFER, 9999, 0);
+	sqe->buf_index = 1;
+	CHECK_EQ(one_result(&ring, 26), -EBADF);
+	/* the same from a worker */
+	sqe = nop_flagged(&ring, 27, IORING_NOP_FILE, 9999, 0);
+	sqe->flags = IOSQE_ASYNC;
+	CHECK_EQ(one_result(&ring, 27), -EBADF);
+
+	/* a failed check fails the request: its link is cancelled */
+	sqe = nop_flagged(&ring, 30, IORING_NOP_FILE, 9999, 0);
+	sqe->flags = IOSQE_IO_LINK;
+	nop(&ring, 31);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 2), 2);
+	CHECK_EQ_U(c[0].user_data, 30);
+	CHECK_EQ(c[0].res, -EBADF);
+	CHECK_EQ_U(c[1].user_data, 31);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	io_uring_queue_exit(&ring);
+}
+
 TEST(no_sqarray_ring)
 {
 	struct io_uring_params p;
@@ -285,6 +382,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(nop_ignores_fields),
 		TEST_ENTRY(generic_sqe_checks),
 		TEST_ENTRY(nop_inject_result),
+		TEST_ENTRY(nop_test_flags),
 		TEST_ENTRY(no_sqarray_ring),
 	};
 

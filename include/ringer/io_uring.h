@@ -300,6 +300,11 @@ enum io_uring_msg_ring_flags {
 
 /* IORING_OP_NOP flags (sqe->nop_flags) */
 #define IORING_NOP_INJECT_RESULT (1U << 0)
+#define IORING_NOP_FILE (1U << 1)
+#define IORING_NOP_FIXED_FILE (1U << 2)
+#define IORING_NOP_FIXED_BUFFER (1U << 3)
+#define IORING_NOP_TW (1U << 4)
+#define IORING_NOP_CQE32 (1U << 5)
 
 /* One completion queue entry: 16 bytes (32 with IORING_SETUP_CQE32). */
 struct io_uring_cqe {

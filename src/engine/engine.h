@@ -61,7 +61,6 @@
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE: -EOPNOTSUPP at prep (and
  *    not in the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
- *  - NOP's FILE/FIXED_BUFFER/TW/CQE32 test flags: -EINVAL.
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers

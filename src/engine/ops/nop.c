@@ -1,20 +1,63 @@
 // SPDX-License-Identifier: MIT
-/* IORING_OP_NOP: completes with 0, or with the injected result. */
+/*
+ * IORING_OP_NOP: completes with 0, or with the injected result, after the
+ * checks its test flags ask for (Linux 6.18, probed): FILE looks the fd up
+ * (in the fixed table with FIXED_FILE or IOSQE_FIXED_FILE: -EBADF),
+ * FIXED_BUFFER looks buf_index up in the registered buffers (-EFAULT); the
+ * first failing check gives the result.  TW completes through task work on
+ * the kernel: the same CQE, at the same time.  CQE32 needs a CQE32 ring,
+ * which the engine has not: -EINVAL as on any other ring.
+ */
 #include <errno.h>
+#include <fcntl.h>
 
+#include "engine/sys.h"
 #include "engine/ops/nop.h"
+
+#define NOP_FLAGS                                                              \
+	(IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE |   \
+	 IORING_NOP_FIXED_BUFFER | IORING_NOP_TW | IORING_NOP_CQE32)
 
 int nop_prep(struct req *req, const struct io_uring_sqe *sqe)
 {
-	/* only INJECT_RESULT of the kernel's test flags (FILE, FIXED_BUFFER, TW, CQE32) */
-	if (sqe->nop_flags & ~IORING_NOP_INJECT_RESULT)
+	struct nop_state *nop = req_data(req, struct nop_state);
+
+	nop->flags = sqe->nop_flags;
+	if (nop->flags & ~NOP_FLAGS)
 		return -EINVAL;
-	req_data(req, struct nop_state)->res = (sqe->nop_flags & IORING_NOP_INJECT_RESULT) ? (int32_t)sqe->len : 0;
+	/* the kernel's check: a CQE32 result needs 32-byte CQEs */
+	if (nop->flags & IORING_NOP_CQE32)
+		return -EINVAL;
+	nop->res = (nop->flags & IORING_NOP_INJECT_RESULT) ? (int32_t)sqe->len : 0;
+	nop->buf_index = sqe->buf_index;
 	return 0;
+}
+
+/* IORING_NOP_FILE: is req->fd a file (fixed: a slot of the table)? */
+static bool nop_file_ok(struct req *req, unsigned flags)
+{
+	struct rfile *f;
+
+	if (!(flags & IORING_NOP_FIXED_FILE) && !(req->flags & REQ_F_FIXED_FILE))
+		return req->fd >= 0 && sys_fcntl(req->fd, F_GETFD, 0) >= 0;
+	f = rsrc_get_file(req->ring, (unsigned)req->fd);
+	if (!f)
+		return false;
+	rfile_put(f);
+	return true;
 }
 
 int nop_issue(struct req *req, unsigned issue_flags)
 {
-	req->res = req_data(req, struct nop_state)->res;
+	struct nop_state *nop = req_data(req, struct nop_state);
+	uint64_t base, len, gen;
+
+	if ((nop->flags & IORING_NOP_FILE) && !nop_file_ok(req, nop->flags))
+		req->res = -EBADF;
+	else if ((nop->flags & IORING_NOP_FIXED_BUFFER) &&
+		 rsrc_get_buf(req->ring, nop->buf_index, &base, &len, &gen))
+		req->res = -EFAULT;
+	else
+		req->res = nop->res;
 	return ISSUE_DONE;
 }

@@ -7,6 +7,8 @@
 
 struct nop_state {
 	int32_t res; /* the result to complete with (INJECT_RESULT) */
+	uint32_t flags; /* IORING_NOP_* */
+	uint16_t buf_index; /* FIXED_BUFFER: the registered buffer to look up */
 };
 REQ_DATA_CHECK(struct nop_state);
 
