@@ -19,9 +19,6 @@
 DIVERGENCE(unimplemented_opcode, "not implemented", EXCUSE,
 	   "opcodes the engine does not implement (not in its probe) fail with "
 	   "-EOPNOTSUPP at prep; the kernel runs them")
-DIVERGENCE(nop_test_flags, "not implemented", EXCUSE,
-	   "NOP test flags other than INJECT_RESULT (FILE, FIXED_FILE, "
-	   "FIXED_BUFFER, TW, CQE32) give -EINVAL on the engine")
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "poll32_events bits above 15 (EPOLLEXCLUSIVE, EPOLLONESHOT, "
 	   "EPOLLET) are ignored by the engine")

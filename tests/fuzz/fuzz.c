@@ -832,8 +832,21 @@ static void gen_op(struct batch *b, int idx)
 			op->op_flags = IORING_NOP_INJECT_RESULT;
 			op->len = (uint32_t)inj[rnd(sizeof(inj) / sizeof(inj[0]))];
 		} else if (chance(3)) {
-			op->op_flags = 1U << (1 + rnd(5));
-			op->solo = true; /* divergences.h: nop_test_flags */
+			/* the test flags: FILE, FIXED_FILE, FIXED_BUFFER, TW,
+			 * CQE32, with or without an injected result; bit 6 is
+			 * unknown */
+			op->op_flags = rnd(chance(20) ? 128 : 64);
+			op->len = (uint32_t)(chance(2) ? -EIO : 5);
+			op->buf_index = (uint16_t)rnd(NR_REGBUF + 2);
+			if (op->op_flags & IORING_NOP_FILE)
+				pick_target(b, op, true);
+			/* FIXED_FILE reads fd as an index: the same on both
+			 * sides (fd numbers are not) */
+			if ((op->op_flags & IORING_NOP_FIXED_FILE) && !op->fixed) {
+				op->fixed = true;
+				op->fd_raw = (int)rnd(NR_FIXED + 2);
+				op->obj = op->fd_raw < NR_FIXED ? fixed_map[op->fd_raw] : O_BAD;
+			}
 		}
 	} else if (r < 68) {
 		op->opcode = IORING_OP_FSYNC;
@@ -931,13 +944,6 @@ static bool match_unimplemented_opcode(const struct op *op, const struct cqes *k
 	if (!u)
 		return true;
 	return u->n == 1 && u->c[0]->res == -EOPNOTSUPP;
-}
-
-static bool match_nop_test_flags(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	if (op->opcode != IORING_OP_NOP || !(op->op_flags & ~IORING_NOP_INJECT_RESULT))
-		return false;
-	return !u || (u->n == 1 && u->c[0]->res == -EINVAL);
 }
 
 static bool match_poll32_high_bits(const struct op *op, const struct cqes *k, const struct cqes *u)
@@ -1254,7 +1260,8 @@ static void print_op(FILE *out, const struct batch *b, int i)
 		fprintf(out, "0x%" PRIx64, op->addr_arg);
 	else if (op->addr_kind != A_NONE)
 		fprintf(out, "%" PRIu64, op->addr_arg);
-	if (is_rw(op->opcode) && (op->opcode == IORING_OP_READ_FIXED || op->opcode == IORING_OP_WRITE_FIXED))
+	if (op->opcode == IORING_OP_NOP || op->opcode == IORING_OP_READ_FIXED ||
+	    op->opcode == IORING_OP_WRITE_FIXED)
 		fprintf(out, " buf_index=%u", op->buf_index);
 	if (op->niov || op->iov_huge) {
 		fprintf(out, " iov[%d]={", op->niov);
@@ -1513,9 +1520,10 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->rw_flags = 0;
 		break;
 	case IORING_OP_NOP:
-		sqe->fd = -1;
+		/* fd: -1, or FILE's target (pick_target()) */
 		sqe->off = 0;
 		sqe->nop_flags = op->op_flags;
+		sqe->buf_index = op->buf_index;
 		break;
 	case IORING_OP_FSYNC:
 		sqe->fsync_flags = op->op_flags;
