@@ -108,41 +108,14 @@ static int one_sqe(void (*prep)(struct io_uring_sqe *sqe))
 	return res;
 }
 
-static struct __kernel_timespec one_ms = { .tv_nsec = 1000000 };
-
-static void prep_timeout(struct io_uring_sqe *sqe)
-{
-	io_uring_prep_timeout(sqe, &one_ms, 0, 0);
-}
-
 static void prep_openat(struct io_uring_sqe *sqe)
 {
 	io_uring_prep_openat(sqe, AT_FDCWD, "/nonexistent-ringer-path", O_RDONLY, 0);
 }
 
-static int op_timeout(void)
-{
-	return one_sqe(prep_timeout);
-}
-
 static int op_openat(void)
 {
 	return one_sqe(prep_openat);
-}
-
-static int probe_timeout(void)
-{
-	struct io_uring_probe *probe;
-	struct io_uring ring;
-	int ret;
-
-	test_ring_init(4, &ring, 0);
-	probe = io_uring_get_probe_ring(&ring);
-	REQUIRE_TRUE(probe != NULL);
-	ret = io_uring_opcode_supported(probe, IORING_OP_TIMEOUT);
-	io_uring_free_probe(probe);
-	io_uring_queue_exit(&ring);
-	return ret;
 }
 
 static int register_personality(void)
@@ -277,9 +250,7 @@ static const struct divergence list[] = {
 	{ "setup IORING_SETUP_SQE128", setup_sqe128, 0, -EINVAL },
 	{ "setup IORING_SETUP_CQE32", setup_cqe32, 0, -EINVAL },
 	{ "setup SINGLE_ISSUER|DEFER_TASKRUN", setup_defer_taskrun, 0, -EINVAL },
-	{ "IORING_OP_TIMEOUT (1 ms)", op_timeout, -ETIME, -EOPNOTSUPP },
 	{ "IORING_OP_OPENAT of a missing path", op_openat, -ENOENT, -EOPNOTSUPP },
-	{ "probe: IORING_OP_TIMEOUT supported", probe_timeout, 1, 0 },
 	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
 	{ "pipe READ pending when the ring fd is closed, mappings kept",
 	  close_with_mappings_kept, 1, -ECANCELED },

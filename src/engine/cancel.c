@@ -24,6 +24,7 @@
 #include "engine/aio.h"
 #include "engine/cancel.h"
 #include "engine/ops/poll.h"
+#include "engine/ops/timeout.h"
 
 bool cancel_match(const struct req *req, const struct cancel_data *cd)
 {
@@ -60,6 +61,8 @@ static void reactor_cancelled(struct reactor_entry *e)
 
 	if (poll_mset_cancelled(e))
 		return; /* the ring's own entry: its polls end in poll_cancel_all() */
+	if (timeout_disarmed(e))
+		return; /* a timeout: off the ring's timeout lists, ended */
 	if (req->flags & REQ_F_POLL_ARMED)
 		poll_disarmed(req);
 	req->res = -ECANCELED;

@@ -18,6 +18,7 @@
 
 #include "engine/aio.h"
 #include "engine/engine.h"
+#include "engine/ops/timeout.h"
 #include "engine/sys.h"
 
 _Thread_local int engine_thread_ctx;
@@ -95,6 +96,13 @@ static bool post_locked(struct ring *r, uint64_t ud, int32_t res, uint32_t cflag
 	return true;
 }
 
+/* A TIMEOUT ended (expiry or count) since w began: the kernel wakes every
+ * waiter then, whatever it waits for (its cq_timeouts check). */
+static bool timeout_ended(struct ring *r, const struct waiter *w)
+{
+	return atomic_load_explicit(&r->cq_timeouts, memory_order_relaxed) != w->nr_timeouts;
+}
+
 static void commit(struct ring *r, bool posted)
 {
 	unsigned tail = r->cached_cq_tail;
@@ -106,7 +114,7 @@ static void commit(struct ring *r, bool posted)
 	ring_poll_signal(r); /* pollfd.c: one load unless the ring fd is polled */
 	evfd_signal(r); /* eventfd.c */
 	for (struct waiter *w = r->waiters; w; w = w->next) {
-		if (!w->woken && (int)(tail - w->target) >= 0) {
+		if (!w->woken && ((int)(tail - w->target) >= 0 || timeout_ended(r, w))) {
 			uint64_t one = 1;
 
 			w->woken = true;
@@ -125,6 +133,8 @@ bool cq_post(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags, bool all
 	if (ok)
 		commit(r, true);
 	pthread_mutex_unlock(&r->cq_lock);
+	if (ok)
+		timeout_cqes_posted(r);
 	return ok;
 }
 
@@ -137,6 +147,7 @@ void cq_post_batch(struct ring *r, const struct io_uring_cqe *cqes, unsigned n)
 		post_locked(r, cqes[i].user_data, cqes[i].res, cqes[i].flags, true);
 	commit(r, true);
 	pthread_mutex_unlock(&r->cq_lock);
+	timeout_cqes_posted(r);
 }
 
 bool cq_full_or_overflowed(struct ring *r)
@@ -175,6 +186,7 @@ void cq_flush_overflow(struct ring *r)
 	pthread_mutex_lock(&r->cq_lock);
 	flush_locked(r);
 	pthread_mutex_unlock(&r->cq_lock);
+	timeout_cqes_posted(r); /* a backlogged CQE counts once in the CQ */
 }
 
 void cq_drop_overflow(struct ring *r)
@@ -276,6 +288,7 @@ static void waiter_add(struct ring *r, struct waiter *w, unsigned target)
 	 * fail for that (the kernel's needs no fd), it sleeps in ticks */
 	w->efd = efd_get(r);
 	w->target = target;
+	w->nr_timeouts = atomic_load_explicit(&r->cq_timeouts, memory_order_relaxed);
 	w->next = r->waiters;
 	if (w->next)
 		w->next->prev = w;
@@ -385,8 +398,9 @@ static bool wait_done(struct ring *r, struct waiter *w)
 	pthread_mutex_lock(&r->cq_lock);
 	w->woken = false;
 	flush_locked(r);
-	done = (int)(r->cached_cq_tail - w->target) >= 0;
+	done = (int)(r->cached_cq_tail - w->target) >= 0 || timeout_ended(r, w);
 	pthread_mutex_unlock(&r->cq_lock);
+	timeout_cqes_posted(r);
 	return done;
 }
 
@@ -439,6 +453,7 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 	pthread_mutex_lock(&r->cq_lock);
 	ret = wait_begin_locked(r, min, usig, usigsz, &set, &mask, &w);
 	pthread_mutex_unlock(&r->cq_lock);
+	timeout_cqes_posted(r);
 	if (ret <= 0)
 		return ret;
 

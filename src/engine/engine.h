@@ -59,7 +59,8 @@
  *    QUERY (and, with fd -1, SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
- *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE: -EOPNOTSUPP at prep (and
+ *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE:
+ *    -EOPNOTSUPP at prep (and
  *    not in the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
@@ -299,6 +300,7 @@ struct waiter {
 	struct waiter *next, *prev;
 	int efd;
 	unsigned target; /* wake when the CQ tail reaches it */
+	unsigned nr_timeouts; /* ring->cq_timeouts at the start: any timeout ending wakes it */
 	bool woken;
 };
 
@@ -396,6 +398,18 @@ struct ring {
 	/* the epoll set the ring's multishot polls wait in, one reactor
 	 * entry for all (ops/poll.c), created on first use; poll_lock */
 	struct poll_mset *poll_mset;
+	/*
+	 * Armed TIMEOUTs (ops/timeout.c), under timeout_lock: those with a
+	 * completion count sorted by target, the others in arming order.
+	 * cq_timeouts: timeouts ended by expiry or count (their CQEs do not
+	 * count, and each wakes the waiters: cq.c); nr_seq_timeouts: how many
+	 * have a count (posters of CQEs flush them only then).
+	 */
+	pthread_mutex_t timeout_lock;
+	struct req *timeout_seq, *timeout_noseq, *timeout_noseq_tail;
+	uint32_t cq_last_tm_flush;
+	atomic_uint cq_timeouts;
+	atomic_uint nr_seq_timeouts;
 	/* times the registered eventfd was signalled (eventfd.c, under cq_lock) */
 	atomic_uint evfd_signals;
 
@@ -487,6 +501,9 @@ int req_arm_poll(struct req *req, uint32_t events);
  * -ECANCELED when the ring is going away, -ENOMEM. */
 int ring_arm_reactor(struct ring *ring, struct reactor_entry *e);
 int req_arm_ready(struct req *req, reactor_fn fn);
+/* Arm req->rent (fn set by the caller) as a timer of the ring's reactor:
+ * 0, or -ECANCELED when the ring is going away, -ENOMEM, -EINVAL. */
+int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns);
 void req_count_async(struct req *req);
 void req_free(struct req *req);
 void req_put_file(struct req *req);

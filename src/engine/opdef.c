@@ -42,6 +42,7 @@
 #include "engine/ops/poll.h"
 #include "engine/ops/rw.h"
 #include "engine/ops/sync.h"
+#include "engine/ops/timeout.h"
 
 static int prep_unsupported(struct req *req, const struct io_uring_sqe *sqe)
 {
@@ -93,6 +94,11 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 				 .aio_poll_event = poll_aio_event },
 	[IORING_OP_POLL_REMOVE] = { .name = "POLL_REMOVE", .supported = 1,
 				    .prep = poll_remove_prep, .issue = poll_remove_issue },
+	[IORING_OP_TIMEOUT] = { .name = "TIMEOUT", .supported = 1,
+				.prep = timeout_prep, .issue = timeout_issue },
+	[IORING_OP_TIMEOUT_REMOVE] = { .name = "TIMEOUT_REMOVE", .supported = 1,
+				       .prep = timeout_remove_prep,
+				       .issue = timeout_remove_issue },
 };
 #pragma GCC diagnostic pop
 

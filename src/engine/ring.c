@@ -142,6 +142,7 @@ static struct ring *ring_alloc(void)
 		pthread_mutex_init(&r->defer_lock, NULL);
 		pthread_mutex_init(&r->async_lock, NULL);
 		pthread_mutex_init(&r->poll_lock, NULL);
+		pthread_mutex_init(&r->timeout_lock, NULL);
 		pthread_mutex_init(&r->rsrc_lock, NULL);
 		pthread_mutex_init(&r->iopoll_lock, NULL);
 	}
@@ -190,6 +191,10 @@ static void ring_reset(struct ring *r)
 	atomic_store(&r->poll_aio, NULL);
 	r->poll_aio_off = false;
 	r->poll_mset = NULL;
+	r->timeout_seq = r->timeout_noseq = r->timeout_noseq_tail = NULL;
+	r->cq_last_tm_flush = 0;
+	atomic_store(&r->cq_timeouts, 0);
+	atomic_store(&r->nr_seq_timeouts, 0);
 	atomic_store(&r->evfd_signals, 0);
 	r->bufs = NULL;
 	r->nr_bufs = 0;

@@ -505,6 +505,21 @@ int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
 	return ret;
 }
 
+int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns)
+{
+	struct ring *r = req->ring;
+	int ret;
+
+	pthread_mutex_lock(&r->async_lock);
+	ret = reactor_get_locked(r);
+	if (ret)
+		return ret;
+	req_count_async(req); /* before: the reactor may complete it at once */
+	ret = reactor_arm_timer(r->reactor, &req->rent, clock, deadline_ns);
+	pthread_mutex_unlock(&r->async_lock);
+	return ret;
+}
+
 void req_issue(struct req *req, unsigned issue_flags)
 {
 	const struct op_def *def = &op_defs[req->opcode];
