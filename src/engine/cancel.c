@@ -12,6 +12,7 @@
  *  - queued in the worker pool: wq_destroy() hands it back (a running one
  *    finishes; its links are cancelled, the ring is dying);
  *  - in the reactor (polls, reads on empty pipes): reactor_destroy();
+ *  - a futex wait (ops/futex.c): futex_cancel_all() wakes its helper;
  *  - an armed poll (ops/poll.c): its AIO poll cancelled with the context
  *    (aio_poll_destroy()), then poll_cancel_all();
  *  - native AIO at the device (aio.c): waited for, it ends in bounded time;
@@ -23,6 +24,7 @@
 
 #include "engine/aio.h"
 #include "engine/cancel.h"
+#include "engine/ops/futex.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/timeout.h"
 
@@ -94,6 +96,9 @@ void ring_cancel_all(struct ring *r)
 	reactor = r->reactor;
 	pthread_mutex_unlock(&r->async_lock);
 
+	/* futex waits first: their helpers complete requests, whose links
+	 * may go to the workers or the reactor, torn down next */
+	futex_cancel_all(r);
 	/* workers finish what runs (their links are cancelled: dying), queued work is cancelled */
 	if (wq)
 		wq_destroy(wq, wq_cancelled);

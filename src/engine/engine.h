@@ -59,9 +59,16 @@
  *    QUERY (and, with fd -1, SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
- *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE:
- *    -EOPNOTSUPP at prep (and
- *    not in the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
+ *    FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV: -EOPNOTSUPP at prep (and not in
+ *    the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *  - FUTEX_WAIT/WAITV (ops/futex.c): each armed wait holds a helper thread
+ *    blocked in futex_waitv(2); a futex value changed after the check at
+ *    issue but before the helper queues (or, for a mask other than
+ *    FUTEX_BITSET_MATCH_ANY or a 128-entry vector, between two of its
+ *    50 ms slices) completes the wait as woken instead of waiting for a
+ *    wake; the woken wait's CQE follows its waker's, but may come after
+ *    the submit call that woke it has returned.
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
@@ -410,6 +417,9 @@ struct ring {
 	uint32_t cq_last_tm_flush;
 	atomic_uint cq_timeouts;
 	atomic_uint nr_seq_timeouts;
+	/* armed futex waits and their helper threads (ops/futex.c), created
+	 * on first use under async_lock */
+	_Atomic(struct futex_ctx *) futex;
 	/* times the registered eventfd was signalled (eventfd.c, under cq_lock) */
 	atomic_uint evfd_signals;
 

@@ -38,6 +38,7 @@
 #include <errno.h>
 
 #include "engine/engine.h"
+#include "engine/ops/futex.h"
 #include "engine/ops/nop.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/rw.h"
@@ -99,6 +100,12 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_TIMEOUT_REMOVE] = { .name = "TIMEOUT_REMOVE", .supported = 1,
 				       .prep = timeout_remove_prep,
 				       .issue = timeout_remove_issue },
+	[IORING_OP_FUTEX_WAIT] = { .name = "FUTEX_WAIT", .supported = 1, .prep = futex_prep,
+				   .issue = futex_wait_issue },
+	[IORING_OP_FUTEX_WAKE] = { .name = "FUTEX_WAKE", .supported = 1, .prep = futex_prep,
+				   .issue = futex_wake_issue },
+	[IORING_OP_FUTEX_WAITV] = { .name = "FUTEX_WAITV", .supported = 1, .prep = futexv_prep,
+				    .issue = futexv_wait_issue, .cleanup = futex_cleanup },
 };
 #pragma GCC diagnostic pop
 

@@ -59,6 +59,10 @@ enum {
 	S_IO_SETUP,
 	S_IO_SUBMIT,
 	S_IO_GETEVENTS,
+	S_FUTEX,
+	S_FUTEX_WAITV,
+	S_FUTEX_WAKE,
+	S_FUTEX_WAIT,
 	S__NR
 };
 
@@ -107,6 +111,41 @@ static long io_pgetevents_raw(aio_context_t ctx, long min, long max, struct io_e
 	return syscall(SYS_io_pgetevents, ctx, min, max, ev, ts, &s);
 }
 
+/* glibc has no wrappers for the futex calls; futex_wake and futex_wait
+ * (Linux 6.7) may be missing from the build machine's headers */
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#ifndef SYS_futex_wake
+#define SYS_futex_wake 454
+#endif
+#ifndef SYS_futex_wait
+#define SYS_futex_wait 455
+#endif
+
+static long futex_raw(uint32_t *uaddr, int op, uint32_t val, unsigned long val2, uint32_t *uaddr2,
+		      uint32_t val3)
+{
+	return syscall(SYS_futex, uaddr, op, val, val2, uaddr2, val3);
+}
+
+static long futex_waitv_raw(void *waiters, unsigned nr, unsigned flags, const struct timespec *ts,
+			    int clockid)
+{
+	return syscall(SYS_futex_waitv, waiters, nr, flags, ts, clockid);
+}
+
+static long futex_wake_raw(void *uaddr, unsigned long mask, int nr, unsigned flags)
+{
+	return syscall(SYS_futex_wake, uaddr, mask, nr, flags);
+}
+
+static long futex_wait_raw(void *uaddr, unsigned long val, unsigned long mask, unsigned flags,
+			   const struct timespec *ts, int clockid)
+{
+	return syscall(SYS_futex_wait, uaddr, val, mask, flags, ts, clockid);
+}
+
 #define SLOT(id, nm, f, d) [id] = { .name = nm, .fn = (sys_fn)(f), .data = d }
 static struct slot table[S__NR] = {
 	SLOT(S_PREADV2, "preadv2", preadv2, true),
@@ -140,6 +179,10 @@ static struct slot table[S__NR] = {
 	SLOT(S_IO_SETUP, "io_setup", io_setup_raw, false),
 	SLOT(S_IO_SUBMIT, "io_submit", io_submit_raw, false),
 	SLOT(S_IO_GETEVENTS, "io_getevents", io_pgetevents_raw, false),
+	SLOT(S_FUTEX, "futex", futex_raw, false),
+	SLOT(S_FUTEX_WAITV, "futex_waitv", futex_waitv_raw, false),
+	SLOT(S_FUTEX_WAKE, "futex_wake", futex_wake_raw, false),
+	SLOT(S_FUTEX_WAIT, "futex_wait", futex_wait_raw, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -461,6 +504,33 @@ ssize_t sys_readlink(const char *path, char *buf, size_t len)
 int sys_pipe2(int fds[2], int flags)
 {
 	CALL(S_PIPE2, int (*)(int *, int), fds, flags);
+}
+
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, unsigned long val2, uint32_t *uaddr2,
+	       uint32_t val3)
+{
+	CALL(S_FUTEX, long (*)(uint32_t *, int, uint32_t, unsigned long, uint32_t *, uint32_t),
+	     uaddr, op, val, val2, uaddr2, val3);
+}
+
+long sys_futex_waitv(void *waiters, unsigned nr, unsigned flags, const struct timespec *ts,
+		     int clockid)
+{
+	CALL(S_FUTEX_WAITV, long (*)(void *, unsigned, unsigned, const struct timespec *, int),
+	     waiters, nr, flags, ts, clockid);
+}
+
+long sys_futex_wake(void *uaddr, unsigned long mask, int nr, unsigned flags)
+{
+	CALL(S_FUTEX_WAKE, long (*)(void *, unsigned long, int, unsigned), uaddr, mask, nr, flags);
+}
+
+long sys_futex_wait(void *uaddr, unsigned long val, unsigned long mask, unsigned flags,
+		    const struct timespec *ts, int clockid)
+{
+	CALL(S_FUTEX_WAIT,
+	     long (*)(void *, unsigned long, unsigned long, unsigned, const struct timespec *, int),
+	     uaddr, val, mask, flags, ts, clockid);
 }
 
 int sys_capget(void *hdr, void *data)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -50,6 +51,15 @@ int sys_getrlimit(int res, struct rlimit *rl);
 ssize_t sys_readlink(const char *path, char *buf, size_t len);
 int sys_pipe2(int fds[2], int flags);
 int sys_capget(void *hdr, void *data);
+/* futex(2) (FUTEX_CMP_REQUEUE...), and the futex2 calls futex_waitv,
+ * futex_wake, futex_wait (their futex2 flags; absolute timeouts) */
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, unsigned long val2, uint32_t *uaddr2,
+	       uint32_t val3);
+long sys_futex_waitv(void *waiters, unsigned nr, unsigned flags, const struct timespec *ts,
+		     int clockid);
+long sys_futex_wake(void *uaddr, unsigned long mask, int nr, unsigned flags);
+long sys_futex_wait(void *uaddr, unsigned long val, unsigned long mask, unsigned flags,
+		    const struct timespec *ts, int clockid);
 int sys_open(const char *path, int flags);
 /* the engine's own fds: at or above sys_fd_floor() when there is room */
 int sys_fd_floor(void);
