@@ -156,7 +156,7 @@ TEST(wait_then_ring_wake)
 {
 	struct io_uring ring;
 	static uint32_t word = 5;
-	struct test_cqe c[2];
+	struct test_cqe c[2] = { 0 };
 
 	ring_or_skip(&ring);
 	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32, &word, 5, ANY, 10);
@@ -178,7 +178,7 @@ TEST(wait_woken_by_syscall)
 {
 	struct io_uring ring;
 	static uint32_t word = 7;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	ring_or_skip(&ring);
 	for (int round = 0; round < 50; round++) {
@@ -203,7 +203,7 @@ TEST(private_and_shared)
 {
 	struct io_uring ring;
 	static uint32_t word = 5;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	ring_or_skip(&ring);
 	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &word, 5, ANY, 12);
@@ -222,7 +222,7 @@ TEST(wait_mask)
 {
 	struct io_uring ring;
 	static uint32_t word = 5;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	ring_or_skip(&ring);
 	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32, &word, 5, 0x1, 15);
@@ -248,7 +248,7 @@ TEST(many_waits_one_wake)
 	enum { N = 40 };
 	struct io_uring ring;
 	static uint32_t word = 9;
-	struct test_cqe c[N + 1];
+	struct test_cqe c[N + 1] = { 0 };
 	unsigned seen = 0;
 
 	ring_or_skip(&ring);
@@ -347,7 +347,7 @@ TEST(waitv_index)
 		{ .val = 0, .uaddr = (uintptr_t)&w[1], .flags = F2_U32 | F2_PRIVATE },
 		{ .val = 0, .uaddr = (uintptr_t)&w[2], .flags = F2_U32 | F2_MPOL },
 	};
-	struct test_cqe c[2];
+	struct test_cqe c[2] = { 0 };
 
 	ring_or_skip(&ring);
 	waitv_sqe(&ring, v, 3, 32);
@@ -388,7 +388,7 @@ TEST(waitv_max)
 	static uint32_t w[128];
 	static struct futex_waitv v[128];
 	struct io_uring ring;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	ring_or_skip(&ring);
 	for (int i = 0; i < 128; i++)
@@ -409,7 +409,7 @@ TEST(wait_in_link)
 	struct io_uring ring;
 	static uint32_t word = 5;
 	struct io_uring_sqe *sqe;
-	struct test_cqe c[2];
+	struct test_cqe c[2] = { 0 };
 
 	ring_or_skip(&ring);
 	sqe = fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32, &word, 4, ANY, 50);
@@ -460,7 +460,7 @@ TEST(wait_races_wake)
 {
 	struct io_uring ring;
 	pthread_t th;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	ring_or_skip(&ring);
 	atomic_store(&race_stop, 0);
