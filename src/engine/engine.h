@@ -60,8 +60,8 @@
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
- *    FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV: -EOPNOTSUPP at prep (and not in
- *    the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *    FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING: -EOPNOTSUPP at prep (and
+ *    not in the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - FUTEX_WAIT/WAITV (ops/futex.c): each armed wait holds a helper thread
  *    blocked in futex_waitv(2); a futex value changed after the check at
  *    issue but before the helper queues (or, for a mask other than
@@ -69,6 +69,10 @@
  *    50 ms slices) completes the wait as woken instead of waiting for a
  *    wake; the woken wait's CQE follows its waker's, but may come after
  *    the submit call that woke it has returned.
+ *  - MSG_RING reaches the engine's rings of this process only: to a kernel
+ *    ring -EOPNOTSUPP (a kernel ring's MSG_RING to an engine ring gets the
+ *    kernel's -EBADFD); an IOPOLL ring's message to itself completes
+ *    inline (the kernel punts it to a worker).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
@@ -429,6 +433,9 @@ struct ring {
 	unsigned nr_bufs;
 	struct rfile **files;
 	unsigned nr_files;
+	/* where a search for a free slot starts (IORING_FILE_INDEX_ALLOC): the
+	 * kernel's alloc_hint, moved by every slot filled or emptied (rsrc.c) */
+	unsigned file_alloc_hint;
 	uint64_t bufs_gen; /* bumped by every buffer unregistration */
 	struct req *fixed_away; /* fixed-buffer requests held (rw.c) */
 
@@ -551,6 +558,7 @@ void rsrc_free_all(struct ring *ring);
 int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len,
 		 uint64_t *gen);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
+int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);
 void rfile_put(struct rfile *f);
 
 /* eventfd.c: the registered eventfd */

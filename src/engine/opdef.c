@@ -39,6 +39,7 @@
 
 #include "engine/engine.h"
 #include "engine/ops/futex.h"
+#include "engine/ops/msg_ring.h"
 #include "engine/ops/nop.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/rw.h"
@@ -106,6 +107,9 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 				   .issue = futex_wake_issue },
 	[IORING_OP_FUTEX_WAITV] = { .name = "FUTEX_WAITV", .supported = 1, .prep = futexv_prep,
 				    .issue = futexv_wait_issue, .cleanup = futex_cleanup },
+	[IORING_OP_MSG_RING] = { .name = "MSG_RING", .needs_file = 1, .iopoll = 1,
+				 .supported = 1, .prep = msg_ring_prep,
+				 .issue = msg_ring_issue, .ring_file = msg_ring_ring_file },
 };
 #pragma GCC diagnostic pop
 

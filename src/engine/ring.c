@@ -201,6 +201,7 @@ static void ring_reset(struct ring *r)
 	r->nr_bufs = 0;
 	r->files = NULL;
 	r->nr_files = 0;
+	r->file_alloc_hint = 0;
 	r->free_next = NULL;
 	atomic_store(&r->poll_efd, -1);
 	atomic_store(&r->poll_signalled, false);

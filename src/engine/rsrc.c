@@ -314,6 +314,7 @@ int rsrc_files_register(struct ring *r, const int32_t *fds, unsigned nr)
 	pthread_mutex_lock(&r->rsrc_lock);
 	r->files = files;
 	r->nr_files = nr;
+	r->file_alloc_hint = 0; /* the kernel resets it with the alloc range */
 	pthread_mutex_unlock(&r->rsrc_lock);
 	return 0;
 }
@@ -366,6 +367,8 @@ int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsig
 		pthread_mutex_lock(&r->rsrc_lock);
 		old = r->files[slot];
 		r->files[slot] = NULL;
+		if (old)
+			r->file_alloc_hint = slot;
 		pthread_mutex_unlock(&r->rsrc_lock);
 		if (old)
 			rfile_put(old);
@@ -376,9 +379,64 @@ int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsig
 			break;
 		pthread_mutex_lock(&r->rsrc_lock);
 		r->files[slot] = f;
+		r->file_alloc_hint = slot + 1;
 		pthread_mutex_unlock(&r->rsrc_lock);
 	}
 	return done ? (int)done : err;
+}
+
+/* rsrc_lock held: the first free slot from the hint on, then from 0 (the
+ * kernel's io_file_bitmap_get() over the whole table), or -ENFILE */
+static int free_slot(struct ring *r)
+{
+	unsigned start = r->file_alloc_hint < r->nr_files ? r->file_alloc_hint : r->nr_files;
+
+	for (unsigned i = start; i < r->nr_files; i++)
+		if (!r->files[i])
+			return (int)i;
+	for (unsigned i = 0; i < start; i++)
+		if (!r->files[i])
+			return (int)i;
+	return -ENFILE;
+}
+
+/*
+ * Put f (the caller's reference, kept by the table on success) in r's file
+ * table: at slot - 1 (slot counts from 1, as sqe->file_index), replacing
+ * what is there, or in a free slot with IORING_FILE_INDEX_ALLOC.  0, or the
+ * slot allocated, or -errno as the kernel's __io_fixed_fd_install(): no
+ * table -ENXIO (-ENFILE to allocate), a slot beyond it -EINVAL, no free slot
+ * -ENFILE.
+ */
+int rsrc_file_install(struct ring *r, struct rfile *f, unsigned slot)
+{
+	bool alloc = slot == IORING_FILE_INDEX_ALLOC;
+	struct rfile *old;
+	int idx;
+
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (alloc) {
+		idx = r->files ? free_slot(r) : -ENFILE;
+	} else {
+		idx = (int)(slot - 1);
+		if (!r->files)
+			idx = -ENXIO;
+		else if (slot - 1 >= r->nr_files)
+			idx = -EINVAL;
+	}
+	if (idx < 0) {
+		pthread_mutex_unlock(&r->rsrc_lock);
+		return idx;
+	}
+	old = r->files[idx];
+	r->files[idx] = f;
+	/* the kernel moves the hint only when the slot was empty */
+	if (!old)
+		r->file_alloc_hint = (unsigned)idx + 1;
+	pthread_mutex_unlock(&r->rsrc_lock);
+	if (old)
+		rfile_put(old);
+	return alloc ? idx : 0;
 }
 
 void rsrc_free_all(struct ring *r)
