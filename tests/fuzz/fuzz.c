@@ -796,6 +796,22 @@ static void gen_other(struct batch *b, struct op *op)
 		op->len = PAGE;
 		op->op_flags = 0; /* MADV_NORMAL */
 		break;
+	case IORING_OP_MSG_RING:
+		/* mostly a message to the ring itself: its CQE is one more of
+		 * this SQE's (off = the SQE's user_data, materialize()); else a
+		 * pipe (-EBADFD) or no file (-EBADF) */
+		op->obj = chance(75) ? O_RING : chance(50) ? O_PIPE_R : O_HUGE;
+		op->addr_kind = A_UD; /* the command */
+		op->addr_arg = chance(85) ? IORING_MSG_DATA : rnd(3);
+		op->len = chance(50) ? rnd(4097) : (uint32_t)-EIO;
+		if (chance(4))
+			op->op_flags = rnd(8); /* CQE_SKIP, FLAGS_PASS, an unknown bit */
+		else if (chance(3))
+			op->op_flags = IORING_MSG_RING_FLAGS_PASS;
+		/* low byte: file_index (FLAGS_PASS's CQE flags); high: addr3 */
+		if (chance(3))
+			op->buf_index = (uint16_t)(rnd(4) | (chance(10) ? 1U << 8 : 0));
+		break;
 	default:
 		break;
 	}
@@ -1260,7 +1276,8 @@ static void print_op(FILE *out, const struct batch *b, int i)
 		fprintf(out, "0x%" PRIx64, op->addr_arg);
 	else if (op->addr_kind != A_NONE)
 		fprintf(out, "%" PRIu64, op->addr_arg);
-	if (op->opcode == IORING_OP_NOP || op->opcode == IORING_OP_READ_FIXED ||
+	if (op->opcode == IORING_OP_NOP || op->opcode == IORING_OP_MSG_RING ||
+	    op->opcode == IORING_OP_READ_FIXED ||
 	    op->opcode == IORING_OP_WRITE_FIXED)
 		fprintf(out, " buf_index=%u", op->buf_index);
 	if (op->niov || op->iov_huge) {
@@ -1518,6 +1535,13 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->fd = -1;
 		sqe->off = 0;
 		sqe->rw_flags = 0;
+		break;
+	case IORING_OP_MSG_RING:
+		sqe->off = sqe->user_data;
+		sqe->rw_flags = 0;
+		sqe->msg_ring_flags = op->op_flags;
+		sqe->file_index = op->buf_index & 0xff;
+		sqe->addr3 = op->buf_index >> 8;
 		break;
 	case IORING_OP_NOP:
 		/* fd: -1, or FILE's target (pick_target()) */
