@@ -465,6 +465,72 @@ static void test_timer_order(void)
 	reactor_destroy(r, NULL);
 }
 
+/*
+ * Many timers armed in shuffled order, half of them sharing a deadline with
+ * another, a third cancelled: the rest fire in deadline order, ties in
+ * arming order, and a cancelled one never fires.
+ */
+static void test_timer_many(void)
+{
+	enum { N = 2000 };
+	static struct ent t[N];
+	static unsigned armed_at[N], order[N];
+	struct ringer_reactor *r;
+	uint64_t base;
+	unsigned i, nfired = 0;
+
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	atomic_store(&fire_seq, 0);
+	for (i = 0; i < N; i++)
+		order[i] = i;
+	srand(7);
+	for (i = N - 1; i > 0; i--) {
+		unsigned j = (unsigned)rand() % (i + 1), x = order[i];
+
+		order[i] = order[j];
+		order[j] = x;
+	}
+	/* timer i is due at base + (i / 2) us: pairs tie */
+	base = now_on(CLOCK_MONOTONIC) + 200 * MS;
+	for (i = 0; i < N; i++) {
+		unsigned k = order[i];
+
+		init_ent(&t[k], r, -1, 0);
+		t[k].clock = CLOCK_MONOTONIC;
+		armed_at[k] = i;
+		REQUIRE_TRUE(reactor_arm_timer(r, &t[k].e, CLOCK_MONOTONIC, base + (k / 2) * 1000) ==
+			     0);
+	}
+	for (i = 0; i < N; i += 3)
+		REQUIRE_TRUE(reactor_cancel(r, &t[i].e));
+	if (now_on(CLOCK_MONOTONIC) >= base)
+		printf("# arming took past the first deadline: the order check is weaker\n");
+	for (i = 0; i < N; i++)
+		if (i % 3)
+			REQUIRE_TRUE(wait_fired(&t[i], 1, 5000));
+	usleep(20000);
+	for (i = 0; i < N; i++) {
+		if (i % 3 == 0) {
+			REQUIRE_TRUE(atomic_load(&t[i].fired) == 0);
+			continue;
+		}
+		nfired++;
+		REQUIRE_TRUE(atomic_load(&t[i].fired) == 1);
+		for (unsigned j = i + 1; j < N && j < i + 8; j++) {
+			bool before;
+
+			if (j % 3 == 0)
+				continue;
+			/* i due no later than j; at the same deadline, armed first? */
+			before = i / 2 < j / 2 || armed_at[i] < armed_at[j];
+			if (before != (t[i].order < t[j].order))
+				FAIL("timers %u and %u fired out of order", i, j);
+		}
+	}
+	REQUIRE_TRUE(nfired == N - (N + 2) / 3);
+	reactor_destroy(r, NULL);
+}
+
 /* A later-armed earlier deadline must cut the reactor's current sleep. */
 static void test_timer_preempt(void)
 {
@@ -771,6 +837,7 @@ int main(int argc, char **argv)
 		{ "cancel_from_fn", test_cancel_from_fn },
 		{ "rearm", test_rearm },
 		{ "timer_order", test_timer_order },
+		{ "timer_many", test_timer_many },
 		{ "timer_preempt", test_timer_preempt },
 		{ "concurrent", test_concurrent },
 		{ "thread_props", test_thread_props },

@@ -11,9 +11,11 @@
  * nothing armed the thread closes the eventfd and leaves; the next arming
  * joins it and starts a new one.
  *
- * Every entry is in exactly one place, linked through r_next/r_prev: the list
- * of armed fd entries, the deadline-sorted list of its clock, or the ready
- * list (fired, fn not started).  The reactor thread takes one ready entry at a
+ * Every entry is in exactly one place: the list of armed fd entries or the
+ * ready list (fired, fn not started), linked through r_next/r_prev, or the
+ * timer heap of its clock (a binary min-heap on deadline, then arming order,
+ * r_heap its index there: thousands of timeouts armed in any order cost
+ * O(log n) each to arm and cancel, not a walk of a sorted list).  The reactor thread takes one ready entry at a
  * time, marks it idle under the lock and calls fn without the lock: so a
  * cancel before that point removes it (true), a cancel after it finds it idle
  * (false), and the reactor never touches an entry after calling its fn (fn
@@ -62,6 +64,11 @@ struct elist {
 	struct reactor_entry *head, *tail;
 };
 
+struct theap {
+	struct reactor_entry **v;
+	unsigned n, cap;
+};
+
 struct ringer_reactor {
 	pthread_mutex_t lock;
 	pthread_t thread;
@@ -74,7 +81,8 @@ struct ringer_reactor {
 	struct elist fds; /* armed fd entries */
 	unsigned nr_fds;
 	bool dirty; /* the fd set changed since the pollfd array was built */
-	struct elist timers[NR_CLOCKS]; /* sorted by deadline */
+	struct theap timers[NR_CLOCKS];
+	uint64_t timer_seq; /* arming order of timers */
 	struct elist ready;
 
 	/* Built and polled by the reactor thread only. */
@@ -120,17 +128,6 @@ static void list_add_tail(struct elist *l, struct reactor_entry *e)
 	l->tail = e;
 }
 
-static void list_insert_before(struct elist *l, struct reactor_entry *pos, struct reactor_entry *e)
-{
-	e->r_next = pos;
-	e->r_prev = pos->r_prev;
-	if (pos->r_prev)
-		pos->r_prev->r_next = e;
-	else
-		l->head = e;
-	pos->r_prev = e;
-}
-
 static void list_del(struct elist *l, struct reactor_entry *e)
 {
 	if (e->r_prev)
@@ -144,24 +141,84 @@ static void list_del(struct elist *l, struct reactor_entry *e)
 	e->r_next = e->r_prev = NULL;
 }
 
-/* Timers of one clock, earliest first; ties keep arming order.  Scan from
- * the tail: timeouts armed later usually expire later. */
-static void timer_insert(struct elist *l, struct reactor_entry *e)
-{
-	struct reactor_entry *pos = l->tail;
+/* ---- timer heaps ------------------------------------------------------------- */
 
-	while (pos && pos->r_deadline_ns > e->r_deadline_ns)
-		pos = pos->r_prev;
-	if (!pos) {
-		if (l->head)
-			list_insert_before(l, l->head, e);
-		else
-			list_add_tail(l, e);
-	} else if (pos->r_next) {
-		list_insert_before(l, pos->r_next, e);
-	} else {
-		list_add_tail(l, e);
+static bool timer_before(const struct reactor_entry *a, const struct reactor_entry *b)
+{
+	if (a->r_deadline_ns != b->r_deadline_ns)
+		return a->r_deadline_ns < b->r_deadline_ns;
+	return a->r_seq < b->r_seq;
+}
+
+static void heap_set(struct theap *h, unsigned i, struct reactor_entry *e)
+{
+	h->v[i] = e;
+	e->r_heap = i;
+}
+
+static void sift_up(struct theap *h, unsigned i)
+{
+	struct reactor_entry *e = h->v[i];
+
+	while (i && timer_before(e, h->v[(i - 1) / 2])) {
+		heap_set(h, i, h->v[(i - 1) / 2]);
+		i = (i - 1) / 2;
 	}
+	heap_set(h, i, e);
+}
+
+static void sift_down(struct theap *h, unsigned i)
+{
+	struct reactor_entry *e = h->v[i];
+
+	for (;;) {
+		unsigned c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && timer_before(h->v[c + 1], h->v[c]))
+			c++;
+		if (!timer_before(h->v[c], e))
+			break;
+		heap_set(h, i, h->v[c]);
+		i = c;
+	}
+	heap_set(h, i, e);
+}
+
+static struct reactor_entry *heap_top(const struct theap *h)
+{
+	return h->n ? h->v[0] : NULL;
+}
+
+static int heap_push(struct theap *h, struct reactor_entry *e)
+{
+	if (h->n == h->cap) {
+		unsigned cap = h->cap ? 2 * h->cap : 64;
+		struct reactor_entry **v = realloc(h->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	heap_set(h, h->n++, e);
+	sift_up(h, h->n - 1);
+	return 0;
+}
+
+static void heap_del(struct theap *h, struct reactor_entry *e)
+{
+	unsigned i = e->r_heap;
+	struct reactor_entry *last = h->v[--h->n];
+
+	if (i == h->n)
+		return;
+	heap_set(h, i, last);
+	if (i && timer_before(last, h->v[(i - 1) / 2]))
+		sift_up(h, i);
+	else
+		sift_down(h, i);
 }
 
 /* ---- the thread --------------------------------------------------------------- */
@@ -261,7 +318,7 @@ static uint64_t expire_timers(struct ringer_reactor *r)
 	unsigned ci;
 
 	for (ci = 0; ci < NR_CLOCKS; ci++)
-		if (r->timers[ci].head)
+		if (r->timers[ci].n)
 			now[ci] = clock_now(ci);
 	for (;;) {
 		struct reactor_entry *e, *best = NULL;
@@ -269,7 +326,7 @@ static uint64_t expire_timers(struct ringer_reactor *r)
 		unsigned best_ci = 0;
 
 		for (ci = 0; ci < NR_CLOCKS; ci++) {
-			e = r->timers[ci].head;
+			e = heap_top(&r->timers[ci]);
 			if (!e || e->r_deadline_ns > now[ci])
 				continue;
 			if (!best || now[ci] - e->r_deadline_ns > best_late) {
@@ -280,13 +337,13 @@ static uint64_t expire_timers(struct ringer_reactor *r)
 		}
 		if (!best)
 			break;
-		list_del(&r->timers[best_ci], best);
+		heap_del(&r->timers[best_ci], best);
 		best->r_state = R_READY;
 		best->r_clock = 0; /* revents of a timer */
 		list_add_tail(&r->ready, best);
 	}
 	for (ci = 0; ci < NR_CLOCKS; ci++) {
-		struct reactor_entry *e = r->timers[ci].head;
+		struct reactor_entry *e = heap_top(&r->timers[ci]);
 		uint64_t d;
 
 		if (!e)
@@ -501,12 +558,15 @@ int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e, int clo
 	pthread_mutex_lock(&r->lock);
 	ret = armed(e) ? -EBUSY : start(r);
 	if (ret == 0) {
-		e->r_state = R_ARMED_TIMER;
 		e->r_deadline_ns = deadline_ns;
+		e->r_seq = r->timer_seq++;
 		e->r_clock = ci;
-		timer_insert(&r->timers[ci], e);
+		ret = heap_push(&r->timers[ci], e);
+	}
+	if (ret == 0) {
+		e->r_state = R_ARMED_TIMER;
 		/* A new earliest deadline shortens the current sleep. */
-		if (r->timers[ci].head == e)
+		if (heap_top(&r->timers[ci]) == e)
 			wake(r);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -528,7 +588,7 @@ bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e)
 		r->dirty = true;
 		break;
 	case R_ARMED_TIMER:
-		list_del(&r->timers[e->r_clock], e);
+		heap_del(&r->timers[e->r_clock], e);
 		break;
 	case R_READY:
 		list_del(&r->ready, e);
@@ -586,8 +646,16 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 	r->started = r->exited = false;
 	collect(&r->ready, &gone);
 	collect(&r->fds, &gone);
-	for (ci = 0; ci < NR_CLOCKS; ci++)
-		collect(&r->timers[ci], &gone);
+	for (ci = 0; ci < NR_CLOCKS; ci++) {
+		struct theap *h = &r->timers[ci];
+
+		/* in deadline order */
+		while ((e = heap_top(h))) {
+			heap_del(h, e);
+			e->r_state = R_IDLE;
+			list_add_tail(&gone, e);
+		}
+	}
 	r->nr_fds = 0;
 	pthread_mutex_unlock(&r->lock);
 	while ((e = gone.head)) {
@@ -600,6 +668,8 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 		close(r->evfd);
 	free(r->pfd);
 	free(r->tab);
+	for (ci = 0; ci < NR_CLOCKS; ci++)
+		free(r->timers[ci].v);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

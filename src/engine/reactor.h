@@ -40,8 +40,10 @@ struct reactor_entry {
 	/* private to the reactor */
 	struct reactor_entry *r_next, *r_prev;
 	uint64_t r_deadline_ns;
+	uint64_t r_seq; /* a timer's arming order: ties fire in it */
 	int r_clock;
 	unsigned r_state;
+	unsigned r_heap; /* a timer's place in its clock's heap */
 };
 
 int reactor_create(struct ringer_reactor **out);
@@ -59,8 +61,9 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e);
  * Call e->fn(e, 0) when clock (CLOCK_MONOTONIC, CLOCK_BOOTTIME or
  * CLOCK_REALTIME) reaches deadline_ns (absolute, nanoseconds).  A deadline
  * in the past fires at once (from the reactor thread).  0 or -errno (-EINVAL
- * for another clock, -EBUSY if e is armed already).  Due timers fire in
- * deadline order, across clocks too.
+ * for another clock, -EBUSY if e is armed already, -ENOMEM).  Due timers
+ * fire in deadline order, across clocks too, ties in arming order.  Arming
+ * and cancelling a timer cost O(log n) in the timers armed.
  */
 int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e,
 		      int clock, uint64_t deadline_ns);
