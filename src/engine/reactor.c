@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -362,6 +363,9 @@ static void *reactor_main(void *arg)
 	struct ringer_reactor *r = arg;
 
 	pthread_setname_np(pthread_self(), "ringer-reactor");
+	/* a timer is due at its deadline, as the kernel's hrtimers (no slack):
+	 * ppoll's sleep would otherwise end up to 50 us late (the default slack) */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
 		struct reactor_entry *e = r->ready.head, *next;
