@@ -486,6 +486,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	if (ret)
 		goto fail_fd;
 
+	sys_fd_table_grow(memfd);
 	if (sys_fstat(memfd, &st) == 0) {
 		r->dev = st.st_dev;
 		r->ino = st.st_ino;

@@ -578,6 +578,28 @@ int sys_fd_move_high(int fd)
 	return nfd;
 }
 
+/*
+ * Growing the fd table of a process with several threads waits for an RCU
+ * grace period (the kernel's expand_fdtable(): ~10-15 ms here).  The
+ * engine's first descriptor placed high (a request holding its file, a
+ * worker's or a poll's) would pay it in the middle of I/O: a worker's
+ * IOSQE_ASYNC poll then arms that much later.  Growing the table at the
+ * first ring setup pays it there, once per process (nothing at all while
+ * the process has one thread).
+ */
+void sys_fd_table_grow(int fd)
+{
+	static atomic_bool grown;
+	int nfd;
+
+	if (atomic_load_explicit(&grown, memory_order_relaxed) || !sys_fd_floor())
+		return;
+	nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, sys_fd_floor());
+	if (nfd >= 0)
+		sys_close(nfd);
+	atomic_store_explicit(&grown, true, memory_order_relaxed);
+}
+
 int sys_dup_high(int fd)
 {
 	int floor = sys_fd_floor(), nfd = -EMFILE;

@@ -65,6 +65,8 @@ int sys_open(const char *path, int flags);
 int sys_fd_floor(void);
 int sys_fd_move_high(int fd);
 int sys_dup_high(int fd); /* F_DUPFD_CLOEXEC, high if there is room */
+/* once per process: make room for the high descriptors (a dup of fd) */
+void sys_fd_table_grow(int fd);
 int sys_fd_link(int fd, char *buf, size_t len); /* readlink of /proc/self/fd/fd */
 /* native AIO; sys_io_getevents with a mask is io_pgetevents */
 int sys_io_setup(unsigned nr, aio_context_t *ctx);
