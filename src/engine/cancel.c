@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
  * Cancellation in one place (the kernel's io_uring/cancel.c): the matching
- * rule (cancel_match(): POLL_REMOVE finds its poll with it, ops/poll.c), and
- * the teardown of a ring, which completes every request still alive with
- * -ECANCELED, wherever it waits.  A request cancelled by key (ASYNC_CANCEL,
- * TIMEOUT_REMOVE) is looked for in the same places, with cancel_match():
- * the worker pool's queue (wq_cancel_match()), the reactor
- * (reactor_cancel()), the armed polls (ops/poll.c).
+ * rule (cancel_match(): POLL_REMOVE finds its poll with it, ops/poll.c), the
+ * one search a cancellation by key makes (cancel_requests(): ASYNC_CANCEL,
+ * SYNC_CANCEL, TIMEOUT_REMOVE, link timeouts), and the teardown of a ring,
+ * which completes every request still alive with -ECANCELED, wherever it
+ * waits.
+ *
+ * Where cancel_requests() looks, in the kernel's order (io_try_cancel()):
+ *  - the worker pool: queued matches are dequeued (wq_cancel_match());
+ *    one a worker runs (its run slot, ring->wq_running) cannot be stopped;
+ *  - the armed polls (poll_cancel(), ops/poll.c);
+ *  - requests waiting in the reactor for their file's readiness
+ *    (ring->ready_reqs, req_arm_ready(): the kernel's FAST_POLL, which it
+ *    keeps with the polls);
+ *  - then each family's list, through its <family>_cancel() (cancel.h).
+ * Not found, as on the kernel: I/O at the device (native AIO), requests on
+ * the drain list or not yet issued in a chain, requests done.
  *
  * Where a request waits, and who cancels it at teardown:
  *  - queued in the worker pool: wq_destroy() hands it back (a running one
@@ -21,32 +31,366 @@
  *    through the IOPOLL AIO context: iopoll_cancel_all(), aio_iopoll_destroy().
  */
 #include <errno.h>
+#include <fcntl.h>
 
 #include "engine/aio.h"
 #include "engine/cancel.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/timeout.h"
+#include "engine/sys.h"
 
-bool cancel_match(const struct req *req, const struct cancel_data *cd)
+/* What a request shows a cancellation (a worker's run slot keeps a copy). */
+struct cancel_key {
+	struct ring *ring;
+	uint64_t user_data;
+	int fd, rfd;
+	uint8_t opcode;
+	bool fixed;
+};
+
+/*
+ * Does the request's file match cd's?  The kernel compares files: the same
+ * file under another number (a dup()), or registered as a fixed file, is
+ * the same key.  The engine's descriptors are its own duplicates, so it asks
+ * kcmp(KCMP_FILE).  A request of an op with a file that has not resolved it
+ * yet (queued for a worker) is matched by number; so is everything where
+ * kcmp is refused (no CONFIG_KCMP, a seccomp filter).
+ */
+static bool key_file_match(const struct cancel_key *k, const struct cancel_data *cd)
+{
+	bool fixed = cd->flags & IORING_ASYNC_CANCEL_FD_FIXED;
+	int ret;
+
+	if (!op_defs[k->opcode].needs_file)
+		return false; /* no file: the kernel's NULL never matches */
+	if (k->rfd >= 0 && cd->file >= 0) {
+		if (k->rfd == cd->file)
+			return true;
+		ret = sys_kcmp_files(k->rfd, cd->file);
+		if (ret >= 0)
+			return ret == 0;
+	}
+	return k->fd == cd->fd && k->fixed == fixed;
+}
+
+static bool key_match(const struct cancel_key *k, const struct cancel_data *cd)
 {
 	unsigned keys = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_ANY;
 	bool by_user_data = (cd->flags & IORING_ASYNC_CANCEL_USERDATA) || !(cd->flags & keys);
 
-	if (req->ring != cd->ring)
+	if (k->ring != cd->ring)
 		return false;
 	if (cd->flags & IORING_ASYNC_CANCEL_ANY)
 		return true;
-	if (cd->flags & IORING_ASYNC_CANCEL_FD) {
-		/* by number: a plain fd, or a fixed file's index (FD_FIXED) */
-		bool fixed = cd->flags & IORING_ASYNC_CANCEL_FD_FIXED;
-
-		if (req->fd != cd->fd || !(req->flags & REQ_F_FIXED_FILE) != !fixed)
-			return false;
-	}
-	if ((cd->flags & IORING_ASYNC_CANCEL_OP) && req->opcode != cd->opcode)
+	if ((cd->flags & IORING_ASYNC_CANCEL_FD) && !key_file_match(k, cd))
 		return false;
-	return !by_user_data || req->user_data == cd->data;
+	if ((cd->flags & IORING_ASYNC_CANCEL_OP) && k->opcode != cd->opcode)
+		return false;
+	return !by_user_data || k->user_data == cd->data;
+}
+
+bool cancel_match(const struct req *req, const struct cancel_data *cd)
+{
+	struct cancel_key k = {
+		.ring = req->ring,
+		.user_data = req->user_data,
+		.fd = req->fd,
+		.rfd = req->rfd,
+		.opcode = req->opcode,
+		.fixed = req->flags & REQ_F_FIXED_FILE,
+	};
+
+	return key_match(&k, cd);
+}
+
+/* ---- running in a worker ------------------------------------------------- */
+
+void run_slot_begin(struct run_slot *slot, struct req *req)
+{
+	struct ring *r = req->ring;
+
+	slot->ring = r;
+	slot->req = req;
+	slot->user_data = req->user_data;
+	slot->fd = req->fd;
+	slot->rfd = req->rfd;
+	slot->opcode = req->opcode;
+	slot->fixed = req->flags & REQ_F_FIXED_FILE;
+	/* the worker owns req: no other thread writes its flags now */
+	req->flags |= REQ_F_WQ_RAN;
+	pthread_mutex_lock(&r->cancel_lock);
+	slot->prev = NULL;
+	slot->next = r->wq_running;
+	if (slot->next)
+		slot->next->prev = slot;
+	r->wq_running = slot;
+	pthread_mutex_unlock(&r->cancel_lock);
+}
+
+void run_slot_end(struct run_slot *slot)
+{
+	struct ring *r = slot->ring;
+
+	pthread_mutex_lock(&r->cancel_lock);
+	if (slot->prev)
+		slot->prev->next = slot->next;
+	else
+		r->wq_running = slot->next;
+	if (slot->next)
+		slot->next->prev = slot->prev;
+	pthread_mutex_unlock(&r->cancel_lock);
+}
+
+void run_slot_forget(struct req *req)
+{
+	struct ring *r = req->ring;
+
+	/* a request punted again may be in two slots: its old worker's, not
+	 * yet ended, and the new one's */
+	pthread_mutex_lock(&r->cancel_lock);
+	for (struct run_slot *s = r->wq_running; s; s = s->next)
+		if (s->req == req)
+			s->req = NULL;
+	pthread_mutex_unlock(&r->cancel_lock);
+}
+
+/* cancel_lock held: does a worker run a match of cd now? */
+static bool running_match(struct ring *r, const struct cancel_data *cd)
+{
+	for (struct run_slot *s = r->wq_running; s; s = s->next) {
+		struct cancel_key k = { .ring = r, .user_data = s->user_data, .fd = s->fd,
+					.rfd = s->rfd, .opcode = s->opcode, .fixed = s->fixed };
+
+		if (s->req && key_match(&k, cd))
+			return true;
+	}
+	return false;
+}
+
+/* ---- waiting for readiness in the reactor (FAST_POLL) ---------------------- */
+
+/* cancel_lock held */
+static void ready_unlink(struct ring *r, struct req *req)
+{
+	if (req->list_prev)
+		req->list_prev->list_next = req->list_next;
+	else
+		r->ready_reqs = req->list_next;
+	if (req->list_next)
+		req->list_next->list_prev = req->list_prev;
+	req->list_next = req->list_prev = NULL;
+	req->flags &= ~REQ_F_READY_ARMED;
+}
+
+/* The reactor runs the op's fn: req is off the list first (a cancellation
+ * that found it there and could not disarm it answers -EALREADY). */
+static void ready_fire(struct reactor_entry *e, uint32_t revents)
+{
+	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
+	struct ring *r = req->ring;
+
+	pthread_mutex_lock(&r->cancel_lock);
+	if (req->flags & REQ_F_READY_ARMED)
+		ready_unlink(r, req);
+	pthread_mutex_unlock(&r->cancel_lock);
+	req->ready_fn(e, revents);
+}
+
+int ready_arm(struct req *req, uint32_t events)
+{
+	struct ring *r = req->ring;
+	int ret;
+
+	req->rent.fn = ready_fire;
+	/* held across the arming: ready_fire() cannot run before req is on
+	 * the list, nor a cancellation find it before it is armed */
+	pthread_mutex_lock(&r->cancel_lock);
+	ret = req_arm_poll(req, events);
+	if (!ret) {
+		req->list_prev = NULL;
+		req->list_next = r->ready_reqs;
+		if (r->ready_reqs)
+			r->ready_reqs->list_prev = req;
+		r->ready_reqs = req;
+		req->flags |= REQ_F_READY_ARMED;
+	}
+	pthread_mutex_unlock(&r->cancel_lock);
+	return ret;
+}
+
+/* Cancel matches among the requests waiting for readiness: as a family's. */
+static int ready_cancel(struct ring *r, const struct cancel_data *cd)
+{
+	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	struct req *done = NULL, *req, *nxt;
+	bool busy = false;
+	int nr = 0;
+
+	pthread_mutex_lock(&r->cancel_lock);
+	for (req = r->ready_reqs; req; req = nxt) {
+		nxt = req->list_next;
+		if (!cancel_match(req, cd))
+			continue;
+		/* armed entries exist: r->reactor was set before they were
+		 * armed, under cancel_lock (ready_arm()) */
+		if (!reactor_cancel(r->reactor, &req->rent)) {
+			busy = true; /* ready_fire() is on its way */
+		} else {
+			ready_unlink(r, req);
+			req->list_next = done;
+			done = req;
+			nr++;
+		}
+		if (!all)
+			break;
+	}
+	pthread_mutex_unlock(&r->cancel_lock);
+	req_cancel_deferred(done);
+	return nr ? nr : busy ? -EALREADY : 0;
+}
+
+/* ---- queued for a worker ------------------------------------------------- */
+
+struct wq_match_data {
+	const struct cancel_data *cd;
+	unsigned max, nr;
+	struct req *done, **tail;
+};
+
+/* under the wq's lock: true takes work off the queue */
+static bool wq_match(struct wq_work *work, void *data)
+{
+	struct wq_match_data *m = data;
+	struct req *req = (struct req *)((char *)work - offsetof(struct req, work));
+
+	if (m->nr >= m->max || !cancel_match(req, m->cd))
+		return false;
+	m->nr++;
+	/* queued for a worker, on no other list: list_next is free */
+	req->list_next = NULL;
+	*m->tail = req;
+	m->tail = &req->list_next;
+	return true;
+}
+
+/*
+ * Queued matches are taken off the worker queue.  What that counts is the
+ * kernel's (io_wq_cancel_cb() under io_try_cancel()): without ALL, 1 when
+ * one was dequeued, else a running match makes *busy (-EALREADY unless a
+ * later list has one); with ALL every queued match goes, and they count as
+ * one, or as none when a match is running too.
+ */
+static int wq_cancel_reqs(struct ring *r, const struct cancel_data *cd, bool *busy)
+{
+	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	struct wq_match_data m = { .cd = cd, .max = all ? ~0U : 1 };
+	bool running = false;
+
+	m.tail = &m.done;
+	/* held across: teardown takes r->wq under it, then destroys it */
+	pthread_mutex_lock(&r->async_lock);
+	if (r->wq && !atomic_load_explicit(&r->dying, memory_order_relaxed))
+		wq_cancel_match(r->wq, wq_match, &m, NULL);
+	pthread_mutex_unlock(&r->async_lock);
+	req_cancel_deferred(m.done);
+	if (!m.nr || all) {
+		pthread_mutex_lock(&r->cancel_lock);
+		running = running_match(r, cd);
+		pthread_mutex_unlock(&r->cancel_lock);
+	}
+	if (!all) {
+		*busy = running;
+		return (int)m.nr;
+	}
+	return m.nr && !running ? 1 : 0;
+}
+
+/* ---- the one path ---------------------------------------------------------- */
+
+/* FD: the file cd->fd names (held in *f for a fixed one), or -EBADF */
+static int resolve_key_file(struct ring *r, struct cancel_data *cd, struct rfile **f)
+{
+	cd->file = -1;
+	if (!(cd->flags & IORING_ASYNC_CANCEL_FD))
+		return 0;
+	if (cd->flags & IORING_ASYNC_CANCEL_FD_FIXED) {
+		if (cd->fd < 0)
+			return -EBADF;
+		*f = rsrc_get_file(r, (unsigned)cd->fd);
+		if (!*f)
+			return -EBADF;
+		cd->file = (*f)->fd;
+		return 0;
+	}
+	if (cd->fd < 0 || sys_fcntl(cd->fd, F_GETFD, 0) < 0)
+		return -EBADF;
+	cd->file = cd->fd;
+	return 0;
+}
+
+/*
+ * The families' lists, after the worker queue, in the kernel's order.
+ * counts: the kernel's search answers a single match found there with the
+ * count its io_cancel_remove() returns (1), where the others answer 0.
+ */
+static const struct {
+	int (*cancel)(struct ring *ring, const struct cancel_data *cd);
+	bool counts;
+} families[] = {
+	{ poll_cancel, false },
+	{ ready_cancel, false },
+	{ futex_cancel, true },
+	{ timeout_cancel, false },
+};
+
+/* cancel_requests(); *counted: without ALL, the match came from a list whose
+ * kernel search answers 1 */
+static int search(struct ring *r, const struct cancel_data *key, bool *counted)
+{
+	bool all = key->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	struct cancel_data cd = *key;
+	struct rfile *f = NULL;
+	bool busy = false;
+	int nr, ret;
+
+	*counted = false;
+	ret = resolve_key_file(r, &cd, &f);
+	if (ret)
+		return ret;
+	nr = wq_cancel_reqs(r, &cd, &busy);
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && (all || !nr); i++) {
+		ret = families[i].cancel(r, &cd);
+		if (ret == -EALREADY) {
+			busy = true;
+		} else if (ret > 0) {
+			nr += ret;
+			*counted = families[i].counts;
+		}
+	}
+	if (f)
+		rfile_put(f);
+	return nr ? nr : busy ? -EALREADY : -ENOENT;
+}
+
+int cancel_requests(struct ring *r, const struct cancel_data *cd)
+{
+	bool counted;
+
+	return search(r, cd, &counted);
+}
+
+int cancel_result(struct ring *r, const struct cancel_data *cd)
+{
+	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	bool counted;
+	int ret = search(r, cd, &counted);
+
+	if (all)
+		return ret == -ENOENT || ret == -EALREADY ? 0 : ret;
+	if (ret > 0)
+		return counted ? ret : 0;
+	return ret;
 }
 
 static void wq_cancelled(struct wq_work *work)
@@ -65,11 +409,29 @@ static void reactor_cancelled(struct reactor_entry *e)
 		return; /* the ring's own entry: its polls end in poll_cancel_all() */
 	if (timeout_disarmed(e))
 		return; /* a timeout: off the ring's timeout lists, ended */
+	if (req->flags & REQ_F_READY_ARMED) {
+		pthread_mutex_lock(&req->ring->cancel_lock);
+		ready_unlink(req->ring, req);
+		pthread_mutex_unlock(&req->ring->cancel_lock);
+	}
 	if (req->flags & REQ_F_POLL_ARMED)
 		poll_disarmed(req);
 	req->res = -ECANCELED;
 	req->cflags = 0;
 	req_complete(req);
+}
+
+void req_cancel_deferred(struct req *req)
+{
+	while (req) {
+		struct req *nxt = req->list_next;
+
+		req->list_next = NULL;
+		req->res = -ECANCELED;
+		req->cflags = 0;
+		req_complete_deferred(req);
+		req = nxt;
+	}
 }
 
 void req_cancel_list(struct req *req)

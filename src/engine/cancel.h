@@ -18,16 +18,81 @@
 struct cancel_data {
 	struct ring *ring;
 	uint64_t data; /* user_data */
-	int fd; /* FD: the request's fd number (a fixed file's index with FD_FIXED) */
+	int fd; /* FD: a file's fd number (a fixed file's index with FD_FIXED) */
 	uint8_t opcode; /* OP */
 	unsigned flags;
+	/* FD: the descriptor of the file fd names, set by cancel_requests()
+	 * before it asks anyone: the families' functions see it set */
+	int file;
 };
 
-/* Does cd name req? */
+/* Does cd name req?  With FD, cancel_requests() has resolved cd->file. */
 bool cancel_match(const struct req *req, const struct cancel_data *cd);
+
+/*
+ * Cancel the requests cd names, wherever they wait, in the kernel's order
+ * (io_try_cancel()): the worker queue (a running match cannot be stopped),
+ * then the armed polls and the requests waiting in the reactor for their
+ * file's readiness, then the families' lists (timeouts, futexes,
+ * waitids...).  Without IORING_ASYNC_CANCEL_ALL or _ANY, at most one.  Each
+ * cancelled request completes with -ECANCELED (or its family's result), after
+ * the CQE of the request that cancels, when one in a submit batch does.
+ * Returns the number cancelled (>= 1), or -ENOENT (no match), or -EALREADY
+ * (a match is running and cannot be stopped: it completes by itself), or
+ * -EBADF (FD names no file).
+ */
+int cancel_requests(struct ring *ring, const struct cancel_data *cd);
+
+/*
+ * The same search, answered as the kernel's (__io_async_cancel()): what
+ * ASYNC_CANCEL and SYNC_CANCEL report.  With ALL or ANY the count (0 for
+ * none, a running match not counted); else 0 for a match cancelled (1 when
+ * it was a futex's or a waitid's: the kernel's search of those lists
+ * answers their count), -ENOENT, -EALREADY or -EBADF.
+ */
+int cancel_result(struct ring *ring, const struct cancel_data *cd);
+
+/*
+ * Each family that keeps waiting requests provides, in its header:
+ *
+ *   int <family>_cancel(struct ring *ring, const struct cancel_data *cd);
+ *
+ * It cancels the matches of cd among that family's waiting requests (every
+ * match with IORING_ASYNC_CANCEL_ALL or _ANY, else the first): each
+ * completes with -ECANCELED (or the family's result), through
+ * req_complete_deferred().  It returns how many, or -EALREADY if a match was
+ * found that can no longer be cancelled; cancel_requests() calls it, in the
+ * list there, and ring_cancel_all() ends what is left at teardown.
+ */
+
+/* req_arm_ready() (submit.c): wait in the reactor for events on req's file,
+ * then req->ready_fn runs; on ring->ready_reqs meanwhile.  0 or -errno. */
+int ready_arm(struct req *req, uint32_t events);
+
+/*
+ * A worker runs req (worker_fn(), submit.c): a cancellation that finds it
+ * there answers -EALREADY.  The slot lives on the worker's stack from
+ * run_slot_begin() to run_slot_end(); req_free() forgets req in it.
+ */
+struct run_slot {
+	struct run_slot *next, *prev; /* ring->wq_running, cancel_lock */
+	struct ring *ring;
+	struct req *req; /* NULL once freed (cancel_lock) */
+	/* what cancel_match() looks at, taken when the worker starts */
+	uint64_t user_data;
+	int fd, rfd;
+	uint8_t opcode;
+	bool fixed;
+};
+void run_slot_begin(struct run_slot *slot, struct req *req);
+void run_slot_end(struct run_slot *slot);
+/* req_free() of a request a worker ran (REQ_F_WQ_RAN) */
+void run_slot_forget(struct req *req);
 
 /* Complete every request of a list_next chain with -ECANCELED. */
 void req_cancel_list(struct req *req);
+/* The same, after the current submit batch's CQEs (req_complete_deferred()). */
+void req_cancel_deferred(struct req *req);
 /* Teardown: stop the ring's threads and complete, -ECANCELED, everything
  * in flight or queued; the ring's requests are all freed after it. */
 void ring_cancel_all(struct ring *ring);

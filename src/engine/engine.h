@@ -60,8 +60,9 @@
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
- *    FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING: -EOPNOTSUPP at prep (and
- *    not in the probe); BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING: -EOPNOTSUPP
+ *    at prep (and not in the probe); BUFFER_SELECT: -ENOBUFS (no provided
+ *    buffers).
  *  - FUTEX_WAIT/WAITV (ops/futex.c): each armed wait holds a helper thread
  *    blocked in futex_waitv(2); a futex value changed after the check at
  *    issue but before the helper queues (or, for a mask other than
@@ -73,6 +74,11 @@
  *    ring -EOPNOTSUPP (a kernel ring's MSG_RING to an engine ring gets the
  *    kernel's -EBADFD); an IOPOLL ring's message to itself completes
  *    inline (the kernel punts it to a worker).
+ *  - ASYNC_CANCEL by FD compares files with kcmp(KCMP_FILE); where kcmp is
+ *    refused, and for a request queued for a worker that has not resolved
+ *    its file yet, by fd number (a dup() of the fd is then another key).  A
+ *    one-shot poll caught firing answers -EALREADY (the kernel: 0, and the
+ *    poll -ECANCELED).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
@@ -184,6 +190,10 @@
 /* the file is known to be a regular file or block device (the kernel's
  * REQ_F_ISREG): worker class and retries of short transfers depend on it */
 #define REQ_F_ISREG (1U << 15)
+/* waits for readiness in the reactor on ring->ready_reqs (cancel.c) */
+#define REQ_F_READY_ARMED (1U << 16)
+/* a worker ran it: a running slot may name it until it is freed (cancel.c) */
+#define REQ_F_WQ_RAN (1U << 17)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -225,12 +235,14 @@ struct req {
 	struct req *link; /* next member of the chain */
 	struct req *tw_next; /* submit-state task-work list */
 	unsigned tw_kind;
-	struct req *list_next, *list_prev; /* poll list or drain list */
+	/* poll list, drain list, or ring->ready_reqs */
+	struct req *list_next, *list_prev;
 	unsigned defer_nr; /* on the defer list: members of its chain */
 	struct rfile *file; /* fixed file held while in flight */
 	int rfd; /* the descriptor the op works on */
 	struct wq_work work;
 	struct reactor_entry rent;
+	reactor_fn ready_fn; /* req_arm_ready(): the op's fn, run by ready_fire() */
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;
@@ -396,6 +408,16 @@ struct ring {
 	/* requests handed to the wq or the reactor, not yet freed: CQEs may
 	 * come from there, so a waiter cannot sleep in io_getevents alone */
 	atomic_int nr_async;
+
+	/*
+	 * What a cancellation by key looks for besides the worker queue and
+	 * the polls (cancel.c), under cancel_lock: requests waiting in the
+	 * reactor for their file's readiness (req_arm_ready(), the kernel's
+	 * FAST_POLL), and the requests workers are running now (run slots).
+	 */
+	pthread_mutex_t cancel_lock;
+	struct req *ready_reqs;
+	struct run_slot *wq_running;
 
 	/* Armed POLL_ADD requests, under poll_lock; also hashed by user_data
 	 * (POLL_REMOVE finds its target without a walk). */

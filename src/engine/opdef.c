@@ -38,6 +38,7 @@
 #include <errno.h>
 
 #include "engine/engine.h"
+#include "engine/ops/async_cancel.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/msg_ring.h"
 #include "engine/ops/nop.h"
@@ -110,6 +111,8 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_MSG_RING] = { .name = "MSG_RING", .needs_file = 1, .iopoll = 1,
 				 .supported = 1, .prep = msg_ring_prep,
 				 .issue = msg_ring_issue, .ring_file = msg_ring_ring_file },
+	[IORING_OP_ASYNC_CANCEL] = { .name = "ASYNC_CANCEL", .supported = 1,
+				     .prep = async_cancel_prep, .issue = async_cancel_issue },
 };
 #pragma GCC diagnostic pop
 

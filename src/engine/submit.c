@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/aio.h"
+#include "engine/cancel.h"
 #include "engine/engine.h"
 #include "engine/sys.h"
 
@@ -172,6 +173,8 @@ void req_free(struct req *req)
 	struct ring *r = req->ring;
 	struct req *head;
 
+	if (req->flags & REQ_F_WQ_RAN)
+		run_slot_forget(req);
 	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
 		op_defs[req->opcode].cleanup(req);
 	req_put_file(req);
@@ -361,10 +364,14 @@ void req_complete_deferred(struct req *req)
 static void worker_fn(struct wq_work *work)
 {
 	struct req *req = (struct req *)((char *)work - offsetof(struct req, work));
+	struct run_slot slot;
 
 	engine_thread_ctx = CTX_WORKER;
 	req->flags &= ~REQ_F_FORCE_ASYNC; /* it is async now */
+	/* running: a cancellation answers -EALREADY (cancel.c) */
+	run_slot_begin(&slot, req);
 	req_issue(req, ISSUE_F_WORKER);
+	run_slot_end(&slot);
 }
 
 static unsigned nr_cpus(void)
@@ -481,15 +488,16 @@ int req_arm_poll(struct req *req, uint32_t events)
 
 /*
  * Wait in the reactor for the op's own readiness on its file (its opdef's
- * pollin/pollout), then fn runs (the kernel's io_arm_poll_handler()).
+ * pollin/pollout), then fn runs (the kernel's io_arm_poll_handler()); a
+ * cancellation by key finds it meanwhile (cancel.c).
  */
 int req_arm_ready(struct req *req, reactor_fn fn)
 {
 	const struct op_def *def = &op_defs[req->opcode];
 
 	req->rent.fd = req->rfd;
-	req->rent.fn = fn;
-	return req_arm_poll(req, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
+	req->ready_fn = fn;
+	return ready_arm(req, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
 }
 
 int ring_arm_reactor(struct ring *r, struct reactor_entry *e)

@@ -63,6 +63,7 @@ enum {
 	S_FUTEX_WAITV,
 	S_FUTEX_WAKE,
 	S_FUTEX_WAIT,
+	S_KCMP,
 	S__NR
 };
 
@@ -82,6 +83,12 @@ struct slot {
 static int capget_raw(void *hdr, void *data)
 {
 	return (int)syscall(SYS_capget, hdr, data);
+}
+
+/* glibc has no kcmp wrapper */
+static int kcmp_raw(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2)
+{
+	return (int)syscall(SYS_kcmp, pid1, pid2, type, idx1, idx2);
 }
 
 /* glibc has no wrappers for native AIO */
@@ -183,6 +190,7 @@ static struct slot table[S__NR] = {
 	SLOT(S_FUTEX_WAITV, "futex_waitv", futex_waitv_raw, false),
 	SLOT(S_FUTEX_WAKE, "futex_wake", futex_wake_raw, false),
 	SLOT(S_FUTEX_WAIT, "futex_wait", futex_wait_raw, false),
+	SLOT(S_KCMP, "kcmp", kcmp_raw, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -382,6 +390,14 @@ int sys_close(int fd)
 int sys_fcntl(int fd, int cmd, long arg)
 {
 	CALL(S_FCNTL, int (*)(int, int, ...), fd, cmd, arg);
+}
+
+int sys_kcmp_files(int fd1, int fd2)
+{
+	pid_t pid = getpid();
+
+	CALL(S_KCMP, int (*)(pid_t, pid_t, int, unsigned long, unsigned long), pid, pid,
+	     0 /* KCMP_FILE */, (unsigned long)fd1, (unsigned long)fd2);
 }
 
 int sys_fstat(int fd, struct stat *st)

@@ -28,6 +28,9 @@ ssize_t sys_write(int fd, const void *buf, size_t len);
 int sys_close(int fd);
 int sys_fcntl(int fd, int cmd, long arg);
 int sys_fstat(int fd, struct stat *st);
+/* kcmp(KCMP_FILE) in this process: 0 the same open file, 1 or 2 an order,
+ * or -errno (-ENOSYS without CONFIG_KCMP, -EPERM under some seccomp) */
+int sys_kcmp_files(int fd1, int fd2);
 int sys_fsync(int fd);
 int sys_fdatasync(int fd);
 int sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags);

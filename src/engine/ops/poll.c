@@ -700,6 +700,19 @@ static struct req *poll_find(struct ring *r, const struct cancel_data *cd)
 	return NULL;
 }
 
+/* poll_lock held: stop t's wait; false if it is firing right now */
+static bool poll_disarm(struct ring *r, struct req *t)
+{
+	if (req_poll(t)->tok) {
+		aio_poll_cancel(r, req_poll(t)->tok); /* clears tok */
+		return true;
+	}
+	/* in the mset its events are handled under poll_lock: never firing now */
+	if (req_poll(t)->mwait)
+		return true;
+	return reactor_cancel(r->reactor, &t->rent);
+}
+
 int poll_remove_issue(struct req *req, unsigned issue_flags)
 {
 	struct ring *r = req->ring;
@@ -715,15 +728,7 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 		req->res = -ENOENT;
 		return ISSUE_DONE;
 	}
-	if (req_poll(t)->tok) {
-		aio_poll_cancel(r, req_poll(t)->tok); /* clears tok */
-		disarmed = true;
-	} else if (req_poll(t)->mwait) {
-		/* its events are handled under poll_lock: never firing now */
-		disarmed = true;
-	} else {
-		disarmed = reactor_cancel(r->reactor, &t->rent);
-	}
+	disarmed = poll_disarm(r, t);
 	if (!disarmed) {
 		/* it is firing right now */
 		if (req_poll(t)->multi && !(upd & (IORING_POLL_UPDATE_EVENTS |
@@ -754,6 +759,43 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 	}
 	req->res = 0;
 	return ISSUE_DONE;
+}
+
+/*
+ * The cancel family function of the armed polls (cancel.h).  A multishot
+ * poll caught firing ends with -ECANCELED after that CQE (counted: it is
+ * cancelled); a one-shot one completes with what it saw (-EALREADY).
+ */
+int poll_cancel(struct ring *r, const struct cancel_data *cd)
+{
+	unsigned keys = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_ANY;
+	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	bool by_hash = !(cd->flags & keys), busy = false;
+	struct req *done = NULL, *t, *nxt;
+	int nr = 0;
+
+	pthread_mutex_lock(&r->poll_lock);
+	for (t = by_hash ? r->poll_hash[hash_of(cd->data)] : r->polls; t; t = nxt) {
+		nxt = by_hash ? req_poll(t)->hnext : t->list_next;
+		if (!cancel_match(t, cd) || req_poll(t)->cancelled)
+			continue;
+		if (poll_disarm(r, t)) {
+			poll_unlink(r, t); /* list_next is free from here */
+			t->list_next = done;
+			done = t;
+			nr++;
+		} else if (req_poll(t)->multi) {
+			req_poll(t)->cancelled = true;
+			nr++;
+		} else {
+			busy = true;
+		}
+		if (!all)
+			break;
+	}
+	pthread_mutex_unlock(&r->poll_lock);
+	req_cancel_deferred(done);
+	return nr ? nr : busy ? -EALREADY : 0;
 }
 
 /* Teardown, after the reactor is gone: anything still on the poll list. */

@@ -33,6 +33,9 @@ int poll_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
 int poll_remove_issue(struct req *req, unsigned issue_flags);
 void poll_cleanup(struct req *req);
 void poll_cancel_all(struct ring *ring);
+struct cancel_data;
+/* the family's cancel function (cancel.h): the armed polls cd names */
+int poll_cancel(struct ring *ring, const struct cancel_data *cd);
 /* A poll request the reactor handed back at teardown: off the armed list. */
 void poll_disarmed(struct req *req);
 /* Teardown: is e the ring's multishot entry the reactor handed back? */
