@@ -60,9 +60,9 @@
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
- *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING: -EOPNOTSUPP
- *    at prep (and not in the probe); BUFFER_SELECT: -ENOBUFS (no provided
- *    buffers).
+ *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
+ *    EPOLL_WAIT: -EOPNOTSUPP at prep (and not in the probe); BUFFER_SELECT:
+ *    -ENOBUFS (no provided buffers).
  *  - FUTEX_WAIT/WAITV (ops/futex.c): each armed wait holds a helper thread
  *    blocked in futex_waitv(2); a futex value changed after the check at
  *    issue but before the helper queues (or, for a mask other than

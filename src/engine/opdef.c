@@ -39,6 +39,7 @@
 
 #include "engine/engine.h"
 #include "engine/ops/async_cancel.h"
+#include "engine/ops/epoll.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/msg_ring.h"
 #include "engine/ops/nop.h"
@@ -108,6 +109,12 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 				   .issue = futex_wake_issue },
 	[IORING_OP_FUTEX_WAITV] = { .name = "FUTEX_WAITV", .supported = 1, .prep = futexv_prep,
 				    .issue = futexv_wait_issue, .cleanup = futex_cleanup },
+	[IORING_OP_EPOLL_CTL] = { .name = "EPOLL_CTL", .unbound_nonreg_file = 1,
+				  .supported = 1, .prep = epoll_ctl_prep,
+				  .issue = epoll_ctl_issue },
+	[IORING_OP_EPOLL_WAIT] = { .name = "EPOLL_WAIT", .needs_file = 1, .pollin = 1,
+				   .supported = 1, .prep = epoll_wait_prep,
+				   .issue = epoll_wait_issue },
 	[IORING_OP_MSG_RING] = { .name = "MSG_RING", .needs_file = 1, .iopoll = 1,
 				 .supported = 1, .prep = msg_ring_prep,
 				 .issue = msg_ring_issue, .ring_file = msg_ring_ring_file },
