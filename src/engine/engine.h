@@ -79,6 +79,10 @@
  *    its file yet, by fd number (a dup() of the fd is then another key).  A
  *    one-shot poll caught firing answers -EALREADY (the kernel: 0, and the
  *    poll -ECANCELED).
+ *  - TIMEOUT with a completion count: the kernel may end it with 0 before
+ *    the count when its CQ sequence is flushed between another timeout's
+ *    expiry and that one's CQE (an unsigned difference wraps; a race, see
+ *    tests/fuzz/divergences.h); the engine waits for the count.
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers

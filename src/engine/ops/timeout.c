@@ -204,6 +204,14 @@ static void flush_locked(struct ring *r, struct req **done)
 	uint32_t seq = cq_seq(r);
 	struct req *req, *next;
 
+	/*
+	 * Behind the last flush: a timeout ended by expiry is counted in
+	 * cq_timeouts before its CQE is in the CQ.  The kernel's unsigned
+	 * difference wraps there and ends every counted timeout with 0 (a
+	 * race: tests/fuzz/divergences.h); here they wait for their CQEs.
+	 */
+	if ((int32_t)(seq - r->cq_last_tm_flush) < 0)
+		return;
 	for (req = r->timeout_seq; req; req = next) {
 		struct timeout_state *t = req_timeout(req);
 		uint32_t needed = t->target_seq - r->cq_last_tm_flush;
