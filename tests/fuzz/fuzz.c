@@ -307,6 +307,7 @@ struct batch {
 	unsigned sq_entries, cq_entries;
 	unsigned setup_flags;
 	bool reg_files, reg_bufs, allow_drain, quiet[2], any_skip, any_unimpl, multishot_ok;
+	unsigned extra_cqes; /* multishot timeouts' CQEs beyond one each */
 	size_t fsize[2];
 	int nops;
 	struct op ops[MAX_OPS];
@@ -753,8 +754,54 @@ static void gen_poll_remove(struct batch *b, struct op *op, int idx)
 		op->poll_len = 1U << rnd(4);
 }
 
+/*
+ * TIMEOUT and TIMEOUT_REMOVE with results fixed by construction: a 1 ms
+ * timer (relative; absolute is in the past: at once) on each clock, with
+ * ETIME_SUCCESS, a count never reached, or MULTISHOT with 1-2 repetitions
+ * where the CQ has room; invalid lengths and flag sets.  Removals and
+ * updates name no armed timeout (-ENOENT), or have invalid flags.
+ */
+static void gen_timeout(struct batch *b, struct op *op)
+{
+	static const uint32_t tflags[] = {
+		0, 0, IORING_TIMEOUT_ABS, IORING_TIMEOUT_BOOTTIME, IORING_TIMEOUT_REALTIME,
+		IORING_TIMEOUT_ETIME_SUCCESS, IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME,
+		IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME, /* -EINVAL */
+		IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS, /* -EINVAL */
+		IORING_TIMEOUT_UPDATE, 1U << 10, /* -EINVAL */
+	};
+	static const uint32_t rflags[] = {
+		0, 0, IORING_TIMEOUT_UPDATE, IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ABS,
+		IORING_LINK_TIMEOUT_UPDATE, IORING_TIMEOUT_ABS, /* -EINVAL */
+		IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_BOOTTIME, 1U << 20, /* -EINVAL */
+	};
+
+	op->obj = O_NEG; /* fd is not read */
+	if (chance(30)) {
+		op->opcode = IORING_OP_TIMEOUT_REMOVE;
+		op->addr_kind = A_UD;
+		op->addr_arg = UD_BOGUS + 9;
+		op->op_flags = rflags[rnd(sizeof(rflags) / sizeof(rflags[0]))];
+		op->len = chance(10) ? 1 : 0;
+		return;
+	}
+	op->opcode = IORING_OP_TIMEOUT;
+	op->addr_kind = chance(3) ? A_NULL : A_TS;
+	op->len = chance(5) ? 2 * rnd(2) : 1;
+	op->op_flags = tflags[rnd(sizeof(tflags) / sizeof(tflags[0]))];
+	if (chance(20))
+		op->off = 1000000; /* a count no batch reaches */
+	/* a repetition that finds the CQ full ends it: where there is room to spare */
+	if ((b->cq_entries ? b->cq_entries : 2 * b->sq_entries) >= MAX_OPS + 16 &&
+	    b->extra_cqes < 4 && chance(10)) {
+		op->op_flags = IORING_TIMEOUT_MULTISHOT;
+		op->off = 1 + rnd(2);
+		b->extra_cqes += (unsigned)op->off - 1;
+	}
+}
+
 static const uint8_t unimpl_ops[] = {
-	IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_OP_ASYNC_CANCEL,
+	IORING_OP_ASYNC_CANCEL,
 	IORING_OP_LINK_TIMEOUT, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
 	IORING_OP_FILES_UPDATE,
@@ -767,11 +814,6 @@ static void gen_other(struct batch *b, struct op *op)
 	op->opcode = unimpl_ops[rnd(sizeof(unimpl_ops) / sizeof(unimpl_ops[0]))];
 	op->obj = O_HUGE;
 	switch (op->opcode) {
-	case IORING_OP_TIMEOUT:
-		op->addr_kind = A_TS;
-		op->len = 1;
-		break;
-	case IORING_OP_TIMEOUT_REMOVE:
 	case IORING_OP_ASYNC_CANCEL:
 		op->obj = O_NEG;
 		op->addr_kind = A_UD;
@@ -888,6 +930,8 @@ static void gen_op(struct batch *b, int idx)
 		gen_poll_add(b, op, idx);
 	} else if (r < 90) {
 		gen_poll_remove(b, op, idx);
+	} else if (r < 93) {
+		gen_timeout(b, op);
 	} else if (r < 97) {
 		gen_other(b, op);
 	} else {
@@ -988,6 +1032,17 @@ static bool match_nowait_in_iowq(const struct op *op, const struct cqes *k, cons
 static bool match_link_after_known(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
 	return false;
+}
+
+static bool match_timeout_count_early(const struct op *op, const struct cqes *k,
+				      const struct cqes *u)
+{
+	if (op->opcode != IORING_OP_TIMEOUT || !op->off ||
+	    (op->op_flags & IORING_TIMEOUT_MULTISHOT))
+		return false;
+	if (!u)
+		return true;
+	return k->n == 1 && u->n == 1 && k->c[0]->res == 0 && u->c[0]->res == -ETIME;
 }
 
 typedef bool (*match_fn)(const struct op *, const struct cqes *, const struct cqes *);
@@ -1563,12 +1618,19 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->rw_flags = 0;
 		break;
 	case IORING_OP_TIMEOUT:
+		sqe->off = (uint64_t)op->off;
+		sqe->timeout_flags = op->op_flags;
+		break;
 	case IORING_OP_LINK_TIMEOUT:
 		sqe->off = 0;
 		sqe->rw_flags = 0;
 		break;
-	case IORING_OP_ASYNC_CANCEL:
 	case IORING_OP_TIMEOUT_REMOVE:
+		/* an update's new time, in off */
+		sqe->off = (uintptr_t)&s->ts;
+		sqe->timeout_flags = op->op_flags;
+		break;
+	case IORING_OP_ASYNC_CANCEL:
 		sqe->off = 0;
 		sqe->len = 0;
 		sqe->rw_flags = 0;
