@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "ringer/io_uring.h"
@@ -55,6 +56,7 @@ extern "C" {
 
 struct statx;
 struct epoll_event;
+struct futex_waitv;
 
 /* Library-side view of the submission queue (liburing's layout). */
 struct io_uring_sq {
@@ -623,7 +625,7 @@ static inline void io_uring_prep_poll_update(struct io_uring_sqe *sqe,
 }
 
 static inline void io_uring_prep_timeout(struct io_uring_sqe *sqe,
-					 struct __kernel_timespec *ts,
+					 const struct __kernel_timespec *ts,
 					 unsigned count, unsigned flags)
 {
 	io_uring_prep_rw(IORING_OP_TIMEOUT, sqe, -1, ts, 1, count);
@@ -639,7 +641,7 @@ static inline void io_uring_prep_timeout_remove(struct io_uring_sqe *sqe,
 }
 
 static inline void io_uring_prep_timeout_update(struct io_uring_sqe *sqe,
-						struct __kernel_timespec *ts,
+						const struct __kernel_timespec *ts,
 						__u64 user_data, unsigned flags)
 {
 	io_uring_prep_rw(IORING_OP_TIMEOUT_REMOVE, sqe, -1, NULL, 0,
@@ -649,7 +651,7 @@ static inline void io_uring_prep_timeout_update(struct io_uring_sqe *sqe,
 }
 
 static inline void io_uring_prep_link_timeout(struct io_uring_sqe *sqe,
-					      struct __kernel_timespec *ts,
+					      const struct __kernel_timespec *ts,
 					      unsigned flags)
 {
 	io_uring_prep_rw(IORING_OP_LINK_TIMEOUT, sqe, -1, ts, 1, 0);
@@ -664,8 +666,8 @@ static inline void io_uring_prep_cancel64(struct io_uring_sqe *sqe,
 	sqe->cancel_flags = (__u32)flags;
 }
 
-static inline void io_uring_prep_cancel(struct io_uring_sqe *sqe, void *user_data,
-					int flags)
+static inline void io_uring_prep_cancel(struct io_uring_sqe *sqe,
+					const void *user_data, int flags)
 {
 	io_uring_prep_cancel64(sqe, (__u64)(uintptr_t)user_data, flags);
 }
@@ -772,6 +774,129 @@ static inline void io_uring_prep_recvmsg(struct io_uring_sqe *sqe, int fd,
 static inline void io_uring_prep_shutdown(struct io_uring_sqe *sqe, int fd, int how)
 {
 	io_uring_prep_rw(IORING_OP_SHUTDOWN, sqe, fd, NULL, (__u32)how, 0);
+}
+
+/*
+ * A fixed-file slot as a request that installs a file names it: index + 1,
+ * as 0 means "no slot".  IORING_FILE_INDEX_ALLOC (let the executor pick a
+ * free slot) is encoded as itself, so it is passed as ALLOC - 1 here.
+ */
+static inline void __io_uring_set_target_fixed_file(struct io_uring_sqe *sqe,
+						    unsigned file_index)
+{
+	sqe->file_index = file_index + 1;
+}
+
+static inline void io_uring_prep_epoll_ctl(struct io_uring_sqe *sqe, int epfd,
+					   int fd, int op,
+					   const struct epoll_event *ev)
+{
+	io_uring_prep_rw(IORING_OP_EPOLL_CTL, sqe, epfd, ev, (__u32)op, (__u32)fd);
+}
+
+/* epoll_wait(2) on epfd as a request: no timeout, flags in rw_flags */
+static inline void io_uring_prep_epoll_wait(struct io_uring_sqe *sqe, int fd,
+					    struct epoll_event *events,
+					    int maxevents, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_EPOLL_WAIT, sqe, fd, events, (unsigned)maxevents, 0);
+	sqe->rw_flags = (int)flags;
+}
+
+/*
+ * MSG_RING: post a CQE (res = len, user_data = data) to the ring fd names.
+ * With IORING_MSG_RING_FLAGS_PASS the target CQE's flags are cqe_flags,
+ * carried in file_index.
+ */
+static inline void io_uring_prep_msg_ring(struct io_uring_sqe *sqe, int fd,
+					  unsigned len, __u64 data, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_MSG_RING, sqe, fd, NULL, len, data);
+	sqe->msg_ring_flags = flags;
+}
+
+static inline void io_uring_prep_msg_ring_cqe_flags(struct io_uring_sqe *sqe, int fd,
+						    unsigned len, __u64 data,
+						    unsigned flags, unsigned cqe_flags)
+{
+	io_uring_prep_msg_ring(sqe, fd, len, data, flags | IORING_MSG_RING_FLAGS_PASS);
+	sqe->file_index = cqe_flags;
+}
+
+/*
+ * MSG_RING with IORING_MSG_SEND_FD (in addr): install source_fd, a slot of
+ * the sender's fixed file table, into slot target_fd of the target ring's
+ * (IORING_FILE_INDEX_ALLOC: any free one); the target's CQE has user_data
+ * data.
+ */
+static inline void io_uring_prep_msg_ring_fd(struct io_uring_sqe *sqe, int fd,
+					     int source_fd, int target_fd,
+					     __u64 data, unsigned flags)
+{
+	unsigned slot = (unsigned)target_fd;
+
+	io_uring_prep_rw(IORING_OP_MSG_RING, sqe, fd,
+			 (const void *)(uintptr_t)IORING_MSG_SEND_FD, 0, data);
+	sqe->addr3 = (__u64)source_fd;
+	if (slot == IORING_FILE_INDEX_ALLOC)
+		slot--;
+	__io_uring_set_target_fixed_file(sqe, slot);
+	sqe->msg_ring_flags = flags;
+}
+
+static inline void io_uring_prep_msg_ring_fd_alloc(struct io_uring_sqe *sqe, int fd,
+						   int source_fd, __u64 data,
+						   unsigned flags)
+{
+	io_uring_prep_msg_ring_fd(sqe, fd, source_fd, (int)IORING_FILE_INDEX_ALLOC,
+				  data, flags);
+}
+
+/*
+ * waitid(2) as a request: id in fd, idtype in len, options in file_index,
+ * the siginfo_t to fill in addr2.
+ */
+static inline void io_uring_prep_waitid(struct io_uring_sqe *sqe, idtype_t idtype,
+					id_t id, siginfo_t *infop, int options,
+					unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_WAITID, sqe, (int)id, NULL, (unsigned)idtype, 0);
+	sqe->waitid_flags = flags;
+	sqe->file_index = (__u32)options;
+	sqe->addr2 = (__u64)(uintptr_t)infop;
+}
+
+/*
+ * Futexes (futex2 semantics): futex_flags (FUTEX2_SIZE_U32, FUTEX2_PRIVATE...)
+ * go in fd, the value in off, the bitset mask in addr3; flags, the request's
+ * own, are reserved (0).
+ */
+static inline void io_uring_prep_futex_wake(struct io_uring_sqe *sqe,
+					    const uint32_t *futex, uint64_t val,
+					    uint64_t mask, uint32_t futex_flags,
+					    unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_FUTEX_WAKE, sqe, (int)futex_flags, futex, 0, val);
+	sqe->futex_flags = flags;
+	sqe->addr3 = mask;
+}
+
+static inline void io_uring_prep_futex_wait(struct io_uring_sqe *sqe,
+					    const uint32_t *futex, uint64_t val,
+					    uint64_t mask, uint32_t futex_flags,
+					    unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_FUTEX_WAIT, sqe, (int)futex_flags, futex, 0, val);
+	sqe->futex_flags = flags;
+	sqe->addr3 = mask;
+}
+
+static inline void io_uring_prep_futex_waitv(struct io_uring_sqe *sqe,
+					     const struct futex_waitv *futex,
+					     uint32_t nr_futex, unsigned flags)
+{
+	io_uring_prep_rw(IORING_OP_FUTEX_WAITV, sqe, 0, futex, nr_futex, 0);
+	sqe->futex_flags = flags;
 }
 
 #ifdef __cplusplus

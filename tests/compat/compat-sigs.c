@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The prep helpers of the event-loop opcodes (timeouts, cancellation, polls,
+ * MSG_RING, futexes, waitid, epoll) and the waiting calls, held to liburing
+ * 2.15's signatures and SQE encodings.
+ *
+ * Signatures: each function is assigned to a pointer of the type liburing
+ * 2.15 declares it with; this file is built with -Werror, so a parameter
+ * of another type fails the build.  Encodings: each helper fills an SQE
+ * that starts as garbage, and every field is compared with what liburing
+ * 2.15's helper puts there.
+ */
+#include <liburing.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+struct futex_waitv;
+
+/* The liburing 2.15 types. */
+static void (*const p_nop)(struct io_uring_sqe *) = io_uring_prep_nop;
+static void (*const p_timeout)(struct io_uring_sqe *, const struct __kernel_timespec *, unsigned,
+			       unsigned) = io_uring_prep_timeout;
+static void (*const p_timeout_remove)(struct io_uring_sqe *, __u64, unsigned) =
+	io_uring_prep_timeout_remove;
+static void (*const p_timeout_update)(struct io_uring_sqe *, const struct __kernel_timespec *,
+				      __u64, unsigned) = io_uring_prep_timeout_update;
+static void (*const p_link_timeout)(struct io_uring_sqe *, const struct __kernel_timespec *,
+				    unsigned) = io_uring_prep_link_timeout;
+static void (*const p_cancel)(struct io_uring_sqe *, const void *, int) = io_uring_prep_cancel;
+static void (*const p_cancel64)(struct io_uring_sqe *, __u64, int) = io_uring_prep_cancel64;
+static void (*const p_cancel_fd)(struct io_uring_sqe *, int, unsigned int) =
+	io_uring_prep_cancel_fd;
+static void (*const p_poll_add)(struct io_uring_sqe *, int, unsigned) = io_uring_prep_poll_add;
+static void (*const p_poll_multishot)(struct io_uring_sqe *, int, unsigned) =
+	io_uring_prep_poll_multishot;
+static void (*const p_poll_remove)(struct io_uring_sqe *, __u64) = io_uring_prep_poll_remove;
+static void (*const p_poll_update)(struct io_uring_sqe *, __u64, __u64, unsigned, unsigned) =
+	io_uring_prep_poll_update;
+static void (*const p_msg_ring)(struct io_uring_sqe *, int, unsigned int, __u64, unsigned int) =
+	io_uring_prep_msg_ring;
+static void (*const p_msg_ring_cqe_flags)(struct io_uring_sqe *, int, unsigned int, __u64,
+					  unsigned int, unsigned int) =
+	io_uring_prep_msg_ring_cqe_flags;
+static void (*const p_msg_ring_fd)(struct io_uring_sqe *, int, int, int, __u64, unsigned int) =
+	io_uring_prep_msg_ring_fd;
+static void (*const p_msg_ring_fd_alloc)(struct io_uring_sqe *, int, int, __u64, unsigned int) =
+	io_uring_prep_msg_ring_fd_alloc;
+static void (*const p_waitid)(struct io_uring_sqe *, idtype_t, id_t, siginfo_t *, int,
+			      unsigned int) = io_uring_prep_waitid;
+static void (*const p_futex_wake)(struct io_uring_sqe *, const uint32_t *, uint64_t, uint64_t,
+				  uint32_t, unsigned int) = io_uring_prep_futex_wake;
+static void (*const p_futex_wait)(struct io_uring_sqe *, const uint32_t *, uint64_t, uint64_t,
+				  uint32_t, unsigned int) = io_uring_prep_futex_wait;
+static void (*const p_futex_waitv)(struct io_uring_sqe *, const struct futex_waitv *, uint32_t,
+				   unsigned int) = io_uring_prep_futex_waitv;
+static void (*const p_epoll_ctl)(struct io_uring_sqe *, int, int, int,
+				 const struct epoll_event *) = io_uring_prep_epoll_ctl;
+static void (*const p_epoll_wait)(struct io_uring_sqe *, int, struct epoll_event *, int,
+				  unsigned) = io_uring_prep_epoll_wait;
+
+static int failed;
+
+/* An SQE whose every byte is garbage, as a reused slot's. */
+static void dirty(struct io_uring_sqe *sqe)
+{
+	memset(sqe, 0xa5, sizeof(*sqe));
+}
+
+/* The SQE liburing 2.15 builds, from io_uring_prep_rw()'s five fields. */
+static void want_rw(struct io_uring_sqe *w, int op, int fd, __u64 addr, unsigned len, __u64 off)
+{
+	memset(w, 0, sizeof(*w));
+	w->opcode = (__u8)op;
+	w->fd = fd;
+	w->addr = addr;
+	w->len = len;
+	w->off = off;
+}
+
+static void check(const char *name, const struct io_uring_sqe *got, struct io_uring_sqe *want)
+{
+	const unsigned char *g = (const void *)got, *w = (const void *)want;
+	size_t i;
+
+	/* user_data is the caller's: no helper touches it */
+	want->user_data = got->user_data;
+
+	for (i = 0; i < sizeof(*got); i++) {
+		if (g[i] != w[i]) {
+			fprintf(stderr, "%s: SQE byte %zu is %#x, liburing 2.15 puts %#x\n", name,
+				i, g[i], w[i]);
+			failed = 1;
+			return;
+		}
+	}
+}
+
+int main(void)
+{
+	struct __kernel_timespec ts = { .tv_sec = 1 };
+	struct io_uring_sqe sqe, want;
+	uint32_t futex_word = 0;
+	siginfo_t info;
+	struct epoll_event ev[2];
+	unsigned long long big = 0x1122334455667788ULL;
+
+	dirty(&sqe);
+	p_nop(&sqe);
+	want_rw(&want, IORING_OP_NOP, -1, 0, 0, 0);
+	check("nop", &sqe, &want);
+
+	dirty(&sqe);
+	p_timeout(&sqe, &ts, 3, IORING_TIMEOUT_ABS);
+	want_rw(&want, IORING_OP_TIMEOUT, -1, (uintptr_t)&ts, 1, 3);
+	want.timeout_flags = IORING_TIMEOUT_ABS;
+	check("timeout", &sqe, &want);
+
+	dirty(&sqe);
+	p_timeout_remove(&sqe, big, 0);
+	want_rw(&want, IORING_OP_TIMEOUT_REMOVE, -1, big, 0, 0);
+	check("timeout_remove", &sqe, &want);
+
+	dirty(&sqe);
+	p_timeout_update(&sqe, &ts, big, IORING_TIMEOUT_BOOTTIME);
+	want_rw(&want, IORING_OP_TIMEOUT_REMOVE, -1, big, 0, (uintptr_t)&ts);
+	want.timeout_flags = IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_UPDATE;
+	check("timeout_update", &sqe, &want);
+
+	dirty(&sqe);
+	p_link_timeout(&sqe, &ts, IORING_TIMEOUT_REALTIME);
+	want_rw(&want, IORING_OP_LINK_TIMEOUT, -1, (uintptr_t)&ts, 1, 0);
+	want.timeout_flags = IORING_TIMEOUT_REALTIME;
+	check("link_timeout", &sqe, &want);
+
+	dirty(&sqe);
+	p_cancel(&sqe, &ts, IORING_ASYNC_CANCEL_ALL);
+	want_rw(&want, IORING_OP_ASYNC_CANCEL, -1, (uintptr_t)&ts, 0, 0);
+	want.cancel_flags = IORING_ASYNC_CANCEL_ALL;
+	check("cancel", &sqe, &want);
+
+	dirty(&sqe);
+	p_cancel64(&sqe, big, IORING_ASYNC_CANCEL_ANY);
+	want_rw(&want, IORING_OP_ASYNC_CANCEL, -1, big, 0, 0);
+	want.cancel_flags = IORING_ASYNC_CANCEL_ANY;
+	check("cancel64", &sqe, &want);
+
+	dirty(&sqe);
+	p_cancel_fd(&sqe, 7, IORING_ASYNC_CANCEL_FD_FIXED);
+	want_rw(&want, IORING_OP_ASYNC_CANCEL, 7, 0, 0, 0);
+	want.cancel_flags = IORING_ASYNC_CANCEL_FD_FIXED | IORING_ASYNC_CANCEL_FD;
+	check("cancel_fd", &sqe, &want);
+
+	dirty(&sqe);
+	p_poll_add(&sqe, 5, POLLIN);
+	want_rw(&want, IORING_OP_POLL_ADD, 5, 0, 0, 0);
+	want.poll32_events = POLLIN;
+	check("poll_add", &sqe, &want);
+
+	dirty(&sqe);
+	p_poll_multishot(&sqe, 5, POLLOUT);
+	want_rw(&want, IORING_OP_POLL_ADD, 5, 0, IORING_POLL_ADD_MULTI, 0);
+	want.poll32_events = POLLOUT;
+	check("poll_multishot", &sqe, &want);
+
+	dirty(&sqe);
+	p_poll_remove(&sqe, big);
+	want_rw(&want, IORING_OP_POLL_REMOVE, -1, big, 0, 0);
+	check("poll_remove", &sqe, &want);
+
+	dirty(&sqe);
+	p_poll_update(&sqe, big, 42, POLLIN, IORING_POLL_UPDATE_EVENTS);
+	want_rw(&want, IORING_OP_POLL_REMOVE, -1, big, IORING_POLL_UPDATE_EVENTS, 42);
+	want.poll32_events = POLLIN;
+	check("poll_update", &sqe, &want);
+
+	dirty(&sqe);
+	p_msg_ring(&sqe, 9, 17, big, IORING_MSG_RING_CQE_SKIP);
+	want_rw(&want, IORING_OP_MSG_RING, 9, 0, 17, big);
+	want.msg_ring_flags = IORING_MSG_RING_CQE_SKIP;
+	check("msg_ring", &sqe, &want);
+
+	dirty(&sqe);
+	p_msg_ring_cqe_flags(&sqe, 9, 17, big, 0, 0x30);
+	want_rw(&want, IORING_OP_MSG_RING, 9, 0, 17, big);
+	want.msg_ring_flags = IORING_MSG_RING_FLAGS_PASS;
+	want.file_index = 0x30;
+	check("msg_ring_cqe_flags", &sqe, &want);
+
+	dirty(&sqe);
+	p_msg_ring_fd(&sqe, 9, 2, 4, big, 0);
+	want_rw(&want, IORING_OP_MSG_RING, 9, IORING_MSG_SEND_FD, 0, big);
+	want.addr3 = 2;
+	want.file_index = 5;
+	check("msg_ring_fd", &sqe, &want);
+
+	dirty(&sqe);
+	p_msg_ring_fd_alloc(&sqe, 9, 2, big, IORING_MSG_RING_CQE_SKIP);
+	want_rw(&want, IORING_OP_MSG_RING, 9, IORING_MSG_SEND_FD, 0, big);
+	want.addr3 = 2;
+	want.file_index = IORING_FILE_INDEX_ALLOC;
+	want.msg_ring_flags = IORING_MSG_RING_CQE_SKIP;
+	check("msg_ring_fd_alloc", &sqe, &want);
+
+	dirty(&sqe);
+	p_waitid(&sqe, P_PID, 1234, &info, WEXITED, 0);
+	want_rw(&want, IORING_OP_WAITID, 1234, 0, P_PID, 0);
+	want.file_index = WEXITED;
+	want.addr2 = (uintptr_t)&info;
+	check("waitid", &sqe, &want);
+
+	dirty(&sqe);
+	p_futex_wake(&sqe, &futex_word, 1, 0xffffffff, 0x82, 0);
+	want_rw(&want, IORING_OP_FUTEX_WAKE, 0x82, (uintptr_t)&futex_word, 0, 1);
+	want.addr3 = 0xffffffff;
+	check("futex_wake", &sqe, &want);
+
+	dirty(&sqe);
+	p_futex_wait(&sqe, &futex_word, 0, 0xf0, 0x2, 0);
+	want_rw(&want, IORING_OP_FUTEX_WAIT, 0x2, (uintptr_t)&futex_word, 0, 0);
+	want.addr3 = 0xf0;
+	check("futex_wait", &sqe, &want);
+
+	dirty(&sqe);
+	p_futex_waitv(&sqe, (const struct futex_waitv *)ev, 2, 0);
+	want_rw(&want, IORING_OP_FUTEX_WAITV, 0, (uintptr_t)ev, 2, 0);
+	check("futex_waitv", &sqe, &want);
+
+	dirty(&sqe);
+	p_epoll_ctl(&sqe, 3, 8, EPOLL_CTL_ADD, ev);
+	want_rw(&want, IORING_OP_EPOLL_CTL, 3, (uintptr_t)ev, EPOLL_CTL_ADD, 8);
+	check("epoll_ctl", &sqe, &want);
+
+	dirty(&sqe);
+	p_epoll_wait(&sqe, 3, ev, 2, 0);
+	want_rw(&want, IORING_OP_EPOLL_WAIT, 3, (uintptr_t)ev, 2, 0);
+	check("epoll_wait", &sqe, &want);
+
+	return failed;
+}
