@@ -21,7 +21,8 @@
  * Where a request waits, and who cancels it at teardown:
  *  - queued in the worker pool: wq_destroy() hands it back (a running one
  *    finishes; its links are cancelled, the ring is dying);
- *  - in the reactor (polls, reads on empty pipes): reactor_destroy();
+ *  - in the reactor (polls, reads on empty pipes, WAITIDs' next looks):
+ *    reactor_destroy();
  *  - a futex wait (ops/futex.c): futex_cancel_all() wakes its helper;
  *  - an armed poll (ops/poll.c): its AIO poll cancelled with the context
  *    (aio_poll_destroy()), then poll_cancel_all();
@@ -37,6 +38,7 @@
 #include "engine/cancel.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/poll.h"
+#include "engine/ops/waitid.h"
 #include "engine/ops/timeout.h"
 #include "engine/sys.h"
 
@@ -467,6 +469,8 @@ void ring_cancel_all(struct ring *r)
 	/* then whatever waits for readiness: polls, reads on empty pipes */
 	if (reactor)
 		reactor_destroy(reactor, reactor_cancelled);
+	/* it cancelled the armed WAITIDs (timers of its own) */
+	waitid_release(r);
 	pthread_mutex_lock(&r->async_lock);
 	r->wq = NULL;
 	r->reactor = NULL;

@@ -61,8 +61,13 @@
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
- *    EPOLL_WAIT: -EOPNOTSUPP at prep (and not in the probe); BUFFER_SELECT:
- *    -ENOBUFS (no provided buffers).
+ *    EPOLL_WAIT, WAITID: -EOPNOTSUPP at prep (and not in the probe);
+ *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
+ *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state
+ *    change is seen at the next look, not when it happens; a child taken by
+ *    another waiter, leaving none, ends it with -ECHILD (the kernel's waits
+ *    on); a P_PIDFD fd is looked up at each look.
  *  - FUTEX_WAIT/WAITV (ops/futex.c): each armed wait holds a helper thread
  *    blocked in futex_waitv(2); a futex value changed after the check at
  *    issue but before the helper queues (or, for a mask other than
@@ -450,6 +455,8 @@ struct ring {
 	/* armed futex waits and their helper threads (ops/futex.c), created
 	 * on first use under async_lock */
 	_Atomic(struct futex_ctx *) futex;
+	/* armed WAITIDs (ops/waitid.c), created on first use under async_lock */
+	_Atomic(struct waitid_ctx *) waitid;
 	/* times the registered eventfd was signalled (eventfd.c, under cq_lock) */
 	atomic_uint evfd_signals;
 

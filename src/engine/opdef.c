@@ -47,6 +47,7 @@
 #include "engine/ops/rw.h"
 #include "engine/ops/sync.h"
 #include "engine/ops/timeout.h"
+#include "engine/ops/waitid.h"
 
 static int prep_unsupported(struct req *req, const struct io_uring_sqe *sqe)
 {
@@ -103,6 +104,8 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_TIMEOUT_REMOVE] = { .name = "TIMEOUT_REMOVE", .supported = 1,
 				       .prep = timeout_remove_prep,
 				       .issue = timeout_remove_issue },
+	[IORING_OP_WAITID] = { .name = "WAITID", .supported = 1, .prep = waitid_prep,
+			       .issue = waitid_issue },
 	[IORING_OP_FUTEX_WAIT] = { .name = "FUTEX_WAIT", .supported = 1, .prep = futex_prep,
 				   .issue = futex_wait_issue },
 	[IORING_OP_FUTEX_WAKE] = { .name = "FUTEX_WAKE", .supported = 1, .prep = futex_prep,

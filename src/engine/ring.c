@@ -199,6 +199,7 @@ static void ring_reset(struct ring *r)
 	atomic_store(&r->cq_timeouts, 0);
 	atomic_store(&r->nr_seq_timeouts, 0);
 	atomic_store(&r->futex, NULL);
+	atomic_store(&r->waitid, NULL);
 	atomic_store(&r->evfd_signals, 0);
 	r->bufs = NULL;
 	r->nr_bufs = 0;

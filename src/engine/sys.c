@@ -64,6 +64,7 @@ enum {
 	S_FUTEX_WAKE,
 	S_FUTEX_WAIT,
 	S_KCMP,
+	S_WAITID,
 	S__NR
 };
 
@@ -130,6 +131,12 @@ static long io_pgetevents_raw(aio_context_t ctx, long min, long max, struct io_e
 #define SYS_futex_wait 455
 #endif
 
+/* the system call itself: glibc's waitid() is a cancellation point */
+static int waitid_raw(int which, int id, siginfo_t *si, int options)
+{
+	return (int)syscall(SYS_waitid, which, id, si, options, NULL);
+}
+
 static long futex_raw(uint32_t *uaddr, int op, uint32_t val, unsigned long val2, uint32_t *uaddr2,
 		      uint32_t val3)
 {
@@ -191,6 +198,7 @@ static struct slot table[S__NR] = {
 	SLOT(S_FUTEX_WAKE, "futex_wake", futex_wake_raw, false),
 	SLOT(S_FUTEX_WAIT, "futex_wait", futex_wait_raw, false),
 	SLOT(S_KCMP, "kcmp", kcmp_raw, false),
+	SLOT(S_WAITID, "waitid", waitid_raw, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -547,6 +555,11 @@ long sys_futex_wait(void *uaddr, unsigned long val, unsigned long mask, unsigned
 	CALL(S_FUTEX_WAIT,
 	     long (*)(void *, unsigned long, unsigned long, unsigned, const struct timespec *, int),
 	     uaddr, val, mask, flags, ts, clockid);
+}
+
+int sys_waitid(int which, int id, siginfo_t *si, int options)
+{
+	CALL(S_WAITID, int (*)(int, int, siginfo_t *, int), which, id, si, options);
 }
 
 int sys_capget(void *hdr, void *data)

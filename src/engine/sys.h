@@ -60,6 +60,7 @@ long sys_futex(uint32_t *uaddr, int op, uint32_t val, unsigned long val2, uint32
 	       uint32_t val3);
 long sys_futex_waitv(void *waiters, unsigned nr, unsigned flags, const struct timespec *ts,
 		     int clockid);
+int sys_waitid(int which, int id, siginfo_t *si, int options); /* no rusage */
 long sys_futex_wake(void *uaddr, unsigned long mask, int nr, unsigned flags);
 long sys_futex_wait(void *uaddr, unsigned long val, unsigned long mask, unsigned flags,
 		    const struct timespec *ts, int clockid);
