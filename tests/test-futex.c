@@ -481,6 +481,122 @@ TEST(wait_races_wake)
 	io_uring_queue_exit(&ring);
 }
 
+static void cancel_sqe(struct io_uring *ring, __u64 target, unsigned flags, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(ring);
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->addr = target;
+	sqe->cancel_flags = flags;
+	sqe->user_data = user_data;
+}
+
+/* ASYNC_CANCEL of armed waits: the kernel counts each one it took (1 for a
+ * single match), and the cancel's CQE comes before the -ECANCELED. */
+TEST(cancel_waits)
+{
+	struct io_uring ring;
+	static uint32_t w[2];
+	struct futex_waitv v[2] = {
+		{ .val = 0, .uaddr = (uintptr_t)&w[0], .flags = F2_U32 },
+		{ .val = 0, .uaddr = (uintptr_t)&w[1], .flags = F2_U32 | F2_PRIVATE },
+	};
+	struct test_cqe c[4] = { 0 };
+
+	ring_or_skip(&ring);
+	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32, &w[0], 0, ANY, 60);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	cancel_sqe(&ring, 60, 0, 99);
+	test_submit_reap(&ring, c, 2);
+	CHECK_EQ_U(c[0].user_data, 99);
+	CHECK_EQ(c[0].res, 1);
+	CHECK_EQ_U(c[1].user_data, 60);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	/* gone: not found again, and a wake finds no waiter */
+	cancel_sqe(&ring, 60, 0, 99);
+	CHECK_EQ(result(&ring), -ENOENT);
+	CHECK_EQ(wake(&ring, F2_U32, &w[0], 10, ANY), 0);
+
+	/* ALL by user_data: a masked wait, a wait, a vector */
+	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32, &w[0], 0, 0x5, 61);
+	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &w[1], 0, ANY, 61);
+	waitv_sqe(&ring, v, 2, 61);
+	CHECK_EQ(io_uring_submit(&ring), 3);
+	cancel_sqe(&ring, 61, IORING_ASYNC_CANCEL_ALL, 99);
+	test_submit_reap(&ring, c, 4);
+	CHECK_EQ_U(c[0].user_data, 99);
+	/* the kernel's count: one per pass of its search, which takes every
+	 * futex match at once with ALL */
+	CHECK_EQ(c[0].res, 1);
+	for (int i = 1; i < 4; i++) {
+		CHECK_EQ_U(c[i].user_data, 61);
+		CHECK_EQ(c[i].res, -ECANCELED);
+	}
+	/* ANY: every armed request */
+	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32, &w[0], 0, ANY, 62);
+	waitv_sqe(&ring, v, 2, 63);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	cancel_sqe(&ring, 0, IORING_ASYNC_CANCEL_ANY, 99);
+	test_submit_reap(&ring, c, 3);
+	CHECK_EQ_U(c[0].user_data, 99);
+	CHECK_EQ(c[0].res, 2);
+	CHECK_TRUE(test_find_cqe(c, 3, 62) && test_find_cqe(c, 3, 62)->res == -ECANCELED);
+	CHECK_TRUE(test_find_cqe(c, 3, 63) && test_find_cqe(c, 3, 63)->res == -ECANCELED);
+	io_uring_queue_exit(&ring);
+}
+
+static uint32_t cw_word;
+
+static void *cw_waker(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&race_stop))
+		syscall(SYS_futex, &cw_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	return NULL;
+}
+
+/* Cancel racing a wake: each wait ends once, woken (cancel -ENOENT) or
+ * cancelled (cancel 1, then -ECANCELED). */
+TEST(cancel_races_wake)
+{
+	struct io_uring ring;
+	pthread_t th;
+	int woken = 0, cancelled = 0;
+
+	ring_or_skip(&ring);
+	atomic_store(&race_stop, 0);
+	REQUIRE_EQ(pthread_create(&th, NULL, cw_waker, NULL), 0);
+	for (int i = 0; i < 200; i++) {
+		struct test_cqe c[2] = { 0 };
+		const struct test_cqe *wc, *cc;
+
+		fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &cw_word, 0, ANY, 70);
+		cancel_sqe(&ring, 70, 0, 71);
+		CHECK_EQ(io_uring_submit(&ring), 2);
+		if (test_reap(&ring, c, 2, 5000) != 2) {
+			FAIL("round %d: a CQE missing", i);
+			break;
+		}
+		wc = test_find_cqe(c, 2, 70);
+		cc = test_find_cqe(c, 2, 71);
+		REQUIRE_TRUE(wc && cc);
+		if (wc->res == 0) {
+			woken++;
+			CHECK_EQ(cc->res, -ENOENT);
+		} else {
+			cancelled++;
+			CHECK_EQ(wc->res, -ECANCELED);
+			CHECK_EQ(cc->res, 1);
+		}
+	}
+	atomic_store(&race_stop, 1);
+	pthread_join(th, NULL);
+	printf("# woken %d, cancelled %d\n", woken, cancelled);
+	CHECK_TRUE(test_cq_empty_for(&ring, 10));
+	io_uring_queue_exit(&ring);
+}
+
 /* Closing a ring with waits armed: no hang, no thread or fd left behind. */
 TEST(teardown_with_waits_armed)
 {
@@ -527,6 +643,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(waitv_max),
 		TEST_ENTRY(wait_in_link),
 		TEST_ENTRY(wait_races_wake),
+		TEST_ENTRY(cancel_waits),
+		TEST_ENTRY(cancel_races_wake),
 		TEST_ENTRY(teardown_with_waits_armed),
 	};
 

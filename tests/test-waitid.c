@@ -229,6 +229,36 @@ TEST(stop_and_pidfd)
 	io_uring_queue_exit(&ring);
 }
 
+/* ASYNC_CANCEL of an armed WAITID: 1, then -ECANCELED; the child stays. */
+TEST(cancel_armed)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2] = { 0 };
+	siginfo_t si;
+	pid_t pid;
+
+	test_ring_init(8, &ring, 0);
+	pid = child_pausing();
+	waitid_sqe(&ring, P_PID, pid, WEXITED, &si, 50);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	sqe = test_get_sqe(&ring);
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->addr = 50;
+	sqe->user_data = 51;
+	test_submit_reap(&ring, c, 2);
+	CHECK_EQ_U(c[0].user_data, 51);
+	CHECK_EQ(c[0].res, 1);
+	CHECK_EQ_U(c[1].user_data, 50);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	kill(pid, SIGKILL);
+	CHECK_EQ(waitpid(pid, NULL, 0), pid);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	io_uring_queue_exit(&ring);
+}
+
 /* Closing the ring with a wait armed: no hang, the child stays to reap. */
 TEST(teardown_armed)
 {
@@ -270,6 +300,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(wait_for_exit),
 		TEST_ENTRY(wnowait_and_efault),
 		TEST_ENTRY(stop_and_pidfd),
+		TEST_ENTRY(cancel_armed),
 		TEST_ENTRY(teardown_armed),
 	};
 

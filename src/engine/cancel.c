@@ -342,6 +342,7 @@ static const struct {
 } families[] = {
 	{ poll_cancel, false },
 	{ ready_cancel, false },
+	{ waitid_cancel, true },
 	{ futex_cancel, true },
 	{ timeout_cancel, false },
 };

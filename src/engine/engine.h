@@ -73,8 +73,9 @@
  *    issue but before the helper queues (or, for a mask other than
  *    FUTEX_BITSET_MATCH_ANY or a 128-entry vector, between two of its
  *    50 ms slices) completes the wait as woken instead of waiting for a
- *    wake; the woken wait's CQE follows its waker's, but may come after
- *    the submit call that woke it has returned.
+ *    wake, and a cancelled one of those sliced waits may still take a
+ *    wake until its slice ends; the woken wait's CQE follows its waker's,
+ *    but may come after the submit call that woke it has returned.
  *  - MSG_RING reaches the engine's rings of this process only: to a kernel
  *    ring -EOPNOTSUPP (a kernel ring's MSG_RING to an engine ring gets the
  *    kernel's -EBADFD); an IOPOLL ring's message to itself completes

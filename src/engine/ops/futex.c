@@ -29,6 +29,9 @@
  * and look at the cancel word between them (helper_sleeping() tells issue when
  * the first slice is queued).
  *
+ * A cancelled wait leaves the kernel's futex queue before the cancel
+ * completes, as the kernel's; a sliced one at the end of its slice.
+ *
  * Where the engine differs: the helper's futex_waitv(2) checks the values
  * again when it queues; a value changed between the check at issue and
  * then (and, for the sliced waits, between two slices) completes the wait
@@ -83,7 +86,7 @@ struct futex_helper {
 	/* set (release) and woken by a canceller under ctx->lock; read by the
 	 * helper when its wait returns; reset by the helper under ctx->lock */
 	atomic_uint cancel;
-	atomic_uint in_wait; /* sliced: in (or entering) a slice */
+	atomic_uint in_wait; /* in (or entering) its futex wait */
 	atomic_uint seq_done; /* jobs finished (release: issue sees it) */
 };
 
@@ -251,7 +254,10 @@ static int helper_wait(struct futex_helper *t)
 						   t->flags, &ts, CLOCK_MONOTONIC);
 			atomic_store_explicit(&t->in_wait, 0, memory_order_relaxed);
 		} else {
+			atomic_store_explicit(&t->in_wait, 1, memory_order_relaxed);
 			r = sys_futex_waitv(t->v, t->nr + 1, 0, NULL, 0);
+			/* release: out of the kernel's queues (disarm() waits) */
+			atomic_store_explicit(&t->in_wait, 0, memory_order_release);
 		}
 		/* acquire: pairs with the canceller's release store */
 		if (atomic_load_explicit(&t->cancel, memory_order_acquire))
@@ -550,6 +556,15 @@ static void disarm(struct futex_ctx *ctx, struct req *req)
 	/* under the lock: the helper cannot be reused (and the word reset)
 	 * before this wake */
 	sys_futex((uint32_t *)&t->cancel, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0);
+	/*
+	 * The kernel's cancel takes the wait off the futex's queue: a wake
+	 * after the cancel's CQE must not count it.  The helper leaves every
+	 * queue as its futex_waitv(2) returns (it needs no lock for that);
+	 * a sliced wait leaves at the end of its slice (not waited for).
+	 */
+	if (!t->sliced)
+		while (atomic_load_explicit(&t->in_wait, memory_order_acquire))
+			sched_yield();
 }
 
 int futex_cancel(struct ring *ring, const struct cancel_data *cd)
@@ -583,6 +598,10 @@ int futex_cancel(struct ring *ring, const struct cancel_data *cd)
 		req->cflags = 0;
 		req_complete_deferred(req);
 	}
+	/* the kernel's search counts one per call of its family cancel, and
+	 * with ALL that one call takes every match: 1 */
+	if (n && (cd->flags & IORING_ASYNC_CANCEL_ALL))
+		return 1;
 	return n ? n : -ENOENT;
 }
 

@@ -39,7 +39,8 @@ void futex_cleanup(struct req *req);
 /*
  * Cancel the armed waits cd names (every match with IORING_ASYNC_CANCEL_ALL
  * or _ANY, else the first): each completes with -ECANCELED after the
- * current submit batch.  Returns how many, or -ENOENT.
+ * current submit batch.  Returns how many (1 with ALL, as the kernel counts
+ * them), or -ENOENT.
  */
 int futex_cancel(struct ring *ring, const struct cancel_data *cd);
 /* Teardown: complete every armed wait with -ECANCELED, join the helpers. */

@@ -235,6 +235,10 @@ int waitid_cancel(struct ring *ring, const struct cancel_data *cd)
 		req->cflags = 0;
 		req_complete_deferred(req);
 	}
+	/* the kernel's search counts one per call of its family cancel, and
+	 * with ALL that one call takes every match: 1 */
+	if (n && (cd->flags & IORING_ASYNC_CANCEL_ALL))
+		return 1;
 	return n ? n : -ENOENT;
 }
 

@@ -23,7 +23,7 @@ int waitid_issue(struct req *req, unsigned issue_flags);
 /*
  * Cancel the armed WAITIDs cd names (every match with IORING_ASYNC_CANCEL_ALL
  * or _ANY, else the first): each completes with -ECANCELED.  Returns how
- * many, or -ENOENT.
+ * many (1 with ALL, as the kernel counts them), or -ENOENT.
  */
 int waitid_cancel(struct ring *ring, const struct cancel_data *cd);
 /* Teardown, after the reactor is gone (it cancelled the armed ones). */
