@@ -120,7 +120,8 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 				   .issue = epoll_wait_issue },
 	[IORING_OP_MSG_RING] = { .name = "MSG_RING", .needs_file = 1, .iopoll = 1,
 				 .supported = 1, .prep = msg_ring_prep,
-				 .issue = msg_ring_issue, .ring_file = msg_ring_ring_file },
+				 .issue = msg_ring_issue, .cleanup = msg_ring_cleanup,
+				 .hold = msg_ring_hold, .ring_file = msg_ring_ring_file },
 	[IORING_OP_ASYNC_CANCEL] = { .name = "ASYNC_CANCEL", .supported = 1,
 				     .prep = async_cancel_prep, .issue = async_cancel_issue },
 };

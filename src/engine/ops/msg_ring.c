@@ -37,6 +37,7 @@ int msg_ring_prep(struct req *req, const struct io_uring_sqe *sqe)
 	msg->dst_fd = sqe->file_index;
 	msg->flags = sqe->msg_ring_flags;
 	msg->engine_target = false;
+	msg->target = NULL;
 	if (msg->flags & ~MSG_RING_FLAGS)
 		return -EINVAL;
 	return 0;
@@ -48,6 +49,33 @@ int msg_ring_ring_file(struct req *req)
 	req_data(req, struct msg_ring_state)->engine_target = true;
 	req->rfd = req->fd;
 	return 0;
+}
+
+/*
+ * The request goes to a worker (IOSQE_ASYNC): the target ring is taken
+ * here, in the thread that submitted it.  A worker looking the number up
+ * later would race the program's own close() of it, which the program
+ * ordered after the submission, not after the worker.
+ */
+void msg_ring_hold(struct req *req)
+{
+	struct msg_ring_state *msg = req_data(req, struct msg_ring_state);
+
+	if (msg->target || req->rfd >= 0 || (req->flags & REQ_F_FIXED_FILE) ||
+	    !engine_fd_names_ring(req->fd))
+		return;
+	msg->target = ring_get_polled(req->fd);
+	if (msg->target)
+		req->flags |= REQ_F_NEED_CLEANUP;
+}
+
+void msg_ring_cleanup(struct req *req)
+{
+	struct msg_ring_state *msg = req_data(req, struct msg_ring_state);
+
+	if (msg->target)
+		ring_put(msg->target);
+	msg->target = NULL;
 }
 
 static int msg_data(struct req *req, struct ring *t)
@@ -115,6 +143,12 @@ int msg_ring_issue(struct req *req, unsigned issue_flags)
 	struct ring *t = NULL;
 	int ret;
 
+	if (msg->target) {
+		/* held by msg_ring_hold(): a reference of our own for the put below */
+		t = msg->target;
+		atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+		goto send;
+	}
 	ret = req_resolve_file(req);
 	if (ret) {
 		req->res = ret;
@@ -127,6 +161,7 @@ int msg_ring_issue(struct req *req, unsigned issue_flags)
 		req->res = msg->engine_target ? -EBADF : not_engine_ring(req);
 		return ISSUE_DONE;
 	}
+send:
 	switch (msg->cmd) {
 	case IORING_MSG_DATA:
 		req->res = msg_data(req, t);

@@ -15,12 +15,17 @@ struct msg_ring_state {
 	uint32_t dst_fd;
 	uint32_t flags; /* IORING_MSG_RING_* */
 	bool engine_target; /* fd names an engine ring (msg_ring_ring_file()) */
+	/* the target, held since the request left the submitting thread
+	 * (msg_ring_hold()); REQ_F_NEED_CLEANUP puts it */
+	struct ring *target;
 };
 REQ_DATA_CHECK(struct msg_ring_state);
 
 int msg_ring_prep(struct req *req, const struct io_uring_sqe *sqe);
 int msg_ring_issue(struct req *req, unsigned issue_flags);
 int msg_ring_ring_file(struct req *req);
+void msg_ring_hold(struct req *req);
+void msg_ring_cleanup(struct req *req);
 
 /* IORING_REGISTER_SEND_MSG_RING: the message of the SQE at arg, sent now */
 int msg_ring_sync(const void *arg, unsigned nr);
