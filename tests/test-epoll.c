@@ -321,6 +321,63 @@ TEST(wait_for_another_ring)
 	close(ep);
 }
 
+/* A waiting EPOLL_WAIT is cancelled by user_data or by its epoll fd. */
+TEST(cancel_waiting)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
+	struct io_uring r;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2] = { 0 };
+	const struct test_cqe *x;
+	int pfd[2], ep;
+
+	REQUIRE_EQ(pipe(pfd), 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE_TRUE(ep >= 0);
+	REQUIRE_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev), 0);
+	test_ring_init(8, &r, 0);
+	ewait(&r, ep, evs, 4, 1);
+	CHECK_EQ(io_uring_submit(&r), 1);
+	sqe = test_get_sqe(&r);
+	io_uring_prep_cancel64(sqe, 1, 0);
+	sqe->user_data = 0x99;
+	REQUIRE_EQ(test_submit_reap(&r, c, 2), 1);
+	x = test_find_cqe(c, 2, 1);
+	REQUIRE_TRUE(x != NULL);
+	CHECK_EQ(x->res, -ECANCELED);
+	x = test_find_cqe(c, 2, 0x99);
+	REQUIRE_TRUE(x != NULL);
+	CHECK_EQ(x->res, 0);
+	/* by fd, from a worker too */
+	ewait(&r, ep, evs, 4, 2);
+	ewait(&r, ep, evs, 4, 3)->flags = IOSQE_ASYNC;
+	CHECK_EQ(io_uring_submit(&r), 2);
+	CHECK_TRUE(test_cq_empty_for(&r, 20));
+	sqe = test_get_sqe(&r);
+	io_uring_prep_cancel_fd(sqe, ep, IORING_ASYNC_CANCEL_ALL);
+	sqe->user_data = 0x98;
+	{
+		struct test_cqe d[3] = { 0 };
+
+		REQUIRE_EQ(test_submit_reap(&r, d, 3), 1);
+		for (__u64 ud = 2; ud <= 3; ud++) {
+			x = test_find_cqe(d, 3, ud);
+			REQUIRE_TRUE(x != NULL);
+			CHECK_EQ(x->res, -ECANCELED);
+		}
+		x = test_find_cqe(d, 3, 0x98);
+		REQUIRE_TRUE(x != NULL);
+		CHECK_EQ(x->res, 2);
+	}
+	/* nothing is left waiting: an event now completes nothing */
+	CHECK_EQ(write(pfd[1], "x", 1), 1);
+	CHECK_TRUE(test_cq_empty_for(&r, 20));
+	io_uring_queue_exit(&r);
+	close(ep);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 /* The ring goes with waits armed: no hang, nothing left behind. */
 TEST(teardown_with_wait_armed)
 {
@@ -391,6 +448,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(wait_errors),
 		TEST_ENTRY(two_waits_one_event),
 		TEST_ENTRY(wait_for_another_ring),
+		TEST_ENTRY(cancel_waiting),
 		TEST_ENTRY(teardown_with_wait_armed),
 		TEST_ENTRY(iopoll_ring_refuses),
 		TEST_ENTRY(in_probe),
