@@ -365,6 +365,7 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_READ] = "READ", [IORING_OP_WRITE] = "WRITE", [IORING_OP_FADVISE] = "FADVISE",
 	[IORING_OP_MADVISE] = "MADVISE", [IORING_OP_EPOLL_CTL] = "EPOLL_CTL",
 	[IORING_OP_MSG_RING] = "MSG_RING", [IORING_OP_FILES_UPDATE] = "FILES_UPDATE",
+	[IORING_OP_EPOLL_WAIT] = "EPOLL_WAIT",
 };
 
 static const char *opname(unsigned op)
@@ -804,7 +805,7 @@ static const uint8_t unimpl_ops[] = {
 	IORING_OP_ASYNC_CANCEL,
 	IORING_OP_LINK_TIMEOUT, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
-	IORING_OP_FILES_UPDATE,
+	IORING_OP_FILES_UPDATE, IORING_OP_EPOLL_WAIT,
 };
 
 /* Opcodes the engine may not implement, with arguments that have no effect
@@ -838,6 +839,33 @@ static void gen_other(struct batch *b, struct op *op)
 		op->len = PAGE;
 		op->op_flags = 0; /* MADV_NORMAL */
 		break;
+	case IORING_OP_EPOLL_CTL:
+		/* no epoll set among the files: its errors, in the kernel's
+		 * order (the event read at prep, then the two fds); fd (off)
+		 * is a number, the same on both sides */
+		pick_target(b, op, true);
+		op->fixed = false; /* the op takes no file: a plain number */
+		if (op->obj == O_BAD)
+			op->obj = O_HUGE;
+		op->addr_kind = chance(90) ? A_SCRATCH : A_NULL;
+		op->len = rnd(5); /* EPOLL_CTL_ADD..MOD, and unknown ops */
+		op->off = chance(50) ? -1 : (int64_t)rnd(4);
+		if (chance_permille(30))
+			op->buf_index = 1;
+		break;
+	case IORING_OP_EPOLL_WAIT: {
+		static const uint32_t maxes[] = { 0, 1, 8, 1U << 30, (uint32_t)-1 };
+
+		/* on files that are no epoll set: it never waits */
+		pick_target(b, op, true);
+		op->addr_kind = chance(90) ? A_SCRATCH : A_NULL;
+		op->len = maxes[rnd(sizeof(maxes) / sizeof(maxes[0]))];
+		if (chance(10))
+			op->off = 1;
+		if (chance(10))
+			op->op_flags = 1;
+		break;
+	}
 	case IORING_OP_MSG_RING:
 		/* mostly a message to the ring itself: its CQE is one more of
 		 * this SQE's (off = the SQE's user_data, materialize()); else a
@@ -1590,6 +1618,9 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->fd = -1;
 		sqe->off = 0;
 		sqe->rw_flags = 0;
+		break;
+	case IORING_OP_EPOLL_CTL:
+		sqe->buf_index = op->buf_index;
 		break;
 	case IORING_OP_MSG_RING:
 		sqe->off = sqe->user_data;
