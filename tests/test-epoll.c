@@ -405,6 +405,39 @@ TEST(teardown_with_wait_armed)
 	close(pfd[1]);
 }
 
+/* liburing's helpers fill the SQEs the cases above write by hand. */
+TEST(prep_helpers)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0x5a }, evs[4];
+	struct io_uring r;
+	struct io_uring_sqe *sqe;
+	int pfd[2], ep;
+
+	REQUIRE_EQ(pipe(pfd), 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE_TRUE(ep >= 0);
+	test_ring_init(8, &r, 0);
+	sqe = test_get_sqe(&r);
+	io_uring_prep_epoll_ctl(sqe, ep, pfd[0], EPOLL_CTL_ADD, &ev);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(result(&r, 1), 0);
+	CHECK_EQ(write(pfd[1], "x", 1), 1);
+	memset(evs, 0, sizeof(evs));
+	sqe = test_get_sqe(&r);
+	io_uring_prep_epoll_wait(sqe, ep, evs, 4, 0);
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(result(&r, 2), 1);
+	CHECK_EQ_U(evs[0].data.u64, 0x5a);
+	sqe = test_get_sqe(&r);
+	io_uring_prep_epoll_ctl(sqe, ep, pfd[0], EPOLL_CTL_DEL, NULL);
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(result(&r, 3), 0);
+	io_uring_queue_exit(&r);
+	close(ep);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 TEST(iopoll_ring_refuses)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
@@ -450,6 +483,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(wait_for_another_ring),
 		TEST_ENTRY(cancel_waiting),
 		TEST_ENTRY(teardown_with_wait_armed),
+		TEST_ENTRY(prep_helpers),
 		TEST_ENTRY(iopoll_ring_refuses),
 		TEST_ENTRY(in_probe),
 	};

@@ -305,6 +305,47 @@ TEST(send_fd)
 	close(pfd[1]);
 }
 
+/* liburing's helpers fill the SQEs the cases above write by hand. */
+TEST(prep_helpers)
+{
+	struct io_uring r, t;
+	struct io_uring_sqe *sqe;
+	int pfd[2], tslots[2] = { -1, -1 };
+
+	REQUIRE_EQ(pipe(pfd), 0);
+	test_ring_init(8, &r, 0);
+	test_ring_init(8, &t, 0);
+	REQUIRE_EQ(io_uring_register_files(&r, &pfd[1], 1), 0);
+	REQUIRE_EQ(io_uring_register_files(&t, tslots, 2), 0);
+	sqe = test_get_sqe(&r);
+	io_uring_prep_msg_ring(sqe, t.ring_fd, 17, 0x71, 0);
+	sqe->user_data = 7;
+	CHECK_EQ(msg_result(&r), 0);
+	expect_target(&t, 0x71, 17, 0);
+	sqe = test_get_sqe(&r);
+	io_uring_prep_msg_ring_cqe_flags(sqe, t.ring_fd, 18, 0x72, 0, 0x55);
+	sqe->user_data = 7;
+	CHECK_EQ(msg_result(&r), 0);
+	expect_target(&t, 0x72, 18, 0x55);
+	/* target_fd counts from 0 here (the SQE's file_index from 1) */
+	sqe = test_get_sqe(&r);
+	io_uring_prep_msg_ring_fd(sqe, t.ring_fd, 0, 1, 0x73, 0);
+	sqe->user_data = 7;
+	CHECK_EQ(msg_result(&r), 0);
+	expect_target(&t, 0x73, 0, 0);
+	check_slot_is_pipe(&t, 1, pfd[0], 'h');
+	sqe = test_get_sqe(&r);
+	io_uring_prep_msg_ring_fd_alloc(sqe, t.ring_fd, 0, 0x74, 0);
+	sqe->user_data = 7;
+	CHECK_EQ(msg_result(&r), 0);
+	expect_target(&t, 0x74, 0, 0);
+	check_slot_is_pipe(&t, 0, pfd[0], 'i');
+	io_uring_queue_exit(&t);
+	io_uring_queue_exit(&r);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 /* Messages into a full CQ overflow, none is lost. */
 TEST(target_overflow)
 {
@@ -570,6 +611,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(closed_target),
 		TEST_ENTRY(disabled_target),
 		TEST_ENTRY(send_fd),
+		TEST_ENTRY(prep_helpers),
 		TEST_ENTRY(target_overflow),
 		TEST_ENTRY(iopoll_and_sqpoll_rings),
 		TEST_ENTRY(wakes_target_waiter),
