@@ -108,10 +108,48 @@ bool cancel_match(const struct req *req, const struct cancel_data *cd)
 
 /* ---- running in a worker ------------------------------------------------- */
 
-void run_slot_begin(struct run_slot *slot, struct req *req)
+/* cancel_lock held: req leaves ring->wq_pending */
+static void pending_unlink(struct ring *r, struct req *req)
+{
+	if (req->list_prev)
+		req->list_prev->list_next = req->list_next;
+	else
+		r->wq_pending = req->list_next;
+	if (req->list_next)
+		req->list_next->list_prev = req->list_prev;
+	req->list_next = req->list_prev = NULL;
+	req->wq_pending = false;
+}
+
+void wq_pending_add(struct req *req)
 {
 	struct ring *r = req->ring;
 
+	pthread_mutex_lock(&r->cancel_lock);
+	req->wq_cancel = false;
+	req->wq_pending = true;
+	req->list_prev = NULL;
+	req->list_next = r->wq_pending;
+	if (r->wq_pending)
+		r->wq_pending->list_prev = req;
+	r->wq_pending = req;
+	pthread_mutex_unlock(&r->cancel_lock);
+}
+
+bool run_slot_begin(struct run_slot *slot, struct req *req)
+{
+	struct ring *r = req->ring;
+
+	pthread_mutex_lock(&r->cancel_lock);
+	if (req->wq_pending)
+		pending_unlink(r, req);
+	if (req->wq_cancel) {
+		/* cancelled while it waited for this worker */
+		pthread_mutex_unlock(&r->cancel_lock);
+		return false;
+	}
+	/* off wq_pending: no cancellation reads req itself from here (the
+	 * slot's copy), so the worker may write its flags */
 	slot->ring = r;
 	slot->req = req;
 	slot->user_data = req->user_data;
@@ -119,15 +157,14 @@ void run_slot_begin(struct run_slot *slot, struct req *req)
 	slot->rfd = req->rfd;
 	slot->opcode = req->opcode;
 	slot->fixed = req->flags & REQ_F_FIXED_FILE;
-	/* the worker owns req: no other thread writes its flags now */
-	req->flags |= REQ_F_WQ_RAN;
-	pthread_mutex_lock(&r->cancel_lock);
 	slot->prev = NULL;
 	slot->next = r->wq_running;
 	if (slot->next)
 		slot->next->prev = slot;
 	r->wq_running = slot;
 	pthread_mutex_unlock(&r->cancel_lock);
+	req->flags |= REQ_F_WQ_RAN;
+	return true;
 }
 
 void run_slot_end(struct run_slot *slot)
@@ -172,7 +209,7 @@ static bool running_match(struct ring *r, const struct cancel_data *cd)
 
 /* ---- waiting for readiness in the reactor (FAST_POLL) ---------------------- */
 
-/* cancel_lock held */
+/* ready_lock held */
 static void ready_unlink(struct ring *r, struct req *req)
 {
 	if (req->list_prev)
@@ -192,10 +229,10 @@ static void ready_fire(struct reactor_entry *e, uint32_t revents)
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 	struct ring *r = req->ring;
 
-	pthread_mutex_lock(&r->cancel_lock);
+	pthread_mutex_lock(&r->ready_lock);
 	if (req->flags & REQ_F_READY_ARMED)
 		ready_unlink(r, req);
-	pthread_mutex_unlock(&r->cancel_lock);
+	pthread_mutex_unlock(&r->ready_lock);
 	req->ready_fn(e, revents);
 }
 
@@ -207,7 +244,7 @@ int ready_arm(struct req *req, uint32_t events)
 	req->rent.fn = ready_fire;
 	/* held across the arming: ready_fire() cannot run before req is on
 	 * the list, nor a cancellation find it before it is armed */
-	pthread_mutex_lock(&r->cancel_lock);
+	pthread_mutex_lock(&r->ready_lock);
 	ret = req_arm_poll(req, events);
 	if (!ret) {
 		req->list_prev = NULL;
@@ -217,7 +254,7 @@ int ready_arm(struct req *req, uint32_t events)
 		r->ready_reqs = req;
 		req->flags |= REQ_F_READY_ARMED;
 	}
-	pthread_mutex_unlock(&r->cancel_lock);
+	pthread_mutex_unlock(&r->ready_lock);
 	return ret;
 }
 
@@ -229,13 +266,13 @@ static int ready_cancel(struct ring *r, const struct cancel_data *cd)
 	bool busy = false;
 	int nr = 0;
 
-	pthread_mutex_lock(&r->cancel_lock);
+	pthread_mutex_lock(&r->ready_lock);
 	for (req = r->ready_reqs; req; req = nxt) {
 		nxt = req->list_next;
 		if (!cancel_match(req, cd))
 			continue;
 		/* armed entries exist: r->reactor was set before they were
-		 * armed, under cancel_lock (ready_arm()) */
+		 * armed, under ready_lock (ready_arm()) */
 		if (!reactor_cancel(r->reactor, &req->rent)) {
 			busy = true; /* ready_fire() is on its way */
 		} else {
@@ -247,7 +284,7 @@ static int ready_cancel(struct ring *r, const struct cancel_data *cd)
 		if (!all)
 			break;
 	}
-	pthread_mutex_unlock(&r->cancel_lock);
+	pthread_mutex_unlock(&r->ready_lock);
 	req_cancel_deferred(done);
 	return nr ? nr : busy ? -EALREADY : 0;
 }
@@ -257,7 +294,7 @@ static int ready_cancel(struct ring *r, const struct cancel_data *cd)
 struct wq_match_data {
 	const struct cancel_data *cd;
 	unsigned max, nr;
-	struct req *done, **tail;
+	struct req *done;
 };
 
 /* under the wq's lock: true takes work off the queue */
@@ -269,38 +306,54 @@ static bool wq_match(struct wq_work *work, void *data)
 	if (m->nr >= m->max || !cancel_match(req, m->cd))
 		return false;
 	m->nr++;
-	/* queued for a worker, on no other list: list_next is free */
-	req->list_next = NULL;
-	*m->tail = req;
-	m->tail = &req->list_next;
+	/* on wq_pending (list_next), on no task-work list: tw_next is free */
+	req->tw_next = m->done;
+	m->done = req;
 	return true;
 }
 
 /*
- * Queued matches are taken off the worker queue.  What that counts is the
- * kernel's (io_wq_cancel_cb() under io_try_cancel()): without ALL, 1 when
- * one was dequeued, else a running match makes *busy (-EALREADY unless a
- * later list has one); with ALL every queued match goes, and they count as
+ * Requests handed to the worker pool and not started yet: those still
+ * queued are taken off the queue and complete now; one already in a
+ * worker's hand is marked, and its worker completes it -ECANCELED
+ * (run_slot_begin()), as io-wq's IO_WQ_WORK_CANCEL.  What that counts is
+ * the kernel's (io_wq_cancel_cb() under io_try_cancel()): without ALL, 1
+ * when one was found, else a running match makes *busy (-EALREADY unless a
+ * later list has one); with ALL every such match goes, and they count as
  * one, or as none when a match is running too.
  */
 static int wq_cancel_reqs(struct ring *r, const struct cancel_data *cd, bool *busy)
 {
 	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
 	struct wq_match_data m = { .cd = cd, .max = all ? ~0U : 1 };
+	struct req *done = NULL, *req, *nxt;
 	bool running = false;
 
-	m.tail = &m.done;
 	/* held across: teardown takes r->wq under it, then destroys it */
 	pthread_mutex_lock(&r->async_lock);
 	if (r->wq && !atomic_load_explicit(&r->dying, memory_order_relaxed))
 		wq_cancel_match(r->wq, wq_match, &m, NULL);
 	pthread_mutex_unlock(&r->async_lock);
-	req_cancel_deferred(m.done);
-	if (!m.nr || all) {
-		pthread_mutex_lock(&r->cancel_lock);
-		running = running_match(r, cd);
-		pthread_mutex_unlock(&r->cancel_lock);
+
+	pthread_mutex_lock(&r->cancel_lock);
+	for (req = m.done; req; req = nxt) {
+		nxt = req->tw_next;
+		req->tw_next = NULL;
+		pending_unlink(r, req);
+		req->list_next = done;
+		done = req;
 	}
+	/* in a worker's hand: nobody writes them until it takes cancel_lock */
+	for (req = r->wq_pending; req && m.nr < m.max; req = req->list_next) {
+		if (req->wq_cancel || !cancel_match(req, cd))
+			continue;
+		req->wq_cancel = true;
+		m.nr++;
+	}
+	if (!m.nr || all)
+		running = running_match(r, cd);
+	pthread_mutex_unlock(&r->cancel_lock);
+	req_cancel_deferred(done);
 	if (!all) {
 		*busy = running;
 		return (int)m.nr;
@@ -400,6 +453,10 @@ static void wq_cancelled(struct wq_work *work)
 {
 	struct req *req = (struct req *)((char *)work - offsetof(struct req, work));
 
+	pthread_mutex_lock(&req->ring->cancel_lock);
+	if (req->wq_pending)
+		pending_unlink(req->ring, req);
+	pthread_mutex_unlock(&req->ring->cancel_lock);
 	req->res = -ECANCELED;
 	req_complete(req);
 }
@@ -413,9 +470,9 @@ static void reactor_cancelled(struct reactor_entry *e)
 	if (timeout_disarmed(e))
 		return; /* a timeout: off the ring's timeout lists, ended */
 	if (req->flags & REQ_F_READY_ARMED) {
-		pthread_mutex_lock(&req->ring->cancel_lock);
+		pthread_mutex_lock(&req->ring->ready_lock);
 		ready_unlink(req->ring, req);
-		pthread_mutex_unlock(&req->ring->cancel_lock);
+		pthread_mutex_unlock(&req->ring->ready_lock);
 	}
 	if (req->flags & REQ_F_POLL_ARMED)
 		poll_disarmed(req);

@@ -26,6 +26,12 @@ struct cancel_data {
 	int file;
 };
 
+/* The IORING_ASYNC_CANCEL_* flags the kernel knows. */
+#define CANCEL_FLAGS                                                            \
+	(IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ANY | \
+	 IORING_ASYNC_CANCEL_FD_FIXED | IORING_ASYNC_CANCEL_USERDATA |             \
+	 IORING_ASYNC_CANCEL_OP)
+
 /* Does cd name req?  With FD, cancel_requests() has resolved cd->file. */
 bool cancel_match(const struct req *req, const struct cancel_data *cd);
 
@@ -70,9 +76,13 @@ int cancel_result(struct ring *ring, const struct cancel_data *cd);
 int ready_arm(struct req *req, uint32_t events);
 
 /*
- * A worker runs req (worker_fn(), submit.c): a cancellation that finds it
- * there answers -EALREADY.  The slot lives on the worker's stack from
- * run_slot_begin() to run_slot_end(); req_free() forgets req in it.
+ * The worker pool (submit.c).  wq_pending_add(): req is handed to the pool
+ * (req_punt_wq(), async_lock held), on ring->wq_pending until a worker
+ * starts it.  A worker runs req between run_slot_begin() and
+ * run_slot_end(): a cancellation that finds it there answers -EALREADY.
+ * The slot lives on the worker's stack; req_free() forgets req in it.
+ * run_slot_begin() false: req was cancelled while it waited; the worker
+ * completes it with -ECANCELED instead (no slot then).
  */
 struct run_slot {
 	struct run_slot *next, *prev; /* ring->wq_running, cancel_lock */
@@ -84,7 +94,8 @@ struct run_slot {
 	uint8_t opcode;
 	bool fixed;
 };
-void run_slot_begin(struct run_slot *slot, struct req *req);
+void wq_pending_add(struct req *req);
+bool run_slot_begin(struct run_slot *slot, struct req *req);
 void run_slot_end(struct run_slot *slot);
 /* req_free() of a request a worker ran (REQ_F_WQ_RAN) */
 void run_slot_forget(struct req *req);

@@ -245,7 +245,7 @@ struct req {
 	struct req *link; /* next member of the chain */
 	struct req *tw_next; /* submit-state task-work list */
 	unsigned tw_kind;
-	/* poll list, drain list, or ring->ready_reqs */
+	/* poll list, drain list, ring->ready_reqs or ring->wq_pending */
 	struct req *list_next, *list_prev;
 	unsigned defer_nr; /* on the defer list: members of its chain */
 	struct rfile *file; /* fixed file held while in flight */
@@ -253,6 +253,10 @@ struct req {
 	struct wq_work work;
 	struct reactor_entry rent;
 	reactor_fn ready_fn; /* req_arm_ready(): the op's fn, run by ready_fire() */
+	/* on ring->wq_pending (cancel_lock; list_next, list_prev) */
+	bool wq_pending;
+	/* a cancellation found it there: its worker completes it -ECANCELED */
+	bool wq_cancel;
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;
@@ -420,14 +424,19 @@ struct ring {
 	atomic_int nr_async;
 
 	/*
-	 * What a cancellation by key looks for besides the worker queue and
-	 * the polls (cancel.c), under cancel_lock: requests waiting in the
-	 * reactor for their file's readiness (req_arm_ready(), the kernel's
-	 * FAST_POLL), and the requests workers are running now (run slots).
+	 * What a cancellation by key looks for besides the polls (cancel.c).
+	 * Under cancel_lock: the requests handed to the worker pool and not yet
+	 * started (wq_pending: queued, or in a worker's hand), and those
+	 * workers run now (run slots).  Under ready_lock: requests waiting in
+	 * the reactor for their file's readiness (req_arm_ready(), the
+	 * kernel's FAST_POLL).  Lock order: async_lock before cancel_lock,
+	 * ready_lock before async_lock.
 	 */
 	pthread_mutex_t cancel_lock;
-	struct req *ready_reqs;
+	struct req *wq_pending;
 	struct run_slot *wq_running;
+	pthread_mutex_t ready_lock;
+	struct req *ready_reqs;
 
 	/* Armed POLL_ADD requests, under poll_lock; also hashed by user_data
 	 * (POLL_REMOVE finds its target without a walk). */

@@ -144,6 +144,7 @@ static struct ring *ring_alloc(void)
 		pthread_mutex_init(&r->poll_lock, NULL);
 		pthread_mutex_init(&r->timeout_lock, NULL);
 		pthread_mutex_init(&r->cancel_lock, NULL);
+		pthread_mutex_init(&r->ready_lock, NULL);
 		pthread_mutex_init(&r->rsrc_lock, NULL);
 		pthread_mutex_init(&r->iopoll_lock, NULL);
 	}
@@ -189,6 +190,7 @@ static void ring_reset(struct ring *r)
 	atomic_store(&r->nr_async, 0);
 	r->ready_reqs = NULL;
 	r->wq_running = NULL;
+	r->wq_pending = NULL;
 	r->polls = NULL;
 	memset(r->poll_hash, 0, sizeof(r->poll_hash));
 	atomic_store(&r->poll_aio, NULL);

@@ -367,9 +367,13 @@ static void worker_fn(struct wq_work *work)
 	struct run_slot slot;
 
 	engine_thread_ctx = CTX_WORKER;
-	req->flags &= ~REQ_F_FORCE_ASYNC; /* it is async now */
 	/* running: a cancellation answers -EALREADY (cancel.c) */
-	run_slot_begin(&slot, req);
+	if (!run_slot_begin(&slot, req)) {
+		req->res = -ECANCELED;
+		req_complete(req);
+		return;
+	}
+	req->flags &= ~REQ_F_FORCE_ASYNC; /* it is async now */
 	req_issue(req, ISSUE_F_WORKER);
 	run_slot_end(&slot);
 }
@@ -440,6 +444,8 @@ void req_punt_wq(struct req *req)
 	} else if (!op_defs[req->opcode].force_async) {
 		req->work.flags |= WQ_WORK_UNBOUND;
 	}
+	/* a cancellation finds it from here until a worker starts it */
+	wq_pending_add(req);
 	wq_enqueue(r->wq, &req->work);
 	pthread_mutex_unlock(&r->async_lock);
 }
