@@ -242,6 +242,8 @@ RINGER_API int io_uring_unregister_ring_fd(struct io_uring *ring);
 RINGER_API int io_uring_close_ring_fd(struct io_uring *ring);
 RINGER_API int io_uring_register_iowq_max_workers(struct io_uring *ring,
 						  unsigned *values);
+RINGER_API int io_uring_register_sync_cancel(struct io_uring *ring,
+					     struct io_uring_sync_cancel_reg *reg);
 
 /*
  * The raw system calls, through ringer's seam: a ring fd of the user engine

@@ -3,8 +3,9 @@
  * IORING_OP_ASYNC_CANCEL: by user_data and with every key flag (ALL, FD,
  * FD_FIXED, ANY, USERDATA, OP), on requests waiting for readiness (a read
  * on an empty pipe), armed polls, requests queued for a worker, and
- * requests already done; the prep's -EINVAL cases.  The results are the
- * kernel's (Linux 6.18): the same program runs on both backends.
+ * requests already done; the prep's -EINVAL cases; and
+ * IORING_REGISTER_SYNC_CANCEL.  The results are the kernel's (Linux 6.18):
+ * the same program runs on both backends.
  */
 #include "harness.h"
 
@@ -609,6 +610,121 @@ TEST(cancel_futex_wait)
 	down();
 }
 
+static int sync_cancel(__u64 addr, int fd, unsigned flags)
+{
+	struct io_uring_sync_cancel_reg reg;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.addr = addr;
+	reg.fd = fd;
+	reg.flags = flags;
+	reg.timeout.tv_sec = -1;
+	reg.timeout.tv_nsec = -1;
+	return io_uring_register_sync_cancel(&ring, &reg);
+}
+
+/* IORING_REGISTER_SYNC_CANCEL: the same search, answered in the call. */
+TEST(sync_cancel_found)
+{
+	struct test_cqe c[3];
+	int fds[1];
+
+	up();
+	read_pipe(p[0], 1);
+	submit_pending(1);
+	CHECK_EQ(sync_cancel(1, 0, 0), 0);
+	test_reap(&ring, c, 1, 5000);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, -ECANCELED);
+	CHECK_EQ(sync_cancel(1, 0, 0), -ENOENT);
+	/* ALL: the count; none: 0 */
+	read_pipe(p[0], 2);
+	read_pipe(p[0], 2);
+	submit_pending(2);
+	CHECK_EQ(sync_cancel(2, 0, IORING_ASYNC_CANCEL_ALL), 2);
+	CHECK_EQ(test_reap(&ring, c, 2, 5000), 2U);
+	CHECK_EQ(c[0].res, -ECANCELED);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	CHECK_EQ(sync_cancel(2, 0, IORING_ASYNC_CANCEL_ALL), 0);
+	CHECK_EQ(sync_cancel(0, 0, IORING_ASYNC_CANCEL_ANY), 0);
+	/* by file, plain and fixed */
+	read_pipe(p[0], 3);
+	submit_pending(1);
+	CHECK_EQ(sync_cancel(0, p[0], IORING_ASYNC_CANCEL_FD), 0);
+	test_reap(&ring, c, 1, 5000);
+	CHECK_EQ(c[0].res, -ECANCELED);
+	fds[0] = p[0];
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 1), 0);
+	read_pipe(p[0], 4);
+	submit_pending(1);
+	CHECK_EQ(sync_cancel(0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED), 0);
+	test_reap(&ring, c, 1, 5000);
+	CHECK_EQ_U(c[0].user_data, 4);
+	CHECK_EQ(c[0].res, -ECANCELED);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	down();
+}
+
+TEST(sync_cancel_errors)
+{
+	struct io_uring_sync_cancel_reg reg;
+
+	up();
+	CHECK_EQ(sync_cancel(0, 1000, IORING_ASYNC_CANCEL_FD), -EBADF);
+	CHECK_EQ(sync_cancel(0, 0, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED), -EBADF);
+	CHECK_EQ(sync_cancel(0, 0, 1U << 6), -EINVAL);
+	memset(&reg, 0, sizeof(reg));
+	reg.addr = 1;
+	reg.pad[3] = 1;
+	CHECK_EQ(io_uring_register_sync_cancel(&ring, &reg), -EINVAL);
+	reg.pad[3] = 0;
+	reg.pad2[2] = 1;
+	CHECK_EQ(io_uring_register_sync_cancel(&ring, &reg), -EINVAL);
+	reg.pad2[2] = 0;
+	/* a zero timeout, nothing found: -ENOENT (the timeout is for running ones) */
+	CHECK_EQ(io_uring_register_sync_cancel(&ring, &reg), -ENOENT);
+	CHECK_EQ(io_uring_register(ring.ring_fd, IORING_REGISTER_SYNC_CANCEL, &reg, 2), -EINVAL);
+	CHECK_EQ(io_uring_register(ring.ring_fd, IORING_REGISTER_SYNC_CANCEL, NULL, 1), -EINVAL);
+	CHECK_EQ(io_uring_register(ring.ring_fd, IORING_REGISTER_SYNC_CANCEL, (void *)8, 1), -EFAULT);
+	down();
+}
+
+/* SYNC_CANCEL of requests queued for or running in the one worker: a
+ * running one is waited for (then 0), a queued one cancelled. */
+TEST(sync_cancel_worker)
+{
+	enum { NR = 4 };
+	struct io_uring_sync_cancel_reg reg;
+	struct test_cqe c[NR];
+	unsigned vals[2] = { 1, 1 };
+	int fd, ret;
+
+	up();
+	fd = test_tmpfile(NULL);
+	REQUIRE_EQ(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	REQUIRE_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
+	for (int i = 0; i < NR; i++) {
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+		io_uring_prep_fsync(sqe, fd, 0);
+		sqe->flags |= IOSQE_ASYNC;
+		io_uring_sqe_set_data64(sqe, 1 + i);
+	}
+	REQUIRE_EQ(io_uring_submit(&ring), NR);
+	for (int i = 0; i < NR; i++) {
+		memset(&reg, 0, sizeof(reg));
+		reg.addr = 1 + i;
+		reg.timeout.tv_sec = 5;
+		ret = io_uring_register_sync_cancel(&ring, &reg);
+		CHECK_TRUE(ret == 0 || ret == -ENOENT);
+	}
+	REQUIRE_EQ(test_reap(&ring, c, NR, 5000), (unsigned)NR);
+	for (int i = 0; i < NR; i++)
+		CHECK_TRUE(c[i].res == 0 || c[i].res == -ECANCELED);
+	close(fd);
+	down();
+}
+
 static const struct test_case cases[] = {
 	TEST_ENTRY(cancel_pending_read),
 	TEST_ENTRY(cancel_not_found),
@@ -627,6 +743,9 @@ static const struct test_case cases[] = {
 	TEST_ENTRY(cancel_async_polls),
 	TEST_ENTRY(cancel_timeout),
 	TEST_ENTRY(cancel_futex_wait),
+	TEST_ENTRY(sync_cancel_found),
+	TEST_ENTRY(sync_cancel_errors),
+	TEST_ENTRY(sync_cancel_worker),
 };
 
 int main(int argc, char **argv)

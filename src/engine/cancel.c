@@ -33,6 +33,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 
 #include "engine/aio.h"
 #include "engine/cancel.h"
@@ -447,6 +448,84 @@ int cancel_result(struct ring *r, const struct cancel_data *cd)
 	if (ret > 0)
 		return counted ? ret : 0;
 	return ret;
+}
+
+/* ---- IORING_REGISTER_SYNC_CANCEL ------------------------------------------ */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* one search, as the submitter's (the kernel's uring_lock) */
+static int sync_search(struct ring *r, const struct cancel_data *cd)
+{
+	int ret;
+
+	pthread_mutex_lock(&r->submit_lock);
+	ret = cancel_result(r, cd);
+	pthread_mutex_unlock(&r->submit_lock);
+	return ret;
+}
+
+/*
+ * The kernel's io_sync_cancel(): one search; a match running in a worker
+ * (-EALREADY) is searched for again as requests complete until it is gone
+ * (then 0), or until the timeout (relative, CLOCK_MONOTONIC; -1/-1: none)
+ * passes: -ETIME.  The engine searches again every millisecond rather than
+ * at each completion.
+ */
+int sync_cancel(struct ring *r, const void *arg, unsigned nr_args)
+{
+	struct io_uring_sync_cancel_reg sc;
+	struct cancel_data cd = { .ring = r };
+	uint64_t deadline = UINT64_MAX;
+	int ret;
+
+	if (!arg || nr_args != 1)
+		return -EINVAL;
+	if (umem_read(&sc, arg, sizeof(sc)))
+		return -EFAULT;
+	if (sc.flags & ~CANCEL_FLAGS)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(sc.pad); i++)
+		if (sc.pad[i])
+			return -EINVAL;
+	for (size_t i = 0; i < sizeof(sc.pad2) / sizeof(sc.pad2[0]); i++)
+		if (sc.pad2[i])
+			return -EINVAL;
+	cd.data = sc.addr;
+	cd.fd = sc.fd;
+	cd.flags = sc.flags;
+	cd.opcode = sc.opcode;
+	ret = sync_search(r, &cd);
+	if (ret != -EALREADY)
+		return ret;
+	if (sc.timeout.tv_sec != -1 || sc.timeout.tv_nsec != -1) {
+		uint64_t ns = sc.timeout.tv_sec < 0 ? 0 : (uint64_t)sc.timeout.tv_sec * 1000000000ULL;
+
+		if (sc.timeout.tv_nsec > 0)
+			ns += (uint64_t)sc.timeout.tv_nsec;
+		deadline = mono_ns() + ns;
+	}
+	for (;;) {
+		uint64_t now = mono_ns();
+		struct timespec ts = { 0, 1000000 };
+
+		if (now >= deadline)
+			return -ETIME;
+		if (deadline - now < 1000000)
+			ts.tv_nsec = (long)(deadline - now);
+		if (nanosleep(&ts, NULL) < 0 && errno == EINTR)
+			return -EINTR; /* a signal, as the kernel's wait */
+		ret = sync_search(r, &cd);
+		if (ret != -EALREADY)
+			break;
+	}
+	return ret == -ENOENT || ret > 0 ? 0 : ret;
 }
 
 static void wq_cancelled(struct wq_work *work)

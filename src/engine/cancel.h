@@ -58,6 +58,9 @@ int cancel_requests(struct ring *ring, const struct cancel_data *cd);
  */
 int cancel_result(struct ring *ring, const struct cancel_data *cd);
 
+/* IORING_REGISTER_SYNC_CANCEL (register.c), without the ring's locks */
+int sync_cancel(struct ring *ring, const void *arg, unsigned nr_args);
+
 /*
  * Each family that keeps waiting requests provides, in its header:
  *

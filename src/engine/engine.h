@@ -56,7 +56,7 @@
  *    CLOCK_MONOTONIC; min_wait_usec is ignored.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS,
- *    QUERY (and, with fd -1, SEND_MSG_RING):
+ *    SYNC_CANCEL, QUERY (and, with fd -1, SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
@@ -84,7 +84,8 @@
  *    refused, and for a request queued for a worker that has not resolved
  *    its file yet, by fd number (a dup() of the fd is then another key).  A
  *    one-shot poll caught firing answers -EALREADY (the kernel: 0, and the
- *    poll -ECANCELED).
+ *    poll -ECANCELED).  SYNC_CANCEL waiting for a running match searches
+ *    again every millisecond (the kernel: at each completion).
  *  - TIMEOUT with a completion count: the kernel may end it with 0 before
  *    the count when its CQ sequence is flushed between another timeout's
  *    expiry and that one's CQE (an unsigned difference wraps; a race, see

@@ -11,7 +11,7 @@
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
  * (PERSONALITY, RESTRICTIONS, FILES2/BUFFERS2 and their updates, IOWQ_AFF,
- * PBUF_RING, SYNC_CANCEL, ...) answer -EINVAL, as the kernel answers an
+ * PBUF_RING, ...) answer -EINVAL, as the kernel answers an
  * unknown opcode.
  */
 #include <errno.h>
@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "engine/cancel.h"
 #include "engine/engine.h"
 #include "engine/ops/msg_ring.h"
 
@@ -294,6 +295,12 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 	if (opcode == IORING_REGISTER_RING_FDS || opcode == IORING_UNREGISTER_RING_FDS) {
 		ret = opcode == IORING_REGISTER_RING_FDS ? ring_fds_register(arg, nr_args)
 							  : ring_fds_unregister(arg, nr_args);
+		ring_put(r);
+		return ret;
+	}
+	/* it waits: the ring's lock is held only for each search (cancel.c) */
+	if (opcode == IORING_REGISTER_SYNC_CANCEL) {
+		ret = sync_cancel(r, arg, nr_args);
 		ring_put(r);
 		return ret;
 	}

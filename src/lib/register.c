@@ -127,6 +127,11 @@ int io_uring_register_iowq_max_workers(struct io_uring *ring, unsigned *values)
 	return do_register(ring, IORING_REGISTER_IOWQ_MAX_WORKERS, values, 2);
 }
 
+int io_uring_register_sync_cancel(struct io_uring *ring, struct io_uring_sync_cancel_reg *reg)
+{
+	return do_register(ring, IORING_REGISTER_SYNC_CANCEL, reg, 1);
+}
+
 /*
  * Register the ring fd with itself (kernel rings only) so enters can name it
  * by index, which skips the fd lookup.  Returns 1 on success.

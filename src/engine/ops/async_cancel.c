@@ -16,11 +16,6 @@
 #include "engine/cancel.h"
 #include "engine/ops/async_cancel.h"
 
-#define CANCEL_FLAGS                                                            \
-	(IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ANY | \
-	 IORING_ASYNC_CANCEL_FD_FIXED | IORING_ASYNC_CANCEL_USERDATA |             \
-	 IORING_ASYNC_CANCEL_OP)
-
 #define req_cancel(req) req_data(req, struct async_cancel_state)
 
 int async_cancel_prep(struct req *req, const struct io_uring_sqe *sqe)
