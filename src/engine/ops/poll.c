@@ -74,7 +74,10 @@ int poll_add_prep(struct req *req, const struct io_uring_sqe *sqe)
 	if ((flags & IORING_POLL_ADD_MULTI) && (req->flags & REQ_F_CQE_SKIP))
 		return -EINVAL;
 	req_poll(req)->events = parse_events(sqe);
-	req_poll(req)->multi = flags & IORING_POLL_ADD_MULTI;
+	/* the kernel keeps EPOLLONESHOT from poll32_events: such a poll ends
+	 * at its first event, MULTI or not */
+	req_poll(req)->multi = (flags & IORING_POLL_ADD_MULTI) &&
+			       !(sqe->poll32_events & EPOLLONESHOT);
 	req_poll(req)->cancelled = false;
 	return 0;
 }
@@ -713,6 +716,22 @@ static bool poll_disarm(struct ring *r, struct req *t)
 	return reactor_cancel(r->reactor, &t->rent);
 }
 
+/*
+ * An update of a multishot poll keeps its epoll set, which watches the same
+ * file: the new events replace the old (a file ready for them gives the set
+ * a new edge).  A program that updates many polls often (liburing's
+ * poll-mshot-update) paid a set made and closed per update.  false: no set
+ * to keep, the poll is armed afresh.
+ */
+static bool multi_set_events(struct req *t)
+{
+	struct epoll_event ev = { .events = interest(t) | EPOLLET };
+
+	if (!req_poll(t)->multi || req_poll(t)->epfd < 0)
+		return false;
+	return !sys_epoll_ctl(req_poll(t)->epfd, EPOLL_CTL_MOD, t->rfd, &ev);
+}
+
 int poll_remove_issue(struct req *req, unsigned issue_flags)
 {
 	struct ring *r = req->ring;
@@ -742,15 +761,29 @@ int poll_remove_issue(struct req *req, unsigned issue_flags)
 	pthread_mutex_unlock(&r->poll_lock);
 
 	if (upd & (IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA)) {
-		if (upd & IORING_POLL_UPDATE_EVENTS) {
+		/*
+		 * The kernel replaces the event bits only: a multishot poll
+		 * stays one and a one-shot stays one-shot, whatever the
+		 * update's IORING_POLL_ADD_MULTI says.
+		 */
+		if (upd & IORING_POLL_UPDATE_EVENTS)
 			req_poll(t)->events = req_poll(req)->new_events;
-			req_poll(t)->multi = upd & IORING_POLL_ADD_MULTI;
-		}
 		if (upd & IORING_POLL_UPDATE_USER_DATA)
 			t->user_data = req_poll(req)->new_user_data;
-		poll_cleanup(t);
-		t->flags &= ~REQ_F_NEED_CLEANUP;
-		req_issue(t, ISSUE_F_NONBLOCK); /* re-armed with the new values */
+		if (!multi_set_events(t)) {
+			poll_cleanup(t);
+			t->flags &= ~REQ_F_NEED_CLEANUP;
+		}
+		/* re-armed at once with the new values (a removal behind it
+		 * finds it); one ready now completes after the updater's own
+		 * CQE, as the kernel's task work posts it, and one that cannot
+		 * be re-armed is cancelled */
+		if (poll_add_issue(t, ISSUE_F_NONBLOCK) == ISSUE_DONE) {
+			if (t->res < 0)
+				t->res = -ECANCELED;
+			t->cflags = 0;
+			req_complete_deferred(t);
+		}
 	} else {
 		/* after the remover's own CQE, as the kernel's task work posts it */
 		t->res = -ECANCELED;
