@@ -212,6 +212,16 @@ RINGER_API int io_uring_wait_cqes(struct io_uring *ring,
 RINGER_API int io_uring_wait_cqe_timeout(struct io_uring *ring,
 					 struct io_uring_cqe **cqe_ptr,
 					 struct __kernel_timespec *ts);
+RINGER_API int io_uring_wait_cqes_min_timeout(struct io_uring *ring,
+					      struct io_uring_cqe **cqe_ptr,
+					      unsigned wait_nr,
+					      struct __kernel_timespec *ts,
+					      unsigned min_ts_usec, sigset_t *sigmask);
+RINGER_API int io_uring_submit_and_wait_min_timeout(struct io_uring *ring,
+						    struct io_uring_cqe **cqe_ptr,
+						    unsigned wait_nr,
+						    struct __kernel_timespec *ts,
+						    unsigned min_wait, sigset_t *sigmask);
 RINGER_API int __io_uring_get_cqe(struct io_uring *ring,
 				  struct io_uring_cqe **cqe_ptr, unsigned submit,
 				  unsigned wait_nr, sigset_t *sigmask);
@@ -244,6 +254,8 @@ RINGER_API int io_uring_register_iowq_max_workers(struct io_uring *ring,
 						  unsigned *values);
 RINGER_API int io_uring_register_sync_cancel(struct io_uring *ring,
 					     struct io_uring_sync_cancel_reg *reg);
+RINGER_API int io_uring_register_clock(struct io_uring *ring,
+				       struct io_uring_clock_register *arg);
 
 /*
  * The raw system calls, through ringer's seam: a ring fd of the user engine

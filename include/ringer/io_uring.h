@@ -616,6 +616,12 @@ struct io_uring_getevents_arg {
 	__u64 ts;
 };
 
+/* Argument for IORING_REGISTER_CLOCK: the clock of io_uring_enter()'s waits */
+struct io_uring_clock_register {
+	__u32 clockid; /* CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	__u32 __resv[3];
+};
+
 /* Argument for IORING_REGISTER_SYNC_CANCEL */
 struct io_uring_sync_cancel_reg {
 	__u64 addr;

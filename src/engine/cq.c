@@ -240,11 +240,12 @@ void cq_free_waiter_fds(struct ring *r)
 	pthread_mutex_unlock(&r->cq_lock);
 }
 
-static int64_t now_ns(void)
+/* Now on the ring's wait clock (IORING_REGISTER_CLOCK: MONOTONIC or BOOTTIME). */
+static int64_t now_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
@@ -258,12 +259,12 @@ static int64_t ts_to_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
-static int64_t wait_deadline(const struct timespec *ts, bool abs_time)
+static int64_t wait_deadline(const struct timespec *ts, bool abs_time, int64_t start)
 {
 	int64_t deadline = ts_to_ns(ts);
 
 	if (!abs_time)
-		deadline += now_ns();
+		deadline += start;
 	return deadline;
 }
 
@@ -331,14 +332,14 @@ static int wait_begin_locked(struct ring *r, unsigned min, const void *usig, siz
  * the deadline (timed), a tick without an eventfd.  *left: the time to the
  * deadline (INT64_MAX untimed).  -ETIME once the deadline has passed.
  */
-static int sleep_slice(bool timed, int64_t deadline, bool has_efd, struct timespec *rel,
-		       int64_t *left)
+static int sleep_slice(bool timed, int64_t deadline, clockid_t clock, bool has_efd,
+		       struct timespec *rel, int64_t *left)
 {
 	rel->tv_sec = 1;
 	rel->tv_nsec = 0;
 	*left = INT64_MAX;
 	if (timed) {
-		*left = deadline - now_ns();
+		*left = deadline - now_ns(clock);
 		if (*left <= 0)
 			return -ETIME;
 		if (*left < 1000000000LL) {
@@ -427,31 +428,67 @@ static int waiter_remove(struct ring *r, struct waiter *w, int ret)
 }
 
 /*
+ * The minimum wait (EXT_ARG min_wait_usec) is over: does the wait end, or go
+ * on until the first CQE?  As the kernel's min-timer: an untimed wait ends
+ * (min_wait alone is a timeout), and so does one that saw a CQE posted since
+ * it began or has CQEs in the CQ; otherwise it now waits for any one CQE
+ * until its own timeout.  1: the wait ends (-ETIME, or 0 with CQEs).
+ */
+static int min_wait_over(struct ring *r, struct waiter *w, bool timed, unsigned start_tail)
+{
+	int over = 1;
+
+	pthread_mutex_lock(&r->cq_lock);
+	flush_locked(r);
+	if (timed && r->cached_cq_tail == start_tail &&
+	    r->cached_cq_tail == IO_URING_READ_ONCE(*r->cq_head)) {
+		/* posters compare the tail with the target under cq_lock */
+		w->target = start_tail + 1;
+		over = 0;
+	}
+	pthread_mutex_unlock(&r->cq_lock);
+	return over;
+}
+
+/*
  * Wait until min_complete CQEs are in the CQ (counted from the head at the
  * start), the deadline passes (-ETIME) or a handled signal arrives (-EINTR);
  * a timeout or signal with at least one CQE present gives 0.  mask, when not
  * NULL, replaces the signal mask during the sleep (ppoll swaps it atomically,
- * and ppoll is never restarted, whatever SA_RESTART says).
+ * and ppoll is never restarted, whatever SA_RESTART says).  Times are on the
+ * ring's clock (IORING_REGISTER_CLOCK).
+ *
+ * min_wait_usec (0: none): the wait first lasts up to that long for
+ * min_complete CQEs, whatever ts says (a shorter ts is stretched to it),
+ * then min_wait_over() decides whether it goes on.
  *
  * Each round sleeps first in io_getevents while only AIO is outstanding
  * (sleep_aio), then, when that says -EAGAIN, on the waiter's eventfd
  * (sleep_efd), and goes back to AIO after every eventfd wake-up.
  */
 int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_time,
-	    const void *usig, size_t usigsz)
+	    unsigned min_wait_usec, const void *usig, size_t usigsz)
 {
+	clockid_t clock = atomic_load_explicit(&r->clock_boottime, memory_order_relaxed)
+				  ? CLOCK_BOOTTIME
+				  : CLOCK_MONOTONIC;
+	int64_t start = now_ns(clock), deadline = 0, min_deadline = 0;
+	bool min_phase = min_wait_usec != 0;
 	struct waiter w = { 0 };
 	bool aio_wait = true;
 	sigset_t set, *mask = NULL;
-	int64_t deadline = 0;
+	unsigned start_tail;
 	int ret;
 
 	if (min > r->cq_entries)
 		min = r->cq_entries;
 	if (ts)
-		deadline = wait_deadline(ts, abs_time);
+		deadline = wait_deadline(ts, abs_time, start);
+	if (min_phase)
+		min_deadline = start + (int64_t)min_wait_usec * 1000;
 	pthread_mutex_lock(&r->cq_lock);
 	ret = wait_begin_locked(r, min, usig, usigsz, &set, &mask, &w);
+	start_tail = r->cached_cq_tail; /* after wait_begin_locked()'s flush */
 	pthread_mutex_unlock(&r->cq_lock);
 	timeout_cqes_posted(r);
 	if (ret <= 0)
@@ -461,7 +498,16 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		struct timespec rel;
 		int64_t left;
 
-		ret = sleep_slice(ts != NULL, deadline, w.efd >= 0, &rel, &left);
+		if (min_phase)
+			ret = sleep_slice(true, min_deadline, clock, w.efd >= 0, &rel, &left);
+		else
+			ret = sleep_slice(ts != NULL, deadline, clock, w.efd >= 0, &rel, &left);
+		if (ret && min_phase) {
+			min_phase = false;
+			if (min_wait_over(r, &w, ts != NULL, start_tail))
+				break;
+			continue;
+		}
 		if (ret)
 			break;
 		if (aio_wait) {

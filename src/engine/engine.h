@@ -51,12 +51,13 @@
  *    as one polled bio: ext4 writes complete where reads are refused, and
  *    RWF_NOWAIT reads get -EAGAIN), and refusing every O_DIRECT file would
  *    leave IOPOLL unusable on the engine, whose polling needs no device.
- *  - EXT_ARG_REG, REGISTER_CLOCK: -EINVAL; no FEAT_REG_REG_RING (registered
- *    rings are, per thread, in ring.c); ABS_TIMER is on
- *    CLOCK_MONOTONIC; min_wait_usec is ignored.
+ *  - EXT_ARG_REG: -EINVAL (no registered wait regions); no
+ *    FEAT_REG_REG_RING (registered rings are, per thread, in ring.c).  A
+ *    wait on the BOOTTIME clock (REGISTER_CLOCK) sleeps in slices of at
+ *    most a second, so after a suspend it ends up to a second late.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS,
- *    SYNC_CANCEL, QUERY (and, with fd -1, SEND_MSG_RING):
+ *    SYNC_CANCEL, QUERY, CLOCK (and, with fd -1, SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
@@ -155,7 +156,7 @@
 #define ENGINE_FEATURES                                                        \
 	(IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS | \
 	 IORING_FEAT_FAST_POLL | IORING_FEAT_POLL_32BITS | IORING_FEAT_EXT_ARG |   \
-	 IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE)
+	 IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE | IORING_FEAT_MIN_TIMEOUT)
 
 /* Setup flags the engine implements (others are refused with -EINVAL). */
 #define ENGINE_SETUP_FLAGS                                                      \
@@ -397,6 +398,9 @@ struct ring {
 	struct ocqe *ovf_head, *ovf_tail;
 	bool cqe_dropped; /* a CQE was lost (no memory): -EBADR once */
 	struct waiter *waiters;
+	/* IORING_REGISTER_CLOCK: enter's timeouts on CLOCK_BOOTTIME, not
+	 * MONOTONIC (read by waiters without a lock: nothing else hangs on it) */
+	atomic_bool clock_boottime;
 	int evfd; /* registered eventfd or -1 */
 	bool evfd_async;
 	int *efd_pool; /* spare waiter eventfds */
@@ -580,7 +584,7 @@ void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned 
 void cq_flush_overflow(struct ring *ring);
 void cq_drop_overflow(struct ring *ring);
 int cq_wait(struct ring *ring, unsigned min_complete, const struct timespec *ts,
-	    bool abs_time, const void *usig, size_t usigsz);
+	    bool abs_time, unsigned min_wait_usec, const void *usig, size_t usigsz);
 void cq_wake_all(struct ring *ring);
 void cq_free_waiter_fds(struct ring *ring);
 bool cq_full_or_overflowed(struct ring *ring);

@@ -22,6 +22,7 @@ int engine_bad_ring_fd(int fd)
 struct wait_args {
 	bool has_ts;
 	struct timespec ts;
+	unsigned min_wait_usec; /* wait at least this long for min_complete */
 	const void *sig; /* user sigset, read only if the wait sleeps */
 	size_t sigsz;
 };
@@ -50,6 +51,7 @@ static int get_ext_arg(unsigned flags, const void *arg, size_t argsz, struct wai
 		w->ts.tv_sec = (time_t)kts.tv_sec;
 		w->ts.tv_nsec = (long)kts.tv_nsec;
 	}
+	w->min_wait_usec = ea.min_wait_usec;
 	w->sig = (const void *)(uintptr_t)ea.sigmask;
 	w->sigsz = ea.sigmask_sz;
 	return 0;
@@ -109,7 +111,8 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 			ret2 = iopoll_getevents(r, min_complete); /* iopoll.c */
 		else if (!ret2)
 			ret2 = cq_wait(r, min_complete, w.has_ts ? &w.ts : NULL,
-				       flags & IORING_ENTER_ABS_TIMER, w.sig, w.sigsz);
+				       flags & IORING_ENTER_ABS_TIMER, w.min_wait_usec, w.sig,
+				       w.sigsz);
 		ret = to_submit ? submitted : ret2;
 	} else {
 		ret = submitted;

@@ -264,6 +264,27 @@ static int register_query(const void *arg, unsigned nr)
 	return 0;
 }
 
+/*
+ * IORING_REGISTER_CLOCK: the clock io_uring_enter()'s timeouts (EXT_ARG ts,
+ * ABS_TIMER, min_wait_usec) are measured on, CLOCK_MONOTONIC by default.
+ */
+static int register_clock(struct ring *r, const void *arg, unsigned nr)
+{
+	struct io_uring_clock_register reg;
+
+	if (!arg || nr)
+		return -EINVAL;
+	if (umem_read(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	if (reg.__resv[0] || reg.__resv[1] || reg.__resv[2])
+		return -EINVAL;
+	if (reg.clockid != CLOCK_MONOTONIC && reg.clockid != CLOCK_BOOTTIME)
+		return -EINVAL;
+	atomic_store_explicit(&r->clock_boottime, reg.clockid == CLOCK_BOOTTIME,
+			      memory_order_relaxed);
+	return 0;
+}
+
 /* io_uring_register(-1, ...): the opcodes that need no ring */
 static int register_blind(unsigned opcode, const void *arg, unsigned nr)
 {
@@ -341,6 +362,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_QUERY:
 		ret = register_query(arg, nr_args);
+		break;
+	case IORING_REGISTER_CLOCK:
+		ret = register_clock(r, arg, nr_args);
 		break;
 	default:
 		ret = -EINVAL; /* known to the kernel, not implemented by the engine */

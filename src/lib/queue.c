@@ -224,11 +224,13 @@ static int submit_timeout(struct io_uring *ring, unsigned wait_nr, struct __kern
 }
 
 static int wait_ext_arg(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, unsigned submit,
-			unsigned wait_nr, struct __kernel_timespec *ts, sigset_t *sigmask)
+			unsigned wait_nr, struct __kernel_timespec *ts, unsigned min_wait_usec,
+			sigset_t *sigmask)
 {
 	struct io_uring_getevents_arg arg = {
 		.sigmask = (unsigned long)sigmask,
 		.sigmask_sz = RINGER_SIGSET_SIZE,
+		.min_wait_usec = min_wait_usec,
 		.ts = (unsigned long)ts,
 	};
 	struct get_data data = {
@@ -250,7 +252,7 @@ int io_uring_wait_cqes(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, uns
 
 	if (ts) {
 		if (ring->features & IORING_FEAT_EXT_ARG)
-			return wait_ext_arg(ring, cqe_ptr, 0, wait_nr, ts, sigmask);
+			return wait_ext_arg(ring, cqe_ptr, 0, wait_nr, ts, 0, sigmask);
 		to_submit = submit_timeout(ring, wait_nr, ts);
 		if (to_submit < 0)
 			return to_submit;
@@ -264,15 +266,31 @@ int io_uring_wait_cqe_timeout(struct io_uring *ring, struct io_uring_cqe **cqe_p
 	return io_uring_wait_cqes(ring, cqe_ptr, 1, ts, NULL);
 }
 
-int io_uring_submit_and_wait_timeout(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
-				     unsigned wait_nr, struct __kernel_timespec *ts,
-				     sigset_t *sigmask)
+/*
+ * The minimum wait (min_wait_usec, IORING_FEAT_MIN_TIMEOUT): enter waits at
+ * least that long for wait_nr CQEs, then returns as soon as there is one.
+ * Without a timeout it is a timeout of its own.  Rings without the feature
+ * wait as io_uring_wait_cqes() does, as liburing's.
+ */
+int io_uring_wait_cqes_min_timeout(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
+				   unsigned wait_nr, struct __kernel_timespec *ts,
+				   unsigned min_ts_usec, sigset_t *sigmask)
+{
+	if (!(ring->features & IORING_FEAT_MIN_TIMEOUT))
+		min_ts_usec = 0;
+	return wait_ext_arg(ring, cqe_ptr, 0, wait_nr, ts, min_ts_usec, sigmask);
+}
+
+static int submit_and_wait_timeout(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
+				   unsigned wait_nr, struct __kernel_timespec *ts,
+				   unsigned min_wait_usec, sigset_t *sigmask)
 {
 	int to_submit;
 
 	if (ts) {
 		if (ring->features & IORING_FEAT_EXT_ARG)
-			return wait_ext_arg(ring, cqe_ptr, flush_sq(ring), wait_nr, ts, sigmask);
+			return wait_ext_arg(ring, cqe_ptr, flush_sq(ring), wait_nr, ts,
+					    min_wait_usec, sigmask);
 		to_submit = submit_timeout(ring, wait_nr, ts);
 		if (to_submit < 0)
 			return to_submit;
@@ -280,6 +298,24 @@ int io_uring_submit_and_wait_timeout(struct io_uring *ring, struct io_uring_cqe 
 		to_submit = (int)flush_sq(ring);
 	}
 	return __io_uring_get_cqe(ring, cqe_ptr, (unsigned)to_submit, wait_nr, sigmask);
+}
+
+int io_uring_submit_and_wait_timeout(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
+				     unsigned wait_nr, struct __kernel_timespec *ts,
+				     sigset_t *sigmask)
+{
+	return submit_and_wait_timeout(ring, cqe_ptr, wait_nr, ts, 0, sigmask);
+}
+
+/* As liburing's: -EINVAL without IORING_FEAT_MIN_TIMEOUT; min_wait applies
+ * only with a timeout (without one this is io_uring_submit_and_wait()). */
+int io_uring_submit_and_wait_min_timeout(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
+					 unsigned wait_nr, struct __kernel_timespec *ts,
+					 unsigned min_wait, sigset_t *sigmask)
+{
+	if (!(ring->features & IORING_FEAT_MIN_TIMEOUT))
+		return -EINVAL;
+	return submit_and_wait_timeout(ring, cqe_ptr, wait_nr, ts, min_wait, sigmask);
 }
 
 unsigned io_uring_peek_batch_cqe(struct io_uring *ring, struct io_uring_cqe **cqes, unsigned count)

@@ -185,3 +185,10 @@ int io_uring_close_ring_fd(struct io_uring *ring)
 	ring->ring_fd = -1;
 	return 1;
 }
+
+/* The clock of this ring's waits: struct io_uring_clock_register's clockid,
+ * CLOCK_MONOTONIC (the default) or CLOCK_BOOTTIME. */
+int io_uring_register_clock(struct io_uring *ring, struct io_uring_clock_register *arg)
+{
+	return do_register(ring, IORING_REGISTER_CLOCK, arg, 0);
+}

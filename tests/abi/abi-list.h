@@ -208,6 +208,12 @@ ABI_FIELD_AS(io_uring_getevents_arg, pad, min_wait_usec)
 #endif
 ABI_FIELD(io_uring_getevents_arg, ts)
 
+#if ABI_HAVE(6, 12)
+ABI_STRUCT(io_uring_clock_register)
+ABI_FIELD(io_uring_clock_register, clockid)
+ABI_FIELD(io_uring_clock_register, __resv)
+#endif
+
 /* the tail of this one was split up over time: its size and head are compared */
 ABI_STRUCT(io_uring_sync_cancel_reg)
 ABI_FIELD(io_uring_sync_cancel_reg, addr)

@@ -2,7 +2,7 @@
 /*
  * The prep helpers of the event-loop opcodes (timeouts, cancellation, polls,
  * MSG_RING, futexes, waitid, epoll) and the waiting calls, held to liburing
- * 2.15's signatures and SQE encodings.
+ * 2.15's signatures (and the helpers to its SQE encodings).
  *
  * Signatures: each function is assigned to a pointer of the type liburing
  * 2.15 declares it with; this file is built with -Werror, so a parameter
@@ -59,6 +59,22 @@ static void (*const p_epoll_ctl)(struct io_uring_sqe *, int, int, int,
 				 const struct epoll_event *) = io_uring_prep_epoll_ctl;
 static void (*const p_epoll_wait)(struct io_uring_sqe *, int, struct epoll_event *, int,
 				  unsigned) = io_uring_prep_epoll_wait;
+
+static int (*const p_wait_cqes)(struct io_uring *, struct io_uring_cqe **, unsigned,
+				struct __kernel_timespec *, sigset_t *) = io_uring_wait_cqes;
+static int (*const p_wait_cqe_timeout)(struct io_uring *, struct io_uring_cqe **,
+				       struct __kernel_timespec *) = io_uring_wait_cqe_timeout;
+static int (*const p_wait_cqes_min_timeout)(struct io_uring *, struct io_uring_cqe **, unsigned,
+					    struct __kernel_timespec *, unsigned int,
+					    sigset_t *) = io_uring_wait_cqes_min_timeout;
+static int (*const p_submit_and_wait_timeout)(struct io_uring *, struct io_uring_cqe **,
+					      unsigned, struct __kernel_timespec *,
+					      sigset_t *) = io_uring_submit_and_wait_timeout;
+static int (*const p_submit_and_wait_min_timeout)(struct io_uring *, struct io_uring_cqe **,
+						  unsigned, struct __kernel_timespec *, unsigned,
+						  sigset_t *) = io_uring_submit_and_wait_min_timeout;
+static int (*const p_register_clock)(struct io_uring *, struct io_uring_clock_register *) =
+	io_uring_register_clock;
 
 static int failed;
 
@@ -237,5 +253,9 @@ int main(void)
 	want_rw(&want, IORING_OP_EPOLL_WAIT, 3, (uintptr_t)ev, 2, 0);
 	check("epoll_wait", &sqe, &want);
 
+	/* the waiting calls are only held to their types (test-wait.c runs them) */
+	if (!p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
+	    !p_submit_and_wait_timeout || !p_submit_and_wait_min_timeout || !p_register_clock)
+		failed = 1;
 	return failed;
 }
