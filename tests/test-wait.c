@@ -428,6 +428,80 @@ TEST(library_min_timeout_calls)
 	teardown();
 }
 
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+/* The handler's count once n have run: under ThreadSanitizer a handler runs
+ * at the next interception point, a little after the call returned. */
+static int usr1_count(int n)
+{
+	for (int i = 0; i < 1000 && usr1_seen < n; i++)
+		test_sleep_ms(1);
+	return usr1_seen;
+}
+
+/*
+ * The sigmask of the waiting calls replaces the thread's during the wait: a
+ * SIGUSR1 pending but blocked is delivered then, and ends the wait (-EINTR);
+ * without a sigmask it stays blocked and the wait runs out.
+ */
+TEST(wait_sigmask)
+{
+	struct __kernel_timespec ts = ms_ts(200), long_ts = ms_ts(20000);
+	struct io_uring_cqe *cqe = NULL;
+	sigset_t block, old, open_set;
+	struct sigaction sa;
+	uint64_t t0;
+
+	setup(0);
+	watchdog(10);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	REQUIRE_SYS(sigaction(SIGUSR1, &sa, NULL));
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	REQUIRE_EQ(pthread_sigmask(SIG_BLOCK, &block, &old), 0);
+	sigemptyset(&open_set);
+	usr1_seen = 0;
+	REQUIRE_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+
+	/* no sigmask: still blocked, the time runs out */
+	CHECK_ERRNO(io_uring_wait_cqes(&ring, &cqe, 1, &ts, NULL), -ETIME);
+	CHECK_EQ(usr1_seen, 0);
+	/* with one: delivered at once */
+	t0 = test_now_ns();
+	CHECK_ERRNO(io_uring_wait_cqes(&ring, &cqe, 1, &long_ts, &open_set), -EINTR);
+	CHECK_LT(test_now_ns() - t0, 5000 * MS);
+	CHECK_EQ(usr1_count(1), 1);
+	/* untimed, and through the other calls */
+	REQUIRE_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	CHECK_ERRNO(io_uring_wait_cqes(&ring, &cqe, 1, NULL, &open_set), -EINTR);
+	CHECK_EQ(usr1_count(2), 2);
+	REQUIRE_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	CHECK_ERRNO(io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &long_ts, &open_set), -EINTR);
+	CHECK_EQ(usr1_count(3), 3);
+	REQUIRE_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	CHECK_ERRNO(io_uring_wait_cqes_min_timeout(&ring, &cqe, 1, &long_ts, 100000, &open_set),
+		    -EINTR);
+	CHECK_EQ(usr1_count(4), 4);
+	REQUIRE_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	CHECK_ERRNO(io_uring_submit_and_wait_min_timeout(&ring, &cqe, 1, &long_ts, 100000,
+							 &open_set),
+		    -EINTR);
+	CHECK_EQ(usr1_count(5), 5);
+	/* the thread's mask is its own again */
+	REQUIRE_EQ(pthread_sigmask(SIG_SETMASK, NULL, &open_set), 0);
+	CHECK_TRUE(sigismember(&open_set, SIGUSR1));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -444,6 +518,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(abs_timer_monotonic),
 		TEST_ENTRY(abs_timer_boottime),
 		TEST_ENTRY(library_min_timeout_calls),
+		TEST_ENTRY(wait_sigmask),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
