@@ -265,8 +265,9 @@ RINGER_API int io_uring_register_clock(struct io_uring *ring,
 RINGER_API int io_uring_setup(unsigned entries, struct io_uring_params *p);
 RINGER_API int io_uring_enter(unsigned fd, unsigned to_submit,
 			      unsigned min_complete, unsigned flags, sigset_t *sig);
+/* arg: a sigset_t *, or with IORING_ENTER_EXT_ARG a struct io_uring_getevents_arg * */
 RINGER_API int io_uring_enter2(unsigned fd, unsigned to_submit,
-			       unsigned min_complete, unsigned flags, sigset_t *sig,
+			       unsigned min_complete, unsigned flags, void *arg,
 			       size_t sz);
 RINGER_API int io_uring_register(unsigned fd, unsigned opcode, const void *arg,
 				 unsigned nr_args);

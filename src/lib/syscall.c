@@ -87,9 +87,9 @@ int io_uring_setup(unsigned entries, struct io_uring_params *p)
 }
 
 int io_uring_enter2(unsigned fd, unsigned to_submit, unsigned min_complete, unsigned flags,
-		    sigset_t *sig, size_t sz)
+		    void *arg, size_t sz)
 {
-	return ringer__enter((int)fd, to_submit, min_complete, flags, sig, sz);
+	return ringer__enter((int)fd, to_submit, min_complete, flags, arg, sz);
 }
 
 int io_uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete, unsigned flags,

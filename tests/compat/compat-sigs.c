@@ -73,6 +73,8 @@ static int (*const p_submit_and_wait_timeout)(struct io_uring *, struct io_uring
 static int (*const p_submit_and_wait_min_timeout)(struct io_uring *, struct io_uring_cqe **,
 						  unsigned, struct __kernel_timespec *, unsigned,
 						  sigset_t *) = io_uring_submit_and_wait_min_timeout;
+static int (*const p_enter2)(unsigned int, unsigned int, unsigned int, unsigned int, void *,
+			     size_t) = io_uring_enter2;
 static int (*const p_register_clock)(struct io_uring *, struct io_uring_clock_register *) =
 	io_uring_register_clock;
 
@@ -254,7 +256,7 @@ int main(void)
 	check("epoll_wait", &sqe, &want);
 
 	/* the waiting calls are only held to their types (test-wait.c runs them) */
-	if (!p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
+	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
 	    !p_submit_and_wait_timeout || !p_submit_and_wait_min_timeout || !p_register_clock)
 		failed = 1;
 	return failed;
