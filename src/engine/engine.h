@@ -92,7 +92,8 @@
  *    expiry and that one's CQE (an unsigned difference wraps; a race, see
  *    tests/fuzz/divergences.h); the engine waits for the count.
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
- *    poll32_events above bit 15 (EPOLLEXCLUSIVE...) are ignored.
+ *    EPOLLEXCLUSIVE in poll32_events is ignored (a wake-up completes
+ *    every exclusive poll on the file, the kernel's the first only).
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
  *    are checked (mapped, writable, not file-backed shared) but not pinned.
  *    A READ_FIXED/WRITE_FIXED waiting in a worker or the reactor when the

@@ -20,8 +20,8 @@ DIVERGENCE(unimplemented_opcode, "not implemented", EXCUSE,
 	   "opcodes the engine does not implement (not in its probe) fail with "
 	   "-EOPNOTSUPP at prep; the kernel runs them")
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
-	   "poll32_events bits above 15 (EPOLLEXCLUSIVE, EPOLLONESHOT, "
-	   "EPOLLET) are ignored by the engine")
+	   "EPOLLEXCLUSIVE in poll32_events is ignored by the engine: a wake-up "
+	   "completes every exclusive poll on the file, the kernel's only one")
 DIVERGENCE(nowait_in_iowq, "design", EXCUSE,
 	   "RWF_NOWAIT on a read or write that one side issues from its "
 	   "workers (io-wq), where the flag is dropped (an ext4 buffered write "

@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -692,8 +693,13 @@ static void gen_poll_add(struct batch *b, struct op *op, int idx)
 		op->op_flags |= evs[rnd(sizeof(evs) / sizeof(evs[0]))];
 	if (chance(2))
 		op->op_flags = 0;
-	if (chance(2))
-		op->op_flags |= chance(50) ? (1U << 28) /* EPOLLEXCLUSIVE */ : (1U << 30) /* ONESHOT */;
+	if (chance(4)) {
+		/* EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLONESHOT (a multishot poll
+		 * is then one-shot), EPOLLET, and bits nothing defines */
+		static const uint32_t hi[] = { 1U << 28, 1U << 29, 1U << 30, 1U << 31, 1U << 16 };
+
+		op->op_flags |= hi[rnd(sizeof(hi) / sizeof(hi[0]))];
+	}
 	/* the kernel ends a multishot poll whose CQE finds the CQ full: only
 	 * where the CQ has room for everything */
 	if (b->multishot_ok && chance(15))
@@ -751,8 +757,40 @@ static void gen_poll_remove(struct batch *b, struct op *op, int idx)
 			break;
 		}
 	}
-	if (chance(3))
-		op->poll_len = 1U << rnd(4);
+	/* no poll is found (-ENOENT), whatever the update, unless the flags
+	 * or fields are wrong (-EINVAL): LEVEL, unknown bits, MULTI alone,
+	 * events without UPDATE_EVENTS, a user_data without UPDATE_USER_DATA */
+	if (chance(5))
+		op->poll_len = 1U << rnd(5);
+	else if (chance(5))
+		op->poll_len = rnd(8);
+	if ((op->poll_len & IORING_POLL_UPDATE_EVENTS) || chance(2))
+		op->op_flags = POLLIN | (chance(30) ? 1U << 30 : 0);
+	if ((op->poll_len & IORING_POLL_UPDATE_USER_DATA) || chance(2))
+		op->off = (int64_t)(UD_BOGUS + 8);
+}
+
+/*
+ * An update of the pending never-ending poll p, just before its remover: new
+ * events that cannot fire either (its own; the bits above 15 an update drops),
+ * the same user_data, and IORING_POLL_ADD_MULTI or not, which changes nothing.
+ */
+static void gen_poll_update(struct batch *b, struct op *op, int p)
+{
+	static const uint32_t upd[] = { IORING_POLL_UPDATE_EVENTS, IORING_POLL_UPDATE_USER_DATA,
+					IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA };
+
+	memset(op, 0, sizeof(*op));
+	op->opcode = IORING_OP_POLL_REMOVE;
+	op->obj = O_NEG;
+	op->addr_kind = A_UD;
+	op->addr_arg = UD_BASE + (uint64_t)p;
+	op->remover = op->chain_prev = -1;
+	op->poll_len = upd[rnd(3)] | (chance(50) ? IORING_POLL_ADD_MULTI : 0);
+	if (op->poll_len & IORING_POLL_UPDATE_EVENTS)
+		op->op_flags = (b->ops[p].op_flags & 0xffff) | (chance(30) ? 1U << 30 : 0);
+	if (op->poll_len & IORING_POLL_UPDATE_USER_DATA)
+		op->off = (int64_t)(UD_BASE + (uint64_t)p);
 }
 
 /*
@@ -1036,7 +1074,7 @@ static bool match_unimplemented_opcode(const struct op *op, const struct cqes *k
 
 static bool match_poll32_high_bits(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
-	return op->opcode == IORING_OP_POLL_ADD && (op->op_flags & 0xffff0000U);
+	return op->opcode == IORING_OP_POLL_ADD && (op->op_flags & EPOLLEXCLUSIVE);
 }
 
 static const struct batch *cur_batch;
@@ -1179,6 +1217,16 @@ static void generate(struct batch *b, uint64_t no)
 		if (npending && chance(20)) {
 			int p = pending_polls[--npending];
 
+			/* updated first, sometimes */
+			if (chance(30) && b->nops + 2 + npending < MAX_OPS) {
+				gen_poll_update(b, op, p);
+				if (prev)
+					prev->flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+				b->nops++;
+				idx = b->nops;
+				prev = op;
+				op = &b->ops[idx];
+			}
 			memset(op, 0, sizeof(*op));
 			op->opcode = IORING_OP_POLL_REMOVE;
 			op->obj = O_NEG;
@@ -1616,8 +1664,7 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 	case IORING_OP_POLL_REMOVE:
 		sqe->len = op->poll_len;
 		sqe->fd = -1;
-		sqe->off = 0;
-		sqe->rw_flags = 0;
+		sqe->poll32_events = op->op_flags; /* set only for updates */
 		break;
 	case IORING_OP_EPOLL_CTL:
 		sqe->buf_index = op->buf_index;
