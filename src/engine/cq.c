@@ -472,8 +472,8 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 	clockid_t clock = atomic_load_explicit(&r->clock_boottime, memory_order_relaxed)
 				  ? CLOCK_BOOTTIME
 				  : CLOCK_MONOTONIC;
-	int64_t start = now_ns(clock), deadline = 0, min_deadline = 0;
 	bool min_phase = min_wait_usec != 0;
+	int64_t start = 0, deadline = 0, min_deadline = 0;
 	struct waiter w = { 0 };
 	bool aio_wait = true;
 	sigset_t set, *mask = NULL;
@@ -482,6 +482,8 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 
 	if (min > r->cq_entries)
 		min = r->cq_entries;
+	if (min_phase || (ts && !abs_time))
+		start = now_ns(clock); /* an untimed wait reads no clock */
 	if (ts)
 		deadline = wait_deadline(ts, abs_time, start);
 	if (min_phase)
