@@ -20,7 +20,8 @@
  *    only on (batch, file, offset), so overlapping writes commute; bytes read
  *    are compared only where no write of the batch overlaps them;
  *  - a POLL_ADD that cannot fire (events a pipe end never reports, multishot)
- *    is paired with a POLL_REMOVE that is sure to run after it is armed: it
+ *    is paired with a POLL_REMOVE (or an ASYNC_CANCEL whose key names it
+ *    alone) that is sure to run after it is armed: it
  *    is armed at submission (no ASYNC, no DRAIN, not a link successor, no
  *    drain in the batch) and its remover is a standalone request;
  *  - the file position (offset -1) is used at most once per open file.
@@ -296,7 +297,8 @@ struct op {
 	bool unimpl; /* an opcode the engine does not implement */
 	bool solo; /* fails at prep on the engine only: kept out of link chains */
 	bool needs_remove; /* a poll that would never end by itself */
-	int remover; /* index of its paired POLL_REMOVE, or -1 */
+	int remover; /* index of its paired POLL_REMOVE (or ASYNC_CANCEL), or -1 */
+	bool removes; /* it is such a remover: never dropped */
 	bool data_nondet; /* bytes read are not comparable */
 	int round; /* which io_uring_submit() round */
 	int chain_prev; /* the op before it in its link chain, or -1 */
@@ -794,6 +796,56 @@ static void gen_poll_update(struct batch *b, struct op *op, int p)
 }
 
 /*
+ * op (zeroed) ends the never-ending poll p: a POLL_REMOVE, or an
+ * ASYNC_CANCEL whose key names p alone (its user_data, with ALL, or with
+ * its file or its opcode besides: a key by file or opcode only could name
+ * other requests still in flight).
+ */
+static void make_remover(struct batch *b, struct op *op, int idx, int p)
+{
+	const struct op *t = &b->ops[p];
+
+	op->obj = O_NEG;
+	op->addr_kind = A_UD;
+	op->addr_arg = UD_BASE + (uint64_t)p;
+	op->remover = -1;
+	op->chain_prev = -1;
+	op->removes = true;
+	b->ops[p].remover = idx;
+	if (!engine_supports(IORING_OP_ASYNC_CANCEL) || chance(60)) {
+		op->opcode = IORING_OP_POLL_REMOVE;
+		return;
+	}
+	op->opcode = IORING_OP_ASYNC_CANCEL;
+	switch (rnd(4)) {
+	case 0:
+		break;
+	case 1:
+		op->op_flags = IORING_ASYNC_CANCEL_ALL; /* 1, the count */
+		break;
+	case 2:
+		op->op_flags = IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA;
+		op->len = IORING_OP_POLL_ADD;
+		break;
+	default:
+		op->op_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_USERDATA;
+		op->obj = t->obj;
+		op->fixed = t->fixed;
+		op->fd_raw = t->fd_raw;
+		/* a fixed index: by the key's flag or by the SQE's */
+		if (t->fixed) {
+			if (chance(50))
+				op->op_flags |= IORING_ASYNC_CANCEL_FD_FIXED;
+			else
+				op->flags |= IOSQE_FIXED_FILE;
+		}
+		break;
+	}
+	if (chance(20))
+		op->op_flags |= IORING_ASYNC_CANCEL_ALL;
+}
+
+/*
  * TIMEOUT and TIMEOUT_REMOVE with results fixed by construction: a 1 ms
  * timer (relative; absolute is in the past: at once) on each clock, with
  * ETIME_SUCCESS, a count never reached, or MULTISHOT with 1-2 repetitions
@@ -853,11 +905,34 @@ static void gen_other(struct batch *b, struct op *op)
 	op->opcode = unimpl_ops[rnd(sizeof(unimpl_ops) / sizeof(unimpl_ops[0]))];
 	op->obj = O_HUGE;
 	switch (op->opcode) {
-	case IORING_OP_ASYNC_CANCEL:
+	case IORING_OP_ASYNC_CANCEL: {
+		/* keys that name no request (a bogus user_data), and the prep's
+		 * -EINVAL cases; never a key by file, opcode or ANY alone, which
+		 * could name requests in flight */
+		static const uint32_t cflags[] = {
+			0, IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_USERDATA,
+			IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_USERDATA,
+			IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_USERDATA,
+			IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED |
+				IORING_ASYNC_CANCEL_USERDATA,
+			IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA,
+			IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ANY, /* -EINVAL */
+			IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_ANY, /* -EINVAL */
+			1U << 6, /* -EINVAL */
+		};
+
 		op->obj = O_NEG;
 		op->addr_kind = A_UD;
 		op->addr_arg = UD_BOGUS + 9;
+		op->op_flags = cflags[rnd(sizeof(cflags) / sizeof(cflags[0]))];
+		if (op->op_flags & IORING_ASYNC_CANCEL_FD)
+			pick_target(b, op, false); /* -EBADF for a bad one */
+		if (op->op_flags & IORING_ASYNC_CANCEL_OP)
+			op->len = rnd(IORING_OP_LAST + 2);
+		if (chance(10))
+			op->off = 1; /* -EINVAL */
 		break;
+	}
 	case IORING_OP_LINK_TIMEOUT:
 		op->addr_kind = A_TS;
 		op->len = 1;
@@ -1228,14 +1303,8 @@ static void generate(struct batch *b, uint64_t no)
 				op = &b->ops[idx];
 			}
 			memset(op, 0, sizeof(*op));
-			op->opcode = IORING_OP_POLL_REMOVE;
-			op->obj = O_NEG;
-			op->addr_kind = A_UD;
-			op->addr_arg = UD_BASE + (uint64_t)p;
-			op->remover = -1;
-			op->chain_prev = -1;
 			op->flags = chance(20) ? IOSQE_ASYNC : 0;
-			b->ops[p].remover = idx;
+			make_remover(b, op, idx, p);
 			if (prev)
 				prev->flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
 			b->nops++;
@@ -1269,12 +1338,7 @@ static void generate(struct batch *b, uint64_t no)
 		struct op *op = &b->ops[idx];
 
 		memset(op, 0, sizeof(*op));
-		op->opcode = IORING_OP_POLL_REMOVE;
-		op->obj = O_NEG;
-		op->addr_kind = A_UD;
-		op->addr_arg = UD_BASE + (uint64_t)p;
-		op->remover = op->chain_prev = -1;
-		b->ops[p].remover = idx;
+		make_remover(b, op, idx, p);
 		b->ops[idx - 1].flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
 		b->nops++;
 	}
@@ -1294,7 +1358,8 @@ static void generate(struct batch *b, uint64_t no)
 		op->round = round;
 		left--;
 		if (!(b->setup_flags & IORING_SETUP_NO_SQARRAY) && !op->needs_remove &&
-		    op->remover < 0 && op->opcode != IORING_OP_POLL_REMOVE && chance_permille(8))
+		    op->remover < 0 && !op->removes && op->opcode != IORING_OP_POLL_REMOVE &&
+		    chance_permille(8))
 			op->dropped = true;
 		if (op->flags & IOSQE_CQE_SKIP_SUCCESS)
 			b->any_skip = true;
