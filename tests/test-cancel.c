@@ -725,6 +725,44 @@ TEST(sync_cancel_worker)
 	down();
 }
 
+/* A request on the drain list is not searched: SYNC_CANCEL (an ASYNC_CANCEL
+ * would itself wait behind the drain) does not find it. */
+TEST(sync_cancel_drained)
+{
+	struct test_cqe c[2];
+
+	up();
+	read_pipe(p[0], 1);
+	nop(2)->flags |= IOSQE_IO_DRAIN;
+	submit_pending(2);
+	CHECK_EQ(sync_cancel(2, 0, 0), -ENOENT);
+	CHECK_EQ(sync_cancel(1, 0, 0), 0);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2U);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, -ECANCELED);
+	CHECK_EQ_U(c[1].user_data, 2);
+	CHECK_EQ(c[1].res, 0);
+	down();
+}
+
+/* ASYNC_CANCEL is refused on an IOPOLL ring, as every op that cannot poll. */
+TEST(cancel_iopoll_ring)
+{
+	struct io_uring r2;
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	ret = io_uring_queue_init(4, &r2, IORING_SETUP_IOPOLL);
+	test_skip_if_refused(ret, "io_uring_queue_init");
+	REQUIRE_EQ(ret, 0);
+	io_uring_prep_cancel64(io_uring_get_sqe(&r2), 1, 0);
+	REQUIRE_EQ(io_uring_submit(&r2), 1);
+	REQUIRE_EQ(test_wait_cqe_ms(&r2, &cqe, 5000), 0);
+	CHECK_EQ(cqe->res, -EINVAL);
+	io_uring_cqe_seen(&r2, cqe);
+	io_uring_queue_exit(&r2);
+}
+
 static const struct test_case cases[] = {
 	TEST_ENTRY(cancel_pending_read),
 	TEST_ENTRY(cancel_not_found),
@@ -746,6 +784,8 @@ static const struct test_case cases[] = {
 	TEST_ENTRY(sync_cancel_found),
 	TEST_ENTRY(sync_cancel_errors),
 	TEST_ENTRY(sync_cancel_worker),
+	TEST_ENTRY(sync_cancel_drained),
+	TEST_ENTRY(cancel_iopoll_ring),
 };
 
 int main(int argc, char **argv)
