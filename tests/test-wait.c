@@ -51,8 +51,8 @@ static void watchdog_off(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static int enter_wait(unsigned min_complete, unsigned min_wait_usec, const struct __kernel_timespec *ts,
-		      unsigned flags)
+static int enter_wait(unsigned min_complete, unsigned min_wait_usec,
+		      const struct __kernel_timespec *ts, unsigned flags)
 {
 	struct io_uring_getevents_arg arg = {
 		.sigmask_sz = 8,
@@ -490,9 +490,9 @@ TEST(wait_sigmask)
 		    -EINTR);
 	CHECK_EQ(usr1_count(4), 4);
 	REQUIRE_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
-	CHECK_ERRNO(io_uring_submit_and_wait_min_timeout(&ring, &cqe, 1, &long_ts, 100000,
-							 &open_set),
-		    -EINTR);
+	CHECK_ERRNO(
+		io_uring_submit_and_wait_min_timeout(&ring, &cqe, 1, &long_ts, 100000, &open_set),
+		-EINTR);
 	CHECK_EQ(usr1_count(5), 5);
 	/* the thread's mask is its own again */
 	REQUIRE_EQ(pthread_sigmask(SIG_SETMASK, NULL, &open_set), 0);

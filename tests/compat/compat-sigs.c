@@ -22,31 +22,31 @@ struct futex_waitv;
 static void (*const p_nop)(struct io_uring_sqe *) = io_uring_prep_nop;
 static void (*const p_timeout)(struct io_uring_sqe *, const struct __kernel_timespec *, unsigned,
 			       unsigned) = io_uring_prep_timeout;
-static void (*const p_timeout_remove)(struct io_uring_sqe *, __u64, unsigned) =
-	io_uring_prep_timeout_remove;
+static void (*const p_timeout_remove)(struct io_uring_sqe *, __u64,
+				      unsigned) = io_uring_prep_timeout_remove;
 static void (*const p_timeout_update)(struct io_uring_sqe *, const struct __kernel_timespec *,
 				      __u64, unsigned) = io_uring_prep_timeout_update;
 static void (*const p_link_timeout)(struct io_uring_sqe *, const struct __kernel_timespec *,
 				    unsigned) = io_uring_prep_link_timeout;
 static void (*const p_cancel)(struct io_uring_sqe *, const void *, int) = io_uring_prep_cancel;
 static void (*const p_cancel64)(struct io_uring_sqe *, __u64, int) = io_uring_prep_cancel64;
-static void (*const p_cancel_fd)(struct io_uring_sqe *, int, unsigned int) =
-	io_uring_prep_cancel_fd;
+static void (*const p_cancel_fd)(struct io_uring_sqe *, int,
+				 unsigned int) = io_uring_prep_cancel_fd;
 static void (*const p_poll_add)(struct io_uring_sqe *, int, unsigned) = io_uring_prep_poll_add;
-static void (*const p_poll_multishot)(struct io_uring_sqe *, int, unsigned) =
-	io_uring_prep_poll_multishot;
+static void (*const p_poll_multishot)(struct io_uring_sqe *, int,
+				      unsigned) = io_uring_prep_poll_multishot;
 static void (*const p_poll_remove)(struct io_uring_sqe *, __u64) = io_uring_prep_poll_remove;
-static void (*const p_poll_update)(struct io_uring_sqe *, __u64, __u64, unsigned, unsigned) =
-	io_uring_prep_poll_update;
-static void (*const p_msg_ring)(struct io_uring_sqe *, int, unsigned int, __u64, unsigned int) =
-	io_uring_prep_msg_ring;
+static void (*const p_poll_update)(struct io_uring_sqe *, __u64, __u64, unsigned,
+				   unsigned) = io_uring_prep_poll_update;
+static void (*const p_msg_ring)(struct io_uring_sqe *, int, unsigned int, __u64,
+				unsigned int) = io_uring_prep_msg_ring;
 static void (*const p_msg_ring_cqe_flags)(struct io_uring_sqe *, int, unsigned int, __u64,
-					  unsigned int, unsigned int) =
-	io_uring_prep_msg_ring_cqe_flags;
-static void (*const p_msg_ring_fd)(struct io_uring_sqe *, int, int, int, __u64, unsigned int) =
-	io_uring_prep_msg_ring_fd;
-static void (*const p_msg_ring_fd_alloc)(struct io_uring_sqe *, int, int, __u64, unsigned int) =
-	io_uring_prep_msg_ring_fd_alloc;
+					  unsigned int,
+					  unsigned int) = io_uring_prep_msg_ring_cqe_flags;
+static void (*const p_msg_ring_fd)(struct io_uring_sqe *, int, int, int, __u64,
+				   unsigned int) = io_uring_prep_msg_ring_fd;
+static void (*const p_msg_ring_fd_alloc)(struct io_uring_sqe *, int, int, __u64,
+					 unsigned int) = io_uring_prep_msg_ring_fd_alloc;
 static void (*const p_waitid)(struct io_uring_sqe *, idtype_t, id_t, siginfo_t *, int,
 			      unsigned int) = io_uring_prep_waitid;
 static void (*const p_futex_wake)(struct io_uring_sqe *, const uint32_t *, uint64_t, uint64_t,
@@ -67,16 +67,18 @@ static int (*const p_wait_cqe_timeout)(struct io_uring *, struct io_uring_cqe **
 static int (*const p_wait_cqes_min_timeout)(struct io_uring *, struct io_uring_cqe **, unsigned,
 					    struct __kernel_timespec *, unsigned int,
 					    sigset_t *) = io_uring_wait_cqes_min_timeout;
-static int (*const p_submit_and_wait_timeout)(struct io_uring *, struct io_uring_cqe **,
-					      unsigned, struct __kernel_timespec *,
+static int (*const p_submit_and_wait_timeout)(struct io_uring *, struct io_uring_cqe **, unsigned,
+					      struct __kernel_timespec *,
 					      sigset_t *) = io_uring_submit_and_wait_timeout;
-static int (*const p_submit_and_wait_min_timeout)(struct io_uring *, struct io_uring_cqe **,
-						  unsigned, struct __kernel_timespec *, unsigned,
-						  sigset_t *) = io_uring_submit_and_wait_min_timeout;
+static int (*const p_submit_and_wait_min_timeout)(
+	struct io_uring *, struct io_uring_cqe **, unsigned, struct __kernel_timespec *, unsigned,
+	sigset_t *) = io_uring_submit_and_wait_min_timeout;
 static int (*const p_enter2)(unsigned int, unsigned int, unsigned int, unsigned int, void *,
 			     size_t) = io_uring_enter2;
-static int (*const p_register_clock)(struct io_uring *, struct io_uring_clock_register *) =
-	io_uring_register_clock;
+static int (*const p_register_sync_cancel)(struct io_uring *, struct io_uring_sync_cancel_reg *) =
+	io_uring_register_sync_cancel;
+static int (*const p_register_clock)(struct io_uring *,
+				     struct io_uring_clock_register *) = io_uring_register_clock;
 
 static int failed;
 
@@ -257,7 +259,8 @@ int main(void)
 
 	/* the waiting calls are only held to their types (test-wait.c runs them) */
 	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
-	    !p_submit_and_wait_timeout || !p_submit_and_wait_min_timeout || !p_register_clock)
+	    !p_submit_and_wait_timeout || !p_submit_and_wait_min_timeout || !p_register_clock ||
+	    !p_register_sync_cancel)
 		failed = 1;
 	return failed;
 }
