@@ -348,9 +348,10 @@ TEST(cancel_waiting)
 	x = test_find_cqe(c, 2, 0x99);
 	REQUIRE_TRUE(x != NULL);
 	CHECK_EQ(x->res, 0);
-	/* by fd, from a worker too */
+	/* by fd, every one (not IOSQE_ASYNC: one a worker still runs when the
+	 * cancel comes cannot be cancelled, on the kernel as here) */
 	ewait(&r, ep, evs, 4, 2);
-	ewait(&r, ep, evs, 4, 3)->flags = IOSQE_ASYNC;
+	ewait(&r, ep, evs, 4, 3);
 	CHECK_EQ(io_uring_submit(&r), 2);
 	CHECK_TRUE(test_cq_empty_for(&r, 20));
 	sqe = test_get_sqe(&r);
@@ -378,12 +379,65 @@ TEST(cancel_waiting)
 	close(pfd[1]);
 }
 
+/*
+ * An event and a cancel race for a waiting EPOLL_WAIT: exactly one wins,
+ * and the two results agree (1 and -ENOENT/-EALREADY, or -ECANCELED and 0).
+ */
+TEST(cancel_races_event)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
+	struct io_uring r;
+	int pfd[2], ep, won_wait = 0, won_cancel = 0;
+	char byte;
+
+	REQUIRE_EQ(pipe(pfd), 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE_TRUE(ep >= 0);
+	REQUIRE_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev), 0);
+	test_ring_init(8, &r, 0);
+	for (int i = 0; i < 200 && !test_case_failed(); i++) {
+		struct io_uring_sqe *sqe;
+		struct test_cqe c[2] = { 0 };
+		const struct test_cqe *w, *x;
+
+		ewait(&r, ep, evs, 4, 1);
+		REQUIRE_EQ(io_uring_submit(&r), 1);
+		CHECK_EQ(write(pfd[1], "x", 1), 1);
+		/* now and then the event gets a head start */
+		if (i & 1)
+			test_sleep_ms(1);
+		sqe = test_get_sqe(&r);
+		io_uring_prep_cancel64(sqe, 1, 0);
+		sqe->user_data = 2;
+		REQUIRE_EQ(test_submit_reap(&r, c, 2), 1);
+		w = test_find_cqe(c, 2, 1);
+		x = test_find_cqe(c, 2, 2);
+		REQUIRE_TRUE(w && x);
+		if (w->res == 1) {
+			won_wait++;
+			CHECK_TRUE(x->res == -ENOENT || x->res == -EALREADY);
+		} else {
+			won_cancel++;
+			CHECK_EQ(w->res, -ECANCELED);
+			CHECK_EQ(x->res, 0);
+		}
+		CHECK_EQ(read(pfd[0], &byte, 1), 1);
+	}
+	printf("# the wait won %d times, the cancel %d\n", won_wait, won_cancel);
+	CHECK_TRUE(test_cq_empty_for(&r, 0));
+	io_uring_queue_exit(&r);
+	close(ep);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 /* The ring goes with waits armed: no hang, nothing left behind. */
 TEST(teardown_with_wait_armed)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
 	struct io_uring r;
 	int pfd[2], ep, fds_before;
+	char byte;
 
 	REQUIRE_EQ(pipe(pfd), 0);
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -397,7 +451,12 @@ TEST(teardown_with_wait_armed)
 		CHECK_EQ(io_uring_submit(&r), 2);
 		if (round & 1)
 			test_sleep_ms(1);
+		/* an event racing the teardown */
+		if (round % 3 == 0)
+			CHECK_EQ(write(pfd[1], "x", 1), 1);
 		io_uring_queue_exit(&r);
+		if (round % 3 == 0)
+			CHECK_EQ(read(pfd[0], &byte, 1), 1);
 	}
 	CHECK_EQ(test_count_fds(), fds_before);
 	close(ep);
@@ -482,6 +541,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(two_waits_one_event),
 		TEST_ENTRY(wait_for_another_ring),
 		TEST_ENTRY(cancel_waiting),
+		TEST_ENTRY(cancel_races_event),
 		TEST_ENTRY(teardown_with_wait_armed),
 		TEST_ENTRY(prep_helpers),
 		TEST_ENTRY(iopoll_ring_refuses),
