@@ -55,6 +55,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +85,14 @@
 #define UD_BOGUS 0xdead0000ULL
 #define UD_FENCE 0xfe7ce000ULL
 #define CANARY 0xa5
+/* the scratch page: waitid's siginfo, futex words (all zero, 8-byte aligned
+ * pairs: a NUMA futex reads node 0 after its value), the FUTEX_WAITV array
+ * (one for the batch: each WAITV SQE rewrites it, and all are read at
+ * submission, so its first entry is the one that differs) */
+#define SCRATCH_SIGINFO 1024
+#define SCRATCH_FUTEX 2048
+#define SCRATCH_WAITV 3072
+#define FX_ENTRIES 4
 
 /* ---- options and statistics ---- */
 
@@ -265,6 +275,8 @@ enum addr_kind {
 	A_PATH, /* a path that does not exist */
 	A_TS, /* a 1 ms timespec */
 	A_SCRATCH, /* a private page (MADVISE) */
+	A_FUTEX, /* a futex word of the scratch page (+ arg: misaligned) */
+	A_WAITV, /* the FUTEX_WAITV array, built in the scratch page */
 };
 
 enum iov_kind { IOV_OK, IOV_ZERO, IOV_BAD };
@@ -300,6 +312,11 @@ struct op {
 	int remover; /* index of its paired POLL_REMOVE (or ASYNC_CANCEL), or -1 */
 	bool removes; /* it is such a remover: never dropped */
 	bool data_nondet; /* bytes read are not comparable */
+	/* FUTEX_*, WAITID: sqe->fd (futex2 flags, the id), addr3 (the mask;
+	 * FUTEX_WAITV: its entries' flags, 3 bits each), file_index (options) */
+	int32_t x_fd;
+	uint64_t x_addr3;
+	uint32_t x_file_index;
 	int round; /* which io_uring_submit() round */
 	int chain_prev; /* the op before it in its link chain, or -1 */
 	int64_t file_lo, file_hi; /* regular file range read or written */
@@ -369,6 +386,8 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_MADVISE] = "MADVISE", [IORING_OP_EPOLL_CTL] = "EPOLL_CTL",
 	[IORING_OP_MSG_RING] = "MSG_RING", [IORING_OP_FILES_UPDATE] = "FILES_UPDATE",
 	[IORING_OP_EPOLL_WAIT] = "EPOLL_WAIT",
+	[IORING_OP_WAITID] = "WAITID", [IORING_OP_FUTEX_WAIT] = "FUTEX_WAIT",
+	[IORING_OP_FUTEX_WAKE] = "FUTEX_WAKE", [IORING_OP_FUTEX_WAITV] = "FUTEX_WAITV",
 };
 
 static const char *opname(unsigned op)
@@ -891,6 +910,68 @@ static void gen_timeout(struct batch *b, struct op *op)
 	}
 }
 
+/*
+ * FUTEX_WAKE, FUTEX_WAIT, FUTEX_WAITV and WAITID in the forms that complete
+ * at issue: a wake finds no waiter (0, or its error); a wait's value differs
+ * from the word's (0) or an argument is wrong, so it never blocks; WAITID
+ * finds no child (the fuzzer has none): -ECHILD, or its error.  Valid and
+ * invalid futex2 flags (sizes, NUMA, MPOL, PRIVATE, an unknown bit), masks,
+ * counts and values wider than 32 bits, bad and misaligned addresses, the
+ * SQE fields that must be zero.
+ */
+static void gen_futex(struct batch *b, struct op *op)
+{
+	static const int32_t fx_flags[] = { 2, 2, 2 | 128, 2 | 128, 2 | 8, 2 | 4, 0, 1, 3, 2 | 16 };
+	static const uint64_t masks[] = { 0xffffffffULL, 0xffffffffULL, 1, 0x30, 0, 1ULL << 33 };
+	static const uint32_t options[] = { WEXITED, WEXITED | WNOHANG, WSTOPPED | WNOHANG,
+					    WEXITED | WNOWAIT, 0, WEXITED | 0x100 };
+	static const uint32_t idtypes[] = { P_ALL, P_ALL, P_PID, P_PGID, 3 /* P_PIDFD */, 7 };
+	unsigned r = rnd(4);
+
+	op->obj = O_NEG;
+	op->addr_kind = A_FUTEX;
+	op->addr_arg = chance(5) ? 1 : 0;
+	if (chance(4))
+		op->addr_kind = chance(50) ? A_NULL : A_KERNEL;
+	if (chance(3))
+		op->op_flags = 1; /* futex_flags / waitid_flags: -EINVAL */
+	if (chance(3))
+		op->len = 1;
+	if (chance(3))
+		op->buf_index = 1;
+	if (r == 0) {
+		op->opcode = IORING_OP_FUTEX_WAKE;
+		op->x_fd = fx_flags[rnd(sizeof(fx_flags) / sizeof(fx_flags[0]))];
+		op->off = chance(5) ? (int64_t)(1ULL << 32) : (int64_t)rnd(4);
+		op->x_addr3 = masks[rnd(sizeof(masks) / sizeof(masks[0]))];
+	} else if (r == 1) {
+		op->opcode = IORING_OP_FUTEX_WAIT;
+		op->x_fd = fx_flags[rnd(sizeof(fx_flags) / sizeof(fx_flags[0]))];
+		/* never the word's 0: it would wait */
+		op->off = chance(5) ? (int64_t)(1ULL << 32) : (int64_t)(1 + rnd(3));
+		op->x_addr3 = masks[rnd(sizeof(masks) / sizeof(masks[0]))];
+	} else if (r == 2) {
+		op->opcode = IORING_OP_FUTEX_WAITV;
+		op->addr_kind = chance(8) ? A_NULL : A_WAITV;
+		op->len = chance(8) ? (chance(50) ? 0 : 129) : 1 + rnd(FX_ENTRIES);
+		/* entry flags; the first entry's value differs: it never waits */
+		for (int i = 0; i < FX_ENTRIES; i++)
+			op->x_addr3 |= (uint64_t)(chance(80) ? 0 : rnd(8)) << (3 * i);
+		if (chance(5))
+			op->x_fd = 2; /* fd must be 0 */
+	} else {
+		op->opcode = IORING_OP_WAITID;
+		op->addr_kind = chance(5) ? A_FUTEX : A_NONE; /* addr must be 0 */
+		op->len = idtypes[rnd(sizeof(idtypes) / sizeof(idtypes[0]))];
+		op->x_fd = chance(50) ? 0 : chance(50) ? 1 : -1;
+		op->x_file_index = options[rnd(sizeof(options) / sizeof(options[0]))];
+		/* infop: the scratch siginfo, none, or unwritable */
+		op->off = chance(70) ? SCRATCH_SIGINFO : chance(50) ? 0 : -1;
+	}
+	op->unimpl = !engine_supports(op->opcode);
+	op->solo = op->unimpl;
+}
+
 static const uint8_t unimpl_ops[] = {
 	IORING_OP_ASYNC_CANCEL,
 	IORING_OP_LINK_TIMEOUT, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
@@ -1073,8 +1154,10 @@ static void gen_op(struct batch *b, int idx)
 		gen_poll_remove(b, op, idx);
 	} else if (r < 93) {
 		gen_timeout(b, op);
-	} else if (r < 97) {
+	} else if (r < 95) {
 		gen_other(b, op);
+	} else if (r < 97) {
+		gen_futex(b, op);
 	} else {
 		op->opcode = chance(50) ? IORING_OP_LAST + rnd(8) : 255;
 		op->obj = O_NEG;
@@ -1451,7 +1534,7 @@ static void print_op(FILE *out, const struct batch *b, int i)
 	const struct op *op = &b->ops[i];
 	static const char *const ak[] = { "-", "rd+", "wr+", "rd_end-", "wr_end-", "NULL", "guard",
 					  "kernel", "reg+", "reg_end-", "reg_before", "iov", "ud",
-					  "path", "ts", "scratch" };
+					  "path", "ts", "scratch", "futex+", "waitv" };
 	char target[48];
 
 	if (op->fixed)
@@ -1649,6 +1732,8 @@ static uint64_t addr_of(struct side *s, const struct batch *b, const struct op *
 	case A_PATH: return (uintptr_t)"ringer-fuzz-no-such-file";
 	case A_TS: return (uintptr_t)&s->ts;
 	case A_SCRATCH: return (uintptr_t)s->scratch;
+	case A_FUTEX: return (uintptr_t)(s->scratch + SCRATCH_FUTEX + op->addr_arg);
+	case A_WAITV: return (uintptr_t)(s->scratch + SCRATCH_WAITV);
 	default: return 0;
 	}
 }
@@ -1740,6 +1825,42 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->msg_ring_flags = op->op_flags;
 		sqe->file_index = op->buf_index & 0xff;
 		sqe->addr3 = op->buf_index >> 8;
+		break;
+	case IORING_OP_FUTEX_WAKE:
+	case IORING_OP_FUTEX_WAIT:
+		sqe->fd = op->x_fd;
+		sqe->addr2 = (uint64_t)op->off;
+		sqe->addr3 = op->x_addr3;
+		sqe->futex_flags = op->op_flags;
+		sqe->buf_index = op->buf_index;
+		break;
+	case IORING_OP_FUTEX_WAITV: {
+		static const uint32_t wflags[] = { 2, 2 | 128, 2 | 8, 2 | 4, 3, 2 | 16, 0, 2 };
+		struct futex_waitv *v = (struct futex_waitv *)(s->scratch + SCRATCH_WAITV);
+
+		for (int i = 0; i < FX_ENTRIES; i++) {
+			unsigned fl = (unsigned)(op->x_addr3 >> (3 * i)) & 7;
+
+			v[i] = (struct futex_waitv){
+				.val = i == 0 ? 1 : 0,
+				.uaddr = (uintptr_t)(s->scratch + SCRATCH_FUTEX + 8 * i),
+				.flags = wflags[fl],
+			};
+		}
+		sqe->fd = op->x_fd;
+		sqe->addr2 = 0;
+		sqe->futex_flags = op->op_flags;
+		sqe->buf_index = op->buf_index;
+		break;
+	}
+	case IORING_OP_WAITID:
+		sqe->fd = op->x_fd;
+		sqe->addr2 = op->off == SCRATCH_SIGINFO ? (uintptr_t)(s->scratch + SCRATCH_SIGINFO)
+			     : op->off ? 0xffff888000000000ULL : 0;
+		sqe->file_index = op->x_file_index;
+		sqe->waitid_flags = op->op_flags;
+		sqe->buf_index = op->buf_index;
+		sqe->rw_flags = (int)op->op_flags;
 		break;
 	case IORING_OP_NOP:
 		/* fd: -1, or FILE's target (pick_target()) */
