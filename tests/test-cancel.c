@@ -763,6 +763,46 @@ TEST(cancel_iopoll_ring)
 	io_uring_queue_exit(&r2);
 }
 
+/*
+ * Teardown with requests in every place a cancellation looks: a read
+ * waiting for readiness, a poll, FSYNCs queued behind the one worker, a
+ * cancel racing them.  Nothing hangs, nothing is left (fds, threads).
+ */
+TEST(cancel_teardown_armed)
+{
+	unsigned vals[2] = { 1, 1 };
+	int fd, fds0 = test_count_fds(), threads0 = test_count_threads();
+
+	for (int round = 0; round < 20; round++) {
+		struct io_uring_sqe *sqe;
+
+		up();
+		fd = test_tmpfile(NULL);
+		REQUIRE_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
+		read_pipe(p[0], 1);
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_poll_add(sqe, p[0], POLLIN);
+		io_uring_sqe_set_data64(sqe, 2);
+		for (int i = 0; i < 4; i++) {
+			sqe = test_get_sqe(&ring);
+			io_uring_prep_fsync(sqe, fd, 0);
+			sqe->flags |= IOSQE_ASYNC;
+			io_uring_sqe_set_data64(sqe, 10 + i);
+		}
+		cancel(0, IORING_ASYNC_CANCEL_ANY, 100)->flags |= round & 1 ? IOSQE_ASYNC : 0;
+		CHECK_EQ(io_uring_submit(&ring), 7);
+		close(fd);
+		down();
+		if (test_case_failed())
+			break;
+	}
+	/* the engine's threads leave in their own time: give them a while */
+	for (int i = 0; i < 200 && test_count_threads() > threads0; i++)
+		test_sleep_ms(10);
+	CHECK_EQ(test_count_fds(), fds0);
+	CHECK_EQ(test_count_threads(), threads0);
+}
+
 static const struct test_case cases[] = {
 	TEST_ENTRY(cancel_pending_read),
 	TEST_ENTRY(cancel_not_found),
@@ -786,6 +826,7 @@ static const struct test_case cases[] = {
 	TEST_ENTRY(sync_cancel_worker),
 	TEST_ENTRY(sync_cancel_drained),
 	TEST_ENTRY(cancel_iopoll_ring),
+	TEST_ENTRY(cancel_teardown_armed),
 };
 
 int main(int argc, char **argv)
