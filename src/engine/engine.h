@@ -85,8 +85,10 @@
  *    refused, and for a request queued for a worker that has not resolved
  *    its file yet, by fd number (a dup() of the fd is then another key).  A
  *    one-shot poll caught firing answers -EALREADY (the kernel: 0, and the
- *    poll -ECANCELED).  SYNC_CANCEL waiting for a running match searches
- *    again every millisecond (the kernel: at each completion).
+ *    poll -ECANCELED).  A request a worker runs when it is cancelled
+ *    completes as it would have (the kernel signals the worker: a blocking
+ *    call may end -EINTR).  SYNC_CANCEL waiting for a running match
+ *    searches again every millisecond (the kernel: at each completion).
  *  - TIMEOUT with a completion count: the kernel may end it with 0 before
  *    the count when its CQ sequence is flushed between another timeout's
  *    expiry and that one's CQE (an unsigned difference wraps; a race, see
