@@ -232,6 +232,50 @@ TEST(min_wait_count_reached_early)
 	teardown();
 }
 
+static void *writer_us(void *arg)
+{
+	struct timespec d = { 0, (long)(uintptr_t)arg * 1000 };
+
+	nanosleep(&d, NULL);
+	if (write(pipefd[1], "x", 1) != 1)
+		abort();
+	return NULL;
+}
+
+/*
+ * The CQE races the end of min_wait (posted just before, during or just after
+ * the switch to waiting for the first CQE): it is never missed, the wait ends
+ * with it, not at a later wake-up or the timeout.
+ */
+TEST(min_wait_end_races_cqe)
+{
+	struct __kernel_timespec ts = ms_ts(20000);
+	unsigned slow = 0;
+
+	setup(0);
+	watchdog(30);
+	for (unsigned i = 0; i < 200 && !test_case_failed(); i++) {
+		unsigned us = 500 + (i % 20) * 50;
+		pthread_t th;
+		uint64_t t0, dt;
+
+		arm_pipe_read();
+		REQUIRE_EQ(pthread_create(&th, NULL, writer_us, (void *)(uintptr_t)us), 0);
+		t0 = test_now_ns();
+		CHECK_ERRNO(enter_wait(2, 1000, &ts, 0), 0);
+		dt = test_now_ns() - t0;
+		pthread_join(th, NULL);
+		CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
+		io_uring_cq_advance(&ring, io_uring_cq_ready(&ring));
+		/* a missed CQE costs a second's sleep slice, or the 20 s timeout;
+		 * a loaded machine may stall a few iterations as long */
+		if (dt > 900 * MS)
+			slow++;
+	}
+	CHECK_LT(slow, 10U);
+	teardown();
+}
+
 /* a timeout shorter than min_wait is stretched to it */
 TEST(min_wait_outlasts_short_timeout)
 {
@@ -511,6 +555,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(min_wait_then_first_cqe),
 		TEST_ENTRY(min_wait_holds_after_early_cqe),
 		TEST_ENTRY(min_wait_count_reached_early),
+		TEST_ENTRY(min_wait_end_races_cqe),
 		TEST_ENTRY(min_wait_outlasts_short_timeout),
 		TEST_ENTRY(min_wait_then_timeout),
 		TEST_ENTRY(min_wait_sqpoll),
