@@ -481,6 +481,91 @@ TEST(wait_races_wake)
 	io_uring_queue_exit(&ring);
 }
 
+/* liburing 2.15's prep helpers encode what the opcodes read. */
+TEST(prep_helpers)
+{
+	struct io_uring ring;
+	static uint32_t w[2];
+	struct futex_waitv v[2] = {
+		{ .val = 0, .uaddr = (uintptr_t)&w[0], .flags = F2_U32 | F2_PRIVATE },
+		{ .val = 0, .uaddr = (uintptr_t)&w[1], .flags = F2_U32 | F2_PRIVATE },
+	};
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2] = { 0 };
+
+	ring_or_skip(&ring);
+	io_uring_prep_futex_wait(test_get_sqe(&ring), &w[0], 1, FUTEX_BITSET_MATCH_ANY,
+				 F2_U32 | F2_PRIVATE, 0);
+	CHECK_EQ(result(&ring), -EAGAIN);
+	io_uring_prep_futex_wake(test_get_sqe(&ring), &w[0], 1, FUTEX_BITSET_MATCH_ANY,
+				 F2_U32 | F2_PRIVATE, 0);
+	CHECK_EQ(result(&ring), 0);
+	/* flags (the SQE's futex_flags) must be 0 */
+	io_uring_prep_futex_wake(test_get_sqe(&ring), &w[0], 1, FUTEX_BITSET_MATCH_ANY,
+				 F2_U32 | F2_PRIVATE, 1);
+	CHECK_EQ(result(&ring), -EINVAL);
+
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_futex_wait(sqe, &w[0], 0, 0x3, F2_U32 | F2_PRIVATE, 0);
+	sqe->user_data = 80;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_futex_waitv(sqe, v, 2, 0);
+	sqe->user_data = 81;
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_futex_wake(sqe, &w[1], 5, FUTEX_BITSET_MATCH_ANY, F2_U32 | F2_PRIVATE, 0);
+	sqe->user_data = 82;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
+	CHECK_EQ_U(c[0].user_data, 82);
+	CHECK_EQ(c[0].res, 1);
+	CHECK_EQ_U(c[1].user_data, 81);
+	CHECK_EQ(c[1].res, 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_futex_wake(sqe, &w[0], 5, 0x2, F2_U32 | F2_PRIVATE, 0);
+	sqe->user_data = 83;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
+	CHECK_EQ_U(c[0].user_data, 83);
+	CHECK_EQ(c[0].res, 1);
+	CHECK_EQ_U(c[1].user_data, 80);
+	CHECK_EQ(c[1].res, 0);
+	io_uring_queue_exit(&ring);
+}
+
+/* On an SQPOLL ring the poller issues the wait; an IOPOLL ring refuses it. */
+TEST(sqpoll_and_iopoll_rings)
+{
+	struct io_uring ring;
+	static uint32_t word;
+	struct test_cqe c = { 0 };
+
+	test_ring_init(8, &ring, IORING_SETUP_SQPOLL);
+	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &word, 0, ANY, 90);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	/* the poller queues it when it gets to it: wake until a wake finds it */
+	for (int i = 0; i < 5000; i++) {
+		long n = syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+
+		if (n)
+			break;
+		test_sleep_ms(1);
+	}
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ_U(c.user_data, 90);
+	CHECK_EQ(c.res, 0);
+	io_uring_queue_exit(&ring);
+
+	test_ring_init(8, &ring, IORING_SETUP_IOPOLL);
+	fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &word, 0, ANY, 91);
+	CHECK_EQ(result(&ring), -EINVAL);
+	fx_sqe(&ring, IORING_OP_FUTEX_WAKE, F2_U32 | F2_PRIVATE, &word, 1, ANY, 92);
+	CHECK_EQ(result(&ring), -EINVAL);
+	io_uring_queue_exit(&ring);
+}
+
 static void cancel_sqe(struct io_uring *ring, __u64 target, unsigned flags, __u64 user_data)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(ring);
@@ -604,6 +689,10 @@ TEST(teardown_with_waits_armed)
 	static struct futex_waitv v[128];
 	int threads, fds;
 
+	/* threads of earlier cases' rings (the kernel's SQPOLL thread) leave
+	 * a little after their ring: let them go first */
+	for (int i = 0; i < 200 && test_count_threads() > 1; i++)
+		test_sleep_ms(10);
 	threads = test_count_threads();
 	fds = test_count_fds();
 	for (int round = 0; round < 3; round++) {
@@ -643,6 +732,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(waitv_max),
 		TEST_ENTRY(wait_in_link),
 		TEST_ENTRY(wait_races_wake),
+		TEST_ENTRY(prep_helpers),
+		TEST_ENTRY(sqpoll_and_iopoll_rings),
 		TEST_ENTRY(cancel_waits),
 		TEST_ENTRY(cancel_races_wake),
 		TEST_ENTRY(teardown_with_waits_armed),

@@ -154,9 +154,9 @@ TEST(wait_for_exit)
 	/* reaped: nothing left */
 	CHECK_EQ(waitpid(pid, NULL, WNOHANG), -1);
 
-	/* P_ALL, no infop */
+	/* P_ALL, no infop; liburing 2.15's prep helper */
 	pid = child_exiting(4, 50);
-	waitid_sqe(&ring, P_ALL, 0, WEXITED, NULL, 11);
+	io_uring_prep_waitid(test_get_sqe(&ring), P_ALL, 0, NULL, WEXITED, 0);
 	CHECK_EQ(result(&ring), 0);
 	CHECK_EQ(waitpid(pid, NULL, WNOHANG), -1);
 	io_uring_queue_exit(&ring);
