@@ -682,6 +682,29 @@ TEST(cancel_races_wake)
 	io_uring_queue_exit(&ring);
 }
 
+/* Closing the ring while wakes come, its helpers completing waits as the
+ * teardown cancels them: nothing hangs (nor, under ASan and TSan, races). */
+TEST(teardown_races_wake)
+{
+	pthread_t th;
+
+	atomic_store(&race_stop, 0);
+	REQUIRE_EQ(pthread_create(&th, NULL, cw_waker, NULL), 0);
+	for (int round = 0; round < 30; round++) {
+		struct io_uring ring;
+
+		ring_or_skip(&ring);
+		for (int i = 0; i < 4; i++)
+			fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &cw_word, 0, ANY, i);
+		CHECK_EQ(io_uring_submit(&ring), 4);
+		if (round & 1)
+			test_sleep_ms(1);
+		io_uring_queue_exit(&ring);
+	}
+	atomic_store(&race_stop, 1);
+	pthread_join(th, NULL);
+}
+
 /* Closing a ring with waits armed: no hang, no thread or fd left behind. */
 TEST(teardown_with_waits_armed)
 {
@@ -736,6 +759,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(sqpoll_and_iopoll_rings),
 		TEST_ENTRY(cancel_waits),
 		TEST_ENTRY(cancel_races_wake),
+		TEST_ENTRY(teardown_races_wake),
 		TEST_ENTRY(teardown_with_waits_armed),
 	};
 
