@@ -534,6 +534,43 @@ TEST(prep_helpers)
 	io_uring_queue_exit(&ring);
 }
 
+/* IOSQE_ASYNC (issued by a worker) and CQE_SKIP_SUCCESS on waits. */
+TEST(wait_sqe_flags)
+{
+	struct io_uring ring;
+	static uint32_t word;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2] = { 0 };
+
+	ring_or_skip(&ring);
+	sqe = fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &word, 0, ANY, 110);
+	sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	/* a worker queues it when it runs: wake until a wake finds it */
+	for (int i = 0; i < 5000; i++) {
+		if (syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0))
+			break;
+		test_sleep_ms(1);
+	}
+	REQUIRE_EQ(test_reap(&ring, c, 1, 5000), 1);
+	CHECK_EQ_U(c[0].user_data, 110);
+	CHECK_EQ(c[0].res, 0);
+
+	/* woken: success, no CQE; failed at issue: its CQE all the same */
+	sqe = fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &word, 0, ANY, 111);
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	sqe = fx_sqe(&ring, IORING_OP_FUTEX_WAIT, F2_U32 | F2_PRIVATE, &word, 1, ANY, 112);
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	REQUIRE_EQ(test_reap(&ring, c, 1, 5000), 1);
+	CHECK_EQ_U(c[0].user_data, 112);
+	CHECK_EQ(c[0].res, -EAGAIN);
+	CHECK_EQ(wake(&ring, F2_U32 | F2_PRIVATE, &word, 5, ANY), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	io_uring_queue_exit(&ring);
+}
+
 /* On an SQPOLL ring the poller issues the wait; an IOPOLL ring refuses it. */
 TEST(sqpoll_and_iopoll_rings)
 {
@@ -756,6 +793,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(wait_in_link),
 		TEST_ENTRY(wait_races_wake),
 		TEST_ENTRY(prep_helpers),
+		TEST_ENTRY(wait_sqe_flags),
 		TEST_ENTRY(sqpoll_and_iopoll_rings),
 		TEST_ENTRY(cancel_waits),
 		TEST_ENTRY(cancel_races_wake),

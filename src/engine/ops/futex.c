@@ -489,7 +489,7 @@ static int futex_arm(struct req *req, const struct futex_waitv *v, unsigned nr, 
 			pthread_cond_destroy(&t->cv);
 			free(t);
 			helpers_join(dead);
-			return -EAGAIN;
+			return -ENOMEM; /* no thread: as the kernel without memory */
 		}
 		t->next = ctx->helpers;
 		ctx->helpers = t;
