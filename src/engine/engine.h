@@ -61,6 +61,7 @@
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
+ *    LINK_TIMEOUT,
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
  *    EPOLL_WAIT, WAITID: -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
@@ -93,6 +94,9 @@
  *    the count when its CQ sequence is flushed between another timeout's
  *    expiry and that one's CQE (an unsigned difference wraps; a race, see
  *    tests/fuzz/divergences.h); the engine waits for the count.
+ *  - LINK_TIMEOUT firing while its request runs in a worker: -EALREADY,
+ *    and the request runs to its end (the kernel signals its io-wq worker,
+ *    which may end a blocking call with -EINTR).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    EPOLLEXCLUSIVE in poll32_events is ignored (a wake-up completes
  *    every exclusive poll on the file, the kernel's the first only).
@@ -209,6 +213,8 @@
 #define REQ_F_READY_ARMED (1U << 16)
 /* a worker ran it: a running slot may name it until it is freed (cancel.c) */
 #define REQ_F_WQ_RAN (1U << 17)
+/* a LINK_TIMEOUT follows it (req->link): armed when it is issued (ops/timeout.c) */
+#define REQ_F_ARM_LTIMEOUT (1U << 18)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -262,6 +268,8 @@ struct req {
 	bool wq_pending;
 	/* a cancellation found it there: its worker completes it -ECANCELED */
 	bool wq_cancel;
+	/* its LINK_TIMEOUT while that guards it (ops/timeout.c, timeout_lock) */
+	_Atomic(struct req *) ltimeout;
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;
@@ -467,6 +475,7 @@ struct ring {
 	 */
 	pthread_mutex_t timeout_lock;
 	struct req *timeout_seq, *timeout_noseq, *timeout_noseq_tail;
+	struct req *ltimeouts; /* armed LINK_TIMEOUTs (LINK_TIMEOUT_UPDATE finds them) */
 	uint32_t cq_last_tm_flush;
 	atomic_uint cq_timeouts;
 	atomic_uint nr_seq_timeouts;
@@ -561,6 +570,11 @@ int submit_sqes(struct ring *ring, unsigned to_submit);
 void req_complete(struct req *req);
 void req_set_fail(struct req *req);
 void req_complete_deferred(struct req *req);
+/* Off the submit path, req_complete_deferred() keeps the requests it is
+ * given from here until completions_release() completes them: the caller
+ * posts its own CQE first, as the kernel's task work orders them. */
+void completions_hold(void);
+void completions_release(void);
 void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
 int engine_wq_get(struct ring *ring);

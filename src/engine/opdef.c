@@ -101,6 +101,8 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 				    .prep = poll_remove_prep, .issue = poll_remove_issue },
 	[IORING_OP_TIMEOUT] = { .name = "TIMEOUT", .supported = 1,
 				.prep = timeout_prep, .issue = timeout_issue },
+	[IORING_OP_LINK_TIMEOUT] = { .name = "LINK_TIMEOUT", .supported = 1,
+				     .prep = link_timeout_prep, .issue = link_timeout_issue },
 	[IORING_OP_TIMEOUT_REMOVE] = { .name = "TIMEOUT_REMOVE", .supported = 1,
 				       .prep = timeout_remove_prep,
 				       .issue = timeout_remove_issue },

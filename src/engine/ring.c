@@ -197,6 +197,7 @@ static void ring_reset(struct ring *r)
 	r->poll_aio_off = false;
 	r->poll_mset = NULL;
 	r->timeout_seq = r->timeout_noseq = r->timeout_noseq_tail = NULL;
+	r->ltimeouts = NULL;
 	r->cq_last_tm_flush = 0;
 	atomic_store(&r->cq_timeouts, 0);
 	atomic_store(&r->nr_seq_timeouts, 0);

@@ -19,6 +19,7 @@
 #include "engine/aio.h"
 #include "engine/cancel.h"
 #include "engine/engine.h"
+#include "engine/ops/timeout.h"
 #include "engine/sys.h"
 
 enum { TW_ISSUE = 1, TW_FAIL_CHAIN = 2, TW_COMPLETE = 3 };
@@ -335,11 +336,20 @@ static void queue_next(struct req *nxt)
  */
 void req_complete(struct req *req)
 {
-	struct req *nxt = req->link;
+	struct req *nxt, *lt = NULL;
 
+	/* its LINK_TIMEOUT, if one follows it, is disarmed first: that may
+	 * change req->link, and give a timeout to end after req's CQE
+	 * (ops/timeout.c) */
+	if ((req->flags & REQ_F_ARM_LTIMEOUT) ||
+	    atomic_load_explicit(&req->ltimeout, memory_order_relaxed))
+		lt = ltimeout_req_done(req);
+	nxt = req->link;
 	if (req->res < 0 && !(req->flags & REQ_F_QUIET_RES))
 		req_set_fail(req);
 	post_req(req);
+	if (lt)
+		ltimeout_cancelled(lt);
 	req->link = NULL;
 	if (nxt) {
 		if ((req->flags & REQ_F_FAIL) && !(req->flags & REQ_F_HARDLINK))
@@ -350,15 +360,47 @@ void req_complete(struct req *req)
 	req_free(req);
 }
 
-/* Complete after the current submit batch is posted (or now, off the submit path). */
+static _Thread_local bool held_on;
+static _Thread_local struct req *held_head, *held_tail;
+
+void completions_hold(void)
+{
+	held_on = true;
+}
+
+void completions_release(void)
+{
+	struct req *req = held_head;
+
+	held_on = false;
+	held_head = held_tail = NULL;
+	while (req) {
+		struct req *nxt = req->tw_next;
+
+		req->tw_next = NULL;
+		req_complete(req);
+		req = nxt;
+	}
+}
+
+/* Complete after the current submit batch is posted (or now, off the submit
+ * path, unless the thread holds its completions back). */
 void req_complete_deferred(struct req *req)
 {
 	struct submit_state *st = cur_state(req->ring);
 
-	if (st)
+	if (st) {
 		tw_add(st, req, TW_COMPLETE);
-	else
+	} else if (held_on) {
+		req->tw_next = NULL;
+		if (held_tail)
+			held_tail->tw_next = req;
+		else
+			held_head = req;
+		held_tail = req;
+	} else {
 		req_complete(req);
+	}
 }
 
 static void worker_fn(struct wq_work *work)
@@ -537,6 +579,7 @@ int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns)
 void req_issue(struct req *req, unsigned issue_flags)
 {
 	const struct op_def *def = &op_defs[req->opcode];
+	struct req *lt = NULL;
 	int ret;
 
 	if ((req->ring->flags & IORING_SETUP_IOPOLL) && !(issue_flags & ISSUE_F_IOPOLL) &&
@@ -549,11 +592,21 @@ void req_issue(struct req *req, unsigned issue_flags)
 	}
 	if ((issue_flags & ISSUE_F_NONBLOCK) && !def->aio_batch)
 		aio_flush_pending(req->ring); /* CQEs in submission order */
+	/*
+	 * A LINK_TIMEOUT follows: the kernel arms it once the request is
+	 * issued and has not completed (it waits, or goes to io-wq), or when
+	 * a worker starts it.  All of it is in ops/timeout.c: begin() before
+	 * the issue, end() after, on the timeout alone (req may be gone).
+	 */
+	if (req->flags & REQ_F_ARM_LTIMEOUT)
+		lt = ltimeout_arm_begin(req, issue_flags & ISSUE_F_WORKER);
 	ret = def->issue(req, issue_flags);
 	if (ret == ISSUE_DONE)
 		req_complete(req);
 	else if (ret == ISSUE_AGAIN)
 		req_punt_wq(req);
+	if (lt)
+		ltimeout_arm_end(lt);
 }
 
 /*

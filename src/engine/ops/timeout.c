@@ -85,7 +85,8 @@ static bool counted(const struct timeout_state *t)
 	return t->off && !(t->flags & IORING_TIMEOUT_MULTISHOT);
 }
 
-int timeout_prep(struct req *req, const struct io_uring_sqe *sqe)
+/* TIMEOUT and LINK_TIMEOUT: the kernel's __io_timeout_prep() checks. */
+static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool link)
 {
 	struct timeout_state *t = req_timeout(req);
 	uint32_t flags = sqe->timeout_flags;
@@ -93,7 +94,12 @@ int timeout_prep(struct req *req, const struct io_uring_sqe *sqe)
 	t->listed = false;
 	t->by_count = false;
 	t->tnext = t->tprev = NULL;
+	t->head = NULL;
+	t->lstate = 0;
+	t->busy = t->pending = t->orphan = false;
 	if (sqe->buf_index || sqe->len != 1 || sqe->splice_fd_in)
+		return -EINVAL;
+	if (link && (uint32_t)sqe->off)
 		return -EINVAL;
 	if (flags & ~TIMEOUT_FLAGS)
 		return -EINVAL;
@@ -108,6 +114,11 @@ int timeout_prep(struct req *req, const struct io_uring_sqe *sqe)
 		   : (flags & IORING_TIMEOUT_REALTIME) ? CLOCK_REALTIME
 						       : CLOCK_MONOTONIC;
 	return read_ts(sqe->addr, &t->ns);
+}
+
+int timeout_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_common(req, sqe, false);
 }
 
 /* ---- the lists (timeout_lock) ------------------------------------------------ */
@@ -489,17 +500,306 @@ static int update(struct ring *r, struct req *upd, struct req **gone)
 	return 0;
 }
 
+/* ---- LINK_TIMEOUT ------------------------------------------------------------ */
+
+/*
+ * A LINK_TIMEOUT guards the request just before it in its chain (its
+ * head): the kernel arms it when the head is issued and does not complete
+ * at once (it waits, or goes to io-wq), or when a worker starts the head.
+ * If it fires first it takes itself out of the chain, cancels its head by
+ * user_data through the one cancel path (cancel_requests()) and ends with
+ * -ETIME, or the cancel's -ENOENT/-EALREADY; its CQE comes before the
+ * head's -ECANCELED (completions_hold()).  If the head completes first the
+ * timeout ends -ECANCELED, after the head's CQE and before the rest of
+ * the chain, as the kernel's: it stays in the chain (LT_DONE) and ends when
+ * the chain reaches it.  Its CQE is never a failure (CQE_SKIP_SUCCESS hides
+ * it), and the chain after it belongs to the head.
+ *
+ * States (lstate, timeout_lock):
+ *   LT_IDLE     in the chain, head not issued yet;
+ *   LT_ISSUING  the head is being issued (busy: the issuing thread will
+ *               call ltimeout_arm_end(), so nobody else may end it);
+ *   LT_ARMED    its timer is armed, on ring->ltimeouts;
+ *   LT_DONE     the head completed first: it ends -ECANCELED;
+ *   LT_FIRED    its timer fired.
+ * The head points back to it (req->ltimeout) while it guards it, so that
+ * the head's completion disarms it (ltimeout_req_done()).
+ */
+enum { LT_IDLE = 0, LT_ISSUING, LT_ARMED, LT_DONE, LT_FIRED };
+
+static void ltimeout_fire(struct reactor_entry *e, uint32_t revents);
+
+int link_timeout_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct submit_state *st = engine_submit_state;
+	int ret = prep_common(req, sqe, true);
+
+	if (ret)
+		return ret;
+	/* it follows a request of this batch's open chain, not another one */
+	if (!st || st->ring != req->ring || !st->link_head)
+		return -EINVAL;
+	if (st->link_last->opcode == IORING_OP_LINK_TIMEOUT)
+		return -EINVAL;
+	st->link_last->flags |= REQ_F_ARM_LTIMEOUT;
+	return 0;
+}
+
+static void lt_list(struct ring *r, struct req *lt)
+{
+	struct timeout_state *t = req_timeout(lt);
+
+	t->tprev = NULL;
+	t->tnext = r->ltimeouts;
+	if (t->tnext)
+		req_timeout(t->tnext)->tprev = lt;
+	r->ltimeouts = lt;
+	t->listed = true;
+}
+
+static void lt_unlist(struct ring *r, struct req *lt)
+{
+	if (req_timeout(lt)->listed) {
+		list_unlink(&r->ltimeouts, NULL, lt);
+		req_timeout(lt)->listed = false;
+	}
+}
+
+/* timeout_lock held: its timer, from now (or at the absolute time) */
+static int lt_arm(struct ring *r, struct req *lt, bool abs)
+{
+	int ret;
+
+	lt->rent.fd = -1;
+	lt->rent.fn = ltimeout_fire;
+	ret = req_arm_timer(lt, req_timeout(lt)->clock, deadline_of(req_timeout(lt), abs));
+	if (!ret) {
+		req_timeout(lt)->lstate = LT_ARMED;
+		lt_list(r, lt);
+	}
+	return ret;
+}
+
+/* timeout_lock held: take lt out of its head's chain */
+static void lt_detach(struct req *head, struct req *lt)
+{
+	head->link = lt->link;
+	lt->link = NULL;
+	atomic_store_explicit(&head->ltimeout, NULL, memory_order_relaxed);
+	req_timeout(lt)->head = NULL;
+}
+
+static void lt_end(struct req *lt, int res)
+{
+	lt->res = res;
+	lt->cflags = 0;
+	lt->flags |= REQ_F_QUIET_RES; /* never a failure: CQE_SKIP holds */
+	req_complete(lt);
+}
+
+struct req *ltimeout_arm_begin(struct req *req, bool worker)
+{
+	struct req *lt = req->link;
+	struct timeout_state *t;
+	struct ring *r = req->ring;
+
+	req->flags &= ~REQ_F_ARM_LTIMEOUT;
+	if (!lt || lt->opcode != IORING_OP_LINK_TIMEOUT)
+		return NULL;
+	t = req_timeout(lt);
+	pthread_mutex_lock(&r->timeout_lock);
+	t->head = req;
+	atomic_store_explicit(&req->ltimeout, lt, memory_order_relaxed);
+	if (worker) {
+		/* the kernel arms it when io-wq starts the request */
+		if (lt_arm(r, lt, t->flags & IORING_TIMEOUT_ABS)) {
+			t->lstate = LT_DONE; /* the ring is going away */
+			t->head = NULL;
+			atomic_store_explicit(&req->ltimeout, NULL, memory_order_relaxed);
+		}
+		lt = NULL;
+	} else {
+		t->lstate = LT_ISSUING;
+		t->busy = true;
+	}
+	pthread_mutex_unlock(&r->timeout_lock);
+	return lt;
+}
+
+void ltimeout_arm_end(struct req *lt)
+{
+	struct timeout_state *t = req_timeout(lt);
+	struct ring *r = lt->ring;
+	bool end;
+
+	pthread_mutex_lock(&r->timeout_lock);
+	t->busy = false;
+	if (t->lstate == LT_ISSUING && lt_arm(r, lt, t->flags & IORING_TIMEOUT_ABS)) {
+		/* the ring is going away: it ends when its chain reaches it */
+		if (t->head)
+			atomic_store_explicit(&t->head->ltimeout, NULL, memory_order_relaxed);
+		t->head = NULL;
+		t->lstate = LT_DONE;
+	}
+	/* the head completed during its issue: the chain reached the timeout,
+	 * or the head's failure took it out of the chain */
+	end = t->lstate == LT_DONE && (t->pending || t->orphan);
+	pthread_mutex_unlock(&r->timeout_lock);
+	if (end)
+		lt_end(lt, -ECANCELED);
+}
+
+struct req *ltimeout_req_done(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct req *lt;
+	struct timeout_state *t;
+	/* its failure breaks the chain: the rest is cancelled (fail_links()) */
+	bool breaks = req->res < 0 && !(req->flags & (REQ_F_QUIET_RES | REQ_F_HARDLINK));
+
+	if (req->flags & REQ_F_ARM_LTIMEOUT) {
+		/*
+		 * Completed without being issued (a chain that failed at
+		 * submission): as the kernel's io_disarm_next(), the timeout
+		 * leaves the chain and ends -ECANCELED after req's CQE,
+		 * before the rest of the chain.  Nobody else knows it yet.
+		 */
+		req->flags &= ~REQ_F_ARM_LTIMEOUT;
+		lt = req->link;
+		if (!lt || lt->opcode != IORING_OP_LINK_TIMEOUT)
+			return NULL;
+		req->link = lt->link;
+		lt->link = NULL;
+		return lt;
+	}
+	pthread_mutex_lock(&r->timeout_lock);
+	lt = atomic_load_explicit(&req->ltimeout, memory_order_relaxed);
+	if (!lt) {
+		pthread_mutex_unlock(&r->timeout_lock);
+		return NULL;
+	}
+	t = req_timeout(lt);
+	if (t->lstate == LT_ISSUING) {
+		t->lstate = LT_DONE;
+		if (breaks) {
+			/* fail_links() would free it under its issuer's feet */
+			lt_detach(req, lt);
+			t->orphan = true;
+		} else {
+			t->head = NULL;
+			atomic_store_explicit(&req->ltimeout, NULL, memory_order_relaxed);
+		}
+	} else if (t->lstate == LT_ARMED && reactor_cancel(r->reactor, &lt->rent)) {
+		/* it stays in the chain and ends -ECANCELED there */
+		lt_unlist(r, lt);
+		t->lstate = LT_DONE;
+		t->head = NULL;
+		atomic_store_explicit(&req->ltimeout, NULL, memory_order_relaxed);
+	} else {
+		/* firing: ltimeout_fire() ends it (-ETIME, no head to cancel) */
+		lt_detach(req, lt);
+	}
+	pthread_mutex_unlock(&r->timeout_lock);
+	return NULL;
+}
+
+void ltimeout_cancelled(struct req *lt)
+{
+	lt->res = -ECANCELED;
+	lt->cflags = 0;
+	lt->flags |= REQ_F_QUIET_RES; /* never a failure: CQE_SKIP holds */
+	req_complete_deferred(lt);
+}
+
+int link_timeout_issue(struct req *lt, unsigned issue_flags)
+{
+	struct timeout_state *t = req_timeout(lt);
+	struct ring *r = lt->ring;
+
+	(void)issue_flags;
+	pthread_mutex_lock(&r->timeout_lock);
+	if (t->busy) {
+		/* its head's issuer ends it (ltimeout_arm_end()) */
+		t->pending = true;
+		pthread_mutex_unlock(&r->timeout_lock);
+		return ISSUE_QUEUED;
+	}
+	pthread_mutex_unlock(&r->timeout_lock);
+	/* reached in the chain: its head completed first */
+	lt->res = -ECANCELED;
+	lt->cflags = 0;
+	lt->flags |= REQ_F_QUIET_RES;
+	return ISSUE_DONE;
+}
+
+static void ltimeout_fire(struct reactor_entry *e, uint32_t revents)
+{
+	struct req *lt = (struct req *)((char *)e - offsetof(struct req, rent));
+	struct timeout_state *t = req_timeout(lt);
+	struct ring *r = lt->ring;
+	struct cancel_data cd = { .ring = r };
+	struct req *head;
+	int ret;
+
+	(void)revents;
+	engine_thread_ctx = CTX_REACTOR;
+	pthread_mutex_lock(&r->timeout_lock);
+	lt_unlist(r, lt);
+	t->lstate = LT_FIRED;
+	head = t->head;
+	if (head) {
+		cd.data = head->user_data;
+		lt_detach(head, lt);
+	}
+	pthread_mutex_unlock(&r->timeout_lock);
+	if (!head) {
+		lt_end(lt, -ETIME); /* the head completed as it fired */
+		return;
+	}
+	/* the head's -ECANCELED (and its chain's) after this CQE */
+	completions_hold();
+	ret = cancel_requests(r, &cd);
+	lt_end(lt, ret > 0 ? -ETIME : ret);
+	completions_release();
+}
+
+/* timeout_lock held: LINK_TIMEOUT_UPDATE of the armed one named; *gone:
+ * it could not be armed again (the ring is going away), to end -ECANCELED */
+static int ltimeout_update(struct ring *r, struct req *upd, struct req **gone)
+{
+	struct timeout_state *u = req_timeout(upd);
+
+	for (struct req *lt = r->ltimeouts; lt; lt = req_timeout(lt)->tnext) {
+		struct timeout_state *t = req_timeout(lt);
+
+		if (lt->user_data != u->target)
+			continue;
+		if (!reactor_cancel(r->reactor, &lt->rent))
+			return -EALREADY;
+		lt_unlist(r, lt);
+		t->ns = u->ns;
+		if (lt_arm(r, lt, u->flags & IORING_TIMEOUT_ABS)) {
+			if (t->head)
+				lt_detach(t->head, lt);
+			t->lstate = LT_DONE;
+			*gone = lt;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int timeout_remove_issue(struct req *req, unsigned issue_flags)
 {
 	struct timeout_state *u = req_timeout(req);
 	struct ring *r = req->ring;
-	struct req *t = NULL;
+	struct req *t = NULL, *lt = NULL;
 	int ret;
 
 	(void)issue_flags;
 	pthread_mutex_lock(&r->timeout_lock);
 	if (u->flags & IORING_LINK_TIMEOUT_UPDATE) {
-		ret = -ENOENT; /* no LINK_TIMEOUT is ever armed */
+		ret = ltimeout_update(r, req, &lt);
 	} else if (u->flags & IORING_TIMEOUT_UPDATE) {
 		ret = update(r, req, &t);
 	} else {
@@ -510,6 +810,8 @@ int timeout_remove_issue(struct req *req, unsigned issue_flags)
 	pthread_mutex_unlock(&r->timeout_lock);
 	if (t)
 		complete_cancelled(t);
+	if (lt)
+		lt_end(lt, -ECANCELED);
 	req->res = ret;
 	return ISSUE_DONE;
 }
@@ -519,6 +821,23 @@ bool timeout_disarmed(struct reactor_entry *e)
 	struct req *req;
 	struct ring *r;
 
+	if (e->fn == ltimeout_fire) {
+		/* a LINK_TIMEOUT: out of its head's chain (the head waits
+		 * elsewhere and is cancelled there), ended */
+		struct timeout_state *t;
+
+		req = (struct req *)((char *)e - offsetof(struct req, rent));
+		r = req->ring;
+		t = req_timeout(req);
+		pthread_mutex_lock(&r->timeout_lock);
+		lt_unlist(r, req);
+		if (t->head)
+			lt_detach(t->head, req);
+		t->lstate = LT_DONE;
+		pthread_mutex_unlock(&r->timeout_lock);
+		lt_end(req, -ECANCELED);
+		return true;
+	}
 	if (e->fn != timeout_fire)
 		return false;
 	req = (struct req *)((char *)e - offsetof(struct req, rent));

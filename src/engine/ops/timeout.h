@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* TIMEOUT, TIMEOUT_REMOVE (ops/timeout.c). */
+/* TIMEOUT, TIMEOUT_REMOVE, LINK_TIMEOUT (ops/timeout.c). */
 #ifndef RINGER_ENGINE_OPS_TIMEOUT_H
 #define RINGER_ENGINE_OPS_TIMEOUT_H
 
@@ -19,6 +19,12 @@ struct timeout_state {
 	struct req *tnext, *tprev; /* the list it is on */
 	/* TIMEOUT_REMOVE */
 	uint64_t target; /* user_data of the timeout to remove or update */
+	/* LINK_TIMEOUT, under timeout_lock */
+	struct req *head; /* the request it guards, until it ends or fires */
+	uint8_t lstate; /* LT_* (timeout.c) */
+	bool busy; /* its request is being issued: ltimeout_arm_end() to come */
+	bool pending; /* reached in its chain while busy: arm_end() ends it */
+	bool orphan; /* taken out of the chain while busy: arm_end() ends it */
 };
 REQ_DATA_CHECK(struct timeout_state);
 #define req_timeout(req) req_data(req, struct timeout_state)
@@ -27,6 +33,23 @@ int timeout_prep(struct req *req, const struct io_uring_sqe *sqe);
 int timeout_issue(struct req *req, unsigned issue_flags);
 int timeout_remove_prep(struct req *req, const struct io_uring_sqe *sqe);
 int timeout_remove_issue(struct req *req, unsigned issue_flags);
+int link_timeout_prep(struct req *req, const struct io_uring_sqe *sqe);
+int link_timeout_issue(struct req *req, unsigned issue_flags);
+
+/*
+ * The link machinery's three calls (submit.c), for a request followed by
+ * a LINK_TIMEOUT (REQ_F_ARM_LTIMEOUT): arm_begin() before it is issued
+ * (from a worker: the timer is armed at once, NULL; else the timeout, to
+ * give to arm_end() after the issue, which arms it unless the request has
+ * completed meanwhile); ltimeout_req_done() when the request completes,
+ * before its links are looked at: it may return a timeout to end with
+ * ltimeout_cancelled() once the request's CQE is posted (one that was
+ * never armed: the request completed without being issued).
+ */
+struct req *ltimeout_arm_begin(struct req *req, bool worker);
+void ltimeout_arm_end(struct req *lt);
+struct req *ltimeout_req_done(struct req *req);
+void ltimeout_cancelled(struct req *lt);
 
 /*
  * CQEs were posted to ring (cq.c, after cq_lock is dropped): complete the
