@@ -274,6 +274,7 @@ enum addr_kind {
 	A_UD, /* a user_data (POLL_REMOVE target) */
 	A_PATH, /* a path that does not exist */
 	A_TS, /* a 1 ms timespec */
+	A_TS_LONG, /* a 10 s timespec: a LINK_TIMEOUT that never fires */
 	A_SCRATCH, /* a private page (MADVISE) */
 	A_FUTEX, /* a futex word of the scratch page (+ arg: misaligned) */
 	A_WAITV, /* the FUTEX_WAITV array, built in the scratch page */
@@ -360,7 +361,7 @@ struct side {
 	uint8_t *rd, *wr, *reg; /* arenas, each followed by a PROT_NONE page */
 	uint8_t *scratch;
 	struct iovec iovs[MAX_OPS][MAXIOV];
-	struct __kernel_timespec ts;
+	struct __kernel_timespec ts, ts_long;
 	int nsubmit;
 	int submit_ret[4 * MAX_OPS];
 	int ncqe;
@@ -870,6 +871,9 @@ static void make_remover(struct batch *b, struct op *op, int idx, int p)
  * ETIME_SUCCESS, a count never reached, or MULTISHOT with 1-2 repetitions
  * where the CQ has room; invalid lengths and flag sets.  Removals and
  * updates name no armed timeout (-ENOENT), or have invalid flags.
+ * LINK_TIMEOUTs wait 10 s: the request they guard (every request of a
+ * batch ends by itself) always completes first, -ECANCELED for them;
+ * alone, after another one, or with bad fields: -EINVAL.
  */
 static void gen_timeout(struct batch *b, struct op *op)
 {
@@ -887,6 +891,21 @@ static void gen_timeout(struct batch *b, struct op *op)
 	};
 
 	op->obj = O_NEG; /* fd is not read */
+	if (chance(25)) {
+		static const uint32_t lflags[] = {
+			0, 0, 0, IORING_TIMEOUT_BOOTTIME, IORING_TIMEOUT_REALTIME,
+			IORING_TIMEOUT_ETIME_SUCCESS, IORING_TIMEOUT_MULTISHOT,
+			IORING_TIMEOUT_UPDATE, 1U << 10, /* -EINVAL */
+			IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME,
+		};
+
+		op->opcode = IORING_OP_LINK_TIMEOUT;
+		op->addr_kind = chance(5) ? A_NULL : A_TS_LONG;
+		op->len = chance(5) ? 2 : 1;
+		op->op_flags = lflags[rnd(sizeof(lflags) / sizeof(lflags[0]))];
+		op->off = chance(5) ? 1 : 0;
+		return;
+	}
 	if (chance(30)) {
 		op->opcode = IORING_OP_TIMEOUT_REMOVE;
 		op->addr_kind = A_UD;
@@ -973,8 +992,7 @@ static void gen_futex(struct batch *b, struct op *op)
 }
 
 static const uint8_t unimpl_ops[] = {
-	IORING_OP_ASYNC_CANCEL,
-	IORING_OP_LINK_TIMEOUT, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
+	IORING_OP_ASYNC_CANCEL, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
 	IORING_OP_FILES_UPDATE, IORING_OP_EPOLL_WAIT,
 };
@@ -1014,10 +1032,6 @@ static void gen_other(struct batch *b, struct op *op)
 			op->off = 1; /* -EINVAL */
 		break;
 	}
-	case IORING_OP_LINK_TIMEOUT:
-		op->addr_kind = A_TS;
-		op->len = 1;
-		break;
 	case IORING_OP_OPENAT:
 	case IORING_OP_STATX:
 		op->obj = O_NEG; /* AT_FDCWD is -100: a relative path under a bad dirfd */
@@ -1534,7 +1548,7 @@ static void print_op(FILE *out, const struct batch *b, int i)
 	const struct op *op = &b->ops[i];
 	static const char *const ak[] = { "-", "rd+", "wr+", "rd_end-", "wr_end-", "NULL", "guard",
 					  "kernel", "reg+", "reg_end-", "reg_before", "iov", "ud",
-					  "path", "ts", "scratch", "futex+", "waitv" };
+					  "path", "ts", "ts_long", "scratch", "futex+", "waitv" };
 	char target[48];
 
 	if (op->fixed)
@@ -1731,6 +1745,7 @@ static uint64_t addr_of(struct side *s, const struct batch *b, const struct op *
 	case A_UD: return op->addr_arg;
 	case A_PATH: return (uintptr_t)"ringer-fuzz-no-such-file";
 	case A_TS: return (uintptr_t)&s->ts;
+	case A_TS_LONG: return (uintptr_t)&s->ts_long;
 	case A_SCRATCH: return (uintptr_t)s->scratch;
 	case A_FUTEX: return (uintptr_t)(s->scratch + SCRATCH_FUTEX + op->addr_arg);
 	case A_WAITV: return (uintptr_t)(s->scratch + SCRATCH_WAITV);
@@ -1886,8 +1901,8 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->timeout_flags = op->op_flags;
 		break;
 	case IORING_OP_LINK_TIMEOUT:
-		sqe->off = 0;
-		sqe->rw_flags = 0;
+		sqe->off = (uint64_t)op->off;
+		sqe->timeout_flags = op->op_flags;
 		break;
 	case IORING_OP_TIMEOUT_REMOVE:
 		/* an update's new time, in off */
@@ -2080,6 +2095,7 @@ static int side_run(struct side *s, const struct batch *b, const struct side *or
 	s->timed_out = false;
 	s->ring_ok = false;
 	s->ts = (struct __kernel_timespec){ .tv_nsec = 1000000 };
+	s->ts_long = (struct __kernel_timespec){ .tv_sec = 10 };
 	memset(s->rd, CANARY, ARENA_SIZE);
 	memset(s->reg, CANARY, (size_t)NR_REGBUF * REGBUF_SIZE);
 	memset(s->iovs, 0, sizeof(s->iovs));
