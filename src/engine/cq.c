@@ -124,7 +124,8 @@ static void commit(struct ring *r, bool posted)
 	}
 }
 
-bool cq_post(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags, bool allow_overflow)
+bool cq_post_noflush(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
+		     bool allow_overflow)
 {
 	bool ok;
 
@@ -133,6 +134,13 @@ bool cq_post(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags, bool all
 	if (ok)
 		commit(r, true);
 	pthread_mutex_unlock(&r->cq_lock);
+	return ok;
+}
+
+bool cq_post(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags, bool allow_overflow)
+{
+	bool ok = cq_post_noflush(r, ud, res, cflags, allow_overflow);
+
 	if (ok)
 		timeout_cqes_posted(r);
 	return ok;

@@ -597,6 +597,10 @@ void drain_check(struct ring *ring);
 /* cq.c */
 bool cq_post(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags,
 	     bool allow_overflow);
+/* cq_post() without the count flush of TIMEOUTs after it: for the CQE of a
+ * timeout ending, which does not count, posted under timeout_lock */
+bool cq_post_noflush(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags,
+		     bool allow_overflow);
 void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned n);
 void cq_flush_overflow(struct ring *ring);
 void cq_drop_overflow(struct ring *ring);

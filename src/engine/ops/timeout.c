@@ -346,26 +346,28 @@ static void timeout_fire(struct reactor_entry *e, uint32_t revents)
 		req_complete(req);
 		return;
 	}
-	unlink_timeout(r, req);
 	count_timeout_end(r);
-	pthread_mutex_unlock(&r->timeout_lock);
-
-	/* a multishot CQE that does not fit the CQ ends it (the kernel's too) */
-	if (!fire_is_last(t) && cq_post(r, req->user_data, -ETIME, IORING_CQE_F_MORE, false)) {
-		int ret;
-
-		pthread_mutex_lock(&r->timeout_lock);
-		add_noseq(r, req);
-		ret = arm(req, deadline_of(t, false));
-		if (ret)
-			unlink_timeout(r, req);
-		pthread_mutex_unlock(&r->timeout_lock);
-		if (!ret)
+	/*
+	 * MULTISHOT: the CQE and the next arming under timeout_lock, so that
+	 * a removal never finds it in between (-ENOENT): the kernel's task
+	 * work re-arms it before the program sees the CQE.  A CQE that does
+	 * not fit the CQ ends it (the kernel's too).  It does not count for
+	 * counted timeouts (cq_timeouts went up with it): no flush.
+	 */
+	if (!fire_is_last(t) &&
+	    cq_post_noflush(r, req->user_data, -ETIME, IORING_CQE_F_MORE, false)) {
+		if (!arm(req, deadline_of(t, false))) {
+			pthread_mutex_unlock(&r->timeout_lock);
 			return;
+		}
+		unlink_timeout(r, req);
+		pthread_mutex_unlock(&r->timeout_lock);
 		req->res = -ECANCELED; /* the ring is going away */
 		req_complete(req);
 		return;
 	}
+	unlink_timeout(r, req);
+	pthread_mutex_unlock(&r->timeout_lock);
 	req->res = -ETIME;
 	req->cflags = 0;
 	if (t->flags & IORING_TIMEOUT_ETIME_SUCCESS)
