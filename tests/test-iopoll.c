@@ -92,7 +92,8 @@ static void *abuf(size_t len)
 TEST(refused_opcodes_stop_the_batch)
 {
 	static const unsigned char ops[] = { IORING_OP_FSYNC, IORING_OP_TIMEOUT,
-					     IORING_OP_POLL_ADD, IORING_OP_OPENAT };
+					     IORING_OP_TIMEOUT_REMOVE, IORING_OP_POLL_ADD,
+					     IORING_OP_OPENAT };
 	struct io_uring ring;
 	struct test_cqe c;
 	struct __kernel_timespec ts = { 1, 0 };
@@ -113,6 +114,9 @@ TEST(refused_opcodes_stop_the_batch)
 			break;
 		case IORING_OP_TIMEOUT:
 			io_uring_prep_timeout(sqe, &ts, 0, 0);
+			break;
+		case IORING_OP_TIMEOUT_REMOVE:
+			io_uring_prep_timeout_remove(sqe, 1, 0);
 			break;
 		case IORING_OP_POLL_ADD:
 			io_uring_prep_poll_add(sqe, fd, POLLIN);

@@ -202,6 +202,22 @@ TEST(request_wins)
 	CHECK_CQE(c[2], 3, 0);
 	CHECK_TRUE(test_cq_empty_for(&ring, 600));
 
+	/* a read of a regular file (the engine's native AIO) */
+	{
+		static const char data[4096] = "file";
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+		int fd = test_tmpfile_with(data, sizeof(data), NULL);
+
+		REQUIRE_GE(fd, 0);
+		io_uring_prep_read(sqe, fd, buf, sizeof(buf), 0);
+		with(sqe, 1, IOSQE_IO_LINK);
+		ltimeout(2, &ts, 0, 0);
+		test_submit_reap(&ring, c, 2);
+		CHECK_CQE(c[0], 1, (int)sizeof(buf));
+		CHECK_CQE(c[1], 2, -ECANCELED);
+		close(fd);
+	}
+
 	/* the guarded request is not the chain's head */
 	nop(1, IOSQE_IO_LINK);
 	nop(2, IOSQE_IO_LINK);
