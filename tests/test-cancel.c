@@ -803,6 +803,38 @@ TEST(cancel_teardown_armed)
 	CHECK_EQ(test_count_threads(), threads0);
 }
 
+/* On an SQPOLL ring the poller thread runs the cancel. */
+TEST(cancel_sqpoll)
+{
+	struct io_uring r2;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	const struct test_cqe *t;
+	int ret;
+
+	REQUIRE_SYS(pipe(p));
+	ret = io_uring_queue_init(8, &r2, IORING_SETUP_SQPOLL);
+	test_skip_if_refused(ret, "io_uring_queue_init");
+	REQUIRE_EQ(ret, 0);
+	sqe = test_get_sqe(&r2);
+	io_uring_prep_read(sqe, p[0], buf, sizeof(buf), 0);
+	io_uring_sqe_set_data64(sqe, 1);
+	REQUIRE_EQ(io_uring_submit(&r2), 1);
+	test_sleep_ms(20);
+	sqe = test_get_sqe(&r2);
+	io_uring_prep_cancel64(sqe, 1, 0);
+	io_uring_sqe_set_data64(sqe, 100);
+	REQUIRE_EQ(io_uring_submit(&r2), 1);
+	REQUIRE_EQ(test_reap(&r2, c, 2, 5000), 2U);
+	t = test_find_cqe(c, 2, 100);
+	CHECK_TRUE(t && t->res == 0);
+	t = test_find_cqe(c, 2, 1);
+	CHECK_TRUE(t && t->res == -ECANCELED);
+	io_uring_queue_exit(&r2);
+	close(p[0]);
+	close(p[1]);
+}
+
 static const struct test_case cases[] = {
 	TEST_ENTRY(cancel_pending_read),
 	TEST_ENTRY(cancel_not_found),
@@ -827,6 +859,7 @@ static const struct test_case cases[] = {
 	TEST_ENTRY(sync_cancel_drained),
 	TEST_ENTRY(cancel_iopoll_ring),
 	TEST_ENTRY(cancel_teardown_armed),
+	TEST_ENTRY(cancel_sqpoll),
 };
 
 int main(int argc, char **argv)
