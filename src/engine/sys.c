@@ -607,21 +607,46 @@ int sys_fd_move_high(int fd)
 	return nfd;
 }
 
+/* Does the process run one thread (/proc/self/stat's num_threads)? */
+static bool one_thread(void)
+{
+	char buf[512], *p;
+	int fd = sys_open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field = 2;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = sys_read(fd, buf, sizeof(buf) - 1);
+	sys_close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* the command name (field 2) may hold spaces: count from its end */
+	p = strrchr(buf, ')');
+	while (p && field < 20) {
+		p = strchr(p + 1, ' ');
+		field++;
+	}
+	return p && atoi(p + 1) == 1;
+}
+
 /*
  * Growing the fd table of a process with several threads waits for an RCU
  * grace period (the kernel's expand_fdtable(): ~10-15 ms here).  The
  * engine's first descriptor placed high (a request holding its file, a
  * worker's or a poll's) would pay it in the middle of I/O: a worker's
- * IOSQE_ASYNC poll then arms that much later.  Growing the table at the
- * first ring setup pays it there, once per process (nothing at all while
- * the process has one thread).
+ * IOSQE_ASYNC poll then arms that much later.  Grown at a ring setup while
+ * the process has one thread, it costs nothing of the kind; a process that
+ * already runs threads is left as it was (growing it there would make every
+ * such setup pay, a fork-and-setup loop every time).
  */
 void sys_fd_table_grow(int fd)
 {
 	static atomic_bool grown;
 	int nfd;
 
-	if (atomic_load_explicit(&grown, memory_order_relaxed) || !sys_fd_floor())
+	if (atomic_load_explicit(&grown, memory_order_relaxed) || !sys_fd_floor() ||
+	    !one_thread())
 		return;
 	nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, sys_fd_floor());
 	if (nfd >= 0)
