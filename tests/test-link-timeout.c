@@ -432,6 +432,39 @@ TEST(races_with_data)
 	teardown();
 }
 
+/* On an SQPOLL ring (its thread submits): the same results.  A kernel SQPOLL
+ * waiter can wake before the SQ thread posts: reap until a deadline. */
+TEST(sqpoll_ring)
+{
+	struct __kernel_timespec ts = ms_ts(10), long_ts = ms_ts(1000);
+	struct test_cqe c[3];
+	unsigned got = 0;
+	uint64_t end;
+
+	REQUIRE_SYS(pipe(p));
+	test_ring_init(16, &ring, IORING_SETUP_SQPOLL);
+	pipe_read(1, IOSQE_IO_LINK);
+	ltimeout(2, &ts, 0, IOSQE_IO_LINK);
+	nop(3, 0);
+	REQUIRE_EQ(io_uring_submit(&ring), 3);
+	end = test_now_ns() + 5000000000ULL;
+	while (got < 3 && test_now_ns() < end)
+		got += test_reap(&ring, c + got, 3 - got, 100);
+	REQUIRE_EQ(got, 3u);
+	CHECK_CQE(c[0], 2, -ETIME);
+	CHECK_CQE(c[1], 1, -ECANCELED);
+	CHECK_CQE(c[2], 3, -ECANCELED);
+	nop(4, IOSQE_IO_LINK);
+	ltimeout(5, &long_ts, 0, 0);
+	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	for (got = 0; got < 2 && test_now_ns() < end + 5000000000ULL;)
+		got += test_reap(&ring, c + got, 2 - got, 100);
+	REQUIRE_EQ(got, 2u);
+	CHECK_CQE(c[0], 4, 0);
+	CHECK_CQE(c[1], 5, -ECANCELED);
+	teardown();
+}
+
 /* The ring goes with link timeouts armed: no hang, no leak. */
 TEST(teardown_armed)
 {
@@ -459,10 +492,15 @@ TEST(teardown_armed)
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
-		TEST_ENTRY(prep_errors),       TEST_ENTRY(probe_lists_it),
-		TEST_ENTRY(request_wins),      TEST_ENTRY(timeout_wins),
-		TEST_ENTRY(hardlink),	       TEST_ENTRY(cqe_skip),
-		TEST_ENTRY(update_and_remove), TEST_ENTRY(races_with_data),
+		TEST_ENTRY(prep_errors),
+		TEST_ENTRY(probe_lists_it),
+		TEST_ENTRY(request_wins),
+		TEST_ENTRY(timeout_wins),
+		TEST_ENTRY(hardlink),
+		TEST_ENTRY(cqe_skip),
+		TEST_ENTRY(update_and_remove),
+		TEST_ENTRY(races_with_data),
+		TEST_ENTRY(sqpoll_ring),
 		TEST_ENTRY(teardown_armed),
 	};
 
