@@ -303,6 +303,40 @@ TEST(timeout_wins)
 	teardown();
 }
 
+/*
+ * The request fails as it completes (a short read of /dev/null: 0 of 8
+ * bytes): the timeout ends -ECANCELED apart from the broken chain, posted
+ * even when the request's CQE_SKIP_SUCCESS hides the rest's -ECANCELED.
+ */
+TEST(request_fails)
+{
+	struct __kernel_timespec ts = ms_ts(1000);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	REQUIRE_GE(null, 0);
+	setup();
+	for (int skip = 0; skip < 2; skip++) {
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+		struct test_cqe c[3];
+		unsigned n = skip ? 2 : 3;
+
+		io_uring_prep_read(sqe, null, buf, 8, 0);
+		with(sqe, 1, IOSQE_IO_LINK | (skip ? IOSQE_CQE_SKIP_SUCCESS : 0));
+		ltimeout(2, &ts, 0, IOSQE_IO_LINK);
+		nop(3, 0);
+		REQUIRE_EQ(io_uring_submit(&ring), 3);
+		REQUIRE_EQ(test_reap(&ring, c, n, 2000), n);
+		CHECK_CQE(c[0], 1, 0);
+		CHECK_TRUE(test_find_cqe(c, n, 2) && test_find_cqe(c, n, 2)->res == -ECANCELED);
+		if (!skip)
+			CHECK_TRUE(test_find_cqe(c, n, 3) &&
+				   test_find_cqe(c, n, 3)->res == -ECANCELED);
+		CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	}
+	teardown();
+	close(null);
+}
+
 /* A HARDLINK chain goes on after the cancelled request. */
 TEST(hardlink)
 {
@@ -496,6 +530,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(probe_lists_it),
 		TEST_ENTRY(request_wins),
 		TEST_ENTRY(timeout_wins),
+		TEST_ENTRY(request_fails),
 		TEST_ENTRY(hardlink),
 		TEST_ENTRY(cqe_skip),
 		TEST_ENTRY(update_and_remove),

@@ -656,8 +656,13 @@ struct req *ltimeout_req_done(struct req *req)
 	struct ring *r = req->ring;
 	struct req *lt;
 	struct timeout_state *t;
-	/* its failure breaks the chain: the rest is cancelled (fail_links()) */
-	bool breaks = req->res < 0 && !(req->flags & (REQ_F_QUIET_RES | REQ_F_HARDLINK));
+	/* its failure (a negative result, or one its op marked failed: a
+	 * short read) breaks the chain: the rest is cancelled (fail_links()),
+	 * the timeout ends apart, as the kernel's io_disarm_next() */
+	bool breaks =
+		((req->res < 0 && !(req->flags & REQ_F_QUIET_RES)) || (req->flags & REQ_F_FAIL)) &&
+		!(req->flags & REQ_F_HARDLINK);
+	struct req *end = NULL;
 
 	if (req->flags & REQ_F_ARM_LTIMEOUT) {
 		/*
@@ -692,17 +697,23 @@ struct req *ltimeout_req_done(struct req *req)
 			atomic_store_explicit(&req->ltimeout, NULL, memory_order_relaxed);
 		}
 	} else if (t->lstate == LT_ARMED && reactor_cancel(r->reactor, &lt->rent)) {
-		/* it stays in the chain and ends -ECANCELED there */
+		/* it ends -ECANCELED: in the chain, or apart when the chain
+		 * breaks (after req's CQE, ltimeout_cancelled()) */
 		lt_unlist(r, lt);
 		t->lstate = LT_DONE;
-		t->head = NULL;
-		atomic_store_explicit(&req->ltimeout, NULL, memory_order_relaxed);
+		if (breaks) {
+			lt_detach(req, lt);
+			end = lt;
+		} else {
+			t->head = NULL;
+			atomic_store_explicit(&req->ltimeout, NULL, memory_order_relaxed);
+		}
 	} else {
 		/* firing: ltimeout_fire() ends it (-ETIME, no head to cancel) */
 		lt_detach(req, lt);
 	}
 	pthread_mutex_unlock(&r->timeout_lock);
-	return NULL;
+	return end;
 }
 
 void ltimeout_cancelled(struct req *lt)
