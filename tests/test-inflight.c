@@ -9,7 +9,6 @@
  */
 #include "harness.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -276,48 +275,44 @@ TEST(wait_and_read_at_nofile_limit)
  * wait (bounded, generously) until the worker has issued the read and it
  * waits: on the engine the worker has armed it in the reactor, whose thread
  * starts with that arming (worker + reactor: two threads more); on the
- * kernel the io-wq worker, a thread of this process ("iou-wrk-N"), has
- * armed its poll and sleeps.  A fixed sleep was
- * not enough on a loaded machine: the worker had not run yet, and then
- * rightly resolved the new file (or found no buffer: -EFAULT).
+ * kernel the worker has armed its poll, which the ring's fdinfo lists under
+ * "PollList:".  A fixed sleep was not enough on a loaded machine: the worker
+ * had not run yet, and then rightly resolved the new file (or found no
+ * buffer: -EFAULT); nor was waiting for an io-wq worker to sleep: a worker
+ * left idle by an earlier ring of this task is asleep before it takes the
+ * new work.
  */
-static bool io_worker_idle(void)
+static int kernel_polls_armed(int ring_fd)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	bool idle = false;
+	char path[64], line[256];
+	bool in_list = false;
+	int n = 0;
+	FILE *f;
 
-	if (!d)
-		return false;
-	while (!idle && (de = readdir(d))) {
-		char path[300], line[300];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		/* "Name:\tiou-wrk-N", then "State:\tS (sleeping)" */
-		if (fgets(line, sizeof(line), f) && strstr(line, "iou-wrk")) {
-			while (fgets(line, sizeof(line), f))
-				if (!strncmp(line, "State:", 6)) {
-					idle = strstr(line, "\tS ") != NULL;
-					break;
-				}
-		}
-		fclose(f);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "PollList:", 9))
+			in_list = true;
+		else if (in_list && line[0] == ' ')
+			n++;
+		else if (in_list)
+			break;
 	}
-	closedir(d);
-	return idle;
+	fclose(f);
+	return n;
 }
 
-static void wait_async_issued(int threads_before)
+static void wait_async_issued(struct io_uring *ring, int threads_before)
 {
 	bool user = test_backend_is("user");
 	uint64_t end = test_now_ns() + 10000000000ULL;
 
 	while (test_now_ns() < end) {
-		if (user ? test_count_threads() >= threads_before + 2 : io_worker_idle())
+		if (user ? test_count_threads() >= threads_before + 2 :
+			   kernel_polls_armed(ring->ring_fd) > 0)
 			break;
 		test_sleep_ms(1);
 	}
@@ -345,7 +340,7 @@ static void reused_number_case(bool async)
 	threads = test_count_threads();
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	if (async)
-		wait_async_issued(threads);
+		wait_async_issued(&ring, threads);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
 	close(a[0]);
 	REQUIRE_SYS(pipe2(b, O_NONBLOCK)); /* a failure must not hang the read below */
@@ -412,7 +407,7 @@ static void fixed_read_case(bool async)
 	threads = test_count_threads();
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	if (async)
-		wait_async_issued(threads);
+		wait_async_issued(&ring, threads);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
 	ret = io_uring_unregister_buffers(&ring);
 	CHECK_EQ(ret, 0);
