@@ -540,7 +540,13 @@ TEST(cancel_async_polls)
 	cancel(0, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY, 100);
 	test_submit_reap(&ring, c, 9);
 	CHECK_EQ_U(c[0].user_data, 100);
-	CHECK_EQ(c[0].res, 8);
+	/*
+	 * 8 once every poll is armed.  An IOSQE_ASYNC poll still queued for a
+	 * worker at the cancel is found in the worker queue, and the kernel
+	 * counts that queue's matches as one: 4 direct polls + 1 when all four
+	 * were still queued (a loaded machine).  Every poll ends either way.
+	 */
+	CHECK_TRUE(c[0].res >= 5 && c[0].res <= 8);
 	for (int i = 1; i < 9; i++)
 		CHECK_EQ(c[i].res, -ECANCELED);
 	close(q[0]);
