@@ -315,7 +315,7 @@ static bool rebuild(struct ringer_reactor *r)
  */
 static uint64_t expire_timers(struct ringer_reactor *r)
 {
-	uint64_t now[NR_CLOCKS], timeout = UINT64_MAX;
+	uint64_t now[NR_CLOCKS] = { 0 }, timeout = UINT64_MAX;
 	unsigned ci;
 
 	for (ci = 0; ci < NR_CLOCKS; ci++)
