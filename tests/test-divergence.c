@@ -91,33 +91,6 @@ static int setup_defer_taskrun(void)
 	return setup_with(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
 }
 
-/* One SQE through a fresh ring: its CQE's res. */
-static int one_sqe(void (*prep)(struct io_uring_sqe *sqe))
-{
-	struct io_uring ring;
-	struct io_uring_cqe *cqe;
-	int res;
-
-	test_ring_init(4, &ring, 0);
-	prep(io_uring_get_sqe(&ring));
-	REQUIRE_EQ(io_uring_submit(&ring), 1);
-	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
-	res = cqe->res;
-	io_uring_cqe_seen(&ring, cqe);
-	io_uring_queue_exit(&ring);
-	return res;
-}
-
-static void prep_openat(struct io_uring_sqe *sqe)
-{
-	io_uring_prep_openat(sqe, AT_FDCWD, "/nonexistent-ringer-path", O_RDONLY, 0);
-}
-
-static int op_openat(void)
-{
-	return one_sqe(prep_openat);
-}
-
 static int register_personality(void)
 {
 	struct io_uring ring;
@@ -250,7 +223,6 @@ static const struct divergence list[] = {
 	{ "setup IORING_SETUP_SQE128", setup_sqe128, 0, -EINVAL },
 	{ "setup IORING_SETUP_CQE32", setup_cqe32, 0, -EINVAL },
 	{ "setup SINGLE_ISSUER|DEFER_TASKRUN", setup_defer_taskrun, 0, -EINVAL },
-	{ "IORING_OP_OPENAT of a missing path", op_openat, -ENOENT, -EOPNOTSUPP },
 	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
 	{ "pipe READ pending when the ring fd is closed, mappings kept",
 	  close_with_mappings_kept, 1, -ECANCELED },

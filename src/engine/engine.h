@@ -63,7 +63,8 @@
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
  *    LINK_TIMEOUT,
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
- *    EPOLL_WAIT, WAITID: -EOPNOTSUPP at prep (and not in the probe);
+ *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE: -EOPNOTSUPP at prep (and
+ *    not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
  *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state
@@ -97,6 +98,10 @@
  *  - LINK_TIMEOUT firing while its request runs in a worker: -EALREADY,
  *    and the request runs to its end (the kernel signals its io-wq worker,
  *    which may end a blocking call with -EINTR).
+ *  - OPENAT/OPENAT2 always run in a worker (the kernel first tries a cached
+ *    lookup inline): same results, but a CQE may follow those of inline
+ *    requests submitted after it.  CLOSE of a plain fd closes it inline
+ *    (the kernel punts a file with ->flush to a worker).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    EPOLLEXCLUSIVE in poll32_events is ignored (a wake-up completes
  *    every exclusive poll on the file, the kernel's the first only).
@@ -628,6 +633,7 @@ int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len,
 		 uint64_t *gen);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);
+int rsrc_file_remove(struct ring *ring, unsigned idx);
 void rfile_put(struct rfile *f);
 
 /* eventfd.c: the registered eventfd */

@@ -43,6 +43,7 @@
 #include "engine/ops/futex.h"
 #include "engine/ops/msg_ring.h"
 #include "engine/ops/nop.h"
+#include "engine/ops/openclose.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/rw.h"
 #include "engine/ops/sync.h"
@@ -124,6 +125,14 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 				 .supported = 1, .prep = msg_ring_prep,
 				 .issue = msg_ring_issue, .cleanup = msg_ring_cleanup,
 				 .hold = msg_ring_hold, .ring_file = msg_ring_ring_file },
+	[IORING_OP_OPENAT] = { .name = "OPENAT", .supported = 1, .force_async = 1,
+			       .prep = openat_prep, .issue = openat_issue,
+			       .cleanup = open_cleanup },
+	[IORING_OP_OPENAT2] = { .name = "OPENAT2", .supported = 1, .force_async = 1,
+				.prep = openat2_prep, .issue = openat_issue,
+				.cleanup = open_cleanup },
+	[IORING_OP_CLOSE] = { .name = "CLOSE", .supported = 1, .prep = close_prep,
+			      .issue = close_issue },
 	[IORING_OP_ASYNC_CANCEL] = { .name = "ASYNC_CANCEL", .supported = 1,
 				     .prep = async_cancel_prep, .issue = async_cancel_issue },
 };

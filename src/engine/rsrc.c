@@ -439,6 +439,33 @@ int rsrc_file_install(struct ring *r, struct rfile *f, unsigned slot)
 	return alloc ? idx : 0;
 }
 
+/*
+ * Empty slot idx of r's file table (CLOSE of a direct descriptor), as the
+ * kernel's io_fixed_fd_remove(): no table -ENXIO, beyond it -EINVAL, an
+ * empty slot -EBADF.  Requests using the file keep it until they end.
+ */
+int rsrc_file_remove(struct ring *r, unsigned idx)
+{
+	struct rfile *old = NULL;
+	int ret = 0;
+
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (!r->files)
+		ret = -ENXIO;
+	else if (idx >= r->nr_files)
+		ret = -EINVAL;
+	else if (!r->files[idx])
+		ret = -EBADF;
+	else {
+		old = r->files[idx];
+		r->files[idx] = NULL;
+	}
+	pthread_mutex_unlock(&r->rsrc_lock);
+	if (old)
+		rfile_put(old);
+	return ret;
+}
+
 void rsrc_free_all(struct ring *r)
 {
 	if (r->bufs)

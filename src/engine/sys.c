@@ -65,6 +65,8 @@ enum {
 	S_FUTEX_WAIT,
 	S_KCMP,
 	S_WAITID,
+	S_OPENAT,
+	S_OPENAT2,
 	S__NR
 };
 
@@ -149,6 +151,11 @@ static long futex_waitv_raw(void *waiters, unsigned nr, unsigned flags, const st
 	return syscall(SYS_futex_waitv, waiters, nr, flags, ts, clockid);
 }
 
+static long openat2_raw(int dfd, const char *path, const void *how, size_t size)
+{
+	return syscall(SYS_openat2, dfd, path, how, size);
+}
+
 static long futex_wake_raw(void *uaddr, unsigned long mask, int nr, unsigned flags)
 {
 	return syscall(SYS_futex_wake, uaddr, mask, nr, flags);
@@ -199,6 +206,8 @@ static struct slot table[S__NR] = {
 	SLOT(S_FUTEX_WAIT, "futex_wait", futex_wait_raw, false),
 	SLOT(S_KCMP, "kcmp", kcmp_raw, false),
 	SLOT(S_WAITID, "waitid", waitid_raw, false),
+	SLOT(S_OPENAT, "openat", openat, false),
+	SLOT(S_OPENAT2, "openat2", openat2_raw, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -570,6 +579,16 @@ int sys_capget(void *hdr, void *data)
 int sys_open(const char *path, int flags)
 {
 	CALL(S_OPEN, int (*)(const char *, int, ...), path, flags);
+}
+
+int sys_openat(int dfd, const char *path, int flags, unsigned mode)
+{
+	CALL(S_OPENAT, int (*)(int, const char *, int, ...), dfd, path, flags, mode);
+}
+
+int sys_openat2(int dfd, const char *path, const void *how, size_t size)
+{
+	CALL(S_OPENAT2, long (*)(int, const char *, const void *, size_t), dfd, path, how, size);
 }
 
 /*

@@ -65,6 +65,8 @@ long sys_futex_wake(void *uaddr, unsigned long mask, int nr, unsigned flags);
 long sys_futex_wait(void *uaddr, unsigned long val, unsigned long mask, unsigned flags,
 		    const struct timespec *ts, int clockid);
 int sys_open(const char *path, int flags);
+int sys_openat(int dfd, const char *path, int flags, unsigned mode);
+int sys_openat2(int dfd, const char *path, const void *how, size_t size);
 /* the engine's own fds: at or above sys_fd_floor() when there is room */
 int sys_fd_floor(void);
 int sys_fd_move_high(int fd);

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IORING_OP_OPENAT, OPENAT2 and CLOSE (the kernel's openclose.c).
+ *
+ * An open runs in a worker: the kernel first tries it inline with a cached
+ * lookup (LOOKUP_CACHED), which user space cannot ask for without changing
+ * the flags the file is opened with; the result is the same, only the
+ * order of CQEs against inline requests of the same batch may differ.
+ * A direct open (file_index) lands in the fixed file table and takes no
+ * number of the program's: the engine's descriptor of it is moved above
+ * sys_fd_floor().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/ops/openclose.h"
+#include "engine/sys.h"
+
+#define PAGE_SZ		   4096UL
+#define OPEN_HOW_SIZE_VER0 24 /* the first struct open_how: flags, mode, resolve */
+
+/*
+ * The kernel's getname() at prep: the string is the request's from submit
+ * on, so the program may reuse its buffer.  Read page by page, never past
+ * the NUL's page.  -EFAULT, -ENAMETOOLONG (PATH_MAX with the NUL), -ENOENT
+ * for "", -ENOMEM.
+ */
+static int getname(uint64_t addr, char **out)
+{
+	char *buf = malloc(PATH_MAX);
+	size_t got = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (got < PATH_MAX) {
+		uint64_t at = addr + got;
+		size_t n = PAGE_SZ - (at & (PAGE_SZ - 1));
+		char *nul;
+
+		if (n > PATH_MAX - got)
+			n = PATH_MAX - got;
+		if (!at || umem_read(buf + got, (const void *)(uintptr_t)at, n)) {
+			free(buf);
+			return -EFAULT;
+		}
+		nul = memchr(buf + got, 0, n);
+		if (nul) {
+			if (nul == buf) {
+				free(buf);
+				return -ENOENT;
+			}
+			*out = buf;
+			return 0;
+		}
+		got += n;
+	}
+	free(buf);
+	return -ENAMETOOLONG;
+}
+
+static int open_prep_common(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct open_state *open = req_data(req, struct open_state);
+	int ret;
+
+	if (sqe->buf_index)
+		return -EINVAL;
+	if (req->flags & REQ_F_FIXED_FILE)
+		return -EBADF;
+	open->dfd = sqe->fd;
+	open->file_slot = sqe->file_index;
+	/* the kernel takes the name before it checks the slot against O_CLOEXEC */
+	ret = getname(sqe->addr, &open->path);
+	if (ret)
+		return ret;
+	if (open->file_slot && (open->how.flags & O_CLOEXEC)) {
+		free(open->path);
+		return -EINVAL;
+	}
+	req->flags |= REQ_F_NEED_CLEANUP;
+	return 0;
+}
+
+int openat_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct open_state *open = req_data(req, struct open_state);
+
+	/* openat(2) itself drops unknown flags and a mode without O_CREAT */
+	open->how = (struct open_how){ .flags = sqe->open_flags, .mode = sqe->len };
+	open->plain = true;
+	return open_prep_common(req, sqe);
+}
+
+int openat2_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct open_state *open = req_data(req, struct open_state);
+	const unsigned char *how = (const void *)(uintptr_t)sqe->addr2;
+	size_t len = sqe->len;
+
+	if (len < OPEN_HOW_SIZE_VER0)
+		return -EINVAL;
+	/* the kernel's copy_struct_from_user(): a longer struct's tail must be zero */
+	memset(&open->how, 0, sizeof(open->how));
+	if (umem_read(&open->how, how, len < sizeof(open->how) ? len : sizeof(open->how)))
+		return -EFAULT;
+	for (size_t off = sizeof(open->how); off < len;) {
+		unsigned char tail[256];
+		size_t n = len - off < sizeof(tail) ? len - off : sizeof(tail);
+
+		if (umem_read(tail, how + off, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (tail[i])
+				return -E2BIG;
+		off += n;
+	}
+	open->plain = false;
+	return open_prep_common(req, sqe);
+}
+
+/* a worker: the open blocks like the kernel's do_filp_open() in io-wq */
+int openat_issue(struct req *req, unsigned issue_flags)
+{
+	struct open_state *open = req_data(req, struct open_state);
+	struct rfile *f;
+	int fd, ret;
+
+	if (issue_flags & ISSUE_F_NONBLOCK)
+		return ISSUE_AGAIN;
+	if (open->plain)
+		fd = sys_openat(open->dfd, open->path, (int)open->how.flags,
+				(unsigned)open->how.mode);
+	else
+		fd = sys_openat2(open->dfd, open->path, &open->how, sizeof(open->how));
+	free(open->path);
+	open->path = NULL;
+	req->flags &= ~REQ_F_NEED_CLEANUP;
+	if (fd < 0 || !open->file_slot) {
+		req->res = fd;
+		if (fd < 0)
+			req_set_fail(req);
+		return ISSUE_DONE;
+	}
+	/* direct: the table's file, out of the program's numbers */
+	fd = sys_fd_move_high(fd);
+	f = malloc(sizeof(*f));
+	if (!f) {
+		sys_close(fd);
+		ret = -ENOMEM;
+	} else {
+		atomic_init(&f->refs, 1);
+		f->fd = fd;
+		ret = rsrc_file_install(req->ring, f, open->file_slot);
+		if (ret < 0)
+			rfile_put(f);
+	}
+	req->res = ret;
+	if (ret < 0)
+		req_set_fail(req);
+	return ISSUE_DONE;
+}
+
+void open_cleanup(struct req *req)
+{
+	free(req_data(req, struct open_state)->path);
+	req_data(req, struct open_state)->path = NULL;
+}
+
+int close_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct close_state *close = req_data(req, struct close_state);
+
+	if (sqe->off || sqe->addr || sqe->len || sqe->rw_flags || sqe->buf_index)
+		return -EINVAL;
+	if (req->flags & REQ_F_FIXED_FILE)
+		return -EBADF;
+	close->fd = sqe->fd;
+	close->file_slot = sqe->file_index;
+	if (close->file_slot && close->fd)
+		return -EINVAL;
+	return 0;
+}
+
+int close_issue(struct req *req, unsigned issue_flags)
+{
+	struct close_state *close = req_data(req, struct close_state);
+	int ret;
+
+	if (close->file_slot)
+		ret = rsrc_file_remove(req->ring, close->file_slot - 1);
+	else if (close->fd < 0 || engine_fd_names_ring(close->fd))
+		ret = -EBADF; /* the kernel will not close a ring through a ring */
+	else
+		ret = sys_close(close->fd);
+	req->res = ret;
+	if (ret < 0)
+		req_set_fail(req);
+	return ISSUE_DONE;
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * OPENAT, OPENAT2 and CLOSE: plain descriptors and direct ones (file_index,
+ * IORING_FILE_INDEX_ALLOC, CLOSE of a fixed slot); results and field checks.
+ */
+#include <linux/openat2.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+static struct io_uring ring;
+
+static int one_result(__u64 user_data)
+{
+	struct test_cqe c = { 0 };
+
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, user_data);
+	CHECK_EQ_U(c.flags, 0);
+	return c.res;
+}
+
+static struct io_uring_sqe *openat_sqe(int dfd, const char *path, int flags, mode_t mode,
+				       __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_openat(sqe, dfd, path, flags, mode);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+static struct io_uring_sqe *openat2_sqe(int dfd, const char *path, const void *how, unsigned size,
+					__u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_rw(IORING_OP_OPENAT2, sqe, dfd, path, size, (__u64)(uintptr_t)how);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+static struct io_uring_sqe *close_sqe(int fd, unsigned file_index, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_close(sqe, fd);
+	sqe->file_index = file_index;
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+/* the number the program's next open gets (lowest_free_fd() would count the engine's fds) */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+/* fd is open on a file holding data */
+static void check_reads(int fd, const char *data, size_t len)
+{
+	char buf[64] = { 0 };
+
+	CHECK_EQ(pread(fd, buf, sizeof(buf), 0), (ssize_t)len);
+	CHECK_MEM(buf, data, len);
+}
+
+TEST(openat_and_close)
+{
+	const char *path;
+	int tmp, fd, nfds;
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile_with("hello", 5, &path);
+	nfds = lowest_free_fd();
+	openat_sqe(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 1);
+	fd = one_result(1);
+	REQUIRE_GE(fd, 0);
+	check_reads(fd, "hello", 5);
+	CHECK_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	CHECK_NE(lowest_free_fd(), nfds);
+	close_sqe(fd, 0, 2);
+	CHECK_EQ(one_result(2), 0);
+	CHECK_EQ(fcntl(fd, F_GETFD), -1);
+	CHECK_EQ(errno, EBADF);
+	CHECK_EQ(lowest_free_fd(), nfds);
+	/* closed already */
+	close_sqe(fd, 0, 3);
+	CHECK_EQ(one_result(3), -EBADF);
+	/* a dfd and a relative name; IOSQE_ASYNC */
+	{
+		char dir[256], *slash;
+		int dfd;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		*slash = 0;
+		dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		REQUIRE_GE(dfd, 0);
+		openat_sqe(dfd, slash + 1, O_RDONLY, 0, 4)->flags |= IOSQE_ASYNC;
+		fd = one_result(4);
+		REQUIRE_GE(fd, 0);
+		check_reads(fd, "hello", 5);
+		CHECK_EQ(fcntl(fd, F_GETFD), 0);
+		close(fd);
+		close(dfd);
+	}
+	close(tmp);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(openat_creates)
+{
+	char name[300];
+	const char *path;
+	struct stat st;
+	mode_t old = umask(0);
+	int tmp, fd;
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile(&path);
+	snprintf(name, sizeof(name), "%s.new", path);
+	unlink(name);
+	openat_sqe(AT_FDCWD, name, O_WRONLY | O_CREAT | O_EXCL, 0640, 1);
+	fd = one_result(1);
+	REQUIRE_GE(fd, 0);
+	REQUIRE_SYS(fstat(fd, &st));
+	CHECK_EQ(st.st_mode & 07777, 0640);
+	CHECK_EQ(write(fd, "ab", 2), 2);
+	close(fd);
+	openat_sqe(AT_FDCWD, name, O_WRONLY | O_CREAT | O_EXCL, 0640, 2);
+	CHECK_EQ(one_result(2), -EEXIST);
+	/* O_TRUNC */
+	openat_sqe(AT_FDCWD, name, O_RDWR | O_TRUNC, 0, 3);
+	fd = one_result(3);
+	REQUIRE_GE(fd, 0);
+	REQUIRE_SYS(fstat(fd, &st));
+	CHECK_EQ(st.st_size, 0);
+	close(fd);
+	unlink(name);
+	umask(old);
+	close(tmp);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(openat_name_copied_at_submit)
+{
+	const char *path;
+	char name[300];
+	int tmp, fd;
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile_with("xyz", 3, &path);
+	snprintf(name, sizeof(name), "%s", path);
+	openat_sqe(AT_FDCWD, name, O_RDONLY, 0, 1)->flags |= IOSQE_ASYNC;
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	/* the kernel took the name at submit: this one is not looked up */
+	strcpy(name, "/nonexistent/ringer");
+	{
+		struct io_uring_cqe *cqe;
+
+		REQUIRE_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+		fd = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	REQUIRE_GE(fd, 0);
+	check_reads(fd, "xyz", 3);
+	close(fd);
+	close(tmp);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(openat_errors)
+{
+	static char longname[PATH_MAX + 8];
+	struct io_uring_sqe *sqe;
+	const char *path;
+	int tmp;
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile(&path);
+	openat_sqe(AT_FDCWD, "/nonexistent/ringer", O_RDONLY, 0, 1);
+	CHECK_EQ(one_result(1), -ENOENT);
+	openat_sqe(AT_FDCWD, "", O_RDONLY, 0, 2);
+	CHECK_EQ(one_result(2), -ENOENT);
+	openat_sqe(AT_FDCWD, NULL, O_RDONLY, 0, 3);
+	CHECK_EQ(one_result(3), -EFAULT);
+	openat_sqe(AT_FDCWD, (const char *)8, O_RDONLY, 0, 4);
+	CHECK_EQ(one_result(4), -EFAULT);
+	memset(longname, 'a', PATH_MAX);
+	openat_sqe(AT_FDCWD, longname, O_RDONLY, 0, 5);
+	CHECK_EQ(one_result(5), -ENAMETOOLONG);
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 6)->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(6), -EBADF);
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 7)->buf_index = 1;
+	CHECK_EQ(one_result(7), -EINVAL);
+	/* a direct descriptor cannot be O_CLOEXEC */
+	openat_sqe(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 8)->file_index = 1;
+	CHECK_EQ(one_result(8), -EINVAL);
+	openat_sqe(9999, "relative", O_RDONLY, 0, 9);
+	CHECK_EQ(one_result(9), -EBADF);
+	openat_sqe(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0, 10);
+	CHECK_EQ(one_result(10), -ENOTDIR);
+	/* a failed open breaks its chain */
+	sqe = openat_sqe(AT_FDCWD, "/nonexistent/ringer", O_RDONLY, 0, 11);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_prep_nop(test_get_sqe(&ring));
+	{
+		struct test_cqe c[2];
+
+		CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
+		CHECK_EQ(c[0].res, -ENOENT);
+		CHECK_EQ(c[1].res, -ECANCELED);
+	}
+	close(tmp);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(openat2_how)
+{
+	struct {
+		struct open_how how;
+		__u64 tail;
+	} big = { { .flags = O_RDONLY }, 0 };
+	struct open_how how = { .flags = O_RDONLY };
+	const char *path;
+	int tmp, fd;
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile_with("abc", 3, &path);
+	openat2_sqe(AT_FDCWD, path, &how, sizeof(how), 1);
+	fd = one_result(1);
+	REQUIRE_GE(fd, 0);
+	check_reads(fd, "abc", 3);
+	close(fd);
+	/* a longer struct with a zero tail is fine, a nonzero tail is E2BIG */
+	openat2_sqe(AT_FDCWD, path, &big, sizeof(big), 2);
+	fd = one_result(2);
+	CHECK_GE(fd, 0);
+	close(fd);
+	big.tail = 1;
+	openat2_sqe(AT_FDCWD, path, &big, sizeof(big), 3);
+	CHECK_EQ(one_result(3), -E2BIG);
+	openat2_sqe(AT_FDCWD, path, &how, sizeof(how) - 1, 4);
+	CHECK_EQ(one_result(4), -EINVAL);
+	openat2_sqe(AT_FDCWD, path, &how, 0, 5);
+	CHECK_EQ(one_result(5), -EINVAL);
+	openat2_sqe(AT_FDCWD, path, (void *)8, sizeof(how), 6);
+	CHECK_EQ(one_result(6), -EFAULT);
+	/* openat2's own checks: unknown flags, a mode without O_CREAT, resolve bits */
+	how.flags = 1ULL << 40;
+	openat2_sqe(AT_FDCWD, path, &how, sizeof(how), 7);
+	CHECK_EQ(one_result(7), -EINVAL);
+	how = (struct open_how){ .flags = O_RDONLY, .mode = 0600 };
+	openat2_sqe(AT_FDCWD, path, &how, sizeof(how), 8);
+	CHECK_EQ(one_result(8), -EINVAL);
+	how = (struct open_how){ .flags = O_RDONLY, .resolve = 1ULL << 60 };
+	openat2_sqe(AT_FDCWD, path, &how, sizeof(how), 9);
+	CHECK_EQ(one_result(9), -EINVAL);
+	/* RESOLVE_BENEATH: an absolute name escapes the dfd */
+	how = (struct open_how){ .flags = O_RDONLY, .resolve = RESOLVE_BENEATH };
+	openat2_sqe(AT_FDCWD, path, &how, sizeof(how), 10);
+	CHECK_EQ(one_result(10), -EXDEV);
+	how = (struct open_how){ .flags = O_RDONLY, .resolve = RESOLVE_NO_SYMLINKS };
+	openat2_sqe(AT_FDCWD, "/proc/self/exe", &how, sizeof(how), 11);
+	CHECK_EQ(one_result(11), -ELOOP);
+	close(tmp);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(close_errors)
+{
+	struct io_uring_sqe *sqe;
+	int p[2];
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+	close_sqe(-1, 0, 1);
+	CHECK_EQ(one_result(1), -EBADF);
+	close_sqe(p[0], 0, 2)->off = 1;
+	CHECK_EQ(one_result(2), -EINVAL);
+	close_sqe(p[0], 0, 3)->addr = 1;
+	CHECK_EQ(one_result(3), -EINVAL);
+	close_sqe(p[0], 0, 4)->len = 1;
+	CHECK_EQ(one_result(4), -EINVAL);
+	close_sqe(p[0], 0, 5)->rw_flags = 1;
+	CHECK_EQ(one_result(5), -EINVAL);
+	close_sqe(p[0], 0, 6)->buf_index = 1;
+	CHECK_EQ(one_result(6), -EINVAL);
+	close_sqe(p[0], 0, 7)->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(7), -EBADF);
+	close_sqe(p[0], 1, 8);
+	CHECK_EQ(one_result(8), -EINVAL);
+	/* the ring's own fd is not closed through it */
+	close_sqe(ring.ring_fd, 0, 9);
+	CHECK_EQ(one_result(9), -EBADF);
+	/* still open: nothing above closed it */
+	CHECK_EQ(fcntl(p[0], F_GETFD), 0);
+	/* linked after a NOP, with IOSQE_ASYNC */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = close_sqe(p[0], 0, 10);
+	sqe->flags |= IOSQE_ASYNC;
+	{
+		struct test_cqe c[2];
+
+		CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
+		CHECK_EQ(c[1].res, 0);
+	}
+	CHECK_EQ(fcntl(p[0], F_GETFD), -1);
+	close(p[1]);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(direct_open_and_close)
+{
+	int fds[4] = { -1, -1, -1, -1 }, tmp, nfds, slot;
+	struct io_uring_sqe *sqe;
+	const char *path;
+	char buf[8] = { 0 };
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile_with("direct", 6, &path);
+	/* no table */
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 1)->file_index = 1;
+	CHECK_EQ(one_result(1), -ENXIO);
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 2)->file_index = IORING_FILE_INDEX_ALLOC;
+	CHECK_EQ(one_result(2), -ENFILE);
+	close_sqe(0, 1, 3);
+	CHECK_EQ(one_result(3), -ENXIO);
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 4), 0);
+	nfds = lowest_free_fd();
+	/* into slot 2: no fd of the program's */
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 4)->file_index = 3;
+	CHECK_EQ(one_result(4), 0);
+	CHECK_EQ(lowest_free_fd(), nfds);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, 2, buf, sizeof(buf), 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = 5;
+	CHECK_EQ(one_result(5), 6);
+	CHECK_MEM(buf, "direct", 6);
+	/* allocated: the first free slot from the hint (after slot 2) */
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 6)->file_index = IORING_FILE_INDEX_ALLOC;
+	slot = one_result(6);
+	CHECK_EQ(slot, 3);
+	{
+		struct open_how how = { .flags = O_RDONLY };
+		struct io_uring_sqe *s2 = openat2_sqe(AT_FDCWD, path, &how, sizeof(how), 7);
+
+		s2->file_index = IORING_FILE_INDEX_ALLOC;
+		CHECK_EQ(one_result(7), 0);
+	}
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 8)->file_index = IORING_FILE_INDEX_ALLOC;
+	CHECK_EQ(one_result(8), 1);
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 9)->file_index = IORING_FILE_INDEX_ALLOC;
+	CHECK_EQ(one_result(9), -ENFILE);
+	/* beyond the table */
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 10)->file_index = 5;
+	CHECK_EQ(one_result(10), -EINVAL);
+	/* a failed open into a slot leaves the slot as it was */
+	openat_sqe(AT_FDCWD, "/nonexistent/ringer", O_RDONLY, 0, 11)->file_index = 3;
+	CHECK_EQ(one_result(11), -ENOENT);
+	/* replacing a slot's file */
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 12)->file_index = 3;
+	CHECK_EQ(one_result(12), 0);
+	CHECK_EQ(lowest_free_fd(), nfds);
+	/* close the fixed slots */
+	close_sqe(0, 3, 13);
+	CHECK_EQ(one_result(13), 0);
+	close_sqe(0, 3, 14);
+	CHECK_EQ(one_result(14), -EBADF);
+	close_sqe(0, 5, 15);
+	CHECK_EQ(one_result(15), -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, 2, buf, sizeof(buf), 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = 16;
+	CHECK_EQ(one_result(16), -EBADF);
+	/* a closed slot is allocated again */
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 17)->file_index = IORING_FILE_INDEX_ALLOC;
+	CHECK_EQ(one_result(17), 2);
+	io_uring_queue_exit(&ring);
+	close(tmp);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(openat_and_close),
+		TEST_ENTRY(openat_creates),
+		TEST_ENTRY(openat_name_copied_at_submit),
+		TEST_ENTRY(openat_errors),
+		TEST_ENTRY(openat2_how),
+		TEST_ENTRY(close_errors),
+		TEST_ENTRY(direct_open_and_close),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
