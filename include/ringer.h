@@ -722,6 +722,11 @@ static inline void io_uring_prep_fallocate(struct io_uring_sqe *sqe, int fd,
 	sqe->addr = len;
 }
 
+static inline void io_uring_prep_ftruncate(struct io_uring_sqe *sqe, int fd, __s64 len)
+{
+	io_uring_prep_rw(IORING_OP_FTRUNCATE, sqe, fd, 0, 0, (__u64)len);
+}
+
 static inline void io_uring_prep_fadvise(struct io_uring_sqe *sqe, int fd,
 					 __u64 offset, __u32 len, int advice)
 {

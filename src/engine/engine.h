@@ -63,8 +63,8 @@
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
  *    LINK_TIMEOUT,
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
- *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE: -EOPNOTSUPP at prep (and
- *    not in the probe);
+ *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
+ *    FALLOCATE, FTRUNCATE: -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
  *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state
@@ -205,9 +205,9 @@
 #define REQ_F_ASYNC (1U << 12) /* counted in ring->nr_async until freed */
 #define REQ_F_FD_HELD (1U << 13) /* rfd is the engine's duplicate of fd */
 /*
- * A negative result that does not fail the request: the kernel's FSYNC and
- * SYNC_FILE_RANGE handlers set the result of the sync without marking the
- * request failed, so its links still run and CQE_SKIP_SUCCESS still hides
+ * A negative result that does not fail the request: the kernel's FSYNC,
+ * SYNC_FILE_RANGE, FALLOCATE, FTRUNCATE, STATX and MADVISE handlers set the
+ * result of the call without marking the request failed, so its links still run and CQE_SKIP_SUCCESS still hides
  * its CQE.  (A bad fd or a cancellation fails it as usual.)
  */
 #define REQ_F_QUIET_RES (1U << 14)

@@ -38,6 +38,7 @@
 #include <errno.h>
 
 #include "engine/engine.h"
+#include "engine/ops/advise.h"
 #include "engine/ops/async_cancel.h"
 #include "engine/ops/epoll.h"
 #include "engine/ops/futex.h"
@@ -46,8 +47,10 @@
 #include "engine/ops/openclose.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/rw.h"
+#include "engine/ops/statx.h"
 #include "engine/ops/sync.h"
 #include "engine/ops/timeout.h"
+#include "engine/ops/truncate.h"
 #include "engine/ops/waitid.h"
 
 static int prep_unsupported(struct req *req, const struct io_uring_sqe *sqe)
@@ -135,6 +138,19 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 			      .issue = close_issue },
 	[IORING_OP_ASYNC_CANCEL] = { .name = "ASYNC_CANCEL", .supported = 1,
 				     .prep = async_cancel_prep, .issue = async_cancel_issue },
+	[IORING_OP_STATX] = { .name = "STATX", .supported = 1, .force_async = 1,
+			      .prep = statx_prep, .issue = statx_issue,
+			      .cleanup = statx_cleanup },
+	[IORING_OP_FADVISE] = { .name = "FADVISE", .needs_file = 1, .supported = 1,
+				.prep = fadvise_prep, .issue = fadvise_issue },
+	[IORING_OP_MADVISE] = { .name = "MADVISE", .supported = 1, .force_async = 1,
+				.prep = madvise_prep, .issue = madvise_issue },
+	[IORING_OP_FALLOCATE] = { .name = "FALLOCATE", .needs_file = 1, .supported = 1,
+				  .force_async = 1, .prep = fallocate_prep,
+				  .issue = fallocate_issue },
+	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
+				  .force_async = 1, .prep = ftruncate_prep,
+				  .issue = ftruncate_issue },
 };
 #pragma GCC diagnostic pop
 

@@ -67,6 +67,10 @@ enum {
 	S_WAITID,
 	S_OPENAT,
 	S_OPENAT2,
+	S_STATX,
+	S_FADVISE,
+	S_MADVISE,
+	S_FALLOCATE,
 	S__NR
 };
 
@@ -133,6 +137,16 @@ static long io_pgetevents_raw(aio_context_t ctx, long min, long max, struct io_e
 #define SYS_futex_wait 455
 #endif
 
+/* the system call itself: glibc's statx() may emulate it with fstatat() */
+static int statx_raw(int dfd, const char *path, int flags, unsigned mask, void *buf)
+{
+	return (int)syscall(SYS_statx, dfd, path, flags, mask, buf);
+}
+/* posix_fadvise() returns the error number instead of setting errno */
+static int fadvise_raw(int fd, off_t off, off_t len, int advice)
+{
+	return (int)syscall(SYS_fadvise64, fd, off, len, advice);
+}
 /* the system call itself: glibc's waitid() is a cancellation point */
 static int waitid_raw(int which, int id, siginfo_t *si, int options)
 {
@@ -208,6 +222,10 @@ static struct slot table[S__NR] = {
 	SLOT(S_WAITID, "waitid", waitid_raw, false),
 	SLOT(S_OPENAT, "openat", openat, false),
 	SLOT(S_OPENAT2, "openat2", openat2_raw, false),
+	SLOT(S_STATX, "statx", statx_raw, false),
+	SLOT(S_FADVISE, "fadvise64", fadvise_raw, false),
+	SLOT(S_MADVISE, "madvise", madvise, false),
+	SLOT(S_FALLOCATE, "fallocate", fallocate, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -812,4 +830,25 @@ RINGER_API long ringer_fault_calls(const char *call)
 RINGER_API const char *ringer_fault_name(unsigned i)
 {
 	return i < S__NR ? table[i].name : NULL;
+}
+
+int sys_statx(int dfd, const char *path, int flags, unsigned mask, void *buf)
+{
+	CALL(S_STATX, int (*)(int, const char *, int, unsigned, void *), dfd, path, flags, mask,
+	     buf);
+}
+
+int sys_fadvise(int fd, off_t off, off_t len, int advice)
+{
+	CALL(S_FADVISE, int (*)(int, off_t, off_t, int), fd, off, len, advice);
+}
+
+int sys_madvise(void *addr, size_t len, int advice)
+{
+	CALL(S_MADVISE, int (*)(void *, size_t, int), addr, len, advice);
+}
+
+int sys_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	CALL(S_FALLOCATE, int (*)(int, int, off_t, off_t), fd, mode, off, len);
 }

@@ -42,6 +42,10 @@ int sys_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout);
 int sys_eventfd(unsigned initval, int flags);
 int sys_memfd_create(const char *name, unsigned flags);
 int sys_ftruncate(int fd, off_t len);
+int sys_statx(int dfd, const char *path, int flags, unsigned mask, void *buf);
+int sys_fadvise(int fd, off_t off, off_t len, int advice);
+int sys_madvise(void *addr, size_t len, int advice);
+int sys_fallocate(int fd, int mode, off_t off, off_t len);
 /* returns MAP_FAILED-free convention: the address, or NULL with *err set */
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, int *err);
 int sys_munmap(void *addr, size_t len);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* IORING_OP_FSYNC and IORING_OP_SYNC_FILE_RANGE: always run in a worker. */
+/* IORING_OP_FSYNC, SYNC_FILE_RANGE and FALLOCATE: always run in a worker. */
 #include <errno.h>
+#include <fcntl.h>
 
 #include "engine/ops/sync.h"
 #include "engine/sys.h"
@@ -9,13 +10,14 @@
  * The sync's own error is the result but no failure, as in the kernel's
  * sync.c (io_req_set_res() without req_set_fail()): links after it run, and
  * CQE_SKIP_SUCCESS hides the CQE.  So is the ring fd's answer (-EINVAL).
- * -EBADF says a plain fd number named no file (the engine learns it only
- * from the call): the kernel fails that request before the sync, loudly.
+ * -EBADF from a plain fd number that names no file (the engine learns it
+ * only from the call): the kernel fails that request before the sync,
+ * loudly; FALLOCATE's -EBADF on a file not open for writing is its own.
  */
 static void sync_done(struct req *req, int ret)
 {
 	req->res = ret;
-	if (ret < 0 && ret != -EBADF)
+	if (ret < 0 && !(ret == -EBADF && !req->file && sys_fcntl(req->rfd, F_GETFD, 0) < 0))
 		req->flags |= REQ_F_QUIET_RES;
 }
 
@@ -91,4 +93,27 @@ int sfr_ring_file(struct req *req)
 	    __builtin_add_overflow((int64_t)sync->off, (int64_t)sync->len, &end))
 		return -EINVAL;
 	return -ESPIPE;
+}
+
+int fallocate_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct fallocate_state *fa = req_data(req, struct fallocate_state);
+
+	if (sqe->buf_index || sqe->rw_flags || sqe->splice_fd_in)
+		return -EINVAL;
+	fa->off = sqe->off;
+	fa->len = sqe->addr;
+	fa->mode = (int)sqe->len;
+	return 0;
+}
+
+int fallocate_issue(struct req *req, unsigned issue_flags)
+{
+	struct fallocate_state *fa = req_data(req, struct fallocate_state);
+	int ret = req_resolve_file(req);
+
+	if (!ret)
+		ret = sys_fallocate(req->rfd, fa->mode, (off_t)fa->off, (off_t)fa->len);
+	sync_done(req, ret);
+	return ISSUE_DONE;
 }

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * STATX, FADVISE, MADVISE, FALLOCATE and FTRUNCATE: results, field checks,
+ * which errors fail the request (cut its links) and which are only its
+ * result, the path copied at submit, IOSQE_ASYNC and fixed files.
+ */
+#include <limits.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+static struct io_uring ring;
+
+static int one_result(__u64 user_data)
+{
+	struct test_cqe c = { 0 };
+
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, user_data);
+	return c.res;
+}
+
+/* the request, linked to a NOP: its result and the NOP's (0 or -ECANCELED) */
+static void linked_results(struct io_uring_sqe *sqe, int *res, int *nop_res)
+{
+	struct test_cqe c[2] = { 0 };
+	const struct test_cqe *a, *b;
+
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, 100);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 101);
+	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
+	a = test_find_cqe(c, 2, 100);
+	b = test_find_cqe(c, 2, 101);
+	REQUIRE_TRUE(a && b);
+	*res = a->res;
+	*nop_res = b->res;
+}
+
+static struct io_uring_sqe *statx_sqe(int dfd, const char *path, int flags, unsigned mask,
+				      struct statx *st, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_statx(sqe, dfd, path, flags, mask, st);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+static off_t file_size(int fd)
+{
+	struct stat st;
+
+	REQUIRE_SYS(fstat(fd, &st));
+	return st.st_size;
+}
+
+TEST(statx_results)
+{
+	struct statx st, want;
+	char data[3000];
+	const char *path;
+	char buf[PATH_MAX];
+	int fd, res, nop;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(&path);
+	test_fill_random(data, sizeof(data), 1);
+	REQUIRE_EQ(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	REQUIRE_SYS(statx(AT_FDCWD, path, 0, STATX_ALL, &want));
+
+	memset(&st, 0, sizeof(st));
+	statx_sqe(AT_FDCWD, path, 0, STATX_ALL, &st, 1);
+	CHECK_EQ(one_result(1), 0);
+	CHECK_EQ_U(st.stx_size, sizeof(data));
+	CHECK_EQ_U(st.stx_ino, want.stx_ino);
+	CHECK_EQ_U(st.stx_mode, want.stx_mode);
+
+	/* the path is copied at submit: the buffer may be reused at once */
+	memset(&st, 0, sizeof(st));
+	snprintf(buf, sizeof(buf), "%s", path);
+	statx_sqe(AT_FDCWD, buf, 0, STATX_SIZE, &st, 2);
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	snprintf(buf, sizeof(buf), "%s.gone", path);
+	{
+		struct test_cqe c = { 0 };
+
+		CHECK_EQ(test_reap(&ring, &c, 1, 5000), 1);
+		CHECK_EQ(c.res, 0);
+	}
+	CHECK_EQ_U(st.stx_size, sizeof(data));
+
+	/* AT_EMPTY_PATH: the dfd itself */
+	memset(&st, 0, sizeof(st));
+	statx_sqe(fd, "", AT_EMPTY_PATH, STATX_SIZE, &st, 3);
+	CHECK_EQ(one_result(3), 0);
+	CHECK_EQ_U(st.stx_ino, want.stx_ino);
+
+	/* IOSQE_ASYNC */
+	memset(&st, 0, sizeof(st));
+	statx_sqe(AT_FDCWD, path, 0, STATX_SIZE, &st, 4)->flags |= IOSQE_ASYNC;
+	CHECK_EQ(one_result(4), 0);
+	CHECK_EQ_U(st.stx_size, sizeof(data));
+
+	/* the lookup's error is the result, no failure: the link goes on */
+	snprintf(buf, sizeof(buf), "%s.missing", path);
+	linked_results(statx_sqe(AT_FDCWD, buf, 0, STATX_SIZE, &st, 0), &res, &nop);
+	CHECK_EQ(res, -ENOENT);
+	CHECK_EQ(nop, 0);
+	/* a bad statx buffer, likewise */
+	linked_results(statx_sqe(AT_FDCWD, path, 0, STATX_SIZE, (struct statx *)8, 0), &res, &nop);
+	CHECK_EQ(res, -EFAULT);
+	CHECK_EQ(nop, 0);
+	/* bad flags: the call's -EINVAL */
+	statx_sqe(AT_FDCWD, path, 0x40000000, STATX_SIZE, &st, 5);
+	CHECK_EQ(one_result(5), -EINVAL);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(statx_prep_errors)
+{
+	struct statx st;
+	char *longp;
+	int res, nop;
+
+	test_ring_init(8, &ring, 0);
+	/* the path copy fails at prep: the request fails, its link is cut */
+	linked_results(statx_sqe(AT_FDCWD, "", 0, STATX_SIZE, &st, 0), &res, &nop);
+	CHECK_EQ(res, -ENOENT);
+	CHECK_EQ(nop, -ECANCELED);
+	linked_results(statx_sqe(AT_FDCWD, (const char *)8, 0, STATX_SIZE, &st, 0), &res, &nop);
+	CHECK_EQ(res, -EFAULT);
+	CHECK_EQ(nop, -ECANCELED);
+	longp = malloc(PATH_MAX + 10);
+	REQUIRE_TRUE(longp);
+	memset(longp, 'a', PATH_MAX + 9);
+	longp[PATH_MAX + 9] = '\0';
+	statx_sqe(AT_FDCWD, longp, 0, STATX_SIZE, &st, 1);
+	CHECK_EQ(one_result(1), -ENAMETOOLONG);
+	free(longp);
+	/* the dfd is no fixed file; buf_index and splice_fd_in are unused */
+	statx_sqe(AT_FDCWD, "/", 0, STATX_SIZE, &st, 2)->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(2), -EBADF);
+	statx_sqe(AT_FDCWD, "/", 0, STATX_SIZE, &st, 3)->buf_index = 1;
+	CHECK_EQ(one_result(3), -EINVAL);
+	statx_sqe(AT_FDCWD, "/", 0, STATX_SIZE, &st, 4)->splice_fd_in = 1;
+	CHECK_EQ(one_result(4), -EINVAL);
+	/* a path ending just before an unmapped page is fine */
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		REQUIRE_TRUE(m != MAP_FAILED);
+		REQUIRE_SYS(munmap(m + pg, pg));
+		memcpy(m + pg - 2, "/", 2);
+		statx_sqe(AT_FDCWD, m + pg - 2, 0, STATX_SIZE, &st, 5);
+		CHECK_EQ(one_result(5), 0);
+		m[pg - 1] = '/';
+		statx_sqe(AT_FDCWD, m + pg - 1, 0, STATX_SIZE, &st, 6);
+		CHECK_EQ(one_result(6), -EFAULT);
+		munmap(m, pg);
+	}
+	io_uring_queue_exit(&ring);
+}
+
+TEST(fadvise_op)
+{
+	struct io_uring_sqe *sqe;
+	char data[8192];
+	int fd, p[2], res, nop;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(NULL);
+	test_fill_random(data, sizeof(data), 2);
+	REQUIRE_EQ(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, fd, 0, 4096, POSIX_FADV_WILLNEED);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(one_result(1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, fd, 0, 0, POSIX_FADV_DONTNEED);
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(one_result(3), 0);
+	/* a 64-bit length in addr */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, fd, 0, 0, POSIX_FADV_NORMAL);
+	sqe->addr = 1ULL << 33;
+	io_uring_sqe_set_data64(sqe, 4);
+	CHECK_EQ(one_result(4), 0);
+	/* a failed advice fails the request: its link is cut */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, fd, 0, 0, 1000);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EINVAL);
+	CHECK_EQ(nop, -ECANCELED);
+	REQUIRE_SYS(pipe(p));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, p[0], 0, 0, POSIX_FADV_NORMAL);
+	io_uring_sqe_set_data64(sqe, 5);
+	CHECK_EQ(one_result(5), -ESPIPE);
+	close(p[0]);
+	close(p[1]);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, fd, 0, 0, POSIX_FADV_NORMAL);
+	sqe->buf_index = 1;
+	io_uring_sqe_set_data64(sqe, 6);
+	CHECK_EQ(one_result(6), -EINVAL);
+	/* a fixed file */
+	REQUIRE_EQ(io_uring_register_files(&ring, &fd, 1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, 0, 0, 0, POSIX_FADV_RANDOM);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, 7);
+	CHECK_EQ(one_result(7), 0);
+	close(fd);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fadvise(sqe, 1000000, 0, 0, POSIX_FADV_NORMAL);
+	io_uring_sqe_set_data64(sqe, 8);
+	CHECK_EQ(one_result(8), -EBADF);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(madvise_op)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct io_uring_sqe *sqe;
+	char *m;
+	int res, nop;
+
+	test_ring_init(8, &ring, 0);
+	m = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(m != MAP_FAILED);
+	memset(m, 0x5a, 4 * pg);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_madvise(sqe, m, (__u32)(4 * pg), MADV_WILLNEED);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(one_result(1), 0);
+	/* DONTNEED really drops the private pages: they read back as zeros */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_madvise(sqe, m + pg, (__u32)pg, MADV_DONTNEED);
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), 0);
+	CHECK_EQ(m[0], 0x5a);
+	CHECK_EQ(m[pg], 0);
+	CHECK_EQ(m[2 * pg - 1], 0);
+	CHECK_EQ(m[2 * pg], 0x5a);
+	/* a 64-bit length in off */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_madvise(sqe, m, 0, MADV_DONTNEED);
+	sqe->off = (__u64)(4 * pg);
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(one_result(3), 0);
+	CHECK_EQ(m[3 * pg], 0);
+	/* its error is only its result: the link goes on */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_madvise(sqe, m + 1, (__u32)pg, MADV_NORMAL);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EINVAL);
+	CHECK_EQ(nop, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_madvise(sqe, m, (__u32)pg, 9999);
+	io_uring_sqe_set_data64(sqe, 4);
+	CHECK_EQ(one_result(4), -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_madvise(sqe, m, (__u32)pg, MADV_NORMAL);
+	sqe->splice_fd_in = 1;
+	io_uring_sqe_set_data64(sqe, 5);
+	CHECK_EQ(one_result(5), -EINVAL);
+	munmap(m, 4 * pg);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(fallocate_op)
+{
+	struct io_uring_sqe *sqe;
+	int fd, ro, res, nop;
+	const char *path;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(&path);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fallocate(sqe, fd, 0, 0, 1 << 20);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(one_result(1), 0);
+	CHECK_EQ(file_size(fd), 1 << 20);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fallocate(sqe, fd, FALLOC_FL_KEEP_SIZE, 1 << 20, 1 << 20);
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), 0);
+	CHECK_EQ(file_size(fd), 1 << 20);
+	/* a fixed file, IOSQE_ASYNC */
+	REQUIRE_EQ(io_uring_register_files(&ring, &fd, 1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fallocate(sqe, 0, 0, 0, 2 << 20);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(one_result(3), 0);
+	CHECK_EQ(file_size(fd), 2 << 20);
+	/* its own error is its result, no failure: the link goes on */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fallocate(sqe, fd, 0, 0, 0);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EINVAL);
+	CHECK_EQ(nop, 0);
+	ro = open(path, O_RDONLY);
+	REQUIRE_GE(ro, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fallocate(sqe, ro, 0, 0, 4096);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EBADF);
+	CHECK_EQ(nop, 0);
+	close(ro);
+	/* a bad fd fails it */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fallocate(sqe, 1000000, 0, 0, 4096);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EBADF);
+	CHECK_EQ(nop, -ECANCELED);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fallocate(sqe, fd, 0, 0, 4096);
+	sqe->rw_flags = 1;
+	io_uring_sqe_set_data64(sqe, 4);
+	CHECK_EQ(one_result(4), -EINVAL);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(ftruncate_op)
+{
+	struct io_uring_sqe *sqe;
+	int fd, ro, res, nop;
+	const char *path;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile(&path);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, fd, 12345);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(one_result(1), 0);
+	CHECK_EQ(file_size(fd), 12345);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, fd, 100);
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), 0);
+	CHECK_EQ(file_size(fd), 100);
+	REQUIRE_EQ(io_uring_register_files(&ring, &fd, 1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, 0, 7);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(one_result(3), 0);
+	CHECK_EQ(file_size(fd), 7);
+	/* its own error is its result, no failure */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, fd, -1);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EINVAL);
+	CHECK_EQ(nop, 0);
+	ro = open(path, O_RDONLY);
+	REQUIRE_GE(ro, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, ro, 0);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EINVAL);
+	CHECK_EQ(nop, 0);
+	close(ro);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, 1000000, 0);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EBADF);
+	CHECK_EQ(nop, -ECANCELED);
+	/* unused fields */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, fd, 0);
+	sqe->len = 1;
+	io_uring_sqe_set_data64(sqe, 4);
+	CHECK_EQ(one_result(4), -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_ftruncate(sqe, fd, 0);
+	sqe->addr3 = 1;
+	io_uring_sqe_set_data64(sqe, 5);
+	CHECK_EQ(one_result(5), -EINVAL);
+	CHECK_EQ(file_size(fd), 7);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(statx_results), TEST_ENTRY(statx_prep_errors), TEST_ENTRY(fadvise_op),
+		TEST_ENTRY(madvise_op),	   TEST_ENTRY(fallocate_op),	  TEST_ENTRY(ftruncate_op),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
