@@ -388,6 +388,84 @@ TEST(direct_open_and_close)
 	close(tmp);
 }
 
+static int alloc_range(unsigned off, unsigned len, unsigned resv, unsigned nr_args)
+{
+	struct io_uring_file_index_range range = { .off = off, .len = len, .resv = resv };
+	int ret = io_uring_register((unsigned)ring.ring_fd, IORING_REGISTER_FILE_ALLOC_RANGE,
+				    &range, nr_args);
+
+	return ret;
+}
+
+static int open_alloc(const char *path, __u64 user_data)
+{
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, user_data)->file_index = IORING_FILE_INDEX_ALLOC;
+	return one_result(user_data);
+}
+
+/* the allocation hint follows the slot emptied last, as the kernel's */
+TEST(direct_alloc_after_close)
+{
+	int fds[4] = { -1, -1, -1, -1 }, tmp;
+	const char *path;
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile_with("x", 1, &path);
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 4), 0);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(open_alloc(path, 1), i);
+	close_sqe(0, 2, 2); /* slot 1 */
+	CHECK_EQ(one_result(2), 0);
+	close_sqe(0, 4, 3); /* slot 3 */
+	CHECK_EQ(one_result(3), 0);
+	CHECK_EQ(open_alloc(path, 4), 3);
+	CHECK_EQ(open_alloc(path, 5), 1);
+	CHECK_EQ(open_alloc(path, 6), -ENFILE);
+	io_uring_queue_exit(&ring);
+	close(tmp);
+}
+
+TEST(direct_alloc_range)
+{
+	int fds[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }, tmp;
+	const char *path;
+
+	test_ring_init(8, &ring, 0);
+	tmp = test_tmpfile_with("x", 1, &path);
+	/* no table: only the empty range */
+	CHECK_EQ(alloc_range(0, 1, 0, 0), -EINVAL);
+	CHECK_EQ(alloc_range(0, 0, 0, 0), 0);
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 8), 0);
+	CHECK_EQ(alloc_range(0, 9, 0, 0), -EINVAL);
+	CHECK_EQ(alloc_range(4, 5, 0, 0), -EINVAL);
+	CHECK_EQ(alloc_range(1, 2, 1, 0), -EINVAL);
+	CHECK_EQ(alloc_range(1, 2, 0, 1), -EINVAL);
+	CHECK_EQ(alloc_range(0xffffffffu, 2, 0, 0), -EOVERFLOW);
+	CHECK_EQ(io_uring_register((unsigned)ring.ring_fd, IORING_REGISTER_FILE_ALLOC_RANGE, NULL,
+				   0),
+		 -EINVAL);
+	CHECK_EQ(io_uring_register((unsigned)ring.ring_fd, IORING_REGISTER_FILE_ALLOC_RANGE,
+				   (void *)8, 0),
+		 -EFAULT);
+	CHECK_EQ(alloc_range(5, 2, 0, 0), 0);
+	CHECK_EQ(open_alloc(path, 1), 5);
+	CHECK_EQ(open_alloc(path, 2), 6);
+	CHECK_EQ(open_alloc(path, 3), -ENFILE);
+	/* a slot emptied in the range is handed out again */
+	close_sqe(0, 6, 4);
+	CHECK_EQ(one_result(4), 0);
+	CHECK_EQ(open_alloc(path, 5), 5);
+	/* slots outside the range stay usable by number */
+	openat_sqe(AT_FDCWD, path, O_RDONLY, 0, 6)->file_index = 1;
+	CHECK_EQ(one_result(6), 0);
+	/* a new registration resets the range to the whole table */
+	REQUIRE_EQ(io_uring_unregister_files(&ring), 0);
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 8), 0);
+	CHECK_EQ(open_alloc(path, 7), 0);
+	io_uring_queue_exit(&ring);
+	close(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -398,6 +476,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(openat2_how),
 		TEST_ENTRY(close_errors),
 		TEST_ENTRY(direct_open_and_close),
+		TEST_ENTRY(direct_alloc_after_close),
+		TEST_ENTRY(direct_alloc_range),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

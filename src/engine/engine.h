@@ -57,7 +57,8 @@
  *    most a second, so after a suspend it ends up to a second late.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS,
- *    SYNC_CANCEL, QUERY, CLOCK (and, with fd -1, SEND_MSG_RING):
+ *    SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE (and, with fd -1,
+ *    SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
@@ -501,6 +502,9 @@ struct ring {
 	/* where a search for a free slot starts (IORING_FILE_INDEX_ALLOC): the
 	 * kernel's alloc_hint, moved by every slot filled or emptied (rsrc.c) */
 	unsigned file_alloc_hint;
+	/* [start, end): the slots ALLOC hands out (REGISTER_FILE_ALLOC_RANGE;
+	 * the whole table from its registration on) */
+	unsigned file_alloc_start, file_alloc_end;
 	uint64_t bufs_gen; /* bumped by every buffer unregistration */
 	struct req *fixed_away; /* fixed-buffer requests held (rw.c) */
 
@@ -634,6 +638,7 @@ int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len,
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);
 int rsrc_file_remove(struct ring *ring, unsigned idx);
+int rsrc_file_alloc_range(struct ring *ring, unsigned off, unsigned len);
 void rfile_put(struct rfile *f);
 
 /* eventfd.c: the registered eventfd */

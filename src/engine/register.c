@@ -68,6 +68,20 @@ static int files_update(struct ring *r, const void *arg, unsigned nr)
 	return rsrc_files_update(r, up.offset, (const int32_t *)(uintptr_t)up.fds, nr);
 }
 
+/* REGISTER_FILE_ALLOC_RANGE: a struct io_uring_file_index_range, no count */
+static int file_alloc_range(struct ring *r, const void *arg, unsigned nr)
+{
+	struct io_uring_file_index_range range;
+
+	if (!arg || nr)
+		return -EINVAL;
+	if (umem_read(&range, arg, sizeof(range)))
+		return -EFAULT;
+	if (range.resv)
+		return -EINVAL;
+	return rsrc_file_alloc_range(r, range.off, range.len);
+}
+
 /* REGISTER_EVENTFD(_ASYNC): one int32 fd; UNREGISTER_EVENTFD: no argument */
 static int register_eventfd(struct ring *r, const void *arg, unsigned nr, bool async)
 {
@@ -341,6 +355,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_FILES_UPDATE:
 		ret = files_update(r, arg, nr_args);
+		break;
+	case IORING_REGISTER_FILE_ALLOC_RANGE:
+		ret = file_alloc_range(r, arg, nr_args);
 		break;
 	case IORING_REGISTER_EVENTFD:
 		ret = register_eventfd(r, arg, nr_args, false);

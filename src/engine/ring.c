@@ -209,6 +209,8 @@ static void ring_reset(struct ring *r)
 	r->files = NULL;
 	r->nr_files = 0;
 	r->file_alloc_hint = 0;
+	r->file_alloc_start = 0;
+	r->file_alloc_end = 0;
 	r->free_next = NULL;
 	atomic_store(&r->poll_efd, -1);
 	atomic_store(&r->poll_signalled, false);

@@ -314,7 +314,10 @@ int rsrc_files_register(struct ring *r, const int32_t *fds, unsigned nr)
 	pthread_mutex_lock(&r->rsrc_lock);
 	r->files = files;
 	r->nr_files = nr;
-	r->file_alloc_hint = 0; /* the kernel resets it with the alloc range */
+	/* the kernel resets the hint with the alloc range: the whole table */
+	r->file_alloc_hint = 0;
+	r->file_alloc_start = 0;
+	r->file_alloc_end = nr;
 	pthread_mutex_unlock(&r->rsrc_lock);
 	return 0;
 }
@@ -331,6 +334,8 @@ int rsrc_files_unregister(struct ring *r)
 	n = r->nr_files;
 	r->files = NULL;
 	r->nr_files = 0;
+	r->file_alloc_start = 0;
+	r->file_alloc_end = 0;
 	pthread_mutex_unlock(&r->rsrc_lock);
 	files_free(files, n);
 	return 0;
@@ -385,19 +390,48 @@ int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsig
 	return done ? (int)done : err;
 }
 
-/* rsrc_lock held: the first free slot from the hint on, then from 0 (the
- * kernel's io_file_bitmap_get() over the whole table), or -ENFILE */
+/*
+ * rsrc_lock held: a free slot in the alloc range, or -ENFILE, searched as the
+ * kernel's io_file_bitmap_get(): from the hint to the range's end, then from
+ * the range's start to the hint (which becomes the start).  A hint outside
+ * the range (a slot filled or emptied there) is followed as the kernel's.
+ */
 static int free_slot(struct ring *r)
 {
-	unsigned start = r->file_alloc_hint < r->nr_files ? r->file_alloc_hint : r->nr_files;
+	unsigned nr = r->file_alloc_end;
 
-	for (unsigned i = start; i < r->nr_files; i++)
-		if (!r->files[i])
-			return (int)i;
-	for (unsigned i = 0; i < start; i++)
-		if (!r->files[i])
-			return (int)i;
-	return -ENFILE;
+	for (;;) {
+		for (unsigned i = r->file_alloc_hint; i < nr && i < r->nr_files; i++)
+			if (!r->files[i])
+				return (int)i;
+		if (r->file_alloc_hint == r->file_alloc_start)
+			return -ENFILE;
+		nr = r->file_alloc_hint;
+		r->file_alloc_hint = r->file_alloc_start;
+	}
+}
+
+/*
+ * REGISTER_FILE_ALLOC_RANGE: ALLOC hands out slots [off, off + len) from
+ * now on (the kernel's io_register_file_alloc_range()).
+ */
+int rsrc_file_alloc_range(struct ring *r, unsigned off, unsigned len)
+{
+	unsigned end;
+	int ret = 0;
+
+	if (__builtin_add_overflow(off, len, &end))
+		return -EOVERFLOW;
+	pthread_mutex_lock(&r->rsrc_lock);
+	if (end > r->nr_files) {
+		ret = -EINVAL;
+	} else {
+		r->file_alloc_start = off;
+		r->file_alloc_end = end;
+		r->file_alloc_hint = off;
+	}
+	pthread_mutex_unlock(&r->rsrc_lock);
+	return ret;
 }
 
 /*
@@ -459,6 +493,7 @@ int rsrc_file_remove(struct ring *r, unsigned idx)
 	else {
 		old = r->files[idx];
 		r->files[idx] = NULL;
+		r->file_alloc_hint = idx; /* as the kernel's io_file_bitmap_clear() */
 	}
 	pthread_mutex_unlock(&r->rsrc_lock);
 	if (old)
