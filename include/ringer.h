@@ -741,6 +741,37 @@ static inline void io_uring_prep_madvise(struct io_uring_sqe *sqe, void *addr,
 	sqe->fadvise_advice = (__u32)advice;
 }
 
+static inline void io_uring_prep_getxattr(struct io_uring_sqe *sqe, const char *name,
+					  char *value, const char *path, unsigned int len)
+{
+	io_uring_prep_rw(IORING_OP_GETXATTR, sqe, 0, name, len, (__u64)(uintptr_t)value);
+	sqe->addr3 = (__u64)(uintptr_t)path;
+	sqe->xattr_flags = 0;
+}
+
+static inline void io_uring_prep_setxattr(struct io_uring_sqe *sqe, const char *name,
+					  const char *value, const char *path, int flags,
+					  unsigned int len)
+{
+	io_uring_prep_rw(IORING_OP_SETXATTR, sqe, 0, name, len, (__u64)(uintptr_t)value);
+	sqe->addr3 = (__u64)(uintptr_t)path;
+	sqe->xattr_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_fgetxattr(struct io_uring_sqe *sqe, int fd, const char *name,
+					   char *value, unsigned int len)
+{
+	io_uring_prep_rw(IORING_OP_FGETXATTR, sqe, fd, name, len, (__u64)(uintptr_t)value);
+	sqe->xattr_flags = 0;
+}
+
+static inline void io_uring_prep_fsetxattr(struct io_uring_sqe *sqe, int fd, const char *name,
+					   const char *value, int flags, unsigned int len)
+{
+	io_uring_prep_rw(IORING_OP_FSETXATTR, sqe, fd, name, len, (__u64)(uintptr_t)value);
+	sqe->xattr_flags = (__u32)flags;
+}
+
 static inline void io_uring_prep_files_update(struct io_uring_sqe *sqe, int *fds,
 					      unsigned nr_fds, int offset)
 {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * STATX, FADVISE, MADVISE, FALLOCATE and FTRUNCATE: results, field checks,
+ * STATX, FADVISE, MADVISE, FALLOCATE, FTRUNCATE and the xattr opcodes:
+ * results, field checks,
  * which errors fail the request (cut its links) and which are only its
  * result, the path copied at submit, IOSQE_ASYNC and fixed files.
  */
 #include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "harness.h"
 
@@ -397,11 +399,189 @@ TEST(ftruncate_op)
 	io_uring_queue_exit(&ring);
 }
 
+static int xattr_file(const char **path)
+{
+	int fd = test_tmpfile(path);
+
+	if (fsetxattr(fd, "user.probe", "1", 1, 0) < 0) {
+		close(fd);
+		SKIP_CASE(SKIP_ENVIRONMENT, "no user xattrs on TMPDIR's file system");
+	}
+	return fd;
+}
+
+TEST(xattr_results)
+{
+	struct io_uring_sqe *sqe;
+	char value[64], got[64];
+	const char *path;
+	char name[32], pbuf[PATH_MAX];
+	int fd, res, nop;
+
+	test_ring_init(8, &ring, 0);
+	fd = xattr_file(&path);
+	/* FSETXATTR, then FGETXATTR: the value and its length */
+	snprintf(name, sizeof(name), "user.one");
+	snprintf(value, sizeof(value), "first value");
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fsetxattr(sqe, fd, name, value, 0, 11);
+	io_uring_sqe_set_data64(sqe, 1);
+	/* name and value are copied at submit: reuse them at once */
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	snprintf(name, sizeof(name), "user.two");
+	snprintf(value, sizeof(value), "XXXXXXXXXXX");
+	{
+		struct test_cqe c = { 0 };
+
+		CHECK_EQ(test_reap(&ring, &c, 1, 5000), 1);
+		CHECK_EQ(c.res, 0);
+	}
+	CHECK_EQ(fgetxattr(fd, "user.one", got, sizeof(got)), 11);
+	CHECK_MEM(got, "first value", 11);
+	CHECK_EQ(fgetxattr(fd, "user.two", got, sizeof(got)), -1);
+
+	memset(got, 0, sizeof(got));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, fd, "user.one", got, sizeof(got));
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), 11);
+	CHECK_MEM(got, "first value", 11);
+	/* size 0: the length only */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, fd, "user.one", NULL, 0);
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(one_result(3), 11);
+
+	/* the path forms, the path copied at submit */
+	snprintf(pbuf, sizeof(pbuf), "%s", path);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_setxattr(sqe, "user.path", "pv", pbuf, 0, 2);
+	io_uring_sqe_set_data64(sqe, 4);
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	snprintf(pbuf, sizeof(pbuf), "%s.gone", path);
+	{
+		struct test_cqe c = { 0 };
+
+		CHECK_EQ(test_reap(&ring, &c, 1, 5000), 1);
+		CHECK_EQ(c.res, 0);
+	}
+	memset(got, 0, sizeof(got));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_getxattr(sqe, "user.path", got, path, sizeof(got));
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, 5);
+	CHECK_EQ(one_result(5), 2);
+	CHECK_MEM(got, "pv", 2);
+
+	/* the call's own errors are only results: the link goes on */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, fd, "user.missing", got, sizeof(got));
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -ENODATA);
+	CHECK_EQ(nop, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, fd, "user.one", got, 2);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -ERANGE);
+	CHECK_EQ(nop, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fsetxattr(sqe, fd, "user.one", "x", XATTR_CREATE, 1);
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EEXIST);
+	CHECK_EQ(nop, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_getxattr(sqe, "user.one", got, "/nonexistent/x", sizeof(got));
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -ENOENT);
+	CHECK_EQ(nop, 0);
+	/* a fixed file */
+	REQUIRE_EQ(io_uring_register_files(&ring, &fd, 1), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, 0, "user.one", got, sizeof(got));
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, 6);
+	CHECK_EQ(one_result(6), 11);
+	/* a bad fd fails it */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, 1000000, "user.one", got, sizeof(got));
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -EBADF);
+	CHECK_EQ(nop, -ECANCELED);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(xattr_prep_errors)
+{
+	struct io_uring_sqe *sqe;
+	char longname[300], got[8];
+	const char *path;
+	int fd, res, nop;
+
+	test_ring_init(8, &ring, 0);
+	fd = xattr_file(&path);
+	/* the name: 1 to 255 bytes (-ERANGE), readable (-EFAULT); the prep's
+	 * errors fail the request */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, fd, "", got, sizeof(got));
+	linked_results(sqe, &res, &nop);
+	CHECK_EQ(res, -ERANGE);
+	CHECK_EQ(nop, -ECANCELED);
+	memset(longname, 'a', sizeof(longname) - 1);
+	memcpy(longname, "user.", 5);
+	longname[sizeof(longname) - 1] = '\0';
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fsetxattr(sqe, fd, longname, "v", 0, 1);
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(one_result(1), -ERANGE);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, fd, (const char *)8, got, sizeof(got));
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), -EFAULT);
+	/* a set's value is read at submit */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fsetxattr(sqe, fd, "user.v", (const char *)8, 0, 4);
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(one_result(3), -EFAULT);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fsetxattr(sqe, fd, "user.v", "v", 0, 65537);
+	io_uring_sqe_set_data64(sqe, 4);
+	CHECK_EQ(one_result(4), -E2BIG);
+	/* flags: a get takes none, a set CREATE or REPLACE */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fgetxattr(sqe, fd, "user.probe", got, sizeof(got));
+	sqe->xattr_flags = 1;
+	io_uring_sqe_set_data64(sqe, 5);
+	CHECK_EQ(one_result(5), -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fsetxattr(sqe, fd, "user.v", "v", 4, 1);
+	io_uring_sqe_set_data64(sqe, 6);
+	CHECK_EQ(one_result(6), -EINVAL);
+	/* the path forms: no fixed file, a readable path */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_getxattr(sqe, "user.probe", got, path, sizeof(got));
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, 7);
+	CHECK_EQ(one_result(7), -EBADF);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_setxattr(sqe, "user.v", "v", (const char *)8, 0, 1);
+	io_uring_sqe_set_data64(sqe, 8);
+	CHECK_EQ(one_result(8), -EFAULT);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_getxattr(sqe, "user.probe", got, "", sizeof(got));
+	io_uring_sqe_set_data64(sqe, 9);
+	CHECK_EQ(one_result(9), -ENOENT);
+	CHECK_EQ(fgetxattr(fd, "user.v", got, sizeof(got)), -1);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(statx_results), TEST_ENTRY(statx_prep_errors), TEST_ENTRY(fadvise_op),
 		TEST_ENTRY(madvise_op),	   TEST_ENTRY(fallocate_op),	  TEST_ENTRY(ftruncate_op),
+		TEST_ENTRY(xattr_results), TEST_ENTRY(xattr_prep_errors),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -65,7 +65,8 @@
  *    LINK_TIMEOUT,
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
- *    FALLOCATE, FTRUNCATE: -EOPNOTSUPP at prep (and not in the probe);
+ *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR:
+ *    -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
  *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state
@@ -207,7 +208,7 @@
 #define REQ_F_FD_HELD (1U << 13) /* rfd is the engine's duplicate of fd */
 /*
  * A negative result that does not fail the request: the kernel's FSYNC,
- * SYNC_FILE_RANGE, FALLOCATE, FTRUNCATE, STATX and MADVISE handlers set the
+ * SYNC_FILE_RANGE, FALLOCATE, FTRUNCATE, STATX, MADVISE and xattr handlers set the
  * result of the call without marking the request failed, so its links still run and CQE_SKIP_SUCCESS still hides
  * its CQE.  (A bad fd or a cancellation fails it as usual.)
  */

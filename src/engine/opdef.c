@@ -52,6 +52,7 @@
 #include "engine/ops/timeout.h"
 #include "engine/ops/truncate.h"
 #include "engine/ops/waitid.h"
+#include "engine/ops/xattr.h"
 
 static int prep_unsupported(struct req *req, const struct io_uring_sqe *sqe)
 {
@@ -148,6 +149,18 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_FALLOCATE] = { .name = "FALLOCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = fallocate_prep,
 				  .issue = fallocate_issue },
+	[IORING_OP_FSETXATTR] = { .name = "FSETXATTR", .needs_file = 1, .supported = 1,
+				  .force_async = 1, .prep = fsetxattr_prep,
+				  .issue = fsetxattr_issue, .cleanup = xattr_cleanup },
+	[IORING_OP_SETXATTR] = { .name = "SETXATTR", .supported = 1, .force_async = 1,
+				 .prep = setxattr_prep, .issue = setxattr_issue,
+				 .cleanup = xattr_cleanup },
+	[IORING_OP_FGETXATTR] = { .name = "FGETXATTR", .needs_file = 1, .supported = 1,
+				  .force_async = 1, .prep = fgetxattr_prep,
+				  .issue = fgetxattr_issue, .cleanup = xattr_cleanup },
+	[IORING_OP_GETXATTR] = { .name = "GETXATTR", .supported = 1, .force_async = 1,
+				 .prep = getxattr_prep, .issue = getxattr_issue,
+				 .cleanup = xattr_cleanup },
 	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = ftruncate_prep,
 				  .issue = ftruncate_issue },

@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -71,6 +72,10 @@ enum {
 	S_FADVISE,
 	S_MADVISE,
 	S_FALLOCATE,
+	S_FGETXATTR,
+	S_GETXATTR,
+	S_FSETXATTR,
+	S_SETXATTR,
 	S__NR
 };
 
@@ -226,6 +231,10 @@ static struct slot table[S__NR] = {
 	SLOT(S_FADVISE, "fadvise64", fadvise_raw, false),
 	SLOT(S_MADVISE, "madvise", madvise, false),
 	SLOT(S_FALLOCATE, "fallocate", fallocate, false),
+	SLOT(S_FGETXATTR, "fgetxattr", fgetxattr, false),
+	SLOT(S_GETXATTR, "getxattr", getxattr, false),
+	SLOT(S_FSETXATTR, "fsetxattr", fsetxattr, false),
+	SLOT(S_SETXATTR, "setxattr", setxattr, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -851,4 +860,27 @@ int sys_madvise(void *addr, size_t len, int advice)
 int sys_fallocate(int fd, int mode, off_t off, off_t len)
 {
 	CALL(S_FALLOCATE, int (*)(int, int, off_t, off_t), fd, mode, off, len);
+}
+
+ssize_t sys_fgetxattr(int fd, const char *name, void *value, size_t size)
+{
+	CALL(S_FGETXATTR, ssize_t (*)(int, const char *, void *, size_t), fd, name, value, size);
+}
+
+ssize_t sys_getxattr(const char *path, const char *name, void *value, size_t size)
+{
+	CALL(S_GETXATTR, ssize_t (*)(const char *, const char *, void *, size_t), path, name,
+	     value, size);
+}
+
+int sys_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	CALL(S_FSETXATTR, int (*)(int, const char *, const void *, size_t, int), fd, name, value,
+	     size, flags);
+}
+
+int sys_setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+	CALL(S_SETXATTR, int (*)(const char *, const char *, const void *, size_t, int), path,
+	     name, value, size, flags);
 }

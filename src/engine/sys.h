@@ -46,6 +46,10 @@ int sys_statx(int dfd, const char *path, int flags, unsigned mask, void *buf);
 int sys_fadvise(int fd, off_t off, off_t len, int advice);
 int sys_madvise(void *addr, size_t len, int advice);
 int sys_fallocate(int fd, int mode, off_t off, off_t len);
+ssize_t sys_fgetxattr(int fd, const char *name, void *value, size_t size);
+ssize_t sys_getxattr(const char *path, const char *name, void *value, size_t size);
+int sys_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
+int sys_setxattr(const char *path, const char *name, const void *value, size_t size, int flags);
 /* returns MAP_FAILED-free convention: the address, or NULL with *err set */
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, int *err);
 int sys_munmap(void *addr, size_t len);
