@@ -258,6 +258,71 @@ TEST(register_general_errors)
 	io_uring_queue_exit(&ring);
 }
 
+/* IORING_OP_FILES_UPDATE: one request, its result */
+static int update_op(int *fds, unsigned nr, __u64 offset, unsigned sqe_flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	io_uring_prep_rw(IORING_OP_FILES_UPDATE, sqe, -1, fds, nr, offset);
+	sqe->flags |= sqe_flags;
+	io_uring_sqe_set_data64(sqe, 0xf0da);
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, 0xf0da);
+	return c.res;
+}
+
+TEST(files_update_op)
+{
+	int a, b, tab[4] = { -1, -1, -1, -1 }, upd[3];
+	char buf[8];
+
+	test_ring_init(8, &ring, 0);
+	a = test_tmpfile_with("aaaa", 4, NULL);
+	b = test_tmpfile_with("bbbb", 4, NULL);
+	upd[0] = a;
+	CHECK_EQ(update_op(upd, 1, 0, 0), -ENXIO);
+	CHECK_EQ(update_op(upd, 1, IORING_FILE_INDEX_ALLOC, 0), -ENXIO);
+	REQUIRE_EQ(io_uring_register_files(&ring, tab, 4), 0);
+	/* at an offset, as REGISTER_FILES_UPDATE; IOSQE_ASYNC */
+	upd[0] = a;
+	upd[1] = b;
+	CHECK_EQ(update_op(upd, 2, 1, 0), 2);
+	CHECK_EQ(fixed_read(1, buf, 4, 0), 4);
+	CHECK_MEM(buf, "aaaa", 4);
+	CHECK_EQ(fixed_read(2, buf, 4, 0), 4);
+	CHECK_MEM(buf, "bbbb", 4);
+	upd[0] = -1;
+	CHECK_EQ(update_op(upd, 1, 2, IOSQE_ASYNC), 1);
+	CHECK_EQ(fixed_read(2, buf, 4, 0), -EBADF);
+	CHECK_EQ(update_op(upd, 1, 4, 0), -EINVAL);
+	/* field checks */
+	CHECK_EQ(update_op(upd, 0, 0, 0), -EINVAL);
+	CHECK_EQ(update_op(upd, 1, 0, IOSQE_FIXED_FILE), -EINVAL);
+	CHECK_EQ(update_op(NULL, 1, 0, 0), -EFAULT);
+	/* allocated: the slots written back over the fds, from the hint
+	 * (slot 2, emptied last), then from 0 */
+	upd[0] = b;
+	upd[1] = a;
+	upd[2] = a;
+	CHECK_EQ(update_op(upd, 3, IORING_FILE_INDEX_ALLOC, 0), 3);
+	CHECK_EQ(upd[0], 2);
+	CHECK_EQ(upd[1], 3);
+	CHECK_EQ(upd[2], 0);
+	CHECK_EQ(fixed_read(2, buf, 4, 0), 4);
+	CHECK_MEM(buf, "bbbb", 4);
+	CHECK_EQ(fixed_read(3, buf, 4, 0), 4);
+	CHECK_MEM(buf, "aaaa", 4);
+	upd[0] = a;
+	CHECK_EQ(update_op(upd, 1, IORING_FILE_INDEX_ALLOC, 0), -ENFILE);
+	CHECK_EQ(update_op(tab, 1, 0, 0), 1); /* slot 0 emptied */
+	upd[0] = 9999;
+	CHECK_EQ(update_op(upd, 1, IORING_FILE_INDEX_ALLOC, 0), -EBADF);
+	close(a);
+	close(b);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -267,6 +332,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(register_files_errors),
 		TEST_ENTRY(register_files_rlimit),
 		TEST_ENTRY(files_update),
+		TEST_ENTRY(files_update_op),
 		TEST_ENTRY(register_general_errors),
 	};
 

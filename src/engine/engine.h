@@ -65,8 +65,8 @@
  *    LINK_TIMEOUT,
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
- *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR:
- *    -EOPNOTSUPP at prep (and not in the probe);
+ *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
+ *    FILES_UPDATE: -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
  *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state
@@ -639,6 +639,7 @@ int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len,
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);
 int rsrc_file_remove(struct ring *ring, unsigned idx);
+int rsrc_file_new(int fd, struct rfile **out);
 int rsrc_file_alloc_range(struct ring *ring, unsigned off, unsigned len);
 void rfile_put(struct rfile *f);
 

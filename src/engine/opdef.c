@@ -41,6 +41,7 @@
 #include "engine/ops/advise.h"
 #include "engine/ops/async_cancel.h"
 #include "engine/ops/epoll.h"
+#include "engine/ops/files_update.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/msg_ring.h"
 #include "engine/ops/nop.h"
@@ -137,6 +138,9 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 				.cleanup = open_cleanup },
 	[IORING_OP_CLOSE] = { .name = "CLOSE", .supported = 1, .prep = close_prep,
 			      .issue = close_issue },
+	[IORING_OP_FILES_UPDATE] = { .name = "FILES_UPDATE", .iopoll = 1, .supported = 1,
+				     .prep = files_update_prep,
+				     .issue = files_update_issue },
 	[IORING_OP_ASYNC_CANCEL] = { .name = "ASYNC_CANCEL", .supported = 1,
 				     .prep = async_cancel_prep, .issue = async_cancel_issue },
 	[IORING_OP_STATX] = { .name = "STATX", .supported = 1, .force_async = 1,

@@ -248,7 +248,8 @@ int rsrc_buffers_unregister(struct ring *r)
 	return 0;
 }
 
-static int file_install(int fd, struct rfile **out)
+/* a table's file for fd (the engine's duplicate), or -EBADF, -ENOMEM... */
+int rsrc_file_new(int fd, struct rfile **out)
 {
 	struct rfile *f;
 	int dup;
@@ -305,7 +306,7 @@ int rsrc_files_register(struct ring *r, const int32_t *fds, unsigned nr)
 		}
 		if (fd == -1)
 			continue; /* sparse slot */
-		ret = file_install(fd, &files[i]);
+		ret = rsrc_file_new(fd, &files[i]);
 	}
 	if (ret) {
 		files_free(files, nr);
@@ -379,7 +380,7 @@ int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsig
 			rfile_put(old);
 		if (fd == -1)
 			continue;
-		err = file_install(fd, &f);
+		err = rsrc_file_new(fd, &f);
 		if (err)
 			break;
 		pthread_mutex_lock(&r->rsrc_lock);
