@@ -386,7 +386,7 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_READ] = "READ", [IORING_OP_WRITE] = "WRITE", [IORING_OP_FADVISE] = "FADVISE",
 	[IORING_OP_MADVISE] = "MADVISE", [IORING_OP_EPOLL_CTL] = "EPOLL_CTL",
 	[IORING_OP_MSG_RING] = "MSG_RING", [IORING_OP_FILES_UPDATE] = "FILES_UPDATE",
-	[IORING_OP_EPOLL_WAIT] = "EPOLL_WAIT",
+	[IORING_OP_EPOLL_WAIT] = "EPOLL_WAIT", [IORING_OP_FGETXATTR] = "FGETXATTR",
 	[IORING_OP_WAITID] = "WAITID", [IORING_OP_FUTEX_WAIT] = "FUTEX_WAIT",
 	[IORING_OP_FUTEX_WAKE] = "FUTEX_WAKE", [IORING_OP_FUTEX_WAITV] = "FUTEX_WAITV",
 };
@@ -994,7 +994,7 @@ static void gen_futex(struct batch *b, struct op *op)
 static const uint8_t unimpl_ops[] = {
 	IORING_OP_ASYNC_CANCEL, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
-	IORING_OP_FILES_UPDATE, IORING_OP_EPOLL_WAIT,
+	IORING_OP_FILES_UPDATE, IORING_OP_EPOLL_WAIT, IORING_OP_FGETXATTR,
 };
 
 /* Opcodes the engine may not implement, with arguments that have no effect
@@ -1041,6 +1041,12 @@ static void gen_other(struct batch *b, struct op *op)
 		pick_target(b, op, false);
 		op->len = pick_len();
 		op->op_flags = rnd(6); /* POSIX_FADV_* */
+		break;
+	case IORING_OP_FGETXATTR:
+		/* a name without a namespace, or none: no value is written */
+		pick_target(b, op, false);
+		op->addr_kind = chance(80) ? A_PATH : A_NULL;
+		op->op_flags = chance(10); /* xattr_flags: -EINVAL */
 		break;
 	case IORING_OP_MADVISE:
 		op->addr_kind = A_SCRATCH;
@@ -1922,6 +1928,11 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 	case IORING_OP_FADVISE:
 		sqe->off = 0;
 		sqe->fadvise_advice = op->op_flags;
+		break;
+	case IORING_OP_FGETXATTR:
+		sqe->len = 0; /* the value's length only */
+		sqe->off = 0;
+		sqe->xattr_flags = op->op_flags;
 		break;
 	default:
 		break;
