@@ -538,6 +538,21 @@ TEST(xattr_prep_errors)
 	io_uring_prep_fgetxattr(sqe, fd, (const char *)8, got, sizeof(got));
 	io_uring_sqe_set_data64(sqe, 2);
 	CHECK_EQ(one_result(2), -EFAULT);
+	/* no more than 256 bytes of a name are read: a long one before a hole */
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		REQUIRE_TRUE(m != MAP_FAILED);
+		REQUIRE_SYS(munmap(m + pg, pg));
+		memset(m, 'a', pg);
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_fgetxattr(sqe, fd, m + pg - 300, got, sizeof(got));
+		io_uring_sqe_set_data64(sqe, 10);
+		CHECK_EQ(one_result(10), -ERANGE);
+		munmap(m, pg);
+	}
 	/* a set's value is read at submit */
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_fsetxattr(sqe, fd, "user.v", (const char *)8, 0, 4);

@@ -15,24 +15,24 @@
  * The kernel copies the path at prep (getname()), so the program may reuse
  * its buffer once submitted.  It is read a page at a time: a string that
  * ends before an unmapped page is fine, one that runs into it is -EFAULT.
- * -ENAMETOOLONG without a NUL in PATH_MAX bytes, -ENOENT for "" unless the
- * caller allows it (AT_EMPTY_PATH).
+ * -ENAMETOOLONG without a NUL in max bytes (PATH_MAX for a path), -ENOENT
+ * for "" unless the caller allows it (AT_EMPTY_PATH).
  */
-int copy_user_path(const char *upath, bool empty_ok, char **out)
+int copy_user_string(const char *upath, size_t max, bool empty_ok, char **out)
 {
 	const size_t page = 4096;
-	char *buf = malloc(PATH_MAX);
+	char *buf = malloc(max);
 	size_t got = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	while (got < PATH_MAX) {
+	while (got < max) {
 		uintptr_t at = (uintptr_t)upath + got;
 		size_t chunk = page - (at & (page - 1));
 		char *nul;
 
-		if (chunk > PATH_MAX - got)
-			chunk = PATH_MAX - got;
+		if (chunk > max - got)
+			chunk = max - got;
 		if (!upath || umem_read(buf + got, upath + got, chunk)) {
 			free(buf);
 			return -EFAULT;
@@ -50,6 +50,11 @@ int copy_user_path(const char *upath, bool empty_ok, char **out)
 	}
 	free(buf);
 	return -ENAMETOOLONG;
+}
+
+int copy_user_path(const char *upath, bool empty_ok, char **out)
+{
+	return copy_user_string(upath, PATH_MAX, empty_ok, out);
 }
 
 int statx_prep(struct req *req, const struct io_uring_sqe *sqe)

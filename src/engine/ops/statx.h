@@ -20,5 +20,7 @@ void statx_cleanup(struct req *req);
 
 /* the kernel's getname(): a path copied from the program (ops/statx.c) */
 int copy_user_path(const char *upath, bool empty_ok, char **out);
+/* ... reading at most max bytes (the NUL within them) */
+int copy_user_string(const char *upath, size_t max, bool empty_ok, char **out);
 
 #endif /* RINGER_ENGINE_OPS_STATX_H */

@@ -18,17 +18,18 @@
 #include "engine/ops/xattr.h"
 #include "engine/sys.h"
 
-/* the kernel's import_xattr_name(): 1 to XATTR_NAME_MAX bytes, else -ERANGE */
+/* the kernel's import_xattr_name(): 1 to XATTR_NAME_MAX bytes, else -ERANGE;
+ * no byte past the limit is read (a long name before a hole is -ERANGE) */
 static int copy_name(const char *uname, char **out)
 {
 	char *path;
-	int ret = copy_user_path(uname, true, &path);
+	int ret = copy_user_string(uname, XATTR_NAME_MAX + 1, true, &path);
 
 	if (ret == -ENAMETOOLONG)
 		return -ERANGE;
 	if (ret)
 		return ret;
-	if (!path[0] || strlen(path) > XATTR_NAME_MAX) {
+	if (!path[0]) {
 		free(path);
 		return -ERANGE;
 	}
