@@ -950,6 +950,72 @@ static inline void io_uring_prep_futex_waitv(struct io_uring_sqe *sqe,
 	sqe->futex_flags = flags;
 }
 
+static inline void io_uring_prep_renameat(struct io_uring_sqe *sqe, int olddfd,
+					  const char *oldpath, int newdfd,
+					  const char *newpath, unsigned int flags)
+{
+	io_uring_prep_rw(IORING_OP_RENAMEAT, sqe, olddfd, oldpath, (__u32)newdfd,
+			 (uint64_t)(uintptr_t)newpath);
+	sqe->rename_flags = flags;
+}
+
+static inline void io_uring_prep_rename(struct io_uring_sqe *sqe, const char *oldpath,
+					const char *newpath)
+{
+	io_uring_prep_renameat(sqe, AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+static inline void io_uring_prep_unlinkat(struct io_uring_sqe *sqe, int dfd,
+					  const char *path, int flags)
+{
+	io_uring_prep_rw(IORING_OP_UNLINKAT, sqe, dfd, path, 0, 0);
+	sqe->unlink_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_unlink(struct io_uring_sqe *sqe, const char *path, int flags)
+{
+	io_uring_prep_unlinkat(sqe, AT_FDCWD, path, flags);
+}
+
+static inline void io_uring_prep_mkdirat(struct io_uring_sqe *sqe, int dfd,
+					 const char *path, mode_t mode)
+{
+	io_uring_prep_rw(IORING_OP_MKDIRAT, sqe, dfd, path, mode, 0);
+}
+
+static inline void io_uring_prep_mkdir(struct io_uring_sqe *sqe, const char *path, mode_t mode)
+{
+	io_uring_prep_mkdirat(sqe, AT_FDCWD, path, mode);
+}
+
+static inline void io_uring_prep_symlinkat(struct io_uring_sqe *sqe, const char *target,
+					   int newdirfd, const char *linkpath)
+{
+	io_uring_prep_rw(IORING_OP_SYMLINKAT, sqe, newdirfd, target, 0,
+			 (uint64_t)(uintptr_t)linkpath);
+}
+
+static inline void io_uring_prep_symlink(struct io_uring_sqe *sqe, const char *target,
+					 const char *linkpath)
+{
+	io_uring_prep_symlinkat(sqe, target, AT_FDCWD, linkpath);
+}
+
+static inline void io_uring_prep_linkat(struct io_uring_sqe *sqe, int olddfd,
+					const char *oldpath, int newdfd,
+					const char *newpath, int flags)
+{
+	io_uring_prep_rw(IORING_OP_LINKAT, sqe, olddfd, oldpath, (__u32)newdfd,
+			 (uint64_t)(uintptr_t)newpath);
+	sqe->hardlink_flags = (__u32)flags;
+}
+
+static inline void io_uring_prep_link(struct io_uring_sqe *sqe, const char *oldpath,
+				      const char *newpath, int flags)
+{
+	io_uring_prep_linkat(sqe, AT_FDCWD, oldpath, AT_FDCWD, newpath, flags);
+}
+
 #ifdef __cplusplus
 }
 #endif
