@@ -66,7 +66,8 @@
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
- *    FILES_UPDATE: -EOPNOTSUPP at prep (and not in the probe);
+ *    FILES_UPDATE, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT:
+ *    -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
  *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state

@@ -42,6 +42,7 @@
 #include "engine/ops/async_cancel.h"
 #include "engine/ops/epoll.h"
 #include "engine/ops/files_update.h"
+#include "engine/ops/fs.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/msg_ring.h"
 #include "engine/ops/nop.h"
@@ -112,6 +113,16 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_TIMEOUT_REMOVE] = { .name = "TIMEOUT_REMOVE", .supported = 1,
 				       .prep = timeout_remove_prep,
 				       .issue = timeout_remove_issue },
+	/* the path ops: the kernel forces them to io-wq at prep (fs.c) */
+#define FS_DEF(nm, fn) \
+	{ .name = nm, .supported = 1, .force_async = 1, .prep = fn##_prep, \
+	  .issue = fn##_issue, .cleanup = fs_cleanup }
+	[IORING_OP_RENAMEAT] = FS_DEF("RENAMEAT", renameat),
+	[IORING_OP_UNLINKAT] = FS_DEF("UNLINKAT", unlinkat),
+	[IORING_OP_MKDIRAT] = FS_DEF("MKDIRAT", mkdirat),
+	[IORING_OP_SYMLINKAT] = FS_DEF("SYMLINKAT", symlinkat),
+	[IORING_OP_LINKAT] = FS_DEF("LINKAT", linkat),
+#undef FS_DEF
 	[IORING_OP_WAITID] = { .name = "WAITID", .supported = 1, .prep = waitid_prep,
 			       .issue = waitid_issue },
 	[IORING_OP_FUTEX_WAIT] = { .name = "FUTEX_WAIT", .supported = 1, .prep = futex_prep,

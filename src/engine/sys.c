@@ -76,6 +76,11 @@ enum {
 	S_GETXATTR,
 	S_FSETXATTR,
 	S_SETXATTR,
+	S_RENAMEAT2,
+	S_UNLINKAT,
+	S_MKDIRAT,
+	S_SYMLINKAT,
+	S_LINKAT,
 	S__NR
 };
 
@@ -235,6 +240,11 @@ static struct slot table[S__NR] = {
 	SLOT(S_GETXATTR, "getxattr", getxattr, false),
 	SLOT(S_FSETXATTR, "fsetxattr", fsetxattr, false),
 	SLOT(S_SETXATTR, "setxattr", setxattr, false),
+	SLOT(S_RENAMEAT2, "renameat2", renameat2, false),
+	SLOT(S_UNLINKAT, "unlinkat", unlinkat, false),
+	SLOT(S_MKDIRAT, "mkdirat", mkdirat, false),
+	SLOT(S_SYMLINKAT, "symlinkat", symlinkat, false),
+	SLOT(S_LINKAT, "linkat", linkat, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -596,6 +606,33 @@ long sys_futex_wait(void *uaddr, unsigned long val, unsigned long mask, unsigned
 int sys_waitid(int which, int id, siginfo_t *si, int options)
 {
 	CALL(S_WAITID, int (*)(int, int, siginfo_t *, int), which, id, si, options);
+}
+
+int sys_renameat2(int olddfd, const char *oldpath, int newdfd, const char *newpath, unsigned flags)
+{
+	CALL(S_RENAMEAT2, int (*)(int, const char *, int, const char *, unsigned), olddfd, oldpath,
+	     newdfd, newpath, flags);
+}
+
+int sys_unlinkat(int dfd, const char *path, int flags)
+{
+	CALL(S_UNLINKAT, int (*)(int, const char *, int), dfd, path, flags);
+}
+
+int sys_mkdirat(int dfd, const char *path, mode_t mode)
+{
+	CALL(S_MKDIRAT, int (*)(int, const char *, mode_t), dfd, path, mode);
+}
+
+int sys_symlinkat(const char *target, int newdfd, const char *linkpath)
+{
+	CALL(S_SYMLINKAT, int (*)(const char *, int, const char *), target, newdfd, linkpath);
+}
+
+int sys_linkat(int olddfd, const char *oldpath, int newdfd, const char *newpath, int flags)
+{
+	CALL(S_LINKAT, int (*)(int, const char *, int, const char *, int), olddfd, oldpath, newdfd,
+	     newpath, flags);
 }
 
 int sys_capget(void *hdr, void *data)

@@ -75,6 +75,11 @@ long sys_futex_wait(void *uaddr, unsigned long val, unsigned long mask, unsigned
 int sys_open(const char *path, int flags);
 int sys_openat(int dfd, const char *path, int flags, unsigned mode);
 int sys_openat2(int dfd, const char *path, const void *how, size_t size);
+int sys_renameat2(int olddfd, const char *oldpath, int newdfd, const char *newpath, unsigned flags);
+int sys_unlinkat(int dfd, const char *path, int flags);
+int sys_mkdirat(int dfd, const char *path, mode_t mode);
+int sys_symlinkat(const char *target, int newdfd, const char *linkpath);
+int sys_linkat(int olddfd, const char *oldpath, int newdfd, const char *newpath, int flags);
 /* the engine's own fds: at or above sys_fd_floor() when there is room */
 int sys_fd_floor(void);
 int sys_fd_move_high(int fd);

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The path operations: RENAMEAT (flags), UNLINKAT (AT_REMOVEDIR), MKDIRAT,
+ * SYMLINKAT, LINKAT (flags).  Results, the SQE fields each refuses, names
+ * copied at prep, which errors fail the request (prep: getname's -EFAULT,
+ * -ENOENT, -ENAMETOOLONG) and which do not (the call's own error), and
+ * cancellation of one waiting for a worker.
+ */
+#include <ftw.h>
+#include <limits.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+static struct io_uring ring;
+static char scratch[PATH_MAX];
+static int dfd = -1;
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* a fresh ring and an empty directory; the ops work relative to dfd */
+static void setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	test_ring_init(16, &ring, 0);
+	snprintf(scratch, sizeof(scratch), "%s/ringer-fs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	REQUIRE_TRUE(mkdtemp(scratch) != NULL);
+	dfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	REQUIRE_GE(dfd, 0);
+}
+
+static void teardown(void)
+{
+	close(dfd);
+	dfd = -1;
+	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	io_uring_queue_exit(&ring);
+}
+
+static void touch(const char *name)
+{
+	int fd = openat(dfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+
+	REQUIRE_GE(fd, 0);
+	close(fd);
+}
+
+static bool exists(const char *name)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static struct io_uring_sqe *sqe_ud(__u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+/* submit what is queued and reap one CQE: its result */
+static int one_result(__u64 user_data)
+{
+	struct test_cqe c = { 0 };
+
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, user_data);
+	CHECK_EQ_U(c.flags, 0);
+	return c.res;
+}
+
+TEST(renameat_ops)
+{
+	setup();
+	touch("a");
+	io_uring_prep_renameat(sqe_ud(1), dfd, "a", dfd, "b", 0);
+	CHECK_EQ(one_result(1), 0);
+	CHECK_FALSE(exists("a"));
+	CHECK_TRUE(exists("b"));
+	io_uring_prep_renameat(sqe_ud(2), dfd, "a", dfd, "c", 0);
+	CHECK_EQ(one_result(2), -ENOENT);
+	touch("c");
+	io_uring_prep_renameat(sqe_ud(3), dfd, "b", dfd, "c", RENAME_NOREPLACE);
+	CHECK_EQ(one_result(3), -EEXIST);
+	io_uring_prep_renameat(sqe_ud(4), dfd, "b", dfd, "c", RENAME_NOREPLACE | RENAME_EXCHANGE);
+	CHECK_EQ(one_result(4), -EINVAL);
+	io_uring_prep_renameat(sqe_ud(5), dfd, "b", dfd, "c", 0x80000000U);
+	CHECK_EQ(one_result(5), -EINVAL);
+	REQUIRE_SYS(mkdirat(dfd, "d", 0755));
+	io_uring_prep_renameat(sqe_ud(6), dfd, "b", dfd, "d", RENAME_EXCHANGE);
+	CHECK_EQ(one_result(6), 0);
+	{
+		struct stat st;
+
+		REQUIRE_SYS(fstatat(dfd, "b", &st, 0));
+		CHECK_TRUE(S_ISDIR(st.st_mode));
+	}
+	/* a relative name with a dfd that names no file; an absolute one ignores it */
+	io_uring_prep_renameat(sqe_ud(7), 9999, "c", dfd, "e", 0);
+	CHECK_EQ(one_result(7), -EBADF);
+	io_uring_prep_renameat(sqe_ud(8), dfd, "c", 9999, "e", 0);
+	CHECK_EQ(one_result(8), -EBADF);
+	{
+		char from[PATH_MAX + 8];
+
+		snprintf(from, sizeof(from), "%s/c", scratch);
+		io_uring_prep_renameat(sqe_ud(9), 9999, from, dfd, "e", 0);
+		CHECK_EQ(one_result(9), 0);
+		CHECK_TRUE(exists("e"));
+	}
+	teardown();
+}
+
+TEST(unlinkat_ops)
+{
+	setup();
+	touch("f");
+	REQUIRE_SYS(mkdirat(dfd, "d", 0755));
+	io_uring_prep_unlinkat(sqe_ud(1), dfd, "d", 0);
+	CHECK_EQ(one_result(1), -EISDIR);
+	io_uring_prep_unlinkat(sqe_ud(2), dfd, "f", AT_REMOVEDIR);
+	CHECK_EQ(one_result(2), -ENOTDIR);
+	io_uring_prep_unlinkat(sqe_ud(3), dfd, "d", AT_REMOVEDIR);
+	CHECK_EQ(one_result(3), 0);
+	CHECK_FALSE(exists("d"));
+	io_uring_prep_unlinkat(sqe_ud(4), dfd, "f", 0);
+	CHECK_EQ(one_result(4), 0);
+	CHECK_FALSE(exists("f"));
+	io_uring_prep_unlinkat(sqe_ud(5), dfd, "f", 0);
+	CHECK_EQ(one_result(5), -ENOENT);
+	teardown();
+}
+
+TEST(mkdirat_ops)
+{
+	struct stat st;
+	mode_t old = umask(022);
+
+	setup();
+	io_uring_prep_mkdirat(sqe_ud(1), dfd, "m", 0777);
+	CHECK_EQ(one_result(1), 0);
+	REQUIRE_SYS(fstatat(dfd, "m", &st, 0));
+	CHECK_TRUE(S_ISDIR(st.st_mode));
+	CHECK_EQ_U(st.st_mode & 07777, 0755); /* the umask applies */
+	io_uring_prep_mkdirat(sqe_ud(2), dfd, "m", 0700);
+	CHECK_EQ(one_result(2), -EEXIST);
+	io_uring_prep_mkdirat(sqe_ud(3), dfd, "nx/m", 0700);
+	CHECK_EQ(one_result(3), -ENOENT);
+	io_uring_prep_mkdirat(sqe_ud(4), dfd, "m/n", 0700);
+	CHECK_EQ(one_result(4), 0);
+	REQUIRE_SYS(fstatat(dfd, "m/n", &st, 0));
+	CHECK_EQ_U(st.st_mode & 07777, 0700);
+	umask(old);
+	teardown();
+}
+
+TEST(symlinkat_and_linkat_ops)
+{
+	char buf[64];
+	struct stat a, b;
+	ssize_t n;
+	int fd;
+
+	setup();
+	touch("t");
+	io_uring_prep_symlinkat(sqe_ud(1), "t", dfd, "s");
+	CHECK_EQ(one_result(1), 0);
+	n = readlinkat(dfd, "s", buf, sizeof(buf));
+	CHECK_EQ(n, 1);
+	CHECK_EQ(buf[0], 't');
+	io_uring_prep_symlinkat(sqe_ud(2), "t", dfd, "s");
+	CHECK_EQ(one_result(2), -EEXIST);
+	io_uring_prep_symlinkat(sqe_ud(3), "dangling", dfd, "s2");
+	CHECK_EQ(one_result(3), 0);
+
+	io_uring_prep_linkat(sqe_ud(4), dfd, "t", dfd, "h", 0);
+	CHECK_EQ(one_result(4), 0);
+	REQUIRE_SYS(fstatat(dfd, "t", &a, 0));
+	REQUIRE_SYS(fstatat(dfd, "h", &b, 0));
+	CHECK_EQ_U(a.st_ino, b.st_ino);
+	CHECK_EQ_U(b.st_nlink, 2);
+	io_uring_prep_linkat(sqe_ud(5), dfd, "t", dfd, "h", 0);
+	CHECK_EQ(one_result(5), -EEXIST);
+	/* the link itself, or what it names */
+	io_uring_prep_linkat(sqe_ud(6), dfd, "s", dfd, "hs", 0);
+	CHECK_EQ(one_result(6), 0);
+	REQUIRE_SYS(fstatat(dfd, "hs", &b, AT_SYMLINK_NOFOLLOW));
+	CHECK_TRUE(S_ISLNK(b.st_mode));
+	io_uring_prep_linkat(sqe_ud(7), dfd, "s", dfd, "hf", AT_SYMLINK_FOLLOW);
+	CHECK_EQ(one_result(7), 0);
+	REQUIRE_SYS(fstatat(dfd, "hf", &b, AT_SYMLINK_NOFOLLOW));
+	CHECK_EQ_U(a.st_ino, b.st_ino);
+	io_uring_prep_linkat(sqe_ud(8), dfd, "s2", dfd, "hd", AT_SYMLINK_FOLLOW);
+	CHECK_EQ(one_result(8), -ENOENT);
+	/* flags linkat() refuses: at issue, as the call's error */
+	io_uring_prep_linkat(sqe_ud(9), dfd, "t", dfd, "hx", 0x1);
+	CHECK_EQ(one_result(9), -EINVAL);
+	/* AT_EMPTY_PATH: the empty name is the file dfd names */
+	fd = openat(dfd, "t", O_RDONLY | O_CLOEXEC);
+	REQUIRE_GE(fd, 0);
+	io_uring_prep_linkat(sqe_ud(10), fd, "", dfd, "he", AT_EMPTY_PATH);
+	CHECK_EQ(one_result(10), 0);
+	REQUIRE_SYS(fstatat(dfd, "he", &b, 0));
+	CHECK_EQ_U(a.st_ino, b.st_ino);
+	io_uring_prep_linkat(sqe_ud(11), fd, "", dfd, "he2", 0);
+	CHECK_EQ(one_result(11), -ENOENT);
+	close(fd);
+	teardown();
+}
+
+/* the fields each op leaves unused: -EINVAL at prep; fixed files: -EBADF */
+TEST(field_checks)
+{
+	struct io_uring_sqe *sqe;
+
+	setup();
+	touch("f");
+	sqe = sqe_ud(1);
+	io_uring_prep_renameat(sqe, dfd, "f", dfd, "g", 0);
+	sqe->buf_index = 1;
+	CHECK_EQ(one_result(1), -EINVAL);
+	sqe = sqe_ud(2);
+	io_uring_prep_renameat(sqe, dfd, "f", dfd, "g", 0);
+	sqe->splice_fd_in = 1;
+	CHECK_EQ(one_result(2), -EINVAL);
+	sqe = sqe_ud(3);
+	io_uring_prep_renameat(sqe, dfd, "f", dfd, "g", 0);
+	sqe->ioprio = 1;
+	CHECK_EQ(one_result(3), -EINVAL);
+	sqe = sqe_ud(4);
+	io_uring_prep_renameat(sqe, 0, "f", dfd, "g", 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(4), -EBADF);
+
+	sqe = sqe_ud(5);
+	io_uring_prep_unlinkat(sqe, dfd, "f", 0);
+	sqe->len = 1;
+	CHECK_EQ(one_result(5), -EINVAL);
+	sqe = sqe_ud(6);
+	io_uring_prep_unlinkat(sqe, dfd, "f", 0);
+	sqe->off = 1;
+	CHECK_EQ(one_result(6), -EINVAL);
+	sqe = sqe_ud(7);
+	io_uring_prep_unlinkat(sqe, dfd, "f", AT_REMOVEDIR << 1);
+	CHECK_EQ(one_result(7), -EINVAL);
+	sqe = sqe_ud(8);
+	io_uring_prep_unlinkat(sqe, 0, "f", 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(8), -EBADF);
+
+	sqe = sqe_ud(9);
+	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
+	sqe->off = 1;
+	CHECK_EQ(one_result(9), -EINVAL);
+	sqe = sqe_ud(10);
+	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
+	sqe->rw_flags = 1;
+	CHECK_EQ(one_result(10), -EINVAL);
+	sqe = sqe_ud(11);
+	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
+	sqe->buf_index = 1;
+	CHECK_EQ(one_result(11), -EINVAL);
+
+	sqe = sqe_ud(12);
+	io_uring_prep_symlinkat(sqe, "f", dfd, "s");
+	sqe->len = 1;
+	CHECK_EQ(one_result(12), -EINVAL);
+	sqe = sqe_ud(13);
+	io_uring_prep_symlinkat(sqe, "f", dfd, "s");
+	sqe->rw_flags = 1;
+	CHECK_EQ(one_result(13), -EINVAL);
+	sqe = sqe_ud(14);
+	io_uring_prep_symlinkat(sqe, "f", 0, "s");
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(14), -EBADF);
+
+	sqe = sqe_ud(15);
+	io_uring_prep_linkat(sqe, dfd, "f", dfd, "h", 0);
+	sqe->splice_fd_in = 1;
+	CHECK_EQ(one_result(15), -EINVAL);
+	sqe = sqe_ud(16);
+	io_uring_prep_linkat(sqe, 0, "f", dfd, "h", 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(16), -EBADF);
+	/* none of them ran */
+	CHECK_TRUE(exists("f"));
+	CHECK_FALSE(exists("g") || exists("m") || exists("s") || exists("h"));
+	teardown();
+}
+
+/* getname() at prep: -EFAULT, -ENOENT for "", -ENAMETOOLONG from PATH_MAX bytes */
+TEST(bad_names)
+{
+	char *big = malloc(PATH_MAX + 1);
+
+	REQUIRE_TRUE(big != NULL);
+	setup();
+	touch("f");
+	io_uring_prep_renameat(sqe_ud(1), dfd, (const char *)8, dfd, "g", 0);
+	CHECK_EQ(one_result(1), -EFAULT);
+	io_uring_prep_renameat(sqe_ud(2), dfd, "f", dfd, (const char *)8, 0);
+	CHECK_EQ(one_result(2), -EFAULT);
+	io_uring_prep_renameat(sqe_ud(3), dfd, "", dfd, "g", 0);
+	CHECK_EQ(one_result(3), -ENOENT);
+	io_uring_prep_unlinkat(sqe_ud(4), dfd, "", 0);
+	CHECK_EQ(one_result(4), -ENOENT);
+	io_uring_prep_mkdirat(sqe_ud(5), dfd, NULL, 0700);
+	CHECK_EQ(one_result(5), -EFAULT);
+	io_uring_prep_symlinkat(sqe_ud(6), "", dfd, "s");
+	CHECK_EQ(one_result(6), -ENOENT);
+	io_uring_prep_symlinkat(sqe_ud(7), "f", dfd, NULL);
+	CHECK_EQ(one_result(7), -EFAULT);
+	io_uring_prep_linkat(sqe_ud(8), dfd, "f", dfd, "", 0);
+	CHECK_EQ(one_result(8), -ENOENT);
+	/* PATH_MAX bytes without a NUL; PATH_MAX - 1 and a NUL is a name */
+	memset(big, 'a', PATH_MAX);
+	big[PATH_MAX] = '\0';
+	io_uring_prep_unlinkat(sqe_ud(9), dfd, big, 0);
+	CHECK_EQ(one_result(9), -ENAMETOOLONG);
+	for (int i = 1; i < PATH_MAX - 1; i += 2)
+		big[i] = '/';
+	big[PATH_MAX - 1] = '\0';
+	io_uring_prep_unlinkat(sqe_ud(10), dfd, big, 0);
+	CHECK_EQ(one_result(10), -ENOENT);
+	/* a name that ends just before an unmapped page */
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		REQUIRE_TRUE(m != MAP_FAILED);
+		REQUIRE_SYS(munmap(m + pg, pg));
+		memcpy(m + pg - 2, "f", 2);
+		io_uring_prep_unlinkat(sqe_ud(11), dfd, m + pg - 2, 0);
+		CHECK_EQ(one_result(11), 0);
+		memcpy(m + pg - 1, "f", 1); /* no NUL before the hole */
+		io_uring_prep_unlinkat(sqe_ud(12), dfd, m + pg - 1, 0);
+		CHECK_EQ(one_result(12), -EFAULT);
+		munmap(m, pg);
+	}
+	free(big);
+	teardown();
+}
+
+/*
+ * A prep failure fails the request: its link is cancelled.  The call's own
+ * error does not: the next one runs, and CQE_SKIP_SUCCESS hides its CQE.
+ */
+TEST(errors_and_links)
+{
+	struct test_cqe c[4];
+	struct io_uring_sqe *sqe;
+
+	setup();
+	sqe = sqe_ud(1);
+	io_uring_prep_unlinkat(sqe, dfd, "", 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_prep_nop(sqe_ud(2));
+	REQUIRE_EQ(test_submit_reap(&ring, c, 2), 2);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, -ENOENT);
+	CHECK_EQ_U(c[1].user_data, 2);
+	CHECK_EQ(c[1].res, -ECANCELED);
+
+	sqe = sqe_ud(3);
+	io_uring_prep_renameat(sqe, dfd, "nx", dfd, "y", 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_prep_mkdirat(sqe_ud(4), dfd, "m", 0700);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 2), 2);
+	CHECK_EQ_U(c[0].user_data, 3);
+	CHECK_EQ(c[0].res, -ENOENT);
+	CHECK_EQ_U(c[1].user_data, 4);
+	CHECK_EQ(c[1].res, 0);
+
+	sqe = sqe_ud(5);
+	io_uring_prep_unlinkat(sqe, dfd, "nx", 0);
+	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	io_uring_prep_unlinkat(sqe_ud(6), dfd, "m", AT_REMOVEDIR);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 1), 2);
+	CHECK_EQ_U(c[0].user_data, 6);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	CHECK_FALSE(exists("m"));
+	teardown();
+}
+
+/* the names are copied at submit: the buffers may change before the op runs */
+TEST(names_copied_at_prep)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+	char from[8] = "a", to[8] = "b";
+	struct test_cqe c[2];
+	struct io_uring_sqe *sqe;
+
+	setup();
+	touch("a");
+	touch("x");
+	/* the rename waits 50 ms behind a timeout it is hard-linked to */
+	sqe = sqe_ud(1);
+	io_uring_prep_timeout(sqe, &ts, 0, 0);
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	io_uring_prep_renameat(sqe_ud(2), dfd, from, dfd, to, 0);
+	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	strcpy(from, "x");
+	strcpy(to, "y");
+	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2);
+	CHECK_EQ(c[1].res, 0);
+	CHECK_TRUE(exists("b"));
+	CHECK_TRUE(exists("x"));
+	CHECK_FALSE(exists("a") || exists("y"));
+	teardown();
+}
+
+/* IOSQE_ASYNC, and a cancellation reaching one still queued behind its link */
+TEST(async_and_cancel)
+{
+	struct __kernel_timespec ts = { .tv_sec = 5 };
+	struct test_cqe c[3];
+	struct io_uring_sqe *sqe;
+
+	setup();
+	sqe = sqe_ud(1);
+	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
+	sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(one_result(1), 0);
+	CHECK_TRUE(exists("m"));
+
+	/* a rename linked behind a long timeout: cancelling the timeout cancels it */
+	sqe = sqe_ud(2);
+	io_uring_prep_timeout(sqe, &ts, 0, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_prep_renameat(sqe_ud(3), dfd, "m", dfd, "n", 0);
+	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	io_uring_prep_cancel64(sqe_ud(4), 2, 0);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 3), 1);
+	CHECK_EQ(test_find_cqe(c, 3, 2)->res, -ECANCELED);
+	CHECK_EQ(test_find_cqe(c, 3, 3)->res, -ECANCELED);
+	CHECK_EQ(test_find_cqe(c, 3, 4)->res, 0);
+	CHECK_TRUE(exists("m"));
+	CHECK_FALSE(exists("n"));
+	teardown();
+}
+
+TEST(probe_reports_path_ops)
+{
+	struct io_uring_probe *p;
+	static const int ops[] = { IORING_OP_RENAMEAT, IORING_OP_UNLINKAT, IORING_OP_MKDIRAT,
+				   IORING_OP_SYMLINKAT, IORING_OP_LINKAT };
+
+	test_ring_init(4, &ring, 0);
+	p = io_uring_get_probe_ring(&ring);
+	REQUIRE_TRUE(p != NULL);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		CHECK_TRUE(io_uring_opcode_supported(p, ops[i]));
+	io_uring_free_probe(p);
+	io_uring_queue_exit(&ring);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		{ "renameat_ops", renameat_ops },
+		{ "unlinkat_ops", unlinkat_ops },
+		{ "mkdirat_ops", mkdirat_ops },
+		{ "symlinkat_and_linkat_ops", symlinkat_and_linkat_ops },
+		{ "field_checks", field_checks },
+		{ "bad_names", bad_names },
+		{ "errors_and_links", errors_and_links },
+		{ "names_copied_at_prep", names_copied_at_prep },
+		{ "async_and_cancel", async_and_cancel },
+		{ "probe_reports_path_ops", probe_reports_path_ops },
+	};
+
+	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}
