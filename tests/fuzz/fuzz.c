@@ -273,6 +273,7 @@ enum addr_kind {
 	A_IOV, /* this op's iovec array */
 	A_UD, /* a user_data (POLL_REMOVE target) */
 	A_PATH, /* a path that does not exist */
+	A_NOPARENT, /* a name under a directory that does not exist */
 	A_TS, /* a 1 ms timespec */
 	A_TS_LONG, /* a 10 s timespec: a LINK_TIMEOUT that never fires */
 	A_SCRATCH, /* a private page (MADVISE) */
@@ -991,6 +992,41 @@ static void gen_futex(struct batch *b, struct op *op)
 	op->solo = op->unimpl;
 }
 
+/*
+ * The path ops (RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT) relative to
+ * the side's directory, on names whose parent does not exist: they fail
+ * (-ENOENT, or their checks' -EINVAL, -EFAULT) and change nothing, so
+ * they commute with each other and with the rest of the batch.  addr2 (the
+ * new name) is chosen by op->x_addr3: 0 the name, 1 NULL, 2 a kernel address.
+ */
+static void gen_path(struct batch *b, struct op *op)
+{
+	static const uint8_t ops[] = { IORING_OP_RENAMEAT, IORING_OP_UNLINKAT, IORING_OP_MKDIRAT,
+				       IORING_OP_SYMLINKAT, IORING_OP_LINKAT };
+	static const uint32_t fl[] = { 0, 0, 0, 1, 2, 4, 0x100, 0x200, 0x400, 0x1000 };
+
+	op->opcode = ops[rnd(sizeof(ops) / sizeof(ops[0]))];
+	op->obj = chance(90) ? O_DIR : chance(50) ? O_HUGE : O_NEG;
+	op->addr_kind = A_NOPARENT;
+	if (chance(5))
+		op->addr_kind = chance(50) ? A_NULL : A_KERNEL;
+	else if (chance(3))
+		op->addr_kind = A_GUARD;
+	op->x_addr3 = chance(90) ? 0 : 1 + rnd(2);
+	if (op->opcode == IORING_OP_MKDIRAT)
+		op->len = 0700;
+	else if (op->opcode == IORING_OP_RENAMEAT || op->opcode == IORING_OP_LINKAT)
+		op->len = 1; /* new_dfd: a number, bad on both sides */
+	if (chance(4))
+		op->len ^= 2;
+	if (chance(20))
+		op->op_flags = fl[rnd(sizeof(fl) / sizeof(fl[0]))];
+	if (chance(3))
+		op->buf_index = 1;
+	op->unimpl = !engine_supports(op->opcode);
+	op->solo = op->unimpl;
+}
+
 static const uint8_t unimpl_ops[] = {
 	IORING_OP_ASYNC_CANCEL, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
@@ -1174,8 +1210,10 @@ static void gen_op(struct batch *b, int idx)
 		gen_poll_remove(b, op, idx);
 	} else if (r < 93) {
 		gen_timeout(b, op);
-	} else if (r < 95) {
+	} else if (r < 94) {
 		gen_other(b, op);
+	} else if (r < 95) {
+		gen_path(b, op);
 	} else if (r < 97) {
 		gen_futex(b, op);
 	} else {
@@ -1750,6 +1788,7 @@ static uint64_t addr_of(struct side *s, const struct batch *b, const struct op *
 	case A_IOV: return (uintptr_t)s->iovs[idx];
 	case A_UD: return op->addr_arg;
 	case A_PATH: return (uintptr_t)"ringer-fuzz-no-such-file";
+	case A_NOPARENT: return (uintptr_t)"ringer-fuzz-no-such-dir/x";
 	case A_TS: return (uintptr_t)&s->ts;
 	case A_TS_LONG: return (uintptr_t)&s->ts_long;
 	case A_SCRATCH: return (uintptr_t)s->scratch;
@@ -1933,6 +1972,20 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->len = 0; /* the value's length only */
 		sqe->off = 0;
 		sqe->xattr_flags = op->op_flags;
+		break;
+	case IORING_OP_RENAMEAT:
+	case IORING_OP_UNLINKAT:
+	case IORING_OP_MKDIRAT:
+	case IORING_OP_SYMLINKAT:
+	case IORING_OP_LINKAT:
+		/* addr2 (off) the new name; unlink and mkdir refuse one (-EINVAL) */
+		sqe->addr2 = op->x_addr3 == 1 ? 0 : op->x_addr3 == 2 ? 0xffff888000001000ULL
+				: (uintptr_t)"ringer-fuzz-no-such-dir/y";
+		if ((op->opcode == IORING_OP_UNLINKAT || op->opcode == IORING_OP_MKDIRAT) &&
+		    !op->buf_index)
+			sqe->addr2 = 0;
+		sqe->buf_index = op->buf_index;
+		sqe->rw_flags = (int)op->op_flags;
 		break;
 	default:
 		break;
