@@ -571,6 +571,11 @@ bool engine_has_cap(int cap);
 
 /* umem.c: copies from and to memory the application named (umem_read: api.h) */
 int umem_write(void *dst, const void *src, size_t len);
+/* the kernel's getname(): a path copied from the program at prep, in malloc'd
+ * memory (PATH_MAX with its NUL) */
+int copy_user_path(const char *upath, bool empty_ok, char **out);
+/* ... reading at most max bytes (the NUL within them) */
+int copy_user_string(const char *upath, size_t max, bool empty_ok, char **out);
 static inline bool user_range_ok(uint64_t addr, uint64_t len)
 {
 	return addr <= ENGINE_USER_END && len <= ENGINE_USER_END - addr;

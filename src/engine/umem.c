@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine.h"
@@ -103,4 +105,50 @@ int umem_read(void *dst, const void *src, size_t len)
 int umem_write(void *dst, const void *src, size_t len)
 {
 	return vm_copy(dst, src, len, true);
+}
+
+/*
+ * The kernel copies the path at prep (getname()), so the program may reuse
+ * its buffer once submitted.  It is read a page at a time: a string that
+ * ends before an unmapped page is fine, one that runs into it is -EFAULT.
+ * -ENAMETOOLONG without a NUL in max bytes (PATH_MAX for a path), -ENOENT
+ * for "" unless the caller allows it (AT_EMPTY_PATH).
+ */
+int copy_user_string(const char *upath, size_t max, bool empty_ok, char **out)
+{
+	const size_t page = 4096;
+	char *buf = malloc(max);
+	size_t got = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (got < max) {
+		uintptr_t at = (uintptr_t)upath + got;
+		size_t chunk = page - (at & (page - 1));
+		char *nul;
+
+		if (chunk > max - got)
+			chunk = max - got;
+		if (!upath || umem_read(buf + got, upath + got, chunk)) {
+			free(buf);
+			return -EFAULT;
+		}
+		nul = memchr(buf + got, '\0', chunk);
+		if (nul) {
+			if (nul == buf && !empty_ok) {
+				free(buf);
+				return -ENOENT;
+			}
+			*out = buf;
+			return 0;
+		}
+		got += chunk;
+	}
+	free(buf);
+	return -ENAMETOOLONG;
+}
+
+int copy_user_path(const char *upath, bool empty_ok, char **out)
+{
+	return copy_user_string(upath, PATH_MAX, empty_ok, out);
 }

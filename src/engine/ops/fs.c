@@ -22,44 +22,6 @@
 #include "engine/ops/fs.h"
 #include "engine/sys.h"
 
-/*
- * getname(): copy a NUL-terminated name from the program's memory, a page at
- * a time so a name that ends just before an unmapped page is read whole.
- * empty_ok: AT_EMPTY_PATH (the kernel's getname_uflags()).
- */
-static int getname(char **out, uint64_t uaddr, bool empty_ok)
-{
-	const char *src = (const char *)(uintptr_t)uaddr;
-	char *name = malloc(PATH_MAX);
-	size_t len = 0;
-
-	if (!name)
-		return -ENOMEM;
-	while (len < PATH_MAX) {
-		size_t chunk = 4096 - ((uintptr_t)(src + len) & 4095);
-		char *nul;
-
-		if (chunk > PATH_MAX - len)
-			chunk = PATH_MAX - len;
-		if (umem_read(name + len, src + len, chunk)) {
-			free(name);
-			return -EFAULT;
-		}
-		nul = memchr(name + len, '\0', chunk);
-		if (nul) {
-			if (nul == name && !empty_ok) {
-				free(name);
-				return -ENOENT;
-			}
-			*out = name;
-			return 0;
-		}
-		len += chunk;
-	}
-	free(name);
-	return -ENAMETOOLONG;
-}
-
 static int fs_prep_names(struct req *req, uint64_t oldaddr, bool old_empty_ok, uint64_t newaddr)
 {
 	struct fs_state *fs = req_data(req, struct fs_state);
@@ -68,11 +30,11 @@ static int fs_prep_names(struct req *req, uint64_t oldaddr, bool old_empty_ok, u
 	fs->oldpath = NULL;
 	fs->newpath = NULL;
 	if (oldaddr != UINT64_MAX) {
-		ret = getname(&fs->oldpath, oldaddr, old_empty_ok);
+		ret = copy_user_path((const char *)(uintptr_t)oldaddr, old_empty_ok, &fs->oldpath);
 		if (ret)
 			return ret;
 	}
-	ret = getname(&fs->newpath, newaddr, false);
+	ret = copy_user_path((const char *)(uintptr_t)newaddr, false, &fs->newpath);
 	if (ret) {
 		free(fs->oldpath);
 		fs->oldpath = NULL;

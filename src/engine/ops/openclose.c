@@ -19,47 +19,7 @@
 #include "engine/ops/openclose.h"
 #include "engine/sys.h"
 
-#define PAGE_SZ		   4096UL
 #define OPEN_HOW_SIZE_VER0 24 /* the first struct open_how: flags, mode, resolve */
-
-/*
- * The kernel's getname() at prep: the string is the request's from submit
- * on, so the program may reuse its buffer.  Read page by page, never past
- * the NUL's page.  -EFAULT, -ENAMETOOLONG (PATH_MAX with the NUL), -ENOENT
- * for "", -ENOMEM.
- */
-static int getname(uint64_t addr, char **out)
-{
-	char *buf = malloc(PATH_MAX);
-	size_t got = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	while (got < PATH_MAX) {
-		uint64_t at = addr + got;
-		size_t n = PAGE_SZ - (at & (PAGE_SZ - 1));
-		char *nul;
-
-		if (n > PATH_MAX - got)
-			n = PATH_MAX - got;
-		if (!at || umem_read(buf + got, (const void *)(uintptr_t)at, n)) {
-			free(buf);
-			return -EFAULT;
-		}
-		nul = memchr(buf + got, 0, n);
-		if (nul) {
-			if (nul == buf) {
-				free(buf);
-				return -ENOENT;
-			}
-			*out = buf;
-			return 0;
-		}
-		got += n;
-	}
-	free(buf);
-	return -ENAMETOOLONG;
-}
 
 static int open_prep_common(struct req *req, const struct io_uring_sqe *sqe)
 {
@@ -73,7 +33,7 @@ static int open_prep_common(struct req *req, const struct io_uring_sqe *sqe)
 	open->dfd = sqe->fd;
 	open->file_slot = sqe->file_index;
 	/* the kernel takes the name before it checks the slot against O_CLOEXEC */
-	ret = getname(sqe->addr, &open->path);
+	ret = copy_user_path((const char *)(uintptr_t)sqe->addr, false, &open->path);
 	if (ret)
 		return ret;
 	if (open->file_slot && (open->how.flags & O_CLOEXEC)) {

@@ -11,52 +11,6 @@
 #include "engine/ops/statx.h"
 #include "engine/sys.h"
 
-/*
- * The kernel copies the path at prep (getname()), so the program may reuse
- * its buffer once submitted.  It is read a page at a time: a string that
- * ends before an unmapped page is fine, one that runs into it is -EFAULT.
- * -ENAMETOOLONG without a NUL in max bytes (PATH_MAX for a path), -ENOENT
- * for "" unless the caller allows it (AT_EMPTY_PATH).
- */
-int copy_user_string(const char *upath, size_t max, bool empty_ok, char **out)
-{
-	const size_t page = 4096;
-	char *buf = malloc(max);
-	size_t got = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	while (got < max) {
-		uintptr_t at = (uintptr_t)upath + got;
-		size_t chunk = page - (at & (page - 1));
-		char *nul;
-
-		if (chunk > max - got)
-			chunk = max - got;
-		if (!upath || umem_read(buf + got, upath + got, chunk)) {
-			free(buf);
-			return -EFAULT;
-		}
-		nul = memchr(buf + got, '\0', chunk);
-		if (nul) {
-			if (nul == buf && !empty_ok) {
-				free(buf);
-				return -ENOENT;
-			}
-			*out = buf;
-			return 0;
-		}
-		got += chunk;
-	}
-	free(buf);
-	return -ENAMETOOLONG;
-}
-
-int copy_user_path(const char *upath, bool empty_ok, char **out)
-{
-	return copy_user_string(upath, PATH_MAX, empty_ok, out);
-}
-
 int statx_prep(struct req *req, const struct io_uring_sqe *sqe)
 {
 	struct statx_state *sx = req_data(req, struct statx_state);
