@@ -838,6 +838,51 @@ static inline void __io_uring_set_target_fixed_file(struct io_uring_sqe *sqe,
 	sqe->file_index = file_index + 1;
 }
 
+/*
+ * splice(2) as a request: nbytes from fd_in (at off_in, or -1 for its
+ * position or a pipe) to fd_out (at off_out, or -1).  SPLICE_F_FD_IN_FIXED
+ * in splice_flags makes fd_in a fixed-file slot; IOSQE_FIXED_FILE, fd_out.
+ */
+static inline void io_uring_prep_splice(struct io_uring_sqe *sqe, int fd_in, int64_t off_in,
+					int fd_out, int64_t off_out, unsigned int nbytes,
+					unsigned int splice_flags)
+{
+	io_uring_prep_rw(IORING_OP_SPLICE, sqe, fd_out, NULL, nbytes, (__u64)off_out);
+	sqe->splice_off_in = (__u64)off_in;
+	sqe->splice_fd_in = fd_in;
+	sqe->splice_flags = splice_flags;
+}
+
+/* tee(2) as a request: duplicate nbytes of pipe fd_in into pipe fd_out */
+static inline void io_uring_prep_tee(struct io_uring_sqe *sqe, int fd_in, int fd_out,
+				     unsigned int nbytes, unsigned int splice_flags)
+{
+	io_uring_prep_rw(IORING_OP_TEE, sqe, fd_out, NULL, nbytes, 0);
+	sqe->splice_off_in = 0;
+	sqe->splice_fd_in = fd_in;
+	sqe->splice_flags = splice_flags;
+}
+
+/* pipe2(2) as a request: the two descriptors land in fds[0], fds[1] */
+static inline void io_uring_prep_pipe(struct io_uring_sqe *sqe, int *fds, int pipe_flags)
+{
+	io_uring_prep_rw(IORING_OP_PIPE, sqe, 0, fds, 0, 0);
+	sqe->pipe_flags = (__u32)pipe_flags;
+}
+
+/*
+ * ... into the fixed file table: slots file_index and file_index + 1, or two
+ * free ones with IORING_FILE_INDEX_ALLOC; fds gets the slots.
+ */
+static inline void io_uring_prep_pipe_direct(struct io_uring_sqe *sqe, int *fds,
+					     int pipe_flags, unsigned int file_index)
+{
+	io_uring_prep_pipe(sqe, fds, pipe_flags);
+	if (file_index == IORING_FILE_INDEX_ALLOC)
+		file_index--;
+	__io_uring_set_target_fixed_file(sqe, file_index);
+}
+
 static inline void io_uring_prep_epoll_ctl(struct io_uring_sqe *sqe, int epfd,
 					   int fd, int op,
 					   const struct epoll_event *ev)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The prep helpers of the event-loop opcodes (timeouts, cancellation, polls,
- * MSG_RING, futexes, waitid, epoll) and the waiting calls, held to liburing
- * 2.15's signatures (and the helpers to its SQE encodings).
+ * MSG_RING, futexes, waitid, epoll, splice, tee, pipe) and the waiting
+ * calls, held to liburing 2.15's signatures (and the helpers to its SQE
+ * encodings).
  *
  * Signatures: each function is assigned to a pointer of the type liburing
  * 2.15 declares it with; this file is built with -Werror, so a parameter
@@ -59,6 +60,14 @@ static void (*const p_epoll_ctl)(struct io_uring_sqe *, int, int, int,
 				 const struct epoll_event *) = io_uring_prep_epoll_ctl;
 static void (*const p_epoll_wait)(struct io_uring_sqe *, int, struct epoll_event *, int,
 				  unsigned) = io_uring_prep_epoll_wait;
+
+static void (*const p_splice)(struct io_uring_sqe *, int, int64_t, int, int64_t, unsigned int,
+			      unsigned int) = io_uring_prep_splice;
+static void (*const p_tee)(struct io_uring_sqe *, int, int, unsigned int,
+			   unsigned int) = io_uring_prep_tee;
+static void (*const p_pipe)(struct io_uring_sqe *, int *, int) = io_uring_prep_pipe;
+static void (*const p_pipe_direct)(struct io_uring_sqe *, int *, int,
+				   unsigned int) = io_uring_prep_pipe_direct;
 
 static int (*const p_wait_cqes)(struct io_uring *, struct io_uring_cqe **, unsigned,
 				struct __kernel_timespec *, sigset_t *) = io_uring_wait_cqes;
@@ -125,6 +134,7 @@ int main(void)
 	siginfo_t info;
 	struct epoll_event ev[2];
 	unsigned long long big = 0x1122334455667788ULL;
+	int pfds[2];
 
 	dirty(&sqe);
 	p_nop(&sqe);
@@ -256,6 +266,38 @@ int main(void)
 	p_epoll_wait(&sqe, 3, ev, 2, 0);
 	want_rw(&want, IORING_OP_EPOLL_WAIT, 3, (uintptr_t)ev, 2, 0);
 	check("epoll_wait", &sqe, &want);
+
+	dirty(&sqe);
+	p_splice(&sqe, 3, -1, 4, 4096, 100, SPLICE_F_FD_IN_FIXED | 2);
+	want_rw(&want, IORING_OP_SPLICE, 4, (__u64)-1, 100, 4096);
+	want.splice_fd_in = 3;
+	want.splice_flags = SPLICE_F_FD_IN_FIXED | 2;
+	check("splice", &sqe, &want);
+
+	dirty(&sqe);
+	p_tee(&sqe, 3, 4, 100, 2);
+	want_rw(&want, IORING_OP_TEE, 4, 0, 100, 0);
+	want.splice_fd_in = 3;
+	want.splice_flags = 2;
+	check("tee", &sqe, &want);
+
+	dirty(&sqe);
+	p_pipe(&sqe, pfds, 04000);
+	want_rw(&want, IORING_OP_PIPE, 0, (uintptr_t)pfds, 0, 0);
+	want.pipe_flags = 04000;
+	check("pipe", &sqe, &want);
+
+	dirty(&sqe);
+	p_pipe_direct(&sqe, pfds, 0, 6);
+	want_rw(&want, IORING_OP_PIPE, 0, (uintptr_t)pfds, 0, 0);
+	want.file_index = 7;
+	check("pipe_direct", &sqe, &want);
+
+	dirty(&sqe);
+	p_pipe_direct(&sqe, pfds, 0, IORING_FILE_INDEX_ALLOC);
+	want_rw(&want, IORING_OP_PIPE, 0, (uintptr_t)pfds, 0, 0);
+	want.file_index = IORING_FILE_INDEX_ALLOC;
+	check("pipe_direct_alloc", &sqe, &want);
 
 	/* the waiting calls are only held to their types (test-wait.c runs them) */
 	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
