@@ -66,7 +66,8 @@
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
- *    FILES_UPDATE, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT:
+ *    FILES_UPDATE, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT, SPLICE,
+ *    TEE:
  *    -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
@@ -101,6 +102,13 @@
  *  - LINK_TIMEOUT firing while its request runs in a worker: -EALREADY,
  *    and the request runs to its end (the kernel signals its io-wq worker,
  *    which may end a blocking call with -EINTR).
+ *  - SPLICE/TEE (ops/splice.c) never block a worker on a pipe: where the
+ *    kernel's worker waits for data or room, the request waits in the
+ *    reactor.  Cancelled there: ASYNC_CANCEL 0 and the splice -ECANCELED
+ *    (the kernel: -EALREADY, and -ERESTARTSYS (-512) from its interrupted
+ *    worker); a LINK_TIMEOUT after it fires (the kernel's is not armed
+ *    while its worker blocks).  A splice into a socket with no room blocks
+ *    a worker (as the kernel's), and cannot be cancelled there.
  *  - OPENAT/OPENAT2 always run in a worker (the kernel first tries a cached
  *    lookup inline): same results, but a CQE may follow those of inline
  *    requests submitted after it.  CLOSE of a plain fd closes it inline

@@ -49,6 +49,7 @@
 #include "engine/ops/openclose.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/rw.h"
+#include "engine/ops/splice.h"
 #include "engine/ops/statx.h"
 #include "engine/ops/sync.h"
 #include "engine/ops/timeout.h"
@@ -176,6 +177,13 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_GETXATTR] = { .name = "GETXATTR", .supported = 1, .force_async = 1,
 				 .prep = getxattr_prep, .issue = getxattr_issue,
 				 .cleanup = xattr_cleanup },
+	/* out file in sqe->fd; the kernel forces both to io-wq (splice.c) */
+	[IORING_OP_SPLICE] = { .name = "SPLICE", .needs_file = 1, .unbound_nonreg_file = 1,
+			       .supported = 1, .force_async = 1, .prep = splice_prep,
+			       .issue = splice_issue, .cleanup = splice_cleanup },
+	[IORING_OP_TEE] = { .name = "TEE", .needs_file = 1, .unbound_nonreg_file = 1,
+			    .supported = 1, .force_async = 1, .prep = tee_prep,
+			    .issue = splice_issue, .cleanup = splice_cleanup },
 	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = ftruncate_prep,
 				  .issue = ftruncate_issue },

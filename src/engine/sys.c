@@ -81,6 +81,8 @@ enum {
 	S_MKDIRAT,
 	S_SYMLINKAT,
 	S_LINKAT,
+	S_SPLICE,
+	S_TEE,
 	S__NR
 };
 
@@ -245,6 +247,8 @@ static struct slot table[S__NR] = {
 	SLOT(S_MKDIRAT, "mkdirat", mkdirat, false),
 	SLOT(S_SYMLINKAT, "symlinkat", symlinkat, false),
 	SLOT(S_LINKAT, "linkat", linkat, false),
+	SLOT(S_SPLICE, "splice", splice, false),
+	SLOT(S_TEE, "tee", tee, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -920,4 +924,16 @@ int sys_setxattr(const char *path, const char *name, const void *value, size_t s
 {
 	CALL(S_SETXATTR, int (*)(const char *, const char *, const void *, size_t, int), path,
 	     name, value, size, flags);
+}
+
+ssize_t sys_splice(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len,
+		   unsigned flags)
+{
+	CALL(S_SPLICE, ssize_t(*)(int, int64_t *, int, int64_t *, size_t, unsigned), fd_in, off_in,
+	     fd_out, off_out, len, flags);
+}
+
+ssize_t sys_tee(int fd_in, int fd_out, size_t len, unsigned flags)
+{
+	CALL(S_TEE, ssize_t(*)(int, int, size_t, unsigned), fd_in, fd_out, len, flags);
 }

@@ -80,6 +80,10 @@ int sys_unlinkat(int dfd, const char *path, int flags);
 int sys_mkdirat(int dfd, const char *path, mode_t mode);
 int sys_symlinkat(const char *target, int newdfd, const char *linkpath);
 int sys_linkat(int olddfd, const char *oldpath, int newdfd, const char *newpath, int flags);
+/* splice(2) (offsets NULL or the engine's own copy) and tee(2) */
+ssize_t sys_splice(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len,
+		   unsigned flags);
+ssize_t sys_tee(int fd_in, int fd_out, size_t len, unsigned flags);
 /* the engine's own fds: at or above sys_fd_floor() when there is room */
 int sys_fd_floor(void);
 int sys_fd_move_high(int fd);

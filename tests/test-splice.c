@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPLICE and TEE: offsets -1 (the file's position, which moves) against
+ * explicit ones (which leave it), fixed in and out files, the kernel's
+ * errors, a short splice failing its link, waiting for data or room in a
+ * pipe (and cancelling, and tearing down, such a wait), SPLICE_F_NONBLOCK.
+ */
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "harness.h"
+
+static struct io_uring ring;
+static int p[2], q[2], file = -1;
+static const char data[] = "0123456789abcdef";
+
+static void setup(void)
+{
+	test_ring_init(16, &ring, 0);
+	REQUIRE_SYS(pipe(p));
+	REQUIRE_SYS(pipe(q));
+	file = test_tmpfile_with(data, 16, NULL);
+	REQUIRE_GE(file, 0);
+}
+
+static void teardown(void)
+{
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	close(file);
+	io_uring_queue_exit(&ring);
+}
+
+static struct io_uring_sqe *splice_sqe(int fd_in, int64_t off_in, int fd_out, int64_t off_out,
+				       unsigned len, unsigned flags, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_splice(sqe, fd_in, off_in, fd_out, off_out, len, flags);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+static struct io_uring_sqe *tee_sqe(int fd_in, int fd_out, unsigned len, unsigned flags,
+				    __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_tee(sqe, fd_in, fd_out, len, flags);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+static int one_result(__u64 user_data)
+{
+	struct test_cqe c = { 0 };
+
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, user_data);
+	return c.res;
+}
+
+/* what the pipe holds now (it must hold something) */
+static void expect_pipe(int fd, const char *want, size_t len)
+{
+	char buf[64];
+
+	REQUIRE_EQ(read(fd, buf, sizeof(buf)), (ssize_t)len);
+	CHECK_MEM(buf, want, len);
+}
+
+TEST(splice_file_offsets)
+{
+	setup();
+	/* -1: from the file's position, which moves */
+	REQUIRE_EQ(lseek(file, 2, SEEK_SET), 2);
+	splice_sqe(file, -1, p[1], -1, 4, 0, 1);
+	CHECK_EQ(one_result(1), 4);
+	CHECK_EQ(lseek(file, 0, SEEK_CUR), 6);
+	/* explicit: from there, the position stays */
+	splice_sqe(file, 10, p[1], -1, 4, 0, 2);
+	CHECK_EQ(one_result(2), 4);
+	CHECK_EQ(lseek(file, 0, SEEK_CUR), 6);
+	expect_pipe(p[0], "2345abcd", 8);
+	/* into the file at an offset, and at its position */
+	REQUIRE_EQ(write(p[1], "XYZ", 3), 3);
+	splice_sqe(p[0], -1, file, 20, 16, 0, 3);
+	CHECK_EQ(one_result(3), 3);
+	CHECK_EQ(lseek(file, 0, SEEK_CUR), 6);
+	REQUIRE_EQ(write(p[1], "UV", 2), 2);
+	splice_sqe(p[0], -1, file, -1, 16, 0, 4);
+	CHECK_EQ(one_result(4), 2);
+	CHECK_EQ(lseek(file, 0, SEEK_CUR), 8);
+	{
+		char buf[24];
+
+		REQUIRE_EQ(pread(file, buf, 23, 0), 23);
+		CHECK_MEM(buf, "012345UV89abcdef\0\0\0\0XYZ", 23);
+	}
+	/* pipe to pipe; past the end of a file: 0 */
+	REQUIRE_EQ(write(p[1], "pq", 2), 2);
+	splice_sqe(p[0], -1, q[1], -1, 16, SPLICE_F_MOVE, 5);
+	CHECK_EQ(one_result(5), 2);
+	expect_pipe(q[0], "pq", 2);
+	splice_sqe(file, 100, p[1], -1, 4, 0, 6);
+	CHECK_EQ(one_result(6), 0);
+	teardown();
+}
+
+TEST(splice_errors)
+{
+	struct io_uring_sqe *sqe;
+
+	setup();
+	splice_sqe(file, 0, p[1], -1, 4, 0x100, 1);
+	CHECK_EQ(one_result(1), -EINVAL); /* unknown flag */
+	splice_sqe(file, 0, file, 4, 4, 0, 2);
+	CHECK_EQ(one_result(2), -EINVAL); /* no pipe */
+	splice_sqe(file, -1, p[1], 0, 4, 0, 3);
+	CHECK_EQ(one_result(3), -ESPIPE); /* an offset on a pipe */
+	REQUIRE_EQ(write(p[1], "a", 1), 1);
+	splice_sqe(p[0], 0, file, 0, 4, 0, 4);
+	CHECK_EQ(one_result(4), -ESPIPE);
+	splice_sqe(file, -2, p[1], -1, 4, 0, 5);
+	CHECK_EQ(one_result(5), -EINVAL);
+	splice_sqe(999, -1, p[1], -1, 4, 0, 6);
+	CHECK_EQ(one_result(6), -EBADF);
+	splice_sqe(-1, -1, p[1], -1, 4, 0, 7);
+	CHECK_EQ(one_result(7), -EBADF);
+	splice_sqe(file, -1, 999, -1, 4, 0, 8);
+	CHECK_EQ(one_result(8), -EBADF);
+	/* the write end is not for reading */
+	splice_sqe(p[1], -1, file, 0, 4, 0, 9);
+	CHECK_EQ(one_result(9), -EBADF);
+	/* nothing to move: 0, but the files are looked up first */
+	splice_sqe(file, 0, p[1], -1, 0, 0, 10);
+	CHECK_EQ(one_result(10), 0);
+	splice_sqe(999, 0, p[1], -1, 0, 0, 11);
+	CHECK_EQ(one_result(11), -EBADF);
+	/* FD_IN_FIXED without a table */
+	splice_sqe(0, 0, p[1], -1, 4, SPLICE_F_FD_IN_FIXED, 12);
+	CHECK_EQ(one_result(12), -EBADF);
+	/* ioprio is refused; addr3, buf_index, __pad2 are not looked at */
+	sqe = splice_sqe(file, 0, p[1], -1, 1, 0, 13);
+	sqe->ioprio = 1;
+	CHECK_EQ(one_result(13), -EINVAL);
+	sqe = splice_sqe(file, 0, p[1], -1, 1, 0, 14);
+	sqe->addr3 = 1;
+	sqe->buf_index = 1;
+	sqe->__pad2[0] = 1;
+	CHECK_EQ(one_result(14), 1);
+	sqe = splice_sqe(file, 0, p[1], -1, 1, 0, 15);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	CHECK_EQ(one_result(15), -EOPNOTSUPP);
+	teardown();
+}
+
+TEST(tee_ops_and_errors)
+{
+	struct io_uring_sqe *sqe;
+
+	setup();
+	REQUIRE_EQ(write(p[1], "tee!", 4), 4);
+	tee_sqe(p[0], q[1], 16, 0, 1);
+	CHECK_EQ(one_result(1), 4);
+	expect_pipe(q[0], "tee!", 4);
+	expect_pipe(p[0], "tee!", 4); /* still there */
+	tee_sqe(p[0], q[1], 4, SPLICE_F_NONBLOCK, 2);
+	CHECK_EQ(one_result(2), -EAGAIN);
+	tee_sqe(file, q[1], 4, 0, 3);
+	CHECK_EQ(one_result(3), -EINVAL);
+	tee_sqe(q[0], q[1], 4, 0, 4);
+	CHECK_EQ(one_result(4), -EINVAL);
+	tee_sqe(q[1], p[1], 4, 0, 5);
+	CHECK_EQ(one_result(5), -EBADF);
+	tee_sqe(999, p[1], 4, 0, 6);
+	CHECK_EQ(one_result(6), -EBADF);
+	tee_sqe(p[0], q[1], 4, 0x100, 7);
+	CHECK_EQ(one_result(7), -EINVAL);
+	tee_sqe(file, q[1], 0, 0, 8);
+	CHECK_EQ(one_result(8), 0);
+	/* offsets are refused at prep */
+	sqe = tee_sqe(p[0], q[1], 4, 0, 9);
+	sqe->off = 1;
+	CHECK_EQ(one_result(9), -EINVAL);
+	sqe = tee_sqe(p[0], q[1], 4, 0, 10);
+	sqe->splice_off_in = 1;
+	CHECK_EQ(one_result(10), -EINVAL);
+	teardown();
+}
+
+TEST(fixed_files)
+{
+	struct io_uring_sqe *sqe;
+	int fds[3];
+
+	setup();
+	fds[0] = file;
+	fds[1] = p[1];
+	fds[2] = q[0];
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 3), 0);
+	/* fixed in (slot 0), fixed out (slot 1) */
+	sqe = splice_sqe(0, 4, 1, -1, 4, SPLICE_F_FD_IN_FIXED, 1);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(1), 4);
+	expect_pipe(p[0], "4567", 4);
+	/* fixed in, plain out */
+	REQUIRE_EQ(write(q[1], "fx", 2), 2);
+	tee_sqe(2, p[1], 8, SPLICE_F_FD_IN_FIXED, 2);
+	CHECK_EQ(one_result(2), 2);
+	expect_pipe(p[0], "fx", 2);
+	/* plain in, fixed out */
+	sqe = splice_sqe(q[0], -1, 1, -1, 8, 0, 3);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(3), 2);
+	expect_pipe(p[0], "fx", 2);
+	/* slots that hold nothing */
+	sqe = splice_sqe(5, 0, 1, -1, 4, SPLICE_F_FD_IN_FIXED, 4);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(4), -EBADF);
+	sqe = splice_sqe(-1, 0, 1, -1, 4, SPLICE_F_FD_IN_FIXED, 5);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(5), -EBADF);
+	sqe = splice_sqe(0, 0, 9, -1, 4, SPLICE_F_FD_IN_FIXED, 6);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(one_result(6), -EBADF);
+	teardown();
+}
+
+TEST(short_splice_fails_link)
+{
+	struct test_cqe c[2];
+	struct io_uring_sqe *sqe;
+
+	setup();
+	/* 3 bytes of 8: the result, and the link is cancelled */
+	REQUIRE_EQ(write(p[1], "abc", 3), 3);
+	sqe = splice_sqe(p[0], -1, file, 0, 8, 0, 1);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 2);
+	test_submit_reap(&ring, c, 2);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, 3);
+	CHECK_EQ_U(c[1].user_data, 2);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	/* all of it: the link runs; IOSQE_ASYNC changes nothing */
+	REQUIRE_EQ(write(p[1], "abcd", 4), 4);
+	sqe = splice_sqe(p[0], -1, file, 0, 4, 0, 3);
+	sqe->flags |= IOSQE_IO_LINK | IOSQE_ASYNC;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 4);
+	test_submit_reap(&ring, c, 2);
+	CHECK_EQ_U(c[0].user_data, 3);
+	CHECK_EQ(c[0].res, 4);
+	CHECK_EQ_U(c[1].user_data, 4);
+	CHECK_EQ(c[1].res, 0);
+	teardown();
+}
+
+TEST(waits_for_data_and_room)
+{
+	static char big[1 << 16];
+	struct io_uring_cqe *cqe;
+	int fl;
+
+	setup();
+	/* an empty pipe: the splice waits for a writer */
+	splice_sqe(p[0], -1, file, 0, 10, 0, 1);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(write(p[1], "hi", 2), 2);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	CHECK_EQ_U(cqe->user_data, 1);
+	CHECK_EQ(cqe->res, 2);
+	io_uring_cqe_seen(&ring, cqe);
+	/* a full pipe: it waits for room */
+	fl = fcntl(p[1], F_GETFL);
+	REQUIRE_SYS(fcntl(p[1], F_SETFL, fl | O_NONBLOCK));
+	while (write(p[1], big, sizeof(big)) > 0)
+		;
+	REQUIRE_SYS(fcntl(p[1], F_SETFL, fl));
+	splice_sqe(file, 0, p[1], -1, 10, 0, 2);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(read(p[0], big, 4096), 4096);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	CHECK_EQ_U(cqe->user_data, 2);
+	CHECK_EQ(cqe->res, 10);
+	io_uring_cqe_seen(&ring, cqe);
+	/* a tee on an empty pipe too (into one with room again) */
+	REQUIRE_SYS(fcntl(p[0], F_SETFL, O_NONBLOCK));
+	while (read(p[0], big, sizeof(big)) > 0)
+		;
+	tee_sqe(q[0], p[1], 10, 0, 3);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(write(q[1], "tq", 2), 2);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	CHECK_EQ_U(cqe->user_data, 3);
+	CHECK_EQ(cqe->res, 2);
+	io_uring_cqe_seen(&ring, cqe);
+	/* no writer left: 0 */
+	close(q[1]);
+	q[1] = dup(p[1]);
+	{
+		int r[2];
+
+		REQUIRE_SYS(pipe(r));
+		close(r[1]);
+		splice_sqe(r[0], -1, file, 0, 10, 0, 4);
+		CHECK_EQ(one_result(4), 0);
+		close(r[0]);
+	}
+	teardown();
+}
+
+TEST(nonblock)
+{
+	int sv[2];
+
+	setup();
+	/* SPLICE_F_NONBLOCK: -EAGAIN where it would wait */
+	splice_sqe(p[0], -1, file, 0, 10, SPLICE_F_NONBLOCK, 1);
+	CHECK_EQ(one_result(1), -EAGAIN);
+	/* an O_NONBLOCK pipe: the same without the flag */
+	REQUIRE_SYS(fcntl(p[0], F_SETFL, O_NONBLOCK));
+	splice_sqe(p[0], -1, file, 0, 10, 0, 2);
+	CHECK_EQ(one_result(2), -EAGAIN);
+	/* a socket with nothing to read, under SPLICE_F_NONBLOCK */
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	splice_sqe(sv[0], -1, q[1], -1, 10, SPLICE_F_NONBLOCK, 3);
+	CHECK_EQ(one_result(3), -EAGAIN);
+	/* ... and without: it waits for data */
+	splice_sqe(sv[0], -1, q[1], -1, 10, 0, 4);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(write(sv[1], "sock", 4), 4);
+	{
+		struct test_cqe c = { 0 };
+
+		REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+		CHECK_EQ_U(c.user_data, 4);
+		CHECK_EQ(c.res, 4);
+	}
+	expect_pipe(q[0], "sock", 4);
+	/* a pipe without a reader: -EPIPE, and no SIGPIPE kills the program
+	 * (the kernel's worker takes it) */
+	close(q[0]);
+	q[0] = dup(p[0]);
+	{
+		int r[2];
+
+		REQUIRE_SYS(pipe(r));
+		close(r[0]);
+		splice_sqe(file, 0, r[1], -1, 4, 0, 5);
+		CHECK_EQ(one_result(5), -EPIPE);
+		close(r[1]);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	teardown();
+}
+
+TEST(cancel)
+{
+	struct test_cqe c[2];
+	const struct test_cqe *s, *k;
+	struct io_uring_sqe *sqe;
+	uint64_t t0;
+
+	setup();
+	/* cancelled before a worker starts it (same submit) */
+	splice_sqe(p[0], -1, file, 0, 10, 0, 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 1, 0);
+	io_uring_sqe_set_data64(sqe, 2);
+	test_submit_reap(&ring, c, 2);
+	s = test_find_cqe(c, 2, 1);
+	k = test_find_cqe(c, 2, 2);
+	REQUIRE_TRUE(s && k);
+	CHECK_EQ(k->res, 0);
+	CHECK_EQ(s->res, -ECANCELED);
+	/*
+	 * Cancelled while it waits for data: it ends, and takes none of what
+	 * comes later.  The kernel interrupts its worker (-EALREADY, and the
+	 * splice ends -ERESTARTSYS on 6.18); the engine's waits in the
+	 * reactor (0 and -ECANCELED): see engine.h.
+	 */
+	splice_sqe(p[0], -1, file, 0, 10, 0, 3);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 3, 0);
+	io_uring_sqe_set_data64(sqe, 4);
+	test_submit_reap(&ring, c, 2);
+	s = test_find_cqe(c, 2, 3);
+	k = test_find_cqe(c, 2, 4);
+	REQUIRE_TRUE(s && k);
+	CHECK_TRUE(k->res == 0 || k->res == -EALREADY);
+	CHECK_TRUE(s->res == -ECANCELED || s->res == -512 /* ERESTARTSYS */ || s->res == -EINTR);
+	REQUIRE_EQ(write(p[1], "late", 4), 4);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	expect_pipe(p[0], "late", 4);
+	/* the ring goes away with one waiting: at once */
+	splice_sqe(p[0], -1, file, 0, 10, 0, 5);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	test_sleep_ms(20);
+	t0 = test_now_ns();
+	io_uring_queue_exit(&ring);
+	CHECK_LT((long long)(test_now_ns() - t0), 2000000000LL);
+	test_ring_init(4, &ring, 0);
+	teardown();
+}
+
+TEST(probe_reports_splice_tee)
+{
+	struct io_uring_probe *pr;
+
+	test_ring_init(4, &ring, 0);
+	pr = io_uring_get_probe_ring(&ring);
+	REQUIRE_TRUE(pr != NULL);
+	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_SPLICE));
+	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_TEE));
+	io_uring_free_probe(pr);
+	io_uring_queue_exit(&ring);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		{ "splice_file_offsets", splice_file_offsets },
+		{ "splice_errors", splice_errors },
+		{ "tee_ops_and_errors", tee_ops_and_errors },
+		{ "fixed_files", fixed_files },
+		{ "short_splice_fails_link", short_splice_fails_link },
+		{ "waits_for_data_and_room", waits_for_data_and_room },
+		{ "nonblock", nonblock },
+		{ "cancel", cancel },
+		{ "probe_reports_splice_tee", probe_reports_splice_tee },
+	};
+
+	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}
