@@ -4,6 +4,8 @@
  * explicit ones (which leave it), fixed in and out files, the kernel's
  * errors, a short splice failing its link, waiting for data or room in a
  * pipe (and cancelling, and tearing down, such a wait), SPLICE_F_NONBLOCK.
+ * PIPE: plain (flags, -EFAULT with no descriptor made) and direct (a slot and
+ * the next, ALLOC, the table's errors, the slots emptied on failure).
  */
 #include <poll.h>
 #include <sys/socket.h>
@@ -417,7 +419,183 @@ TEST(cancel)
 	teardown();
 }
 
-TEST(probe_reports_splice_tee)
+static struct io_uring_sqe *pipe_sqe(int *fds, int flags, unsigned file_index, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_pipe(sqe, fds, flags);
+	sqe->file_index = file_index;
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
+}
+
+/* the lowest free number: which the program's next descriptor gets (the
+ * engine's own descriptors live high, and come and go) */
+static int next_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	REQUIRE_GE(fd, 0);
+	close(fd);
+	return fd;
+}
+
+/* the two ends carry bytes from fds[1] to fds[0] */
+static void check_pipe_works(int rd, int wr)
+{
+	char c = 0;
+
+	REQUIRE_EQ(write(wr, "z", 1), 1);
+	REQUIRE_EQ(read(rd, &c, 1), 1);
+	CHECK_EQ(c, 'z');
+}
+
+TEST(pipe_plain)
+{
+	struct io_uring_sqe *sqe;
+	int fds[2] = { -5, -5 }, want[2], before;
+
+	test_ring_init(8, &ring, 0);
+	/* the numbers pipe2(2) would give */
+	REQUIRE_SYS(pipe(want));
+	close(want[0]);
+	close(want[1]);
+	pipe_sqe(fds, 0, 0, 1);
+	CHECK_EQ(one_result(1), 0);
+	CHECK_EQ(fds[0], want[0]);
+	CHECK_EQ(fds[1], want[1]);
+	CHECK_EQ(fcntl(fds[0], F_GETFD), 0);
+	check_pipe_works(fds[0], fds[1]);
+	close(fds[0]);
+	close(fds[1]);
+	pipe_sqe(fds, O_CLOEXEC | O_NONBLOCK, 0, 2);
+	CHECK_EQ(one_result(2), 0);
+	CHECK_EQ(fcntl(fds[0], F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(fcntl(fds[1], F_GETFD), FD_CLOEXEC);
+	CHECK_TRUE(fcntl(fds[0], F_GETFL) & O_NONBLOCK);
+	CHECK_TRUE(fcntl(fds[1], F_GETFL) & O_NONBLOCK);
+	close(fds[0]);
+	close(fds[1]);
+	pipe_sqe(fds, O_DIRECT, 0, 3);
+	CHECK_EQ(one_result(3), 0);
+	CHECK_TRUE(fcntl(fds[1], F_GETFL) & O_DIRECT);
+	close(fds[0]);
+	close(fds[1]);
+	/* errors: flags, a bad address (no descriptor made), fields */
+	before = next_fd();
+	pipe_sqe(fds, O_RDWR, 0, 4);
+	CHECK_EQ(one_result(4), -EINVAL);
+	pipe_sqe(NULL, 0, 0, 5);
+	CHECK_EQ(one_result(5), -EFAULT);
+	CHECK_EQ(next_fd(), before);
+	sqe = pipe_sqe(fds, 0, 0, 6);
+	sqe->fd = 1;
+	CHECK_EQ(one_result(6), -EINVAL);
+	sqe = pipe_sqe(fds, 0, 0, 7);
+	sqe->off = 1;
+	CHECK_EQ(one_result(7), -EINVAL);
+	sqe = pipe_sqe(fds, 0, 0, 8);
+	sqe->addr3 = 1;
+	CHECK_EQ(one_result(8), -EINVAL);
+	sqe = pipe_sqe(fds, 0, 0, 9);
+	sqe->ioprio = 1;
+	CHECK_EQ(one_result(9), -EINVAL);
+	/* not looked at: len, buf_index, __pad2, IOSQE_FIXED_FILE; IOSQE_ASYNC */
+	sqe = pipe_sqe(fds, 0, 0, 10);
+	sqe->len = 1;
+	sqe->buf_index = 1;
+	sqe->__pad2[0] = 1;
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_ASYNC;
+	CHECK_EQ(one_result(10), 0);
+	check_pipe_works(fds[0], fds[1]);
+	close(fds[0]);
+	close(fds[1]);
+	CHECK_EQ(next_fd(), before);
+	io_uring_queue_exit(&ring);
+}
+
+/* a write through fixed slot wr, read back through slot rd */
+static void check_fixed_pipe(int rd, int wr)
+{
+	struct io_uring_sqe *sqe;
+	char c = 0;
+
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_write(sqe, wr, "y", 1, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, 100);
+	CHECK_EQ(one_result(100), 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, rd, &c, 1, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, 101);
+	CHECK_EQ(one_result(101), 1);
+	CHECK_EQ(c, 'y');
+}
+
+static int fixed_write(int slot)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_write(sqe, slot, "w", 1, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, 102);
+	return one_result(102);
+}
+
+TEST(pipe_direct)
+{
+	int fds[2] = { -5, -5 }, sparse[4] = { -1, -1, -1, -1 }, before;
+
+	test_ring_init(8, &ring, 0);
+	before = next_fd();
+	/* no table */
+	pipe_sqe(fds, 0, 1, 1);
+	CHECK_EQ(one_result(1), -ENXIO);
+	REQUIRE_EQ(io_uring_register_files(&ring, sparse, 4), 0);
+	/* slot 1 (file_index 2) and the next; fds gets the slots */
+	{
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+		io_uring_prep_pipe_direct(sqe, fds, 0, 1);
+		io_uring_sqe_set_data64(sqe, 2);
+	}
+	CHECK_EQ(one_result(2), 0);
+	CHECK_EQ(fds[0], 1);
+	CHECK_EQ(fds[1], 2);
+	check_fixed_pipe(1, 2);
+	/* no descriptor of the program's was taken */
+	CHECK_EQ(next_fd(), before);
+	/* ALLOC: free slots from the hint on (after slot 2: 3, then 0) */
+	fds[0] = fds[1] = -5;
+	pipe_sqe(fds, O_NONBLOCK, IORING_FILE_INDEX_ALLOC, 3);
+	CHECK_EQ(one_result(3), 0);
+	CHECK_EQ(fds[0], 3);
+	CHECK_EQ(fds[1], 0);
+	check_fixed_pipe(3, 0);
+	/* no free slot: -ENFILE */
+	pipe_sqe(fds, 0, IORING_FILE_INDEX_ALLOC, 4);
+	CHECK_EQ(one_result(4), -ENFILE);
+	/* the last slot: the write end has none: -EINVAL, and the read end's
+	 * slot is emptied (what it held is gone) */
+	pipe_sqe(fds, 0, 4, 5);
+	CHECK_EQ(one_result(5), -EINVAL);
+	CHECK_EQ(fixed_write(3), -EBADF);
+	pipe_sqe(fds, 0, 5, 6);
+	CHECK_EQ(one_result(6), -EINVAL);
+	/* O_CLOEXEC means nothing in the table: refused */
+	pipe_sqe(fds, O_CLOEXEC, 1, 7);
+	CHECK_EQ(one_result(7), -EINVAL);
+	/* a bad address: both slots emptied */
+	pipe_sqe(NULL, 0, 1, 8);
+	CHECK_EQ(one_result(8), -EFAULT);
+	CHECK_EQ(fixed_write(0), -EBADF);
+	CHECK_EQ(fixed_write(1), -EBADF);
+	CHECK_EQ(next_fd(), before);
+	io_uring_queue_exit(&ring);
+}
+
+TEST(probe_reports_splice_tee_pipe)
 {
 	struct io_uring_probe *pr;
 
@@ -426,6 +604,7 @@ TEST(probe_reports_splice_tee)
 	REQUIRE_TRUE(pr != NULL);
 	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_SPLICE));
 	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_TEE));
+	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_PIPE));
 	io_uring_free_probe(pr);
 	io_uring_queue_exit(&ring);
 }
@@ -441,7 +620,9 @@ int main(int argc, char **argv)
 		{ "waits_for_data_and_room", waits_for_data_and_room },
 		{ "nonblock", nonblock },
 		{ "cancel", cancel },
-		{ "probe_reports_splice_tee", probe_reports_splice_tee },
+		{ "pipe_plain", pipe_plain },
+		{ "pipe_direct", pipe_direct },
+		{ "probe_reports_splice_tee_pipe", probe_reports_splice_tee_pipe },
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

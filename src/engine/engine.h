@@ -67,7 +67,7 @@
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
  *    FILES_UPDATE, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT, SPLICE,
- *    TEE:
+ *    TEE, PIPE:
  *    -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again

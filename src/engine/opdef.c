@@ -47,6 +47,7 @@
 #include "engine/ops/msg_ring.h"
 #include "engine/ops/nop.h"
 #include "engine/ops/openclose.h"
+#include "engine/ops/pipe.h"
 #include "engine/ops/poll.h"
 #include "engine/ops/rw.h"
 #include "engine/ops/splice.h"
@@ -184,6 +185,8 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_TEE] = { .name = "TEE", .needs_file = 1, .unbound_nonreg_file = 1,
 			    .supported = 1, .force_async = 1, .prep = tee_prep,
 			    .issue = splice_issue, .cleanup = splice_cleanup },
+	[IORING_OP_PIPE] = { .name = "PIPE", .supported = 1, .prep = pipe_prep,
+			     .issue = pipe_issue },
 	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = ftruncate_prep,
 				  .issue = ftruncate_issue },
