@@ -337,6 +337,82 @@ TEST(request_fails)
 	close(null);
 }
 
+/*
+ * A timeout that has already expired when its request is issued: the
+ * kernel starts its timer before it issues the request, so the timer wins
+ * even over a request that completes at once.  It leaves the chain and its
+ * cancel finds nothing: -ENOENT, after the request's CQE and before the
+ * rest of the chain, which runs (or is cancelled by the request's failure)
+ * as it would without the timeout.
+ */
+TEST(expired_at_issue)
+{
+	struct __kernel_timespec zero = { 0 }, past;
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct test_cqe c[3];
+	struct timespec now;
+
+	REQUIRE_GE(null, 0);
+	REQUIRE_SYS(clock_gettime(CLOCK_MONOTONIC, &now));
+	past = (struct __kernel_timespec){ .tv_sec = now.tv_sec - 1 };
+	setup();
+	nop(1, IOSQE_IO_LINK);
+	ltimeout(2, &zero, 0, IOSQE_IO_LINK);
+	nop(3, 0);
+	test_submit_reap(&ring, c, 3);
+	CHECK_CQE(c[0], 1, 0);
+	CHECK_CQE(c[1], 2, -ENOENT);
+	CHECK_CQE(c[2], 3, 0);
+
+	/* absolute, in the past; on another clock */
+	nop(1, IOSQE_IO_LINK);
+	ltimeout(2, &past, IORING_TIMEOUT_ABS, IOSQE_IO_LINK);
+	nop(3, 0);
+	test_submit_reap(&ring, c, 3);
+	CHECK_CQE(c[0], 1, 0);
+	CHECK_CQE(c[1], 2, -ENOENT);
+	CHECK_CQE(c[2], 3, 0);
+	nop(1, IOSQE_IO_LINK);
+	ltimeout(2, &zero, IORING_TIMEOUT_BOOTTIME, 0);
+	test_submit_reap(&ring, c, 2);
+	CHECK_CQE(c[0], 1, 0);
+	CHECK_CQE(c[1], 2, -ENOENT);
+
+	/* a request that fails at once: the chain after it is cancelled */
+	{
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+		io_uring_prep_write(sqe, null, buf, 8, 0);
+		with(sqe, 1, IOSQE_IO_LINK);
+		ltimeout(2, &zero, 0, IOSQE_IO_LINK);
+		nop(3, 0);
+		test_submit_reap(&ring, c, 3);
+		CHECK_CQE(c[0], 1, -EBADF);
+		CHECK_CQE(c[1], 2, -ENOENT);
+		CHECK_CQE(c[2], 3, -ECANCELED);
+	}
+
+	/* CQE_SKIP_SUCCESS on the timeout hides its -ENOENT too */
+	nop(1, IOSQE_IO_LINK);
+	ltimeout(2, &zero, 0, IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS);
+	nop(3, 0);
+	test_submit_reap(&ring, c, 2);
+	CHECK_CQE(c[0], 1, 0);
+	CHECK_CQE(c[1], 3, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+
+	/* a request that waits: the timer fires at once and cancels it */
+	pipe_read(1, IOSQE_IO_LINK);
+	ltimeout(2, &zero, 0, IOSQE_IO_LINK);
+	nop(3, 0);
+	test_submit_reap(&ring, c, 3);
+	CHECK_CQE(c[0], 2, -ETIME);
+	CHECK_CQE(c[1], 1, -ECANCELED);
+	CHECK_CQE(c[2], 3, -ECANCELED);
+	teardown();
+	close(null);
+}
+
 /* A HARDLINK chain goes on after the cancelled request. */
 TEST(hardlink)
 {
@@ -531,6 +607,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(request_wins),
 		TEST_ENTRY(timeout_wins),
 		TEST_ENTRY(request_fails),
+		TEST_ENTRY(expired_at_issue),
 		TEST_ENTRY(hardlink),
 		TEST_ENTRY(cqe_skip),
 		TEST_ENTRY(update_and_remove),

@@ -96,7 +96,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool lin
 	t->tnext = t->tprev = NULL;
 	t->head = NULL;
 	t->lstate = 0;
-	t->busy = t->pending = t->orphan = false;
+	t->busy = t->pending = t->orphan = t->expired = false;
 	if (sqe->buf_index || sqe->len != 1 || sqe->splice_fd_in)
 		return -EINVAL;
 	if (link && (uint32_t)sqe->off)
@@ -506,8 +506,13 @@ static int update(struct ring *r, struct req *upd, struct req **gone)
 
 /*
  * A LINK_TIMEOUT guards the request just before it in its chain (its
- * head): the kernel arms it when the head is issued and does not complete
- * at once (it waits, or goes to io-wq), or when a worker starts the head.
+ * head): the kernel (6.15+) starts its timer before it issues the head, or
+ * when a worker starts the head.  The engine takes the deadline there
+ * (ltimeout_arm_begin()) but arms the timer only if the head does not
+ * complete during its issue (ltimeout_arm_end()); a head that completes
+ * there after the deadline passed is one the kernel's timer beat: the
+ * timeout's cancel finds nothing to cancel and it ends -ENOENT (expired),
+ * in the chain's order as below.
  * If it fires first it takes itself out of the chain, cancels its head by
  * user_data through the one cancel path (cancel_requests()) and ends with
  * -ETIME, or the cancel's -ENOENT/-EALREADY; its CQE comes before the
@@ -567,14 +572,14 @@ static void lt_unlist(struct ring *r, struct req *lt)
 	}
 }
 
-/* timeout_lock held: its timer, from now (or at the absolute time) */
-static int lt_arm(struct ring *r, struct req *lt, bool abs)
+/* timeout_lock held: its timer, at deadline on its clock */
+static int lt_arm(struct ring *r, struct req *lt, uint64_t deadline)
 {
 	int ret;
 
 	lt->rent.fd = -1;
 	lt->rent.fn = ltimeout_fire;
-	ret = req_arm_timer(lt, req_timeout(lt)->clock, deadline_of(req_timeout(lt), abs));
+	ret = req_arm_timer(lt, req_timeout(lt)->clock, deadline);
 	if (!ret) {
 		req_timeout(lt)->lstate = LT_ARMED;
 		lt_list(r, lt);
@@ -611,10 +616,11 @@ struct req *ltimeout_arm_begin(struct req *req, bool worker)
 	t = req_timeout(lt);
 	pthread_mutex_lock(&r->timeout_lock);
 	t->head = req;
+	t->deadline = deadline_of(t, t->flags & IORING_TIMEOUT_ABS);
 	atomic_store_explicit(&req->ltimeout, lt, memory_order_relaxed);
 	if (worker) {
 		/* the kernel arms it when io-wq starts the request */
-		if (lt_arm(r, lt, t->flags & IORING_TIMEOUT_ABS)) {
+		if (lt_arm(r, lt, t->deadline)) {
 			t->lstate = LT_DONE; /* the ring is going away */
 			t->head = NULL;
 			atomic_store_explicit(&req->ltimeout, NULL, memory_order_relaxed);
@@ -636,7 +642,7 @@ void ltimeout_arm_end(struct req *lt)
 
 	pthread_mutex_lock(&r->timeout_lock);
 	t->busy = false;
-	if (t->lstate == LT_ISSUING && lt_arm(r, lt, t->flags & IORING_TIMEOUT_ABS)) {
+	if (t->lstate == LT_ISSUING && lt_arm(r, lt, t->deadline)) {
 		/* the ring is going away: it ends when its chain reaches it */
 		if (t->head)
 			atomic_store_explicit(&t->head->ltimeout, NULL, memory_order_relaxed);
@@ -648,7 +654,7 @@ void ltimeout_arm_end(struct req *lt)
 	end = t->lstate == LT_DONE && (t->pending || t->orphan);
 	pthread_mutex_unlock(&r->timeout_lock);
 	if (end)
-		lt_end(lt, -ECANCELED);
+		lt_end(lt, t->expired ? -ENOENT : -ECANCELED);
 }
 
 struct req *ltimeout_req_done(struct req *req)
@@ -688,6 +694,8 @@ struct req *ltimeout_req_done(struct req *req)
 	t = req_timeout(lt);
 	if (t->lstate == LT_ISSUING) {
 		t->lstate = LT_DONE;
+		/* the kernel's timer, started before the issue, came first */
+		t->expired = clock_ns(t->clock) >= t->deadline;
 		if (breaks) {
 			/* fail_links() would free it under its issuer's feet */
 			lt_detach(req, lt);
@@ -728,6 +736,7 @@ int link_timeout_issue(struct req *lt, unsigned issue_flags)
 {
 	struct timeout_state *t = req_timeout(lt);
 	struct ring *r = lt->ring;
+	bool expired;
 
 	(void)issue_flags;
 	pthread_mutex_lock(&r->timeout_lock);
@@ -737,9 +746,10 @@ int link_timeout_issue(struct req *lt, unsigned issue_flags)
 		pthread_mutex_unlock(&r->timeout_lock);
 		return ISSUE_QUEUED;
 	}
+	expired = t->expired;
 	pthread_mutex_unlock(&r->timeout_lock);
-	/* reached in the chain: its head completed first */
-	lt->res = -ECANCELED;
+	/* reached in the chain: its head completed first (or as it expired) */
+	lt->res = expired ? -ENOENT : -ECANCELED;
 	lt->cflags = 0;
 	lt->flags |= REQ_F_QUIET_RES;
 	return ISSUE_DONE;
@@ -791,7 +801,7 @@ static int ltimeout_update(struct ring *r, struct req *upd, struct req **gone)
 			return -EALREADY;
 		lt_unlist(r, lt);
 		t->ns = u->ns;
-		if (lt_arm(r, lt, u->flags & IORING_TIMEOUT_ABS)) {
+		if (lt_arm(r, lt, deadline_of(t, u->flags & IORING_TIMEOUT_ABS))) {
 			if (t->head)
 				lt_detach(t->head, lt);
 			t->lstate = LT_DONE;

@@ -25,6 +25,8 @@ struct timeout_state {
 	bool busy; /* its request is being issued: ltimeout_arm_end() to come */
 	bool pending; /* reached in its chain while busy: arm_end() ends it */
 	bool orphan; /* taken out of the chain while busy: arm_end() ends it */
+	bool expired; /* its time passed while its head was issued: -ENOENT */
+	uint64_t deadline; /* from its head's issue, on its clock */
 };
 REQ_DATA_CHECK(struct timeout_state);
 #define req_timeout(req) req_data(req, struct timeout_state)
