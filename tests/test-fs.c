@@ -4,12 +4,15 @@
  * SYMLINKAT, LINKAT (flags).  Results, the SQE fields each refuses, names
  * copied at prep, which errors fail the request (prep: getname's -EFAULT,
  * -ENOENT, -ENAMETOOLONG) and which do not (the call's own error), and
- * cancellation of one waiting for a worker.
+ * cancellation of one waiting for a worker: path and metadata ops queued
+ * behind a worker that blocks, cancelled by ASYNC_CANCEL (nothing done),
+ * or guarded by a LINK_TIMEOUT (which waits for a worker to start them).
  */
 #include <ftw.h>
 #include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 
 #include "harness.h"
 
@@ -448,6 +451,202 @@ TEST(async_and_cancel)
 	teardown();
 }
 
+/*
+ * Requests waiting in the worker queue behind one that blocks (one bounded
+ * worker, held by an OPENAT of a FIFO nobody writes to): ASYNC_CANCEL
+ * takes each out with -ECANCELED, and what it would have done is not done.
+ */
+enum {
+	Q_UNLINK = 10,
+	Q_MKDIR,
+	Q_RENAME,
+	Q_SYMLINK,
+	Q_LINK,
+	Q_OPEN,
+	Q_STATX,
+	Q_FALLOC,
+	Q_TRUNC,
+	Q_END
+};
+
+static void fifo_blocks_worker(void)
+{
+	unsigned vals[2] = { 1, 1 };
+	struct io_uring_sqe *sqe;
+
+	REQUIRE_SYS(mkfifoat(dfd, "fifo", 0600));
+	REQUIRE_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
+	/* IOSQE_ASYNC: inline, the kernel's open is non-blocking, and succeeds */
+	sqe = sqe_ud(1);
+	io_uring_prep_openat(sqe, dfd, "fifo", O_RDONLY | O_CLOEXEC, 0);
+	sqe->flags |= IOSQE_ASYNC;
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	/* the worker has taken it and waits for a writer */
+	REQUIRE_TRUE(test_cq_empty_for(&ring, 20));
+}
+
+/* a writer lets the FIFO's open end */
+static void fifo_unblocks_worker(void)
+{
+	struct test_cqe c;
+	int wfd = openat(dfd, "fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+	REQUIRE_GE(wfd, 0);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 2000), 1u);
+	CHECK_EQ_U(c.user_data, 1);
+	CHECK_GE(c.res, 0);
+	if (c.res >= 0)
+		close(c.res);
+	close(wfd);
+}
+
+static void queue_path_and_metadata_ops(int fd, struct statx *stx, unsigned flags)
+{
+	struct io_uring_sqe *sqe;
+
+	io_uring_prep_unlinkat(sqe_ud(Q_UNLINK), dfd, "a", 0);
+	io_uring_prep_mkdirat(sqe_ud(Q_MKDIR), dfd, "d", 0700);
+	io_uring_prep_renameat(sqe_ud(Q_RENAME), dfd, "b", dfd, "c", 0);
+	io_uring_prep_symlinkat(sqe_ud(Q_SYMLINK), "b", dfd, "s");
+	io_uring_prep_linkat(sqe_ud(Q_LINK), dfd, "b", dfd, "l", 0);
+	io_uring_prep_openat(sqe_ud(Q_OPEN), dfd, "o", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	io_uring_prep_statx(sqe_ud(Q_STATX), dfd, "b", 0, STATX_SIZE, stx);
+	io_uring_prep_fallocate(sqe_ud(Q_FALLOC), fd, 0, 0, 4096);
+	io_uring_prep_ftruncate(sqe_ud(Q_TRUNC), fd, 100);
+	for (unsigned i = 0, n = Q_END - Q_UNLINK; i < n; i++) {
+		sqe = &ring.sq.sqes[(ring.sq.sqe_tail - n + i) & ring.sq.ring_mask];
+		sqe->flags |= flags;
+	}
+}
+
+static void nothing_done(int fd, const struct statx *stx)
+{
+	struct stat st;
+
+	CHECK_TRUE(exists("a"));
+	CHECK_FALSE(exists("d"));
+	CHECK_TRUE(exists("b"));
+	CHECK_FALSE(exists("c"));
+	CHECK_FALSE(exists("s"));
+	CHECK_FALSE(exists("l"));
+	CHECK_FALSE(exists("o"));
+	CHECK_EQ_U(stx->stx_mask, 0); /* never written */
+	REQUIRE_SYS(fstat(fd, &st));
+	CHECK_EQ(st.st_size, 0);
+	CHECK_EQ(st.st_blocks, 0);
+}
+
+TEST(queued_ops_cancelled)
+{
+	struct test_cqe c[2 * (Q_END - Q_UNLINK) + 1];
+	struct statx stx = { 0 };
+	int fd;
+
+	setup();
+	touch("a");
+	touch("b");
+	fd = openat(dfd, "f", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	REQUIRE_GE(fd, 0);
+	fifo_blocks_worker();
+	queue_path_and_metadata_ops(fd, &stx, 0);
+	REQUIRE_EQ(io_uring_submit(&ring), Q_END - Q_UNLINK);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	for (int i = Q_UNLINK; i < Q_END; i++)
+		io_uring_prep_cancel64(sqe_ud(100 + i), i, 0);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 2 * (Q_END - Q_UNLINK)), Q_END - Q_UNLINK);
+	for (int i = Q_UNLINK; i < Q_END; i++) {
+		const struct test_cqe *op = test_find_cqe(c, 2 * (Q_END - Q_UNLINK), i);
+		const struct test_cqe *cn = test_find_cqe(c, 2 * (Q_END - Q_UNLINK), 100 + i);
+
+		REQUIRE_TRUE(op && cn);
+		CHECK_EQ(op->res, -ECANCELED);
+		CHECK_EQ(cn->res, 0);
+	}
+	fifo_unblocks_worker();
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	nothing_done(fd, &stx);
+	close(fd);
+	teardown();
+}
+
+/*
+ * A LINK_TIMEOUT on a request waiting in the worker queue: the kernel
+ * (6.15+) starts its timer when a worker issues the request, so it does
+ * not fire while the request waits (probed: nothing after 100 ms of a
+ * 20 ms timeout); once the worker is free the request runs and the
+ * timeout ends -ECANCELED after it.
+ */
+TEST(queued_ops_link_timeout)
+{
+	static const int ops[] = { Q_UNLINK, Q_MKDIR, Q_OPEN, Q_STATX, Q_FALLOC, Q_TRUNC };
+	enum { N = sizeof(ops) / sizeof(ops[0]) };
+	struct __kernel_timespec ts = { .tv_nsec = 20 * 1000000 };
+	struct test_cqe c[2 * N];
+	struct statx stx = { 0 };
+	struct stat st;
+	int fd;
+
+	setup();
+	touch("a");
+	touch("b");
+	fd = openat(dfd, "f", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	REQUIRE_GE(fd, 0);
+	fifo_blocks_worker();
+	for (int i = 0; i < N; i++) {
+		struct io_uring_sqe *sqe = sqe_ud(ops[i]);
+
+		switch (ops[i]) {
+		case Q_UNLINK:
+			io_uring_prep_unlinkat(sqe, dfd, "a", 0);
+			break;
+		case Q_MKDIR:
+			io_uring_prep_mkdirat(sqe, dfd, "d", 0700);
+			break;
+		case Q_OPEN:
+			io_uring_prep_openat(sqe, dfd, "o", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+			break;
+		case Q_STATX:
+			io_uring_prep_statx(sqe, dfd, "b", 0, STATX_SIZE, &stx);
+			break;
+		case Q_FALLOC:
+			io_uring_prep_fallocate(sqe, fd, 0, 0, 4096);
+			break;
+		case Q_TRUNC:
+			io_uring_prep_ftruncate(sqe, fd, 100);
+			break;
+		}
+		sqe->flags |= IOSQE_IO_LINK;
+		io_uring_prep_link_timeout(sqe_ud(100 + ops[i]), &ts, 0);
+	}
+	REQUIRE_EQ(io_uring_submit(&ring), 2 * N);
+	CHECK_TRUE(test_cq_empty_for(&ring, 100));
+	fifo_unblocks_worker();
+	REQUIRE_EQ(test_reap(&ring, c, 2 * N, 2000), (unsigned)(2 * N));
+	for (int i = 0; i < N; i++) {
+		const struct test_cqe *op = test_find_cqe(c, 2 * N, ops[i]);
+		const struct test_cqe *lt = test_find_cqe(c, 2 * N, 100 + ops[i]);
+
+		REQUIRE_TRUE(op && lt);
+		if (ops[i] == Q_OPEN) {
+			CHECK_GE(op->res, 0);
+			if (op->res >= 0)
+				close(op->res);
+		} else {
+			CHECK_EQ(op->res, 0);
+		}
+		CHECK_EQ(lt->res, -ECANCELED);
+		CHECK_LT(op - c, lt - c);
+	}
+	CHECK_FALSE(exists("a"));
+	CHECK_TRUE(exists("d"));
+	CHECK_TRUE(exists("o"));
+	CHECK_TRUE(stx.stx_mask & STATX_SIZE);
+	REQUIRE_SYS(fstat(fd, &st));
+	CHECK_EQ(st.st_size, 100);
+	close(fd);
+	teardown();
+}
+
 TEST(probe_reports_path_ops)
 {
 	struct io_uring_probe *p;
@@ -475,6 +674,8 @@ int main(int argc, char **argv)
 		{ "errors_and_links", errors_and_links },
 		{ "names_copied_at_prep", names_copied_at_prep },
 		{ "async_and_cancel", async_and_cancel },
+		{ "queued_ops_cancelled", queued_ops_cancelled },
+		{ "queued_ops_link_timeout", queued_ops_link_timeout },
 		{ "probe_reports_path_ops", probe_reports_path_ops },
 	};
 
