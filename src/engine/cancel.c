@@ -573,6 +573,14 @@ void req_cancel_deferred(struct req *req)
 	}
 }
 
+int cancel_family_done(const struct cancel_data *cd, struct req *done, int n)
+{
+	req_cancel_deferred(done);
+	if (n && (cd->flags & IORING_ASYNC_CANCEL_ALL))
+		return 1;
+	return n ? n : -ENOENT;
+}
+
 void req_cancel_list(struct req *req)
 {
 	while (req) {

@@ -74,6 +74,15 @@ int sync_cancel(struct ring *ring, const void *arg, unsigned nr_args);
  * list there, and ring_cancel_all() ends what is left at teardown.
  */
 
+/*
+ * The common end of a family's cancel: done (a list_next chain, in the
+ * order to complete) ends -ECANCELED after the cancel's own CQE, as the
+ * kernel's task work; returns what the family answers for n matches: the
+ * kernel's search counts one per call of a family's cancel, and with ALL
+ * that one call takes every match (1); else n, or -ENOENT for none.
+ */
+int cancel_family_done(const struct cancel_data *cd, struct req *done, int n);
+
 /* req_arm_ready() (submit.c): wait in the reactor for events on req's file,
  * then req->ready_fn runs; on ring->ready_reqs meanwhile.  0 or -errno. */
 int ready_arm(struct req *req, uint32_t events);

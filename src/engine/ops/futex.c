@@ -589,20 +589,8 @@ int futex_cancel(struct ring *ring, const struct cancel_data *cd)
 			break;
 	}
 	pthread_mutex_unlock(&ctx->lock);
-	/* in the order they were armed; after the cancel's own CQE, as the
-	 * kernel's task work */
-	for (req = done; req; req = nxt) {
-		nxt = req->list_next;
-		req->list_next = NULL;
-		req->res = -ECANCELED;
-		req->cflags = 0;
-		req_complete_deferred(req);
-	}
-	/* the kernel's search counts one per call of its family cancel, and
-	 * with ALL that one call takes every match: 1 */
-	if (n && (cd->flags & IORING_ASYNC_CANCEL_ALL))
-		return 1;
-	return n ? n : -ENOENT;
+	/* in the order they were armed */
+	return cancel_family_done(cd, done, n);
 }
 
 void futex_cancel_all(struct ring *ring)
