@@ -65,6 +65,17 @@ static void submit_pending(unsigned nr)
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 }
 
+/* Submit what is queued (the cancel with user_data ud last) and reap the
+ * cancel's CQE (result res) first, then the -ECANCELED of the n it took. */
+static void reap_cancel(struct test_cqe *c, __u64 ud, int res, unsigned n)
+{
+	test_submit_reap(&ring, c, n + 1);
+	CHECK_EQ_U(c[0].user_data, ud);
+	CHECK_EQ(c[0].res, res);
+	for (unsigned i = 1; i <= n; i++)
+		CHECK_EQ(c[i].res, -ECANCELED);
+}
+
 TEST(cancel_pending_read)
 {
 	struct test_cqe c[2];
@@ -73,12 +84,9 @@ TEST(cancel_pending_read)
 	read_pipe(p[0], 1);
 	submit_pending(1);
 	cancel(1, 0, 100);
-	test_submit_reap(&ring, c, 2);
 	/* the canceller's CQE first, then the target's (task work) */
-	CHECK_EQ_U(c[0].user_data, 100);
-	CHECK_EQ(c[0].res, 0);
+	reap_cancel(c, 100, 0, 1);
 	CHECK_EQ_U(c[1].user_data, 1);
-	CHECK_EQ(c[1].res, -ECANCELED);
 	CHECK_EQ_U(c[1].flags, 0);
 	/* gone: a second cancel finds nothing */
 	cancel(1, 0, 101);
@@ -129,18 +137,12 @@ TEST(cancel_poll)
 	io_uring_sqe_set_data64(sqe, 2);
 	submit_pending(2);
 	cancel(1, 0, 100);
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ_U(c[0].user_data, 100);
-	CHECK_EQ(c[0].res, 0);
+	reap_cancel(c, 100, 0, 1);
 	CHECK_EQ_U(c[1].user_data, 1);
-	CHECK_EQ(c[1].res, -ECANCELED);
 	/* a multishot poll ends with a last CQE, F_MORE clear */
 	cancel(2, 0, 101);
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ_U(c[0].user_data, 101);
-	CHECK_EQ(c[0].res, 0);
+	reap_cancel(c, 101, 0, 1);
 	CHECK_EQ_U(c[1].user_data, 2);
-	CHECK_EQ(c[1].res, -ECANCELED);
 	CHECK_EQ_U(c[1].flags, 0);
 	down();
 }
@@ -155,20 +157,14 @@ TEST(cancel_one_of_same_user_data)
 	submit_pending(2);
 	/* without ALL exactly one goes */
 	cancel(5, 0, 100);
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ(c[0].res, 0);
+	reap_cancel(c, 100, 0, 1);
 	CHECK_EQ_U(c[1].user_data, 5);
-	CHECK_EQ(c[1].res, -ECANCELED);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	/* ALL: the count */
 	read_pipe(p[0], 5);
 	submit_pending(1);
 	cancel(5, IORING_ASYNC_CANCEL_ALL, 101);
-	test_submit_reap(&ring, c, 3);
-	CHECK_EQ_U(c[0].user_data, 101);
-	CHECK_EQ(c[0].res, 2);
-	CHECK_EQ(c[1].res, -ECANCELED);
-	CHECK_EQ(c[2].res, -ECANCELED);
+	reap_cancel(c, 101, 2, 2);
 	down();
 }
 
@@ -188,10 +184,7 @@ TEST(cancel_by_fd)
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_cancel_fd(sqe, p[0], 0);
 	io_uring_sqe_set_data64(sqe, 100);
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ_U(c[0].user_data, 100);
-	CHECK_EQ(c[0].res, 0);
-	CHECK_EQ(c[1].res, -ECANCELED);
+	reap_cancel(c, 100, 0, 1);
 	CHECK_TRUE(c[1].user_data == 1 || c[1].user_data == 2);
 	/* the file is the key, not the number: a dup() names it too */
 	dupfd = dup(p[0]);
@@ -201,11 +194,7 @@ TEST(cancel_by_fd)
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_cancel_fd(sqe, dupfd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, 101);
-	test_submit_reap(&ring, c, 3);
-	CHECK_EQ_U(c[0].user_data, 101);
-	CHECK_EQ(c[0].res, 2);
-	CHECK_EQ(c[1].res, -ECANCELED);
-	CHECK_EQ(c[2].res, -ECANCELED);
+	reap_cancel(c, 101, 2, 2);
 	close(dupfd);
 	/* FD with USERDATA: both must match */
 	sqe = test_get_sqe(&ring);
@@ -252,11 +241,7 @@ TEST(cancel_by_fixed_fd)
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_cancel_fd(sqe, 0, IORING_ASYNC_CANCEL_FD_FIXED | IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, 100);
-	test_submit_reap(&ring, c, 3);
-	CHECK_EQ_U(c[0].user_data, 100);
-	CHECK_EQ(c[0].res, 2);
-	CHECK_EQ(c[1].res, -ECANCELED);
-	CHECK_EQ(c[2].res, -ECANCELED);
+	reap_cancel(c, 100, 2, 2);
 	/* the SQE's FIXED_FILE flag means a fixed index too */
 	read_pipe(p[0], 3);
 	submit_pending(1);
@@ -264,8 +249,7 @@ TEST(cancel_by_fixed_fd)
 	io_uring_prep_cancel_fd(sqe, 0, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, 101);
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ(c[0].res, 0);
+	reap_cancel(c, 101, 0, 1);
 	CHECK_EQ_U(c[1].user_data, 3);
 	/* an index with no file: -EBADF */
 	sqe = test_get_sqe(&ring);
@@ -290,10 +274,8 @@ TEST(cancel_any_and_op)
 	/* OP: only the poll */
 	sqe = cancel(0, IORING_ASYNC_CANCEL_OP, 100);
 	sqe->len = IORING_OP_POLL_ADD;
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ(c[0].res, 0);
+	reap_cancel(c, 100, 0, 1);
 	CHECK_EQ_U(c[1].user_data, 2);
-	CHECK_EQ(c[1].res, -ECANCELED);
 	/* OP with USERDATA */
 	sqe = cancel(9, IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA, 101);
 	sqe->len = IORING_OP_READ;
@@ -303,11 +285,7 @@ TEST(cancel_any_and_op)
 	read_pipe(p[0], 3);
 	submit_pending(1);
 	cancel(0, IORING_ASYNC_CANCEL_ANY, 102);
-	test_submit_reap(&ring, c, 3);
-	CHECK_EQ_U(c[0].user_data, 102);
-	CHECK_EQ(c[0].res, 2);
-	CHECK_EQ(c[1].res, -ECANCELED);
-	CHECK_EQ(c[2].res, -ECANCELED);
+	reap_cancel(c, 102, 2, 2);
 	down();
 }
 
@@ -378,10 +356,7 @@ TEST(cancel_async_read)
 	read_pipe(p[0], 1)->flags |= IOSQE_ASYNC;
 	submit_pending(1);
 	cancel(1, 0, 100);
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ_U(c[0].user_data, 100);
-	CHECK_EQ(c[0].res, 0);
-	CHECK_EQ(c[1].res, -ECANCELED);
+	reap_cancel(c, 100, 0, 1);
 	down();
 }
 
