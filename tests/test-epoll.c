@@ -59,16 +59,35 @@ static int ready_now(int ep)
 	return epoll_wait(ep, evs, 8, 0);
 }
 
+/*
+ * What most cases start with: a pipe, an epoll set (with the pipe's read
+ * end in it, for ev, when ev is given) and a ring; and its end.
+ */
+static void open_set(struct io_uring *r, int pfd[2], int *ep, struct epoll_event *ev)
+{
+	REQUIRE_EQ(pipe(pfd), 0);
+	*ep = epoll_create1(EPOLL_CLOEXEC);
+	REQUIRE_TRUE(*ep >= 0);
+	if (ev)
+		REQUIRE_EQ(epoll_ctl(*ep, EPOLL_CTL_ADD, pfd[0], ev), 0);
+	test_ring_init(8, r, 0);
+}
+
+static void close_set(struct io_uring *r, int pfd[2], int ep)
+{
+	io_uring_queue_exit(r);
+	close(ep);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 TEST(ctl_add_mod_del)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0x1234 };
 	struct io_uring r;
 	int pfd[2], ep;
 
-	REQUIRE_EQ(pipe(pfd), 0);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	REQUIRE_TRUE(ep >= 0);
-	test_ring_init(8, &r, 0);
+	open_set(&r, pfd, &ep, NULL);
 	ctl(&r, ep, EPOLL_CTL_ADD, pfd[0], &ev, 1);
 	CHECK_EQ(result(&r, 1), 0);
 	CHECK_EQ(write(pfd[1], "x", 1), 1);
@@ -94,10 +113,7 @@ TEST(ctl_add_mod_del)
 	ctl(&r, ep, EPOLL_CTL_DEL, pfd[0], NULL, 7)->off = (1ULL << 32) | (unsigned)pfd[0];
 	CHECK_EQ(result(&r, 7), 0);
 	CHECK_EQ(ready_now(ep), 0);
-	io_uring_queue_exit(&r);
-	close(ep);
-	close(pfd[0]);
-	close(pfd[1]);
+	close_set(&r, pfd, ep);
 }
 
 TEST(ctl_errors)
@@ -153,11 +169,7 @@ TEST(wait_ready_then_pending)
 	int pfd[2], ep;
 	char byte;
 
-	REQUIRE_EQ(pipe(pfd), 0);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	REQUIRE_TRUE(ep >= 0);
-	REQUIRE_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev), 0);
-	test_ring_init(8, &r, 0);
+	open_set(&r, pfd, &ep, &ev);
 	CHECK_EQ(write(pfd[1], "x", 1), 1);
 	memset(evs, 0, sizeof(evs));
 	ewait(&r, ep, evs, 8, 1);
@@ -181,10 +193,7 @@ TEST(wait_ready_then_pending)
 	REQUIRE_EQ(io_uring_register_files(&r, &ep, 1), 0);
 	ewait(&r, 0, evs, 8, 4)->flags = IOSQE_FIXED_FILE;
 	CHECK_EQ(result(&r, 4), 1);
-	io_uring_queue_exit(&r);
-	close(ep);
-	close(pfd[0]);
-	close(pfd[1]);
+	close_set(&r, pfd, ep);
 }
 
 TEST(wait_errors)
@@ -193,11 +202,7 @@ TEST(wait_errors)
 	struct io_uring r;
 	int pfd[2], ep;
 
-	REQUIRE_EQ(pipe(pfd), 0);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	REQUIRE_TRUE(ep >= 0);
-	REQUIRE_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev), 0);
-	test_ring_init(8, &r, 0);
+	open_set(&r, pfd, &ep, &ev);
 	ewait(&r, ep, evs, 0, 1);
 	CHECK_EQ(result(&r, 1), -EINVAL);
 	ewait(&r, ep, evs, (unsigned)-1, 2);
@@ -241,10 +246,7 @@ TEST(wait_errors)
 		CHECK_EQ_U(c[1].user_data, 16);
 		CHECK_EQ(c[1].res, -ECANCELED);
 	}
-	io_uring_queue_exit(&r);
-	close(ep);
-	close(pfd[0]);
-	close(pfd[1]);
+	close_set(&r, pfd, ep);
 }
 
 /* Two waits on one level-triggered event: both get it. */
@@ -255,11 +257,7 @@ TEST(two_waits_one_event)
 	struct test_cqe c[2] = { 0 };
 	int pfd[2], ep;
 
-	REQUIRE_EQ(pipe(pfd), 0);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	REQUIRE_TRUE(ep >= 0);
-	REQUIRE_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev), 0);
-	test_ring_init(8, &r, 0);
+	open_set(&r, pfd, &ep, &ev);
 	ewait(&r, ep, evs, 4, 1);
 	ewait(&r, ep, evs + 4, 4, 2);
 	CHECK_EQ(io_uring_submit(&r), 2);
@@ -272,10 +270,7 @@ TEST(two_waits_one_event)
 		REQUIRE_TRUE(x != NULL);
 		CHECK_EQ(x->res, 1);
 	}
-	io_uring_queue_exit(&r);
-	close(ep);
-	close(pfd[0]);
-	close(pfd[1]);
+	close_set(&r, pfd, ep);
 }
 
 /*
@@ -331,11 +326,7 @@ TEST(cancel_waiting)
 	const struct test_cqe *x;
 	int pfd[2], ep;
 
-	REQUIRE_EQ(pipe(pfd), 0);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	REQUIRE_TRUE(ep >= 0);
-	REQUIRE_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev), 0);
-	test_ring_init(8, &r, 0);
+	open_set(&r, pfd, &ep, &ev);
 	ewait(&r, ep, evs, 4, 1);
 	CHECK_EQ(io_uring_submit(&r), 1);
 	sqe = test_get_sqe(&r);
@@ -373,10 +364,7 @@ TEST(cancel_waiting)
 	/* nothing is left waiting: an event now completes nothing */
 	CHECK_EQ(write(pfd[1], "x", 1), 1);
 	CHECK_TRUE(test_cq_empty_for(&r, 20));
-	io_uring_queue_exit(&r);
-	close(ep);
-	close(pfd[0]);
-	close(pfd[1]);
+	close_set(&r, pfd, ep);
 }
 
 /*
@@ -390,11 +378,7 @@ TEST(cancel_races_event)
 	int pfd[2], ep, won_wait = 0, won_cancel = 0;
 	char byte;
 
-	REQUIRE_EQ(pipe(pfd), 0);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	REQUIRE_TRUE(ep >= 0);
-	REQUIRE_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev), 0);
-	test_ring_init(8, &r, 0);
+	open_set(&r, pfd, &ep, &ev);
 	for (int i = 0; i < 200 && !test_case_failed(); i++) {
 		struct io_uring_sqe *sqe;
 		struct test_cqe c[2] = { 0 };
@@ -425,10 +409,7 @@ TEST(cancel_races_event)
 	}
 	printf("# the wait won %d times, the cancel %d\n", won_wait, won_cancel);
 	CHECK_TRUE(test_cq_empty_for(&r, 0));
-	io_uring_queue_exit(&r);
-	close(ep);
-	close(pfd[0]);
-	close(pfd[1]);
+	close_set(&r, pfd, ep);
 }
 
 /* The ring goes with waits armed: no hang, nothing left behind. */
@@ -472,10 +453,7 @@ TEST(prep_helpers)
 	struct io_uring_sqe *sqe;
 	int pfd[2], ep;
 
-	REQUIRE_EQ(pipe(pfd), 0);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	REQUIRE_TRUE(ep >= 0);
-	test_ring_init(8, &r, 0);
+	open_set(&r, pfd, &ep, NULL);
 	sqe = test_get_sqe(&r);
 	io_uring_prep_epoll_ctl(sqe, ep, pfd[0], EPOLL_CTL_ADD, &ev);
 	io_uring_sqe_set_data64(sqe, 1);
@@ -491,10 +469,7 @@ TEST(prep_helpers)
 	io_uring_prep_epoll_ctl(sqe, ep, pfd[0], EPOLL_CTL_DEL, NULL);
 	io_uring_sqe_set_data64(sqe, 3);
 	CHECK_EQ(result(&r, 3), 0);
-	io_uring_queue_exit(&r);
-	close(ep);
-	close(pfd[0]);
-	close(pfd[1]);
+	close_set(&r, pfd, ep);
 }
 
 TEST(iopoll_ring_refuses)
