@@ -79,6 +79,17 @@ static void ring_or_skip(struct io_uring *ring)
 	test_ring_init(64, ring, 0);
 }
 
+/* Reap two CQEs and check them, in this order (a waker's before the wait it woke). */
+static void reap_two(struct io_uring *ring, struct test_cqe c[2], __u64 ud0, int res0, __u64 ud1,
+		     int res1)
+{
+	REQUIRE_EQ(test_reap(ring, c, 2, 5000), 2);
+	CHECK_EQ_U(c[0].user_data, ud0);
+	CHECK_EQ(c[0].res, res0);
+	CHECK_EQ_U(c[1].user_data, ud1);
+	CHECK_EQ(c[1].res, res1);
+}
+
 TEST(wake_flags_and_fields)
 {
 	struct io_uring ring;
@@ -164,11 +175,7 @@ TEST(wait_then_ring_wake)
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	fx_sqe(&ring, IORING_OP_FUTEX_WAKE, F2_U32, &word, 10, ANY, 11);
 	CHECK_EQ(io_uring_submit(&ring), 1);
-	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
-	CHECK_EQ_U(c[0].user_data, 11);
-	CHECK_EQ(c[0].res, 1);
-	CHECK_EQ_U(c[1].user_data, 10);
-	CHECK_EQ(c[1].res, 0);
+	reap_two(&ring, c, 11, 1, 10, 0);
 	CHECK_EQ_U(c[1].flags, 0);
 	io_uring_queue_exit(&ring);
 }
@@ -357,11 +364,7 @@ TEST(waitv_index)
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	fx_sqe(&ring, IORING_OP_FUTEX_WAKE, F2_U32, &w[2], 10, ANY, 33);
 	CHECK_EQ(io_uring_submit(&ring), 1);
-	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
-	CHECK_EQ_U(c[0].user_data, 33);
-	CHECK_EQ(c[0].res, 1);
-	CHECK_EQ_U(c[1].user_data, 32);
-	CHECK_EQ(c[1].res, 2);
+	reap_two(&ring, c, 33, 1, 32, 2);
 	v[2].uaddr = (uintptr_t)&w[2];
 
 	/* the private entry: a shared wake misses it, a private one wakes it */
@@ -431,11 +434,7 @@ TEST(wait_in_link)
 	sqe->user_data = 53;
 	CHECK_EQ(io_uring_submit(&ring), 2);
 	CHECK_EQ(syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
-	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
-	CHECK_EQ_U(c[0].user_data, 52);
-	CHECK_EQ(c[0].res, 0);
-	CHECK_EQ_U(c[1].user_data, 53);
-	CHECK_EQ(c[1].res, 0);
+	reap_two(&ring, c, 52, 0, 53, 0);
 	io_uring_queue_exit(&ring);
 }
 
@@ -517,20 +516,12 @@ TEST(prep_helpers)
 	io_uring_prep_futex_wake(sqe, &w[1], 5, FUTEX_BITSET_MATCH_ANY, F2_U32 | F2_PRIVATE, 0);
 	sqe->user_data = 82;
 	CHECK_EQ(io_uring_submit(&ring), 1);
-	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
-	CHECK_EQ_U(c[0].user_data, 82);
-	CHECK_EQ(c[0].res, 1);
-	CHECK_EQ_U(c[1].user_data, 81);
-	CHECK_EQ(c[1].res, 1);
+	reap_two(&ring, c, 82, 1, 81, 1);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_futex_wake(sqe, &w[0], 5, 0x2, F2_U32 | F2_PRIVATE, 0);
 	sqe->user_data = 83;
 	CHECK_EQ(io_uring_submit(&ring), 1);
-	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
-	CHECK_EQ_U(c[0].user_data, 83);
-	CHECK_EQ(c[0].res, 1);
-	CHECK_EQ_U(c[1].user_data, 80);
-	CHECK_EQ(c[1].res, 0);
+	reap_two(&ring, c, 83, 1, 80, 0);
 	io_uring_queue_exit(&ring);
 }
 
