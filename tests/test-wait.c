@@ -65,6 +65,24 @@ static int enter_wait(unsigned min_complete, unsigned min_wait_usec,
 			       (sigset_t *)&arg, sizeof(arg));
 }
 
+/* enter_wait(), checked to answer want: how long it took (ns) */
+static uint64_t timed_wait(unsigned min_complete, unsigned min_wait_usec,
+			   const struct __kernel_timespec *ts, unsigned flags, int want)
+{
+	uint64_t t0 = test_now_ns();
+
+	CHECK_ERRNO(enter_wait(min_complete, min_wait_usec, ts, flags), want);
+	return test_now_ns() - t0;
+}
+
+/* a wait that lasted at least min_ns and ended by itself (not at the 20 s
+ * timeouts the cases give, nor the watchdog) */
+static void check_took(uint64_t dt, uint64_t min_ns)
+{
+	CHECK_GE(dt, min_ns);
+	CHECK_LT(dt, 5000 * MS);
+}
+
 static void queue_nop(__u64 user_data)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(&ring);
@@ -127,21 +145,13 @@ TEST(min_timeout_feature)
 /* min_wait without a timeout: a timeout of its own */
 TEST(min_wait_alone_times_out)
 {
-	uint64_t t0, dt;
-
 	setup(0);
 	watchdog(10);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 100000, NULL, 0), -ETIME);
-	dt = test_now_ns() - t0;
-	CHECK_GE(dt, 90 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(timed_wait(1, 100000, NULL, 0, -ETIME), 90 * MS);
 	/* the same with a CQE there (fewer than asked for): 0 */
 	queue_nop(1);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(2, 100000, NULL, 0), 0);
-	CHECK_GE(test_now_ns() - t0, 90 * MS);
+	CHECK_GE(timed_wait(2, 100000, NULL, 0, 0), 90 * MS);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
 	teardown();
 }
@@ -150,17 +160,12 @@ TEST(min_wait_alone_times_out)
 TEST(min_wait_returns_with_cqes)
 {
 	struct __kernel_timespec ts = ms_ts(20000);
-	uint64_t t0, dt;
 
 	setup(0);
 	watchdog(10);
 	queue_nop(1);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(2, 100000, &ts, 0), 0);
-	dt = test_now_ns() - t0;
-	CHECK_GE(dt, 90 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(timed_wait(2, 100000, &ts, 0, 0), 90 * MS);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
 	teardown();
 }
@@ -169,19 +174,16 @@ TEST(min_wait_returns_with_cqes)
 TEST(min_wait_then_first_cqe)
 {
 	struct __kernel_timespec ts = ms_ts(20000);
-	uint64_t t0, dt;
+	uint64_t dt;
 	pthread_t th;
 
 	setup(0);
 	watchdog(10);
 	arm_pipe_read();
 	start_writer(&th, 300);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(3, 50000, &ts, 0), 0);
-	dt = test_now_ns() - t0;
+	dt = timed_wait(3, 50000, &ts, 0, 0);
 	pthread_join(th, NULL);
-	CHECK_GE(dt, 250 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(dt, 250 * MS);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
 	teardown();
 }
@@ -190,19 +192,16 @@ TEST(min_wait_then_first_cqe)
 TEST(min_wait_holds_after_early_cqe)
 {
 	struct __kernel_timespec ts = ms_ts(20000);
-	uint64_t t0, dt;
+	uint64_t dt;
 	pthread_t th;
 
 	setup(0);
 	watchdog(10);
 	arm_pipe_read();
 	start_writer(&th, 20);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(2, 300000, &ts, 0), 0);
-	dt = test_now_ns() - t0;
+	dt = timed_wait(2, 300000, &ts, 0, 0);
 	pthread_join(th, NULL);
-	CHECK_GE(dt, 280 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(dt, 280 * MS);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
 	teardown();
 }
@@ -211,24 +210,19 @@ TEST(min_wait_holds_after_early_cqe)
 TEST(min_wait_count_reached_early)
 {
 	struct __kernel_timespec ts = ms_ts(20000);
-	uint64_t t0;
 	pthread_t th;
 
 	setup(0);
 	watchdog(10);
 	arm_pipe_read();
 	start_writer(&th, 50);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 8000000, &ts, 0), 0);
-	CHECK_LT(test_now_ns() - t0, 5000 * MS);
+	CHECK_LT(timed_wait(1, 8000000, &ts, 0, 0), 5000 * MS);
 	pthread_join(th, NULL);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
 	/* and with them there already, no wait at all */
 	queue_nop(2);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(2, 8000000, &ts, 0), 0);
-	CHECK_LT(test_now_ns() - t0, 5000 * MS);
+	CHECK_LT(timed_wait(2, 8000000, &ts, 0, 0), 5000 * MS);
 	teardown();
 }
 
@@ -257,13 +251,11 @@ TEST(min_wait_end_races_cqe)
 	for (unsigned i = 0; i < 200 && !test_case_failed(); i++) {
 		unsigned us = 500 + (i % 20) * 50;
 		pthread_t th;
-		uint64_t t0, dt;
+		uint64_t dt;
 
 		arm_pipe_read();
 		REQUIRE_EQ(pthread_create(&th, NULL, writer_us, (void *)(uintptr_t)us), 0);
-		t0 = test_now_ns();
-		CHECK_ERRNO(enter_wait(2, 1000, &ts, 0), 0);
-		dt = test_now_ns() - t0;
+		dt = timed_wait(2, 1000, &ts, 0, 0);
 		pthread_join(th, NULL);
 		CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
 		io_uring_cq_advance(&ring, io_uring_cq_ready(&ring));
@@ -280,18 +272,13 @@ TEST(min_wait_end_races_cqe)
 TEST(min_wait_outlasts_short_timeout)
 {
 	struct __kernel_timespec ts = ms_ts(50);
-	uint64_t t0;
 
 	setup(0);
 	watchdog(10);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 250000, &ts, 0), -ETIME);
-	CHECK_GE(test_now_ns() - t0, 240 * MS);
+	CHECK_GE(timed_wait(1, 250000, &ts, 0, -ETIME), 240 * MS);
 	/* a zero timeout too */
 	ts = ms_ts(0);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 100000, &ts, 0), -ETIME);
-	CHECK_GE(test_now_ns() - t0, 90 * MS);
+	CHECK_GE(timed_wait(1, 100000, &ts, 0, -ETIME), 90 * MS);
 	teardown();
 }
 
@@ -299,15 +286,10 @@ TEST(min_wait_outlasts_short_timeout)
 TEST(min_wait_then_timeout)
 {
 	struct __kernel_timespec ts = ms_ts(300);
-	uint64_t t0, dt;
 
 	setup(0);
 	watchdog(10);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(2, 50000, &ts, 0), -ETIME);
-	dt = test_now_ns() - t0;
-	CHECK_GE(dt, 290 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(timed_wait(2, 50000, &ts, 0, -ETIME), 290 * MS);
 	teardown();
 }
 
@@ -315,20 +297,13 @@ TEST(min_wait_then_timeout)
 TEST(min_wait_sqpoll)
 {
 	struct __kernel_timespec ts = ms_ts(20000);
-	uint64_t t0, dt;
 
 	setup(IORING_SETUP_SQPOLL);
 	watchdog(10);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 100000, NULL, 0), -ETIME);
-	CHECK_GE(test_now_ns() - t0, 90 * MS);
+	CHECK_GE(timed_wait(1, 100000, NULL, 0, -ETIME), 90 * MS);
 	queue_nop(1);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(2, 100000, &ts, 0), 0);
-	dt = test_now_ns() - t0;
-	CHECK_GE(dt, 90 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(timed_wait(2, 100000, &ts, 0, 0), 90 * MS);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
 	teardown();
 }
@@ -381,14 +356,10 @@ TEST(abs_timer_monotonic)
 	CHECK_ERRNO(enter_wait(1, 0, &ts, IORING_ENTER_ABS_TIMER), -ETIME);
 	CHECK_GE(test_now_ns() - t0, 140 * MS);
 	/* in the past now: at once */
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 0, &ts, IORING_ENTER_ABS_TIMER), -ETIME);
-	CHECK_LT(test_now_ns() - t0, 5000 * MS);
+	CHECK_LT(timed_wait(1, 0, &ts, IORING_ENTER_ABS_TIMER, -ETIME), 5000 * MS);
 	/* with a min_wait, on the same clock (relative to the start) */
 	ts = clock_in_ms(CLOCK_MONOTONIC, 50);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 200000, &ts, IORING_ENTER_ABS_TIMER), -ETIME);
-	CHECK_GE(test_now_ns() - t0, 190 * MS);
+	CHECK_GE(timed_wait(1, 200000, &ts, IORING_ENTER_ABS_TIMER, -ETIME), 190 * MS);
 	teardown();
 }
 
@@ -396,15 +367,12 @@ TEST(abs_timer_boottime)
 {
 	struct timespec mono, boot;
 	struct __kernel_timespec ts;
-	uint64_t t0;
 
 	setup(0);
 	watchdog(10);
 	REQUIRE_ERRNO(register_clock(CLOCK_BOOTTIME, 0, 0), 0);
 	ts = clock_in_ms(CLOCK_BOOTTIME, 150);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 0, &ts, IORING_ENTER_ABS_TIMER), -ETIME);
-	CHECK_GE(test_now_ns() - t0, 140 * MS);
+	CHECK_GE(timed_wait(1, 0, &ts, IORING_ENTER_ABS_TIMER, -ETIME), 140 * MS);
 	/*
 	 * After a suspend the clocks differ: then a MONOTONIC time a second
 	 * ahead is long past on BOOTTIME.  (Where they do not, nothing tells
@@ -414,15 +382,11 @@ TEST(abs_timer_boottime)
 	clock_gettime(CLOCK_BOOTTIME, &boot);
 	if (boot.tv_sec - mono.tv_sec > 10) {
 		ts = clock_in_ms(CLOCK_MONOTONIC, 8000);
-		t0 = test_now_ns();
-		CHECK_ERRNO(enter_wait(1, 0, &ts, IORING_ENTER_ABS_TIMER), -ETIME);
-		CHECK_LT(test_now_ns() - t0, 5000 * MS);
+		CHECK_LT(timed_wait(1, 0, &ts, IORING_ENTER_ABS_TIMER, -ETIME), 5000 * MS);
 	}
 	/* relative timeouts measure the same on either clock */
 	ts = ms_ts(100);
-	t0 = test_now_ns();
-	CHECK_ERRNO(enter_wait(1, 0, &ts, 0), -ETIME);
-	CHECK_GE(test_now_ns() - t0, 90 * MS);
+	CHECK_GE(timed_wait(1, 0, &ts, 0, -ETIME), 90 * MS);
 	teardown();
 }
 
@@ -442,8 +406,7 @@ TEST(library_min_timeout_calls)
 	t0 = test_now_ns();
 	CHECK_ERRNO(io_uring_wait_cqes_min_timeout(&ring, &cqe, 2, &ts, 100000, NULL), 0);
 	dt = test_now_ns() - t0;
-	CHECK_GE(dt, 90 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(dt, 90 * MS);
 	REQUIRE_TRUE(cqe != NULL);
 	CHECK_EQ_U(cqe->user_data, 11);
 	io_uring_cqe_seen(&ring, cqe);
@@ -455,8 +418,7 @@ TEST(library_min_timeout_calls)
 	ret = io_uring_submit_and_wait_min_timeout(&ring, &cqe, 2, &ts, 100000, NULL);
 	dt = test_now_ns() - t0;
 	CHECK_GE(ret, 0);
-	CHECK_GE(dt, 90 * MS);
-	CHECK_LT(dt, 5000 * MS);
+	check_took(dt, 90 * MS);
 	REQUIRE_TRUE(cqe != NULL);
 	CHECK_EQ_U(cqe->user_data, 12);
 	io_uring_cqe_seen(&ring, cqe);
