@@ -51,6 +51,33 @@ static int res_of(const struct test_cqe *c, unsigned n, __u64 user_data)
 	return e->res;
 }
 
+/* what a request's CQE must say */
+struct want {
+	__u64 user_data;
+	int res;
+};
+
+/*
+ * Submit what is queued and reap one CQE for each want, in any order:
+ * REAP_RESULTS({ 1, 0 }, { 2, -ECANCELED }).
+ */
+static void reap_results(const struct want *w, unsigned n)
+{
+	struct test_cqe c[8];
+
+	REQUIRE_TRUE(n <= ARRAY_SIZE(c));
+	CHECK_EQ(test_submit_reap(&ring, c, n), (int)n);
+	for (unsigned i = 0; i < n; i++) {
+		int res = res_of(c, n, w[i].user_data);
+
+		CHECK_MSG(res == w[i].res, "user_data %llu: res %d, expected %d",
+			  (unsigned long long)w[i].user_data, res, w[i].res);
+	}
+}
+#define REAP_RESULTS(...)                                  \
+	reap_results((const struct want[]){ __VA_ARGS__ }, \
+		     sizeof((const struct want[]){ __VA_ARGS__ }) / sizeof(struct want))
+
 TEST(prep_failure_stops_batch)
 {
 	struct test_cqe c[3];
@@ -60,9 +87,7 @@ TEST(prep_failure_stops_batch)
 	bad_nop(2, 0);
 	nop(3, 0);
 	/* the failing SQE is counted, the one after it stays queued */
-	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
-	CHECK_EQ(res_of(c, 2, 1), 0);
-	CHECK_EQ(res_of(c, 2, 2), -EINVAL);
+	REAP_RESULTS({ 1, 0 }, { 2, -EINVAL });
 	CHECK_EQ_U(io_uring_sq_ready(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
@@ -73,32 +98,22 @@ TEST(prep_failure_stops_batch)
 
 TEST(submit_all_continues)
 {
-	struct test_cqe c[3];
-
 	test_ring_init(8, &ring, IORING_SETUP_SUBMIT_ALL);
 	nop(1, 0);
 	bad_nop(2, 0);
 	nop(3, 0);
-	CHECK_EQ(test_submit_reap(&ring, c, 3), 3);
-	CHECK_EQ(res_of(c, 3, 1), 0);
-	CHECK_EQ(res_of(c, 3, 2), -EINVAL);
-	CHECK_EQ(res_of(c, 3, 3), 0);
+	REAP_RESULTS({ 1, 0 }, { 2, -EINVAL }, { 3, 0 });
 	CHECK_EQ_U(io_uring_sq_ready(&ring), 0);
 	io_uring_queue_exit(&ring);
 }
 
 TEST(issue_failure_batch_continues)
 {
-	struct test_cqe c[3];
-
 	test_ring_init(8, &ring, 0);
 	nop(1, 0);
 	bad_read(2, 0);
 	nop(3, 0);
-	CHECK_EQ(test_submit_reap(&ring, c, 3), 3);
-	CHECK_EQ(res_of(c, 3, 1), 0);
-	CHECK_EQ(res_of(c, 3, 2), -EBADF);
-	CHECK_EQ(res_of(c, 3, 3), 0);
+	REAP_RESULTS({ 1, 0 }, { 2, -EBADF }, { 3, 0 });
 	io_uring_queue_exit(&ring);
 }
 
@@ -171,8 +186,6 @@ TEST(link_cut_by_failure)
 
 TEST(link_prep_failure_cancels_chain)
 {
-	struct test_cqe c[5];
-
 	test_ring_init(8, &ring, 0);
 	/* a chain with a submit-time failure inside: nothing of it runs */
 	nop(1, IOSQE_IO_LINK);
@@ -181,31 +194,22 @@ TEST(link_prep_failure_cancels_chain)
 	nop(4, 0);
 	nop(5, 0);
 	/* the batch goes on to the end of the chain, and past it */
-	CHECK_EQ(test_submit_reap(&ring, c, 5), 5);
-	CHECK_EQ(res_of(c, 5, 1), -ECANCELED);
-	CHECK_EQ(res_of(c, 5, 2), -EINVAL);
-	CHECK_EQ(res_of(c, 5, 3), -ECANCELED);
-	CHECK_EQ(res_of(c, 5, 4), -ECANCELED);
-	CHECK_EQ(res_of(c, 5, 5), 0);
+	REAP_RESULTS({ 1, -ECANCELED }, { 2, -EINVAL }, { 3, -ECANCELED }, { 4, -ECANCELED },
+		     { 5, 0 });
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 
 	/* the failing SQE ends its chain: the batch stops after it */
 	nop(6, IOSQE_IO_LINK);
 	bad_nop(7, 0);
 	nop(8, 0);
-	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
-	CHECK_EQ(res_of(c, 2, 6), -ECANCELED);
-	CHECK_EQ(res_of(c, 2, 7), -EINVAL);
+	REAP_RESULTS({ 6, -ECANCELED }, { 7, -EINVAL });
 	CHECK_EQ_U(io_uring_sq_ready(&ring), 1);
-	CHECK_EQ(test_submit_reap(&ring, c, 1), 1);
-	CHECK_EQ(res_of(c, 1, 8), 0);
+	REAP_RESULTS({ 8, 0 });
 
 	/* the head itself failing */
 	bad_nop(9, IOSQE_IO_LINK);
 	nop(10, 0);
-	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
-	CHECK_EQ(res_of(c, 2, 9), -EINVAL);
-	CHECK_EQ(res_of(c, 2, 10), -ECANCELED);
+	REAP_RESULTS({ 9, -EINVAL }, { 10, -ECANCELED });
 	io_uring_queue_exit(&ring);
 }
 
@@ -225,15 +229,11 @@ TEST(hardlink)
 	/* LINK and HARDLINK together act as HARDLINK */
 	bad_read(3, IOSQE_IO_HARDLINK | IOSQE_IO_LINK);
 	nop(4, 0);
-	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
-	CHECK_EQ(res_of(c, 2, 3), -EBADF);
-	CHECK_EQ(res_of(c, 2, 4), 0);
+	REAP_RESULTS({ 3, -EBADF }, { 4, 0 });
 	/* a submit-time failure does */
 	bad_nop(5, IOSQE_IO_HARDLINK);
 	nop(6, 0);
-	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
-	CHECK_EQ(res_of(c, 2, 5), -EINVAL);
-	CHECK_EQ(res_of(c, 2, 6), -ECANCELED);
+	REAP_RESULTS({ 5, -EINVAL }, { 6, -ECANCELED });
 	io_uring_queue_exit(&ring);
 }
 
