@@ -156,6 +156,15 @@ TEST(splice_errors)
 	sqe = splice_sqe(file, 0, p[1], -1, 1, 0, 15);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	CHECK_EQ(one_result(15), -EOPNOTSUPP);
+	/* a ring's fd: a file until bytes are to move, which it cannot take */
+	splice_sqe(ring.ring_fd, -1, p[1], -1, 0, 0, 16);
+	CHECK_EQ(one_result(16), 0);
+	splice_sqe(file, 0, ring.ring_fd, -1, 0, 0, 17);
+	CHECK_EQ(one_result(17), 0);
+	splice_sqe(ring.ring_fd, -1, p[1], -1, 4, 0, 18);
+	CHECK_EQ(one_result(18), -EINVAL);
+	splice_sqe(p[0], -1, ring.ring_fd, -1, 4, 0, 19);
+	CHECK_EQ(one_result(19), -EINVAL);
 	teardown();
 }
 

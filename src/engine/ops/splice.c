@@ -45,6 +45,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool tee
 	sp->file_in = NULL;
 	sp->held_in = false;
 	sp->tee = tee;
+	sp->ring_out = sp->ring_in = false;
 	return 0;
 }
 
@@ -107,9 +108,15 @@ static int resolve_in(struct req *req)
 		sp->held_in = true;
 	}
 	req->flags |= REQ_F_NEED_CLEANUP;
-	/* a ring has no splice_read/splice_write: the engine's ring is a memfd, which has */
-	if (engine_fd_names_ring(sp->fd_in) && !sp->file_in)
-		return -EINVAL;
+	sp->ring_in = !sp->file_in && engine_fd_names_ring(sp->fd_in);
+	return 0;
+}
+
+/* The out fd names a ring: a file as any other until bytes are to move. */
+int splice_ring_file(struct req *req)
+{
+	req_data(req, struct splice_state)->ring_out = true;
+	req->rfd = req->fd;
 	return 0;
 }
 
@@ -186,6 +193,11 @@ int splice_issue(struct req *req, unsigned issue_flags)
 		ret = resolve_in(req);
 	if (ret || !sp->len)
 		goto done;
+	/* do_splice()/do_tee() find no splice method on a ring's file */
+	if (sp->ring_in || sp->ring_out) {
+		ret = -EINVAL;
+		goto done;
+	}
 	for (;;) {
 		if (sp->tee)
 			ret = sys_tee(sp->rfd_in, req->rfd, sp->len, flags);

@@ -14,6 +14,9 @@ struct splice_state {
 	struct rfile *file_in; /* FD_IN_FIXED: the slot's file, held */
 	bool held_in; /* rfd_in is the engine's duplicate */
 	bool tee;
+	/* a ring's fd as the out or in file: the kernel's ring file has no
+	 * splice_read/splice_write (the engine's, a memfd, has) */
+	bool ring_out, ring_in;
 };
 REQ_DATA_CHECK(struct splice_state);
 
@@ -21,5 +24,6 @@ int splice_prep(struct req *req, const struct io_uring_sqe *sqe);
 int tee_prep(struct req *req, const struct io_uring_sqe *sqe);
 int splice_issue(struct req *req, unsigned issue_flags);
 void splice_cleanup(struct req *req);
+int splice_ring_file(struct req *req);
 
 #endif /* RINGER_ENGINE_OPS_SPLICE_H */
