@@ -141,6 +141,19 @@ TEST(splice_errors)
 	CHECK_EQ(one_result(10), 0);
 	splice_sqe(999, 0, p[1], -1, 0, 0, 11);
 	CHECK_EQ(one_result(11), -EBADF);
+	splice_sqe(file, 0, 999, -1, 0, 0, 20);
+	CHECK_EQ(one_result(20), -EBADF);
+	/* the files' modes before the offsets (splice(2) has it the other way) */
+	{
+		int wo = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		REQUIRE_GE(wo, 0);
+		splice_sqe(wo, -1, p[1], 0, 4, 0, 21);
+		CHECK_EQ(one_result(21), -EBADF);
+		splice_sqe(file, -1, p[0], 0, 4, 0, 22);
+		CHECK_EQ(one_result(22), -EBADF);
+		close(wo);
+	}
 	/* FD_IN_FIXED without a table */
 	splice_sqe(0, 0, p[1], -1, 4, SPLICE_F_FD_IN_FIXED, 12);
 	CHECK_EQ(one_result(12), -EBADF);

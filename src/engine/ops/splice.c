@@ -120,6 +120,17 @@ int splice_ring_file(struct req *req)
 	return 0;
 }
 
+/* open for reading (or writing): the kernel's FMODE_READ/FMODE_WRITE */
+static bool fd_mode_ok(int fd, bool write)
+{
+	int fl = sys_fcntl(fd, F_GETFL, 0), acc;
+
+	if (fl < 0 || (fl & O_PATH))
+		return false;
+	acc = fl & O_ACCMODE;
+	return acc == O_RDWR || acc == (write ? O_WRONLY : O_RDONLY);
+}
+
 static bool fd_nonblock(int fd)
 {
 	int fl = sys_fcntl(fd, F_GETFL, 0);
@@ -189,10 +200,18 @@ int splice_issue(struct req *req, unsigned issue_flags)
 		return ISSUE_AGAIN;
 	/* the out file first (io_assign_file()), then the in file */
 	ret = req_resolve_file(req);
+	if (!ret && !req->file && !sp->ring_out && sys_fcntl(req->rfd, F_GETFL, 0) < 0)
+		ret = -EBADF; /* a number that names no file */
 	if (!ret && sp->rfd_in < 0)
 		ret = resolve_in(req);
 	if (ret || !sp->len)
 		goto done;
+	/* do_splice() checks the files' modes first; splice(2) checks the
+	 * offsets on pipes (-ESPIPE) before it */
+	if (!sp->tee && (!fd_mode_ok(sp->rfd_in, false) || !fd_mode_ok(req->rfd, true))) {
+		ret = -EBADF;
+		goto done;
+	}
 	/* do_splice()/do_tee() find no splice method on a ring's file */
 	if (sp->ring_in || sp->ring_out) {
 		ret = -EINVAL;
