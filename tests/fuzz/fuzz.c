@@ -390,6 +390,7 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_EPOLL_WAIT] = "EPOLL_WAIT", [IORING_OP_FGETXATTR] = "FGETXATTR",
 	[IORING_OP_WAITID] = "WAITID", [IORING_OP_FUTEX_WAIT] = "FUTEX_WAIT",
 	[IORING_OP_FUTEX_WAKE] = "FUTEX_WAKE", [IORING_OP_FUTEX_WAITV] = "FUTEX_WAITV",
+	[IORING_OP_SPLICE] = "SPLICE", [IORING_OP_TEE] = "TEE", [IORING_OP_PIPE] = "PIPE",
 };
 
 static const char *opname(unsigned op)
@@ -1027,6 +1028,138 @@ static void gen_path(struct batch *b, struct op *op)
 	op->solo = op->unimpl;
 }
 
+/*
+ * SPLICE and TEE that move no bytes, so they commute with the batch: 0 bytes
+ * (both files are looked up, any file: 0 or -EBADF), or files the call
+ * refuses before it touches a pipe (two that are not pipes: -EINVAL; an
+ * offset on the pipe side: -ESPIPE; a file not open for the direction:
+ * -EBADF; TEE of anything but two pipes, or both ends of one: -EINVAL).
+ * The in file is op->x_fd (an object, or a fixed index with
+ * SPLICE_F_FD_IN_FIXED), its offset op->x_addr3.  Never the ring's fd, nor
+ * a socket or directory with bytes to move.
+ */
+static const int splice_nopipe[] = { O_REG_A, O_REG_RO, O_REG_B, O_REG_WO, O_NULL };
+
+static int pick_splice_obj(struct batch *b, bool zero, bool *fixed, int *raw)
+{
+	static const int bad[] = { O_CLOSED, O_NEG, O_HUGE };
+	int o;
+
+	*fixed = false;
+	if (chance(10))
+		return bad[rnd(3)];
+	if (b->reg_files && chance(25)) {
+		for (;;) {
+			*raw = (int)rnd(NR_FIXED + 2);
+			o = *raw < NR_FIXED ? fixed_map[*raw] : O_BAD;
+			if (zero || o == O_BAD || o == O_PIPE_R || o == O_PIPE_W ||
+			    is_reg(o) || o == O_NULL)
+				break;
+		}
+		*fixed = true;
+		return o;
+	}
+	if (zero) {
+		do
+			o = (int)rnd(NR_OBJ);
+		while (o == O_RING);
+		return o;
+	}
+	return chance(30) ? (chance(50) ? O_PIPE_R : O_PIPE_W)
+			  : splice_nopipe[rnd(sizeof(splice_nopipe) / sizeof(splice_nopipe[0]))];
+}
+
+static void gen_splice(struct batch *b, struct op *op)
+{
+	static const int64_t offs[] = { -1, -1, 0, 100, -2 };
+	static const uint32_t fl[] = { 0, 1, 2, 4, 8, 0xf, 0x10, 0x100 };
+	bool zero = chance(40), in_fixed, out_fixed;
+	int in, out, in_raw = 0, out_raw = 0;
+
+	op->opcode = chance(70) ? IORING_OP_SPLICE : IORING_OP_TEE;
+	op->len = zero ? 0 : 1 + rnd(8192);
+	for (;;) {
+		in = pick_splice_obj(b, zero, &in_fixed, &in_raw);
+		out = pick_splice_obj(b, zero, &out_fixed, &out_raw);
+		op->off = offs[rnd(5)];
+		op->x_addr3 = (uint64_t)offs[rnd(5)];
+		if (zero || in < 0 || out < 0 || in >= O_CLOSED || out >= O_CLOSED)
+			break;
+		/* TEE: one pipe only (both its ends: -EINVAL) */
+		if (op->opcode == IORING_OP_TEE)
+			break;
+		/* no pipe, or the wrong end of it: -EINVAL, -EBADF */
+		if (stream_of(in) < 0 && stream_of(out) < 0)
+			break;
+		if (in == O_PIPE_W || out == O_PIPE_R || !readable(in) || !writable(out))
+			break;
+		/* the pipe to itself: -ESPIPE or -EINVAL */
+		if (in == O_PIPE_R && out == O_PIPE_W)
+			break;
+		/* an offset on the pipe's side: -ESPIPE */
+		if (in == O_PIPE_R && op->x_addr3 != (uint64_t)-1)
+			break;
+		if (out == O_PIPE_W && op->off != -1)
+			break;
+	}
+	if (op->opcode == IORING_OP_TEE && chance(90)) {
+		op->off = 0;
+		op->x_addr3 = 0;
+	}
+	op->obj = out;
+	op->fixed = out_fixed;
+	op->fd_raw = out_raw;
+	op->op_flags = chance(80) ? fl[rnd(4)] : fl[rnd(sizeof(fl) / sizeof(fl[0]))];
+	if (in_fixed) {
+		op->op_flags |= SPLICE_F_FD_IN_FIXED;
+		op->x_fd = in_raw;
+	} else if (!b->reg_files && chance(5)) {
+		op->op_flags |= SPLICE_F_FD_IN_FIXED; /* no table: -EBADF */
+		op->x_fd = (int)rnd(4);
+	} else {
+		op->x_fd = in;
+		op->x_file_index = 1; /* x_fd is an object */
+	}
+	op->unimpl = !engine_supports(op->opcode);
+	op->solo = op->unimpl;
+}
+
+/*
+ * PIPE in the forms that fail and make nothing: unknown flags, fd, off or
+ * addr3 set (-EINVAL), no address (-EFAULT), direct with O_CLOEXEC, without
+ * a table (-ENXIO) or past it (-EINVAL: the first slot past the table).
+ */
+static void gen_pipe(struct batch *b, struct op *op)
+{
+	op->opcode = IORING_OP_PIPE;
+	op->obj = O_NEG;
+	op->addr_kind = A_SCRATCH;
+	switch (rnd(6)) {
+	case 0:
+		op->op_flags = chance(50) ? O_RDWR : O_APPEND;
+		break;
+	case 1:
+		op->len = 1 + rnd(3); /* 1 fd, 2 off, 3 addr3 */
+		break;
+	case 2:
+		op->addr_kind = chance(50) ? A_NULL : A_KERNEL;
+		break;
+	case 3:
+		op->op_flags = O_CLOEXEC;
+		op->x_file_index = chance(50) ? 1 : IORING_FILE_INDEX_ALLOC;
+		break;
+	default:
+		op->x_file_index = b->reg_files ? NR_FIXED + 1 + rnd(4) : 1 + rnd(4);
+		if (!b->reg_files && chance(30))
+			op->x_file_index = IORING_FILE_INDEX_ALLOC; /* -ENFILE */
+		break;
+	}
+	if (chance(5))
+		op->op_flags |= O_NONBLOCK;
+	op->unimpl = !engine_supports(op->opcode);
+	op->solo = op->unimpl;
+}
+
 static const uint8_t unimpl_ops[] = {
 	IORING_OP_ASYNC_CANCEL, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
@@ -1216,6 +1349,11 @@ static void gen_op(struct batch *b, int idx)
 		gen_path(b, op);
 	} else if (r < 97) {
 		gen_futex(b, op);
+	} else if (r < 98) {
+		if (chance(75))
+			gen_splice(b, op);
+		else
+			gen_pipe(b, op);
 	} else {
 		op->opcode = chance(50) ? IORING_OP_LAST + rnd(8) : 255;
 		op->obj = O_NEG;
@@ -1993,6 +2131,21 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->len = 0; /* the value's length only */
 		sqe->off = 0;
 		sqe->xattr_flags = op->op_flags;
+		break;
+	case IORING_OP_SPLICE:
+	case IORING_OP_TEE:
+		sqe->splice_off_in = op->x_addr3;
+		sqe->splice_fd_in = !op->x_file_index ? op->x_fd
+				    : op->x_fd >= 0 ? s->fd[op->x_fd] : -1;
+		sqe->splice_flags = op->op_flags;
+		break;
+	case IORING_OP_PIPE:
+		sqe->fd = op->len == 1;
+		sqe->off = op->len == 2;
+		sqe->addr3 = op->len == 3;
+		sqe->len = 0;
+		sqe->pipe_flags = op->op_flags;
+		sqe->file_index = op->x_file_index;
 		break;
 	case IORING_OP_RENAMEAT:
 	case IORING_OP_UNLINKAT:
