@@ -131,12 +131,9 @@ struct ring *ring_lookup(int fd, bool *inherited)
 	return NULL;
 }
 
-/*
- * Reap the rings whose fd the program has closed.  Called at setup (rare),
- * so a program that closes its rings without ever entering them again does
- * not accumulate them.
- */
-void rings_sweep(void)
+/* fn(ring, this process's fork generation) for each live slot, holding a
+ * reference to it meanwhile */
+static void each_live_ring(void (*fn)(struct ring *r, unsigned gen))
 {
 	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
@@ -146,11 +143,26 @@ void rings_sweep(void)
 
 		if (!slot_get_live(r))
 			continue;
-		/* An ancestor's ring is only forgotten: slot_put() never closes it. */
-		if (!fd_is(r->app_fd, r->dev, r->ino))
-			slot_kill(r, r->gen != gen);
+		fn(r, gen);
 		slot_put(r);
 	}
+}
+
+static void sweep_one(struct ring *r, unsigned gen)
+{
+	/* An ancestor's ring is only forgotten: slot_put() never closes it. */
+	if (!fd_is(r->app_fd, r->dev, r->ino))
+		slot_kill(r, r->gen != gen);
+}
+
+/*
+ * Reap the rings whose fd the program has closed.  Called at setup (rare),
+ * so a program that closes its rings without ever entering them again does
+ * not accumulate them.
+ */
+void rings_sweep(void)
+{
+	each_live_ring(sweep_one);
 }
 
 /*
@@ -442,6 +454,12 @@ void rings_forked(void)
 	memset(regrings, 0, sizeof(regrings));
 }
 
+static void release_one(struct ring *r, unsigned gen)
+{
+	if (r->gen == gen)
+		slot_kill(r, true);
+}
+
 /*
  * At exit, the rings the program left: the kernel would tear them down with
  * the process; the engine's threads are joined here so nothing is left
@@ -449,16 +467,5 @@ void rings_forked(void)
  */
 void rings_release_all(void)
 {
-	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
-	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
-
-	for (int i = 0; i < hw; i++) {
-		struct ring *r = &rings[i];
-
-		if (!slot_get_live(r))
-			continue;
-		if (r->gen == gen)
-			slot_kill(r, true);
-		slot_put(r);
-	}
+	each_live_ring(release_one);
 }
