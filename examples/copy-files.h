@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What ringer-cp and link-cp share besides the ring: the -d argument and
- * opening the two files of a copy.
+ * What ringer-cp and link-cp share besides the ring: the command line, and
+ * opening and closing the two files of a copy.
  */
 #ifndef RINGER_EXAMPLES_COPY_FILES_H
 #define RINGER_EXAMPLES_COPY_FILES_H
@@ -25,6 +25,31 @@ static inline int parse_depth(const char *arg, unsigned max, unsigned *depth)
 	if (errno || end == arg || *end || v < 1 || (unsigned long)v > max)
 		return -1;
 	*depth = (unsigned)v;
+	return 0;
+}
+
+/*
+ * The command line of both: [-d DEPTH] SRC DST, DEPTH in [1, max].  0 with
+ * *src, *dst and (with -d) *depth set; -1 for a usage error, after saying
+ * why for a bad depth.
+ */
+static inline int parse_copy_args(int argc, char **argv, const char *prog, unsigned max,
+				  unsigned *depth, const char **src, const char **dst)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "d:h")) != -1) {
+		if (opt != 'd')
+			return -1;
+		if (parse_depth(optarg, max, depth)) {
+			fprintf(stderr, "%s: bad depth '%s'\n", prog, optarg);
+			return -1;
+		}
+	}
+	if (argc - optind != 2)
+		return -1;
+	*src = argv[optind];
+	*dst = argv[optind + 1];
 	return 0;
 }
 
@@ -59,6 +84,23 @@ static inline int open_copy_files(const char *prog, const char *src, const char 
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Close the two files (-1: not open).  A failed close of dst fails a copy
+ * that had succeeded (written data may be lost): the exit status, status or
+ * 1 then.
+ */
+static inline int close_copy_files(const char *prog, const char *dst, int in_fd, int out_fd,
+				   int status)
+{
+	if (out_fd >= 0 && close(out_fd) < 0 && status == 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dst, strerror(errno));
+		status = 1;
+	}
+	if (in_fd >= 0)
+		close(in_fd);
+	return status;
 }
 
 #endif /* RINGER_EXAMPLES_COPY_FILES_H */

@@ -228,26 +228,12 @@ int main(int argc, char **argv)
 {
 	struct copy c = { .depth = DEFAULT_DEPTH, .in_fd = -1, .out_fd = -1 };
 	char *bufs = NULL;
-	int opt, ret, status = 1;
+	int ret, status = 1;
 
 	if (argc > 0 && argv[0][0])
 		prog = argv[0];
-	while ((opt = getopt(argc, argv, "d:h")) != -1) {
-		switch (opt) {
-		case 'd':
-			if (parse_depth(optarg, MAX_DEPTH, &c.depth)) {
-				fprintf(stderr, "%s: bad depth '%s'\n", prog, optarg);
-				usage();
-			}
-			break;
-		default:
-			usage();
-		}
-	}
-	if (argc - optind != 2)
+	if (parse_copy_args(argc, argv, prog, MAX_DEPTH, &c.depth, &c.src, &c.dst))
 		usage();
-	c.src = argv[optind];
-	c.dst = argv[optind + 1];
 
 	if (open_copy_files(prog, c.src, c.dst, &c.in_fd, &c.out_fd, &c.size))
 		goto out;
@@ -276,12 +262,7 @@ int main(int argc, char **argv)
 	if (ret == 0 && !c.error)
 		status = 0;
 out:
-	if (c.out_fd >= 0 && close(c.out_fd) < 0 && status == 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, c.dst, strerror(errno));
-		status = 1;
-	}
-	if (c.in_fd >= 0)
-		close(c.in_fd);
+	status = close_copy_files(prog, c.dst, c.in_fd, c.out_fd, status);
 	free(bufs);
 	free(c.slots);
 	return status;
