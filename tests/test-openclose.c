@@ -112,6 +112,62 @@ TEST(openat_and_close)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * The kernel tries an open inline first, with a cached lookup and
+ * O_NONBLOCK (cleared again unless asked for): a FIFO with no writer opens
+ * at once for reading, and fails -ENXIO for writing with no reader, where
+ * a blocking open would wait; the file it gives is not non-blocking.  A
+ * cached lookup completes before submit returns.
+ */
+TEST(open_tried_inline)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[256], fifo[300];
+	struct open_how how = { .flags = O_WRONLY };
+	struct test_cqe c = { 0 };
+	const char *path;
+	int tmp, rfd, wfd, fd;
+
+	test_ring_init(8, &ring, 0);
+	snprintf(dir, sizeof(dir), "%s/ringer-open-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	REQUIRE_TRUE(mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	REQUIRE_SYS(mkfifo(fifo, 0600));
+	openat_sqe(AT_FDCWD, fifo, O_WRONLY | O_CLOEXEC, 0, 1);
+	CHECK_EQ(one_result(1), -ENXIO);
+	openat2_sqe(AT_FDCWD, fifo, &how, sizeof(how), 2);
+	CHECK_EQ(one_result(2), -ENXIO);
+	openat_sqe(AT_FDCWD, fifo, O_RDONLY | O_CLOEXEC, 0, 3);
+	rfd = one_result(3);
+	REQUIRE_GE(rfd, 0);
+	CHECK_EQ(fcntl(rfd, F_GETFL) & O_NONBLOCK, 0);
+	/* with a reader, a writer opens; O_NONBLOCK asked for stays */
+	openat_sqe(AT_FDCWD, fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0, 4);
+	wfd = one_result(4);
+	REQUIRE_GE(wfd, 0);
+	CHECK_EQ(fcntl(wfd, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+	close(wfd);
+	close(rfd);
+	unlink(fifo);
+	rmdir(dir);
+
+	/* a name just looked up: done when submit returns */
+	tmp = test_tmpfile_with("hello", 5, &path);
+	REQUIRE_GE(tmp, 0);
+	openat_sqe(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 5);
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 2000), 1u);
+	CHECK_EQ_U(c.user_data, 5);
+	fd = c.res;
+	REQUIRE_GE(fd, 0);
+	CHECK_EQ(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	check_reads(fd, "hello", 5);
+	close(fd);
+	close(tmp);
+	io_uring_queue_exit(&ring);
+}
+
 TEST(openat_creates)
 {
 	char name[300];
@@ -475,6 +531,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(openat_name_copied_at_submit),
 		TEST_ENTRY(openat_errors),
 		TEST_ENTRY(openat2_how),
+		TEST_ENTRY(open_tried_inline),
 		TEST_ENTRY(close_errors),
 		TEST_ENTRY(direct_open_and_close),
 		TEST_ENTRY(direct_alloc_after_close),

@@ -109,10 +109,8 @@
  *    worker); a LINK_TIMEOUT after it fires (the kernel's is not armed
  *    while its worker blocks).  A splice into a socket with no room blocks
  *    a worker (as the kernel's), and cannot be cancelled there.
- *  - OPENAT/OPENAT2 always run in a worker (the kernel first tries a cached
- *    lookup inline): same results, but a CQE may follow those of inline
- *    requests submitted after it.  CLOSE of a plain fd closes it inline
- *    (the kernel punts a file with ->flush to a worker).
+ *  - CLOSE of a plain fd closes it inline (the kernel punts a file with
+ *    ->flush to a worker).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;
  *    EPOLLEXCLUSIVE in poll32_events is ignored (a wake-up completes
  *    every exclusive poll on the file, the kernel's the first only).
@@ -331,6 +329,9 @@ struct op_def {
 	unsigned aio_batch : 1;
 	unsigned supported : 1; /* reported by REGISTER_PROBE */
 	unsigned force_async : 1; /* always runs in a worker (fsync, ...) */
+	/* tried inline, but in a worker bounded as a force_async one (an open:
+	 * the kernel's io-wq class for an op without unbound_nonreg_file) */
+	unsigned bounded : 1;
 	int (*prep)(struct req *req, const struct io_uring_sqe *sqe);
 	int (*issue)(struct req *req, unsigned issue_flags);
 	void (*cleanup)(struct req *req);

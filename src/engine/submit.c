@@ -483,7 +483,7 @@ void req_punt_wq(struct req *req)
 	if (op_defs[req->opcode].unbound_nonreg_file) {
 		if (!(req->flags & REQ_F_ISREG))
 			req->work.flags |= WQ_WORK_UNBOUND;
-	} else if (!op_defs[req->opcode].force_async) {
+	} else if (!op_defs[req->opcode].force_async && !op_defs[req->opcode].bounded) {
 		req->work.flags |= WQ_WORK_UNBOUND;
 	}
 	/* a cancellation finds it from here until a worker starts it */

@@ -2,10 +2,13 @@
 /*
  * IORING_OP_OPENAT, OPENAT2 and CLOSE (the kernel's openclose.c).
  *
- * An open runs in a worker: the kernel first tries it inline with a cached
- * lookup (LOOKUP_CACHED), which user space cannot ask for without changing
- * the flags the file is opened with; the result is the same, only the
- * order of CQEs against inline requests of the same batch may differ.
+ * An open is tried inline first, as the kernel's io_openat2(): with a
+ * cached lookup only (RESOLVE_CACHED, the kernel's LOOKUP_CACHED) and
+ * O_NONBLOCK, cleared again on the file unless the program asked for it.
+ * So a FIFO opens at once for reading and fails -ENXIO for writing without
+ * a reader, as on the kernel.  A lookup that would block (-EAGAIN) goes to
+ * a worker, as do O_CREAT, O_TRUNC and O_TMPFILE opens from the start
+ * (REQ_F_FORCE_ASYNC, the kernel's io_openat_force_async()).
  * A direct open (file_index) lands in the fixed file table and takes no
  * number of the program's: the engine's descriptor of it is moved above
  * sys_fd_floor().
@@ -20,6 +23,15 @@
 #include "engine/sys.h"
 
 #define OPEN_HOW_SIZE_VER0 24 /* the first struct open_how: flags, mode, resolve */
+
+/* the kernel's VALID_OPEN_FLAGS and O_PATH_FLAGS (fs/open.c) */
+#define VALID_OPEN_FLAGS                                                                       \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
+	 FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |  \
+	 O_SYNC | O_PATH | O_TMPFILE)
+#define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
+/* opens that always block in the kernel: io-wq from the start */
+#define OPEN_FORCE_ASYNC (O_TRUNC | O_CREAT | O_TMPFILE)
 
 static int open_prep_common(struct req *req, const struct io_uring_sqe *sqe)
 {
@@ -41,6 +53,8 @@ static int open_prep_common(struct req *req, const struct io_uring_sqe *sqe)
 		return -EINVAL;
 	}
 	req->flags |= REQ_F_NEED_CLEANUP;
+	if (open->how.flags & OPEN_FORCE_ASYNC)
+		req->flags |= REQ_F_FORCE_ASYNC;
 	return 0;
 }
 
@@ -81,20 +95,62 @@ int openat2_prep(struct req *req, const struct io_uring_sqe *sqe)
 	return open_prep_common(req, sqe);
 }
 
-/* a worker: the open blocks like the kernel's do_filp_open() in io-wq */
+/*
+ * The inline try: the open_how openat(2) would build from OPENAT's flags
+ * and mode (the kernel's build_open_how()), or OPENAT2's, with a cached
+ * lookup and O_NONBLOCK.  The file descriptor, -EAGAIN for "needs a
+ * worker", or the open's error.
+ */
+static int open_nonblock(const struct open_state *open)
+{
+	struct open_how how = open->how;
+	int fd, fl;
+
+	if (open->plain) {
+		how.flags &= VALID_OPEN_FLAGS;
+		how.mode &= 07777;
+		if (how.flags & O_PATH)
+			how.flags &= O_PATH_FLAGS;
+		if (!(how.flags & (O_CREAT | O_TMPFILE)))
+			how.mode = 0;
+	}
+	how.resolve |= RESOLVE_CACHED;
+	how.flags |= O_NONBLOCK;
+	fd = sys_openat2(open->dfd, open->path, &how, sizeof(how));
+	if (fd == -EAGAIN && !(open->how.resolve & RESOLVE_CACHED))
+		return -EAGAIN;
+	/* a flag combination openat2(2) refuses where openat(2) would not:
+	 * let the worker's openat(2) answer */
+	if (fd == -EINVAL && open->plain)
+		return -EAGAIN;
+	if (fd < 0 || (open->how.flags & O_NONBLOCK))
+		return fd;
+	fl = sys_fcntl(fd, F_GETFL, 0);
+	if (fl < 0 || sys_fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		sys_close(fd);
+		return -EAGAIN;
+	}
+	return fd;
+}
+
+/* inline, then in a worker, where the open blocks like the kernel's
+ * do_filp_open() in io-wq */
 int openat_issue(struct req *req, unsigned issue_flags)
 {
 	struct open_state *open = req_data(req, struct open_state);
 	struct rfile *f;
 	int fd, ret;
 
-	if (issue_flags & ISSUE_F_NONBLOCK)
-		return ISSUE_AGAIN;
-	if (open->plain)
+	if (issue_flags & ISSUE_F_NONBLOCK) {
+		fd = open_nonblock(open);
+		if (fd == -EAGAIN)
+			return ISSUE_AGAIN;
+	} else if (open->plain) {
 		fd = sys_openat(open->dfd, open->path, (int)open->how.flags,
 				(unsigned)open->how.mode);
-	else
+	} else {
 		fd = sys_openat2(open->dfd, open->path, &open->how, sizeof(open->how));
+	}
 	free(open->path);
 	open->path = NULL;
 	req->flags &= ~REQ_F_NEED_CLEANUP;
