@@ -195,17 +195,36 @@ void run_slot_forget(struct req *req)
 	pthread_mutex_unlock(&r->cancel_lock);
 }
 
-/* cancel_lock held: does a worker run a match of cd now? */
+/*
+ * cancel_lock held: does a worker run a match of cd now?  Each is marked
+ * interrupted, as the kernel signals the io-wq worker that runs it: an op
+ * that is about to wait again (a splice on a pipe) ends instead.
+ */
 static bool running_match(struct ring *r, const struct cancel_data *cd)
 {
+	bool found = false;
+
 	for (struct run_slot *s = r->wq_running; s; s = s->next) {
 		struct cancel_key k = { .ring = r, .user_data = s->user_data, .fd = s->fd,
 					.rfd = s->rfd, .opcode = s->opcode, .fixed = s->fixed };
 
-		if (s->req && key_match(&k, cd))
-			return true;
+		if (s->req && key_match(&k, cd)) {
+			s->req->interrupted = true;
+			found = true;
+		}
 	}
-	return false;
+	return found;
+}
+
+bool req_interrupted(struct req *req)
+{
+	struct ring *r = req->ring;
+	bool ret;
+
+	pthread_mutex_lock(&r->cancel_lock);
+	ret = req->interrupted;
+	pthread_mutex_unlock(&r->cancel_lock);
+	return ret;
 }
 
 /* ---- waiting for readiness in the reactor (FAST_POLL) ---------------------- */
@@ -254,6 +273,43 @@ int ready_arm(struct req *req, uint32_t events)
 			r->ready_reqs->list_prev = req;
 		r->ready_reqs = req;
 		req->flags |= REQ_F_READY_ARMED;
+	}
+	pthread_mutex_unlock(&r->ready_lock);
+	return ret;
+}
+
+/*
+ * ready_arm() for a request a worker runs, which a cancellation may have
+ * found running (req->interrupted) just before it got on ring->ready_reqs,
+ * where that cancellation looks next: checked once it is on the list, both
+ * under ready_lock, so either the cancellation finds it there, or it sees
+ * the mark here and does not wait: -EINTR (the caller ends it).  When the
+ * reactor fires at once instead, the worker that runs it next sees the mark.
+ */
+int ready_arm_interruptible(struct req *req, uint32_t events)
+{
+	struct ring *r = req->ring;
+	bool stop = false;
+	int ret;
+
+	req->rent.fn = ready_fire;
+	pthread_mutex_lock(&r->ready_lock);
+	ret = req_arm_poll(req, events);
+	if (!ret) {
+		req->list_prev = NULL;
+		req->list_next = r->ready_reqs;
+		if (r->ready_reqs)
+			r->ready_reqs->list_prev = req;
+		r->ready_reqs = req;
+		req->flags |= REQ_F_READY_ARMED;
+		/* lock order: ready_lock before async_lock before cancel_lock */
+		pthread_mutex_lock(&r->cancel_lock);
+		stop = req->interrupted;
+		pthread_mutex_unlock(&r->cancel_lock);
+		if (stop && reactor_cancel(r->reactor, &req->rent)) {
+			ready_unlink(r, req);
+			ret = -EINTR;
+		}
 	}
 	pthread_mutex_unlock(&r->ready_lock);
 	return ret;

@@ -86,6 +86,11 @@ int cancel_family_done(const struct cancel_data *cd, struct req *done, int n);
 /* req_arm_ready() (submit.c): wait in the reactor for events on req's file,
  * then req->ready_fn runs; on ring->ready_reqs meanwhile.  0 or -errno. */
 int ready_arm(struct req *req, uint32_t events);
+/* ... for a request a worker runs: -EINTR when a cancellation found it
+ * running (req->interrupted), and it waits not */
+int ready_arm_interruptible(struct req *req, uint32_t events);
+/* a cancellation found req running in a worker (the kernel's signal) */
+bool req_interrupted(struct req *req);
 
 /*
  * The worker pool (submit.c).  wq_pending_add(): req is handed to the pool

@@ -106,8 +106,9 @@
  *    kernel's worker waits for data or room, the request waits in the
  *    reactor.  Cancelled there: ASYNC_CANCEL 0 and the splice -ECANCELED
  *    (the kernel: -EALREADY, and -ERESTARTSYS (-512) from its interrupted
- *    worker); a LINK_TIMEOUT after it fires (the kernel's is not armed
- *    while its worker blocks).  A splice into a socket with no room blocks
+ *    worker; the engine answers that only when the cancellation finds it
+ *    in its worker); a LINK_TIMEOUT after it fires (the kernel's is not
+ *    armed while its worker blocks).  A splice into a socket with no room blocks
  *    a worker (as the kernel's), and cannot be cancelled there.
  *  - CLOSE of a plain fd closes it inline (the kernel punts a file with
  *    ->flush to a worker).
@@ -282,6 +283,10 @@ struct req {
 	bool wq_pending;
 	/* a cancellation found it there: its worker completes it -ECANCELED */
 	bool wq_cancel;
+	/* a cancellation found it running in a worker (cancel_lock): the
+	 * kernel signals that worker, so an op that would wait again ends
+	 * instead (ready_arm_interruptible(), req_interrupted(), cancel.c) */
+	bool interrupted;
 	/* its LINK_TIMEOUT while that guards it (ops/timeout.c, timeout_lock) */
 	_Atomic(struct req *) ltimeout;
 	/* the opcode's own state: see req_data() */

@@ -8,7 +8,9 @@
  * pipe: it splices with SPLICE_F_NONBLOCK, and when that says -EAGAIN where
  * the kernel's call would have waited, the request waits in the reactor for
  * the side that is not ready (the in file readable, the out file writable),
- * then goes back to a worker.  A cancellation finds it there (cancel.c).
+ * then goes back to a worker.  A cancellation finds it there (cancel.c);
+ * one that finds it running in the worker marks it, and it ends instead of
+ * waiting (-ERESTARTSYS, as the kernel's interrupted worker).
  * With data or room at hand, the non-blocking call moves what the blocking
  * one would.
  */
@@ -27,6 +29,11 @@
 #define SPLICE_F_GIFT 8
 #endif
 #define SPLICE_F_ALL (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)
+/*
+ * What the kernel's splice ends with when a cancellation signals the worker
+ * blocked in it (6.18 hands the kernel-internal code to the CQE: probed).
+ */
+#define ERESTARTSYS 512
 
 /*
  * The kernel's prep reads no other field: addr3, buf_index, __pad2 are
@@ -181,9 +188,9 @@ static int wait_ready(struct req *req)
 		return WAIT_FINAL;
 	req->rent.fd = fd;
 	req->ready_fn = splice_ready;
-	ret = ready_arm(req, events);
+	ret = ready_arm_interruptible(req, events);
 	if (ret) {
-		req->res = ret;
+		req->res = ret == -EINTR ? -ERESTARTSYS : ret;
 		return WAIT_FINAL;
 	}
 	return WAIT_ARMED;
@@ -198,6 +205,11 @@ int splice_issue(struct req *req, unsigned issue_flags)
 
 	if (issue_flags & ISSUE_F_NONBLOCK)
 		return ISSUE_AGAIN;
+	/* cancelled while a worker ran it, then woken to go on: it ends */
+	if (req_interrupted(req)) {
+		ret = -ERESTARTSYS;
+		goto done;
+	}
 	/* the out file first (io_assign_file()), then the in file */
 	ret = req_resolve_file(req);
 	if (!ret && !req->file && !sp->ring_out && sys_fcntl(req->rfd, F_GETFL, 0) < 0)
