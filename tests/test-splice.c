@@ -8,6 +8,7 @@
  * the next, ALLOC, the table's errors, the slots emptied on failure).
  */
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "harness.h"
@@ -451,16 +452,6 @@ TEST(cancel)
 	teardown();
 }
 
-static struct io_uring_sqe *pipe_sqe(int *fds, int flags, unsigned file_index, __u64 user_data)
-{
-	struct io_uring_sqe *sqe = test_get_sqe(&ring);
-
-	io_uring_prep_pipe(sqe, fds, flags);
-	sqe->file_index = file_index;
-	io_uring_sqe_set_data64(sqe, user_data);
-	return sqe;
-}
-
 /* the lowest free number: which the program's next descriptor gets (the
  * engine's own descriptors live high, and come and go) */
 static int next_fd(void)
@@ -470,6 +461,37 @@ static int next_fd(void)
 	REQUIRE_GE(fd, 0);
 	close(fd);
 	return fd;
+}
+
+/* No descriptor left to take (RLIMIT_NOFILE): the splice still runs. */
+TEST(no_fd_room)
+{
+	struct rlimit old, rl;
+
+	setup();
+	/* the ring's workers first, while there is room */
+	splice_sqe(file, 0, p[1], -1, 2, 0, 1);
+	CHECK_EQ(one_result(1), 2);
+	expect_pipe(p[0], "01", 2);
+	REQUIRE_SYS(getrlimit(RLIMIT_NOFILE, &old));
+	rl = old;
+	rl.rlim_cur = (rlim_t)next_fd();
+	REQUIRE_SYS(setrlimit(RLIMIT_NOFILE, &rl));
+	splice_sqe(file, 4, p[1], -1, 4, 0, 2);
+	CHECK_EQ(one_result(2), 4);
+	REQUIRE_SYS(setrlimit(RLIMIT_NOFILE, &old));
+	expect_pipe(p[0], "4567", 4);
+	teardown();
+}
+
+static struct io_uring_sqe *pipe_sqe(int *fds, int flags, unsigned file_index, __u64 user_data)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_pipe(sqe, fds, flags);
+	sqe->file_index = file_index;
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
 }
 
 /* the two ends carry bytes from fds[1] to fds[0] */
@@ -663,6 +685,7 @@ int main(int argc, char **argv)
 		{ "waits_for_data_and_room", waits_for_data_and_room },
 		{ "nonblock", nonblock },
 		{ "cancel", cancel },
+		{ "no_fd_room", no_fd_room },
 		{ "pipe_plain", pipe_plain },
 		{ "pipe_direct", pipe_direct },
 		{ "probe_reports_splice_tee_pipe", probe_reports_splice_tee_pipe },

@@ -109,10 +109,16 @@ static int resolve_in(struct req *req)
 		if (sp->fd_in < 0)
 			return -EBADF;
 		fd = sys_dup_high(sp->fd_in);
-		if (fd < 0)
+		if (fd >= 0) {
+			sp->rfd_in = fd;
+			sp->held_in = true;
+		} else if (fd == -EMFILE && sys_fcntl(sp->fd_in, F_GETFD, 0) >= 0) {
+			/* no room for a duplicate (RLIMIT_NOFILE): by number, as
+			 * req_hold_file() goes on */
+			sp->rfd_in = sp->fd_in;
+		} else {
 			return -EBADF;
-		sp->rfd_in = fd;
-		sp->held_in = true;
+		}
 	}
 	req->flags |= REQ_F_NEED_CLEANUP;
 	sp->ring_in = !sp->file_in && engine_fd_names_ring(sp->fd_in);
