@@ -356,6 +356,14 @@ TEST(nonblock)
 	REQUIRE_SYS(fcntl(p[0], F_SETFL, O_NONBLOCK));
 	splice_sqe(p[0], -1, file, 0, 10, 0, 2);
 	CHECK_EQ(one_result(2), -EAGAIN);
+	/* pipe to pipe: an O_NONBLOCK out pipe (with room) makes it all so */
+	REQUIRE_SYS(fcntl(p[0], F_SETFL, 0));
+	REQUIRE_SYS(fcntl(q[1], F_SETFL, O_NONBLOCK));
+	splice_sqe(p[0], -1, q[1], -1, 10, 0, 20);
+	CHECK_EQ(one_result(20), -EAGAIN);
+	tee_sqe(p[0], q[1], 10, 0, 21);
+	CHECK_EQ(one_result(21), -EAGAIN);
+	REQUIRE_SYS(fcntl(q[1], F_SETFL, 0));
 	/* a socket with nothing to read, under SPLICE_F_NONBLOCK */
 	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	splice_sqe(sv[0], -1, q[1], -1, 10, SPLICE_F_NONBLOCK, 3);

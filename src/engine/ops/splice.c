@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 
 #include "engine/cancel.h"
 #include "engine/ops/splice.h"
@@ -151,6 +152,14 @@ static bool fd_nonblock(int fd)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
+/* an O_NONBLOCK pipe: do_splice()/do_tee() make the whole call non-blocking */
+static bool pipe_nonblock(int fd)
+{
+	struct stat st;
+
+	return fd_nonblock(fd) && !sys_fstat(fd, &st) && S_ISFIFO(st.st_mode);
+}
+
 static void splice_ready(struct reactor_entry *e, uint32_t revents)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
@@ -163,9 +172,9 @@ enum { WAIT_ARMED, WAIT_RETRY, WAIT_FINAL };
 
 /*
  * The non-blocking call said -EAGAIN.  Where the kernel's blocking call
- * would wait (the program asked for no SPLICE_F_NONBLOCK, and the file that
- * is not ready is not O_NONBLOCK: do_splice() adds the flag for a pipe that
- * is), wait in the reactor: WAIT_ARMED.  WAIT_FINAL: req->res is the result.
+ * would wait (the program asked for no SPLICE_F_NONBLOCK, neither pipe is
+ * O_NONBLOCK: do_splice() adds the flag for either, and the file that is
+ * not ready is not O_NONBLOCK), wait in the reactor: WAIT_ARMED.  WAIT_FINAL: req->res is the result.
  * WAIT_RETRY: both sides are ready by now, call again.
  */
 static int wait_ready(struct req *req)
@@ -176,7 +185,8 @@ static int wait_ready(struct req *req)
 	int fd, ret;
 	uint32_t events;
 
-	if (sp->flags & SPLICE_F_NONBLOCK)
+	if ((sp->flags & SPLICE_F_NONBLOCK) || pipe_nonblock(sp->rfd_in) ||
+	    pipe_nonblock(req->rfd))
 		return WAIT_FINAL;
 	ret = sys_poll(pfd, 2, 0);
 	if (ret < 0)
