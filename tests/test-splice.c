@@ -144,6 +144,19 @@ TEST(splice_errors)
 	CHECK_EQ(one_result(11), -EBADF);
 	splice_sqe(file, 0, 999, -1, 0, 0, 20);
 	CHECK_EQ(one_result(20), -EBADF);
+	/* an O_PATH fd names no file to splice, even for 0 bytes */
+	{
+		int op = open("/dev/null", O_PATH | O_CLOEXEC);
+
+		REQUIRE_GE(op, 0);
+		splice_sqe(op, 0, p[1], -1, 0, 0, 23);
+		CHECK_EQ(one_result(23), -EBADF);
+		splice_sqe(file, 0, op, -1, 0, 0, 24);
+		CHECK_EQ(one_result(24), -EBADF);
+		tee_sqe(op, p[1], 0, 0, 25);
+		CHECK_EQ(one_result(25), -EBADF);
+		close(op);
+	}
 	/* the files' modes before the offsets (splice(2) has it the other way) */
 	{
 		int wo = open("/dev/null", O_WRONLY | O_CLOEXEC);

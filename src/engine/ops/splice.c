@@ -89,6 +89,14 @@ void splice_cleanup(struct req *req)
 	sp->rfd_in = -1;
 }
 
+/* a file fget() gives: an open fd, not O_PATH */
+static bool names_file(int fd)
+{
+	int fl = sys_fcntl(fd, F_GETFL, 0);
+
+	return fl >= 0 && !(fl & O_PATH);
+}
+
 /*
  * The in file, looked up when the request is issued (in a worker) as the
  * kernel's io_splice_get_file(): a slot of the fixed table with
@@ -109,11 +117,13 @@ static int resolve_in(struct req *req)
 	} else {
 		if (sp->fd_in < 0)
 			return -EBADF;
+		if (!names_file(sp->fd_in))
+			return -EBADF;
 		fd = sys_dup_high(sp->fd_in);
 		if (fd >= 0) {
 			sp->rfd_in = fd;
 			sp->held_in = true;
-		} else if (fd == -EMFILE && sys_fcntl(sp->fd_in, F_GETFD, 0) >= 0) {
+		} else if (fd == -EMFILE) {
 			/* no room for a duplicate (RLIMIT_NOFILE): by number, as
 			 * req_hold_file() goes on */
 			sp->rfd_in = sp->fd_in;
@@ -228,8 +238,8 @@ int splice_issue(struct req *req, unsigned issue_flags)
 	}
 	/* the out file first (io_assign_file()), then the in file */
 	ret = req_resolve_file(req);
-	if (!ret && !req->file && !sp->ring_out && sys_fcntl(req->rfd, F_GETFL, 0) < 0)
-		ret = -EBADF; /* a number that names no file */
+	if (!ret && !req->file && !sp->ring_out && !names_file(req->rfd))
+		ret = -EBADF; /* a number that names no file (fget()) */
 	if (!ret && sp->rfd_in < 0)
 		ret = resolve_in(req);
 	if (ret || !sp->len)
