@@ -65,6 +65,25 @@ static struct io_uring_sqe *nop(__u64 ud, unsigned flags)
 		CHECK_EQ((c).res, (r));          \
 	} while (0)
 
+/* what a CQE must say */
+struct want {
+	__u64 user_data;
+	int res;
+};
+
+/* CHECK_CQES(c, { ud, res }, ...): c[0], c[1]... are these, in this order */
+static void check_cqes(const struct test_cqe *c, const struct want *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		CHECK_MSG(c[i].user_data == w[i].user_data && c[i].res == w[i].res,
+			  "CQE %u: user_data %llu res %d, expected %llu res %d", i,
+			  (unsigned long long)c[i].user_data, c[i].res,
+			  (unsigned long long)w[i].user_data, w[i].res);
+}
+#define CHECK_CQES(c, ...)                                  \
+	check_cqes(c, (const struct want[]){ __VA_ARGS__ }, \
+		   sizeof((const struct want[]){ __VA_ARGS__ }) / sizeof(struct want))
+
 static uint64_t ms_since(uint64_t t0)
 {
 	return (test_now_ns() - t0) / 1000000;
@@ -255,8 +274,7 @@ TEST(count_after_arming)
 	timeout(2, &ts, 1, 0);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
 	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2u);
-	CHECK_CQE(c[0], 1, 0);
-	CHECK_CQE(c[1], 2, -ETIME);
+	CHECK_CQES(c, { 1, 0 }, { 2, -ETIME });
 
 	/* two later NOPs complete a count of 2; its CQE comes after theirs */
 	timeout(3, &long_ts, 2, 0);
@@ -264,9 +282,7 @@ TEST(count_after_arming)
 	nop(4, 0);
 	nop(5, 0);
 	test_submit_reap(&ring, c, 3);
-	CHECK_CQE(c[0], 4, 0);
-	CHECK_CQE(c[1], 5, 0);
-	CHECK_CQE(c[2], 3, 0);
+	CHECK_CQES(c, { 4, 0 }, { 5, 0 }, { 3, 0 });
 	io_uring_queue_exit(&ring);
 }
 
@@ -285,16 +301,14 @@ TEST(count_same_batch)
 	REQUIRE_EQ(io_uring_submit(&ring), 2);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 2u);
 	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2u);
-	CHECK_CQE(c[0], 1, 0);
-	CHECK_CQE(c[1], 2, 0);
+	CHECK_CQES(c, { 1, 0 }, { 2, 0 });
 
 	timeout(3, &ts, 1, 0);
 	nop(4, 0);
 	REQUIRE_EQ(io_uring_submit(&ring), 2);
 	CHECK_EQ_U(io_uring_cq_ready(&ring), 2u);
 	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2u);
-	CHECK_CQE(c[0], 4, 0);
-	CHECK_CQE(c[1], 3, 0);
+	CHECK_CQES(c, { 4, 0 }, { 3, 0 });
 	CHECK_EQ(io_uring_peek_cqe(&ring, &cqe), -EAGAIN);
 	io_uring_queue_exit(&ring);
 }
@@ -320,8 +334,7 @@ TEST(count_what_counts)
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
 	nop(4, 0)->ioprio = 1; /* -EINVAL */
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 4, -EINVAL);
-	CHECK_CQE(c[1], 2, 0);
+	CHECK_CQES(c, { 4, -EINVAL }, { 2, 0 });
 
 	/* a count timeout ending by count does not count for the next */
 	timeout(5, &ts, 1, 0);
@@ -329,13 +342,11 @@ TEST(count_what_counts)
 	REQUIRE_EQ(io_uring_submit(&ring), 2);
 	nop(7, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 7, 0);
-	CHECK_CQE(c[1], 5, 0);
+	CHECK_CQES(c, { 7, 0 }, { 5, 0 });
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
 	nop(8, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 8, 0);
-	CHECK_CQE(c[1], 6, 0);
+	CHECK_CQES(c, { 8, 0 }, { 6, 0 });
 
 	/* a removed timeout's -ECANCELED and the remover's 0 both count */
 	timeout(9, &ts, 0, 0);
@@ -343,9 +354,7 @@ TEST(count_what_counts)
 	REQUIRE_EQ(io_uring_submit(&ring), 2);
 	tremove(11, 9, 0);
 	test_submit_reap(&ring, c, 3);
-	CHECK_CQE(c[0], 11, 0);
-	CHECK_CQE(c[1], 9, -ECANCELED);
-	CHECK_CQE(c[2], 10, 0);
+	CHECK_CQES(c, { 11, 0 }, { 9, -ECANCELED }, { 10, 0 });
 	io_uring_queue_exit(&ring);
 }
 
@@ -362,16 +371,13 @@ TEST(count_several)
 	REQUIRE_EQ(io_uring_submit(&ring), 3);
 	nop(1, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 1, 0);
-	CHECK_CQE(c[1], 11, 0);
+	CHECK_CQES(c, { 1, 0 }, { 11, 0 });
 	nop(2, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 2, 0);
-	CHECK_CQE(c[1], 12, 0);
+	CHECK_CQES(c, { 2, 0 }, { 12, 0 });
 	nop(3, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 3, 0);
-	CHECK_CQE(c[1], 13, 0);
+	CHECK_CQES(c, { 3, 0 }, { 13, 0 });
 	io_uring_queue_exit(&ring);
 }
 
@@ -426,8 +432,7 @@ TEST(count_from_async_completion)
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	REQUIRE_EQ(write(p[1], "abc", 3), 3);
 	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2u);
-	CHECK_CQE(c[0], 2, 3);
-	CHECK_CQE(c[1], 1, 0);
+	CHECK_CQES(c, { 2, 3 }, { 1, 0 });
 	io_uring_queue_exit(&ring);
 	close(p[0]);
 	close(p[1]);
@@ -445,8 +450,7 @@ TEST(count_expires)
 	nop(2, 0);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
 	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2u);
-	CHECK_CQE(c[0], 2, 0);
-	CHECK_CQE(c[1], 1, -ETIME);
+	CHECK_CQES(c, { 2, 0 }, { 1, -ETIME });
 	nop(3, 0);
 	test_submit_reap(&ring, c, 1);
 	CHECK_CQE(c[0], 3, 0);
@@ -465,14 +469,12 @@ TEST(etime_success_and_links)
 	io_uring_sqe_set_flags(timeout(1, &ts, 0, 0), IOSQE_IO_LINK);
 	nop(2, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 1, -ETIME);
-	CHECK_CQE(c[1], 2, -ECANCELED);
+	CHECK_CQES(c, { 1, -ETIME }, { 2, -ECANCELED });
 
 	io_uring_sqe_set_flags(timeout(3, &ts, 0, IORING_TIMEOUT_ETIME_SUCCESS), IOSQE_IO_LINK);
 	nop(4, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 3, -ETIME);
-	CHECK_CQE(c[1], 4, 0);
+	CHECK_CQES(c, { 3, -ETIME }, { 4, 0 });
 
 	io_uring_sqe_set_flags(timeout(5, &ts, 0, IORING_TIMEOUT_ETIME_SUCCESS),
 			       IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS);
@@ -495,9 +497,7 @@ TEST(etime_success_and_links)
 		REQUIRE_EQ(io_uring_submit(&ring), 2);
 		nop(10, 0);
 		test_submit_reap(&ring, d, 3);
-		CHECK_CQE(d[0], 10, 0);
-		CHECK_CQE(d[1], 8, 0);
-		CHECK_CQE(d[2], 9, 0);
+		CHECK_CQES(d, { 10, 0 }, { 8, 0 }, { 9, 0 });
 	}
 	io_uring_queue_exit(&ring);
 }
@@ -590,16 +590,13 @@ TEST(remove_and_update)
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
 	tremove(2, 1, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 2, 0);
-	CHECK_CQE(c[1], 1, -ECANCELED);
+	CHECK_CQES(c, { 2, 0 }, { 1, -ECANCELED });
 	/* in one batch, and removed twice: the second finds nothing */
 	timeout(3, &ts, 0, 0);
 	tremove(4, 3, 0);
 	tremove(5, 3, 0);
 	test_submit_reap(&ring, c, 3);
-	CHECK_CQE(c[0], 4, 0);
-	CHECK_CQE(c[1], 5, -ENOENT);
-	CHECK_CQE(c[2], 3, -ECANCELED);
+	CHECK_CQES(c, { 4, 0 }, { 5, -ENOENT }, { 3, -ECANCELED });
 	/* an expired one is not found */
 	timeout(6, &shorter, 0, 0);
 	test_submit_reap(&ring, c, 1);
@@ -613,8 +610,7 @@ TEST(remove_and_update)
 	tupdate(9, 8, &shorter, 0);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
 	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2u);
-	CHECK_CQE(c[0], 9, 0);
-	CHECK_CQE(c[1], 8, -ETIME);
+	CHECK_CQES(c, { 9, 0 }, { 8, -ETIME });
 	CHECK_GE_U(ms_since(t0), 15);
 	CHECK_LT(ms_since(t0), 2000);
 	/* update with ABS on the timeout's own clock */
@@ -627,21 +623,18 @@ TEST(remove_and_update)
 		REQUIRE_EQ(io_uring_submit(&ring), 1);
 	}
 	REQUIRE_EQ(test_reap(&ring, c, 2, 2000), 2u);
-	CHECK_CQE(c[0], 11, 0);
-	CHECK_CQE(c[1], 10, -ETIME);
+	CHECK_CQES(c, { 11, 0 }, { 10, -ETIME });
 	/* a count dropped by the update: NOPs no longer end it */
 	timeout(12, &ts, 1, 0);
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
 	tupdate(13, 12, &ts, 0);
 	nop(14, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 13, 0);
-	CHECK_CQE(c[1], 14, 0);
+	CHECK_CQES(c, { 13, 0 }, { 14, 0 });
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
 	tremove(15, 12, 0);
 	test_submit_reap(&ring, c, 2);
-	CHECK_CQE(c[0], 15, 0);
-	CHECK_CQE(c[1], 12, -ECANCELED);
+	CHECK_CQES(c, { 15, 0 }, { 12, -ECANCELED });
 	io_uring_queue_exit(&ring);
 }
 
@@ -786,8 +779,7 @@ TEST(sqpoll_ring)
 	nop(3, 0);
 	REQUIRE_EQ(io_uring_submit(&ring), 2);
 	REQUIRE_EQ(reap_within(c, 2, 5000), 2u);
-	CHECK_CQE(c[0], 3, 0);
-	CHECK_CQE(c[1], 2, 0);
+	CHECK_CQES(c, { 3, 0 }, { 2, 0 });
 	io_uring_queue_exit(&ring);
 }
 
