@@ -342,6 +342,55 @@ TEST(waits_for_data_and_room)
 	CHECK_EQ_U(cqe->user_data, 3);
 	CHECK_EQ(cqe->res, 2);
 	io_uring_cqe_seen(&ring, cqe);
+	/* a blocking socket with no room: it waits for room, and the ring's
+	 * teardown ends such a wait at once */
+	{
+		int sv[2], fl;
+		uint64_t t0;
+
+		REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+		fl = fcntl(sv[0], F_GETFL);
+		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl | O_NONBLOCK));
+		while (write(sv[0], big, sizeof(big)) > 0)
+			;
+		while (write(sv[0], big, 1) > 0)
+			;
+		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl));
+		REQUIRE_EQ(write(q[1], "sk", 2), 2);
+		splice_sqe(q[0], -1, sv[0], -1, 2, 0, 5);
+		CHECK_EQ(io_uring_submit(&ring), 1);
+		CHECK_TRUE(test_cq_empty_for(&ring, 50));
+		REQUIRE_SYS(fcntl(sv[1], F_SETFL, O_NONBLOCK));
+		while (read(sv[1], big, sizeof(big)) > 0)
+			;
+		REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+		CHECK_EQ_U(cqe->user_data, 5);
+		CHECK_EQ(cqe->res, 2);
+		io_uring_cqe_seen(&ring, cqe);
+		while (read(sv[1], big, sizeof(big)) > 0)
+			;
+		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl | O_NONBLOCK));
+		while (write(sv[0], big, sizeof(big)) > 0)
+			;
+		while (write(sv[0], big, 1) > 0)
+			;
+		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl));
+		REQUIRE_EQ(write(q[1], "sk", 2), 2);
+		splice_sqe(q[0], -1, sv[0], -1, 2, 0, 6);
+		CHECK_EQ(io_uring_submit(&ring), 1);
+		test_sleep_ms(20);
+		t0 = test_now_ns();
+		io_uring_queue_exit(&ring);
+		CHECK_LT((long long)(test_now_ns() - t0), 2000000000LL);
+		test_ring_init(16, &ring, 0);
+		close(sv[0]);
+		close(sv[1]);
+		/* the splice may have taken the bytes (the kernel's is interrupted) */
+		REQUIRE_SYS(fcntl(q[0], F_SETFL, O_NONBLOCK));
+		while (read(q[0], big, sizeof(big)) > 0)
+			;
+		REQUIRE_SYS(fcntl(q[0], F_SETFL, 0));
+	}
 	/* no writer left: 0 */
 	close(q[1]);
 	q[1] = dup(p[1]);

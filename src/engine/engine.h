@@ -108,8 +108,10 @@
  *    (the kernel: -EALREADY, and -ERESTARTSYS (-512) from its interrupted
  *    worker; the engine answers that only when the cancellation finds it
  *    in its worker); a LINK_TIMEOUT after it fires (the kernel's is not
- *    armed while its worker blocks).  A splice into a socket with no room blocks
- *    a worker (as the kernel's), and cannot be cancelled there.
+ *    armed while its worker blocks).  A blocking socket as the out file
+ *    that fills up in the middle of a splice blocks the worker (one that
+ *    has no room at the start waits in the reactor): a cancellation then
+ *    answers -EALREADY and the splice goes on (the kernel interrupts it).
  *  - CLOSE of a plain fd closes it inline (the kernel punts a file with
  *    ->flush to a worker).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;

@@ -180,6 +180,38 @@ static void splice_ready(struct reactor_entry *e, uint32_t revents)
 
 enum { WAIT_ARMED, WAIT_RETRY, WAIT_FINAL };
 
+/* wait in the reactor for events on fd (the in or the out file) */
+static int arm_wait(struct req *req, int fd, uint32_t events)
+{
+	int ret;
+
+	req->rent.fd = fd;
+	req->ready_fn = splice_ready;
+	ret = ready_arm_interruptible(req, events);
+	if (ret) {
+		req->res = ret == -EINTR ? -ERESTARTSYS : ret;
+		return WAIT_FINAL;
+	}
+	return WAIT_ARMED;
+}
+
+/*
+ * A blocking socket as the out file: the kernel's worker blocks in its send
+ * whatever the flags say (SPLICE_F_NONBLOCK is the pipe's), where the
+ * engine's could not be interrupted.  When it has no room at the start,
+ * the request waits in the reactor for it instead.  (One that fills up in
+ * the middle of the splice still blocks the worker.)
+ */
+static bool socket_full(struct req *req)
+{
+	struct pollfd pfd = { .fd = req->rfd, .events = POLLOUT };
+	struct stat st;
+
+	if (sys_fstat(req->rfd, &st) || !S_ISSOCK(st.st_mode) || fd_nonblock(req->rfd))
+		return false;
+	return sys_poll(&pfd, 1, 0) == 0;
+}
+
 /*
  * The non-blocking call said -EAGAIN.  Where the kernel's blocking call
  * would wait (the program asked for no SPLICE_F_NONBLOCK, neither pipe is
@@ -212,14 +244,7 @@ static int wait_ready(struct req *req)
 	}
 	if (fd_nonblock(fd))
 		return WAIT_FINAL;
-	req->rent.fd = fd;
-	req->ready_fn = splice_ready;
-	ret = ready_arm_interruptible(req, events);
-	if (ret) {
-		req->res = ret == -EINTR ? -ERESTARTSYS : ret;
-		return WAIT_FINAL;
-	}
-	return WAIT_ARMED;
+	return arm_wait(req, fd, events);
 }
 
 int splice_issue(struct req *req, unsigned issue_flags)
@@ -253,6 +278,12 @@ int splice_issue(struct req *req, unsigned issue_flags)
 	/* do_splice()/do_tee() find no splice method on a ring's file */
 	if (sp->ring_in || sp->ring_out) {
 		ret = -EINVAL;
+		goto done;
+	}
+	if (!sp->tee && socket_full(req)) {
+		if (arm_wait(req, req->rfd, POLLOUT) == WAIT_ARMED)
+			return ISSUE_QUEUED; /* req may be gone already */
+		ret = req->res;
 		goto done;
 	}
 	for (;;) {
