@@ -239,6 +239,19 @@ RINGER_API int io_uring_register_files(struct io_uring *ring, const int *files,
 RINGER_API int io_uring_unregister_files(struct io_uring *ring);
 RINGER_API int io_uring_register_files_update(struct io_uring *ring, unsigned off,
 					      const int *files, unsigned nr_files);
+RINGER_API int io_uring_register_files_tags(struct io_uring *ring, const int *files,
+					    const __u64 *tags, unsigned nr);
+RINGER_API int io_uring_register_files_sparse(struct io_uring *ring, unsigned nr);
+RINGER_API int io_uring_register_files_update_tag(struct io_uring *ring, unsigned off,
+						  const int *files, const __u64 *tags,
+						  unsigned nr_files);
+RINGER_API int io_uring_register_buffers_tags(struct io_uring *ring,
+					      const struct iovec *iovecs,
+					      const __u64 *tags, unsigned nr);
+RINGER_API int io_uring_register_buffers_sparse(struct io_uring *ring, unsigned nr);
+RINGER_API int io_uring_register_buffers_update_tag(struct io_uring *ring, unsigned off,
+						    const struct iovec *iovecs,
+						    const __u64 *tags, unsigned nr);
 RINGER_API int io_uring_register_eventfd(struct io_uring *ring, int fd);
 RINGER_API int io_uring_register_eventfd_async(struct io_uring *ring, int fd);
 RINGER_API int io_uring_unregister_eventfd(struct io_uring *ring);

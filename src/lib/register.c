@@ -79,6 +79,73 @@ int io_uring_register_files_update(struct io_uring *ring, unsigned off, const in
 	return do_register(ring, IORING_REGISTER_FILES_UPDATE, &up, nr_files);
 }
 
+/* FILES2, BUFFERS2: files/iovecs NULL is a sparse table */
+static int register_rsrc(struct io_uring *ring, unsigned opcode, const void *data,
+			 const __u64 *tags, unsigned nr, unsigned flags)
+{
+	struct io_uring_rsrc_register reg = {
+		.nr = nr,
+		.flags = flags,
+		.data = (unsigned long)data,
+		.tags = (unsigned long)tags,
+	};
+	int ret = do_register(ring, opcode, &reg, sizeof(reg));
+
+	if (ret == -EMFILE && opcode == IORING_REGISTER_FILES2 && raise_nofile(nr))
+		ret = do_register(ring, opcode, &reg, sizeof(reg));
+	return ret;
+}
+
+static int update_rsrc(struct io_uring *ring, unsigned opcode, unsigned off, const void *data,
+		       const __u64 *tags, unsigned nr)
+{
+	struct io_uring_rsrc_update2 up = {
+		.offset = off,
+		.data = (unsigned long)data,
+		.tags = (unsigned long)tags,
+		.nr = nr,
+	};
+
+	return do_register(ring, opcode, &up, sizeof(up));
+}
+
+int io_uring_register_files_tags(struct io_uring *ring, const int *files, const __u64 *tags,
+				 unsigned nr)
+{
+	return register_rsrc(ring, IORING_REGISTER_FILES2, files, tags, nr, 0);
+}
+
+int io_uring_register_files_sparse(struct io_uring *ring, unsigned nr)
+{
+	return register_rsrc(ring, IORING_REGISTER_FILES2, NULL, NULL, nr,
+			     IORING_RSRC_REGISTER_SPARSE);
+}
+
+int io_uring_register_files_update_tag(struct io_uring *ring, unsigned off, const int *files,
+				       const __u64 *tags, unsigned nr_files)
+{
+	return update_rsrc(ring, IORING_REGISTER_FILES_UPDATE2, off, files, tags, nr_files);
+}
+
+int io_uring_register_buffers_tags(struct io_uring *ring, const struct iovec *iovecs,
+				   const __u64 *tags, unsigned nr)
+{
+	return register_rsrc(ring, IORING_REGISTER_BUFFERS2, iovecs, tags, nr, 0);
+}
+
+int io_uring_register_buffers_sparse(struct io_uring *ring, unsigned nr)
+{
+	return register_rsrc(ring, IORING_REGISTER_BUFFERS2, NULL, NULL, nr,
+			     IORING_RSRC_REGISTER_SPARSE);
+}
+
+int io_uring_register_buffers_update_tag(struct io_uring *ring, unsigned off,
+					 const struct iovec *iovecs, const __u64 *tags,
+					 unsigned nr)
+{
+	return update_rsrc(ring, IORING_REGISTER_BUFFERS_UPDATE, off, iovecs, tags, nr);
+}
+
 int io_uring_register_eventfd(struct io_uring *ring, int fd)
 {
 	int ret = do_register(ring, IORING_REGISTER_EVENTFD, &fd, 1);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The prep helpers of the event-loop opcodes (timeouts, cancellation, polls,
- * MSG_RING, futexes, waitid, epoll, splice, tee, pipe) and the waiting
- * calls, held to liburing 2.15's signatures (and the helpers to its SQE
- * encodings).
+ * MSG_RING, futexes, waitid, epoll, splice, tee, pipe), the waiting calls
+ * and the tagged resource registrations, held to liburing 2.15's
+ * signatures (and the helpers to its SQE encodings).
  *
  * Signatures: each function is assigned to a pointer of the type liburing
  * 2.15 declares it with; this file is built with -Werror, so a parameter
@@ -88,6 +88,17 @@ static int (*const p_register_sync_cancel)(struct io_uring *, struct io_uring_sy
 	io_uring_register_sync_cancel;
 static int (*const p_register_clock)(struct io_uring *,
 				     struct io_uring_clock_register *) = io_uring_register_clock;
+static int (*const p_files_tags)(struct io_uring *, const int *, const __u64 *,
+				 unsigned) = io_uring_register_files_tags;
+static int (*const p_files_sparse)(struct io_uring *, unsigned) = io_uring_register_files_sparse;
+static int (*const p_files_update_tag)(struct io_uring *, unsigned, const int *, const __u64 *,
+				       unsigned) = io_uring_register_files_update_tag;
+static int (*const p_buffers_tags)(struct io_uring *, const struct iovec *, const __u64 *,
+				   unsigned) = io_uring_register_buffers_tags;
+static int (*const p_buffers_sparse)(struct io_uring *,
+				     unsigned) = io_uring_register_buffers_sparse;
+static int (*const p_buffers_update_tag)(struct io_uring *, unsigned, const struct iovec *,
+					 const __u64 *, unsigned) = io_uring_register_buffers_update_tag;
 
 static int failed;
 
@@ -302,7 +313,8 @@ int main(void)
 	/* the waiting calls are only held to their types (test-wait.c runs them) */
 	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
 	    !p_submit_and_wait_timeout || !p_submit_and_wait_min_timeout || !p_register_clock ||
-	    !p_register_sync_cancel)
+	    !p_register_sync_cancel || !p_files_tags || !p_files_sparse || !p_files_update_tag ||
+	    !p_buffers_tags || !p_buffers_sparse || !p_buffers_update_tag)
 		failed = 1;
 	return failed;
 }
