@@ -56,7 +56,7 @@
  *    wait on the BOOTTIME clock (REGISTER_CLOCK) sleeps in slices of at
  *    most a second, so after a suspend it ends up to a second late.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
- *    EVENTFD_ASYNC, FILES_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS,
+ *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS,
  *    SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE (and, with fd -1,
  *    SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
@@ -120,7 +120,8 @@
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
  *    are checked (mapped, writable, not file-backed shared) but not pinned.
  *    A READ_FIXED/WRITE_FIXED waiting in a worker or the reactor when the
- *    buffers are unregistered goes on in a private copy of its range
+ *    buffers are unregistered, or its slot is replaced by BUFFERS_UPDATE,
+ *    goes on in a private copy of its range
  *    (rw_fixed_retire()): a program that keeps the memory mapped does not
  *    see what such a read gets (the kernel's lands in the pinned pages).
  *  - a blocking worker call on a regular file that keeps saying EAGAIN is
@@ -176,11 +177,14 @@
  * pollable files wait for readiness in the reactor, not in a worker.
  * POLL_32BITS: poll32_events is read as 32 bits.  CQE_SKIP: CQE_SKIP_SUCCESS.
  * LINKED_FILE: the fd of a linked request is resolved when it is issued.
+ * RSRC_TAGS: FILES2/BUFFERS2 and their updates take tags, and a tagged file
+ * or buffer posts its tag's CQE when released (rsrc.c).
  */
 #define ENGINE_FEATURES                                                        \
 	(IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS | \
 	 IORING_FEAT_FAST_POLL | IORING_FEAT_POLL_32BITS | IORING_FEAT_EXT_ARG |   \
-	 IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE | IORING_FEAT_MIN_TIMEOUT)
+	 IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE | IORING_FEAT_MIN_TIMEOUT | \
+	 IORING_FEAT_RSRC_TAGS)
 
 /* Setup flags the engine implements (others are refused with -EINVAL). */
 #define ENGINE_SETUP_FLAGS                                                      \
@@ -251,14 +255,30 @@ struct iocb;
 /* bytes of per-opcode state in a request (req_data()) */
 #define REQ_DATA_SIZE 128
 
-struct rfile {
+/*
+ * A slot's resource (the kernel's io_rsrc_node): the table holds one
+ * reference, every request using it one more.  The last put frees it and,
+ * when it was registered with a tag, posts the tag's CQE on ring (rsrc.c).
+ */
+struct rsrc_node {
 	atomic_int refs;
+	bool is_buf;
+	uint64_t tag; /* 0: no CQE when released */
+	struct ring *ring; /* the ring whose table it is in, for the tag */
+};
+
+struct rfile {
+	struct rsrc_node node;
 	int fd; /* the engine's own duplicate */
 };
 
 struct rbuf {
+	struct rsrc_node node;
 	uint64_t base, len;
 	uint64_t pages; /* charged to RLIMIT_MEMLOCK */
+	/* out of the table: requests on it go on in private copies
+	 * (rw_fixed_retire(); under rsrc_lock) */
+	bool retired;
 };
 
 struct req {
@@ -392,6 +412,11 @@ struct submit_state {
 	/* requests freed whose CQEs wait in cqes: counted freed (nr_freed)
 	 * only once those are posted, for drain (submit.c) */
 	uint64_t nr_freed_unposted;
+	/* resources let go by requests freed meanwhile: put once cqes are
+	 * posted, as the kernel frees its requests after that flush (the tag
+	 * CQE a last put posts follows their CQEs) */
+	struct rsrc_node **puts;
+	unsigned nr_puts, puts_cap;
 	struct submit_state *prev_state;
 };
 
@@ -513,7 +538,7 @@ struct ring {
 
 	/* Registered resources, under rsrc_lock (lookups at issue time too). */
 	pthread_mutex_t rsrc_lock;
-	struct rbuf *bufs;
+	struct rbuf **bufs; /* NULL: an empty slot */
 	unsigned nr_bufs;
 	struct rfile **files;
 	unsigned nr_files;
@@ -523,7 +548,6 @@ struct ring {
 	/* [start, end): the slots ALLOC hands out (REGISTER_FILE_ALLOC_RANGE;
 	 * the whole table from its registration on) */
 	unsigned file_alloc_start, file_alloc_end;
-	uint64_t bufs_gen; /* bumped by every buffer unregistration */
 	struct req *fixed_away; /* fixed-buffer requests held (rw.c) */
 
 	struct ring *free_next; /* recycled ring structs */
@@ -649,21 +673,34 @@ enum { CTX_APP = 0, CTX_WORKER = 1, CTX_REACTOR = 2 };
 extern _Thread_local int engine_thread_ctx ENGINE_TLS;
 extern _Thread_local struct submit_state *engine_submit_state ENGINE_TLS;
 
-/* rsrc.c: registered buffers and files */
-int rsrc_buffers_register(struct ring *ring, const struct iovec *iovs, unsigned nr);
+/* rsrc.c: registered buffers and files.  iovs/fds NULL: every slot empty
+ * (a sparse table); tags NULL: no tags */
+int rsrc_buffers_register(struct ring *ring, const struct iovec *iovs, const uint64_t *tags,
+			  unsigned nr);
 int rsrc_buffers_unregister(struct ring *ring);
-int rsrc_files_register(struct ring *ring, const int32_t *fds, unsigned nr);
+int rsrc_buffers_update(struct ring *ring, unsigned offset, const struct iovec *iovs,
+			const uint64_t *tags, unsigned nr);
+int rsrc_files_register(struct ring *ring, const int32_t *fds, const uint64_t *tags,
+			unsigned nr);
 int rsrc_files_unregister(struct ring *ring);
-int rsrc_files_update(struct ring *ring, unsigned offset, const int32_t *fds, unsigned nr);
+int rsrc_files_update(struct ring *ring, unsigned offset, const int32_t *fds,
+		      const uint64_t *tags, unsigned nr);
 void rsrc_free_all(struct ring *ring);
-int rsrc_get_buf(struct ring *ring, unsigned idx, uint64_t *base, uint64_t *len,
-		 uint64_t *gen);
+struct rbuf *rsrc_get_buf(struct ring *ring, unsigned idx);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);
 int rsrc_file_remove(struct ring *ring, unsigned idx);
 int rsrc_file_new(int fd, struct rfile **out);
+struct rfile *rsrc_file_wrap(int fd);
 int rsrc_file_alloc_range(struct ring *ring, unsigned off, unsigned len);
-void rfile_put(struct rfile *f);
+void rsrc_node_put(struct rsrc_node *node);
+void rsrc_put_deferred(struct submit_state *st);
+static inline void rfile_put(struct rfile *f)
+{
+	rsrc_node_put(&f->node);
+}
+/* submit.c: a request lets go of a resource (after its CQE, as the kernel's) */
+void req_put_rsrc(struct req *req, struct rsrc_node *node);
 
 /* eventfd.c: the registered eventfd */
 int evfd_register(struct ring *ring, const void *arg, bool async);
@@ -675,8 +712,8 @@ unsigned evfd_signal_count(struct ring *ring);
 bool evfd_is_registered(struct ring *ring, int fd);
 void evfd_release(struct ring *ring); /* teardown */
 
-/* Buffers unregistered (ring->bufs_gen bumped, rsrc_lock held): move the I/O
- * of held fixed-buffer requests to private copies; drops and retakes
+/* Buffers left the table (their rbuf retired, rsrc_lock held): move the I/O
+ * of held fixed-buffer requests on them to private copies; drops and retakes
  * rsrc_lock while one is in a system call on the buffer (ops/rw.c). */
 void rw_fixed_retire(struct ring *ring);
 /* sqpoll.c: the SQ poller thread (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ) */

@@ -10,8 +10,7 @@
  * IORING_OP_LAST.
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
- * (PERSONALITY, RESTRICTIONS, FILES2/BUFFERS2 and their updates, IOWQ_AFF,
- * PBUF_RING, ...) answer -EINVAL, as the kernel answers an
+ * (PERSONALITY, RESTRICTIONS, IOWQ_AFF, PBUF_RING, ...) answer -EINVAL, as the kernel answers an
  * unknown opcode.
  */
 #include <errno.h>
@@ -29,14 +28,14 @@ static int register_buffers(struct ring *r, const void *arg, unsigned nr)
 {
 	if (!arg)
 		return -EFAULT;
-	return rsrc_buffers_register(r, arg, nr);
+	return rsrc_buffers_register(r, arg, NULL, nr);
 }
 
 static int register_files(struct ring *r, const void *arg, unsigned nr)
 {
 	if (!arg)
 		return -EFAULT;
-	return rsrc_files_register(r, arg, nr);
+	return rsrc_files_register(r, arg, NULL, nr);
 }
 
 /* UNREGISTER_BUFFERS, UNREGISTER_FILES: no argument */
@@ -65,7 +64,55 @@ static int files_update(struct ring *r, const void *arg, unsigned nr)
 		return -EFAULT;
 	if (up.resv)
 		return -EINVAL;
-	return rsrc_files_update(r, up.offset, (const int32_t *)(uintptr_t)up.fds, nr);
+	return rsrc_files_update(r, up.offset, (const int32_t *)(uintptr_t)up.fds, NULL, nr);
+}
+
+/*
+ * FILES2, BUFFERS2: a struct io_uring_rsrc_register, whose size is the
+ * count; no data (or IORING_RSRC_REGISTER_SPARSE, which then requires none)
+ * registers nr empty slots (the kernel's io_register_rsrc()).
+ */
+static int register_rsrc(struct ring *r, const void *arg, unsigned size, bool bufs)
+{
+	struct io_uring_rsrc_register rr;
+	const uint64_t *tags;
+	const void *data;
+
+	if (size != sizeof(rr))
+		return -EINVAL;
+	if (umem_read(&rr, arg, sizeof(rr)))
+		return -EFAULT;
+	if (!rr.nr || rr.resv2 || (rr.flags & ~IORING_RSRC_REGISTER_SPARSE))
+		return -EINVAL;
+	if ((rr.flags & IORING_RSRC_REGISTER_SPARSE) && rr.data)
+		return -EINVAL;
+	data = (const void *)(uintptr_t)rr.data;
+	tags = (const uint64_t *)(uintptr_t)rr.tags;
+	if (bufs)
+		return rsrc_buffers_register(r, data, tags, rr.nr);
+	return rsrc_files_register(r, data, tags, rr.nr);
+}
+
+/* FILES_UPDATE2, BUFFERS_UPDATE: a struct io_uring_rsrc_update2, its size the count */
+static int rsrc_update2(struct ring *r, const void *arg, unsigned size, bool bufs)
+{
+	struct io_uring_rsrc_update2 up;
+	const uint64_t *tags;
+	unsigned end;
+
+	if (size != sizeof(up))
+		return -EINVAL;
+	if (umem_read(&up, arg, sizeof(up)))
+		return -EFAULT;
+	if (!up.nr || up.resv || up.resv2)
+		return -EINVAL;
+	if (__builtin_add_overflow(up.offset, up.nr, &end))
+		return -EOVERFLOW;
+	tags = (const uint64_t *)(uintptr_t)up.tags;
+	if (bufs)
+		return rsrc_buffers_update(r, up.offset, (const struct iovec *)(uintptr_t)up.data,
+					   tags, up.nr);
+	return rsrc_files_update(r, up.offset, (const int32_t *)(uintptr_t)up.data, tags, up.nr);
 }
 
 /* REGISTER_FILE_ALLOC_RANGE: a struct io_uring_file_index_range, no count */
@@ -355,6 +402,14 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_FILES_UPDATE:
 		ret = files_update(r, arg, nr_args);
+		break;
+	case IORING_REGISTER_FILES2:
+	case IORING_REGISTER_BUFFERS2:
+		ret = register_rsrc(r, arg, nr_args, opcode == IORING_REGISTER_BUFFERS2);
+		break;
+	case IORING_REGISTER_FILES_UPDATE2:
+	case IORING_REGISTER_BUFFERS_UPDATE:
+		ret = rsrc_update2(r, arg, nr_args, opcode == IORING_REGISTER_BUFFERS_UPDATE);
 		break;
 	case IORING_REGISTER_FILE_ALLOC_RANGE:
 		ret = file_alloc_range(r, arg, nr_args);

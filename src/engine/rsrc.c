@@ -7,21 +7,18 @@
  * Both tables are swapped and read under ring->rsrc_lock; the register calls
  * themselves run under submit_lock, one at a time.
  *
- * Lifetime.  A fixed file is a struct rfile, the engine's duplicate of the
- * registered fd with a reference count: the table holds one reference, every
- * request using the slot one more (rsrc_get_file()), so an unregistration or
- * an update replacing the slot closes the duplicate only once the last
- * request using it is done (the kernel's resource nodes).  A fixed buffer is
- * an address range; requests in flight when the buffers go away keep
- * theirs through ring->bufs_gen and rw_fixed_retire() (ops/rw.c).
- *
- * Shape for what comes next: the table operations take the application's
- * arrays (fds, iovecs) and a slot range, not the register call's argument,
- * so FILES2/BUFFERS2 (struct io_uring_rsrc_register: data, tags, SPARSE)
- * and REGISTER_FILES_UPDATE2/BUFFERS_UPDATE (struct io_uring_rsrc_update2)
- * are parsed in register.c and land here; a tag belongs on the slot's
- * reference-counted object, its CQE posted by the last put.  A -1 fd is an
- * empty slot already (a sparse table).
+ * Lifetime.  A slot holds a struct rsrc_node (the kernel's io_rsrc_node):
+ * a fixed file (struct rfile, the engine's duplicate of the registered fd)
+ * or a fixed buffer (struct rbuf, an address range), reference counted: the
+ * table holds one reference, every request using the slot one more, so an
+ * unregistration or an update replacing the slot frees it only once the
+ * last request using it is done.  A resource registered with a tag
+ * (FILES2/BUFFERS2, the UPDATE2 calls) posts a CQE {user_data = tag, res 0}
+ * at that last put: at once when the table lets go last, after the CQEs of
+ * the requests that held it otherwise (probed on 6.18; submit.c defers the
+ * puts of requests freed while their CQEs wait in the submit batch).  A
+ * buffer that leaves the table while requests use it is retired: their I/O
+ * goes on in private copies (rw_fixed_retire(), ops/rw.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,13 +32,42 @@
 
 #define PAGE_SZ 4096ULL
 
-void rfile_put(struct rfile *f)
+static void bufs_uncharge(uint64_t pages)
 {
-	/* acq_rel: the last user's I/O on f->fd is done before it is closed */
-	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1) {
-		sys_close(f->fd);
-		free(f);
+	if (pages)
+		memlock_uncharge(pages);
+}
+
+void rsrc_node_put(struct rsrc_node *n)
+{
+	/* acq_rel: the last user's I/O on the resource is done before it goes */
+	if (atomic_fetch_sub_explicit(&n->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	if (n->tag)
+		cq_post(n->ring, n->tag, 0, 0, true);
+	if (n->is_buf) {
+		bufs_uncharge(((struct rbuf *)n)->pages);
+	} else {
+		sys_close(((struct rfile *)n)->fd);
 	}
+	free(n);
+}
+
+/* submit state's deferred puts (req_put_rsrc()), once its batch is posted */
+void rsrc_put_deferred(struct submit_state *st)
+{
+	for (unsigned i = 0; i < st->nr_puts; i++)
+		rsrc_node_put(st->puts[i]);
+	st->nr_puts = 0;
+}
+
+/* n's one reference is the table's; its tag's CQE goes to r */
+static void node_init(struct rsrc_node *n, struct ring *r, uint64_t tag, bool is_buf)
+{
+	atomic_init(&n->refs, 1);
+	n->is_buf = is_buf;
+	n->tag = tag;
+	n->ring = r;
 }
 
 struct rfile *rsrc_get_file(struct ring *r, unsigned idx)
@@ -51,25 +77,24 @@ struct rfile *rsrc_get_file(struct ring *r, unsigned idx)
 	pthread_mutex_lock(&r->rsrc_lock);
 	if (idx < r->nr_files && r->files[idx]) {
 		f = r->files[idx];
-		atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&f->node.refs, 1, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&r->rsrc_lock);
 	return f;
 }
 
-int rsrc_get_buf(struct ring *r, unsigned idx, uint64_t *base, uint64_t *len, uint64_t *gen)
+/* slot idx's buffer with a reference for the caller, or NULL (empty, beyond) */
+struct rbuf *rsrc_get_buf(struct ring *r, unsigned idx)
 {
-	int ret = -EFAULT;
+	struct rbuf *b = NULL;
 
 	pthread_mutex_lock(&r->rsrc_lock);
-	if (idx < r->nr_bufs && r->bufs[idx].base) {
-		*base = r->bufs[idx].base;
-		*len = r->bufs[idx].len;
-		*gen = r->bufs_gen;
-		ret = 0;
+	if (idx < r->nr_bufs && r->bufs[idx]) {
+		b = r->bufs[idx];
+		atomic_fetch_add_explicit(&b->node.refs, 1, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&r->rsrc_lock);
-	return ret;
+	return b;
 }
 
 static bool is_ring_fd(int fd)
@@ -170,20 +195,70 @@ static int buffer_validate(const struct iovec *iov, uint64_t *pages)
 	return 0;
 }
 
-static void bufs_free(struct rbuf *bufs, unsigned nr)
+/*
+ * rsrc_lock not held: the table's references go, from the last slot down
+ * as the kernel's io_rsrc_data_free() (the order of the tag CQEs)
+ */
+static void table_put(struct rsrc_node **nodes, unsigned nr)
 {
-	uint64_t pages = 0;
-
-	for (unsigned i = 0; i < nr; i++)
-		pages += bufs[i].pages;
-	if (pages)
-		memlock_uncharge(pages);
-	free(bufs);
+	while (nr--)
+		if (nodes[nr])
+			rsrc_node_put(nodes[nr]);
+	free(nodes);
 }
 
-int rsrc_buffers_register(struct ring *r, const struct iovec *iovs, unsigned nr)
+/*
+ * One buffer of a registration or an update, as the kernel's
+ * io_buffer_validate() + io_sqe_buffer_register(): a NULL base with length
+ * 0 is an empty slot (*out NULL), which cannot carry a tag (-EINVAL).
+ */
+static int buffer_new(struct ring *r, const struct iovec *uiov, const uint64_t *utags, unsigned i,
+		      bool exempt, struct rbuf **out)
 {
-	struct rbuf *bufs;
+	struct iovec iov = { 0 };
+	uint64_t pages, tag = 0;
+	struct rbuf *b;
+	int ret;
+
+	*out = NULL;
+	if (uiov && umem_read(&iov, uiov + i, sizeof(iov)))
+		return -EFAULT;
+	ret = buffer_validate(&iov, &pages);
+	if (ret)
+		return ret;
+	if (utags && umem_read(&tag, utags + i, sizeof(tag)))
+		return -EFAULT;
+	if (!iov.iov_base)
+		return tag ? -EINVAL : 0;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	if (!exempt && pages) {
+		ret = memlock_charge(pages);
+		if (ret) {
+			free(b);
+			return ret;
+		}
+		b->pages = pages;
+	}
+	node_init(&b->node, r, tag, true);
+	b->base = (uintptr_t)iov.iov_base;
+	b->len = iov.iov_len;
+	*out = b;
+	return 0;
+}
+
+/* rsrc_lock held: b leaves the table; requests still on it go on in copies */
+static void buffer_retire(struct ring *r, struct rbuf *b)
+{
+	b->retired = true;
+	rw_fixed_retire(r);
+}
+
+int rsrc_buffers_register(struct ring *r, const struct iovec *iovs, const uint64_t *tags,
+			  unsigned nr)
+{
+	struct rbuf **bufs;
 	bool exempt;
 	int ret = 0;
 
@@ -195,28 +270,14 @@ int rsrc_buffers_register(struct ring *r, const struct iovec *iovs, unsigned nr)
 	if (!bufs)
 		return -ENOMEM;
 	exempt = memlock_exempt();
-	for (unsigned i = 0; i < nr && !ret; i++) {
-		struct iovec iov;
-		uint64_t pages;
-
-		if (umem_read(&iov, iovs + i, sizeof(iov))) {
-			ret = -EFAULT;
-			break;
-		}
-		ret = buffer_validate(&iov, &pages);
-		if (ret)
-			break;
-		if (!exempt && pages) {
-			ret = memlock_charge(pages);
-			if (ret)
-				break;
-			bufs[i].pages = pages;
-		}
-		bufs[i].base = (uintptr_t)iov.iov_base;
-		bufs[i].len = iov.iov_len;
-	}
+	for (unsigned i = 0; i < nr && !ret; i++)
+		ret = buffer_new(r, iovs, tags, i, exempt, &bufs[i]);
 	if (ret) {
-		bufs_free(bufs, nr);
+		/* the kernel clears the tags of a failed registration */
+		for (unsigned i = 0; i < nr; i++)
+			if (bufs[i])
+				bufs[i]->node.tag = 0;
+		table_put((struct rsrc_node **)bufs, nr);
 		return ret;
 	}
 	pthread_mutex_lock(&r->rsrc_lock);
@@ -228,7 +289,7 @@ int rsrc_buffers_register(struct ring *r, const struct iovec *iovs, unsigned nr)
 
 int rsrc_buffers_unregister(struct ring *r)
 {
-	struct rbuf *bufs;
+	struct rbuf **bufs;
 	unsigned n;
 
 	if (!r->bufs)
@@ -241,11 +302,60 @@ int rsrc_buffers_unregister(struct ring *r)
 	/* requests in flight keep their buffers (the kernel's resource nodes):
 	 * their I/O goes on in private copies, never to what the program maps
 	 * at those addresses next */
-	r->bufs_gen++;
+	for (unsigned i = 0; i < n; i++)
+		if (bufs[i])
+			bufs[i]->retired = true;
 	rw_fixed_retire(r);
 	pthread_mutex_unlock(&r->rsrc_lock);
-	bufs_free(bufs, n);
+	table_put((struct rsrc_node **)bufs, n);
 	return 0;
+}
+
+/*
+ * REGISTER_BUFFERS_UPDATE: nr slots from offset take the iovecs at iovs (a
+ * NULL base empties a slot), as the kernel's __io_sqe_buffers_update(): how
+ * many slots were done, or -errno when none was.  A failing entry leaves its
+ * slot as it was.
+ */
+int rsrc_buffers_update(struct ring *r, unsigned offset, const struct iovec *iovs,
+			const uint64_t *tags, unsigned nr)
+{
+	bool exempt = memlock_exempt();
+	unsigned done;
+	int err = 0;
+
+	if (!r->bufs)
+		return -ENXIO;
+	if (offset + nr > r->nr_bufs)
+		return -EINVAL;
+	for (done = 0; done < nr; done++) {
+		struct rbuf *b, *old;
+
+		err = buffer_new(r, iovs, tags, done, exempt, &b);
+		if (err)
+			break;
+		pthread_mutex_lock(&r->rsrc_lock);
+		old = r->bufs[offset + done];
+		r->bufs[offset + done] = b;
+		if (old)
+			buffer_retire(r, old);
+		pthread_mutex_unlock(&r->rsrc_lock);
+		if (old)
+			rsrc_node_put(&old->node);
+	}
+	return done ? (int)done : err;
+}
+
+/* a table's file for an fd the engine owns already (a direct open), or NULL */
+struct rfile *rsrc_file_wrap(int fd)
+{
+	struct rfile *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	node_init(&f->node, NULL, 0, false);
+	f->fd = fd;
+	return f;
 }
 
 /* a table's file for fd (the engine's duplicate), or -EBADF, -ENOMEM... */
@@ -260,26 +370,20 @@ int rsrc_file_new(int fd, struct rfile **out)
 	dup = sys_dup_high(fd);
 	if (dup < 0)
 		return dup == -EINVAL ? -EBADF : dup;
-	f = malloc(sizeof(*f));
+	f = rsrc_file_wrap(dup);
 	if (!f) {
 		sys_close(dup);
 		return -ENOMEM;
 	}
-	atomic_init(&f->refs, 1);
-	f->fd = dup;
 	*out = f;
 	return 0;
 }
 
-static void files_free(struct rfile **files, unsigned nr)
-{
-	for (unsigned i = 0; i < nr; i++)
-		if (files[i])
-			rfile_put(files[i]);
-	free(files);
-}
-
-int rsrc_files_register(struct ring *r, const int32_t *fds, unsigned nr)
+/*
+ * REGISTER_FILES, FILES2: nr fds (-1, or no array at all: an empty slot,
+ * which cannot carry a tag), as the kernel's io_sqe_files_register().
+ */
+int rsrc_files_register(struct ring *r, const int32_t *fds, const uint64_t *tags, unsigned nr)
 {
 	struct rfile **files;
 	struct rlimit rl;
@@ -298,18 +402,29 @@ int rsrc_files_register(struct ring *r, const int32_t *fds, unsigned nr)
 	if (!files)
 		return -ENOMEM;
 	for (unsigned i = 0; i < nr && !ret; i++) {
-		int32_t fd;
+		uint64_t tag = 0;
+		int32_t fd = -1;
 
-		if (umem_read(&fd, fds + i, sizeof(fd))) {
+		if ((tags && umem_read(&tag, tags + i, sizeof(tag))) ||
+		    (fds && umem_read(&fd, fds + i, sizeof(fd)))) {
 			ret = -EFAULT;
 			break;
 		}
-		if (fd == -1)
+		if (fd == -1) {
+			if (tag)
+				ret = -EINVAL;
 			continue; /* sparse slot */
+		}
 		ret = rsrc_file_new(fd, &files[i]);
+		if (!ret)
+			node_init(&files[i]->node, r, tag, false);
 	}
 	if (ret) {
-		files_free(files, nr);
+		/* the kernel clears the tags of a failed registration */
+		for (unsigned i = 0; i < nr; i++)
+			if (files[i])
+				files[i]->node.tag = 0;
+		table_put((struct rsrc_node **)files, nr);
 		return ret;
 	}
 	pthread_mutex_lock(&r->rsrc_lock);
@@ -338,16 +453,17 @@ int rsrc_files_unregister(struct ring *r)
 	r->file_alloc_start = 0;
 	r->file_alloc_end = 0;
 	pthread_mutex_unlock(&r->rsrc_lock);
-	files_free(files, n);
+	table_put((struct rsrc_node **)files, n);
 	return 0;
 }
 
 /*
- * REGISTER_FILES_UPDATE: nr slots from offset take the fds at fds (-1
- * empties a slot, IORING_REGISTER_FILES_SKIP leaves it).  How many slots
- * were done, or -errno when none was.
+ * REGISTER_FILES_UPDATE(2): nr slots from offset take the fds at fds (-1
+ * empties a slot, IORING_REGISTER_FILES_SKIP leaves it; neither takes a
+ * tag).  How many slots were done, or -errno when none was.
  */
-int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsigned nr)
+int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, const uint64_t *tags,
+		      unsigned nr)
 {
 	unsigned done = 0, end;
 	int err = 0;
@@ -361,10 +477,16 @@ int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsig
 	for (; done < nr; done++) {
 		unsigned slot = offset + done;
 		struct rfile *old, *f = NULL;
+		uint64_t tag = 0;
 		int32_t fd;
 
-		if (umem_read(&fd, fds + done, sizeof(fd))) {
+		if ((tags && umem_read(&tag, tags + done, sizeof(tag))) ||
+		    umem_read(&fd, fds + done, sizeof(fd))) {
 			err = -EFAULT;
+			break;
+		}
+		if ((fd == IORING_REGISTER_FILES_SKIP || fd == -1) && tag) {
+			err = -EINVAL;
 			break;
 		}
 		if (fd == IORING_REGISTER_FILES_SKIP)
@@ -383,6 +505,7 @@ int rsrc_files_update(struct ring *r, unsigned offset, const int32_t *fds, unsig
 		err = rsrc_file_new(fd, &f);
 		if (err)
 			break;
+		node_init(&f->node, r, tag, false);
 		pthread_mutex_lock(&r->rsrc_lock);
 		r->files[slot] = f;
 		r->file_alloc_hint = slot + 1;
@@ -502,14 +625,26 @@ int rsrc_file_remove(struct ring *r, unsigned idx)
 	return ret;
 }
 
+/* teardown: no CQE for the tags (the kernel posts them to a ring going away) */
+static void drop_tags(struct rsrc_node **nodes, unsigned nr)
+{
+	for (unsigned i = 0; i < nr; i++)
+		if (nodes[i])
+			nodes[i]->tag = 0;
+}
+
 void rsrc_free_all(struct ring *r)
 {
-	if (r->bufs)
-		bufs_free(r->bufs, r->nr_bufs);
+	if (r->bufs) {
+		drop_tags((struct rsrc_node **)r->bufs, r->nr_bufs);
+		table_put((struct rsrc_node **)r->bufs, r->nr_bufs);
+	}
 	r->bufs = NULL;
 	r->nr_bufs = 0;
-	if (r->files)
-		files_free(r->files, r->nr_files);
+	if (r->files) {
+		drop_tags((struct rsrc_node **)r->files, r->nr_files);
+		table_put((struct rsrc_node **)r->files, r->nr_files);
+	}
 	r->files = NULL;
 	r->nr_files = 0;
 }

@@ -39,10 +39,37 @@ static void req_fail_link_node(struct req *req, int res)
 	req->res = res;
 }
 
+/*
+ * The kernel frees requests completed inline after it has posted their
+ * CQEs; the engine frees them before, while those CQEs wait in the submit
+ * batch: what they let go of is put after the batch is posted, so that a
+ * tag CQE a last put posts (rsrc.c) follows theirs, as on the kernel.
+ */
+static struct submit_state *cur_state(struct ring *r);
+
+void req_put_rsrc(struct req *req, struct rsrc_node *node)
+{
+	struct submit_state *st = cur_state(req->ring);
+
+	if (st && st->nr_puts == st->puts_cap) {
+		unsigned cap = st->puts_cap ? st->puts_cap * 2 : 16;
+		struct rsrc_node **v = realloc(st->puts, cap * sizeof(*v));
+
+		if (v) {
+			st->puts = v;
+			st->puts_cap = cap;
+		}
+	}
+	if (st && st->nr_puts < st->puts_cap)
+		st->puts[st->nr_puts++] = node;
+	else
+		rsrc_node_put(node);
+}
+
 void req_put_file(struct req *req)
 {
 	if (req->file) {
-		rfile_put(req->file);
+		req_put_rsrc(req, &req->file->node);
 		req->file = NULL;
 	}
 	if (req->flags & REQ_F_FD_HELD) {
@@ -893,6 +920,7 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 		aio_flush(r);
 		cq_post_batch(r, st->cqes.v, st->cqes.n);
 		st->cqes.n = 0;
+		rsrc_put_deferred(st);
 		if (st->nr_freed_unposted) {
 			/* their CQEs are out: a drain may start (as link work) */
 			uint64_t nr = st->nr_freed_unposted;
@@ -985,6 +1013,7 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 	io_uring_smp_store_release(r->sq_head, r->cached_sq_head);
 	submit_state_end(r, &st);
 	engine_submit_state = st.prev_state;
+	free(st.puts);
 	if (nomem && left == nr)
 		return -EAGAIN;
 	return (int)(nr - left);

@@ -70,7 +70,7 @@ int files_update_issue(struct req *req, unsigned issue_flags)
 	if (up->offset == IORING_FILE_INDEX_ALLOC)
 		ret = update_alloc(req, up);
 	else
-		ret = rsrc_files_update(req->ring, up->offset, (const int32_t *)(uintptr_t)up->arg,
+		ret = rsrc_files_update(req->ring, up->offset, (const int32_t *)(uintptr_t)up->arg, NULL,
 					up->nr);
 	req->res = ret;
 	if (ret < 0)

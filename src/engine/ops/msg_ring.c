@@ -100,7 +100,7 @@ static int msg_data(struct req *req, struct ring *t)
 static int msg_send_fd(struct req *req, struct ring *t)
 {
 	struct msg_ring_state *msg = req_data(req, struct msg_ring_state);
-	struct rfile *f;
+	struct rfile *f, *nf;
 	int ret;
 
 	if (msg->len)
@@ -112,7 +112,13 @@ static int msg_send_fd(struct req *req, struct ring *t)
 	f = rsrc_get_file(req->ring, msg->src_fd);
 	if (!f)
 		return -EBADF;
-	/* the two tables share the file, as the kernel's share a struct file */
+	/* the two tables share the open file, as the kernel's share a struct
+	 * file, each in its own slot resource (a tag is the source slot's) */
+	ret = rsrc_file_new(f->fd, &nf);
+	rfile_put(f);
+	if (ret)
+		return ret;
+	f = nf;
 	ret = rsrc_file_install(t, f, msg->dst_fd);
 	if (ret < 0) {
 		rfile_put(f);

@@ -47,15 +47,24 @@ static bool nop_file_ok(struct req *req, unsigned flags)
 	return true;
 }
 
+/* IORING_NOP_FIXED_BUFFER: is buf_index a registered buffer? */
+static bool nop_buf_ok(struct req *req, unsigned idx)
+{
+	struct rbuf *b = rsrc_get_buf(req->ring, idx);
+
+	if (!b)
+		return false;
+	rsrc_node_put(&b->node);
+	return true;
+}
+
 int nop_issue(struct req *req, unsigned issue_flags)
 {
 	struct nop_state *nop = req_data(req, struct nop_state);
-	uint64_t base, len, gen;
 
 	if ((nop->flags & IORING_NOP_FILE) && !nop_file_ok(req, nop->flags))
 		req->res = -EBADF;
-	else if ((nop->flags & IORING_NOP_FIXED_BUFFER) &&
-		 rsrc_get_buf(req->ring, nop->buf_index, &base, &len, &gen))
+	else if ((nop->flags & IORING_NOP_FIXED_BUFFER) && !nop_buf_ok(req, nop->buf_index))
 		req->res = -EFAULT;
 	else
 		req->res = nop->res;

@@ -162,13 +162,11 @@ int openat_issue(struct req *req, unsigned issue_flags)
 	}
 	/* direct: the table's file, out of the program's numbers */
 	fd = sys_fd_move_high(fd);
-	f = malloc(sizeof(*f));
+	f = rsrc_file_wrap(fd);
 	if (!f) {
 		sys_close(fd);
 		ret = -ENOMEM;
 	} else {
-		atomic_init(&f->refs, 1);
-		f->fd = fd;
 		ret = rsrc_file_install(req->ring, f, open->file_slot);
 		if (ret < 0)
 			rfile_put(f);

@@ -35,15 +35,15 @@ int pipe_prep(struct req *req, const struct io_uring_sqe *sqe)
  * index, or -errno (fd closed then). */
 static int install(struct ring *r, int fd, unsigned slot)
 {
-	struct rfile *f = malloc(sizeof(*f));
+	struct rfile *f;
 	int ret;
 
+	fd = sys_fd_move_high(fd);
+	f = rsrc_file_wrap(fd);
 	if (!f) {
 		sys_close(fd);
 		return -ENOMEM;
 	}
-	atomic_init(&f->refs, 1);
-	f->fd = sys_fd_move_high(fd);
 	ret = rsrc_file_install(r, f, slot);
 	if (ret < 0) {
 		rfile_put(f);

@@ -91,6 +91,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool wri
 	rw->total = rw->done = 0;
 	rw->resolved = rw->stream = rw->sock = rw->polled = false;
 	rw->fx_held = false;
+	rw->fx_buf = NULL;
 	rw->fx_copy = NULL;
 	rw->fx_state = FX_NONE;
 	return 0;
@@ -215,8 +216,9 @@ int rw_prep_write_fixed(struct req *req, const struct io_uring_sqe *sqe)
  * request's I/O goes on in the pinned pages, never into what the program maps
  * at that address afterwards.  User space cannot pin the program's pages, so
  * a READ_FIXED or WRITE_FIXED that leaves the submitting thread (a worker,
- * the reactor) is listed on ring->fixed_away; an unregistration gives each
- * listed request a private copy of its range (what the buffer holds then)
+ * the reactor) is listed on ring->fixed_away; an unregistration, or an
+ * update replacing its slot, retires its buffer and gives each listed
+ * request on it a private copy of its range (what the buffer holds then)
  * and its I/O goes on there: a write sends those bytes, a read's bytes land
  * where the program cannot see them, as in pages it no longer maps.  One in
  * a system call on the buffer at that moment (FX_BUSY) is waited for, up to
@@ -267,8 +269,8 @@ void rw_hold_buffer(struct req *req)
 	rw->fx_held = true;
 	req->flags |= REQ_F_NEED_CLEANUP;
 	pthread_mutex_lock(&r->rsrc_lock);
-	if (rw->fx_gen != r->bufs_gen) {
-		fixed_copy(req); /* unregistered since it was looked up */
+	if (rw->fx_buf->retired) {
+		fixed_copy(req); /* out of the table since it was looked up */
 	} else {
 		rw->fx_prev = NULL;
 		rw->fx_next = r->fixed_away;
@@ -291,6 +293,8 @@ void rw_fixed_retire(struct ring *r)
 
 		for (req = r->fixed_away; req; req = next) {
 			next = req_rw(req)->fx_next;
+			if (!req_rw(req)->fx_buf->retired)
+				continue;
 			if (req_rw(req)->fx_state == FX_BUSY && waited < FX_WAIT_NS) {
 				busy = true;
 				continue;
@@ -335,8 +339,8 @@ static void fixed_io_end(struct req *req)
 	pthread_mutex_lock(&r->rsrc_lock);
 	if (rw->fx_state == FX_BUSY)
 		rw->fx_state = FX_IDLE;
-	else if (rw->fx_state == FX_NONE && !rw->fx_copy && rw->fx_gen != r->bufs_gen)
-		fixed_copy(req); /* unregistered while it was in its call */
+	else if (rw->fx_state == FX_NONE && !rw->fx_copy && rw->fx_buf->retired)
+		fixed_copy(req); /* retired while it was in its call */
 	pthread_mutex_unlock(&r->rsrc_lock);
 }
 
@@ -355,6 +359,10 @@ void rw_cleanup(struct req *req)
 		rw->fx_copy = NULL;
 		rw->fx_held = false;
 	}
+	if (rw->fx_buf) {
+		req_put_rsrc(req, &rw->fx_buf->node);
+		rw->fx_buf = NULL;
+	}
 }
 
 static bool is_reg(const struct req *req)
@@ -366,12 +374,19 @@ static bool is_reg(const struct req *req)
 static int resolve_fixed(struct req *req)
 {
 	struct rw_state *rw = req_rw(req);
-	uint64_t base, blen, end;
-	int ret;
+	uint64_t end;
+	int ret = 0;
 
-	ret = rsrc_get_buf(req->ring, rw->buf_index, &base, &blen, &rw->fx_gen);
-	if (!ret && (__builtin_add_overflow(rw->addr, (uint64_t)rw->len, &end) ||
-		     rw->addr < base || end > base + blen || rw->len > ENGINE_MAX_RW_COUNT))
+	if (!rw->fx_buf) {
+		rw->fx_buf = rsrc_get_buf(req->ring, rw->buf_index);
+		if (rw->fx_buf)
+			req->flags |= REQ_F_NEED_CLEANUP; /* rw_cleanup() puts it */
+	}
+	if (!rw->fx_buf)
+		ret = -EFAULT;
+	else if (__builtin_add_overflow(rw->addr, (uint64_t)rw->len, &end) ||
+		 rw->addr < rw->fx_buf->base || end > rw->fx_buf->base + rw->fx_buf->len ||
+		 rw->len > ENGINE_MAX_RW_COUNT)
 		ret = -EFAULT;
 	if (ret) {
 		/* a plain fd is used by number: a closed one is still -EBADF first */

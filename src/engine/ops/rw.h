@@ -24,8 +24,8 @@ struct rw_state {
 	size_t total; /* bytes asked for */
 	size_t done; /* bytes moved so far (continuations) */
 	/* READ_FIXED/WRITE_FIXED away from the submitting thread (rw.c) */
-	uint64_t fx_gen; /* ring->bufs_gen when the buffer was looked up */
-	void *fx_copy; /* the I/O's private copy once the buffers went away */
+	struct rbuf *fx_buf; /* the registered buffer, a reference held */
+	void *fx_copy; /* the I/O's private copy once the buffer was retired */
 	struct req *fx_next, *fx_prev; /* on ring->fixed_away */
 	uint8_t fx_state; /* FX_*, under rsrc_lock */
 	bool fx_held; /* rw_hold_buffer() ran: look at fx_state */

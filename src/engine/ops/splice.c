@@ -81,7 +81,7 @@ void splice_cleanup(struct req *req)
 	struct splice_state *sp = req_data(req, struct splice_state);
 
 	if (sp->file_in)
-		rfile_put(sp->file_in);
+		req_put_rsrc(req, &sp->file_in->node);
 	else if (sp->held_in)
 		sys_close(sp->rfd_in);
 	sp->file_in = NULL;
