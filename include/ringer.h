@@ -785,6 +785,16 @@ static inline void io_uring_prep_fsetxattr(struct io_uring_sqe *sqe, int fd, con
 	sqe->xattr_flags = (__u32)flags;
 }
 
+/* a direct descriptor (fd: its slot) installed as a plain one; flags
+ * IORING_FIXED_FD_NO_CLOEXEC */
+static inline void io_uring_prep_fixed_fd_install(struct io_uring_sqe *sqe, int fd,
+						  unsigned int flags)
+{
+	io_uring_prep_rw(IORING_OP_FIXED_FD_INSTALL, sqe, fd, NULL, 0, 0);
+	sqe->flags = IOSQE_FIXED_FILE;
+	sqe->install_fd_flags = flags;
+}
+
 static inline void io_uring_prep_files_update(struct io_uring_sqe *sqe, int *fds,
 					      unsigned nr_fds, int offset)
 {

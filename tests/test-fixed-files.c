@@ -5,7 +5,10 @@
  */
 #include "harness.h"
 
+#include <fcntl.h>
+#include <stddef.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 static struct io_uring ring;
 
@@ -323,6 +326,78 @@ TEST(files_update_op)
 	io_uring_queue_exit(&ring);
 }
 
+/* field: the offset of a 64-bit SQE field to set to 1, or 0 */
+static int fd_install(int slot, unsigned sqe_flags, unsigned flags, size_t field)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+	__u64 one = 1;
+
+	io_uring_prep_fixed_fd_install(sqe, slot, flags);
+	sqe->flags = (__u8)sqe_flags;
+	if (field)
+		memcpy((char *)sqe + field, &one, sizeof(one));
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	return c.res;
+}
+
+/* IORING_OP_FIXED_FD_INSTALL: a direct descriptor back as a plain fd */
+TEST(fixed_fd_install)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	struct stat a, b;
+	int fds[3], fd, nfd, expect;
+
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	fds[0] = fd;
+	fds[1] = -1;
+	fds[2] = fd;
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 3), 0);
+	/* the lowest free number, O_CLOEXEC, the same open file */
+	expect = dup(0);
+	close(expect);
+	nfd = fd_install(0, IOSQE_FIXED_FILE, 0, 0);
+	CHECK_EQ(nfd, expect);
+	REQUIRE_GE(nfd, 0);
+	CHECK_EQ(fcntl(nfd, F_GETFD), FD_CLOEXEC);
+	REQUIRE_EQ(fstat(fd, &a), 0);
+	REQUIRE_EQ(fstat(nfd, &b), 0);
+	CHECK_EQ_U(a.st_ino, b.st_ino);
+	REQUIRE_EQ(lseek(fd, 3, SEEK_SET), 3);
+	CHECK_EQ(lseek(nfd, 0, SEEK_CUR), 3);
+	close(nfd);
+	nfd = fd_install(2, IOSQE_FIXED_FILE | IOSQE_ASYNC, IORING_FIXED_FD_NO_CLOEXEC, 0);
+	REQUIRE_GE(nfd, 0);
+	CHECK_EQ(fcntl(nfd, F_GETFD), 0);
+	close(nfd);
+	/* errors: a plain fd, flags, unused fields, empty slots */
+	CHECK_EQ(fd_install(fd, 0, 0, 0), -EBADF);
+	CHECK_EQ(fd_install(fd, 0, 2, 0), -EBADF);
+	CHECK_EQ(fd_install(0, IOSQE_FIXED_FILE, 2, 0), -EINVAL);
+	CHECK_EQ(fd_install(0, IOSQE_FIXED_FILE, 0, offsetof(struct io_uring_sqe, off)), -EINVAL);
+	CHECK_EQ(fd_install(0, IOSQE_FIXED_FILE, 0, offsetof(struct io_uring_sqe, addr3)), -EINVAL);
+	CHECK_EQ(fd_install(fd, 0, 0, offsetof(struct io_uring_sqe, addr)), -EINVAL);
+	CHECK_EQ(fd_install(1, IOSQE_FIXED_FILE, 0, 0), -EBADF);
+	CHECK_EQ(fd_install(3, IOSQE_FIXED_FILE, 0, 0), -EBADF);
+	/* a failed install breaks its chain */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_fixed_fd_install(sqe, 1, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
+	CHECK_EQ(c[0].res, -EBADF);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	CHECK_EQ(io_uring_unregister_files(&ring), 0);
+	CHECK_EQ(fd_install(0, IOSQE_FIXED_FILE, 0, 0), -EBADF);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -334,6 +409,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(files_update),
 		TEST_ENTRY(files_update_op),
 		TEST_ENTRY(register_general_errors),
+		TEST_ENTRY(fixed_fd_install),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

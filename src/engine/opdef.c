@@ -41,6 +41,7 @@
 #include "engine/ops/advise.h"
 #include "engine/ops/async_cancel.h"
 #include "engine/ops/epoll.h"
+#include "engine/ops/fd_install.h"
 #include "engine/ops/files_update.h"
 #include "engine/ops/fs.h"
 #include "engine/ops/futex.h"
@@ -189,6 +190,9 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 			    .ring_file = splice_ring_file },
 	[IORING_OP_PIPE] = { .name = "PIPE", .supported = 1, .prep = pipe_prep,
 			     .issue = pipe_issue },
+	[IORING_OP_FIXED_FD_INSTALL] = { .name = "FIXED_FD_INSTALL", .needs_file = 1,
+					 .supported = 1, .prep = fd_install_prep,
+					 .issue = fd_install_issue },
 	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = ftruncate_prep,
 				  .issue = ftruncate_issue },

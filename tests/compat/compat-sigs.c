@@ -21,6 +21,8 @@ struct futex_waitv;
 
 /* The liburing 2.15 types. */
 static void (*const p_nop)(struct io_uring_sqe *) = io_uring_prep_nop;
+static void (*const p_fixed_fd_install)(struct io_uring_sqe *, int,
+				       unsigned int) = io_uring_prep_fixed_fd_install;
 static void (*const p_timeout)(struct io_uring_sqe *, const struct __kernel_timespec *, unsigned,
 			       unsigned) = io_uring_prep_timeout;
 static void (*const p_timeout_remove)(struct io_uring_sqe *, __u64,
@@ -309,6 +311,13 @@ int main(void)
 	want_rw(&want, IORING_OP_PIPE, 0, (uintptr_t)pfds, 0, 0);
 	want.file_index = IORING_FILE_INDEX_ALLOC;
 	check("pipe_direct_alloc", &sqe, &want);
+
+	dirty(&sqe);
+	p_fixed_fd_install(&sqe, 4, IORING_FIXED_FD_NO_CLOEXEC);
+	want_rw(&want, IORING_OP_FIXED_FD_INSTALL, 4, 0, 0, 0);
+	want.flags = IOSQE_FIXED_FILE;
+	want.install_fd_flags = IORING_FIXED_FD_NO_CLOEXEC;
+	check("fixed_fd_install", &sqe, &want);
 
 	/* the waiting calls are only held to their types (test-wait.c runs them) */
 	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
