@@ -252,6 +252,10 @@ RINGER_API int io_uring_register_buffers_sparse(struct io_uring *ring, unsigned 
 RINGER_API int io_uring_register_buffers_update_tag(struct io_uring *ring, unsigned off,
 						    const struct iovec *iovecs,
 						    const __u64 *tags, unsigned nr);
+RINGER_API int io_uring_clone_buffers(struct io_uring *dst, struct io_uring *src);
+RINGER_API int io_uring_clone_buffers_offset(struct io_uring *dst, struct io_uring *src,
+					     unsigned int dst_off, unsigned int src_off,
+					     unsigned int nr, unsigned int flags);
 RINGER_API int io_uring_register_eventfd(struct io_uring *ring, int fd);
 RINGER_API int io_uring_register_eventfd_async(struct io_uring *ring, int fd);
 RINGER_API int io_uring_unregister_eventfd(struct io_uring *ring);

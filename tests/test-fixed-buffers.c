@@ -301,6 +301,113 @@ TEST(register_readonly_memory)
 	io_uring_queue_exit(&ring);
 }
 
+static char cb[4][4096];
+
+/* READ_FIXED of 4 bytes of fd into slot idx's buffer (base): the result */
+static int read_fixed_on(struct io_uring *r, int fd, int idx, void *base)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(r);
+	struct test_cqe c;
+
+	io_uring_prep_read_fixed(sqe, fd, base, 4, 0, idx);
+	CHECK_EQ(test_submit_reap(r, &c, 1), 1);
+	return c.res;
+}
+
+static int clone_raw(struct io_uring *dst, struct io_uring_clone_buffers *cbuf, unsigned nr)
+{
+	return io_uring_register(dst->ring_fd, IORING_REGISTER_CLONE_BUFFERS, cbuf, nr);
+}
+
+/* IORING_REGISTER_CLONE_BUFFERS: another ring's buffers, whole or a range */
+TEST(clone_buffers)
+{
+	struct iovec iov[4] = { { cb[0], 4096 }, { NULL, 0 }, { cb[2], 4096 }, { cb[3], 4096 } };
+	__u64 tags[4] = { 1, 0, 3, 4 }, dtags[4] = { 11, 0, 13, 14 };
+	struct io_uring src, dst;
+	struct io_uring_clone_buffers c = { 0 };
+	struct test_cqe cq[3];
+	int fd;
+
+	test_ring_init(8, &src, 0);
+	test_ring_init(8, &dst, 0);
+	fd = test_tmpfile_with("abcd", 4, NULL);
+	c.src_fd = (__u32)src.ring_fd;
+	CHECK_EQ(io_uring_clone_buffers(&dst, &src), -ENXIO);
+	REQUIRE_EQ(io_uring_register_buffers_tags(&src, iov, tags, 4), 0);
+	CHECK_EQ(clone_raw(&dst, &c, 0), -EINVAL);
+	CHECK_EQ(clone_raw(&dst, &c, 2), -EINVAL);
+	c.flags = 4;
+	CHECK_EQ(clone_raw(&dst, &c, 1), -EINVAL);
+	c.flags = 0;
+	c.pad[1] = 1;
+	CHECK_EQ(clone_raw(&dst, &c, 1), -EINVAL);
+	c.pad[1] = 0;
+	CHECK_EQ(io_uring_clone_buffers_offset(&dst, &src, 1, 0, 0, 0), -EINVAL);
+	CHECK_EQ(io_uring_clone_buffers_offset(&dst, &src, 0, 0, 5, 0), -EINVAL);
+	CHECK_EQ(io_uring_clone_buffers_offset(&dst, &src, 0, 3, 2, 0), -EOVERFLOW);
+	c.src_fd = (__u32)fd;
+	CHECK_EQ(clone_raw(&dst, &c, 1), -EOPNOTSUPP);
+	c.src_fd = 9999;
+	CHECK_EQ(clone_raw(&dst, &c, 1), -EBADF);
+	c.src_fd = 0;
+	c.flags = IORING_REGISTER_SRC_REGISTERED;
+	CHECK_EQ(clone_raw(&dst, &c, 1), -EBADF);
+	CHECK_EQ(io_uring_clone_buffers(&dst, &dst), -ENXIO);
+	/* all of them: the same memory, the empty slot empty, no tags */
+	CHECK_EQ(io_uring_clone_buffers(&dst, &src), 0);
+	CHECK_TRUE(test_cq_empty_for(&dst, 0));
+	CHECK_EQ(read_fixed_on(&dst, fd, 0, cb[0]), 4);
+	CHECK_MEM(cb[0], "abcd", 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 1, cb[0]), -EFAULT);
+	CHECK_EQ(read_fixed_on(&dst, fd, 3, cb[3]), 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 4, cb[0]), -EFAULT);
+	CHECK_EQ(io_uring_clone_buffers(&dst, &src), -EBUSY);
+	CHECK_EQ(io_uring_clone_buffers_offset(&dst, &dst, 0, 0, 0, IORING_REGISTER_DST_REPLACE),
+		 0);
+	/* the source's tags are its own; the clones outlive its table */
+	CHECK_EQ(io_uring_unregister_buffers(&src), 0);
+	CHECK_EQ_U(test_reap(&src, cq, 3, 1000), 3);
+	CHECK_EQ_U(cq[0].user_data, 4);
+	CHECK_EQ_U(cq[1].user_data, 3);
+	CHECK_EQ_U(cq[2].user_data, 1);
+	CHECK_EQ(read_fixed_on(&dst, fd, 2, cb[2]), 4);
+	CHECK_TRUE(test_cq_empty_for(&dst, 0));
+	/* REPLACE with offsets: dst's slots outside the range stay */
+	REQUIRE_EQ(io_uring_register_buffers_tags(&src, iov, tags, 4), 0);
+	CHECK_EQ(io_uring_unregister_buffers(&dst), 0);
+	REQUIRE_EQ(io_uring_register_buffers_tags(&dst, iov, dtags, 4), 0);
+	CHECK_EQ(io_uring_clone_buffers_offset(&dst, &src, 1, 2, 2, IORING_REGISTER_DST_REPLACE),
+		 0);
+	CHECK_EQ_U(test_reap(&dst, cq, 1, 1000), 1);
+	CHECK_EQ_U(cq[0].user_data, 13);
+	CHECK_TRUE(test_cq_empty_for(&dst, 0));
+	CHECK_EQ(read_fixed_on(&dst, fd, 0, cb[0]), 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 1, cb[2]), 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 2, cb[3]), 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 3, cb[3]), 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 4, cb[3]), -EFAULT);
+	/* past the end: the table grows */
+	CHECK_EQ(io_uring_clone_buffers_offset(&dst, &src, 6, 0, 1, IORING_REGISTER_DST_REPLACE),
+		 0);
+	CHECK_TRUE(test_cq_empty_for(&dst, 0));
+	CHECK_EQ(read_fixed_on(&dst, fd, 3, cb[3]), 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 5, cb[0]), -EFAULT);
+	CHECK_EQ(read_fixed_on(&dst, fd, 6, cb[0]), 4);
+	CHECK_EQ(read_fixed_on(&dst, fd, 7, cb[0]), -EFAULT);
+	CHECK_EQ(io_uring_unregister_buffers(&dst), 0);
+	CHECK_EQ_U(test_reap(&dst, cq, 2, 1000), 2);
+	CHECK_EQ_U(cq[0].user_data, 14);
+	CHECK_EQ_U(cq[1].user_data, 11);
+	/* a source named by its registered index */
+	CHECK_EQ(io_uring_register_ring_fd(&src), 1);
+	CHECK_EQ(io_uring_clone_buffers(&dst, &src), 0);
+	CHECK_EQ(read_fixed_on(&dst, fd, 3, cb[3]), 4);
+	close(fd);
+	io_uring_queue_exit(&dst);
+	io_uring_queue_exit(&src);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -313,6 +420,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(register_buffers_errors),
 		TEST_ENTRY(register_file_backed_buffer),
 		TEST_ENTRY(register_readonly_memory),
+		TEST_ENTRY(clone_buffers),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

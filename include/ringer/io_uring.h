@@ -633,6 +633,21 @@ struct io_uring_sync_cancel_reg {
 	__u64 pad2[3];
 };
 
+/* Argument for IORING_REGISTER_CLONE_BUFFERS */
+enum {
+	IORING_REGISTER_SRC_REGISTERED = (1U << 0),
+	IORING_REGISTER_DST_REPLACE = (1U << 1),
+};
+
+struct io_uring_clone_buffers {
+	__u32 src_fd;
+	__u32 flags;
+	__u32 src_off;
+	__u32 dst_off;
+	__u32 nr;
+	__u32 pad[3];
+};
+
 /* Argument for IORING_REGISTER_FILE_ALLOC_RANGE */
 struct io_uring_file_index_range {
 	__u32 off;

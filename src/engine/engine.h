@@ -56,8 +56,9 @@
  *    wait on the BOOTTIME clock (REGISTER_CLOCK) sleeps in slices of at
  *    most a second, so after a suspend it ends up to a second late.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
- *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE, PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS,
- *    SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE (and, with fd -1,
+ *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE,
+ *    CLONE_BUFFERS (from an engine ring: a kernel ring is -EOPNOTSUPP),
+ *    PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE (and, with fd -1,
  *    SEND_MSG_RING):
  *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
@@ -272,10 +273,17 @@ struct rfile {
 	int fd; /* the engine's own duplicate */
 };
 
+/* pages charged to RLIMIT_MEMLOCK for a buffer, shared by its clones
+ * (REGISTER_CLONE_BUFFERS), uncharged with the last of them */
+struct rbuf_charge {
+	atomic_int refs;
+	uint64_t pages;
+};
+
 struct rbuf {
 	struct rsrc_node node;
 	uint64_t base, len;
-	uint64_t pages; /* charged to RLIMIT_MEMLOCK */
+	struct rbuf_charge *charge; /* NULL: nothing charged */
 	/* out of the table: requests on it go on in private copies
 	 * (rw_fixed_retire(); under rsrc_lock) */
 	bool retired;
@@ -680,6 +688,8 @@ int rsrc_buffers_register(struct ring *ring, const struct iovec *iovs, const uin
 int rsrc_buffers_unregister(struct ring *ring);
 int rsrc_buffers_update(struct ring *ring, unsigned offset, const struct iovec *iovs,
 			const uint64_t *tags, unsigned nr);
+int rsrc_buffers_clone(struct ring *dst, struct ring *src, unsigned src_off, unsigned dst_off,
+		       unsigned nr, bool replace);
 int rsrc_files_register(struct ring *ring, const int32_t *fds, const uint64_t *tags,
 			unsigned nr);
 int rsrc_files_unregister(struct ring *ring);

@@ -115,6 +115,45 @@ static int rsrc_update2(struct ring *r, const void *arg, unsigned size, bool buf
 	return rsrc_files_update(r, up.offset, (const int32_t *)(uintptr_t)up.data, tags, up.nr);
 }
 
+/*
+ * REGISTER_CLONE_BUFFERS: a struct io_uring_clone_buffers, count 1; the
+ * source an engine ring of this process, by fd or, with
+ * IORING_REGISTER_SRC_REGISTERED, by its registered index (a kernel ring,
+ * or any other file, is -EOPNOTSUPP as the kernel's non-ring file).
+ */
+static int clone_buffers(struct ring *r, const void *arg, unsigned nr)
+{
+	struct io_uring_clone_buffers cb;
+	bool by_index;
+	struct ring *src;
+	int ret;
+
+	if (!arg || nr != 1)
+		return -EINVAL;
+	if (umem_read(&cb, arg, sizeof(cb)))
+		return -EFAULT;
+	if (cb.flags & ~(IORING_REGISTER_SRC_REGISTERED | IORING_REGISTER_DST_REPLACE))
+		return -EINVAL;
+	if (!(cb.flags & IORING_REGISTER_DST_REPLACE) && r->bufs)
+		return -EBUSY;
+	if (cb.pad[0] || cb.pad[1] || cb.pad[2])
+		return -EINVAL;
+	by_index = cb.flags & IORING_REGISTER_SRC_REGISTERED;
+	src = by_index ? ring_get_registered(cb.src_fd) : ring_get_current((int)cb.src_fd);
+	if (!src)
+		return by_index ? -EBADF : engine_bad_ring_fd((int)cb.src_fd);
+	/* the kernel refuses a single issuer's buffers to another task */
+	if (src != r && (src->flags & IORING_SETUP_SINGLE_ISSUER) &&
+	    !(src->flags & IORING_SETUP_SQPOLL) && !atomic_load(&src->disabled) &&
+	    src->submitter_tid != (pid_t)syscall(SYS_gettid))
+		ret = -EEXIST;
+	else
+		ret = rsrc_buffers_clone(r, src, cb.src_off, cb.dst_off, cb.nr,
+					 cb.flags & IORING_REGISTER_DST_REPLACE);
+	ring_put(src);
+	return ret;
+}
+
 /* REGISTER_FILE_ALLOC_RANGE: a struct io_uring_file_index_range, no count */
 static int file_alloc_range(struct ring *r, const void *arg, unsigned nr)
 {
@@ -410,6 +449,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 	case IORING_REGISTER_FILES_UPDATE2:
 	case IORING_REGISTER_BUFFERS_UPDATE:
 		ret = rsrc_update2(r, arg, nr_args, opcode == IORING_REGISTER_BUFFERS_UPDATE);
+		break;
+	case IORING_REGISTER_CLONE_BUFFERS:
+		ret = clone_buffers(r, arg, nr_args);
 		break;
 	case IORING_REGISTER_FILE_ALLOC_RANGE:
 		ret = file_alloc_range(r, arg, nr_args);

@@ -32,10 +32,12 @@
 
 #define PAGE_SZ 4096ULL
 
-static void bufs_uncharge(uint64_t pages)
+static void charge_put(struct rbuf_charge *c)
 {
-	if (pages)
-		memlock_uncharge(pages);
+	if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
+		memlock_uncharge(c->pages);
+		free(c);
+	}
 }
 
 void rsrc_node_put(struct rsrc_node *n)
@@ -46,7 +48,7 @@ void rsrc_node_put(struct rsrc_node *n)
 	if (n->tag)
 		cq_post(n->ring, n->tag, 0, 0, true);
 	if (n->is_buf) {
-		bufs_uncharge(((struct rbuf *)n)->pages);
+		charge_put(((struct rbuf *)n)->charge);
 	} else {
 		sys_close(((struct rfile *)n)->fd);
 	}
@@ -234,12 +236,15 @@ static int buffer_new(struct ring *r, const struct iovec *uiov, const uint64_t *
 	if (!b)
 		return -ENOMEM;
 	if (!exempt && pages) {
-		ret = memlock_charge(pages);
+		b->charge = malloc(sizeof(*b->charge));
+		ret = b->charge ? memlock_charge(pages) : -ENOMEM;
 		if (ret) {
+			free(b->charge);
 			free(b);
 			return ret;
 		}
-		b->pages = pages;
+		atomic_init(&b->charge->refs, 1);
+		b->charge->pages = pages;
 	}
 	node_init(&b->node, r, tag, true);
 	b->base = (uintptr_t)iov.iov_base;
@@ -376,6 +381,102 @@ int rsrc_file_new(int fd, struct rfile **out)
 		return -ENOMEM;
 	}
 	*out = f;
+	return 0;
+}
+
+/* a buffer of another table in this one: its memory, no tag (the kernel's
+ * clone node shares the source's pinned pages) */
+static struct rbuf *buffer_clone(struct ring *r, const struct rbuf *src)
+{
+	struct rbuf *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	node_init(&b->node, r, 0, true);
+	b->base = src->base;
+	b->len = src->len;
+	b->charge = src->charge;
+	if (b->charge)
+		atomic_fetch_add_explicit(&b->charge->refs, 1, memory_order_relaxed);
+	return b;
+}
+
+/*
+ * REGISTER_CLONE_BUFFERS, as the kernel's io_clone_buffers() (6.18,
+ * probed): nr buffers of src from src_off (0: all) into dst's table from
+ * dst_off.  With replace, dst's slots below dst_off and from dst_off + nr on
+ * stay (the table grows as needed); the ones overwritten are released as by
+ * an update.  Without it dst must have no table.  submit_lock of dst held.
+ */
+int rsrc_buffers_clone(struct ring *dst, struct ring *src, unsigned src_off, unsigned dst_off,
+		       unsigned nr, bool replace)
+{
+	struct rbuf **old, **bufs;
+	unsigned nbufs, old_nr, total, end;
+	int ret;
+
+	if (!nr && (dst_off || src_off))
+		return -EINVAL;
+	if (dst->bufs && !replace)
+		return -EBUSY;
+	pthread_mutex_lock(&src->rsrc_lock);
+	nbufs = src->nr_bufs;
+	pthread_mutex_unlock(&src->rsrc_lock);
+	if (!nr)
+		nr = nbufs;
+	else if (nr > nbufs || nr > IORING_MAX_REG_BUFFERS)
+		return -EINVAL;
+	if (__builtin_add_overflow(nr, dst_off, &total))
+		return -EOVERFLOW;
+	if (total > IORING_MAX_REG_BUFFERS)
+		return -EINVAL;
+	if (!nbufs)
+		return -ENXIO;
+	if (__builtin_add_overflow(nr, src_off, &end) || end > nbufs)
+		return -EOVERFLOW;
+	old_nr = dst->nr_bufs;
+	if (total < old_nr)
+		total = old_nr;
+	bufs = calloc(total, sizeof(*bufs));
+	if (!bufs)
+		return -ENOMEM;
+	/* the source's nodes, read under its lock (it may be dst itself) */
+	ret = 0;
+	pthread_mutex_lock(&src->rsrc_lock);
+	if (src->nr_bufs < end) {
+		ret = -ENXIO; /* unregistered meanwhile */
+	} else {
+		for (unsigned i = 0; i < nr && !ret; i++) {
+			struct rbuf *s = src->bufs[src_off + i];
+
+			if (s && !(bufs[dst_off + i] = buffer_clone(dst, s)))
+				ret = -ENOMEM;
+		}
+	}
+	pthread_mutex_unlock(&src->rsrc_lock);
+	if (ret) {
+		table_put((struct rsrc_node **)bufs, total);
+		return ret;
+	}
+	pthread_mutex_lock(&dst->rsrc_lock);
+	old = dst->bufs;
+	/* dst's slots outside the cloned range stay: moved, not put */
+	for (unsigned i = 0; i < old_nr; i++) {
+		if (i >= dst_off && i < dst_off + nr) {
+			if (old[i])
+				old[i]->retired = true;
+			continue;
+		}
+		bufs[i] = old[i];
+		old[i] = NULL;
+	}
+	if (old)
+		rw_fixed_retire(dst);
+	dst->bufs = bufs;
+	dst->nr_bufs = total;
+	pthread_mutex_unlock(&dst->rsrc_lock);
+	if (old)
+		table_put((struct rsrc_node **)old, old_nr);
 	return 0;
 }
 

@@ -146,6 +146,31 @@ int io_uring_register_buffers_update_tag(struct io_uring *ring, unsigned off,
 	return update_rsrc(ring, IORING_REGISTER_BUFFERS_UPDATE, off, iovecs, tags, nr);
 }
 
+/* the source by its registered index when it has one, as liburing does */
+int io_uring_clone_buffers_offset(struct io_uring *dst, struct io_uring *src,
+				  unsigned int dst_off, unsigned int src_off, unsigned int nr,
+				  unsigned int flags)
+{
+	struct io_uring_clone_buffers buf = {
+		.src_fd = (__u32)src->ring_fd,
+		.flags = flags,
+		.src_off = src_off,
+		.dst_off = dst_off,
+		.nr = nr,
+	};
+
+	if (src->int_flags & RINGER_INT_FLAG_REG_REG_RING) {
+		buf.src_fd = (__u32)src->enter_ring_fd;
+		buf.flags |= IORING_REGISTER_SRC_REGISTERED;
+	}
+	return do_register(dst, IORING_REGISTER_CLONE_BUFFERS, &buf, 1);
+}
+
+int io_uring_clone_buffers(struct io_uring *dst, struct io_uring *src)
+{
+	return io_uring_clone_buffers_offset(dst, src, 0, 0, 0, 0);
+}
+
 int io_uring_register_eventfd(struct io_uring *ring, int fd)
 {
 	int ret = do_register(ring, IORING_REGISTER_EVENTFD, &fd, 1);

@@ -99,6 +99,10 @@ static int (*const p_buffers_tags)(struct io_uring *, const struct iovec *, cons
 				   unsigned) = io_uring_register_buffers_tags;
 static int (*const p_buffers_sparse)(struct io_uring *,
 				     unsigned) = io_uring_register_buffers_sparse;
+static int (*const p_clone_buffers)(struct io_uring *, struct io_uring *) = io_uring_clone_buffers;
+static int (*const p_clone_buffers_offset)(struct io_uring *, struct io_uring *, unsigned int,
+					   unsigned int, unsigned int,
+					   unsigned int) = io_uring_clone_buffers_offset;
 static int (*const p_buffers_update_tag)(struct io_uring *, unsigned, const struct iovec *,
 					 const __u64 *, unsigned) = io_uring_register_buffers_update_tag;
 
@@ -323,7 +327,8 @@ int main(void)
 	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
 	    !p_submit_and_wait_timeout || !p_submit_and_wait_min_timeout || !p_register_clock ||
 	    !p_register_sync_cancel || !p_files_tags || !p_files_sparse || !p_files_update_tag ||
-	    !p_buffers_tags || !p_buffers_sparse || !p_buffers_update_tag)
+	    !p_buffers_tags || !p_buffers_sparse || !p_buffers_update_tag || !p_clone_buffers ||
+	    !p_clone_buffers_offset)
 		failed = 1;
 	return failed;
 }
