@@ -391,6 +391,7 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_WAITID] = "WAITID", [IORING_OP_FUTEX_WAIT] = "FUTEX_WAIT",
 	[IORING_OP_FUTEX_WAKE] = "FUTEX_WAKE", [IORING_OP_FUTEX_WAITV] = "FUTEX_WAITV",
 	[IORING_OP_SPLICE] = "SPLICE", [IORING_OP_TEE] = "TEE", [IORING_OP_PIPE] = "PIPE",
+	[IORING_OP_FIXED_FD_INSTALL] = "FIXED_FD_INSTALL",
 };
 
 static const char *opname(unsigned op)
@@ -1164,6 +1165,7 @@ static const uint8_t unimpl_ops[] = {
 	IORING_OP_ASYNC_CANCEL, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
 	IORING_OP_FILES_UPDATE, IORING_OP_EPOLL_WAIT, IORING_OP_FGETXATTR,
+	IORING_OP_FIXED_FD_INSTALL,
 };
 
 /* Opcodes the engine may not implement, with arguments that have no effect
@@ -1216,6 +1218,15 @@ static void gen_other(struct batch *b, struct op *op)
 		pick_target(b, op, false);
 		op->addr_kind = chance(80) ? A_PATH : A_NULL;
 		op->op_flags = chance(10); /* xattr_flags: -EINVAL */
+		break;
+	case IORING_OP_FIXED_FD_INSTALL:
+		/* never a success, which would add a descriptor to the process:
+		 * a plain fd (-EBADF), a slot with an unknown flag or an unused
+		 * field set (-EINVAL) */
+		pick_target(b, op, false);
+		op->op_flags = op->fixed ? 2 : rnd(2);
+		if (chance(5))
+			op->off = 1;
 		break;
 	case IORING_OP_MADVISE:
 		op->addr_kind = A_SCRATCH;
@@ -2117,6 +2128,11 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->off = 0;
 		sqe->len = 0;
 		sqe->rw_flags = 0;
+		break;
+	case IORING_OP_FIXED_FD_INSTALL:
+		sqe->addr = 0;
+		sqe->len = 0;
+		sqe->install_fd_flags = op->op_flags;
 		break;
 	case IORING_OP_MADVISE:
 		sqe->fd = -1;
