@@ -500,23 +500,56 @@ static void fifo_unblocks_worker(void)
 	close(wfd);
 }
 
-static void queue_path_and_metadata_ops(int fd, struct statx *stx, unsigned flags)
+/* one of the Q_ ops (its user_data), on the names "a" and "b" and the file fd */
+static struct io_uring_sqe *queue_op(int op, int fd, struct statx *stx)
 {
-	struct io_uring_sqe *sqe;
+	struct io_uring_sqe *sqe = sqe_ud(op);
 
-	io_uring_prep_unlinkat(sqe_ud(Q_UNLINK), dfd, "a", 0);
-	io_uring_prep_mkdirat(sqe_ud(Q_MKDIR), dfd, "d", 0700);
-	io_uring_prep_renameat(sqe_ud(Q_RENAME), dfd, "b", dfd, "c", 0);
-	io_uring_prep_symlinkat(sqe_ud(Q_SYMLINK), "b", dfd, "s");
-	io_uring_prep_linkat(sqe_ud(Q_LINK), dfd, "b", dfd, "l", 0);
-	io_uring_prep_openat(sqe_ud(Q_OPEN), dfd, "o", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	io_uring_prep_statx(sqe_ud(Q_STATX), dfd, "b", 0, STATX_SIZE, stx);
-	io_uring_prep_fallocate(sqe_ud(Q_FALLOC), fd, 0, 0, 4096);
-	io_uring_prep_ftruncate(sqe_ud(Q_TRUNC), fd, 100);
-	for (unsigned i = 0, n = Q_END - Q_UNLINK; i < n; i++) {
-		sqe = &ring.sq.sqes[(ring.sq.sqe_tail - n + i) & ring.sq.ring_mask];
-		sqe->flags |= flags;
+	switch (op) {
+	case Q_UNLINK:
+		io_uring_prep_unlinkat(sqe, dfd, "a", 0);
+		break;
+	case Q_MKDIR:
+		io_uring_prep_mkdirat(sqe, dfd, "d", 0700);
+		break;
+	case Q_RENAME:
+		io_uring_prep_renameat(sqe, dfd, "b", dfd, "c", 0);
+		break;
+	case Q_SYMLINK:
+		io_uring_prep_symlinkat(sqe, "b", dfd, "s");
+		break;
+	case Q_LINK:
+		io_uring_prep_linkat(sqe, dfd, "b", dfd, "l", 0);
+		break;
+	case Q_OPEN:
+		io_uring_prep_openat(sqe, dfd, "o", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		break;
+	case Q_STATX:
+		io_uring_prep_statx(sqe, dfd, "b", 0, STATX_SIZE, stx);
+		break;
+	case Q_FALLOC:
+		io_uring_prep_fallocate(sqe, fd, 0, 0, 4096);
+		break;
+	case Q_TRUNC:
+		io_uring_prep_ftruncate(sqe, fd, 100);
+		break;
 	}
+	return sqe;
+}
+
+/* the names "a" and "b", the file "f" (its fd), and the one bounded worker
+ * blocked */
+static int queued_setup(void)
+{
+	int fd;
+
+	setup();
+	touch("a");
+	touch("b");
+	fd = openat(dfd, "f", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	REQUIRE_GE(fd, 0);
+	fifo_blocks_worker();
+	return fd;
 }
 
 static void nothing_done(int fd, const struct statx *stx)
@@ -542,13 +575,9 @@ TEST(queued_ops_cancelled)
 	struct statx stx = { 0 };
 	int fd;
 
-	setup();
-	touch("a");
-	touch("b");
-	fd = openat(dfd, "f", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-	REQUIRE_GE(fd, 0);
-	fifo_blocks_worker();
-	queue_path_and_metadata_ops(fd, &stx, 0);
+	fd = queued_setup();
+	for (int i = Q_UNLINK; i < Q_END; i++)
+		queue_op(i, fd, &stx);
 	REQUIRE_EQ(io_uring_submit(&ring), Q_END - Q_UNLINK);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	for (int i = Q_UNLINK; i < Q_END; i++)
@@ -578,6 +607,7 @@ TEST(queued_ops_cancelled)
  */
 TEST(queued_ops_link_timeout)
 {
+	/* all run: not RENAMEAT, which moves the "b" STATX reads */
 	static const int ops[] = { Q_UNLINK, Q_MKDIR, Q_OPEN, Q_STATX, Q_FALLOC, Q_TRUNC };
 	enum { N = sizeof(ops) / sizeof(ops[0]) };
 	struct __kernel_timespec ts = { .tv_nsec = 20 * 1000000 };
@@ -586,36 +616,9 @@ TEST(queued_ops_link_timeout)
 	struct stat st;
 	int fd;
 
-	setup();
-	touch("a");
-	touch("b");
-	fd = openat(dfd, "f", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-	REQUIRE_GE(fd, 0);
-	fifo_blocks_worker();
+	fd = queued_setup();
 	for (int i = 0; i < N; i++) {
-		struct io_uring_sqe *sqe = sqe_ud(ops[i]);
-
-		switch (ops[i]) {
-		case Q_UNLINK:
-			io_uring_prep_unlinkat(sqe, dfd, "a", 0);
-			break;
-		case Q_MKDIR:
-			io_uring_prep_mkdirat(sqe, dfd, "d", 0700);
-			break;
-		case Q_OPEN:
-			io_uring_prep_openat(sqe, dfd, "o", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-			break;
-		case Q_STATX:
-			io_uring_prep_statx(sqe, dfd, "b", 0, STATX_SIZE, &stx);
-			break;
-		case Q_FALLOC:
-			io_uring_prep_fallocate(sqe, fd, 0, 0, 4096);
-			break;
-		case Q_TRUNC:
-			io_uring_prep_ftruncate(sqe, fd, 100);
-			break;
-		}
-		sqe->flags |= IOSQE_IO_LINK;
+		queue_op(ops[i], fd, &stx)->flags |= IOSQE_IO_LINK;
 		io_uring_prep_link_timeout(sqe_ud(100 + ops[i]), &ts, 0);
 	}
 	REQUIRE_EQ(io_uring_submit(&ring), 2 * N);
