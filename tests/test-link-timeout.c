@@ -61,6 +61,21 @@ static struct io_uring_sqe *ltimeout(__u64 ud, struct __kernel_timespec *ts, uns
 		CHECK_EQ((c).res, (r));          \
 	} while (0)
 
+/* NOP (1) guarded by a LINK_TIMEOUT (2) of ts, tflags, a NOP (3) after it:
+ * the NOP's 0, the timeout's lt_res, then the second NOP's 0 */
+static void nop_guarded(struct __kernel_timespec *ts, unsigned tflags, int lt_res)
+{
+	struct test_cqe c[3];
+
+	nop(1, IOSQE_IO_LINK);
+	ltimeout(2, ts, tflags, IOSQE_IO_LINK);
+	nop(3, 0);
+	test_submit_reap(&ring, c, 3);
+	CHECK_CQE(c[0], 1, 0);
+	CHECK_CQE(c[1], 2, lt_res);
+	CHECK_CQE(c[2], 3, 0);
+}
+
 static void setup(void)
 {
 	REQUIRE_SYS(pipe(p));
@@ -180,13 +195,7 @@ TEST(request_wins)
 	CHECK_CQE(c[0], 1, 0);
 	CHECK_CQE(c[1], 2, -ECANCELED);
 
-	nop(1, IOSQE_IO_LINK);
-	ltimeout(2, &ts, 0, IOSQE_IO_LINK);
-	nop(3, 0);
-	test_submit_reap(&ring, c, 3);
-	CHECK_CQE(c[0], 1, 0);
-	CHECK_CQE(c[1], 2, -ECANCELED);
-	CHECK_CQE(c[2], 3, 0);
+	nop_guarded(&ts, 0, -ECANCELED);
 
 	/* a read that waits, then gets its data */
 	pipe_read(1, IOSQE_IO_LINK);
@@ -356,22 +365,9 @@ TEST(expired_at_issue)
 	REQUIRE_SYS(clock_gettime(CLOCK_MONOTONIC, &now));
 	past = (struct __kernel_timespec){ .tv_sec = now.tv_sec - 1 };
 	setup();
-	nop(1, IOSQE_IO_LINK);
-	ltimeout(2, &zero, 0, IOSQE_IO_LINK);
-	nop(3, 0);
-	test_submit_reap(&ring, c, 3);
-	CHECK_CQE(c[0], 1, 0);
-	CHECK_CQE(c[1], 2, -ENOENT);
-	CHECK_CQE(c[2], 3, 0);
-
+	nop_guarded(&zero, 0, -ENOENT);
 	/* absolute, in the past; on another clock */
-	nop(1, IOSQE_IO_LINK);
-	ltimeout(2, &past, IORING_TIMEOUT_ABS, IOSQE_IO_LINK);
-	nop(3, 0);
-	test_submit_reap(&ring, c, 3);
-	CHECK_CQE(c[0], 1, 0);
-	CHECK_CQE(c[1], 2, -ENOENT);
-	CHECK_CQE(c[2], 3, 0);
+	nop_guarded(&past, IORING_TIMEOUT_ABS, -ENOENT);
 	nop(1, IOSQE_IO_LINK);
 	ltimeout(2, &zero, IORING_TIMEOUT_BOOTTIME, 0);
 	test_submit_reap(&ring, c, 2);
