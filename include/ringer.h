@@ -151,8 +151,10 @@ RINGER_API int ringer_queue_init_backend(unsigned entries, struct io_uring *ring
  * The user engine's system calls: the kernel's io_uring_setup, _enter and
  * _register, served in user space, with the kernel's arguments, results and
  * -errno values.  The fd returned by ringer_setup() is a real descriptor that
- * holds the ring memory, so the three mmap(2) calls at IORING_OFF_SQ_RING,
- * IORING_OFF_CQ_RING and IORING_OFF_SQES work on it.  ringer_close() tears
+ * holds the ring memory, so the mmap(2) calls at IORING_OFF_SQ_RING,
+ * IORING_OFF_CQ_RING and IORING_OFF_SQES work on it (through libc's mmap(),
+ * which libringer wraps: the SQ and CQ rings are one region,
+ * IORING_FEAT_SINGLE_MMAP).  ringer_close() tears
  * the ring down (cancels what is in flight, joins the engine's threads,
  * closes the descriptor).
  */

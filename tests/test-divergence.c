@@ -28,19 +28,6 @@ static int setup_with(unsigned flags)
 	return 0;
 }
 
-static int features_single_mmap(void)
-{
-	struct io_uring_params p;
-	int fd;
-
-	memset(&p, 0, sizeof(p));
-	fd = test_setup_raw(4, &p);
-	if (fd < 0)
-		return fd;
-	test_close_ring_fd(fd);
-	return !!(p.features & IORING_FEAT_SINGLE_MMAP);
-}
-
 /* mmap of the ring fd at offset off (with an address hint): 0 or -errno. */
 static int map_ring(void *hint, off_t off)
 {
@@ -59,11 +46,6 @@ static int map_ring(void *hint, off_t off)
 		munmap(ptr, 4096);
 	test_close_ring_fd(fd);
 	return ret;
-}
-
-static int mmap_unknown_offset(void)
-{
-	return map_ring(NULL, 0x18000000);
 }
 
 static int mmap_address_hint(void)
@@ -215,10 +197,6 @@ struct divergence {
 };
 
 static const struct divergence list[] = {
-	{ "IORING_FEAT_SINGLE_MMAP (the SQ and CQ rings are separate regions)",
-	  features_single_mmap, 1, 0 },
-	{ "mmap of an unknown offset (kernel -ENOMEM; the engine's fd is a file)",
-	  mmap_unknown_offset, -ENOMEM, 0 },
 	{ "mmap with an address hint (kernel -EINVAL)", mmap_address_hint, -EINVAL, 0 },
 	{ "setup IORING_SETUP_SQE128", setup_sqe128, 0, -EINVAL },
 	{ "setup IORING_SETUP_CQE32", setup_cqe32, 0, -EINVAL },

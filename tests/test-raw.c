@@ -401,6 +401,100 @@ TEST(raw_mmap_without_populate)
 	raw_exit();
 }
 
+/*
+ * IORING_FEAT_SINGLE_MMAP: the SQ and CQ rings are one region, mapped once
+ * at IORING_OFF_SQ_RING with the larger size; the CQEs are read from that
+ * mapping.
+ */
+TEST(raw_single_mmap)
+{
+	struct test_cqe cqe;
+
+	raw_init(4);
+	REQUIRE_MSG(r.p.features & IORING_FEAT_SINGLE_MMAP, "features %#x", r.p.features);
+	/* raw_init() mapped the region once: the CQ fields and CQEs come from it */
+	REQUIRE_TRUE(r.cq_ptr == r.sq_ptr);
+	CHECK_EQ_U(*r.cq_entries, r.p.cq_entries);
+	CHECK_EQ_U(*r.cq_mask, r.p.cq_entries - 1);
+	raw_nop(0, 0x51);
+	raw_queue_index(0);
+	raw_publish();
+	CHECK_ERRNO(io_uring_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL), 1);
+	cqe = raw_pop();
+	CHECK_EQ_U(cqe.user_data, 0x51);
+	CHECK_EQ(cqe.res, 0);
+	raw_exit();
+}
+
+/*
+ * A program that still maps the CQ ring at IORING_OFF_CQ_RING on a
+ * SINGLE_MMAP ring sees the same memory as the SQ ring's mapping.
+ */
+TEST(raw_cq_mapping_is_the_sq_mapping)
+{
+	unsigned *cq_tail, *cq_head;
+	char *cq;
+
+	raw_init(4);
+	REQUIRE_TRUE(r.p.features & IORING_FEAT_SINGLE_MMAP);
+	cq = mmap(NULL, r.sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, IORING_OFF_CQ_RING);
+	REQUIRE_MSG(cq != MAP_FAILED, "mmap: %s", strerror(errno));
+	cq_tail = (unsigned *)(cq + r.p.cq_off.tail);
+	cq_head = (unsigned *)(cq + r.p.cq_off.head);
+	CHECK_EQ_U(*(unsigned *)(cq + r.p.cq_off.ring_entries), r.p.cq_entries);
+	/* the SQ fields are there too: it is one region */
+	CHECK_EQ_U(*(unsigned *)(cq + r.p.sq_off.ring_entries), r.p.sq_entries);
+	raw_nop(0, 0x52);
+	raw_queue_index(0);
+	raw_publish();
+	CHECK_ERRNO(io_uring_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL), 1);
+	CHECK_EQ_U(io_uring_smp_load_acquire(cq_tail), 1);
+	CHECK_EQ_U(((struct io_uring_cqe *)(cq + r.p.cq_off.cqes))[0].user_data, 0x52);
+	/* the head written through this mapping is the ring's head */
+	io_uring_smp_store_release(cq_head, 1);
+	CHECK_EQ_U(io_uring_smp_load_acquire(r.cq_head), 1);
+	munmap(cq, r.sq_sz);
+	raw_exit();
+}
+
+/*
+ * How the kernel reads an mmap offset: its high bits name the region, the
+ * low ones are ignored (the mapping starts at the region's start); an
+ * offset naming no region the ring has is ENOMEM.
+ */
+TEST(raw_mmap_offsets)
+{
+	static const __u64 bad[] = { 0x20000000ULL, 0x40000000ULL, 0x80000000ULL,
+				     0xf8000000ULL };
+	char *p;
+
+	raw_init(8);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		errno = 0;
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, (off_t)bad[i]);
+		CHECK_MSG(p == MAP_FAILED && errno == ENOMEM, "offset %#llx: %s",
+			  (unsigned long long)bad[i], p == MAP_FAILED ? strerror(errno) : "mapped");
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+	/* a page into the SQ ring's offsets: still the region's first page */
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, r.fd, IORING_OFF_SQ_RING + 4096);
+	REQUIRE_MSG(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK_EQ_U(*(unsigned *)(p + r.p.sq_off.ring_mask), r.p.sq_entries - 1);
+	munmap(p, 4096);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, r.fd, IORING_OFF_CQ_RING + 4096);
+	REQUIRE_MSG(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK_EQ_U(*(unsigned *)(p + r.p.cq_off.ring_entries), r.p.cq_entries);
+	munmap(p, 4096);
+	/* the SQEs: the written SQE is at the region's start */
+	raw_nop(0, 0x53);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, r.fd, IORING_OFF_SQES + 4096);
+	REQUIRE_MSG(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK_EQ_U(((struct io_uring_sqe *)p)->user_data, 0x53);
+	munmap(p, 4096);
+	raw_exit();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -414,6 +508,9 @@ int main(int argc, char **argv)
 		TEST_ENTRY(raw_no_sqarray),
 		TEST_ENTRY(raw_short_submit_skips_wait),
 		TEST_ENTRY(raw_mmap_without_populate),
+		TEST_ENTRY(raw_single_mmap),
+		TEST_ENTRY(raw_cq_mapping_is_the_sq_mapping),
+		TEST_ENTRY(raw_mmap_offsets),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

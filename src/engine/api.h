@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ringer.h"
 
@@ -28,6 +29,24 @@
  * fault (SIGBUS) on access.  off itself if fd is not an engine ring.
  */
 uint64_t engine_map_offset(int fd, uint64_t off);
+
+/*
+ * An mmap(2) of fd at off, as the kernel validates it: 0 if fd names no
+ * engine ring (map as asked); 1 with *file_off the file offset of the region
+ * off names (the low bits of off are ignored, as the kernel ignores them);
+ * -ENOMEM for a region the ring does not have.  fd may be an alias
+ * (engine_alias_fd()).  The SQ and CQ rings are one region: an mmap at
+ * IORING_OFF_CQ_RING shows the memory the one at IORING_OFF_SQ_RING does.
+ */
+int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off);
+
+/*
+ * libc's mmap(2) with a file offset, past the ring-offset wrapper
+ * (lib/mmapwrap.c): for the engine's own mappings (sys.c) and the library's,
+ * which pass file offsets (a stale ring kept under a reused number must not
+ * translate them again).
+ */
+void *ringer__mmap_file(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 
 /*
  * fd was closed behind the engine's back (a raw close, no ringer_close())

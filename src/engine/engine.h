@@ -5,12 +5,16 @@
  * submission, completion, registered resources).
  *
  * Where the engine does not reproduce Linux 6.18:
- *  - mmap of the ring fd: it is a sealed sparse memfd, so an unknown
- *    offset maps (no ENOMEM), a too-long mapping does not SIGBUS, a short SQE
- *    mapping is not EFAULT, address hints are honoured; SQ and CQ rings are
- *    separate regions (no FEAT_SINGLE_MMAP).  Under an RLIMIT_FSIZE below
- *    256 MiB the regions are packed (api.h): only engine_map_offset() users
- *    can map them.
+ *  - mmap of the ring fd: it is a sealed sparse memfd with the SQ and CQ
+ *    rings in one region (FEAT_SINGLE_MMAP).  The kernel's reading of the
+ *    offset (IORING_OFF_CQ_RING is that region, low bits ignored, an unknown
+ *    region ENOMEM) holds only through the mmap wrappers (lib/mmapwrap.c) and,
+ *    under the shim, raw mmap calls on its ring numbers below 128; a raw mmap
+ *    elsewhere maps the memfd as it is (zeros at IORING_OFF_CQ_RING).  A
+ *    too-long mapping does not SIGBUS past the region, a short SQE mapping is
+ *    not EFAULT, address hints are honoured.  Under an RLIMIT_FSIZE below
+ *    256 MiB the SQEs follow the rings (api.h): only engine_map_offset()
+ *    users can map them.
  *  - teardown: ringer_close() cancels in-flight work at once (the kernel
  *    keeps a ring alive while it is mapped); close(2) through libc is
  *    ringer_close() in libringer (lib/pollwrap.c; a dup() keeps no ring
@@ -173,8 +177,8 @@
 #include "arch.h"
 
 /*
- * What the engine really does (params.features).  No SINGLE_MMAP: the SQ and
- * CQ rings are separate regions of the ring file.  FAST_POLL: reads/writes on
+ * What the engine really does (params.features).  SINGLE_MMAP: the SQ and CQ
+ * rings are one region of the ring file (ring.c).  FAST_POLL: reads/writes on
  * pollable files wait for readiness in the reactor, not in a worker.
  * POLL_32BITS: poll32_events is read as 32 bits.  CQE_SKIP: CQE_SKIP_SUCCESS.
  * LINKED_FILE: the fd of a linked request is resolved when it is issued.
@@ -182,7 +186,7 @@
  * or buffer posts its tag's CQE when released (rsrc.c).
  */
 #define ENGINE_FEATURES                                                        \
-	(IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS | \
+	(IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS | \
 	 IORING_FEAT_FAST_POLL | IORING_FEAT_POLL_32BITS | IORING_FEAT_EXT_ARG |   \
 	 IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE | IORING_FEAT_MIN_TIMEOUT | \
 	 IORING_FEAT_RSRC_TAGS)

@@ -3,10 +3,13 @@
  * Ring lifetime: io_uring_setup (validation, sizing, the ring file and its
  * mappings), the fd -> ring table, memlock accounting and teardown.
  *
- * The ring fd is a memfd: the SQ ring region at file offset 0, the CQ ring
- * region at IORING_OFF_CQ_RING, the SQE array at IORING_OFF_SQES (the file is
- * sparse in between), so the application's three mmap(2) calls of the seed
- * work on it unchanged.
+ * The ring fd is a memfd: the rings (struct io_rings: SQ and CQ fields, the
+ * CQEs, the SQ array) in one region at file offset 0, as the kernel lays
+ * them out (IORING_FEAT_SINGLE_MMAP), the SQE array at IORING_OFF_SQES (the
+ * file is sparse in between).  A memfd cannot show one page at two offsets:
+ * an mmap at IORING_OFF_CQ_RING reaches the region through
+ * engine_ring_map_offset() (the library's and the shim's mmap wrappers,
+ * lib/mmapwrap.c; the shim's trap of raw mmap calls, preload/fdtrap.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -339,8 +342,6 @@ static void ring_unmap(struct ring *r)
 {
 	if (r->sq_map)
 		sys_munmap(r->sq_map, r->ring_size);
-	if (r->cq_map)
-		sys_munmap(r->cq_map, r->ring_size);
 	if (r->sqes)
 		sys_munmap(r->sqes, PAGE_ALIGN(r->sqes_size));
 	r->sq_map = r->cq_map = NULL;
@@ -355,16 +356,13 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
 			     IORING_OFF_SQ_RING, &err);
 	if (!r->sq_map)
 		return err;
-	r->cq_map = sys_mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
-			     (off_t)r->off_cq, &err);
-	if (!r->cq_map)
-		return err;
+	r->cq_map = r->sq_map; /* one region: IORING_FEAT_SINGLE_MMAP */
 	r->sqes = sys_mmap(NULL, PAGE_ALIGN(r->sqes_size), PROT_READ | PROT_WRITE, MAP_SHARED,
 			   memfd, (off_t)r->off_sqes, &err);
 	if (!r->sqes)
 		return err;
 
-	/* struct io_rings layout: the sq fields in the SQ region, the cq ones in the CQ region */
+	/* struct io_rings layout, as the kernel's */
 	r->sq_head = (unsigned *)((char *)r->sq_map + 0);
 	r->sq_tail = (unsigned *)((char *)r->sq_map + 4);
 	r->sq_flags = (unsigned *)((char *)r->sq_map + 36);
@@ -381,53 +379,82 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
 	*(unsigned *)((char *)r->sq_map + 24) = r->sq_entries;
 	*(unsigned *)((char *)r->cq_map + 20) = r->cq_mask;
 	*(unsigned *)((char *)r->cq_map + 28) = r->cq_entries;
-	/* some programs read the other ring's fields from either region: fill both */
-	*(unsigned *)((char *)r->cq_map + 16) = r->sq_mask;
-	*(unsigned *)((char *)r->cq_map + 24) = r->sq_entries;
-	*(unsigned *)((char *)r->sq_map + 20) = r->cq_mask;
-	*(unsigned *)((char *)r->sq_map + 28) = r->cq_entries;
 	return 0;
 }
 
 /*
- * Size the ring file: sparse, with the regions at the ABI's mmap offsets.
+ * Size the ring file: sparse, with the SQEs at their ABI mmap offset.
  * Growing a file past RLIMIT_FSIZE fails (and raises SIGXFSZ), so under a
- * smaller limit the regions are packed at the start instead
- * (engine_map_offset(), api.h).
+ * smaller limit the SQEs follow the rings instead (engine_map_offset(),
+ * api.h).
  */
 static int size_ring_file(struct ring *r, int memfd)
 {
 	uint64_t full = IORING_OFF_SQES + PAGE_ALIGN(r->sqes_size);
-	uint64_t compact = 2 * r->ring_size + PAGE_ALIGN(r->sqes_size);
+	uint64_t compact = r->ring_size + PAGE_ALIGN(r->sqes_size);
 	struct rlimit rl;
 
-	r->off_cq = IORING_OFF_CQ_RING;
+	r->off_cq = 0; /* the CQ ring is in the SQ ring's region */
 	r->off_sqes = IORING_OFF_SQES;
 	if (sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < full) {
 		/* no ftruncate past the limit: it would raise SIGXFSZ */
 		if (rl.rlim_cur < compact)
 			return -ENOMEM;
-		r->off_cq = r->ring_size;
-		r->off_sqes = 2 * r->ring_size;
+		r->off_sqes = r->ring_size;
 		return sys_ftruncate(memfd, (off_t)compact);
 	}
 	return sys_ftruncate(memfd, (off_t)full);
 }
 
+/*
+ * The kernel's io_uring_validate_mmap_request(): the region is named by the
+ * offset's high bits (IORING_OFF_MMAP_MASK), the low ones are ignored (the
+ * mapping starts at the region's start); a region the ring does not have
+ * (provided buffer rings, param regions, anything else) is -ENOMEM.
+ */
+static int region_offset(const struct ring *r, uint64_t off, uint64_t *file_off)
+{
+	switch (off & IORING_OFF_MMAP_MASK) {
+	case IORING_OFF_SQ_RING:
+		*file_off = 0;
+		return 0;
+	case IORING_OFF_CQ_RING:
+		*file_off = r->off_cq;
+		return 0;
+	case IORING_OFF_SQES:
+		*file_off = r->off_sqes;
+		return 0;
+	default:
+		return -ENOMEM;
+	}
+}
+
 uint64_t engine_map_offset(int fd, uint64_t off)
 {
 	struct ring *r = ring_get(fd);
-	uint64_t region = off & IORING_OFF_MMAP_MASK, ret = off;
+	uint64_t ret = off;
 
 	if (!r)
 		return off;
-	if (region == IORING_OFF_CQ_RING)
-		ret = r->off_cq + (off & ~IORING_OFF_MMAP_MASK);
-	else if (region == IORING_OFF_SQES)
-		ret = r->off_sqes + (off & ~IORING_OFF_MMAP_MASK);
+	region_offset(r, off, &ret);
 	ring_put(r);
 	return ret;
+}
+
+int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off)
+{
+	/* by identity: a number closed behind the engine's back may map another file now */
+	struct ring *r = ring_get_current(fd);
+	int ret;
+
+	if (!r)
+		r = ring_get_polled(fd); /* the shim's numbers: aliases */
+	if (!r)
+		return 0;
+	ret = region_offset(r, off, file_off);
+	ring_put(r);
+	return ret ? ret : 1;
 }
 
 RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)

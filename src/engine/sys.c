@@ -26,6 +26,7 @@
 #include "arch.h"
 #include "ringer.h"
 #include "ringer/fault.h"
+#include "engine/api.h"
 #include "engine/sys.h"
 
 enum {
@@ -213,7 +214,7 @@ static struct slot table[S__NR] = {
 	SLOT(S_EVENTFD, "eventfd", eventfd, false),
 	SLOT(S_MEMFD_CREATE, "memfd_create", memfd_create, false),
 	SLOT(S_FTRUNCATE, "ftruncate", ftruncate, false),
-	SLOT(S_MMAP, "mmap", mmap, false),
+	SLOT(S_MMAP, "mmap", ringer__mmap_file, false), /* past the wrapper */
 	SLOT(S_MUNMAP, "munmap", munmap, false),
 	SLOT(S_PROCESS_VM_READV, "process_vm_readv", process_vm_readv, false),
 	SLOT(S_PROCESS_VM_WRITEV, "process_vm_writev", process_vm_writev, false),

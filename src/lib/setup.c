@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/api.h"
 #include "lib/lib.h"
 
 static void unmap_rings(struct io_uring_sq *sq, struct io_uring_cq *cq)
@@ -28,15 +29,16 @@ static void *map_region(const struct ringer__backend *b, int fd, size_t len, __u
 {
 	void *ptr;
 
-	ptr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-		   (off_t)b->map_offset(fd, offset));
+	/* the file offset, translated once: not through the mmap wrapper (mmapwrap.c) */
+	ptr = ringer__mmap_file(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+				(off_t)b->map_offset(fd, offset));
 
 	return ptr == MAP_FAILED ? NULL : ptr;
 }
 
 /*
  * Map the rings of fd as p describes them.  Without IORING_FEAT_SINGLE_MMAP
- * (old kernels, and the user engine) the CQ ring is a mapping of its own.
+ * (old kernels) the CQ ring is a mapping of its own.
  */
 int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring)
 {

@@ -2,8 +2,10 @@
 /*
  * The calls trapped on the numbers the shim hands out as ring fds, where the
  * program's own code makes them: close(2), so that a ring's last close
- * releases it as on the kernel (rings.c), and read(2)/write(2) and their
- * kin, refused as the kernel refuses them on a ring.
+ * releases it as on the kernel (rings.c), read(2)/write(2) and their kin,
+ * refused as the kernel refuses them on a ring, and mmap(2) made as a raw
+ * system call (libc's mmap() is the exported wrapper, lib/mmapwrap.c), which
+ * maps the region its offset names.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,8 +16,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "engine/api.h"
 #include "preload/preload.h"
 
 /*
@@ -55,7 +59,24 @@ long do_rw(long nr, const long *a)
 }
 
 /*
- * Trap close(fd) and the calls of rw_calls[] for this number from now on:
+ * mmap(2) of a ring number: the region the offset names (the SQ and CQ rings
+ * are one region of the memfd, engine_ring_map_offset()), ENOMEM for an
+ * offset naming none.  Any other file (the number reused) is mapped as asked.
+ */
+long do_mmap(const long *a)
+{
+	uint64_t off = (uint64_t)a[5];
+	int ret = 0;
+
+	if (!(a[3] & MAP_ANONYMOUS))
+		ret = engine_ring_map_offset((int)a[4], off, &off);
+	if (ret < 0)
+		return ret;
+	return sys(SYS_mmap, a[0], a[1], a[2], a[3], a[4], (long)off);
+}
+
+/*
+ * Trap close(fd), mmap(..., fd, ...) and the calls of rw_calls[] for this number from now on:
  * close releases the ring (do_close()), reads and writes are refused on a
  * ring (do_rw()).  A trap taken with SIGSYS blocked kills the task (the
  * kernel forces the default action), and code the program does not control
@@ -205,7 +226,7 @@ void trap_ring_fd(int fd, uintptr_t site)
 {
 	struct code_range rg[LIBC_RANGES_MAX + 1];
 	enum { NCALLS = 1 + sizeof(rw_calls) / sizeof(rw_calls[0]) };
-	struct sock_filter p[NCALLS + 3 + 5 * (LIBC_RANGES_MAX + 1) + 2];
+	struct sock_filter p[NCALLS + 6 + 5 * (LIBC_RANGES_MAX + 1) + 2];
 	struct sock_fprog prog = { .filter = p };
 	unsigned i, allow, trap;
 	int n = n_libc_ranges;
@@ -228,18 +249,24 @@ void trap_ring_fd(int fd, uintptr_t site)
 	if (atomic_fetch_or(&fd_trapped[fd / 64], bit) & bit)
 		return;
 	/* The ranges end in ALLOW; a hit jumps to TRAP, the last instruction. */
-	allow = NCALLS + 3;
+	allow = NCALLS + 6;
 	for (int k = 0; k < n; k++)
 		allow += (rg[k].lo >> 32) == (rg[k].hi >> 32) ? 5 : 0;
 	trap = allow + 1;
-	/* 0: nr; 1..NCALLS: one of ours, on to the fd; else allowed */
+	/*
+	 * 0: nr; 1..NCALLS: one of ours, on to its fd (argument 0); NCALLS+1:
+	 * mmap, on to its fd (argument 4); else allowed.  Then the ranges.
+	 */
 	p[0] = (struct sock_filter)LD_ABS(offsetof(struct seccomp_data, nr));
 	for (i = 1; i <= NCALLS; i++)
 		p[i] = (struct sock_filter)JEQ_AT(i, i == 1 ? SYS_close : rw_calls[i - 2],
-						  NCALLS + 1, i < NCALLS ? i + 1 : allow);
-	p[NCALLS + 1] = (struct sock_filter)LD_ABS(ARG_LO(0));
-	p[NCALLS + 2] = (struct sock_filter)JEQ_AT(NCALLS + 2, (uint32_t)fd, NCALLS + 3, allow);
-	i = emit_ranges(p, NCALLS + 3, rg, n, trap);
+						  NCALLS + 2, i + 1);
+	p[NCALLS + 1] = (struct sock_filter)JEQ_AT(NCALLS + 1, SYS_mmap, NCALLS + 4, allow);
+	p[NCALLS + 2] = (struct sock_filter)LD_ABS(ARG_LO(0));
+	p[NCALLS + 3] = (struct sock_filter)JEQ_AT(NCALLS + 3, (uint32_t)fd, NCALLS + 6, allow);
+	p[NCALLS + 4] = (struct sock_filter)LD_ABS(ARG_LO(4));
+	p[NCALLS + 5] = (struct sock_filter)JEQ_AT(NCALLS + 5, (uint32_t)fd, NCALLS + 6, allow);
+	i = emit_ranges(p, NCALLS + 6, rg, n, trap);
 	p[i] = (struct sock_filter)RET(SECCOMP_RET_ALLOW);
 	p[i + 1] = (struct sock_filter)RET(SECCOMP_RET_TRAP | TRAP_COOKIE);
 	prog.len = (unsigned short)(i + 2);

@@ -156,6 +156,8 @@ void find_libc_ranges(void);
 void trap_ring_fd(int fd, uintptr_t site);
 /* A trapped read(2), write(2)... (nr) on a number that may be a ring's. */
 long do_rw(long nr, const long *a);
+/* mmap(2) of a ring number (fdtrap.c): the region its offset names */
+long do_mmap(const long *a);
 
 /* --- serve.c -------------------------------------------------------------- */
 

@@ -220,6 +220,9 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	case SYS_pwritev2:
 		ret = do_rw(si->si_syscall, a);
 		break;
+	case SYS_mmap:
+		ret = do_mmap(a);
+		break;
 	default:
 		ret = -ENOSYS;
 		break;

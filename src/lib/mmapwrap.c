@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmap(2) of an engine ring's fd.  The ring file is a memfd, which cannot
+ * show the rings' one region (IORING_FEAT_SINGLE_MMAP) at both
+ * IORING_OFF_SQ_RING and IORING_OFF_CQ_RING; and the kernel maps a region
+ * from its start whatever the offset's low bits, and refuses an offset
+ * naming no region with ENOMEM.  This wrapper, exported by libringer and by
+ * the preload shim, maps the region the offset names
+ * (engine_ring_map_offset()).  Other mappings cost a table lookup (a
+ * file-backed one) or nothing (an anonymous one) and go on unchanged.
+ *
+ * Not covered here: raw mmap system calls (the preload shim traps those on
+ * its ring numbers, src/preload/fdtrap.c; a program linked with libringer
+ * that calls syscall(SYS_mmap) itself on a ring fd maps the memfd as it is).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine/api.h"
+
+#define WRAP __attribute__((visibility("default")))
+
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+static _Atomic(mmap_fn) next_mmap;
+
+/* Looked up at load: the shim's SIGSYS handler maps rings, where dlsym() must not run. */
+__attribute__((constructor)) static void mmapwrap_init(void)
+{
+	if (!next_mmap)
+		next_mmap = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
+}
+
+void *ringer__mmap_file(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	mmap_fn f = next_mmap;
+
+	if (!f)
+		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	return f(addr, len, prot, flags, fd, off);
+}
+
+WRAP void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	uint64_t file_off;
+	int ret;
+
+	if (!(flags & MAP_ANONYMOUS) && fd >= 0) {
+		ret = engine_ring_map_offset(fd, (uint64_t)off, &file_off);
+		if (ret < 0) {
+			errno = -ret;
+			return MAP_FAILED;
+		}
+		if (ret > 0)
+			off = (off_t)file_off;
+	}
+	return ringer__mmap_file(addr, len, prot, flags, fd, off);
+}
+
+WRAP void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
