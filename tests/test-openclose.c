@@ -523,6 +523,55 @@ TEST(direct_alloc_range)
 	close(tmp);
 }
 
+/*
+ * IORING_FEAT_NATIVE_WORKERS: the workers are threads of the submitting
+ * process, so a request forced to one (IOSQE_ASYNC) sees the process as it
+ * is when the request runs: the working directory changed after the ring
+ * was set up, a descriptor opened after it, and the descriptor it opens is
+ * the process's.
+ */
+TEST(native_workers_see_the_process)
+{
+	char dir[] = "/tmp/ringer-nwXXXXXX", cwd[4096];
+	struct io_uring_sqe *sqe;
+	struct stat st;
+	int fd, p[2];
+	char c = 0;
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_MSG(ring.features & IORING_FEAT_NATIVE_WORKERS, "features %#x", ring.features);
+	REQUIRE_TRUE(mkdtemp(dir) != NULL);
+	REQUIRE_TRUE(getcwd(cwd, sizeof(cwd)) != NULL);
+	REQUIRE_SYS(chdir(dir));
+	fd = open("nw", O_WRONLY | O_CREAT | O_EXCL, 0600);
+	REQUIRE_GE(fd, 0);
+	close(fd);
+	/* a relative name, resolved in a worker against today's directory */
+	openat_sqe(AT_FDCWD, "nw", O_RDONLY | O_CLOEXEC, 0, 1)->flags |= IOSQE_ASYNC;
+	fd = one_result(1);
+	CHECK_GE(fd, 0);
+	if (fd >= 0) {
+		CHECK_EQ(fstat(fd, &st), 0);
+		CHECK_TRUE(S_ISREG(st.st_mode));
+		close(fd);
+	}
+	unlink("nw");
+	CHECK_EQ(chdir(cwd), 0);
+	rmdir(dir);
+	/* a pipe made after the setup, written by a worker */
+	REQUIRE_SYS(pipe(p));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_write(sqe, p[1], "w", 1, 0);
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(one_result(2), 1);
+	CHECK_EQ(read(p[0], &c, 1), 1);
+	CHECK_EQ(c, 'w');
+	close(p[0]);
+	close(p[1]);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -536,6 +585,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(direct_open_and_close),
 		TEST_ENTRY(direct_alloc_after_close),
 		TEST_ENTRY(direct_alloc_range),
+		TEST_ENTRY(native_workers_see_the_process),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

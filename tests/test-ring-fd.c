@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/select.h>
 #include <unistd.h>
 
@@ -90,6 +91,42 @@ TEST(registered_ring_outlives_its_fd)
 	CHECK_LT(io_uring_enter2((unsigned)idx, 0, 0, IORING_ENTER_REGISTERED_RING, NULL, 0), 0);
 	ring.int_flags &= (__u8)~RINGER_INT_FLAG_REG_RING;
 	ring.enter_ring_fd = -1;
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * IORING_FEAT_REG_REG_RING: io_uring_register() takes a registered ring's
+ * index with IORING_REGISTER_USE_REGISTERED_RING, for any opcode: here an
+ * eventfd registered by index is signalled by the ring's completions.  An
+ * index registering nothing: -EBADF below 16, -EINVAL from 16 on.
+ */
+TEST(register_through_the_registered_ring)
+{
+	unsigned op = IORING_REGISTER_USE_REGISTERED_RING;
+	struct io_uring ring;
+	uint64_t n = 0;
+	int efd, idx;
+
+	test_ring_init(4, &ring, 0);
+	REQUIRE_MSG(ring.features & IORING_FEAT_REG_REG_RING, "features %#x", ring.features);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	REQUIRE_GE(efd, 0);
+	idx = ringfds(ring.ring_fd, IORING_REGISTER_RING_FDS, -1U, ring.ring_fd);
+	REQUIRE_GE(idx, 0);
+	CHECK_EQ(io_uring_register((unsigned)idx, IORING_REGISTER_EVENTFD | op, &efd, 1), 0);
+	CHECK_EQ(nop_round_trip(&ring, 7), 0);
+	CHECK_EQ(read(efd, &n, sizeof(n)), (ssize_t)sizeof(n));
+	CHECK_EQ_U(n, 1);
+	CHECK_EQ(io_uring_register((unsigned)idx, IORING_UNREGISTER_EVENTFD | op, NULL, 0), 0);
+	CHECK_EQ(io_uring_register((unsigned)idx, IORING_UNREGISTER_EVENTFD | op, NULL, 0),
+		 -ENXIO);
+	CHECK_EQ(ringfds(idx, IORING_UNREGISTER_RING_FDS | op, (unsigned)idx, 0), idx);
+	/* straight to the engine's entry point as well: no table to fall back on */
+	if (ringer_is_engine_fd(ring.ring_fd)) {
+		CHECK_EQ(ringer_register(idx, IORING_UNREGISTER_EVENTFD | op, NULL, 0), -EBADF);
+		CHECK_EQ(ringer_register(16, IORING_UNREGISTER_EVENTFD | op, NULL, 0), -EINVAL);
+	}
+	close(efd);
 	io_uring_queue_exit(&ring);
 }
 
@@ -377,6 +414,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(register_ring_fd_round_trip),
 		TEST_ENTRY(registered_ring_outlives_its_fd),
 		TEST_ENTRY(register_ring_fds_errors),
+		TEST_ENTRY(register_through_the_registered_ring),
 		TEST_ENTRY(io_on_the_ring_fd_refused),
 		TEST_ENTRY(ring_fd_as_fixed_file_refused),
 		TEST_ENTRY(closed_ring_fd_number_reused_by_a_file),

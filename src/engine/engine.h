@@ -55,8 +55,7 @@
  *    as one polled bio: ext4 writes complete where reads are refused, and
  *    RWF_NOWAIT reads get -EAGAIN), and refusing every O_DIRECT file would
  *    leave IOPOLL unusable on the engine, whose polling needs no device.
- *  - EXT_ARG_REG: -EINVAL (no registered wait regions); no
- *    FEAT_REG_REG_RING (registered rings are, per thread, in ring.c).  A
+ *  - EXT_ARG_REG: -EINVAL (no registered wait regions).  A
  *    wait on the BOOTTIME clock (REGISTER_CLOCK) sleeps in slices of at
  *    most a second, so after a suspend it ends up to a second late.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
@@ -184,12 +183,17 @@
  * LINKED_FILE: the fd of a linked request is resolved when it is issued.
  * RSRC_TAGS: FILES2/BUFFERS2 and their updates take tags, and a tagged file
  * or buffer posts its tag's CQE when released (rsrc.c).
+ * NATIVE_WORKERS: the workers are threads of the process (its files, cwd,
+ * credentials as they are when the request runs; no CUR_PERSONALITY: a
+ * thread's own raw setresuid is not carried to the worker).  REG_REG_RING:
+ * io_uring_register by a registered ring's index (ring.c, register.c).
  */
-#define ENGINE_FEATURES                                                        \
-	(IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS | \
-	 IORING_FEAT_FAST_POLL | IORING_FEAT_POLL_32BITS | IORING_FEAT_EXT_ARG |   \
-	 IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE | IORING_FEAT_MIN_TIMEOUT | \
-	 IORING_FEAT_RSRC_TAGS)
+#define ENGINE_FEATURES                                                         \
+	(IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | \
+	 IORING_FEAT_RW_CUR_POS | IORING_FEAT_FAST_POLL | IORING_FEAT_POLL_32BITS |  \
+	 IORING_FEAT_EXT_ARG | IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE |      \
+	 IORING_FEAT_MIN_TIMEOUT | IORING_FEAT_RSRC_TAGS |                           \
+	 IORING_FEAT_NATIVE_WORKERS | IORING_FEAT_REG_REG_RING)
 
 /* Setup flags the engine implements (others are refused with -EINVAL). */
 #define ENGINE_SETUP_FLAGS                                                      \

@@ -411,7 +411,8 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		return register_blind(opcode, arg, nr_args); /* by_index too, as 6.18 */
 	r = by_index ? ring_get_registered((unsigned)fd) : ring_get_current(fd);
 	if (!r)
-		return by_index ? -EINVAL : engine_bad_ring_fd(fd);
+		/* by index: an empty slot of the thread's table, or no slot at all */
+		return by_index ? ((unsigned)fd < 16 ? -EBADF : -EINVAL) : engine_bad_ring_fd(fd);
 	/* the thread's table, not the ring's: no ring lock */
 	if (opcode == IORING_REGISTER_RING_FDS || opcode == IORING_UNREGISTER_RING_FDS) {
 		ret = opcode == IORING_REGISTER_RING_FDS ? ring_fds_register(arg, nr_args)
