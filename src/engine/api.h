@@ -12,6 +12,7 @@
 #ifndef RINGER_ENGINE_API_H
 #define RINGER_ENGINE_API_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,14 @@ uint64_t engine_map_offset(int fd, uint64_t off);
  * IORING_OFF_CQ_RING shows the memory the one at IORING_OFF_SQ_RING does.
  */
 int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off);
+
+/*
+ * Set once the process has made its first engine ring (ringer_setup()),
+ * before that ring's fd is returned: until then no fd names a ring, and the
+ * mmap wrapper need not ask.  Relaxed: a thread maps an fd it got after it
+ * was made, through whatever handed it the fd.
+ */
+extern _Atomic bool engine_rings_made;
 
 /*
  * libc's mmap(2) with a file offset, past the ring-offset wrapper

@@ -39,6 +39,7 @@
 
 typedef _Atomic(struct ring *) ring_slot;
 static _Atomic(ring_slot *) fd_table[FDT_CHUNK];
+_Atomic bool engine_rings_made;
 static pthread_mutex_t fdt_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
@@ -563,6 +564,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	 * saw: the number is ours now, so that ring goes.
 	 */
 	engine_forget_fd(memfd);
+	atomic_store_explicit(&engine_rings_made, true, memory_order_relaxed);
 	/* release: the ring is fully built before another thread can find it */
 	atomic_store_explicit(slot, r, memory_order_release);
 	return memfd;

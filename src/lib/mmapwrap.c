@@ -15,6 +15,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -23,6 +24,14 @@
 #include "engine/api.h"
 
 #define WRAP __attribute__((visibility("default")))
+
+/*
+ * Not instrumented by sanitizers (CMakeLists.txt): a sanitizer runtime maps
+ * memory through mmap() while it initializes, before instrumented code may
+ * run; so it is called here, and this file must not enter the runtime.  Until
+ * the process has made an engine ring, no fd can name one and a mapping goes
+ * straight on without calling into the (instrumented) engine.
+ */
 
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 static _Atomic(mmap_fn) next_mmap;
@@ -48,7 +57,8 @@ WRAP void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	uint64_t file_off;
 	int ret;
 
-	if (!(flags & MAP_ANONYMOUS) && fd >= 0) {
+	if (!(flags & MAP_ANONYMOUS) && fd >= 0 &&
+	    atomic_load_explicit(&engine_rings_made, memory_order_relaxed)) {
 		ret = engine_ring_map_offset(fd, (uint64_t)off, &file_off);
 		if (ret < 0) {
 			errno = -ret;
