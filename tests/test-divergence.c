@@ -73,17 +73,6 @@ static int setup_defer_taskrun(void)
 	return setup_with(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
 }
 
-static int register_personality(void)
-{
-	struct io_uring ring;
-	int ret;
-
-	test_ring_init(4, &ring, 0);
-	ret = io_uring_register_personality(&ring);
-	io_uring_queue_exit(&ring);
-	return ret;
-}
-
 /* Drop the library's mappings of ring without closing its fd. */
 static void unmap_ring(struct io_uring *ring)
 {
@@ -201,7 +190,6 @@ static const struct divergence list[] = {
 	{ "setup IORING_SETUP_SQE128", setup_sqe128, 0, -EINVAL },
 	{ "setup IORING_SETUP_CQE32", setup_cqe32, 0, -EINVAL },
 	{ "setup SINGLE_ISSUER|DEFER_TASKRUN", setup_defer_taskrun, 0, -EINVAL },
-	{ "IORING_REGISTER_PERSONALITY (first id)", register_personality, 1, -EINVAL },
 	{ "pipe READ pending when the ring fd is closed, mappings kept",
 	  close_with_mappings_kept, 1, -ECANCELED },
 	{ "a forked child submits to the ring it inherited", fork_child_submits, 1, -EOPNOTSUPP },

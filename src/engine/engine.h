@@ -61,9 +61,17 @@
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE,
  *    CLONE_BUFFERS (from an engine ring: a kernel ring is -EOPNOTSUPP),
- *    PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE (and, with fd -1,
- *    SEND_MSG_RING):
- *    -EINVAL (so no personality can exist: SQE personality != 0 is -EINVAL).
+ *    PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE,
+ *    (UN)REGISTER_PERSONALITY (and, with fd -1, SEND_MSG_RING): -EINVAL.
+ *  - sqe->personality (creds.c): the thread that issues the request takes
+ *    the registered uids, gids and groups with raw setresuid/setresgid/
+ *    setgroups and gives them back after; it needs uid 0 among its own ids
+ *    for that, else a request whose credentials differ from the thread's
+ *    completes with -EPERM (the kernel runs it).  Capabilities follow the
+ *    effective uid (setresuid's rules), not the registering thread's sets;
+ *    the fsuid is the effective uid; no LSM labels.  Only the issue runs with
+ *    them: what an op does afterwards from the reactor or AIO (a read of a
+ *    pipe that became readable) runs with the engine's thread's.
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
  *    LINK_TIMEOUT,
@@ -327,6 +335,8 @@ struct req {
 	bool interrupted;
 	/* its LINK_TIMEOUT while that guards it (ops/timeout.c, timeout_lock) */
 	_Atomic(struct req *) ltimeout;
+	/* sqe->personality's credentials, held until freed (creds.c) */
+	struct creds *creds;
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;
@@ -552,6 +562,10 @@ struct ring {
 	/* times the registered eventfd was signalled (eventfd.c, under cq_lock) */
 	atomic_uint evfd_signals;
 
+	/* personalities by id (creds.c), under submit_lock */
+	struct creds **pers;
+	unsigned nr_pers, pers_next;
+
 	/* Registered resources, under rsrc_lock (lookups at issue time too). */
 	pthread_mutex_t rsrc_lock;
 	struct rbuf **bufs; /* NULL: an empty slot */
@@ -704,6 +718,17 @@ int rsrc_files_unregister(struct ring *ring);
 int rsrc_files_update(struct ring *ring, unsigned offset, const int32_t *fds,
 		      const uint64_t *tags, unsigned nr);
 void rsrc_free_all(struct ring *ring);
+
+/* personalities (creds.c); the table under submit_lock */
+struct creds;
+int personality_register(struct ring *r);
+int personality_unregister(struct ring *r, unsigned id);
+struct creds *personality_get(struct ring *r, unsigned id);
+void personality_free_all(struct ring *r);
+void creds_put(struct creds *c);
+/* run the calling thread with c until creds_revert(*saved) */
+int creds_override(const struct creds *c, struct creds **saved);
+void creds_revert(struct creds *saved);
 struct rbuf *rsrc_get_buf(struct ring *ring, unsigned idx);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);

@@ -10,7 +10,7 @@
  * IORING_OP_LAST.
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
- * (PERSONALITY, RESTRICTIONS, IOWQ_AFF, PBUF_RING, ...) answer -EINVAL, as the kernel answers an
+ * (RESTRICTIONS, IOWQ_AFF, PBUF_RING, ...) answer -EINVAL, as the kernel answers an
  * unknown opcode.
  */
 #include <errno.h>
@@ -480,6 +480,13 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_CLOCK:
 		ret = register_clock(r, arg, nr_args);
+		break;
+	case IORING_REGISTER_PERSONALITY:
+		ret = arg || nr_args ? -EINVAL : personality_register(r);
+		break;
+	case IORING_UNREGISTER_PERSONALITY:
+		/* the id is the count */
+		ret = arg ? -EINVAL : personality_unregister(r, nr_args);
 		break;
 	default:
 		ret = -EINVAL; /* known to the kernel, not implemented by the engine */

@@ -619,6 +619,7 @@ static void ring_teardown(struct ring *r)
 	cq_drop_overflow(r);
 	ring_poll_release(r); /* pollfd.c: nothing posts any more */
 	rsrc_free_all(r);
+	personality_free_all(r);
 	evfd_release(r);
 	cq_free_waiter_fds(r);
 	ring_unmap(r);

@@ -206,6 +206,8 @@ void req_free(struct req *req)
 	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
 		op_defs[req->opcode].cleanup(req);
 	req_put_file(req);
+	if (req->creds)
+		creds_put(req->creds);
 	if (req->flags & REQ_F_ASYNC)
 		atomic_fetch_sub_explicit(&r->nr_async, 1, memory_order_relaxed);
 	/* teardown (ring_cancel_all) empties the cache: nothing goes back then */
@@ -603,6 +605,26 @@ int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns)
 	return ret;
 }
 
+/*
+ * sqe->personality: the issue runs with the registered credentials in this
+ * thread, which gets its own back before it does anything else (creds.c).
+ * What an op does later from the reactor or AIO runs without them.
+ */
+static int issue_with_creds(struct req *req, unsigned issue_flags)
+{
+	struct creds *saved;
+	int ret = creds_override(req->creds, &saved);
+
+	if (ret) {
+		req_set_fail(req);
+		req->res = ret;
+		return ISSUE_DONE;
+	}
+	ret = op_defs[req->opcode].issue(req, issue_flags);
+	creds_revert(saved);
+	return ret;
+}
+
 void req_issue(struct req *req, unsigned issue_flags)
 {
 	const struct op_def *def = &op_defs[req->opcode];
@@ -627,7 +649,10 @@ void req_issue(struct req *req, unsigned issue_flags)
 	 */
 	if (req->flags & REQ_F_ARM_LTIMEOUT)
 		lt = ltimeout_arm_begin(req, issue_flags & ISSUE_F_WORKER);
-	ret = def->issue(req, issue_flags);
+	if (req->creds)
+		ret = issue_with_creds(req, issue_flags);
+	else
+		ret = def->issue(req, issue_flags);
 	if (ret == ISSUE_DONE)
 		req_complete(req);
 	else if (ret == ISSUE_AGAIN)
@@ -835,8 +860,11 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 		return -EINVAL;
 	if ((r->flags & IORING_SETUP_IOPOLL) && !def->iopoll)
 		return -EINVAL; /* not pollable: refused on IOPOLL rings (iopoll.c) */
-	if (sqe.personality)
-		return -EINVAL; /* no personality can be registered */
+	if (sqe.personality) {
+		req->creds = personality_get(r, sqe.personality);
+		if (!req->creds)
+			return -EINVAL;
+	}
 	return def->prep(req, &sqe);
 }
 

@@ -23,6 +23,9 @@ int fd_install_prep(struct req *req, const struct io_uring_sqe *sqe)
 		return -EBADF;
 	if (sqe->install_fd_flags & ~IORING_FIXED_FD_NO_CLOEXEC)
 		return -EINVAL;
+	/* the kernel installs with the task's own credentials only */
+	if (req->creds)
+		return -EPERM;
 	fi->cloexec = !(sqe->install_fd_flags & IORING_FIXED_FD_NO_CLOEXEC);
 	return 0;
 }
