@@ -247,6 +247,48 @@ TEST(runs_as_unprivileged)
 	remove_dir();
 }
 
+/*
+ * IORING_FEAT_CUR_PERSONALITY: a request without a personality that goes to
+ * a worker runs with the submitting thread's credentials, not the worker's.
+ */
+TEST(cur_personality)
+{
+	struct io_uring_params p = { 0 };
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct stat st;
+	char path[128];
+	int fd;
+
+	REQUIRE_EQ(io_uring_queue_init_params(8, &ring, &p), 0);
+	REQUIRE_TRUE(p.features & IORING_FEAT_CUR_PERSONALITY);
+	require_root();
+	make_dir();
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	REQUIRE_TRUE(fd >= 0);
+	close(fd);
+	/* the workers exist already, with root's credentials */
+	CHECK_TRUE(openat_result(&ring, path, 0, IOSQE_ASYNC) >= 0);
+	become_nobody();
+	CHECK_EQ(openat_result(&ring, path, 0, IOSQE_ASYNC), -EACCES);
+	snprintf(path, sizeof(path), "%s/d", dir);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_mkdirat(sqe, AT_FDCWD, path, 0755);
+	sqe->user_data = 0x20;
+	sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(one_result(&ring, 0x20), 0);
+	become_root();
+	REQUIRE_EQ(stat(path, &st), 0);
+	CHECK_EQ((int)st.st_uid, NOBODY);
+	CHECK_EQ((int)st.st_gid, NOBODY);
+	/* and root's again once the thread is root */
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	CHECK_TRUE(openat_result(&ring, path, 0, IOSQE_ASYNC) >= 0);
+	io_uring_queue_exit(&ring);
+	remove_dir();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -254,6 +296,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(sqe_personality),
 		TEST_ENTRY(runs_with_registered_creds),
 		TEST_ENTRY(runs_as_unprivileged),
+		TEST_ENTRY(cur_personality),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

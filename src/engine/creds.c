@@ -41,28 +41,56 @@ struct creds {
 	gid_t groups[];
 };
 
-/* The calling thread's credentials (raw syscalls: the thread's own). */
-static struct creds *creds_current(void)
-{
-	struct creds *c;
-	int n = (int)syscall(SYS_getgroups, 0, NULL);
+/* groups read without an allocation first (the common case has few) */
+#define STACK_GROUPS 32
 
+union creds_stack {
+	struct creds c;
+	char space[sizeof(struct creds) + STACK_GROUPS * sizeof(gid_t)];
+};
+
+/* The calling thread's credentials into c, room for max groups: 0, -EINVAL for more. */
+static int creds_read(struct creds *c, int max)
+{
+	if (syscall(SYS_getresuid, &c->uid[0], &c->uid[1], &c->uid[2]) ||
+	    syscall(SYS_getresgid, &c->gid[0], &c->gid[1], &c->gid[2]))
+		return -errno;
+	c->ngroups = (int)syscall(SYS_getgroups, max, c->groups);
+	return c->ngroups < 0 ? -errno : 0;
+}
+
+static struct creds *creds_copy(const struct creds *c)
+{
+	struct creds *n = malloc(sizeof(*n) + (size_t)c->ngroups * sizeof(gid_t));
+
+	if (n) {
+		memcpy(n, c, sizeof(*n) + (size_t)c->ngroups * sizeof(gid_t));
+		atomic_init(&n->refs, 1);
+	}
+	return n;
+}
+
+/* The calling thread's credentials (raw syscalls: the thread's own). */
+struct creds *creds_current(void)
+{
+	union creds_stack st;
+	struct creds *c;
+	int n;
+
+	if (!creds_read(&st.c, STACK_GROUPS))
+		return creds_copy(&st.c);
+	n = (int)syscall(SYS_getgroups, 0, NULL);
 	if (n < 0)
 		return NULL;
 	c = malloc(sizeof(*c) + (size_t)n * sizeof(gid_t));
 	if (!c)
 		return NULL;
 	atomic_init(&c->refs, 1);
-	if (syscall(SYS_getresuid, &c->uid[0], &c->uid[1], &c->uid[2]) ||
-	    syscall(SYS_getresgid, &c->gid[0], &c->gid[1], &c->gid[2]))
-		goto fail;
-	c->ngroups = (int)syscall(SYS_getgroups, n, c->groups);
-	if (c->ngroups != n)
-		goto fail; /* the groups changed meanwhile: let the caller retry */
+	if (creds_read(c, n)) {
+		free(c); /* the groups changed meanwhile */
+		return NULL;
+	}
 	return c;
-fail:
-	free(c);
-	return NULL;
 }
 
 void creds_put(struct creds *c)
@@ -105,10 +133,19 @@ static int creds_switch(const struct creds *c, uid_t cur_euid)
 
 int creds_override(const struct creds *c, struct creds **saved)
 {
-	struct creds *cur = creds_current();
+	union creds_stack st;
+	struct creds *cur;
 	int ret;
 
 	*saved = NULL;
+	/* the usual case: the thread has them already, nothing allocated */
+	if (!creds_read(&st.c, STACK_GROUPS)) {
+		if (creds_equal(&st.c, c))
+			return 0;
+		cur = creds_copy(&st.c);
+	} else {
+		cur = creds_current();
+	}
 	if (!cur)
 		return -ENOMEM;
 	if (creds_equal(cur, c)) {

@@ -72,6 +72,12 @@
  *    the fsuid is the effective uid; no LSM labels.  Only the issue runs with
  *    them: what an op does afterwards from the reactor or AIO (a read of a
  *    pipe that became readable) runs with the engine's thread's.
+ *    CUR_PERSONALITY likewise: the submitter's credentials are taken when
+ *    the submitting thread hands a request to a worker; a request a worker
+ *    or the reactor hands on (a link started by a completion, a drained
+ *    request, SQPOLL's) runs with the worker's (the process's); a worker
+ *    without uid 0 among its ids runs one whose submitter had other ids
+ *    with -EPERM.
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
  *    LINK_TIMEOUT,
@@ -191,9 +197,10 @@
  * LINKED_FILE: the fd of a linked request is resolved when it is issued.
  * RSRC_TAGS: FILES2/BUFFERS2 and their updates take tags, and a tagged file
  * or buffer posts its tag's CQE when released (rsrc.c).
- * NATIVE_WORKERS: the workers are threads of the process (its files, cwd,
- * credentials as they are when the request runs; no CUR_PERSONALITY: a
- * thread's own raw setresuid is not carried to the worker).  REG_REG_RING:
+ * NATIVE_WORKERS: the workers are threads of the process (its files, cwd).
+ * CUR_PERSONALITY: a request the submitting thread hands to a worker runs
+ * there with that thread's credentials at the hand-over (submit.c's
+ * req_punt_wq(), creds.c), a thread's own raw setresuid included.  REG_REG_RING:
  * io_uring_register by a registered ring's index (ring.c, register.c).
  */
 #define ENGINE_FEATURES                                                         \
@@ -201,7 +208,8 @@
 	 IORING_FEAT_RW_CUR_POS | IORING_FEAT_FAST_POLL | IORING_FEAT_POLL_32BITS |  \
 	 IORING_FEAT_EXT_ARG | IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE |      \
 	 IORING_FEAT_MIN_TIMEOUT | IORING_FEAT_RSRC_TAGS |                           \
-	 IORING_FEAT_NATIVE_WORKERS | IORING_FEAT_REG_REG_RING)
+	 IORING_FEAT_NATIVE_WORKERS | IORING_FEAT_REG_REG_RING |                     \
+	 IORING_FEAT_CUR_PERSONALITY)
 
 /* Setup flags the engine implements (others are refused with -EINVAL). */
 #define ENGINE_SETUP_FLAGS                                                      \
@@ -726,6 +734,8 @@ int personality_unregister(struct ring *r, unsigned id);
 struct creds *personality_get(struct ring *r, unsigned id);
 void personality_free_all(struct ring *r);
 void creds_put(struct creds *c);
+/* the calling thread's credentials, referenced once; NULL without memory */
+struct creds *creds_current(void);
 /* run the calling thread with c until creds_revert(*saved) */
 int creds_override(const struct creds *c, struct creds **saved);
 void creds_revert(struct creds *saved);

@@ -489,6 +489,19 @@ void req_punt_wq(struct req *req)
 {
 	struct ring *r = req->ring;
 
+	/*
+	 * IORING_FEAT_CUR_PERSONALITY: a request the submitting thread hands
+	 * to a worker runs there with that thread's credentials as they are
+	 * now (the kernel's io_prep_async_work()), not the worker's.
+	 */
+	if (!req->creds && engine_thread_ctx == CTX_APP && cur_state(r)) {
+		req->creds = creds_current();
+		if (!req->creds) {
+			req->res = -ENOMEM;
+			req_complete(req);
+			return;
+		}
+	}
 	pthread_mutex_lock(&r->async_lock);
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		pthread_mutex_unlock(&r->async_lock);
