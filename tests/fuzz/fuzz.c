@@ -355,7 +355,7 @@ struct side {
 	enum ringer_backend backend;
 	struct io_uring ring;
 	bool ring_ok;
-	int setup_ret, files_ret, bufs_ret;
+	int setup_ret, files_ret, bufs_ret, pers_ret;
 	char dir[256];
 	int fd[NR_OBJ];
 	int pipe_w_extra, sock_peer; /* the other ends */
@@ -2378,6 +2378,10 @@ static int side_run(struct side *s, const struct batch *b, const struct side *or
 		s->bufs_ret = io_uring_register_buffers(&s->ring, iov, NR_REGBUF);
 	}
 
+	/* odd batches: personality 1 names the fuzzer's own credentials;
+	 * even ones: none is registered, so an SQE naming it is -EINVAL */
+	s->pers_ret = b->no & 1 ? io_uring_register_personality(&s->ring) : 0;
+
 	t1 = now();
 	t_setup += t1 - t0;
 	/* submit round by round, never reaping in between: small CQs overflow */
@@ -2730,9 +2734,11 @@ static void compare(struct batch *b)
 	char what[64];
 
 	batch_header_printed = false;
-	if (k->files_ret != u->files_ret || k->bufs_ret != u->bufs_ret)
-		diverge(b, "registration: files %d/%d buffers %d/%d\n", k->files_ret, u->files_ret,
-			k->bufs_ret, u->bufs_ret);
+	if (k->files_ret != u->files_ret || k->bufs_ret != u->bufs_ret ||
+	    k->pers_ret != u->pers_ret)
+		diverge(b, "registration: files %d/%d buffers %d/%d personality %d/%d\n",
+			k->files_ret, u->files_ret, k->bufs_ret, u->bufs_ret, k->pers_ret,
+			u->pers_ret);
 	cur_batch = b;
 	if (k->nsubmit != u->nsubmit ||
 	    memcmp(k->submit_ret, u->submit_ret, sizeof(int) * k->nsubmit)) {
