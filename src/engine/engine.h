@@ -77,7 +77,10 @@
  *    or the reactor hands on (a link started by a completion, a drained
  *    request, SQPOLL's) runs with the worker's (the process's); a worker
  *    without uid 0 among its ids runs one whose submitter had other ids
- *    with -EPERM.
+ *    with -EPERM.  A glibc set*id() call (which changes every thread) while
+ *    a thread runs a request with other credentials is not carried past
+ *    the request: the thread goes back to what it had before; and if that
+ *    thread cannot make the change glibc asks of it, glibc aborts.
  *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
  *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
  *    LINK_TIMEOUT,
