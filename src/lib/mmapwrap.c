@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -35,18 +36,41 @@
 
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 static _Atomic(mmap_fn) next_mmap;
+/*
+ * The process's mmap() when it is not this wrapper: an interposer loaded
+ * ahead of us, e.g. ThreadSanitizer's interceptor, which must see every
+ * mapping (it resets the shadow of the range; a ring mapped at an address
+ * another ring had before would otherwise show that ring's accesses as
+ * races).  It calls on to this wrapper, which then must not translate again.
+ */
+static _Atomic(mmap_fn) first_mmap;
+static __thread bool passing_through __attribute__((tls_model("initial-exec")));
 
 /* Looked up at load: the shim's SIGSYS handler maps rings, where dlsym() must not run. */
 __attribute__((constructor)) static void mmapwrap_init(void)
 {
+	mmap_fn first = (mmap_fn)dlsym(RTLD_DEFAULT, "mmap");
+	Dl_info theirs, ours;
+
 	if (!next_mmap)
 		next_mmap = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
+	/* by object, not address: inside this library "mmap" may name the first too */
+	if (first && dladdr((void *)first, &theirs) && dladdr((void *)mmapwrap_init, &ours) &&
+	    theirs.dli_fbase != ours.dli_fbase)
+		first_mmap = first;
 }
 
 void *ringer__mmap_file(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	mmap_fn f = next_mmap;
+	mmap_fn f = next_mmap, first = first_mmap;
+	void *p;
 
+	if (first && !passing_through) {
+		passing_through = true;
+		p = first(addr, len, prot, flags, fd, off);
+		passing_through = false;
+		return p;
+	}
 	if (!f)
 		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 	return f(addr, len, prot, flags, fd, off);
@@ -57,7 +81,7 @@ WRAP void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	uint64_t file_off;
 	int ret;
 
-	if (!(flags & MAP_ANONYMOUS) && fd >= 0 &&
+	if (!(flags & MAP_ANONYMOUS) && fd >= 0 && !passing_through &&
 	    atomic_load_explicit(&engine_rings_made, memory_order_relaxed)) {
 		ret = engine_ring_map_offset(fd, (uint64_t)off, &file_off);
 		if (ret < 0) {
