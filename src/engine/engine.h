@@ -88,9 +88,17 @@
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
  *    FILES_UPDATE, FIXED_FD_INSTALL, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT, SPLICE,
- *    TEE, PIPE:
+ *    TEE, PIPE, SEND, RECV, SENDMSG, RECVMSG:
  *    -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): with IOSQE_BUFFER_SELECT
+ *    -ENOBUFS (-ENOENT on a send or a bundle), as the kernel's with no
+ *    buffer group; a SEND with IORING_RECVSEND_BUNDLE and no buffer select
+ *    is -EINVAL (the kernel posts a CQE with F_MORE, then another).  SEND's
+ *    sendto() address is read at issue (the kernel copies it at prep).
+ *    IORING_CQE_F_SOCK_NONEMPTY comes from SIOCINQ after the receive (and
+ *    POLLRDHUP on TCP), not from the receive itself: data arriving between
+ *    the two calls sets it where the kernel's would not.
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
  *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state
  *    change is seen at the next look, not when it happens; a child taken by

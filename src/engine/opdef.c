@@ -46,6 +46,7 @@
 #include "engine/ops/fs.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/msg_ring.h"
+#include "engine/ops/net_sendrecv.h"
 #include "engine/ops/nop.h"
 #include "engine/ops/openclose.h"
 #include "engine/ops/pipe.h"
@@ -188,6 +189,17 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 			    .supported = 1, .force_async = 1, .prep = tee_prep,
 			    .issue = splice_issue, .cleanup = splice_cleanup,
 			    .ring_file = splice_ring_file },
+	/* the socket data ops (ops/net_sendrecv.c): they wait in the reactor */
+#define SR_DEF(nm, prep_fn, in, out, bsel) \
+	{ .name = nm, .needs_file = 1, .unbound_nonreg_file = 1, .pollin = in, \
+	  .pollout = out, .buffer_select = bsel, .ioprio = 1, .supported = 1, \
+	  .prep = prep_fn, .issue = sr_issue, .cleanup = sr_cleanup, \
+	  .ring_file = sr_ring_file }
+	[IORING_OP_SENDMSG] = SR_DEF("SENDMSG", sr_prep_sendmsg, 0, 1, 0),
+	[IORING_OP_RECVMSG] = SR_DEF("RECVMSG", sr_prep_recvmsg, 1, 0, 1),
+	[IORING_OP_SEND] = SR_DEF("SEND", sr_prep_send, 0, 1, 1),
+	[IORING_OP_RECV] = SR_DEF("RECV", sr_prep_recv, 1, 0, 1),
+#undef SR_DEF
 	[IORING_OP_PIPE] = { .name = "PIPE", .supported = 1, .prep = pipe_prep,
 			     .issue = pipe_issue },
 	[IORING_OP_FIXED_FD_INSTALL] = { .name = "FIXED_FD_INSTALL", .needs_file = 1,

@@ -19,6 +19,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -84,6 +86,10 @@ enum {
 	S_LINKAT,
 	S_SPLICE,
 	S_TEE,
+	S_SENDMSG,
+	S_RECVMSG,
+	S_GETSOCKOPT,
+	S_IOCTL,
 	S__NR
 };
 
@@ -250,6 +256,10 @@ static struct slot table[S__NR] = {
 	SLOT(S_LINKAT, "linkat", linkat, false),
 	SLOT(S_SPLICE, "splice", splice, false),
 	SLOT(S_TEE, "tee", tee, false),
+	SLOT(S_SENDMSG, "sendmsg", sendmsg, true),
+	SLOT(S_RECVMSG, "recvmsg", recvmsg, true),
+	SLOT(S_GETSOCKOPT, "getsockopt", getsockopt, false),
+	SLOT(S_IOCTL, "ioctl", ioctl, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -937,4 +947,24 @@ ssize_t sys_splice(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, siz
 ssize_t sys_tee(int fd_in, int fd_out, size_t len, unsigned flags)
 {
 	CALL(S_TEE, ssize_t(*)(int, int, size_t, unsigned), fd_in, fd_out, len, flags);
+}
+
+ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	CALL(S_SENDMSG, ssize_t(*)(int, const struct msghdr *, int), fd, msg, flags);
+}
+
+ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	CALL(S_RECVMSG, ssize_t(*)(int, struct msghdr *, int), fd, msg, flags);
+}
+
+int sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	CALL(S_GETSOCKOPT, int (*)(int, int, int, void *, socklen_t *), fd, level, name, val, len);
+}
+
+int sys_ioctl_int(int fd, unsigned long req, int *val)
+{
+	CALL(S_IOCTL, int (*)(int, unsigned long, ...), fd, req, val);
 }

@@ -84,6 +84,12 @@ int sys_linkat(int olddfd, const char *oldpath, int newdfd, const char *newpath,
 ssize_t sys_splice(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len,
 		   unsigned flags);
 ssize_t sys_tee(int fd_in, int fd_out, size_t len, unsigned flags);
+struct msghdr;
+ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags);
+int sys_getsockopt(int fd, int level, int name, void *val, unsigned *len);
+/* an ioctl whose argument is an int the kernel writes (SIOCINQ, SIOCOUTQ) */
+int sys_ioctl_int(int fd, unsigned long req, int *val);
 /* the engine's own fds: at or above sys_fd_floor() when there is room */
 int sys_fd_floor(void);
 int sys_fd_move_high(int fd);

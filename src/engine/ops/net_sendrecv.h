@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* SEND, RECV, SENDMSG, RECVMSG (ops/net_sendrecv.c; the kernel's net.c). */
+#ifndef RINGER_ENGINE_OPS_NET_SENDRECV_H
+#define RINGER_ENGINE_OPS_NET_SENDRECV_H
+
+#include <sys/socket.h>
+
+#include "engine/engine.h"
+
+struct sr_state {
+	struct msghdr msg; /* the engine's copy: iov in fast_iov or iov_alloc */
+	struct iovec fast_iov[1];
+	struct iovec *iov_alloc; /* SENDMSG/RECVMSG with several segments */
+	struct msghdr *umsg; /* RECVMSG: the program's, for what recvmsg returns */
+	size_t done; /* bytes moved by earlier attempts (MSG_WAITALL) */
+	int msg_flags; /* sqe->msg_flags */
+	uint16_t flags; /* sqe->ioprio: IORING_RECVSEND_* */
+	uint8_t sock_type; /* SOCK_*, 0 until looked up */
+	uint8_t sock_family; /* AF_* (AF_UNIX, AF_INET...) */
+	bool send; /* the direction */
+	bool polled; /* the reactor saw it ready (IORING_RECVSEND_POLL_FIRST) */
+};
+REQ_DATA_CHECK(struct sr_state);
+#define req_sr(req) req_data(req, struct sr_state)
+
+int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe);
+int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe);
+int sr_prep_sendmsg(struct req *req, const struct io_uring_sqe *sqe);
+int sr_prep_recvmsg(struct req *req, const struct io_uring_sqe *sqe);
+int sr_issue(struct req *req, unsigned issue_flags);
+void sr_cleanup(struct req *req);
+int sr_ring_file(struct req *req);
+
+#endif /* RINGER_ENGINE_OPS_NET_SENDRECV_H */
