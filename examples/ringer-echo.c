@@ -309,9 +309,9 @@ static void on_recv(struct server *s, unsigned idx, struct io_uring_cqe *cqe)
 		}
 		if (!c->recv_armed && !c->closing && arm_recv(s, idx) < 0)
 			start_close(s, idx);
-	} else if (cqe->res == -ENOBUFS && !c->closing) {
+	} else if (cqe->res == -ENOBUFS) {
 		/* re-armed once a completed send has returned a buffer */
-		if (!c->recv_armed && !c->starved) {
+		if (!c->recv_armed && !c->starved && !c->closing) {
 			c->starved = 1;
 			s->nr_starved++;
 		}
