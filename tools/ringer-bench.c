@@ -60,6 +60,9 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strncmp(argv[1], "--preload-child=", 16))
 		return preload_child(argv[1] + 16);
+	/* the network mode (bench-net.c): its own options */
+	if (argc >= 2 && !strcmp(argv[1], "net"))
+		return net_main(argc - 1, argv + 1);
 	ret = parse_args(&o, argc, argv);
 	if (ret)
 		return ret == 1 ? 0 : ret;

@@ -91,6 +91,8 @@ void set_na(struct result *r, const char *fmt, const char *arg);
 void run_isolated(const struct opts *o, int base_fd, const struct backend *be,
 		  struct result *r, double runtime);
 int preload_child(const char *spec);
+/* `ringer-bench net ...`: echo servers under a loopback load (bench-net.c) */
+int net_main(int argc, char **argv);
 
 /* bench-report.c */
 void machine_info(void);

@@ -174,6 +174,32 @@ isolation)
 	exports=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
 	[ "$exports" = lu_ring_worker ] || fail "the liburing object exports: $exports"
 	;;
+net)
+	# the network mode: every server has a row; the kernel's io_uring and
+	# the epoll loop have figures (the kernel's only n/a where it refuses
+	# io_uring); the engine's rows have figures, or n/a while the engine
+	# lacks the network ops; bad options exit 2
+	"$BIN" net -c 1,8 -T 0.3 -w 0.1 --json "$WORK/net.json" >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "net exited $?"; }
+	cat "$WORK/out"
+	for b in kernel user shim epoll; do
+		[ "$(grep -Ec "^$b +([0-9]|n/a: )" "$WORK/out")" -eq 2 ] ||
+			fail "net: not two rows for $b"
+	done
+	[ "$(grep -Ec "^epoll +[0-9]+ " "$WORK/out")" -eq 2 ] || fail "net: epoll did not run"
+	if ! [ "$(grep -Ec "^kernel +[0-9]+ " "$WORK/out")" -eq 2 ]; then
+		RINGER_BACKEND=kernel "$(dirname "$BIN")/../examples/ringer-echo" -a none 2>&1 |
+			grep -Eq "Operation not permitted|Function not implemented|Permission denied" ||
+			fail "net: the kernel's server did not run"
+	fi
+	grep -q '"mode":"net"' "$WORK/net.json" || fail "net: no JSON"
+	for args in "-c 0" "-s 0" "-d 65" "-b nosuch" "-T 0" "--bogus"; do
+		# shellcheck disable=SC2086
+		"$BIN" net $args >/dev/null 2>&1
+		rc=$?
+		[ $rc -eq 2 ] || fail "net '$args' exited $rc, not 2"
+	done
+	;;
 *)
 	fail "unknown check $CHECK"
 	;;
