@@ -14,7 +14,11 @@
  *
  * Exit: 0 pass, 1 fail, 77 skip: the kernel refuses io_uring
  * (RINGER_BACKEND=kernel), or the engine's probe lacks an opcode the server
- * needs (ACCEPT, RECV, SEND, PROVIDE_BUFFERS) -- and only then.
+ * needs (ACCEPT, RECV, SEND, PROVIDE_BUFFERS), or while its RECV refuses
+ * what the server asks of it: a multishot RECV that picks from a buffer ring
+ * (IORING_RECV_MULTISHOT with IOSQE_BUFFER_SELECT).  The opcodes land in
+ * separate pieces; the last check keeps the user run from failing while only
+ * some are in.  A kernel that fails either check fails the test.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,6 +71,55 @@ static unsigned char pattern(unsigned id, size_t off)
 	return (unsigned char)(x ^ x >> 13 ^ x >> 21);
 }
 
+/*
+ * A multishot RECV with a buffer ring on a socketpair: its first CQE's
+ * result (1 = the byte written), or a negative errno.
+ */
+static int recv_multishot_res(struct io_uring *ring)
+{
+	static char bufs[2][64];
+	struct io_uring_buf_reg reg = { .ring_entries = 2, .bgid = 7 };
+	struct __kernel_timespec ts = { .tv_sec = 2 };
+	struct io_uring_buf_ring *br;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int sv[2], ret;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		FAIL("socketpair: %s", strerror(errno));
+	br = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (br == MAP_FAILED)
+		FAIL("mmap: %s", strerror(errno));
+	reg.ring_addr = (unsigned long)br;
+	ret = io_uring_register(ring->ring_fd, IORING_REGISTER_PBUF_RING, &reg, 1);
+	if (ret < 0)
+		goto out;
+	for (unsigned short i = 0; i < 2; i++) {
+		br->bufs[i].addr = (unsigned long)bufs[i];
+		br->bufs[i].len = sizeof(bufs[i]);
+		br->bufs[i].bid = i;
+	}
+	io_uring_smp_store_release(&br->tail, 2);
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_recv(sqe, sv[0], NULL, 0, 0);
+	sqe->ioprio |= IORING_RECV_MULTISHOT;
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = 7;
+	io_uring_submit(ring);
+	if (write(sv[1], "x", 1) != 1)
+		FAIL("write: %s", strerror(errno));
+	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	if (ret == 0) {
+		ret = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+out:
+	/* closing the ring (the caller) ends the multishot request */
+	close(sv[0]);
+	close(sv[1]);
+	return ret;
+}
+
 /* 0 ready, 77 skip (with the reason printed). */
 static int can_run(void)
 {
@@ -99,6 +153,17 @@ static int can_run(void)
 		}
 	}
 	io_uring_free_probe(probe);
+	if (!ret) {
+		int res = recv_multishot_res(&ring);
+
+		if (res != 1 && strcmp(backend, "user"))
+			FAIL("multishot RECV from a buffer ring: %d (%s)", res, strerror(-res));
+		if (res == -ENOBUFS || res == -EINVAL || res == -EOPNOTSUPP) {
+			printf("SKIP: the engine refuses a multishot RECV from a buffer ring: %s\n",
+			       strerror(-res));
+			ret = 77;
+		}
+	}
 	io_uring_queue_exit(&ring);
 	return ret;
 }
