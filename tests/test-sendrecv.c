@@ -447,6 +447,98 @@ TEST(send_vectorized)
 	teardown();
 }
 
+/* a zero-copy send's two CQEs: the result with F_MORE, then the notification */
+static void zc_expect(int res, __s32 notif_res)
+{
+	struct test_cqe c[2] = { 0 };
+
+	test_submit_reap(&ring, c, 2);
+	CHECK_EQ_U(c[0].user_data, 9);
+	CHECK_EQ(c[0].res, res);
+	CHECK_EQ_U(c[0].flags, IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[1].user_data, 9);
+	CHECK_EQ(c[1].res, notif_res);
+	CHECK_EQ_U(c[1].flags, IORING_CQE_F_NOTIF);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+}
+
+static struct io_uring_sqe *zc_sqe(int fd, const void *buf, size_t len, unsigned zc_flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_send_zc(sqe, fd, buf, len, 0, zc_flags);
+	io_uring_sqe_set_data64(sqe, 9);
+	return sqe;
+}
+
+TEST(send_zc)
+{
+	static char data[4096] = "zero-copy";
+	struct iovec reg = { data, sizeof(data) };
+	struct iovec iov = { data, 9 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	char buf[64] = { 0 };
+	int t[2], p[2];
+
+	test_ring_init(16, &ring, 0);
+	tcp_pair(t);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	REQUIRE_SYS(pipe(p));
+	REQUIRE_EQ(io_uring_register_buffers(&ring, &reg, 1), 0);
+
+	zc_sqe(t[0], data, 9, 0);
+	zc_expect(9, 0);
+	REQUIRE_EQ(read(t[1], buf, sizeof(buf)), 9);
+	CHECK_MEM(buf, "zero-copy", 9);
+	/* loopback copies: the report says so */
+	zc_sqe(t[0], data, 4, IORING_SEND_ZC_REPORT_USAGE);
+	zc_expect(4, (__s32)IORING_NOTIF_USAGE_ZC_COPIED);
+	/* a registered buffer, and a range outside it */
+	sqe = zc_sqe(t[0], data, 9, IORING_RECVSEND_FIXED_BUF);
+	zc_expect(9, 0);
+	sqe = zc_sqe(t[0], data + 1, sizeof(data), IORING_RECVSEND_FIXED_BUF);
+	zc_expect(-EFAULT, 0);
+	sqe = zc_sqe(t[0], data, 9, IORING_RECVSEND_FIXED_BUF);
+	sqe->buf_index = 3;
+	zc_expect(-EFAULT, 0);
+	/* SENDMSG_ZC */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sendmsg_zc(sqe, t[0], &m, 0);
+	io_uring_sqe_set_data64(sqe, 9);
+	zc_expect(9, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_sendmsg_zc(sqe, t[0], &m, 0);
+	io_uring_sqe_set_data64(sqe, 9);
+	sqe->addr2 = 1;
+	zc_expect(-EINVAL, 0);
+	/* errors after the notification exists still post it */
+	zc_sqe(sv[0], data, 9, 0);
+	zc_expect(-EOPNOTSUPP, 0);
+	zc_sqe(p[1], data, 9, 0);
+	zc_expect(-ENOTSOCK, 0);
+	zc_sqe(t[0], data, 9, 1U << 6);
+	zc_expect(-EINVAL, 0);
+	zc_sqe(t[0], data, 9, IORING_RECV_MULTISHOT);
+	zc_expect(-EINVAL, 0);
+	/* ... and the ones before it do not */
+	zc_sqe(t[0], data, 9, 0)->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	c = one();
+	CHECK_EQ(c.res, -EINVAL);
+	CHECK_EQ_U(c.flags, 0);
+	zc_sqe(t[0], data, 9, 0)->addr3 = 1;
+	c = one();
+	CHECK_EQ(c.res, -EINVAL);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	close(p[0]);
+	close(p[1]);
+	close(t[0]);
+	close(t[1]);
+	teardown();
+}
+
 TEST(probe_reports_sendrecv)
 {
 	struct io_uring_probe *pr;
@@ -458,6 +550,8 @@ TEST(probe_reports_sendrecv)
 	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_RECV));
 	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_SENDMSG));
 	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_RECVMSG));
+	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_SEND_ZC));
+	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_SENDMSG_ZC));
 	io_uring_free_probe(pr);
 	io_uring_queue_exit(&ring);
 }
@@ -477,6 +571,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(sendmsg_recvmsg),
 		TEST_ENTRY(errors),
 		TEST_ENTRY(send_vectorized),
+		TEST_ENTRY(send_zc),
 		TEST_ENTRY(probe_reports_sendrecv),
 	};
 

@@ -94,8 +94,13 @@
  *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): with IOSQE_BUFFER_SELECT
  *    -ENOBUFS (-ENOENT on a send or a bundle), as the kernel's with no
  *    buffer group; a SEND with IORING_RECVSEND_BUNDLE and no buffer select
- *    is -EINVAL (the kernel posts a CQE with F_MORE, then another).  SEND's
- *    sendto() address is read at issue (the kernel copies it at prep).
+ *    is -EINVAL (the kernel posts a CQE with F_MORE, then another).
+ *    SEND_ZC/SENDMSG_ZC copy (the notification follows the result at once,
+ *    IORING_NOTIF_USAGE_ZC_COPIED when reported); a registered buffer's
+ *    memory is read at the send, so it must stay mapped until then (the
+ *    kernel pins its pages); FIXED_BUF with SEND_VECTORIZED is -EINVAL.
+ *    A request cancelled before it ran (a failed link) posts its
+ *    notification, but its result CQE lacks IORING_CQE_F_MORE.
  *    IORING_CQE_F_SOCK_NONEMPTY comes from SIOCINQ after the receive (and
  *    POLLRDHUP on TCP), not from the receive itself: data arriving between
  *    the two calls sets it where the kernel's would not.
@@ -675,6 +680,10 @@ int submit_sqes(struct ring *ring, unsigned to_submit);
 void req_complete(struct req *req);
 void req_set_fail(struct req *req);
 void req_complete_deferred(struct req *req);
+/* From an op's cleanup hook (req_free()): one more CQE of the request's,
+ * after its own, in the submit batch or the CQ where that one went (the
+ * kernel's zero-copy notification, a request of its own there). */
+void req_post_after(struct req *req, int32_t res, uint32_t cflags);
 /* Off the submit path, req_complete_deferred() keeps the requests it is
  * given from here until completions_release() completes them: the caller
  * posts its own CQE first, as the kernel's task work orders them. */

@@ -199,6 +199,8 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_RECVMSG] = SR_DEF("RECVMSG", sr_prep_recvmsg, 1, 0, 1),
 	[IORING_OP_SEND] = SR_DEF("SEND", sr_prep_send, 0, 1, 1),
 	[IORING_OP_RECV] = SR_DEF("RECV", sr_prep_recv, 1, 0, 1),
+	[IORING_OP_SEND_ZC] = SR_DEF("SEND_ZC", sr_prep_send_zc, 0, 1, 0),
+	[IORING_OP_SENDMSG_ZC] = SR_DEF("SENDMSG_ZC", sr_prep_sendmsg_zc, 0, 1, 0),
 #undef SR_DEF
 	[IORING_OP_PIPE] = { .name = "PIPE", .supported = 1, .prep = pipe_prep,
 			     .issue = pipe_issue },

@@ -278,7 +278,8 @@ static void tw_add(struct submit_state *st, struct req *req, unsigned kind)
 	st->tw_tail = req;
 }
 
-static void batch_add(struct submit_state *st, struct req *req)
+static void batch_add_cqe(struct submit_state *st, struct ring *r, uint64_t user_data,
+			  int32_t res, uint32_t cflags)
 {
 	struct cqe_vec *v = &st->cqes;
 
@@ -288,16 +289,31 @@ static void batch_add(struct submit_state *st, struct req *req)
 
 		if (!n) {
 			/* no memory for the batch: post this one directly */
-			cq_post(req->ring, req->user_data, req->res, req->cflags, true);
+			cq_post(r, user_data, res, cflags, true);
 			return;
 		}
 		v->v = n;
 		v->cap = cap;
 	}
-	v->v[v->n].user_data = req->user_data;
-	v->v[v->n].res = req->res;
-	v->v[v->n].flags = req->cflags;
+	v->v[v->n].user_data = user_data;
+	v->v[v->n].res = res;
+	v->v[v->n].flags = cflags;
 	v->n++;
+}
+
+static void batch_add(struct submit_state *st, struct req *req)
+{
+	batch_add_cqe(st, req->ring, req->user_data, req->res, req->cflags);
+}
+
+void req_post_after(struct req *req, int32_t res, uint32_t cflags)
+{
+	struct submit_state *st = cur_state(req->ring);
+
+	if (st)
+		batch_add_cqe(st, req->ring, req->user_data, res, cflags);
+	else
+		cq_post(req->ring, req->user_data, res, cflags, true);
 }
 
 static void post_req(struct req *req)

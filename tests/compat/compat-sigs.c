@@ -68,6 +68,14 @@ static void (*const p_splice)(struct io_uring_sqe *, int, int64_t, int, int64_t,
 static void (*const p_tee)(struct io_uring_sqe *, int, int, unsigned int,
 			   unsigned int) = io_uring_prep_tee;
 static void (*const p_pipe)(struct io_uring_sqe *, int *, int) = io_uring_prep_pipe;
+static void (*const p_send_zc)(struct io_uring_sqe *, int, const void *, size_t, int,
+			       unsigned) = io_uring_prep_send_zc;
+static void (*const p_send_zc_fixed)(struct io_uring_sqe *, int, const void *, size_t, int,
+				     unsigned, unsigned) = io_uring_prep_send_zc_fixed;
+static void (*const p_sendmsg_zc)(struct io_uring_sqe *, int, const struct msghdr *,
+				  unsigned) = io_uring_prep_sendmsg_zc;
+static void (*const p_sendto)(struct io_uring_sqe *, int, const void *, size_t, int,
+			      const struct sockaddr *, socklen_t) = io_uring_prep_sendto;
 static void (*const p_pipe_direct)(struct io_uring_sqe *, int *, int,
 				   unsigned int) = io_uring_prep_pipe_direct;
 
@@ -297,6 +305,35 @@ int main(void)
 	want.splice_fd_in = 3;
 	want.splice_flags = 2;
 	check("tee", &sqe, &want);
+
+	dirty(&sqe);
+	p_send_zc(&sqe, 3, pfds, 100, 2, IORING_SEND_ZC_REPORT_USAGE);
+	want_rw(&want, IORING_OP_SEND_ZC, 3, (uintptr_t)pfds, 100, 0);
+	want.msg_flags = 2;
+	want.ioprio = IORING_SEND_ZC_REPORT_USAGE;
+	check("send_zc", &sqe, &want);
+
+	dirty(&sqe);
+	p_send_zc_fixed(&sqe, 3, pfds, 100, 2, 0, 5);
+	want_rw(&want, IORING_OP_SEND_ZC, 3, (uintptr_t)pfds, 100, 0);
+	want.msg_flags = 2;
+	want.ioprio = IORING_RECVSEND_FIXED_BUF;
+	want.buf_index = 5;
+	check("send_zc_fixed", &sqe, &want);
+
+	dirty(&sqe);
+	p_sendmsg_zc(&sqe, 3, (const struct msghdr *)pfds, 2);
+	want_rw(&want, IORING_OP_SENDMSG_ZC, 3, (uintptr_t)pfds, 1, 0);
+	want.msg_flags = 2;
+	check("sendmsg_zc", &sqe, &want);
+
+	dirty(&sqe);
+	p_sendto(&sqe, 3, pfds, 100, 2, (const struct sockaddr *)(uintptr_t)0x1000, 16);
+	want_rw(&want, IORING_OP_SEND, 3, (uintptr_t)pfds, 100, 0);
+	want.msg_flags = 2;
+	want.addr2 = 0x1000;
+	want.addr_len = 16;
+	check("sendto", &sqe, &want);
 
 	dirty(&sqe);
 	p_pipe(&sqe, pfds, 04000);

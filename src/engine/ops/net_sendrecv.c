@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * SEND, RECV, SENDMSG, RECVMSG (the kernel's io_uring/net.c).
+ * SEND, RECV, SENDMSG, RECVMSG, SEND_ZC, SENDMSG_ZC (the kernel's io_uring/net.c).
  *
  * prep copies the SQE's fields, and for SENDMSG/RECVMSG the program's
  * msghdr and iovec array (the kernel copies them at prep too: a later
@@ -23,6 +23,16 @@
  * tcp_inq_hint()).  The engine asks SIOCINQ after the receive, and on TCP
  * with nothing queued, poll()s for POLLRDHUP: the same answer, racing only
  * with data that arrives between the two calls.
+ *
+ * SEND_ZC/SENDMSG_ZC copy, as a send does; the CQEs are the kernel's: once
+ * prep got past the checks made before the kernel allocates the
+ * notification (addr3, __pad2, IOSQE_CQE_SKIP_SUCCESS), the result CQE
+ * carries IORING_CQE_F_MORE, whatever it is, and the notification
+ * (IORING_CQE_F_NOTIF, res 0, or IORING_NOTIF_USAGE_ZC_COPIED with
+ * IORING_SEND_ZC_REPORT_USAGE: the engine always copies) follows it, posted
+ * by the cleanup hook when the request is freed (req_post_after()).  Only
+ * the sockets the kernel marks SOCK_SUPPORT_ZC take them (TCP, UDP):
+ * others say -EOPNOTSUPP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +49,9 @@
 /* the flags sqe->ioprio may carry (the kernel's SENDMSG_FLAGS, RECVMSG_FLAGS) */
 #define SEND_FLAGS (IORING_RECVSEND_POLL_FIRST | IORING_RECVSEND_BUNDLE | IORING_SEND_VECTORIZED)
 #define RECV_FLAGS (IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE)
+#define ZC_FLAGS                                                                                \
+	(IORING_RECVSEND_POLL_FIRST | IORING_RECVSEND_FIXED_BUF | IORING_SEND_ZC_REPORT_USAGE | \
+	 IORING_SEND_VECTORIZED)
 /* the kernel's own flag, never the program's (the syscalls refuse it) */
 #define ENGINE_MSG_CMSG_COMPAT 0x80000000
 
@@ -49,6 +62,7 @@ static void prep_common(struct req *req, const struct io_uring_sqe *sqe, bool se
 	req->cflags = 0;
 	memset(&sr->msg, 0, sizeof(sr->msg));
 	sr->iov_alloc = NULL;
+	sr->name = NULL;
 	sr->umsg = NULL;
 	sr->done = 0;
 	sr->flags = sqe->ioprio;
@@ -57,6 +71,10 @@ static void prep_common(struct req *req, const struct io_uring_sqe *sqe, bool se
 	sr->sock_family = 0;
 	sr->send = send;
 	sr->polled = false;
+	sr->zc = false;
+	sr->zc_report = false;
+	sr->fixed = false;
+	sr->fx_buf = NULL;
 }
 
 static void one_buffer(struct sr_state *sr, uint64_t addr, uint32_t len)
@@ -100,6 +118,49 @@ void sr_cleanup(struct req *req)
 
 	free(sr->iov_alloc);
 	sr->iov_alloc = NULL;
+	free(sr->name);
+	sr->name = NULL;
+	if (sr->fx_buf) {
+		req_put_rsrc(req, &sr->fx_buf->node);
+		sr->fx_buf = NULL;
+	}
+	if (sr->zc) {
+		sr->zc = false;
+		req_post_after(req, sr->zc_report ? (int32_t)IORING_NOTIF_USAGE_ZC_COPIED : 0,
+			       IORING_CQE_F_NOTIF);
+	}
+}
+
+/* the kernel's io_send_setup(): the buffer (or iovec array), a destination */
+static int send_setup(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct sr_state *sr = req_sr(req);
+
+	if (sqe->__pad3[0])
+		return -EINVAL;
+	if (sqe->addr2) {
+		/* sendto(): the kernel's move_addr_to_kernel(), a copy at prep */
+		int ret;
+
+		if (sqe->addr_len > sizeof(struct sockaddr_storage))
+			return -EINVAL;
+		if (sqe->addr_len) {
+			sr->name = malloc(sqe->addr_len);
+			if (!sr->name)
+				return -ENOMEM;
+			req->flags |= REQ_F_NEED_CLEANUP;
+			ret = umem_read(sr->name, (const void *)(uintptr_t)sqe->addr2,
+					sqe->addr_len);
+			if (ret)
+				return ret;
+		}
+		sr->msg.msg_name = sr->name;
+		sr->msg.msg_namelen = sqe->addr_len;
+	}
+	if (sr->flags & IORING_SEND_VECTORIZED)
+		return copy_iovec(req, (const struct iovec *)(uintptr_t)sqe->addr, sqe->len);
+	one_buffer(sr, sqe->addr, sqe->len);
+	return 0;
 }
 
 int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe)
@@ -113,19 +174,7 @@ int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe)
 	 * one more: not reproduced (a documented divergence) */
 	if ((sr->flags & IORING_RECVSEND_BUNDLE) && !(req->flags & REQ_F_BUFFER_SELECT))
 		return -EINVAL;
-	if (sqe->__pad3[0])
-		return -EINVAL;
-	if (sqe->addr2) {
-		/* sendto(): the kernel's move_addr_to_kernel() */
-		if (sqe->addr_len > sizeof(struct sockaddr_storage))
-			return -EINVAL;
-		sr->msg.msg_name = (void *)(uintptr_t)sqe->addr2;
-		sr->msg.msg_namelen = sqe->addr_len;
-	}
-	if (sr->flags & IORING_SEND_VECTORIZED)
-		return copy_iovec(req, (const struct iovec *)(uintptr_t)sqe->addr, sqe->len);
-	one_buffer(sr, sqe->addr, sqe->len);
-	return 0;
+	return send_setup(req, sqe);
 }
 
 int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe)
@@ -206,6 +255,68 @@ int sr_prep_recvmsg(struct req *req, const struct io_uring_sqe *sqe)
 int sr_ring_file(struct req *req)
 {
 	return -ENOTSOCK;
+}
+
+/* io_send_zc_prep() up to the notification: from there every CQE has F_MORE */
+static int zc_prep_common(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct sr_state *sr = req_sr(req);
+
+	prep_common(req, sqe, true);
+	if (sqe->__pad2[0] || sqe->addr3)
+		return -EINVAL;
+	if (req->flags & REQ_F_CQE_SKIP)
+		return -EINVAL;
+	sr->zc = true;
+	req->flags |= REQ_F_NEED_CLEANUP;
+	req->cflags = IORING_CQE_F_MORE;
+	if (sr->flags & ~ZC_FLAGS)
+		return -EINVAL;
+	sr->zc_report = sr->flags & IORING_SEND_ZC_REPORT_USAGE;
+	return 0;
+}
+
+int sr_prep_send_zc(struct req *req, const struct io_uring_sqe *sqe)
+{
+	int ret = zc_prep_common(req, sqe);
+
+	if (ret)
+		return ret;
+	if ((req_sr(req)->flags & IORING_RECVSEND_FIXED_BUF) &&
+	    (req_sr(req)->flags & IORING_SEND_VECTORIZED))
+		return -EINVAL; /* registered vectors: not in the engine */
+	req_sr(req)->fixed = req_sr(req)->flags & IORING_RECVSEND_FIXED_BUF;
+	req_sr(req)->fx_index = sqe->buf_index;
+	return send_setup(req, sqe);
+}
+
+int sr_prep_sendmsg_zc(struct req *req, const struct io_uring_sqe *sqe)
+{
+	int ret = zc_prep_common(req, sqe);
+
+	if (ret)
+		return ret;
+	if (sqe->addr2 || sqe->file_index)
+		return -EINVAL;
+	return copy_msghdr(req, sqe);
+}
+
+/* SEND_ZC with IORING_RECVSEND_FIXED_BUF: the range must lie in the
+ * registered buffer (-EFAULT), looked up at issue as the kernel's */
+static int zc_fixed(struct req *req)
+{
+	struct sr_state *sr = req_sr(req);
+	uint64_t addr = (uintptr_t)sr->fast_iov[0].iov_base, len = sr->fast_iov[0].iov_len, end;
+
+	if (sr->fx_buf)
+		return 0;
+	sr->fx_buf = rsrc_get_buf(req->ring, sr->fx_index);
+	if (!sr->fx_buf)
+		return -EFAULT;
+	if (__builtin_add_overflow(addr, len, &end) || addr < sr->fx_buf->base ||
+	    end > sr->fx_buf->base + sr->fx_buf->len)
+		return -EFAULT;
+	return 0;
 }
 
 static void sr_ready(struct reactor_entry *e, uint32_t revents)
@@ -340,12 +451,27 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		req->res = sr->send || (sr->flags & IORING_RECVSEND_BUNDLE) ? -ENOENT : -ENOBUFS;
 		return ISSUE_DONE;
 	}
+	if (sr->zc) {
+		/* SOCK_SUPPORT_ZC: TCP and UDP */
+		if ((sr->sock_family != AF_INET && sr->sock_family != AF_INET6) ||
+		    (sr->sock_type != SOCK_STREAM && sr->sock_type != SOCK_DGRAM)) {
+			req->res = -EOPNOTSUPP;
+			return ISSUE_DONE;
+		}
+	}
 	if ((sr->flags & IORING_RECVSEND_POLL_FIRST) && !sr->polled) {
 		if (user_nowait) {
 			req->res = -EAGAIN;
 			return ISSUE_DONE;
 		}
 		return sr_arm(req);
+	}
+	if (sr->fixed) {
+		ret = zc_fixed(req);
+		if (ret) {
+			req->res = (int32_t)ret;
+			return ISSUE_DONE;
+		}
 	}
 	for (;;) {
 		if (flags & MSG_WAITALL)

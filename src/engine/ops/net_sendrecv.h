@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* SEND, RECV, SENDMSG, RECVMSG (ops/net_sendrecv.c; the kernel's net.c). */
+/* SEND, RECV, SENDMSG, RECVMSG, SEND_ZC, SENDMSG_ZC (ops/net_sendrecv.c; the kernel's net.c). */
 #ifndef RINGER_ENGINE_OPS_NET_SENDRECV_H
 #define RINGER_ENGINE_OPS_NET_SENDRECV_H
 
@@ -12,6 +12,7 @@ struct sr_state {
 	struct iovec fast_iov[1];
 	struct iovec *iov_alloc; /* SENDMSG/RECVMSG with several segments */
 	struct msghdr *umsg; /* RECVMSG: the program's, for what recvmsg returns */
+	void *name; /* SEND/SEND_ZC to an address: the copy made at prep */
 	size_t done; /* bytes moved by earlier attempts (MSG_WAITALL) */
 	int msg_flags; /* sqe->msg_flags */
 	uint16_t flags; /* sqe->ioprio: IORING_RECVSEND_* */
@@ -19,6 +20,11 @@ struct sr_state {
 	uint8_t sock_family; /* AF_* (AF_UNIX, AF_INET...) */
 	bool send; /* the direction */
 	bool polled; /* the reactor saw it ready (IORING_RECVSEND_POLL_FIRST) */
+	bool zc; /* SEND_ZC/SENDMSG_ZC: its notification CQE is owed */
+	bool zc_report; /* IORING_SEND_ZC_REPORT_USAGE */
+	bool fixed; /* SEND_ZC with IORING_RECVSEND_FIXED_BUF */
+	uint16_t fx_index; /* its sqe->buf_index */
+	struct rbuf *fx_buf; /* IORING_RECVSEND_FIXED_BUF: a reference held */
 };
 REQ_DATA_CHECK(struct sr_state);
 #define req_sr(req) req_data(req, struct sr_state)
@@ -27,6 +33,8 @@ int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe);
 int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe);
 int sr_prep_sendmsg(struct req *req, const struct io_uring_sqe *sqe);
 int sr_prep_recvmsg(struct req *req, const struct io_uring_sqe *sqe);
+int sr_prep_send_zc(struct req *req, const struct io_uring_sqe *sqe);
+int sr_prep_sendmsg_zc(struct req *req, const struct io_uring_sqe *sqe);
 int sr_issue(struct req *req, unsigned issue_flags);
 void sr_cleanup(struct req *req);
 int sr_ring_file(struct req *req);
