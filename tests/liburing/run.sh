@@ -130,17 +130,22 @@ classify() {
 # run_one MODE TEST LOG: run TEST once in a scratch directory of its own;
 # prints "result<TAB>milliseconds<TAB>exit status"
 run_one() {
-	local m=$1 t=$2 log=$3 st scratch t0 t1
+	local m=$1 t=$2 log=$3 st scratch t0 t1 cap=$timeout
+	# Known slow on the engine, not hung: poll-mshot-update takes about 4x
+	# the kernel's time there (52 s against 13 s on this machine at load 9,
+	# most of it system time: 28 s against 5 s), so a loaded CI machine
+	# nears the cap.  It gets three caps; a real hang still ends as one.
+	case $m:$t in user:poll-mshot-update) cap=$((timeout * 3)) ;; esac
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/ringer-liburing.XXXXXX")
 	t0=$(date +%s%N)
 	if [ "$m" = user ]; then
 		# the shim goes into the test, not into timeout(1)
-		(cd "$scratch" && env -u LD_PRELOAD timeout -s INT -k 5 "$timeout" \
+		(cd "$scratch" && env -u LD_PRELOAD timeout -s INT -k 5 "$cap" \
 			env RINGER_BACKEND=user LD_PRELOAD="$preload" "$src/test/$t.t" \
 			</dev/null >"$log" 2>&1)
 	else
 		(cd "$scratch" && env -u LD_PRELOAD \
-			timeout -s INT -k 5 "$timeout" "$src/test/$t.t" \
+			timeout -s INT -k 5 "$cap" "$src/test/$t.t" \
 			</dev/null >"$log" 2>&1)
 	fi
 	st=$?
