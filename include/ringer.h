@@ -908,6 +908,83 @@ static inline void __io_uring_set_target_fixed_file(struct io_uring_sqe *sqe,
 	sqe->file_index = file_index + 1;
 }
 
+/* the connection ops, as liburing 2.15 has them */
+static inline void io_uring_prep_socket(struct io_uring_sqe *sqe, int domain, int type,
+					int protocol, unsigned int flags)
+{
+	io_uring_prep_rw(IORING_OP_SOCKET, sqe, domain, NULL, (__u32)protocol, (__u64)type);
+	sqe->rw_flags = (int)flags;
+}
+
+static inline void io_uring_prep_socket_direct(struct io_uring_sqe *sqe, int domain, int type,
+					       int protocol, unsigned file_index,
+					       unsigned int flags)
+{
+	io_uring_prep_socket(sqe, domain, type, protocol, flags);
+	/* IORING_FILE_INDEX_ALLOC is passed as is */
+	if (file_index == IORING_FILE_INDEX_ALLOC)
+		file_index--;
+	__io_uring_set_target_fixed_file(sqe, file_index);
+}
+
+static inline void io_uring_prep_socket_direct_alloc(struct io_uring_sqe *sqe, int domain,
+						     int type, int protocol, unsigned int flags)
+{
+	io_uring_prep_socket(sqe, domain, type, protocol, flags);
+	__io_uring_set_target_fixed_file(sqe, IORING_FILE_INDEX_ALLOC - 1);
+}
+
+static inline void io_uring_prep_bind(struct io_uring_sqe *sqe, int fd, struct sockaddr *addr,
+				      socklen_t addrlen)
+{
+	io_uring_prep_rw(IORING_OP_BIND, sqe, fd, addr, 0, addrlen);
+}
+
+static inline void io_uring_prep_listen(struct io_uring_sqe *sqe, int fd, int backlog)
+{
+	io_uring_prep_rw(IORING_OP_LISTEN, sqe, fd, NULL, (__u32)backlog, 0);
+}
+
+static inline void io_uring_prep_accept_direct(struct io_uring_sqe *sqe, int fd,
+					       struct sockaddr *addr, socklen_t *addrlen,
+					       int flags, unsigned int file_index)
+{
+	io_uring_prep_accept(sqe, fd, addr, addrlen, flags);
+	/* IORING_FILE_INDEX_ALLOC is passed as is */
+	if (file_index == IORING_FILE_INDEX_ALLOC)
+		file_index--;
+	__io_uring_set_target_fixed_file(sqe, file_index);
+}
+
+static inline void io_uring_prep_multishot_accept(struct io_uring_sqe *sqe, int fd,
+						  struct sockaddr *addr, socklen_t *addrlen,
+						  int flags)
+{
+	io_uring_prep_accept(sqe, fd, addr, addrlen, flags);
+	sqe->ioprio |= IORING_ACCEPT_MULTISHOT;
+}
+
+/* multishot accept into the fixed file table: always an allocated slot */
+static inline void io_uring_prep_multishot_accept_direct(struct io_uring_sqe *sqe, int fd,
+							 struct sockaddr *addr,
+							 socklen_t *addrlen, int flags)
+{
+	io_uring_prep_multishot_accept(sqe, fd, addr, addrlen, flags);
+	__io_uring_set_target_fixed_file(sqe, IORING_FILE_INDEX_ALLOC - 1);
+}
+
+/* URING_CMD on a socket: SOCKET_URING_OP_* */
+static inline void io_uring_prep_cmd_sock(struct io_uring_sqe *sqe, int cmd_op, int fd,
+					  int level, int optname, void *optval, int optlen)
+{
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->optval = (unsigned long)(uintptr_t)optval;
+	sqe->optname = (__u32)optname;
+	sqe->optlen = (__u32)optlen;
+	sqe->cmd_op = (__u32)cmd_op;
+	sqe->level = (__u32)level;
+}
+
 /*
  * splice(2) as a request: nbytes from fd_in (at off_in, or -1 for its
  * position or a pipe) to fd_out (at off_out, or -1).  SPLICE_F_FD_IN_FIXED

@@ -88,7 +88,8 @@
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
  *    FILES_UPDATE, FIXED_FD_INSTALL, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT, SPLICE,
- *    TEE, PIPE, SEND, RECV, SENDMSG, RECVMSG:
+ *    TEE, PIPE, SEND, RECV, SENDMSG, RECVMSG, SOCKET, BIND, LISTEN, CONNECT,
+ *    ACCEPT, SHUTDOWN:
  *    -EOPNOTSUPP at prep (and not in the probe);
  *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
  *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): with IOSQE_BUFFER_SELECT
@@ -146,6 +147,14 @@
  *    that fills up in the middle of a splice blocks the worker (one that
  *    has no room at the start waits in the reactor): a cancellation then
  *    answers -EALREADY and the splice goes on (the kernel interrupts it).
+ *  - CONNECT and ACCEPT (ops/net.c) on a blocking socket: accept4(2) and
+ *    connect(2) have no per-call "don't wait" flag, so the engine sets
+ *    O_NONBLOCK on the socket's file for the call and clears it after; a
+ *    program's own blocking call on that socket in that window fails
+ *    EAGAIN, and its F_GETFL sees the flag.  IORING_CQE_F_SOCK_NONEMPTY on
+ *    ACCEPT comes from a poll of the listener after the accept (the kernel
+ *    reads its queue under the socket's lock): a connection arriving
+ *    between the two sets it.
  *  - CLOSE of a plain fd closes it inline (the kernel punts a file with
  *    ->flush to a worker).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;

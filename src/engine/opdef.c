@@ -46,6 +46,7 @@
 #include "engine/ops/fs.h"
 #include "engine/ops/futex.h"
 #include "engine/ops/msg_ring.h"
+#include "engine/ops/net.h"
 #include "engine/ops/net_sendrecv.h"
 #include "engine/ops/nop.h"
 #include "engine/ops/openclose.h"
@@ -207,6 +208,25 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_FIXED_FD_INSTALL] = { .name = "FIXED_FD_INSTALL", .needs_file = 1,
 					 .supported = 1, .prep = fd_install_prep,
 					 .issue = fd_install_issue },
+	/* sockets (ops/net.c): accept's IORING_ACCEPT_* flags are in ioprio */
+	[IORING_OP_SOCKET] = { .name = "SOCKET", .supported = 1, .prep = socket_prep,
+			       .issue = socket_issue },
+	[IORING_OP_BIND] = { .name = "BIND", .needs_file = 1, .supported = 1, .prep = bind_prep,
+			     .issue = bind_issue, .ring_file = net_ring_file,
+			     .cleanup = addr_cleanup },
+	[IORING_OP_LISTEN] = { .name = "LISTEN", .needs_file = 1, .supported = 1,
+			       .prep = listen_prep, .issue = listen_issue,
+			       .ring_file = net_ring_file },
+	[IORING_OP_CONNECT] = { .name = "CONNECT", .needs_file = 1, .unbound_nonreg_file = 1,
+				.pollout = 1, .supported = 1, .prep = connect_prep,
+				.issue = connect_issue, .ring_file = net_ring_file,
+				.cleanup = addr_cleanup },
+	[IORING_OP_ACCEPT] = { .name = "ACCEPT", .needs_file = 1, .unbound_nonreg_file = 1,
+			       .pollin = 1, .ioprio = 1, .supported = 1, .prep = accept_prep,
+			       .issue = accept_issue, .ring_file = net_ring_file },
+	[IORING_OP_SHUTDOWN] = { .name = "SHUTDOWN", .needs_file = 1, .supported = 1,
+				 .force_async = 1, .prep = shutdown_prep,
+				 .issue = shutdown_issue, .ring_file = net_ring_file },
 	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = ftruncate_prep,
 				  .issue = ftruncate_issue },

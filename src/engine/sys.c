@@ -89,6 +89,14 @@ enum {
 	S_SENDMSG,
 	S_RECVMSG,
 	S_GETSOCKOPT,
+	/* connection ops (ops/net.c) */
+	S_SOCKET,
+	S_BIND,
+	S_LISTEN,
+	S_CONNECT,
+	S_ACCEPT4,
+	S_SHUTDOWN,
+	S_SETSOCKOPT,
 	S_IOCTL,
 	S__NR
 };
@@ -200,6 +208,18 @@ static long futex_wait_raw(void *uaddr, unsigned long val, unsigned long mask, u
 	return syscall(SYS_futex_wait, uaddr, val, mask, flags, ts, clockid);
 }
 
+/* the system calls themselves: glibc's connect() and accept4() are
+ * cancellation points */
+static int connect_raw(int fd, const void *addr, socklen_t len)
+{
+	return (int)syscall(SYS_connect, fd, addr, len);
+}
+
+static int accept4_raw(int fd, void *addr, socklen_t *len, int flags)
+{
+	return (int)syscall(SYS_accept4, fd, addr, len, flags);
+}
+
 #define SLOT(id, nm, f, d) [id] = { .name = nm, .fn = (sys_fn)(f), .data = d }
 static struct slot table[S__NR] = {
 	SLOT(S_PREADV2, "preadv2", preadv2, true),
@@ -260,6 +280,13 @@ static struct slot table[S__NR] = {
 	SLOT(S_RECVMSG, "recvmsg", recvmsg, true),
 	SLOT(S_GETSOCKOPT, "getsockopt", getsockopt, false),
 	SLOT(S_IOCTL, "ioctl", ioctl, false),
+	SLOT(S_SOCKET, "socket", socket, false),
+	SLOT(S_BIND, "bind", bind, false),
+	SLOT(S_LISTEN, "listen", listen, false),
+	SLOT(S_CONNECT, "connect", connect_raw, false),
+	SLOT(S_ACCEPT4, "accept4", accept4_raw, false),
+	SLOT(S_SHUTDOWN, "shutdown", shutdown, false),
+	SLOT(S_SETSOCKOPT, "setsockopt", setsockopt, false),
 };
 _Static_assert(sizeof(table) / sizeof(table[0]) == S__NR, "syscall table incomplete");
 
@@ -959,6 +986,36 @@ ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags)
 	CALL(S_RECVMSG, ssize_t(*)(int, struct msghdr *, int), fd, msg, flags);
 }
 
+int sys_socket(int domain, int type, int protocol)
+{
+	CALL(S_SOCKET, int (*)(int, int, int), domain, type, protocol);
+}
+
+int sys_bind(int fd, const void *addr, unsigned len)
+{
+	CALL(S_BIND, int (*)(int, const void *, socklen_t), fd, addr, len);
+}
+
+int sys_listen(int fd, int backlog)
+{
+	CALL(S_LISTEN, int (*)(int, int), fd, backlog);
+}
+
+int sys_connect(int fd, const void *addr, unsigned len)
+{
+	CALL(S_CONNECT, int (*)(int, const void *, socklen_t), fd, addr, len);
+}
+
+int sys_accept4(int fd, void *addr, unsigned *len, int flags)
+{
+	CALL(S_ACCEPT4, int (*)(int, void *, socklen_t *, int), fd, addr, len, flags);
+}
+
+int sys_shutdown(int fd, int how)
+{
+	CALL(S_SHUTDOWN, int (*)(int, int), fd, how);
+}
+
 int sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	CALL(S_GETSOCKOPT, int (*)(int, int, int, void *, socklen_t *), fd, level, name, val, len);
@@ -967,4 +1024,10 @@ int sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 int sys_ioctl_int(int fd, unsigned long req, int *val)
 {
 	CALL(S_IOCTL, int (*)(int, unsigned long, ...), fd, req, val);
+}
+
+int sys_setsockopt(int fd, int level, int name, const void *val, unsigned len)
+{
+	CALL(S_SETSOCKOPT, int (*)(int, int, int, const void *, socklen_t), fd, level, name, val,
+	     len);
 }

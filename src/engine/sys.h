@@ -90,6 +90,14 @@ ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags);
 int sys_getsockopt(int fd, int level, int name, void *val, unsigned *len);
 /* an ioctl whose argument is an int the kernel writes (SIOCINQ, SIOCOUTQ) */
 int sys_ioctl_int(int fd, unsigned long req, int *val);
+/* sockets: connection ops (ops/net.c) */
+int sys_socket(int domain, int type, int protocol);
+int sys_bind(int fd, const void *addr, unsigned len);
+int sys_listen(int fd, int backlog);
+int sys_connect(int fd, const void *addr, unsigned len);
+int sys_accept4(int fd, void *addr, unsigned *len, int flags);
+int sys_shutdown(int fd, int how);
+int sys_setsockopt(int fd, int level, int name, const void *val, unsigned len);
 /* the engine's own fds: at or above sys_fd_floor() when there is room */
 int sys_fd_floor(void);
 int sys_fd_move_high(int fd);

@@ -79,6 +79,25 @@ static void (*const p_sendto)(struct io_uring_sqe *, int, const void *, size_t, 
 static void (*const p_pipe_direct)(struct io_uring_sqe *, int *, int,
 				   unsigned int) = io_uring_prep_pipe_direct;
 
+static void (*const p_socket)(struct io_uring_sqe *, int, int, int,
+			      unsigned int) = io_uring_prep_socket;
+static void (*const p_socket_direct)(struct io_uring_sqe *, int, int, int, unsigned,
+				     unsigned int) = io_uring_prep_socket_direct;
+static void (*const p_socket_direct_alloc)(struct io_uring_sqe *, int, int, int,
+					   unsigned int) = io_uring_prep_socket_direct_alloc;
+static void (*const p_bind)(struct io_uring_sqe *, int, struct sockaddr *,
+			    socklen_t) = io_uring_prep_bind;
+static void (*const p_listen)(struct io_uring_sqe *, int, int) = io_uring_prep_listen;
+static void (*const p_accept_direct)(struct io_uring_sqe *, int, struct sockaddr *, socklen_t *,
+				     int, unsigned int) = io_uring_prep_accept_direct;
+static void (*const p_multishot_accept)(struct io_uring_sqe *, int, struct sockaddr *,
+					socklen_t *, int) = io_uring_prep_multishot_accept;
+static void (*const p_multishot_accept_direct)(struct io_uring_sqe *, int, struct sockaddr *,
+					       socklen_t *,
+					       int) = io_uring_prep_multishot_accept_direct;
+static void (*const p_cmd_sock)(struct io_uring_sqe *, int, int, int, int, void *,
+				int) = io_uring_prep_cmd_sock;
+
 static int (*const p_wait_cqes)(struct io_uring *, struct io_uring_cqe **, unsigned,
 				struct __kernel_timespec *, sigset_t *) = io_uring_wait_cqes;
 static int (*const p_wait_cqe_timeout)(struct io_uring *, struct io_uring_cqe **,
@@ -352,6 +371,64 @@ int main(void)
 	want_rw(&want, IORING_OP_PIPE, 0, (uintptr_t)pfds, 0, 0);
 	want.file_index = IORING_FILE_INDEX_ALLOC;
 	check("pipe_direct_alloc", &sqe, &want);
+
+	dirty(&sqe);
+	p_socket(&sqe, 2, 1 | 02000000, 6, 0);
+	want_rw(&want, IORING_OP_SOCKET, 2, 0, 6, 1 | 02000000);
+	check("socket", &sqe, &want);
+
+	dirty(&sqe);
+	p_socket_direct(&sqe, 2, 1, 0, 3, 0);
+	want_rw(&want, IORING_OP_SOCKET, 2, 0, 0, 1);
+	want.file_index = 4;
+	check("socket_direct", &sqe, &want);
+
+	dirty(&sqe);
+	p_socket_direct_alloc(&sqe, 2, 1, 0, 0);
+	want_rw(&want, IORING_OP_SOCKET, 2, 0, 0, 1);
+	want.file_index = IORING_FILE_INDEX_ALLOC;
+	check("socket_direct_alloc", &sqe, &want);
+
+	dirty(&sqe);
+	p_bind(&sqe, 3, (struct sockaddr *)pfds, 16);
+	want_rw(&want, IORING_OP_BIND, 3, (uintptr_t)pfds, 0, 16);
+	check("bind", &sqe, &want);
+
+	dirty(&sqe);
+	p_listen(&sqe, 3, 128);
+	want_rw(&want, IORING_OP_LISTEN, 3, 0, 128, 0);
+	check("listen", &sqe, &want);
+
+	dirty(&sqe);
+	p_accept_direct(&sqe, 3, (struct sockaddr *)pfds, (socklen_t *)&pfds[1], 04000,
+			IORING_FILE_INDEX_ALLOC);
+	want_rw(&want, IORING_OP_ACCEPT, 3, (uintptr_t)pfds, 0, (uintptr_t)&pfds[1]);
+	want.accept_flags = 04000;
+	want.file_index = IORING_FILE_INDEX_ALLOC;
+	check("accept_direct", &sqe, &want);
+
+	dirty(&sqe);
+	p_multishot_accept(&sqe, 3, NULL, NULL, 0);
+	want_rw(&want, IORING_OP_ACCEPT, 3, 0, 0, 0);
+	want.ioprio = IORING_ACCEPT_MULTISHOT;
+	check("multishot_accept", &sqe, &want);
+
+	dirty(&sqe);
+	p_multishot_accept_direct(&sqe, 3, NULL, NULL, 0);
+	want_rw(&want, IORING_OP_ACCEPT, 3, 0, 0, 0);
+	want.ioprio = IORING_ACCEPT_MULTISHOT;
+	want.file_index = IORING_FILE_INDEX_ALLOC;
+	check("multishot_accept_direct", &sqe, &want);
+
+	dirty(&sqe);
+	p_cmd_sock(&sqe, 2, 3, 1, 7, pfds, 4);
+	want_rw(&want, IORING_OP_URING_CMD, 3, 0, 0, 0);
+	want.optval = (uintptr_t)pfds;
+	want.optname = 7;
+	want.optlen = 4;
+	want.cmd_op = 2;
+	want.level = 1;
+	check("cmd_sock", &sqe, &want);
 
 	dirty(&sqe);
 	p_fixed_fd_install(&sqe, 4, IORING_FIXED_FD_NO_CLOEXEC);

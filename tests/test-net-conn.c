@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The connection ops: SOCKET (plain and direct), BIND, LISTEN, CONNECT,
+ * ACCEPT (waiting, cancelled, IOSQE_ASYNC, direct, multishot, DONTWAIT,
+ * POLL_FIRST, the SOCK_NONEMPTY hint) and SHUTDOWN, over loopback TCP and
+ * AF_UNIX; their errors for bad SQE fields, bad addresses and non-sockets.
+ */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static struct io_uring ring;
+
+static void up(void)
+{
+	test_ring_init(16, &ring, 0);
+}
+
+static void down(void)
+{
+	io_uring_queue_exit(&ring);
+}
+
+/* one request, its CQE */
+static struct test_cqe run1(void)
+{
+	struct test_cqe c;
+
+	test_submit_reap(&ring, &c, 1);
+	return c;
+}
+
+static struct sockaddr_in loopback_any(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+/* a plain listening TCP socket on 127.0.0.1, its address in *a */
+static int tcp_listener(struct sockaddr_in *a, int flags)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_STREAM | flags, 0);
+
+	REQUIRE_GE(fd, 0);
+	*a = loopback_any();
+	REQUIRE_EQ(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+	REQUIRE_EQ(listen(fd, 16), 0);
+	REQUIRE_EQ(getsockname(fd, (struct sockaddr *)a, &len), 0);
+	return fd;
+}
+
+static int tcp_client(const struct sockaddr_in *a)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	REQUIRE_GE(fd, 0);
+	REQUIRE_EQ(connect(fd, (const struct sockaddr *)a, sizeof(*a)), 0);
+	return fd;
+}
+
+TEST(socket_bind_listen_connect_accept)
+{
+	struct sockaddr_in a = loopback_any(), peer;
+	socklen_t plen = sizeof(peer);
+	struct test_cqe c[2];
+	int lfd, cfd, afd;
+
+	up();
+	io_uring_prep_socket(test_get_sqe(&ring), AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0);
+	c[0] = run1();
+	REQUIRE_GE(c[0].res, 0);
+	lfd = c[0].res;
+	CHECK_TRUE(fcntl(lfd, F_GETFD) & FD_CLOEXEC);
+	io_uring_prep_bind(test_get_sqe(&ring), lfd, (struct sockaddr *)&a, sizeof(a));
+	CHECK_EQ(run1().res, 0);
+	io_uring_prep_listen(test_get_sqe(&ring), lfd, 8);
+	CHECK_EQ(run1().res, 0);
+	plen = sizeof(a);
+	REQUIRE_EQ(getsockname(lfd, (struct sockaddr *)&a, &plen), 0);
+	CHECK_NE(a.sin_port, 0);
+
+	io_uring_prep_socket(test_get_sqe(&ring), AF_INET, SOCK_STREAM, 0, 0);
+	c[0] = run1();
+	REQUIRE_GE(c[0].res, 0);
+	cfd = c[0].res;
+	/* the connect and the accept in one submit: both complete */
+	plen = sizeof(peer);
+	memset(&peer, 0, sizeof(peer));
+	io_uring_prep_accept(test_get_sqe(&ring), lfd, (struct sockaddr *)&peer, &plen, 0);
+	io_uring_sqe_set_data64(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & *ring.sq.kring_mask), 1);
+	io_uring_prep_connect(test_get_sqe(&ring), cfd, (struct sockaddr *)&a, sizeof(a));
+	io_uring_sqe_set_data64(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & *ring.sq.kring_mask), 2);
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 1) && test_find_cqe(c, 2, 2));
+	CHECK_EQ(test_find_cqe(c, 2, 2)->res, 0);
+	afd = test_find_cqe(c, 2, 1)->res;
+	REQUIRE_GE(afd, 0);
+	CHECK_EQ(plen, sizeof(peer));
+	CHECK_EQ(peer.sin_family, AF_INET);
+	CHECK_EQ(peer.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	/* the accepted socket is blocking, without close-on-exec */
+	CHECK_FALSE(fcntl(afd, F_GETFL) & O_NONBLOCK);
+	CHECK_FALSE(fcntl(afd, F_GETFD) & FD_CLOEXEC);
+	/* and the listener and client keep their blocking mode */
+	CHECK_FALSE(fcntl(lfd, F_GETFL) & O_NONBLOCK);
+	CHECK_FALSE(fcntl(cfd, F_GETFL) & O_NONBLOCK);
+	REQUIRE_EQ(write(cfd, "ping", 4), 4);
+	char buf[8];
+	CHECK_EQ(read(afd, buf, sizeof(buf)), 4);
+	CHECK_MEM(buf, "ping", 4);
+	close(afd);
+	close(cfd);
+	close(lfd);
+	down();
+}
+
+TEST(accept_waits_for_a_connection)
+{
+	struct sockaddr_in a;
+	struct test_cqe c = { 0 };
+	int lfd, cfd;
+
+	up();
+	lfd = tcp_listener(&a, 0);
+	io_uring_prep_accept(test_get_sqe(&ring), lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	cfd = tcp_client(&a);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	REQUIRE_GE(c.res, 0);
+	CHECK_TRUE(fcntl(c.res, F_GETFL) & O_NONBLOCK);
+	CHECK_TRUE(fcntl(c.res, F_GETFD) & FD_CLOEXEC);
+	CHECK_FALSE(fcntl(lfd, F_GETFL) & O_NONBLOCK);
+	close(c.res);
+	close(cfd);
+	close(lfd);
+	down();
+}
+
+TEST(accept_async_waits_too)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c;
+	int lfd, cfd;
+
+	up();
+	lfd = tcp_listener(&a, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
+	sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	cfd = tcp_client(&a);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	REQUIRE_GE(c.res, 0);
+	close(c.res);
+	close(cfd);
+	close(lfd);
+	down();
+}
+
+TEST(accept_cancelled)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	int lfd;
+
+	up();
+	lfd = tcp_listener(&a, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
+	io_uring_sqe_set_data64(sqe, 7);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 7, 0);
+	io_uring_sqe_set_data64(sqe, 8);
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 7) && test_find_cqe(c, 2, 8));
+	CHECK_EQ(test_find_cqe(c, 2, 7)->res, -ECANCELED);
+	CHECK_EQ(test_find_cqe(c, 2, 8)->res, 0);
+	close(lfd);
+	down();
+}
+
+TEST(accept_dontwait_and_poll_first)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c;
+	int lfd, cfd;
+
+	up();
+	lfd = tcp_listener(&a, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
+	sqe->ioprio |= IORING_ACCEPT_DONTWAIT;
+	CHECK_EQ(run1().res, -EAGAIN);
+	/* POLL_FIRST waits even with a connection there, then takes it */
+	cfd = tcp_client(&a);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
+	sqe->ioprio |= IORING_ACCEPT_POLL_FIRST;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	REQUIRE_GE(c.res, 0);
+	close(c.res);
+	close(cfd);
+	close(lfd);
+	down();
+}
+
+TEST(accept_sock_nonempty_hint)
+{
+	struct sockaddr_in a;
+	struct test_cqe c;
+	int lfd, cfd[2];
+
+	up();
+	lfd = tcp_listener(&a, 0);
+	cfd[0] = tcp_client(&a);
+	cfd[1] = tcp_client(&a);
+	test_sleep_ms(20); /* both handshakes done: both queued */
+	io_uring_prep_accept(test_get_sqe(&ring), lfd, NULL, NULL, 0);
+	c = run1();
+	REQUIRE_GE(c.res, 0);
+	CHECK_EQ_U(c.flags & IORING_CQE_F_SOCK_NONEMPTY, IORING_CQE_F_SOCK_NONEMPTY);
+	close(c.res);
+	io_uring_prep_accept(test_get_sqe(&ring), lfd, NULL, NULL, 0);
+	c = run1();
+	REQUIRE_GE(c.res, 0);
+	CHECK_EQ_U(c.flags & IORING_CQE_F_SOCK_NONEMPTY, 0);
+	close(c.res);
+	close(cfd[0]);
+	close(cfd[1]);
+	close(lfd);
+	down();
+}
+
+TEST(accept_multishot)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[4];
+	int lfd, cfd[3];
+
+	up();
+	lfd = tcp_listener(&a, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, 0);
+	io_uring_sqe_set_data64(sqe, 5);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	for (int i = 0; i < 3; i++) {
+		cfd[i] = tcp_client(&a);
+		REQUIRE_EQ(test_reap(&ring, &c[i], 1, 5000), 1);
+		CHECK_EQ_U(c[i].user_data, 5);
+		REQUIRE_GE(c[i].res, 0);
+		CHECK_TRUE(c[i].flags & IORING_CQE_F_MORE);
+		close(c[i].res);
+	}
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 5, 0);
+	io_uring_sqe_set_data64(sqe, 6);
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 5) && test_find_cqe(c, 2, 6));
+	CHECK_EQ(test_find_cqe(c, 2, 5)->res, -ECANCELED);
+	CHECK_FALSE(test_find_cqe(c, 2, 5)->flags & IORING_CQE_F_MORE);
+	CHECK_EQ(test_find_cqe(c, 2, 6)->res, 0);
+	for (int i = 0; i < 3; i++)
+		close(cfd[i]);
+	close(lfd);
+	down();
+}
+
+TEST(direct_socket_and_accept)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c;
+	int lfd, cfd, before;
+
+	up();
+	REQUIRE_EQ(io_uring_register_files_sparse(&ring, 4), 0);
+	before = dup(0);
+	REQUIRE_GE(before, 0);
+	close(before);
+	io_uring_prep_socket_direct(test_get_sqe(&ring), AF_INET, SOCK_STREAM, 0, 1, 0);
+	CHECK_EQ(run1().res, 0);
+	io_uring_prep_socket_direct_alloc(test_get_sqe(&ring), AF_INET, SOCK_STREAM, 0, 0);
+	c = run1();
+	/* the allocator goes on after the last slot installed */
+	CHECK_EQ(c.res, 2);
+	/* a slot has no close-on-exec */
+	io_uring_prep_socket_direct(test_get_sqe(&ring), AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 2,
+				    0);
+	CHECK_EQ(run1().res, -EINVAL);
+	/* no descriptor of the program's was taken: the next one is free */
+	CHECK_EQ(fcntl(before, F_GETFD), -1);
+
+	lfd = tcp_listener(&a, 0);
+	cfd = tcp_client(&a);
+	io_uring_prep_accept_direct(test_get_sqe(&ring), lfd, NULL, NULL, 0, 3);
+	CHECK_EQ(run1().res, 0);
+	/* a fixed accepted socket works: shut it down through the slot */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_shutdown(sqe, 3, SHUT_WR);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	CHECK_EQ(run1().res, 0);
+	char b;
+	CHECK_EQ(read(cfd, &b, 1), 0);
+	close(cfd);
+	/* multishot direct: allocated slots only */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, 0);
+	__io_uring_set_target_fixed_file(sqe, 2);
+	CHECK_EQ(run1().res, -EINVAL);
+	cfd = tcp_client(&a);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_multishot_accept_direct(sqe, lfd, NULL, NULL, 0);
+	io_uring_sqe_set_data64(sqe, 9);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	/* after slot 3, the allocator wraps to the first free one */
+	CHECK_EQ(c.res, 0);
+	CHECK_TRUE(c.flags & IORING_CQE_F_MORE);
+	io_uring_prep_cancel64(test_get_sqe(&ring), 9, 0);
+	struct test_cqe cc[2];
+	test_submit_reap(&ring, cc, 2);
+	CHECK_EQ(test_find_cqe(cc, 2, 9) ? test_find_cqe(cc, 2, 9)->res : 1, -ECANCELED);
+	close(cfd);
+	close(lfd);
+	down();
+}
+
+TEST(connect_refused_and_unix)
+{
+	struct sockaddr_in a;
+	struct sockaddr_un u = { .sun_family = AF_UNIX };
+	struct test_cqe c;
+	int fd, lfd, ufd;
+
+	up();
+	/* a port nobody listens on: the listener is closed first */
+	lfd = tcp_listener(&a, 0);
+	close(lfd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	REQUIRE_GE(fd, 0);
+	io_uring_prep_connect(test_get_sqe(&ring), fd, (struct sockaddr *)&a, sizeof(a));
+	CHECK_EQ(run1().res, -ECONNREFUSED);
+	close(fd);
+
+	/* AF_UNIX: an abstract name */
+	snprintf(u.sun_path + 1, sizeof(u.sun_path) - 1, "ringer-net-%d", (int)getpid());
+	socklen_t ulen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				     strlen(u.sun_path + 1));
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	REQUIRE_GE(lfd, 0);
+	io_uring_prep_bind(test_get_sqe(&ring), lfd, (struct sockaddr *)&u, ulen);
+	CHECK_EQ(run1().res, 0);
+	io_uring_prep_listen(test_get_sqe(&ring), lfd, 4);
+	CHECK_EQ(run1().res, 0);
+	ufd = socket(AF_UNIX, SOCK_STREAM, 0);
+	io_uring_prep_connect(test_get_sqe(&ring), ufd, (struct sockaddr *)&u, ulen);
+	CHECK_EQ(run1().res, 0);
+	io_uring_prep_accept(test_get_sqe(&ring), lfd, NULL, NULL, 0);
+	c = run1();
+	REQUIRE_GE(c.res, 0);
+	/* AF_UNIX tells nothing about its queue */
+	CHECK_EQ_U(c.flags, 0);
+	close(c.res);
+	/* a second connect of a connected socket */
+	io_uring_prep_connect(test_get_sqe(&ring), ufd, (struct sockaddr *)&u, ulen);
+	CHECK_EQ(run1().res, -EISCONN);
+	close(ufd);
+	close(lfd);
+	down();
+}
+
+TEST(shutdown_ends_the_stream)
+{
+	int sv[2];
+	char b;
+
+	up();
+	REQUIRE_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	io_uring_prep_shutdown(test_get_sqe(&ring), sv[0], SHUT_WR);
+	CHECK_EQ(run1().res, 0);
+	CHECK_EQ(read(sv[1], &b, 1), 0);
+	io_uring_prep_shutdown(test_get_sqe(&ring), sv[0], 7);
+	CHECK_EQ(run1().res, -EINVAL);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
+TEST(linked_listen_accept)
+{
+	struct sockaddr_in a = loopback_any();
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[3];
+	socklen_t len = sizeof(a);
+	int lfd, cfd;
+
+	up();
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	REQUIRE_GE(lfd, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_bind(sqe, lfd, (struct sockaddr *)&a, sizeof(a));
+	io_uring_sqe_set_data64(sqe, 1);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_listen(sqe, lfd, 4);
+	io_uring_sqe_set_data64(sqe, 2);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(io_uring_submit(&ring), 3);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_EQ(c[1].res, 0);
+	REQUIRE_EQ(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	cfd = tcp_client(&a);
+	REQUIRE_EQ(test_reap(&ring, &c[2], 1, 5000), 1);
+	CHECK_EQ_U(c[2].user_data, 3);
+	REQUIRE_GE(c[2].res, 0);
+	close(c[2].res);
+	close(cfd);
+	close(lfd);
+	down();
+}
+
+TEST(errors)
+{
+	struct sockaddr_in a = loopback_any();
+	struct io_uring_sqe *sqe;
+	int p[2], fd;
+
+	up();
+	REQUIRE_EQ(pipe(p), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	REQUIRE_GE(fd, 0);
+	/* SOCKET: unknown type flags, rw_flags; an unknown family */
+	io_uring_prep_socket(test_get_sqe(&ring), AF_INET, SOCK_STREAM | O_APPEND, 0, 0);
+	CHECK_EQ(run1().res, -EINVAL);
+	io_uring_prep_socket(test_get_sqe(&ring), AF_INET, SOCK_STREAM, 0, 1);
+	CHECK_EQ(run1().res, -EINVAL);
+	io_uring_prep_socket(test_get_sqe(&ring), 1234, SOCK_STREAM, 0, 0);
+	CHECK_EQ(run1().res, -EAFNOSUPPORT);
+	/* not a socket */
+	io_uring_prep_bind(test_get_sqe(&ring), p[0], (struct sockaddr *)&a, sizeof(a));
+	CHECK_EQ(run1().res, -ENOTSOCK);
+	io_uring_prep_listen(test_get_sqe(&ring), p[0], 1);
+	CHECK_EQ(run1().res, -ENOTSOCK);
+	io_uring_prep_accept(test_get_sqe(&ring), p[0], NULL, NULL, 0);
+	CHECK_EQ(run1().res, -ENOTSOCK);
+	io_uring_prep_connect(test_get_sqe(&ring), p[0], (struct sockaddr *)&a, sizeof(a));
+	CHECK_EQ(run1().res, -ENOTSOCK);
+	io_uring_prep_shutdown(test_get_sqe(&ring), p[0], SHUT_RD);
+	CHECK_EQ(run1().res, -ENOTSOCK);
+	io_uring_prep_listen(test_get_sqe(&ring), 9999, 1);
+	CHECK_EQ(run1().res, -EBADF);
+	/* the address: too long, unreadable */
+	io_uring_prep_bind(test_get_sqe(&ring), fd, (struct sockaddr *)&a, 129);
+	CHECK_EQ(run1().res, -EINVAL);
+	io_uring_prep_bind(test_get_sqe(&ring), fd, (struct sockaddr *)8, sizeof(a));
+	CHECK_EQ(run1().res, -EFAULT);
+	io_uring_prep_connect(test_get_sqe(&ring), fd, (struct sockaddr *)8, sizeof(a));
+	CHECK_EQ(run1().res, -EFAULT);
+	/* unused fields */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_bind(sqe, fd, (struct sockaddr *)&a, sizeof(a));
+	sqe->len = 1;
+	CHECK_EQ(run1().res, -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_listen(sqe, fd, 1);
+	sqe->addr = 1;
+	CHECK_EQ(run1().res, -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_accept(sqe, fd, NULL, NULL, 0);
+	sqe->len = 1;
+	CHECK_EQ(run1().res, -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_accept(sqe, fd, NULL, NULL, 0);
+	sqe->ioprio = 1U << 5;
+	CHECK_EQ(run1().res, -EINVAL);
+	io_uring_prep_accept(test_get_sqe(&ring), fd, NULL, NULL, O_APPEND);
+	CHECK_EQ(run1().res, -EINVAL);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_shutdown(sqe, fd, SHUT_RD);
+	sqe->addr = 1;
+	CHECK_EQ(run1().res, -EINVAL);
+	/* accept on a socket that does not listen */
+	io_uring_prep_accept(test_get_sqe(&ring), fd, NULL, NULL, 0);
+	CHECK_EQ(run1().res, -EINVAL);
+	/* shutdown of an unconnected socket */
+	io_uring_prep_shutdown(test_get_sqe(&ring), fd, SHUT_RD);
+	CHECK_EQ(run1().res, -ENOTCONN);
+	/* on the ring's own fd */
+	io_uring_prep_listen(test_get_sqe(&ring), ring.ring_fd, 1);
+	CHECK_EQ(run1().res, -ENOTSOCK);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+	down();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(socket_bind_listen_connect_accept),
+		TEST_ENTRY(accept_waits_for_a_connection),
+		TEST_ENTRY(accept_async_waits_too),
+		TEST_ENTRY(accept_cancelled),
+		TEST_ENTRY(accept_dontwait_and_poll_first),
+		TEST_ENTRY(accept_sock_nonempty_hint),
+		TEST_ENTRY(accept_multishot),
+		TEST_ENTRY(direct_socket_and_accept),
+		TEST_ENTRY(connect_refused_and_unix),
+		TEST_ENTRY(shutdown_ends_the_stream),
+		TEST_ENTRY(linked_listen_accept),
+		TEST_ENTRY(errors),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
