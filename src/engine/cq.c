@@ -21,6 +21,13 @@
 #include "engine/ops/timeout.h"
 #include "engine/sys.h"
 
+/* What a TSan build releases as it publishes a CQ tail (ringer.h); defined in
+ * every build, so that a TSan-built program links against any libringer. */
+RINGER_API char ringer_tsan_cq_sync;
+#ifdef RINGER__TSAN_CQ
+void __tsan_release(void *addr);
+#endif
+
 _Thread_local int engine_thread_ctx;
 _Thread_local struct submit_state *engine_submit_state;
 
@@ -108,6 +115,9 @@ static void commit(struct ring *r, bool posted)
 	unsigned tail = r->cached_cq_tail;
 
 	/* release: the CQE stores above are visible before the new tail is */
+#ifdef RINGER__TSAN_CQ
+	__tsan_release(&ringer_tsan_cq_sync); /* see ringer.h */
+#endif
 	io_uring_smp_store_release(r->cq_tail, tail);
 	if (!posted)
 		return;
