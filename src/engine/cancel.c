@@ -242,6 +242,17 @@ static void ready_unlink(struct ring *r, struct req *req)
 	req->flags &= ~REQ_F_READY_ARMED;
 }
 
+/* ready_lock held: req joins ring->ready_reqs, where cancellations look */
+static void ready_link(struct ring *r, struct req *req)
+{
+	req->list_prev = NULL;
+	req->list_next = r->ready_reqs;
+	if (r->ready_reqs)
+		r->ready_reqs->list_prev = req;
+	r->ready_reqs = req;
+	req->flags |= REQ_F_READY_ARMED;
+}
+
 /* The reactor runs the op's fn: req is off the list first (a cancellation
  * that found it there and could not disarm it answers -EALREADY). */
 static void ready_fire(struct reactor_entry *e, uint32_t revents)
@@ -267,12 +278,7 @@ int ready_arm(struct req *req, uint32_t events)
 	pthread_mutex_lock(&r->ready_lock);
 	ret = req_arm_poll(req, events);
 	if (!ret) {
-		req->list_prev = NULL;
-		req->list_next = r->ready_reqs;
-		if (r->ready_reqs)
-			r->ready_reqs->list_prev = req;
-		r->ready_reqs = req;
-		req->flags |= REQ_F_READY_ARMED;
+		ready_link(r, req);
 	}
 	pthread_mutex_unlock(&r->ready_lock);
 	return ret;
@@ -296,12 +302,7 @@ int ready_arm_interruptible(struct req *req, uint32_t events)
 	pthread_mutex_lock(&r->ready_lock);
 	ret = req_arm_poll(req, events);
 	if (!ret) {
-		req->list_prev = NULL;
-		req->list_next = r->ready_reqs;
-		if (r->ready_reqs)
-			r->ready_reqs->list_prev = req;
-		r->ready_reqs = req;
-		req->flags |= REQ_F_READY_ARMED;
+		ready_link(r, req);
 		/* lock order: ready_lock before async_lock before cancel_lock */
 		pthread_mutex_lock(&r->cancel_lock);
 		stop = req->interrupted;
