@@ -554,8 +554,8 @@ static int queued_setup(void)
 
 /*
  * The ops just submitted must wait behind the blocked worker.  The kernel's
- * io-wq does not always keep to IOWQ_MAX_WORKERS 1 (about 1 run in 20 under
- * load it runs a queued op at once, as if it had started a second worker):
+ * io-wq does not always keep to IOWQ_MAX_WORKERS 1 (now and then, under
+ * load, it runs a queued op at once, as if it had started a second worker):
  * then the case cannot set up what it tests, and skips on the kernel.  The
  * engine has no such excuse (the skip fails there).
  */

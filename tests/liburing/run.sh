@@ -131,10 +131,10 @@ classify() {
 # prints "result<TAB>milliseconds<TAB>exit status"
 run_one() {
 	local m=$1 t=$2 log=$3 st scratch t0 t1 cap=$timeout
-	# Known slow on the engine, not hung: poll-mshot-update takes about 4x
-	# the kernel's time there (52 s against 13 s on this machine at load 9,
-	# most of it system time: 28 s against 5 s), so a loaded CI machine
-	# nears the cap.  It gets three caps; a real hang still ends as one.
+	# Known slow on the engine, not hung: poll-mshot-update takes several
+	# times the kernel's time there, most of it system time, so on a loaded
+	# machine it nears the cap.  It gets three caps; a real hang still ends
+	# as one.
 	case $m:$t in user:poll-mshot-update) cap=$((timeout * 3)) ;; esac
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/ringer-liburing.XXXXXX")
 	t0=$(date +%s%N)
