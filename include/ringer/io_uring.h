@@ -595,6 +595,25 @@ struct io_uring_buf_reg {
 	__u64 resv[3];
 };
 
+/*
+ * Flags for IORING_REGISTER_PBUF_RING.
+ *
+ * IOU_PBUF_RING_MMAP:	the kernel allocates the ring; the application
+ *			maps it at IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT
+ * IOU_PBUF_RING_INC:	buffers are consumed incrementally
+ */
+enum io_uring_register_pbuf_ring_flags {
+	IOU_PBUF_RING_MMAP = 1,
+	IOU_PBUF_RING_INC = 2,
+};
+
+/* argument for IORING_REGISTER_PBUF_STATUS */
+struct io_uring_buf_status {
+	__u32 buf_group; /* input */
+	__u32 head; /* output */
+	__u32 resv[8];
+};
+
 /* io_uring_restriction->opcode values */
 enum io_uring_register_restriction_op {
 	/* Allow an io_uring_register(2) opcode */

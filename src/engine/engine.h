@@ -370,6 +370,14 @@ struct req {
 	_Atomic(struct req *) ltimeout;
 	/* sqe->personality's credentials, held until freed (creds.c) */
 	struct creds *creds;
+	/* IOSQE_BUFFER_SELECT (kbuf.h): the group asked for (set at submit)
+	 * and the buffer held: buf_sel KBUF_SEL_*, its id, the serial of the
+	 * ring it came from, or the legacy buffer taken off the group */
+	uint16_t buf_group;
+	uint16_t buf_id;
+	uint8_t buf_sel;
+	uint32_t buf_serial;
+	struct kbuf *kbuf;
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;
@@ -612,6 +620,10 @@ struct ring {
 	 * the whole table from its registration on) */
 	unsigned file_alloc_start, file_alloc_end;
 	struct req *fixed_away; /* fixed-buffer requests held (rw.c) */
+
+	/* provided-buffer groups by group id (kbuf.c), under kbuf_lock */
+	pthread_mutex_t kbuf_lock;
+	struct kbuf_list **kbuf_hash;
 
 	struct ring *free_next; /* recycled ring structs */
 

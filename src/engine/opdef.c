@@ -38,6 +38,7 @@
 #include <errno.h>
 
 #include "engine/engine.h"
+#include "engine/kbuf.h"
 #include "engine/ops/advise.h"
 #include "engine/ops/async_cancel.h"
 #include "engine/ops/epoll.h"
@@ -227,6 +228,12 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_SHUTDOWN] = { .name = "SHUTDOWN", .needs_file = 1, .supported = 1,
 				 .force_async = 1, .prep = shutdown_prep,
 				 .issue = shutdown_issue, .ring_file = net_ring_file },
+	[IORING_OP_PROVIDE_BUFFERS] = { .name = "PROVIDE_BUFFERS", .iopoll = 1, .supported = 1,
+					.prep = provide_buffers_prep,
+					.issue = kbuf_manage_issue },
+	[IORING_OP_REMOVE_BUFFERS] = { .name = "REMOVE_BUFFERS", .iopoll = 1, .supported = 1,
+				       .prep = remove_buffers_prep,
+				       .issue = kbuf_manage_issue },
 	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = ftruncate_prep,
 				  .issue = ftruncate_issue },

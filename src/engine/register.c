@@ -21,6 +21,7 @@
 
 #include "engine/cancel.h"
 #include "engine/engine.h"
+#include "engine/kbuf.h"
 #include "engine/ops/msg_ring.h"
 
 /* REGISTER_BUFFERS, REGISTER_FILES: an array of nr iovecs, of nr fds */
@@ -483,6 +484,15 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_PERSONALITY:
 		ret = arg || nr_args ? -EINVAL : personality_register(r);
+		break;
+	case IORING_REGISTER_PBUF_RING:
+		ret = kbuf_register_ring(r, arg, nr_args);
+		break;
+	case IORING_UNREGISTER_PBUF_RING:
+		ret = kbuf_unregister_ring(r, arg, nr_args);
+		break;
+	case IORING_REGISTER_PBUF_STATUS:
+		ret = kbuf_ring_status(r, (void *)arg, nr_args);
 		break;
 	case IORING_UNREGISTER_PERSONALITY:
 		/* the id is the count */

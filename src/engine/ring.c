@@ -23,6 +23,7 @@
 
 #include "engine/cancel.h"
 #include "engine/engine.h"
+#include "engine/kbuf.h"
 #include "engine/api.h"
 #include "engine/sys.h"
 
@@ -151,6 +152,7 @@ static struct ring *ring_alloc(void)
 		pthread_mutex_init(&r->ready_lock, NULL);
 		pthread_mutex_init(&r->rsrc_lock, NULL);
 		pthread_mutex_init(&r->iopoll_lock, NULL);
+		pthread_mutex_init(&r->kbuf_lock, NULL);
 	}
 	return r;
 }
@@ -619,6 +621,7 @@ static void ring_teardown(struct ring *r)
 	cq_drop_overflow(r);
 	ring_poll_release(r); /* pollfd.c: nothing posts any more */
 	rsrc_free_all(r);
+	kbuf_free_all(r);
 	personality_free_all(r);
 	evfd_release(r);
 	cq_free_waiter_fds(r);

@@ -19,6 +19,7 @@
 #include "engine/aio.h"
 #include "engine/cancel.h"
 #include "engine/engine.h"
+#include "engine/kbuf.h"
 #include "engine/ops/timeout.h"
 #include "engine/sys.h"
 
@@ -206,6 +207,8 @@ void req_free(struct req *req)
 	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
 		op_defs[req->opcode].cleanup(req);
 	req_put_file(req);
+	if (req->buf_sel)
+		kbuf_recycle(req); /* a buffer no CQE reported goes back */
 	if (req->creds)
 		creds_put(req->creds);
 	if (req->flags & REQ_F_ASYNC)
@@ -856,6 +859,8 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	req->fd = sqe.fd;
 	req->ioprio = sqe.ioprio;
 	req->rfd = -1;
+	req->buf_sel = KBUF_SEL_NONE;
+	req->buf_group = sqe.buf_group;
 
 	if (sqe.opcode >= ENGINE_NR_OPS) {
 		req->opcode = 0; /* a slot in the table, as the kernel's io_init_req() */

@@ -27,6 +27,7 @@
 
 #include "engine/aio.h"
 #include "engine/fdhint.h"
+#include "engine/kbuf.h"
 #include "engine/ops/rw.h"
 #include "engine/sys.h"
 
@@ -417,6 +418,8 @@ static void iov_advance(struct rw_state *rw, size_t n)
 	}
 }
 
+static void learn_type(struct req *req);
+
 static int rw_finish(struct req *req, ssize_t err)
 {
 	struct rw_state *rw = req_rw(req);
@@ -429,7 +432,51 @@ static int rw_finish(struct req *req, ssize_t err)
 	} else {
 		req->res = (int32_t)err;
 	}
+	/* a provided buffer: consumed, and named by the CQE (kbuf.h) */
+	req->cflags |= kbuf_put(req, req->res);
 	return ISSUE_DONE;
+}
+
+/*
+ * IOSQE_BUFFER_SELECT: take the buffer right before the transfer (the
+ * kernel's io_import_rw_buffer(), after the file lookup and before the
+ * file's checks).  A ring's head is committed now when the file cannot be
+ * polled or a worker runs it (io_should_commit()); else at the CQE.
+ */
+static int rw_buffer_select(struct req *req, bool worker)
+{
+	struct rw_state *rw = req_rw(req);
+	size_t len = rw->len;
+	void *addr;
+	int ret;
+
+	if (!(req->flags & REQ_F_BUFFER_SELECT) || kbuf_selected(req))
+		return 0;
+	learn_type(req);
+	ret = kbuf_select(req, &len, &addr, worker || !rw->stream);
+	if (ret)
+		return ret;
+	if (len > ENGINE_MAX_RW_COUNT)
+		len = ENGINE_MAX_RW_COUNT;
+	rw->fast_iov[0].iov_base = addr;
+	rw->fast_iov[0].iov_len = len;
+	rw->iov = rw->fast_iov;
+	rw->nr_segs = 1;
+	rw->total = len;
+	rw->done = 0;
+	return 0;
+}
+
+/*
+ * The request waits (parking: in the reactor) or moves to a worker without
+ * having used its buffer: a ring buffer whose head is not committed goes
+ * back, and so does a legacy one that waits (the kernel's io_kbuf_recycle());
+ * a committed one stays the request's.
+ */
+static void rw_buffer_recycle(struct req *req, bool parking)
+{
+	if (req->buf_sel == KBUF_SEL_RING || (parking && req->buf_sel == KBUF_SEL_LEGACY))
+		kbuf_recycle(req);
 }
 
 /*
@@ -666,12 +713,6 @@ static int rw_resolve(struct req *req, bool write)
 	struct rw_state *rw = req_rw(req);
 	int ret = req_resolve_file(req);
 
-	if (!ret && (req->flags & REQ_F_BUFFER_SELECT)) {
-		/* no provided buffers exist in the engine yet; a closed fd first */
-		int fl = sys_fcntl(req->rfd, F_GETFL, 0);
-
-		ret = fl < 0 ? fl : -ENOBUFS;
-	}
 	if (!ret && rw->fixed)
 		ret = resolve_fixed(req);
 	if (!ret)
@@ -701,7 +742,8 @@ bool rw_iopoll_iocb(struct req *req, struct iocb *cb)
 	struct rw_state *rw = req_rw(req);
 
 	/* a failed resolve is found again by the blocking path */
-	if ((!rw->resolved && rw_resolve(req, rw->write)) || (rw->rw_flags & ~RWF_HIPRI) ||
+	if ((req->flags & REQ_F_BUFFER_SELECT) ||
+	    (!rw->resolved && rw_resolve(req, rw->write)) || (rw->rw_flags & ~RWF_HIPRI) ||
 	    rw->off < 0 || rw->done)
 		return false;
 	prep_iocb(cb, req, rw->write);
@@ -744,7 +786,10 @@ static void rw_ready(struct reactor_entry *e, uint32_t revents)
 /* wait in the reactor for the file to be readable (READ*) or writable (WRITE*) */
 static int rw_arm(struct req *req)
 {
-	int ret = req_arm_ready(req, rw_ready);
+	int ret;
+
+	rw_buffer_recycle(req, true);
+	ret = req_arm_ready(req, rw_ready);
 
 	if (ret) {
 		req->res = ret;
@@ -753,7 +798,18 @@ static int rw_arm(struct req *req)
 	return ISSUE_QUEUED;
 }
 
+static int rw_issue_one(struct req *req, unsigned issue_flags);
+
 int rw_issue(struct req *req, unsigned issue_flags)
+{
+	int ret = rw_issue_one(req, issue_flags);
+
+	if (ret == ISSUE_AGAIN)
+		rw_buffer_recycle(req, false); /* a worker selects again */
+	return ret;
+}
+
+static int rw_issue_one(struct req *req, unsigned issue_flags)
 {
 	struct rw_state *rw = req_rw(req);
 	bool write = rw->write;
@@ -769,6 +825,11 @@ int rw_issue(struct req *req, unsigned issue_flags)
 			req->res = ret;
 			return ISSUE_DONE;
 		}
+	}
+	if (req->flags & REQ_F_BUFFER_SELECT) {
+		ret = rw_buffer_select(req, !nonblock);
+		if (ret)
+			return rw_finish(req, ret);
 	}
 	if (nonblock && !rw->rw_flags && !rw->stream && rw->off >= 0 && !rw->done &&
 	    !(req->ring->flags & IORING_SETUP_IOPOLL) && !sys_other_fault_armed()) {

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Provided buffers (the kernel's io_uring/kbuf.c): see kbuf.h for the
+ * selection API.  A group (struct kbuf_list) is either legacy, a FIFO of
+ * buffers given by PROVIDE_BUFFERS, or a buffer ring the program fills
+ * (IORING_REGISTER_PBUF_RING): the program publishes entries by a release
+ * store of the ring's tail, the engine reads the tail with an acquire load
+ * and keeps its own head (the kernel's bl->head), which the program learns
+ * only through IORING_REGISTER_PBUF_STATUS and the CQEs.
+ *
+ * Every group of a ring is under ring->kbuf_lock (the kernel's uring_lock
+ * for these), taken by whichever thread selects: the submitter, a worker,
+ * the reactor.  A request that holds a ring buffer not committed yet keeps
+ * the ring's serial, not a pointer: an unregistration meanwhile (which the
+ * kernel's uring_lock would have excluded) makes its put a no-op instead of
+ * a use after free.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/kbuf.h"
+
+#define KBUF_HASH 64
+#define MAX_BIDS_PER_BGID (1U << 16)
+
+struct kbuf {
+	struct kbuf *next;
+	uint64_t addr;
+	uint32_t len;
+	uint16_t bid;
+};
+
+struct kbuf_list {
+	struct kbuf_list *hnext;
+	uint16_t bgid;
+	bool is_ring;
+	/* legacy: FIFO, selections from the head */
+	struct kbuf *head, *tail;
+	unsigned nbufs;
+	/* ring */
+	struct io_uring_buf_ring *br;
+	uint16_t rhead; /* the kernel's bl->head */
+	uint16_t mask;
+	uint32_t nentries;
+	bool inc;
+	uint32_t serial;
+};
+
+static atomic_uint kbuf_serial_next; /* a new one per ring registered */
+
+static struct kbuf_list **bucket(struct ring *r, uint16_t bgid)
+{
+	return &r->kbuf_hash[bgid % KBUF_HASH];
+}
+
+/* kbuf_lock held */
+static struct kbuf_list *get_list(struct ring *r, uint16_t bgid)
+{
+	struct kbuf_list *bl;
+
+	if (!r->kbuf_hash)
+		return NULL;
+	for (bl = *bucket(r, bgid); bl; bl = bl->hnext)
+		if (bl->bgid == bgid)
+			return bl;
+	return NULL;
+}
+
+/* kbuf_lock held: a new empty legacy group, or NULL without memory */
+static struct kbuf_list *add_list(struct ring *r, uint16_t bgid)
+{
+	struct kbuf_list *bl;
+
+	if (!r->kbuf_hash) {
+		r->kbuf_hash = calloc(KBUF_HASH, sizeof(*r->kbuf_hash));
+		if (!r->kbuf_hash)
+			return NULL;
+	}
+	bl = calloc(1, sizeof(*bl));
+	if (!bl)
+		return NULL;
+	bl->bgid = bgid;
+	bl->hnext = *bucket(r, bgid);
+	*bucket(r, bgid) = bl;
+	return bl;
+}
+
+static void free_legacy_bufs(struct kbuf_list *bl)
+{
+	while (bl->head) {
+		struct kbuf *b = bl->head;
+
+		bl->head = b->next;
+		free(b);
+	}
+	bl->tail = NULL;
+	bl->nbufs = 0;
+}
+
+/* kbuf_lock held: unlink and free a group */
+static void destroy_list(struct ring *r, struct kbuf_list *bl)
+{
+	struct kbuf_list **pp = bucket(r, bl->bgid);
+
+	while (*pp != bl)
+		pp = &(*pp)->hnext;
+	*pp = bl->hnext;
+	free_legacy_bufs(bl);
+	free(bl);
+}
+
+void kbuf_free_all(struct ring *r)
+{
+	pthread_mutex_lock(&r->kbuf_lock);
+	if (r->kbuf_hash) {
+		for (unsigned i = 0; i < KBUF_HASH; i++)
+			while (r->kbuf_hash[i])
+				destroy_list(r, r->kbuf_hash[i]);
+		free(r->kbuf_hash);
+		r->kbuf_hash = NULL;
+	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+}
+
+static struct io_uring_buf *ring_buf(struct kbuf_list *bl, uint16_t idx)
+{
+	return &bl->br->bufs[idx & bl->mask];
+}
+
+/* The program's tail: acquire, pairs with its release store after filling entries. */
+static uint16_t ring_tail(struct kbuf_list *bl)
+{
+	return __atomic_load_n(&bl->br->tail, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * kbuf_lock held: consume len bytes of the buffers from the head (the
+ * kernel's io_kbuf_commit()); false when an incremental ring's buffer keeps
+ * bytes (the CQE says IORING_CQE_F_BUF_MORE).  A negative len consumes
+ * nothing.
+ */
+static bool ring_commit(struct kbuf_list *bl, int64_t len)
+{
+	if (len < 0)
+		return true;
+	if (!bl->inc) {
+		bl->rhead++;
+		return true;
+	}
+	while (len) {
+		struct io_uring_buf *buf = ring_buf(bl, bl->rhead);
+		uint32_t buf_len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
+		uint32_t this_len = (uint64_t)len < buf_len ? (uint32_t)len : buf_len;
+
+		buf_len -= this_len;
+		/* a buffer of length 0 stops the loop */
+		if (buf_len || !this_len) {
+			__atomic_store_n(&buf->addr, buf->addr + this_len, __ATOMIC_RELAXED);
+			__atomic_store_n(&buf->len, buf_len, __ATOMIC_RELAXED);
+			return false;
+		}
+		__atomic_store_n(&buf->len, 0, __ATOMIC_RELAXED);
+		bl->rhead++;
+		len -= this_len;
+	}
+	return true;
+}
+
+int kbuf_select(struct req *req, size_t *len, void **addr, bool commit)
+{
+	struct ring *r = req->ring;
+	struct kbuf_list *bl;
+	int ret = -ENOBUFS;
+
+	pthread_mutex_lock(&r->kbuf_lock);
+	if (req->buf_sel == KBUF_SEL_LEGACY) {
+		/* selected before (a retry): the same buffer */
+		if (*len == 0 || *len > req->kbuf->len)
+			*len = req->kbuf->len;
+		*addr = (void *)(uintptr_t)req->kbuf->addr;
+		pthread_mutex_unlock(&r->kbuf_lock);
+		return 0;
+	}
+	if (req->buf_sel != KBUF_SEL_NONE) {
+		/* a ring buffer held: the caller recycles it first (kbuf_recycle()) */
+		pthread_mutex_unlock(&r->kbuf_lock);
+		return -ENOBUFS;
+	}
+	bl = get_list(r, req->buf_group);
+	if (bl && !bl->is_ring && bl->head) {
+		struct kbuf *b = bl->head;
+
+		bl->head = b->next;
+		if (!bl->head)
+			bl->tail = NULL;
+		bl->nbufs--;
+		b->next = NULL;
+		if (*len == 0 || *len > b->len)
+			*len = b->len;
+		*addr = (void *)(uintptr_t)b->addr;
+		req->kbuf = b;
+		req->buf_id = b->bid;
+		req->buf_sel = KBUF_SEL_LEGACY;
+		ret = 0;
+	} else if (bl && bl->is_ring && ring_tail(bl) != bl->rhead) {
+		struct io_uring_buf *buf = ring_buf(bl, bl->rhead);
+		uint32_t buf_len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
+
+		if (*len == 0 || *len > buf_len)
+			*len = buf_len;
+		*addr = (void *)(uintptr_t)__atomic_load_n(&buf->addr, __ATOMIC_RELAXED);
+		req->buf_id = __atomic_load_n(&buf->bid, __ATOMIC_RELAXED);
+		req->buf_serial = bl->serial;
+		if (commit) {
+			ring_commit(bl, (int64_t)*len);
+			req->buf_sel = KBUF_SEL_RING_COMMITTED;
+		} else {
+			req->buf_sel = KBUF_SEL_RING;
+		}
+		ret = 0;
+	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+	return ret;
+}
+
+unsigned kbuf_put(struct req *req, int res)
+{
+	struct ring *r = req->ring;
+	unsigned cflags;
+
+	if (req->buf_sel == KBUF_SEL_NONE)
+		return 0;
+	cflags = IORING_CQE_F_BUFFER | ((unsigned)req->buf_id << IORING_CQE_BUFFER_SHIFT);
+	if (req->buf_sel == KBUF_SEL_LEGACY) {
+		free(req->kbuf); /* consumed: the program owns its memory again */
+		req->kbuf = NULL;
+	} else if (req->buf_sel == KBUF_SEL_RING) {
+		struct kbuf_list *bl;
+
+		pthread_mutex_lock(&r->kbuf_lock);
+		bl = get_list(r, req->buf_group);
+		if (bl && bl->is_ring && bl->serial == req->buf_serial && !ring_commit(bl, res))
+			cflags |= IORING_CQE_F_BUF_MORE;
+		pthread_mutex_unlock(&r->kbuf_lock);
+	}
+	req->buf_sel = KBUF_SEL_NONE;
+	return cflags;
+}
+
+void kbuf_recycle(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct kbuf_list *bl;
+
+	if (req->buf_sel != KBUF_SEL_LEGACY) {
+		/* a ring's head not committed stays; a committed one is gone,
+		 * as the kernel's io_kbuf_recycle_ring() */
+		req->buf_sel = KBUF_SEL_NONE;
+		return;
+	}
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, req->buf_group);
+	if (!bl)
+		bl = add_list(r, req->buf_group); /* removed meanwhile: as the kernel, re-made */
+	if (bl && !bl->is_ring) {
+		/* back at the head, as io_kbuf_recycle_legacy() */
+		req->kbuf->next = bl->head;
+		bl->head = req->kbuf;
+		if (!bl->tail)
+			bl->tail = req->kbuf;
+		bl->nbufs++;
+	} else {
+		free(req->kbuf);
+	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+	req->kbuf = NULL;
+	req->buf_sel = KBUF_SEL_NONE;
+}
+
+/* PROVIDE_BUFFERS and REMOVE_BUFFERS (the kernel's io_provide_buffers_prep()...) */
+struct kbuf_manage {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t nbufs;
+	uint16_t bgid;
+	uint16_t bid;
+	bool provide;
+};
+REQ_DATA_CHECK(struct kbuf_manage);
+
+int provide_buffers_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct kbuf_manage *p = req_data(req, struct kbuf_manage);
+	uint64_t size, end;
+	uint32_t tmp;
+
+	if (sqe->rw_flags || sqe->splice_fd_in)
+		return -EINVAL;
+	tmp = (uint32_t)sqe->fd;
+	if (!tmp || tmp > MAX_BIDS_PER_BGID)
+		return -E2BIG;
+	p->nbufs = tmp;
+	p->addr = sqe->addr;
+	p->len = sqe->len;
+	p->provide = true;
+	if (!p->len)
+		return -EINVAL;
+	if (__builtin_mul_overflow((uint64_t)p->len, (uint64_t)p->nbufs, &size) ||
+	    __builtin_add_overflow(p->addr, size, &end))
+		return -EOVERFLOW;
+	if (!user_range_ok(p->addr, size))
+		return -EFAULT;
+	p->bgid = sqe->buf_group;
+	if (sqe->off > 0xffff)
+		return -E2BIG;
+	p->bid = (uint16_t)sqe->off;
+	if (sqe->off + p->nbufs > MAX_BIDS_PER_BGID)
+		return -EINVAL;
+	return 0;
+}
+
+int remove_buffers_prep(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct kbuf_manage *p = req_data(req, struct kbuf_manage);
+	uint32_t tmp;
+
+	if (sqe->rw_flags || sqe->addr || sqe->len || sqe->off || sqe->splice_fd_in)
+		return -EINVAL;
+	tmp = (uint32_t)sqe->fd;
+	if (!tmp || tmp > MAX_BIDS_PER_BGID)
+		return -EINVAL;
+	p->nbufs = tmp;
+	p->bgid = sqe->buf_group;
+	p->provide = false;
+	return 0;
+}
+
+/* kbuf_lock held: the kernel's io_add_buffers(): 0, or -ENOMEM if none was added */
+static int add_buffers(struct kbuf_list *bl, const struct kbuf_manage *p)
+{
+	uint64_t addr = p->addr;
+	uint32_t len = p->len > ENGINE_MAX_RW_COUNT ? ENGINE_MAX_RW_COUNT : p->len;
+	unsigned i;
+
+	for (i = 0; i < p->nbufs; i++) {
+		struct kbuf *b;
+
+		/* the group's count is 16 bits */
+		if (bl->nbufs == 0xffff)
+			return i ? 0 : -EOVERFLOW;
+		b = malloc(sizeof(*b));
+		if (!b)
+			break;
+		b->addr = addr;
+		b->len = len;
+		b->bid = (uint16_t)(p->bid + i);
+		b->next = NULL;
+		if (bl->tail)
+			bl->tail->next = b;
+		else
+			bl->head = b;
+		bl->tail = b;
+		bl->nbufs++;
+		addr += p->len;
+	}
+	return i ? 0 : -ENOMEM;
+}
+
+int kbuf_manage_issue(struct req *req, unsigned issue_flags)
+{
+	struct kbuf_manage *p = req_data(req, struct kbuf_manage);
+	struct ring *r = req->ring;
+	struct kbuf_list *bl;
+	int ret;
+
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, p->bgid);
+	if (p->provide) {
+		if (!bl)
+			bl = add_list(r, p->bgid);
+		if (!bl)
+			ret = -ENOMEM;
+		else if (bl->is_ring)
+			ret = -EINVAL; /* a buffer ring takes no PROVIDE_BUFFERS */
+		else
+			ret = add_buffers(bl, p);
+	} else if (!bl) {
+		ret = -ENOENT;
+	} else if (bl->is_ring) {
+		ret = -EINVAL;
+	} else {
+		/* from the head, as many as asked: the count removed */
+		ret = 0;
+		while (bl->head && (unsigned)ret < p->nbufs) {
+			struct kbuf *b = bl->head;
+
+			bl->head = b->next;
+			free(b);
+			bl->nbufs--;
+			ret++;
+		}
+		if (!bl->head)
+			bl->tail = NULL;
+	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+	if (ret < 0)
+		req_set_fail(req);
+	req->res = ret;
+	return ISSUE_DONE;
+}
+
+/* IORING_REGISTER_PBUF_RING (the kernel's io_register_pbuf_ring()) */
+int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
+{
+	struct io_uring_buf_reg reg;
+	struct kbuf_list *bl;
+	int ret = 0;
+
+	if (nr_args != 1)
+		return -EINVAL;
+	if (umem_read(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	if (reg.resv[0] || reg.resv[1] || reg.resv[2])
+		return -EINVAL;
+	if (reg.flags & ~(IOU_PBUF_RING_MMAP | IOU_PBUF_RING_INC))
+		return -EINVAL;
+	if (!reg.ring_entries || (reg.ring_entries & (reg.ring_entries - 1)))
+		return -EINVAL;
+	if (reg.ring_entries >= 65536)
+		return -EINVAL;
+	if (reg.flags & IOU_PBUF_RING_MMAP)
+		return -EINVAL; /* not yet: the ring in the engine's memory (engine.h) */
+	if (!reg.ring_addr)
+		return -EFAULT;
+	if (reg.ring_addr & 4095)
+		return -EINVAL;
+	if (!user_range_ok(reg.ring_addr, (uint64_t)reg.ring_entries * sizeof(struct io_uring_buf)))
+		return -EFAULT;
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, reg.bgid);
+	if (bl) {
+		if (bl->is_ring || bl->head)
+			ret = -EEXIST;
+		else
+			destroy_list(r, bl);
+	}
+	if (!ret) {
+		bl = add_list(r, reg.bgid);
+		if (!bl) {
+			ret = -ENOMEM;
+		} else {
+			bl->is_ring = true;
+			bl->br = (struct io_uring_buf_ring *)(uintptr_t)reg.ring_addr;
+			bl->nentries = reg.ring_entries;
+			bl->mask = (uint16_t)(reg.ring_entries - 1);
+			bl->inc = reg.flags & IOU_PBUF_RING_INC;
+			bl->rhead = 0;
+			bl->serial = atomic_fetch_add_explicit(&kbuf_serial_next, 1, memory_order_relaxed) + 1;
+		}
+	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+	return ret;
+}
+
+int kbuf_unregister_ring(struct ring *r, const void *arg, unsigned nr_args)
+{
+	struct io_uring_buf_reg reg;
+	struct kbuf_list *bl;
+	int ret = 0;
+
+	if (nr_args != 1)
+		return -EINVAL;
+	if (umem_read(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	if (reg.resv[0] || reg.resv[1] || reg.resv[2] || reg.flags)
+		return -EINVAL;
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, reg.bgid);
+	if (!bl)
+		ret = -ENOENT;
+	else if (!bl->is_ring)
+		ret = -EINVAL;
+	else
+		destroy_list(r, bl);
+	pthread_mutex_unlock(&r->kbuf_lock);
+	return ret;
+}
+
+int kbuf_ring_status(struct ring *r, void *arg, unsigned nr_args)
+{
+	struct io_uring_buf_status st;
+	struct kbuf_list *bl;
+	int ret = 0;
+
+	if (nr_args != 1)
+		return -EINVAL;
+	if (umem_read(&st, arg, sizeof(st)))
+		return -EFAULT;
+	for (unsigned i = 0; i < 8; i++)
+		if (st.resv[i])
+			return -EINVAL;
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = st.buf_group <= 0xffff ? get_list(r, (uint16_t)st.buf_group) : NULL;
+	if (!bl)
+		ret = -ENOENT;
+	else if (!bl->is_ring)
+		ret = -EINVAL;
+	else
+		st.head = bl->rhead;
+	pthread_mutex_unlock(&r->kbuf_lock);
+	if (!ret && umem_write(arg, &st, sizeof(st)))
+		ret = -EFAULT;
+	return ret;
+}
