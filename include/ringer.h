@@ -277,6 +277,21 @@ RINGER_API int io_uring_register_clock(struct io_uring *ring,
 				       struct io_uring_clock_register *arg);
 
 /*
+ * Provided-buffer rings (IORING_REGISTER_PBUF_RING): register one the
+ * program allocated, drop it, read the kernel's head of it; or have the
+ * library allocate, map and register one (and undo all of it).
+ */
+RINGER_API int io_uring_register_buf_ring(struct io_uring *ring,
+					  struct io_uring_buf_reg *reg, unsigned int flags);
+RINGER_API int io_uring_unregister_buf_ring(struct io_uring *ring, int bgid);
+RINGER_API int io_uring_buf_ring_head(struct io_uring *ring, int buf_group, uint16_t *head);
+RINGER_API struct io_uring_buf_ring *io_uring_setup_buf_ring(struct io_uring *ring,
+							     unsigned int nentries, int bgid,
+							     unsigned int flags, int *err);
+RINGER_API int io_uring_free_buf_ring(struct io_uring *ring, struct io_uring_buf_ring *br,
+				      unsigned int nentries, int bgid);
+
+/*
  * The raw system calls, through ringer's seam: a ring fd of the user engine
  * goes to the engine, any other fd to the kernel.  io_uring_setup() creates
  * the ring on the backend ringer_get_backend() names.
@@ -577,6 +592,88 @@ static inline void io_uring_prep_rw(int op, struct io_uring_sqe *sqe, int fd,
 static inline void io_uring_prep_nop(struct io_uring_sqe *sqe)
 {
 	io_uring_prep_rw(IORING_OP_NOP, sqe, -1, NULL, 0, 0);
+}
+
+/* nr buffers of len bytes from addr, ids from bid, to group bgid */
+static inline void io_uring_prep_provide_buffers(struct io_uring_sqe *sqe, void *addr, int len,
+						 int nr, int bgid, int bid)
+{
+	io_uring_prep_rw(IORING_OP_PROVIDE_BUFFERS, sqe, nr, addr, (unsigned)len, (__u64)bid);
+	sqe->buf_group = (__u16)bgid;
+}
+
+static inline void io_uring_prep_remove_buffers(struct io_uring_sqe *sqe, int nr, int bgid)
+{
+	io_uring_prep_rw(IORING_OP_REMOVE_BUFFERS, sqe, nr, NULL, 0, 0);
+	sqe->buf_group = (__u16)bgid;
+}
+
+/* reads into buffers of group buf_group, one CQE (IORING_CQE_F_MORE) per read */
+static inline void io_uring_prep_read_multishot(struct io_uring_sqe *sqe, int fd,
+						unsigned nbytes, __u64 offset, int buf_group)
+{
+	io_uring_prep_rw(IORING_OP_READ_MULTISHOT, sqe, fd, NULL, nbytes, offset);
+	sqe->buf_group = (__u16)buf_group;
+	sqe->flags = IOSQE_BUFFER_SELECT;
+}
+
+/* Buffer rings: the program's side (the tail; the kernel keeps the head) */
+static inline int io_uring_buf_ring_mask(__u32 ring_entries)
+{
+	return (int)(ring_entries - 1);
+}
+
+static inline void io_uring_buf_ring_init(struct io_uring_buf_ring *br)
+{
+	br->tail = 0;
+}
+
+/* fill the entry buf_offset past the tail (published by ..._advance()) */
+static inline void io_uring_buf_ring_add(struct io_uring_buf_ring *br, void *addr,
+					 unsigned int len, unsigned short bid, int mask,
+					 int buf_offset)
+{
+	struct io_uring_buf *buf = &br->bufs[(br->tail + buf_offset) & mask];
+
+	buf->addr = (unsigned long)(uintptr_t)addr;
+	buf->len = len;
+	buf->bid = bid;
+}
+
+/* publish count entries: release, so the engine or kernel that reads the
+ * tail with an acquire sees the entries filled before */
+static inline void io_uring_buf_ring_advance(struct io_uring_buf_ring *br, int count)
+{
+	unsigned short new_tail = (unsigned short)(br->tail + count);
+
+	io_uring_smp_store_release(&br->tail, new_tail);
+}
+
+static inline void __io_uring_buf_ring_cq_advance(struct io_uring *ring,
+						  struct io_uring_buf_ring *br, int cq_count,
+						  int buf_count)
+{
+	io_uring_buf_ring_advance(br, buf_count);
+	io_uring_cq_advance(ring, (unsigned)cq_count);
+}
+
+static inline void io_uring_buf_ring_cq_advance(struct io_uring *ring,
+						struct io_uring_buf_ring *br, int count)
+{
+	__io_uring_buf_ring_cq_advance(ring, br, count, count);
+}
+
+/* entries published and not yet taken, or -errno */
+static inline int io_uring_buf_ring_available(struct io_uring *ring,
+					      struct io_uring_buf_ring *br,
+					      unsigned short bgid)
+{
+	uint16_t head;
+	int ret = io_uring_buf_ring_head(ring, bgid, &head);
+
+	if (ret)
+		return ret;
+	return (uint16_t)(br->tail - head);
 }
 
 static inline void io_uring_prep_readv(struct io_uring_sqe *sqe, int fd,

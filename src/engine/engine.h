@@ -89,9 +89,10 @@
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
  *    FILES_UPDATE, FIXED_FD_INSTALL, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT, SPLICE,
  *    TEE, PIPE, SEND, RECV, SENDMSG, RECVMSG, SOCKET, BIND, LISTEN, CONNECT,
- *    ACCEPT, SHUTDOWN:
- *    -EOPNOTSUPP at prep (and not in the probe);
- *    BUFFER_SELECT: -ENOBUFS (no provided buffers).
+ *    ACCEPT, SHUTDOWN, PROVIDE_BUFFERS, REMOVE_BUFFERS:
+ *    -EOPNOTSUPP at prep (and not in the probe).
+ *  - provided buffers (kbuf.c): IOU_PBUF_RING_MMAP buffer rings are refused
+ *    with -EINVAL (rings in the program's memory work).
  *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): with IOSQE_BUFFER_SELECT
  *    -ENOBUFS (-ENOENT on a send or a bundle), as the kernel's with no
  *    buffer group; a SEND with IORING_RECVSEND_BUNDLE and no buffer select

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "lib/lib.h"
@@ -283,4 +284,83 @@ int io_uring_close_ring_fd(struct io_uring *ring)
 int io_uring_register_clock(struct io_uring *ring, struct io_uring_clock_register *arg)
 {
 	return do_register(ring, IORING_REGISTER_CLOCK, arg, 0);
+}
+
+int io_uring_register_buf_ring(struct io_uring *ring, struct io_uring_buf_reg *reg,
+			       unsigned int flags)
+{
+	(void)flags; /* reg->flags is what the kernel reads */
+	return do_register(ring, IORING_REGISTER_PBUF_RING, reg, 1);
+}
+
+int io_uring_unregister_buf_ring(struct io_uring *ring, int bgid)
+{
+	struct io_uring_buf_reg reg = { .bgid = (__u16)bgid };
+
+	return do_register(ring, IORING_UNREGISTER_PBUF_RING, &reg, 1);
+}
+
+int io_uring_buf_ring_head(struct io_uring *ring, int buf_group, uint16_t *head)
+{
+	struct io_uring_buf_status st = { .buf_group = (__u32)buf_group };
+	int ret = do_register(ring, IORING_REGISTER_PBUF_STATUS, &st, 1);
+
+	if (ret)
+		return ret;
+	*head = (uint16_t)st.head;
+	return 0;
+}
+
+/*
+ * A buffer ring of nentries: in anonymous memory the library maps, or
+ * (IOU_PBUF_RING_MMAP) allocated by the ring and mapped from its fd at
+ * IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT.  NULL with *err.
+ */
+struct io_uring_buf_ring *io_uring_setup_buf_ring(struct io_uring *ring, unsigned int nentries,
+						  int bgid, unsigned int flags, int *err)
+{
+	size_t size = (size_t)nentries * sizeof(struct io_uring_buf);
+	struct io_uring_buf_reg reg = { .ring_entries = nentries, .bgid = (__u16)bgid,
+					.flags = (__u16)flags };
+	void *br = NULL;
+	int ret;
+
+	if (!(flags & IOU_PBUF_RING_MMAP)) {
+		br = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+		if (br == MAP_FAILED) {
+			*err = -errno;
+			return NULL;
+		}
+		reg.ring_addr = (uintptr_t)br;
+	}
+	ret = io_uring_register_buf_ring(ring, &reg, 0);
+	if (ret) {
+		if (br)
+			munmap(br, size);
+		*err = ret;
+		return NULL;
+	}
+	if (flags & IOU_PBUF_RING_MMAP) {
+		br = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			  ring->ring_fd,
+			  (off_t)(IORING_OFF_PBUF_RING | (uint64_t)bgid << IORING_OFF_PBUF_SHIFT));
+		if (br == MAP_FAILED) {
+			*err = -errno;
+			io_uring_unregister_buf_ring(ring, bgid);
+			return NULL;
+		}
+	}
+	io_uring_buf_ring_init(br);
+	return br;
+}
+
+int io_uring_free_buf_ring(struct io_uring *ring, struct io_uring_buf_ring *br,
+			   unsigned int nentries, int bgid)
+{
+	int ret = io_uring_unregister_buf_ring(ring, bgid);
+
+	if (ret)
+		return ret;
+	munmap(br, (size_t)nentries * sizeof(struct io_uring_buf));
+	return 0;
 }

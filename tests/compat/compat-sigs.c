@@ -117,6 +117,32 @@ static int (*const p_register_sync_cancel)(struct io_uring *, struct io_uring_sy
 	io_uring_register_sync_cancel;
 static int (*const p_register_clock)(struct io_uring *,
 				     struct io_uring_clock_register *) = io_uring_register_clock;
+/* provided buffers (liburing 2.15) */
+static void (*const p_provide_buffers)(struct io_uring_sqe *, void *, int, int, int,
+				       int) = io_uring_prep_provide_buffers;
+static void (*const p_remove_buffers)(struct io_uring_sqe *, int, int) =
+	io_uring_prep_remove_buffers;
+static void (*const p_read_multishot)(struct io_uring_sqe *, int, unsigned, __u64, int) =
+	io_uring_prep_read_multishot;
+static int (*const p_register_buf_ring)(struct io_uring *, struct io_uring_buf_reg *,
+					unsigned int) = io_uring_register_buf_ring;
+static int (*const p_unregister_buf_ring)(struct io_uring *, int) = io_uring_unregister_buf_ring;
+static int (*const p_buf_ring_head)(struct io_uring *, int, uint16_t *) = io_uring_buf_ring_head;
+static struct io_uring_buf_ring *(*const p_setup_buf_ring)(struct io_uring *, unsigned int, int,
+							   unsigned int, int *) =
+	io_uring_setup_buf_ring;
+static int (*const p_free_buf_ring)(struct io_uring *, struct io_uring_buf_ring *, unsigned int,
+				    int) = io_uring_free_buf_ring;
+static int (*const p_buf_ring_mask)(__u32) = io_uring_buf_ring_mask;
+static void (*const p_buf_ring_init)(struct io_uring_buf_ring *) = io_uring_buf_ring_init;
+static void (*const p_buf_ring_add)(struct io_uring_buf_ring *, void *, unsigned int,
+				    unsigned short, int, int) = io_uring_buf_ring_add;
+static void (*const p_buf_ring_advance)(struct io_uring_buf_ring *, int) =
+	io_uring_buf_ring_advance;
+static void (*const p_buf_ring_cq_advance)(struct io_uring *, struct io_uring_buf_ring *, int) =
+	io_uring_buf_ring_cq_advance;
+static int (*const p_buf_ring_available)(struct io_uring *, struct io_uring_buf_ring *,
+					 unsigned short) = io_uring_buf_ring_available;
 static int (*const p_files_tags)(struct io_uring *, const int *, const __u64 *,
 				 unsigned) = io_uring_register_files_tags;
 static int (*const p_files_sparse)(struct io_uring *, unsigned) = io_uring_register_files_sparse;
@@ -437,12 +463,29 @@ int main(void)
 	want.install_fd_flags = IORING_FIXED_FD_NO_CLOEXEC;
 	check("fixed_fd_install", &sqe, &want);
 
+	p_provide_buffers(&sqe, (void *)0x1000, 64, 4, 7, 3);
+	want_rw(&want, IORING_OP_PROVIDE_BUFFERS, 4, 0x1000, 64, 3);
+	want.buf_group = 7;
+	check("provide_buffers", &sqe, &want);
+	p_remove_buffers(&sqe, 4, 7);
+	want_rw(&want, IORING_OP_REMOVE_BUFFERS, 4, 0, 0, 0);
+	want.buf_group = 7;
+	check("remove_buffers", &sqe, &want);
+	p_read_multishot(&sqe, 5, 100, 8, 9);
+	want_rw(&want, IORING_OP_READ_MULTISHOT, 5, 0, 100, 8);
+	want.buf_group = 9;
+	want.flags = IOSQE_BUFFER_SELECT;
+	check("read_multishot", &sqe, &want);
+
 	/* the waiting calls are only held to their types (test-wait.c runs them) */
 	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
 	    !p_submit_and_wait_timeout || !p_submit_and_wait_min_timeout || !p_register_clock ||
 	    !p_register_sync_cancel || !p_files_tags || !p_files_sparse || !p_files_update_tag ||
 	    !p_buffers_tags || !p_buffers_sparse || !p_buffers_update_tag || !p_clone_buffers ||
-	    !p_clone_buffers_offset)
+	    !p_clone_buffers_offset || !p_register_buf_ring || !p_unregister_buf_ring ||
+	    !p_buf_ring_head || !p_setup_buf_ring || !p_free_buf_ring || !p_buf_ring_mask ||
+	    !p_buf_ring_init || !p_buf_ring_add || !p_buf_ring_advance || !p_buf_ring_cq_advance ||
+	    !p_buf_ring_available)
 		failed = 1;
 	return failed;
 }
