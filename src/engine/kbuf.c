@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "engine/kbuf.h"
+#include "engine/sys.h"
 
 #define KBUF_HASH 64
 #define MAX_BIDS_PER_BGID (1U << 16)
@@ -410,6 +411,23 @@ int kbuf_manage_issue(struct req *req, unsigned issue_flags)
 	return ISSUE_DONE;
 }
 
+/* The kernel pins the ring's pages: every one must be mapped (mincore) */
+static bool ring_mapped(uint64_t addr, uint64_t size)
+{
+	unsigned char vec[128]; /* 65536 entries of 16 bytes: 256 pages at most */
+	uint64_t pages = (size + 4095) / 4096;
+
+	if (!user_range_ok(addr, size))
+		return false;
+	for (uint64_t done = 0; done < pages; done += sizeof(vec)) {
+		uint64_t n = pages - done < sizeof(vec) ? pages - done : sizeof(vec);
+
+		if (sys_mincore((void *)(uintptr_t)(addr + done * 4096), n * 4096, vec) < 0)
+			return false;
+	}
+	return true;
+}
+
 /* IORING_REGISTER_PBUF_RING (the kernel's io_register_pbuf_ring()) */
 int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 {
@@ -435,7 +453,7 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 		return -EFAULT;
 	if (reg.ring_addr & 4095)
 		return -EINVAL;
-	if (!user_range_ok(reg.ring_addr, (uint64_t)reg.ring_entries * sizeof(struct io_uring_buf)))
+	if (!ring_mapped(reg.ring_addr, (uint64_t)reg.ring_entries * sizeof(struct io_uring_buf)))
 		return -EFAULT;
 	pthread_mutex_lock(&r->kbuf_lock);
 	bl = get_list(r, reg.bgid);

@@ -713,6 +713,16 @@ static int rw_resolve(struct req *req, bool write)
 	struct rw_state *rw = req_rw(req);
 	int ret = req_resolve_file(req);
 
+	if (!ret && (req->flags & REQ_F_BUFFER_SELECT)) {
+		/* the buffer before the file's mode and flags (6.18, probed) */
+		ret = rw_buffer_select(req, engine_thread_ctx == CTX_WORKER);
+		if (ret) {
+			/* a plain fd is used by number: a closed one is -EBADF first */
+			int fl = sys_fcntl(req->rfd, F_GETFL, 0);
+
+			ret = fl < 0 ? fl : ret;
+		}
+	}
 	if (!ret && rw->fixed)
 		ret = resolve_fixed(req);
 	if (!ret)
