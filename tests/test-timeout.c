@@ -692,6 +692,62 @@ TEST(remove_races_expiry)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * A timed wait while a timeout expires: it returns with the timeout's CQE,
+ * never 0 with the CQ empty (which the library answers with -ETIME at once)
+ * for having seen the timeout end before its CQE was posted.
+ */
+TEST(expiry_races_waiter)
+{
+	struct __kernel_timespec wait_ts = ms_ts(5000);
+	unsigned early = 0;
+
+	test_ring_init(8, &ring, 0);
+	for (int round = 0; round < 10000 && !early; round++) {
+		/* 0 to 38 us: expiry before, during and after the wait starts */
+		struct __kernel_timespec ts = { .tv_nsec = (round % 20) * 2000 };
+		struct io_uring_cqe *cqe = NULL;
+		int ret;
+
+		timeout(1, &ts, 0, 0);
+		REQUIRE_EQ(io_uring_submit(&ring), 1);
+		ret = io_uring_wait_cqe_timeout(&ring, &cqe, &wait_ts);
+		if (ret) {
+			printf("# round %d: wait returned %d\n", round, ret);
+			early++;
+			ret = io_uring_wait_cqe_timeout(&ring, &cqe, &wait_ts);
+			REQUIRE_EQ(ret, 0);
+		}
+		CHECK_CQE(*cqe, 1, -ETIME);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	CHECK_EQ_U(early, 0u);
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * A timeout whose CQE CQE_SKIP_SUCCESS hides (ETIME_SUCCESS) still wakes a
+ * waiter when it ends: the wait returns 0 with the CQ empty, so a timed
+ * wait in the library says -ETIME then, not at its own deadline.
+ */
+TEST(skipped_timeout_wakes_waiter)
+{
+	struct __kernel_timespec ts = ms_ts(20), wait_ts = ms_ts(3000);
+	struct io_uring_cqe *cqe = NULL;
+	uint64_t t0;
+
+	test_ring_init(8, &ring, 0);
+	io_uring_sqe_set_flags(timeout(1, &ts, 0, IORING_TIMEOUT_ETIME_SUCCESS),
+			       IOSQE_CQE_SKIP_SUCCESS);
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	t0 = test_now_ns();
+	CHECK_EQ(io_uring_wait_cqe_timeout(&ring, &cqe, &wait_ts), -ETIME);
+	CHECK_GE_U(ms_since(t0), 15);
+	CHECK_LT(ms_since(t0), 600);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 0u);
+	io_uring_queue_exit(&ring);
+}
+
 struct poster {
 	struct io_uring *ring;
 	volatile int stop;
@@ -804,6 +860,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(timeout_wakes_waiter),
 		TEST_ENTRY(remove_races_expiry),
 		TEST_ENTRY(count_races_expiry),
+		TEST_ENTRY(expiry_races_waiter),
+		TEST_ENTRY(skipped_timeout_wakes_waiter),
 		TEST_ENTRY(teardown_with_timeouts_armed),
 		TEST_ENTRY(sqpoll_ring),
 	};

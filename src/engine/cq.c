@@ -110,6 +110,39 @@ static bool timeout_ended(struct ring *r, const struct waiter *w)
 	return atomic_load_explicit(&r->cq_timeouts, memory_order_relaxed) != w->nr_timeouts;
 }
 
+/*
+ * cq_lock held, by whoever just posted CQEs or completed a TIMEOUT without
+ * one: wake the waiters whose target the tail reached, and those a timeout
+ * ended for since they began.
+ *
+ * Only a completer notes a timeout's end (w->timeout_over), never the waiter
+ * itself: cq_timeouts goes up when a timeout is claimed, before its CQE is
+ * posted (that CQE must not count for counted timeouts, ops/timeout.c), and
+ * a waiter that looked at cq_timeouts in between returned 0 with the CQ
+ * still empty, which a timed wait in the library answers with -ETIME.  The
+ * kernel's waiter sees the end only after it ran the task work that posts
+ * the CQE.  Here the timeout's own post (or its quiet end,
+ * cq_timeout_ended_quietly()) comes after the claim in the completer's
+ * order (same thread, or handed over under the reactor's lock), so reading
+ * cq_timeouts relaxed under cq_lock sees it.
+ */
+static void wake_waiters(struct ring *r)
+{
+	unsigned tail = r->cached_cq_tail;
+
+	for (struct waiter *w = r->waiters; w; w = w->next) {
+		if (timeout_ended(r, w))
+			w->timeout_over = true;
+		if (!w->woken && ((int)(tail - w->target) >= 0 || w->timeout_over)) {
+			uint64_t one = 1;
+
+			w->woken = true;
+			if (w->efd >= 0)
+				sys_write(w->efd, &one, sizeof(one));
+		}
+	}
+}
+
 static void commit(struct ring *r, bool posted)
 {
 	unsigned tail = r->cached_cq_tail;
@@ -123,15 +156,14 @@ static void commit(struct ring *r, bool posted)
 		return;
 	ring_poll_signal(r); /* pollfd.c: one load unless the ring fd is polled */
 	evfd_signal(r); /* eventfd.c */
-	for (struct waiter *w = r->waiters; w; w = w->next) {
-		if (!w->woken && ((int)(tail - w->target) >= 0 || timeout_ended(r, w))) {
-			uint64_t one = 1;
+	wake_waiters(r);
+}
 
-			w->woken = true;
-			if (w->efd >= 0)
-				sys_write(w->efd, &one, sizeof(one));
-		}
-	}
+void cq_timeout_ended_quietly(struct ring *r)
+{
+	pthread_mutex_lock(&r->cq_lock);
+	wake_waiters(r);
+	pthread_mutex_unlock(&r->cq_lock);
 }
 
 bool cq_post_noflush(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
@@ -308,6 +340,7 @@ static void waiter_add(struct ring *r, struct waiter *w, unsigned target)
 	w->efd = efd_get(r);
 	w->target = target;
 	w->nr_timeouts = atomic_load_explicit(&r->cq_timeouts, memory_order_relaxed);
+	w->timeout_over = false;
 	w->next = r->waiters;
 	if (w->next)
 		w->next->prev = w;
@@ -409,7 +442,11 @@ static int sleep_efd(struct waiter *w, const struct timespec *rel, const sigset_
 	return 0;
 }
 
-/* After a sleep: posters may wake w again; has the CQ reached its target? */
+/*
+ * After a sleep: posters may wake w again; has the CQ reached its target,
+ * or has a completer seen a timeout end (not cq_timeouts itself: see
+ * wake_waiters())?
+ */
 static bool wait_done(struct ring *r, struct waiter *w)
 {
 	bool done;
@@ -417,7 +454,7 @@ static bool wait_done(struct ring *r, struct waiter *w)
 	pthread_mutex_lock(&r->cq_lock);
 	w->woken = false;
 	flush_locked(r);
-	done = (int)(r->cached_cq_tail - w->target) >= 0 || timeout_ended(r, w);
+	done = (int)(r->cached_cq_tail - w->target) >= 0 || w->timeout_over;
 	pthread_mutex_unlock(&r->cq_lock);
 	timeout_cqes_posted(r);
 	return done;

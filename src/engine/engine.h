@@ -464,6 +464,7 @@ struct waiter {
 	unsigned target; /* wake when the CQ tail reaches it */
 	unsigned nr_timeouts; /* ring->cq_timeouts at the start: any timeout ending wakes it */
 	bool woken;
+	bool timeout_over; /* a completer saw a timeout end (cq.c wake_waiters()) */
 };
 
 struct cqe_vec {
@@ -485,6 +486,9 @@ struct submit_state {
 	 * CQE a last put posts follows their CQEs) */
 	struct rsrc_node **puts;
 	unsigned nr_puts, puts_cap;
+	/* a TIMEOUT ended without a CQE (CQE_SKIP_SUCCESS): the waiters are
+	 * told once the batch's CQEs, its links' among them, are posted */
+	bool timeout_ended_quietly;
 	struct submit_state *prev_state;
 };
 
@@ -587,8 +591,9 @@ struct ring {
 	 * Armed TIMEOUTs (ops/timeout.c), under timeout_lock: those with a
 	 * completion count sorted by target, the others in arming order.
 	 * cq_timeouts: timeouts ended by expiry or count (their CQEs do not
-	 * count, and each wakes the waiters: cq.c); nr_seq_timeouts: how many
-	 * have a count (posters of CQEs flush them only then).
+	 * count, and each wakes the waiters once its CQE is posted: cq.c);
+	 * nr_seq_timeouts: how many have a count (posters of CQEs flush them
+	 * only then).
 	 */
 	pthread_mutex_t timeout_lock;
 	struct req *timeout_seq, *timeout_noseq, *timeout_noseq_tail;
@@ -739,6 +744,7 @@ bool cq_post_noflush(struct ring *ring, uint64_t user_data, int32_t res, uint32_
 		     bool allow_overflow);
 void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned n);
 void cq_flush_overflow(struct ring *ring);
+void cq_timeout_ended_quietly(struct ring *ring);
 void cq_drop_overflow(struct ring *ring);
 int cq_wait(struct ring *ring, unsigned min_complete, const struct timespec *ts,
 	    bool abs_time, unsigned min_wait_usec, const void *usig, size_t usigsz);

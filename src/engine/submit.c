@@ -379,12 +379,31 @@ static void queue_next(struct req *nxt)
 }
 
 /*
+ * A TIMEOUT ended (expiry or count: a success, or ETIME_SUCCESS) with its
+ * CQE hidden by CQE_SKIP_SUCCESS: the kernel wakes the waiters all the same
+ * (they return 0 with what is in the CQ).  After its links ran, as the
+ * kernel's task work posts their CQEs before the waiter looks; in a submit
+ * batch, once the batch's CQEs are posted.
+ */
+static void timeout_ended_quietly(struct ring *r)
+{
+	struct submit_state *st = cur_state(r);
+
+	if (st)
+		st->timeout_ended_quietly = true;
+	else
+		cq_timeout_ended_quietly(r);
+}
+
+/*
  * The end of a request: post its CQE (unless CQE_SKIP_SUCCESS hides a
  * success), then start or cancel what is linked to it, and free it.
  */
 void req_complete(struct req *req)
 {
+	struct ring *r = req->ring;
 	struct req *nxt, *lt = NULL;
+	bool quiet_timeout;
 
 	/* its LINK_TIMEOUT, if one follows it, is disarmed first: that may
 	 * change req->link, and give a timeout to end after req's CQE
@@ -395,6 +414,8 @@ void req_complete(struct req *req)
 	nxt = req->link;
 	if (req->res < 0 && !(req->flags & REQ_F_QUIET_RES))
 		req_set_fail(req);
+	/* a failure is never skipped, so a skipped TIMEOUT expired or was counted */
+	quiet_timeout = req->opcode == IORING_OP_TIMEOUT && (req->flags & REQ_F_CQE_SKIP);
 	post_req(req);
 	if (lt)
 		ltimeout_cancelled(lt);
@@ -406,6 +427,8 @@ void req_complete(struct req *req)
 			queue_next(nxt);
 	}
 	req_free(req);
+	if (quiet_timeout)
+		timeout_ended_quietly(r);
 }
 
 static _Thread_local bool held_on;
@@ -1008,6 +1031,10 @@ static void submit_state_end(struct ring *r, struct submit_state *st)
 				req_issue(tw, ISSUE_F_NONBLOCK);
 			tw = nxt;
 		}
+	}
+	if (st->timeout_ended_quietly) {
+		st->timeout_ended_quietly = false;
+		cq_timeout_ended_quietly(r);
 	}
 	/* the vector stays with the ring for the next submit call */
 	r->cqe_buf = st->cqes.v;
