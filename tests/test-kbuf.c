@@ -364,6 +364,122 @@ TEST(buf_ring_register_errors)
 	down();
 }
 
+#define PBUF_OFF(bgid) ((off_t)(IORING_OFF_PBUF_RING | (uint64_t)(bgid) << IORING_OFF_PBUF_SHIFT))
+
+static void *map_pbuf(size_t len, off_t off)
+{
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ring.ring_fd, off);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static int map_pbuf_err(off_t off)
+{
+	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ring.ring_fd, off);
+
+	if (m != MAP_FAILED) {
+		munmap(m, 4096);
+		return 0;
+	}
+	return -errno;
+}
+
+static int reg_mmap(int bgid, unsigned entries, unsigned flags)
+{
+	struct io_uring_buf_reg reg = { .ring_entries = entries, .bgid = (__u16)bgid,
+					.flags = (__u16)(IOU_PBUF_RING_MMAP | flags) };
+
+	return io_uring_register_buf_ring(&ring, &reg, 0);
+}
+
+/* IOU_PBUF_RING_MMAP: the ring allocates it, the program maps it from the ring fd */
+TEST(buf_ring_mmap_select)
+{
+	struct io_uring_buf_ring *again;
+	struct test_cqe c;
+
+	up();
+	CHECK_EQ(map_pbuf_err(PBUF_OFF(1)), -ENOMEM);
+	REQUIRE_EQ(reg_mmap(1, 8, 0), 0);
+	br = map_pbuf(4096, PBUF_OFF(1));
+	REQUIRE_TRUE(br != NULL);
+	CHECK_EQ_U(br->tail, 0); /* zeroed */
+	/* the offset's low bits are ignored: the same ring */
+	again = map_pbuf(4096, PBUF_OFF(1) + 4096);
+	REQUIRE_TRUE(again != NULL);
+	ring_add(0, 64, 40);
+	ring_add(1, 64, 41);
+	CHECK_EQ_U(again->tail, 2);
+	CHECK_EQ_U(again->bufs[1].bid, 41);
+	REQUIRE_EQ(write(p[1], "mapped", 6), 6);
+	read_select(p[0], 0, 1, 1);
+	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ(c.res, 6);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (40U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_MEM(bufs[0], "mapped", 6);
+	CHECK_EQ(ring_head(1), 1);
+	munmap(again, 4096);
+	CHECK_EQ(io_uring_unregister_buf_ring(&ring, 1), 0);
+	/* the mapping keeps its pages; a new one finds no ring */
+	CHECK_EQ_U(br->tail, 2);
+	CHECK_EQ_U(br->bufs[1].bid, 41);
+	CHECK_EQ(map_pbuf_err(PBUF_OFF(1)), -ENOMEM);
+	/* registered again: a new, zeroed ring, the old mapping unchanged */
+	REQUIRE_EQ(reg_mmap(1, 8, 0), 0);
+	again = map_pbuf(4096, PBUF_OFF(1));
+	REQUIRE_TRUE(again != NULL);
+	CHECK_EQ_U(again->tail, 0);
+	CHECK_EQ_U(again->bufs[1].bid, 0);
+	CHECK_EQ_U(br->tail, 2);
+	munmap(again, 4096);
+	munmap(br, 4096);
+	CHECK_EQ(io_uring_unregister_buf_ring(&ring, 1), 0);
+	down();
+}
+
+TEST(buf_ring_mmap_regions)
+{
+	static char mem[4096] __attribute__((aligned(4096)));
+	struct io_uring_buf_reg reg = { .ring_addr = (uintptr_t)mem, .ring_entries = 8, .bgid = 3 };
+	struct io_uring_buf_ring *big;
+	int err = 0;
+
+	up();
+	/* ring_addr is not looked at with IOU_PBUF_RING_MMAP */
+	reg.flags = IOU_PBUF_RING_MMAP;
+	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), 0);
+	CHECK_EQ(map_pbuf_err(PBUF_OFF(3)), 0);
+	CHECK_EQ(io_uring_unregister_buf_ring(&ring, 3), 0);
+	/* a ring in the program's memory, a legacy group: no region to map */
+	reg.flags = 0;
+	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), 0);
+	CHECK_EQ(map_pbuf_err(PBUF_OFF(3)), -ENOMEM);
+	CHECK_EQ(io_uring_unregister_buf_ring(&ring, 3), 0);
+	provide(bufs, 64, 1, 4, 0, 1);
+	CHECK_EQ(one(), 0);
+	CHECK_EQ(map_pbuf_err(PBUF_OFF(4)), -ENOMEM);
+	/* a bgid past 2047 spills into the offset's region bits: no region */
+	CHECK_EQ(reg_mmap(0x800, 8, 0), 0);
+	CHECK_EQ(map_pbuf_err(PBUF_OFF(0x800)), -ENOMEM);
+	/* the largest ring, 32768 entries, every page of it */
+	CHECK_EQ(reg_mmap(0x7ff, 32768, 0), 0);
+	big = map_pbuf(32768 * sizeof(struct io_uring_buf), PBUF_OFF(0x7ff));
+	REQUIRE_TRUE(big != NULL);
+	big->bufs[32767].len = 1;
+	CHECK_EQ_U(big->bufs[32767].len, 1);
+	munmap(big, 32768 * sizeof(struct io_uring_buf));
+	/* the library's way: io_uring_setup_buf_ring() with the flag */
+	br = io_uring_setup_buf_ring(&ring, 16, 9, IOU_PBUF_RING_MMAP | IOU_PBUF_RING_INC, &err);
+	REQUIRE_MSG(br != NULL, "setup_buf_ring: %d", err);
+	ring_add(2, 10, 3);
+	REQUIRE_EQ(write(p[1], "abc", 3), 3);
+	read_select(p[0], 0, 9, 2);
+	CHECK_EQ(one(), 3);
+	CHECK_EQ_U(br->bufs[0].len, 7); /* incremental: the kernel wrote back what is left */
+	CHECK_EQ(io_uring_free_buf_ring(&ring, br, 16, 9), 0);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -376,6 +492,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(buf_ring_select_and_head),
 		TEST_ENTRY(buf_ring_incremental),
 		TEST_ENTRY(buf_ring_register_errors),
+		TEST_ENTRY(buf_ring_mmap_select),
+		TEST_ENTRY(buf_ring_mmap_regions),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -38,8 +38,12 @@ uint64_t engine_map_offset(int fd, uint64_t off);
  * -ENOMEM for a region the ring does not have.  fd may be an alias
  * (engine_alias_fd()).  The SQ and CQ rings are one region: an mmap at
  * IORING_OFF_CQ_RING shows the memory the one at IORING_OFF_SQ_RING does.
+ * A buffer ring the engine allocated (IOU_PBUF_RING_MMAP, at
+ * IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT) lives in a file of
+ * its own: then *map_fd is a new fd to map instead of fd, which the caller
+ * closes after the mmap (else *map_fd is -1).
  */
-int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off);
+int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off, int *map_fd);
 
 /*
  * Set once the process has made its first engine ring (ringer_setup()),

@@ -91,8 +91,10 @@
  *    TEE, PIPE, SEND, RECV, SENDMSG, RECVMSG, SOCKET, BIND, LISTEN, CONNECT,
  *    ACCEPT, SHUTDOWN, PROVIDE_BUFFERS, REMOVE_BUFFERS:
  *    -EOPNOTSUPP at prep (and not in the probe).
- *  - provided buffers (kbuf.c): IOU_PBUF_RING_MMAP buffer rings are refused
- *    with -EINVAL (rings in the program's memory work).
+ *  - provided buffers (kbuf.c): an IOU_PBUF_RING_MMAP buffer ring is a memfd
+ *    of its own, mapped through the ring fd by the mmap wrappers, as the
+ *    rings are (above); a mapping longer than the ring faults past its end
+ *    as the kernel's does.
  *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): with IOSQE_BUFFER_SELECT
  *    -ENOBUFS (-ENOENT on a send or a bundle), as the kernel's with no
  *    buffer group; a SEND with IORING_RECVSEND_BUNDLE and no buffer select

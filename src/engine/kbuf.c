@@ -14,10 +14,20 @@
  * the ring's serial, not a pointer: an unregistration meanwhile (which the
  * kernel's uring_lock would have excluded) makes its put a no-op instead of
  * a use after free.
+ *
+ * A ring the engine allocates (IOU_PBUF_RING_MMAP) lives in a memfd of its
+ * own, which the program maps through the ring fd at IORING_OFF_PBUF_RING |
+ * bgid << IORING_OFF_PBUF_SHIFT (kbuf_mmap_fd(), engine_ring_map_offset()):
+ * a file per ring, not a range of the ring's file, so that unregistering it
+ * leaves the program's mapping its pages, as the kernel's (the pages live
+ * until the last mapping goes), and a ring registered later never shows
+ * through an old mapping.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/kbuf.h"
 #include "engine/sys.h"
@@ -46,6 +56,10 @@ struct kbuf_list {
 	uint32_t nentries;
 	bool inc;
 	uint32_t serial;
+	/* IOU_PBUF_RING_MMAP: the ring's memfd (else -1) and its mapped size */
+	int memfd;
+	size_t map_size;
+	uint64_t memlock_pages;
 };
 
 static atomic_uint kbuf_serial_next; /* a new one per ring registered */
@@ -82,6 +96,7 @@ static struct kbuf_list *add_list(struct ring *r, uint16_t bgid)
 	if (!bl)
 		return NULL;
 	bl->bgid = bgid;
+	bl->memfd = -1;
 	bl->hnext = *bucket(r, bgid);
 	*bucket(r, bgid) = bl;
 	return bl;
@@ -108,6 +123,13 @@ static void destroy_list(struct ring *r, struct kbuf_list *bl)
 		pp = &(*pp)->hnext;
 	*pp = bl->hnext;
 	free_legacy_bufs(bl);
+	if (bl->memfd >= 0) {
+		/* the program's mappings keep the pages */
+		sys_munmap(bl->br, bl->map_size);
+		sys_close(bl->memfd);
+	}
+	if (bl->memlock_pages)
+		memlock_uncharge(bl->memlock_pages);
 	free(bl);
 }
 
@@ -428,12 +450,42 @@ static bool ring_mapped(uint64_t addr, uint64_t size)
 	return true;
 }
 
+/*
+ * IOU_PBUF_RING_MMAP: a zeroed ring of size bytes in a memfd of its own,
+ * mapped by the engine.  0 with *memfd and *br, or -errno.
+ */
+static int alloc_ring(size_t size, int *memfd, struct io_uring_buf_ring **br)
+{
+	int fd = sys_memfd_create("[io_uring pbuf]", MFD_CLOEXEC | MFD_ALLOW_SEALING), ret, err = 0;
+	void *p = NULL;
+
+	if (fd < 0)
+		return fd;
+	fd = sys_fd_move_high(fd);
+	ret = sys_ftruncate(fd, (off_t)size);
+	if (!ret)
+		ret = sys_fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	if (!ret) {
+		p = sys_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, &err);
+		ret = p ? 0 : err;
+	}
+	if (ret) {
+		sys_close(fd);
+		return ret == -EFBIG || ret == -ENOSPC ? -ENOMEM : ret;
+	}
+	*memfd = fd;
+	*br = p;
+	return 0;
+}
+
 /* IORING_REGISTER_PBUF_RING (the kernel's io_register_pbuf_ring()) */
 int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 {
 	struct io_uring_buf_reg reg;
+	struct io_uring_buf_ring *br;
 	struct kbuf_list *bl;
-	int ret = 0;
+	uint64_t size, pages = 0;
+	int ret = 0, memfd = -1;
 
 	if (nr_args != 1)
 		return -EINVAL;
@@ -447,14 +499,34 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 		return -EINVAL;
 	if (reg.ring_entries >= 65536)
 		return -EINVAL;
-	if (reg.flags & IOU_PBUF_RING_MMAP)
-		return -EINVAL; /* not yet: the ring in the engine's memory (engine.h) */
-	if (!reg.ring_addr)
-		return -EFAULT;
-	if (reg.ring_addr & 4095)
-		return -EINVAL;
-	if (!ring_mapped(reg.ring_addr, (uint64_t)reg.ring_entries * sizeof(struct io_uring_buf)))
-		return -EFAULT;
+	size = (uint64_t)reg.ring_entries * sizeof(struct io_uring_buf);
+	if (reg.flags & IOU_PBUF_RING_MMAP) {
+		/* ring_addr is not looked at (6.18: any value) */
+		size = (size + 4095) & ~4095ULL;
+	} else {
+		if (!reg.ring_addr)
+			return -EFAULT;
+		if (reg.ring_addr & 4095)
+			return -EINVAL;
+		if (!ring_mapped(reg.ring_addr, size))
+			return -EFAULT;
+	}
+	/* the kernel charges the ring's pages, pinned or allocated */
+	if (!memlock_exempt()) {
+		pages = (size + 4095) / 4096;
+		if (memlock_charge(pages))
+			return -ENOMEM;
+	}
+	if (reg.flags & IOU_PBUF_RING_MMAP) {
+		ret = alloc_ring(size, &memfd, &br);
+		if (ret) {
+			if (pages)
+				memlock_uncharge(pages);
+			return ret;
+		}
+	} else {
+		br = (struct io_uring_buf_ring *)(uintptr_t)reg.ring_addr;
+	}
 	pthread_mutex_lock(&r->kbuf_lock);
 	bl = get_list(r, reg.bgid);
 	if (bl) {
@@ -469,14 +541,41 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 			ret = -ENOMEM;
 		} else {
 			bl->is_ring = true;
-			bl->br = (struct io_uring_buf_ring *)(uintptr_t)reg.ring_addr;
+			bl->br = br;
 			bl->nentries = reg.ring_entries;
 			bl->mask = (uint16_t)(reg.ring_entries - 1);
 			bl->inc = reg.flags & IOU_PBUF_RING_INC;
 			bl->rhead = 0;
 			bl->serial = atomic_fetch_add_explicit(&kbuf_serial_next, 1, memory_order_relaxed) + 1;
+			bl->memfd = memfd;
+			bl->map_size = (size_t)size;
+			bl->memlock_pages = pages;
 		}
 	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+	if (ret) {
+		if (memfd >= 0) {
+			sys_munmap(br, (size_t)size);
+			sys_close(memfd);
+		}
+		if (pages)
+			memlock_uncharge(pages);
+	}
+	return ret;
+}
+
+int kbuf_mmap_fd(struct ring *r, unsigned bgid)
+{
+	struct kbuf_list *bl;
+	int ret = -ENOMEM;
+
+	if (bgid > 0xffff)
+		return -ENOMEM;
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, (uint16_t)bgid);
+	/* a group that is no ring, or a ring in the program's memory: no region */
+	if (bl && bl->is_ring && bl->memfd >= 0)
+		ret = sys_dup_high(bl->memfd);
 	pthread_mutex_unlock(&r->kbuf_lock);
 	return ret;
 }

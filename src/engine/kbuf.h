@@ -57,6 +57,12 @@ static inline bool kbuf_selected(const struct req *req)
 int kbuf_register_ring(struct ring *ring, const void *arg, unsigned nr_args);
 int kbuf_unregister_ring(struct ring *ring, const void *arg, unsigned nr_args);
 int kbuf_ring_status(struct ring *ring, void *arg, unsigned nr_args);
+/*
+ * mmap(2) of the ring fd at IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT:
+ * a new fd (close it after mapping) of the IOU_PBUF_RING_MMAP ring of bgid,
+ * whose file offset 0 is the ring; -ENOMEM when bgid has no such ring.
+ */
+int kbuf_mmap_fd(struct ring *ring, unsigned bgid);
 /* ring teardown: every group freed */
 void kbuf_free_all(struct ring *ring);
 

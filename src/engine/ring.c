@@ -414,10 +414,19 @@ static int size_ring_file(struct ring *r, int memfd)
  * The kernel's io_uring_validate_mmap_request(): the region is named by the
  * offset's high bits (IORING_OFF_MMAP_MASK), the low ones are ignored (the
  * mapping starts at the region's start); a region the ring does not have
- * (provided buffer rings, param regions, anything else) is -ENOMEM.
+ * (param regions, anything else) is -ENOMEM.  A provided buffer ring the
+ * engine allocated (IOU_PBUF_RING_MMAP) is a file of its own: *map_fd, a
+ * new fd the caller closes (else -1: the ring's file; without map_fd, no
+ * buffer ring).  Its bgid is what the bits below the mask hold, as the
+ * kernel reads it: a bgid above 2047 sets a bit of the mask and names no
+ * region.
  */
-static int region_offset(const struct ring *r, uint64_t off, uint64_t *file_off)
+static int region_offset(struct ring *r, uint64_t off, uint64_t *file_off, int *map_fd)
 {
+	int fd;
+
+	if (map_fd)
+		*map_fd = -1;
 	switch (off & IORING_OFF_MMAP_MASK) {
 	case IORING_OFF_SQ_RING:
 		*file_off = 0;
@@ -427,6 +436,16 @@ static int region_offset(const struct ring *r, uint64_t off, uint64_t *file_off)
 		return 0;
 	case IORING_OFF_SQES:
 		*file_off = r->off_sqes;
+		return 0;
+	case IORING_OFF_PBUF_RING:
+		if (!map_fd)
+			return -ENOMEM;
+		fd = kbuf_mmap_fd(r, (unsigned)((off & ~IORING_OFF_MMAP_MASK) >>
+						IORING_OFF_PBUF_SHIFT));
+		if (fd < 0)
+			return fd;
+		*map_fd = fd;
+		*file_off = 0;
 		return 0;
 	default:
 		return -ENOMEM;
@@ -440,22 +459,23 @@ uint64_t engine_map_offset(int fd, uint64_t off)
 
 	if (!r)
 		return off;
-	region_offset(r, off, &ret);
+	region_offset(r, off, &ret, NULL);
 	ring_put(r);
 	return ret;
 }
 
-int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off)
+int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off, int *map_fd)
 {
 	/* by identity: a number closed behind the engine's back may map another file now */
 	struct ring *r = ring_get_current(fd);
 	int ret;
 
+	*map_fd = -1;
 	if (!r)
 		r = ring_get_polled(fd); /* the shim's numbers: aliases */
 	if (!r)
 		return 0;
-	ret = region_offset(r, off, file_off);
+	ret = region_offset(r, off, file_off, map_fd);
 	ring_put(r);
 	return ret ? ret : 1;
 }

@@ -6,7 +6,8 @@
  * from its start whatever the offset's low bits, and refuses an offset
  * naming no region with ENOMEM.  This wrapper, exported by libringer and by
  * the preload shim, maps the region the offset names
- * (engine_ring_map_offset()).  Other mappings cost a table lookup (a
+ * (engine_ring_map_offset()), or the file of a buffer ring the engine
+ * allocated (IOU_PBUF_RING_MMAP).  Other mappings cost a table lookup (a
  * file-backed one) or nothing (an anonymous one) and go on unchanged.
  *
  * Not covered here: raw mmap system calls (the preload shim traps those on
@@ -79,11 +80,12 @@ void *ringer__mmap_file(void *addr, size_t len, int prot, int flags, int fd, off
 WRAP void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	uint64_t file_off;
-	int ret;
+	int ret, map_fd = -1, saved;
+	void *p;
 
 	if (!(flags & MAP_ANONYMOUS) && fd >= 0 && !passing_through &&
 	    atomic_load_explicit(&engine_rings_made, memory_order_relaxed)) {
-		ret = engine_ring_map_offset(fd, (uint64_t)off, &file_off);
+		ret = engine_ring_map_offset(fd, (uint64_t)off, &file_off, &map_fd);
 		if (ret < 0) {
 			errno = -ret;
 			return MAP_FAILED;
@@ -91,7 +93,14 @@ WRAP void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		if (ret > 0)
 			off = (off_t)file_off;
 	}
-	return ringer__mmap_file(addr, len, prot, flags, fd, off);
+	if (map_fd < 0)
+		return ringer__mmap_file(addr, len, prot, flags, fd, off);
+	/* a buffer ring's own file; raw close: libc's may be a wrapper of ours */
+	p = ringer__mmap_file(addr, len, prot, flags, map_fd, off);
+	saved = errno;
+	syscall(SYS_close, map_fd);
+	errno = saved;
+	return p;
 }
 
 WRAP void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)

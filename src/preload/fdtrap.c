@@ -60,19 +60,25 @@ long do_rw(long nr, const long *a)
 
 /*
  * mmap(2) of a ring number: the region the offset names (the SQ and CQ rings
- * are one region of the memfd, engine_ring_map_offset()), ENOMEM for an
- * offset naming none.  Any other file (the number reused) is mapped as asked.
+ * are one region of the memfd, engine_ring_map_offset(); an engine-allocated
+ * buffer ring a file of its own), ENOMEM for an offset naming none.  Any
+ * other file (the number reused) is mapped as asked.
  */
 long do_mmap(const long *a)
 {
 	uint64_t off = (uint64_t)a[5];
-	int ret = 0;
+	int ret = 0, map_fd = -1;
+	long p;
 
 	if (!(a[3] & MAP_ANONYMOUS))
-		ret = engine_ring_map_offset((int)a[4], off, &off);
+		ret = engine_ring_map_offset((int)a[4], off, &off, &map_fd);
 	if (ret < 0)
 		return ret;
-	return sys(SYS_mmap, a[0], a[1], a[2], a[3], a[4], (long)off);
+	if (map_fd < 0)
+		return sys(SYS_mmap, a[0], a[1], a[2], a[3], a[4], (long)off);
+	p = sys(SYS_mmap, a[0], a[1], a[2], a[3], map_fd, (long)off);
+	sys(SYS_close, map_fd, 0, 0, 0, 0, 0);
+	return p;
 }
 
 /*
