@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit test of the engine's readiness reactor (src/engine/reactor.c): fd
- * readiness, several entries on one fd, POLLNVAL for a closed fd, cancel
+ * readiness, several entries on one fd, closed fds, 10,000 armed fds, cancel
  * semantics, re-arming from fn, timers on three clocks in deadline order,
  * teardown that hands armed entries back and leaves no thread or fd.
  */
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,37 +229,128 @@ static void test_many_on_one_fd(void)
 	free(t);
 }
 
+/*
+ * A closed fd, as the kernel's io_uring sees the fd of a pending request
+ * closed: a file still referenced elsewhere (the engine's requests hold a
+ * duplicate) is still watched; a file that is gone leaves its entries armed
+ * until cancelled, also when the number is reused; a number closed before
+ * the arming reports POLLNVAL at once.
+ */
 static void test_closed_fd(void)
 {
 	struct ringer_reactor *r;
-	struct ent t, u;
-	int p[2], q[2];
+	struct ent t, u, v;
+	int p[2], q[2], s[2], held;
 
 	REQUIRE_TRUE(pipe(p) == 0);
 	REQUIRE_TRUE(pipe(q) == 0);
 	REQUIRE_TRUE(reactor_create(&r) == 0);
-	/* Closed while armed (the write end stays open, so no POLLHUP). */
+	/* Closed while armed, the file held by another fd: still watched. */
+	held = dup(p[0]);
+	REQUIRE_TRUE(held >= 0);
 	init_ent(&t, r, p[0], POLLIN);
 	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
 	usleep(10000);
 	REQUIRE_TRUE(close(p[0]) == 0);
+	usleep(10000);
+	REQUIRE_TRUE(atomic_load(&t.fired) == 0);
+	REQUIRE_TRUE(write(p[1], "a", 1) == 1);
 	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
-	REQUIRE_TRUE(atomic_load(&t.revents) & POLLNVAL);
+	REQUIRE_TRUE(atomic_load(&t.revents) & POLLIN);
+	close(held);
+	close(p[1]);
+
+	/* Closed while armed, its last reference (the write end stays open,
+	 * so no POLLHUP): armed until cancelled... */
+	REQUIRE_TRUE(pipe(p) == 0);
+	init_ent(&t, r, p[0], POLLIN);
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	usleep(10000);
+	REQUIRE_TRUE(close(p[0]) == 0);
+	/* ...also when the number names another file armed since, which
+	 * alone fires. */
+	REQUIRE_TRUE(pipe(s) == 0);
+	REQUIRE_TRUE(s[0] == p[0]); /* the lowest free number */
+	init_ent(&v, r, s[0], POLLIN);
+	REQUIRE_TRUE(reactor_arm(r, &v.e) == 0);
+	REQUIRE_TRUE(write(s[1], "b", 1) == 1);
+	REQUIRE_TRUE(wait_fired(&v, 1, 3000));
+	usleep(20000);
+	REQUIRE_TRUE(atomic_load(&t.fired) == 0);
+	REQUIRE_TRUE(reactor_cancel(r, &t.e));
+	REQUIRE_TRUE(atomic_load(&t.fired) == 0);
+	close(s[0]);
+	close(s[1]);
+	close(p[1]);
+
 	/* Already closed when armed. */
 	REQUIRE_TRUE(close(q[0]) == 0);
 	init_ent(&u, r, q[0], POLLIN);
 	REQUIRE_TRUE(reactor_arm(r, &u.e) == 0);
 	REQUIRE_TRUE(wait_fired(&u, 1, 3000));
 	REQUIRE_TRUE(atomic_load(&u.revents) & POLLNVAL);
-	/* Negative fds are refused: poll would ignore them forever. */
+	/* Negative fds are refused: they could never be ready. */
 	init_ent(&u, r, -1, POLLIN);
 	REQUIRE_TRUE(reactor_arm(r, &u.e) == -EBADF);
 	reactor_destroy(r, NULL);
-	close(p[1]);
 	close(q[1]);
 }
 
-/* ---- cancel ------------------------------------------------------------------ */
+/*
+ * Scale: 10,000 fds armed (eventfds: one fd each), then one made ready: it
+ * fires, and the reactor looked at the entries of that fd only (no rescan
+ * of all armed ones); the others cost nothing meanwhile.
+ */
+static void test_scale(void)
+{
+	enum { N = 10000 };
+	struct ringer_reactor *r;
+	struct ent *t = calloc(N, sizeof(*t));
+	int *fd = calloc(N, sizeof(*fd));
+	static const unsigned made_ready[] = { 17, 5016, 9999 };
+	struct rlimit old, want;
+	uint64_t looked, one = 1;
+	unsigned i, k;
+
+	REQUIRE_TRUE(t && fd);
+	REQUIRE_TRUE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	want = old;
+	if (want.rlim_cur < N + 256) {
+		want.rlim_cur = N + 256;
+		if (want.rlim_max < want.rlim_cur || setrlimit(RLIMIT_NOFILE, &want)) {
+			free(t);
+			free(fd);
+			SKIP_CASE(SKIP_ENVIRONMENT, "RLIMIT_NOFILE cannot reach 10256");
+		}
+	}
+	for (i = 0; i < N; i++) {
+		fd[i] = eventfd(0, EFD_CLOEXEC);
+		REQUIRE_TRUE(fd[i] >= 0);
+	}
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	for (i = 0; i < N; i++) {
+		init_ent(&t[i], r, fd[i], POLLIN);
+		REQUIRE_TRUE(reactor_arm(r, &t[i].e) == 0);
+	}
+	usleep(20000);
+	for (k = 0; k < ARRAY_SIZE(made_ready); k++) {
+		i = made_ready[k];
+		looked = reactor_nr_looked(r);
+		REQUIRE_TRUE(write(fd[i], &one, sizeof(one)) == sizeof(one));
+		REQUIRE_TRUE(wait_fired(&t[i], 1, 3000));
+		/* the entries of one fd looked at, not N */
+		REQUIRE_TRUE(reactor_nr_looked(r) - looked == 1);
+	}
+	for (i = 0, k = 0; i < N; i++)
+		k += atomic_load(&t[i].fired);
+	REQUIRE_TRUE(k == ARRAY_SIZE(made_ready));
+	reactor_destroy(r, NULL);
+	for (i = 0; i < N; i++)
+		close(fd[i]);
+	REQUIRE_TRUE(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	free(t);
+	free(fd);
+}
 
 static void test_cancel(void)
 {
@@ -593,7 +685,7 @@ static void test_destroy(void)
 		}
 	}
 	REQUIRE_TRUE(nr_tasks() == base_tasks + 1);
-	REQUIRE_TRUE(nr_fds() == base_fds + 3); /* pipe + eventfd */
+	REQUIRE_TRUE(nr_fds() == base_fds + 4); /* pipe + epoll set + eventfd */
 	usleep(10000);
 	reactor_destroy(r, cancelled_fn);
 	for (i = 0; i < N; i++) {
@@ -833,6 +925,7 @@ int main(int argc, char **argv)
 		{ "same_fd_in_out", test_same_fd_in_out },
 		{ "many_on_one_fd", test_many_on_one_fd },
 		{ "closed_fd", test_closed_fd },
+		{ "scale", test_scale },
 		{ "cancel", test_cancel },
 		{ "cancel_from_fn", test_cancel_from_fn },
 		{ "rearm", test_rearm },

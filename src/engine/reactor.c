@@ -2,28 +2,53 @@
 /*
  * The engine's readiness reactor (see reactor.h for the contract).
  *
- * One thread, started with the first arming, loops on ppoll(2): poll rather
- * than epoll because several entries may wait on one fd with different masks
- * (each gets its own pollfd slot) and because poll reports POLLNVAL for an fd
- * closed while armed, where epoll would silently drop it.  Slot 0 is an
- * eventfd that other threads write to when the reactor must look again (a
- * new fd entry, a new earliest timer, teardown).  After IDLE_EXIT_NS with
- * nothing armed the thread closes the eventfd and leaves; the next arming
- * joins it and starts a new one.
+ * One thread, started with the first arming, loops on one epoll set, so that
+ * thousands of idle armed fds cost nothing and a ready one is found without
+ * a scan.  Several entries may wait on one fd with different masks: each fd
+ * number has a struct fdstate (a table indexed by fd) holding its armed
+ * entries, registered once in the set with the union of their masks.  The
+ * registration is level-triggered and EPOLLONESHOT: an event disables it
+ * without a system call, the reactor moves the entries it satisfies to the
+ * ready list and enables it again (EPOLL_CTL_MOD) only for the entries left.
+ * Level rather than edge-triggered because an entry armed after the edge
+ * must still see a state that is already ready (an arming finds the fd
+ * ready at once, as vfs_poll() does in the kernel); one-shot keeps that
+ * from costing a wake-up per event for a readiness nobody waits for any more.
+ * Arming costs one epoll_ctl, and none when the fd's registration already
+ * covers the mask; a cancel costs none (a registration that outlives its
+ * entries fires once more at most, and is then left disabled).
  *
- * Every entry is in exactly one place: the list of armed fd entries or the
- * ready list (fired, fn not started), linked through r_next/r_prev, or the
- * timer heap of its clock (a binary min-heap on deadline, then arming order,
- * r_heap its index there: thousands of timeouts armed in any order cost
- * O(log n) each to arm and cancel, not a walk of a sorted list).  The reactor thread takes one ready entry at a
- * time, marks it idle under the lock and calls fn without the lock: so a
- * cancel before that point removes it (true), a cancel after it finds it idle
- * (false), and the reactor never touches an entry after calling its fn (fn
- * may free it).
+ * A closed fd: epoll forgets a file when its last reference goes, without
+ * an event.  The kernel's io_uring holds the file of a pending request, so
+ * closing the fd number changes nothing for it; the engine's requests hold a
+ * duplicate of their file while they wait here (req_hold_file()), which
+ * gives the same result.  An entry armed on an fd that is already closed
+ * gets POLLNVAL at once.  epoll keys a registration by (file, fd number), so
+ * a number that was closed and reused names another file: each fdstate
+ * carries a generation, bumped whenever it goes from no entries to some, in
+ * the event's data next to the fd, and an event of an older generation (of a
+ * file that no longer has that number) is ignored.  A file epoll cannot
+ * watch (regular files, EPERM) is always ready, as poll(2) reports it.
  *
- * Private fields: r_deadline_ns holds the deadline of a timer, or the pollfd
- * slot of an fd entry (NO_SLOT until the array is rebuilt); r_clock holds the
- * clock index of a timer, or revents once the entry is ready.
+ * The eventfd in the set makes epoll_wait return when another thread changed
+ * what the reactor waits for in a way epoll does not see (a new earliest
+ * timer, an entry made ready by arming, teardown).  After IDLE_EXIT_NS with
+ * nothing armed the thread closes the set and the eventfd and leaves; the
+ * next arming joins it and starts a new one.
+ *
+ * Every entry is in exactly one place: its fdstate's list of armed entries,
+ * the orphans (see fd_update()) or the ready list (fired, fn not started),
+ * linked through r_next/r_prev,
+ * or the timer heap of its clock (a binary min-heap on deadline, then arming
+ * order, r_heap its index there: thousands of timeouts armed in any order
+ * cost O(log n) each to arm and cancel).  The reactor thread takes one ready
+ * entry at a time, marks it idle under the lock and calls fn without the
+ * lock: so a cancel before that point removes it (true), a cancel after it
+ * finds it idle (false), and the reactor never touches an entry after
+ * calling its fn (fn may free it).
+ *
+ * Private fields: r_deadline_ns holds the deadline of a timer; r_clock holds
+ * the clock index of a timer, or revents once the entry is ready.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +56,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -47,19 +73,27 @@ enum {
 	R_ARMED_FD = 0x52a1,
 	R_ARMED_TIMER = 0x52a2,
 	R_READY = 0x52a3,
+	R_ORPHAN = 0x52a4, /* its file is gone from its fd number */
 };
 
-#define NO_SLOT	  UINT64_MAX
 #define NR_CLOCKS 3
-/* Longest sleep while a REALTIME or BOOTTIME timer is pending (poll's own
- * timeout runs on the monotonic clock, so a clock step or a suspend is caught
- * at the latest this late) or while fd entries are armed (see below). */
+/* Longest sleep while a REALTIME or BOOTTIME timer is pending: the wait's
+ * own timeout runs on the monotonic clock, so a clock step or a suspend is
+ * caught at the latest this late. */
 #define MAX_SLEEP_NS 1000000000ULL
-/* With nothing armed this long, the thread and its eventfd go away (a quiet
- * ring holds no thread); the next arming starts them again. */
+/* With nothing armed this long, the thread, its epoll set and its eventfd go
+ * away (a quiet ring holds no thread); the next arming starts them again. */
 #define IDLE_EXIT_NS 1000000000ULL
-/* Poll period of a reactor that could get no eventfd (RLIMIT_NOFILE). */
+/* Wait period of a reactor that could get no eventfd (RLIMIT_NOFILE). */
 #define TICK_NS 1000000ULL
+/* Events taken per epoll_wait. */
+#define NR_EVENTS 256
+/* The eventfd's epoll data: no fd number with a generation looks like it. */
+#define EVFD_DATA UINT64_MAX
+/* What poll(2) reports for a file without a poll method (epoll: EPERM). */
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+/* Always reported, asked for or not. */
+#define ALWAYS (POLLERR | POLLHUP | POLLNVAL)
 
 struct elist {
 	struct reactor_entry *head, *tail;
@@ -70,27 +104,39 @@ struct theap {
 	unsigned n, cap;
 };
 
+/* One fd number's armed entries and its registration in the epoll set. */
+struct fdstate {
+	struct elist entries;
+	uint32_t mask; /* registered for, when enabled */
+	uint32_t gen; /* generation, in the event data next to the fd */
+	bool in_set; /* registered (perhaps disabled, perhaps for a closed file) */
+	bool enabled; /* not disabled by a one-shot event since */
+};
+
 struct ringer_reactor {
 	pthread_mutex_t lock;
 	pthread_t thread;
 	bool started; /* the thread runs */
 	bool exited; /* it left after idling and awaits its join */
 	bool stopping, polling;
-	int evfd; /* -1 while no thread runs */
+	int evfd; /* -1 while no thread runs, or when none could be had */
+	int epfd; /* -1 while no thread runs */
 	uint64_t idle_since; /* monotonic ns; 0: something is armed */
 
-	struct elist fds; /* armed fd entries */
-	unsigned nr_fds;
-	bool dirty; /* the fd set changed since the pollfd array was built */
+	struct fdstate **fdtab; /* indexed by fd */
+	unsigned fdtab_size;
+	unsigned nr_fds; /* armed fd entries */
+	uint64_t nr_looked; /* entries looked at for fd events (a work count) */
 	struct theap timers[NR_CLOCKS];
 	uint64_t timer_seq; /* arming order of timers */
 	struct elist ready;
+	/* fd entries whose file no longer has their fd number (closed, the
+	 * number reused): they wait until cancelled, as a kernel request on a
+	 * file that nobody can make ready any more. */
+	struct elist orphans;
 
-	/* Built and polled by the reactor thread only. */
-	struct pollfd *pfd;
-	unsigned nr_pfd, cap_pfd;
-	unsigned *tab; /* fd -> slot, used while rebuilding */
-	unsigned tab_size;
+	/* The reactor thread's only. */
+	struct epoll_event ev[NR_EVENTS];
 };
 
 static const clockid_t clock_ids[NR_CLOCKS] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME };
@@ -238,73 +284,152 @@ static void wake(struct ringer_reactor *r)
 	}
 }
 
-/*
- * Rebuild the pollfd array from the armed fd entries: one slot per distinct
- * fd with the union of the masks (poll(2) refuses more slots than
- * RLIMIT_NOFILE, and entries may outnumber fds), each entry remembering its
- * slot.  Lock held.  On allocation failure the old array stays (its slots are
- * still right for the entries in it; newer ones have NO_SLOT) and the caller
- * retries soon.
- */
-static bool rebuild(struct ringer_reactor *r)
+/* Lock held.  fd's fdstate, made if need be and make (NULL: none, or out of
+ * memory). */
+static struct fdstate *fd_state(struct ringer_reactor *r, int fd, bool make)
 {
-	unsigned need = r->nr_fds + 1, tab_size = 16, n = 1, mask;
-	struct reactor_entry *e;
+	unsigned n = (unsigned)fd;
 
-	while (tab_size < 2 * need)
-		tab_size *= 2;
-	/* Allocate both before replacing either: a failure keeps the old
-	 * array intact. */
-	if (need > r->cap_pfd || tab_size > r->tab_size) {
-		unsigned cap = r->cap_pfd ? r->cap_pfd : 16;
-		struct pollfd *pfd = NULL;
-		unsigned *tab = NULL;
+	if (n < r->fdtab_size && r->fdtab[n])
+		return r->fdtab[n];
+	if (!make)
+		return NULL;
+	if (n >= r->fdtab_size) {
+		unsigned size = r->fdtab_size ? r->fdtab_size : 64;
+		struct fdstate **t;
 
-		while (cap < need)
-			cap *= 2;
-		if (cap > r->cap_pfd && !(pfd = malloc(cap * sizeof(*pfd))))
-			return false;
-		if (tab_size > r->tab_size && !(tab = malloc(tab_size * sizeof(*tab)))) {
-			free(pfd);
+		while (size <= n)
+			size *= 2;
+		t = realloc(r->fdtab, size * sizeof(*t));
+		if (!t)
+			return NULL;
+		memset(t + r->fdtab_size, 0, (size - r->fdtab_size) * sizeof(*t));
+		r->fdtab = t;
+		r->fdtab_size = size;
+	}
+	r->fdtab[n] = calloc(1, sizeof(struct fdstate));
+	return r->fdtab[n];
+}
+
+/* Lock held; no fd entry armed (the set that held them is gone). */
+static void fdtab_free(struct ringer_reactor *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->fdtab_size; i++)
+		free(r->fdtab[i]);
+	free(r->fdtab);
+	r->fdtab = NULL;
+	r->fdtab_size = 0;
+}
+
+/* Lock held. */
+static void make_ready(struct ringer_reactor *r, struct fdstate *fs, struct reactor_entry *e,
+		       uint32_t revents)
+{
+	list_del(&fs->entries, e);
+	r->nr_fds--;
+	e->r_state = R_READY;
+	e->r_clock = (int)revents;
+	list_add_tail(&r->ready, e);
+}
+
+/*
+ * Make fd's registration cover what its entries wait for (force: rewrite it
+ * even if it seems to, for a new generation; fresh: the entry just armed, or
+ * NULL).  If the number names another file than the one registered, the
+ * entries armed before fresh waited on a file that is gone from the number:
+ * orphans.  Entries it cannot be made for
+ * are ready at once: POLLNVAL for a closed fd, poll(2)'s default mask for a
+ * file epoll cannot watch, POLLERR when the set refuses it (ENOMEM, ENOSPC:
+ * max_user_watches, ELOOP).  Lock held; true if it made any ready.
+ */
+static bool fd_update(struct ringer_reactor *r, int fd, struct fdstate *fs, bool force,
+		      struct reactor_entry *fresh)
+{
+	struct reactor_entry *e, *next;
+	struct epoll_event ev;
+	uint32_t want = 0;
+	bool made = false;
+	int ret, err;
+
+	for (e = fs->entries.head; e; e = e->r_next)
+		want |= e->events & 0xffff;
+	if (!fs->entries.head || (!force && fs->enabled && (fs->mask & want) == want))
+		return false;
+	if (r->epfd < 0)
+		return false; /* poll_tick() looks at it */
+	ev.events = want | EPOLLONESHOT;
+	ev.data.u64 = (uint64_t)fs->gen << 32 | (uint32_t)fd;
+	ret = epoll_ctl(r->epfd, fs->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+	if (ret && errno == ENOENT) {
+		/* The number names another file than the one registered: a
+		 * new generation, so that the old file's events (if it lives
+		 * on elsewhere) are ignored. */
+		fs->gen++;
+		while ((e = fs->entries.head) && e != fresh) {
+			list_del(&fs->entries, e);
+			e->r_state = R_ORPHAN;
+			list_add_tail(&r->orphans, e);
+		}
+		if (!fs->entries.head) {
+			fs->in_set = fs->enabled = false;
 			return false;
 		}
-		if (pfd) {
-			free(r->pfd);
-			r->pfd = pfd;
-			r->cap_pfd = cap;
-		}
-		if (tab) {
-			free(r->tab);
-			r->tab = tab;
-			r->tab_size = tab_size;
+		want = fresh->events & 0xffff;
+		ev.events = want | EPOLLONESHOT;
+		ev.data.u64 = (uint64_t)fs->gen << 32 | (uint32_t)fd;
+		ret = epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+	} else if (ret && errno == EEXIST) {
+		ret = epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
+	}
+	if (!ret) {
+		fs->in_set = fs->enabled = true;
+		fs->mask = want;
+		return false;
+	}
+	err = errno;
+	for (e = fs->entries.head; e; e = next) {
+		uint32_t rev = POLLERR;
+
+		next = e->r_next;
+		if (err == EBADF)
+			rev = POLLNVAL;
+		else if (err == EPERM)
+			rev = e->events & DEFAULT_POLLMASK; /* 0: waits, as in poll(2) */
+		if (rev) {
+			make_ready(r, fs, e, rev);
+			made = true;
 		}
 	}
-	tab_size = r->tab_size;
-	mask = tab_size - 1;
-	memset(r->tab, 0, tab_size * sizeof(*r->tab));
+	return made;
+}
 
-	r->pfd[0].fd = r->evfd;
-	r->pfd[0].events = POLLIN;
-	for (e = r->fds.head; e; e = e->r_next) {
-		unsigned h = ((unsigned)e->fd * 0x9E3779B1u) & mask, slot;
+/* An event of the set for an fd (lock held): its entries that asked for
+ * what it reports are ready; the others wait again. */
+static void fd_event(struct ringer_reactor *r, uint64_t data, uint32_t events)
+{
+	int fd = (int)(uint32_t)data;
+	struct fdstate *fs = fd_state(r, fd, false);
+	struct reactor_entry *e, *next;
 
-		/* Open addressing: tab holds slot + 1, 0 is empty. */
-		while (r->tab[h] && r->pfd[r->tab[h] - 1].fd != e->fd)
-			h = (h + 1) & mask;
-		if (r->tab[h]) {
-			slot = r->tab[h] - 1;
-			r->pfd[slot].events |= (short)e->events;
-		} else {
-			slot = n++;
-			r->tab[h] = slot + 1;
-			r->pfd[slot].fd = e->fd;
-			r->pfd[slot].events = (short)e->events;
-		}
-		e->r_deadline_ns = slot;
+	/* An older generation: a file that number named before, or an event
+	 * taken before a re-arming that rewrote the registration. */
+	if (!fs || fs->gen != (uint32_t)(data >> 32))
+		return;
+	fs->enabled = false; /* EPOLLONESHOT disabled it */
+	events &= 0xffff;
+	for (e = fs->entries.head; e; e = next) {
+		/* Only what this entry asked for, plus what poll always
+		 * reports. */
+		uint32_t rev = events & (e->events | ALWAYS);
+
+		next = e->r_next;
+		r->nr_looked++;
+		if (rev)
+			make_ready(r, fs, e, rev);
 	}
-	r->nr_pfd = n;
-	r->dirty = false;
-	return true;
+	fd_update(r, fd, fs, false, NULL);
 }
 
 /*
@@ -358,21 +483,86 @@ static uint64_t expire_timers(struct ringer_reactor *r)
 	return timeout;
 }
 
+/*
+ * Without an epoll set (no fd to be had when the thread started:
+ * RLIMIT_NOFILE), poll the armed fds in ticks: O(armed fds) per tick, in
+ * that corner only, where failing the requests would be a result the kernel
+ * never gives.  Lock held, dropped while polling.
+ */
+static void poll_tick(struct ringer_reactor *r, uint64_t timeout)
+{
+	struct pollfd *pfd = malloc((r->nr_fds + 1) * sizeof(*pfd));
+	struct timespec ts;
+	unsigned n = 0, i, k;
+
+	if (timeout > TICK_NS)
+		timeout = TICK_NS;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)timeout;
+	for (i = 0; pfd && i < r->fdtab_size; i++) {
+		struct fdstate *fs = r->fdtab[i];
+		struct reactor_entry *e;
+
+		if (!fs || !fs->entries.head)
+			continue;
+		pfd[n].fd = (int)i;
+		pfd[n].events = 0;
+		for (e = fs->entries.head; e; e = e->r_next)
+			pfd[n].events |= (short)e->events;
+		n++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (ppoll(pfd, pfd ? n : 0, &ts, NULL) <= 0)
+		n = 0;
+	pthread_mutex_lock(&r->lock);
+	for (k = 0; k < n; k++) {
+		struct fdstate *fs = fd_state(r, pfd[k].fd, false);
+		uint32_t revents = (unsigned short)pfd[k].revents;
+		struct reactor_entry *e, *next;
+
+		if (!fs || !revents)
+			continue;
+		for (e = fs->entries.head; e; e = next) {
+			uint32_t rev = revents & (e->events | ALWAYS);
+
+			next = e->r_next;
+			r->nr_looked++;
+			if (rev)
+				make_ready(r, fs, e, rev);
+		}
+	}
+	free(pfd);
+}
+
+static int wait_events(struct ringer_reactor *r, const struct timespec *tsp)
+{
+	int n = epoll_pwait2(r->epfd, r->ev, NR_EVENTS, tsp, NULL);
+
+	if (n < 0 && errno == ENOSYS) {
+		/* before Linux 5.11: milliseconds, rounded up (never early) */
+		int ms = -1;
+
+		if (tsp)
+			ms = (int)(tsp->tv_sec * 1000 + (tsp->tv_nsec + 999999) / 1000000);
+		n = epoll_wait(r->epfd, r->ev, NR_EVENTS, ms);
+	}
+	return n;
+}
+
 static void *reactor_main(void *arg)
 {
 	struct ringer_reactor *r = arg;
 
 	pthread_setname_np(pthread_self(), "ringer-reactor");
 	/* a timer is due at its deadline, as the kernel's hrtimers (no slack):
-	 * ppoll's sleep would otherwise end up to 50 us late (the default slack) */
+	 * the wait would otherwise end up to 50 us late (the default slack) */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
-		struct reactor_entry *e = r->ready.head, *next;
+		struct reactor_entry *e = r->ready.head;
 		struct timespec ts, *tsp = NULL;
 		uint64_t timeout;
-		unsigned nfds;
-		int n;
+		int i, n;
 
 		if (e) {
 			uint32_t revents = (uint32_t)e->r_clock;
@@ -402,19 +592,20 @@ static void *reactor_main(void *arg)
 				if (r->evfd >= 0)
 					close(r->evfd);
 				r->evfd = -1;
+				if (r->epfd >= 0)
+					close(r->epfd);
+				r->epfd = -1;
+				fdtab_free(r);
 				break;
 			}
 			timeout = IDLE_EXIT_NS - (now - r->idle_since);
 		} else {
 			r->idle_since = 0;
 		}
-		if (r->dirty && !rebuild(r) && timeout > 10000000ULL)
-			timeout = 10000000ULL; /* out of memory: retry soon */
-		/* poll(2) holds a reference to each file while it sleeps, so an fd
-		 * closed meanwhile is noticed (POLLNVAL) only by the next call:
-		 * bound the sleep while fd entries are armed. */
-		if (r->nr_fds && timeout > MAX_SLEEP_NS)
-			timeout = MAX_SLEEP_NS;
+		if (r->epfd < 0) {
+			poll_tick(r, timeout);
+			continue;
+		}
 		/* no eventfd: nobody can wake us, look again at every tick */
 		if (r->evfd < 0 && timeout > TICK_NS)
 			timeout = TICK_NS;
@@ -423,13 +614,12 @@ static void *reactor_main(void *arg)
 			ts.tv_nsec = (long)(timeout % 1000000000ULL);
 			tsp = &ts;
 		}
-		nfds = r->nr_pfd;
 		r->polling = true;
 		pthread_mutex_unlock(&r->lock);
 
-		n = ppoll(r->pfd, nfds, tsp, NULL);
+		n = wait_events(r, tsp);
 		if (n < 0 && errno != EINTR) {
-			/* ENOMEM: do not spin on it. */
+			/* do not spin on an error */
 			struct timespec pause = { 0, 1000000 };
 
 			nanosleep(&pause, NULL);
@@ -437,46 +627,27 @@ static void *reactor_main(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		r->polling = false;
-		if (n <= 0)
-			continue; /* timeout (timers are checked at the top) or error */
-		if (r->pfd[0].revents) {
-			uint64_t v;
+		for (i = 0; i < n; i++) {
+			if (r->ev[i].data.u64 == EVFD_DATA) {
+				uint64_t v;
 
-			if (read(r->evfd, &v, sizeof(v)) < 0) {
-				/* EAGAIN: another read drained it already */
+				if (read(r->evfd, &v, sizeof(v)) < 0) {
+					/* EAGAIN: another read drained it already */
+				}
+				continue;
 			}
-		}
-		/* Walk the entries, not the slots: an entry cancelled during the
-		 * poll is simply no longer on the list, one armed during it has
-		 * no slot yet. */
-		for (e = r->fds.head; e; e = next) {
-			uint32_t rev;
-
-			next = e->r_next;
-			if (e->r_deadline_ns >= nfds)
-				continue;
-			rev = (unsigned short)r->pfd[e->r_deadline_ns].revents;
-			/* Only what this entry asked for, plus what poll always
-			 * reports. */
-			rev &= e->events | POLLERR | POLLHUP | POLLNVAL;
-			if (!rev)
-				continue;
-			list_del(&r->fds, e);
-			r->nr_fds--;
-			r->dirty = true;
-			e->r_state = R_READY;
-			e->r_clock = (int)rev;
-			list_add_tail(&r->ready, e);
+			fd_event(r, r->ev[i].data.u64, r->ev[i].events);
 		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-/* Start the thread and its eventfd with the first arming after creation or
- * after the thread left for idleness.  Lock held. */
+/* Start the thread, its epoll set and its eventfd with the first arming
+ * after creation or after the thread left for idleness.  Lock held. */
 static int start(struct ringer_reactor *r)
 {
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EVFD_DATA };
 	int ret;
 
 	if (r->started)
@@ -489,19 +660,24 @@ static int start(struct ringer_reactor *r)
 		r->exited = false;
 	}
 	r->idle_since = 0;
-	/* above the program's fds (sys.c): a number the program just closed
-	 * must not name the engine's eventfd.  Without an fd to be had
-	 * (RLIMIT_NOFILE reached) the thread polls in ticks instead of being
-	 * woken: slower to see a new arming, never a failed request. */
-	r->evfd = sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-	if (r->pfd)
-		r->pfd[0].fd = r->evfd; /* in case the rebuild below fails */
-	r->dirty = true;
+	/* Above the program's fds (sys.c): a number the program just closed
+	 * must not name the engine's own.  Without an fd for the set or the
+	 * eventfd (RLIMIT_NOFILE reached) the thread polls in ticks instead
+	 * (poll_tick()): slower, never a failed request. */
+	r->epfd = sys_fd_move_high(epoll_create1(EPOLL_CLOEXEC));
+	r->evfd = r->epfd < 0 ? -1 : sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+	if (r->evfd >= 0 && epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->evfd, &ev) < 0) {
+		close(r->evfd);
+		r->evfd = -1;
+	}
 	ret = engine_thread_create(&r->thread, NULL, reactor_main, r);
 	if (ret) {
 		if (r->evfd >= 0)
 			close(r->evfd);
 		r->evfd = -1;
+		if (r->epfd >= 0)
+			close(r->epfd);
+		r->epfd = -1;
 		return -ret;
 	}
 	r->started = true;
@@ -511,7 +687,8 @@ static int start(struct ringer_reactor *r)
 /* Arming an armed entry would corrupt the lists it is on. */
 static bool armed(const struct reactor_entry *e)
 {
-	return e->r_state == R_ARMED_FD || e->r_state == R_ARMED_TIMER || e->r_state == R_READY;
+	return e->r_state == R_ARMED_FD || e->r_state == R_ARMED_TIMER || e->r_state == R_READY ||
+	       e->r_state == R_ORPHAN;
 }
 
 /* ---- API ------------------------------------------------------------------------ */
@@ -526,27 +703,38 @@ int reactor_create(struct ringer_reactor **out)
 		free(r);
 		return -ENOMEM;
 	}
-	r->evfd = -1;
+	r->evfd = r->epfd = -1;
 	*out = r;
 	return 0;
 }
 
 int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
 {
+	struct fdstate *fs = NULL;
 	int ret;
 
 	if (e->fd < 0)
 		return -EBADF;
 	pthread_mutex_lock(&r->lock);
 	ret = armed(e) ? -EBUSY : start(r);
+	if (ret == 0 && !(fs = fd_state(r, e->fd, true)))
+		ret = -ENOMEM;
 	if (ret == 0) {
+		/* The first entry of a new wait: a new generation, so that an
+		 * event taken before (of a file closed since, or one that
+		 * nobody waited for) is not applied to it. */
+		if (!fs->entries.head)
+			fs->gen++;
 		e->r_state = R_ARMED_FD;
-		e->r_deadline_ns = NO_SLOT;
 		e->r_clock = 0;
-		list_add_tail(&r->fds, e);
+		list_add_tail(&fs->entries, e);
 		r->nr_fds++;
-		r->dirty = true;
-		wake(r);
+		/* Always written (force): only epoll_ctl tells whether the
+		 * number still names the file registered.  epoll_wait sees a
+		 * registration made meanwhile: no wake-up, unless the entry is
+		 * ready already. */
+		if (fd_update(r, e->fd, fs, true, e))
+			wake(r);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
@@ -584,12 +772,15 @@ bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e)
 	pthread_mutex_lock(&r->lock);
 	switch (e->r_state) {
 	case R_ARMED_FD:
-		/* Off the list, so a result of the poll in progress is not
-		 * applied to it; no wake-up needed, the array is rebuilt before
-		 * the next poll. */
-		list_del(&r->fds, e);
+		/* Off its fd's list, so an event in progress is not applied to
+		 * it.  The registration may stay wider than what is left: it
+		 * fires once more at most, and is narrowed then. */
+		list_del(&fd_state(r, e->fd, false)->entries, e);
 		r->nr_fds--;
-		r->dirty = true;
+		break;
+	case R_ORPHAN:
+		list_del(&r->orphans, e);
+		r->nr_fds--;
 		break;
 	case R_ARMED_TIMER:
 		heap_del(&r->timers[e->r_clock], e);
@@ -605,6 +796,16 @@ bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e)
 		e->r_state = R_IDLE;
 	pthread_mutex_unlock(&r->lock);
 	return ret;
+}
+
+uint64_t reactor_nr_looked(struct ringer_reactor *r)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->nr_looked;
+	pthread_mutex_unlock(&r->lock);
+	return n;
 }
 
 unsigned reactor_nr_threads(struct ringer_reactor *r)
@@ -633,7 +834,7 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 	struct elist gone = { 0 };
 	struct reactor_entry *e;
 	bool join;
-	unsigned ci;
+	unsigned ci, i;
 
 	pthread_mutex_lock(&r->lock);
 	r->stopping = true;
@@ -649,7 +850,10 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 	pthread_mutex_lock(&r->lock);
 	r->started = r->exited = false;
 	collect(&r->ready, &gone);
-	collect(&r->fds, &gone);
+	collect(&r->orphans, &gone);
+	for (i = 0; i < r->fdtab_size; i++)
+		if (r->fdtab[i])
+			collect(&r->fdtab[i]->entries, &gone);
 	for (ci = 0; ci < NR_CLOCKS; ci++) {
 		struct theap *h = &r->timers[ci];
 
@@ -670,8 +874,9 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 
 	if (r->evfd >= 0)
 		close(r->evfd);
-	free(r->pfd);
-	free(r->tab);
+	if (r->epfd >= 0)
+		close(r->epfd);
+	fdtab_free(r);
 	for (ci = 0; ci < NR_CLOCKS; ci++)
 		free(r->timers[ci].v);
 	pthread_mutex_destroy(&r->lock);

@@ -11,8 +11,13 @@
  *  - entries are one-shot: after fn has been called the entry is disarmed;
  *    fn may re-arm it (reactor_arm() from inside fn is allowed);
  *  - any number of entries may wait on the same fd at once, with different
- *    event masks, and an fd that is closed while armed reports POLLNVAL
- *    instead of hanging;
+ *    event masks; an fd closed when armed reports POLLNVAL at once; an fd
+ *    closed while armed is no longer watched once its file has no other
+ *    reference (epoll forgets it): its entries wait until cancelled, as the
+ *    kernel's io_uring keeps a request armed whose fd is closed (it holds
+ *    the file; the engine's requests hold a duplicate, req_hold_file());
+ *  - a waiting fd costs nothing until it is ready (one epoll set), and an
+ *    event costs the entries of its own fd only;
  *  - fn runs in the reactor thread and must not block;
  *  - reactor_cancel() after which fn has not started guarantees fn never runs;
  *    if fn is running in the reactor thread at that moment, reactor_cancel()
@@ -51,9 +56,10 @@ int reactor_create(struct ringer_reactor **out);
 /*
  * Wait for e->events on e->fd; 0 or -errno (-EBADF for a negative fd, -EBUSY
  * if e is armed already).  fn gets the bits of e->events that are ready, plus
- * POLLERR, POLLHUP or POLLNVAL.  An fd closed while the reactor sleeps is
- * seen (POLLNVAL) within about a second: poll(2) keeps the file referenced
- * until it returns.
+ * POLLERR, POLLHUP or POLLNVAL (at once for a closed fd; a file epoll cannot
+ * watch, e.g. a regular file, is ready as poll(2) reports it).  -ENOMEM.
+ * Where no fd can be had for the epoll set (RLIMIT_NOFILE), the reactor
+ * polls its armed fds in ticks instead.
  */
 int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e);
 
@@ -70,6 +76,10 @@ int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e,
 
 /* Disarm; true if fn will never run for this arming (see above). */
 bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e);
+
+/* Entries looked at for fd events so far: a count of work for tests (an
+ * event looks at the entries of its own fd, never at all armed ones). */
+uint64_t reactor_nr_looked(struct ringer_reactor *r);
 
 /* Number of threads the reactor runs now: 0 or 1 (for leak checks). */
 unsigned reactor_nr_threads(struct ringer_reactor *r);
