@@ -189,7 +189,11 @@
  *    straight back) is missed.
  *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).  A
  *    waiter or the reactor that can get no eventfd (RLIMIT_NOFILE) polls in
- *    1 ms ticks instead of being woken.
+ *    1 ms ticks instead of being woken; a reactor that can get no epoll set
+ *    polls its armed fds in 1 ms ticks (O(armed fds) each).
+ *  - a request waiting in the reactor by number (no duplicate could be had)
+ *    whose fd is closed, its file gone: it waits until cancelled, as on the
+ *    kernel, but the file is closed (the kernel's request keeps it open).
  *  - reads and writes that go through native AIO (a batch of them at an
  *    offset on a regular file, O_DIRECT) raise no fsnotify events (inotify
  *    IN_ACCESS/IN_MODIFY, fanotify): Linux's AIO does not report them; a
