@@ -177,7 +177,12 @@ int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe)
 	return send_setup(req, sqe);
 }
 
-int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe)
+/*
+ * The checks io_recvmsg_prep() makes for both receives: no addr2, known
+ * ioprio flags, multishot only with provided buffers and without
+ * MSG_WAITALL; sqe->optlen only on a multishot RECV (its total limit).
+ */
+static int prep_recv_common(struct req *req, const struct io_uring_sqe *sqe)
 {
 	struct sr_state *sr = req_sr(req);
 
@@ -189,9 +194,21 @@ int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe)
 	if (sr->flags & IORING_RECV_MULTISHOT) {
 		if (!(req->flags & REQ_F_BUFFER_SELECT) || (sr->msg_flags & MSG_WAITALL))
 			return -EINVAL;
+		if (req->opcode != IORING_OP_RECV && sqe->optlen)
+			return -EINVAL;
 	} else if (sqe->optlen) {
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct sr_state *sr = req_sr(req);
+	int ret = prep_recv_common(req, sqe);
+
+	if (ret)
+		return ret;
 	/* IORING_RECVSEND_BUNDLE without provided buffers: a plain receive */
 	one_buffer(sr, sqe->addr, sqe->len);
 	return 0;
@@ -232,19 +249,10 @@ int sr_prep_sendmsg(struct req *req, const struct io_uring_sqe *sqe)
 int sr_prep_recvmsg(struct req *req, const struct io_uring_sqe *sqe)
 {
 	struct sr_state *sr = req_sr(req);
+	int ret = prep_recv_common(req, sqe);
 
-	prep_common(req, sqe, false);
-	if (sqe->addr2)
-		return -EINVAL;
-	if (sr->flags & ~RECV_FLAGS)
-		return -EINVAL;
-	if (sr->flags & IORING_RECV_MULTISHOT) {
-		if (!(req->flags & REQ_F_BUFFER_SELECT) || (sr->msg_flags & MSG_WAITALL) ||
-		    sqe->optlen)
-			return -EINVAL;
-	} else if (sqe->optlen) {
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	if (sr->flags & IORING_RECVSEND_BUNDLE)
 		return -EINVAL;
 	sr->umsg = (struct msghdr *)(uintptr_t)sqe->addr;
