@@ -979,6 +979,85 @@ static inline void io_uring_prep_recvmsg(struct io_uring_sqe *sqe, int fd,
 	sqe->msg_flags = flags;
 }
 
+/* A receive that stays armed: a CQE (IORING_CQE_F_MORE) per receive, each
+ * into a provided buffer (the caller sets IOSQE_BUFFER_SELECT and buf_group). */
+static inline void io_uring_prep_recv_multishot(struct io_uring_sqe *sqe, int sockfd, void *buf,
+						size_t len, int flags)
+{
+	io_uring_prep_recv(sqe, sockfd, buf, len, flags);
+	sqe->ioprio |= IORING_RECV_MULTISHOT;
+}
+
+static inline void io_uring_prep_recvmsg_multishot(struct io_uring_sqe *sqe, int fd,
+						   struct msghdr *msg, unsigned flags)
+{
+	io_uring_prep_recvmsg(sqe, fd, msg, flags);
+	sqe->ioprio |= IORING_RECV_MULTISHOT;
+}
+
+/*
+ * A multishot RECVMSG's buffer: struct io_uring_recvmsg_out, then
+ * msg_namelen bytes for the source address, msg_controllen bytes of control
+ * messages, then the payload (msgh: the msghdr the SQE named).  NULL when
+ * buf_len cannot hold the header part.
+ */
+static inline struct io_uring_recvmsg_out *io_uring_recvmsg_validate(void *buf, int buf_len,
+								     struct msghdr *msgh)
+{
+	unsigned long need = sizeof(struct io_uring_recvmsg_out) + msgh->msg_namelen +
+			     msgh->msg_controllen;
+
+	if (buf_len < 0 || (unsigned long)buf_len < need)
+		return NULL;
+	return (struct io_uring_recvmsg_out *)buf;
+}
+
+static inline void *io_uring_recvmsg_name(struct io_uring_recvmsg_out *o)
+{
+	return (void *)(o + 1);
+}
+
+static inline struct cmsghdr *io_uring_recvmsg_cmsg_firsthdr(struct io_uring_recvmsg_out *o,
+							     struct msghdr *msgh)
+{
+	if (o->controllen < sizeof(struct cmsghdr))
+		return NULL;
+	return (struct cmsghdr *)((unsigned char *)io_uring_recvmsg_name(o) + msgh->msg_namelen);
+}
+
+/* the control message after cmsg, or NULL when none fits in o->controllen */
+static inline struct cmsghdr *io_uring_recvmsg_cmsg_nexthdr(struct io_uring_recvmsg_out *o,
+							    struct msghdr *msgh,
+							    struct cmsghdr *cmsg)
+{
+	unsigned char *end, *next;
+
+	if (cmsg->cmsg_len < sizeof(struct cmsghdr))
+		return NULL;
+	end = (unsigned char *)io_uring_recvmsg_cmsg_firsthdr(o, msgh) + o->controllen;
+	next = (unsigned char *)cmsg + CMSG_ALIGN(cmsg->cmsg_len);
+	if (next + sizeof(struct cmsghdr) > end)
+		return NULL;
+	if (next + CMSG_ALIGN(((struct cmsghdr *)next)->cmsg_len) > end)
+		return NULL;
+	return (struct cmsghdr *)next;
+}
+
+static inline void *io_uring_recvmsg_payload(struct io_uring_recvmsg_out *o, struct msghdr *msgh)
+{
+	return (unsigned char *)io_uring_recvmsg_name(o) + msgh->msg_namelen +
+	       msgh->msg_controllen;
+}
+
+/* the payload bytes in a buffer the CQE said holds buf_len bytes */
+static inline unsigned int io_uring_recvmsg_payload_length(struct io_uring_recvmsg_out *o,
+							   int buf_len, struct msghdr *msgh)
+{
+	unsigned long start = (unsigned long)io_uring_recvmsg_payload(o, msgh);
+
+	return (unsigned int)((unsigned long)o + (unsigned long)buf_len - start);
+}
+
 static inline void io_uring_prep_send_set_addr(struct io_uring_sqe *sqe,
 					       const struct sockaddr *dest_addr,
 					       __u16 addr_len)

@@ -143,6 +143,25 @@ static void (*const p_buf_ring_cq_advance)(struct io_uring *, struct io_uring_bu
 	io_uring_buf_ring_cq_advance;
 static int (*const p_buf_ring_available)(struct io_uring *, struct io_uring_buf_ring *,
 					 unsigned short) = io_uring_buf_ring_available;
+/* multishot receive and its buffer's layout (liburing 2.15) */
+static void (*const p_recv_multishot)(struct io_uring_sqe *, int, void *, size_t, int) =
+	io_uring_prep_recv_multishot;
+static void (*const p_recvmsg_multishot)(struct io_uring_sqe *, int, struct msghdr *, unsigned) =
+	io_uring_prep_recvmsg_multishot;
+static struct io_uring_recvmsg_out *(*const p_recvmsg_validate)(void *, int, struct msghdr *) =
+	io_uring_recvmsg_validate;
+static void *(*const p_recvmsg_name)(struct io_uring_recvmsg_out *) = io_uring_recvmsg_name;
+static struct cmsghdr *(*const p_recvmsg_cmsg_firsthdr)(struct io_uring_recvmsg_out *,
+							struct msghdr *) =
+	io_uring_recvmsg_cmsg_firsthdr;
+static struct cmsghdr *(*const p_recvmsg_cmsg_nexthdr)(struct io_uring_recvmsg_out *,
+						       struct msghdr *, struct cmsghdr *) =
+	io_uring_recvmsg_cmsg_nexthdr;
+static void *(*const p_recvmsg_payload)(struct io_uring_recvmsg_out *, struct msghdr *) =
+	io_uring_recvmsg_payload;
+static unsigned int (*const p_recvmsg_payload_length)(struct io_uring_recvmsg_out *, int,
+						      struct msghdr *) =
+	io_uring_recvmsg_payload_length;
 static int (*const p_files_tags)(struct io_uring *, const int *, const __u64 *,
 				 unsigned) = io_uring_register_files_tags;
 static int (*const p_files_sparse)(struct io_uring *, unsigned) = io_uring_register_files_sparse;
@@ -476,6 +495,43 @@ int main(void)
 	want.buf_group = 9;
 	want.flags = IOSQE_BUFFER_SELECT;
 	check("read_multishot", &sqe, &want);
+	p_recv_multishot(&sqe, 5, (void *)0x1000, 100, 2);
+	want_rw(&want, IORING_OP_RECV, 5, 0x1000, 100, 0);
+	want.msg_flags = 2;
+	want.ioprio = IORING_RECV_MULTISHOT;
+	check("recv_multishot", &sqe, &want);
+	p_recvmsg_multishot(&sqe, 5, (struct msghdr *)0x1000, 2);
+	want_rw(&want, IORING_OP_RECVMSG, 5, 0x1000, 1, 0);
+	want.msg_flags = 2;
+	want.ioprio = IORING_RECV_MULTISHOT;
+	check("recvmsg_multishot", &sqe, &want);
+	{
+		/* a buffer: header, 16 bytes of name, 32 of control, payload */
+		_Alignas(struct cmsghdr) unsigned char b[128] = { 0 };
+		struct msghdr mh = { .msg_namelen = 16, .msg_controllen = 32 };
+		struct io_uring_recvmsg_out *o = (struct io_uring_recvmsg_out *)b;
+		struct cmsghdr *c1 = (struct cmsghdr *)(b + sizeof(*o) + 16), *c2;
+
+		o->controllen = (__u32)(2 * CMSG_SPACE(sizeof(int)));
+		c1->cmsg_len = CMSG_LEN(sizeof(int));
+		c2 = (struct cmsghdr *)((unsigned char *)c1 + CMSG_SPACE(sizeof(int)));
+		c2->cmsg_len = CMSG_LEN(sizeof(int));
+		if (p_recvmsg_validate(b, (int)(sizeof(*o) + 47), &mh) ||
+		    p_recvmsg_validate(b, (int)sizeof(b), &mh) != o ||
+		    p_recvmsg_name(o) != b + sizeof(*o) || p_recvmsg_cmsg_firsthdr(o, &mh) != c1 ||
+		    p_recvmsg_cmsg_nexthdr(o, &mh, c1) != c2 ||
+		    p_recvmsg_cmsg_nexthdr(o, &mh, c2) != NULL ||
+		    p_recvmsg_payload(o, &mh) != b + sizeof(*o) + 48 ||
+		    p_recvmsg_payload_length(o, 100, &mh) != 100 - sizeof(*o) - 48) {
+			fprintf(stderr, "recvmsg helpers: wrong layout\n");
+			failed = 1;
+		}
+		o->controllen = 8;
+		if (p_recvmsg_cmsg_firsthdr(o, &mh)) {
+			fprintf(stderr, "recvmsg_cmsg_firsthdr: a cmsghdr in 8 bytes\n");
+			failed = 1;
+		}
+	}
 
 	/* the waiting calls are only held to their types (test-wait.c runs them) */
 	if (!p_enter2 || !p_wait_cqes || !p_wait_cqe_timeout || !p_wait_cqes_min_timeout ||
