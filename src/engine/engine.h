@@ -95,10 +95,16 @@
  *    of its own, mapped through the ring fd by the mmap wrappers, as the
  *    rings are (above); a mapping longer than the ring faults past its end
  *    as the kernel's does.
- *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): with IOSQE_BUFFER_SELECT
- *    -ENOBUFS (-ENOENT on a send or a bundle), as the kernel's with no
- *    buffer group; a SEND with IORING_RECVSEND_BUNDLE and no buffer select
- *    is -EINVAL (the kernel posts a CQE with F_MORE, then another).
+ *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): a send with
+ *    IOSQE_BUFFER_SELECT and a RECV with IORING_RECVSEND_BUNDLE answer
+ *    -ENOENT (the kernel's with no buffer group: the engine has no sends
+ *    from provided buffers and no bundles); a SEND with
+ *    IORING_RECVSEND_BUNDLE and no buffer select is -EINVAL (the kernel
+ *    posts a CQE with F_MORE, then another).  A receive with MSG_WAITALL
+ *    from a buffer ring commits the ring's head when it takes the buffer
+ *    (the kernel's at the CQE, unless it waited).  A multishot receive's
+ *    CQEs go to the CQ as the engine's reactor sees data, where the
+ *    kernel's wait for the program to enter the kernel (task work).
  *    SEND_ZC/SENDMSG_ZC copy (the notification follows the result at once,
  *    IORING_NOTIF_USAGE_ZC_COPIED when reported); a registered buffer's
  *    memory is read at the send, so it must stay mapped until then (the
@@ -636,6 +642,11 @@ struct ring {
 	/* provided-buffer groups by group id (kbuf.c), under kbuf_lock */
 	pthread_mutex_t kbuf_lock;
 	struct kbuf_list **kbuf_hash;
+	/* Held by a receive from a ring buffer's selection to its kbuf_put()
+	 * when the head moves at the CQE (the kernel holds uring_lock over
+	 * that issue): without it, another thread's request would select the
+	 * same head buffer meanwhile.  Taken before kbuf_lock. */
+	pthread_mutex_t kbuf_sel_lock;
 
 	struct ring *free_next; /* recycled ring structs */
 

@@ -153,6 +153,7 @@ static struct ring *ring_alloc(void)
 		pthread_mutex_init(&r->rsrc_lock, NULL);
 		pthread_mutex_init(&r->iopoll_lock, NULL);
 		pthread_mutex_init(&r->kbuf_lock, NULL);
+		pthread_mutex_init(&r->kbuf_sel_lock, NULL);
 	}
 	return r;
 }

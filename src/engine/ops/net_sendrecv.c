@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/kbuf.h"
 #include "engine/ops/net_sendrecv.h"
 #include "engine/sys.h"
 
@@ -120,7 +121,7 @@ void sr_cleanup(struct req *req)
 	sr->iov_alloc = NULL;
 	free(sr->name);
 	sr->name = NULL;
-	if (sr->fx_buf) {
+	if (sr->fixed && sr->fx_buf) {
 		req_put_rsrc(req, &sr->fx_buf->node);
 		sr->fx_buf = NULL;
 	}
@@ -211,6 +212,9 @@ int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe)
 		return ret;
 	/* IORING_RECVSEND_BUNDLE without provided buffers: a plain receive */
 	one_buffer(sr, sqe->addr, sqe->len);
+	sr->sel_len = sqe->len;
+	/* a multishot RECV's limit on all its receives together */
+	sr->mshot_left = (sr->flags & IORING_RECV_MULTISHOT) ? sqe->optlen : 0;
 	return 0;
 }
 
@@ -229,6 +233,15 @@ static int copy_msghdr(struct req *req, const struct io_uring_sqe *sqe)
 	sr->msg.msg_controllen = m.msg_controllen;
 	if ((req->flags & REQ_F_BUFFER_SELECT) && m.msg_iovlen > 1)
 		return -EINVAL;
+	if (!sr->send && (sr->flags & IORING_RECV_MULTISHOT)) {
+		/* io_recvmsg_mshot_prep(): the header must not overflow an int */
+		if ((int)m.msg_namelen < 0 ||
+		    m.msg_controllen >
+			    INT_MAX - sizeof(struct io_uring_recvmsg_out) - m.msg_namelen)
+			return -EOVERFLOW;
+		sr->namelen = m.msg_namelen;
+		sr->controllen = (uint32_t)m.msg_controllen;
+	}
 	return copy_iovec(req, m.msg_iov, m.msg_iovlen);
 }
 
@@ -256,7 +269,13 @@ int sr_prep_recvmsg(struct req *req, const struct io_uring_sqe *sqe)
 	if (sr->flags & IORING_RECVSEND_BUNDLE)
 		return -EINVAL;
 	sr->umsg = (struct msghdr *)(uintptr_t)sqe->addr;
-	return copy_msghdr(req, sqe);
+	ret = copy_msghdr(req, sqe);
+	if (ret)
+		return ret;
+	/* with a provided buffer, the one iovec's length caps what it takes */
+	sr->sel_len = sr->msg.msg_iovlen ? (uint32_t)sr->fast_iov[0].iov_len : 0;
+	sr->mshot_left = 0;
+	return 0;
 }
 
 /* the ring's own fd is no socket */
@@ -437,6 +456,185 @@ static int recvmsg_copy_out(struct sr_state *sr)
 	return ret;
 }
 
+
+/*
+ * A multishot RECVMSG's receive into the buffer at buf (len bytes): struct
+ * io_uring_recvmsg_out, the source address (sr->namelen bytes kept for it),
+ * the control messages (sr->controllen), then the payload; the kernel's
+ * io_recvmsg_multishot().  The result counts the room kept for the address
+ * and the control messages whatever they used, and the payload received.
+ * A payload of 0 bytes ends the multishot (*empty), as a receive of 0 does.
+ */
+static ssize_t recvmsg_mshot(struct req *req, char *buf, size_t len, int flags, bool *empty)
+{
+	struct sr_state *sr = req_sr(req);
+	size_t hdrlen = sizeof(struct io_uring_recvmsg_out) + sr->namelen + sr->controllen;
+	struct io_uring_recvmsg_out out;
+	struct sockaddr_storage addr;
+	struct iovec iov = { .iov_base = buf + hdrlen, .iov_len = len - hdrlen };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t ret;
+	size_t copy;
+
+	if (sr->namelen) {
+		m.msg_name = &addr;
+		m.msg_namelen = sizeof(addr);
+	}
+	if (sr->controllen) {
+		m.msg_control = buf + sizeof(out) + sr->namelen;
+		m.msg_controllen = sr->controllen;
+	}
+	ret = sys_recvmsg(req->rfd, &m, flags);
+	if (ret < 0)
+		return ret;
+	*empty = ret == 0;
+	out.namelen = sr->namelen ? m.msg_namelen : 0;
+	out.controllen = sr->controllen ? (uint32_t)m.msg_controllen : 0;
+	out.payloadlen = (uint32_t)ret;
+	out.flags = (uint32_t)m.msg_flags;
+	if ((size_t)ret > iov.iov_len)
+		ret = (ssize_t)iov.iov_len; /* MSG_TRUNC asked: the full length */
+	copy = out.namelen < sr->namelen ? out.namelen : sr->namelen;
+	if (umem_write(buf, &out, sizeof(out)) ||
+	    (copy && umem_write(buf + sizeof(out), &addr, copy)))
+		return -EFAULT;
+	return (ssize_t)hdrlen + ret;
+}
+
+/* a request that waits again gives back a buffer it has not committed (a
+ * committed one stays the request's, as the kernel's io_kbuf_recycle()) */
+static void recycle_uncommitted(struct req *req)
+{
+	if (req->buf_sel == KBUF_SEL_RING || req->buf_sel == KBUF_SEL_LEGACY)
+		kbuf_recycle(req);
+}
+
+/* the kernel's MULTISHOT_MAX_RETRY: receives in a row before others get a turn */
+#define MSHOT_MAX_RETRY 32
+
+/*
+ * RECV and RECVMSG with IOSQE_BUFFER_SELECT (io_recv(), io_recvmsg()): the
+ * buffer is taken right before each receive (-ENOBUFS, failing, when the
+ * group has none, data or not) and given back when the socket had nothing
+ * and the request waits in the reactor.  A ring's head is committed at the
+ * CQE, by what the receive used, except in a worker (io_should_commit()).
+ * A multishot one posts a CQE with IORING_CQE_F_MORE per receive and goes
+ * on: at once while the socket may hold more (SOCK_NONEMPTY, or a socket
+ * that does not tell), else after waiting for it; it ends, without F_MORE,
+ * on an error, EOF (res 0), an empty group, its total limit reached, or a
+ * full CQ.
+ */
+static int recv_buffered(struct req *req, unsigned issue_flags)
+{
+	struct sr_state *sr = req_sr(req);
+	bool mshot = sr->flags & IORING_RECV_MULTISHOT;
+	bool user_nowait = sr->msg_flags & MSG_DONTWAIT;
+	int flags = (sr->msg_flags & ~ENGINE_MSG_CMSG_COMPAT) | MSG_DONTWAIT;
+	/* a MSG_WAITALL retry waits holding its buffer: committed, so that no
+	 * other request takes it meanwhile */
+	bool commit = (issue_flags & ISSUE_F_WORKER) || (flags & MSG_WAITALL);
+	pthread_mutex_t *sel_lock = &req->ring->kbuf_sel_lock;
+	unsigned loops = 0;
+
+	for (;;) {
+		size_t len = sr->sel_len, min_ret = 0;
+		bool finished, retry, empty = false;
+		uint32_t cflags = 0;
+		void *addr;
+		ssize_t ret = 0;
+
+		bool locked = false;
+
+		/* a request holds its buffer across a MSG_WAITALL retry */
+		if (!kbuf_selected(req)) {
+			if (!commit) {
+				pthread_mutex_lock(sel_lock);
+				locked = true;
+			}
+			ret = kbuf_select(req, &len, &addr, commit);
+			if (!ret && mshot && sr->umsg &&
+			    len < sizeof(struct io_uring_recvmsg_out) + sr->namelen + sr->controllen) {
+				recycle_uncommitted(req);
+				ret = -EFAULT;
+			}
+			if (!ret) {
+				sr->fast_iov[0].iov_base = addr;
+				sr->fast_iov[0].iov_len = len;
+				sr->msg.msg_iov = sr->fast_iov;
+				sr->msg.msg_iovlen = 1;
+			}
+		}
+		if (!ret) {
+			if (flags & MSG_WAITALL)
+				min_ret = iov_left(&sr->msg);
+			do {
+				sr->msg.msg_flags = 0;
+				if (mshot && sr->umsg) {
+					ret = recvmsg_mshot(req, sr->fast_iov[0].iov_base,
+							    sr->fast_iov[0].iov_len, flags, &empty);
+				} else {
+					ret = sys_recvmsg(req->rfd, &sr->msg, flags);
+					if (ret >= 0 && sr->umsg) {
+						int err = recvmsg_copy_out(sr);
+
+						if (err)
+							ret = err;
+					}
+				}
+			} while (ret == -EINTR);
+			if (ret < (ssize_t)min_ret) {
+				if (ret == -EAGAIN && !user_nowait) {
+					recycle_uncommitted(req);
+					if (locked)
+						pthread_mutex_unlock(sel_lock);
+					return sr_arm(req);
+				}
+				if (ret > 0 && net_retry(sr, flags)) {
+					/* (committed at selection: no lock held) */
+					sr->done += (uint32_t)ret;
+					iov_advance(&sr->msg, (size_t)ret);
+					return sr_arm(req);
+				}
+				req_set_fail(req);
+			} else if ((flags & MSG_WAITALL) &&
+				   (sr->msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+				req_set_fail(req);
+			}
+		} else {
+			req_set_fail(req);
+		}
+		finished = ret <= 0 || empty;
+		if (ret >= 0)
+			cflags = nonempty(req);
+		if (ret > 0)
+			ret += (ssize_t)sr->done;
+		else if (sr->done)
+			ret = (ssize_t)sr->done;
+		else
+			recycle_uncommitted(req); /* nothing received: not consumed */
+		if (ret > 0 && mshot && sr->mshot_left) {
+			sr->mshot_left -= ret < sr->mshot_left ? (uint32_t)ret : sr->mshot_left;
+			if (!sr->mshot_left)
+				finished = true;
+		}
+		cflags |= kbuf_put(req, (int)ret);
+		if (locked)
+			pthread_mutex_unlock(sel_lock);
+		if (!mshot || finished ||
+		    !cq_post(req->ring, req->user_data, (int32_t)ret, cflags | IORING_CQE_F_MORE,
+			     false)) {
+			req->res = (int32_t)ret;
+			req->cflags = cflags;
+			return ISSUE_DONE;
+		}
+		sr->done = 0;
+		/* more may be there (or the socket does not tell): try again */
+		retry = (cflags & IORING_CQE_F_SOCK_NONEMPTY) || sr->sock_type != SOCK_STREAM;
+		if (!retry || ++loops >= MSHOT_MAX_RETRY)
+			return sr_arm(req);
+	}
+}
+
 int sr_issue(struct req *req, unsigned issue_flags)
 {
 	struct sr_state *sr = req_sr(req);
@@ -445,7 +643,6 @@ int sr_issue(struct req *req, unsigned issue_flags)
 	size_t min_ret = 0;
 	ssize_t ret;
 
-	(void)issue_flags;
 	ret = req_resolve_file(req);
 	if (!ret)
 		ret = learn_socket(req);
@@ -453,10 +650,10 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		req->res = (int32_t)ret;
 		return ISSUE_DONE;
 	}
-	if (req->flags & REQ_F_BUFFER_SELECT) {
-		/* no provided buffers in the engine yet: what the kernel says
-		 * when the group is empty (a receive) or absent (a send, a bundle) */
-		req->res = sr->send || (sr->flags & IORING_RECVSEND_BUNDLE) ? -ENOENT : -ENOBUFS;
+	if ((req->flags & REQ_F_BUFFER_SELECT) &&
+	    (sr->send || (sr->flags & IORING_RECVSEND_BUNDLE))) {
+		/* a send from provided buffers and a bundle: not in the engine */
+		req->res = -ENOENT;
 		return ISSUE_DONE;
 	}
 	if (sr->zc) {
@@ -474,6 +671,8 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		}
 		return sr_arm(req);
 	}
+	if (!sr->send && (req->flags & REQ_F_BUFFER_SELECT))
+		return recv_buffered(req, issue_flags);
 	if (sr->fixed) {
 		ret = zc_fixed(req);
 		if (ret) {
@@ -503,7 +702,7 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		if (ret == -EAGAIN && !user_nowait)
 			return sr_arm(req);
 		if (ret > 0 && net_retry(sr, flags)) {
-			sr->done += (size_t)ret;
+			sr->done += (uint32_t)ret;
 			iov_advance(&sr->msg, (size_t)ret);
 			return sr_arm(req);
 		}

@@ -13,18 +13,29 @@ struct sr_state {
 	struct iovec *iov_alloc; /* SENDMSG/RECVMSG with several segments */
 	struct msghdr *umsg; /* RECVMSG: the program's, for what recvmsg returns */
 	void *name; /* SEND/SEND_ZC to an address: the copy made at prep */
-	size_t done; /* bytes moved by earlier attempts (MSG_WAITALL) */
+	union {
+		struct { /* SEND_ZC with IORING_RECVSEND_FIXED_BUF */
+			struct rbuf *fx_buf; /* a reference held */
+			uint16_t fx_index; /* its sqe->buf_index */
+		};
+		struct { /* a receive with IOSQE_BUFFER_SELECT */
+			uint32_t sel_len; /* the most one buffer takes (0: all of it) */
+			uint32_t mshot_left; /* a multishot RECV's total limit (0: none) */
+			/* a multishot RECVMSG: the room for the source address and
+			 * the control messages in each buffer (the msghdr's) */
+			uint32_t namelen, controllen;
+		};
+	};
+	uint32_t done; /* bytes moved by earlier attempts (MSG_WAITALL) */
 	int msg_flags; /* sqe->msg_flags */
 	uint16_t flags; /* sqe->ioprio: IORING_RECVSEND_* */
 	uint8_t sock_type; /* SOCK_*, 0 until looked up */
 	uint8_t sock_family; /* AF_* (AF_UNIX, AF_INET...) */
-	bool send; /* the direction */
-	bool polled; /* the reactor saw it ready (IORING_RECVSEND_POLL_FIRST) */
-	bool zc; /* SEND_ZC/SENDMSG_ZC: its notification CQE is owed */
-	bool zc_report; /* IORING_SEND_ZC_REPORT_USAGE */
-	bool fixed; /* SEND_ZC with IORING_RECVSEND_FIXED_BUF */
-	uint16_t fx_index; /* its sqe->buf_index */
-	struct rbuf *fx_buf; /* IORING_RECVSEND_FIXED_BUF: a reference held */
+	bool send : 1; /* the direction */
+	bool polled : 1; /* the reactor saw it ready (IORING_RECVSEND_POLL_FIRST) */
+	bool zc : 1; /* SEND_ZC/SENDMSG_ZC: its notification CQE is owed */
+	bool zc_report : 1; /* IORING_SEND_ZC_REPORT_USAGE */
+	bool fixed : 1; /* SEND_ZC with IORING_RECVSEND_FIXED_BUF */
 };
 REQ_DATA_CHECK(struct sr_state);
 #define req_sr(req) req_data(req, struct sr_state)
