@@ -1180,6 +1180,20 @@ static inline void io_uring_prep_multishot_accept_direct(struct io_uring_sqe *sq
 	__io_uring_set_target_fixed_file(sqe, IORING_FILE_INDEX_ALLOC - 1);
 }
 
+/*
+ * IORING_OP_URING_CMD: cmd_op for the file's own handler; only these
+ * fields are set, the command's others are the caller's to fill.
+ */
+static inline void io_uring_prep_uring_cmd(struct io_uring_sqe *sqe, int cmd_op, int fd)
+{
+	sqe->opcode = (__u8)IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = (__u32)cmd_op;
+	sqe->__pad1 = 0;
+	sqe->addr = 0;
+	sqe->len = 0;
+}
+
 /* URING_CMD on a socket: SOCKET_URING_OP_* */
 static inline void io_uring_prep_cmd_sock(struct io_uring_sqe *sqe, int cmd_op, int fd,
 					  int level, int optname, void *optval, int optlen)

@@ -234,9 +234,14 @@ enum io_uring_op {
 	IORING_OP_LAST,
 };
 
-/* sqe->uring_cmd_flags: top 8 bits aren't available for userspace */
+/*
+ * sqe->uring_cmd_flags: top 8 bits aren't available for userspace.
+ * IORING_URING_CMD_MULTISHOT goes with IOSQE_BUFFER_SELECT (both or
+ * neither), and not with IORING_URING_CMD_FIXED.
+ */
 #define IORING_URING_CMD_FIXED (1U << 0)
-#define IORING_URING_CMD_MASK IORING_URING_CMD_FIXED
+#define IORING_URING_CMD_MULTISHOT (1U << 1)
+#define IORING_URING_CMD_MASK (IORING_URING_CMD_FIXED | IORING_URING_CMD_MULTISHOT)
 
 /* sqe->fsync_flags */
 #define IORING_FSYNC_DATASYNC (1U << 0)
@@ -679,6 +684,18 @@ struct io_uring_recvmsg_out {
 	__u32 controllen;
 	__u32 payloadlen;
 	__u32 flags;
+};
+
+/*
+ * sqe->cmd_op of IORING_OP_URING_CMD on a socket; GETSOCKOPT and SETSOCKOPT
+ * take sqe->level, optname, optval and optlen.
+ */
+enum io_uring_socket_op {
+	SOCKET_URING_OP_SIOCINQ = 0,
+	SOCKET_URING_OP_SIOCOUTQ,
+	SOCKET_URING_OP_GETSOCKOPT,
+	SOCKET_URING_OP_SETSOCKOPT,
+	SOCKET_URING_OP_TX_TIMESTAMP,
 };
 
 #ifdef __cplusplus

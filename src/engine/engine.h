@@ -89,7 +89,7 @@
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
  *    FILES_UPDATE, FIXED_FD_INSTALL, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT, SPLICE,
  *    TEE, PIPE, SEND, RECV, SENDMSG, RECVMSG, SOCKET, BIND, LISTEN, CONNECT,
- *    ACCEPT, SHUTDOWN, PROVIDE_BUFFERS, REMOVE_BUFFERS:
+ *    ACCEPT, SHUTDOWN, PROVIDE_BUFFERS, REMOVE_BUFFERS, URING_CMD:
  *    -EOPNOTSUPP at prep (and not in the probe).
  *  - provided buffers (kbuf.c): an IOU_PBUF_RING_MMAP buffer ring is a memfd
  *    of its own, mapped through the ring fd by the mmap wrappers, as the
@@ -164,6 +164,18 @@
  *    ACCEPT comes from a poll of the listener after the accept (the kernel
  *    reads its queue under the socket's lock): a connection arriving
  *    between the two sets it.
+ *  - URING_CMD (ops/uring_cmd.c) has two files' handlers: a socket's
+ *    (SOCKET_URING_OP_SIOCINQ/SIOCOUTQ on AF_INET/AF_INET6 sockets through
+ *    ioctl(2), other families -EOPNOTSUPP: the kernel's answer for AF_UNIX,
+ *    netlink and packet sockets, not for the rare families whose protocol
+ *    has an ioctl, e.g. phonet; GETSOCKOPT/SETSOCKOPT through the system
+ *    calls; TX_TIMESTAMP -EINVAL, as on any ring without CQE32) and
+ *    /dev/null's (0).  Every other file answers -EOPNOTSUPP, the kernel's
+ *    answer for files without a handler, where the kernel has one: NVMe
+ *    generic char devices (passthrough), block devices (discard), ublk,
+ *    FUSE.  A multishot command (IORING_URING_CMD_MULTISHOT with
+ *    IOSQE_BUFFER_SELECT) that succeeds completes -EOPNOTSUPP: the kernel
+ *    leaves it pending for good (neither handler posts multishot CQEs).
  *  - CLOSE of a plain fd closes it inline (the kernel punts a file with
  *    ->flush to a worker).
  *  - ioprio is validated, not applied; FSYNC of a range syncs the whole file;

@@ -59,6 +59,7 @@
 #include "engine/ops/sync.h"
 #include "engine/ops/timeout.h"
 #include "engine/ops/truncate.h"
+#include "engine/ops/uring_cmd.h"
 #include "engine/ops/waitid.h"
 #include "engine/ops/xattr.h"
 
@@ -234,6 +235,10 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 	[IORING_OP_REMOVE_BUFFERS] = { .name = "REMOVE_BUFFERS", .iopoll = 1, .supported = 1,
 				       .prep = remove_buffers_prep,
 				       .issue = kbuf_manage_issue },
+	/* the file's own command (ops/uring_cmd.c): sockets and /dev/null */
+	[IORING_OP_URING_CMD] = { .name = "URING_CMD", .needs_file = 1, .buffer_select = 1,
+				  .iopoll = 1, .supported = 1, .prep = uring_cmd_prep,
+				  .issue = uring_cmd_issue, .ring_file = uring_cmd_ring_file },
 	[IORING_OP_FTRUNCATE] = { .name = "FTRUNCATE", .needs_file = 1, .supported = 1,
 				  .force_async = 1, .prep = ftruncate_prep,
 				  .issue = ftruncate_issue },

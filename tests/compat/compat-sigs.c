@@ -97,6 +97,7 @@ static void (*const p_multishot_accept_direct)(struct io_uring_sqe *, int, struc
 					       int) = io_uring_prep_multishot_accept_direct;
 static void (*const p_cmd_sock)(struct io_uring_sqe *, int, int, int, int, void *,
 				int) = io_uring_prep_cmd_sock;
+static void (*const p_uring_cmd)(struct io_uring_sqe *, int, int) = io_uring_prep_uring_cmd;
 
 static int (*const p_wait_cqes)(struct io_uring *, struct io_uring_cqe **, unsigned,
 				struct __kernel_timespec *, sigset_t *) = io_uring_wait_cqes;
@@ -474,6 +475,18 @@ int main(void)
 	want.cmd_op = 2;
 	want.level = 1;
 	check("cmd_sock", &sqe, &want);
+
+	/* only its own fields: the rest stays the caller's */
+	dirty(&sqe);
+	p_uring_cmd(&sqe, 2, 3);
+	dirty(&want);
+	want.opcode = IORING_OP_URING_CMD;
+	want.fd = 3;
+	want.cmd_op = 2;
+	want.__pad1 = 0;
+	want.addr = 0;
+	want.len = 0;
+	check("uring_cmd", &sqe, &want);
 
 	dirty(&sqe);
 	p_fixed_fd_install(&sqe, 4, IORING_FIXED_FD_NO_CLOEXEC);
