@@ -819,6 +819,13 @@ void creds_revert(struct creds *saved);
 struct rbuf *rsrc_get_buf(struct ring *ring, unsigned idx);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);
+int rsrc_fd_install(struct ring *ring, int fd, unsigned slot);
+/* prep of an op that makes a descriptor: a direct one (file_index set)
+ * has no close-on-exec to ask for, -EINVAL as the kernel's preps */
+static inline int rsrc_direct_check(unsigned file_slot, bool cloexec)
+{
+	return file_slot && cloexec ? -EINVAL : 0;
+}
 int rsrc_file_remove(struct ring *ring, unsigned idx);
 int rsrc_file_new(int fd, struct rfile **out);
 struct rfile *rsrc_file_wrap(int fd);

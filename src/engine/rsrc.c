@@ -699,6 +699,29 @@ int rsrc_file_install(struct ring *r, struct rfile *f, unsigned slot)
 }
 
 /*
+ * A descriptor the engine just made (a direct open, socket, accept, pipe:
+ * the kernel's io_fixed_fd_install()) put in r's table at slot (file_index
+ * form), out of the program's numbers; the table owns it, or it is closed
+ * on failure.  What rsrc_file_install() returns.
+ */
+int rsrc_fd_install(struct ring *r, int fd, unsigned slot)
+{
+	struct rfile *f;
+	int ret;
+
+	fd = sys_fd_move_high(fd);
+	f = rsrc_file_wrap(fd);
+	if (!f) {
+		sys_close(fd);
+		return -ENOMEM;
+	}
+	ret = rsrc_file_install(r, f, slot);
+	if (ret < 0)
+		rfile_put(f);
+	return ret;
+}
+
+/*
  * Empty slot idx of r's file table (CLOSE of a direct descriptor), as the
  * kernel's io_fixed_fd_remove(): no table -ENXIO, beyond it -EINVAL, an
  * empty slot -EBADF.  Requests using the file keep it until they end.

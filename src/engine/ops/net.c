@@ -27,25 +27,6 @@
 	(IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_DONTWAIT | IORING_ACCEPT_POLL_FIRST)
 #define SOCK_TYPE_MASK 0xf
 
-/* Put a new socket's fd in the ring's table at slot (file_index form):
- * what the CQE reports (the slot for ALLOC, else 0), or -errno. */
-static int install_direct(struct ring *r, int fd, unsigned slot)
-{
-	struct rfile *f;
-	int ret;
-
-	fd = sys_fd_move_high(fd);
-	f = rsrc_file_wrap(fd);
-	if (!f) {
-		sys_close(fd);
-		return -ENOMEM;
-	}
-	ret = rsrc_file_install(r, f, slot);
-	if (ret < 0)
-		rfile_put(f);
-	return ret;
-}
-
 static int done(struct req *req, int ret)
 {
 	req->res = ret;
@@ -68,7 +49,7 @@ int socket_prep(struct req *req, const struct io_uring_sqe *sqe)
 	s->protocol = (int)sqe->len;
 	s->file_slot = sqe->file_index;
 	flags = s->type & ~SOCK_TYPE_MASK;
-	if (s->file_slot && (flags & SOCK_CLOEXEC))
+	if (rsrc_direct_check(s->file_slot, flags & SOCK_CLOEXEC))
 		return -EINVAL;
 	if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
 		return -EINVAL;
@@ -84,7 +65,7 @@ int socket_issue(struct req *req, unsigned issue_flags)
 	fd = sys_socket(s->domain, s->type | (s->file_slot ? SOCK_CLOEXEC : 0), s->protocol);
 	if (fd < 0 || !s->file_slot)
 		return done(req, fd);
-	return done(req, install_direct(req->ring, fd, s->file_slot));
+	return done(req, rsrc_fd_install(req->ring, fd, s->file_slot));
 }
 
 /* ---- BIND, LISTEN ------------------------------------------------------- */
@@ -318,13 +299,12 @@ int accept_prep(struct req *req, const struct io_uring_sqe *sqe)
 	if (ac->iou_flags & ~ACCEPT_IOU_FLAGS)
 		return -EINVAL;
 	ac->file_slot = sqe->file_index;
-	if (ac->file_slot) {
-		if (ac->flags & SOCK_CLOEXEC)
-			return -EINVAL;
-		if ((ac->iou_flags & IORING_ACCEPT_MULTISHOT) &&
-		    ac->file_slot != IORING_FILE_INDEX_ALLOC)
-			return -EINVAL;
-	}
+	if (rsrc_direct_check(ac->file_slot, ac->flags & SOCK_CLOEXEC))
+		return -EINVAL;
+	/* a multishot accept allocates each slot */
+	if (ac->file_slot && (ac->iou_flags & IORING_ACCEPT_MULTISHOT) &&
+	    ac->file_slot != IORING_FILE_INDEX_ALLOC)
+		return -EINVAL;
 	if (ac->flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
 		return -EINVAL;
 	return 0;
@@ -383,7 +363,7 @@ int accept_issue(struct req *req, unsigned issue_flags)
 		if (ret == -EAGAIN && !nowait)
 			return wait_ready(req, accept_ready);
 		if (ret >= 0 && ac->file_slot)
-			ret = install_direct(req->ring, ret, ac->file_slot);
+			ret = rsrc_fd_install(req->ring, ret, ac->file_slot);
 		more = ret >= 0 ? accept_queue_nonempty(req) : 0;
 		cflags = more == 1 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
 		if (ret < 0 || !multishot ||

@@ -48,9 +48,10 @@ static int open_prep_common(struct req *req, const struct io_uring_sqe *sqe)
 	ret = copy_user_path((const char *)(uintptr_t)sqe->addr, false, &open->path);
 	if (ret)
 		return ret;
-	if (open->file_slot && (open->how.flags & O_CLOEXEC)) {
+	ret = rsrc_direct_check(open->file_slot, open->how.flags & O_CLOEXEC);
+	if (ret) {
 		free(open->path);
-		return -EINVAL;
+		return ret;
 	}
 	req->flags |= REQ_F_NEED_CLEANUP;
 	if (open->how.flags & OPEN_FORCE_ASYNC)
@@ -138,7 +139,6 @@ static int open_nonblock(const struct open_state *open)
 int openat_issue(struct req *req, unsigned issue_flags)
 {
 	struct open_state *open = req_data(req, struct open_state);
-	struct rfile *f;
 	int fd, ret;
 
 	if (issue_flags & ISSUE_F_NONBLOCK) {
@@ -161,16 +161,7 @@ int openat_issue(struct req *req, unsigned issue_flags)
 		return ISSUE_DONE;
 	}
 	/* direct: the table's file, out of the program's numbers */
-	fd = sys_fd_move_high(fd);
-	f = rsrc_file_wrap(fd);
-	if (!f) {
-		sys_close(fd);
-		ret = -ENOMEM;
-	} else {
-		ret = rsrc_file_install(req->ring, f, open->file_slot);
-		if (ret < 0)
-			rfile_put(f);
-	}
+	ret = rsrc_fd_install(req->ring, fd, open->file_slot);
 	req->res = ret;
 	if (ret < 0)
 		req_set_fail(req);

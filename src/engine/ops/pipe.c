@@ -31,24 +31,13 @@ int pipe_prep(struct req *req, const struct io_uring_sqe *sqe)
 	return 0;
 }
 
-/* Install the engine's fd in the table at slot (file_index form): the slot
- * index, or -errno (fd closed then). */
+/* rsrc_fd_install(), answering the slot index in both forms */
 static int install(struct ring *r, int fd, unsigned slot)
 {
-	struct rfile *f;
-	int ret;
+	int ret = rsrc_fd_install(r, fd, slot);
 
-	fd = sys_fd_move_high(fd);
-	f = rsrc_file_wrap(fd);
-	if (!f) {
-		sys_close(fd);
-		return -ENOMEM;
-	}
-	ret = rsrc_file_install(r, f, slot);
-	if (ret < 0) {
-		rfile_put(f);
+	if (ret < 0)
 		return ret;
-	}
 	return slot == IORING_FILE_INDEX_ALLOC ? ret : (int)(slot - 1);
 }
 
