@@ -371,28 +371,6 @@ TEST(poll_in_link_chains)
  * F_MORE, goes to the overflow list (it is not lost), and nothing more
  * comes.  The kernel posts a multishot's CQEs only where there is room.
  */
-/*
- * Whether the ring holds @n CQEs, counting one in the overflow list (the CQ
- * of these cases holds 2), within 5 s: the poll's completion reaches the CQ
- * through the kernel's task work or the engine's reactor, both asynchronous.
- */
-static bool edge_seen(unsigned n)
-{
-	uint64_t end = test_now_ns() + 5000000000ull;
-
-	do {
-		unsigned have = io_uring_cq_ready(&ring);
-
-		if (IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW)
-			have++;
-		if (have >= n)
-			return true;
-		usleep(1000);
-		io_uring_get_events(&ring);
-	} while (test_now_ns() < end);
-	return false;
-}
-
 TEST(poll_multishot_cq_full_ends)
 {
 	struct test_cqe c[4];
@@ -430,14 +408,7 @@ TEST(poll_multishot_cq_full_ends)
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
 	for (int i = 0; i < 4; i++) {
 		REQUIRE_EQ(write(p[1], "x", 1), 1);
-		/* the first three edges each leave a CQE (the third in the
-		 * overflow list): wait for it, however loaded the machine,
-		 * before the read takes the readiness away; the fourth
-		 * edge must leave nothing */
-		if (i < 3)
-			REQUIRE_TRUE(edge_seen(i + 1));
-		else
-			usleep(20000);
+		usleep(20000);
 		REQUIRE_EQ(read(p[0], &b, 1), 1);
 		io_uring_get_events(&ring);
 	}

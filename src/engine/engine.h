@@ -96,15 +96,18 @@
  *    rings are (above); a mapping longer than the ring faults past its end
  *    as the kernel's does.
  *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): a send with
- *    IOSQE_BUFFER_SELECT and a RECV with IORING_RECVSEND_BUNDLE answer
- *    -ENOENT (the kernel's with no buffer group: the engine has no sends
- *    from provided buffers and no bundles); a SEND with
+ *    IOSQE_BUFFER_SELECT answers -ENOENT (the kernel's with no buffer
+ *    group: the engine has no sends from provided buffers, so no SEND
+ *    bundles, and no IORING_FEAT_RECVSEND_BUNDLE); a SEND with
  *    IORING_RECVSEND_BUNDLE and no buffer select is -EINVAL (the kernel
  *    posts a CQE with F_MORE, then another).  A receive with MSG_WAITALL
  *    from a buffer ring commits the ring's head when it takes the buffer
  *    (the kernel's at the CQE, unless it waited).  A multishot receive's
  *    CQEs go to the CQ as the engine's reactor sees data, where the
- *    kernel's wait for the program to enter the kernel (task work).
+ *    kernel's wait for the program to enter the kernel (task work); a
+ *    cancellation that comes while the reactor runs it (between a CQE and
+ *    its waiting again) does not find it (-ENOENT), as for a multishot
+ *    ACCEPT: the kernel's always does.
  *    SEND_ZC/SENDMSG_ZC copy (the notification follows the result at once,
  *    IORING_NOTIF_USAGE_ZC_COPIED when reported); a registered buffer's
  *    memory is read at the send, so it must stay mapped until then (the

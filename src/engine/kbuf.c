@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -245,6 +246,123 @@ int kbuf_select(struct req *req, size_t *len, void **addr, bool commit)
 	}
 	pthread_mutex_unlock(&r->kbuf_lock);
 	return ret;
+}
+
+/* the kernel's PEEK_MAX_IMPORT and UIO_MAXIOV */
+#define PEEK_MAX_IMPORT 256
+#define PEEK_MAX_AVAIL 1024
+
+int kbuf_peek(struct req *req, struct iovec *iov, unsigned nr, size_t max_len, bool *partial,
+	      bool *empty)
+{
+	struct ring *r = req->ring;
+	struct kbuf_list *bl;
+	uint16_t head, avail;
+	unsigned n = 0;
+	int ret = -ENOBUFS;
+
+	*partial = *empty = false;
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = req->buf_sel == KBUF_SEL_NONE ? get_list(r, req->buf_group) : NULL;
+	if (!bl) {
+		ret = req->buf_sel == KBUF_SEL_NONE ? -ENOENT : -ENOBUFS;
+	} else if (!bl->is_ring) {
+		/* a legacy group gives one buffer (io_provided_buffers_select()) */
+		struct kbuf *b = bl->head;
+
+		if (b) {
+			bl->head = b->next;
+			if (!bl->head)
+				bl->tail = NULL;
+			bl->nbufs--;
+			b->next = NULL;
+			iov[0].iov_base = (void *)(uintptr_t)b->addr;
+			iov[0].iov_len = max_len && max_len < b->len ? max_len : b->len;
+			req->kbuf = b;
+			req->buf_id = b->bid;
+			req->buf_sel = KBUF_SEL_LEGACY;
+			*empty = !bl->head;
+			ret = 1;
+		}
+	} else if ((avail = (uint16_t)(ring_tail(bl) - bl->rhead)) != 0) {
+		struct io_uring_buf *buf = ring_buf(bl, bl->rhead);
+		uint32_t len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
+
+		if (avail > PEEK_MAX_AVAIL)
+			avail = PEEK_MAX_AVAIL;
+		if (max_len) {
+			size_t needed = len ? (max_len + len - 1) / len : 0;
+
+			if (!needed)
+				goto out;
+			if (needed > PEEK_MAX_IMPORT)
+				needed = PEEK_MAX_IMPORT;
+			if (avail > needed)
+				avail = (uint16_t)needed;
+		} else {
+			/* without a length the kernel has one iovec to fill */
+			avail = 1;
+			max_len = INT_MAX;
+		}
+		if (avail > nr)
+			avail = (uint16_t)nr;
+		head = bl->rhead;
+		req->buf_id = __atomic_load_n(&buf->bid, __ATOMIC_RELAXED);
+		for (;;) {
+			len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
+			if (len > max_len) {
+				/* a longer buffer: cut, and only when it is the first */
+				len = (uint32_t)max_len;
+				if (!bl->inc) {
+					*partial = true;
+					if (n)
+						break;
+					__atomic_store_n(&buf->len, len, __ATOMIC_RELAXED);
+				}
+			}
+			iov[n].iov_base =
+				(void *)(uintptr_t)__atomic_load_n(&buf->addr, __ATOMIC_RELAXED);
+			iov[n].iov_len = len;
+			n++;
+			max_len -= len;
+			if (!max_len)
+				break;
+			buf = ring_buf(bl, ++head);
+			if (n == avail)
+				break;
+		}
+		*empty = head == ring_tail(bl);
+		req->buf_serial = bl->serial;
+		req->buf_sel = KBUF_SEL_RING;
+		ret = (int)n;
+	}
+out:
+	pthread_mutex_unlock(&r->kbuf_lock);
+	return ret;
+}
+
+unsigned kbuf_put_bufs(struct req *req, int len, unsigned nbufs)
+{
+	struct ring *r = req->ring;
+	struct kbuf_list *bl;
+	unsigned cflags;
+
+	if (req->buf_sel != KBUF_SEL_RING)
+		return kbuf_put(req, len);
+	cflags = IORING_CQE_F_BUFFER | ((unsigned)req->buf_id << IORING_CQE_BUFFER_SHIFT);
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, req->buf_group);
+	if (bl && bl->is_ring && bl->serial == req->buf_serial) {
+		if (bl->inc) {
+			if (!ring_commit(bl, len))
+				cflags |= IORING_CQE_F_BUF_MORE;
+		} else {
+			bl->rhead = (uint16_t)(bl->rhead + nbufs);
+		}
+	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+	req->buf_sel = KBUF_SEL_NONE;
+	return cflags;
 }
 
 unsigned kbuf_put(struct req *req, int res)

@@ -26,6 +26,8 @@
 #ifndef RINGER_ENGINE_KBUF_H
 #define RINGER_ENGINE_KBUF_H
 
+#include <sys/uio.h>
+
 #include "engine/engine.h"
 
 /* req->buf_sel: what the request holds */
@@ -44,6 +46,20 @@ enum {
  * otherwise the head moves at kbuf_put(), by what the op used.
  */
 int kbuf_select(struct req *req, size_t *len, void **addr, bool commit);
+/*
+ * IORING_RECVSEND_BUNDLE (the kernel's io_buffers_peek()): up to nr buffers
+ * from the head into iov, max_len bytes together (0: the first buffer,
+ * alone); a ring buffer longer than what is left is cut when it is the
+ * first (its length in the ring too), else left out (*partial for both, on
+ * a ring that is not incremental).  *empty: no buffer left after these.  A
+ * legacy group gives one.  The count, -ENOENT without the group, -ENOBUFS
+ * when it is empty.  A ring's head moves at kbuf_put_bufs().
+ */
+int kbuf_peek(struct req *req, struct iovec *iov, unsigned nr, size_t max_len, bool *partial,
+	      bool *empty);
+/* ... and its end: nbufs ring buffers used, len bytes (incremental: by
+ * bytes); the CQE flags, naming the first buffer. */
+unsigned kbuf_put_bufs(struct req *req, int len, unsigned nbufs);
 /* The request ends (or posts a CQE) with res: the CQE flags of its buffer. */
 unsigned kbuf_put(struct req *req, int res);
 /* The request waits again without having used its buffer: give it back. */

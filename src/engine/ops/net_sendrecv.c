@@ -509,6 +509,78 @@ static void recycle_uncommitted(struct req *req)
 		kbuf_recycle(req);
 }
 
+
+/* iovecs a bundle fills at most (the kernel's PEEK_MAX_IMPORT) */
+#define BUNDLE_IOVS 256
+
+/*
+ * IORING_RECVSEND_BUNDLE (io_recv_buf_select() and io_recv_finish()): a
+ * receive into consecutive provided buffers (kbuf_peek()), and, when it
+ * filled them all, the socket says more is queued and the group did not run
+ * out, once more into the next ones for what is queued.  The CQE names the
+ * first buffer; each round moves the ring's head past the buffers it used.
+ * The bytes, or -errno (-EAGAIN: nothing there, no buffer held); *empty:
+ * the group ran out, which ends a multishot.
+ */
+static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *empty)
+{
+	struct sr_state *sr = req_sr(req);
+	pthread_mutex_t *sel_lock = &req->ring->kbuf_sel_lock;
+	size_t max_len = sr->sel_len;
+	ssize_t total = 0;
+
+	if (sr->mshot_left && (!max_len || sr->mshot_left < max_len))
+		max_len = sr->mshot_left;
+	if (!sr->iov_alloc) {
+		sr->iov_alloc = malloc(BUNDLE_IOVS * sizeof(*sr->iov_alloc));
+		if (!sr->iov_alloc)
+			return -ENOMEM;
+		req->flags |= REQ_F_NEED_CLEANUP;
+	}
+	for (int round = 0; round < 2; round++) {
+		size_t want = 0, left;
+		unsigned nbufs = 0;
+		uint32_t f;
+		bool partial;
+		ssize_t ret;
+		int n, inq = 0;
+
+		pthread_mutex_lock(sel_lock);
+		n = kbuf_peek(req, sr->iov_alloc, BUNDLE_IOVS, max_len, &partial, empty);
+		if (n < 0) {
+			pthread_mutex_unlock(sel_lock);
+			return round ? total : n;
+		}
+		sr->msg.msg_iov = sr->iov_alloc;
+		sr->msg.msg_iovlen = (size_t)n;
+		for (int i = 0; i < n; i++)
+			want += sr->iov_alloc[i].iov_len;
+		do {
+			sr->msg.msg_flags = 0;
+			ret = sys_recvmsg(req->rfd, &sr->msg, flags);
+		} while (ret == -EINTR);
+		if (ret <= 0) {
+			kbuf_recycle(req);
+			pthread_mutex_unlock(sel_lock);
+			return round ? total : ret;
+		}
+		/* the buffers the bytes landed in (io_bundle_nbufs()) */
+		for (left = (size_t)ret; left; nbufs++)
+			left -= left < sr->iov_alloc[nbufs].iov_len ? left
+								    : sr->iov_alloc[nbufs].iov_len;
+		f = kbuf_put_bufs(req, (int)ret, nbufs);
+		pthread_mutex_unlock(sel_lock);
+		if (!round)
+			*cflags = f;
+		total += ret;
+		if (partial || *empty || (size_t)ret < want || sr->sock_type != SOCK_STREAM ||
+		    sys_ioctl_int(req->rfd, SIOCINQ, &inq) < 0 || inq <= 1)
+			break;
+		max_len = (size_t)inq;
+	}
+	return total;
+}
+
 /* the kernel's MULTISHOT_MAX_RETRY: receives in a row before others get a turn */
 #define MSHOT_MAX_RETRY 32
 
@@ -528,6 +600,7 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 {
 	struct sr_state *sr = req_sr(req);
 	bool mshot = sr->flags & IORING_RECV_MULTISHOT;
+	bool bundle = sr->flags & IORING_RECVSEND_BUNDLE;
 	bool user_nowait = sr->msg_flags & MSG_DONTWAIT;
 	int flags = (sr->msg_flags & ~ENGINE_MSG_CMSG_COMPAT) | MSG_DONTWAIT;
 	/* a MSG_WAITALL retry waits holding its buffer: committed, so that no
@@ -545,6 +618,19 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 
 		bool locked = false;
 
+		if (bundle) {
+			bool out_of_bufs = false;
+
+			ret = bundle_recv(req, flags, &cflags, &out_of_bufs);
+			if (ret == -EAGAIN && !user_nowait)
+				return sr_arm(req);
+			if (ret < 0)
+				req_set_fail(req);
+			finished = ret <= 0 || out_of_bufs;
+			if (ret >= 0)
+				cflags |= nonempty(req);
+			goto post;
+		}
 		/* a request holds its buffer across a MSG_WAITALL retry */
 		if (!kbuf_selected(req)) {
 			if (!commit) {
@@ -612,12 +698,14 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 			ret = (ssize_t)sr->done;
 		else
 			recycle_uncommitted(req); /* nothing received: not consumed */
+post:
 		if (ret > 0 && mshot && sr->mshot_left) {
 			sr->mshot_left -= ret < sr->mshot_left ? (uint32_t)ret : sr->mshot_left;
 			if (!sr->mshot_left)
 				finished = true;
 		}
-		cflags |= kbuf_put(req, (int)ret);
+		if (!bundle)
+			cflags |= kbuf_put(req, (int)ret);
 		if (locked)
 			pthread_mutex_unlock(sel_lock);
 		if (!mshot || finished ||
@@ -650,9 +738,8 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		req->res = (int32_t)ret;
 		return ISSUE_DONE;
 	}
-	if ((req->flags & REQ_F_BUFFER_SELECT) &&
-	    (sr->send || (sr->flags & IORING_RECVSEND_BUNDLE))) {
-		/* a send from provided buffers and a bundle: not in the engine */
+	if ((req->flags & REQ_F_BUFFER_SELECT) && sr->send) {
+		/* a send from provided buffers: not in the engine */
 		req->res = -ENOENT;
 		return ISSUE_DONE;
 	}
