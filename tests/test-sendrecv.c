@@ -217,6 +217,23 @@ TEST(sock_nonempty)
 	CHECK_EQ_U(c.flags, IORING_CQE_F_SOCK_NONEMPTY);
 	close(t[0]);
 	close(t[1]);
+
+	/* TCP: a receive that urgent data stops short leaves bytes behind */
+	tcp_pair(t);
+	REQUIRE_EQ(send(t[1], "abc", 3, 0), 3);
+	REQUIRE_EQ(send(t[1], "de", 2, MSG_OOB), 2);
+	REQUIRE_EQ(send(t[1], "fgh", 3, 0), 3);
+	test_sleep_ms(20);
+	recv_sqe(t[0], buf, sizeof(buf), 0, 4);
+	c = one();
+	CHECK_EQ(c.res, 4);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_SOCK_NONEMPTY);
+	recv_sqe(t[0], buf, sizeof(buf), 0, 5);
+	c = one();
+	CHECK_EQ(c.res, 3);
+	CHECK_EQ_U(c.flags, 0);
+	close(t[0]);
+	close(t[1]);
 	io_uring_queue_exit(&ring);
 }
 

@@ -422,21 +422,35 @@ static void iov_advance(struct msghdr *msg, size_t n)
 	}
 }
 
-/* IORING_CQE_F_SOCK_NONEMPTY after a receive (see the top of the file) */
-static uint32_t nonempty(struct req *req)
+/*
+ * IORING_CQE_F_SOCK_NONEMPTY after a receive (see the top of the file).
+ * short_read: the receive took less than it asked for, which on TCP means
+ * it emptied the queue, unless urgent data stopped it at its mark (POLLPRI,
+ * and the kernel's hint counts the bytes past the mark, where SIOCINQ says
+ * 0), more came since (POLLIN) or the FIN is in (POLLRDHUP): one poll()
+ * answers, where SIOCINQ and poll() were two calls on the receive of every
+ * request of a ping-pong server.
+ */
+static uint32_t nonempty(struct req *req, bool short_read)
 {
 	struct sr_state *sr = req_sr(req);
 	struct pollfd pfd = { .fd = req->rfd, .events = POLLRDHUP };
+	bool inet = sr->sock_family == AF_INET || sr->sock_family == AF_INET6;
 	int inq = 0;
 
 	if (sr->sock_type != SOCK_STREAM)
 		return 0;
+	if (inet && short_read) {
+		pfd.events = POLLIN | POLLPRI | POLLRDHUP;
+		if (sys_poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLPRI | POLLRDHUP)))
+			return IORING_CQE_F_SOCK_NONEMPTY;
+		return 0;
+	}
 	if (sys_ioctl_int(req->rfd, SIOCINQ, &inq) < 0)
 		return 0;
 	if (inq > 0)
 		return IORING_CQE_F_SOCK_NONEMPTY;
-	if ((sr->sock_family == AF_INET || sr->sock_family == AF_INET6) &&
-	    sys_poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLRDHUP))
+	if (inet && sys_poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLRDHUP))
 		return IORING_CQE_F_SOCK_NONEMPTY;
 	return 0;
 }
@@ -612,6 +626,7 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 	for (;;) {
 		size_t len = sr->sel_len, min_ret = 0;
 		bool finished, retry, empty = false;
+		size_t asked = 0; /* what the receive asked for, when it tells */
 		uint32_t cflags = 0;
 		void *addr;
 		ssize_t ret = 0;
@@ -628,7 +643,7 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 				req_set_fail(req);
 			finished = ret <= 0 || out_of_bufs;
 			if (ret >= 0)
-				cflags |= nonempty(req);
+				cflags |= nonempty(req, false);
 			goto post;
 		}
 		/* a request holds its buffer across a MSG_WAITALL retry */
@@ -651,8 +666,9 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 			}
 		}
 		if (!ret) {
+			asked = mshot && sr->umsg ? 0 : iov_left(&sr->msg);
 			if (flags & MSG_WAITALL)
-				min_ret = iov_left(&sr->msg);
+				min_ret = asked;
 			do {
 				sr->msg.msg_flags = 0;
 				if (mshot && sr->umsg) {
@@ -691,7 +707,7 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 		}
 		finished = ret <= 0 || empty;
 		if (ret >= 0)
-			cflags = nonempty(req);
+			cflags = nonempty(req, (size_t)ret < asked);
 		if (ret > 0)
 			ret += (ssize_t)sr->done;
 		else if (sr->done)
@@ -728,7 +744,7 @@ int sr_issue(struct req *req, unsigned issue_flags)
 	struct sr_state *sr = req_sr(req);
 	bool user_nowait = sr->msg_flags & MSG_DONTWAIT;
 	int flags = (sr->msg_flags & ~ENGINE_MSG_CMSG_COMPAT) | MSG_DONTWAIT;
-	size_t min_ret = 0;
+	size_t min_ret = 0, asked = 0;
 	ssize_t ret;
 
 	ret = req_resolve_file(req);
@@ -768,8 +784,9 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		}
 	}
 	for (;;) {
+		asked = iov_left(&sr->msg);
 		if (flags & MSG_WAITALL)
-			min_ret = iov_left(&sr->msg);
+			min_ret = asked;
 		if (sr->send) {
 			ret = sys_sendmsg(req->rfd, &sr->msg, flags | MSG_NOSIGNAL);
 		} else {
@@ -804,6 +821,6 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		ret = (ssize_t)sr->done;
 	req->res = (int32_t)ret;
 	if (!sr->send && ret >= 0)
-		req->cflags = nonempty(req);
+		req->cflags = nonempty(req, (size_t)(ret - (ssize_t)sr->done) < asked);
 	return ISSUE_DONE;
 }
