@@ -389,6 +389,20 @@ static int learn_socket(struct req *req)
 	return 0;
 }
 
+/*
+ * A send that needs nothing of the socket's type: no MSG_WAITALL retry, no
+ * zero-copy check, no poll before the first try, no provided buffers.  Its
+ * sendmsg() answers -ENOTSOCK for another file itself, as the kernel's
+ * sock_from_file() would: two getsockopt() calls fewer per SEND.
+ */
+static bool plain_send(struct req *req)
+{
+	const struct sr_state *sr = req_sr(req);
+
+	return sr->send && !sr->zc && !(sr->msg_flags & MSG_WAITALL) &&
+	       !(sr->flags & IORING_RECVSEND_POLL_FIRST) && !(req->flags & REQ_F_BUFFER_SELECT);
+}
+
 /* io_net_retry(): MSG_WAITALL goes on after a short transfer */
 static bool net_retry(const struct sr_state *sr, int flags)
 {
@@ -748,7 +762,7 @@ int sr_issue(struct req *req, unsigned issue_flags)
 	ssize_t ret;
 
 	ret = req_resolve_file(req);
-	if (!ret)
+	if (!ret && !plain_send(req))
 		ret = learn_socket(req);
 	if (ret) {
 		req->res = (int32_t)ret;
