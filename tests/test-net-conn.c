@@ -282,6 +282,102 @@ TEST(accept_multishot)
 	down();
 }
 
+/* a direct socket whose slot is refused: the kernel does not fail the
+ * request, so its links run and CQE_SKIP_SUCCESS hides the -EINVAL */
+TEST(direct_socket_bad_slot_keeps_links)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	int fds[2] = { -1, -1 };
+
+	up();
+	REQUIRE_EQ(io_uring_register_files(&ring, fds, 2), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_socket_direct(sqe, AF_UNIX, SOCK_STREAM, 0, 5, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 1) && test_find_cqe(c, 2, 2));
+	CHECK_EQ(test_find_cqe(c, 2, 1)->res, -EINVAL);
+	CHECK_EQ(test_find_cqe(c, 2, 2)->res, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_socket_direct(sqe, AF_UNIX, SOCK_STREAM, 0, 5, 0);
+	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = 1;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	test_submit_reap(&ring, c, 1);
+	CHECK_EQ_U(c[0].user_data, 2);
+	CHECK_EQ(c[0].res, 0);
+	/* a failure to make the socket fails the request */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_socket_direct(sqe, 12345, SOCK_STREAM, 0, 0, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 1) && test_find_cqe(c, 2, 2));
+	CHECK_EQ(test_find_cqe(c, 2, 1)->res, -EAFNOSUPPORT);
+	CHECK_EQ(test_find_cqe(c, 2, 2)->res, -ECANCELED);
+	down();
+}
+
+/* the shutdown's own error does not fail the request (the kernel's
+ * io_shutdown()); a file that is no socket does */
+TEST(shutdown_error_keeps_links)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	int sv[2], p[2];
+
+	up();
+	REQUIRE_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	REQUIRE_EQ(pipe(p), 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_shutdown(sqe, sv[0], -1);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 1) && test_find_cqe(c, 2, 2));
+	CHECK_EQ(test_find_cqe(c, 2, 1)->res, -EINVAL);
+	CHECK_EQ(test_find_cqe(c, 2, 2)->res, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_shutdown(sqe, sv[0], 7);
+	sqe->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = 1;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	test_submit_reap(&ring, c, 1);
+	CHECK_EQ_U(c[0].user_data, 2);
+	CHECK_EQ(c[0].res, 0);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_shutdown(sqe, p[0], SHUT_RD);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 1) && test_find_cqe(c, 2, 2));
+	CHECK_EQ(test_find_cqe(c, 2, 1)->res, -ENOTSOCK);
+	CHECK_EQ(test_find_cqe(c, 2, 2)->res, -ECANCELED);
+	close(sv[0]);
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
+	down();
+}
+
 TEST(direct_socket_and_accept)
 {
 	struct sockaddr_in a;
@@ -526,6 +622,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(accept_sock_nonempty_hint),
 		TEST_ENTRY(accept_multishot),
 		TEST_ENTRY(direct_socket_and_accept),
+		TEST_ENTRY(direct_socket_bad_slot_keeps_links),
+		TEST_ENTRY(shutdown_error_keeps_links),
 		TEST_ENTRY(connect_refused_and_unix),
 		TEST_ENTRY(shutdown_ends_the_stream),
 		TEST_ENTRY(linked_listen_accept),

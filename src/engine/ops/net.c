@@ -65,7 +65,12 @@ int socket_issue(struct req *req, unsigned issue_flags)
 	fd = sys_socket(s->domain, s->type | (s->file_slot ? SOCK_CLOEXEC : 0), s->protocol);
 	if (fd < 0 || !s->file_slot)
 		return done(req, fd);
-	return done(req, rsrc_fd_install(req->ring, fd, s->file_slot));
+	/* the kernel's io_socket() does not mark a failed install failed: its
+	 * links go on, and CQE_SKIP_SUCCESS hides the CQE (6.18, probed) */
+	req->res = rsrc_fd_install(req->ring, fd, s->file_slot);
+	if (req->res < 0)
+		req->flags |= REQ_F_QUIET_RES;
+	return ISSUE_DONE;
 }
 
 /* ---- BIND, LISTEN ------------------------------------------------------- */
@@ -391,7 +396,12 @@ int shutdown_issue(struct req *req, unsigned issue_flags)
 {
 	int domain, ret = resolve_sock(req, &domain);
 
-	if (!ret)
-		ret = sys_shutdown(req->rfd, req_data(req, struct shutdown_state)->how);
-	return done(req, ret);
+	if (ret)
+		return done(req, ret);
+	/* the shutdown's own error is no failure (the kernel's io_shutdown()):
+	 * its links go on, and CQE_SKIP_SUCCESS hides it (6.18, probed) */
+	req->res = sys_shutdown(req->rfd, req_data(req, struct shutdown_state)->how);
+	if (req->res < 0)
+		req->flags |= REQ_F_QUIET_RES;
+	return ISSUE_DONE;
 }
