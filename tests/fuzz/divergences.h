@@ -19,6 +19,12 @@
 DIVERGENCE(unimplemented_opcode, "not implemented", EXCUSE,
 	   "opcodes the engine does not implement (not in its probe) fail with "
 	   "-EOPNOTSUPP at prep; the kernel runs them")
+DIVERGENCE(sendrecv_buffer_at_prep, "bug, being fixed", AVOID,
+	   "SEND and RECV with a buffer outside the user address range "
+	   "(-EFAULT, even for 0 bytes) or a length above INT_MAX (-EINVAL): "
+	   "the kernel refuses them at prep, before it looks at the file "
+	   "(-ENOTSOCK) and as a submission failure of a link; the engine at "
+	   "issue, after the file (ops/net_sendrecv.c)")
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "EPOLLEXCLUSIVE in poll32_events is ignored by the engine: a wake-up "
 	   "completes every exclusive poll on the file, the kernel's only one")

@@ -92,6 +92,7 @@
 #define SCRATCH_SIGINFO 1024
 #define SCRATCH_FUTEX 2048
 #define SCRATCH_WAITV 3072
+#define SCRATCH_OPTVAL 3584 /* what a GETSOCKOPT command writes */
 #define FX_ENTRIES 4
 
 /* ---- options and statistics ---- */
@@ -279,6 +280,7 @@ enum addr_kind {
 	A_SCRATCH, /* a private page (MADVISE) */
 	A_FUTEX, /* a futex word of the scratch page (+ arg: misaligned) */
 	A_WAITV, /* the FUTEX_WAITV array, built in the scratch page */
+	A_OPTVAL, /* a socket option's value, in the scratch page */
 };
 
 enum iov_kind { IOV_OK, IOV_ZERO, IOV_BAD };
@@ -391,7 +393,13 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_WAITID] = "WAITID", [IORING_OP_FUTEX_WAIT] = "FUTEX_WAIT",
 	[IORING_OP_FUTEX_WAKE] = "FUTEX_WAKE", [IORING_OP_FUTEX_WAITV] = "FUTEX_WAITV",
 	[IORING_OP_SPLICE] = "SPLICE", [IORING_OP_TEE] = "TEE", [IORING_OP_PIPE] = "PIPE",
-	[IORING_OP_FIXED_FD_INSTALL] = "FIXED_FD_INSTALL",
+	[IORING_OP_FIXED_FD_INSTALL] = "FIXED_FD_INSTALL", [IORING_OP_SENDMSG] = "SENDMSG",
+	[IORING_OP_RECVMSG] = "RECVMSG", [IORING_OP_SEND] = "SEND", [IORING_OP_RECV] = "RECV",
+	[IORING_OP_ACCEPT] = "ACCEPT", [IORING_OP_CONNECT] = "CONNECT",
+	[IORING_OP_SHUTDOWN] = "SHUTDOWN", [IORING_OP_SOCKET] = "SOCKET",
+	[IORING_OP_URING_CMD] = "URING_CMD", [IORING_OP_SEND_ZC] = "SEND_ZC",
+	[IORING_OP_SENDMSG_ZC] = "SENDMSG_ZC", [IORING_OP_BIND] = "BIND",
+	[IORING_OP_LISTEN] = "LISTEN",
 };
 
 static const char *opname(unsigned op)
@@ -1161,6 +1169,144 @@ static void gen_pipe(struct batch *b, struct op *op)
 	op->solo = op->unimpl;
 }
 
+/*
+ * The socket ops.  SEND and RECV are gen_rw()'s stream writes and reads
+ * (the unix socket within its budgets, or a file that is none: -ENOTSOCK);
+ * URING_CMD's socket commands (options that change nothing the batch
+ * depends on); SOCKET, BIND, LISTEN, CONNECT, ACCEPT, SHUTDOWN, SENDMSG,
+ * RECVMSG, SEND_ZC and SENDMSG_ZC in forms that fail and make or change
+ * nothing: the socket is a connected socketpair end, so it cannot bind,
+ * listen, connect or accept.
+ */
+static void gen_net(struct batch *b, struct op *op)
+{
+	switch (rnd(12)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3: {
+		static const uint32_t mflags[] = { 0, 0, MSG_DONTWAIT, MSG_WAITALL, MSG_NOSIGNAL };
+		bool write = chance(50);
+
+		gen_rw(b, op, write, 0);
+		op->opcode = write ? IORING_OP_SEND : IORING_OP_RECV;
+		op->op_flags = mflags[rnd(5)];
+		op->off = chance(97) ? 0 : 1; /* addr2: -EINVAL */
+		break;
+	}
+	case 4:
+	case 5: {
+		static const int gnames[] = { SO_TYPE, SO_RCVBUF, SO_DOMAIN, SO_KEEPALIVE, 9999 };
+		static const int snames[] = { SO_KEEPALIVE, 9999 };
+		static const uint32_t levels[] = { SOL_SOCKET, SOL_SOCKET, SOL_SOCKET, 6, 12345 };
+		static const int32_t lens[] = { 4, 4, 8, 2, 0, -1 };
+
+		op->opcode = IORING_OP_URING_CMD;
+		pick_target(b, op, true);
+		op->x_fd = chance(90) ? (int)rnd(6) : 99; /* cmd_op */
+		op->x_addr3 = levels[rnd(5)];
+		op->buf_index = (uint16_t)(op->x_fd == SOCKET_URING_OP_SETSOCKOPT ? snames[rnd(2)]
+										: gnames[rnd(5)]);
+		op->x_file_index = (uint32_t)lens[rnd(6)];
+		op->addr_kind = chance(90) ? A_OPTVAL : chance(50) ? A_NULL : A_KERNEL;
+		op->len = chance(90) ? 0 : rnd(4096); /* not checked */
+		if (chance(5))
+			op->op_flags = rnd(8); /* FIXED, MULTISHOT, an unknown bit */
+		if (chance(3))
+			op->off = 1; /* __pad1: -EINVAL */
+		break;
+	}
+	case 6: {
+		static const int types[] = { SOCK_STREAM, SOCK_DGRAM, 77, SOCK_STREAM | SOCK_CLOEXEC,
+					     SOCK_STREAM | 0x100 };
+
+		op->opcode = IORING_OP_SOCKET;
+		op->obj = O_NEG;
+		op->x_fd = chance(70) ? AF_UNIX : chance(50) ? AF_INET : 12345; /* domain */
+		op->off = types[rnd(5)];
+		op->len = chance(80) ? 0 : 5; /* protocol */
+		if (chance(10))
+			op->op_flags = 1; /* rw_flags: -EINVAL */
+		/* plain only when it cannot succeed: a new fd would differ */
+		if ((op->x_fd == AF_UNIX || op->x_fd == AF_INET) && op->off != 77 &&
+		    op->off != (SOCK_STREAM | 0x100) && !op->len && !op->op_flags) {
+			op->x_file_index = b->reg_files ? NR_FIXED + 1 + rnd(4) : 1 + rnd(4);
+			if (!b->reg_files && chance(30))
+				op->x_file_index = IORING_FILE_INDEX_ALLOC; /* -ENFILE */
+			if (b->reg_files && op->off == (SOCK_STREAM | SOCK_CLOEXEC))
+				op->x_file_index = 1; /* -EINVAL: no close-on-exec in a slot */
+		}
+		break;
+	}
+	case 7: {
+		static const uint32_t alens[] = { 0, 2, 16, 110, 129 };
+
+		op->opcode = chance(50) ? IORING_OP_BIND : IORING_OP_CONNECT;
+		pick_target(b, op, true);
+		/* zeros: AF_UNSPEC, which a unix socket refuses */
+		op->addr_kind = chance(85) ? A_SCRATCH : chance(50) ? A_NULL : A_KERNEL;
+		op->off = alens[rnd(5)];
+		if (chance(5))
+			op->len = 1; /* -EINVAL */
+		break;
+	}
+	case 8:
+		op->opcode = IORING_OP_LISTEN;
+		pick_target(b, op, true);
+		op->len = rnd(5);
+		if (chance(5))
+			op->off = 1; /* addr2: -EINVAL */
+		break;
+	case 9: {
+		static const uint32_t aflags[] = { 0, SOCK_NONBLOCK, SOCK_CLOEXEC, O_APPEND };
+		static const uint16_t iou[] = { 0, 0, IORING_ACCEPT_MULTISHOT, IORING_ACCEPT_DONTWAIT,
+						IORING_ACCEPT_POLL_FIRST, 1U << 5 };
+
+		op->opcode = IORING_OP_ACCEPT;
+		pick_target(b, op, true);
+		op->op_flags = aflags[rnd(4)];
+		op->ioprio = iou[rnd(6)];
+		/* POLL_FIRST waits for POLLIN: only where it comes */
+		if ((op->ioprio & IORING_ACCEPT_POLL_FIRST) && op->obj != O_SOCK &&
+		    op->obj != O_PIPE_R)
+			op->ioprio = 0;
+		if (chance(10))
+			op->x_file_index = chance(50) ? 1 : IORING_FILE_INDEX_ALLOC;
+		op->addr_kind = chance(90) ? A_NULL : A_KERNEL;
+		break;
+	}
+	case 10:
+		op->opcode = IORING_OP_SHUTDOWN;
+		pick_target(b, op, true);
+		op->len = chance(50) ? 3 + rnd(3) : (uint32_t)-1; /* never a valid how */
+		if (chance(5))
+			op->off = 1; /* -EINVAL */
+		break;
+	default: {
+		static const uint8_t ops[] = { IORING_OP_SENDMSG, IORING_OP_RECVMSG,
+					       IORING_OP_SEND_ZC, IORING_OP_SENDMSG_ZC };
+
+		op->opcode = ops[rnd(4)];
+		pick_target(b, op, false);
+		if (op->opcode == IORING_OP_SEND_ZC || op->opcode == IORING_OP_SENDMSG_ZC) {
+			op->ioprio = 1U << 7; /* an unknown flag: -EINVAL at prep */
+			op->addr_kind = A_NULL;
+			/* the kernel's CQE of a zero-copy send failed at prep
+			 * may follow its links' (seen on 6.18): out of chains */
+			op->solo = true;
+			op->unimpl = !engine_supports(op->opcode);
+			return;
+		} else {
+			/* the msghdr copied at prep faults */
+			op->addr_kind = chance(50) ? A_NULL : A_KERNEL;
+		}
+		break;
+	}
+	}
+	op->unimpl = !engine_supports(op->opcode);
+	op->solo = op->unimpl;
+}
+
 static const uint8_t unimpl_ops[] = {
 	IORING_OP_ASYNC_CANCEL, IORING_OP_OPENAT, IORING_OP_CLOSE, IORING_OP_STATX,
 	IORING_OP_FADVISE, IORING_OP_MADVISE, IORING_OP_EPOLL_CTL, IORING_OP_MSG_RING,
@@ -1291,6 +1437,10 @@ static void gen_op(struct batch *b, int idx)
 	memset(op, 0, sizeof(*op));
 	op->remover = -1;
 	op->chain_prev = -1;
+	if (chance(5)) {
+		gen_net(b, op);
+		return;
+	}
 	if (r < 14)
 		gen_rw(b, op, false, 0);
 	else if (r < 26)
@@ -1409,16 +1559,18 @@ static void gen_flags(struct batch *b, struct op *op)
 	}
 }
 
+/* SEND and RECV are a stream's writes and reads (gen_net()) */
 static bool is_rw(unsigned opc)
 {
 	return opc == IORING_OP_READ || opc == IORING_OP_WRITE || opc == IORING_OP_READV ||
 	       opc == IORING_OP_WRITEV || opc == IORING_OP_READ_FIXED ||
-	       opc == IORING_OP_WRITE_FIXED;
+	       opc == IORING_OP_WRITE_FIXED || opc == IORING_OP_SEND || opc == IORING_OP_RECV;
 }
 
 static bool is_write(unsigned opc)
 {
-	return opc == IORING_OP_WRITE || opc == IORING_OP_WRITEV || opc == IORING_OP_WRITE_FIXED;
+	return opc == IORING_OP_WRITE || opc == IORING_OP_WRITEV || opc == IORING_OP_WRITE_FIXED ||
+	       opc == IORING_OP_SEND;
 }
 
 /* predicates of divergences.h, on the op (gen) and on both CQE lists */
@@ -1435,6 +1587,13 @@ static bool match_unimplemented_opcode(const struct op *op, const struct cqes *k
 	if (!u)
 		return true;
 	return u->n == 1 && u->c[0]->res == -EOPNOTSUPP;
+}
+
+static bool match_sendrecv_buffer_at_prep(const struct op *op, const struct cqes *k,
+					   const struct cqes *u)
+{
+	return (op->opcode == IORING_OP_SEND || op->opcode == IORING_OP_RECV) &&
+	       (op->addr_kind == A_KERNEL || op->len > INT_MAX);
 }
 
 static bool match_poll32_high_bits(const struct op *op, const struct cqes *k, const struct cqes *u)
@@ -1964,6 +2123,7 @@ static uint64_t addr_of(struct side *s, const struct batch *b, const struct op *
 	case A_SCRATCH: return (uintptr_t)s->scratch;
 	case A_FUTEX: return (uintptr_t)(s->scratch + SCRATCH_FUTEX + op->addr_arg);
 	case A_WAITV: return (uintptr_t)(s->scratch + SCRATCH_WAITV);
+	case A_OPTVAL: return (uintptr_t)(s->scratch + SCRATCH_OPTVAL);
 	default: return 0;
 	}
 }
@@ -2003,6 +2163,7 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		if (op->opcode == IORING_OP_WRITE_FIXED && op->addr_kind == A_REG)
 			fill_src(b, op, s->reg + op->addr_arg, op->len, foff);
 		break;
+	case IORING_OP_SEND:
 	case IORING_OP_WRITE:
 		if (op->addr_kind == A_WR)
 			fill_src(b, op, s->wr + op->addr_arg, op->len, foff);
@@ -2161,6 +2322,29 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->addr3 = op->len == 3;
 		sqe->len = 0;
 		sqe->pipe_flags = op->op_flags;
+		sqe->file_index = op->x_file_index;
+		break;
+	case IORING_OP_URING_CMD:
+		/* level and optname share addr's place, optval addr3's */
+		sqe->addr = 0;
+		sqe->cmd_op = (uint32_t)op->x_fd;
+		sqe->__pad1 = (uint32_t)op->off;
+		sqe->level = (uint32_t)op->x_addr3;
+		sqe->optname = op->buf_index;
+		sqe->optval = addr_of(s, b, op, idx);
+		sqe->optlen = op->x_file_index;
+		sqe->uring_cmd_flags = op->op_flags;
+		/* a successful multishot command never completes on the kernel */
+		if (op->flags & IOSQE_BUFFER_SELECT)
+			sqe->uring_cmd_flags &= ~IORING_URING_CMD_MULTISHOT;
+		break;
+	case IORING_OP_SOCKET:
+		sqe->fd = op->x_fd;
+		sqe->addr = 0;
+		sqe->file_index = op->x_file_index;
+		break;
+	case IORING_OP_ACCEPT:
+		sqe->addr2 = 0;
 		sqe->file_index = op->x_file_index;
 		break;
 	case IORING_OP_RENAMEAT:
