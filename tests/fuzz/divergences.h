@@ -25,6 +25,13 @@ DIVERGENCE(sendrecv_buffer_at_prep, "bug, being fixed", AVOID,
 	   "the kernel refuses them at prep, before it looks at the file "
 	   "(-ENOTSOCK) and as a submission failure of a link; the engine at "
 	   "issue, after the file (ops/net_sendrecv.c)")
+DIVERGENCE(accept_nonsocket_wait, "bug, being fixed", AVOID,
+	   "ACCEPT with IORING_ACCEPT_POLL_FIRST or _MULTISHOT on a file that "
+	   "is no socket: the kernel waits for POLLIN first (POLL_FIRST; a "
+	   "multishot one issued from io-wq), answers -EAGAIN for POLL_FIRST "
+	   "on a file without ->poll and -EBADFD for a multishot one from io-wq "
+	   "(never ending on a pipe's write end); the engine answers -ENOTSOCK "
+	   "at once (ops/net.c)")
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "EPOLLEXCLUSIVE in poll32_events is ignored by the engine: a wake-up "
 	   "completes every exclusive poll on the file, the kernel's only one")

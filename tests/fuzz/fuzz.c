@@ -1266,10 +1266,6 @@ static void gen_net(struct batch *b, struct op *op)
 		pick_target(b, op, true);
 		op->op_flags = aflags[rnd(4)];
 		op->ioprio = iou[rnd(6)];
-		/* POLL_FIRST waits for POLLIN: only where it comes */
-		if ((op->ioprio & IORING_ACCEPT_POLL_FIRST) && op->obj != O_SOCK &&
-		    op->obj != O_PIPE_R)
-			op->ioprio = 0;
 		if (chance(10))
 			op->x_file_index = chance(50) ? 1 : IORING_FILE_INDEX_ALLOC;
 		op->addr_kind = chance(90) ? A_NULL : A_KERNEL;
@@ -1594,6 +1590,13 @@ static bool match_sendrecv_buffer_at_prep(const struct op *op, const struct cqes
 {
 	return (op->opcode == IORING_OP_SEND || op->opcode == IORING_OP_RECV) &&
 	       (op->addr_kind == A_KERNEL || op->len > INT_MAX);
+}
+
+static bool match_accept_nonsocket_wait(const struct op *op, const struct cqes *k,
+					 const struct cqes *u)
+{
+	return op->opcode == IORING_OP_ACCEPT && op->obj != O_SOCK &&
+	       (op->ioprio & (IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_POLL_FIRST));
 }
 
 static bool match_poll32_high_bits(const struct op *op, const struct cqes *k, const struct cqes *u)
