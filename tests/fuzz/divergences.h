@@ -31,7 +31,10 @@ DIVERGENCE(accept_nonsocket_wait, "bug, being fixed", AVOID,
 	   "multishot one issued from io-wq), answers -EAGAIN for POLL_FIRST "
 	   "on a file without ->poll and -EBADFD for a multishot one from io-wq "
 	   "(never ending on a pipe's write end); the engine answers -ENOTSOCK "
-	   "at once (ops/net.c)")
+	   "at once (ops/net.c).  Also POLL_FIRST on the unix socket at the "
+	   "head of a link chain that a submit leaves open (the kernel issues "
+	   "it from io-wq): -EAGAIN on the kernel, -EINVAL (not listening) on "
+	   "the engine (seed 8, batch 384)")
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "EPOLLEXCLUSIVE in poll32_events is ignored by the engine: a wake-up "
 	   "completes every exclusive poll on the file, the kernel's only one")

@@ -1595,8 +1595,13 @@ static bool match_sendrecv_buffer_at_prep(const struct op *op, const struct cqes
 static bool match_accept_nonsocket_wait(const struct op *op, const struct cqes *k,
 					 const struct cqes *u)
 {
-	return op->opcode == IORING_OP_ACCEPT && op->obj != O_SOCK &&
-	       (op->ioprio & (IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_POLL_FIRST));
+	if (op->opcode != IORING_OP_ACCEPT)
+		return false;
+	if (op->obj != O_SOCK)
+		return op->ioprio & (IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_POLL_FIRST);
+	/* a chain's head may be left open at the end of a submit */
+	return (op->ioprio & IORING_ACCEPT_POLL_FIRST) &&
+	       (op->flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK));
 }
 
 static bool match_poll32_high_bits(const struct op *op, const struct cqes *k, const struct cqes *u)
