@@ -95,10 +95,7 @@
  *    of its own, mapped through the ring fd by the mmap wrappers, as the
  *    rings are (above); a mapping longer than the ring faults past its end
  *    as the kernel's does.
- *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): a send with
- *    IOSQE_BUFFER_SELECT answers -ENOENT (the kernel's with no buffer
- *    group: the engine has no sends from provided buffers, so no SEND
- *    bundles, and no IORING_FEAT_RECVSEND_BUNDLE); a SEND with
+ *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): a SEND with
  *    IORING_RECVSEND_BUNDLE and no buffer select is -EINVAL (the kernel
  *    posts a CQE with F_MORE, then another).  A receive with MSG_WAITALL
  *    from a buffer ring commits the ring's head when it takes the buffer
@@ -268,7 +265,7 @@
 	 IORING_FEAT_EXT_ARG | IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE |      \
 	 IORING_FEAT_MIN_TIMEOUT | IORING_FEAT_RSRC_TAGS |                           \
 	 IORING_FEAT_NATIVE_WORKERS | IORING_FEAT_REG_REG_RING |                     \
-	 IORING_FEAT_CUR_PERSONALITY)
+	 IORING_FEAT_CUR_PERSONALITY | IORING_FEAT_RECVSEND_BUNDLE)
 
 /* Setup flags the engine implements (others are refused with -EINVAL). */
 #define ENGINE_SETUP_FLAGS                                                      \

@@ -167,6 +167,7 @@ static int send_setup(struct req *req, const struct io_uring_sqe *sqe)
 int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe)
 {
 	struct sr_state *sr = req_sr(req);
+	int ret;
 
 	prep_common(req, sqe, true);
 	if (sr->flags & ~SEND_FLAGS)
@@ -175,7 +176,10 @@ int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe)
 	 * one more: not reproduced (a documented divergence) */
 	if ((sr->flags & IORING_RECVSEND_BUNDLE) && !(req->flags & REQ_F_BUFFER_SELECT))
 		return -EINVAL;
-	return send_setup(req, sqe);
+	ret = send_setup(req, sqe);
+	sr->send_max = sqe->len;
+	sr->send_cflags = 0;
+	return ret;
 }
 
 /*
@@ -609,6 +613,94 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 	return total;
 }
 
+
+/*
+ * SEND with IOSQE_BUFFER_SELECT (io_send(), io_send_select_buffer()): the
+ * data is in provided buffers, taken and committed before the send (a
+ * waiting send keeps them): one buffer, sqe->len at most (a longer ring
+ * buffer is cut), or with IORING_RECVSEND_BUNDLE every one the group has up
+ * to sqe->len bytes, sent whole or failing.  A bundle that leaves buffers
+ * posts its CQE with IORING_CQE_F_MORE and goes on with all the rest
+ * (io_send_finish()); the CQE names the first buffer of its round.
+ */
+static int send_buffered(struct req *req)
+{
+	struct sr_state *sr = req_sr(req);
+	bool bundle = sr->flags & IORING_RECVSEND_BUNDLE;
+	bool user_nowait = sr->msg_flags & MSG_DONTWAIT;
+	int flags = (sr->msg_flags & ~ENGINE_MSG_CMSG_COMPAT) | MSG_DONTWAIT | MSG_NOSIGNAL;
+
+	for (;;) {
+		size_t min_ret = 0;
+		uint32_t cflags;
+		ssize_t ret = 0;
+
+		if (!sr->send_cflags) {
+			struct iovec *iov = sr->fast_iov;
+			size_t len = 0;
+			bool partial, empty;
+			unsigned nr = 1;
+			int n;
+
+			if (bundle) {
+				if (!sr->iov_alloc) {
+					sr->iov_alloc = malloc(BUNDLE_IOVS * sizeof(*iov));
+					if (!sr->iov_alloc) {
+						req->res = -ENOMEM;
+						return ISSUE_DONE;
+					}
+					req->flags |= REQ_F_NEED_CLEANUP;
+				}
+				iov = sr->iov_alloc;
+				nr = BUNDLE_IOVS;
+			}
+			n = kbuf_peek(req, iov, nr, sr->send_max ? sr->send_max : INT_MAX, &partial,
+				      &empty);
+			if (n < 0) {
+				req_set_fail(req);
+				req->res = n;
+				return ISSUE_DONE;
+			}
+			for (int i = 0; i < n; i++)
+				len += iov[i].iov_len;
+			sr->send_cflags = kbuf_put_bufs(req, (int)len, (unsigned)n);
+			sr->sel_empty = empty;
+			sr->msg.msg_iov = iov;
+			sr->msg.msg_iovlen = (size_t)n;
+		}
+		if ((flags & MSG_WAITALL) || bundle)
+			min_ret = iov_left(&sr->msg);
+		do
+			ret = sys_sendmsg(req->rfd, &sr->msg, flags);
+		while (ret == -EINTR);
+		if (ret < (ssize_t)min_ret) {
+			if (ret == -EAGAIN && !user_nowait)
+				return sr_arm(req);
+			if (ret > 0 && net_retry(sr, flags)) {
+				sr->done += (uint32_t)ret;
+				iov_advance(&sr->msg, (size_t)ret);
+				return sr_arm(req);
+			}
+			req_set_fail(req);
+		}
+		if (ret >= 0)
+			ret += (ssize_t)sr->done;
+		else if (sr->done)
+			ret = (ssize_t)sr->done;
+		cflags = sr->send_cflags;
+		sr->send_cflags = 0;
+		sr->done = 0;
+		if (!bundle || ret <= 0 || sr->sel_empty ||
+		    !cq_post(req->ring, req->user_data, (int32_t)ret, cflags | IORING_CQE_F_MORE,
+			     false)) {
+			req->res = (int32_t)ret;
+			req->cflags = cflags;
+			return ISSUE_DONE;
+		}
+		sr->send_max = 0; /* the rounds after the first take all there is */
+	}
+}
+
 /* the kernel's MULTISHOT_MAX_RETRY: receives in a row before others get a turn */
 #define MSHOT_MAX_RETRY 32
 
@@ -768,11 +860,6 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		req->res = (int32_t)ret;
 		return ISSUE_DONE;
 	}
-	if ((req->flags & REQ_F_BUFFER_SELECT) && sr->send) {
-		/* a send from provided buffers: not in the engine */
-		req->res = -ENOENT;
-		return ISSUE_DONE;
-	}
 	if (sr->zc) {
 		/* SOCK_SUPPORT_ZC: TCP and UDP */
 		if ((sr->sock_family != AF_INET && sr->sock_family != AF_INET6) ||
@@ -788,8 +875,8 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		}
 		return sr_arm(req);
 	}
-	if (!sr->send && (req->flags & REQ_F_BUFFER_SELECT))
-		return recv_buffered(req, issue_flags);
+	if (req->flags & REQ_F_BUFFER_SELECT)
+		return sr->send ? send_buffered(req) : recv_buffered(req, issue_flags);
 	if (sr->fixed) {
 		ret = zc_fixed(req);
 		if (ret) {

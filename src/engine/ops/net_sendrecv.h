@@ -25,6 +25,10 @@ struct sr_state {
 			 * the control messages in each buffer (the msghdr's) */
 			uint32_t namelen, controllen;
 		};
+		struct { /* a SEND with IOSQE_BUFFER_SELECT */
+			uint32_t send_max; /* the most a round takes (0: all) */
+			uint32_t send_cflags; /* the buffers taken, for the CQE (0: none) */
+		};
 	};
 	uint32_t done; /* bytes moved by earlier attempts (MSG_WAITALL) */
 	int msg_flags; /* sqe->msg_flags */
@@ -36,6 +40,7 @@ struct sr_state {
 	bool zc : 1; /* SEND_ZC/SENDMSG_ZC: its notification CQE is owed */
 	bool zc_report : 1; /* IORING_SEND_ZC_REPORT_USAGE */
 	bool fixed : 1; /* SEND_ZC with IORING_RECVSEND_FIXED_BUF */
+	bool sel_empty : 1; /* a SEND bundle took the group's last buffers */
 };
 REQ_DATA_CHECK(struct sr_state);
 #define req_sr(req) req_data(req, struct sr_state)
