@@ -253,18 +253,67 @@ static void ready_link(struct ring *r, struct req *req)
 	req->flags |= REQ_F_READY_ARMED;
 }
 
-/* The reactor runs the op's fn: req is off the list first (a cancellation
- * that found it there and could not disarm it answers -EALREADY). */
+/*
+ * The reactor runs the op's fn: req is off the list first (a cancellation
+ * that found it there and could not disarm it answers -EALREADY).  A
+ * multishot request (REQ_F_READY_MSHOT) stays on it while its fn runs: a
+ * cancellation marks it there (ready_cancel()), and it ends at its next
+ * arming (ready_arm_mshot()), or unlinks itself when it ends on its own
+ * (req_ready_mshot_end()).
+ */
 static void ready_fire(struct reactor_entry *e, uint32_t revents)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 	struct ring *r = req->ring;
 
 	pthread_mutex_lock(&r->ready_lock);
-	if (req->flags & REQ_F_READY_ARMED)
+	if ((req->flags & REQ_F_READY_ARMED) && !(req->flags & REQ_F_READY_MSHOT))
 		ready_unlink(r, req);
 	pthread_mutex_unlock(&r->ready_lock);
 	req->ready_fn(e, revents);
+}
+
+void req_ready_mshot_end(struct req *req)
+{
+	struct ring *r = req->ring;
+
+	if (!(req->flags & REQ_F_READY_MSHOT))
+		return;
+	pthread_mutex_lock(&r->ready_lock);
+	if (req->flags & REQ_F_READY_ARMED)
+		ready_unlink(r, req);
+	req->flags &= ~REQ_F_READY_MSHOT;
+	pthread_mutex_unlock(&r->ready_lock);
+}
+
+int ready_arm_mshot(struct req *req, reactor_fn fn, uint32_t events)
+{
+	struct ring *r = req->ring;
+	bool stop;
+	int ret;
+
+	/* under ready_lock: the request may be on ring->ready_reqs (its fn
+	 * runs), where ready_cancel() reads its flags and entry */
+	pthread_mutex_lock(&r->ready_lock);
+	req->rent.fn = ready_fire;
+	req->rent.fd = req->rfd;
+	req->ready_fn = fn;
+	req->flags |= REQ_F_READY_MSHOT;
+	/* lock order: ready_lock before async_lock before cancel_lock */
+	pthread_mutex_lock(&r->cancel_lock);
+	stop = req->interrupted;
+	pthread_mutex_unlock(&r->cancel_lock);
+	ret = stop ? -ECANCELED : req_arm_poll(req, events);
+	if (!ret && !(req->flags & REQ_F_READY_ARMED))
+		ready_link(r, req);
+	if (ret) {
+		/* it ends here: off the list (it may still be on it from its fn) */
+		if (req->flags & REQ_F_READY_ARMED)
+			ready_unlink(r, req);
+		req->flags &= ~REQ_F_READY_MSHOT;
+	}
+	pthread_mutex_unlock(&r->ready_lock);
+	return ret;
 }
 
 int ready_arm(struct req *req, uint32_t events)
@@ -332,7 +381,20 @@ static int ready_cancel(struct ring *r, const struct cancel_data *cd)
 		/* armed entries exist: r->reactor was set before they were
 		 * armed, under ready_lock (ready_arm()) */
 		if (!reactor_cancel(r->reactor, &req->rent)) {
-			busy = true; /* ready_fire() is on its way */
+			bool marked = false;
+
+			if (req->flags & REQ_F_READY_MSHOT) {
+				/* a multishot one in its fn: it ends at its
+				 * next arming; found, as the kernel's */
+				pthread_mutex_lock(&r->cancel_lock);
+				marked = !req->interrupted;
+				req->interrupted = true;
+				pthread_mutex_unlock(&r->cancel_lock);
+			}
+			if (marked)
+				nr++;
+			else
+				busy = true; /* ready_fire() is on its way */
 		} else {
 			ready_unlink(r, req);
 			req->list_next = done;

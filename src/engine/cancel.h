@@ -91,6 +91,9 @@ int ready_arm(struct req *req, uint32_t events);
 int ready_arm_interruptible(struct req *req, uint32_t events);
 /* a cancellation found req running in a worker (the kernel's signal) */
 bool req_interrupted(struct req *req);
+/* req_arm_ready_mshot() (submit.c): ready_arm() for a multishot request
+ * (fn: its ready_fn), -ECANCELED when a cancellation marked it while its fn ran */
+int ready_arm_mshot(struct req *req, reactor_fn fn, uint32_t events);
 
 /*
  * The worker pool (submit.c).  wq_pending_add(): req is handed to the pool

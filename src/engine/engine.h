@@ -89,12 +89,18 @@
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
  *    FILES_UPDATE, FIXED_FD_INSTALL, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT, SPLICE,
  *    TEE, PIPE, SEND, RECV, SENDMSG, RECVMSG, SOCKET, BIND, LISTEN, CONNECT,
- *    ACCEPT, SHUTDOWN, PROVIDE_BUFFERS, REMOVE_BUFFERS, URING_CMD:
+ *    ACCEPT, SHUTDOWN, PROVIDE_BUFFERS, REMOVE_BUFFERS, URING_CMD,
+ *    READ_MULTISHOT:
  *    -EOPNOTSUPP at prep (and not in the probe).
  *  - provided buffers (kbuf.c): an IOU_PBUF_RING_MMAP buffer ring is a memfd
  *    of its own, mapped through the ring fd by the mmap wrappers, as the
  *    rings are (above); a mapping longer than the ring faults past its end
  *    as the kernel's does.
+ *  - READ_MULTISHOT (ops/rw.c) from a worker (IOSQE_ASYNC) waits for
+ *    readiness before reading, also on a file without RWF_NOWAIT support
+ *    (io-wq turns such a request into a single read).  On the ring's own fd
+ *    it fails -EINVAL at once, as READ does (below).  Its CQEs go to the CQ
+ *    as the reactor sees data, as a multishot receive's (below).
  *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): a SEND with
  *    IORING_RECVSEND_BUNDLE and no buffer select is -EINVAL (the kernel
  *    posts a CQE with F_MORE, then another).  A receive with MSG_WAITALL
@@ -317,6 +323,9 @@
 #define REQ_F_WQ_RAN (1U << 17)
 /* a LINK_TIMEOUT follows it (req->link): armed when it is issued (ops/timeout.c) */
 #define REQ_F_ARM_LTIMEOUT (1U << 18)
+/* a multishot request waiting for readiness: it stays on ring->ready_reqs
+ * while its fn runs, where a cancellation marks it (req_arm_ready_mshot()) */
+#define REQ_F_READY_MSHOT (1U << 19)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -759,6 +768,16 @@ int req_arm_poll(struct req *req, uint32_t events);
  * -ECANCELED when the ring is going away, -ENOMEM. */
 int ring_arm_reactor(struct ring *ring, struct reactor_entry *e);
 int req_arm_ready(struct req *req, reactor_fn fn);
+/*
+ * req_arm_ready() for a multishot request, which posts CQEs from its fn and
+ * arms again: a cancellation finds it at any time, as the kernel's finds a
+ * multishot poll; while its fn runs, it is marked (0 for the canceller), and
+ * this arming answers -ECANCELED: the op ends the request with it.  An op
+ * that ends such a request without arming again calls req_ready_mshot_end()
+ * before it completes it.
+ */
+int req_arm_ready_mshot(struct req *req, reactor_fn fn);
+void req_ready_mshot_end(struct req *req);
 /* Arm req->rent (fn set by the caller) as a timer of the ring's reactor:
  * 0, or -ECANCELED when the ring is going away, -ENOMEM, -EINVAL. */
 int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns);

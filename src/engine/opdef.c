@@ -100,6 +100,12 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 					 rw_hold_buffer),
 	[IORING_OP_READ] = RW_DEF("READ", rw_prep_read, 1, 0, 1, NULL),
 	[IORING_OP_WRITE] = RW_DEF("WRITE", rw_prep_write, 0, 1, 0, NULL),
+	/* no ioprio, no iopoll: as the kernel's row */
+	[IORING_OP_READ_MULTISHOT] = { .name = "READ_MULTISHOT", .needs_file = 1,
+				       .unbound_nonreg_file = 1, .pollin = 1,
+				       .buffer_select = 1, .supported = 1,
+				       .prep = rw_prep_read_mshot, .issue = rw_mshot_issue,
+				       .cleanup = rw_cleanup },
 	[IORING_OP_FSYNC] = { .name = "FSYNC", .needs_file = 1, .supported = 1,
 			      .force_async = 1, .prep = fsync_prep, .issue = fsync_issue },
 	[IORING_OP_SYNC_FILE_RANGE] = { .name = "SYNC_FILE_RANGE", .needs_file = 1,

@@ -632,6 +632,13 @@ int req_arm_ready(struct req *req, reactor_fn fn)
 	return ready_arm(req, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
 }
 
+int req_arm_ready_mshot(struct req *req, reactor_fn fn)
+{
+	const struct op_def *def = &op_defs[req->opcode];
+
+	return ready_arm_mshot(req, fn, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
+}
+
 int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
 {
 	int ret;

@@ -16,6 +16,10 @@
  *    O_NONBLOCK pipe, unless the SQE asked RWF_NOWAIT (-EAGAIN).
  * offset -1 uses and advances the file position (preadv2 with -1 does that);
  * stream files ignore the offset.
+ *
+ * READ_MULTISHOT (rw_mshot_issue()) reads a pollable file into provided
+ * buffers, a CQE with IORING_CQE_F_MORE per read, and waits for readiness in
+ * the reactor in between, until an error, EOF, -ENOBUFS or a full CQ ends it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,6 +95,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool wri
 	rw->nr_segs = 0;
 	rw->total = rw->done = 0;
 	rw->resolved = rw->stream = rw->sock = rw->polled = false;
+	rw->mshot = rw->can_poll = rw->no_nowait = false;
 	rw->fx_held = false;
 	rw->fx_buf = NULL;
 	rw->fx_copy = NULL;
@@ -199,6 +204,26 @@ int rw_prep_readv(struct req *req, const struct io_uring_sqe *sqe)
 int rw_prep_writev(struct req *req, const struct io_uring_sqe *sqe)
 {
 	return prep_vec(req, sqe, true);
+}
+
+/*
+ * The kernel's io_read_mshot_prep(): provided buffers only, no address and
+ * no length (6.18 refuses a length, even the buffers' size: probed).
+ */
+int rw_prep_read_mshot(struct req *req, const struct io_uring_sqe *sqe)
+{
+	struct rw_state *rw = req_rw(req);
+	int ret;
+
+	if (!(req->flags & REQ_F_BUFFER_SELECT))
+		return -EINVAL;
+	ret = prep_common(req, sqe, false);
+	if (ret)
+		return ret;
+	if (rw->addr || rw->len)
+		return -EINVAL;
+	rw->mshot = true;
+	return 0;
 }
 
 int rw_prep_read_fixed(struct req *req, const struct io_uring_sqe *sqe)
@@ -1005,5 +1030,148 @@ static int rw_issue_one(struct req *req, unsigned issue_flags)
 			return rw_finish(req, 0);
 		if (nonblock)
 			return ISSUE_AGAIN;
+	}
+}
+
+/* ---- READ_MULTISHOT ---------------------------------------------------------- */
+
+/*
+ * The kernel's io_file_can_poll(): the file has a poll method.  epoll
+ * refuses a file without one (EPERM): a regular file, a directory, a block
+ * device, /dev/null.  -EBADFD for those, -EBADF for a bad fd.
+ */
+static int mshot_can_poll(struct req *req)
+{
+	struct rw_state *rw = req_rw(req);
+	struct epoll_event ev = { .events = 0 };
+	struct stat st;
+	int epfd, ret;
+
+	if (rw->can_poll)
+		return 0;
+	if (sys_fstat(req->rfd, &st) < 0)
+		return -EBADF;
+	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+		epfd = sys_epoll_create1(EPOLL_CLOEXEC);
+		if (epfd >= 0) {
+			ret = sys_epoll_ctl(epfd, EPOLL_CTL_ADD, req->rfd, &ev);
+			sys_close(epfd);
+			if (ret == -EPERM)
+				return -EBADFD;
+		}
+	}
+	rw->can_poll = true;
+	return 0;
+}
+
+#define MSHOT_READS_PER_ISSUE 64
+
+/* What the kernel's poll of a multishot request looks at between reads. */
+static bool mshot_readable(struct req *req)
+{
+	struct pollfd p = { .fd = req->rfd, .events = POLLIN | POLLPRI | POLLRDHUP };
+	int ret;
+
+	do
+		ret = sys_poll(&p, 1, 0);
+	while (ret == -EINTR);
+	return ret != 0; /* an error: let the read say what it is */
+}
+
+/* The last CQE: without IORING_CQE_F_MORE; a buffer still held goes back. */
+static int mshot_end(struct req *req, int res, unsigned cflags)
+{
+	req_ready_mshot_end(req);
+	if (kbuf_selected(req))
+		kbuf_recycle(req);
+	if (res < 0)
+		req_set_fail(req);
+	req->res = res;
+	req->cflags = cflags;
+	return ISSUE_DONE;
+}
+
+/* Wait in the reactor, the buffer back in its group: -ECANCELED when a
+ * cancellation found it meanwhile (req_arm_ready_mshot()) */
+static int mshot_arm(struct req *req)
+{
+	int ret;
+
+	rw_buffer_recycle(req, true);
+	ret = req_arm_ready_mshot(req, rw_ready);
+	if (ret)
+		return mshot_end(req, ret, 0);
+	return ISSUE_QUEUED;
+}
+
+/*
+ * The kernel's io_read_mshot(): each read takes a buffer (right before it:
+ * an empty group ends the request with -ENOBUFS even when nothing is there to
+ * read) and posts its CQE with IORING_CQE_F_MORE; it reads again until the
+ * file would block, then waits in the reactor (the buffer back in its
+ * group).  EOF (res 0, no buffer), an error, or a CQE the full CQ cannot take
+ * (that read's result and buffer in the last CQE) end it.  io-wq arms a
+ * multishot request's poll without reading (IOSQE_ASYNC): so does a worker
+ * here.
+ */
+int rw_mshot_issue(struct req *req, unsigned issue_flags)
+{
+	struct rw_state *rw = req_rw(req);
+	bool nonblock = issue_flags & ISSUE_F_NONBLOCK;
+	unsigned cflags, reads = 0;
+	ssize_t n;
+	int ret;
+
+	ret = req_resolve_file(req);
+	if (!ret)
+		ret = mshot_can_poll(req);
+	if (ret)
+		return mshot_end(req, ret, 0);
+	if (!nonblock)
+		return mshot_arm(req);
+	if (!rw->resolved) {
+		ret = rw_resolve(req, false);
+		if (ret)
+			return mshot_end(req, ret, 0);
+	}
+	for (;;) {
+		int flags = rw->rw_flags | RWF_NOWAIT;
+
+		/* a file that never runs dry: let the reactor's other entries run */
+		if (++reads > MSHOT_READS_PER_ISSUE)
+			return mshot_arm(req);
+		ret = rw_buffer_select(req, false);
+		if (ret)
+			return mshot_end(req, ret, 0);
+		if (rw->sock && rw->off != 0 && rw->off != -1)
+			return mshot_end(req, -ESPIPE, 0);
+		if (rw->no_nowait) {
+			/* no RWF_NOWAIT support: the kernel reads (blocking)
+			 * once poll says the file is readable
+			 * (io_file_supports_nowait()) */
+			if (!mshot_readable(req))
+				return mshot_arm(req);
+			flags &= ~RWF_NOWAIT;
+		}
+		n = rw_transfer(req, false, rw->stream ? -1 : (off_t)rw->off, flags);
+		if (n == -EINTR)
+			continue;
+		if (n == -EOPNOTSUPP && (flags & RWF_NOWAIT) && !(rw->rw_flags & RWF_NOWAIT)) {
+			rw->no_nowait = true;
+			continue;
+		}
+		if (n == -EAGAIN && !(rw->rw_flags & RWF_NOWAIT))
+			return mshot_arm(req);
+		if (n <= 0)
+			return mshot_end(req, (int)n, 0);
+		if (!rw->stream && rw->off != -1)
+			rw->off += n;
+		cflags = kbuf_put(req, (int)n);
+		if (!cq_post(req->ring, req->user_data, (int32_t)n, cflags | IORING_CQE_F_MORE, false))
+			return mshot_end(req, (int)n, cflags);
+		/* the kernel reads again only when poll says so: with nothing
+		 * there, an empty group does not end it (no -ENOBUFS) */
+		if (!mshot_readable(req))
+			return mshot_arm(req);
 	}
 }

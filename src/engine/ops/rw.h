@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED (ops/rw.c). */
+/* READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED, READ_MULTISHOT (ops/rw.c). */
 #ifndef RINGER_ENGINE_OPS_RW_H
 #define RINGER_ENGINE_OPS_RW_H
 
@@ -17,6 +17,9 @@ struct rw_state {
 	bool stream; /* the file is not seekable: offset ignored */
 	bool polled; /* the reactor saw it ready (a file without RWF_NOWAIT) */
 	bool sock; /* a stream that is a socket: an offset but 0 or -1 is -ESPIPE */
+	bool mshot; /* READ_MULTISHOT: a CQE per read until it ends */
+	bool can_poll; /* READ_MULTISHOT: the file was found pollable */
+	bool no_nowait; /* READ_MULTISHOT: the file refused RWF_NOWAIT */
 	unsigned nr_segs;
 	struct iovec *iov; /* current segment: in fast_iov or iov_alloc */
 	struct iovec *iov_alloc; /* malloc'd array, freed by rw_cleanup */
@@ -39,7 +42,9 @@ int rw_prep_readv(struct req *req, const struct io_uring_sqe *sqe);
 int rw_prep_writev(struct req *req, const struct io_uring_sqe *sqe);
 int rw_prep_read_fixed(struct req *req, const struct io_uring_sqe *sqe);
 int rw_prep_write_fixed(struct req *req, const struct io_uring_sqe *sqe);
+int rw_prep_read_mshot(struct req *req, const struct io_uring_sqe *sqe);
 int rw_issue(struct req *req, unsigned issue_flags);
+int rw_mshot_issue(struct req *req, unsigned issue_flags);
 void rw_cleanup(struct req *req);
 void rw_hold_buffer(struct req *req);
 /* An IOPOLL ring's read or write at submit: its file, buffer and the kernel's
