@@ -136,7 +136,7 @@ static void tcp_pair(int *fds)
 
 TEST(select_legacy)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	provide(0, BUFSZ, 2, 1, 10);
@@ -166,7 +166,7 @@ TEST(select_legacy)
 
 TEST(select_empty_without_data)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	/* no buffer and no data: -ENOBUFS at once, no wait */
@@ -184,7 +184,7 @@ TEST(select_empty_without_data)
 TEST(select_legacy_waiting_gives_buffer_back)
 {
 	struct io_uring_sqe *sqe;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	provide(0, BUFSZ, 1, 1, 3);
@@ -212,7 +212,7 @@ TEST(select_legacy_waiting_gives_buffer_back)
 
 TEST(select_ring)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	ring_setup(1, 0);
@@ -252,7 +252,7 @@ TEST(select_ring)
  * (io_should_commit()); the request keeps that buffer while it waits */
 TEST(select_ring_async)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	ring_setup(1, 0);
@@ -283,7 +283,7 @@ TEST(select_ring_async)
 
 TEST(select_ring_incremental)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	ring_setup(3, IOU_PBUF_RING_INC);
@@ -318,7 +318,7 @@ TEST(select_recvmsg)
 	struct iovec iov[2] = { { NULL, 0 }, { NULL, 0 } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1 };
 	struct io_uring_sqe *sqe;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_DGRAM);
 	ring_setup(1, 0);
@@ -367,7 +367,7 @@ static struct test_cqe reap1(void)
 
 TEST(mshot_stream_until_eof)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	ring_setup(1, 0);
@@ -404,7 +404,7 @@ TEST(mshot_stream_until_eof)
  * tcp_inq_hint() says once the FIN is in) */
 TEST(mshot_tcp)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	test_ring_init(16, &ring, 0);
 	memset(bufs, 0, sizeof(bufs));
@@ -430,7 +430,7 @@ TEST(mshot_tcp)
 
 TEST(mshot_enobufs)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	provide(0, BUFSZ, 2, 3, 0);
@@ -686,7 +686,7 @@ TEST(mshot_recvmsg_bare)
 	struct msghdr msg = { 0 };
 	struct io_uring_recvmsg_out *o;
 	struct io_uring_sqe *sqe;
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_DGRAM);
 	provide(0, BUFSZ, 2, 3, 0);
@@ -733,7 +733,7 @@ static struct io_uring_sqe *recv_bundle(int fd, size_t len, int bgid, __u64 ud)
  */
 TEST(bundle_ring)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	ring_setup(1, 0);
@@ -780,7 +780,7 @@ TEST(bundle_ring)
 
 TEST(bundle_errors_and_legacy)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	REQUIRE_EQ(write(sv[0], "0123456789", 10), 10);
@@ -839,7 +839,7 @@ TEST(bundle_mshot)
 /* ... and ends with the CQE of a bundle that took the ring's last buffer */
 TEST(bundle_mshot_last_buffer)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	ring_setup(1, 0);
@@ -885,7 +885,7 @@ static void fill(int idx, const char *text)
 TEST(send_select)
 {
 	char got[64] = { 0 };
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	setup(SOCK_STREAM);
 	/* no group: -ENOENT; an empty ring: -ENOBUFS */
