@@ -492,6 +492,19 @@ TEST(raw_mmap_offsets)
 	REQUIRE_MSG(p != MAP_FAILED, "mmap: %s", strerror(errno));
 	CHECK_EQ_U(((struct io_uring_sqe *)p)->user_data, 0x53);
 	munmap(p, 4096);
+	/* no executable mapping of the ring file (EPERM), after the region's
+	 * check (ENOMEM first) */
+	errno = 0;
+	CHECK_TRUE(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, r.fd, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EPERM);
+	errno = 0;
+	CHECK_TRUE(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, r.fd, IORING_OFF_SQES) ==
+		   MAP_FAILED);
+	CHECK_EQ(errno, EPERM);
+	errno = 0;
+	CHECK_TRUE(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, r.fd, 0x20000000) ==
+		   MAP_FAILED);
+	CHECK_EQ(errno, ENOMEM);
 	raw_exit();
 }
 

@@ -72,6 +72,12 @@ long do_mmap(const long *a)
 
 	if (!(a[3] & MAP_ANONYMOUS))
 		ret = engine_ring_map_offset((int)a[4], off, &off, &map_fd);
+	if (ret > 0 && (a[2] & PROT_EXEC)) {
+		/* the kernel's ring file is on a noexec mount */
+		if (map_fd >= 0)
+			sys(SYS_close, map_fd, 0, 0, 0, 0, 0);
+		return -EPERM;
+	}
 	if (ret < 0)
 		return ret;
 	if (map_fd < 0)

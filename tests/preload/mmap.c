@@ -97,6 +97,10 @@ int main(void)
 	errno = 0;
 	REQUIRE_MSG(raw_mmap(4096, r.fd, 0x20000000) == MAP_FAILED && errno == ENOMEM,
 		    "mmap at an unknown offset: %s", strerror(errno));
+	errno = 0;
+	REQUIRE_MSG(syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, r.fd, 0) == -1 &&
+			    errno == EPERM,
+		    "an executable mapping: %s", strerror(errno));
 
 	raw_nop(&r, 0x77, 0);
 	ret = raw_submit(&r, 1, 1, IORING_ENTER_GETEVENTS);
