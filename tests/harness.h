@@ -66,6 +66,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -477,6 +478,22 @@ static inline void test_fill_random(void *buf, size_t len, uint64_t seed)
 		x ^= x >> 27;
 		p[i] = (unsigned char)((x * 0x2545f4914f6cdd1dULL) >> 56);
 	}
+}
+
+/*
+ * One readable, writable page with nothing mapped after it: a name or buffer
+ * laid out to end on its last byte shows whether the reader stops there or
+ * faults (-EFAULT) reading on.  *pg gets the page size; munmap(m, *pg) frees it.
+ */
+static inline char *test_page_before_hole(long *pg)
+{
+	char *m;
+
+	*pg = sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, 2 * *pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(m != MAP_FAILED);
+	REQUIRE_SYS(munmap(m + *pg, *pg));
+	return m;
 }
 
 static inline int harness_count_dir(const char *path)

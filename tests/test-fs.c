@@ -334,12 +334,9 @@ TEST(bad_names)
 	CHECK_EQ(one_result(10), -ENOENT);
 	/* a name that ends just before an unmapped page */
 	{
-		long pg = sysconf(_SC_PAGESIZE);
-		char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
+		long pg;
+		char *m = test_page_before_hole(&pg);
 
-		REQUIRE_TRUE(m != MAP_FAILED);
-		REQUIRE_SYS(munmap(m + pg, pg));
 		memcpy(m + pg - 2, "f", 2);
 		io_uring_prep_unlinkat(sqe_ud(11), dfd, m + pg - 2, 0);
 		CHECK_EQ(one_result(11), 0);

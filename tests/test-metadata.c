@@ -153,12 +153,9 @@ TEST(statx_prep_errors)
 	CHECK_EQ(one_result(4), -EINVAL);
 	/* a path ending just before an unmapped page is fine */
 	{
-		long pg = sysconf(_SC_PAGESIZE);
-		char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
+		long pg;
+		char *m = test_page_before_hole(&pg);
 
-		REQUIRE_TRUE(m != MAP_FAILED);
-		REQUIRE_SYS(munmap(m + pg, pg));
 		memcpy(m + pg - 2, "/", 2);
 		statx_sqe(AT_FDCWD, m + pg - 2, 0, STATX_SIZE, &st, 5);
 		CHECK_EQ(one_result(5), 0);
@@ -540,12 +537,9 @@ TEST(xattr_prep_errors)
 	CHECK_EQ(one_result(2), -EFAULT);
 	/* no more than 256 bytes of a name are read: a long one before a hole */
 	{
-		long pg = sysconf(_SC_PAGESIZE);
-		char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
+		long pg;
+		char *m = test_page_before_hole(&pg);
 
-		REQUIRE_TRUE(m != MAP_FAILED);
-		REQUIRE_SYS(munmap(m + pg, pg));
 		memset(m, 'a', pg);
 		sqe = test_get_sqe(&ring);
 		io_uring_prep_fgetxattr(sqe, fd, m + pg - 300, got, sizeof(got));
