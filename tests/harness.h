@@ -690,6 +690,19 @@ static inline int test_submit_reap(struct io_uring *ring, struct test_cqe *out, 
 	return ret;
 }
 
+/*
+ * Submit what is queued and reap its one CQE, which must carry user_data
+ * (a missing or stray CQE fails the case): the CQE, for its res and flags.
+ */
+static inline struct test_cqe test_submit_one(struct io_uring *ring, __u64 user_data)
+{
+	struct test_cqe c = { 0 };
+
+	CHECK_EQ(test_submit_reap(ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, user_data);
+	return c;
+}
+
 /* An SQE that must be available. */
 static inline struct io_uring_sqe *test_get_sqe(struct io_uring *ring)
 {

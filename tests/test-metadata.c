@@ -16,11 +16,7 @@ static struct io_uring ring;
 
 static int one_result(__u64 user_data)
 {
-	struct test_cqe c = { 0 };
-
-	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
-	CHECK_EQ_U(c.user_data, user_data);
-	return c.res;
+	return test_submit_one(&ring, user_data).res;
 }
 
 /* the request, linked to a NOP: its result and the NOP's (0 or -ECANCELED) */

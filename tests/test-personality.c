@@ -57,11 +57,7 @@ static struct io_uring_sqe *nop(struct io_uring *ring, __u64 user_data, unsigned
 
 static int one_result(struct io_uring *ring, __u64 user_data)
 {
-	struct test_cqe c = { 0 };
-
-	CHECK_EQ(test_submit_reap(ring, &c, 1), 1);
-	CHECK_EQ_U(c.user_data, user_data);
-	return c.res;
+	return test_submit_one(ring, user_data).res;
 }
 
 TEST(register_ids_and_errors)

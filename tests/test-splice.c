@@ -58,11 +58,7 @@ static struct io_uring_sqe *tee_sqe(int fd_in, int fd_out, unsigned len, unsigne
 
 static int one_result(__u64 user_data)
 {
-	struct test_cqe c = { 0 };
-
-	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
-	CHECK_EQ_U(c.user_data, user_data);
-	return c.res;
+	return test_submit_one(&ring, user_data).res;
 }
 
 /* what the pipe holds now (it must hold something) */
