@@ -70,6 +70,61 @@ static void expect_pipe(int fd, const char *want, size_t len)
 	CHECK_MEM(buf, want, len);
 }
 
+/* submit the one queued request, which must wait: no CQE within ms */
+static void submit_waiting(unsigned ms)
+{
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, ms));
+}
+
+/* the CQE of a request that was waiting, once what it waited for came */
+static void expect_woken(__u64 user_data, int res)
+{
+	struct io_uring_cqe *cqe;
+
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	CHECK_EQ_U(cqe->user_data, user_data);
+	CHECK_EQ(cqe->res, res);
+	io_uring_cqe_seen(&ring, cqe);
+}
+
+/* empty what fd holds; it is left O_NONBLOCK */
+static void drain(int fd, void *buf, size_t size)
+{
+	REQUIRE_SYS(fcntl(fd, F_SETFL, O_NONBLOCK));
+	while (read(fd, buf, size) > 0)
+		;
+}
+
+/* a blocking socket with no room left: a byte at a time until the last one */
+static void fill_socket(int fd, const void *buf, size_t size)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	REQUIRE_SYS(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+	while (write(fd, buf, size) > 0)
+		;
+	while (write(fd, buf, 1) > 0)
+		;
+	REQUIRE_SYS(fcntl(fd, F_SETFL, fl));
+}
+
+/*
+ * The ring goes away with a request still waiting: the exit must not wait
+ * for it (2 s at most).  A fresh ring of `entries` takes its place, for the
+ * rest of the case and teardown().
+ */
+static void exit_ring_at_once(unsigned entries)
+{
+	uint64_t t0;
+
+	test_sleep_ms(20);
+	t0 = test_now_ns();
+	io_uring_queue_exit(&ring);
+	CHECK_LT((long long)(test_now_ns() - t0), 2000000000LL);
+	test_ring_init(entries, &ring, 0);
+}
+
 TEST(splice_file_offsets)
 {
 	setup();
@@ -299,19 +354,14 @@ TEST(short_splice_fails_link)
 TEST(waits_for_data_and_room)
 {
 	static char big[1 << 16];
-	struct io_uring_cqe *cqe;
 	int fl;
 
 	setup();
 	/* an empty pipe: the splice waits for a writer */
 	splice_sqe(p[0], -1, file, 0, 10, 0, 1);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	submit_waiting(50);
 	REQUIRE_EQ(write(p[1], "hi", 2), 2);
-	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
-	CHECK_EQ_U(cqe->user_data, 1);
-	CHECK_EQ(cqe->res, 2);
-	io_uring_cqe_seen(&ring, cqe);
+	expect_woken(1, 2);
 	/* a full pipe: it waits for room */
 	fl = fcntl(p[1], F_GETFL);
 	REQUIRE_SYS(fcntl(p[1], F_SETFL, fl | O_NONBLOCK));
@@ -319,72 +369,37 @@ TEST(waits_for_data_and_room)
 		;
 	REQUIRE_SYS(fcntl(p[1], F_SETFL, fl));
 	splice_sqe(file, 0, p[1], -1, 10, 0, 2);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	submit_waiting(50);
 	REQUIRE_EQ(read(p[0], big, 4096), 4096);
-	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
-	CHECK_EQ_U(cqe->user_data, 2);
-	CHECK_EQ(cqe->res, 10);
-	io_uring_cqe_seen(&ring, cqe);
+	expect_woken(2, 10);
 	/* a tee on an empty pipe too (into one with room again) */
-	REQUIRE_SYS(fcntl(p[0], F_SETFL, O_NONBLOCK));
-	while (read(p[0], big, sizeof(big)) > 0)
-		;
+	drain(p[0], big, sizeof(big));
 	tee_sqe(q[0], p[1], 10, 0, 3);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	submit_waiting(50);
 	REQUIRE_EQ(write(q[1], "tq", 2), 2);
-	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
-	CHECK_EQ_U(cqe->user_data, 3);
-	CHECK_EQ(cqe->res, 2);
-	io_uring_cqe_seen(&ring, cqe);
+	expect_woken(3, 2);
 	/* a blocking socket with no room: it waits for room, and the ring's
 	 * teardown ends such a wait at once */
 	{
-		int sv[2], fl;
-		uint64_t t0;
+		int sv[2];
 
 		REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-		fl = fcntl(sv[0], F_GETFL);
-		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl | O_NONBLOCK));
-		while (write(sv[0], big, sizeof(big)) > 0)
-			;
-		while (write(sv[0], big, 1) > 0)
-			;
-		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl));
+		fill_socket(sv[0], big, sizeof(big));
 		REQUIRE_EQ(write(q[1], "sk", 2), 2);
 		splice_sqe(q[0], -1, sv[0], -1, 2, 0, 5);
-		CHECK_EQ(io_uring_submit(&ring), 1);
-		CHECK_TRUE(test_cq_empty_for(&ring, 50));
-		REQUIRE_SYS(fcntl(sv[1], F_SETFL, O_NONBLOCK));
-		while (read(sv[1], big, sizeof(big)) > 0)
-			;
-		REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
-		CHECK_EQ_U(cqe->user_data, 5);
-		CHECK_EQ(cqe->res, 2);
-		io_uring_cqe_seen(&ring, cqe);
-		while (read(sv[1], big, sizeof(big)) > 0)
-			;
-		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl | O_NONBLOCK));
-		while (write(sv[0], big, sizeof(big)) > 0)
-			;
-		while (write(sv[0], big, 1) > 0)
-			;
-		REQUIRE_SYS(fcntl(sv[0], F_SETFL, fl));
+		submit_waiting(50);
+		drain(sv[1], big, sizeof(big));
+		expect_woken(5, 2);
+		drain(sv[1], big, sizeof(big));
+		fill_socket(sv[0], big, sizeof(big));
 		REQUIRE_EQ(write(q[1], "sk", 2), 2);
 		splice_sqe(q[0], -1, sv[0], -1, 2, 0, 6);
 		CHECK_EQ(io_uring_submit(&ring), 1);
-		test_sleep_ms(20);
-		t0 = test_now_ns();
-		io_uring_queue_exit(&ring);
-		CHECK_LT((long long)(test_now_ns() - t0), 2000000000LL);
-		test_ring_init(16, &ring, 0);
+		exit_ring_at_once(16);
 		close(sv[0]);
 		close(sv[1]);
 		/* the splice may have taken the bytes (the kernel's is interrupted) */
-		REQUIRE_SYS(fcntl(q[0], F_SETFL, O_NONBLOCK));
-		while (read(q[0], big, sizeof(big)) > 0)
-			;
+		drain(q[0], big, sizeof(big));
 		REQUIRE_SYS(fcntl(q[0], F_SETFL, 0));
 	}
 	/* no writer left: 0 */
@@ -428,8 +443,7 @@ TEST(nonblock)
 	CHECK_EQ(one_result(3), -EAGAIN);
 	/* ... and without: it waits for data */
 	splice_sqe(sv[0], -1, q[1], -1, 10, 0, 4);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	submit_waiting(50);
 	REQUIRE_EQ(write(sv[1], "sock", 4), 4);
 	{
 		struct test_cqe c = { 0 };
@@ -462,7 +476,6 @@ TEST(cancel)
 	struct test_cqe c[2];
 	const struct test_cqe *s, *k;
 	struct io_uring_sqe *sqe;
-	uint64_t t0;
 
 	setup();
 	/*
@@ -493,8 +506,7 @@ TEST(cancel)
 	 * reactor (0 and -ECANCELED): see engine.h.
 	 */
 	splice_sqe(p[0], -1, file, 0, 10, 0, 3);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	submit_waiting(30);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_cancel64(sqe, 3, 0);
 	io_uring_sqe_set_data64(sqe, 4);
@@ -510,11 +522,7 @@ TEST(cancel)
 	/* the ring goes away with one waiting: at once */
 	splice_sqe(p[0], -1, file, 0, 10, 0, 5);
 	CHECK_EQ(io_uring_submit(&ring), 1);
-	test_sleep_ms(20);
-	t0 = test_now_ns();
-	io_uring_queue_exit(&ring);
-	CHECK_LT((long long)(test_now_ns() - t0), 2000000000LL);
-	test_ring_init(4, &ring, 0);
+	exit_ring_at_once(4);
 	teardown();
 }
 
