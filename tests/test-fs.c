@@ -216,6 +216,42 @@ TEST(symlinkat_and_linkat_ops)
 	teardown();
 }
 
+/*
+ * field_checks' requests, each valid as it stands: the case sets one field
+ * they leave unused, which must refuse them at prep (nothing is done).
+ */
+static struct io_uring_sqe *rename_f_to_g(__u64 user_data)
+{
+	struct io_uring_sqe *sqe = sqe_ud(user_data);
+
+	io_uring_prep_renameat(sqe, dfd, "f", dfd, "g", 0);
+	return sqe;
+}
+
+static struct io_uring_sqe *unlink_f(__u64 user_data)
+{
+	struct io_uring_sqe *sqe = sqe_ud(user_data);
+
+	io_uring_prep_unlinkat(sqe, dfd, "f", 0);
+	return sqe;
+}
+
+static struct io_uring_sqe *mkdir_m(__u64 user_data)
+{
+	struct io_uring_sqe *sqe = sqe_ud(user_data);
+
+	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
+	return sqe;
+}
+
+static struct io_uring_sqe *symlink_s_to_f(__u64 user_data)
+{
+	struct io_uring_sqe *sqe = sqe_ud(user_data);
+
+	io_uring_prep_symlinkat(sqe, "f", dfd, "s");
+	return sqe;
+}
+
 /* the fields each op leaves unused: -EINVAL at prep; fixed files: -EBADF */
 TEST(field_checks)
 {
@@ -223,59 +259,38 @@ TEST(field_checks)
 
 	setup();
 	touch("f");
-	sqe = sqe_ud(1);
-	io_uring_prep_renameat(sqe, dfd, "f", dfd, "g", 0);
-	sqe->buf_index = 1;
+	rename_f_to_g(1)->buf_index = 1;
 	CHECK_EQ(one_result(1), -EINVAL);
-	sqe = sqe_ud(2);
-	io_uring_prep_renameat(sqe, dfd, "f", dfd, "g", 0);
-	sqe->splice_fd_in = 1;
+	rename_f_to_g(2)->splice_fd_in = 1;
 	CHECK_EQ(one_result(2), -EINVAL);
-	sqe = sqe_ud(3);
-	io_uring_prep_renameat(sqe, dfd, "f", dfd, "g", 0);
-	sqe->ioprio = 1;
+	rename_f_to_g(3)->ioprio = 1;
 	CHECK_EQ(one_result(3), -EINVAL);
 	sqe = sqe_ud(4);
 	io_uring_prep_renameat(sqe, 0, "f", dfd, "g", 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	CHECK_EQ(one_result(4), -EBADF);
 
-	sqe = sqe_ud(5);
-	io_uring_prep_unlinkat(sqe, dfd, "f", 0);
-	sqe->len = 1;
+	unlink_f(5)->len = 1;
 	CHECK_EQ(one_result(5), -EINVAL);
-	sqe = sqe_ud(6);
-	io_uring_prep_unlinkat(sqe, dfd, "f", 0);
-	sqe->off = 1;
+	unlink_f(6)->off = 1;
 	CHECK_EQ(one_result(6), -EINVAL);
-	sqe = sqe_ud(7);
-	io_uring_prep_unlinkat(sqe, dfd, "f", AT_REMOVEDIR << 1);
+	unlink_f(7)->unlink_flags = AT_REMOVEDIR << 1;
 	CHECK_EQ(one_result(7), -EINVAL);
 	sqe = sqe_ud(8);
 	io_uring_prep_unlinkat(sqe, 0, "f", 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	CHECK_EQ(one_result(8), -EBADF);
 
-	sqe = sqe_ud(9);
-	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
-	sqe->off = 1;
+	mkdir_m(9)->off = 1;
 	CHECK_EQ(one_result(9), -EINVAL);
-	sqe = sqe_ud(10);
-	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
-	sqe->rw_flags = 1;
+	mkdir_m(10)->rw_flags = 1;
 	CHECK_EQ(one_result(10), -EINVAL);
-	sqe = sqe_ud(11);
-	io_uring_prep_mkdirat(sqe, dfd, "m", 0700);
-	sqe->buf_index = 1;
+	mkdir_m(11)->buf_index = 1;
 	CHECK_EQ(one_result(11), -EINVAL);
 
-	sqe = sqe_ud(12);
-	io_uring_prep_symlinkat(sqe, "f", dfd, "s");
-	sqe->len = 1;
+	symlink_s_to_f(12)->len = 1;
 	CHECK_EQ(one_result(12), -EINVAL);
-	sqe = sqe_ud(13);
-	io_uring_prep_symlinkat(sqe, "f", dfd, "s");
-	sqe->rw_flags = 1;
+	symlink_s_to_f(13)->rw_flags = 1;
 	CHECK_EQ(one_result(13), -EINVAL);
 	sqe = sqe_ud(14);
 	io_uring_prep_symlinkat(sqe, "f", 0, "s");
