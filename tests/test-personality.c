@@ -138,11 +138,22 @@ TEST(sqe_personality)
 
 static char dir[64];
 
-static void make_dir(void)
+/*
+ * A directory anyone may write to, holding "secret", a file only root may
+ * read: which of them a request could open, and who owns what it creates,
+ * show the credentials it ran with.  path gets the secret's name.
+ */
+static void make_dir_with_secret(char *path, size_t size)
 {
+	int fd;
+
 	strcpy(dir, "/tmp/ringer-pers-XXXXXX");
 	REQUIRE_TRUE(mkdtemp(dir) != NULL);
 	REQUIRE_EQ(chmod(dir, 0777), 0);
+	snprintf(path, size, "%s/secret", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	REQUIRE_TRUE(fd >= 0);
+	close(fd);
 }
 
 static void remove_dir(void)
@@ -171,19 +182,36 @@ static int openat_result(struct io_uring *ring, const char *path, unsigned pers,
 	return ret;
 }
 
+static int mkdirat_result(struct io_uring *ring, const char *path, unsigned pers, unsigned flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(ring);
+
+	io_uring_prep_mkdirat(sqe, AT_FDCWD, path, 0755);
+	sqe->personality = pers;
+	sqe->flags |= flags;
+	sqe->user_data = 0x20;
+	return one_result(ring, 0x20);
+}
+
+/* what path names was created with nobody's credentials */
+static void check_owned_by_nobody(const char *path)
+{
+	struct stat st;
+
+	REQUIRE_EQ(stat(path, &st), 0);
+	CHECK_EQ((int)st.st_uid, NOBODY);
+	CHECK_EQ((int)st.st_gid, NOBODY);
+}
+
 /* Root's personality opens a file only root may read, from a thread that is nobody now. */
 TEST(runs_with_registered_creds)
 {
 	struct io_uring ring;
 	char path[128];
-	int id, fd;
+	int id;
 
 	require_root();
-	make_dir();
-	snprintf(path, sizeof(path), "%s/secret", dir);
-	fd = open(path, O_CREAT | O_WRONLY, 0600);
-	REQUIRE_TRUE(fd >= 0);
-	close(fd);
+	make_dir_with_secret(path, sizeof(path));
 	test_ring_init(8, &ring, 0);
 	id = io_uring_register_personality(&ring);
 	REQUIRE_TRUE(id > 0);
@@ -205,17 +233,11 @@ TEST(runs_with_registered_creds)
 TEST(runs_as_unprivileged)
 {
 	struct io_uring ring;
-	struct io_uring_sqe *sqe;
-	struct stat st;
 	char path[128];
-	int id, fd;
+	int id;
 
 	require_root();
-	make_dir();
-	snprintf(path, sizeof(path), "%s/secret", dir);
-	fd = open(path, O_CREAT | O_WRONLY, 0600);
-	REQUIRE_TRUE(fd >= 0);
-	close(fd);
+	make_dir_with_secret(path, sizeof(path));
 	test_ring_init(8, &ring, 0);
 	become_nobody();
 	id = io_uring_register_personality(&ring);
@@ -226,16 +248,8 @@ TEST(runs_as_unprivileged)
 	CHECK_TRUE(openat_result(&ring, path, 0, 0) >= 0);
 	for (int async = 0; async < 2; async++) {
 		snprintf(path, sizeof(path), "%s/d", dir);
-		sqe = test_get_sqe(&ring);
-		io_uring_prep_mkdirat(sqe, AT_FDCWD, path, 0755);
-		sqe->personality = id;
-		sqe->user_data = 0x20;
-		if (async)
-			sqe->flags |= IOSQE_ASYNC;
-		CHECK_EQ(one_result(&ring, 0x20), 0);
-		REQUIRE_EQ(stat(path, &st), 0);
-		CHECK_EQ((int)st.st_uid, NOBODY);
-		CHECK_EQ((int)st.st_gid, NOBODY);
+		CHECK_EQ(mkdirat_result(&ring, path, id, async ? IOSQE_ASYNC : 0), 0);
+		check_owned_by_nobody(path);
 		CHECK_EQ(rmdir(path), 0);
 	}
 	CHECK_EQ((int)geteuid(), 0);
@@ -251,33 +265,20 @@ TEST(cur_personality)
 {
 	struct io_uring_params p = { 0 };
 	struct io_uring ring;
-	struct io_uring_sqe *sqe;
-	struct stat st;
 	char path[128];
-	int fd;
 
 	REQUIRE_EQ(io_uring_queue_init_params(8, &ring, &p), 0);
 	REQUIRE_TRUE(p.features & IORING_FEAT_CUR_PERSONALITY);
 	require_root();
-	make_dir();
-	snprintf(path, sizeof(path), "%s/secret", dir);
-	fd = open(path, O_CREAT | O_WRONLY, 0600);
-	REQUIRE_TRUE(fd >= 0);
-	close(fd);
+	make_dir_with_secret(path, sizeof(path));
 	/* the workers exist already, with root's credentials */
 	CHECK_TRUE(openat_result(&ring, path, 0, IOSQE_ASYNC) >= 0);
 	become_nobody();
 	CHECK_EQ(openat_result(&ring, path, 0, IOSQE_ASYNC), -EACCES);
 	snprintf(path, sizeof(path), "%s/d", dir);
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_mkdirat(sqe, AT_FDCWD, path, 0755);
-	sqe->user_data = 0x20;
-	sqe->flags |= IOSQE_ASYNC;
-	CHECK_EQ(one_result(&ring, 0x20), 0);
+	CHECK_EQ(mkdirat_result(&ring, path, 0, IOSQE_ASYNC), 0);
 	become_root();
-	REQUIRE_EQ(stat(path, &st), 0);
-	CHECK_EQ((int)st.st_uid, NOBODY);
-	CHECK_EQ((int)st.st_gid, NOBODY);
+	check_owned_by_nobody(path);
 	/* and root's again once the thread is root */
 	snprintf(path, sizeof(path), "%s/secret", dir);
 	CHECK_TRUE(openat_result(&ring, path, 0, IOSQE_ASYNC) >= 0);
