@@ -703,6 +703,21 @@ static inline struct test_cqe test_submit_one(struct io_uring *ring, __u64 user_
 	return c;
 }
 
+/*
+ * The ring's probe lists every opcode of ops[] as supported: the check a
+ * test of new opcodes ends with.  A failure names the opcode.
+ */
+static inline void test_check_probe_has(struct io_uring *ring, const int *ops, size_t n)
+{
+	struct io_uring_probe *p = io_uring_get_probe_ring(ring);
+
+	REQUIRE_TRUE(p != NULL);
+	for (size_t i = 0; i < n; i++)
+		CHECK_MSG(io_uring_opcode_supported(p, ops[i]), "opcode %d is not in the probe",
+			  ops[i]);
+	io_uring_free_probe(p);
+}
+
 /* An SQE that must be available. */
 static inline struct io_uring_sqe *test_get_sqe(struct io_uring *ring)
 {

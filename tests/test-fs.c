@@ -691,16 +691,11 @@ TEST(queued_ops_link_timeout)
 
 TEST(probe_reports_path_ops)
 {
-	struct io_uring_probe *p;
 	static const int ops[] = { IORING_OP_RENAMEAT, IORING_OP_UNLINKAT, IORING_OP_MKDIRAT,
 				   IORING_OP_SYMLINKAT, IORING_OP_LINKAT };
 
 	test_ring_init(4, &ring, 0);
-	p = io_uring_get_probe_ring(&ring);
-	REQUIRE_TRUE(p != NULL);
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		CHECK_TRUE(io_uring_opcode_supported(p, ops[i]));
-	io_uring_free_probe(p);
+	test_check_probe_has(&ring, ops, ARRAY_SIZE(ops));
 	io_uring_queue_exit(&ring);
 }
 

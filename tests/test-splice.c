@@ -744,15 +744,10 @@ TEST(pipe_direct)
 
 TEST(probe_reports_splice_tee_pipe)
 {
-	struct io_uring_probe *pr;
+	static const int ops[] = { IORING_OP_SPLICE, IORING_OP_TEE, IORING_OP_PIPE };
 
 	test_ring_init(4, &ring, 0);
-	pr = io_uring_get_probe_ring(&ring);
-	REQUIRE_TRUE(pr != NULL);
-	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_SPLICE));
-	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_TEE));
-	CHECK_TRUE(io_uring_opcode_supported(pr, IORING_OP_PIPE));
-	io_uring_free_probe(pr);
+	test_check_probe_has(&ring, ops, ARRAY_SIZE(ops));
 	io_uring_queue_exit(&ring);
 }
 
