@@ -634,17 +634,13 @@ TEST(pipe_plain)
 	pipe_sqe(NULL, 0, 0, 5);
 	CHECK_EQ(one_result(5), -EFAULT);
 	CHECK_EQ(next_fd(), before);
-	sqe = pipe_sqe(fds, 0, 0, 6);
-	sqe->fd = 1;
+	pipe_sqe(fds, 0, 0, 6)->fd = 1;
 	CHECK_EQ(one_result(6), -EINVAL);
-	sqe = pipe_sqe(fds, 0, 0, 7);
-	sqe->off = 1;
+	pipe_sqe(fds, 0, 0, 7)->off = 1;
 	CHECK_EQ(one_result(7), -EINVAL);
-	sqe = pipe_sqe(fds, 0, 0, 8);
-	sqe->addr3 = 1;
+	pipe_sqe(fds, 0, 0, 8)->addr3 = 1;
 	CHECK_EQ(one_result(8), -EINVAL);
-	sqe = pipe_sqe(fds, 0, 0, 9);
-	sqe->ioprio = 1;
+	pipe_sqe(fds, 0, 0, 9)->ioprio = 1;
 	CHECK_EQ(one_result(9), -EINVAL);
 	/* not looked at: len, buf_index, __pad2, IOSQE_FIXED_FILE; IOSQE_ASYNC */
 	sqe = pipe_sqe(fds, 0, 0, 10);
