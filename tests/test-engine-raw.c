@@ -258,9 +258,18 @@ TEST(overflow)
 	raw_ring_exit(&r);
 }
 
-static int reap_all(struct raw_ring *r, struct io_uring_cqe *out, int max)
+/*
+ * Reap what the ring holds once @want CQEs are there, or after 5 s: a request
+ * may complete after its submit returns (the kernel queues a request behind a
+ * drain to task work), so a wait for none could see it missing.
+ */
+static int reap_all(struct raw_ring *r, struct io_uring_cqe *out, int max, unsigned want)
 {
-	raw_enter(r->fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 0);
+	struct __kernel_timespec ts = { .tv_sec = 5 };
+	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)&ts };
+
+	raw_enter(r->fd, 0, want, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
+		  sizeof(arg));
 	return raw_reap(r, out, max);
 }
 
@@ -297,7 +306,7 @@ TEST(submit_fail)
 		raw_nop(&r, 6, 0);
 		CHECK_EQ(raw_submit(&r, 3, 0, 0), 3);
 	}
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 4);
 	CHECK_EQ(n, 4);
 	CHECK_EQ(c[0].user_data, 3);
 	CHECK_EQ(c[2].res, -EBADF);
@@ -319,7 +328,7 @@ TEST(submit_fail)
 	raw_publish(&r);
 	for (int i = 0; i < 8; i++)
 		raw_enter(r.fd, 1, 0, 0, NULL, 0);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 8);
 	CHECK_EQ(n, 8);
 	CHECK_EQ(c[0].res, -EINVAL);
 	CHECK_EQ(c[1].res, -EINVAL);
@@ -339,7 +348,7 @@ TEST(submit_fail)
 	raw_nop(&r, 2, 0)->ioprio = 1;
 	raw_nop(&r, 3, 0);
 	CHECK_EQ(raw_submit(&r, 3, 0, 0), 3);
-	CHECK_EQ(reap_all(&r, c, 16), 3);
+	CHECK_EQ(reap_all(&r, c, 16, 3), 3);
 	raw_ring_exit(&r);
 }
 
@@ -388,7 +397,7 @@ TEST(links)
 	raw_nop(&r, 6, IOSQE_IO_HARDLINK)->ioprio = 1;
 	raw_nop(&r, 7, 0);
 	CHECK_EQ(raw_submit(&r, 2, 0, 0), 2);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 2);
 	CHECK_EQ(n, 2);
 	CHECK_EQ(c[0].res, -EINVAL);
 	CHECK_EQ(c[1].res, -ECANCELED);
@@ -400,7 +409,7 @@ TEST(links)
 	raw_nop(&r, 13, 0);
 	raw_nop(&r, 14, 0);
 	CHECK_EQ(raw_submit(&r, 5, 0, 0), 5);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 5);
 	CHECK_EQ(n, 5);
 	CHECK_EQ(c[0].user_data, 10);
 	CHECK_EQ(c[0].res, -ECANCELED);
@@ -416,12 +425,12 @@ TEST(links)
 	raw_nop(&r, 21, 0)->ioprio = 1;
 	raw_nop(&r, 22, 0);
 	CHECK_EQ(raw_submit(&r, 3, 0, 0), 2);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 2);
 	CHECK_EQ(n, 2);
 	CHECK_EQ(c[0].res, -ECANCELED);
 	CHECK_EQ(c[1].res, -EINVAL);
 	CHECK_EQ(raw_enter(r.fd, 1, 0, 0, NULL, 0), 1);
-	reap_all(&r, c, 16);
+	reap_all(&r, c, 16, 1);
 
 	/* LINK on the last SQE of a batch ends the chain */
 	raw_nop(&r, 30, IOSQE_IO_LINK);
@@ -498,7 +507,7 @@ TEST(skip_drain)
 	raw_nop(&r, 4, IOSQE_CQE_SKIP_SUCCESS);
 	raw_nop(&r, 5, 0);
 	CHECK_EQ(raw_submit(&r, 2, 0, 0), 2);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 1);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(c[0].user_data, 5);
 	/* a failing one posts its error and hides its successors' -ECANCELED */
@@ -508,19 +517,19 @@ TEST(skip_drain)
 	raw_nop(&r, 7, IOSQE_IO_LINK);
 	raw_nop(&r, 8, 0);
 	CHECK_EQ(raw_submit(&r, 3, 0, 0), 3);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 1);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(c[0].res, -5);
 	raw_nop(&r, 9, IOSQE_CQE_SKIP_SUCCESS | IOSQE_IO_LINK)->ioprio = 1;
 	raw_nop(&r, 10, 0);
 	CHECK_EQ(raw_submit(&r, 2, 0, 0), 2);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 1);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(c[0].res, -EINVAL);
 	/* after SKIP_SUCCESS, DRAIN is refused */
 	raw_nop(&r, 11, IOSQE_IO_DRAIN);
 	CHECK_EQ(raw_submit(&r, 1, 0, 0), 1);
-	n = reap_all(&r, c, 16);
+	n = reap_all(&r, c, 16, 1);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(c[0].res, -EOPNOTSUPP);
 	raw_ring_exit(&r);
