@@ -282,6 +282,44 @@ TEST(accept_multishot)
 	down();
 }
 
+/*
+ * A cancellation submitted as soon as a multishot accept's CQE is reaped,
+ * while the engine's reactor may still be between that CQE and arming the
+ * request again: the kernel always finds and cancels it.
+ */
+TEST(accept_multishot_cancel_after_cqe)
+{
+	struct sockaddr_in a;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	int lfd, cfd;
+
+	up();
+	lfd = tcp_listener(&a, 0);
+	for (int round = 0; round < 50; round++) {
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, 0);
+		io_uring_sqe_set_data64(sqe, 5);
+		REQUIRE_EQ(io_uring_submit(&ring), 1);
+		cfd = tcp_client(&a);
+		REQUIRE_EQ(test_reap(&ring, c, 1, 5000), 1);
+		REQUIRE_GE(c[0].res, 0);
+		CHECK_TRUE(c[0].flags & IORING_CQE_F_MORE);
+		close(c[0].res);
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_cancel64(sqe, 5, 0);
+		io_uring_sqe_set_data64(sqe, 6);
+		test_submit_reap(&ring, c, 2);
+		REQUIRE_TRUE(test_find_cqe(c, 2, 5) && test_find_cqe(c, 2, 6));
+		CHECK_EQ(test_find_cqe(c, 2, 6)->res, 0);
+		CHECK_EQ(test_find_cqe(c, 2, 5)->res, -ECANCELED);
+		CHECK_FALSE(test_find_cqe(c, 2, 5)->flags & IORING_CQE_F_MORE);
+		close(cfd);
+	}
+	close(lfd);
+	down();
+}
+
 /* a direct socket whose slot is refused: the kernel does not fail the
  * request, so its links run and CQE_SKIP_SUCCESS hides the -EINVAL */
 TEST(direct_socket_bad_slot_keeps_links)
@@ -621,6 +659,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(accept_dontwait_and_poll_first),
 		TEST_ENTRY(accept_sock_nonempty_hint),
 		TEST_ENTRY(accept_multishot),
+		TEST_ENTRY(accept_multishot_cancel_after_cqe),
 		TEST_ENTRY(direct_socket_and_accept),
 		TEST_ENTRY(direct_socket_bad_slot_keeps_links),
 		TEST_ENTRY(shutdown_error_keeps_links),

@@ -107,10 +107,7 @@
  *    from a buffer ring commits the ring's head when it takes the buffer
  *    (the kernel's at the CQE, unless it waited).  A multishot receive's
  *    CQEs go to the CQ as the engine's reactor sees data, where the
- *    kernel's wait for the program to enter the kernel (task work); a
- *    cancellation that comes while the reactor runs it (between a CQE and
- *    its waiting again) does not find it (-ENOENT), as for a multishot
- *    ACCEPT: the kernel's always does.
+ *    kernel's wait for the program to enter the kernel (task work).
  *    SEND_ZC/SENDMSG_ZC copy (the notification follows the result at once,
  *    IORING_NOTIF_USAGE_ZC_COPIED when reported); a registered buffer's
  *    memory is read at the send, so it must stay mapped until then (the

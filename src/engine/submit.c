@@ -715,9 +715,13 @@ void req_issue(struct req *req, unsigned issue_flags)
 		ret = issue_with_creds(req, issue_flags);
 	else
 		ret = def->issue(req, issue_flags);
-	if (ret == ISSUE_DONE)
+	if (ret == ISSUE_DONE) {
+		/* a multishot request that armed with req_arm_ready_mshot()
+		 * ends: off the ready list before it is freed (a no-op for
+		 * any other) */
+		req_ready_mshot_end(req);
 		req_complete(req);
-	else if (ret == ISSUE_AGAIN)
+	} else if (ret == ISSUE_AGAIN)
 		req_punt_wq(req);
 	if (lt)
 		ltimeout_arm_end(lt);

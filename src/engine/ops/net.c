@@ -224,6 +224,20 @@ static int wait_ready(struct req *req, reactor_fn fn)
 	return ISSUE_QUEUED;
 }
 
+/*
+ * wait_ready() for a multishot ACCEPT: a cancellation finds it even while
+ * the reactor runs it (the kernel's always cancels a multishot accept), and
+ * its next arming then answers -ECANCELED, which ends it.
+ */
+static int wait_ready_mshot(struct req *req, reactor_fn fn)
+{
+	int ret = req_arm_ready_mshot(req, fn);
+
+	if (ret)
+		return done(req, ret);
+	return ISSUE_QUEUED;
+}
+
 /* ---- CONNECT ------------------------------------------------------------ */
 
 int connect_prep(struct req *req, const struct io_uring_sqe *sqe)
@@ -366,7 +380,8 @@ int accept_issue(struct req *req, unsigned issue_flags)
 	for (;;) {
 		ret = nb_call(NB_ACCEPT, req->rfd, &args);
 		if (ret == -EAGAIN && !nowait)
-			return wait_ready(req, accept_ready);
+			return multishot ? wait_ready_mshot(req, accept_ready)
+					 : wait_ready(req, accept_ready);
 		if (ret >= 0 && ac->file_slot)
 			ret = rsrc_fd_install(req->ring, ret, ac->file_slot);
 		more = ret >= 0 ? accept_queue_nonempty(req) : 0;
@@ -376,7 +391,7 @@ int accept_issue(struct req *req, unsigned issue_flags)
 			break;
 		/* posted: take the next one now if there may be one, else wait */
 		if (!more)
-			return wait_ready(req, accept_ready);
+			return wait_ready_mshot(req, accept_ready);
 	}
 	req->cflags = cflags;
 	return done(req, ret);

@@ -362,7 +362,10 @@ static void sr_ready(struct reactor_entry *e, uint32_t revents)
 /* wait in the reactor for the socket to be readable (RECV*) or writable (SEND*) */
 static int sr_arm(struct req *req)
 {
-	int ret = req_arm_ready(req, sr_ready);
+	/* a multishot RECV* is found by a cancellation even while the reactor
+	 * runs it, as the kernel's: its next arming then gives -ECANCELED */
+	int ret = (req_sr(req)->flags & IORING_RECV_MULTISHOT) ? req_arm_ready_mshot(req, sr_ready)
+							       : req_arm_ready(req, sr_ready);
 
 	if (ret) {
 		req->res = ret;
