@@ -9,6 +9,7 @@
  * errors for bad SQE fields and files.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -573,6 +574,78 @@ TEST(probe_reports_sendrecv)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * A buffer outside the user address range (even for 0 bytes) or a length
+ * above INT_MAX: refused at prep, before the file is looked at (a pipe
+ * would say -ENOTSOCK), and as a submission failure that ends a link chain.
+ * The end of the range is x86-64's user limit; a provided buffer is not
+ * the program's (its address is not checked, its length is).
+ */
+TEST(buffer_checked_at_prep)
+{
+	const uintptr_t top = 0x7ffffffff000ULL;
+	struct test_cqe c[2];
+	struct iovec iov;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int p[2];
+
+#if !defined(__x86_64__)
+	SKIP_CASE(SKIP_ENVIRONMENT, "the user address limit probed is x86-64's");
+#endif
+	setup(SOCK_STREAM);
+	REQUIRE_SYS(pipe(p));
+	/* up to the limit: no fault, the file's answer */
+	send_sqe(p[1], (void *)top, 0, 0, 1);
+	CHECK_EQ(one().res, -ENOTSOCK);
+	send_sqe(p[1], (void *)(top - 8), 8, 0, 1);
+	CHECK_EQ(one().res, -ENOTSOCK);
+	send_sqe(p[1], (void *)0x1000, INT_MAX, 0, 1);
+	CHECK_EQ(one().res, -ENOTSOCK);
+	send_sqe(sv[0], (void *)top, 0, 0, 1);
+	CHECK_EQ(one().res, 0);
+	/* past it */
+	send_sqe(p[1], (void *)(top - 8), 16, 0, 1);
+	CHECK_EQ(one().res, -EFAULT);
+	send_sqe(p[1], (void *)0x8000000000000000ULL, 0, 0, 1);
+	CHECK_EQ(one().res, -EFAULT);
+	recv_sqe(p[0], (void *)(top - 8), 16, 0, 1);
+	CHECK_EQ(one().res, -EFAULT);
+	send_sqe(p[1], (void *)(top - 8), 16, 0, 1)->ioprio = IORING_RECVSEND_POLL_FIRST;
+	CHECK_EQ(one().res, -EFAULT);
+	/* a length above INT_MAX, checked first */
+	send_sqe(p[1], (void *)0x1000, 0x80000000U, 0, 1);
+	CHECK_EQ(one().res, -EINVAL);
+	send_sqe(p[1], (void *)(top + 8), 0x80000000U, 0, 1);
+	CHECK_EQ(one().res, -EINVAL);
+	recv_sqe(p[0], (void *)0x1000, 0x80000000U, 0, 1);
+	CHECK_EQ(one().res, -EINVAL);
+	send_sqe(sv[0], (void *)0x1000, 0x80000000U, 0, 1);
+	CHECK_EQ(one().res, -EINVAL);
+	/* a provided buffer: the length is checked, not the address */
+	recv_sqe(p[0], NULL, 0x80000000U, 0, 1)->flags |= IOSQE_BUFFER_SELECT;
+	CHECK_EQ(one().res, -EINVAL);
+	recv_sqe(p[0], (void *)(top + 8), 8, 0, 1)->flags |= IOSQE_BUFFER_SELECT;
+	CHECK_EQ(one().res, -ENOTSOCK);
+	/* SENDMSG and RECVMSG: each iovec's range (its length is clamped) */
+	iov = (struct iovec){ (void *)(top + 8), 8 };
+	io_uring_prep_sendmsg(test_get_sqe(&ring), p[1], &m, 0);
+	CHECK_EQ(one().res, -EFAULT);
+	io_uring_prep_recvmsg(test_get_sqe(&ring), p[0], &m, 0);
+	CHECK_EQ(one().res, -EFAULT);
+	iov = (struct iovec){ (void *)0x1000, 0x80000000U };
+	io_uring_prep_sendmsg(test_get_sqe(&ring), p[1], &m, 0);
+	CHECK_EQ(one().res, -ENOTSOCK);
+	/* a submission failure: the chain is cancelled */
+	send_sqe(p[1], (void *)(top + 8), 0, 0, 1)->flags |= IOSQE_IO_LINK;
+	io_uring_prep_nop(test_get_sqe(&ring));
+	CHECK_EQ(test_submit_reap(&ring, c, 2), 2);
+	CHECK_EQ(c[0].res, -EFAULT);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	close(p[0]);
+	close(p[1]);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -587,6 +660,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(dontwait_and_poll_first),
 		TEST_ENTRY(sendmsg_recvmsg),
 		TEST_ENTRY(errors),
+		TEST_ENTRY(buffer_checked_at_prep),
 		TEST_ENTRY(send_vectorized),
 		TEST_ENTRY(send_zc),
 		TEST_ENTRY(probe_reports_sendrecv),

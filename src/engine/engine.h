@@ -169,10 +169,8 @@
  *    between the two sets it.  ACCEPT with POLL_FIRST or MULTISHOT on a
  *    file that is no socket answers -ENOTSOCK at once, where the kernel
  *    first waits for POLLIN, or answers -EAGAIN (POLL_FIRST, a file
- *    without ->poll) or -EBADFD (multishot from io-wq); SEND and RECV
- *    check a buffer outside the user range (-EFAULT) and a length above
- *    INT_MAX (-EINVAL) at issue, the kernel at prep (tests/fuzz/
- *    divergences.h: bugs, being fixed).
+ *    without ->poll) or -EBADFD (multishot from io-wq) (tests/fuzz/
+ *    divergences.h: a bug, being fixed).
  *  - URING_CMD (ops/uring_cmd.c) has two files' handlers: a socket's
  *    (SOCKET_URING_OP_SIOCINQ/SIOCOUTQ on AF_INET/AF_INET6 sockets through
  *    ioctl(2), other families -EOPNOTSUPP: the kernel's answer for AF_UNIX,

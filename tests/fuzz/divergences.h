@@ -19,12 +19,6 @@
 DIVERGENCE(unimplemented_opcode, "not implemented", EXCUSE,
 	   "opcodes the engine does not implement (not in its probe) fail with "
 	   "-EOPNOTSUPP at prep; the kernel runs them")
-DIVERGENCE(sendrecv_buffer_at_prep, "bug, being fixed", AVOID,
-	   "SEND and RECV with a buffer outside the user address range "
-	   "(-EFAULT, even for 0 bytes) or a length above INT_MAX (-EINVAL): "
-	   "the kernel refuses them at prep, before it looks at the file "
-	   "(-ENOTSOCK) and as a submission failure of a link; the engine at "
-	   "issue, after the file (ops/net_sendrecv.c)")
 DIVERGENCE(accept_nonsocket_wait, "bug, being fixed", AVOID,
 	   "ACCEPT with IORING_ACCEPT_POLL_FIRST or _MULTISHOT on a file that "
 	   "is no socket: the kernel waits for POLLIN first (POLL_FIRST; a "

@@ -1585,13 +1585,6 @@ static bool match_unimplemented_opcode(const struct op *op, const struct cqes *k
 	return u->n == 1 && u->c[0]->res == -EOPNOTSUPP;
 }
 
-static bool match_sendrecv_buffer_at_prep(const struct op *op, const struct cqes *k,
-					   const struct cqes *u)
-{
-	return (op->opcode == IORING_OP_SEND || op->opcode == IORING_OP_RECV) &&
-	       (op->addr_kind == A_KERNEL || op->len > INT_MAX);
-}
-
 static bool match_accept_nonsocket_wait(const struct op *op, const struct cqes *k,
 					 const struct cqes *u)
 {

@@ -86,6 +86,22 @@ static void one_buffer(struct sr_state *sr, uint64_t addr, uint32_t len)
 	sr->msg.msg_iovlen = 1;
 }
 
+/*
+ * SEND's and RECV's one buffer, checked at prep as the kernel's
+ * io_sendmsg_prep()/io_recvmsg_prep() do, before the file is looked at: a
+ * length above INT_MAX, then (no provided buffer) import_ubuf()'s
+ * access_ok(), which refuses a range past the user address space even for
+ * 0 bytes.
+ */
+static int check_buffer(struct req *req, uint64_t addr, uint32_t len)
+{
+	if (len > INT_MAX)
+		return -EINVAL;
+	if (!(req->flags & REQ_F_BUFFER_SELECT) && !user_range_ok(addr, len))
+		return -EFAULT;
+	return 0;
+}
+
 /* the program's iovec array, copied (the kernel's import_iovec()) */
 static int copy_iovec(struct req *req, const struct iovec *uiov, size_t nr)
 {
@@ -105,9 +121,15 @@ static int copy_iovec(struct req *req, const struct iovec *uiov, size_t nr)
 	ret = nr ? umem_read(iov, uiov, nr * sizeof(*iov)) : 0;
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < nr; i++)
+	for (size_t i = 0; i < nr; i++) {
 		if ((ssize_t)iov[i].iov_len < 0)
 			return -EINVAL;
+		/* __import_iovec()'s access_ok() on each segment, at prep; a
+		 * provided or registered buffer replaces the program's */
+		if (!(req->flags & REQ_F_BUFFER_SELECT) && !(sr->flags & IORING_RECVSEND_FIXED_BUF) &&
+		    !user_range_ok((uintptr_t)iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+	}
 	sr->msg.msg_iov = iov;
 	sr->msg.msg_iovlen = nr;
 	return 0;
@@ -176,6 +198,11 @@ int sr_prep_send(struct req *req, const struct io_uring_sqe *sqe)
 	 * one more: not reproduced (a documented divergence) */
 	if ((sr->flags & IORING_RECVSEND_BUNDLE) && !(req->flags & REQ_F_BUFFER_SELECT))
 		return -EINVAL;
+	if (!(sr->flags & IORING_SEND_VECTORIZED)) {
+		ret = check_buffer(req, sqe->addr, sqe->len);
+		if (ret)
+			return ret;
+	}
 	ret = send_setup(req, sqe);
 	sr->send_max = sqe->len;
 	sr->send_cflags = 0;
@@ -212,6 +239,9 @@ int sr_prep_recv(struct req *req, const struct io_uring_sqe *sqe)
 	struct sr_state *sr = req_sr(req);
 	int ret = prep_recv_common(req, sqe);
 
+	if (ret)
+		return ret;
+	ret = check_buffer(req, sqe->addr, sqe->len);
 	if (ret)
 		return ret;
 	/* IORING_RECVSEND_BUNDLE without provided buffers: a plain receive */
