@@ -274,6 +274,28 @@ static int rw1_async(uint8_t op, int fd, void *addr, unsigned len, __u64 off, un
 	return c.res;
 }
 
+/*
+ * A socket at an offset other than 0 and -1 with RWF_NOWAIT and nothing to
+ * move: sock_read_iter()/sock_write_iter() still say -ESPIPE, inline and
+ * from io-wq (fuzzer, seed 6 batch 367: a linked IOSQE_ASYNC READ).
+ */
+TEST(socket_offset_nowait_zero_length)
+{
+	char buf[8];
+	int s[2];
+
+	test_ring_init(8, &ring, 0);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, s));
+	CHECK_EQ(rw1(IORING_OP_READ, s[0], buf, 0, 5, RWF_NOWAIT, 0), -ESPIPE);
+	CHECK_EQ(rw1_async(IORING_OP_READ, s[0], buf, 0, 5, RWF_NOWAIT), -ESPIPE);
+	CHECK_EQ(rw1_async(IORING_OP_WRITE, s[1], buf, 0, 5, RWF_NOWAIT), -ESPIPE);
+	CHECK_EQ(rw1_async(IORING_OP_READ, s[0], buf, 0, 0, RWF_NOWAIT), 0);
+	CHECK_EQ(rw1_async(IORING_OP_READ, s[0], buf, 0, -1ULL, RWF_NOWAIT), 0);
+	close(s[0]);
+	close(s[1]);
+	io_uring_queue_exit(&ring);
+}
+
 static bool fd_on(int fd, long magic)
 {
 	struct statfs sfs;
@@ -748,6 +770,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(check_order_fixed),
 		TEST_ENTRY(check_order_iopoll),
 		TEST_ENTRY(stream_offsets),
+		TEST_ENTRY(socket_offset_nowait_zero_length),
 		TEST_ENTRY(nowait_buffered_ext4),
 		TEST_ENTRY(nowait_refused_tmpfs),
 		TEST_ENTRY(file_flags_at_length_zero),

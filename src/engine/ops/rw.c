@@ -696,8 +696,13 @@ static int rw_zero_length(struct req *req, bool write, int flags, long *res)
 		if ((flags & (ENGINE_RWF_ATOMIC | ENGINE_RWF_DONTCACHE)) ||
 		    (S_ISDIR(st.st_mode) && (flags & RWF_NOWAIT)))
 			return -EOPNOTSUPP;
-		if (S_ISSOCK(st.st_mode))
+		if (S_ISSOCK(st.st_mode)) {
+			/* sock_read_iter()/sock_write_iter(): a position
+			 * other than 0 says -ESPIPE before the length */
+			if (req_rw(req)->off > 0)
+				return -ESPIPE;
 			flags |= RWF_NOWAIT; /* sockets take it: an empty send never blocks */
+		}
 		else if (!S_ISFIFO(st.st_mode))
 			return 1;
 	}
