@@ -574,6 +574,74 @@ TEST(linked_listen_accept)
 	down();
 }
 
+/* an ACCEPT on fd with these ioprio and SQE flags: its result, or 1 when it
+ * still waits after a while (then cancelled: 0 and -ECANCELED) */
+static int accept_on(int fd, unsigned ioprio, unsigned flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c[2];
+
+	io_uring_prep_accept(sqe, fd, NULL, NULL, 0);
+	sqe->ioprio = ioprio;
+	sqe->flags |= flags;
+	io_uring_sqe_set_data64(sqe, 7);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	if (!test_cq_empty_for(&ring, 50)) {
+		test_reap(&ring, c, 1, 1000);
+		return c[0].res;
+	}
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 7, 0);
+	io_uring_sqe_set_data64(sqe, 8);
+	test_submit_reap(&ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, 7) && test_find_cqe(c, 2, 8));
+	CHECK_EQ(test_find_cqe(c, 2, 7)->res, -ECANCELED);
+	CHECK_EQ(test_find_cqe(c, 2, 8)->res, 0);
+	return 1;
+}
+
+/*
+ * ACCEPT on a file that is no socket: the socket is looked at only when it
+ * accepts, so POLL_FIRST, and a multishot accept issued from io-wq, wait
+ * for POLLIN first; a file without ->poll answers -EAGAIN (POLL_FIRST) or
+ * -EBADFD (multishot) instead.
+ */
+TEST(accept_nonsocket)
+{
+	const unsigned pf = IORING_ACCEPT_POLL_FIRST, ms = IORING_ACCEPT_MULTISHOT;
+	char path[] = "/tmp/ringer-accept-XXXXXX";
+	int p[2], reg;
+
+	up();
+	REQUIRE_SYS(pipe(p));
+	REQUIRE_SYS(reg = mkstemp(path));
+	unlink(path);
+	/* pipe write end: never POLLIN */
+	CHECK_EQ(accept_on(p[1], 0, 0), -ENOTSOCK);
+	CHECK_EQ(accept_on(p[1], 0, IOSQE_ASYNC), -ENOTSOCK);
+	CHECK_EQ(accept_on(p[1], pf, 0), 1);
+	CHECK_EQ(accept_on(p[1], pf, IOSQE_ASYNC), 1);
+	CHECK_EQ(accept_on(p[1], ms, 0), -ENOTSOCK);
+	CHECK_EQ(accept_on(p[1], ms, IOSQE_ASYNC), 1);
+	CHECK_EQ(accept_on(p[1], ms | pf, 0), 1);
+	/* pipe read end with data: POLLIN at once */
+	REQUIRE_EQ(write(p[1], "x", 1), 1);
+	CHECK_EQ(accept_on(p[0], pf, 0), -ENOTSOCK);
+	CHECK_EQ(accept_on(p[0], ms, IOSQE_ASYNC), -ENOTSOCK);
+	CHECK_EQ(accept_on(p[0], ms | pf, 0), -ENOTSOCK);
+	/* a regular file: no ->poll */
+	CHECK_EQ(accept_on(reg, 0, IOSQE_ASYNC), -ENOTSOCK);
+	CHECK_EQ(accept_on(reg, pf, 0), -EAGAIN);
+	CHECK_EQ(accept_on(reg, pf, IOSQE_ASYNC), -EAGAIN);
+	CHECK_EQ(accept_on(reg, ms, 0), -ENOTSOCK);
+	CHECK_EQ(accept_on(reg, ms, IOSQE_ASYNC), -EBADFD);
+	CHECK_EQ(accept_on(reg, ms | pf, 0), -EBADFD);
+	close(reg);
+	close(p[0]);
+	close(p[1]);
+	down();
+}
+
 TEST(errors)
 {
 	struct sockaddr_in a = loopback_any();
@@ -666,6 +734,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(connect_refused_and_unix),
 		TEST_ENTRY(shutdown_ends_the_stream),
 		TEST_ENTRY(linked_listen_accept),
+		TEST_ENTRY(accept_nonsocket),
 		TEST_ENTRY(errors),
 	};
 

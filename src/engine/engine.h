@@ -166,11 +166,10 @@
  *    EAGAIN, and its F_GETFL sees the flag.  IORING_CQE_F_SOCK_NONEMPTY on
  *    ACCEPT comes from a poll of the listener after the accept (the kernel
  *    reads its queue under the socket's lock): a connection arriving
- *    between the two sets it.  ACCEPT with POLL_FIRST or MULTISHOT on a
- *    file that is no socket answers -ENOTSOCK at once, where the kernel
- *    first waits for POLLIN, or answers -EAGAIN (POLL_FIRST, a file
- *    without ->poll) or -EBADFD (multishot from io-wq) (tests/fuzz/
- *    divergences.h: a bug, being fixed).
+ *    between the two sets it.  ACCEPT with POLL_FIRST on a socket at the
+ *    head of a link chain a submit leaves open: the kernel issues it from
+ *    io-wq (-EAGAIN on a socket that does not listen), the engine inline
+ *    (-EINVAL) (tests/fuzz/divergences.h: a bug, being fixed).
  *  - URING_CMD (ops/uring_cmd.c) has two files' handlers: a socket's
  *    (SOCKET_URING_OP_SIOCINQ/SIOCOUTQ on AF_INET/AF_INET6 sockets through
  *    ioctl(2), other families -EOPNOTSUPP: the kernel's answer for AF_UNIX,

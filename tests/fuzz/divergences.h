@@ -20,15 +20,10 @@ DIVERGENCE(unimplemented_opcode, "not implemented", EXCUSE,
 	   "opcodes the engine does not implement (not in its probe) fail with "
 	   "-EOPNOTSUPP at prep; the kernel runs them")
 DIVERGENCE(accept_nonsocket_wait, "bug, being fixed", AVOID,
-	   "ACCEPT with IORING_ACCEPT_POLL_FIRST or _MULTISHOT on a file that "
-	   "is no socket: the kernel waits for POLLIN first (POLL_FIRST; a "
-	   "multishot one issued from io-wq), answers -EAGAIN for POLL_FIRST "
-	   "on a file without ->poll and -EBADFD for a multishot one from io-wq "
-	   "(never ending on a pipe's write end); the engine answers -ENOTSOCK "
-	   "at once (ops/net.c).  Also POLL_FIRST on the unix socket at the "
-	   "head of a link chain that a submit leaves open (the kernel issues "
-	   "it from io-wq): -EAGAIN on the kernel, -EINVAL (not listening) on "
-	   "the engine (seed 8, batch 384)")
+	   "ACCEPT with POLL_FIRST on the unix socket at the head of a link "
+	   "chain that a submit leaves open (the kernel issues it from io-wq): "
+	   "-EAGAIN on the kernel, -EINVAL (not listening) on the engine "
+	   "(seed 8, batch 384)")
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "EPOLLEXCLUSIVE in poll32_events is ignored by the engine: a wake-up "
 	   "completes every exclusive poll on the file, the kernel's only one")

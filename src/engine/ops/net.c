@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "engine/ops/net.h"
 #include "engine/sys.h"
@@ -354,6 +355,30 @@ static int accept_queue_nonempty(struct req *req)
 	return sys_poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
 
+/*
+ * ACCEPT on a file that is no socket.  The kernel looks at the socket only
+ * when it tries to accept: before that, POLL_FIRST (at submit or in io-wq)
+ * and a multishot accept issued from io-wq wait for POLLIN, and a file
+ * without ->poll (regular file, directory, block device) cannot be waited
+ * on: -EAGAIN for POLL_FIRST, -EBADFD for a multishot one (probed on
+ * 6.18).  Woken, or without either flag: -ENOTSOCK.
+ */
+static int accept_nonsocket(struct req *req, unsigned issue_flags)
+{
+	struct accept_state *ac = req_data(req, struct accept_state);
+	bool multishot = ac->iou_flags & IORING_ACCEPT_MULTISHOT;
+	bool worker = !(issue_flags & ISSUE_F_NONBLOCK);
+	struct stat st;
+
+	if (ac->polled ||
+	    !((ac->iou_flags & IORING_ACCEPT_POLL_FIRST) || (multishot && worker)))
+		return done(req, -ENOTSOCK);
+	if (sys_fstat(req->rfd, &st) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
+		return done(req, multishot ? -EBADFD : -EAGAIN);
+	return wait_ready(req, accept_ready);
+}
+
 int accept_issue(struct req *req, unsigned issue_flags)
 {
 	struct accept_state *ac = req_data(req, struct accept_state);
@@ -367,6 +392,8 @@ int accept_issue(struct req *req, unsigned issue_flags)
 		ret = resolve_sock(req, &ac->domain);
 		if (ret) {
 			ac->domain = 0;
+			if (ret == -ENOTSOCK)
+				return accept_nonsocket(req, issue_flags);
 			return done(req, ret);
 		}
 	}
