@@ -22,11 +22,13 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,11 +42,11 @@
 #define BGID 1
 
 /* user_data: the kind in the low 2 bits, the connection index above them */
-enum { UD_ACCEPT = 0, UD_RECV = 1, UD_SEND = 2 };
+enum { UD_ACCEPT = 0, UD_RECV = 1, UD_SEND = 2, UD_SIGNAL = 3 };
 #define UD(kind, idx) (((__u64)(idx) << 2) | (kind))
 
 static const char *prog = "ringer-echo";
-static volatile sig_atomic_t stop_requested;
+static int stop_requested; /* set when the signalfd's poll completes */
 
 struct conn {
 	int fd; /* -1: slot free */
@@ -59,6 +61,7 @@ struct conn {
 struct server {
 	struct io_uring ring;
 	int lfd;
+	int sfd; /* SIGINT and SIGTERM, read through the ring */
 	struct io_uring_buf_ring *br;
 	size_t br_size;
 	char *bufs;
@@ -107,12 +110,6 @@ static unsigned parse_num(const char *s, const char *what, unsigned min, unsigne
 	return (unsigned)v;
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static struct io_uring_sqe *get_sqe(struct server *s)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
@@ -135,6 +132,22 @@ static int arm_accept(struct server *s)
 	sqe->ioprio |= IORING_ACCEPT_MULTISHOT;
 	io_uring_sqe_set_data64(sqe, UD(UD_ACCEPT, 0));
 	s->accept_armed = 1;
+	return 0;
+}
+
+/*
+ * SIGINT and SIGTERM are blocked and come through a signalfd polled on the
+ * ring: a flag set by a handler and checked before each wait could be set
+ * just after the check, and the wait would sleep on with the signal taken.
+ */
+static int arm_signal(struct server *s)
+{
+	struct io_uring_sqe *sqe = get_sqe(s);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_add(sqe, s->sfd, POLLIN);
+	io_uring_sqe_set_data64(sqe, UD(UD_SIGNAL, 0));
 	return 0;
 }
 
@@ -405,7 +418,7 @@ static int serve(struct server *s)
 	unsigned head, seen;
 	int ret;
 
-	if (arm_accept(s) < 0)
+	if (arm_signal(s) < 0 || arm_accept(s) < 0)
 		return -EBUSY;
 	while (!stop_requested) {
 		ret = io_uring_submit_and_wait(&s->ring, 1);
@@ -430,6 +443,9 @@ static int serve(struct server *s)
 			case UD_SEND:
 				on_send(s, idx, cqe);
 				break;
+			case UD_SIGNAL:
+				stop_requested = 1;
+				break;
 			}
 			seen++;
 		}
@@ -448,7 +464,7 @@ int main(int argc, char **argv)
 	struct server s = { .nbufs = 1024, .bufsize = 4096, .maxconns = 4096 };
 	const char *addr = "127.0.0.1";
 	unsigned port = 0, entries = 1024;
-	struct sigaction sa;
+	sigset_t stop_signals;
 	int opt, ret, status = 0;
 
 	while ((opt = getopt_long(argc, argv, "a:p:b:n:c:q:h", longopts, NULL)) != -1) {
@@ -486,15 +502,23 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: a waiting enter sees EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* blocked before the ring exists: the threads a backend starts inherit
+	 * the mask, so no thread takes the signals the signalfd reports */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	s.sfd = signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s.sfd < 0) {
+		fprintf(stderr, "%s: signalfd: %s\n", prog, strerror(errno));
+		return 1;
+	}
 
 	s.conns = calloc(s.maxconns, sizeof(*s.conns));
 	if (!s.conns) {
 		fprintf(stderr, "%s: out of memory\n", prog);
+		close(s.sfd);
 		return 1;
 	}
 	for (unsigned i = 0; i < s.maxconns; i++)
@@ -504,6 +528,7 @@ int main(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "%s: io_uring_queue_init: %s\n", prog, strerror(-ret));
 		free(s.conns);
+		close(s.sfd);
 		return 1;
 	}
 	ret = setup_buf_ring(&s);
@@ -539,5 +564,6 @@ out_ring:
 	free(s.next);
 	free(s.len);
 	free(s.conns);
+	close(s.sfd);
 	return status;
 }
