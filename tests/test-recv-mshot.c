@@ -8,6 +8,7 @@
  * sqe->optlen), RECVMSG's struct io_uring_recvmsg_out layout and the
  * io_uring_recvmsg_* helpers; IORING_RECVSEND_BUNDLE.
  */
+#include <limits.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -578,6 +579,26 @@ TEST(mshot_errors)
 	sqe->buf_group = 3;
 	sqe->ioprio |= IORING_RECVSEND_BUNDLE;
 	CHECK_EQ(one().res, -EINVAL);
+	/* RECVMSG: a header (out struct, name, control) above INT_MAX,
+	 * however its parts add up */
+	{
+		static const struct {
+			int namelen;
+			size_t controllen;
+		} big[] = { { INT_MAX - 8, 0 }, { INT_MAX - 20, 100 }, { 16, 0x80000000ul } };
+
+		for (unsigned i = 0; i < ARRAY_SIZE(big); i++) {
+			msg.msg_namelen = (socklen_t)big[i].namelen;
+			msg.msg_controllen = big[i].controllen;
+			sqe = test_get_sqe(&ring);
+			io_uring_prep_recvmsg_multishot(sqe, sv[1], &msg, 0);
+			io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+			sqe->buf_group = 3;
+			CHECK_EQ(one().res, -EOVERFLOW);
+		}
+		msg.msg_namelen = 0;
+		msg.msg_controllen = 0;
+	}
 	/* not a socket */
 	sqe = recv_mshot(ring.ring_fd, 0, 3, 1);
 	CHECK_EQ(one().res, -ENOTSOCK);
@@ -723,6 +744,13 @@ static struct io_uring_sqe *recv_bundle(int fd, size_t len, int bgid, __u64 ud)
 
 	sqe->ioprio |= IORING_RECVSEND_BUNDLE;
 	return sqe;
+}
+
+/* without sqe->len a bundle takes one buffer */
+	CHECK_MEM(bufs[1], "\0\0\0\0\0\0\0\0", 8);
+	CHECK_EQ(ring_head(1), 1);
+	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 1), 0);
+	teardown();
 }
 
 /*

@@ -270,8 +270,9 @@ static int copy_msghdr(struct req *req, const struct io_uring_sqe *sqe)
 	if (!sr->send && (sr->flags & IORING_RECV_MULTISHOT)) {
 		/* io_recvmsg_mshot_prep(): the header must not overflow an int */
 		if ((int)m.msg_namelen < 0 ||
-		    m.msg_controllen >
-			    INT_MAX - sizeof(struct io_uring_recvmsg_out) - m.msg_namelen)
+		    (uint64_t)sizeof(struct io_uring_recvmsg_out) + m.msg_namelen +
+				    m.msg_controllen >
+			    INT_MAX)
 			return -EOVERFLOW;
 		sr->namelen = m.msg_namelen;
 		sr->controllen = (uint32_t)m.msg_controllen;
