@@ -746,7 +746,29 @@ static struct io_uring_sqe *recv_bundle(int fd, size_t len, int bgid, __u64 ud)
 	return sqe;
 }
 
-/* without sqe->len a bundle takes one buffer */
+/*
+ * A bundle on a datagram socket with MSG_TRUNC: the result is the datagram's
+ * whole length, more than the buffer holds; the buffer it filled is
+ * consumed, and no more.
+ */
+TEST(bundle_dgram_trunc)
+{
+	char big[100];
+	struct test_cqe c = { 0 };
+
+	memset(big, 'z', sizeof(big));
+	setup(SOCK_DGRAM);
+	ring_setup(1, 0);
+	ring_add(0, 8, 0);
+	ring_add(1, 8, 1);
+	REQUIRE_EQ(write(sv[0], big, sizeof(big)), (ssize_t)sizeof(big));
+	recv_sel(sv[1], 0, MSG_TRUNC, 1, 1)->ioprio |= IORING_RECVSEND_BUNDLE;
+	c = one();
+	CHECK_EQ(c.res, (int)sizeof(big));
+	CHECK_TRUE(c.flags & IORING_CQE_F_BUFFER);
+	CHECK_EQ(c.flags >> IORING_CQE_BUFFER_SHIFT, 0);
+	CHECK_MEM(bufs[0], big, 8);
+	/* without sqe->len a bundle takes one buffer */
 	CHECK_MEM(bufs[1], "\0\0\0\0\0\0\0\0", 8);
 	CHECK_EQ(ring_head(1), 1);
 	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 1), 0);
@@ -1018,6 +1040,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(mshot_recvmsg_layout),
 		TEST_ENTRY(mshot_recvmsg_bare),
 		TEST_ENTRY(bundle_ring),
+		TEST_ENTRY(bundle_dgram_trunc),
 		TEST_ENTRY(bundle_errors_and_legacy),
 		TEST_ENTRY(bundle_mshot),
 		TEST_ENTRY(bundle_mshot_last_buffer),

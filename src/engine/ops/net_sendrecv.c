@@ -630,8 +630,9 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 			pthread_mutex_unlock(sel_lock);
 			return round ? total : ret;
 		}
-		/* the buffers the bytes landed in (io_bundle_nbufs()) */
-		for (left = (size_t)ret; left; nbufs++)
+		/* the buffers the bytes landed in (io_bundle_nbufs()); a
+		 * datagram cut by MSG_TRUNC reports more than they hold */
+		for (left = (size_t)ret; left && nbufs < (unsigned)n; nbufs++)
 			left -= left < sr->iov_alloc[nbufs].iov_len ? left
 								    : sr->iov_alloc[nbufs].iov_len;
 		f = kbuf_put_bufs(req, (int)ret, nbufs);
