@@ -689,9 +689,13 @@ static int send_buffered(struct req *req)
 				iov = sr->iov_alloc;
 				nr = BUNDLE_IOVS;
 			}
+			/* peeked and committed as one step: no receive holding
+			 * the head uncommitted, no other send, between them */
+			pthread_mutex_lock(&req->ring->kbuf_sel_lock);
 			n = kbuf_peek(req, iov, nr, sr->send_max ? sr->send_max : INT_MAX, &partial,
 				      &empty);
 			if (n < 0) {
+				pthread_mutex_unlock(&req->ring->kbuf_sel_lock);
 				req_set_fail(req);
 				req->res = n;
 				return ISSUE_DONE;
@@ -699,6 +703,7 @@ static int send_buffered(struct req *req)
 			for (int i = 0; i < n; i++)
 				len += iov[i].iov_len;
 			sr->send_cflags = kbuf_put_bufs(req, (int)len, (unsigned)n);
+			pthread_mutex_unlock(&req->ring->kbuf_sel_lock);
 			sr->sel_empty = empty;
 			sr->msg.msg_iov = iov;
 			sr->msg.msg_iovlen = (size_t)n;
@@ -789,11 +794,14 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 		}
 		/* a request holds its buffer across a MSG_WAITALL retry */
 		if (!kbuf_selected(req)) {
-			if (!commit) {
-				pthread_mutex_lock(sel_lock);
-				locked = true;
-			}
+			/* a committing selection, too, waits for a receive that
+			 * holds the head uncommitted, then lets go at once */
+			pthread_mutex_lock(sel_lock);
 			ret = kbuf_select(req, &len, &addr, commit);
+			if (commit)
+				pthread_mutex_unlock(sel_lock);
+			else
+				locked = true;
 			if (!ret && mshot && sr->umsg &&
 			    len < sizeof(struct io_uring_recvmsg_out) + sr->namelen + sr->controllen) {
 				recycle_uncommitted(req);
