@@ -338,8 +338,18 @@ TEST(buf_ring_register_errors)
 	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), -EINVAL);
 	reg.flags = 0;
 	CHECK_EQ(io_uring_register(ring.ring_fd, IORING_REGISTER_PBUF_RING, &reg, 2), -EINVAL);
+	/* no argument at all: -EINVAL, for each of the three calls */
+	CHECK_EQ(io_uring_register(ring.ring_fd, IORING_REGISTER_PBUF_RING, NULL, 1), -EINVAL);
+	CHECK_EQ(io_uring_register(ring.ring_fd, IORING_UNREGISTER_PBUF_RING, NULL, 1), -EINVAL);
+	CHECK_EQ(io_uring_register(ring.ring_fd, IORING_REGISTER_PBUF_STATUS, NULL, 1), -EINVAL);
 	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), 0);
 	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), -EEXIST);
+	/* a group in use: -EEXIST before the address is looked at */
+	reg.ring_addr = 0x10;
+	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), -EEXIST);
+	reg.ring_addr = 0;
+	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), -EEXIST);
+	reg.ring_addr = (uintptr_t)mem;
 	/* a buffer ring takes no PROVIDE_BUFFERS, gives no REMOVE_BUFFERS */
 	provide(bufs, 64, 1, 3, 0, 1);
 	CHECK_EQ(one(), -EINVAL);

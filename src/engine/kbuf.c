@@ -605,7 +605,8 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 	uint64_t size, pages = 0;
 	int ret = 0, memfd = -1;
 
-	if (nr_args != 1)
+	/* the kernel's __io_uring_register(): no argument is -EINVAL */
+	if (!arg || nr_args != 1)
 		return -EINVAL;
 	if (umem_read(&reg, arg, sizeof(reg)))
 		return -EFAULT;
@@ -617,6 +618,15 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 		return -EINVAL;
 	if (reg.ring_entries >= 65536)
 		return -EINVAL;
+	/* a group in use answers -EEXIST before the address or the memory is
+	 * looked at, as the kernel's; checked again below, under the same
+	 * lock as the insertion, against a concurrent registration */
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, reg.bgid);
+	ret = bl && (bl->is_ring || bl->head) ? -EEXIST : 0;
+	pthread_mutex_unlock(&r->kbuf_lock);
+	if (ret)
+		return ret;
 	size = (uint64_t)reg.ring_entries * sizeof(struct io_uring_buf);
 	if (reg.flags & IOU_PBUF_RING_MMAP) {
 		/* ring_addr is not looked at (6.18: any value) */
@@ -704,7 +714,8 @@ int kbuf_unregister_ring(struct ring *r, const void *arg, unsigned nr_args)
 	struct kbuf_list *bl;
 	int ret = 0;
 
-	if (nr_args != 1)
+	/* the kernel's __io_uring_register(): no argument is -EINVAL */
+	if (!arg || nr_args != 1)
 		return -EINVAL;
 	if (umem_read(&reg, arg, sizeof(reg)))
 		return -EFAULT;
@@ -728,7 +739,8 @@ int kbuf_ring_status(struct ring *r, void *arg, unsigned nr_args)
 	struct kbuf_list *bl;
 	int ret = 0;
 
-	if (nr_args != 1)
+	/* the kernel's __io_uring_register(): no argument is -EINVAL */
+	if (!arg || nr_args != 1)
 		return -EINVAL;
 	if (umem_read(&st, arg, sizeof(st)))
 		return -EFAULT;
