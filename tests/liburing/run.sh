@@ -11,9 +11,9 @@
 # The run fails when an expected pass fails, hangs or skips, and also when an
 # expected failure now passes (the file must always tell the truth: move the
 # row).  An expected pass that fails gets one retry, reported as FLAKY when it
-# then passes.  A row marked flaky (a known race, its reason in the row: the
-# test's own timing, or an engine bug not fixed yet) accepts pass, fail or hang,
-# and reports which; a skip there is unexpected.  The kernel's results are reported, never gated: the kernel is the
+# then passes.  A row marked flaky (a race with the test's own timing, its
+# reason in the row) accepts pass or fail, and reports which; a hang or a skip
+# there is unexpected.  The kernel's results are reported, never gated: the kernel is the
 # oracle, not the subject.
 #
 # The source is not vendored: it is fetched with `apt-get source liburing`
@@ -255,14 +255,14 @@ if [ "$mode" != kernel ]; then
 				nunexp=$((nunexp + 1)) ;;
 			esac ;;
 		flaky)
-			# a known race, said in the row (the test's own timing,
-			# or an engine bug not fixed yet): pass, fail or hang
-			# tell nothing new; a skip does
+			# a known race with the test's own timing, said in the
+			# row: pass or fail both tell nothing; a hang or a skip
+			# is new
 			case $got in
-			pass | fail | hang)
+			pass | fail)
 				echo "  KNOWN FLAKY $t: engine: $got ($why)" ;;
 			*)
-				echo "  UNEXPECTED $t: expected pass, fail or hang ($why), engine: $got$kern"
+				echo "  UNEXPECTED $t: expected pass or fail ($why), engine: $got$kern"
 				nunexp=$((nunexp + 1)) ;;
 			esac ;;
 		*)
