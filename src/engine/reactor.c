@@ -590,10 +590,10 @@ static void *reactor_main(void *arg)
 				r->started = false;
 				r->exited = true;
 				if (r->evfd >= 0)
-					close(r->evfd);
+					sys_close(r->evfd);
 				r->evfd = -1;
 				if (r->epfd >= 0)
-					close(r->epfd);
+					sys_close(r->epfd);
 				r->epfd = -1;
 				fdtab_free(r);
 				break;
@@ -667,16 +667,16 @@ static int start(struct ringer_reactor *r)
 	r->epfd = sys_fd_move_high(epoll_create1(EPOLL_CLOEXEC));
 	r->evfd = r->epfd < 0 ? -1 : sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (r->evfd >= 0 && epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->evfd, &ev) < 0) {
-		close(r->evfd);
+		sys_close(r->evfd);
 		r->evfd = -1;
 	}
 	ret = engine_thread_create(&r->thread, NULL, reactor_main, r);
 	if (ret) {
 		if (r->evfd >= 0)
-			close(r->evfd);
+			sys_close(r->evfd);
 		r->evfd = -1;
 		if (r->epfd >= 0)
-			close(r->epfd);
+			sys_close(r->epfd);
 		r->epfd = -1;
 		return -ret;
 	}
@@ -873,9 +873,9 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 	}
 
 	if (r->evfd >= 0)
-		close(r->evfd);
+		sys_close(r->evfd);
 	if (r->epfd >= 0)
-		close(r->epfd);
+		sys_close(r->epfd);
 	fdtab_free(r);
 	for (ci = 0; ci < NR_CLOCKS; ci++)
 		free(r->timers[ci].v);
