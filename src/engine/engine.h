@@ -169,7 +169,7 @@
  *    between the two sets it.  ACCEPT with POLL_FIRST on a socket at the
  *    head of a link chain a submit leaves open: the kernel issues it from
  *    io-wq (-EAGAIN on a socket that does not listen), the engine inline
- *    (-EINVAL) (tests/fuzz/divergences.h: a bug, being fixed).
+ *    (-EINVAL) (a bug: tests/fuzz/divergences.h lists it).
  *  - URING_CMD (ops/uring_cmd.c) has two files' handlers: a socket's
  *    (SOCKET_URING_OP_SIOCINQ/SIOCOUTQ on AF_INET/AF_INET6 sockets through
  *    ioctl(2), other families -EOPNOTSUPP: the kernel's answer for AF_UNIX,

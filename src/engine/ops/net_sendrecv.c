@@ -431,7 +431,7 @@ static int learn_socket(struct req *req)
  * A send that needs nothing of the socket's type: no MSG_WAITALL retry, no
  * zero-copy check, no poll before the first try, no provided buffers.  Its
  * sendmsg() answers -ENOTSOCK for another file itself, as the kernel's
- * sock_from_file() would: two getsockopt() calls fewer per SEND.
+ * sock_from_file() would, so the socket need not be asked anything first.
  */
 static bool plain_send(struct req *req)
 {
@@ -480,8 +480,7 @@ static void iov_advance(struct msghdr *msg, size_t n)
  * it emptied the queue, unless urgent data stopped it at its mark (POLLPRI,
  * and the kernel's hint counts the bytes past the mark, where SIOCINQ says
  * 0), more came since (POLLIN) or the FIN is in (POLLRDHUP): one poll()
- * answers, where SIOCINQ and poll() were two calls on the receive of every
- * request of a ping-pong server.
+ * tells all three, so the queue length itself need not be read.
  */
 static uint32_t nonempty(struct req *req, bool short_read)
 {
