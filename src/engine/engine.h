@@ -663,10 +663,11 @@ struct ring {
 	/* provided-buffer groups by group id (kbuf.c), under kbuf_lock */
 	pthread_mutex_t kbuf_lock;
 	struct kbuf_list **kbuf_hash;
-	/* Held by a receive from a ring buffer's selection to its kbuf_put()
-	 * when the head moves at the CQE (the kernel holds uring_lock over
-	 * that issue): without it, another thread's request would select the
-	 * same head buffer meanwhile.  Taken before kbuf_lock. */
+	/* Held by a receive or a read (ops/net_sendrecv.c, ops/rw.c) from a
+	 * ring buffer's selection to its kbuf_put() when the head moves at
+	 * the CQE (the kernel holds uring_lock over that issue): without it,
+	 * another thread's request would select the same head buffer
+	 * meanwhile.  Taken before kbuf_lock. */
 	pthread_mutex_t kbuf_sel_lock;
 
 	struct ring *free_next; /* recycled ring structs */

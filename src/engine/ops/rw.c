@@ -95,7 +95,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool wri
 	rw->nr_segs = 0;
 	rw->total = rw->done = 0;
 	rw->resolved = rw->stream = rw->sock = rw->polled = false;
-	rw->mshot = rw->can_poll = rw->no_nowait = false;
+	rw->mshot = rw->can_poll = rw->no_nowait = rw->sel_locked = false;
 	rw->fx_held = false;
 	rw->fx_buf = NULL;
 	rw->fx_copy = NULL;
@@ -445,6 +445,23 @@ static void iov_advance(struct rw_state *rw, size_t n)
 
 static void learn_type(struct req *req);
 
+/*
+ * A ring buffer whose head moves at the CQE (not committed at selection) is
+ * the request's alone only while it holds ring->kbuf_sel_lock, from the
+ * selection to its kbuf_put() or recycle, as the receives do (engine.h): the
+ * transfer in between never blocks (RWF_NOWAIT; a worker commits at
+ * selection).  Let go before the request waits or posts a CQE.
+ */
+static void sel_unlock(struct req *req)
+{
+	struct rw_state *rw = req_rw(req);
+
+	if (rw->sel_locked) {
+		rw->sel_locked = false;
+		pthread_mutex_unlock(&req->ring->kbuf_sel_lock);
+	}
+}
+
 static int rw_finish(struct req *req, ssize_t err)
 {
 	struct rw_state *rw = req_rw(req);
@@ -459,6 +476,7 @@ static int rw_finish(struct req *req, ssize_t err)
 	}
 	/* a provided buffer: consumed, and named by the CQE (kbuf.h) */
 	req->cflags |= kbuf_put(req, req->res);
+	sel_unlock(req);
 	return ISSUE_DONE;
 }
 
@@ -478,7 +496,14 @@ static int rw_buffer_select(struct req *req, bool worker)
 	if (!(req->flags & REQ_F_BUFFER_SELECT) || kbuf_selected(req))
 		return 0;
 	learn_type(req);
+	/* a committing selection, too, waits for a request that holds the
+	 * head uncommitted (it would take the same buffer) */
+	pthread_mutex_lock(&req->ring->kbuf_sel_lock);
 	ret = kbuf_select(req, &len, &addr, worker || !rw->stream);
+	if (req->buf_sel == KBUF_SEL_RING)
+		rw->sel_locked = true;
+	else
+		pthread_mutex_unlock(&req->ring->kbuf_sel_lock);
 	if (ret)
 		return ret;
 	if (len > ENGINE_MAX_RW_COUNT)
@@ -502,6 +527,7 @@ static void rw_buffer_recycle(struct req *req, bool parking)
 {
 	if (req->buf_sel == KBUF_SEL_RING || (parking && req->buf_sel == KBUF_SEL_LEGACY))
 		kbuf_recycle(req);
+	sel_unlock(req);
 }
 
 /*
@@ -768,7 +794,11 @@ static int rw_resolve(struct req *req, bool write)
 
 int rw_iopoll_prep(struct req *req)
 {
-	return req_rw(req)->resolved ? 0 : rw_resolve(req, req_rw(req)->write);
+	int ret = req_rw(req)->resolved ? 0 : rw_resolve(req, req_rw(req)->write);
+
+	/* parked, not issued: the lock is not kept until the polling pass */
+	sel_unlock(req);
+	return ret;
 }
 
 /*
@@ -846,6 +876,9 @@ int rw_issue(struct req *req, unsigned issue_flags)
 
 	if (ret == ISSUE_AGAIN)
 		rw_buffer_recycle(req, false); /* a worker selects again */
+	/* a check that failed after the selection: the buffer goes back
+	 * unused when the request is freed */
+	sel_unlock(req);
 	return ret;
 }
 
@@ -1089,6 +1122,7 @@ static int mshot_end(struct req *req, int res, unsigned cflags)
 	req_ready_mshot_end(req);
 	if (kbuf_selected(req))
 		kbuf_recycle(req);
+	sel_unlock(req);
 	if (res < 0)
 		req_set_fail(req);
 	req->res = res;
@@ -1172,6 +1206,7 @@ int rw_mshot_issue(struct req *req, unsigned issue_flags)
 		if (!rw->stream && rw->off != -1)
 			rw->off += n;
 		cflags = kbuf_put(req, (int)n);
+		sel_unlock(req);
 		if (!cq_post(req->ring, req->user_data, (int32_t)n, cflags | IORING_CQE_F_MORE, false))
 			return mshot_end(req, (int)n, cflags);
 		/* the kernel reads again only when poll says so: with nothing

@@ -20,6 +20,7 @@ struct rw_state {
 	bool mshot; /* READ_MULTISHOT: a CQE per read until it ends */
 	bool can_poll; /* READ_MULTISHOT: the file was found pollable */
 	bool no_nowait; /* READ_MULTISHOT: the file refused RWF_NOWAIT */
+	bool sel_locked; /* holds ring->kbuf_sel_lock: a ring buffer not committed */
 	unsigned nr_segs;
 	struct iovec *iov; /* current segment: in fast_iov or iov_alloc */
 	struct iovec *iov_alloc; /* malloc'd array, freed by rw_cleanup */
