@@ -41,9 +41,11 @@ uint64_t engine_map_offset(int fd, uint64_t off);
  * A buffer ring the engine allocated (IOU_PBUF_RING_MMAP, at
  * IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT) lives in a file of
  * its own: then *map_fd is a new fd to map instead of fd, which the caller
- * closes after the mmap (else *map_fd is -1).
+ * closes after the mmap (else *map_fd is -1).  -EPERM if prot asks for
+ * PROT_EXEC on a region the ring has: the kernel's ring file is on a noexec
+ * mount (*map_fd is -1 then).
  */
-int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off, int *map_fd);
+int engine_ring_map_offset(int fd, uint64_t off, int prot, uint64_t *file_off, int *map_fd);
 
 /*
  * Set once the process has made its first engine ring (ringer_setup()),

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "engine/cancel.h"
 #include "engine/engine.h"
 #include "engine/kbuf.h"
@@ -465,7 +466,7 @@ uint64_t engine_map_offset(int fd, uint64_t off)
 	return ret;
 }
 
-int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off, int *map_fd)
+int engine_ring_map_offset(int fd, uint64_t off, int prot, uint64_t *file_off, int *map_fd)
 {
 	/* by identity: a number closed behind the engine's back may map another file now */
 	struct ring *r = ring_get_current(fd);
@@ -478,7 +479,19 @@ int engine_ring_map_offset(int fd, uint64_t off, uint64_t *file_off, int *map_fd
 		return 0;
 	ret = region_offset(r, off, file_off, map_fd);
 	ring_put(r);
-	return ret ? ret : 1;
+	if (ret)
+		return ret;
+	if (prot & PROT_EXEC) {
+		/*
+		 * The kernel's ring file is on a noexec mount.  A raw close, as
+		 * the callers made it: not a fault point, and never trapped.
+		 */
+		if (*map_fd >= 0)
+			arch_syscall6(SYS_close, *map_fd, 0, 0, 0, 0, 0);
+		*map_fd = -1;
+		return -EPERM;
+	}
+	return 1;
 }
 
 RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)

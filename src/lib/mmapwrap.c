@@ -85,13 +85,7 @@ WRAP void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 	if (!(flags & MAP_ANONYMOUS) && fd >= 0 && !passing_through &&
 	    atomic_load_explicit(&engine_rings_made, memory_order_relaxed)) {
-		ret = engine_ring_map_offset(fd, (uint64_t)off, &file_off, &map_fd);
-		if (ret > 0 && (prot & PROT_EXEC)) {
-			/* the kernel's ring file is on a noexec mount */
-			if (map_fd >= 0)
-				syscall(SYS_close, map_fd);
-			ret = -EPERM;
-		}
+		ret = engine_ring_map_offset(fd, (uint64_t)off, prot, &file_off, &map_fd);
 		if (ret < 0) {
 			errno = -ret;
 			return MAP_FAILED;

@@ -61,7 +61,8 @@ long do_rw(long nr, const long *a)
 /*
  * mmap(2) of a ring number: the region the offset names (the SQ and CQ rings
  * are one region of the memfd, engine_ring_map_offset(); an engine-allocated
- * buffer ring a file of its own), ENOMEM for an offset naming none.  Any
+ * buffer ring a file of its own), ENOMEM for an offset naming none, EPERM
+ * for an executable mapping of one.  Any
  * other file (the number reused) is mapped as asked.
  */
 long do_mmap(const long *a)
@@ -71,13 +72,7 @@ long do_mmap(const long *a)
 	long p;
 
 	if (!(a[3] & MAP_ANONYMOUS))
-		ret = engine_ring_map_offset((int)a[4], off, &off, &map_fd);
-	if (ret > 0 && (a[2] & PROT_EXEC)) {
-		/* the kernel's ring file is on a noexec mount */
-		if (map_fd >= 0)
-			sys(SYS_close, map_fd, 0, 0, 0, 0, 0);
-		return -EPERM;
-	}
+		ret = engine_ring_map_offset((int)a[4], off, (int)a[2], &off, &map_fd);
 	if (ret < 0)
 		return ret;
 	if (map_fd < 0)
