@@ -6,6 +6,7 @@
  * AF_UNIX; their errors for bad SQE fields, bad addresses and non-sockets.
  */
 #include "harness.h"
+#include "net-util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -34,40 +35,9 @@ static struct test_cqe run1(void)
 	return c;
 }
 
-static struct sockaddr_in loopback_any(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
-}
-
-/* a plain listening TCP socket on 127.0.0.1, its address in *a */
-static int tcp_listener(struct sockaddr_in *a, int flags)
-{
-	socklen_t len = sizeof(*a);
-	int fd = socket(AF_INET, SOCK_STREAM | flags, 0);
-
-	REQUIRE_GE(fd, 0);
-	*a = loopback_any();
-	REQUIRE_EQ(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
-	REQUIRE_EQ(listen(fd, 16), 0);
-	REQUIRE_EQ(getsockname(fd, (struct sockaddr *)a, &len), 0);
-	return fd;
-}
-
-static int tcp_client(const struct sockaddr_in *a)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	REQUIRE_GE(fd, 0);
-	REQUIRE_EQ(connect(fd, (const struct sockaddr *)a, sizeof(*a)), 0);
-	return fd;
-}
-
 TEST(socket_bind_listen_connect_accept)
 {
-	struct sockaddr_in a = loopback_any(), peer;
+	struct sockaddr_in a = net_loopback_any(), peer;
 	socklen_t plen = sizeof(peer);
 	struct test_cqe c[2];
 	int lfd, cfd, afd;
@@ -128,11 +98,11 @@ TEST(accept_waits_for_a_connection)
 	int lfd, cfd;
 
 	up();
-	lfd = tcp_listener(&a, 0);
+	lfd = net_tcp_listener(&a);
 	io_uring_prep_accept(test_get_sqe(&ring), lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
-	cfd = tcp_client(&a);
+	cfd = net_tcp_client(&a);
 	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
 	REQUIRE_GE(c.res, 0);
 	CHECK_TRUE(fcntl(c.res, F_GETFL) & O_NONBLOCK);
@@ -152,13 +122,13 @@ TEST(accept_async_waits_too)
 	int lfd, cfd;
 
 	up();
-	lfd = tcp_listener(&a, 0);
+	lfd = net_tcp_listener(&a);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
 	sqe->flags |= IOSQE_ASYNC;
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
-	cfd = tcp_client(&a);
+	cfd = net_tcp_client(&a);
 	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
 	REQUIRE_GE(c.res, 0);
 	close(c.res);
@@ -175,7 +145,7 @@ TEST(accept_cancelled)
 	int lfd;
 
 	up();
-	lfd = tcp_listener(&a, 0);
+	lfd = net_tcp_listener(&a);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
 	io_uring_sqe_set_data64(sqe, 7);
@@ -200,13 +170,13 @@ TEST(accept_dontwait_and_poll_first)
 	int lfd, cfd;
 
 	up();
-	lfd = tcp_listener(&a, 0);
+	lfd = net_tcp_listener(&a);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
 	sqe->ioprio |= IORING_ACCEPT_DONTWAIT;
 	CHECK_EQ(run1().res, -EAGAIN);
 	/* POLL_FIRST waits even with a connection there, then takes it */
-	cfd = tcp_client(&a);
+	cfd = net_tcp_client(&a);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_accept(sqe, lfd, NULL, NULL, 0);
 	sqe->ioprio |= IORING_ACCEPT_POLL_FIRST;
@@ -226,9 +196,9 @@ TEST(accept_sock_nonempty_hint)
 	int lfd, cfd[2];
 
 	up();
-	lfd = tcp_listener(&a, 0);
-	cfd[0] = tcp_client(&a);
-	cfd[1] = tcp_client(&a);
+	lfd = net_tcp_listener(&a);
+	cfd[0] = net_tcp_client(&a);
+	cfd[1] = net_tcp_client(&a);
 	test_sleep_ms(20); /* both handshakes done: both queued */
 	io_uring_prep_accept(test_get_sqe(&ring), lfd, NULL, NULL, 0);
 	c = run1();
@@ -254,14 +224,14 @@ TEST(accept_multishot)
 	int lfd, cfd[3];
 
 	up();
-	lfd = tcp_listener(&a, 0);
+	lfd = net_tcp_listener(&a);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, 0);
 	io_uring_sqe_set_data64(sqe, 5);
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
 	for (int i = 0; i < 3; i++) {
-		cfd[i] = tcp_client(&a);
+		cfd[i] = net_tcp_client(&a);
 		REQUIRE_EQ(test_reap(&ring, &c[i], 1, 5000), 1);
 		CHECK_EQ_U(c[i].user_data, 5);
 		REQUIRE_GE(c[i].res, 0);
@@ -295,13 +265,13 @@ TEST(accept_multishot_cancel_after_cqe)
 	int lfd, cfd;
 
 	up();
-	lfd = tcp_listener(&a, 0);
+	lfd = net_tcp_listener(&a);
 	for (int round = 0; round < 50; round++) {
 		sqe = test_get_sqe(&ring);
 		io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, 0);
 		io_uring_sqe_set_data64(sqe, 5);
 		REQUIRE_EQ(io_uring_submit(&ring), 1);
-		cfd = tcp_client(&a);
+		cfd = net_tcp_client(&a);
 		REQUIRE_EQ(test_reap(&ring, c, 1, 5000), 1);
 		REQUIRE_GE(c[0].res, 0);
 		CHECK_TRUE(c[0].flags & IORING_CQE_F_MORE);
@@ -441,8 +411,8 @@ TEST(direct_socket_and_accept)
 	/* no descriptor of the program's was taken: the next one is free */
 	CHECK_EQ(fcntl(before, F_GETFD), -1);
 
-	lfd = tcp_listener(&a, 0);
-	cfd = tcp_client(&a);
+	lfd = net_tcp_listener(&a);
+	cfd = net_tcp_client(&a);
 	io_uring_prep_accept_direct(test_get_sqe(&ring), lfd, NULL, NULL, 0, 3);
 	CHECK_EQ(run1().res, 0);
 	/* a fixed accepted socket works: shut it down through the slot */
@@ -458,7 +428,7 @@ TEST(direct_socket_and_accept)
 	io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, 0);
 	__io_uring_set_target_fixed_file(sqe, 2);
 	CHECK_EQ(run1().res, -EINVAL);
-	cfd = tcp_client(&a);
+	cfd = net_tcp_client(&a);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_multishot_accept_direct(sqe, lfd, NULL, NULL, 0);
 	io_uring_sqe_set_data64(sqe, 9);
@@ -485,7 +455,7 @@ TEST(connect_refused_and_unix)
 
 	up();
 	/* a port nobody listens on: the listener is closed first */
-	lfd = tcp_listener(&a, 0);
+	lfd = net_tcp_listener(&a);
 	close(lfd);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	REQUIRE_GE(fd, 0);
@@ -539,7 +509,7 @@ TEST(shutdown_ends_the_stream)
 
 TEST(linked_listen_accept)
 {
-	struct sockaddr_in a = loopback_any();
+	struct sockaddr_in a = net_loopback_any();
 	struct io_uring_sqe *sqe;
 	struct test_cqe c[3];
 	socklen_t len = sizeof(a);
@@ -564,7 +534,7 @@ TEST(linked_listen_accept)
 	CHECK_EQ(c[0].res, 0);
 	CHECK_EQ(c[1].res, 0);
 	REQUIRE_EQ(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
-	cfd = tcp_client(&a);
+	cfd = net_tcp_client(&a);
 	REQUIRE_EQ(test_reap(&ring, &c[2], 1, 5000), 1);
 	CHECK_EQ_U(c[2].user_data, 3);
 	REQUIRE_GE(c[2].res, 0);
@@ -644,7 +614,7 @@ TEST(accept_nonsocket)
 
 TEST(errors)
 {
-	struct sockaddr_in a = loopback_any();
+	struct sockaddr_in a = net_loopback_any();
 	struct io_uring_sqe *sqe;
 	int p[2], fd;
 

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "harness.h"
+#include "net-util.h"
 
 #define NBUF 8
 #define BUFSZ 128
@@ -113,24 +114,6 @@ static void submit_pending(void)
 {
 	REQUIRE_GE(io_uring_submit(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
-}
-
-static void tcp_pair(int *fds)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	REQUIRE_SYS(l);
-	REQUIRE_SYS(bind(l, (struct sockaddr *)&a, al));
-	REQUIRE_SYS(listen(l, 4));
-	REQUIRE_SYS(getsockname(l, (struct sockaddr *)&a, &al));
-	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	REQUIRE_SYS(fds[0]);
-	REQUIRE_SYS(connect(fds[0], (struct sockaddr *)&a, al));
-	fds[1] = accept(l, NULL, NULL);
-	REQUIRE_SYS(fds[1]);
-	close(l);
 }
 
 /* ---- IOSQE_BUFFER_SELECT ----------------------------------------------- */
@@ -409,7 +392,7 @@ TEST(mshot_tcp)
 
 	test_ring_init(16, &ring, 0);
 	memset(bufs, 0, sizeof(bufs));
-	tcp_pair(sv);
+	net_tcp_pair(sv);
 	ring_setup(1, 0);
 	for (int i = 0; i < 4; i++)
 		ring_add(i, BUFSZ, i);
@@ -609,7 +592,7 @@ TEST(mshot_errors)
 
 static void udp_pair(int *fds, struct sockaddr_in *from)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = net_loopback_any();
 	socklen_t al = sizeof(a);
 	int on = 1;
 

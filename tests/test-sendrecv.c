@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "harness.h"
+#include "net-util.h"
 
 static struct io_uring ring;
 static int sv[2];
@@ -63,24 +64,6 @@ static void submit_pending(void)
 {
 	REQUIRE_GE(io_uring_submit(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
-}
-
-static void tcp_pair(int *fds)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	REQUIRE_SYS(l);
-	REQUIRE_SYS(bind(l, (struct sockaddr *)&a, al));
-	REQUIRE_SYS(listen(l, 4));
-	REQUIRE_SYS(getsockname(l, (struct sockaddr *)&a, &al));
-	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	REQUIRE_SYS(fds[0]);
-	REQUIRE_SYS(connect(fds[0], (struct sockaddr *)&a, al));
-	fds[1] = accept(l, NULL, NULL);
-	REQUIRE_SYS(fds[1]);
-	close(l);
 }
 
 TEST(send_then_recv)
@@ -198,7 +181,7 @@ TEST(sock_nonempty)
 
 	/* TCP: set while bytes remain, and once the peer's FIN is in */
 	test_ring_init(16, &ring, 0);
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[1], "0123456789", 10), 10);
 	test_sleep_ms(20);
 	recv_sqe(t[0], buf, 4, 0, 1);
@@ -220,7 +203,7 @@ TEST(sock_nonempty)
 	close(t[1]);
 
 	/* TCP: a receive that urgent data stops short leaves bytes behind */
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_EQ(send(t[1], "abc", 3, 0), 3);
 	REQUIRE_EQ(send(t[1], "de", 2, MSG_OOB), 2);
 	REQUIRE_EQ(send(t[1], "fgh", 3, 0), 3);
@@ -501,7 +484,7 @@ TEST(send_zc)
 	int t[2], p[2];
 
 	test_ring_init(16, &ring, 0);
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	REQUIRE_SYS(pipe(p));
 	REQUIRE_EQ(io_uring_register_buffers(&ring, &reg, 1), 0);

@@ -7,6 +7,7 @@
  * on /dev/null, whose handler takes anything.
  */
 #include "harness.h"
+#include "net-util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -51,34 +52,14 @@ static int cmd1(int op, int fd, int level, int name, void *val, int len)
 	return run1().res;
 }
 
-/* a connected loopback TCP pair: fds[0] the client, fds[1] the accepted */
-static void tcp_pair(int fds[2])
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	REQUIRE_GE(lfd, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	REQUIRE_EQ(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	REQUIRE_EQ(listen(lfd, 1), 0);
-	REQUIRE_EQ(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
-	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-	REQUIRE_GE(fds[0], 0);
-	REQUIRE_EQ(connect(fds[0], (struct sockaddr *)&a, sizeof(a)), 0);
-	fds[1] = accept(lfd, NULL, NULL);
-	REQUIRE_GE(fds[1], 0);
-	close(lfd);
-}
-
 TEST(queue_sizes_tcp_udp)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in a = net_loopback_any();
 	socklen_t len = sizeof(a);
 	int t[2], u, l, outq = -1;
 
 	up();
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[0], "hello", 5), 5);
 	/* loopback: the bytes are in the peer's queue once write returns */
 	CHECK_EQ(cmd1(SOCKET_URING_OP_SIOCINQ, t[1], 0, 0, NULL, 0), 5);
@@ -99,7 +80,6 @@ TEST(queue_sizes_tcp_udp)
 	/* UDP: the size of the next datagram */
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	REQUIRE_GE(u, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	REQUIRE_EQ(bind(u, (struct sockaddr *)&a, sizeof(a)), 0);
 	REQUIRE_EQ(getsockname(u, (struct sockaddr *)&a, &len), 0);
 	CHECK_EQ(cmd1(SOCKET_URING_OP_SIOCINQ, u, 0, 0, NULL, 0), 0);
@@ -144,7 +124,7 @@ TEST(getsockopt_cmd)
 	struct linger lg;
 
 	up();
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
 	REQUIRE_EQ(getsockopt(t[1], SOL_SOCKET, SO_RCVBUF, &want, &wlen), 0);
 	/* the result is the length written */
@@ -183,7 +163,7 @@ TEST(setsockopt_cmd)
 	socklen_t len = sizeof(got);
 
 	up();
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
 	/* any level */
 	val = 1;
@@ -263,7 +243,7 @@ TEST(sqe_fields)
 	int t[2];
 
 	up();
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[0], "hello", 5), 5);
 	sqe = cmd(SOCKET_URING_OP_SIOCINQ, t[1], 0, 0, NULL, 0);
 	sqe->__pad1 = 1;
@@ -313,7 +293,7 @@ TEST(async_fixed_and_linked)
 	int t[2], val = 0, got = 0;
 
 	up();
-	tcp_pair(t);
+	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[0], "hello", 5), 5);
 	sqe = cmd(SOCKET_URING_OP_SIOCINQ, t[1], 0, 0, NULL, 0);
 	sqe->flags |= IOSQE_ASYNC;
