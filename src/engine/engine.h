@@ -166,10 +166,7 @@
  *    EAGAIN, and its F_GETFL sees the flag.  IORING_CQE_F_SOCK_NONEMPTY on
  *    ACCEPT comes from a poll of the listener after the accept (the kernel
  *    reads its queue under the socket's lock): a connection arriving
- *    between the two sets it.  ACCEPT with POLL_FIRST on a socket at the
- *    head of a link chain a submit leaves open: the kernel issues it from
- *    io-wq (-EAGAIN on a socket that does not listen), the engine inline
- *    (-EINVAL) (a bug: tests/fuzz/divergences.h lists it).
+ *    between the two sets it.
  *  - URING_CMD (ops/uring_cmd.c) has two files' handlers: a socket's
  *    (SOCKET_URING_OP_SIOCINQ/SIOCOUTQ on AF_INET/AF_INET6 sockets through
  *    ioctl(2), other families -EOPNOTSUPP: the kernel's answer for AF_UNIX,
@@ -320,6 +317,9 @@
 /* a multishot request waiting for readiness: it stays on ring->ready_reqs
  * while its fn runs, where a cancellation marks it (req_arm_ready_mshot()) */
 #define REQ_F_READY_MSHOT (1U << 19)
+/* a worker runs it for REQ_F_FORCE_ASYNC, which it cleared: io-wq would arm
+ * poll for it rather than issue it blocking (ops/net.h) */
+#define REQ_F_ASYNC_ASKED (1U << 20)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {

@@ -486,7 +486,8 @@ static void worker_fn(struct wq_work *work)
 		req_complete(req);
 		return;
 	}
-	req->flags &= ~REQ_F_FORCE_ASYNC; /* it is async now */
+	if (req->flags & REQ_F_FORCE_ASYNC) /* it is async now */
+		req->flags = (req->flags & ~REQ_F_FORCE_ASYNC) | REQ_F_ASYNC_ASKED;
 	req_issue(req, ISSUE_F_WORKER);
 	run_slot_end(&slot);
 }

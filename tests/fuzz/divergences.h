@@ -19,13 +19,11 @@
 DIVERGENCE(unimplemented_opcode, "not implemented", EXCUSE,
 	   "opcodes the engine does not implement (not in its probe) fail with "
 	   "-EOPNOTSUPP at prep; the kernel runs them")
-DIVERGENCE(accept_nonsocket_wait, "bug, being fixed", AVOID,
-	   "ACCEPT with POLL_FIRST on the unix socket at the head of a link "
-	   "chain that a submit leaves open (the kernel issues it from io-wq): "
-	   "-EAGAIN on the kernel, -EINVAL (not listening) on the engine "
-	   "(seed 8, batch 384).  Not generated either: POLL_FIRST or "
-	   "MULTISHOT on a file that is no socket, which waits for POLLIN on "
-	   "both sides (forever on a pipe's write end; tests/test-net-conn.c)")
+DIVERGENCE(accept_nonsocket_wait, "design", AVOID,
+	   "not a difference, a wait: ACCEPT with POLL_FIRST or MULTISHOT on "
+	   "a file that is no socket waits for POLLIN on both sides (forever "
+	   "on a pipe's write end; tests/test-net-conn.c), so it is not "
+	   "generated")
 DIVERGENCE(poll32_high_bits, "design", EXCUSE,
 	   "EPOLLEXCLUSIVE in poll32_events is ignored by the engine: a wake-up "
 	   "completes every exclusive poll on the file, the kernel's only one")

@@ -1591,11 +1591,8 @@ static bool match_accept_nonsocket_wait(const struct op *op, const struct cqes *
 	if (op->opcode != IORING_OP_ACCEPT)
 		return false;
 	/* no socket: both sides may wait for a POLLIN that never comes */
-	if (op->obj != O_SOCK)
-		return op->ioprio & (IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_POLL_FIRST);
-	/* a chain's head may be left open at the end of a submit */
-	return (op->ioprio & IORING_ACCEPT_POLL_FIRST) &&
-	       (op->flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK));
+	return op->obj != O_SOCK &&
+	       (op->ioprio & (IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_POLL_FIRST));
 }
 
 static bool match_poll32_high_bits(const struct op *op, const struct cqes *k, const struct cqes *u)

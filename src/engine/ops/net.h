@@ -8,6 +8,21 @@
 
 #include "engine/engine.h"
 
+/*
+ * A poll-first request (IORING_ACCEPT_POLL_FIRST, IORING_RECVSEND_POLL_FIRST)
+ * that a worker issues without IOSQE_ASYNC: the head of a chain a submit
+ * left open, or a link of one that a worker ran.  io-wq issues those
+ * blocking, without arming poll, and the op's "not polled yet" -EAGAIN is
+ * their result (io_wq_submit_work(); probed on 6.18): no wait, no attempt.
+ * A multishot one is not issued there: io-wq arms its poll.
+ */
+static inline bool poll_first_in_worker(const struct req *req, unsigned issue_flags,
+					bool multishot)
+{
+	return (issue_flags & ISSUE_F_WORKER) &&
+	       !(req->flags & (REQ_F_FORCE_ASYNC | REQ_F_ASYNC_ASKED)) && !multishot;
+}
+
 struct socket_state {
 	int domain, type, protocol;
 	unsigned file_slot; /* sqe->file_index: 0, a slot + 1, or ALLOC */

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "engine/kbuf.h"
+#include "engine/ops/net.h"
 #include "engine/ops/net_sendrecv.h"
 #include "engine/sys.h"
 
@@ -911,7 +912,8 @@ int sr_issue(struct req *req, unsigned issue_flags)
 		}
 	}
 	if ((sr->flags & IORING_RECVSEND_POLL_FIRST) && !sr->polled) {
-		if (user_nowait) {
+		if (user_nowait ||
+		    poll_first_in_worker(req, issue_flags, sr->flags & IORING_RECV_MULTISHOT)) {
 			req->res = -EAGAIN;
 			return ISSUE_DONE;
 		}

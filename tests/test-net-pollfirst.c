@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IORING_ACCEPT_POLL_FIRST and IORING_RECVSEND_POLL_FIRST where the kernel
+ * issues the request from io-wq without IOSQE_ASYNC: the head of a link
+ * chain that a submit leaves open, and the link after a request io-wq ran.
+ * io-wq then issues it blocking without arming poll, and the op's "not
+ * polled yet" answer is the result: -EAGAIN, whatever the socket holds
+ * (Linux 6.18).  With IOSQE_ASYNC, or as a multishot request, it waits for
+ * readiness as at submit.
+ */
+#include "harness.h"
+
+#include "net-util.h"
+
+static struct io_uring ring;
+static int lsn; /* a TCP listener on loopback */
+static struct sockaddr_in lsn_addr;
+
+static void up(void)
+{
+	test_ring_init(16, &ring, 0);
+	lsn = net_tcp_listener(&lsn_addr);
+}
+
+static void down(void)
+{
+	close(lsn);
+	io_uring_queue_exit(&ring);
+}
+
+/* a client whose connection waits in the listener's queue */
+static int pending_conn(void)
+{
+	return net_tcp_client(&lsn_addr);
+}
+
+static struct io_uring_sqe *accept_pf(int fd, __u64 ud, unsigned sqe_flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
+	sqe->ioprio |= IORING_ACCEPT_POLL_FIRST;
+	sqe->flags |= sqe_flags;
+	io_uring_sqe_set_data64(sqe, ud);
+	return sqe;
+}
+
+static void nop(__u64 ud, unsigned sqe_flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_nop(sqe);
+	sqe->flags |= sqe_flags;
+	io_uring_sqe_set_data64(sqe, ud);
+}
+
+/* n CQEs of what was submitted, in order of user_data */
+static void reap_sorted(struct test_cqe *c, unsigned n)
+{
+	REQUIRE_EQ(test_reap(&ring, c, n, 5000), n);
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j && c[j - 1].user_data > c[j].user_data; j--) {
+			struct test_cqe t = c[j];
+
+			c[j] = c[j - 1];
+			c[j - 1] = t;
+		}
+}
+
+TEST(accept_at_open_chain_head_is_eagain)
+{
+	struct test_cqe c[2];
+	int cl, us;
+
+	up();
+	cl = pending_conn();
+	accept_pf(lsn, 1, IOSQE_IO_LINK);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	reap_sorted(c, 1);
+	CHECK_EQ(c[0].res, -EAGAIN);
+	CHECK_EQ_U(c[0].flags, 0);
+	/* a unix socket that does not listen: the same, not -EINVAL */
+	us = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	REQUIRE_GE(us, 0);
+	accept_pf(us, 2, IOSQE_IO_LINK);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	reap_sorted(c, 1);
+	CHECK_EQ(c[0].res, -EAGAIN);
+	/* a pipe: the same, before the file is found no socket */
+	{
+		int p[2];
+
+		REQUIRE_SYS(pipe(p));
+		accept_pf(p[0], 3, IOSQE_IO_LINK);
+		CHECK_EQ(io_uring_submit(&ring), 1);
+		reap_sorted(c, 1);
+		CHECK_EQ(c[0].res, -EAGAIN);
+		close(p[0]);
+		close(p[1]);
+	}
+	/* the connection is still there: a closed chain accepts it */
+	accept_pf(lsn, 4, IOSQE_IO_LINK);
+	nop(5, 0);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	reap_sorted(c, 2);
+	CHECK_GE(c[0].res, 0);
+	CHECK_EQ(c[1].res, 0);
+	if (c[0].res >= 0)
+		close(c[0].res);
+	close(us);
+	close(cl);
+	down();
+}
+
+TEST(accept_linked_after_worker_request_is_eagain)
+{
+	struct test_cqe c[2];
+	int cl;
+
+	up();
+	cl = pending_conn();
+	/* the NOP runs in io-wq (IOSQE_ASYNC), which then runs its link */
+	nop(1, IOSQE_IO_LINK | IOSQE_ASYNC);
+	accept_pf(lsn, 2, 0);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	reap_sorted(c, 2);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_EQ(c[1].res, -EAGAIN);
+	/* the head of an open chain, its successor never comes */
+	nop(3, IOSQE_IO_LINK);
+	accept_pf(lsn, 4, IOSQE_IO_LINK);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	reap_sorted(c, 2);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_EQ(c[1].res, -EAGAIN);
+	close(cl);
+	down();
+}
+
+TEST(accept_async_or_multishot_waits)
+{
+	struct test_cqe c[2];
+	int cl;
+
+	up();
+	/* IOSQE_ASYNC: io-wq arms poll, and the accept waits for a client */
+	accept_pf(lsn, 1, IOSQE_IO_LINK | IOSQE_ASYNC);
+	nop(2, 0);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	cl = pending_conn();
+	reap_sorted(c, 2);
+	CHECK_GE(c[0].res, 0);
+	CHECK_EQ(c[1].res, 0);
+	if (c[0].res >= 0)
+		close(c[0].res);
+	close(cl);
+	/* a multishot one at the head of an open chain: armed, it accepts */
+	cl = pending_conn();
+	{
+		struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+		io_uring_prep_multishot_accept(sqe, lsn, NULL, NULL, SOCK_CLOEXEC);
+		sqe->ioprio |= IORING_ACCEPT_POLL_FIRST;
+		sqe->flags |= IOSQE_IO_LINK;
+		io_uring_sqe_set_data64(sqe, 3);
+	}
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	reap_sorted(c, 1);
+	CHECK_GE(c[0].res, 0);
+	CHECK_TRUE(c[0].flags & IORING_CQE_F_MORE);
+	if (c[0].res >= 0)
+		close(c[0].res);
+	close(cl);
+	down();
+}
+
+TEST(recv_send_at_open_chain_head_are_eagain)
+{
+	struct test_cqe c[1];
+	struct io_uring_sqe *sqe;
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	char buf[16];
+	int sv[2];
+
+	up();
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	/* data queued and room to send: no attempt is made */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], buf, sizeof(buf), 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	reap_sorted(c, 1);
+	CHECK_EQ(c[0].res, -EAGAIN);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recvmsg(sqe, sv[0], &msg, 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	reap_sorted(c, 1);
+	CHECK_EQ(c[0].res, -EAGAIN);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_send(sqe, sv[0], "x", 1, 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, 3);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	reap_sorted(c, 1);
+	CHECK_EQ(c[0].res, -EAGAIN);
+	/* nothing was taken or sent */
+	CHECK_EQ(read(sv[0], buf, sizeof(buf)), 2);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(accept_at_open_chain_head_is_eagain),
+		TEST_ENTRY(accept_linked_after_worker_request_is_eagain),
+		TEST_ENTRY(accept_async_or_multishot_waits),
+		TEST_ENTRY(recv_send_at_open_chain_head_are_eagain),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
