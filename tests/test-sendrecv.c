@@ -221,6 +221,68 @@ TEST(sock_nonempty)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * The same hints for receives that wait for readiness first (POLL_FIRST):
+ * the engine runs them from its reactor's event, which reports the FIN and
+ * urgent data itself.
+ */
+TEST(sock_nonempty_poll_first)
+{
+	char buf[64];
+	struct test_cqe c = { 0 };
+	int t[2];
+
+	test_ring_init(16, &ring, 0);
+	/* the FIN in: set after a receive that takes all the bytes */
+	net_tcp_pair(t);
+	REQUIRE_EQ(write(t[1], "xyz", 3), 3);
+	shutdown(t[1], SHUT_WR);
+	test_sleep_ms(20);
+	recv_sqe(t[0], buf, sizeof(buf), 0, 1)->ioprio = IORING_RECVSEND_POLL_FIRST;
+	c = one();
+	CHECK_EQ(c.res, 3);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_SOCK_NONEMPTY);
+	close(t[0]);
+	close(t[1]);
+
+	/* no FIN: clear after it */
+	net_tcp_pair(t);
+	REQUIRE_EQ(write(t[1], "xyz", 3), 3);
+	test_sleep_ms(20);
+	recv_sqe(t[0], buf, sizeof(buf), 0, 2)->ioprio = IORING_RECVSEND_POLL_FIRST;
+	c = one();
+	CHECK_EQ(c.res, 3);
+	CHECK_EQ_U(c.flags, 0);
+	/* data that comes later wakes the next one */
+	recv_sqe(t[0], buf, sizeof(buf), 0, 3)->ioprio = IORING_RECVSEND_POLL_FIRST;
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	test_sleep_ms(20);
+	REQUIRE_EQ(write(t[1], "ab", 2), 2);
+	c = one();
+	CHECK_EQ(c.res, 2);
+	CHECK_EQ_U(c.flags, 0);
+	close(t[0]);
+	close(t[1]);
+
+	/* urgent data stops it short: bytes remain */
+	net_tcp_pair(t);
+	REQUIRE_EQ(send(t[1], "abc", 3, 0), 3);
+	REQUIRE_EQ(send(t[1], "de", 2, MSG_OOB), 2);
+	REQUIRE_EQ(send(t[1], "fgh", 3, 0), 3);
+	test_sleep_ms(20);
+	recv_sqe(t[0], buf, sizeof(buf), 0, 4)->ioprio = IORING_RECVSEND_POLL_FIRST;
+	c = one();
+	CHECK_EQ(c.res, 4);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_SOCK_NONEMPTY);
+	recv_sqe(t[0], buf, sizeof(buf), 0, 5)->ioprio = IORING_RECVSEND_POLL_FIRST;
+	c = one();
+	CHECK_EQ(c.res, 3);
+	CHECK_EQ_U(c.flags, 0);
+	close(t[0]);
+	close(t[1]);
+	io_uring_queue_exit(&ring);
+}
+
 TEST(waitall_stream)
 {
 	char buf[16] = { 0 };
@@ -637,6 +699,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(cancel_waiting_recv),
 		TEST_ENTRY(fixed_file),
 		TEST_ENTRY(sock_nonempty),
+		TEST_ENTRY(sock_nonempty_poll_first),
 		TEST_ENTRY(waitall_stream),
 		TEST_ENTRY(waitall_seqpacket_and_dgram),
 		TEST_ENTRY(send_waitall_waits_for_room),

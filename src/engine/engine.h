@@ -115,8 +115,9 @@
  *    A request cancelled before it ran (a failed link) posts its
  *    notification, but its result CQE lacks IORING_CQE_F_MORE.
  *    IORING_CQE_F_SOCK_NONEMPTY comes from SIOCINQ after the receive (and
- *    POLLRDHUP on TCP), not from the receive itself: data arriving between
- *    the two calls sets it where the kernel's would not.
+ *    POLLRDHUP on TCP, or the FIN as the reactor's event reported it), not
+ *    from the receive itself: data or a FIN arriving between the two sets
+ *    it or not where the kernel's hint, taken at the receive, would differ.
  *  - WAITID (ops/waitid.c) looks with waitid(WNOHANG) at issue, then again
  *    from a reactor timer (1 ms, doubling up to 16 ms): a child's state
  *    change is seen at the next look, not when it happens; a child taken by
@@ -763,6 +764,8 @@ int req_arm_poll(struct req *req, uint32_t events);
  * -ECANCELED when the ring is going away, -ENOMEM. */
 int ring_arm_reactor(struct ring *ring, struct reactor_entry *e);
 int req_arm_ready(struct req *req, reactor_fn fn);
+/* req_arm_ready() for these events rather than the op's (poll(2) bits) */
+int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events);
 /*
  * req_arm_ready() for a multishot request, which posts CQEs from its fn and
  * arms again: a cancellation finds it at any time, as the kernel's finds a

@@ -628,9 +628,14 @@ int req_arm_ready(struct req *req, reactor_fn fn)
 {
 	const struct op_def *def = &op_defs[req->opcode];
 
+	return req_arm_ready_events(req, fn, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
+}
+
+int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events)
+{
 	req->rent.fd = req->rfd;
 	req->ready_fn = fn;
-	return ready_arm(req, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
+	return ready_arm(req, events);
 }
 
 int req_arm_ready_mshot(struct req *req, reactor_fn fn)

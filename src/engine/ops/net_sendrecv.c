@@ -22,7 +22,9 @@
  * and AF_UNIX stream; TCP also says "more" once the peer's FIN arrived,
  * tcp_inq_hint()).  The engine asks SIOCINQ after the receive, and on TCP
  * with nothing queued, poll()s for POLLRDHUP: the same answer, racing only
- * with data that arrives between the two calls.
+ * with data that arrives between the two calls.  A TCP receive run from the
+ * reactor's event that took less than it asked (the queue emptied) reads
+ * the FIN from that event instead, without a system call (nonempty()).
  *
  * SEND_ZC/SENDMSG_ZC copy, as a send does; the CQEs are the kernel's: once
  * prep got past the checks made before the kernel allocates the
@@ -43,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/cancel.h"
 #include "engine/kbuf.h"
 #include "engine/ops/net.h"
 #include "engine/ops/net_sendrecv.h"
@@ -382,22 +385,48 @@ static int zc_fixed(struct req *req)
 	return 0;
 }
 
+/*
+ * What the reactor reported for the socket whose receive this thread runs
+ * now from sr_ready() (0: none, an inline issue): nonempty() reads the FIN
+ * from it instead of asking the socket again.
+ */
+static _Thread_local uint32_t ready_revents ENGINE_TLS;
+
 static void sr_ready(struct reactor_entry *e, uint32_t revents)
 {
 	struct req *req = (struct req *)((char *)e - offsetof(struct req, rent));
 
 	engine_thread_ctx = CTX_REACTOR;
 	req_sr(req)->polled = true;
-	req_issue(req, ISSUE_F_NONBLOCK);
+	/* revents is never 0 for an fd's readiness (poll bits only) */
+	ready_revents = revents;
+	req_issue(req, ISSUE_F_NONBLOCK); /* req may be gone after it */
+	ready_revents = 0;
 }
 
 /* wait in the reactor for the socket to be readable (RECV*) or writable (SEND*) */
 static int sr_arm(struct req *req)
 {
+	struct sr_state *sr = req_sr(req);
+	/* a TCP receive also waits for the FIN and urgent data, which then
+	 * come in revents for nonempty(); both make the socket readable too
+	 * (POLLIN at EOF; urgent data is read past, or ends in -EAGAIN once),
+	 * so they add no wake-up of their own */
+	uint32_t events = !sr->send && sr->sock_type == SOCK_STREAM &&
+					  (sr->sock_family == AF_INET || sr->sock_family == AF_INET6)
+				  ? POLLIN | POLLRDHUP | POLLPRI
+				  : 0;
+	int ret;
+
 	/* a multishot RECV* is found by a cancellation even while the reactor
 	 * runs it, as the kernel's: its next arming then gives -ECANCELED */
-	int ret = (req_sr(req)->flags & IORING_RECV_MULTISHOT) ? req_arm_ready_mshot(req, sr_ready)
-							       : req_arm_ready(req, sr_ready);
+	if (!events)
+		ret = (sr->flags & IORING_RECV_MULTISHOT) ? req_arm_ready_mshot(req, sr_ready)
+							  : req_arm_ready(req, sr_ready);
+	else if (sr->flags & IORING_RECV_MULTISHOT)
+		ret = ready_arm_mshot(req, sr_ready, events);
+	else
+		ret = req_arm_ready_events(req, sr_ready, events);
 
 	if (ret) {
 		req->res = ret;
@@ -493,6 +522,16 @@ static uint32_t nonempty(struct req *req, bool short_read)
 	if (sr->sock_type != SOCK_STREAM)
 		return 0;
 	if (inet && short_read) {
+		/* Run from the reactor's event (sr_arm() asked for these): the
+		 * FIN was in when it was reported; urgent data may have stopped
+		 * the receive at its mark, which only the socket tells.  Data
+		 * that came after the receive counts for the next one (its
+		 * readiness wakes the reactor again), as data that comes after
+		 * the kernel's tcp_inq_hint() does. */
+		if (ready_revents & POLLRDHUP)
+			return IORING_CQE_F_SOCK_NONEMPTY;
+		if (ready_revents && !(ready_revents & POLLPRI))
+			return 0;
 		pfd.events = POLLIN | POLLPRI | POLLRDHUP;
 		if (sys_poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLPRI | POLLRDHUP)))
 			return IORING_CQE_F_SOCK_NONEMPTY;
