@@ -763,6 +763,10 @@ int req_arm_poll(struct req *req, uint32_t events);
 /* Arm an entry of the ring's own (no request's) in its reactor: 0, or
  * -ECANCELED when the ring is going away, -ENOMEM. */
 int ring_arm_reactor(struct ring *ring, struct reactor_entry *e);
+/* Close fd, a number of the engine's own; armed: it may have waited in the
+ * ring's reactor (ring NULL: none), whose registration of it goes first
+ * (reactor_forget_fd()). */
+void ring_close_fd(struct ring *ring, int fd, bool armed);
 int req_arm_ready(struct req *req, reactor_fn fn);
 /* req_arm_ready() for these events rather than the op's (poll(2) bits) */
 int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events);

@@ -27,7 +27,11 @@
  * a number that was closed and reused names another file: each fdstate
  * carries a generation, bumped whenever it goes from no entries to some, in
  * the event's data next to the fd, and an event of an older generation (of a
- * file that no longer has that number) is ignored.  A file epoll cannot
+ * file that no longer has that number) is ignored.  Such a registration
+ * stays in the set as long as its file lives; the engine's own numbers (a
+ * request's held duplicate, a registered file) leave it before they close
+ * (reactor_forget_fd()), so only a number the program closes while it is
+ * armed can leave one behind.  A file epoll cannot
  * watch (regular files, EPERM) is always ready, as poll(2) reports it.
  *
  * The eventfd in the set makes epoll_wait return when another thread changed
@@ -763,6 +767,23 @@ int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e, int clo
 	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
+}
+
+void reactor_forget_fd(struct ringer_reactor *r, int fd)
+{
+	struct fdstate *fs;
+
+	pthread_mutex_lock(&r->lock);
+	fs = fd < 0 ? NULL : fd_state(r, fd, false);
+	if (fs && fs->in_set && !fs->entries.head) {
+		/* ENOENT: the number names another file than the one
+		 * registered, which the program closed from it (that one is
+		 * beyond reach: a number only the program reuses) */
+		if (r->epfd >= 0)
+			epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+		fs->in_set = fs->enabled = false;
+	}
+	pthread_mutex_unlock(&r->lock);
 }
 
 bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e)

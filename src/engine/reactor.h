@@ -74,6 +74,15 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e);
 int reactor_arm_timer(struct ringer_reactor *r, struct reactor_entry *e,
 		      int clock, uint64_t deadline_ns);
 
+/*
+ * The engine is about to close fd, a number of its own with no entry armed
+ * on it: its registration leaves the set.  epoll keys one by (file, fd
+ * number) and keeps it as long as the file lives, which a program's own fd
+ * for the same file makes forever: without this, every number the engine
+ * closes and reuses for another file would leave one behind.
+ */
+void reactor_forget_fd(struct ringer_reactor *r, int fd);
+
 /* Disarm; true if fn will never run for this arming (see above). */
 bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e);
 

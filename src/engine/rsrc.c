@@ -50,7 +50,7 @@ void rsrc_node_put(struct rsrc_node *n)
 	if (n->is_buf) {
 		charge_put(((struct rbuf *)n)->charge);
 	} else {
-		sys_close(((struct rfile *)n)->fd);
+		ring_close_fd(n->ring, ((struct rfile *)n)->fd, true);
 	}
 	free(n);
 }

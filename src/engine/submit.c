@@ -67,6 +67,20 @@ void req_put_rsrc(struct req *req, struct rsrc_node *node)
 		rsrc_node_put(node);
 }
 
+void ring_close_fd(struct ring *r, int fd, bool armed)
+{
+	if (armed && r) {
+		/* under async_lock: the reactor is not torn down meanwhile
+		 * (ring_cancel_all() marks the ring dying first, and the set
+		 * goes with it then) */
+		pthread_mutex_lock(&r->async_lock);
+		if (r->reactor && !atomic_load_explicit(&r->dying, memory_order_relaxed))
+			reactor_forget_fd(r->reactor, fd);
+		pthread_mutex_unlock(&r->async_lock);
+	}
+	sys_close(fd);
+}
+
 void req_put_file(struct req *req)
 {
 	if (req->file) {
@@ -74,7 +88,9 @@ void req_put_file(struct req *req)
 		req->file = NULL;
 	}
 	if (req->flags & REQ_F_FD_HELD) {
-		sys_close(req->rfd);
+		/* rent.fd is the held number once it waited in the reactor (a
+		 * stale one from the request's earlier life costs a look) */
+		ring_close_fd(req->ring, req->rfd, req->rent.fd == req->rfd);
 		req->flags &= ~REQ_F_FD_HELD;
 	}
 }
