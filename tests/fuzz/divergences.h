@@ -45,3 +45,52 @@ DIVERGENCE(timeout_count_early, "kernel race", EXCUSE,
 	   "sees the sequence one behind its last flush, and the unsigned "
 	   "difference wraps; timing-dependent (a replay of the batch does not "
 	   "show it); the engine waits for the count")
+DIVERGENCE(kbuf_early_commit_more, "bug, being fixed", EXCUSE,
+	   "an incremental ring's buffer committed at selection (a file that "
+	   "cannot be polled, a worker, MSG_WAITALL) that keeps bytes: the "
+	   "kernel's CQE says IORING_CQE_F_BUF_MORE, the engine's not; "
+	   "/dev/null is no stream for it either (committed at selection)")
+DIVERGENCE(kbuf_error_buffer, "bug, being fixed", EXCUSE,
+	   "a read or receive that fails after it took a provided buffer: the "
+	   "kernel gives back a ring buffer it has not committed (no "
+	   "IORING_CQE_F_BUFFER) and keeps a legacy one it took before its "
+	   "offset check (-EINVAL, buffer consumed); the engine the other way "
+	   "round")
+DIVERGENCE(kbuf_null_buffer, "bug, being fixed", EXCUSE,
+	   "a ring buffer at address 0: the kernel's selection takes it for no "
+	   "buffer (-ENOBUFS), the engine reads into it (-EFAULT)")
+DIVERGENCE(recv_nonsocket_flags, "bug, being fixed", EXCUSE,
+	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST or "
+	   "IORING_RECV_MULTISHOT on a file that is no socket: -EAGAIN or "
+	   "-EBADFD on the kernel (its poll arming fails first), -ENOTSOCK on "
+	   "the engine")
+DIVERGENCE(bundle_no_group, "kernel race", EXCUSE,
+	   "a bundle receive from a group that does not exist: -ENOENT or "
+	   "-ENOBUFS on the kernel, both seen in runs of one batch (seed 7, "
+	   "batch 17, --self); -ENOENT on the engine")
+DIVERGENCE(mshot_read_nowait, "bug, being fixed", AVOID,
+	   "READ_MULTISHOT with RWF_NOWAIT: the kernel ends it with -EAGAIN "
+	   "after its first read though more is there; the engine reads on")
+DIVERGENCE(mshot_bundle_len, "bug, being fixed", AVOID,
+	   "a multishot bundle RECV with a length: the kernel caps each CQE at "
+	   "the length (no retry past it); the engine appends a second receive "
+	   "to the CQE and then misses the last CQEs (hangs the batch)")
+DIVERGENCE(recvmsg_mshot, "bug, being fixed", EXCUSE,
+	   "a multishot RECVMSG on the unix stream socket: the kernel's first "
+	   "CQE holds 2 bytes less than its later ones (the engine's all hold "
+	   "the same), and a length above INT_MAX is -EINVAL on the kernel, "
+	   "-EFAULT on the engine")
+DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
+	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST linked after another "
+	   "request (issued from io-wq on the kernel): -EAGAIN on the kernel, "
+	   "the receive's result on the engine")
+DIVERGENCE(bundle_peek, "bug, being fixed", EXCUSE,
+	   "a bundle RECV with MSG_PEEK: -ENOBUFS on the kernel once a peek "
+	   "has taken the group's buffers, data on the engine")
+DIVERGENCE(pbuf_ring_prot_none, "bug, being fixed", AVOID,
+	   "IORING_REGISTER_PBUF_RING of a ring in the program's memory at a "
+	   "PROT_NONE page: -EFAULT on the kernel (it pins the pages), 0 on the "
+	   "engine (it only asks whether the pages are mapped)")
+DIVERGENCE(pbuf_ring_resv, "bug, being fixed", AVOID,
+	   "IORING_REGISTER_PBUF_RING with resv[0] set and IOU_PBUF_RING_INC: 0 "
+	   "on the kernel, -EINVAL on the engine")

@@ -94,6 +94,17 @@
 #define SCRATCH_WAITV 3072
 #define SCRATCH_OPTVAL 3584 /* what a GETSOCKOPT command writes */
 #define FX_ENTRIES 4
+/* provided buffers: groups 0..NR_BGID-1 a batch may set up, each with its
+ * share of the kbuf arena; a standalone PROVIDE or REMOVE names a spare
+ * group of its own (BGID_SPARE + i); BGID_NONE + i are never set up */
+#define NR_BGID 8
+#define KBUF_GROUP 16384
+#define KBUF_STREAM_MAX 1024 /* prefill - read budget: always there to read */
+#define NR_SPARE 8
+#define BGID_SPARE 16
+#define BGID_NONE 200
+#define RING_MAX_ENTRIES 256 /* a page */
+#define UD_POST 0x9057000ULL
 
 /* ---- options and statistics ---- */
 
@@ -281,6 +292,8 @@ enum addr_kind {
 	A_FUTEX, /* a futex word of the scratch page (+ arg: misaligned) */
 	A_WAITV, /* the FUTEX_WAITV array, built in the scratch page */
 	A_OPTVAL, /* a socket option's value, in the scratch page */
+	A_KBUF, /* the kbuf arena + arg (PROVIDE_BUFFERS) */
+	A_MSG, /* this op's msghdr (RECVMSG with buffer select) */
 };
 
 enum iov_kind { IOV_OK, IOV_ZERO, IOV_BAD };
@@ -321,6 +334,14 @@ struct op {
 	int32_t x_fd;
 	uint64_t x_addr3;
 	uint32_t x_file_index;
+	/* provided buffers: a kbuf op (flags and rounds are its chain's),
+	 * its group's index in the batch's plan (-1: a group never set up),
+	 * at the head of a chain the chain's length; RECVMSG's msghdr */
+	bool kb;
+	int8_t kgroup;
+	uint8_t kchain;
+	uint8_t m_iovlen, m_namelen, m_controllen;
+	uint32_t m_iov_len;
 	int round; /* which io_uring_submit() round */
 	int chain_prev; /* the op before it in its link chain, or -1 */
 	int64_t file_lo, file_hi; /* regular file range read or written */
@@ -342,7 +363,29 @@ struct batch {
 	/* masked (nondeterministic) ranges: of the read arena, the registered region, the files */
 	int nmask;
 	struct { int region; uint64_t lo, hi; } mask[4 * MAX_OPS + 8];
+	/* provided buffers: the groups set up before the batch (legacy by a
+	 * PROVIDE_BUFFERS, rings by IORING_REGISTER_PBUF_RING), the extra
+	 * register calls before it, the spare groups used */
+	bool kbuf;
+	struct kgroup {
+		uint8_t kind; /* G_* */
+		uint8_t rflags; /* IOU_PBUF_RING_* */
+		uint8_t bad; /* a registration that fails: which field is wrong */
+		uint8_t odd; /* ring entry odd_at gets a NULL, kernel or 0-length buffer */
+		uint8_t odd_at;
+		bool used; /* a chain (or a standalone op) owns it */
+		bool unstable; /* an op on it may not be done when the batch is */
+		uint16_t entries, nbufs, bsize, bid0;
+		uint32_t budget; /* stream bytes it may still be read from (its capacity) */
+	} kg[NR_BGID];
+	int nkx;
+	struct { uint8_t what, bad; uint16_t bgid; } kx[6];
+	int nspare;
+	unsigned spare_unstable; /* bit i: spare group i's op may not be done */
+	unsigned kextra; /* multishot receives' CQEs beyond one each */
 };
+
+enum { G_NONE, G_LEGACY, G_RING, G_CHAIN };
 
 /* ---- one side: a ring and its environment ---- */
 
@@ -363,6 +406,17 @@ struct side {
 	int pipe_w_extra, sock_peer; /* the other ends */
 	uint8_t *rd, *wr, *reg; /* arenas, each followed by a PROT_NONE page */
 	uint8_t *scratch;
+	uint8_t *kbuf, *kring; /* provided buffers; rings in the program's memory */
+	struct io_uring_buf_ring *br[NR_BGID];
+	size_t br_mapped[NR_BGID]; /* a ring the ring allocated, mapped here */
+	int kprov_ret[NR_BGID], kreg_ret[NR_BGID], kx_ret[6];
+	/* after the batch: PBUF_STATUS (result, head) of every group, a
+	 * REMOVE_BUFFERS of everything in it, a ring's entries */
+	int kstat_ret[NR_BGID + 1], kstat_head[NR_BGID + 1], krem_ret[NR_BGID + NR_SPARE];
+	struct io_uring_buf kents[NR_BGID][RING_MAX_ENTRIES];
+	struct msghdr msgs[MAX_OPS];
+	uint8_t msgname[MAX_OPS][64];
+	uint8_t msgctl[MAX_OPS][64];
 	struct iovec iovs[MAX_OPS][MAXIOV];
 	struct __kernel_timespec ts, ts_long;
 	int nsubmit;
@@ -399,7 +453,8 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_SHUTDOWN] = "SHUTDOWN", [IORING_OP_SOCKET] = "SOCKET",
 	[IORING_OP_URING_CMD] = "URING_CMD", [IORING_OP_SEND_ZC] = "SEND_ZC",
 	[IORING_OP_SENDMSG_ZC] = "SENDMSG_ZC", [IORING_OP_BIND] = "BIND",
-	[IORING_OP_LISTEN] = "LISTEN",
+	[IORING_OP_LISTEN] = "LISTEN", [IORING_OP_PROVIDE_BUFFERS] = "PROVIDE_BUFFERS",
+	[IORING_OP_REMOVE_BUFFERS] = "REMOVE_BUFFERS", [IORING_OP_READ_MULTISHOT] = "READ_MULTISHOT",
 };
 
 static const char *opname(unsigned op)
@@ -435,7 +490,7 @@ static void add_mask(struct batch *b, int region, uint64_t lo, uint64_t hi)
 	}
 }
 
-enum { R_RD, R_REG, R_FILE0, R_FILE1 };
+enum { R_RD, R_REG, R_FILE0, R_FILE1, R_KBUF };
 
 static uint32_t pick_len(void)
 {
@@ -1425,6 +1480,459 @@ static void gen_other(struct batch *b, struct op *op)
 	op->solo = op->unimpl;
 }
 
+/*
+ * Provided buffers.  A kbuf batch (plan_kbuf()) sets up NR_BGID groups
+ * before its SQEs: none, legacy (a PROVIDE_BUFFERS), a ring in the
+ * program's memory or the ring's (IOU_PBUF_RING_MMAP), incremental
+ * (IOU_PBUF_RING_INC) or not, with now and then an odd entry (NULL, a
+ * kernel address, 0 bytes) or a registration that fails; legacy groups left
+ * for a chain of the batch to provide; and a few register calls that fail
+ * or change what a group is (a ring unregistered, a ring over a legacy
+ * group, PBUF_STATUS with stray fields).  One right answer by construction:
+ * a group belongs to one link chain of the batch (gen_kbuf()), whose
+ * requests run one after the other (PROVIDE_BUFFERS, then READ, READV,
+ * READ_MULTISHOT, RECV or RECVMSG with IOSQE_BUFFER_SELECT, single or
+ * multishot or a bundle, then REMOVE_BUFFERS), or to one standalone
+ * PROVIDE_BUFFERS or REMOVE_BUFFERS; a receive from a stream takes no more
+ * than is always there (KBUF_STREAM_MAX, from the stream's budget), so it
+ * fills its buffers whatever else reads the stream; a multishot one ends
+ * when its group runs out (-ENOBUFS), with room in the CQ for every CQE.
+ * After the batch, PBUF_STATUS of every group, a REMOVE_BUFFERS of what is
+ * left in it, a ring's entries (IOU_PBUF_RING_INC moves their addr and
+ * len) and the bytes read into the buffers are compared too.
+ */
+static bool surely_posts(const struct batch *b, int i);
+static bool is_write(unsigned opc);
+static bool avoided(const struct op *op);
+
+static uint32_t kg_capacity(const struct kgroup *k)
+{
+	return (uint32_t)k->nbufs * k->bsize;
+}
+
+/* a registration with field bad wrong that divergences.h says to avoid */
+static bool bad_registration_avoided(int bad)
+{
+	if (opt.all)
+		return false;
+	return (bad == 9 && known[KD_pbuf_ring_prot_none].action == AVOID) ||
+	       (bad == 4 && known[KD_pbuf_ring_resv].action == AVOID);
+}
+
+static void plan_kbuf(struct batch *b)
+{
+	static const uint16_t sizes[] = { 1, 7, 16, 64, 100, 128, 512, 1024, 4096 };
+
+	b->kbuf = true;
+	for (int g = 0; g < NR_BGID; g++) {
+		struct kgroup *k = &b->kg[g];
+		unsigned r = rnd(10);
+
+		k->kind = r < 1 ? G_NONE : r < 4 ? G_LEGACY : r < 8 ? G_RING : G_CHAIN;
+		k->entries = (uint16_t)(1U << rnd(9));
+		k->bsize = sizes[rnd(sizeof(sizes) / sizeof(sizes[0]))];
+		k->nbufs = (uint16_t)(1 + rnd(chance(30) ? 48 : 8));
+		if (k->kind == G_RING && k->nbufs > k->entries)
+			k->nbufs = k->entries;
+		if (chance(60)) /* small enough for a stream */
+			while (kg_capacity(k) > KBUF_STREAM_MAX) {
+				if (k->nbufs > 1)
+					k->nbufs /= 2;
+				else
+					k->bsize /= 2;
+			}
+		while (kg_capacity(k) > KBUF_GROUP)
+			k->nbufs /= 2;
+		k->bid0 = chance(10) ? (uint16_t)(65536 - k->nbufs) : (uint16_t)rnd(1000);
+		if (k->kind == G_RING) {
+			k->rflags = (uint8_t)rnd(4); /* IOU_PBUF_RING_MMAP 1, _INC 2 */
+			if (chance(6))
+				k->bad = (uint8_t)(1 + rnd(9));
+			if (bad_registration_avoided(k->bad))
+				k->bad = 0;
+			if (chance(10)) {
+				k->odd = (uint8_t)(1 + rnd(3));
+				k->odd_at = (uint8_t)rnd(k->nbufs);
+			}
+		}
+		k->budget = kg_capacity(k);
+	}
+	/* register calls before the batch, after the groups are set up */
+	b->nkx = (int)rnd(4);
+	for (int i = 0; i < b->nkx; i++) {
+		b->kx[i].what = (uint8_t)rnd(4);
+		b->kx[i].bgid = chance(70) ? (uint16_t)rnd(NR_BGID) : (uint16_t)(300 + i);
+		b->kx[i].bad = (uint8_t)rnd(chance(50) ? 1 : 10);
+		if (b->kx[i].what == 0 && bad_registration_avoided(b->kx[i].bad))
+			b->kx[i].bad = 1;
+		/* a ring over a group a chain provides would make it a ring */
+		if (b->kx[i].what == 1 && b->kx[i].bgid < NR_BGID &&
+		    b->kg[b->kx[i].bgid].kind != G_LEGACY && b->kg[b->kx[i].bgid].kind != G_RING)
+			b->kx[i].bgid = (uint16_t)(300 + i);
+	}
+}
+
+/* A stream read needs bytes that are surely there: else /dev/null. */
+static void kbuf_budget(struct batch *b, struct op *op, uint32_t need)
+{
+	int s = stream_of(op->obj);
+
+	if (s < 0 || !readable(op->obj))
+		return;
+	if (need <= KBUF_STREAM_MAX && b->budget_rd[s] >= need) {
+		b->budget_rd[s] -= need;
+		return;
+	}
+	op->fixed = false;
+	op->obj = O_NULL;
+}
+
+static unsigned cq_size(const struct batch *b)
+{
+	return b->cq_entries ? b->cq_entries : 2 * b->sq_entries;
+}
+
+static bool is_recv_opcode(unsigned opc)
+{
+	return opc == IORING_OP_RECV || opc == IORING_OP_RECVMSG;
+}
+
+static void gen_kbuf_consumer(struct batch *b, struct op *op, int g, uint16_t bgid)
+{
+	static const uint32_t mflags[] = { 0, 0, 0, MSG_DONTWAIT, MSG_WAITALL, MSG_PEEK, MSG_TRUNC };
+	const struct kgroup *k = g >= 0 ? &b->kg[g] : NULL;
+	uint32_t bsize = k ? k->bsize : 64, need, reads;
+	bool bs, multi;
+	unsigned r = rnd(100);
+
+	op->kb = true;
+	op->kgroup = (int8_t)g;
+	op->buf_index = bgid;
+	bs = chance(96);
+	if (bs)
+		op->flags |= IOSQE_BUFFER_SELECT;
+	if (r < 28) {
+		op->opcode = IORING_OP_READ;
+		pick_target(b, op, false);
+	} else if (r < 38) {
+		op->opcode = IORING_OP_READV;
+		pick_target(b, op, false);
+	} else if (r < 55) {
+		op->opcode = IORING_OP_READ_MULTISHOT;
+		if (chance(75))
+			op->obj = chance(50) ? O_PIPE_R : O_SOCK;
+		else
+			pick_target(b, op, false);
+	} else {
+		op->opcode = r < 85 ? IORING_OP_RECV : IORING_OP_RECVMSG;
+		if (chance(85)) {
+			op->obj = O_SOCK;
+			if (b->reg_files && chance(30)) {
+				op->fixed = true;
+				op->fd_raw = 4; /* fixed_map[4] */
+			}
+		} else {
+			pick_target(b, op, false);
+		}
+	}
+	avoid_quiet(b, op);
+	if (is_reg(op->obj))
+		op->off = pick_off(b, op, false);
+	else if (chance(10))
+		op->off = -1;
+
+	/* lengths: none (the buffer's), within it, past it */
+	switch (rnd(4)) {
+	case 0:
+	case 1: op->len = 0; break;
+	case 2: op->len = 1 + rnd(bsize); break;
+	default: op->len = chance(80) ? bsize + 1 + rnd(100) : 0xffffffffU; break;
+	}
+	multi = false;
+	switch (op->opcode) {
+	case IORING_OP_READ:
+		if (chance(6))
+			op->op_flags = chance(50) ? RWF_NOWAIT : 0x1000;
+		break;
+	case IORING_OP_READV:
+		op->addr_kind = A_IOV;
+		op->niov = chance(85) ? 1 : chance(50) ? 0 : 2;
+		for (int i = 0; i < op->niov; i++) {
+			struct iov_spec *v = &op->iov[i];
+
+			v->kind = chance(10) ? IOV_ZERO : chance(4) ? IOV_BAD : IOV_OK;
+			v->len = v->kind == IOV_ZERO ? 0 : 1 + rnd(bsize < 1024 ? bsize + 16 : 1024);
+			if (v->kind == IOV_OK) {
+				if (b->rd_used + v->len > ARENA_SIZE - PAGE) {
+					v->kind = IOV_ZERO;
+					v->len = 0;
+					continue;
+				}
+				v->arg = b->rd_used;
+				b->rd_used += v->len;
+			}
+		}
+		op->len = (uint32_t)op->niov;
+		if (chance(3))
+			op->addr_kind = A_NULL;
+		break;
+	case IORING_OP_READ_MULTISHOT:
+		multi = true;
+		if (op->len > bsize)
+			op->len = chance(80) ? 0 : op->len;
+		if (chance(5))
+			op->op_flags = RWF_NOWAIT;
+		break;
+	case IORING_OP_RECV:
+	case IORING_OP_RECVMSG: {
+		static const uint16_t prio[] = { 0, 0, 0, 0, IORING_RECV_MULTISHOT, IORING_RECV_MULTISHOT,
+						 IORING_RECVSEND_BUNDLE, IORING_RECVSEND_BUNDLE,
+						 IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE,
+						 IORING_RECVSEND_POLL_FIRST, 1U << 7 };
+
+		op->op_flags = mflags[rnd(sizeof(mflags) / sizeof(mflags[0]))];
+		op->ioprio = prio[rnd(sizeof(prio) / sizeof(prio[0]))];
+		multi = op->ioprio & IORING_RECV_MULTISHOT;
+		op->off = chance(97) ? 0 : 1; /* addr2: -EINVAL */
+		if (op->opcode == IORING_OP_RECVMSG) {
+			static const uint8_t names[] = { 0, 0, 16, 110 };
+
+			op->addr_kind = chance(97) ? A_MSG : A_NULL;
+			op->m_iovlen = chance(85) ? 1 : chance(50) ? 0 : 2;
+			op->m_iov_len = chance(20) ? 0 : 1 + rnd(bsize < 1024 ? bsize + 16 : 1024);
+			op->m_namelen = names[rnd(4)];
+			op->m_controllen = chance(20) ? 32 : 0;
+			for (int i = 0; i < op->m_iovlen; i++) {
+				struct iov_spec *v = &op->iov[i];
+
+				if (b->rd_used + op->m_iov_len > ARENA_SIZE - PAGE)
+					break;
+				v->kind = IOV_OK;
+				v->arg = b->rd_used;
+				v->len = op->m_iov_len;
+				b->rd_used += op->m_iov_len;
+				op->niov = i + 1;
+			}
+			op->len = chance(90) ? 0 : op->len;
+		}
+		break;
+	}
+	}
+	/* a receive that polls first (or multishot) on a pipe waits for a
+	 * POLLIN that may never come, on both sides: on the kernel it would
+	 * hang the batch */
+	if (((is_recv_opcode(op->opcode) &&
+	      (op->ioprio & (IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT)) &&
+	      op->obj == O_PIPE_R) ||
+	     op->obj == O_PIPE_W) && op->opcode != IORING_OP_READ && op->opcode != IORING_OP_READV) {
+		op->fixed = false;
+		op->obj = O_NULL;
+	}
+	/* what it may read from a stream */
+	need = k ? (multi || (op->ioprio & IORING_RECVSEND_BUNDLE) ? k->budget : bsize) : 0;
+	if (!bs) {
+		need = op->opcode == IORING_OP_RECVMSG ? op->m_iov_len * op->m_iovlen : 0;
+		for (int i = 0; op->opcode == IORING_OP_READV && i < op->niov; i++)
+			need += op->iov[i].len;
+	}
+	if ((op->opcode == IORING_OP_RECV || op->opcode == IORING_OP_RECVMSG) &&
+	    (op->op_flags & MSG_PEEK))
+		need = 0; /* nothing leaves the socket */
+	kbuf_budget(b, op, need);
+	/* divergences.h's AVOID entries: their flags and lengths dropped */
+	if (avoided(op)) {
+		op->op_flags = 0;
+		op->len = 0;
+	}
+	if (multi) {
+		/* a read per buffer (an incremental ring: per len bytes of it),
+		 * and the last CQE: all must fit in the CQ */
+		reads = k ? k->nbufs : 1;
+		if (k && (k->rflags & IOU_PBUF_RING_INC) && op->len && op->len < bsize)
+			reads *= (bsize + op->len - 1) / op->len;
+		if (reads > 60 ||
+		    2 * MAX_OPS + 8 + b->extra_cqes + b->kextra + reads + 1 > cq_size(b)) {
+			/* no room: a single read */
+			if (op->opcode == IORING_OP_READ_MULTISHOT)
+				op->opcode = IORING_OP_READ;
+			else
+				op->ioprio &= ~IORING_RECV_MULTISHOT;
+		} else {
+			b->kextra += reads + 1;
+		}
+	}
+}
+
+static void gen_provide(struct batch *b, struct op *op, int g, uint16_t bgid)
+{
+	const struct kgroup *k = g >= 0 ? &b->kg[g] : NULL;
+
+	op->opcode = IORING_OP_PROVIDE_BUFFERS;
+	op->kb = true;
+	op->kgroup = (int8_t)g;
+	op->obj = O_NEG;
+	op->buf_index = bgid;
+	op->x_fd = k ? k->nbufs : (int)(1 + rnd(8));
+	op->len = k ? k->bsize : 1 + rnd(512);
+	op->off = k ? k->bid0 : (int64_t)rnd(100);
+	op->addr_kind = A_KBUF;
+	op->addr_arg = g >= 0 ? (uint64_t)g * KBUF_GROUP : 0;
+	if (chance(15)) {
+		switch (rnd(9)) {
+		case 0: op->x_fd = 0; break;
+		case 1: op->x_fd = 65537; break;
+		case 2: op->x_fd = -1; break;
+		case 3: op->len = 0; break;
+		case 4: op->off = 65536 - op->x_fd + 1; break;
+		case 5: op->addr_kind = A_KERNEL; break;
+		case 6: op->addr_kind = A_NULL; break;
+		case 7: op->op_flags = 1; break; /* rw_flags */
+		default: op->len = 0x80000000U; op->x_fd = 4; break; /* len * nbufs overflows */
+		}
+	}
+}
+
+static void gen_remove(struct batch *b, struct op *op, int g, uint16_t bgid)
+{
+	const struct kgroup *k = g >= 0 ? &b->kg[g] : NULL;
+
+	op->opcode = IORING_OP_REMOVE_BUFFERS;
+	op->kb = true;
+	op->kgroup = (int8_t)g;
+	op->obj = O_NEG;
+	op->buf_index = bgid;
+	op->x_fd = (int)(1 + rnd(k ? k->nbufs + 2U : 4U));
+	if (chance(10))
+		op->x_fd = chance(50) ? 0 : 65537;
+	if (chance(8)) {
+		switch (rnd(4)) {
+		case 0: op->off = 1; break;
+		case 1: op->len = 1; break;
+		case 2: op->addr_kind = A_SCRATCH; break;
+		default: op->op_flags = 1; break;
+		}
+	}
+}
+
+static void kbuf_flags(struct op *op, bool last)
+{
+	if (!last)
+		op->flags |= chance(75) ? IOSQE_IO_LINK : IOSQE_IO_HARDLINK;
+	if (chance(10))
+		op->flags |= IOSQE_ASYNC;
+	if (chance(5))
+		op->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	if (op->fixed)
+		op->flags |= IOSQE_FIXED_FILE;
+}
+
+/* a kbuf chain (or one standalone op) at ops[idx], at most room long: its length */
+static int gen_kbuf(struct batch *b, int idx, int room)
+{
+	int g = -1, n = 0, len, start = (int)rnd(NR_BGID);
+	bool provide, remove;
+	uint16_t bgid;
+
+	for (int t = 0; t < NR_BGID; t++)
+		if (!b->kg[(start + t) % NR_BGID].used) {
+			g = (start + t) % NR_BGID;
+			break;
+		}
+	if (chance(15)) {
+		struct op *op = &b->ops[idx];
+
+		memset(op, 0, sizeof(*op));
+		op->remover = op->chain_prev = -1;
+		if (b->nspare < NR_SPARE && (g < 0 || chance(60))) {
+			bgid = (uint16_t)(BGID_SPARE + b->nspare++);
+			if (chance(70))
+				gen_provide(b, op, -1, bgid);
+			else
+				gen_remove(b, op, -1, bgid);
+			op->kgroup = (int8_t)(-2 - (bgid - BGID_SPARE)); /* spare i: -2 - i */
+		} else if (g >= 0) {
+			b->kg[g].used = true;
+			if (chance(50))
+				gen_provide(b, op, g, (uint16_t)g);
+			else
+				gen_remove(b, op, g, (uint16_t)g);
+		} else {
+			gen_remove(b, op, -1, BGID_NONE); /* -ENOENT */
+		}
+		kbuf_flags(op, true);
+		op->kchain = 1;
+		return 1;
+	}
+	if (g < 0 || chance(8)) {
+		g = -1;
+		bgid = (uint16_t)(BGID_NONE + rnd(2));
+	} else {
+		b->kg[g].used = true;
+		bgid = (uint16_t)g;
+	}
+	len = 1 + (int)rnd(room < 5 ? (uint32_t)room : 5);
+	provide = g >= 0 && (b->kg[g].kind == G_CHAIN ? chance(90) : chance(8)) && len > 1;
+	remove = g >= 0 && chance(25) && len > 1 + provide;
+	for (; n < len; n++) {
+		struct op *op = &b->ops[idx + n];
+
+		memset(op, 0, sizeof(*op));
+		op->remover = op->chain_prev = -1;
+		if (n == 0 && provide)
+			gen_provide(b, op, g, bgid);
+		else if (n == len - 1 && remove)
+			gen_remove(b, op, g, bgid);
+		else
+			gen_kbuf_consumer(b, op, g, bgid);
+		kbuf_flags(op, n == len - 1);
+	}
+	b->ops[idx].kchain = (uint8_t)len;
+	return len;
+}
+
+/* Which provided-buffer bytes have one right answer; which groups' final
+ * state is compared. */
+static void mask_kbuf(struct batch *b)
+{
+	for (int i = 0; i < b->nops; i++) {
+		struct op *op = &b->ops[i];
+		bool nondet;
+
+		if (!op->kb)
+			continue;
+		/* READV and RECVMSG without BUFFER_SELECT read into their iovecs */
+		for (int v = 0; v < op->niov; v++)
+			if (op->iov[v].kind == IOV_OK)
+				add_mask(b, R_RD, op->iov[v].arg, op->iov[v].arg + op->iov[v].len);
+		if (op->kgroup >= 0 && !surely_posts(b, i))
+			b->kg[op->kgroup].unstable = true;
+		if (op->kgroup <= -2 && !surely_posts(b, i))
+			b->spare_unstable |= 1U << (-2 - op->kgroup);
+		if (op->kgroup < 0 || op->opcode == IORING_OP_PROVIDE_BUFFERS ||
+		    op->opcode == IORING_OP_REMOVE_BUFFERS)
+			continue;
+		nondet = !is_reg(op->obj) ||
+			 (op->opcode != IORING_OP_READ && op->opcode != IORING_OP_READV);
+		if (!nondet) {
+			int64_t lo = op->off == -1 ? 0 : op->off, hi = lo + KBUF_GROUP + 70000;
+
+			for (int j = 0; j < b->nops; j++) {
+				const struct op *w = &b->ops[j];
+
+				if (is_write(w->opcode) && file_of(w->obj) == file_of(op->obj) &&
+				    w->file_lo < hi && lo < w->file_hi)
+					nondet = true;
+			}
+		}
+		if (nondet)
+			add_mask(b, R_KBUF, (uint64_t)op->kgroup * KBUF_GROUP,
+				 (uint64_t)(op->kgroup + 1) * KBUF_GROUP);
+	}
+	for (int g = 0; g < NR_BGID; g++)
+		if (b->kg[g].unstable)
+			add_mask(b, R_KBUF, (uint64_t)g * KBUF_GROUP, (uint64_t)(g + 1) * KBUF_GROUP);
+}
+
 static void gen_op(struct batch *b, int idx)
 {
 	struct op *op = &b->ops[idx];
@@ -1531,7 +2039,8 @@ static void gen_flags(struct batch *b, struct op *op)
 		f |= IOSQE_ASYNC;
 	if (chance(8))
 		f |= IOSQE_CQE_SKIP_SUCCESS;
-	if (chance_permille(10))
+	/* not in a kbuf batch: it would take buffers of a group one chain owns */
+	if (chance_permille(10) && !b->kbuf)
 		f |= IOSQE_BUFFER_SELECT;
 	if (chance_permille(5))
 		f |= 0x80;
@@ -1572,7 +2081,7 @@ static bool is_write(unsigned opc)
 /* predicates of divergences.h, on the op (gen) and on both CQE lists */
 struct cqes {
 	int n;
-	const struct cqe_rec *c[16];
+	const struct cqe_rec *c[80]; /* multishot receives: up to 62 */
 };
 
 static bool match_unimplemented_opcode(const struct op *op, const struct cqes *k,
@@ -1632,6 +2141,116 @@ static bool match_timeout_count_early(const struct op *op, const struct cqes *k,
 	if (!u)
 		return true;
 	return k->n == 1 && u->n == 1 && k->c[0]->res == 0 && u->c[0]->res == -ETIME;
+}
+
+static const struct kgroup *kgroup_of(const struct op *op)
+{
+	return op->kb && op->kgroup >= 0 ? &cur_batch->kg[op->kgroup] : NULL;
+}
+
+/* same results, flags that differ only in bits of mask */
+static bool only_flags(const struct cqes *k, const struct cqes *u, uint32_t mask)
+{
+	if (!u || k->n != u->n)
+		return false;
+	for (int i = 0; i < k->n; i++)
+		if (k->c[i]->res != u->c[i]->res || ((k->c[i]->flags ^ u->c[i]->flags) & ~mask))
+			return false;
+	return true;
+}
+
+static bool is_recv(const struct op *op)
+{
+	return op->opcode == IORING_OP_RECV || op->opcode == IORING_OP_RECVMSG;
+}
+
+static bool match_kbuf_early_commit_more(const struct op *op, const struct cqes *k,
+					 const struct cqes *u)
+{
+	const struct kgroup *g = kgroup_of(op);
+
+	if (!g || g->kind != G_RING || !(g->rflags & IOU_PBUF_RING_INC))
+		return false;
+	return !u || only_flags(k, u, IORING_CQE_F_BUF_MORE);
+}
+
+static bool match_kbuf_error_buffer(const struct op *op, const struct cqes *k,
+				    const struct cqes *u)
+{
+	if (!op->kb || op->kgroup < 0)
+		return false;
+	if (!u)
+		return true;
+	return only_flags(k, u, 0xffff0000U | IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE) &&
+	       k->n == 1 && k->c[0]->res < 0;
+}
+
+static bool match_kbuf_null_buffer(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	const struct kgroup *g = kgroup_of(op);
+
+	return g && g->kind == G_RING && g->odd == 1;
+}
+
+static bool match_recv_nonsocket_flags(const struct op *op, const struct cqes *k,
+				       const struct cqes *u)
+{
+	if (!is_recv(op) || op->obj == O_SOCK ||
+	    !(op->ioprio & (IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT)))
+		return false;
+	return !u || (u->n == 1 && u->c[0]->res == -ENOTSOCK);
+}
+
+static bool match_bundle_no_group(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	if (!is_recv(op) || !(op->ioprio & IORING_RECVSEND_BUNDLE) || op->kgroup >= 0)
+		return false;
+	return !u || (k->n == 1 && u->n == 1 &&
+		      (k->c[0]->res == -ENOENT || k->c[0]->res == -ENOBUFS) &&
+		      (u->c[0]->res == -ENOENT || u->c[0]->res == -ENOBUFS));
+}
+
+static bool match_mshot_read_nowait(const struct op *op, const struct cqes *k,
+				    const struct cqes *u)
+{
+	return op->opcode == IORING_OP_READ_MULTISHOT && (op->op_flags & RWF_NOWAIT);
+}
+
+static bool match_mshot_bundle_len(const struct op *op, const struct cqes *k,
+				   const struct cqes *u)
+{
+	return op->kb && is_recv(op) && op->len &&
+	       (op->ioprio & (IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE)) ==
+		       (IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE);
+}
+
+static bool match_recvmsg_mshot(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return op->opcode == IORING_OP_RECVMSG && (op->ioprio & IORING_RECV_MULTISHOT);
+}
+
+static bool match_recv_poll_first_linked(const struct op *op, const struct cqes *k,
+					 const struct cqes *u)
+{
+	return is_recv(op) && (op->ioprio & IORING_RECVSEND_POLL_FIRST) &&
+	       (op->chain_prev >= 0 || (op->flags & IOSQE_ASYNC));
+}
+
+/* registrations: plan_kbuf() asks (bad_registration_avoided()) */
+static bool match_pbuf_ring_prot_none(const struct op *op, const struct cqes *k,
+				      const struct cqes *u)
+{
+	return false;
+}
+
+static bool match_pbuf_ring_resv(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return false;
+}
+
+static bool match_bundle_peek(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) && (op->op_flags & MSG_PEEK);
 }
 
 typedef bool (*match_fn)(const struct op *, const struct cqes *, const struct cqes *);
@@ -1728,6 +2347,14 @@ static void generate(struct batch *b, uint64_t no)
 	if (chance(20))
 		n = 1 + (int)rnd(8);
 	npending = 0;
+	if (chance(30)) {
+		plan_kbuf(b);
+		/* room for multishot receives */
+		if (chance(60)) {
+			b->setup_flags |= IORING_SETUP_CQSIZE;
+			b->cq_entries = 512;
+		}
+	}
 	b->multishot_ok = (b->cq_entries ? b->cq_entries : 2 * b->sq_entries) >= (unsigned)n + 8;
 
 	b->nops = 0;
@@ -1757,6 +2384,20 @@ static void generate(struct batch *b, uint64_t no)
 				prev->flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
 			b->nops++;
 			continue;
+		}
+		if (b->kbuf && chance(25)) {
+			int room = MAX_OPS - 1 - npending - b->nops, len;
+
+			if (room > (int)b->sq_entries)
+				room = (int)b->sq_entries;
+			if (room >= 1) {
+				if (prev)
+					prev->flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+				len = gen_kbuf(b, idx, room);
+				b->nops += len;
+				i += len - 1;
+				continue;
+			}
 		}
 		for (int tries = 0;; tries++) {
 			gen_op(b, idx);
@@ -1799,15 +2440,20 @@ static void generate(struct batch *b, uint64_t no)
 	for (int i = 0, round = 0, left = 0; i < b->nops; i++) {
 		struct op *op = &b->ops[i];
 
+		/* a kbuf chain is submitted whole */
+		if (op->kchain > left)
+			left = 0;
 		if (!left) {
 			left = 1 + (int)rnd(b->sq_entries);
+			if (left < op->kchain)
+				left = op->kchain;
 			round++;
 		}
 		op->round = round;
 		left--;
 		if (!(b->setup_flags & IORING_SETUP_NO_SQARRAY) && !op->needs_remove &&
 		    op->remover < 0 && !op->removes && op->opcode != IORING_OP_POLL_REMOVE &&
-		    chance_permille(8))
+		    !op->kb && chance_permille(8))
 			op->dropped = true;
 		if (op->flags & IOSQE_CQE_SKIP_SUCCESS)
 			b->any_skip = true;
@@ -1869,6 +2515,8 @@ static void generate(struct batch *b, uint64_t no)
 	for (int i = 0; i < b->nops; i++)
 		if (!surely_posts(b, i))
 			mask_op(b, &b->ops[i]);
+	if (b->kbuf)
+		mask_kbuf(b);
 	/* a write from a shared buffer end (the write arena's last page, the end
 	 * of a registered buffer that reads also fill): bytes not P(offset) */
 	for (int i = 0; i < b->nops; i++) {
@@ -1884,13 +2532,15 @@ static void generate(struct batch *b, uint64_t no)
 
 static const char *errname(int res)
 {
-	static char buf[32];
+	static char bufs[4][32];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
 
 	if (res >= 0) {
-		snprintf(buf, sizeof(buf), "%d", res);
+		snprintf(buf, sizeof(bufs[0]), "%d", res);
 		return buf;
 	}
-	snprintf(buf, sizeof(buf), "-%s", strerrorname_np(-res) ? strerrorname_np(-res) : "?");
+	snprintf(buf, sizeof(bufs[0]), "-%s", strerrorname_np(-res) ? strerrorname_np(-res) : "?");
 	return buf;
 }
 
@@ -1919,8 +2569,11 @@ static void print_op(FILE *out, const struct batch *b, int i)
 		[A_SCRATCH] = "scratch",
 		[A_FUTEX] = "futex+",
 		[A_WAITV] = "waitv",
+		[A_OPTVAL] = "optval",
+		[A_KBUF] = "kbuf+",
+		[A_MSG] = "msghdr",
 	};
-	_Static_assert(sizeof(ak) / sizeof(ak[0]) == A_WAITV + 1, "a name per addr_kind");
+	_Static_assert(sizeof(ak) / sizeof(ak[0]) == A_MSG + 1, "a name per addr_kind");
 	char target[48];
 
 	if (op->fixed)
@@ -1945,6 +2598,16 @@ static void print_op(FILE *out, const struct batch *b, int i)
 	    op->opcode == IORING_OP_READ_FIXED ||
 	    op->opcode == IORING_OP_WRITE_FIXED)
 		fprintf(out, " buf_index=%u", op->buf_index);
+	if (op->kb) {
+		fprintf(out, " bgid=%u", op->buf_index);
+		if (op->opcode == IORING_OP_PROVIDE_BUFFERS || op->opcode == IORING_OP_REMOVE_BUFFERS)
+			fprintf(out, " nbufs=%d", op->x_fd);
+		if (op->opcode == IORING_OP_RECVMSG)
+			fprintf(out, " msg{iovlen %u len %u name %u control %u}", op->m_iovlen,
+				op->m_iov_len, op->m_namelen, op->m_controllen);
+		if (op->flags & IOSQE_BUFFER_SELECT)
+			fprintf(out, " BUFFER_SELECT");
+	}
 	if (op->niov || op->iov_huge) {
 		fprintf(out, " iov[%d]={", op->niov);
 		for (int v = 0; v < op->niov; v++)
@@ -1976,6 +2639,27 @@ static void print_batch_header(FILE *out, const struct batch *b)
 		b->no, b->nops, b->sq_entries, b->cq_entries, b->setup_flags,
 		b->reg_files ? "registered" : "no", b->reg_bufs ? "registered" : "no",
 		b->allow_drain ? "allowed" : "no", b->fsize[0], b->fsize[1], b->quiet[0], b->quiet[1]);
+	if (!b->kbuf)
+		return;
+	for (int g = 0; g < NR_BGID; g++) {
+		static const char *const kinds[] = { "none", "legacy", "ring", "chain" };
+		const struct kgroup *k = &b->kg[g];
+
+		fprintf(out, "    group %d: %s %u x %u bytes, bid %u", g, kinds[k->kind], k->nbufs,
+			k->bsize, k->bid0);
+		if (k->kind == G_RING)
+			fprintf(out, ", %u entries%s%s", k->entries,
+				k->rflags & IOU_PBUF_RING_MMAP ? " MMAP" : "",
+				k->rflags & IOU_PBUF_RING_INC ? " INC" : "");
+		if (k->bad)
+			fprintf(out, ", bad registration %u", k->bad);
+		if (k->odd)
+			fprintf(out, ", entry %u odd %u", k->odd_at, k->odd);
+		fprintf(out, "%s\n", k->unstable ? " (unstable)" : "");
+	}
+	for (int i = 0; i < b->nkx; i++)
+		fprintf(out, "    register call %d: what %u bgid %u bad %u\n", i, b->kx[i].what,
+			b->kx[i].bgid, b->kx[i].bad);
 }
 
 /* ---- running one side ---- */
@@ -2004,6 +2688,8 @@ static void side_init(struct side *s, const char *name, enum ringer_backend back
 	s->wr = map_arena(ARENA_SIZE);
 	s->reg = map_arena((size_t)NR_REGBUF * REGBUF_SIZE);
 	s->scratch = map_arena(PAGE);
+	s->kbuf = map_arena((size_t)NR_BGID * KBUF_GROUP);
+	s->kring = map_arena((size_t)NR_BGID * PAGE);
 	for (int f = 0; f < 2; f++)
 		s->file[f] = malloc(70000);
 }
@@ -2123,6 +2809,8 @@ static uint64_t addr_of(struct side *s, const struct batch *b, const struct op *
 	case A_FUTEX: return (uintptr_t)(s->scratch + SCRATCH_FUTEX + op->addr_arg);
 	case A_WAITV: return (uintptr_t)(s->scratch + SCRATCH_WAITV);
 	case A_OPTVAL: return (uintptr_t)(s->scratch + SCRATCH_OPTVAL);
+	case A_KBUF: return (uintptr_t)(s->kbuf + op->addr_arg);
+	case A_MSG: return (uintptr_t)&s->msgs[idx];
 	default: return 0;
 	}
 }
@@ -2346,6 +3034,28 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->addr2 = 0;
 		sqe->file_index = op->x_file_index;
 		break;
+	case IORING_OP_PROVIDE_BUFFERS:
+	case IORING_OP_REMOVE_BUFFERS:
+		/* nbufs (nr), bid in off */
+		sqe->fd = op->x_fd;
+		break;
+	case IORING_OP_RECVMSG:
+		if (op->addr_kind == A_MSG) {
+			struct msghdr *m = &s->msgs[idx];
+
+			memset(m, 0, sizeof(*m));
+			m->msg_name = op->m_namelen ? s->msgname[idx] : NULL;
+			m->msg_namelen = op->m_namelen;
+			m->msg_control = op->m_controllen ? s->msgctl[idx] : NULL;
+			m->msg_controllen = op->m_controllen;
+			m->msg_iov = s->iovs[idx];
+			m->msg_iovlen = op->m_iovlen;
+			for (int v = 0; v < op->m_iovlen; v++)
+				s->iovs[idx][v] = (struct iovec){
+					op->iov[v].kind == IOV_OK ? s->rd + op->iov[v].arg : NULL,
+					op->m_iov_len };
+		}
+		break;
 	case IORING_OP_RENAMEAT:
 	case IORING_OP_UNLINKAT:
 	case IORING_OP_MKDIRAT:
@@ -2363,6 +3073,8 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 	default:
 		break;
 	}
+	if (op->kb)
+		sqe->buf_group = op->buf_index;
 }
 
 static double now(void)
@@ -2522,6 +3234,229 @@ static bool covers(const struct batch *b, const struct side *s, const struct sid
 	return true;
 }
 
+/* ---- provided buffers on one side ---- */
+
+/* one SQE before or after the batch, its result (CQEs of the batch that
+ * come meanwhile are recorded as usual) */
+static int sync_sqes(struct side *s, int n, int *res)
+{
+	struct __kernel_timespec ts = { .tv_sec = 2 };
+	struct io_uring_cqe *cqe;
+	int got = 0;
+
+	for (int i = 0; i < n; i++)
+		res[i] = -EOWNERDEAD; /* no CQE */
+	io_uring_submit(&s->ring);
+	while (got < n) {
+		if (io_uring_wait_cqe_timeout(&s->ring, &cqe, &ts) || !cqe)
+			return -ETIME;
+		if (cqe->user_data >= UD_POST && cqe->user_data < UD_POST + (uint64_t)n) {
+			res[cqe->user_data - UD_POST] = cqe->res;
+			got++;
+			io_uring_cqe_seen(&s->ring, cqe);
+		} else {
+			record(s, cqe);
+		}
+	}
+	return 0;
+}
+
+static int reg_ring(struct side *s, uint16_t bgid, uint16_t entries, uint8_t rflags, int bad,
+		    void *mem)
+{
+	struct io_uring_buf_reg reg = { .ring_entries = entries, .bgid = bgid, .flags = rflags };
+
+	if (!(rflags & IOU_PBUF_RING_MMAP))
+		reg.ring_addr = (uintptr_t)mem;
+	switch (bad) {
+	case 1: reg.ring_entries = 3; break;
+	case 2: reg.ring_entries = 0; break;
+	case 3: reg.flags |= 4; break;
+	case 4: reg.resv[0] = 1; break;
+	case 5: reg.ring_addr = (uintptr_t)mem + 64; break;
+	case 6: reg.ring_addr = 0; break;
+	case 7: reg.ring_addr = 0xffff888000000000ULL; break;
+	case 8: reg.ring_entries = 65536; break;
+	case 9: reg.ring_addr = (uintptr_t)(s->kring + NR_BGID * PAGE); break; /* PROT_NONE */
+	default: break;
+	}
+	return io_uring_register_buf_ring(&s->ring, &reg, 0);
+}
+
+/* a bad registration the ring took: a ring this side must not touch */
+static bool bad_mem(int bad, uint8_t rflags)
+{
+	return !(rflags & IOU_PBUF_RING_MMAP) && (bad == 5 || bad == 6 || bad == 7 || bad == 9);
+}
+
+static void kbuf_setup(struct side *s, const struct batch *b)
+{
+	int res[1];
+
+	for (int g = 0; g < NR_BGID; g++) {
+		s->br[g] = NULL;
+		s->br_mapped[g] = 0;
+		s->kprov_ret[g] = s->kreg_ret[g] = 0;
+	}
+	if (!b->kbuf)
+		return;
+	memset(s->kbuf, CANARY, (size_t)NR_BGID * KBUF_GROUP);
+	memset(s->kring, 0, (size_t)NR_BGID * PAGE);
+	for (int g = 0; g < NR_BGID; g++) {
+		const struct kgroup *k = &b->kg[g];
+		uint8_t *base = s->kbuf + (size_t)g * KBUF_GROUP;
+		struct io_uring_buf_ring *br;
+		int ret;
+
+		if (k->kind == G_LEGACY) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+			io_uring_prep_provide_buffers(sqe, base, k->bsize, k->nbufs, g, k->bid0);
+			sqe->user_data = UD_POST;
+			s->kprov_ret[g] = sync_sqes(s, 1, res) ?: res[0];
+			continue;
+		}
+		if (k->kind != G_RING)
+			continue;
+		ret = reg_ring(s, (uint16_t)g, k->entries, k->rflags, k->bad, s->kring + (size_t)g * PAGE);
+		s->kreg_ret[g] = ret;
+		if (ret)
+			continue;
+		if (bad_mem(k->bad, k->rflags)) {
+			io_uring_unregister_buf_ring(&s->ring, g);
+			continue;
+		}
+		if (k->rflags & IOU_PBUF_RING_MMAP) {
+			void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+				       s->ring.ring_fd,
+				       (off_t)(IORING_OFF_PBUF_RING | (uint64_t)g << IORING_OFF_PBUF_SHIFT));
+
+			if (p == MAP_FAILED) {
+				s->kreg_ret[g] = 1000 + errno; /* a difference */
+				io_uring_unregister_buf_ring(&s->ring, g);
+				continue;
+			}
+			br = p;
+			s->br_mapped[g] = PAGE;
+		} else {
+			br = (struct io_uring_buf_ring *)(s->kring + (size_t)g * PAGE);
+		}
+		s->br[g] = br;
+		for (int i = 0; i < k->nbufs; i++) {
+			uint64_t addr = (uintptr_t)(base + (size_t)i * k->bsize);
+			uint32_t len = k->bsize;
+
+			if (k->odd && i == k->odd_at) {
+				if (k->odd == 1)
+					addr = 0;
+				else if (k->odd == 2)
+					addr = 0xffff888000003000ULL;
+				else
+					len = 0;
+			}
+			io_uring_buf_ring_add(br, (void *)(uintptr_t)addr, len,
+					      (unsigned short)(k->bid0 + i),
+					      io_uring_buf_ring_mask(k->entries), i);
+		}
+		io_uring_buf_ring_advance(br, k->nbufs);
+	}
+	for (int i = 0; i < b->nkx; i++) {
+		uint16_t bgid = b->kx[i].bgid;
+		int bad = b->kx[i].bad;
+
+		switch (b->kx[i].what) {
+		case 0: /* a ring with a field wrong, on a group that is free */
+			s->kx_ret[i] = reg_ring(s, (uint16_t)(300 + i), 8, 0, bad ? bad : 1,
+						s->kring + (size_t)(NR_BGID - 1) * PAGE);
+			if (!s->kx_ret[i])
+				io_uring_unregister_buf_ring(&s->ring, 300 + i);
+			break;
+		case 1: /* a ring over a group in use: -EEXIST */
+			s->kx_ret[i] = reg_ring(s, bgid, 8, IOU_PBUF_RING_MMAP, 0, NULL);
+			if (!s->kx_ret[i])
+				io_uring_unregister_buf_ring(&s->ring, bgid);
+			break;
+		case 2: { /* an unregistration: of a ring, another group, nothing */
+			struct io_uring_buf_reg reg = { .bgid = bgid };
+
+			if (bad == 1)
+				reg.flags = 1;
+			else if (bad == 2)
+				reg.resv[1] = 1;
+			s->kx_ret[i] = io_uring_register((unsigned)s->ring.ring_fd, IORING_UNREGISTER_PBUF_RING,
+						       bad == 3 ? NULL : &reg, bad == 4 ? 2 : 1);
+			break;
+		}
+		default: { /* PBUF_STATUS with stray fields, or none */
+			struct io_uring_buf_status st = { .buf_group = bgid };
+
+			if (bad == 1)
+				st.resv[3] = 1;
+			else if (bad == 2)
+				st.buf_group = 1U << 16 | bgid;
+			s->kx_ret[i] = io_uring_register((unsigned)s->ring.ring_fd, IORING_REGISTER_PBUF_STATUS,
+						       bad == 3 ? NULL : &st, bad == 4 ? 0 : 1);
+			break;
+		}
+		}
+	}
+}
+
+/* after the batch: what every group holds */
+static void kbuf_post(struct side *s, const struct batch *b)
+{
+	int n, res[NR_BGID + NR_SPARE];
+
+	if (!b->kbuf)
+		return;
+	for (int g = 0; g <= NR_BGID; g++) {
+		uint16_t head = 0;
+
+		s->kstat_ret[g] = io_uring_buf_ring_head(&s->ring, g < NR_BGID ? g : BGID_NONE, &head);
+		s->kstat_head[g] = head;
+	}
+	/* in rounds the SQ holds */
+	for (int first = 0, total = NR_BGID + b->nspare; first < total; first += n) {
+		n = total - first < (int)b->sq_entries ? total - first : (int)b->sq_entries;
+		for (int i = 0; i < n; i++) {
+			int g = first + i;
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+			io_uring_prep_remove_buffers(sqe, 65535,
+						     g < NR_BGID ? g : BGID_SPARE + g - NR_BGID);
+			sqe->user_data = UD_POST + (uint64_t)i;
+		}
+		if (sync_sqes(s, n, res))
+			for (int i = 0; i < n; i++)
+				res[i] = -ETIME;
+		memcpy(s->krem_ret + first, res, sizeof(int) * (size_t)n);
+	}
+	for (int g = 0; g < NR_BGID; g++) {
+		if (!s->br[g])
+			continue;
+		for (int i = 0; i < b->kg[g].entries; i++) {
+			struct io_uring_buf e = s->br[g]->bufs[i];
+			uintptr_t base = (uintptr_t)s->kbuf;
+
+			/* an address in this side's arena: as an offset */
+			if (e.addr >= base && e.addr <= base + (size_t)NR_BGID * KBUF_GROUP)
+				e.addr -= base;
+			if (i == 0)
+				e.resv = 0; /* the tail */
+			s->kents[g][i] = e;
+		}
+	}
+}
+
+static void kbuf_end(struct side *s)
+{
+	for (int g = 0; g < NR_BGID; g++)
+		if (s->br_mapped[g]) {
+			munmap(s->br[g], s->br_mapped[g]);
+			s->br_mapped[g] = 0;
+		}
+}
+
 static int side_run(struct side *s, const struct batch *b, const struct side *oracle)
 {
 	struct io_uring_params p = { .flags = b->setup_flags, .cq_entries = b->cq_entries };
@@ -2564,6 +3499,7 @@ static int side_run(struct side *s, const struct batch *b, const struct side *or
 	/* odd batches: personality 1 names the fuzzer's own credentials;
 	 * even ones: none is registered, so an SQE naming it is -EINVAL */
 	s->pers_ret = b->no & 1 ? io_uring_register_personality(&s->ring) : 0;
+	kbuf_setup(s, b);
 
 	t1 = now();
 	t_setup += t1 - t0;
@@ -2648,6 +3584,7 @@ static int side_run(struct side *s, const struct batch *b, const struct side *or
 	t_wait += now() - t2;
 	s->dropped = *s->ring.sq.kdropped;
 	s->overflow = *s->ring.cq.koverflow;
+	kbuf_post(s, b);
 	for (int f = 0; f < 2; f++) {
 		ssize_t n = pread(s->fd[f == 0 ? O_REG_A : O_REG_B], s->file[f], 70000, 0);
 
@@ -2708,6 +3645,7 @@ static void side_end(struct side *s)
 
 	watchdog_arm(stat_batches, "teardown", 60);
 	io_uring_queue_exit(&s->ring);
+	kbuf_end(s);
 	env_close(s);
 	t_teardown += now() - t0;
 	t_teardown_side[s == &sides[1]] += now() - t0;
@@ -2745,7 +3683,7 @@ static void get_cqes(const struct side *s, uint64_t ud, struct cqes *out)
 {
 	out->n = 0;
 	for (int i = 0; i < s->ncqe; i++)
-		if (s->cqe[i].user_data == ud && out->n < 16)
+		if (s->cqe[i].user_data == ud && out->n < (int)(sizeof(out->c) / sizeof(out->c[0])))
 			out->c[out->n++] = &s->cqe[i];
 }
 
@@ -2910,6 +3848,57 @@ static bool excused_missing(const struct batch *b, const struct side *k, uint64_
 	return false;
 }
 
+static void compare_kbuf(const struct batch *b)
+{
+	const struct side *k = &sides[0], *u = &sides[1];
+
+	if (!b->kbuf)
+		return;
+	for (int g = 0; g < NR_BGID; g++)
+		if (k->kprov_ret[g] != u->kprov_ret[g] || k->kreg_ret[g] != u->kreg_ret[g])
+			diverge(b, "kbuf setup of group %d: PROVIDE_BUFFERS %s/%s, REGISTER_PBUF_RING "
+				"(flags 0x%x, bad %u) %s/%s (kernel/user)\n", g,
+				errname(k->kprov_ret[g]), errname(u->kprov_ret[g]), b->kg[g].rflags,
+				b->kg[g].bad, errname(k->kreg_ret[g]), errname(u->kreg_ret[g]));
+	for (int i = 0; i < b->nkx; i++)
+		if (k->kx_ret[i] != u->kx_ret[i])
+			diverge(b, "kbuf register call %d (what %u bad %u bgid %u): %s/%s\n", i,
+				b->kx[i].what, b->kx[i].bad, b->kx[i].bgid, errname(k->kx_ret[i]),
+				errname(u->kx_ret[i]));
+	for (int g = 0; g <= NR_BGID; g++) {
+		if (g < NR_BGID && b->kg[g].unstable)
+			continue;
+		if (k->kstat_ret[g] != u->kstat_ret[g] || k->kstat_head[g] != u->kstat_head[g])
+			diverge(b, "after the batch, PBUF_STATUS of group %d: %s head %d / %s head %d\n",
+				g < NR_BGID ? g : BGID_NONE, errname(k->kstat_ret[g]), k->kstat_head[g],
+				errname(u->kstat_ret[g]), u->kstat_head[g]);
+	}
+	for (int g = 0; g < NR_BGID + b->nspare; g++) {
+		if (g < NR_BGID ? b->kg[g].unstable : (b->spare_unstable >> (g - NR_BGID)) & 1)
+			continue;
+		if (k->krem_ret[g] != u->krem_ret[g])
+			diverge(b, "after the batch, REMOVE_BUFFERS of group %d: %s/%s\n",
+				g < NR_BGID ? g : BGID_SPARE + g - NR_BGID, errname(k->krem_ret[g]),
+				errname(u->krem_ret[g]));
+	}
+	for (int g = 0; g < NR_BGID; g++) {
+		if (b->kg[g].unstable || !k->br[g] || !u->br[g])
+			continue;
+		for (int i = 0; i < b->kg[g].entries; i++) {
+			const struct io_uring_buf *ke = &k->kents[g][i], *ue = &u->kents[g][i];
+
+			if (ke->addr != ue->addr || ke->len != ue->len || ke->bid != ue->bid) {
+				diverge(b, "after the batch, ring %d entry %d: addr %" PRIu64 " len %u bid %u"
+					" / addr %" PRIu64 " len %u bid %u\n", g, i,
+					(uint64_t)ke->addr, ke->len, ke->bid, (uint64_t)ue->addr, ue->len,
+					ue->bid);
+				break;
+			}
+		}
+	}
+	compare_bytes(b, R_KBUF, "provided buffer", k->kbuf, u->kbuf, (size_t)NR_BGID * KBUF_GROUP);
+}
+
 static void compare(struct batch *b)
 {
 	struct side *k = &sides[0], *u = &sides[1];
@@ -2960,6 +3949,12 @@ static void compare(struct batch *b)
 		if (excused) {
 			excused_op[i] = true;
 			mask_op(b, op);
+			/* its group's state after the batch is not compared */
+			if (op->kb && op->kgroup >= 0 && !b->kg[op->kgroup].unstable) {
+				b->kg[op->kgroup].unstable = true;
+				add_mask(b, R_KBUF, (uint64_t)op->kgroup * KBUF_GROUP,
+					 (uint64_t)(op->kgroup + 1) * KBUF_GROUP);
+			}
 			continue;
 		}
 		diverge(b, "CQEs of sqe #%d differ%s\n", i,
@@ -2993,6 +3988,7 @@ static void compare(struct batch *b)
 			u->dropped, k->overflow, u->overflow);
 	compare_bytes(b, R_RD, "read buffer", k->rd, u->rd, ARENA_SIZE);
 	compare_bytes(b, R_REG, "registered buffer", k->reg, u->reg, (size_t)NR_REGBUF * REGBUF_SIZE);
+	compare_kbuf(b);
 	for (int f = 0; f < 2; f++) {
 		snprintf(what, sizeof(what), "file%d", f);
 		if (k->file_len[f] != u->file_len[f])
