@@ -539,6 +539,17 @@ int sys_poll(struct pollfd *fds, nfds_t n, int timeout)
 	CALL(S_POLL, int (*)(struct pollfd *, nfds_t, int), fds, n, timeout);
 }
 
+int sys_poll_now(int fd, short events)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int ret;
+
+	do
+		ret = sys_poll(&pfd, 1, 0);
+	while (ret == -EINTR);
+	return ret < 0 ? ret : (unsigned short)pfd.revents;
+}
+
 int sys_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
 	CALL(S_PPOLL, int (*)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *),

@@ -35,6 +35,8 @@ int sys_fsync(int fd);
 int sys_fdatasync(int fd);
 int sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags);
 int sys_poll(struct pollfd *fds, nfds_t n, int timeout);
+/* poll(2) of one fd for events, without waiting, again after -EINTR: its revents, or -errno */
+int sys_poll_now(int fd, short events);
 int sys_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask);
 int sys_epoll_create1(int flags);
 int sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);

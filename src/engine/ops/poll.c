@@ -381,13 +381,9 @@ static bool file_can_poll(int fd)
 /* Is something asked for ready now? */
 static bool level_ready(struct req *req)
 {
-	struct pollfd pfd = { .fd = req->rfd, .events = (short)(req_poll(req)->events | POLLRDHUP) };
-	int ret;
+	int revents = sys_poll_now(req->rfd, (short)(req_poll(req)->events | POLLRDHUP));
 
-	do
-		ret = sys_poll(&pfd, 1, 0);
-	while (ret == -EINTR);
-	return ret > 0 && (pfd.revents & interest(req));
+	return revents > 0 && (revents & interest(req));
 }
 
 /*
@@ -591,8 +587,7 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 {
 	struct ring *r = req->ring;
 	bool aio;
-	struct pollfd pfd;
-	int ret = req_resolve_file(req);
+	int revents, ret = req_resolve_file(req);
 
 	if (ret) {
 		req->res = ret;
@@ -610,22 +605,17 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		/* the kernel ends a multishot poll on a file without poll support at once */
 		req_poll(req)->multi = false;
 	}
-	pfd.fd = req->rfd;
-	pfd.events = (short)(req_poll(req)->events | POLLRDHUP);
-	pfd.revents = 0;
-	do
-		ret = sys_poll(&pfd, 1, 0);
-	while (ret == -EINTR);
-	if (ret < 0) {
-		req->res = ret;
+	revents = sys_poll_now(req->rfd, (short)(req_poll(req)->events | POLLRDHUP));
+	if (revents < 0) {
+		req->res = revents;
 		return ISSUE_DONE;
 	}
-	if (pfd.revents & POLLNVAL) {
+	if (revents & POLLNVAL) {
 		req->res = -EBADF;
 		return ISSUE_DONE;
 	}
-	if (pfd.revents & interest(req)) {
-		req->res = (int32_t)(pfd.revents & interest(req));
+	if (revents & interest(req)) {
+		req->res = (int32_t)(revents & interest(req));
 		return ISSUE_DONE;
 	}
 	if (aio && !req_poll(req)->multi) {
