@@ -730,6 +730,25 @@ static inline struct io_uring_sqe *test_get_sqe(struct io_uring *ring)
 	return sqe;
 }
 
+/*
+ * Cancel the request whose user_data is ud with an ASYNC_CANCEL carrying
+ * cancel_ud, and reap both CQEs: the cancellation must find it (res 0) and
+ * the request end with -ECANCELED.  The request's CQE, for its flags.
+ */
+static inline struct test_cqe test_cancel_reap(struct io_uring *ring, __u64 ud, __u64 cancel_ud)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(ring);
+	struct test_cqe c[2];
+
+	io_uring_prep_cancel64(sqe, ud, 0);
+	io_uring_sqe_set_data64(sqe, cancel_ud);
+	test_submit_reap(ring, c, 2);
+	REQUIRE_TRUE(test_find_cqe(c, 2, ud) && test_find_cqe(c, 2, cancel_ud));
+	CHECK_EQ(test_find_cqe(c, 2, cancel_ud)->res, 0);
+	CHECK_EQ(test_find_cqe(c, 2, ud)->res, -ECANCELED);
+	return *test_find_cqe(c, 2, ud);
+}
+
 #endif /* !HARNESS_WITHOUT_RINGER */
 
 static inline void harness_list_cases(FILE *out, const char *indent,

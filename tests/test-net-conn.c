@@ -141,7 +141,6 @@ TEST(accept_cancelled)
 {
 	struct sockaddr_in a;
 	struct io_uring_sqe *sqe;
-	struct test_cqe c[2];
 	int lfd;
 
 	up();
@@ -151,13 +150,7 @@ TEST(accept_cancelled)
 	io_uring_sqe_set_data64(sqe, 7);
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_cancel64(sqe, 7, 0);
-	io_uring_sqe_set_data64(sqe, 8);
-	test_submit_reap(&ring, c, 2);
-	REQUIRE_TRUE(test_find_cqe(c, 2, 7) && test_find_cqe(c, 2, 8));
-	CHECK_EQ(test_find_cqe(c, 2, 7)->res, -ECANCELED);
-	CHECK_EQ(test_find_cqe(c, 2, 8)->res, 0);
+	test_cancel_reap(&ring, 7, 8);
 	close(lfd);
 	down();
 }
@@ -238,14 +231,7 @@ TEST(accept_multishot)
 		CHECK_TRUE(c[i].flags & IORING_CQE_F_MORE);
 		close(c[i].res);
 	}
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_cancel64(sqe, 5, 0);
-	io_uring_sqe_set_data64(sqe, 6);
-	test_submit_reap(&ring, c, 2);
-	REQUIRE_TRUE(test_find_cqe(c, 2, 5) && test_find_cqe(c, 2, 6));
-	CHECK_EQ(test_find_cqe(c, 2, 5)->res, -ECANCELED);
-	CHECK_FALSE(test_find_cqe(c, 2, 5)->flags & IORING_CQE_F_MORE);
-	CHECK_EQ(test_find_cqe(c, 2, 6)->res, 0);
+	CHECK_FALSE(test_cancel_reap(&ring, 5, 6).flags & IORING_CQE_F_MORE);
 	for (int i = 0; i < 3; i++)
 		close(cfd[i]);
 	close(lfd);
@@ -276,14 +262,7 @@ TEST(accept_multishot_cancel_after_cqe)
 		REQUIRE_GE(c[0].res, 0);
 		CHECK_TRUE(c[0].flags & IORING_CQE_F_MORE);
 		close(c[0].res);
-		sqe = test_get_sqe(&ring);
-		io_uring_prep_cancel64(sqe, 5, 0);
-		io_uring_sqe_set_data64(sqe, 6);
-		test_submit_reap(&ring, c, 2);
-		REQUIRE_TRUE(test_find_cqe(c, 2, 5) && test_find_cqe(c, 2, 6));
-		CHECK_EQ(test_find_cqe(c, 2, 6)->res, 0);
-		CHECK_EQ(test_find_cqe(c, 2, 5)->res, -ECANCELED);
-		CHECK_FALSE(test_find_cqe(c, 2, 5)->flags & IORING_CQE_F_MORE);
+		CHECK_FALSE(test_cancel_reap(&ring, 5, 6).flags & IORING_CQE_F_MORE);
 		close(cfd);
 	}
 	close(lfd);
@@ -549,7 +528,7 @@ TEST(linked_listen_accept)
 static int accept_on(int fd, unsigned ioprio, unsigned flags)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(&ring);
-	struct test_cqe c[2];
+	struct test_cqe c = { 0 };
 
 	io_uring_prep_accept(sqe, fd, NULL, NULL, 0);
 	sqe->ioprio = ioprio;
@@ -557,16 +536,10 @@ static int accept_on(int fd, unsigned ioprio, unsigned flags)
 	io_uring_sqe_set_data64(sqe, 7);
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	if (!test_cq_empty_for(&ring, 50)) {
-		test_reap(&ring, c, 1, 1000);
-		return c[0].res;
+		test_reap(&ring, &c, 1, 1000);
+		return c.res;
 	}
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_cancel64(sqe, 7, 0);
-	io_uring_sqe_set_data64(sqe, 8);
-	test_submit_reap(&ring, c, 2);
-	REQUIRE_TRUE(test_find_cqe(c, 2, 7) && test_find_cqe(c, 2, 8));
-	CHECK_EQ(test_find_cqe(c, 2, 7)->res, -ECANCELED);
-	CHECK_EQ(test_find_cqe(c, 2, 8)->res, 0);
+	test_cancel_reap(&ring, 7, 8);
 	return 1;
 }
 

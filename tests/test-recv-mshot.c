@@ -452,13 +452,7 @@ TEST(mshot_cancel)
 	/* waiting again (on the engine a cancellation that comes while the
 	 * reactor is between the CQE and the re-arm misses it: engine.h) */
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_cancel64(sqe, 1, 0);
-	io_uring_sqe_set_data64(sqe, 2);
-	test_submit_reap(&ring, c, 2);
-	CHECK_EQ(test_find_cqe(c, 2, 1)->res, -ECANCELED);
-	CHECK_EQ_U(test_find_cqe(c, 2, 1)->flags, 0);
-	CHECK_EQ(test_find_cqe(c, 2, 2)->res, 0);
+	CHECK_EQ_U(test_cancel_reap(&ring, 1, 2).flags, 0);
 	/* the waiting one gave its buffer back: one is left */
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_remove_buffers(sqe, 4, 3);
