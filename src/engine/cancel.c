@@ -112,13 +112,7 @@ bool cancel_match(const struct req *req, const struct cancel_data *cd)
 /* cancel_lock held: req leaves ring->wq_pending */
 static void pending_unlink(struct ring *r, struct req *req)
 {
-	if (req->list_prev)
-		req->list_prev->list_next = req->list_next;
-	else
-		r->wq_pending = req->list_next;
-	if (req->list_next)
-		req->list_next->list_prev = req->list_prev;
-	req->list_next = req->list_prev = NULL;
+	req_list_del(&r->wq_pending, req);
 	req->wq_pending = false;
 }
 
@@ -129,11 +123,7 @@ void wq_pending_add(struct req *req)
 	pthread_mutex_lock(&r->cancel_lock);
 	req->wq_cancel = false;
 	req->wq_pending = true;
-	req->list_prev = NULL;
-	req->list_next = r->wq_pending;
-	if (r->wq_pending)
-		r->wq_pending->list_prev = req;
-	r->wq_pending = req;
+	req_list_add(&r->wq_pending, req);
 	pthread_mutex_unlock(&r->cancel_lock);
 }
 
@@ -232,24 +222,14 @@ bool req_interrupted(struct req *req)
 /* ready_lock held */
 static void ready_unlink(struct ring *r, struct req *req)
 {
-	if (req->list_prev)
-		req->list_prev->list_next = req->list_next;
-	else
-		r->ready_reqs = req->list_next;
-	if (req->list_next)
-		req->list_next->list_prev = req->list_prev;
-	req->list_next = req->list_prev = NULL;
+	req_list_del(&r->ready_reqs, req);
 	req->flags &= ~REQ_F_READY_ARMED;
 }
 
 /* ready_lock held: req joins ring->ready_reqs, where cancellations look */
 static void ready_link(struct ring *r, struct req *req)
 {
-	req->list_prev = NULL;
-	req->list_next = r->ready_reqs;
-	if (r->ready_reqs)
-		r->ready_reqs->list_prev = req;
-	r->ready_reqs = req;
+	req_list_add(&r->ready_reqs, req);
 	req->flags |= REQ_F_READY_ARMED;
 }
 

@@ -421,6 +421,31 @@ struct req {
 };
 
 /*
+ * The lists a request is on through list_next/list_prev (poll list,
+ * ring->ready_reqs, ring->wq_pending, a family's armed list), *head their
+ * first, under the lock their owner names: req goes first; req leaves.
+ */
+static inline void req_list_add(struct req **head, struct req *req)
+{
+	req->list_prev = NULL;
+	req->list_next = *head;
+	if (*head)
+		(*head)->list_prev = req;
+	*head = req;
+}
+
+static inline void req_list_del(struct req **head, struct req *req)
+{
+	if (req->list_prev)
+		req->list_prev->list_next = req->list_next;
+	else
+		*head = req->list_next;
+	if (req->list_next)
+		req->list_next->list_prev = req->list_prev;
+	req->list_next = req->list_prev = NULL;
+}
+
+/*
  * Per-opcode request state lives with its family: each family header
  * (ops/rw.h, ops/poll.h...) declares its struct, checks with REQ_DATA_CHECK()
  * that it fits, and reaches it with req_data().  The area is the kernel's

@@ -191,27 +191,6 @@ static struct futex_ctx *ctx_get(struct ring *r)
 	return ctx;
 }
 
-/* ctx->lock held */
-static void armed_add(struct futex_ctx *ctx, struct req *req)
-{
-	req->list_prev = NULL;
-	req->list_next = ctx->armed;
-	if (ctx->armed)
-		ctx->armed->list_prev = req;
-	ctx->armed = req;
-}
-
-static void armed_del(struct futex_ctx *ctx, struct req *req)
-{
-	if (req->list_prev)
-		req->list_prev->list_next = req->list_next;
-	else
-		ctx->armed = req->list_next;
-	if (req->list_next)
-		req->list_next->list_prev = req->list_prev;
-	req->list_next = req->list_prev = NULL;
-}
-
 /* The first entry whose value is no longer the expected one, or -1. */
 static int first_changed(struct futex_helper *t)
 {
@@ -308,7 +287,7 @@ static void *helper_main(void *arg)
 		req = t->req;
 		t->req = NULL;
 		if (req)
-			armed_del(ctx, req);
+			req_list_del(&ctx->armed, req);
 		t->has_job = false;
 		t->idle = true;
 		atomic_store_explicit(&t->cancel, 0, memory_order_relaxed);
@@ -481,10 +460,10 @@ static int futex_arm(struct req *req, const struct futex_waitv *v, unsigned nr, 
 	seq = ++t->seq;
 	st->helper = t;
 	req_count_async(req);
-	armed_add(ctx, req);
+	req_list_add(&ctx->armed, req);
 	if (fresh) {
 		if (engine_thread_create(&t->thread, NULL, helper_main, t)) {
-			armed_del(ctx, req);
+			req_list_del(&ctx->armed, req);
 			pthread_mutex_unlock(&ctx->lock);
 			pthread_cond_destroy(&t->cv);
 			free(t);
@@ -549,7 +528,7 @@ static void disarm(struct futex_ctx *ctx, struct req *req)
 {
 	struct futex_helper *t = req_data(req, struct futex_state)->helper;
 
-	armed_del(ctx, req);
+	req_list_del(&ctx->armed, req);
 	t->req = NULL;
 	/* release: the helper that sees the word set sees the request taken */
 	atomic_store_explicit(&t->cancel, 1, memory_order_release);

@@ -217,11 +217,7 @@ static void poll_link(struct ring *r, struct req *req)
 {
 	struct req **b = &r->poll_hash[hash_of(req->user_data)];
 
-	req->list_prev = NULL;
-	req->list_next = r->polls;
-	if (r->polls)
-		r->polls->list_prev = req;
-	r->polls = req;
+	req_list_add(&r->polls, req);
 	req_poll(req)->hprev = NULL;
 	req_poll(req)->hnext = *b;
 	if (*b)
@@ -235,13 +231,7 @@ static void poll_unlink(struct ring *r, struct req *req)
 {
 	if (!(req->flags & REQ_F_POLL_ARMED))
 		return;
-	if (req->list_prev)
-		req->list_prev->list_next = req->list_next;
-	else
-		r->polls = req->list_next;
-	if (req->list_next)
-		req->list_next->list_prev = req->list_prev;
-	req->list_next = req->list_prev = NULL;
+	req_list_del(&r->polls, req);
 	if (req_poll(req)->hprev)
 		req_poll(req_poll(req)->hprev)->hnext = req_poll(req)->hnext;
 	else

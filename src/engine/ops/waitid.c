@@ -90,17 +90,6 @@ static bool look(struct waitid_state *w, int *res)
 	return true;
 }
 
-static void armed_del(struct waitid_ctx *ctx, struct req *req)
-{
-	if (req->list_prev)
-		req->list_prev->list_next = req->list_next;
-	else
-		ctx->armed = req->list_next;
-	if (req->list_next)
-		req->list_next->list_prev = req->list_prev;
-	req->list_next = req->list_prev = NULL;
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -143,7 +132,7 @@ static void waitid_look(struct reactor_entry *e, uint32_t revents)
 			return;
 		}
 	}
-	armed_del(ctx, req);
+	req_list_del(&ctx->armed, req);
 	pthread_mutex_unlock(&ctx->lock);
 	req->res = res;
 	req->cflags = 0;
@@ -186,14 +175,10 @@ int waitid_issue(struct req *req, unsigned issue_flags)
 		return ISSUE_DONE;
 	}
 	pthread_mutex_lock(&ctx->lock);
-	req->list_prev = NULL;
-	req->list_next = ctx->armed;
-	if (ctx->armed)
-		ctx->armed->list_prev = req;
-	ctx->armed = req;
+	req_list_add(&ctx->armed, req);
 	res = arm_next(req);
 	if (res)
-		armed_del(ctx, req);
+		req_list_del(&ctx->armed, req);
 	pthread_mutex_unlock(&ctx->lock);
 	if (!res)
 		return ISSUE_QUEUED;
@@ -216,7 +201,7 @@ int waitid_cancel(struct ring *ring, const struct cancel_data *cd)
 		if (!cancel_match(req, cd) || req_data(req, struct waitid_state)->cancelled)
 			continue;
 		if (reactor_cancel(ring->reactor, &req->rent)) {
-			armed_del(ctx, req);
+			req_list_del(&ctx->armed, req);
 			req->list_next = done;
 			done = req;
 		} else {
