@@ -237,8 +237,8 @@ int kbuf_select(struct req *req, size_t *len, void **addr, bool commit)
 		req->buf_id = __atomic_load_n(&buf->bid, __ATOMIC_RELAXED);
 		req->buf_serial = bl->serial;
 		if (commit) {
-			ring_commit(bl, (int64_t)*len);
-			req->buf_sel = KBUF_SEL_RING_COMMITTED;
+			req->buf_sel = ring_commit(bl, (int64_t)*len) ? KBUF_SEL_RING_COMMITTED
+								      : KBUF_SEL_RING_COMMITTED_MORE;
 		} else {
 			req->buf_sel = KBUF_SEL_RING;
 		}
@@ -384,6 +384,8 @@ unsigned kbuf_put(struct req *req, int res)
 		if (bl && bl->is_ring && bl->serial == req->buf_serial && !ring_commit(bl, res))
 			cflags |= IORING_CQE_F_BUF_MORE;
 		pthread_mutex_unlock(&r->kbuf_lock);
+	} else if (req->buf_sel == KBUF_SEL_RING_COMMITTED_MORE) {
+		cflags |= IORING_CQE_F_BUF_MORE;
 	}
 	req->buf_sel = KBUF_SEL_NONE;
 	return cflags;

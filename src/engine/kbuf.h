@@ -36,6 +36,9 @@ enum {
 	KBUF_SEL_LEGACY = 1, /* a PROVIDE_BUFFERS buffer, taken off its group */
 	KBUF_SEL_RING = 2, /* a ring buffer, its head not committed yet */
 	KBUF_SEL_RING_COMMITTED = 3, /* a ring buffer, its head committed at selection */
+	/* committed at selection, and the incremental ring's buffer keeps
+	 * bytes: the CQE says IORING_CQE_F_BUF_MORE */
+	KBUF_SEL_RING_COMMITTED_MORE = 4,
 };
 
 /*

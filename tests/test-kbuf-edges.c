@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Provided buffers at their edges, as the differential fuzzer found them
+ * (tests/fuzz, divergences.h): when a buffer ring's head is committed at
+ * selection (a file that cannot be polled) and what the CQE then says, what
+ * a failing read does with the buffer it took, a ring entry at address 0,
+ * a ring in memory that cannot be pinned.
+ */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+static struct io_uring ring;
+static struct io_uring_buf_ring *br;
+static char bufs[4][64];
+
+static void up(unsigned ring_flags)
+{
+	int err = 0;
+
+	test_ring_init(8, &ring, 0);
+	memset(bufs, 0, sizeof(bufs));
+	br = io_uring_setup_buf_ring(&ring, 4, 1, ring_flags, &err);
+	if (!br && err == -EINVAL && (ring_flags & IOU_PBUF_RING_INC))
+		test_skip_if_refused(-EOPNOTSUPP, "incremental buffer rings");
+	REQUIRE_MSG(br != NULL, "setup_buf_ring: %d", err);
+}
+
+static void down(void)
+{
+	CHECK_EQ(io_uring_free_buf_ring(&ring, br, 4, 1), 0);
+	io_uring_queue_exit(&ring);
+}
+
+static void ring_add(void *addr, unsigned len, int bid)
+{
+	io_uring_buf_ring_add(br, addr, len, (unsigned short)bid, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+}
+
+static unsigned ring_head(void)
+{
+	uint16_t head = 0xffff;
+
+	CHECK_EQ(io_uring_buf_ring_head(&ring, 1, &head), 0);
+	return head;
+}
+
+static struct test_cqe read_select(int fd, unsigned len, __u64 off)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	io_uring_prep_read(sqe, fd, NULL, len, off);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+	sqe->buf_group = 1;
+	io_uring_sqe_set_data64(sqe, 1);
+	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	return c;
+}
+
+static int tmp_file(void)
+{
+	char path[] = "/tmp/ringer-kbuf-edges.XXXXXX";
+	int fd = mkstemp(path);
+
+	REQUIRE_SYS(fd);
+	unlink(path);
+	REQUIRE_EQ(write(fd, "0123456789abcdefghij", 20), 20);
+	return fd;
+}
+
+/* A regular file cannot be polled: the head is committed at selection (10
+ * bytes of the buffer), and the CQE says the buffer has more. */
+TEST(inc_commit_at_selection_says_buf_more)
+{
+	struct test_cqe c;
+	int fd;
+
+	up(IOU_PBUF_RING_INC);
+	fd = tmp_file();
+	ring_add(bufs[0], 64, 5);
+	c = read_select(fd, 10, 0);
+	CHECK_EQ(c.res, 10);
+	CHECK_EQ_U(c.flags,
+		   IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE | (5U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_MEM(bufs[0], "0123456789", 10);
+	CHECK_EQ(ring_head(), 0);
+	CHECK_EQ_U(br->bufs[0].addr, (uintptr_t)(bufs[0] + 10));
+	CHECK_EQ_U(br->bufs[0].len, 54);
+	close(fd);
+	down();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(inc_commit_at_selection_says_buf_more),
+	};
+
+	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}
