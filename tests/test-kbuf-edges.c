@@ -94,10 +94,36 @@ TEST(inc_commit_at_selection_says_buf_more)
 	down();
 }
 
+/* Nor can /dev/null: 10 bytes committed at selection though it reads none. */
+TEST(inc_devnull_commits_at_selection)
+{
+	struct test_cqe c;
+	int fd = open("/dev/null", O_RDONLY);
+
+	REQUIRE_SYS(fd);
+	up(IOU_PBUF_RING_INC);
+	ring_add(bufs[0], 64, 6);
+	c = read_select(fd, 10, 0);
+	CHECK_EQ(c.res, 0);
+	CHECK_EQ_U(c.flags,
+		   IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE | (6U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 0);
+	CHECK_EQ_U(br->bufs[0].addr, (uintptr_t)(bufs[0] + 10));
+	CHECK_EQ_U(br->bufs[0].len, 54);
+	/* a whole buffer: the head moves, no BUF_MORE */
+	c = read_select(fd, 0, 0);
+	CHECK_EQ(c.res, 0);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (6U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	close(fd);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(inc_commit_at_selection_says_buf_more),
+		TEST_ENTRY(inc_devnull_commits_at_selection),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

@@ -45,11 +45,6 @@ DIVERGENCE(timeout_count_early, "kernel race", EXCUSE,
 	   "sees the sequence one behind its last flush, and the unsigned "
 	   "difference wraps; timing-dependent (a replay of the batch does not "
 	   "show it); the engine waits for the count")
-DIVERGENCE(kbuf_early_commit_more, "bug, being fixed", EXCUSE,
-	   "an incremental ring's buffer committed at selection (a file that "
-	   "cannot be polled, a worker, MSG_WAITALL) that keeps bytes: the "
-	   "kernel's CQE says IORING_CQE_F_BUF_MORE, the engine's not; "
-	   "/dev/null is no stream for it either (committed at selection)")
 DIVERGENCE(kbuf_error_buffer, "bug, being fixed", EXCUSE,
 	   "a read or receive that fails after it took a provided buffer: the "
 	   "kernel gives back a ring buffer it has not committed (no "

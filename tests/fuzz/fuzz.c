@@ -2164,16 +2164,6 @@ static bool is_recv(const struct op *op)
 	return op->opcode == IORING_OP_RECV || op->opcode == IORING_OP_RECVMSG;
 }
 
-static bool match_kbuf_early_commit_more(const struct op *op, const struct cqes *k,
-					 const struct cqes *u)
-{
-	const struct kgroup *g = kgroup_of(op);
-
-	if (!g || g->kind != G_RING || !(g->rflags & IOU_PBUF_RING_INC))
-		return false;
-	return !u || only_flags(k, u, IORING_CQE_F_BUF_MORE);
-}
-
 static bool match_kbuf_error_buffer(const struct op *op, const struct cqes *k,
 				    const struct cqes *u)
 {

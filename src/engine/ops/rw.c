@@ -446,6 +446,35 @@ static void iov_advance(struct rw_state *rw, size_t n)
 static void learn_type(struct req *req);
 
 /*
+ * The kernel's io_file_can_poll(): the file has a poll method.  epoll
+ * refuses a file without one (EPERM): a regular file, a directory, a block
+ * device, /dev/null.  1 or 0, -EBADF for a bad fd.
+ */
+static int file_can_poll(struct req *req)
+{
+	struct rw_state *rw = req_rw(req);
+	struct epoll_event ev = { .events = 0 };
+	struct stat st;
+	int epfd, ret;
+
+	if (rw->can_poll)
+		return 1;
+	if (sys_fstat(req->rfd, &st) < 0)
+		return -EBADF;
+	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+		epfd = sys_epoll_create1(EPOLL_CLOEXEC);
+		if (epfd >= 0) {
+			ret = sys_epoll_ctl(epfd, EPOLL_CTL_ADD, req->rfd, &ev);
+			sys_close(epfd);
+			if (ret == -EPERM)
+				return 0;
+		}
+	}
+	rw->can_poll = true;
+	return 1;
+}
+
+/*
  * A ring buffer whose head moves at the CQE (not committed at selection) is
  * the request's alone only while it holds ring->kbuf_sel_lock, from the
  * selection to its kbuf_put() or recycle, as the receives do (engine.h): the
@@ -491,15 +520,18 @@ static int rw_buffer_select(struct req *req, bool worker)
 	struct rw_state *rw = req_rw(req);
 	size_t len = rw->len;
 	void *addr;
+	bool commit;
 	int ret;
 
 	if (!(req->flags & REQ_F_BUFFER_SELECT) || kbuf_selected(req))
 		return 0;
 	learn_type(req);
+	/* a stream without a poll method (/dev/null) is committed at once too */
+	commit = worker || !rw->stream || file_can_poll(req) == 0;
 	/* a committing selection, too, waits for a request that holds the
 	 * head uncommitted (it would take the same buffer) */
 	pthread_mutex_lock(&req->ring->kbuf_sel_lock);
-	ret = kbuf_select(req, &len, &addr, worker || !rw->stream);
+	ret = kbuf_select(req, &len, &addr, commit);
 	if (req->buf_sel == KBUF_SEL_RING)
 		rw->sel_locked = true;
 	else
@@ -583,6 +615,7 @@ static void learn_type(struct req *req)
 	} else {
 		req_rw(req)->stream = true;
 		req_rw(req)->sock = S_ISSOCK(st.st_mode);
+		req_rw(req)->can_poll = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 	}
 	fdhint_set_reg(req->rfd, is_reg(req));
 }
@@ -1073,33 +1106,12 @@ static int rw_issue_one(struct req *req, unsigned issue_flags)
 
 /* ---- READ_MULTISHOT ---------------------------------------------------------- */
 
-/*
- * The kernel's io_file_can_poll(): the file has a poll method.  epoll
- * refuses a file without one (EPERM): a regular file, a directory, a block
- * device, /dev/null.  -EBADFD for those, -EBADF for a bad fd.
- */
+/* READ_MULTISHOT needs a file it can poll: -EBADFD, or -EBADF for a bad fd */
 static int mshot_can_poll(struct req *req)
 {
-	struct rw_state *rw = req_rw(req);
-	struct epoll_event ev = { .events = 0 };
-	struct stat st;
-	int epfd, ret;
+	int ret = file_can_poll(req);
 
-	if (rw->can_poll)
-		return 0;
-	if (sys_fstat(req->rfd, &st) < 0)
-		return -EBADF;
-	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
-		epfd = sys_epoll_create1(EPOLL_CLOEXEC);
-		if (epfd >= 0) {
-			ret = sys_epoll_ctl(epfd, EPOLL_CTL_ADD, req->rfd, &ev);
-			sys_close(epfd);
-			if (ret == -EPERM)
-				return -EBADFD;
-		}
-	}
-	rw->can_poll = true;
-	return 0;
+	return ret < 0 ? ret : ret ? 0 : -EBADFD;
 }
 
 #define MSHOT_READS_PER_ISSUE 64
