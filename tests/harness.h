@@ -749,6 +749,48 @@ static inline struct test_cqe test_cancel_reap(struct io_uring *ring, __u64 ud, 
 	return *test_find_cqe(c, 2, ud);
 }
 
+/* A CQE's flags for a request that took provided buffer bid. */
+static inline __u32 test_buf_flags(unsigned bid)
+{
+	return IORING_CQE_F_BUFFER | (bid << IORING_CQE_BUFFER_SHIFT);
+}
+
+/*
+ * A buffer ring of entries buffers as group bgid (io_uring_setup_buf_ring()),
+ * which must be made; an incremental one (IOU_PBUF_RING_INC) a kernel
+ * without them refuses with -EINVAL skips the case.
+ */
+static inline struct io_uring_buf_ring *test_setup_buf_ring(struct io_uring *ring,
+							    unsigned entries, int bgid,
+							    unsigned flags)
+{
+	struct io_uring_buf_ring *br;
+	int err = 0;
+
+	br = io_uring_setup_buf_ring(ring, entries, bgid, flags, &err);
+	if (!br && err == -EINVAL && (flags & IOU_PBUF_RING_INC))
+		test_skip_if_refused(-EOPNOTSUPP, "incremental buffer rings");
+	REQUIRE_MSG(br != NULL, "setup_buf_ring: %d", err);
+	return br;
+}
+
+/* One buffer at the tail of br (of entries buffers), visible to the ring at once. */
+static inline void test_buf_ring_add1(struct io_uring_buf_ring *br, unsigned entries, void *addr,
+				      unsigned len, unsigned short bid)
+{
+	io_uring_buf_ring_add(br, addr, len, bid, io_uring_buf_ring_mask(entries), 0);
+	io_uring_buf_ring_advance(br, 1);
+}
+
+/* The head of group bgid's buffer ring (IORING_REGISTER_PBUF_STATUS), which must answer. */
+static inline unsigned test_buf_ring_head(struct io_uring *ring, int bgid)
+{
+	uint16_t head = 0xffff;
+
+	CHECK_EQ(io_uring_buf_ring_head(ring, bgid, &head), 0);
+	return head;
+}
+
 #endif /* !HARNESS_WITHOUT_RINGER */
 
 static inline void harness_list_cases(FILE *out, const char *indent,

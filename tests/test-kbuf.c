@@ -195,7 +195,7 @@ TEST(readv_select)
 	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
 	/* the iovec's length bounds it */
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (4U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ_U(c.flags, test_buf_flags(4));
 	CHECK_MEM(bufs[0], "abc", 3);
 	/* more than one iovec: -EINVAL */
 	sqe = test_get_sqe(&ring);
@@ -232,27 +232,20 @@ static struct io_uring_buf_ring *br;
 
 static void ring_add(int idx, int len, int bid)
 {
-	io_uring_buf_ring_add(br, bufs[idx], (unsigned)len, (unsigned short)bid,
-			      io_uring_buf_ring_mask(8), 0);
-	io_uring_buf_ring_advance(br, 1);
+	test_buf_ring_add1(br, 8, bufs[idx], (unsigned)len, (unsigned short)bid);
 }
 
 static unsigned ring_head(int bgid)
 {
-	uint16_t head = 0xffff;
-
-	CHECK_EQ(io_uring_buf_ring_head(&ring, bgid, &head), 0);
-	return head;
+	return test_buf_ring_head(&ring, bgid);
 }
 
 TEST(buf_ring_select_and_head)
 {
 	struct test_cqe c;
-	int err = 0;
 
 	up();
-	br = io_uring_setup_buf_ring(&ring, 8, 1, 0, &err);
-	REQUIRE_MSG(br != NULL, "setup_buf_ring: %d", err);
+	br = test_setup_buf_ring(&ring, 8, 1, 0);
 	CHECK_EQ(ring_head(1), 0);
 	CHECK_EQ(io_uring_buf_ring_available(&ring, br, 1), 0);
 	/* empty ring: -ENOBUFS */
@@ -266,7 +259,7 @@ TEST(buf_ring_select_and_head)
 	read_select(p[0], 0, 1, 2);
 	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (100U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ_U(c.flags, test_buf_flags(100));
 	CHECK_MEM(bufs[0], "abc", 3);
 	CHECK_EQ(ring_head(1), 1);
 	/* a read that waits leaves the head where it is until it completes */
@@ -287,27 +280,22 @@ TEST(buf_ring_select_and_head)
 TEST(buf_ring_incremental)
 {
 	struct test_cqe c;
-	int err = 0;
 
 	up();
-	br = io_uring_setup_buf_ring(&ring, 8, 2, IOU_PBUF_RING_INC, &err);
-	if (!br && err == -EINVAL)
-		test_skip_if_refused(-EOPNOTSUPP, "incremental buffer rings");
-	REQUIRE_MSG(br != NULL, "setup_buf_ring: %d", err);
+	br = test_setup_buf_ring(&ring, 8, 2, IOU_PBUF_RING_INC);
 	ring_add(0, 10, 7);
 	REQUIRE_EQ(write(p[1], "abcd", 4), 4);
 	read_select(p[0], 0, 2, 1);
 	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
 	CHECK_EQ(c.res, 4);
 	/* 6 bytes left: the same buffer again, with BUF_MORE */
-	CHECK_EQ_U(c.flags,
-		   IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE | (7U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ_U(c.flags, test_buf_flags(7) | IORING_CQE_F_BUF_MORE);
 	CHECK_EQ(ring_head(2), 0);
 	REQUIRE_EQ(write(p[1], "efghijkl", 8), 8);
 	read_select(p[0], 0, 2, 2);
 	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
 	CHECK_EQ(c.res, 6);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (7U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ_U(c.flags, test_buf_flags(7));
 	CHECK_MEM(bufs[0], "abcdefghij", 10);
 	CHECK_EQ(ring_head(2), 1);
 	CHECK_EQ(io_uring_free_buf_ring(&ring, br, 8, 2), 0);
@@ -425,7 +413,7 @@ TEST(buf_ring_mmap_select)
 	read_select(p[0], 0, 1, 1);
 	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
 	CHECK_EQ(c.res, 6);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (40U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ_U(c.flags, test_buf_flags(40));
 	CHECK_MEM(bufs[0], "mapped", 6);
 	CHECK_EQ(ring_head(1), 1);
 	munmap(again, 4096);

@@ -397,7 +397,7 @@ TEST(full_cq_ends_it)
 	io_uring_cq_advance(&ring, n);
 	c = next();
 	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (8U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ_U(c.flags, test_buf_flags(8));
 	CHECK_EQ(head(), 9);
 	REQUIRE_SYS(fcntl(p[0], F_SETFL, O_NONBLOCK));
 	CHECK_EQ(read(p[0], left, sizeof(left)), 24);

@@ -49,11 +49,6 @@ static struct test_cqe one(void)
 	return c;
 }
 
-static __u32 buf_flags(unsigned bid)
-{
-	return IORING_CQE_F_BUFFER | (bid << IORING_CQE_BUFFER_SHIFT);
-}
-
 static void provide(int idx, int len, int nr, int bgid, int bid)
 {
 	struct io_uring_sqe *sqe = test_get_sqe(&ring);
@@ -65,27 +60,17 @@ static void provide(int idx, int len, int nr, int bgid, int bid)
 
 static void ring_setup(int bgid, unsigned flags)
 {
-	int err = 0;
-
-	br = io_uring_setup_buf_ring(&ring, NBUF, bgid, flags, &err);
-	if (!br && err == -EINVAL && flags)
-		test_skip_if_refused(-EOPNOTSUPP, "incremental buffer rings");
-	REQUIRE_MSG(br != NULL, "setup_buf_ring: %d", err);
+	br = test_setup_buf_ring(&ring, NBUF, bgid, flags);
 }
 
 static void ring_add(int idx, int len, int bid)
 {
-	io_uring_buf_ring_add(br, bufs[idx], (unsigned)len, (unsigned short)bid,
-			      io_uring_buf_ring_mask(NBUF), 0);
-	io_uring_buf_ring_advance(br, 1);
+	test_buf_ring_add1(br, NBUF, bufs[idx], (unsigned)len, (unsigned short)bid);
 }
 
 static unsigned ring_head(int bgid)
 {
-	uint16_t head = 0xffff;
-
-	CHECK_EQ(io_uring_buf_ring_head(&ring, bgid, &head), 0);
-	return head;
+	return test_buf_ring_head(&ring, bgid);
 }
 
 static struct io_uring_sqe *recv_sel(int fd, size_t len, int flags, int bgid, __u64 ud)
@@ -128,14 +113,14 @@ TEST(select_legacy)
 	recv_sel(sv[1], 0, 0, 1, 1);
 	c = one();
 	CHECK_EQ(c.res, 5);
-	CHECK_EQ_U(c.flags, buf_flags(10));
+	CHECK_EQ_U(c.flags, test_buf_flags(10));
 	CHECK_MEM(bufs[0], "hello", 5);
 	/* sqe->len caps what one receive takes */
 	REQUIRE_EQ(write(sv[0], "world", 5), 5);
 	recv_sel(sv[1], 3, 0, 1, 2);
 	c = one();
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(11) | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c.flags, test_buf_flags(11) | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_MEM(bufs[1], "wor", 3);
 	/* the group is empty now: -ENOBUFS, with data waiting */
 	recv_sel(sv[1], 0, 0, 1, 3);
@@ -190,7 +175,7 @@ TEST(select_legacy_waiting_gives_buffer_back)
 	recv_sel(sv[1], 0, 0, 1, 3);
 	c = one();
 	CHECK_EQ(c.res, 1);
-	CHECK_EQ_U(c.flags, buf_flags(4));
+	CHECK_EQ_U(c.flags, test_buf_flags(4));
 	teardown();
 }
 
@@ -206,7 +191,7 @@ TEST(select_ring)
 	recv_sel(sv[1], 0, 0, 1, 1);
 	c = one();
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(100));
+	CHECK_EQ_U(c.flags, test_buf_flags(100));
 	CHECK_MEM(bufs[0], "abc", 3);
 	CHECK_EQ(ring_head(1), 1);
 	/* a receive that waits leaves the head alone until its data comes */
@@ -216,7 +201,7 @@ TEST(select_ring)
 	REQUIRE_EQ(write(sv[0], "de", 2), 2);
 	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
 	CHECK_EQ(c.res, 2);
-	CHECK_EQ_U(c.flags, buf_flags(101));
+	CHECK_EQ_U(c.flags, test_buf_flags(101));
 	CHECK_MEM(bufs[1], "de", 2);
 	CHECK_EQ(ring_head(1), 2);
 	/* EOF takes no buffer */
@@ -251,7 +236,7 @@ TEST(select_ring_async)
 	REQUIRE_EQ(write(sv[0], "abc", 3), 3);
 	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(100));
+	CHECK_EQ_U(c.flags, test_buf_flags(100));
 	CHECK_MEM(bufs[0], "abc", 3);
 	CHECK_EQ(ring_head(1), 1);
 	/* and with data there at once */
@@ -259,7 +244,7 @@ TEST(select_ring_async)
 	recv_sel(sv[1], 0, 0, 1, 2)->flags |= IOSQE_ASYNC;
 	c = one();
 	CHECK_EQ(c.res, 2);
-	CHECK_EQ_U(c.flags, buf_flags(101));
+	CHECK_EQ_U(c.flags, test_buf_flags(101));
 	CHECK_EQ(ring_head(1), 2);
 	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 1), 0);
 	teardown();
@@ -277,7 +262,7 @@ TEST(select_ring_incremental)
 	recv_sel(sv[1], 0, 0, 3, 1);
 	c = one();
 	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, buf_flags(7) | IORING_CQE_F_BUF_MORE);
+	CHECK_EQ_U(c.flags, test_buf_flags(7) | IORING_CQE_F_BUF_MORE);
 	CHECK_MEM(bufs[0], "abcd", 4);
 	CHECK_EQ(ring_head(3), 0);
 	/* the rest of the buffer: 6 bytes of 8 */
@@ -285,13 +270,13 @@ TEST(select_ring_incremental)
 	recv_sel(sv[1], 0, 0, 3, 2);
 	c = one();
 	CHECK_EQ(c.res, 6);
-	CHECK_EQ_U(c.flags, buf_flags(7) | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c.flags, test_buf_flags(7) | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_MEM(bufs[0], "abcdefghij", 10);
 	CHECK_EQ(ring_head(3), 1);
 	recv_sel(sv[1], 0, 0, 3, 3);
 	c = one();
 	CHECK_EQ(c.res, 2);
-	CHECK_EQ_U(c.flags, buf_flags(8) | IORING_CQE_F_BUF_MORE);
+	CHECK_EQ_U(c.flags, test_buf_flags(8) | IORING_CQE_F_BUF_MORE);
 	CHECK_MEM(bufs[1], "kl", 2);
 	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 3), 0);
 	teardown();
@@ -315,7 +300,7 @@ TEST(select_recvmsg)
 	sqe->buf_group = 1;
 	c = one();
 	CHECK_EQ(c.res, 8);
-	CHECK_EQ_U(c.flags, buf_flags(5));
+	CHECK_EQ_U(c.flags, test_buf_flags(5));
 	CHECK_MEM(bufs[0], "datagram", 8);
 	/* the one iovec's length caps it: the rest of the datagram is lost */
 	iov[0].iov_len = 4;
@@ -326,7 +311,7 @@ TEST(select_recvmsg)
 	sqe->buf_group = 1;
 	c = one();
 	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, buf_flags(6));
+	CHECK_EQ_U(c.flags, test_buf_flags(6));
 	CHECK_EQ(msg.msg_flags, MSG_TRUNC);
 	/* more than one iovec: -EINVAL */
 	msg.msg_iovlen = 2;
@@ -366,7 +351,7 @@ TEST(mshot_stream_until_eof)
 		c = reap1();
 		CHECK_EQ_U(c.user_data, 7);
 		CHECK_EQ(c.res, 3);
-		CHECK_EQ_U(c.flags, buf_flags(200 + i) | IORING_CQE_F_MORE);
+		CHECK_EQ_U(c.flags, test_buf_flags(200 + i) | IORING_CQE_F_MORE);
 		CHECK_MEM(bufs[i], msg, 3);
 		CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	}
@@ -401,7 +386,7 @@ TEST(mshot_tcp)
 	REQUIRE_EQ(write(sv[0], "tcp", 3), 3);
 	c = reap1();
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(0) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_MORE);
 	CHECK_MEM(bufs[0], "tcp", 3);
 	REQUIRE_SYS(shutdown(sv[0], SHUT_WR));
 	c = reap1();
@@ -423,11 +408,11 @@ TEST(mshot_enobufs)
 	REQUIRE_EQ(write(sv[0], "one", 3), 3);
 	c = reap1();
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(0) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_MORE);
 	REQUIRE_EQ(write(sv[0], "two", 3), 3);
 	c = reap1();
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(1) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c.flags, test_buf_flags(1) | IORING_CQE_F_MORE);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	REQUIRE_EQ(write(sv[0], "three", 5), 5);
 	c = reap1();
@@ -448,7 +433,7 @@ TEST(mshot_cancel)
 	submit_pending();
 	REQUIRE_EQ(write(sv[0], "one", 3), 3);
 	c[0] = reap1();
-	CHECK_EQ_U(c[0].flags, buf_flags(0) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(0) | IORING_CQE_F_MORE);
 	/* waiting again (on the engine a cancellation that comes while the
 	 * reactor is between the CQE and the re-arm misses it: engine.h) */
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
@@ -476,7 +461,7 @@ TEST(mshot_dgram_backlog)
 	test_submit_reap(&ring, c, 3);
 	for (int i = 0; i < 3; i++) {
 		CHECK_EQ(c[i].res, i + 2);
-		CHECK_EQ_U(c[i].flags, buf_flags(i) | IORING_CQE_F_MORE);
+		CHECK_EQ_U(c[i].flags, test_buf_flags(i) | IORING_CQE_F_MORE);
 	}
 	CHECK_MEM(bufs[2], "ddd3", 4);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
@@ -505,11 +490,11 @@ TEST(mshot_len_and_limit)
 	recv_mshot(sv[1], 4, 1, 1);
 	test_submit_reap(&ring, c, 3);
 	CHECK_EQ(c[0].res, 4);
-	CHECK_EQ_U(c[0].flags, buf_flags(0) | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(0) | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_EQ(c[1].res, 4);
-	CHECK_EQ_U(c[1].flags, buf_flags(1) | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c[1].flags, test_buf_flags(1) | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_EQ(c[2].res, 2);
-	CHECK_EQ_U(c[2].flags, buf_flags(2) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[2].flags, test_buf_flags(2) | IORING_CQE_F_MORE);
 	CHECK_MEM(bufs[1], "4567", 4);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	sqe = test_get_sqe(&ring);
@@ -521,9 +506,9 @@ TEST(mshot_len_and_limit)
 	sqe->optlen = 6;
 	test_submit_reap(&ring, c, 2);
 	CHECK_EQ(c[0].res, 4);
-	CHECK_EQ_U(c[0].flags, buf_flags(3) | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(3) | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_EQ(c[1].res, 4);
-	CHECK_EQ_U(c[1].flags, buf_flags(4) | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c[1].flags, test_buf_flags(4) | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 1), 0);
 	teardown();
@@ -630,7 +615,7 @@ TEST(mshot_recvmsg_layout)
 	REQUIRE_EQ(send(sv[0], "payload", 7, 0), 7);
 	c[0] = reap1();
 	CHECK_EQ(c[0].res, (int)hdr + 7);
-	CHECK_EQ_U(c[0].flags, buf_flags(0) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(0) | IORING_CQE_F_MORE);
 	o = io_uring_recvmsg_validate(bufs[0], c[0].res, &msg);
 	REQUIRE_TRUE(o != NULL);
 	CHECK_EQ_U(o->namelen, sizeof(struct sockaddr_in));
@@ -650,7 +635,7 @@ TEST(mshot_recvmsg_layout)
 	REQUIRE_EQ(send(sv[0], "truncated", 9, 0), 9);
 	c[0] = reap1();
 	CHECK_EQ(c[0].res, (int)hdr + 4);
-	CHECK_EQ_U(c[0].flags, buf_flags(1) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(1) | IORING_CQE_F_MORE);
 	o = (struct io_uring_recvmsg_out *)bufs[1];
 	CHECK_EQ_U(o->payloadlen, 4);
 	CHECK_EQ_U(o->flags, MSG_TRUNC);
@@ -659,7 +644,7 @@ TEST(mshot_recvmsg_layout)
 	REQUIRE_EQ(send(sv[0], "zz", 2, 0), 2);
 	c[0] = reap1();
 	CHECK_EQ(c[0].res, (int)hdr);
-	CHECK_EQ_U(c[0].flags, buf_flags(2));
+	CHECK_EQ_U(c[0].flags, test_buf_flags(2));
 	CHECK_EQ_U(((struct io_uring_recvmsg_out *)bufs[2])->flags, MSG_TRUNC);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	/* a buffer smaller than the header: -EFAULT ends it, the buffer unused */
@@ -696,7 +681,7 @@ TEST(mshot_recvmsg_bare)
 	io_uring_sqe_set_data64(sqe, 1);
 	c = one();
 	CHECK_EQ(c.res, (int)sizeof(*o) + 3);
-	CHECK_EQ_U(c.flags, buf_flags(0) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_MORE);
 	o = (struct io_uring_recvmsg_out *)bufs[0];
 	CHECK_EQ_U(o->namelen, 0);
 	CHECK_EQ_U(o->controllen, 0);
@@ -770,7 +755,7 @@ TEST(bundle_ring)
 	recv_bundle(sv[1], 0, 1, 1);
 	c = one();
 	CHECK_EQ(c.res, 16);
-	CHECK_EQ_U(c.flags, buf_flags(0) | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_MEM(bufs[0], "01234567", 8);
 	CHECK_MEM(bufs[1], "89abcdef", 8);
 	CHECK_EQ(ring_head(1), 2);
@@ -778,20 +763,20 @@ TEST(bundle_ring)
 	recv_bundle(sv[1], 0, 1, 2);
 	c = one();
 	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, buf_flags(2));
+	CHECK_EQ_U(c.flags, test_buf_flags(2));
 	CHECK_EQ(ring_head(1), 3);
 	REQUIRE_EQ(write(sv[0], "ABCDEFGHIJKLMNOPQRST", 20), 20);
 	recv_bundle(sv[1], 20, 1, 3);
 	c = one();
 	CHECK_EQ(c.res, 16);
-	CHECK_EQ_U(c.flags, buf_flags(3) | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c.flags, test_buf_flags(3) | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_MEM(bufs[3], "ABCDEFGH", 8);
 	CHECK_MEM(bufs[4], "IJKLMNOP", 8);
 	CHECK_EQ(ring_head(1), 5);
 	recv_bundle(sv[1], 0, 1, 4);
 	c = one();
 	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, buf_flags(5));
+	CHECK_EQ_U(c.flags, test_buf_flags(5));
 	CHECK_MEM(bufs[5], "QRST", 4);
 	/* a bundle that waits, then takes what came */
 	recv_bundle(sv[1], 0, 1, 4);
@@ -799,7 +784,7 @@ TEST(bundle_ring)
 	REQUIRE_EQ(write(sv[0], "xyz", 3), 3);
 	c = reap1();
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(6));
+	CHECK_EQ_U(c.flags, test_buf_flags(6));
 	CHECK_EQ(ring_head(1), 7);
 	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 1), 0);
 	teardown();
@@ -823,12 +808,12 @@ TEST(bundle_errors_and_legacy)
 	recv_bundle(sv[1], 0, 2, 3);
 	c = one();
 	CHECK_EQ(c.res, 8);
-	CHECK_EQ_U(c.flags, buf_flags(0) | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_SOCK_NONEMPTY);
 	CHECK_MEM(bufs[0], "01234567", 8);
 	recv_bundle(sv[1], 8, 2, 4);
 	c = one();
 	CHECK_EQ(c.res, 2);
-	CHECK_EQ_U(c.flags, buf_flags(2));
+	CHECK_EQ_U(c.flags, test_buf_flags(2));
 	/* RECVMSG takes no bundle */
 	teardown();
 }
@@ -847,11 +832,11 @@ TEST(bundle_mshot)
 	REQUIRE_EQ(write(sv[0], "abcdef", 6), 6);
 	c[0] = reap1();
 	CHECK_EQ(c[0].res, 6);
-	CHECK_EQ_U(c[0].flags, buf_flags(0) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(0) | IORING_CQE_F_MORE);
 	REQUIRE_EQ(write(sv[0], "0123456789ABCDEF", 16), 16);
 	c[0] = reap1();
 	CHECK_EQ(c[0].res, 16);
-	CHECK_EQ_U(c[0].flags, buf_flags(1) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(1) | IORING_CQE_F_MORE);
 	CHECK_MEM(bufs[2], "89ABCDEF", 8);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	REQUIRE_EQ(write(sv[0], "!", 1), 1);
@@ -877,11 +862,11 @@ TEST(bundle_mshot_last_buffer)
 	REQUIRE_EQ(write(sv[0], "abcd", 4), 4);
 	c = reap1();
 	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, buf_flags(0) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_MORE);
 	REQUIRE_EQ(write(sv[0], "efgh", 4), 4);
 	c = reap1();
 	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, buf_flags(1));
+	CHECK_EQ_U(c.flags, test_buf_flags(1));
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	CHECK_EQ(ring_head(1), 2);
 	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 1), 0);
@@ -926,13 +911,13 @@ TEST(send_select)
 	send_sel(sv[0], 0, 1, false, 3);
 	c = one();
 	CHECK_EQ(c.res, 5);
-	CHECK_EQ_U(c.flags, buf_flags(0));
+	CHECK_EQ_U(c.flags, test_buf_flags(0));
 	CHECK_EQ(ring_head(1), 1);
 	/* sqe->len caps it; the buffer is used up all the same */
 	send_sel(sv[0], 3, 1, false, 4);
 	c = one();
 	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, buf_flags(1));
+	CHECK_EQ_U(c.flags, test_buf_flags(1));
 	CHECK_EQ(ring_head(1), 2);
 	REQUIRE_EQ(read(sv[1], got, sizeof(got)), 8);
 	CHECK_MEM(got, "hellowor", 8);
@@ -943,7 +928,7 @@ TEST(send_select)
 	send_sel(sv[0], 0, 2, false, 5);
 	c = one();
 	CHECK_EQ(c.res, 6);
-	CHECK_EQ_U(c.flags, buf_flags(9));
+	CHECK_EQ_U(c.flags, test_buf_flags(9));
 	REQUIRE_EQ(read(sv[1], got, sizeof(got)), 6);
 	CHECK_MEM(got, "legacy", 6);
 	teardown();
@@ -963,7 +948,7 @@ TEST(send_bundle)
 	send_sel(sv[0], 0, 1, true, 1);
 	c[0] = one();
 	CHECK_EQ(c[0].res, 12);
-	CHECK_EQ_U(c[0].flags, buf_flags(0));
+	CHECK_EQ_U(c[0].flags, test_buf_flags(0));
 	CHECK_EQ(ring_head(1), 3);
 	REQUIRE_EQ(read(sv[1], got, sizeof(got)), 12);
 	CHECK_MEM(got, "aaaabbbbcccc", 12);
@@ -976,10 +961,10 @@ TEST(send_bundle)
 	send_sel(sv[0], 8, 1, true, 2);
 	test_submit_reap(&ring, c, 2);
 	CHECK_EQ(c[0].res, 8);
-	CHECK_EQ_U(c[0].flags, buf_flags(3) | IORING_CQE_F_MORE);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(3) | IORING_CQE_F_MORE);
 	/* (the length is the first round's: the next takes all that is left) */
 	CHECK_EQ(c[1].res, 12);
-	CHECK_EQ_U(c[1].flags, buf_flags(5));
+	CHECK_EQ_U(c[1].flags, test_buf_flags(5));
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	CHECK_EQ(ring_head(1), 8);
 	REQUIRE_EQ(read(sv[1], got, sizeof(got)), 20);
