@@ -269,7 +269,6 @@ void req_ready_mshot_end(struct req *req)
 int ready_arm_mshot(struct req *req, reactor_fn fn, uint32_t events)
 {
 	struct ring *r = req->ring;
-	bool stop;
 	int ret;
 
 	/* under ready_lock: the request may be on ring->ready_reqs (its fn
@@ -280,10 +279,7 @@ int ready_arm_mshot(struct req *req, reactor_fn fn, uint32_t events)
 	req->ready_fn = fn;
 	req->flags |= REQ_F_READY_MSHOT;
 	/* lock order: ready_lock before async_lock before cancel_lock */
-	pthread_mutex_lock(&r->cancel_lock);
-	stop = req->interrupted;
-	pthread_mutex_unlock(&r->cancel_lock);
-	ret = stop ? -ECANCELED : req_arm_poll(req, events);
+	ret = req_interrupted(req) ? -ECANCELED : req_arm_poll(req, events);
 	if (!ret && !(req->flags & REQ_F_READY_ARMED))
 		ready_link(r, req);
 	if (ret) {
@@ -296,7 +292,16 @@ int ready_arm_mshot(struct req *req, reactor_fn fn, uint32_t events)
 	return ret;
 }
 
-int ready_arm(struct req *req, uint32_t events)
+/*
+ * With interruptible, for a request a worker runs, which a cancellation may
+ * have found running (req->interrupted) just before it got on
+ * ring->ready_reqs, where that cancellation looks next: checked once it is
+ * on the list, both under ready_lock, so either the cancellation finds it
+ * there, or it sees the mark here and does not wait: -EINTR (the caller
+ * ends it).  When the reactor fires at once instead, the worker that runs
+ * it next sees the mark.
+ */
+static int arm_listed(struct req *req, uint32_t events, bool interruptible)
 {
 	struct ring *r = req->ring;
 	int ret;
@@ -308,41 +313,25 @@ int ready_arm(struct req *req, uint32_t events)
 	ret = req_arm_poll(req, events);
 	if (!ret) {
 		ready_link(r, req);
-	}
-	pthread_mutex_unlock(&r->ready_lock);
-	return ret;
-}
-
-/*
- * ready_arm() for a request a worker runs, which a cancellation may have
- * found running (req->interrupted) just before it got on ring->ready_reqs,
- * where that cancellation looks next: checked once it is on the list, both
- * under ready_lock, so either the cancellation finds it there, or it sees
- * the mark here and does not wait: -EINTR (the caller ends it).  When the
- * reactor fires at once instead, the worker that runs it next sees the mark.
- */
-int ready_arm_interruptible(struct req *req, uint32_t events)
-{
-	struct ring *r = req->ring;
-	bool stop = false;
-	int ret;
-
-	req->rent.fn = ready_fire;
-	pthread_mutex_lock(&r->ready_lock);
-	ret = req_arm_poll(req, events);
-	if (!ret) {
-		ready_link(r, req);
 		/* lock order: ready_lock before async_lock before cancel_lock */
-		pthread_mutex_lock(&r->cancel_lock);
-		stop = req->interrupted;
-		pthread_mutex_unlock(&r->cancel_lock);
-		if (stop && reactor_cancel(r->reactor, &req->rent)) {
+		if (interruptible && req_interrupted(req) &&
+		    reactor_cancel(r->reactor, &req->rent)) {
 			ready_unlink(r, req);
 			ret = -EINTR;
 		}
 	}
 	pthread_mutex_unlock(&r->ready_lock);
 	return ret;
+}
+
+int ready_arm(struct req *req, uint32_t events)
+{
+	return arm_listed(req, events, false);
+}
+
+int ready_arm_interruptible(struct req *req, uint32_t events)
+{
+	return arm_listed(req, events, true);
 }
 
 /* Cancel matches among the requests waiting for readiness: as a family's. */
