@@ -597,10 +597,11 @@ void req_punt_wq(struct req *req)
  * Arm req->rent (fd, events and fn set by the caller) in the ring's reactor.
  * 0, or -ECANCELED when the ring is going away (the caller completes it).
  */
-/* async_lock held: 0 with the ring's reactor made, or -ECANCELED (the ring
- * is going away) or -ENOMEM, the lock dropped then */
-static int reactor_get_locked(struct ring *r)
+/* Take async_lock: 0 with the ring's reactor made and the lock held, or
+ * -ECANCELED (the ring is going away) or -ENOMEM, the lock not held */
+static int reactor_lock(struct ring *r)
 {
+	pthread_mutex_lock(&r->async_lock);
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		pthread_mutex_unlock(&r->async_lock);
 		return -ECANCELED;
@@ -618,8 +619,7 @@ int req_arm_poll(struct req *req, uint32_t events)
 	struct ring *r = req->ring;
 	int ret;
 
-	pthread_mutex_lock(&r->async_lock);
-	ret = reactor_get_locked(r);
+	ret = reactor_lock(r);
 	if (ret)
 		return ret;
 	if (req->rent.fd == req->rfd && req->rfd >= 0) {
@@ -665,8 +665,7 @@ int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
 {
 	int ret;
 
-	pthread_mutex_lock(&r->async_lock);
-	ret = reactor_get_locked(r);
+	ret = reactor_lock(r);
 	if (ret)
 		return ret;
 	ret = reactor_arm(r->reactor, e);
@@ -679,8 +678,7 @@ int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns)
 	struct ring *r = req->ring;
 	int ret;
 
-	pthread_mutex_lock(&r->async_lock);
-	ret = reactor_get_locked(r);
+	ret = reactor_lock(r);
 	if (ret)
 		return ret;
 	req_count_async(req); /* before: the reactor may complete it at once */
