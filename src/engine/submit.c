@@ -635,6 +635,14 @@ int req_arm_poll(struct req *req, uint32_t events)
 	return ret;
 }
 
+/* the readiness the op waits for on its file: its opdef's pollin/pollout */
+static uint32_t op_events(const struct req *req)
+{
+	const struct op_def *def = &op_defs[req->opcode];
+
+	return (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U);
+}
+
 /*
  * Wait in the reactor for the op's own readiness on its file (its opdef's
  * pollin/pollout), then fn runs (the kernel's io_arm_poll_handler()); a
@@ -642,9 +650,7 @@ int req_arm_poll(struct req *req, uint32_t events)
  */
 int req_arm_ready(struct req *req, reactor_fn fn)
 {
-	const struct op_def *def = &op_defs[req->opcode];
-
-	return req_arm_ready_events(req, fn, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
+	return req_arm_ready_events(req, fn, op_events(req));
 }
 
 int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events)
@@ -656,9 +662,7 @@ int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events)
 
 int req_arm_ready_mshot(struct req *req, reactor_fn fn)
 {
-	const struct op_def *def = &op_defs[req->opcode];
-
-	return ready_arm_mshot(req, fn, (def->pollin ? POLLIN : 0U) | (def->pollout ? POLLOUT : 0U));
+	return ready_arm_mshot(req, fn, op_events(req));
 }
 
 int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
