@@ -119,11 +119,37 @@ TEST(inc_devnull_commits_at_selection)
 	down();
 }
 
+/* A read that fails on a file that can be polled gives back the ring buffer
+ * it took (its head was not committed): no IORING_CQE_F_BUFFER, the next
+ * read takes it. */
+TEST(failed_read_gives_back_ring_buffer)
+{
+	struct test_cqe c;
+	int p[2];
+
+	up(0);
+	REQUIRE_SYS(pipe(p));
+	ring_add(bufs[0], 64, 7);
+	c = read_select(p[1], 0, 0); /* the write end */
+	CHECK_EQ(c.res, -EBADF);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(ring_head(), 0);
+	REQUIRE_EQ(write(p[1], "xyz", 3), 3);
+	c = read_select(p[0], 0, 0);
+	CHECK_EQ(c.res, 3);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (7U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	close(p[0]);
+	close(p[1]);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(inc_commit_at_selection_says_buf_more),
 		TEST_ENTRY(inc_devnull_commits_at_selection),
+		TEST_ENTRY(failed_read_gives_back_ring_buffer),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

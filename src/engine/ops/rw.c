@@ -502,6 +502,10 @@ static int rw_finish(struct req *req, ssize_t err)
 			req_set_fail(req);
 	} else {
 		req->res = (int32_t)err;
+		/* failed with nothing read: a ring buffer not committed goes
+		 * back, unnamed (the kernel's io_read() recycles it) */
+		if (req->buf_sel == KBUF_SEL_RING)
+			kbuf_recycle(req);
 	}
 	/* a provided buffer: consumed, and named by the CQE (kbuf.h) */
 	req->cflags |= kbuf_put(req, req->res);
@@ -520,18 +524,20 @@ static int rw_buffer_select(struct req *req, bool worker)
 	struct rw_state *rw = req_rw(req);
 	size_t len = rw->len;
 	void *addr;
-	bool commit;
-	int ret;
+	int ret, polls;
 
 	if (!(req->flags & REQ_F_BUFFER_SELECT) || kbuf_selected(req))
 		return 0;
 	learn_type(req);
-	/* a stream without a poll method (/dev/null) is committed at once too */
-	commit = worker || !rw->stream || file_can_poll(req) == 0;
+	/* a stream without a poll method (/dev/null) is committed at once too;
+	 * a number that names no file takes no buffer */
+	polls = worker || !rw->stream ? 0 : file_can_poll(req);
+	if (polls < 0)
+		return polls;
 	/* a committing selection, too, waits for a request that holds the
 	 * head uncommitted (it would take the same buffer) */
 	pthread_mutex_lock(&req->ring->kbuf_sel_lock);
-	ret = kbuf_select(req, &len, &addr, commit);
+	ret = kbuf_select(req, &len, &addr, !polls);
 	if (req->buf_sel == KBUF_SEL_RING)
 		rw->sel_locked = true;
 	else
@@ -927,10 +933,9 @@ static int rw_issue_one(struct req *req, unsigned issue_flags)
 
 	if (!rw->resolved) {
 		ret = rw_resolve(req, write);
-		if (ret) {
-			req->res = ret;
-			return ISSUE_DONE;
-		}
+		/* (a buffer it took: given back or named, rw_finish()) */
+		if (ret)
+			return rw_finish(req, ret);
 	}
 	if (req->flags & REQ_F_BUFFER_SELECT) {
 		ret = rw_buffer_select(req, !nonblock);
