@@ -144,12 +144,66 @@ TEST(failed_read_gives_back_ring_buffer)
 	down();
 }
 
+/* A ring entry at address 0 is no buffer for the kernel: -ENOBUFS.  A
+ * regular file commits it at selection (the CQE names it, the head moves);
+ * a pipe gives it back. */
+TEST(ring_buffer_at_null_is_enobufs)
+{
+	struct test_cqe c;
+	int fd, p[2];
+
+	up(0);
+	fd = tmp_file();
+	REQUIRE_SYS(pipe(p));
+	ring_add(NULL, 64, 8);
+	c = read_select(fd, 10, 0);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (8U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	ring_add(NULL, 64, 9);
+	REQUIRE_EQ(write(p[1], "xyz", 3), 3);
+	c = read_select(p[0], 0, 0);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(ring_head(), 1);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+	down();
+}
+
+/* So is it for a receive: the socket can be polled, the buffer goes back. */
+TEST(recv_ring_buffer_at_null_is_enobufs)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	int sv[2];
+
+	up(0);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	REQUIRE_EQ(write(sv[1], "xyz", 3), 3);
+	ring_add(NULL, 64, 10);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], NULL, 0, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+	sqe->buf_group = 1;
+	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(ring_head(), 0);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(inc_commit_at_selection_says_buf_more),
 		TEST_ENTRY(inc_devnull_commits_at_selection),
 		TEST_ENTRY(failed_read_gives_back_ring_buffer),
+		TEST_ENTRY(ring_buffer_at_null_is_enobufs),
+		TEST_ENTRY(recv_ring_buffer_at_null_is_enobufs),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

@@ -51,9 +51,6 @@ DIVERGENCE(kbuf_error_buffer, "bug, being fixed", EXCUSE,
 	   "IORING_CQE_F_BUFFER) and keeps a legacy one it took before its "
 	   "offset check (-EINVAL, buffer consumed); the engine the other way "
 	   "round")
-DIVERGENCE(kbuf_null_buffer, "bug, being fixed", EXCUSE,
-	   "a ring buffer at address 0: the kernel's selection takes it for no "
-	   "buffer (-ENOBUFS), the engine reads into it (-EFAULT)")
 DIVERGENCE(recv_nonsocket_flags, "bug, being fixed", EXCUSE,
 	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST or "
 	   "IORING_RECV_MULTISHOT on a file that is no socket: -EAGAIN or "

@@ -2143,11 +2143,6 @@ static bool match_timeout_count_early(const struct op *op, const struct cqes *k,
 	return k->n == 1 && u->n == 1 && k->c[0]->res == 0 && u->c[0]->res == -ETIME;
 }
 
-static const struct kgroup *kgroup_of(const struct op *op)
-{
-	return op->kb && op->kgroup >= 0 ? &cur_batch->kg[op->kgroup] : NULL;
-}
-
 /* same results, flags that differ only in bits of mask */
 static bool only_flags(const struct cqes *k, const struct cqes *u, uint32_t mask)
 {
@@ -2173,13 +2168,6 @@ static bool match_kbuf_error_buffer(const struct op *op, const struct cqes *k,
 		return true;
 	return only_flags(k, u, 0xffff0000U | IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE) &&
 	       k->n == 1 && k->c[0]->res < 0;
-}
-
-static bool match_kbuf_null_buffer(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	const struct kgroup *g = kgroup_of(op);
-
-	return g && g->kind == G_RING && g->odd == 1;
 }
 
 static bool match_recv_nonsocket_flags(const struct op *op, const struct cqes *k,

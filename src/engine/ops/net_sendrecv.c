@@ -841,6 +841,10 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 				pthread_mutex_unlock(sel_lock);
 			else
 				locked = true;
+			/* an entry at address 0 is no buffer for the kernel
+			 * either (io_recv_buf_select()): -ENOBUFS */
+			if (!ret && !addr)
+				ret = -ENOBUFS;
 			if (!ret && mshot && sr->umsg &&
 			    len < sizeof(struct io_uring_recvmsg_out) + sr->namelen + sr->controllen) {
 				recycle_uncommitted(req);

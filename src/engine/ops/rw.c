@@ -544,6 +544,10 @@ static int rw_buffer_select(struct req *req, bool worker)
 		pthread_mutex_unlock(&req->ring->kbuf_sel_lock);
 	if (ret)
 		return ret;
+	/* an entry at address 0 is no buffer for the kernel either
+	 * (io_import_rw_buffer()): taken, and -ENOBUFS */
+	if (!addr)
+		return -ENOBUFS;
 	if (len > ENGINE_MAX_RW_COUNT)
 		len = ENGINE_MAX_RW_COUNT;
 	rw->fast_iov[0].iov_base = addr;
