@@ -196,6 +196,30 @@ TEST(recv_ring_buffer_at_null_is_enobufs)
 	down();
 }
 
+/* A buffer outside the user range: -EFAULT when the read takes it, before
+ * the file's mode is looked at. */
+TEST(ring_buffer_in_kernel_range_is_efault)
+{
+	struct test_cqe c;
+	char path[] = "/tmp/ringer-kbuf-edges.XXXXXX";
+	int fd;
+
+	up(0);
+	fd = mkstemp(path);
+	REQUIRE_SYS(fd);
+	close(fd);
+	fd = open(path, O_WRONLY);
+	unlink(path);
+	REQUIRE_SYS(fd);
+	ring_add((void *)(uintptr_t)0xffff888000003000ULL, 64, 11);
+	c = read_select(fd, 10, 0);
+	CHECK_EQ(c.res, -EFAULT);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (11U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	close(fd);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -204,6 +228,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(failed_read_gives_back_ring_buffer),
 		TEST_ENTRY(ring_buffer_at_null_is_enobufs),
 		TEST_ENTRY(recv_ring_buffer_at_null_is_enobufs),
+		TEST_ENTRY(ring_buffer_in_kernel_range_is_efault),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

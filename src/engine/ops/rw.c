@@ -548,6 +548,10 @@ static int rw_buffer_select(struct req *req, bool worker)
 	 * (io_import_rw_buffer()): taken, and -ENOBUFS */
 	if (!addr)
 		return -ENOBUFS;
+	/* and one outside the user range fails its import: -EFAULT before
+	 * the file's mode is looked at */
+	if (!user_range_ok((uintptr_t)addr, len))
+		return -EFAULT;
 	if (len > ENGINE_MAX_RW_COUNT)
 		len = ENGINE_MAX_RW_COUNT;
 	rw->fast_iov[0].iov_base = addr;
