@@ -220,6 +220,37 @@ TEST(ring_buffer_in_kernel_range_is_efault)
 	down();
 }
 
+/* An incremental ring's buffer of length 0: the read reads nothing and the
+ * buffer stays (IORING_CQE_F_BUF_MORE), the head where it was. */
+TEST(inc_zero_length_buffer_stays)
+{
+	struct test_cqe c;
+	char tmp[3];
+	int p[2];
+
+	up(IOU_PBUF_RING_INC);
+	REQUIRE_SYS(pipe(p));
+	REQUIRE_EQ(write(p[1], "xyz", 3), 3);
+	ring_add(bufs[0], 0, 12);
+	c = read_select(p[0], 0, 0);
+	CHECK_EQ(c.res, 0);
+	CHECK_EQ_U(c.flags,
+		   IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE | (12U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 0);
+	/* a read of 0 bytes (EOF) into a buffer with room: */
+	REQUIRE_EQ(read(p[0], tmp, 3), 3);
+	close(p[1]);
+	br->bufs[0].len = 64;
+	c = read_select(p[0], 0, 0);
+	CHECK_EQ(c.res, 0);
+	CHECK_EQ_U(c.flags,
+		   IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE | (12U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 0);
+	CHECK_EQ_U(br->bufs[0].len, 64);
+	close(p[0]);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -229,6 +260,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(ring_buffer_at_null_is_enobufs),
 		TEST_ENTRY(recv_ring_buffer_at_null_is_enobufs),
 		TEST_ENTRY(ring_buffer_in_kernel_range_is_efault),
+		TEST_ENTRY(inc_zero_length_buffer_stays),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

@@ -172,7 +172,9 @@ static bool ring_commit(struct kbuf_list *bl, int64_t len)
 		bl->rhead++;
 		return true;
 	}
-	while (len) {
+	/* at least once: 0 bytes leave the head buffer in place (BUF_MORE),
+	 * as the kernel's (a read of nothing, a buffer of length 0) */
+	do {
 		struct io_uring_buf *buf = ring_buf(bl, bl->rhead);
 		uint32_t buf_len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
 		uint32_t this_len = (uint64_t)len < buf_len ? (uint32_t)len : buf_len;
@@ -187,7 +189,7 @@ static bool ring_commit(struct kbuf_list *bl, int64_t len)
 		__atomic_store_n(&buf->len, 0, __ATOMIC_RELAXED);
 		bl->rhead++;
 		len -= this_len;
-	}
+	} while (len);
 	return true;
 }
 
