@@ -660,11 +660,11 @@ struct ring {
 	uint32_t cq_last_tm_flush;
 	atomic_uint cq_timeouts;
 	atomic_uint nr_seq_timeouts;
-	/* armed futex waits and their helper threads (ops/futex.c), created
-	 * on first use under async_lock */
-	_Atomic(struct futex_ctx *) futex;
-	/* armed WAITIDs (ops/waitid.c), created on first use under async_lock */
-	_Atomic(struct waitid_ctx *) waitid;
+	/* armed futex waits and their helper threads (ops/futex.c: a struct
+	 * futex_ctx), created on first use (ring_family_ctx()) */
+	_Atomic(void *) futex;
+	/* armed WAITIDs (ops/waitid.c: a struct waitid_ctx), the same way */
+	_Atomic(void *) waitid;
 	/* times the registered eventfd was signalled (eventfd.c, under cq_lock) */
 	atomic_uint evfd_signals;
 
@@ -788,6 +788,12 @@ int req_arm_poll(struct req *req, uint32_t events);
 /* Arm an entry of the ring's own (no request's) in its reactor: 0, or
  * -ECANCELED when the ring is going away, -ENOMEM. */
 int ring_arm_reactor(struct ring *ring, struct reactor_entry *e);
+/*
+ * A family's state of this ring at *slot, made on first use under
+ * async_lock: size bytes, zeroed, whose first member is a pthread_mutex_t
+ * (initialised here).  NULL when the ring is going away or memory is short.
+ */
+void *ring_family_ctx(struct ring *ring, _Atomic(void *) *slot, size_t size);
 /* Close fd, a number of the engine's own; armed: it may have waited in the
  * ring's reactor (ring NULL: none), whose registration of it goes first
  * (reactor_forget_fd()). */

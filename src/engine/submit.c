@@ -677,6 +677,27 @@ int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
 	return ret;
 }
 
+void *ring_family_ctx(struct ring *r, _Atomic(void *) *slot, size_t size)
+{
+	void *ctx = atomic_load_explicit(slot, memory_order_acquire);
+
+	if (ctx)
+		return ctx;
+	pthread_mutex_lock(&r->async_lock);
+	ctx = atomic_load_explicit(slot, memory_order_relaxed);
+	if (!ctx && !atomic_load_explicit(&r->dying, memory_order_relaxed)) {
+		ctx = calloc(1, size);
+		if (ctx) {
+			pthread_mutex_init((pthread_mutex_t *)ctx, NULL);
+			/* release: the zeroed memory and initialised lock before
+			 * the pointer, for the acquire load above in other threads */
+			atomic_store_explicit(slot, ctx, memory_order_release);
+		}
+	}
+	pthread_mutex_unlock(&r->async_lock);
+	return ctx;
+}
+
 int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns)
 {
 	struct ring *r = req->ring;

@@ -171,24 +171,12 @@ int futex_wake_issue(struct req *req, unsigned issue_flags)
 	return ISSUE_DONE;
 }
 
+/* ring_family_ctx() initialises the lock, its first member */
+_Static_assert(offsetof(struct futex_ctx, lock) == 0, "futex_ctx: the lock first");
+
 static struct futex_ctx *ctx_get(struct ring *r)
 {
-	struct futex_ctx *ctx = atomic_load_explicit(&r->futex, memory_order_acquire);
-
-	if (ctx)
-		return ctx;
-	pthread_mutex_lock(&r->async_lock);
-	ctx = atomic_load_explicit(&r->futex, memory_order_relaxed);
-	if (!ctx && !atomic_load_explicit(&r->dying, memory_order_relaxed)) {
-		ctx = calloc(1, sizeof(*ctx));
-		if (ctx) {
-			pthread_mutex_init(&ctx->lock, NULL);
-			/* release: the initialised lock before the pointer */
-			atomic_store_explicit(&r->futex, ctx, memory_order_release);
-		}
-	}
-	pthread_mutex_unlock(&r->async_lock);
-	return ctx;
+	return ring_family_ctx(r, &r->futex, sizeof(struct futex_ctx));
 }
 
 /* The first entry whose value is no longer the expected one, or -1. */

@@ -139,24 +139,12 @@ static void waitid_look(struct reactor_entry *e, uint32_t revents)
 	req_complete(req);
 }
 
+/* ring_family_ctx() initialises the lock, its first member */
+_Static_assert(offsetof(struct waitid_ctx, lock) == 0, "waitid_ctx: the lock first");
+
 static struct waitid_ctx *ctx_get(struct ring *r)
 {
-	struct waitid_ctx *ctx = atomic_load_explicit(&r->waitid, memory_order_acquire);
-
-	if (ctx)
-		return ctx;
-	pthread_mutex_lock(&r->async_lock);
-	ctx = atomic_load_explicit(&r->waitid, memory_order_relaxed);
-	if (!ctx && !atomic_load_explicit(&r->dying, memory_order_relaxed)) {
-		ctx = calloc(1, sizeof(*ctx));
-		if (ctx) {
-			pthread_mutex_init(&ctx->lock, NULL);
-			/* release: the initialised lock before the pointer */
-			atomic_store_explicit(&r->waitid, ctx, memory_order_release);
-		}
-	}
-	pthread_mutex_unlock(&r->async_lock);
-	return ctx;
+	return ring_family_ctx(r, &r->waitid, sizeof(struct waitid_ctx));
 }
 
 int waitid_issue(struct req *req, unsigned issue_flags)
