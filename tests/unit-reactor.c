@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -491,6 +492,78 @@ static void test_rearm(void)
 	close(p[1]);
 }
 
+/*
+ * e->rearm: a re-arming after the caller drained the fd (the engine's
+ * receives after -EAGAIN) relies on the registration's edges.  Data that
+ * comes after the drain wakes it: before the re-arming with nobody waiting
+ * on the fd, or with another entry waiting there for something else, or
+ * after it.
+ */
+static void drain(int fd)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0) {
+	}
+}
+
+static void test_rearm_drained(void)
+{
+	struct ringer_reactor *r;
+	struct ent t, pri;
+	int p[2];
+
+	REQUIRE_TRUE(pipe2(p, O_NONBLOCK) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	init_ent(&t, r, p[0], POLLIN);
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(write(p[1], "a", 1) == 1);
+	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
+	drain(p[0]);
+
+	/* data came after the drain, its event taken with nobody waiting */
+	REQUIRE_TRUE(write(p[1], "b", 1) == 1);
+	usleep(20000);
+	t.e.rearm = true;
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 2, 3000));
+	drain(p[0]);
+
+	/* the same while another entry waits on the fd for what never comes
+	 * (the fd registered for both) */
+	init_ent(&pri, r, p[0], POLLPRI);
+	REQUIRE_TRUE(reactor_arm(r, &pri.e) == 0);
+	t.e.rearm = true;
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(write(p[1], "c", 1) == 1);
+	REQUIRE_TRUE(wait_fired(&t, 3, 3000));
+	drain(p[0]);
+	REQUIRE_TRUE(write(p[1], "d", 1) == 1);
+	usleep(20000);
+	t.e.rearm = true;
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 4, 3000));
+	drain(p[0]);
+
+	/* nothing came: it waits, and wakes for what comes after */
+	t.e.rearm = true;
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	usleep(20000);
+	REQUIRE_TRUE(atomic_load(&t.fired) == 4);
+	REQUIRE_TRUE(write(p[1], "e", 1) == 1);
+	REQUIRE_TRUE(wait_fired(&t, 5, 3000));
+	REQUIRE_TRUE(atomic_load(&t.revents) & POLLIN);
+	REQUIRE_TRUE(atomic_load(&pri.fired) == 0);
+	/* a plain arming asks the file: still readable, ready at once */
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 6, 3000));
+	REQUIRE_TRUE(reactor_cancel(r, &pri.e));
+	reactor_destroy(r, cancelled_fn);
+	REQUIRE_TRUE(atomic_load(&t.cancelled) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* ---- timers ------------------------------------------------------------------- */
 
 /* clock - CLOCK_MONOTONIC, read between two monotonic reads close together. */
@@ -929,6 +1002,7 @@ int main(int argc, char **argv)
 		{ "cancel", test_cancel },
 		{ "cancel_from_fn", test_cancel_from_fn },
 		{ "rearm", test_rearm },
+		{ "rearm_drained", test_rearm_drained },
 		{ "timer_order", test_timer_order },
 		{ "timer_many", test_timer_many },
 		{ "timer_preempt", test_timer_preempt },

@@ -7,16 +7,19 @@
  * a scan.  Several entries may wait on one fd with different masks: each fd
  * number has a struct fdstate (a table indexed by fd) holding its armed
  * entries, registered once in the set with the union of their masks.  The
- * registration is level-triggered and EPOLLONESHOT: an event disables it
- * without a system call, the reactor moves the entries it satisfies to the
- * ready list and enables it again (EPOLL_CTL_MOD) only for the entries left.
- * Level rather than edge-triggered because an entry armed after the edge
- * must still see a state that is already ready (an arming finds the fd
- * ready at once, as vfs_poll() does in the kernel); one-shot keeps that
- * from costing a wake-up per event for a readiness nobody waits for any more.
- * Arming costs one epoll_ctl, and none when the fd's registration already
- * covers the mask; a cancel costs none (a registration that outlives its
- * entries fires once more at most, and is then left disabled).
+ * registration is edge-triggered and stays: an event moves the entries it
+ * satisfies to the ready list, and what none of them took is kept in the
+ * fdstate (pending), for an entry armed later.  An entry armed after the
+ * edge must still see a state that is already ready (an arming finds the fd
+ * ready at once, as vfs_poll() does in the kernel): so an arming rewrites
+ * the registration (EPOLL_CTL_MOD), which polls the file and reports what
+ * is ready now, one system call; except a re-arming (e->rearm: the caller
+ * holds the number and saw the fd not ready since its entry last fired, an
+ * -EAGAIN), which an edge after that sight wakes, or the pending bits of
+ * one taken meanwhile: none.  An event that finds no entry at all on its fd
+ * (a readiness nobody waits for) removes the registration, so that an idle
+ * fd costs no wake-up per edge; the next arming adds it again.  A cancel
+ * costs none.
  *
  * A closed fd: epoll forgets a file when its last reference goes, without
  * an event.  The kernel's io_uring holds the file of a pending request, so
@@ -111,10 +114,11 @@ struct theap {
 /* One fd number's armed entries and its registration in the epoll set. */
 struct fdstate {
 	struct elist entries;
-	uint32_t mask; /* registered for, when enabled */
+	uint32_t mask; /* registered for */
 	uint32_t gen; /* generation, in the event data next to the fd */
-	bool in_set; /* registered (perhaps disabled, perhaps for a closed file) */
-	bool enabled; /* not disabled by a one-shot event since */
+	uint32_t pending; /* events reported since the registration polled the
+			   * file that no entry took (for a re-arming) */
+	bool in_set; /* registered (perhaps for a closed file) */
 };
 
 struct ringer_reactor {
@@ -359,11 +363,11 @@ static bool fd_update(struct ringer_reactor *r, int fd, struct fdstate *fs, bool
 
 	for (e = fs->entries.head; e; e = e->r_next)
 		want |= e->events & 0xffff;
-	if (!fs->entries.head || (!force && fs->enabled && (fs->mask & want) == want))
+	if (!fs->entries.head || (!force && fs->in_set && (fs->mask & want) == want))
 		return false;
 	if (r->epfd < 0)
 		return false; /* poll_tick() looks at it */
-	ev.events = want | EPOLLONESHOT;
+	ev.events = want | EPOLLET;
 	ev.data.u64 = (uint64_t)fs->gen << 32 | (uint32_t)fd;
 	ret = epoll_ctl(r->epfd, fs->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
 	if (ret && errno == ENOENT) {
@@ -377,19 +381,21 @@ static bool fd_update(struct ringer_reactor *r, int fd, struct fdstate *fs, bool
 			list_add_tail(&r->orphans, e);
 		}
 		if (!fs->entries.head) {
-			fs->in_set = fs->enabled = false;
+			fs->in_set = false;
 			return false;
 		}
 		want = fresh->events & 0xffff;
-		ev.events = want | EPOLLONESHOT;
+		ev.events = want | EPOLLET;
 		ev.data.u64 = (uint64_t)fs->gen << 32 | (uint32_t)fd;
 		ret = epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
 	} else if (ret && errno == EEXIST) {
 		ret = epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
 	}
 	if (!ret) {
-		fs->in_set = fs->enabled = true;
+		/* it polled the file: what is ready now is reported again */
+		fs->in_set = true;
 		fs->mask = want;
+		fs->pending = 0;
 		return false;
 	}
 	err = errno;
@@ -410,19 +416,28 @@ static bool fd_update(struct ringer_reactor *r, int fd, struct fdstate *fs, bool
 }
 
 /* An event of the set for an fd (lock held): its entries that asked for
- * what it reports are ready; the others wait again. */
+ * what it reports are ready; the others wait on. */
 static void fd_event(struct ringer_reactor *r, uint64_t data, uint32_t events)
 {
 	int fd = (int)(uint32_t)data;
 	struct fdstate *fs = fd_state(r, fd, false);
 	struct reactor_entry *e, *next;
+	uint32_t taken = 0;
 
-	/* An older generation: a file that number named before, or an event
-	 * taken before a re-arming that rewrote the registration. */
+	/* An older generation: a file that number named before. */
 	if (!fs || fs->gen != (uint32_t)(data >> 32))
 		return;
-	fs->enabled = false; /* EPOLLONESHOT disabled it */
 	events &= 0xffff;
+	if (!fs->entries.head) {
+		/* Nobody waits: an edge per packet would wake us for nothing
+		 * until the fd is closed.  Out of the set; the next arming
+		 * adds it, polling the file. */
+		if (fs->in_set)
+			epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+		fs->in_set = false;
+		fs->pending = 0;
+		return;
+	}
 	for (e = fs->entries.head; e; e = next) {
 		/* Only what this entry asked for, plus what poll always
 		 * reports. */
@@ -430,10 +445,13 @@ static void fd_event(struct ringer_reactor *r, uint64_t data, uint32_t events)
 
 		next = e->r_next;
 		r->nr_looked++;
-		if (rev)
+		if (rev) {
+			taken |= e->events | ALWAYS;
 			make_ready(r, fs, e, rev);
+		}
 	}
-	fd_update(r, fd, fs, false, NULL);
+	/* The edge is not reported again: keep what nobody took. */
+	fs->pending |= events & ~taken;
 }
 
 /*
@@ -717,6 +735,10 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
 	struct fdstate *fs = NULL;
 	int ret;
 
+	bool rearm = e->rearm;
+
+	/* for this arming only (a request's entry serves many) */
+	e->rearm = false;
 	if (e->fd < 0)
 		return -EBADF;
 	pthread_mutex_lock(&r->lock);
@@ -726,19 +748,27 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
 	if (ret == 0) {
 		/* The first entry of a new wait: a new generation, so that an
 		 * event taken before (of a file closed since, or one that
-		 * nobody waited for) is not applied to it. */
-		if (!fs->entries.head)
+		 * nobody waited for) is not applied to it; not for a
+		 * re-arming that keeps the registration (and its data). */
+		if (!fs->entries.head && !(rearm && fs->in_set))
 			fs->gen++;
 		e->r_state = R_ARMED_FD;
 		e->r_clock = 0;
 		list_add_tail(&fs->entries, e);
 		r->nr_fds++;
-		/* Always written (force): only epoll_ctl tells whether the
-		 * number still names the file registered.  epoll_wait sees a
-		 * registration made meanwhile: no wake-up, unless the entry is
-		 * ready already. */
-		if (fd_update(r, e->fd, fs, true, e))
+		if (rearm && fs->in_set && (fs->pending & (e->events | ALWAYS))) {
+			/* an edge came after the caller's sight, nobody took it */
+			make_ready(r, fs, e, fs->pending & (e->events | ALWAYS));
+			fs->pending &= ~(e->events | ALWAYS);
 			wake(r);
+		} else if (fd_update(r, e->fd, fs, !rearm, e)) {
+			/* Written unless a re-arming (force): only epoll_ctl
+			 * tells whether the number still names the file
+			 * registered, and it reports what is ready now.
+			 * epoll_wait sees a registration made meanwhile: no
+			 * wake-up, unless the entry is ready already. */
+			wake(r);
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
@@ -781,7 +811,8 @@ void reactor_forget_fd(struct ringer_reactor *r, int fd)
 		 * beyond reach: a number only the program reuses) */
 		if (r->epfd >= 0)
 			epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
-		fs->in_set = fs->enabled = false;
+		fs->in_set = false;
+		fs->pending = 0;
 	}
 	pthread_mutex_unlock(&r->lock);
 }

@@ -41,6 +41,14 @@ struct reactor_entry {
 	int fd; /* for reactor_arm(); -1 for timers */
 	uint32_t events; /* POLLIN, POLLOUT, ... (poll(2) bits) */
 	reactor_fn fn; /* revents: poll(2) bits, or 0 when a timer expired */
+	/*
+	 * A re-arming: e was armed on this fd before, the number still names
+	 * the same file (the caller holds it), and the caller saw it not
+	 * ready for events after e last fired (an -EAGAIN, a receive that
+	 * emptied the queue).  The reactor then relies on its registration's
+	 * edges and makes no system call.  False: it asks the file.
+	 */
+	bool rearm;
 
 	/* private to the reactor */
 	struct reactor_entry *r_next, *r_prev;

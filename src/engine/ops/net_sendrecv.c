@@ -404,8 +404,13 @@ static void sr_ready(struct reactor_entry *e, uint32_t revents)
 	ready_revents = 0;
 }
 
-/* wait in the reactor for the socket to be readable (RECV*) or writable (SEND*) */
-static int sr_arm(struct req *req)
+/*
+ * Wait in the reactor for the socket to be readable (RECV*) or writable
+ * (SEND*).  drained: the request just saw it not ready (-EAGAIN, a stream
+ * receive that emptied the queue), which, once it has waited there before
+ * on a number it holds, lets the reactor re-arm it without a system call.
+ */
+static int sr_arm_to(struct req *req, bool drained)
 {
 	struct sr_state *sr = req_sr(req);
 	/* a TCP receive also waits for the FIN and urgent data, which then
@@ -418,6 +423,8 @@ static int sr_arm(struct req *req)
 				  : 0;
 	int ret;
 
+	req->rent.rearm = drained && sr->polled && req->rent.fd == req->rfd &&
+			  ((req->flags & REQ_F_FD_HELD) || req->file);
 	/* a multishot RECV* is found by a cancellation even while the reactor
 	 * runs it, as the kernel's: its next arming then gives -ECANCELED */
 	if (!events)
@@ -433,6 +440,11 @@ static int sr_arm(struct req *req)
 		return ISSUE_DONE;
 	}
 	return ISSUE_QUEUED;
+}
+
+static int sr_arm(struct req *req)
+{
+	return sr_arm_to(req, true);
 }
 
 /* the socket's type and family, once: -ENOTSOCK for another file */
@@ -926,8 +938,10 @@ post:
 		sr->done = 0;
 		/* more may be there (or the socket does not tell): try again */
 		retry = (cflags & IORING_CQE_F_SOCK_NONEMPTY) || sr->sock_type != SOCK_STREAM;
-		if (!retry || ++loops >= MSHOT_MAX_RETRY)
+		if (!retry)
 			return sr_arm(req);
+		if (++loops >= MSHOT_MAX_RETRY)
+			return sr_arm_to(req, false); /* it may still hold more */
 	}
 }
 
