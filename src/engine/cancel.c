@@ -669,6 +669,33 @@ int cancel_family_done(const struct cancel_data *cd, struct req *done, int n)
 	return n ? n : -ENOENT;
 }
 
+int cancel_armed(pthread_mutex_t *lock, struct req **armed, const struct cancel_data *cd,
+		 int (*take)(struct req *req, void *arg), void *arg)
+{
+	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	struct req *req, *nxt, *done = NULL;
+	int n = 0, ret;
+
+	pthread_mutex_lock(lock);
+	for (req = *armed; req; req = nxt) {
+		nxt = req->list_next;
+		if (!cancel_match(req, cd))
+			continue;
+		ret = take(req, arg);
+		if (ret < 0)
+			continue;
+		if (ret) {
+			req->list_next = done;
+			done = req;
+		}
+		n++;
+		if (!all)
+			break;
+	}
+	pthread_mutex_unlock(lock);
+	return cancel_family_done(cd, done, n);
+}
+
 void req_cancel_list(struct req *req)
 {
 	while (req) {

@@ -82,6 +82,16 @@ int sync_cancel(struct ring *ring, const void *arg, unsigned nr_args);
  * that one call takes every match (1); else n, or -ENOENT for none.
  */
 int cancel_family_done(const struct cancel_data *cd, struct req *done, int n);
+/*
+ * A family's cancel over its armed list (list_next/list_prev, under lock),
+ * as the kernel's io_cancel_remove(): the first match, or every one when cd
+ * asks for all or any.  take(req, arg), lock held, ends the wait of a match:
+ * 1 it took req off the list (it ends -ECANCELED after the lock is dropped,
+ * in the order they were armed), 0 req's own completer ends it, -1 it is
+ * ending already (not counted).  cancel_family_done()'s answer.
+ */
+int cancel_armed(pthread_mutex_t *lock, struct req **armed, const struct cancel_data *cd,
+		 int (*take)(struct req *req, void *arg), void *arg);
 
 /* req_arm_ready() (submit.c): wait in the reactor for events on req's file,
  * then req->ready_fn runs; on ring->ready_reqs meanwhile.  0 or -errno. */

@@ -534,30 +534,20 @@ static void disarm(struct futex_ctx *ctx, struct req *req)
 			sched_yield();
 }
 
+/* cancel_armed(): a match is always taken from its helper */
+static int cancel_take(struct req *req, void *ctx)
+{
+	disarm(ctx, req);
+	return 1;
+}
+
 int futex_cancel(struct ring *ring, const struct cancel_data *cd)
 {
 	struct futex_ctx *ctx = atomic_load_explicit(&ring->futex, memory_order_acquire);
-	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
-	struct req *req, *nxt, *done = NULL;
-	int n = 0;
 
 	if (!ctx)
 		return -ENOENT;
-	pthread_mutex_lock(&ctx->lock);
-	for (req = ctx->armed; req; req = nxt) {
-		nxt = req->list_next;
-		if (!cancel_match(req, cd))
-			continue;
-		disarm(ctx, req);
-		req->list_next = done;
-		done = req;
-		n++;
-		if (!all)
-			break;
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	/* in the order they were armed */
-	return cancel_family_done(cd, done, n);
+	return cancel_armed(&ctx->lock, &ctx->armed, cd, cancel_take, ctx);
 }
 
 void futex_cancel_all(struct ring *ring)

@@ -174,34 +174,30 @@ int waitid_issue(struct req *req, unsigned issue_flags)
 	return ISSUE_DONE;
 }
 
+/* cancel_armed(), ctx->lock held */
+static int cancel_take(struct req *req, void *arg)
+{
+	struct waitid_ctx *ctx = arg;
+	struct waitid_state *w = req_data(req, struct waitid_state);
+
+	if (w->cancelled)
+		return -1; /* a cancellation found it already */
+	if (reactor_cancel(req->ring->reactor, &req->rent)) {
+		req_list_del(&ctx->armed, req);
+		return 1;
+	}
+	/* its look runs, waiting for the lock: it completes it */
+	w->cancelled = true;
+	return 0;
+}
+
 int waitid_cancel(struct ring *ring, const struct cancel_data *cd)
 {
 	struct waitid_ctx *ctx = atomic_load_explicit(&ring->waitid, memory_order_acquire);
-	bool all = cd->flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
-	struct req *req, *nxt, *done = NULL;
-	int n = 0;
 
 	if (!ctx)
 		return -ENOENT;
-	pthread_mutex_lock(&ctx->lock);
-	for (req = ctx->armed; req; req = nxt) {
-		nxt = req->list_next;
-		if (!cancel_match(req, cd) || req_data(req, struct waitid_state)->cancelled)
-			continue;
-		if (reactor_cancel(ring->reactor, &req->rent)) {
-			req_list_del(&ctx->armed, req);
-			req->list_next = done;
-			done = req;
-		} else {
-			/* its look runs, waiting for the lock: it completes it */
-			req_data(req, struct waitid_state)->cancelled = true;
-		}
-		n++;
-		if (!all)
-			break;
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	return cancel_family_done(cd, done, n);
+	return cancel_armed(&ctx->lock, &ctx->armed, cd, cancel_take, ctx);
 }
 
 void waitid_release(struct ring *ring)
