@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -759,6 +760,24 @@ int sys_fd_move_high(int fd)
 		return fd; /* the table is full up there: keep the low one */
 	sys_close(fd);
 	return nfd;
+}
+
+int sys_fd_can_poll(int fd)
+{
+	struct epoll_event ev = { .events = 0 };
+	struct stat st;
+	int epfd, ret;
+
+	if (sys_fstat(fd, &st) < 0)
+		return -EBADF;
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+		return 1;
+	epfd = sys_epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return 1; /* cannot tell: as a file that can */
+	ret = sys_epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	sys_close(epfd);
+	return ret != -EPERM;
 }
 
 /* Does the process run one thread (/proc/self/stat's num_threads)? */

@@ -107,6 +107,9 @@ int sys_dup_high(int fd); /* F_DUPFD_CLOEXEC, high if there is room */
 /* once per process: make room for the high descriptors (a dup of fd) */
 void sys_fd_table_grow(int fd);
 int sys_fd_link(int fd, char *buf, size_t len); /* readlink of /proc/self/fd/fd */
+/* the kernel's io_file_can_poll(): the file has a poll method (epoll takes
+ * it; a regular file, a directory, /dev/null do not): 1, 0, or -EBADF */
+int sys_fd_can_poll(int fd);
 /* native AIO; sys_io_getevents with a mask is io_pgetevents */
 int sys_io_setup(unsigned nr, aio_context_t *ctx);
 int sys_io_destroy(aio_context_t ctx);

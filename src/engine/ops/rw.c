@@ -445,33 +445,17 @@ static void iov_advance(struct rw_state *rw, size_t n)
 
 static void learn_type(struct req *req);
 
-/*
- * The kernel's io_file_can_poll(): the file has a poll method.  epoll
- * refuses a file without one (EPERM): a regular file, a directory, a block
- * device, /dev/null.  1 or 0, -EBADF for a bad fd.
- */
+/* The kernel's io_file_can_poll() (sys_fd_can_poll()): 1, 0, -EBADF. */
 static int file_can_poll(struct req *req)
 {
 	struct rw_state *rw = req_rw(req);
-	struct epoll_event ev = { .events = 0 };
-	struct stat st;
-	int epfd, ret;
+	int ret;
 
 	if (rw->can_poll)
 		return 1;
-	if (sys_fstat(req->rfd, &st) < 0)
-		return -EBADF;
-	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
-		epfd = sys_epoll_create1(EPOLL_CLOEXEC);
-		if (epfd >= 0) {
-			ret = sys_epoll_ctl(epfd, EPOLL_CTL_ADD, req->rfd, &ev);
-			sys_close(epfd);
-			if (ret == -EPERM)
-				return 0;
-		}
-	}
-	rw->can_poll = true;
-	return 1;
+	ret = sys_fd_can_poll(req->rfd);
+	rw->can_poll = ret == 1;
+	return ret;
 }
 
 /*
