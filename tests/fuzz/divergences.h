@@ -51,11 +51,6 @@ DIVERGENCE(kbuf_error_buffer, "bug, being fixed", EXCUSE,
 	   "IORING_CQE_F_BUFFER) and keeps a legacy one it took before its "
 	   "offset check (-EINVAL, buffer consumed); the engine the other way "
 	   "round")
-DIVERGENCE(recv_nonsocket_flags, "bug, being fixed", EXCUSE,
-	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST or "
-	   "IORING_RECV_MULTISHOT on a file that is no socket: -EAGAIN or "
-	   "-EBADFD on the kernel (its poll arming fails first), -ENOTSOCK on "
-	   "the engine")
 DIVERGENCE(bundle_no_group, "kernel race", EXCUSE,
 	   "a bundle receive from a group that does not exist: -ENOENT or "
 	   "-ENOBUFS on the kernel, both seen in runs of one batch (seed 7, "
@@ -70,8 +65,8 @@ DIVERGENCE(mshot_bundle_len, "bug, being fixed", AVOID,
 DIVERGENCE(recvmsg_mshot, "bug, being fixed", EXCUSE,
 	   "a multishot RECVMSG on the unix stream socket: the kernel's first "
 	   "CQE holds 2 bytes less than its later ones (the engine's all hold "
-	   "the same), and a length above INT_MAX is -EINVAL on the kernel, "
-	   "-EFAULT on the engine")
+	   "the same); a RECVMSG with a length above INT_MAX is -EINVAL on the "
+	   "kernel, -EFAULT (multishot) or its result on the engine")
 DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
 	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST linked after another "
 	   "request (issued from io-wq on the kernel): -EAGAIN on the kernel, "

@@ -2170,15 +2170,6 @@ static bool match_kbuf_error_buffer(const struct op *op, const struct cqes *k,
 	       k->n == 1 && k->c[0]->res < 0;
 }
 
-static bool match_recv_nonsocket_flags(const struct op *op, const struct cqes *k,
-				       const struct cqes *u)
-{
-	if (!is_recv(op) || op->obj == O_SOCK ||
-	    !(op->ioprio & (IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT)))
-		return false;
-	return !u || (u->n == 1 && u->c[0]->res == -ENOTSOCK);
-}
-
 static bool match_bundle_no_group(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
 	if (!is_recv(op) || !(op->ioprio & IORING_RECVSEND_BUNDLE) || op->kgroup >= 0)
@@ -2204,7 +2195,8 @@ static bool match_mshot_bundle_len(const struct op *op, const struct cqes *k,
 
 static bool match_recvmsg_mshot(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
-	return op->opcode == IORING_OP_RECVMSG && (op->ioprio & IORING_RECV_MULTISHOT);
+	return op->opcode == IORING_OP_RECVMSG &&
+	       ((op->ioprio & IORING_RECV_MULTISHOT) || op->len > INT_MAX);
 }
 
 static bool match_recv_poll_first_linked(const struct op *op, const struct cqes *k,

@@ -945,6 +945,35 @@ post:
 	}
 }
 
+/*
+ * A receive on a file that is no socket, as ACCEPT's (accept_nonsocket()):
+ * a multishot receive issued from io-wq waits for readiness before the
+ * kernel looks at the socket, and so does RECV (not RECVMSG, which looks at
+ * the socket first) with IORING_RECVSEND_POLL_FIRST; a file without a poll
+ * method cannot be waited on: -EAGAIN for POLL_FIRST, -EBADFD for the
+ * multishot one (found by the fuzzer on 6.18).  Woken, or neither: -ENOTSOCK.
+ */
+static int sr_nonsocket(struct req *req, unsigned issue_flags)
+{
+	struct sr_state *sr = req_sr(req);
+	bool mshot = !sr->send && (sr->flags & IORING_RECV_MULTISHOT);
+	bool worker = !(issue_flags & ISSUE_F_NONBLOCK);
+	bool poll_first = req->opcode == IORING_OP_RECV && (sr->flags & IORING_RECVSEND_POLL_FIRST);
+	int ret = -ENOTSOCK;
+
+	if (sr->polled || !(poll_first || (mshot && worker)))
+		ret = -ENOTSOCK;
+	else if (poll_first && ((sr->msg_flags & MSG_DONTWAIT) ||
+				poll_first_in_worker(req, issue_flags, mshot)))
+		ret = -EAGAIN;
+	else if (sys_fd_can_poll(req->rfd) == 0)
+		ret = mshot ? -EBADFD : -EAGAIN;
+	else
+		return sr_arm(req);
+	req->res = ret;
+	return ISSUE_DONE;
+}
+
 int sr_issue(struct req *req, unsigned issue_flags)
 {
 	struct sr_state *sr = req_sr(req);
@@ -956,6 +985,8 @@ int sr_issue(struct req *req, unsigned issue_flags)
 	ret = req_resolve_file(req);
 	if (!ret && !plain_send(req))
 		ret = learn_socket(req);
+	if (ret == -ENOTSOCK)
+		return sr_nonsocket(req, issue_flags);
 	if (ret) {
 		req->res = (int32_t)ret;
 		return ISSUE_DONE;
