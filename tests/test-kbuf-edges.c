@@ -251,6 +251,24 @@ TEST(inc_zero_length_buffer_stays)
 	down();
 }
 
+/* A ring in memory that cannot be pinned (PROT_NONE): -EFAULT. */
+TEST(ring_in_prot_none_memory_is_efault)
+{
+	struct io_uring_buf_reg reg = { .ring_entries = 8, .bgid = 2 };
+	void *mem;
+
+	test_ring_init(8, &ring, 0);
+	mem = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(mem != MAP_FAILED);
+	reg.ring_addr = (uintptr_t)mem;
+	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), -EFAULT);
+	REQUIRE_SYS(mprotect(mem, 4096, PROT_READ | PROT_WRITE));
+	CHECK_EQ(io_uring_register_buf_ring(&ring, &reg, 0), 0);
+	CHECK_EQ(io_uring_unregister_buf_ring(&ring, 2), 0);
+	munmap(mem, 4096);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -261,6 +279,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(recv_ring_buffer_at_null_is_enobufs),
 		TEST_ENTRY(ring_buffer_in_kernel_range_is_efault),
 		TEST_ENTRY(inc_zero_length_buffer_stays),
+		TEST_ENTRY(ring_in_prot_none_memory_is_efault),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

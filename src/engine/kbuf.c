@@ -555,7 +555,8 @@ int kbuf_manage_issue(struct req *req, unsigned issue_flags)
 	return ISSUE_DONE;
 }
 
-/* The kernel pins the ring's pages: every one must be mapped (mincore) */
+/* The kernel pins the ring's pages: every one must be mapped (mincore) and
+ * readable */
 static bool ring_mapped(uint64_t addr, uint64_t size)
 {
 	unsigned char vec[128]; /* 65536 entries of 16 bytes: 256 pages at most */
@@ -567,6 +568,13 @@ static bool ring_mapped(uint64_t addr, uint64_t size)
 		uint64_t n = pages - done < sizeof(vec) ? pages - done : sizeof(vec);
 
 		if (sys_mincore((void *)(uintptr_t)(addr + done * 4096), n * 4096, vec) < 0)
+			return false;
+	}
+	/* and readable: a PROT_NONE page is mapped but cannot be pinned */
+	for (uint64_t p = 0; p < pages; p++) {
+		unsigned char byte;
+
+		if (umem_read(&byte, (const void *)(uintptr_t)(addr + p * 4096), 1))
 			return false;
 	}
 	return true;

@@ -74,10 +74,6 @@ DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
 DIVERGENCE(bundle_peek, "bug, being fixed", EXCUSE,
 	   "a bundle RECV with MSG_PEEK: -ENOBUFS on the kernel once a peek "
 	   "has taken the group's buffers, data on the engine")
-DIVERGENCE(pbuf_ring_prot_none, "bug, being fixed", AVOID,
-	   "IORING_REGISTER_PBUF_RING of a ring in the program's memory at a "
-	   "PROT_NONE page: -EFAULT on the kernel (it pins the pages), 0 on the "
-	   "engine (it only asks whether the pages are mapped)")
 DIVERGENCE(pbuf_ring_resv, "bug, being fixed", AVOID,
 	   "IORING_REGISTER_PBUF_RING with resv[0] set and IOU_PBUF_RING_INC: 0 "
 	   "on the kernel, -EINVAL on the engine")

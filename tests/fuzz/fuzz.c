@@ -1515,8 +1515,7 @@ static bool bad_registration_avoided(int bad)
 {
 	if (opt.all)
 		return false;
-	return (bad == 9 && known[KD_pbuf_ring_prot_none].action == AVOID) ||
-	       (bad == 4 && known[KD_pbuf_ring_resv].action == AVOID);
+	return bad == 4 && known[KD_pbuf_ring_resv].action == AVOID;
 }
 
 static void plan_kbuf(struct batch *b)
@@ -2207,12 +2206,6 @@ static bool match_recv_poll_first_linked(const struct op *op, const struct cqes 
 }
 
 /* registrations: plan_kbuf() asks (bad_registration_avoided()) */
-static bool match_pbuf_ring_prot_none(const struct op *op, const struct cqes *k,
-				      const struct cqes *u)
-{
-	return false;
-}
-
 static bool match_pbuf_ring_resv(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
 	return false;
