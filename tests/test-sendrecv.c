@@ -142,6 +142,34 @@ TEST(fixed_file)
 	teardown();
 }
 
+/* A receive (sqe->ioprio: ioprio) on fd of what is queued: res and flags. */
+static void recv_expect(int fd, __u16 ioprio, __u64 ud, int res, unsigned flags)
+{
+	char buf[64];
+	struct test_cqe c;
+
+	recv_sqe(fd, buf, sizeof(buf), 0, ud)->ioprio = ioprio;
+	c = one();
+	CHECK_EQ(c.res, res);
+	CHECK_EQ_U(c.flags, flags);
+}
+
+/* TCP: a receive that urgent data stops short leaves bytes behind */
+static void urgent_stops_short(__u16 ioprio)
+{
+	int t[2];
+
+	net_tcp_pair(t);
+	REQUIRE_EQ(send(t[1], "abc", 3, 0), 3);
+	REQUIRE_EQ(send(t[1], "de", 2, MSG_OOB), 2);
+	REQUIRE_EQ(send(t[1], "fgh", 3, 0), 3);
+	test_sleep_ms(20);
+	recv_expect(t[0], ioprio, 4, 4, IORING_CQE_F_SOCK_NONEMPTY);
+	recv_expect(t[0], ioprio, 5, 3, 0);
+	close(t[0]);
+	close(t[1]);
+}
+
 TEST(sock_nonempty)
 {
 	char buf[64];
@@ -195,22 +223,7 @@ TEST(sock_nonempty)
 	close(t[0]);
 	close(t[1]);
 
-	/* TCP: a receive that urgent data stops short leaves bytes behind */
-	net_tcp_pair(t);
-	REQUIRE_EQ(send(t[1], "abc", 3, 0), 3);
-	REQUIRE_EQ(send(t[1], "de", 2, MSG_OOB), 2);
-	REQUIRE_EQ(send(t[1], "fgh", 3, 0), 3);
-	test_sleep_ms(20);
-	recv_sqe(t[0], buf, sizeof(buf), 0, 4);
-	c = one();
-	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_SOCK_NONEMPTY);
-	recv_sqe(t[0], buf, sizeof(buf), 0, 5);
-	c = one();
-	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, 0);
-	close(t[0]);
-	close(t[1]);
+	urgent_stops_short(0);
 	io_uring_queue_exit(&ring);
 }
 
@@ -231,10 +244,7 @@ TEST(sock_nonempty_poll_first)
 	REQUIRE_EQ(write(t[1], "xyz", 3), 3);
 	shutdown(t[1], SHUT_WR);
 	test_sleep_ms(20);
-	recv_sqe(t[0], buf, sizeof(buf), 0, 1)->ioprio = IORING_RECVSEND_POLL_FIRST;
-	c = one();
-	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_SOCK_NONEMPTY);
+	recv_expect(t[0], IORING_RECVSEND_POLL_FIRST, 1, 3, IORING_CQE_F_SOCK_NONEMPTY);
 	close(t[0]);
 	close(t[1]);
 
@@ -242,10 +252,7 @@ TEST(sock_nonempty_poll_first)
 	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[1], "xyz", 3), 3);
 	test_sleep_ms(20);
-	recv_sqe(t[0], buf, sizeof(buf), 0, 2)->ioprio = IORING_RECVSEND_POLL_FIRST;
-	c = one();
-	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, 0);
+	recv_expect(t[0], IORING_RECVSEND_POLL_FIRST, 2, 3, 0);
 	/* data that comes later wakes the next one */
 	recv_sqe(t[0], buf, sizeof(buf), 0, 3)->ioprio = IORING_RECVSEND_POLL_FIRST;
 	REQUIRE_EQ(io_uring_submit(&ring), 1);
@@ -257,22 +264,7 @@ TEST(sock_nonempty_poll_first)
 	close(t[0]);
 	close(t[1]);
 
-	/* urgent data stops it short: bytes remain */
-	net_tcp_pair(t);
-	REQUIRE_EQ(send(t[1], "abc", 3, 0), 3);
-	REQUIRE_EQ(send(t[1], "de", 2, MSG_OOB), 2);
-	REQUIRE_EQ(send(t[1], "fgh", 3, 0), 3);
-	test_sleep_ms(20);
-	recv_sqe(t[0], buf, sizeof(buf), 0, 4)->ioprio = IORING_RECVSEND_POLL_FIRST;
-	c = one();
-	CHECK_EQ(c.res, 4);
-	CHECK_EQ_U(c.flags, IORING_CQE_F_SOCK_NONEMPTY);
-	recv_sqe(t[0], buf, sizeof(buf), 0, 5)->ioprio = IORING_RECVSEND_POLL_FIRST;
-	c = one();
-	CHECK_EQ(c.res, 3);
-	CHECK_EQ_U(c.flags, 0);
-	close(t[0]);
-	close(t[1]);
+	urgent_stops_short(IORING_RECVSEND_POLL_FIRST);
 	io_uring_queue_exit(&ring);
 }
 

@@ -507,6 +507,18 @@ static void drain(int fd)
 	}
 }
 
+/* Data came after the drain (its event taken meanwhile): a re-arming of t
+ * fires at once, its nth time, and t's fd is drained again. */
+static void write_rearm_fire(struct ent *t, int wfd, unsigned n)
+{
+	REQUIRE_TRUE(write(wfd, "b", 1) == 1);
+	usleep(20000);
+	t->e.rearm = true;
+	REQUIRE_TRUE(reactor_arm(t->r, &t->e) == 0);
+	REQUIRE_TRUE(wait_fired(t, n, 3000));
+	drain(t->e.fd);
+}
+
 static void test_rearm_drained(void)
 {
 	struct ringer_reactor *r;
@@ -521,13 +533,8 @@ static void test_rearm_drained(void)
 	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
 	drain(p[0]);
 
-	/* data came after the drain, its event taken with nobody waiting */
-	REQUIRE_TRUE(write(p[1], "b", 1) == 1);
-	usleep(20000);
-	t.e.rearm = true;
-	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
-	REQUIRE_TRUE(wait_fired(&t, 2, 3000));
-	drain(p[0]);
+	/* its event taken with nobody waiting */
+	write_rearm_fire(&t, p[1], 2);
 
 	/* the same while another entry waits on the fd for what never comes
 	 * (the fd registered for both) */
@@ -538,12 +545,7 @@ static void test_rearm_drained(void)
 	REQUIRE_TRUE(write(p[1], "c", 1) == 1);
 	REQUIRE_TRUE(wait_fired(&t, 3, 3000));
 	drain(p[0]);
-	REQUIRE_TRUE(write(p[1], "d", 1) == 1);
-	usleep(20000);
-	t.e.rearm = true;
-	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
-	REQUIRE_TRUE(wait_fired(&t, 4, 3000));
-	drain(p[0]);
+	write_rearm_fire(&t, p[1], 4);
 
 	/* nothing came: it waits, and wakes for what comes after */
 	t.e.rearm = true;
