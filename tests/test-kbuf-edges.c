@@ -251,6 +251,35 @@ TEST(inc_zero_length_buffer_stays)
 	down();
 }
 
+/* A bundle receive with a length shorter than the ring's buffer uses the
+ * buffer for that much: the entry itself is left as the program wrote it. */
+TEST(bundle_cut_leaves_ring_entry)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	static char big[1024];
+	int sv[2];
+
+	up(0);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	REQUIRE_EQ(write(sv[1], big, sizeof(big)), (ssize_t)sizeof(big));
+	ring_add(big, sizeof(big), 13);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], NULL, 240, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+	sqe->ioprio = IORING_RECVSEND_BUNDLE;
+	sqe->buf_group = 1;
+	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ(c.res, 240);
+	CHECK_EQ_U(c.flags & ~IORING_CQE_F_SOCK_NONEMPTY,
+		   IORING_CQE_F_BUFFER | (13U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	CHECK_EQ_U(br->bufs[0].len, 1024);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
 /* A ring in memory that cannot be pinned (PROT_NONE): -EFAULT. */
 TEST(ring_in_prot_none_memory_is_efault)
 {
@@ -280,6 +309,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(ring_buffer_in_kernel_range_is_efault),
 		TEST_ENTRY(inc_zero_length_buffer_stays),
 		TEST_ENTRY(ring_in_prot_none_memory_is_efault),
+		TEST_ENTRY(bundle_cut_leaves_ring_entry),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

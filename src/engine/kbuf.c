@@ -313,13 +313,14 @@ int kbuf_peek(struct req *req, struct iovec *iov, unsigned nr, size_t max_len, b
 		for (;;) {
 			len = __atomic_load_n(&buf->len, __ATOMIC_RELAXED);
 			if (len > max_len) {
-				/* a longer buffer: cut, and only when it is the first */
+				/* a longer buffer: cut, and only when it is the
+				 * first; the entry stays as the program wrote it
+				 * (6.18 writes no length back, probed) */
 				len = (uint32_t)max_len;
 				if (!bl->inc) {
 					*partial = true;
 					if (n)
 						break;
-					__atomic_store_n(&buf->len, len, __ATOMIC_RELAXED);
 				}
 			}
 			iov[n].iov_base =
