@@ -2211,6 +2211,14 @@ static bool match_pbuf_ring_resv(const struct op *op, const struct cqes *k, cons
 	return false;
 }
 
+static bool match_bundle_recv_flags(const struct op *op, const struct cqes *k,
+				    const struct cqes *u)
+{
+	if (op->opcode != IORING_OP_RECV || !(op->ioprio & IORING_RECVSEND_BUNDLE))
+		return false;
+	return !u || only_flags(k, u, IORING_CQE_F_BUF_MORE | IORING_CQE_F_SOCK_NONEMPTY);
+}
+
 static bool match_bundle_peek(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
 	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) && (op->op_flags & MSG_PEEK);
