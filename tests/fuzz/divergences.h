@@ -52,9 +52,9 @@ DIVERGENCE(kbuf_error_buffer, "bug, being fixed", EXCUSE,
 	   "offset check (-EINVAL, buffer consumed); the engine the other way "
 	   "round")
 DIVERGENCE(bundle_no_group, "kernel race", EXCUSE,
-	   "a bundle receive from a group that does not exist: -ENOENT or "
-	   "-ENOBUFS on the kernel, both seen in runs of one batch (seed 7, "
-	   "batch 17, --self); -ENOENT on the engine")
+	   "a bundle receive from a group that does not exist (or was never "
+	   "provided): -ENOENT or -ENOBUFS on the kernel, both seen in runs of "
+	   "one batch (seed 7, batch 17, --self); -ENOENT on the engine")
 DIVERGENCE(mshot_read_nowait, "bug, being fixed", AVOID,
 	   "READ_MULTISHOT with RWF_NOWAIT: the kernel ends it with -EAGAIN "
 	   "after its first read though more is there; the engine reads on")
@@ -83,3 +83,12 @@ DIVERGENCE(bundle_recv_flags, "bug, being fixed", EXCUSE,
 	   "and IORING_CQE_F_SOCK_NONEMPTY differ between the kernel's CQE and "
 	   "the engine's (seed 21, batches 45, 85 and 376); a short bundle on "
 	   "the kernel also fails the links after it")
+DIVERGENCE(recv_mshot_nonsocket, "kernel race", EXCUSE,
+	   "a multishot RECV on a file that is no socket and has no poll "
+	   "method, issued inline: -ENOTSOCK on the kernel (tests/"
+	   "test-net-nonsocket.c), but -EBADFD in one batch with "
+	   "CQE_SKIP_SUCCESS (seed 23, batch 193: io-wq's answer)")
+DIVERGENCE(bundle_waitall, "bug, being fixed", EXCUSE,
+	   "a bundle RECV with MSG_WAITALL: the kernel retries into more "
+	   "buffers (128 bytes where the engine stops at 64; seed 23, batch "
+	   "321): slice D's item 3 of issue 14")

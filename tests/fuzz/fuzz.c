@@ -2171,7 +2171,7 @@ static bool match_kbuf_error_buffer(const struct op *op, const struct cqes *k,
 
 static bool match_bundle_no_group(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
-	if (!is_recv(op) || !(op->ioprio & IORING_RECVSEND_BUNDLE) || op->kgroup >= 0)
+	if (!is_recv(op) || !(op->ioprio & IORING_RECVSEND_BUNDLE))
 		return false;
 	return !u || (k->n == 1 && u->n == 1 &&
 		      (k->c[0]->res == -ENOENT || k->c[0]->res == -ENOBUFS) &&
@@ -2217,6 +2217,21 @@ static bool match_bundle_recv_flags(const struct op *op, const struct cqes *k,
 	if (op->opcode != IORING_OP_RECV || !(op->ioprio & IORING_RECVSEND_BUNDLE))
 		return false;
 	return !u || only_flags(k, u, IORING_CQE_F_BUF_MORE | IORING_CQE_F_SOCK_NONEMPTY);
+}
+
+static bool match_recv_mshot_nonsocket(const struct op *op, const struct cqes *k,
+				       const struct cqes *u)
+{
+	if (!is_recv(op) || !(op->ioprio & IORING_RECV_MULTISHOT) || op->obj == O_SOCK)
+		return false;
+	return !u || (k->n == 1 && u->n == 1 && k->c[0]->res == -EBADFD &&
+		      u->c[0]->res == -ENOTSOCK);
+}
+
+static bool match_bundle_waitall(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) &&
+	       (op->op_flags & MSG_WAITALL);
 }
 
 static bool match_bundle_peek(const struct op *op, const struct cqes *k, const struct cqes *u)
