@@ -690,6 +690,15 @@ static inline int test_submit_reap(struct io_uring *ring, struct test_cqe *out, 
 	return ret;
 }
 
+/* Submit what is queued and reap its one CQE (test_submit_reap()): the CQE. */
+static inline struct test_cqe test_submit_reap1(struct io_uring *ring)
+{
+	struct test_cqe c;
+
+	test_submit_reap(ring, &c, 1);
+	return c;
+}
+
 /*
  * Submit what is queued and reap its one CQE, which must carry user_data
  * (a missing or stray CQE fails the case): the CQE, for its res and flags.

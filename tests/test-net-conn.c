@@ -29,10 +29,7 @@ static void down(void)
 /* one request, its CQE */
 static struct test_cqe run1(void)
 {
-	struct test_cqe c;
-
-	test_submit_reap(&ring, &c, 1);
-	return c;
+	return test_submit_reap1(&ring);
 }
 
 TEST(socket_bind_listen_connect_accept)

@@ -43,10 +43,7 @@ static void teardown(void)
 
 static struct test_cqe one(void)
 {
-	struct test_cqe c = { 0 };
-
-	test_submit_reap(&ring, &c, 1);
-	return c;
+	return test_submit_reap1(&ring);
 }
 
 static void provide(int idx, int len, int nr, int bgid, int bid)

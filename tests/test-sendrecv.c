@@ -53,10 +53,7 @@ static struct io_uring_sqe *send_sqe(int fd, const void *buf, size_t len, int fl
 
 static struct test_cqe one(void)
 {
-	struct test_cqe c = { 0 };
-
-	test_submit_reap(&ring, &c, 1);
-	return c;
+	return test_submit_reap1(&ring);
 }
 
 /* submitted, and still waiting after a while */

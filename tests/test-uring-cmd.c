@@ -31,10 +31,7 @@ static void down(void)
 
 static struct test_cqe run1(void)
 {
-	struct test_cqe c;
-
-	test_submit_reap(&ring, &c, 1);
-	return c;
+	return test_submit_reap1(&ring);
 }
 
 static struct io_uring_sqe *cmd(int op, int fd, int level, int name, void *val, int len)
