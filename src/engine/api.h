@@ -48,6 +48,14 @@ uint64_t engine_map_offset(int fd, uint64_t off);
 int engine_ring_map_offset(int fd, uint64_t off, int prot, uint64_t *file_off, int *map_fd);
 
 /*
+ * True in the engine's own threads (workers, reactor, SQ poller, AIO reaper,
+ * futex helpers: engine_thread_create()).  The shim passes the calls it
+ * traps there straight to the kernel: they are the engine's, never the
+ * program's close, read or write of a ring (preload/fdtrap.c).
+ */
+bool engine_own_thread(void);
+
+/*
  * Set once the process has made its first engine ring (ringer_setup()),
  * before that ring's fd is returned: until then no fd names a ring, and the
  * mmap wrapper need not ask.  Relaxed: a thread maps an fd it got after it

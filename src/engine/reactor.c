@@ -287,7 +287,7 @@ static void wake(struct ringer_reactor *r)
 	if (r->polling && r->evfd >= 0) {
 		/* Can only fail with EAGAIN when the counter is saturated, which
 		 * already means a pending wake-up. */
-		if (write(r->evfd, &one, sizeof(one)) < 0) {
+		if (sys_write(r->evfd, &one, sizeof(one)) < 0) {
 		}
 	}
 }
@@ -653,7 +653,7 @@ static void *reactor_main(void *arg)
 			if (r->ev[i].data.u64 == EVFD_DATA) {
 				uint64_t v;
 
-				if (read(r->evfd, &v, sizeof(v)) < 0) {
+				if (sys_read(r->evfd, &v, sizeof(v)) < 0) {
 					/* EAGAIN: another read drained it already */
 				}
 				continue;

@@ -15,6 +15,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "engine/api.h"
 #include "preload/preload.h"
 
 #ifndef SYS_SECCOMP
@@ -162,6 +163,15 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8, 0, 0);
 }
 
+/*
+ * How many traps this thread is serving.  A close, read or write trapped
+ * while it serves one (the engine's work in an enter, a ring's teardown) is
+ * the engine's or the shim's own, as one in the engine's own threads
+ * (engine_own_thread()): made as it was, never taken for the program's
+ * close or I/O on a ring.  Initial-exec: no allocation in the handler.
+ */
+static _Thread_local unsigned serving __attribute__((tls_model("initial-exec")));
+
 void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -191,6 +201,7 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	a[3] = g[REG_R10];
 	a[4] = g[REG_R8];
 	a[5] = g[REG_R9];
+	serving++;
 	switch (si->si_syscall) {
 	case NR_SETUP:
 		ret = do_setup(a[0], a[1], (uintptr_t)si->si_call_addr);
@@ -206,7 +217,8 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		ret = do_exec(si->si_syscall, a);
 		break;
 	case SYS_close:
-		ret = do_close(a[0]);
+		ret = serving > 1 || engine_own_thread() ? sys(SYS_close, a[0], 0, 0, 0, 0, 0)
+							  : do_close(a[0]);
 		break;
 	case SYS_read:
 	case SYS_write:
@@ -218,7 +230,9 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	case SYS_pwritev:
 	case SYS_preadv2:
 	case SYS_pwritev2:
-		ret = do_rw(si->si_syscall, a);
+		ret = serving > 1 || engine_own_thread()
+			      ? sys(si->si_syscall, a[0], a[1], a[2], a[3], a[4], a[5])
+			      : do_rw(si->si_syscall, a);
 		break;
 	case SYS_mmap:
 		ret = do_mmap(a);
@@ -227,6 +241,7 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		ret = -ENOSYS;
 		break;
 	}
+	serving--;
 	dbg("ringer-preload: trapped %d -> %ld\n", si->si_syscall, ret);
 	g[REG_RAX] = ret;
 	errno = saved_errno;
