@@ -9,8 +9,11 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <termios.h>
 
 #define BGID 1
 #define NBUF 16
@@ -516,6 +519,123 @@ TEST(fixed_file_and_probe)
 	down();
 }
 
+/* the program's own reader of the pty: every byte it reads counts */
+static atomic_uint pty_taken;
+
+static void *pty_reader(void *arg)
+{
+	int fd = *(int *)arg;
+	char c;
+
+	while (read(fd, &c, 1) == 1 && c != 'q')
+		atomic_fetch_add(&pty_taken, 1);
+	return NULL;
+}
+
+/*
+ * A file without RWF_NOWAIT support (a pty): it is read once poll says it
+ * is readable.  The program reads the pty too, in a thread of its own; each
+ * byte goes to one of the two.  When the thread took the byte after the
+ * ring's poll saw it, the read must not wait in the reactor's thread: the
+ * ring's other requests (a receive) still complete, and the multishot goes
+ * on.  The kernel's read waits in the submitting task's task work then (it
+ * holds the task until the next byte, or is interrupted: -EINTR; probed on
+ * 6.18), so this case runs on the engine only.
+ */
+TEST(no_nowait_file_never_blocks)
+{
+	static char pbufs[4][8];
+	struct io_uring_buf_ring *pbr;
+	struct io_uring_sqe *sqe;
+	struct test_cqe cqe;
+	struct termios t;
+	int m, s, sv[2], err = 0;
+	unsigned taken = 0;
+	pthread_t th;
+	char c;
+
+	if (test_backend_is("kernel")) {
+		SKIP_CASE(SKIP_KERNEL_LACKS, "its read of a pty another thread emptied waits in the "
+					     "submitting task (or ends -EINTR)");
+		return;
+	}
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) || unlockpt(m)) {
+		SKIP_CASE(SKIP_ENVIRONMENT, "no pty");
+		return;
+	}
+	s = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	REQUIRE_GE(s, 0);
+	REQUIRE_SYS(tcgetattr(s, &t));
+	cfmakeraw(&t);
+	REQUIRE_SYS(tcsetattr(s, TCSANOW, &t));
+	test_ring_init(16, &ring, 0);
+	pbr = io_uring_setup_buf_ring(&ring, 4, BGID, 0, &err);
+	REQUIRE_MSG(pbr != NULL, "setup_buf_ring: %d", err);
+	for (int b = 0; b < 4; b++)
+		io_uring_buf_ring_add(pbr, pbufs[b], 8, (unsigned short)b, 3, b);
+	io_uring_buf_ring_advance(pbr, 4);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	mshot(m, BGID, 1);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	atomic_store(&pty_taken, 0);
+	REQUIRE_EQ(pthread_create(&th, NULL, pty_reader, &m), 0);
+	/* (CHECKs only: a read stuck in the reactor must be let go below) */
+	for (int round = 0; round < 300 && !test_case_failed(); round++) {
+		unsigned waited = 0;
+
+		CHECK_EQ(write(s, "x", 1), 1);
+		/* the byte, in the ring or the program's thread */
+		for (;;) {
+			if (io_uring_peek_cqe(&ring, &(struct io_uring_cqe *){ NULL }) == 0) {
+				REQUIRE_EQ(test_reap(&ring, &cqe, 1, 0), 1);
+				CHECK_EQ(cqe.user_data, 1);
+				CHECK_EQ(cqe.res, 1);
+				if (!(cqe.flags & IORING_CQE_F_MORE)) {
+					CHECK_MSG(false, "round %d: the multishot ended", round);
+					break;
+				}
+				io_uring_buf_ring_add(pbr, pbufs[cqe.flags >> IORING_CQE_BUFFER_SHIFT],
+						      8,
+						      (unsigned short)(cqe.flags >>
+								       IORING_CQE_BUFFER_SHIFT),
+						      3, 0);
+				io_uring_buf_ring_advance(pbr, 1);
+				break;
+			}
+			if (atomic_load(&pty_taken) != taken) {
+				taken++;
+				break;
+			}
+			if (++waited == 5000) {
+				CHECK_MSG(false, "round %d: nobody read the byte", round);
+				break;
+			}
+			usleep(100);
+		}
+		/* the reactor is free: a receive completes */
+		sqe = io_uring_get_sqe(&ring);
+		if (!CHECK_TRUE(sqe != NULL))
+			break;
+		io_uring_prep_recv(sqe, sv[0], &c, 1, 0);
+		io_uring_sqe_set_data64(sqe, 2);
+		CHECK_EQ(io_uring_submit(&ring), 1);
+		CHECK_EQ(write(sv[1], "y", 1), 1);
+		CHECK_MSG(test_reap(&ring, &cqe, 1, 2000) == 1 && cqe.user_data == 2,
+			  "round %d: the receive did not complete", round);
+	}
+	/* a read stuck in the reactor takes these and lets go; 'q' ends the thread */
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(write(s, "q", 1), 1);
+	pthread_join(th, NULL);
+	io_uring_free_buf_ring(&ring, pbr, 4, BGID);
+	io_uring_queue_exit(&ring);
+	close(sv[0]);
+	close(sv[1]);
+	close(s);
+	close(m);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -530,6 +650,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(legacy_group_and_link),
 		TEST_ENTRY(incremental_ring),
 		TEST_ENTRY(fixed_file_and_probe),
+		TEST_ENTRY(no_nowait_file_never_blocks),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

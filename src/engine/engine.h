@@ -100,7 +100,15 @@
  *    readiness before reading, also on a file without RWF_NOWAIT support
  *    (io-wq turns such a request into a single read).  On the ring's own fd
  *    it fails -EINVAL at once, as READ does (below).  Its CQEs go to the CQ
- *    as the reactor sees data, as a multishot receive's (below).
+ *    as the reactor sees data, as a multishot receive's (below).  On a file
+ *    without RWF_NOWAIT support (a pty) that poll says is readable, the
+ *    kernel reads without "don't wait", in the submitting task's task work:
+ *    when another reader took the data meanwhile, that read holds the task
+ *    until more comes, or ends the request with -EINTR; the engine reads
+ *    with O_NONBLOCK set on the file for the call (the program sees the
+ *    flag meanwhile) and waits for readiness again.  A file with no
+ *    read_iter (inotify) and no O_NONBLOCK: the kernel's never reads
+ *    (-EAGAIN without end), the engine's reads.
  *  - SEND/RECV/SENDMSG/RECVMSG (ops/net_sendrecv.c): a SEND with
  *    IORING_RECVSEND_BUNDLE and no buffer select is -EINVAL (the kernel
  *    posts a CQE with F_MORE, then another).  A receive with MSG_WAITALL

@@ -791,6 +791,32 @@ int sys_fd_can_poll(int fd)
 	return ret != -EPERM;
 }
 
+static pthread_mutex_t nonblock_lock = PTHREAD_MUTEX_INITIALIZER;
+
+long sys_call_nonblock(int fd, long (*fn)(int fd, void *arg), void *arg)
+{
+	int fl = sys_fcntl(fd, F_GETFL, 0);
+	long ret;
+
+	if (fl < 0)
+		return fl;
+	if (fl & O_NONBLOCK)
+		return fn(fd, arg);
+	pthread_mutex_lock(&nonblock_lock);
+	fl = sys_fcntl(fd, F_GETFL, 0);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		ret = sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	else
+		ret = fl < 0 ? fl : 0;
+	if (!ret) {
+		ret = fn(fd, arg);
+		if (!(fl & O_NONBLOCK))
+			sys_fcntl(fd, F_SETFL, fl);
+	}
+	pthread_mutex_unlock(&nonblock_lock);
+	return ret;
+}
+
 /* Does the process run one thread (/proc/self/stat's num_threads)? */
 static bool one_thread(void)
 {

@@ -104,6 +104,15 @@ int sys_setsockopt(int fd, int level, int name, const void *val, unsigned len);
 int sys_fd_floor(void);
 int sys_fd_move_high(int fd);
 int sys_dup_high(int fd); /* F_DUPFD_CLOEXEC, high if there is room */
+/*
+ * fn(fd, arg) with O_NONBLOCK on fd's file, as the kernel makes a call with
+ * its own "don't wait" flag where the system call has none: set for the
+ * call when the file lacks it, cleared after.  The engine's toggles are
+ * serialized, so one thread does not clear the flag under another's call;
+ * the program sees the flag meanwhile (engine.h).  fn's result, or
+ * F_GETFL/F_SETFL's -errno.
+ */
+long sys_call_nonblock(int fd, long (*fn)(int fd, void *arg), void *arg);
 /* once per process: make room for the high descriptors (a dup of fd) */
 void sys_fd_table_grow(int fd);
 int sys_fd_link(int fd, char *buf, size_t len); /* readlink of /proc/self/fd/fd */

@@ -171,13 +171,10 @@ int listen_issue(struct req *req, unsigned issue_flags)
 
 /* ---- the non-blocking call on a socket ---------------------------------- */
 
-/* serializes the O_NONBLOCK toggles of the engine's threads, so one thread
- * does not clear the flag under another's call */
-static pthread_mutex_t nonblock_lock = PTHREAD_MUTEX_INITIALIZER;
-
 enum nb_call { NB_CONNECT, NB_ACCEPT };
 
 struct nb_args {
+	enum nb_call call;
 	const void *addr;
 	unsigned len;
 	void *out_addr;
@@ -185,35 +182,20 @@ struct nb_args {
 	int flags;
 };
 
-static int nb_do(enum nb_call call, int fd, const struct nb_args *a)
+static long nb_do(int fd, void *arg)
 {
-	if (call == NB_CONNECT)
+	const struct nb_args *a = arg;
+
+	if (a->call == NB_CONNECT)
 		return sys_connect(fd, a->addr, a->len);
 	return sys_accept4(fd, a->out_addr, a->out_len, a->flags);
 }
 
 /* The call as the kernel makes it from io_uring: with O_NONBLOCK. */
-static int nb_call(enum nb_call call, int fd, const struct nb_args *a)
+static int nb_call(enum nb_call call, int fd, struct nb_args *a)
 {
-	int fl = sys_fcntl(fd, F_GETFL, 0), ret;
-
-	if (fl < 0)
-		return fl;
-	if (fl & O_NONBLOCK)
-		return nb_do(call, fd, a);
-	pthread_mutex_lock(&nonblock_lock);
-	fl = sys_fcntl(fd, F_GETFL, 0);
-	if (fl >= 0 && !(fl & O_NONBLOCK))
-		ret = sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	else
-		ret = fl < 0 ? fl : 0;
-	if (!ret) {
-		ret = nb_do(call, fd, a);
-		if (fl >= 0 && !(fl & O_NONBLOCK))
-			sys_fcntl(fd, F_SETFL, fl);
-	}
-	pthread_mutex_unlock(&nonblock_lock);
-	return ret;
+	a->call = call;
+	return (int)sys_call_nonblock(fd, nb_do, a);
 }
 
 static int wait_ready(struct req *req, reactor_fn fn)

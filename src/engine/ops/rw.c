@@ -1152,6 +1152,19 @@ static int mshot_arm(struct req *req)
 	return ISSUE_QUEUED;
 }
 
+struct nb_read {
+	struct req *req;
+	off_t off;
+	int flags;
+};
+
+static long nb_read(int fd, void *arg)
+{
+	const struct nb_read *a = arg;
+
+	return rw_transfer(a->req, false, a->off, a->flags);
+}
+
 /*
  * The kernel's io_read_mshot(): each read takes a buffer (right before it:
  * an empty group ends the request with -ENOBUFS even when nothing is there to
@@ -1194,14 +1207,25 @@ int rw_mshot_issue(struct req *req, unsigned issue_flags)
 		if (rw->sock && rw->off != 0 && rw->off != -1)
 			return mshot_end(req, -ESPIPE, 0);
 		if (rw->no_nowait) {
-			/* no RWF_NOWAIT support: the kernel reads (blocking)
-			 * once poll says the file is readable
-			 * (io_file_supports_nowait()) */
+			/*
+			 * No RWF_NOWAIT support: the kernel reads once poll
+			 * says the file is readable (io_file_supports_nowait()),
+			 * without "don't wait".  When another reader took the
+			 * data between the two, its read waits in task work,
+			 * holding the task, or is interrupted (-EINTR, the
+			 * end; probed on 6.18 with a pty).  The reactor's
+			 * thread must not wait: O_NONBLOCK on the file for the
+			 * call, and an -EAGAIN waits for readiness again.
+			 */
+			struct nb_read a = { req, rw->stream ? -1 : (off_t)rw->off,
+					     flags & ~RWF_NOWAIT };
+
 			if (!mshot_readable(req))
 				return mshot_arm(req);
-			flags &= ~RWF_NOWAIT;
+			n = sys_call_nonblock(req->rfd, nb_read, &a);
+		} else {
+			n = rw_transfer(req, false, rw->stream ? -1 : (off_t)rw->off, flags);
 		}
-		n = rw_transfer(req, false, rw->stream ? -1 : (off_t)rw->off, flags);
 		if (n == -EINTR)
 			continue;
 		if (n == -EOPNOTSUPP && (flags & RWF_NOWAIT) && !(rw->rw_flags & RWF_NOWAIT)) {
