@@ -95,7 +95,14 @@
  *  - provided buffers (kbuf.c): an IOU_PBUF_RING_MMAP buffer ring is a memfd
  *    of its own, mapped through the ring fd by the mmap wrappers, as the
  *    rings are (above); a mapping longer than the ring faults past its end
- *    as the kernel's does.
+ *    as the kernel's does.  A buffer ring in the program's memory is checked
+ *    mapped at registration but not pinned: the kernel keeps its pages, so
+ *    a program that unmaps it while registered still has its requests take
+ *    the buffers it last published; the engine reads the ring where it was
+ *    and faults (SIGSEGV; or it reads whatever is mapped there since).  Not
+ *    matched: reading it through fault-safe calls would cost a system call
+ *    per selection, and giving the engine a view of its own would mean
+ *    replacing the program's private mapping with a shared one.
  *  - READ_MULTISHOT (ops/rw.c) from a worker (IOSQE_ASYNC) waits for
  *    readiness before reading, also on a file without RWF_NOWAIT support
  *    (io-wq turns such a request into a single read).  On the ring's own fd
