@@ -67,6 +67,19 @@ static void reap_sorted(struct test_cqe *c, unsigned n)
 		}
 }
 
+/* the one SQE, the head of a chain this submit leaves open: its result */
+static int open_chain_head(struct io_uring_sqe *sqe, unsigned poll_first)
+{
+	struct test_cqe c;
+
+	sqe->ioprio |= poll_first;
+	sqe->flags |= IOSQE_IO_LINK;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	reap_sorted(&c, 1);
+	CHECK_EQ_U(c.flags, 0);
+	return c.res;
+}
+
 TEST(accept_at_open_chain_head_is_eagain)
 {
 	struct test_cqe c[2];
@@ -74,27 +87,17 @@ TEST(accept_at_open_chain_head_is_eagain)
 
 	up();
 	cl = pending_conn();
-	accept_pf(lsn, 1, IOSQE_IO_LINK);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	reap_sorted(c, 1);
-	CHECK_EQ(c[0].res, -EAGAIN);
-	CHECK_EQ_U(c[0].flags, 0);
+	CHECK_EQ(open_chain_head(accept_pf(lsn, 1, 0), 0), -EAGAIN);
 	/* a unix socket that does not listen: the same, not -EINVAL */
 	us = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	REQUIRE_GE(us, 0);
-	accept_pf(us, 2, IOSQE_IO_LINK);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	reap_sorted(c, 1);
-	CHECK_EQ(c[0].res, -EAGAIN);
+	CHECK_EQ(open_chain_head(accept_pf(us, 2, 0), 0), -EAGAIN);
 	/* a pipe: the same, before the file is found no socket */
 	{
 		int p[2];
 
 		REQUIRE_SYS(pipe(p));
-		accept_pf(p[0], 3, IOSQE_IO_LINK);
-		CHECK_EQ(io_uring_submit(&ring), 1);
-		reap_sorted(c, 1);
-		CHECK_EQ(c[0].res, -EAGAIN);
+		CHECK_EQ(open_chain_head(accept_pf(p[0], 3, 0), 0), -EAGAIN);
 		close(p[0]);
 		close(p[1]);
 	}
@@ -177,7 +180,6 @@ TEST(accept_async_or_multishot_waits)
 
 TEST(recv_send_at_open_chain_head_are_eagain)
 {
-	struct test_cqe c[1];
 	struct io_uring_sqe *sqe;
 	struct iovec iov;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -190,30 +192,15 @@ TEST(recv_send_at_open_chain_head_are_eagain)
 	/* data queued and room to send: no attempt is made */
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_recv(sqe, sv[0], buf, sizeof(buf), 0);
-	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-	sqe->flags |= IOSQE_IO_LINK;
-	io_uring_sqe_set_data64(sqe, 1);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	reap_sorted(c, 1);
-	CHECK_EQ(c[0].res, -EAGAIN);
+	CHECK_EQ(open_chain_head(sqe, IORING_RECVSEND_POLL_FIRST), -EAGAIN);
 	iov.iov_base = buf;
 	iov.iov_len = sizeof(buf);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_recvmsg(sqe, sv[0], &msg, 0);
-	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-	sqe->flags |= IOSQE_IO_LINK;
-	io_uring_sqe_set_data64(sqe, 2);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	reap_sorted(c, 1);
-	CHECK_EQ(c[0].res, -EAGAIN);
+	CHECK_EQ(open_chain_head(sqe, IORING_RECVSEND_POLL_FIRST), -EAGAIN);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_send(sqe, sv[0], "x", 1, 0);
-	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-	sqe->flags |= IOSQE_IO_LINK;
-	io_uring_sqe_set_data64(sqe, 3);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	reap_sorted(c, 1);
-	CHECK_EQ(c[0].res, -EAGAIN);
+	CHECK_EQ(open_chain_head(sqe, IORING_RECVSEND_POLL_FIRST), -EAGAIN);
 	/* nothing was taken or sent */
 	CHECK_EQ(read(sv[0], buf, sizeof(buf)), 2);
 	close(sv[0]);

@@ -193,6 +193,22 @@ static bool ring_commit(struct kbuf_list *bl, int64_t len)
 	return true;
 }
 
+/* kbuf_lock held: the head buffer of a legacy group, now the request's */
+static struct kbuf *legacy_take(struct req *req, struct kbuf_list *bl)
+{
+	struct kbuf *b = bl->head;
+
+	bl->head = b->next;
+	if (!bl->head)
+		bl->tail = NULL;
+	bl->nbufs--;
+	b->next = NULL;
+	req->kbuf = b;
+	req->buf_id = b->bid;
+	req->buf_sel = KBUF_SEL_LEGACY;
+	return b;
+}
+
 int kbuf_select(struct req *req, size_t *len, void **addr, bool commit)
 {
 	struct ring *r = req->ring;
@@ -215,19 +231,11 @@ int kbuf_select(struct req *req, size_t *len, void **addr, bool commit)
 	}
 	bl = get_list(r, req->buf_group);
 	if (bl && !bl->is_ring && bl->head) {
-		struct kbuf *b = bl->head;
+		struct kbuf *b = legacy_take(req, bl);
 
-		bl->head = b->next;
-		if (!bl->head)
-			bl->tail = NULL;
-		bl->nbufs--;
-		b->next = NULL;
 		if (*len == 0 || *len > b->len)
 			*len = b->len;
 		*addr = (void *)(uintptr_t)b->addr;
-		req->kbuf = b;
-		req->buf_id = b->bid;
-		req->buf_sel = KBUF_SEL_LEGACY;
 		ret = 0;
 	} else if (bl && bl->is_ring && ring_tail(bl) != bl->rhead) {
 		struct io_uring_buf *buf = ring_buf(bl, bl->rhead);
@@ -270,19 +278,11 @@ int kbuf_peek(struct req *req, struct iovec *iov, unsigned nr, size_t max_len, b
 		ret = req->buf_sel == KBUF_SEL_NONE ? -ENOENT : -ENOBUFS;
 	} else if (!bl->is_ring) {
 		/* a legacy group gives one buffer (io_provided_buffers_select()) */
-		struct kbuf *b = bl->head;
+		if (bl->head) {
+			struct kbuf *b = legacy_take(req, bl);
 
-		if (b) {
-			bl->head = b->next;
-			if (!bl->head)
-				bl->tail = NULL;
-			bl->nbufs--;
-			b->next = NULL;
 			iov[0].iov_base = (void *)(uintptr_t)b->addr;
 			iov[0].iov_len = max_len && max_len < b->len ? max_len : b->len;
-			req->kbuf = b;
-			req->buf_id = b->bid;
-			req->buf_sel = KBUF_SEL_LEGACY;
 			*empty = !bl->head;
 			ret = 1;
 		}
@@ -344,33 +344,44 @@ out:
 	return ret;
 }
 
-unsigned kbuf_put_bufs(struct req *req, int len, unsigned nbufs)
+/*
+ * The end of a KBUF_SEL_RING selection: the ring's head moves past the nbufs
+ * buffers used (an incremental ring's by len bytes; a negative len moves
+ * nothing), if the ring is still the one they came from.
+ * IORING_CQE_F_BUF_MORE when an incremental ring's buffer keeps bytes.
+ */
+static unsigned ring_head_put(struct req *req, int64_t len, unsigned nbufs)
 {
 	struct ring *r = req->ring;
 	struct kbuf_list *bl;
+	bool more = false;
+
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, req->buf_group);
+	if (bl && bl->is_ring && bl->serial == req->buf_serial) {
+		if (bl->inc || len < 0)
+			more = !ring_commit(bl, len);
+		else
+			bl->rhead = (uint16_t)(bl->rhead + nbufs);
+	}
+	pthread_mutex_unlock(&r->kbuf_lock);
+	return more ? IORING_CQE_F_BUF_MORE : 0;
+}
+
+unsigned kbuf_put_bufs(struct req *req, int len, unsigned nbufs)
+{
 	unsigned cflags;
 
 	if (req->buf_sel != KBUF_SEL_RING)
 		return kbuf_put(req, len);
 	cflags = IORING_CQE_F_BUFFER | ((unsigned)req->buf_id << IORING_CQE_BUFFER_SHIFT);
-	pthread_mutex_lock(&r->kbuf_lock);
-	bl = get_list(r, req->buf_group);
-	if (bl && bl->is_ring && bl->serial == req->buf_serial) {
-		if (bl->inc) {
-			if (!ring_commit(bl, len))
-				cflags |= IORING_CQE_F_BUF_MORE;
-		} else {
-			bl->rhead = (uint16_t)(bl->rhead + nbufs);
-		}
-	}
-	pthread_mutex_unlock(&r->kbuf_lock);
+	cflags |= ring_head_put(req, len, nbufs);
 	req->buf_sel = KBUF_SEL_NONE;
 	return cflags;
 }
 
 unsigned kbuf_put(struct req *req, int res)
 {
-	struct ring *r = req->ring;
 	unsigned cflags;
 
 	if (req->buf_sel == KBUF_SEL_NONE)
@@ -380,13 +391,7 @@ unsigned kbuf_put(struct req *req, int res)
 		free(req->kbuf); /* consumed: the program owns its memory again */
 		req->kbuf = NULL;
 	} else if (req->buf_sel == KBUF_SEL_RING) {
-		struct kbuf_list *bl;
-
-		pthread_mutex_lock(&r->kbuf_lock);
-		bl = get_list(r, req->buf_group);
-		if (bl && bl->is_ring && bl->serial == req->buf_serial && !ring_commit(bl, res))
-			cflags |= IORING_CQE_F_BUF_MORE;
-		pthread_mutex_unlock(&r->kbuf_lock);
+		cflags |= ring_head_put(req, res, 1);
 	} else if (req->buf_sel == KBUF_SEL_RING_COMMITTED_MORE) {
 		cflags |= IORING_CQE_F_BUF_MORE;
 	}

@@ -67,6 +67,17 @@ unsigned kbuf_put_bufs(struct req *req, int len, unsigned nbufs);
 unsigned kbuf_put(struct req *req, int res);
 /* The request waits again without having used its buffer: give it back. */
 void kbuf_recycle(struct req *req);
+/*
+ * kbuf_recycle() of a buffer the request did not consume: a ring buffer
+ * whose head is not committed, and a legacy one when legacy (not when a
+ * worker will retry with it); a committed ring buffer stays the request's,
+ * as the kernel's io_kbuf_recycle().
+ */
+static inline void kbuf_recycle_unused(struct req *req, bool legacy)
+{
+	if (req->buf_sel == KBUF_SEL_RING || (legacy && req->buf_sel == KBUF_SEL_LEGACY))
+		kbuf_recycle(req);
+}
 static inline bool kbuf_selected(const struct req *req)
 {
 	return req->buf_sel != KBUF_SEL_NONE;

@@ -618,17 +618,51 @@ static ssize_t recvmsg_mshot(struct req *req, char *buf, size_t len, int flags, 
 	return (ssize_t)hdrlen + ret;
 }
 
-/* a request that waits again gives back a buffer it has not committed (a
- * committed one stays the request's, as the kernel's io_kbuf_recycle()) */
-static void recycle_uncommitted(struct req *req)
-{
-	if (req->buf_sel == KBUF_SEL_RING || req->buf_sel == KBUF_SEL_LEGACY)
-		kbuf_recycle(req);
-}
-
-
 /* iovecs a bundle fills at most (the kernel's PEEK_MAX_IMPORT) */
 #define BUNDLE_IOVS 256
+
+/* a bundle's iovec array, made once per request: NULL without memory */
+static struct iovec *bundle_iovs(struct req *req)
+{
+	struct sr_state *sr = req_sr(req);
+
+	if (!sr->iov_alloc) {
+		sr->iov_alloc = malloc(BUNDLE_IOVS * sizeof(*sr->iov_alloc));
+		if (sr->iov_alloc)
+			req->flags |= REQ_F_NEED_CLEANUP;
+	}
+	return sr->iov_alloc;
+}
+
+/*
+ * A transfer that moved less than it must (the kernel's "ret < min_ret"):
+ * nothing there (-EAGAIN) waits for readiness unless the program said
+ * MSG_DONTWAIT; a MSG_WAITALL stream transfer counts what moved and waits
+ * for the rest.  The issue result to return then, else -1: the request
+ * fails for its links and completes with what it has.
+ */
+static int short_transfer(struct req *req, ssize_t ret, int flags, bool user_nowait)
+{
+	struct sr_state *sr = req_sr(req);
+
+	if (ret == -EAGAIN && !user_nowait)
+		return sr_arm(req);
+	if (ret > 0 && net_retry(sr, flags)) {
+		sr->done += (uint32_t)ret;
+		iov_advance(&sr->msg, (size_t)ret);
+		return sr_arm(req);
+	}
+	req_set_fail(req);
+	return -1;
+}
+
+/* The result with what the earlier rounds of a MSG_WAITALL retry moved. */
+static ssize_t with_done(const struct sr_state *sr, ssize_t ret)
+{
+	if (ret >= 0)
+		return ret + (ssize_t)sr->done;
+	return sr->done ? (ssize_t)sr->done : ret;
+}
 
 /*
  * IORING_RECVSEND_BUNDLE (io_recv_buf_select() and io_recv_finish()): a
@@ -648,12 +682,8 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 
 	if (sr->mshot_left && (!max_len || sr->mshot_left < max_len))
 		max_len = sr->mshot_left;
-	if (!sr->iov_alloc) {
-		sr->iov_alloc = malloc(BUNDLE_IOVS * sizeof(*sr->iov_alloc));
-		if (!sr->iov_alloc)
-			return -ENOMEM;
-		req->flags |= REQ_F_NEED_CLEANUP;
-	}
+	if (!bundle_iovs(req))
+		return -ENOMEM;
 	for (int round = 0; round < 2; round++) {
 		size_t want = 0, left;
 		unsigned nbufs = 0;
@@ -729,15 +759,11 @@ static int send_buffered(struct req *req)
 			int n;
 
 			if (bundle) {
-				if (!sr->iov_alloc) {
-					sr->iov_alloc = malloc(BUNDLE_IOVS * sizeof(*iov));
-					if (!sr->iov_alloc) {
-						req->res = -ENOMEM;
-						return ISSUE_DONE;
-					}
-					req->flags |= REQ_F_NEED_CLEANUP;
+				iov = bundle_iovs(req);
+				if (!iov) {
+					req->res = -ENOMEM;
+					return ISSUE_DONE;
 				}
-				iov = sr->iov_alloc;
 				nr = BUNDLE_IOVS;
 			}
 			/* peeked and committed as one step: no receive holding
@@ -765,19 +791,12 @@ static int send_buffered(struct req *req)
 			ret = sys_sendmsg(req->rfd, &sr->msg, flags);
 		while (ret == -EINTR);
 		if (ret < (ssize_t)min_ret) {
-			if (ret == -EAGAIN && !user_nowait)
-				return sr_arm(req);
-			if (ret > 0 && net_retry(sr, flags)) {
-				sr->done += (uint32_t)ret;
-				iov_advance(&sr->msg, (size_t)ret);
-				return sr_arm(req);
-			}
-			req_set_fail(req);
+			int st = short_transfer(req, ret, flags, user_nowait);
+
+			if (st >= 0)
+				return st;
 		}
-		if (ret >= 0)
-			ret += (ssize_t)sr->done;
-		else if (sr->done)
-			ret = (ssize_t)sr->done;
+		ret = with_done(sr, ret);
 		cflags = sr->send_cflags;
 		sr->send_cflags = 0;
 		sr->done = 0;
@@ -859,7 +878,7 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 				ret = -ENOBUFS;
 			if (!ret && mshot && sr->umsg &&
 			    len < sizeof(struct io_uring_recvmsg_out) + sr->namelen + sr->controllen) {
-				recycle_uncommitted(req);
+				kbuf_recycle_unused(req, true);
 				ret = -EFAULT;
 			}
 			if (!ret) {
@@ -889,19 +908,18 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 				}
 			} while (ret == -EINTR);
 			if (ret < (ssize_t)min_ret) {
+				int st;
+
 				if (ret == -EAGAIN && !user_nowait) {
-					recycle_uncommitted(req);
+					kbuf_recycle_unused(req, true);
 					if (locked)
 						pthread_mutex_unlock(sel_lock);
-					return sr_arm(req);
 				}
-				if (ret > 0 && net_retry(sr, flags)) {
-					/* (committed at selection: no lock held) */
-					sr->done += (uint32_t)ret;
-					iov_advance(&sr->msg, (size_t)ret);
-					return sr_arm(req);
-				}
-				req_set_fail(req);
+				/* a MSG_WAITALL retry holds a buffer committed at
+				 * selection: no lock held */
+				st = short_transfer(req, ret, flags, user_nowait);
+				if (st >= 0)
+					return st;
 			} else if ((flags & MSG_WAITALL) &&
 				   (sr->msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 				req_set_fail(req);
@@ -912,12 +930,9 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 		finished = ret <= 0 || empty;
 		if (ret >= 0)
 			cflags = nonempty(req, (size_t)ret < asked);
-		if (ret > 0)
-			ret += (ssize_t)sr->done;
-		else if (sr->done)
-			ret = (ssize_t)sr->done;
-		else
-			recycle_uncommitted(req); /* nothing received: not consumed */
+		if (ret <= 0 && !sr->done)
+			kbuf_recycle_unused(req, true); /* nothing received: not consumed */
+		ret = with_done(sr, ret);
 post:
 		if (ret > 0 && mshot && sr->mshot_left) {
 			sr->mshot_left -= ret < sr->mshot_left ? (uint32_t)ret : sr->mshot_left;
@@ -1036,22 +1051,15 @@ int sr_issue(struct req *req, unsigned issue_flags)
 			break;
 	}
 	if (ret < (ssize_t)min_ret) {
-		if (ret == -EAGAIN && !user_nowait)
-			return sr_arm(req);
-		if (ret > 0 && net_retry(sr, flags)) {
-			sr->done += (uint32_t)ret;
-			iov_advance(&sr->msg, (size_t)ret);
-			return sr_arm(req);
-		}
-		req_set_fail(req);
+		int st = short_transfer(req, ret, flags, user_nowait);
+
+		if (st >= 0)
+			return st;
 	} else if (!sr->send && (flags & MSG_WAITALL) &&
 		   (sr->msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		req_set_fail(req);
 	}
-	if (ret >= 0)
-		ret += (ssize_t)sr->done;
-	else if (sr->done)
-		ret = (ssize_t)sr->done;
+	ret = with_done(sr, ret);
 	req->res = (int32_t)ret;
 	if (!sr->send && ret >= 0)
 		req->cflags = nonempty(req, (size_t)(ret - (ssize_t)sr->done) < asked);

@@ -555,8 +555,7 @@ static int rw_buffer_select(struct req *req, bool worker)
  */
 static void rw_buffer_recycle(struct req *req, bool parking)
 {
-	if (req->buf_sel == KBUF_SEL_RING || (parking && req->buf_sel == KBUF_SEL_LEGACY))
-		kbuf_recycle(req);
+	kbuf_recycle_unused(req, parking);
 	sel_unlock(req);
 }
 
