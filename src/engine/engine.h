@@ -120,7 +120,12 @@
  *    IORING_RECVSEND_BUNDLE and no buffer select is -EINVAL (the kernel
  *    posts a CQE with F_MORE, then another).  A receive with MSG_WAITALL
  *    from a buffer ring commits the ring's head when it takes the buffer
- *    (the kernel's at the CQE, unless it waited).  A multishot receive's
+ *    (the kernel's at the CQE, unless it waited).  A bundle RECV
+ *    (IORING_RECVSEND_BUNDLE) with MSG_WAITALL that comes up short on a
+ *    stream or seqpacket socket commits every buffer it took and goes on
+ *    in them; the kernel's (6.18, probed) commits only those its first
+ *    receive filled and hands the others out again while it fills them, so
+ *    the ring's head and the buffers of the requests after it differ.  A multishot receive's
  *    CQEs go to the CQ as the engine's reactor sees data, where the
  *    kernel's wait for the program to enter the kernel (task work).
  *    SEND_ZC/SENDMSG_ZC copy (the notification follows the result at once,

@@ -80,6 +80,7 @@ static void prep_common(struct req *req, const struct io_uring_sqe *sqe, bool se
 	sr->zc_report = false;
 	sr->fixed = false;
 	sr->fx_buf = NULL;
+	sr->bundle_held = false;
 }
 
 static void one_buffer(struct sr_state *sr, uint64_t addr, uint32_t len)
@@ -672,14 +673,24 @@ static ssize_t with_done(const struct sr_state *sr, ssize_t ret)
  * first buffer; each round moves the ring's head past the buffers it used.
  * The bytes, or -errno (-EAGAIN: nothing there, no buffer held); *empty:
  * the group ran out, which ends a multishot.
+ *
+ * MSG_WAITALL on a stream or seqpacket socket (io_net_retry()): a first
+ * receive short of the buffers taken commits them and goes on in them, as
+ * the kernel's, until they are full (-EINPROGRESS: wait for more; the
+ * buffers are held, sr->bundle_held); the CQE names the first and counts
+ * every byte.  An end before (EOF, an error) reports what came, *failed.
+ * The kernel's commits only the buffers the first receive filled, and
+ * hands the others out again while it fills them: not copied (engine.h).
  */
-static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *empty)
+static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *empty,
+			   bool *failed)
 {
 	struct sr_state *sr = req_sr(req);
 	pthread_mutex_t *sel_lock = &req->ring->kbuf_sel_lock;
 	size_t max_len = sr->sel_len;
 	ssize_t total = 0;
 
+	*failed = false;
 	if (sr->mshot_left && (!max_len || sr->mshot_left < max_len))
 		max_len = sr->mshot_left;
 	if (!bundle_iovs(req))
@@ -688,10 +699,32 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 		size_t want = 0, left;
 		unsigned nbufs = 0;
 		uint32_t f;
-		bool partial;
+		bool partial = false;
 		ssize_t ret;
 		int n, inq = 0;
 
+		if (sr->bundle_held) {
+			want = iov_left(&sr->msg);
+			do {
+				sr->msg.msg_flags = 0;
+				ret = sys_recvmsg(req->rfd, &sr->msg, flags);
+			} while (ret == -EINTR);
+			if (ret == -EAGAIN && !(sr->msg_flags & MSG_DONTWAIT))
+				return ret;
+			if (ret > 0 && (size_t)ret < want) {
+				sr->done += (uint32_t)ret;
+				iov_advance(&sr->msg, (size_t)ret);
+				return -EINPROGRESS;
+			}
+			sr->bundle_held = false;
+			*cflags = sr->held_cflags;
+			*failed = ret <= 0;
+			total = with_done(sr, ret);
+			sr->done = 0;
+			if (ret <= 0)
+				return total;
+			goto more;
+		}
 		pthread_mutex_lock(sel_lock);
 		n = kbuf_peek(req, sr->iov_alloc, BUNDLE_IOVS, max_len, &partial, empty);
 		if (n < 0) {
@@ -713,6 +746,15 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 		}
 		/* the buffers the bytes landed in (io_bundle_nbufs()); a
 		 * datagram cut by MSG_TRUNC reports more than they hold */
+		if (!round && (size_t)ret < want && (flags & MSG_WAITALL) && net_retry(sr, flags)) {
+			/* short: every buffer taken is the request's now */
+			sr->held_cflags = kbuf_put_bufs(req, (int)want, (unsigned)n);
+			pthread_mutex_unlock(sel_lock);
+			sr->bundle_held = true;
+			sr->done = (uint32_t)ret;
+			iov_advance(&sr->msg, (size_t)ret);
+			return -EINPROGRESS;
+		}
 		for (left = (size_t)ret; left && nbufs < (unsigned)n; nbufs++)
 			left -= left < sr->iov_alloc[nbufs].iov_len ? left
 								    : sr->iov_alloc[nbufs].iov_len;
@@ -721,6 +763,7 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 		if (!round)
 			*cflags = f;
 		total += ret;
+more:
 		if (partial || *empty || (size_t)ret < want || sr->sock_type != SOCK_STREAM ||
 		    sys_ioctl_int(req->rfd, SIOCINQ, &inq) < 0 || inq <= 1)
 			break;
@@ -850,12 +893,12 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 		bool locked = false;
 
 		if (bundle) {
-			bool out_of_bufs = false;
+			bool out_of_bufs = false, failed;
 
-			ret = bundle_recv(req, flags, &cflags, &out_of_bufs);
-			if (ret == -EAGAIN && !user_nowait)
+			ret = bundle_recv(req, flags, &cflags, &out_of_bufs, &failed);
+			if (ret == -EINPROGRESS || (ret == -EAGAIN && !user_nowait))
 				return sr_arm(req);
-			if (ret < 0)
+			if (ret < 0 || failed)
 				req_set_fail(req);
 			finished = ret <= 0 || out_of_bufs;
 			if (ret >= 0)

@@ -21,9 +21,17 @@ struct sr_state {
 		struct { /* a receive with IOSQE_BUFFER_SELECT */
 			uint32_t sel_len; /* the most one buffer takes (0: all of it) */
 			uint32_t mshot_left; /* a multishot RECV's total limit (0: none) */
-			/* a multishot RECVMSG: the room for the source address and
-			 * the control messages in each buffer (the msghdr's) */
-			uint32_t namelen, controllen;
+			union {
+				/* a multishot RECVMSG: the room for the source
+				 * address and the control messages in each
+				 * buffer (the msghdr's) */
+				struct {
+					uint32_t namelen, controllen;
+				};
+				/* a MSG_WAITALL bundle RECV holding its
+				 * buffers: their CQE flags */
+				uint32_t held_cflags;
+			};
 		};
 		struct { /* a SEND with IOSQE_BUFFER_SELECT */
 			uint32_t send_max; /* the most a round takes (0: all) */
@@ -41,6 +49,7 @@ struct sr_state {
 	bool zc_report : 1; /* IORING_SEND_ZC_REPORT_USAGE */
 	bool fixed : 1; /* SEND_ZC with IORING_RECVSEND_FIXED_BUF */
 	bool sel_empty : 1; /* a SEND bundle took the group's last buffers */
+	bool bundle_held : 1; /* a MSG_WAITALL bundle RECV goes on in msg's buffers */
 };
 REQ_DATA_CHECK(struct sr_state);
 #define req_sr(req) req_data(req, struct sr_state)

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A bundle RECV (IORING_RECVSEND_BUNDLE) with MSG_WAITALL on a stream or
+ * seqpacket socket: a receive short of the buffers it took waits for more
+ * and goes on in those buffers until they are full, and the CQE counts
+ * every byte and names the first buffer; EOF before reports what came and
+ * fails the request's links (Linux 6.18).  The ring's head after it is not
+ * looked at: the kernel's commits only the buffers the first receive
+ * filled (engine.h).
+ */
+#include "harness.h"
+
+#include <sys/socket.h>
+
+#define BGID 5
+#define NBUF 8
+#define BUFSZ 4
+
+static struct io_uring ring;
+static struct io_uring_buf_ring *br;
+static char bufs[NBUF][BUFSZ];
+static int sv[2];
+
+static void up(int type)
+{
+	test_ring_init(8, &ring, 0);
+	br = test_setup_buf_ring(&ring, NBUF, BGID, 0);
+	memset(bufs, 0, sizeof(bufs));
+	for (unsigned i = 0; i < NBUF; i++)
+		test_buf_ring_add1(br, NBUF, bufs[i], BUFSZ, (unsigned short)i);
+	REQUIRE_SYS(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv));
+}
+
+static void down(void)
+{
+	close(sv[0]);
+	close(sv[1]);
+	io_uring_free_buf_ring(&ring, br, NBUF, BGID);
+	io_uring_queue_exit(&ring);
+}
+
+/* a bundle RECV of len bytes with MSG_WAITALL, then (link) a NOP */
+static void bundle_waitall(unsigned len, bool link)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_recv(sqe, sv[0], NULL, len, MSG_WAITALL);
+	sqe->ioprio |= IORING_RECVSEND_BUNDLE;
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = BGID;
+	io_uring_sqe_set_data64(sqe, 1);
+	if (link) {
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, 2);
+	}
+}
+
+static void short_then_rest(int type)
+{
+	struct test_cqe c;
+
+	up(type);
+	REQUIRE_EQ(send(sv[1], "abcdef", 6, 0), 6);
+	bundle_waitall(16, false);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	/* 6 of 16: it waits */
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(send(sv[1], "ghijklmnop", 10, 0), 10);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ(c.res, 16);
+	CHECK_EQ_U(c.flags & ~IORING_CQE_F_SOCK_NONEMPTY, test_buf_flags(0));
+	/* in the buffers it took, one after the other */
+	CHECK_MEM(bufs, "abcdefghijklmnop", 16);
+	down();
+}
+
+TEST(stream_short_receive_goes_on)
+{
+	short_then_rest(SOCK_STREAM);
+}
+
+TEST(seqpacket_short_receive_goes_on)
+{
+	short_then_rest(SOCK_SEQPACKET);
+}
+
+TEST(eof_after_short_reports_what_came)
+{
+	struct test_cqe c[2];
+
+	up(SOCK_STREAM);
+	REQUIRE_EQ(send(sv[1], "abcdef", 6, 0), 6);
+	bundle_waitall(16, true);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(send(sv[1], "gh", 2, 0), 2);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_SYS(shutdown(sv[1], SHUT_WR));
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
+	CHECK_EQ(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, 8);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(0));
+	CHECK_MEM(bufs, "abcdefgh", 8);
+	/* short of what it asked: its link fails */
+	CHECK_EQ(c[1].user_data, 2);
+	CHECK_EQ(c[1].res, -ECANCELED);
+	down();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(stream_short_receive_goes_on),
+		TEST_ENTRY(seqpacket_short_receive_goes_on),
+		TEST_ENTRY(eof_after_short_reports_what_came),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
