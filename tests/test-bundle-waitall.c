@@ -57,16 +57,21 @@ static void bundle_waitall(unsigned len, bool link)
 	}
 }
 
+/* 6 bytes there, the receive asks 16: it waits */
+static void six_of_sixteen(bool link)
+{
+	REQUIRE_EQ(send(sv[1], "abcdef", 6, 0), 6);
+	bundle_waitall(16, link);
+	CHECK_EQ(io_uring_submit(&ring), link ? 2 : 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+}
+
 static void short_then_rest(int type)
 {
 	struct test_cqe c;
 
 	up(type);
-	REQUIRE_EQ(send(sv[1], "abcdef", 6, 0), 6);
-	bundle_waitall(16, false);
-	CHECK_EQ(io_uring_submit(&ring), 1);
-	/* 6 of 16: it waits */
-	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	six_of_sixteen(false);
 	REQUIRE_EQ(send(sv[1], "ghijklmnop", 10, 0), 10);
 	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
 	CHECK_EQ(c.res, 16);
@@ -91,10 +96,7 @@ TEST(eof_after_short_reports_what_came)
 	struct test_cqe c[2];
 
 	up(SOCK_STREAM);
-	REQUIRE_EQ(send(sv[1], "abcdef", 6, 0), 6);
-	bundle_waitall(16, true);
-	CHECK_EQ(io_uring_submit(&ring), 2);
-	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	six_of_sixteen(true);
 	REQUIRE_EQ(send(sv[1], "gh", 2, 0), 2);
 	CHECK_TRUE(test_cq_empty_for(&ring, 50));
 	REQUIRE_SYS(shutdown(sv[1], SHUT_WR));
