@@ -280,6 +280,38 @@ TEST(bundle_cut_leaves_ring_entry)
 	down();
 }
 
+/* RECVMSG's sqe->len above INT_MAX is -EINVAL, as RECV's, with or
+ * without a provided buffer. */
+TEST(recvmsg_len_above_int_max_is_einval)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	struct iovec iov = { bufs[1], 8 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int sv[2];
+
+	up(0);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	REQUIRE_EQ(write(sv[1], "abcdefgh", 8), 8);
+	ring_add(bufs[0], 64, 14);
+	for (int bs = 0; bs < 2; bs++) {
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_recvmsg(sqe, sv[0], &msg, 0);
+		sqe->len = 0x80000000U;
+		if (bs) {
+			io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+			sqe->buf_group = 1;
+		}
+		REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+		CHECK_EQ(c.res, -EINVAL);
+		CHECK_EQ_U(c.flags, 0);
+	}
+	CHECK_EQ(ring_head(), 0);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
 /* A ring in memory that cannot be pinned (PROT_NONE): -EFAULT. */
 TEST(ring_in_prot_none_memory_is_efault)
 {
@@ -310,6 +342,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(inc_zero_length_buffer_stays),
 		TEST_ENTRY(ring_in_prot_none_memory_is_efault),
 		TEST_ENTRY(bundle_cut_leaves_ring_entry),
+		TEST_ENTRY(recvmsg_len_above_int_max_is_einval),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

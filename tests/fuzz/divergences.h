@@ -65,8 +65,7 @@ DIVERGENCE(mshot_bundle_len, "bug, being fixed", AVOID,
 DIVERGENCE(recvmsg_mshot, "bug, being fixed", EXCUSE,
 	   "a multishot RECVMSG on the unix stream socket: the kernel's first "
 	   "CQE holds 2 bytes less than its later ones (the engine's all hold "
-	   "the same); a RECVMSG with a length above INT_MAX is -EINVAL on the "
-	   "kernel, -EFAULT (multishot) or its result on the engine")
+	   "the same)")
 DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
 	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST linked after another "
 	   "request (issued from io-wq on the kernel): -EAGAIN on the kernel, "

@@ -2194,8 +2194,7 @@ static bool match_mshot_bundle_len(const struct op *op, const struct cqes *k,
 
 static bool match_recvmsg_mshot(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
-	return op->opcode == IORING_OP_RECVMSG &&
-	       ((op->ioprio & IORING_RECV_MULTISHOT) || op->len > INT_MAX);
+	return op->opcode == IORING_OP_RECVMSG && (op->ioprio & IORING_RECV_MULTISHOT);
 }
 
 static bool match_recv_poll_first_linked(const struct op *op, const struct cqes *k,

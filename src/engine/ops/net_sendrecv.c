@@ -308,6 +308,9 @@ int sr_prep_recvmsg(struct req *req, const struct io_uring_sqe *sqe)
 		return ret;
 	if (sr->flags & IORING_RECVSEND_BUNDLE)
 		return -EINVAL;
+	/* sqe->len is the kernel's int sr->len there too: negative is -EINVAL */
+	if (sqe->len > INT_MAX)
+		return -EINVAL;
 	sr->umsg = (struct msghdr *)(uintptr_t)sqe->addr;
 	ret = copy_msghdr(req, sqe);
 	if (ret)
