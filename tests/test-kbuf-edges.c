@@ -312,6 +312,57 @@ TEST(recvmsg_len_above_int_max_is_einval)
 	down();
 }
 
+/* In a worker too (IOSQE_ASYNC), a number that names no file takes no
+ * buffer: -EBADF, the ring untouched. */
+TEST(async_read_of_closed_fd_takes_no_buffer)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	int fd;
+
+	up(0);
+	fd = dup(0);
+	REQUIRE_SYS(fd);
+	close(fd);
+	ring_add(bufs[0], 64, 15);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, NULL, 0, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT | IOSQE_ASYNC);
+	sqe->buf_group = 1;
+	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ(c.res, -EBADF);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(ring_head(), 0);
+	down();
+}
+
+/* A multishot RECVMSG from a worker whose buffer cannot hold the header:
+ * -EFAULT, the CQE names no buffer, the head has not moved (io-wq arms a
+ * multishot receive's poll: nothing is committed at selection). */
+TEST(async_mshot_recvmsg_short_buffer_names_none)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	struct msghdr msg = { .msg_namelen = 110 };
+	int sv[2];
+
+	up(0);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	REQUIRE_EQ(write(sv[1], "abcdefgh", 8), 8);
+	ring_add(bufs[0], 64, 16);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recvmsg_multishot(sqe, sv[0], &msg, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT | IOSQE_ASYNC);
+	sqe->buf_group = 1;
+	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ(c.res, -EFAULT);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(ring_head(), 0);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
 /* A ring in memory that cannot be pinned (PROT_NONE): -EFAULT. */
 TEST(ring_in_prot_none_memory_is_efault)
 {
@@ -343,6 +394,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(ring_in_prot_none_memory_is_efault),
 		TEST_ENTRY(bundle_cut_leaves_ring_entry),
 		TEST_ENTRY(recvmsg_len_above_int_max_is_einval),
+		TEST_ENTRY(async_read_of_closed_fd_takes_no_buffer),
+		TEST_ENTRY(async_mshot_recvmsg_short_buffer_names_none),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

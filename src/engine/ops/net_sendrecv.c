@@ -880,8 +880,9 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 	bool user_nowait = sr->msg_flags & MSG_DONTWAIT;
 	int flags = (sr->msg_flags & ~ENGINE_MSG_CMSG_COMPAT) | MSG_DONTWAIT;
 	/* a MSG_WAITALL retry waits holding its buffer: committed, so that no
-	 * other request takes it meanwhile */
-	bool commit = (issue_flags & ISSUE_F_WORKER) || (flags & MSG_WAITALL);
+	 * other request takes it meanwhile; a multishot one from a worker is
+	 * not (io-wq arms its poll: it receives from task work, locked) */
+	bool commit = ((issue_flags & ISSUE_F_WORKER) && !mshot) || (flags & MSG_WAITALL);
 	pthread_mutex_t *sel_lock = &req->ring->kbuf_sel_lock;
 	unsigned loops = 0;
 
@@ -920,8 +921,10 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 				locked = true;
 			/* an entry at address 0 is no buffer for the kernel
 			 * either (io_recv_buf_select()): -ENOBUFS */
-			if (!ret && !addr)
+			if (!ret && !addr) {
+				kbuf_recycle(req);
 				ret = -ENOBUFS;
+			}
 			if (!ret && mshot && sr->umsg &&
 			    len < sizeof(struct io_uring_recvmsg_out) + sr->namelen + sr->controllen) {
 				kbuf_recycle_unused(req, true);

@@ -514,10 +514,12 @@ static int rw_buffer_select(struct req *req, bool worker)
 		return 0;
 	learn_type(req);
 	/* a stream without a poll method (/dev/null) is committed at once too;
-	 * a number that names no file takes no buffer */
-	polls = worker || !rw->stream ? 0 : file_can_poll(req);
+	 * a number that names no file takes no buffer, in a worker too */
+	polls = rw->stream ? file_can_poll(req) : 0;
 	if (polls < 0)
 		return polls;
+	if (worker)
+		polls = 0;
 	/* a committing selection, too, waits for a request that holds the
 	 * head uncommitted (it would take the same buffer) */
 	pthread_mutex_lock(&req->ring->kbuf_sel_lock);
