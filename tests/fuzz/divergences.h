@@ -91,3 +91,9 @@ DIVERGENCE(bundle_waitall, "bug, being fixed", EXCUSE,
 	   "a bundle RECV with MSG_WAITALL: the kernel retries into more "
 	   "buffers (128 bytes where the engine stops at 64; seed 23, batch "
 	   "321): slice D's item 3 of issue 14")
+DIVERGENCE(recv_waitall_commit, "design", AVOID,
+	   "a RECV or RECVMSG with MSG_WAITALL from an incremental ring whose "
+	   "head entry is at address 0: -ENOBUFS on both, but the engine "
+	   "commits a MSG_WAITALL receive's buffer at selection (it holds it "
+	   "across its retries), so the entry's addr and len move; the kernel "
+	   "leaves them (seed 24, batch 62)")

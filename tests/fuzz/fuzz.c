@@ -2233,6 +2233,15 @@ static bool match_bundle_waitall(const struct op *op, const struct cqes *k, cons
 	       (op->op_flags & MSG_WAITALL);
 }
 
+static bool match_recv_waitall_commit(const struct op *op, const struct cqes *k,
+				      const struct cqes *u)
+{
+	const struct kgroup *g = op->kb && op->kgroup >= 0 ? &cur_batch->kg[op->kgroup] : NULL;
+
+	return is_recv(op) && (op->op_flags & MSG_WAITALL) && g && g->kind == G_RING &&
+	       g->odd == 1 && (g->rflags & IOU_PBUF_RING_INC);
+}
+
 static bool match_bundle_peek(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
 	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) && (op->op_flags & MSG_PEEK);
