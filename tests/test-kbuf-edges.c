@@ -48,17 +48,31 @@ static unsigned ring_head(void)
 	return head;
 }
 
-static struct test_cqe read_select(int fd, unsigned len, __u64 off)
+/* sqe with IOSQE_BUFFER_SELECT from group 1 (and flags), submitted: its CQE */
+static struct test_cqe submit_select(struct io_uring_sqe *sqe, unsigned flags)
 {
-	struct io_uring_sqe *sqe = test_get_sqe(&ring);
 	struct test_cqe c = { 0 };
 
-	io_uring_prep_read(sqe, fd, NULL, len, off);
-	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT | flags);
 	sqe->buf_group = 1;
 	io_uring_sqe_set_data64(sqe, 1);
 	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
 	return c;
+}
+
+static struct test_cqe read_select(int fd, unsigned len, __u64 off)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	io_uring_prep_read(sqe, fd, NULL, len, off);
+	return submit_select(sqe, 0);
+}
+
+/* a unix stream socketpair with len bytes of data waiting in sv[0] */
+static void pair_with_data(int sv[2], const void *data, size_t len)
+{
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	REQUIRE_EQ(write(sv[1], data, len), (ssize_t)len);
 }
 
 static int tmp_file(void)
@@ -176,18 +190,15 @@ TEST(ring_buffer_at_null_is_enobufs)
 TEST(recv_ring_buffer_at_null_is_enobufs)
 {
 	struct io_uring_sqe *sqe;
-	struct test_cqe c = { 0 };
+	struct test_cqe c;
 	int sv[2];
 
 	up(0);
-	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	REQUIRE_EQ(write(sv[1], "xyz", 3), 3);
+	pair_with_data(sv, "xyz", 3);
 	ring_add(NULL, 64, 10);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_recv(sqe, sv[0], NULL, 0, 0);
-	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
-	sqe->buf_group = 1;
-	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	c = submit_select(sqe, 0);
 	CHECK_EQ(c.res, -ENOBUFS);
 	CHECK_EQ_U(c.flags, 0);
 	CHECK_EQ(ring_head(), 0);
@@ -256,20 +267,17 @@ TEST(inc_zero_length_buffer_stays)
 TEST(bundle_cut_leaves_ring_entry)
 {
 	struct io_uring_sqe *sqe;
-	struct test_cqe c = { 0 };
+	struct test_cqe c;
 	static char big[1024];
 	int sv[2];
 
 	up(0);
-	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	REQUIRE_EQ(write(sv[1], big, sizeof(big)), (ssize_t)sizeof(big));
+	pair_with_data(sv, big, sizeof(big));
 	ring_add(big, sizeof(big), 13);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_recv(sqe, sv[0], NULL, 240, 0);
-	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
 	sqe->ioprio = IORING_RECVSEND_BUNDLE;
-	sqe->buf_group = 1;
-	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	c = submit_select(sqe, 0);
 	CHECK_EQ(c.res, 240);
 	CHECK_EQ_U(c.flags & ~IORING_CQE_F_SOCK_NONEMPTY,
 		   IORING_CQE_F_BUFFER | (13U << IORING_CQE_BUFFER_SHIFT));
@@ -291,8 +299,7 @@ TEST(recvmsg_len_above_int_max_is_einval)
 	int sv[2];
 
 	up(0);
-	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	REQUIRE_EQ(write(sv[1], "abcdefgh", 8), 8);
+	pair_with_data(sv, "abcdefgh", 8);
 	ring_add(bufs[0], 64, 14);
 	for (int bs = 0; bs < 2; bs++) {
 		sqe = test_get_sqe(&ring);
@@ -317,7 +324,7 @@ TEST(recvmsg_len_above_int_max_is_einval)
 TEST(async_read_of_closed_fd_takes_no_buffer)
 {
 	struct io_uring_sqe *sqe;
-	struct test_cqe c = { 0 };
+	struct test_cqe c;
 	int fd;
 
 	up(0);
@@ -327,9 +334,7 @@ TEST(async_read_of_closed_fd_takes_no_buffer)
 	ring_add(bufs[0], 64, 15);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_read(sqe, fd, NULL, 0, 0);
-	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT | IOSQE_ASYNC);
-	sqe->buf_group = 1;
-	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	c = submit_select(sqe, IOSQE_ASYNC);
 	CHECK_EQ(c.res, -EBADF);
 	CHECK_EQ_U(c.flags, 0);
 	CHECK_EQ(ring_head(), 0);
@@ -342,19 +347,16 @@ TEST(async_read_of_closed_fd_takes_no_buffer)
 TEST(async_mshot_recvmsg_short_buffer_names_none)
 {
 	struct io_uring_sqe *sqe;
-	struct test_cqe c = { 0 };
+	struct test_cqe c;
 	struct msghdr msg = { .msg_namelen = 110 };
 	int sv[2];
 
 	up(0);
-	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	REQUIRE_EQ(write(sv[1], "abcdefgh", 8), 8);
+	pair_with_data(sv, "abcdefgh", 8);
 	ring_add(bufs[0], 64, 16);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_recvmsg_multishot(sqe, sv[0], &msg, 0);
-	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT | IOSQE_ASYNC);
-	sqe->buf_group = 1;
-	REQUIRE_EQ(test_submit_reap(&ring, &c, 1), 1);
+	c = submit_select(sqe, IOSQE_ASYNC);
 	CHECK_EQ(c.res, -EFAULT);
 	CHECK_EQ_U(c.flags, 0);
 	CHECK_EQ(ring_head(), 0);
