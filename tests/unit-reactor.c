@@ -722,6 +722,123 @@ static void test_timer_preempt(void)
 	REQUIRE_TRUE(atomic_load(&near.cancelled) == 0);
 }
 
+/* ---- inline runs (reactor_run_ready) ---------------------------------------- */
+
+static _Atomic(pthread_t) ran_in;
+
+static void where_fn(struct reactor_entry *e, uint32_t revents)
+{
+	atomic_store(&ran_in, pthread_self());
+	record_fn(e, revents);
+}
+
+/* What is ready when reactor_run_ready() is called has run when it returns,
+ * whichever thread ran it; the busy bit stays on while fd work is armed and
+ * goes off at the first run that finds none. */
+static void test_run_ready(void)
+{
+	enum { N = 200 };
+	struct ringer_reactor *r;
+	_Atomic unsigned word = 0x100;
+	struct ent t;
+	unsigned i, inline_runs = 0;
+	int p[2];
+	char c = 'x';
+
+	REQUIRE_TRUE(pipe(p) == 0);
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	reactor_set_busy_flag(r, &word, 4);
+	CHECK_TRUE(atomic_load(&word) == 0x100);
+	CHECK_TRUE(reactor_run_ready(r) == 0); /* nothing armed: no-op */
+	init_ent(&t, r, p[0], POLLIN);
+	t.e.fn = where_fn;
+	for (i = 0; i < N; i++) {
+		unsigned before = atomic_load(&t.fired);
+
+		REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+		CHECK_TRUE(atomic_load(&word) == 0x104);
+		REQUIRE_TRUE(write(p[1], &c, 1) == 1);
+		inline_runs += reactor_run_ready(r);
+		REQUIRE_TRUE(atomic_load(&t.fired) == before + 1);
+		CHECK_TRUE(atomic_load(&t.revents) & POLLIN);
+		REQUIRE_TRUE(read(p[0], &c, 1) == 1);
+		/* whoever ran it, nothing is armed any more: the bit is off */
+		CHECK_TRUE(atomic_load(&word) == 0x100);
+	}
+	/* the caller wins most races against a thread that must wake up */
+	CHECK_TRUE(inline_runs > 0);
+	/* an entry armed and not ready is left alone, the bit stays on */
+	REQUIRE_TRUE(reactor_arm(r, &t.e) == 0);
+	CHECK_TRUE(reactor_run_ready(r) == 0);
+	CHECK_TRUE(atomic_load(&word) == 0x104);
+	CHECK_TRUE(reactor_cancel(r, &t.e));
+	reactor_run_ready(r);
+	CHECK_TRUE(atomic_load(&word) == 0x100);
+	reactor_destroy(r, cancelled_fn);
+	close(p[0]);
+	close(p[1]);
+}
+
+static atomic_uint slow_started;
+
+static void slow_fn(struct reactor_entry *e, uint32_t revents)
+{
+	atomic_store(&slow_started, 1);
+	usleep(100000);
+	record_fn(e, revents);
+}
+
+/* An fn the reactor thread runs when reactor_run_ready() is called is done
+ * when it returns; a cancel meanwhile says false (fn has started). */
+static void test_run_ready_waits(void)
+{
+	struct ringer_reactor *r;
+	struct ent t;
+	uint64_t t0;
+
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	init_ent(&t, r, -1, 0);
+	t.e.fn = slow_fn;
+	atomic_store(&slow_started, 0);
+	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC)) == 0);
+	t0 = now_ms();
+	while (!atomic_load(&slow_started)) {
+		REQUIRE_TRUE(now_ms() - t0 < 3000);
+		usleep(100);
+	}
+	CHECK_FALSE(reactor_cancel(r, &t.e));
+	reactor_run_ready(r);
+	CHECK_TRUE(atomic_load(&t.fired) == 1);
+	reactor_destroy(r, cancelled_fn);
+	CHECK_TRUE(atomic_load(&t.cancelled) == 0);
+}
+
+/* From the reactor thread's own fn: no wait for itself. */
+static atomic_uint self_run_done;
+
+static void self_run_fn(struct reactor_entry *e, uint32_t revents)
+{
+	struct ent *t = (struct ent *)e;
+
+	reactor_run_ready(t->r);
+	atomic_store(&self_run_done, 1);
+	record_fn(e, revents);
+}
+
+static void test_run_ready_from_fn(void)
+{
+	struct ringer_reactor *r;
+	struct ent t;
+
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	init_ent(&t, r, -1, 0);
+	t.e.fn = self_run_fn;
+	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC)) == 0);
+	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
+	CHECK_TRUE(atomic_load(&self_run_done) == 1);
+	reactor_destroy(r, cancelled_fn);
+}
+
 /* ---- teardown ------------------------------------------------------------------ */
 
 static atomic_uint slow_in;
@@ -1009,6 +1126,9 @@ int main(int argc, char **argv)
 		{ "timer_many", test_timer_many },
 		{ "timer_preempt", test_timer_preempt },
 		{ "concurrent", test_concurrent },
+		{ "run_ready", test_run_ready },
+		{ "run_ready_waits", test_run_ready_waits },
+		{ "run_ready_from_fn", test_run_ready_from_fn },
 		{ "thread_props", test_thread_props },
 		{ "destroy", test_destroy },
 		{ "idle_exit", test_idle_exit },

@@ -54,6 +54,15 @@
  * finds it idle (false), and the reactor never touches an entry after
  * calling its fn (fn may free it).
  *
+ * Inline runs (reactor_run_ready(), the kernel's task work run by the
+ * thread that enters to wait): any thread may take the set's events and the
+ * ready entries and run their fns as the reactor thread does.  So that it
+ * can tell when nothing is left half done elsewhere, events are taken only
+ * under the lock with a zero-timeout epoll_wait (collect_events()): the
+ * thread sleeps in poll(2) on the epoll fd, which reports that the set has
+ * events without taking them.  What is left is an fn the thread runs: the
+ * caller waits for it (thread_in_fn, fn_done) and looks again.
+ *
  * Private fields: r_deadline_ns holds the deadline of a timer; r_clock holds
  * the clock index of a timer, or revents once the entry is ready.
  */
@@ -61,6 +70,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -143,7 +153,21 @@ struct ringer_reactor {
 	 * file that nobody can make ready any more. */
 	struct elist orphans;
 
-	/* The reactor thread's only. */
+	/* fns running now, in the thread or inline (reactor_run_ready()) */
+	unsigned nr_running;
+	/* The thread runs an fn; thread_fns counts the ones it finished, and
+	 * fn_done is signalled then when fn_waiters wait for that. */
+	bool thread_in_fn;
+	uint64_t thread_fns;
+	unsigned fn_waiters;
+	pthread_cond_t fn_done;
+	/* reactor_set_busy_flag(): bit in *busy_word, set (busy_set) while fd
+	 * work is armed */
+	_Atomic unsigned *busy_word;
+	unsigned busy_bit;
+	bool busy_set;
+
+	/* Events taken by epoll_wait, under the lock (collect_events()). */
 	struct epoll_event ev[NR_EVENTS];
 };
 
@@ -556,19 +580,56 @@ static void poll_tick(struct ringer_reactor *r, uint64_t timeout)
 	free(pfd);
 }
 
-static int wait_events(struct ringer_reactor *r, const struct timespec *tsp)
+/*
+ * Take the events the set has now and apply them (lock held): entries move
+ * to the ready list.  Events are taken only here, with no timeout and under
+ * the lock, never by a sleeping epoll_wait: so no event is ever in the hands
+ * of a thread that has not applied it yet while reactor_run_ready() looks.
+ * thread: the reactor thread, which also drains the eventfd (its wake-up:
+ * another caller leaves it for the thread to see).  The number of events.
+ */
+static int collect_events(struct ringer_reactor *r, bool thread)
 {
-	int n = epoll_pwait2(r->epfd, r->ev, NR_EVENTS, tsp, NULL);
+	int i, n;
 
-	if (n < 0 && errno == ENOSYS) {
-		/* before Linux 5.11: milliseconds, rounded up (never early) */
-		int ms = -1;
+	if (r->epfd < 0 || (!thread && !r->nr_fds))
+		return 0;
+	n = epoll_wait(r->epfd, r->ev, NR_EVENTS, 0);
+	for (i = 0; i < n; i++) {
+		if (r->ev[i].data.u64 == EVFD_DATA) {
+			uint64_t v;
 
-		if (tsp)
-			ms = (int)(tsp->tv_sec * 1000 + (tsp->tv_nsec + 999999) / 1000000);
-		n = epoll_wait(r->epfd, r->ev, NR_EVENTS, ms);
+			if (thread && sys_read(r->evfd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: another read drained it already */
+			}
+			continue;
+		}
+		fd_event(r, r->ev[i].data.u64, r->ev[i].events);
 	}
-	return n;
+	return n > 0 ? n : 0;
+}
+
+/* Run e, taken off the ready list (lock held, dropped while fn runs).
+ * From here a cancel finds it idle and returns false. */
+static void run_one(struct ringer_reactor *r, struct reactor_entry *e, bool thread)
+{
+	uint32_t revents = (uint32_t)e->r_clock;
+
+	list_del(&r->ready, e);
+	e->r_state = R_IDLE;
+	r->nr_running++;
+	if (thread)
+		r->thread_in_fn = true;
+	pthread_mutex_unlock(&r->lock);
+	e->fn(e, revents);
+	pthread_mutex_lock(&r->lock);
+	r->nr_running--;
+	if (thread) {
+		r->thread_in_fn = false;
+		r->thread_fns++;
+		if (r->fn_waiters)
+			pthread_cond_broadcast(&r->fn_done);
+	}
 }
 
 static void *reactor_main(void *arg)
@@ -582,19 +643,13 @@ static void *reactor_main(void *arg)
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
 		struct reactor_entry *e = r->ready.head;
+		struct pollfd pfd;
 		struct timespec ts, *tsp = NULL;
 		uint64_t timeout;
-		int i, n;
+		int n;
 
 		if (e) {
-			uint32_t revents = (uint32_t)e->r_clock;
-
-			list_del(&r->ready, e);
-			/* From here a cancel finds it idle and returns false. */
-			e->r_state = R_IDLE;
-			pthread_mutex_unlock(&r->lock);
-			e->fn(e, revents);
-			pthread_mutex_lock(&r->lock);
+			run_one(r, e, true);
 			continue;
 		}
 
@@ -639,7 +694,11 @@ static void *reactor_main(void *arg)
 		r->polling = true;
 		pthread_mutex_unlock(&r->lock);
 
-		n = wait_events(r, tsp);
+		/* Sleep until the set has events, without taking them (see
+		 * collect_events()). */
+		pfd.fd = r->epfd;
+		pfd.events = POLLIN;
+		n = ppoll(&pfd, 1, tsp, NULL);
 		if (n < 0 && errno != EINTR) {
 			/* do not spin on an error */
 			struct timespec pause = { 0, 1000000 };
@@ -649,17 +708,8 @@ static void *reactor_main(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		r->polling = false;
-		for (i = 0; i < n; i++) {
-			if (r->ev[i].data.u64 == EVFD_DATA) {
-				uint64_t v;
-
-				if (sys_read(r->evfd, &v, sizeof(v)) < 0) {
-					/* EAGAIN: another read drained it already */
-				}
-				continue;
-			}
-			fd_event(r, r->ev[i].data.u64, r->ev[i].events);
-		}
+		if (n > 0)
+			collect_events(r, true);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -706,6 +756,19 @@ static int start(struct ringer_reactor *r)
 	return 0;
 }
 
+/*
+ * fd work is armed: the busy bit goes on, once per busy spell (lock held).
+ * relaxed: the word is a hint its reader polls; what it must find when it
+ * then calls reactor_run_ready() is ordered by the lock.
+ */
+static void busy_mark(struct ringer_reactor *r)
+{
+	if (r->busy_word && !r->busy_set) {
+		r->busy_set = true;
+		atomic_fetch_or_explicit(r->busy_word, r->busy_bit, memory_order_relaxed);
+	}
+}
+
 /* Arming an armed entry would corrupt the lists it is on. */
 static bool armed(const struct reactor_entry *e)
 {
@@ -722,6 +785,11 @@ int reactor_create(struct ringer_reactor **out)
 	if (!r)
 		return -ENOMEM;
 	if (pthread_mutex_init(&r->lock, NULL)) {
+		free(r);
+		return -ENOMEM;
+	}
+	if (pthread_cond_init(&r->fn_done, NULL)) {
+		pthread_mutex_destroy(&r->lock);
 		free(r);
 		return -ENOMEM;
 	}
@@ -756,6 +824,7 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
 		e->r_clock = 0;
 		list_add_tail(&fs->entries, e);
 		r->nr_fds++;
+		busy_mark(r);
 		if (rearm && fs->in_set && (fs->pending & (e->events | ALWAYS))) {
 			/* an edge came after the caller's sight, nobody took it */
 			make_ready(r, fs, e, fs->pending & (e->events | ALWAYS));
@@ -850,6 +919,78 @@ bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e)
 	return ret;
 }
 
+/* Entries on the ready list now (lock held): a pass runs these, not the
+ * ones their fns make ready again, so that it ends. */
+static unsigned nr_ready(const struct ringer_reactor *r)
+{
+	unsigned n = 0;
+
+	for (const struct reactor_entry *e = r->ready.head; e; e = e->r_next)
+		n++;
+	return n;
+}
+
+/* Passes of reactor_run_ready(): events taken, fns run, the thread's fn
+ * waited for.  A bound, so that an fd that stays ready (a stream that keeps
+ * coming) does not hold the caller for ever. */
+#define RUN_PASSES 4
+
+unsigned reactor_run_ready(struct ringer_reactor *r)
+{
+	unsigned ran = 0, pass;
+
+	pthread_mutex_lock(&r->lock);
+	/* from an fn in the thread: it would wait for itself */
+	if (r->started && pthread_equal(pthread_self(), r->thread)) {
+		pthread_mutex_unlock(&r->lock);
+		return 0;
+	}
+	for (pass = 0; pass < RUN_PASSES; pass++) {
+		struct reactor_entry *e;
+		unsigned n, before = ran;
+		bool waited = false;
+
+		collect_events(r, false);
+		for (n = nr_ready(r); n && (e = r->ready.head); n--) {
+			run_one(r, e, false);
+			ran++;
+		}
+		if (r->thread_in_fn) {
+			/* Its fn finishes before we return (it may post the
+			 * CQEs the caller looks for next, or re-arm an entry
+			 * whose fd is ready: the next pass runs that). */
+			uint64_t seen = r->thread_fns;
+
+			r->fn_waiters++;
+			while (r->thread_fns == seen)
+				pthread_cond_wait(&r->fn_done, &r->lock);
+			r->fn_waiters--;
+			waited = true;
+		}
+		if (!waited && ran == before)
+			break;
+	}
+	if (r->busy_set && !r->nr_fds && !r->ready.head && !r->nr_running) {
+		/* relaxed: see busy_mark(); an arming after this sets it
+		 * again, under the lock */
+		r->busy_set = false;
+		atomic_fetch_and_explicit(r->busy_word, ~r->busy_bit, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ran;
+}
+
+void reactor_set_busy_flag(struct ringer_reactor *r, _Atomic unsigned *word, unsigned bit)
+{
+	pthread_mutex_lock(&r->lock);
+	r->busy_word = word;
+	r->busy_bit = bit;
+	r->busy_set = false;
+	if (r->nr_fds)
+		busy_mark(r);
+	pthread_mutex_unlock(&r->lock);
+}
+
 uint64_t reactor_nr_looked(struct ringer_reactor *r)
 {
 	uint64_t n;
@@ -931,6 +1072,7 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 	fdtab_free(r);
 	for (ci = 0; ci < NR_CLOCKS; ci++)
 		free(r->timers[ci].v);
+	pthread_cond_destroy(&r->fn_done);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

@@ -18,15 +18,18 @@
  *    the file; the engine's requests hold a duplicate, req_hold_file());
  *  - a waiting fd costs nothing until it is ready (one epoll set), and an
  *    event costs the entries of its own fd only;
- *  - fn runs in the reactor thread and must not block;
+ *  - fn runs in the reactor thread, or in a thread that calls
+ *    reactor_run_ready(), and must not block;
  *  - reactor_cancel() after which fn has not started guarantees fn never runs;
- *    if fn is running in the reactor thread at that moment, reactor_cancel()
- *    returns false (it does not wait, so it may be called from fn itself).
+ *    if fn is running (in the reactor thread or inline) at that moment,
+ *    reactor_cancel() returns false (it does not wait, so it may be called
+ *    from fn itself).
  * All functions are thread-safe.
  */
 #ifndef RINGER_ENGINE_REACTOR_H
 #define RINGER_ENGINE_REACTOR_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -93,6 +96,31 @@ void reactor_forget_fd(struct ringer_reactor *r, int fd);
 
 /* Disarm; true if fn will never run for this arming (see above). */
 bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e);
+
+/*
+ * Run in the calling thread what the reactor has ready now, as the kernel
+ * runs task work in the thread that enters to wait: the fd events a
+ * zero-timeout look at the epoll set finds, and the entries already on the
+ * ready list (fd entries and timers the thread expired).  If the reactor
+ * thread is running an fn meanwhile, wait until that fn returns and look
+ * again, so that nothing ready at the call is left half done in another
+ * thread when this returns.  A bounded number of passes (an fd that stays
+ * ready does not hold the caller for ever); timers not due yet stay with
+ * the thread.  The number of fns run here.  Then, if no fd work is armed,
+ * ready or running any more, the busy bit (below) goes off.  Returns 0 at
+ * once from an fn in the reactor thread; not concurrently with
+ * reactor_destroy().
+ */
+unsigned reactor_run_ready(struct ringer_reactor *r);
+
+/*
+ * While fd work is armed, set bit in *word (an atomic OR): reactor_arm() sets
+ * it; only reactor_run_ready() clears it, when it leaves no fd entry armed,
+ * ready or running.  So a reader that saw the bit clear may trust that the
+ * last reactor_run_ready() left nothing behind, and one that sees it set
+ * calls reactor_run_ready() to find out (the ring's IORING_SQ_TASKRUN).
+ */
+void reactor_set_busy_flag(struct ringer_reactor *r, _Atomic unsigned *word, unsigned bit);
 
 /* Entries looked at for fd events so far: a count of work for tests (an
  * event looks at the entries of its own fd, never at all armed ones). */
