@@ -427,6 +427,11 @@ static int sr_arm_to(struct req *req, bool drained)
 				  : 0;
 	int ret;
 
+	/* a hang-up or error the event reported is a state, not an edge that
+	 * comes again: the end of the stream (or the error) is still to be
+	 * read, so the arming must look at the socket */
+	if (ready_revents & (POLLHUP | POLLRDHUP | POLLERR))
+		drained = false;
 	req->rent.rearm = drained && sr->polled && req->rent.fd == req->rfd &&
 			  ((req->flags & REQ_F_FD_HELD) || req->file);
 	/* a multishot RECV* is found by a cancellation even while the reactor
