@@ -10,6 +10,7 @@
 
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,6 +179,30 @@ static int reads_raise_in_access(void)
 	return res;
 }
 
+/*
+ * IORING_SQ_TASKRUN in the SQ flags of a plain ring (no TASKRUN_FLAG) while
+ * a receive waits for data: 1 if set, 0 if not, else -errno.  The engine
+ * sets it so that liburing's peek enters and runs the reactor's work.
+ */
+static int taskrun_flag_while_recv_waits(void)
+{
+	struct io_uring ring;
+	char buf[8];
+	int sv[2], res;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -errno;
+	test_ring_init(4, &ring, 0);
+	io_uring_prep_recv(io_uring_get_sqe(&ring), sv[0], buf, sizeof(buf), 0);
+	res = io_uring_submit(&ring) == 1 ? 0 : -EIO;
+	if (!res)
+		res = !!(IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_TASKRUN);
+	io_uring_queue_exit(&ring);
+	close(sv[0]);
+	close(sv[1]);
+	return res;
+}
+
 struct divergence {
 	const char *what;
 	int (*observe)(void);
@@ -195,6 +220,8 @@ static const struct divergence list[] = {
 	{ "a forked child submits to the ring it inherited", fork_child_submits, 1, -EOPNOTSUPP },
 	{ "inotify IN_ACCESS from a batch of cached reads (the engine's go through AIO)",
 	  reads_raise_in_access, 1, 0 },
+	{ "IORING_SQ_TASKRUN on a plain ring while a receive waits",
+	  taskrun_flag_while_recv_waits, 0, 1 },
 };
 
 TEST(known_divergences)

@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Work that becomes ready is done, and its CQEs come: a multishot receive
- * whose peer sent and closed ends with its final CQE.
+ * Work that becomes ready is done by the time the program enters to get
+ * events, as the kernel runs a request's task work in the thread that
+ * enters (or on its return from the system call that made the request
+ * ready): a multishot receive whose peer sent and closed has posted every
+ * CQE, the final one included, when a peek loop looks, even while other
+ * threads keep the CPUs busy; io_uring_get_events() right after a send finds
+ * the receive's CQE.  The engine runs its reactor's ready work in the
+ * entering thread and sets IORING_SQ_TASKRUN so that liburing's peek enters.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include "harness.h"
@@ -67,6 +75,53 @@ static void send_and_close(void)
 }
 
 /*
+ * liburing's way of collecting what is there: io_uring_peek_cqe() until it
+ * says nothing (it enters only when the SQ flags ask for it).  Every CQE but
+ * the last carries data and IORING_CQE_F_MORE; the last is the end of the
+ * stream: res 0, no F_MORE.  How the bytes split into CQEs is the
+ * backend's.
+ */
+static bool peek_all_and_check(bool report)
+{
+	struct io_uring_cqe *cqe;
+	unsigned n = 0, bytes = 0;
+	bool ended = false, ok = true;
+
+	while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+		if (ended) {
+			ok = false; /* a CQE after the final one */
+		} else if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_MORE)) {
+			bytes += (unsigned)cqe->res;
+		} else if (cqe->res == 0 && !(cqe->flags & IORING_CQE_F_MORE)) {
+			ended = true;
+		} else {
+			if (report)
+				CHECK_MSG(false, "cqe %u: res %d flags %x", n, cqe->res, cqe->flags);
+			ok = false;
+		}
+		n++;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	if (report) {
+		CHECK_EQ_U(bytes, NMSG * MSGSZ);
+		CHECK_MSG(ended, "%u CQEs, %u bytes, no final CQE", n, bytes);
+	}
+	return ok && ended && bytes == NMSG * MSGSZ;
+}
+
+/* The peek right after the close sees every CQE: nothing is left to
+ * another thread. */
+TEST(mshot_recv_peek_after_close)
+{
+	setup();
+	arm_recv(true);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	send_and_close();
+	peek_all_and_check(true);
+	teardown();
+}
+
+/*
  * The reactor thread receives the data and sees the peer's close in the
  * same event (a hang-up, which no later edge repeats): the multishot
  * receive must still end with its final CQE, waited for.
@@ -94,10 +149,112 @@ TEST(mshot_recv_eof_after_drained_read)
 	teardown();
 }
 
+static atomic_bool spin_stop;
+
+static void *spin(void *arg)
+{
+	while (!atomic_load_explicit(&spin_stop, memory_order_relaxed))
+		;
+	return arg;
+}
+
+/*
+ * liburing 2.3's recv-multishot: the sender sends, closes, sleeps 1 ms, and
+ * a peek loop must find the final CQE, while two threads keep both CPUs of
+ * a small machine busy.  Several rounds.
+ */
+TEST(mshot_recv_peek_under_load)
+{
+	enum { ROUNDS = 20, SPINNERS = 2 };
+	pthread_t th[SPINNERS];
+	unsigned good = 0;
+
+	atomic_store(&spin_stop, false);
+	for (int i = 0; i < SPINNERS; i++)
+		REQUIRE_EQ(pthread_create(&th[i], NULL, spin, NULL), 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		setup();
+		arm_recv(true);
+		send_and_close();
+		usleep(1000);
+		good += peek_all_and_check(false);
+		teardown();
+	}
+	atomic_store(&spin_stop, true);
+	for (int i = 0; i < SPINNERS; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ_U(good, ROUNDS);
+}
+
+/* io_uring_get_events() right after the send: the receive's CQE is there. */
+TEST(get_events_after_send)
+{
+	struct io_uring_cqe *cqe;
+	char msg[MSGSZ] = { 0 };
+
+	setup();
+	arm_recv(false);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	REQUIRE_EQ(send(sv[1], msg, sizeof(msg), 0), (ssize_t)sizeof(msg));
+	REQUIRE_EQ(io_uring_get_events(&ring), 0);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
+	if (io_uring_peek_cqe(&ring, &cqe) == 0) {
+		CHECK_EQ(cqe->res, MSGSZ);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	teardown();
+}
+
+/* A peek on an empty CQ with a receive still waiting: -EAGAIN at once,
+ * however often (the engine enters, finds nothing ready, and returns). */
+TEST(peek_empty_while_armed)
+{
+	struct io_uring_cqe *cqe;
+
+	setup();
+	arm_recv(true);
+	for (int i = 0; i < 1000; i++)
+		REQUIRE_EQ(io_uring_peek_cqe(&ring, &cqe), -EAGAIN);
+	send_and_close();
+	CHECK_EQ(test_wait_cqe_ms(&ring, &cqe, 2000), 0);
+	teardown();
+}
+
+/* An SQPOLL ring's program need not enter for work to be done (the
+ * kernel's SQ thread runs it, the engine's reactor thread here): no
+ * IORING_SQ_TASKRUN while a receive waits, so liburing's submit and peek
+ * stay in user space, and the CQEs still come. */
+TEST(sqpoll_no_taskrun)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_params p;
+	char buf[8];
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQPOLL;
+	p.sq_thread_idle = 100;
+	test_ring_init_params(4, &ring, &p);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	io_uring_prep_recv(test_get_sqe(&ring), sv[0], buf, sizeof(buf), 0);
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	CHECK_EQ_U(IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_TASKRUN, 0);
+	REQUIRE_EQ(send(sv[1], "abc", 3, 0), 3);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 2000), 0);
+	CHECK_EQ(cqe->res, 3);
+	io_uring_cqe_seen(&ring, cqe);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
+		TEST_ENTRY(mshot_recv_peek_after_close),
 		TEST_ENTRY(mshot_recv_eof_after_drained_read),
+		TEST_ENTRY(mshot_recv_peek_under_load),
+		TEST_ENTRY(get_events_after_send),
+		TEST_ENTRY(peek_empty_while_armed),
+		TEST_ENTRY(sqpoll_no_taskrun),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -44,6 +44,18 @@
  *  - setup flags SQE128, CQE32, CQE_MIXED, NO_MMAP, REGISTERED_FD_ONLY,
  *    DEFER_TASKRUN, HYBRID_IOPOLL: -EINVAL; COOP_TASKRUN/TASKRUN_FLAG
  *    accepted (completions are never deferred).
+ *  - IORING_SQ_TASKRUN is set on every ring but SQPOLL ones, with or
+ *    without IORING_SETUP_TASKRUN_FLAG, while the ring's reactor has fd work
+ *    armed (a receive, accept, poll... waiting for readiness), and cleared by
+ *    an enter with GETEVENTS that leaves none; the kernel sets it only under
+ *    TASKRUN_FLAG, when task work is pending.  liburing's peek (and a wait
+ *    or submit with nothing to wait for) enters only when it sees that flag
+ *    or CQ_OVERFLOW, and an enter with GETEVENTS runs the reactor's ready
+ *    work in the entering thread (ring_run_reactor()), as the kernel runs
+ *    task work: so a peek finds what became ready before it, as on the
+ *    kernel.  The cost: while such work is armed, a peek on an empty CQ
+ *    enters (an epoll_wait system call; a trap under the shim), where the
+ *    kernel's stays in user space.
  *  - IOPOLL: an O_DIRECT read or write of a file whose device the
  *    kernel cannot poll (no poll queues: virtio-blk on the test machine,
  *    where reads are refused) completes with -EOPNOTSUPP on the kernel; the
@@ -126,8 +138,10 @@
  *    in them; the kernel's (6.18, probed) commits only those its first
  *    receive filled and hands the others out again while it fills them, so
  *    the ring's head and the buffers of the requests after it differ.  A multishot receive's
- *    CQEs go to the CQ as the engine's reactor sees data, where the
- *    kernel's wait for the program to enter the kernel (task work).
+ *    CQEs go to the CQ as the engine's reactor thread sees data, or at the
+ *    latest when the program enters to get events (IORING_SQ_TASKRUN,
+ *    above); the kernel's on the program's return from the system call
+ *    that made the data come, or at its enter (task work).
  *    SEND_ZC/SENDMSG_ZC copy (the notification follows the result at once,
  *    IORING_NOTIF_USAGE_ZC_COPIED when reported); a registered buffer's
  *    memory is read at the send, so it must stay mapped until then (the
@@ -818,6 +832,9 @@ void *ring_family_ctx(struct ring *ring, _Atomic(void *) *slot, size_t size);
  * ring's reactor (ring NULL: none), whose registration of it goes first
  * (reactor_forget_fd()). */
 void ring_close_fd(struct ring *ring, int fd, bool armed);
+/* An enter with GETEVENTS: run the reactor's ready work in this thread
+ * first (the kernel's task work), as IORING_SQ_TASKRUN advertises it. */
+void ring_run_reactor(struct ring *ring);
 int req_arm_ready(struct req *req, reactor_fn fn);
 /* req_arm_ready() for these events rather than the op's (poll(2) bits) */
 int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events);

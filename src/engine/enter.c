@@ -105,7 +105,11 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 	aio_poll_run(r);
 	if (flags & IORING_ENTER_GETEVENTS) {
 		struct wait_args w;
-		int ret2 = get_ext_arg(flags, arg, argsz, &w);
+		int ret2;
+
+		/* the reactor's ready work, before the CQ is looked at */
+		ring_run_reactor(r);
+		ret2 = get_ext_arg(flags, arg, argsz, &w);
 
 		if (!ret2 && (r->flags & IORING_SETUP_IOPOLL) && !(r->flags & IORING_SETUP_SQPOLL))
 			ret2 = iopoll_getevents(r, min_complete); /* iopoll.c */

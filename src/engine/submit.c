@@ -606,12 +606,52 @@ static int reactor_lock(struct ring *r)
 		pthread_mutex_unlock(&r->async_lock);
 		return -ECANCELED;
 	}
-	if (!r->reactor && reactor_create(&r->reactor) < 0) {
-		r->reactor = NULL;
-		pthread_mutex_unlock(&r->async_lock);
-		return -ENOMEM;
+	if (!r->reactor) {
+		if (reactor_create(&r->reactor) < 0) {
+			r->reactor = NULL;
+			pthread_mutex_unlock(&r->async_lock);
+			return -ENOMEM;
+		}
+		/* liburing's peek enters only when it sees IORING_SQ_TASKRUN
+		 * (or CQ_OVERFLOW): set while fd work is armed, on every ring
+		 * but SQPOLL ones, whose task work the kernel runs in its SQ
+		 * thread without the program entering (the reactor thread's
+		 * part here), and whose program should not enter to submit */
+		if (!(r->flags & IORING_SETUP_SQPOLL))
+			reactor_set_busy_flag(r->reactor, (_Atomic unsigned *)r->sq_flags,
+					      IORING_SQ_TASKRUN);
 	}
 	return 0;
+}
+
+/*
+ * An enter that gets events runs the reactor's ready work here first, as the
+ * kernel runs a request's task work in the thread that enters: a receive
+ * whose data came is done by the time enter looks at the CQ, even when the
+ * reactor thread has not had the CPU yet.  IORING_SQ_TASKRUN is set while
+ * the reactor has fd work armed: without it there is nothing to collect.
+ */
+void ring_run_reactor(struct ring *r)
+{
+	struct ringer_reactor *reactor;
+	int ctx;
+
+	/* relaxed: a hint; set under the reactor's lock before anything it
+	 * stands for can be collected (reactor.h) */
+	if (!(atomic_load_explicit((_Atomic unsigned *)r->sq_flags, memory_order_relaxed) &
+	      IORING_SQ_TASKRUN))
+		return;
+	pthread_mutex_lock(&r->async_lock);
+	reactor = r->reactor; /* freed only at teardown: our ring reference */
+	pthread_mutex_unlock(&r->async_lock);
+	if (!reactor)
+		return;
+	/* the fns complete requests as the reactor thread does (no submit
+	 * state of ours, not a worker), then this thread is the app's again */
+	ctx = engine_thread_ctx;
+	engine_thread_ctx = CTX_REACTOR;
+	reactor_run_ready(reactor);
+	engine_thread_ctx = ctx;
 }
 
 int req_arm_poll(struct req *req, uint32_t events)
