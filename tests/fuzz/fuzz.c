@@ -2242,6 +2242,13 @@ static bool match_recv_waitall_commit(const struct op *op, const struct cqes *k,
 	       g->odd == 1 && (g->rflags & IOU_PBUF_RING_INC);
 }
 
+static bool match_bundle_recv_iowq(const struct op *op, const struct cqes *k,
+				   const struct cqes *u)
+{
+	return op->opcode == IORING_OP_RECV && (op->ioprio & IORING_RECVSEND_BUNDLE) &&
+	       ((op->flags & IOSQE_ASYNC) || op->chain_prev >= 0);
+}
+
 static bool match_bundle_peek(const struct op *op, const struct cqes *k, const struct cqes *u)
 {
 	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) && (op->op_flags & MSG_PEEK);
