@@ -791,6 +791,7 @@ TEST(cancel_sqpoll)
 	struct io_uring_sqe *sqe;
 	struct test_cqe c[2];
 	const struct test_cqe *t;
+	uint64_t t0;
 	int ret;
 
 	REQUIRE_SYS(pipe(p));
@@ -801,7 +802,15 @@ TEST(cancel_sqpoll)
 	io_uring_prep_read(sqe, p[0], buf, sizeof(buf), 0);
 	io_uring_sqe_set_data64(sqe, 1);
 	REQUIRE_EQ(io_uring_submit(&r2), 1);
-	test_sleep_ms(20);
+	/*
+	 * Wait until the SQPOLL thread has taken the read (it moves the SQ
+	 * head after issuing what it took), not for a fixed time: on a loaded
+	 * machine that thread may not run for a while.
+	 */
+	t0 = test_now_ns();
+	while (io_uring_sq_ready(&r2) && test_now_ns() - t0 < 5000000000ULL)
+		test_sleep_ms(1);
+	REQUIRE_EQ_U(io_uring_sq_ready(&r2), 0u);
 	sqe = test_get_sqe(&r2);
 	io_uring_prep_cancel64(sqe, 1, 0);
 	io_uring_sqe_set_data64(sqe, 100);
