@@ -10,7 +10,9 @@
  */
 #include <arpa/inet.h>
 #include <limits.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
@@ -140,6 +142,37 @@ TEST(fixed_file)
 }
 
 /* A receive (sqe->ioprio: ioprio) on fd of what is queued: res and flags. */
+/*
+ * Wait until fd, a loopback TCP socket, has received `total` bytes since
+ * the connection began (and the peer's FIN, with fin): what the peer sent
+ * is queued by softirq work that a loaded machine may run late, so a fixed
+ * sleep is not enough.  TCP_INFO's count, not FIONREAD: that one stops at
+ * an urgent mark.
+ */
+static void wait_tcp_in(int fd, unsigned total, bool fin)
+{
+	uint64_t t0 = test_now_ns();
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		memset(&ti, 0, sizeof(ti));
+		REQUIRE_SYS(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+		REQUIRE_SYS(poll(&pfd, 1, 0));
+		if (ti.tcpi_bytes_received >= total && (!fin || (pfd.revents & POLLRDHUP)))
+			return;
+		if (test_now_ns() - t0 > 5000000000ULL) {
+			FAIL("fd %d: %llu bytes received, want %u%s", fd,
+			     (unsigned long long)ti.tcpi_bytes_received, total,
+			     fin ? " and the FIN" : "");
+			return;
+		}
+		test_sleep_ms(1);
+	}
+}
+
 static void recv_expect(int fd, __u16 ioprio, __u64 ud, int res, unsigned flags)
 {
 	char buf[64];
@@ -160,7 +193,7 @@ static void urgent_stops_short(__u16 ioprio)
 	REQUIRE_EQ(send(t[1], "abc", 3, 0), 3);
 	REQUIRE_EQ(send(t[1], "de", 2, MSG_OOB), 2);
 	REQUIRE_EQ(send(t[1], "fgh", 3, 0), 3);
-	test_sleep_ms(20);
+	wait_tcp_in(t[0], 8, false);
 	recv_expect(t[0], ioprio, 4, 4, IORING_CQE_F_SOCK_NONEMPTY);
 	recv_expect(t[0], ioprio, 5, 3, 0);
 	close(t[0]);
@@ -201,7 +234,7 @@ TEST(sock_nonempty)
 	test_ring_init(16, &ring, 0);
 	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[1], "0123456789", 10), 10);
-	test_sleep_ms(20);
+	wait_tcp_in(t[0], 10, false);
 	recv_sqe(t[0], buf, 4, 0, 1);
 	c = one();
 	CHECK_EQ(c.res, 4);
@@ -212,7 +245,7 @@ TEST(sock_nonempty)
 	CHECK_EQ_U(c.flags, 0);
 	REQUIRE_EQ(write(t[1], "xyz", 3), 3);
 	shutdown(t[1], SHUT_WR);
-	test_sleep_ms(20);
+	wait_tcp_in(t[0], 13, true);
 	recv_sqe(t[0], buf, sizeof(buf), 0, 3);
 	c = one();
 	CHECK_EQ(c.res, 3);
@@ -240,7 +273,7 @@ TEST(sock_nonempty_poll_first)
 	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[1], "xyz", 3), 3);
 	shutdown(t[1], SHUT_WR);
-	test_sleep_ms(20);
+	wait_tcp_in(t[0], 3, true);
 	recv_expect(t[0], IORING_RECVSEND_POLL_FIRST, 1, 3, IORING_CQE_F_SOCK_NONEMPTY);
 	close(t[0]);
 	close(t[1]);
@@ -248,7 +281,7 @@ TEST(sock_nonempty_poll_first)
 	/* no FIN: clear after it */
 	net_tcp_pair(t);
 	REQUIRE_EQ(write(t[1], "xyz", 3), 3);
-	test_sleep_ms(20);
+	wait_tcp_in(t[0], 3, false);
 	recv_expect(t[0], IORING_RECVSEND_POLL_FIRST, 2, 3, 0);
 	/* data that comes later wakes the next one */
 	recv_sqe(t[0], buf, sizeof(buf), 0, 3)->ioprio = IORING_RECVSEND_POLL_FIRST;
