@@ -722,6 +722,18 @@ static void test_timer_preempt(void)
 	REQUIRE_TRUE(atomic_load(&near.cancelled) == 0);
 }
 
+/* A new reactor, with t a timer entry that calls fn, armed to fire at once. */
+static struct ringer_reactor *fire_now(struct ent *t, reactor_fn fn)
+{
+	struct ringer_reactor *r;
+
+	REQUIRE_TRUE(reactor_create(&r) == 0);
+	init_ent(t, r, -1, 0);
+	t->e.fn = fn;
+	REQUIRE_TRUE(reactor_arm_timer(r, &t->e, CLOCK_MONOTONIC, 0) == 0);
+	return r;
+}
+
 /* ---- inline runs (reactor_run_ready) ---------------------------------------- */
 
 static _Atomic(pthread_t) ran_in;
@@ -796,11 +808,8 @@ static void test_run_ready_waits(void)
 	struct ent t;
 	uint64_t t0;
 
-	REQUIRE_TRUE(reactor_create(&r) == 0);
-	init_ent(&t, r, -1, 0);
-	t.e.fn = slow_fn;
 	atomic_store(&slow_started, 0);
-	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC)) == 0);
+	r = fire_now(&t, slow_fn);
 	t0 = now_ms();
 	while (!atomic_load(&slow_started)) {
 		REQUIRE_TRUE(now_ms() - t0 < 3000);
@@ -830,10 +839,7 @@ static void test_run_ready_from_fn(void)
 	struct ringer_reactor *r;
 	struct ent t;
 
-	REQUIRE_TRUE(reactor_create(&r) == 0);
-	init_ent(&t, r, -1, 0);
-	t.e.fn = self_run_fn;
-	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, now_on(CLOCK_MONOTONIC)) == 0);
+	r = fire_now(&t, self_run_fn);
 	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
 	CHECK_TRUE(atomic_load(&self_run_done) == 1);
 	reactor_destroy(r, cancelled_fn);
@@ -1093,10 +1099,7 @@ static void test_thread_props(void)
 	struct ent t;
 	sigset_t cur;
 
-	REQUIRE_TRUE(reactor_create(&r) == 0);
-	init_ent(&t, r, -1, 0);
-	t.e.fn = props_fn;
-	REQUIRE_TRUE(reactor_arm_timer(r, &t.e, CLOCK_MONOTONIC, 0) == 0);
+	r = fire_now(&t, props_fn);
 	REQUIRE_TRUE(wait_fired(&t, 1, 3000));
 	REQUIRE_TRUE(atomic_load(&sig_ok));
 	REQUIRE_TRUE(atomic_load(&name_ok));
