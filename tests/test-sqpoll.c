@@ -117,7 +117,8 @@ static int poller_tids(int *tids, int max)
 	return n;
 }
 
-/* Wait until n pollers exist (the kernel's exit asynchronously); the count. */
+/* Wait until n pollers exist (the kernel's exit asynchronously, late on a
+ * loaded machine: callers give it seconds); the count. */
 static int pollers_settle(int n, unsigned ms)
 {
 	uint64_t end = test_now_ns() + (uint64_t)ms * 1000000ULL;
@@ -407,7 +408,7 @@ TEST(sq_aff_pins_the_poller)
 		if (CPU_ISSET(i, &set))
 			cpu = i; /* the last allowed CPU */
 	REQUIRE_GE(cpu, 0);
-	REQUIRE_EQ(pollers_settle(0, 2000), 0);
+	REQUIRE_EQ(pollers_settle(0, 10000), 0);
 	{
 		struct io_uring_params p;
 
@@ -417,7 +418,7 @@ TEST(sq_aff_pins_the_poller)
 		p.sq_thread_cpu = (unsigned)cpu;
 		test_ring_init_params(4, &ring, &p);
 	}
-	CHECK_EQ(pollers_settle(1, 2000), 1);
+	CHECK_EQ(pollers_settle(1, 10000), 1);
 	n = poller_tids(tids, 4);
 	CHECK_EQ(n, 1);
 	if (n != 1) {
@@ -443,7 +444,7 @@ TEST(sq_aff_pins_the_poller)
 	fclose(f);
 	CHECK_TRUE(found);
 	io_uring_queue_exit(&ring);
-	CHECK_EQ(pollers_settle(0, 2000), 0);
+	CHECK_EQ(pollers_settle(0, 10000), 0);
 }
 
 /* One poller for two rings; close either first, the other keeps working. */
@@ -454,7 +455,7 @@ static void attach_case(bool close_first_first)
 	struct test_cqe c;
 	int tids[4], threads, fds;
 
-	REQUIRE_EQ(pollers_settle(0, 2000), 0);
+	REQUIRE_EQ(pollers_settle(0, 10000), 0);
 	threads = test_count_threads();
 	fds = test_count_fds();
 	sqpoll_init(&a, 8, 50, 0);
@@ -463,7 +464,7 @@ static void attach_case(bool close_first_first)
 	p.sq_thread_idle = 50;
 	p.wq_fd = (unsigned)a.ring_fd;
 	test_ring_init_params(8, &b, &p);
-	CHECK_EQ(pollers_settle(1, 2000), 1); /* one thread for both rings */
+	CHECK_EQ(pollers_settle(1, 10000), 1); /* one thread for both rings */
 
 	for (unsigned i = 0; i < 10; i++) {
 		nop(&a, 1000 + i);
@@ -492,8 +493,8 @@ static void attach_case(bool close_first_first)
 	}
 	CHECK_EQ(poller_tids(tids, 4), 1);
 	io_uring_queue_exit(keep);
-	CHECK_TRUE(settles(threads, fds, 2000));
-	CHECK_EQ(pollers_settle(0, 2000), 0);
+	CHECK_TRUE(settles(threads, fds, 10000));
+	CHECK_EQ(pollers_settle(0, 10000), 0);
 }
 
 TEST(attach_wq_close_owner_first)
@@ -538,7 +539,7 @@ TEST(teardown_sleeping_spinning)
 		sqpoll_init(&ring, 8, 0, 0);
 		io_uring_queue_exit(&ring);
 	}
-	CHECK_TRUE(settles(threads, fds, 3000));
+	CHECK_TRUE(settles(threads, fds, 10000));
 }
 
 /*
@@ -622,14 +623,14 @@ TEST(poller_cheap_to_reap)
 	struct io_uring ring;
 	long long sys_us, plain_us;
 
-	REQUIRE_EQ(pollers_settle(0, 2000), 0);
+	REQUIRE_EQ(pollers_settle(0, 10000), 0);
 	REQUIRE_SYS(prctl(PR_GET_NAME, (unsigned long)before, 0, 0, 0));
 	sqpoll_init(&ring, 4, 1000, 0);
 	REQUIRE_SYS(prctl(PR_GET_NAME, (unsigned long)after, 0, 0, 0));
 	CHECK_TRUE(strcmp(after, before) == 0);
-	CHECK_EQ(pollers_settle(1, 2000), 1); /* found by its name */
+	CHECK_EQ(pollers_settle(1, 10000), 1); /* found by its name */
 	io_uring_queue_exit(&ring);
-	REQUIRE_EQ(pollers_settle(0, 2000), 0);
+	REQUIRE_EQ(pollers_settle(0, 10000), 0);
 
 	/*
 	 * Against children that make a plain ring: forking and reaping cost
