@@ -57,4 +57,13 @@ static inline void net_tcp_pair(int fds[2])
 	close(lfd);
 }
 
+/* Close both ends of a pair a test made (an end already closed is -1). */
+static inline void net_close_pair(int sv[2])
+{
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+}
+
 #endif

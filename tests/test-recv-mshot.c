@@ -34,10 +34,7 @@ static void setup(int type)
 
 static void teardown(void)
 {
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	net_close_pair(sv);
 	io_uring_queue_exit(&ring);
 }
 

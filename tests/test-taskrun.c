@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "harness.h"
+#include "net-util.h"
 
 #define BGID 7
 #define NBUF 16
@@ -41,10 +42,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	net_close_pair(sv);
 	io_uring_queue_exit(&ring);
 }
 
