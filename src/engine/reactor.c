@@ -61,7 +61,9 @@
  * under the lock with a zero-timeout epoll_wait (collect_events()): the
  * thread sleeps in poll(2) on the epoll fd, which reports that the set has
  * events without taking them.  What is left is an fn the thread runs: the
- * caller waits for it (thread_in_fn, fn_done) and looks again.
+ * caller waits for it (thread_in_fn, fn_done) before it starts, and the
+ * thread starts none while an inline run goes on (inline_active): fns never
+ * run two at a time, as with the thread alone.
  *
  * Private fields: r_deadline_ns holds the deadline of a timer; r_clock holds
  * the clock index of a timer, or revents once the entry is ready.
@@ -158,6 +160,12 @@ struct ringer_reactor {
 	/* The thread runs an fn; thread_fns counts the ones it finished, and
 	 * fn_done is signalled then when fn_waiters wait for that. */
 	bool thread_in_fn;
+	/* A reactor_run_ready() runs fns in inline_owner: the thread runs
+	 * none meanwhile, so that fns never run two at a time (they were
+	 * written for one reactor thread: a read's completion and its link
+	 * timeout's expiry, for one, must not overlap) */
+	bool inline_active;
+	pthread_t inline_owner;
 	uint64_t thread_fns;
 	unsigned fn_waiters;
 	pthread_cond_t fn_done;
@@ -649,6 +657,13 @@ static void *reactor_main(void *arg)
 		int n;
 
 		if (e) {
+			if (r->inline_active) {
+				/* woken when that run ends (fn_done) */
+				r->fn_waiters++;
+				pthread_cond_wait(&r->fn_done, &r->lock);
+				r->fn_waiters--;
+				continue;
+			}
 			run_one(r, e, true);
 			continue;
 		}
@@ -930,8 +945,7 @@ static unsigned nr_ready(const struct ringer_reactor *r)
 	return n;
 }
 
-/* Passes of reactor_run_ready(): events taken, fns run, the thread's fn
- * waited for.  A bound, so that an fd that stays ready (a stream that keeps
+/* Passes of reactor_run_ready(): events taken, fns run.  A bound, so that an fd that stays ready (a stream that keeps
  * coming) does not hold the caller for ever. */
 #define RUN_PASSES 4
 
@@ -940,36 +954,43 @@ unsigned reactor_run_ready(struct ringer_reactor *r)
 	unsigned ran = 0, pass;
 
 	pthread_mutex_lock(&r->lock);
-	/* from an fn in the thread: it would wait for itself */
-	if (r->started && pthread_equal(pthread_self(), r->thread)) {
+	/* from an fn in the thread, or from one this thread runs here: it
+	 * would wait for itself */
+	if ((r->started && pthread_equal(pthread_self(), r->thread)) ||
+	    (r->inline_active && pthread_equal(pthread_self(), r->inline_owner))) {
 		pthread_mutex_unlock(&r->lock);
 		return 0;
 	}
+	/* One runner of fns at a time: another thread's run ends first, and
+	 * the fn the reactor thread runs now (it may post the CQEs the caller
+	 * looks for next); the thread starts none until this run ends. */
+	r->fn_waiters++;
+	while (r->inline_active)
+		pthread_cond_wait(&r->fn_done, &r->lock);
+	if (r->thread_in_fn) {
+		uint64_t seen = r->thread_fns;
+
+		while (r->thread_fns == seen)
+			pthread_cond_wait(&r->fn_done, &r->lock);
+	}
+	r->fn_waiters--;
+	r->inline_active = true;
+	r->inline_owner = pthread_self();
 	for (pass = 0; pass < RUN_PASSES; pass++) {
 		struct reactor_entry *e;
 		unsigned n, before = ran;
-		bool waited = false;
 
 		collect_events(r, false);
 		for (n = nr_ready(r); n && (e = r->ready.head); n--) {
 			run_one(r, e, false);
 			ran++;
 		}
-		if (r->thread_in_fn) {
-			/* Its fn finishes before we return (it may post the
-			 * CQEs the caller looks for next, or re-arm an entry
-			 * whose fd is ready: the next pass runs that). */
-			uint64_t seen = r->thread_fns;
-
-			r->fn_waiters++;
-			while (r->thread_fns == seen)
-				pthread_cond_wait(&r->fn_done, &r->lock);
-			r->fn_waiters--;
-			waited = true;
-		}
-		if (!waited && ran == before)
+		if (ran == before)
 			break;
 	}
+	r->inline_active = false;
+	if (r->fn_waiters)
+		pthread_cond_broadcast(&r->fn_done);
 	if (r->busy_set && !r->nr_fds && !r->ready.head && !r->nr_running) {
 		/* relaxed: see busy_mark(); an arming after this sets it
 		 * again, under the lock */
@@ -1033,6 +1054,7 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 	r->stopping = true;
 	join = r->started || r->exited;
 	wake(r);
+	pthread_cond_broadcast(&r->fn_done); /* a thread waiting for a run */
 	pthread_mutex_unlock(&r->lock);
 	/* The thread finishes the fn it may be running, then leaves. */
 	if (join)
