@@ -727,6 +727,9 @@ void ring_cancel_all(struct ring *r)
 	if (wq)
 		wq_destroy(wq, wq_cancelled);
 	/* then whatever waits for readiness: polls, reads on empty pipes */
+	pthread_mutex_lock(&r->async_lock);
+	r->reactor_closing = true;
+	pthread_mutex_unlock(&r->async_lock);
 	if (reactor)
 		reactor_destroy(reactor, reactor_cancelled);
 	/* it cancelled the armed WAITIDs (timers of its own) */
@@ -734,6 +737,7 @@ void ring_cancel_all(struct ring *r)
 	pthread_mutex_lock(&r->async_lock);
 	r->wq = NULL;
 	r->reactor = NULL;
+	r->reactor_closing = false; /* a ring struct is used again */
 	pthread_mutex_unlock(&r->async_lock);
 
 	/* the AIO polls' context and waiter: no event comes after */

@@ -649,6 +649,9 @@ struct ring {
 	pthread_mutex_t async_lock;
 	struct ringer_wq *wq;
 	struct ringer_reactor *reactor;
+	/* teardown destroys the reactor (ring_cancel_all()): its numbers no
+	 * longer leave the set one by one, the set goes whole */
+	bool reactor_closing;
 	/* requests handed to the wq or the reactor, not yet freed: CQEs may
 	 * come from there, so a waiter cannot sleep in io_getevents alone */
 	atomic_int nr_async;

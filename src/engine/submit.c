@@ -71,10 +71,12 @@ void ring_close_fd(struct ring *r, int fd, bool armed)
 {
 	if (armed && r) {
 		/* under async_lock: the reactor is not torn down meanwhile
-		 * (ring_cancel_all() marks the ring dying first, and the set
-		 * goes with it then) */
+		 * (ring_cancel_all() marks it closing first, and the set goes
+		 * whole then); a dying ring's workers still finish before
+		 * that, and their numbers leave the set the reactor thread
+		 * still works on */
 		pthread_mutex_lock(&r->async_lock);
-		if (r->reactor && !atomic_load_explicit(&r->dying, memory_order_relaxed))
+		if (r->reactor && !r->reactor_closing)
 			reactor_forget_fd(r->reactor, fd);
 		pthread_mutex_unlock(&r->async_lock);
 	}
