@@ -652,6 +652,8 @@ struct ring {
 	/* teardown destroys the reactor (ring_cancel_all()): its numbers no
 	 * longer leave the set one by one, the set goes whole */
 	bool reactor_closing;
+	/* a parent's ring forgotten in a forked child (ring.c) */
+	struct ring *forgotten_next;
 	/* requests handed to the wq or the reactor, not yet freed: CQEs may
 	 * come from there, so a waiter cannot sleep in io_getevents alone */
 	atomic_int nr_async;

@@ -672,13 +672,37 @@ void ring_put(struct ring *r)
 		ring_teardown(r);
 }
 
+/*
+ * A parent's ring forgotten in a forked child: never freed here (its memory
+ * is the parent's state as it was copied, locks and lists in any state),
+ * but kept on this list, so that it stays reachable memory rather than a
+ * leak for the child's leak checkers.  Only ever grows, in the child.
+ */
+static struct ring *_Atomic parents_forgotten;
+
+static void forget_parents_ring(struct ring *r)
+{
+	struct ring *head = atomic_load_explicit(&parents_forgotten, memory_order_relaxed);
+
+	/* a push without a lock, which a fork could copy held; nobody reads
+	 * the list, relaxed is enough */
+	do
+		r->forgotten_next = head;
+	while (!atomic_compare_exchange_weak_explicit(&parents_forgotten, &head, r,
+						      memory_order_relaxed, memory_order_relaxed));
+}
+
 void engine_forget_fd(int fd)
 {
 	ring_slot *slot = fdt_slot(fd, false);
 	struct ring *r = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
 
 	/* the fd number is no longer the ring's: leave it alone, drop the ring */
-	if (r && atomic_compare_exchange_strong(slot, &r, NULL) && ring_ours(r)) {
+	if (r && atomic_compare_exchange_strong(slot, &r, NULL)) {
+		if (!ring_ours(r)) {
+			forget_parents_ring(r);
+			return;
+		}
 		sqpoll_detach(r);
 		ring_put(r);
 	}
@@ -784,8 +808,10 @@ RINGER_API int ringer_close(int fd)
 		return -EBADF;
 	/* the fd number goes now, as close(2) would; the engine keeps its mappings */
 	sys_close(fd);
-	if (!ring_ours(r))
-		return 0; /* the parent's ring: its copy here is only forgotten */
+	if (!ring_ours(r)) {
+		forget_parents_ring(r); /* the parent's: only forgotten here */
+		return 0;
+	}
 	sqpoll_detach(r); /* the poller lets go of the ring (sqpoll.c) */
 	ring_put(r);
 	return 0;
