@@ -833,10 +833,9 @@ int ring_arm_reactor(struct ring *ring, struct reactor_entry *e);
  * (initialised here).  NULL when the ring is going away or memory is short.
  */
 void *ring_family_ctx(struct ring *ring, _Atomic(void *) *slot, size_t size);
-/* Close fd, a number of the engine's own; armed: it may have waited in the
- * ring's reactor (ring NULL: none), whose registration of it goes first
- * (reactor_forget_fd()). */
-void ring_close_fd(struct ring *ring, int fd, bool armed);
+/* Close fd, a number of the engine's own; its registration in the ring's
+ * reactor (ring NULL: none) goes first (reactor_forget_fd()). */
+void ring_close_fd(struct ring *ring, int fd);
 /* An enter with GETEVENTS: run the reactor's ready work in this thread
  * first (the kernel's task work), as IORING_SQ_TASKRUN advertises it. */
 void ring_run_reactor(struct ring *ring);

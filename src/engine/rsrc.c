@@ -50,7 +50,7 @@ void rsrc_node_put(struct rsrc_node *n)
 	if (n->is_buf) {
 		charge_put(((struct rbuf *)n)->charge);
 	} else {
-		ring_close_fd(n->ring, ((struct rfile *)n)->fd, true);
+		ring_close_fd(n->ring, ((struct rfile *)n)->fd);
 	}
 	free(n);
 }

@@ -67,13 +67,12 @@ void req_put_rsrc(struct req *req, struct rsrc_node *node)
 		rsrc_node_put(node);
 }
 
-void ring_close_fd(struct ring *r, int fd, bool armed)
+void ring_close_fd(struct ring *r, int fd)
 {
-	/* Not only a number that waited here (armed): one that did not may
+	/* Not only a number that waited in the reactor: one that did not may
 	 * still be in the set from an earlier file it named, and the reactor
 	 * thread may take it out at any time; its lock orders that before
 	 * this close. */
-	(void)armed;
 	if (r) {
 		/* under async_lock: the reactor is not torn down meanwhile
 		 * (ring_cancel_all() marks it closing first, and the set goes
@@ -95,9 +94,7 @@ void req_put_file(struct req *req)
 		req->file = NULL;
 	}
 	if (req->flags & REQ_F_FD_HELD) {
-		/* rent.fd is the held number once it waited in the reactor (a
-		 * stale one from the request's earlier life costs a look) */
-		ring_close_fd(req->ring, req->rfd, req->rent.fd == req->rfd);
+		ring_close_fd(req->ring, req->rfd);
 		req->flags &= ~REQ_F_FD_HELD;
 	}
 }
