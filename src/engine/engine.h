@@ -840,6 +840,9 @@ void ring_close_fd(struct ring *ring, int fd);
  * first (the kernel's task work), as IORING_SQ_TASKRUN advertises it. */
 void ring_run_reactor(struct ring *ring);
 int req_arm_ready(struct req *req, reactor_fn fn);
+/* the readiness the op waits for on its file: its opdef's pollin/pollout
+ * (poll(2) bits) */
+uint32_t op_events(const struct req *req);
 /* req_arm_ready() for these events rather than the op's (poll(2) bits) */
 int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events);
 /*

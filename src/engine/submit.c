@@ -679,8 +679,7 @@ int req_arm_poll(struct req *req, uint32_t events)
 	return ret;
 }
 
-/* the readiness the op waits for on its file: its opdef's pollin/pollout */
-static uint32_t op_events(const struct req *req)
+uint32_t op_events(const struct req *req)
 {
 	const struct op_def *def = &op_defs[req->opcode];
 

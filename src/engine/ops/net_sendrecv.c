@@ -424,7 +424,7 @@ static int sr_arm_to(struct req *req, bool drained)
 	uint32_t events = !sr->send && sr->sock_type == SOCK_STREAM &&
 					  (sr->sock_family == AF_INET || sr->sock_family == AF_INET6)
 				  ? POLLIN | POLLRDHUP | POLLPRI
-				  : 0;
+				  : op_events(req);
 	int ret;
 
 	/* a hang-up or error the event reported is a state, not an edge that
@@ -436,13 +436,8 @@ static int sr_arm_to(struct req *req, bool drained)
 			  ((req->flags & REQ_F_FD_HELD) || req->file);
 	/* a multishot RECV* is found by a cancellation even while the reactor
 	 * runs it, as the kernel's: its next arming then gives -ECANCELED */
-	if (!events)
-		ret = (sr->flags & IORING_RECV_MULTISHOT) ? req_arm_ready_mshot(req, sr_ready)
-							  : req_arm_ready(req, sr_ready);
-	else if (sr->flags & IORING_RECV_MULTISHOT)
-		ret = ready_arm_mshot(req, sr_ready, events);
-	else
-		ret = req_arm_ready_events(req, sr_ready, events);
+	ret = (sr->flags & IORING_RECV_MULTISHOT) ? ready_arm_mshot(req, sr_ready, events)
+						  : req_arm_ready_events(req, sr_ready, events);
 
 	if (ret) {
 		req->res = ret;
