@@ -211,6 +211,53 @@ TEST(recv_send_at_open_chain_head_are_eagain)
 	down();
 }
 
+/*
+ * A drained request is started by the completion of the last request before
+ * it: the kernel queues it as task work (io_queue_deferred()), which issues
+ * it as at submit, so poll-first arms poll, even when that completion came
+ * from io-wq.  A unix socket that holds data and does not listen: the
+ * ACCEPT polls, then fails -EINVAL; the RECV polls, then receives.
+ */
+TEST(drained_after_worker_request_polls_first)
+{
+	static char big[8 << 20];
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	char buf[16];
+	int sv[2], fd;
+
+	up();
+	fd = test_tmpfile(NULL);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	/* a write io-wq takes a while over: it completes after the submit */
+	for (int i = 0; i < 2; i++) {
+		int want = i == 0 ? -EINVAL : 2;
+
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_write(sqe, fd, big, sizeof(big), 0);
+		sqe->flags |= IOSQE_ASYNC;
+		io_uring_sqe_set_data64(sqe, 1);
+		if (i == 0) {
+			accept_pf(sv[0], 2, IOSQE_IO_DRAIN);
+		} else {
+			sqe = test_get_sqe(&ring);
+			io_uring_prep_recv(sqe, sv[0], buf, sizeof(buf), 0);
+			sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+			sqe->flags |= IOSQE_IO_DRAIN;
+			io_uring_sqe_set_data64(sqe, 2);
+		}
+		CHECK_EQ(io_uring_submit(&ring), 2);
+		reap_sorted(c, 2);
+		CHECK_EQ(c[0].res, (int)sizeof(big));
+		CHECK_EQ(c[1].res, want);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	close(fd);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -218,6 +265,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(accept_linked_after_worker_request_is_eagain),
 		TEST_ENTRY(accept_async_or_multishot_waits),
 		TEST_ENTRY(recv_send_at_open_chain_head_are_eagain),
+		TEST_ENTRY(drained_after_worker_request_polls_first),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -872,6 +872,23 @@ static void req_freed(struct ring *r, uint64_t nr)
 		drain_check(r);
 }
 
+/*
+ * The kernel starts a deferred request as task work (io_queue_deferred()),
+ * issued as at submit whoever freed the last request before it: a worker
+ * here issues it nonblocking and not as a worker (a poll-first request arms
+ * poll, ops/net.h), and the links after it are not the links of a request
+ * io-wq ran.
+ */
+static void issue_as_task_work(struct req *req)
+{
+	int ctx = engine_thread_ctx;
+
+	if (ctx == CTX_WORKER)
+		engine_thread_ctx = CTX_REACTOR;
+	req_issue(req, ISSUE_F_NONBLOCK);
+	engine_thread_ctx = ctx;
+}
+
 /* Start the requests of the defer list whose turn has come. */
 void drain_check(struct ring *r)
 {
@@ -909,8 +926,7 @@ void drain_check(struct ring *r)
 		} else if (cur_state(r)) {
 			tw_add(cur_state(r), run, TW_ISSUE);
 		} else {
-			req_issue(run, engine_thread_ctx == CTX_WORKER ? ISSUE_F_WORKER
-								    : ISSUE_F_NONBLOCK);
+			issue_as_task_work(run);
 		}
 		run = nxt;
 	}
