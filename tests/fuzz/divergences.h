@@ -89,8 +89,10 @@ DIVERGENCE(recv_mshot_nonsocket, "kernel race", EXCUSE,
 	   "CQE_SKIP_SUCCESS (seed 23, batch 193: io-wq's answer)")
 DIVERGENCE(bundle_waitall, "bug, being fixed", EXCUSE,
 	   "a bundle RECV with MSG_WAITALL: the kernel retries into more "
-	   "buffers (128 bytes where the engine stops at 64; seed 23, batch "
-	   "321): slice D's item 3 of issue 14")
+	   "buffers (128 bytes of a length of 90 where the engine stops at 64, "
+	   "two 64-byte ring buffers; seed 23, batch 321 in a run of the seed, "
+	   "not in a replay of the batch, where both give 64); the short "
+	   "receive that waits is fixed (2b460be, tests/test-bundle-waitall.c)")
 DIVERGENCE(recv_waitall_commit, "design", AVOID,
 	   "a RECV or RECVMSG with MSG_WAITALL from an incremental ring whose "
 	   "head entry is at address 0: -ENOBUFS on both, but the engine "
