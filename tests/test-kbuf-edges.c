@@ -383,6 +383,113 @@ TEST(ring_in_prot_none_memory_is_efault)
 	io_uring_queue_exit(&ring);
 }
 
+/* A registration of group 1 (4 entries at mem) with reg's flags and resv[0]:
+ * its result */
+static int reg_ring_resv(void *mem, unsigned flags, uint64_t resv0)
+{
+	struct io_uring_buf_reg reg = { .ring_addr = (uintptr_t)mem, .ring_entries = 4, .bgid = 1 };
+
+	reg.flags = (uint16_t)flags;
+	reg.resv[0] = resv0;
+	return io_uring_register_buf_ring(&ring, &reg, 0);
+}
+
+/* resv[0]'s first 32 bits are a minimum length left for an incremental ring
+ * (any value, -EINVAL without IOU_PBUF_RING_INC); its last 32 bits, resv[1]
+ * and resv[2] stay reserved.  An unregistration ignores the first 32 bits. */
+TEST(pbuf_ring_resv0_is_inc_min_left)
+{
+	struct io_uring_buf_reg unreg = { .bgid = 1 };
+	void *mem;
+
+	test_ring_init(8, &ring, 0);
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(mem != MAP_FAILED);
+	CHECK_EQ(reg_ring_resv(mem, 0, 1), -EINVAL);
+	CHECK_EQ(reg_ring_resv(mem, IOU_PBUF_RING_MMAP, 0xffff), -EINVAL);
+	CHECK_EQ(reg_ring_resv(mem, IOU_PBUF_RING_INC, 1ULL << 32), -EINVAL);
+	CHECK_EQ(reg_ring_resv(mem, IOU_PBUF_RING_INC, ~0ULL), -EINVAL);
+	for (int mmap_flag = 0; mmap_flag < 2; mmap_flag++) {
+		unsigned flags = IOU_PBUF_RING_INC | (mmap_flag ? IOU_PBUF_RING_MMAP : 0);
+		int ret = reg_ring_resv(mem, flags, 0xffffffffU);
+
+		if (ret == -EINVAL && flags == IOU_PBUF_RING_INC)
+			test_skip_if_refused(-EOPNOTSUPP, "incremental buffer rings");
+		CHECK_EQ(ret, 0);
+		/* a group in use: -EEXIST, as for any registration */
+		CHECK_EQ(reg_ring_resv(mem, IOU_PBUF_RING_INC, 7), -EEXIST);
+		unreg.resv[0] = 1ULL << 32;
+		CHECK_EQ(io_uring_register(ring.ring_fd, IORING_UNREGISTER_PBUF_RING, &unreg, 1),
+			 -EINVAL);
+		unreg.resv[0] = 7;
+		CHECK_EQ(io_uring_register(ring.ring_fd, IORING_UNREGISTER_PBUF_RING, &unreg, 1), 0);
+	}
+	munmap(mem, 4096);
+	io_uring_queue_exit(&ring);
+}
+
+/* An incremental buffer that a read leaves with fewer bytes than the ring's
+ * minimum is used up: the head moves, no IORING_CQE_F_BUF_MORE, the entry's
+ * length 0 and its address where it was.  A read of nothing keeps it. */
+TEST(inc_min_left_uses_up_buffer)
+{
+	struct test_cqe c;
+	char data[100];
+	void *mem;
+	int p[2], ret;
+
+	test_ring_init(8, &ring, 0);
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(mem != MAP_FAILED);
+	ret = reg_ring_resv(mem, IOU_PBUF_RING_INC, 25);
+	if (ret == -EINVAL)
+		test_skip_if_refused(-EOPNOTSUPP, "incremental buffer rings");
+	REQUIRE_EQ(ret, 0);
+	br = mem;
+	io_uring_buf_ring_init(br);
+	memset(bufs, 0, sizeof(bufs));
+	ring_add(bufs[0], 64, 17);
+	ring_add(bufs[1], 64, 18);
+	REQUIRE_SYS(pipe(p));
+	memset(data, 'm', sizeof(data));
+	REQUIRE_EQ(write(p[1], data, sizeof(data)), (ssize_t)sizeof(data));
+	/* 40 of 64: 24 left, under 25 */
+	c = read_select(p[0], 40, 0);
+	CHECK_EQ(c.res, 40);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (17U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	CHECK_EQ_U(br->bufs[0].addr, (uintptr_t)bufs[0]);
+	CHECK_EQ_U(br->bufs[0].len, 0);
+	/* 39 of 64: 25 left, kept */
+	c = read_select(p[0], 39, 0);
+	CHECK_EQ(c.res, 39);
+	CHECK_EQ_U(c.flags,
+		   IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE | (18U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	CHECK_EQ_U(br->bufs[1].addr, (uintptr_t)(bufs[1] + 39));
+	CHECK_EQ_U(br->bufs[1].len, 25);
+	/* the rest of the pipe, 21 bytes: 4 left, used up */
+	c = read_select(p[0], 0, 0);
+	CHECK_EQ(c.res, 21);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (18U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 2);
+	CHECK_EQ_U(br->bufs[1].addr, (uintptr_t)(bufs[1] + 39));
+	CHECK_EQ_U(br->bufs[1].len, 0);
+	/* end of file reads nothing: the buffer stays whatever is left */
+	ring_add(bufs[2], 10, 19);
+	close(p[1]);
+	c = read_select(p[0], 0, 0);
+	CHECK_EQ(c.res, 0);
+	CHECK_EQ_U(c.flags,
+		   IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE | (19U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 2);
+	CHECK_EQ_U(br->bufs[2].len, 10);
+	close(p[0]);
+	CHECK_EQ(io_uring_unregister_buf_ring(&ring, 1), 0);
+	munmap(mem, 4096);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -398,6 +505,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(recvmsg_len_above_int_max_is_einval),
 		TEST_ENTRY(async_read_of_closed_fd_takes_no_buffer),
 		TEST_ENTRY(async_mshot_recvmsg_short_buffer_names_none),
+		TEST_ENTRY(pbuf_ring_resv0_is_inc_min_left),
+		TEST_ENTRY(inc_min_left_uses_up_buffer),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

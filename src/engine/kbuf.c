@@ -56,6 +56,8 @@ struct kbuf_list {
 	uint16_t mask;
 	uint32_t nentries;
 	bool inc;
+	/* an incremental buffer left with fewer bytes is used up */
+	uint32_t min_left;
 	uint32_t serial;
 	/* IOU_PBUF_RING_MMAP: the ring's memfd (else -1) and its mapped size */
 	int memfd;
@@ -182,6 +184,14 @@ static bool ring_commit(struct kbuf_list *bl, int64_t len)
 		buf_len -= this_len;
 		/* a buffer of length 0 stops the loop */
 		if (buf_len || !this_len) {
+			if (this_len && buf_len < bl->min_left) {
+				/* too little left to be worth a CQE of its own:
+				 * used up, its address left where it was, as
+				 * 6.18's */
+				__atomic_store_n(&buf->len, 0, __ATOMIC_RELAXED);
+				bl->rhead++;
+				return true;
+			}
 			__atomic_store_n(&buf->addr, buf->addr + this_len, __ATOMIC_RELAXED);
 			__atomic_store_n(&buf->len, buf_len, __ATOMIC_RELAXED);
 			return false;
@@ -614,6 +624,21 @@ static int alloc_ring(size_t size, int *memfd, struct io_uring_buf_ring **br)
 	return 0;
 }
 
+/*
+ * struct io_uring_buf_reg's resv[0] is two 32-bit fields for 6.18 (probed):
+ * the first a minimum length left for an incremental ring (any value with
+ * IOU_PBUF_RING_INC, -EINVAL without), which an unregistration ignores; the
+ * second reserved.  The first, and whether the rest of resv is zero.
+ */
+static uint32_t reg_min_left(const struct io_uring_buf_reg *reg, bool *resv_zero)
+{
+	uint32_t field[2];
+
+	memcpy(field, &reg->resv[0], sizeof(field));
+	*resv_zero = !field[1] && !reg->resv[1] && !reg->resv[2];
+	return field[0];
+}
+
 /* IORING_REGISTER_PBUF_RING (the kernel's io_register_pbuf_ring()) */
 int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 {
@@ -621,6 +646,8 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 	struct io_uring_buf_ring *br;
 	struct kbuf_list *bl;
 	uint64_t size, pages = 0;
+	uint32_t min_left;
+	bool resv_zero;
 	int ret = 0, memfd = -1;
 
 	/* the kernel's __io_uring_register(): no argument is -EINVAL */
@@ -628,9 +655,12 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 		return -EINVAL;
 	if (umem_read(&reg, arg, sizeof(reg)))
 		return -EFAULT;
-	if (reg.resv[0] || reg.resv[1] || reg.resv[2])
+	min_left = reg_min_left(&reg, &resv_zero);
+	if (!resv_zero)
 		return -EINVAL;
 	if (reg.flags & ~(IOU_PBUF_RING_MMAP | IOU_PBUF_RING_INC))
+		return -EINVAL;
+	if (min_left && !(reg.flags & IOU_PBUF_RING_INC))
 		return -EINVAL;
 	if (!reg.ring_entries || (reg.ring_entries & (reg.ring_entries - 1)))
 		return -EINVAL;
@@ -691,6 +721,7 @@ int kbuf_register_ring(struct ring *r, const void *arg, unsigned nr_args)
 			bl->nentries = reg.ring_entries;
 			bl->mask = (uint16_t)(reg.ring_entries - 1);
 			bl->inc = reg.flags & IOU_PBUF_RING_INC;
+			bl->min_left = min_left;
 			bl->rhead = 0;
 			bl->serial = atomic_fetch_add_explicit(&kbuf_serial_next, 1, memory_order_relaxed) + 1;
 			bl->memfd = memfd;
@@ -730,6 +761,7 @@ int kbuf_unregister_ring(struct ring *r, const void *arg, unsigned nr_args)
 {
 	struct io_uring_buf_reg reg;
 	struct kbuf_list *bl;
+	bool resv_zero;
 	int ret = 0;
 
 	/* the kernel's __io_uring_register(): no argument is -EINVAL */
@@ -737,7 +769,8 @@ int kbuf_unregister_ring(struct ring *r, const void *arg, unsigned nr_args)
 		return -EINVAL;
 	if (umem_read(&reg, arg, sizeof(reg)))
 		return -EFAULT;
-	if (reg.resv[0] || reg.resv[1] || reg.resv[2] || reg.flags)
+	reg_min_left(&reg, &resv_zero);
+	if (!resv_zero || reg.flags)
 		return -EINVAL;
 	pthread_mutex_lock(&r->kbuf_lock);
 	bl = get_list(r, reg.bgid);

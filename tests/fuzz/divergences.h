@@ -73,9 +73,6 @@ DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
 DIVERGENCE(bundle_peek, "bug, being fixed", EXCUSE,
 	   "a bundle RECV with MSG_PEEK: -ENOBUFS on the kernel once a peek "
 	   "has taken the group's buffers, data on the engine")
-DIVERGENCE(pbuf_ring_resv, "bug, being fixed", AVOID,
-	   "IORING_REGISTER_PBUF_RING with resv[0] set and IOU_PBUF_RING_INC: 0 "
-	   "on the kernel, -EINVAL on the engine")
 DIVERGENCE(bundle_recv_flags, "bug, being fixed", EXCUSE,
 	   "a bundle RECV (IORING_RECVSEND_BUNDLE) on the unix stream socket: "
 	   "same bytes and buffer, but IORING_CQE_F_BUF_MORE (incremental rings) "

@@ -1510,14 +1510,6 @@ static uint32_t kg_capacity(const struct kgroup *k)
 	return (uint32_t)k->nbufs * k->bsize;
 }
 
-/* a registration with field bad wrong that divergences.h says to avoid */
-static bool bad_registration_avoided(int bad)
-{
-	if (opt.all)
-		return false;
-	return bad == 4 && known[KD_pbuf_ring_resv].action == AVOID;
-}
-
 static void plan_kbuf(struct batch *b)
 {
 	static const uint16_t sizes[] = { 1, 7, 16, 64, 100, 128, 512, 1024, 4096 };
@@ -1547,8 +1539,6 @@ static void plan_kbuf(struct batch *b)
 			k->rflags = (uint8_t)rnd(4); /* IOU_PBUF_RING_MMAP 1, _INC 2 */
 			if (chance(6))
 				k->bad = (uint8_t)(1 + rnd(9));
-			if (bad_registration_avoided(k->bad))
-				k->bad = 0;
 			if (chance(10)) {
 				k->odd = (uint8_t)(1 + rnd(3));
 				k->odd_at = (uint8_t)rnd(k->nbufs);
@@ -1562,8 +1552,6 @@ static void plan_kbuf(struct batch *b)
 		b->kx[i].what = (uint8_t)rnd(4);
 		b->kx[i].bgid = chance(70) ? (uint16_t)rnd(NR_BGID) : (uint16_t)(300 + i);
 		b->kx[i].bad = (uint8_t)rnd(chance(50) ? 1 : 10);
-		if (b->kx[i].what == 0 && bad_registration_avoided(b->kx[i].bad))
-			b->kx[i].bad = 1;
 		/* a ring over a group a chain provides would make it a ring */
 		if (b->kx[i].what == 1 && b->kx[i].bgid < NR_BGID &&
 		    b->kg[b->kx[i].bgid].kind != G_LEGACY && b->kg[b->kx[i].bgid].kind != G_RING)
@@ -2202,12 +2190,6 @@ static bool match_recv_poll_first_linked(const struct op *op, const struct cqes 
 {
 	return is_recv(op) && (op->ioprio & IORING_RECVSEND_POLL_FIRST) &&
 	       (op->chain_prev >= 0 || (op->flags & IOSQE_ASYNC));
-}
-
-/* registrations: plan_kbuf() asks (bad_registration_avoided()) */
-static bool match_pbuf_ring_resv(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	return false;
 }
 
 static bool match_bundle_recv_flags(const struct op *op, const struct cqes *k,
@@ -3273,7 +3255,10 @@ static int reg_ring(struct side *s, uint16_t bgid, uint16_t entries, uint8_t rfl
 	case 1: reg.ring_entries = 3; break;
 	case 2: reg.ring_entries = 0; break;
 	case 3: reg.flags |= 4; break;
-	case 4: reg.resv[0] = 1; break;
+	case 4: /* resv[0]'s first 32 bits: an incremental ring's minimum
+		 * left (else -EINVAL), from nothing to more than a buffer */
+		reg.resv[0] = 1 + (bgid % 4) * 24U;
+		break;
 	case 5: reg.ring_addr = (uintptr_t)mem + 64; break;
 	case 6: reg.ring_addr = 0; break;
 	case 7: reg.ring_addr = 0xffff888000000000ULL; break;
