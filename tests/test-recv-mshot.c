@@ -692,6 +692,42 @@ TEST(mshot_recvmsg_bare)
 	teardown();
 }
 
+/*
+ * The msghdr's one iovec caps the first receive only (its length is the
+ * request's len until the first CQE: io_mshot_prep_retry() clears it); the
+ * later ones fill their whole buffer.
+ */
+TEST(mshot_recvmsg_iov_len_first_only)
+{
+	const int hdr = (int)sizeof(struct io_uring_recvmsg_out);
+	struct iovec iov = { .iov_base = NULL, .iov_len = (size_t)hdr + 5 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[4];
+	char data[2 * BUFSZ];
+
+	setup(SOCK_STREAM);
+	provide(0, BUFSZ, 3, 3, 0);
+	test_fill_random(data, sizeof(data), 7);
+	REQUIRE_EQ(write(sv[0], data, sizeof(data)), (ssize_t)sizeof(data));
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recvmsg_multishot(sqe, sv[1], &msg, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+	sqe->buf_group = 3;
+	io_uring_sqe_set_data64(sqe, 1);
+	/* 5 bytes, then a whole buffer twice, then no buffer left */
+	test_submit_reap(&ring, c, 4);
+	CHECK_EQ(c[0].res, hdr + 5);
+	CHECK_EQ(c[1].res, BUFSZ);
+	CHECK_EQ(c[2].res, BUFSZ);
+	CHECK_MEM(bufs[0] + hdr, data, 5);
+	CHECK_MEM(bufs[1] + hdr, data + 5, BUFSZ - hdr);
+	CHECK_MEM(bufs[2] + hdr, data + 5 + BUFSZ - hdr, BUFSZ - hdr);
+	CHECK_EQ(c[3].res, -ENOBUFS);
+	CHECK_EQ_U(c[3].flags, 0);
+	teardown();
+}
+
 /* ---- IORING_RECVSEND_BUNDLE ---------------------------------------------- */
 
 static struct io_uring_sqe *recv_bundle(int fd, size_t len, int bgid, __u64 ud)
@@ -995,6 +1031,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(mshot_errors),
 		TEST_ENTRY(mshot_recvmsg_layout),
 		TEST_ENTRY(mshot_recvmsg_bare),
+		TEST_ENTRY(mshot_recvmsg_iov_len_first_only),
 		TEST_ENTRY(bundle_ring),
 		TEST_ENTRY(bundle_dgram_trunc),
 		TEST_ENTRY(bundle_errors_and_legacy),

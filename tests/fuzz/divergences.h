@@ -62,10 +62,6 @@ DIVERGENCE(mshot_bundle_len, "bug, being fixed", AVOID,
 	   "a multishot bundle RECV with a length: the kernel caps each CQE at "
 	   "the length (no retry past it); the engine appends a second receive "
 	   "to the CQE and then misses the last CQEs (hangs the batch)")
-DIVERGENCE(recvmsg_mshot, "bug, being fixed", EXCUSE,
-	   "a multishot RECVMSG on the unix stream socket: the kernel's first "
-	   "CQE holds 2 bytes less than its later ones (the engine's all hold "
-	   "the same)")
 DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
 	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST linked after another "
 	   "request (issued from io-wq on the kernel): -EAGAIN on the kernel, "

@@ -2180,11 +2180,6 @@ static bool match_mshot_bundle_len(const struct op *op, const struct cqes *k,
 		       (IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE);
 }
 
-static bool match_recvmsg_mshot(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	return op->opcode == IORING_OP_RECVMSG && (op->ioprio & IORING_RECV_MULTISHOT);
-}
-
 static bool match_recv_poll_first_linked(const struct op *op, const struct cqes *k,
 					 const struct cqes *u)
 {

@@ -1000,6 +1000,11 @@ post:
 			return ISSUE_DONE;
 		}
 		sr->done = 0;
+		/* a RECVMSG's iovec capped its first receive only; the later
+		 * ones fill their whole buffer (io_mshot_prep_retry()), where a
+		 * RECV's len caps every one */
+		if (sr->umsg)
+			sr->sel_len = 0;
 		/* more may be there (or the socket does not tell): try again */
 		retry = (cflags & IORING_CQE_F_SOCK_NONEMPTY) || sr->sock_type != SOCK_STREAM;
 		if (!retry)
