@@ -3,13 +3,14 @@
  * Requests in flight off the submitting thread: an IOSQE_ASYNC read on an
  * empty pipe waits for readiness without pinning a worker (teardown cancels
  * it, and many of them do not starve the pool); the engine's own fds never
- * take a number the program may reuse; waiting and reading need no new fd at
- * RLIMIT_NOFILE; a request holds its file and its registered buffer until it
+ * take a number the program may reuse; waiting, reading and a multishot poll
+ * need no new fd at RLIMIT_NOFILE; a request holds its file and its registered buffer until it
  * completes, whatever the program closes, unregisters or maps meanwhile.
  */
 #include "harness.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
@@ -266,6 +267,67 @@ static int nofile_child(void)
 TEST(wait_and_read_at_nofile_limit)
 {
 	run_in_child(nofile_child, 20000, "at RLIMIT_NOFILE");
+}
+
+/*
+ * One readiness of a multishot POLL_ADD: its CQE says POLLIN; without
+ * IORING_CQE_F_MORE the poll has ended and is armed again, as a program
+ * must (liburing's poll-mshot-update does so).  0, or the step that failed.
+ */
+static int mshot_poll_event(struct io_uring *ring, int p[2], bool *armed)
+{
+	struct io_uring_cqe *cqe;
+	char ch;
+	int ret;
+
+	if (!*armed) {
+		io_uring_prep_poll_multishot(io_uring_get_sqe(ring), p[0], POLLIN);
+		if (io_uring_submit(ring) != 1)
+			return 10;
+		*armed = true;
+	}
+	if (write(p[1], "x", 1) != 1)
+		return 11;
+	ret = test_wait_cqe_ms(ring, &cqe, 5000);
+	if (ret || cqe->res != POLLIN) {
+		printf("multishot poll at RLIMIT_NOFILE: wait %d res %d\n", ret,
+		       ret ? 0 : cqe->res);
+		return 12;
+	}
+	*armed = cqe->flags & IORING_CQE_F_MORE;
+	io_uring_cqe_seen(ring, cqe);
+	return read(p[0], &ch, 1) == 1 ? 0 : 13;
+}
+
+static int nofile_mshot_poll_child(void)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	bool armed = false;
+	int p[2], ret;
+
+	if (child_ring(&ring, 8) || pipe(p) || fill_fd_table())
+		return 2;
+	/* the kernel's poll needs no fd; the engine's must not fail for one */
+	for (int i = 0; i < 3; i++) {
+		ret = mshot_poll_event(&ring, p, &armed);
+		if (ret)
+			return ret;
+	}
+	ret = test_wait_cqe_ms(&ring, &cqe, 30);
+	if (ret != -ETIME) {
+		printf("multishot poll at RLIMIT_NOFILE, a CQE too many: %d (res %d)\n", ret,
+		       ret ? 0 : cqe->res);
+		return 3;
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
+/* At RLIMIT_NOFILE, a multishot poll reports each readiness (no -EMFILE). */
+TEST(multishot_poll_at_nofile_limit)
+{
+	run_in_child(nofile_mshot_poll_child, 20000, "multishot poll at RLIMIT_NOFILE");
 }
 
 /*
@@ -628,6 +690,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(async_reads_on_empty_pipes_do_not_starve),
 		TEST_ENTRY(closed_number_is_not_an_engine_fd),
 		TEST_ENTRY(wait_and_read_at_nofile_limit),
+		TEST_ENTRY(multishot_poll_at_nofile_limit),
 		TEST_ENTRY(waiting_read_keeps_its_file),
 		TEST_ENTRY(waiting_async_read_keeps_its_file),
 		TEST_ENTRY(writes_keep_their_file_after_close),

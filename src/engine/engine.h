@@ -242,7 +242,10 @@
  *    its file is still ready, and any poll where AIO is refused or full:
  *    those wait in the reactor (epoll/poll(2), which look at the file when
  *    they run), and a readiness gone again by then (a pipe written and read
- *    straight back) is missed.
+ *    straight back) is missed.  A multishot poll takes two fds (its epoll
+ *    set, its file's duplicate): one that can get none (RLIMIT_NOFILE)
+ *    waits as a one-shot poll, its CQE without IORING_CQE_F_MORE (the
+ *    kernel's needs none and stays armed).
  *  - the engine's fds are placed at or above sys_fd_floor() (sys.c).  A
  *    waiter or the reactor that can get no eventfd (RLIMIT_NOFILE) polls in
  *    1 ms ticks instead of being woken; a reactor that can get no epoll set

@@ -533,13 +533,25 @@ static void mset_fire(struct reactor_entry *e, uint32_t revents)
 	}
 }
 
+/*
+ * 0 armed, 1 the file has no poll support, -EMFILE no fd (or memory) for the
+ * ring's mset or the request's own set, another -errno: it ends with that.
+ */
 static int poll_arm_multi(struct req *req)
 {
 	struct ring *r = req->ring;
 	struct epoll_event ev = { .events = interest(req) | EPOLLET };
+	struct poll_mset *m;
 	int ret;
 
 	if (req_poll(req)->epfd < 0) {
+		/* the mset before the request's own set: made later, when the
+		 * file is still ready after a CQE, it may find no fd left */
+		pthread_mutex_lock(&r->poll_lock);
+		m = mset_get(r);
+		pthread_mutex_unlock(&r->poll_lock);
+		if (!m)
+			return -EMFILE;
 		req_poll(req)->own_evfd = evfd_is_registered(r, req->rfd);
 		req_poll(req)->evfd_snap = evfd_signal_count(r);
 		req_poll(req)->epfd = sys_fd_move_high(sys_epoll_create1(EPOLL_CLOEXEC));
@@ -583,18 +595,28 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		req->res = ret;
 		return ISSUE_DONE;
 	}
-	aio = !req_poll(req)->multi && aio_poll_ready(r);
 	if (req_poll(req)->multi) {
 		ret = poll_arm_multi(req);
+		/*
+		 * No fd for its epoll sets (RLIMIT_NOFILE): the kernel's poll
+		 * needs none, and failing it with -EMFILE is a result it never
+		 * gives (a program that re-arms on it spins).  It waits as a
+		 * one-shot poll instead, its CQE without IORING_CQE_F_MORE:
+		 * the multishot has ended, which a program must always expect.
+		 */
+		if (ret == -EMFILE || ret == -ENFILE)
+			ret = 1;
 		if (ret < 0) {
 			req->res = ret;
 			return ISSUE_DONE;
 		}
 		if (!ret)
 			return ISSUE_QUEUED;
-		/* the kernel ends a multishot poll on a file without poll support at once */
+		/* the kernel ends a multishot poll on a file without poll
+		 * support at once; one without fds ends at its first CQE */
 		req_poll(req)->multi = false;
 	}
+	aio = aio_poll_ready(r);
 	revents = sys_poll_now(req->rfd, (short)(req_poll(req)->events | POLLRDHUP));
 	if (revents < 0) {
 		req->res = revents;
@@ -608,7 +630,7 @@ int poll_add_issue(struct req *req, unsigned issue_flags)
 		req->res = (int32_t)(revents & interest(req));
 		return ISSUE_DONE;
 	}
-	if (aio && !req_poll(req)->multi) {
+	if (aio) {
 		ret = aio_arm(req);
 		if (ret == 0)
 			return ISSUE_QUEUED;
