@@ -401,8 +401,8 @@ static bool fd_update(struct ringer_reactor *r, int fd, struct fdstate *fs, bool
 		return false; /* poll_tick() looks at it */
 	ev.events = want | EPOLLET;
 	ev.data.u64 = (uint64_t)fs->gen << 32 | (uint32_t)fd;
-	ret = epoll_ctl(r->epfd, fs->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
-	if (ret && errno == ENOENT) {
+	ret = sys_epoll_ctl(r->epfd, fs->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+	if (ret == -ENOENT) {
 		/* The number names another file than the one registered: a
 		 * new generation, so that the old file's events (if it lives
 		 * on elsewhere) are ignored. */
@@ -419,9 +419,9 @@ static bool fd_update(struct ringer_reactor *r, int fd, struct fdstate *fs, bool
 		want = fresh->events & 0xffff;
 		ev.events = want | EPOLLET;
 		ev.data.u64 = (uint64_t)fs->gen << 32 | (uint32_t)fd;
-		ret = epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
-	} else if (ret && errno == EEXIST) {
-		ret = epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
+		ret = sys_epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+	} else if (ret == -EEXIST) {
+		ret = sys_epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
 	}
 	if (!ret) {
 		/* it polled the file: what is ready now is reported again */
@@ -430,7 +430,7 @@ static bool fd_update(struct ringer_reactor *r, int fd, struct fdstate *fs, bool
 		fs->pending = 0;
 		return false;
 	}
-	err = errno;
+	err = -ret;
 	for (e = fs->entries.head; e; e = next) {
 		uint32_t rev = POLLERR;
 
@@ -465,7 +465,7 @@ static void fd_event(struct ringer_reactor *r, uint64_t data, uint32_t events)
 		 * until the fd is closed.  Out of the set; the next arming
 		 * adds it, polling the file. */
 		if (fs->in_set)
-			epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+			sys_epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
 		fs->in_set = false;
 		fs->pending = 0;
 		return;
@@ -894,7 +894,7 @@ void reactor_forget_fd(struct ringer_reactor *r, int fd)
 		 * registered, which the program closed from it (that one is
 		 * beyond reach: a number only the program reuses) */
 		if (r->epfd >= 0)
-			epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+			sys_epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
 		fs->in_set = false;
 		fs->pending = 0;
 	}
