@@ -858,6 +858,13 @@ int req_arm_ready_events(struct req *req, reactor_fn fn, uint32_t events);
  */
 int req_arm_ready_mshot(struct req *req, reactor_fn fn);
 void req_ready_mshot_end(struct req *req);
+/*
+ * req just saw its file not ready (-EAGAIN, an empty queue) after its entry
+ * fired (polled: its fn ran since it first armed): its next req_arm_ready*()
+ * relies on the reactor's edges and makes no system call, when it waits on
+ * the number it waited on then and holds it (reactor_entry.rearm).
+ */
+void req_rearm_drained(struct req *req, bool polled);
 /* Arm req->rent (fn set by the caller) as a timer of the ring's reactor:
  * 0, or -ECANCELED when the ring is going away, -ENOMEM, -EINVAL. */
 int req_arm_timer(struct req *req, int clock, uint64_t deadline_ns);

@@ -708,6 +708,14 @@ int req_arm_ready_mshot(struct req *req, reactor_fn fn)
 	return ready_arm_mshot(req, fn, op_events(req));
 }
 
+void req_rearm_drained(struct req *req, bool polled)
+{
+	/* a number the request holds names the file it waited on; one it
+	 * does not hold (out of fds for the duplicate) may name another */
+	req->rent.rearm = polled && req->rent.fd == req->rfd &&
+			  ((req->flags & REQ_F_FD_HELD) || req->file);
+}
+
 int ring_arm_reactor(struct ring *r, struct reactor_entry *e)
 {
 	int ret;

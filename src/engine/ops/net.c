@@ -390,9 +390,11 @@ int accept_issue(struct req *req, unsigned issue_flags)
 	args.flags = ac->flags | (ac->file_slot ? SOCK_CLOEXEC : 0);
 	for (;;) {
 		ret = nb_call(NB_ACCEPT, req->rfd, &args);
-		if (ret == -EAGAIN && !nowait)
+		if (ret == -EAGAIN && !nowait) {
+			req_rearm_drained(req, ac->polled);
 			return multishot ? wait_ready_mshot(req, accept_ready)
 					 : wait_ready(req, accept_ready);
+		}
 		if (ret >= 0 && ac->file_slot)
 			ret = rsrc_fd_install(req->ring, ret, ac->file_slot);
 		more = ret >= 0 ? accept_queue_nonempty(req) : 0;
@@ -400,9 +402,12 @@ int accept_issue(struct req *req, unsigned issue_flags)
 		if (ret < 0 || !multishot ||
 		    !cq_post(req->ring, req->user_data, ret, cflags | IORING_CQE_F_MORE, false))
 			break;
-		/* posted: take the next one now if there may be one, else wait */
-		if (!more)
+		/* posted: take the next one now if there may be one, else wait
+		 * (the queue was seen empty) */
+		if (!more) {
+			req_rearm_drained(req, ac->polled);
 			return wait_ready_mshot(req, accept_ready);
+		}
 	}
 	req->cflags = cflags;
 	return done(req, ret);

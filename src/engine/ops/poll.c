@@ -114,6 +114,7 @@ struct poll_mset {
 	int epfd;
 	unsigned nr_wait; /* requests enabled in it */
 	bool armed; /* rent is in the reactor (or its fn not yet in poll_lock) */
+	bool firing; /* mset_fire() takes its events: it arms rent at the end */
 	struct reactor_entry rent;
 };
 
@@ -142,16 +143,19 @@ static struct poll_mset *mset_get(struct ring *r)
 	return m;
 }
 
-/* poll_lock held: the reactor watches the mset while requests wait in it */
-static int mset_arm(struct ring *r, struct poll_mset *m)
+/* poll_lock held: the reactor watches the mset while requests wait in it.
+ * drained: mset_fire() just took every event the mset had, so an edge wakes
+ * it for what comes next (reactor_entry.rearm: no system call). */
+static int mset_arm(struct ring *r, struct poll_mset *m, bool drained)
 {
 	int ret;
 
-	if (m->armed || !m->nr_wait)
+	if (m->armed || m->firing || !m->nr_wait)
 		return 0;
 	m->rent.fd = m->epfd;
 	m->rent.events = POLLIN;
 	m->rent.fn = mset_fire;
+	m->rent.rearm = drained;
 	ret = ring_arm_reactor(r, &m->rent);
 	if (!ret)
 		m->armed = true;
@@ -209,7 +213,7 @@ static int mset_wait(struct req *req)
 	m->nr_wait++;
 	/* before: the reactor may post its CQE as soon as poll_lock is dropped */
 	req_count_async(req);
-	return mset_arm(r, m);
+	return mset_arm(r, m, false);
 }
 
 /* poll_lock held */
@@ -503,6 +507,7 @@ static void mset_fire(struct reactor_entry *e, uint32_t revents)
 	engine_thread_ctx = CTX_REACTOR;
 	pthread_mutex_lock(&r->poll_lock);
 	m->armed = false;
+	m->firing = true;
 	do {
 		n = sys_epoll_wait(m->epfd, evs, MSET_BATCH, 0);
 		for (int i = 0; i < n; i++) {
@@ -524,7 +529,8 @@ static void mset_fire(struct reactor_entry *e, uint32_t revents)
 	} while (n == MSET_BATCH || n == -EINTR);
 	/* fails only when the ring goes away: poll_cancel_all() ends those
 	 * still waiting */
-	mset_arm(r, m);
+	m->firing = false;
+	mset_arm(r, m, n >= 0);
 	pthread_mutex_unlock(&r->poll_lock);
 	while ((req = done)) {
 		done = req->list_next;

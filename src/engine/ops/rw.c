@@ -1044,8 +1044,10 @@ static int rw_issue_one(struct req *req, unsigned issue_flags)
 			if (user_nowait)
 				return rw_finish(req, n);
 			learn_type(req);
-			if (rw->stream)
+			if (rw->stream) {
+				req_rearm_drained(req, rw->polled);
 				return rw_arm(req);
+			}
 			if (nonblock) {
 				fdhint_nowait_result(req->rfd, true);
 				return ISSUE_AGAIN;
@@ -1153,6 +1155,13 @@ static int mshot_arm(struct req *req)
 	return ISSUE_QUEUED;
 }
 
+/* mshot_arm() after the file was seen not ready (-EAGAIN, poll) */
+static int mshot_arm_drained(struct req *req)
+{
+	req_rearm_drained(req, req_rw(req)->polled);
+	return mshot_arm(req);
+}
+
 struct nb_read {
 	struct req *req;
 	off_t off;
@@ -1222,7 +1231,7 @@ int rw_mshot_issue(struct req *req, unsigned issue_flags)
 					     flags & ~RWF_NOWAIT };
 
 			if (!mshot_readable(req))
-				return mshot_arm(req);
+				return mshot_arm_drained(req);
 			n = sys_call_nonblock(req->rfd, nb_read, &a);
 		} else {
 			n = rw_transfer(req, false, rw->stream ? -1 : (off_t)rw->off, flags);
@@ -1234,7 +1243,7 @@ int rw_mshot_issue(struct req *req, unsigned issue_flags)
 			continue;
 		}
 		if (n == -EAGAIN && !(rw->rw_flags & RWF_NOWAIT))
-			return mshot_arm(req);
+			return mshot_arm_drained(req);
 		if (n <= 0)
 			return mshot_end(req, (int)n, 0);
 		if (!rw->stream && rw->off != -1)
@@ -1246,6 +1255,6 @@ int rw_mshot_issue(struct req *req, unsigned issue_flags)
 		/* the kernel reads again only when poll says so: with nothing
 		 * there, an empty group does not end it (no -ENOBUFS) */
 		if (!mshot_readable(req))
-			return mshot_arm(req);
+			return mshot_arm_drained(req);
 	}
 }
