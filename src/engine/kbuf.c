@@ -268,6 +268,22 @@ int kbuf_select(struct req *req, size_t *len, void **addr, bool commit)
 	return ret;
 }
 
+bool kbuf_one_left(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct kbuf_list *bl;
+	bool one = false;
+
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, req->buf_group);
+	if (bl && bl->is_ring)
+		one = (uint16_t)(ring_tail(bl) - bl->rhead) == 1;
+	else if (bl)
+		one = bl->head && !bl->head->next;
+	pthread_mutex_unlock(&r->kbuf_lock);
+	return one;
+}
+
 /* the kernel's PEEK_MAX_IMPORT and UIO_MAXIOV */
 #define PEEK_MAX_IMPORT 256
 #define PEEK_MAX_AVAIL 1024

@@ -50,6 +50,11 @@ enum {
  */
 int kbuf_select(struct req *req, size_t *len, void **addr, bool commit);
 /*
+ * The group holds one buffer (what kbuf_select() would take is its last):
+ * the kernel's REQ_F_BL_EMPTY of a single selection, asked before it.
+ */
+bool kbuf_one_left(struct req *req);
+/*
  * IORING_RECVSEND_BUNDLE (the kernel's io_buffers_peek()): up to nr buffers
  * from the head into iov, max_len bytes together (0: the first buffer,
  * alone); a ring buffer longer than what is left is cut when it is the

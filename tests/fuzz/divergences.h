@@ -54,27 +54,16 @@ DIVERGENCE(kbuf_error_buffer, "bug, being fixed", EXCUSE,
 DIVERGENCE(bundle_no_group, "kernel race", EXCUSE,
 	   "a bundle receive from a group that does not exist (or was never "
 	   "provided): -ENOENT or -ENOBUFS on the kernel, both seen in runs of "
-	   "one batch (seed 7, batch 17, --self); -ENOENT on the engine")
+	   "one batch (seed 7, batch 17, --self): -ENOBUFS where io-wq issues "
+	   "it (one buffer, io_buffer_select()), -ENOENT inline (the peek); "
+	   "the engine answers by where it issues it")
 DIVERGENCE(mshot_read_nowait, "bug, being fixed", AVOID,
 	   "READ_MULTISHOT with RWF_NOWAIT: the kernel ends it with -EAGAIN "
 	   "after its first read though more is there; the engine reads on")
-DIVERGENCE(mshot_bundle_len, "bug, being fixed", AVOID,
-	   "a multishot bundle RECV with a length: the kernel caps each CQE at "
-	   "the length (no retry past it); the engine appends a second receive "
-	   "to the CQE and then misses the last CQEs (hangs the batch)")
 DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
 	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST linked after another "
 	   "request (issued from io-wq on the kernel): -EAGAIN on the kernel, "
 	   "the receive's result on the engine")
-DIVERGENCE(bundle_peek, "bug, being fixed", EXCUSE,
-	   "a bundle RECV with MSG_PEEK: -ENOBUFS on the kernel once a peek "
-	   "has taken the group's buffers, data on the engine")
-DIVERGENCE(bundle_recv_flags, "bug, being fixed", EXCUSE,
-	   "a bundle RECV (IORING_RECVSEND_BUNDLE) on the unix stream socket: "
-	   "same bytes and buffer, but IORING_CQE_F_BUF_MORE (incremental rings) "
-	   "and IORING_CQE_F_SOCK_NONEMPTY differ between the kernel's CQE and "
-	   "the engine's (seed 21, batches 45, 85 and 376); a short bundle on "
-	   "the kernel also fails the links after it")
 DIVERGENCE(recv_mshot_nonsocket, "kernel race", EXCUSE,
 	   "a multishot RECV on a file that is no socket and has no poll "
 	   "method, issued inline: -ENOTSOCK on the kernel (tests/"
@@ -92,8 +81,9 @@ DIVERGENCE(recv_waitall_commit, "design", AVOID,
 	   "commits a MSG_WAITALL receive's buffer at selection (it holds it "
 	   "across its retries), so the entry's addr and len move; the kernel "
 	   "leaves them (seed 24, batch 62)")
-DIVERGENCE(bundle_recv_iowq, "bug, being fixed", EXCUSE,
-	   "a bundle RECV issued from io-wq on the kernel (IOSQE_ASYNC, or "
-	   "linked): the kernel's receive takes fewer buffers (128 bytes where "
-	   "the engine takes 512, seed 7 batch 16; 32 for 48, seed 24 batch "
-	   "161), so the requests after it see another ring")
+DIVERGENCE(bundle_recv_linked, "kernel race", EXCUSE,
+	   "a bundle RECV linked after another request: the kernel issues it "
+	   "from io-wq (one buffer per receive) or from task work (several) "
+	   "depending on how its predecessor completed, both seen in --self "
+	   "replays of seed 24 batch 161 (9 bytes or 25); the engine from its "
+	   "worker or inline by its own predecessor's path")

@@ -2172,27 +2172,11 @@ static bool match_mshot_read_nowait(const struct op *op, const struct cqes *k,
 	return op->opcode == IORING_OP_READ_MULTISHOT && (op->op_flags & RWF_NOWAIT);
 }
 
-static bool match_mshot_bundle_len(const struct op *op, const struct cqes *k,
-				   const struct cqes *u)
-{
-	return op->kb && is_recv(op) && op->len &&
-	       (op->ioprio & (IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE)) ==
-		       (IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE);
-}
-
 static bool match_recv_poll_first_linked(const struct op *op, const struct cqes *k,
 					 const struct cqes *u)
 {
 	return is_recv(op) && (op->ioprio & IORING_RECVSEND_POLL_FIRST) &&
 	       (op->chain_prev >= 0 || (op->flags & IOSQE_ASYNC));
-}
-
-static bool match_bundle_recv_flags(const struct op *op, const struct cqes *k,
-				    const struct cqes *u)
-{
-	if (op->opcode != IORING_OP_RECV || !(op->ioprio & IORING_RECVSEND_BUNDLE))
-		return false;
-	return !u || only_flags(k, u, IORING_CQE_F_BUF_MORE | IORING_CQE_F_SOCK_NONEMPTY);
 }
 
 static bool match_recv_mshot_nonsocket(const struct op *op, const struct cqes *k,
@@ -2219,16 +2203,11 @@ static bool match_recv_waitall_commit(const struct op *op, const struct cqes *k,
 	       g->odd == 1 && (g->rflags & IOU_PBUF_RING_INC);
 }
 
-static bool match_bundle_recv_iowq(const struct op *op, const struct cqes *k,
-				   const struct cqes *u)
+static bool match_bundle_recv_linked(const struct op *op, const struct cqes *k,
+				     const struct cqes *u)
 {
 	return op->opcode == IORING_OP_RECV && (op->ioprio & IORING_RECVSEND_BUNDLE) &&
-	       ((op->flags & IOSQE_ASYNC) || op->chain_prev >= 0);
-}
-
-static bool match_bundle_peek(const struct op *op, const struct cqes *k, const struct cqes *u)
-{
-	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) && (op->op_flags & MSG_PEEK);
+	       op->chain_prev >= 0;
 }
 
 typedef bool (*match_fn)(const struct op *, const struct cqes *, const struct cqes *);

@@ -669,13 +669,65 @@ static ssize_t with_done(const struct sr_state *sr, ssize_t ret)
 }
 
 /*
+ * A multishot bundle RECV whose round received sqe->len bytes or more
+ * (IORING_RECV_MSHOT_CAP): no second round into the same CQE, and the next
+ * receive waits its turn behind others (a requeue) even with more queued.
+ */
+static bool mshot_capped(const struct sr_state *sr, ssize_t ret)
+{
+	return (sr->flags & IORING_RECV_MULTISHOT) && sr->sel_len && ret >= (ssize_t)sr->sel_len;
+}
+
+/*
+ * A bundle receive's one buffer where the kernel's runs without the ring's
+ * lock (io-wq, IO_URING_F_UNLOCKED): io_recv_buf_select() takes one buffer
+ * there (io_buffer_select()), len bytes of it at most (0: all of it), and
+ * commits a ring's head at once (io_should_commit()); an entry at address 0
+ * is no buffer (-ENOBUFS, committed all the same).  sel_lock held.  1, or
+ * -ENOBUFS without a group or a buffer; *empty: it was the group's last.
+ */
+static int bundle_select_one(struct req *req, size_t len, bool *empty)
+{
+	struct sr_state *sr = req_sr(req);
+	void *addr;
+	int ret;
+
+	*empty = kbuf_one_left(req);
+	ret = kbuf_select(req, &len, &addr, true);
+	if (ret)
+		return ret;
+	if (!addr) {
+		kbuf_recycle(req);
+		return -ENOBUFS;
+	}
+	sr->iov_alloc[0].iov_base = addr;
+	sr->iov_alloc[0].iov_len = len;
+	return 1;
+}
+
+/* a bundle's result, with IORING_CQE_F_SOCK_NONEMPTY from its last receive */
+static ssize_t bundle_done(struct req *req, ssize_t ret, uint32_t *cflags)
+{
+	if (ret >= 0)
+		*cflags |= nonempty(req, false);
+	return ret;
+}
+
+/*
  * IORING_RECVSEND_BUNDLE (io_recv_buf_select() and io_recv_finish()): a
  * receive into consecutive provided buffers (kbuf_peek()), and, when it
  * filled them all, the socket says more is queued and the group did not run
  * out, once more into the next ones for what is queued.  The CQE names the
- * first buffer; each round moves the ring's head past the buffers it used.
- * The bytes, or -errno (-EAGAIN: nothing there, no buffer held); *empty:
- * the group ran out, which ends a multishot.
+ * first buffer; each round moves the ring's head past the buffers it used;
+ * IORING_CQE_F_BUF_MORE and IORING_CQE_F_SOCK_NONEMPTY are the last
+ * round's.  A second round that fails (no buffer, an error) fails the
+ * request with what the first received, commits its own buffers by 0
+ * bytes (a legacy one is consumed, an incremental ring's says F_BUF_MORE)
+ * and leaves out F_SOCK_NONEMPTY, as the kernel's.  unlocked (a worker's
+ * issue, io-wq's in the kernel): one buffer per round (bundle_select_one()).
+ * A multishot one whose first round reached sqe->len stops there
+ * (IORING_RECV_MSHOT_CAP).  The bytes, or -errno (-EAGAIN: nothing there,
+ * no buffer held); *empty: the group ran out, which ends a multishot.
  *
  * MSG_WAITALL on a stream or seqpacket socket (io_net_retry()): a first
  * receive short of the buffers taken commits them and goes on in them, as
@@ -685,7 +737,7 @@ static ssize_t with_done(const struct sr_state *sr, ssize_t ret)
  * The kernel's commits only the buffers the first receive filled, and
  * hands the others out again while it fills them: not copied (engine.h).
  */
-static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *empty,
+static ssize_t bundle_recv(struct req *req, int flags, bool unlocked, uint32_t *cflags, bool *empty,
 			   bool *failed)
 {
 	struct sr_state *sr = req_sr(req);
@@ -725,14 +777,29 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 			total = with_done(sr, ret);
 			sr->done = 0;
 			if (ret <= 0)
-				return total;
+				return bundle_done(req, total, cflags);
 			goto more;
 		}
 		pthread_mutex_lock(sel_lock);
-		n = kbuf_peek(req, sr->iov_alloc, BUNDLE_IOVS, max_len, &partial, empty);
+		if (!round && kbuf_selected(req)) {
+			/* committed by bundle_select_one() on an issue that
+			 * found nothing to receive: still the request's, as an
+			 * io-wq retry receives into the buffer it took */
+			n = 1;
+			*empty = sr->sel_empty;
+		} else if (unlocked) {
+			n = bundle_select_one(req, max_len, empty);
+			sr->sel_empty = *empty;
+		} else {
+			n = kbuf_peek(req, sr->iov_alloc, BUNDLE_IOVS, max_len, &partial, empty);
+		}
 		if (n < 0) {
 			pthread_mutex_unlock(sel_lock);
-			return round ? total : n;
+			if (!round)
+				return n;
+			*cflags &= ~IORING_CQE_F_BUF_MORE;
+			*failed = true;
+			return total;
 		}
 		sr->msg.msg_iov = sr->iov_alloc;
 		sr->msg.msg_iovlen = (size_t)n;
@@ -742,10 +809,26 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 			sr->msg.msg_flags = 0;
 			ret = sys_recvmsg(req->rfd, &sr->msg, flags);
 		} while (ret == -EINTR);
-		if (ret <= 0) {
-			kbuf_recycle(req);
+		if (ret <= 0 && round) {
+			/* its buffers committed by 0 bytes, as the kernel's */
+			f = kbuf_put_bufs(req, 0, 0);
 			pthread_mutex_unlock(sel_lock);
-			return round ? total : ret;
+			*cflags = (*cflags & ~IORING_CQE_F_BUF_MORE) | (f & IORING_CQE_F_BUF_MORE);
+			*failed = ret < 0;
+			return ret < 0 ? total : bundle_done(req, total, cflags);
+		}
+		if (ret <= 0) {
+			/* a committed buffer waits with the request, or is
+			 * named by its CQE, whatever the result */
+			if (ret == -EAGAIN && !(sr->msg_flags & MSG_DONTWAIT))
+				kbuf_recycle_unused(req, true);
+			else if (req->buf_sel == KBUF_SEL_RING_COMMITTED ||
+				 req->buf_sel == KBUF_SEL_RING_COMMITTED_MORE)
+				*cflags = kbuf_put(req, (int)ret);
+			else
+				kbuf_recycle(req);
+			pthread_mutex_unlock(sel_lock);
+			return bundle_done(req, ret, cflags);
 		}
 		/* the buffers the bytes landed in (io_bundle_nbufs()); a
 		 * datagram cut by MSG_TRUNC reports more than they hold */
@@ -765,16 +848,18 @@ static ssize_t bundle_recv(struct req *req, int flags, uint32_t *cflags, bool *e
 		pthread_mutex_unlock(sel_lock);
 		if (!round)
 			*cflags = f;
+		else
+			*cflags = (*cflags & ~IORING_CQE_F_BUF_MORE) | (f & IORING_CQE_F_BUF_MORE);
 		total += ret;
 more:
 		if (partial || *empty || (size_t)ret < want || sr->sock_type != SOCK_STREAM ||
-		    sys_ioctl_int(req->rfd, SIOCINQ, &inq) < 0 || inq <= 1)
+		    mshot_capped(sr, total) || sys_ioctl_int(req->rfd, SIOCINQ, &inq) < 0 ||
+		    inq <= 1)
 			break;
 		max_len = (size_t)inq;
 	}
-	return total;
+	return bundle_done(req, total, cflags);
 }
-
 
 /*
  * SEND with IOSQE_BUFFER_SELECT (io_send(), io_send_select_buffer()): the
@@ -883,6 +968,10 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 	 * other request takes it meanwhile; a multishot one from a worker is
 	 * not (io-wq arms its poll: it receives from task work, locked) */
 	bool commit = ((issue_flags & ISSUE_F_WORKER) && !mshot) || (flags & MSG_WAITALL);
+	/* where the kernel's runs in io-wq: a worker, or every issue of an
+	 * IOSQE_ASYNC one (its wake-up queues it to io-wq again) */
+	bool unlocked =
+		!mshot && ((issue_flags & ISSUE_F_WORKER) || (req->flags & REQ_F_ASYNC_ASKED));
 	pthread_mutex_t *sel_lock = &req->ring->kbuf_sel_lock;
 	unsigned loops = 0;
 
@@ -899,14 +988,12 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 		if (bundle) {
 			bool out_of_bufs = false, failed;
 
-			ret = bundle_recv(req, flags, &cflags, &out_of_bufs, &failed);
+			ret = bundle_recv(req, flags, unlocked, &cflags, &out_of_bufs, &failed);
 			if (ret == -EINPROGRESS || (ret == -EAGAIN && !user_nowait))
 				return sr_arm(req);
 			if (ret < 0 || failed)
 				req_set_fail(req);
 			finished = ret <= 0 || out_of_bufs;
-			if (ret >= 0)
-				cflags |= nonempty(req, false);
 			goto post;
 		}
 		/* a request holds its buffer across a MSG_WAITALL retry */
@@ -1009,7 +1096,7 @@ post:
 		retry = (cflags & IORING_CQE_F_SOCK_NONEMPTY) || sr->sock_type != SOCK_STREAM;
 		if (!retry)
 			return sr_arm(req);
-		if (++loops >= MSHOT_MAX_RETRY)
+		if (++loops >= MSHOT_MAX_RETRY || (bundle && mshot_capped(sr, ret)))
 			return sr_arm_to(req, false); /* it may still hold more */
 	}
 }

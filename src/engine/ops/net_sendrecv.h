@@ -48,7 +48,7 @@ struct sr_state {
 	bool zc : 1; /* SEND_ZC/SENDMSG_ZC: its notification CQE is owed */
 	bool zc_report : 1; /* IORING_SEND_ZC_REPORT_USAGE */
 	bool fixed : 1; /* SEND_ZC with IORING_RECVSEND_FIXED_BUF */
-	bool sel_empty : 1; /* a SEND bundle took the group's last buffers */
+	bool sel_empty : 1; /* a bundle took the group's last buffers */
 	bool bundle_held : 1; /* a MSG_WAITALL bundle RECV goes on in msg's buffers */
 };
 REQ_DATA_CHECK(struct sr_state);
