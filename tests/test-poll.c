@@ -13,6 +13,8 @@
 #include <sys/resource.h>
 #include <sys/eventfd.h>
 
+#include "ringer/fault.h"
+
 static struct io_uring ring;
 static int p[2];
 
@@ -305,6 +307,51 @@ TEST(poll_multishot_transient_readiness)
 		CHECK_EQ(c[i].res, POLLIN);
 		CHECK_EQ_U(c[i].flags, IORING_CQE_F_MORE);
 	}
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	down();
+}
+
+static void *write_later(void *arg)
+{
+	test_sleep_ms(20);
+	if (write(*(int *)arg, "w", 1) != 1)
+		abort();
+	return NULL;
+}
+
+/*
+ * The next wake-up of a multishot poll may come while it still posts the
+ * CQE of the last one: the program has taken that CQE, read what it
+ * announced and written again.  That wake-up posts a CQE of its own, as on
+ * the kernel, whose poll is woken again on the wait queue.  To hold the
+ * engine in that window, the poll(2) it makes right after posting fails
+ * with EINTR (it retries) until the program has written again: the first
+ * wake-up comes from another thread while this one sleeps, so that the
+ * engine's own thread posts it.  On the kernel the fault changes nothing.
+ */
+TEST(poll_multishot_wakeup_while_posting)
+{
+	struct test_cqe c[1] = { 0 };
+	pthread_t t;
+	char b;
+
+	up();
+	poll_add(p[0], POLLIN, 300)->len = IORING_POLL_ADD_MULTI;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	/* a bounded spin (seconds at most) if the fault catches another call */
+	REQUIRE_EQ(ringer_fault_error("poll", EINTR, 50000000), 0);
+	REQUIRE_EQ(pthread_create(&t, NULL, write_later, &p[1]), 0);
+	REQUIRE_EQ(test_reap(&ring, c, 1, 5000), 1);
+	CHECK_EQ(c[0].res, POLLIN);
+	CHECK_EQ_U(c[0].flags, IORING_CQE_F_MORE);
+	REQUIRE_EQ(read(p[0], &b, 1), 1);
+	REQUIRE_EQ(write(p[1], "w", 1), 1);
+	ringer_fault_reset();
+	pthread_join(t, NULL);
+	CHECK_EQ(test_reap(&ring, c, 1, 5000), 1);
+	CHECK_EQ(c[0].res, POLLIN);
+	CHECK_EQ_U(c[0].flags, IORING_CQE_F_MORE);
 	CHECK_TRUE(test_cq_empty_for(&ring, 20));
 	down();
 }
@@ -781,6 +828,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(poll_remove_among_many),
 		TEST_ENTRY(poll_transient_readiness),
 		TEST_ENTRY(poll_multishot_transient_readiness),
+		TEST_ENTRY(poll_multishot_wakeup_while_posting),
 		TEST_ENTRY(poll_events_never_reported),
 		TEST_ENTRY(poll_multishot_on_registered_eventfd),
 		TEST_ENTRY(poll_completion_reap_race),

@@ -387,11 +387,11 @@ static bool level_ready(struct req *req)
  * whose readiness is gone by the time anyone looks.  With the file still
  * ready (the program has not consumed what the last CQE announced), an AIO
  * poll would complete at once for the readiness already reported: then the
- * edge-triggered epoll set waits for the next wake-up, after the edges it
- * holds already (discard: they are the wake-up just reported) are dropped.
+ * edge-triggered epoll set waits for the next wake-up (its edges hold none
+ * already reported: see multi_event()).
  * 0, or -errno: the caller ends the request.
  */
-static int multi_wait(struct req *req, bool discard)
+static int multi_wait(struct req *req)
 {
 	if (aio_poll_ready(req->ring) && !level_ready(req)) {
 		int ret = aio_submit_poll(req);
@@ -400,15 +400,19 @@ static int multi_wait(struct req *req, bool discard)
 			return ret;
 	}
 	aio_drop(req);
-	if (discard) {
-		struct epoll_event ev;
-		int n;
-
-		do
-			n = sys_epoll_wait(req_poll(req)->epfd, &ev, 1, 0);
-		while (n > 0 || n == -EINTR);
-	}
 	return mset_wait(req);
+}
+
+/* poll_lock held: drop the edges req's own set holds (it watches one file:
+ * one event at most) */
+static void drop_edges(struct req *req)
+{
+	struct epoll_event ev;
+	int n;
+
+	do
+		n = sys_epoll_wait(req_poll(req)->epfd, &ev, 1, 0);
+	while (n == -EINTR);
 }
 
 /*
@@ -426,6 +430,16 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 		*final = -ECANCELED;
 		goto end;
 	}
+	/*
+	 * The AIO poll's wake-up left an edge in the request's own set too:
+	 * dropped before the CQE is posted, not after.  From the CQE on, the
+	 * program may consume what it announces and make the file ready
+	 * again, and that wake-up's edge is the one the set must keep (the
+	 * kernel posts a CQE for it).  One before now is part of this CQE,
+	 * as the kernel's poll folds wake-ups that come before it runs.
+	 */
+	if (from_aio)
+		drop_edges(req);
 	if (mask) {
 		/*
 		 * The kernel signals its eventfd with EPOLL_URING_WAKE, and a
@@ -446,7 +460,7 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 			goto end;
 		req_poll(req)->evfd_snap = snap;
 	}
-	ret = multi_wait(req, from_aio);
+	ret = multi_wait(req);
 	if (!ret)
 		return false;
 	*final = ret == -EBADF ? -EBADF : -ECANCELED;
@@ -575,7 +589,7 @@ static int poll_arm_multi(struct req *req)
 	pthread_mutex_lock(&r->poll_lock);
 	poll_link(r, req);
 	/* ready now: the set's first edge is picked up by the reactor at once */
-	ret = multi_wait(req, false);
+	ret = multi_wait(req);
 	if (ret) {
 		aio_drop(req);
 		poll_unlink(r, req);
