@@ -182,10 +182,35 @@ TEST(injected_faults)
 	raw_ring_exit(&R);
 }
 
+/* A SEND and a RECV of one buffer (the engine makes them with sendto() and
+ * recvfrom()) still answer to the "sendmsg" and "recvmsg" slots. */
+TEST(socket_faults)
+{
+	char buf[8];
+	int sv[2];
+
+	CHECK_EQ(raw_ring_init(&R, 16, NULL), 0);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	CHECK_EQ(ringer_fault_error("sendmsg", EIO, 1), 0);
+	CHECK_EQ(read_op(IORING_OP_SEND, sv[0], (void *)"abc", 3, 0), -EIO);
+	CHECK_EQ(read_op(IORING_OP_SEND, sv[0], (void *)"abc", 3, 0), 3);
+	CHECK_EQ(ringer_fault_error("recvmsg", EIO, 1), 0);
+	CHECK_EQ(read_op(IORING_OP_RECV, sv[1], buf, sizeof(buf), 0), -EIO);
+	CHECK_EQ(read_op(IORING_OP_RECV, sv[1], buf, sizeof(buf), 0), 3);
+	CHECK_MEM(buf, "abc", 3);
+	CHECK_EQ(ringer_fault_hits("sendmsg"), 1);
+	CHECK_EQ(ringer_fault_hits("recvmsg"), 1);
+	ringer_fault_reset();
+	close(sv[0]);
+	close(sv[1]);
+	raw_ring_exit(&R);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(injected_faults),
+		TEST_ENTRY(socket_faults),
 	};
 
 	/* the faults are injected into the engine's system calls */

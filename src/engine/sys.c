@@ -1061,14 +1061,40 @@ ssize_t sys_tee(int fd_in, int fd_out, size_t len, unsigned flags)
 	CALL(S_TEE, ssize_t(*)(int, int, size_t, unsigned), fd_in, fd_out, len, flags);
 }
 
+/*
+ * One buffer, no address, no control data: sendto(), the same send
+ * (sock_sendmsg() on the same flags) without the kernel copying in a
+ * msghdr and its iovec, as io_uring's own SEND does (import_ubuf()).
+ */
 ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	CALL(S_SENDMSG, ssize_t(*)(int, const struct msghdr *, int), fd, msg, flags);
+	int err = fault_check(S_SENDMSG, NULL);
+
+	if (err)
+		return -err;
+	if (msg->msg_iovlen == 1 && !msg->msg_name && !msg->msg_controllen)
+		return ret_errno(sendto(fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len,
+					flags, NULL, 0));
+	return ret_errno(((ssize_t(*)(int, const struct msghdr *, int))table[S_SENDMSG].fn)(
+		fd, msg, flags));
 }
 
 ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	CALL(S_RECVMSG, ssize_t(*)(int, struct msghdr *, int), fd, msg, flags);
+}
+
+ssize_t sys_recv_data(int fd, struct msghdr *msg, int flags)
+{
+	int err;
+
+	if (msg->msg_iovlen != 1 || msg->msg_name || msg->msg_controllen)
+		return sys_recvmsg(fd, msg, flags);
+	err = fault_check(S_RECVMSG, NULL);
+	if (err)
+		return -err;
+	return ret_errno(recvfrom(fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len, flags,
+				  NULL, NULL));
 }
 
 int sys_socket(int domain, int type, int protocol)

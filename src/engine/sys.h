@@ -89,6 +89,13 @@ ssize_t sys_tee(int fd_in, int fd_out, size_t len, unsigned flags);
 struct msghdr;
 ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags);
+/*
+ * sys_recvmsg() for a caller that reads back only the bytes (not
+ * msg_flags, a name or control data): a single buffer is received with
+ * recvfrom(), without the kernel copying in a msghdr and its iovec (as
+ * io_uring's own RECV, import_ubuf()).  The "recvmsg" fault slot.
+ */
+ssize_t sys_recv_data(int fd, struct msghdr *msg, int flags);
 int sys_getsockopt(int fd, int level, int name, void *val, unsigned *len);
 /* an ioctl whose argument is an int the kernel writes (SIOCINQ, SIOCOUTQ) */
 int sys_ioctl_int(int fd, unsigned long req, int *val);

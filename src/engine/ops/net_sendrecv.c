@@ -942,6 +942,17 @@ static int send_buffered(struct req *req)
 	}
 }
 
+/* A receive into sr->msg: its msg_flags are read back for RECVMSG and for
+ * MSG_WAITALL (a truncation fails it) only; the others need the bytes. */
+static ssize_t sr_recv(struct req *req, int flags)
+{
+	struct sr_state *sr = req_sr(req);
+
+	if (sr->umsg || (flags & MSG_WAITALL))
+		return sys_recvmsg(req->rfd, &sr->msg, flags);
+	return sys_recv_data(req->rfd, &sr->msg, flags);
+}
+
 /* the kernel's MULTISHOT_MAX_RETRY: receives in a row before others get a turn */
 #define MSHOT_MAX_RETRY 32
 
@@ -1034,7 +1045,7 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 					ret = recvmsg_mshot(req, sr->fast_iov[0].iov_base,
 							    sr->fast_iov[0].iov_len, flags, &empty);
 				} else {
-					ret = sys_recvmsg(req->rfd, &sr->msg, flags);
+					ret = sr_recv(req, flags);
 					if (ret >= 0 && sr->umsg) {
 						int err = recvmsg_copy_out(sr);
 
@@ -1180,7 +1191,7 @@ int sr_issue(struct req *req, unsigned issue_flags)
 			ret = sys_sendmsg(req->rfd, &sr->msg, flags | MSG_NOSIGNAL);
 		} else {
 			sr->msg.msg_flags = 0;
-			ret = sys_recvmsg(req->rfd, &sr->msg, flags);
+			ret = sr_recv(req, flags);
 			if (ret >= 0 && sr->umsg) {
 				int err = recvmsg_copy_out(sr);
 
