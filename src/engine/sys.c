@@ -795,13 +795,16 @@ static pthread_mutex_t nonblock_lock = PTHREAD_MUTEX_INITIALIZER;
 
 long sys_call_nonblock(int fd, long (*fn)(int fd, void *arg), void *arg)
 {
-	int fl = sys_fcntl(fd, F_GETFL, 0);
+	int fl;
 	long ret;
 
-	if (fl < 0)
-		return fl;
-	if (fl & O_NONBLOCK)
-		return fn(fd, arg);
+	/*
+	 * Under the lock even when the file has O_NONBLOCK already: it may be
+	 * another engine call's, set for that call alone on the same file
+	 * description (two ACCEPTs on one listener, in the reactor thread and
+	 * in a submitter) and cleared when it returns, in the middle of fn
+	 * here, which then blocked.
+	 */
 	pthread_mutex_lock(&nonblock_lock);
 	fl = sys_fcntl(fd, F_GETFL, 0);
 	if (fl >= 0 && !(fl & O_NONBLOCK))

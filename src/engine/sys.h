@@ -114,9 +114,10 @@ int sys_dup_high(int fd); /* F_DUPFD_CLOEXEC, high if there is room */
 /*
  * fn(fd, arg) with O_NONBLOCK on fd's file, as the kernel makes a call with
  * its own "don't wait" flag where the system call has none: set for the
- * call when the file lacks it, cleared after.  The engine's toggles are
- * serialized, so one thread does not clear the flag under another's call;
- * the program sees the flag meanwhile (engine.h).  fn's result, or
+ * call when the file lacks it, cleared after.  The engine's calls are
+ * serialized, so one thread does not clear the flag under another's call
+ * (nor takes another's flag for the file's own); the program sees the flag
+ * meanwhile (engine.h).  fn's result, or
  * F_GETFL/F_SETFL's -errno.
  */
 long sys_call_nonblock(int fd, long (*fn)(int fd, void *arg), void *arg);
