@@ -258,6 +258,136 @@ TEST(drained_after_worker_request_polls_first)
 	down();
 }
 
+/* a RECV with POLL_FIRST of the data sv[1] wrote to sv[0], hardlinked
+ * after what is queued: its result */
+static int hardlinked_recv_pf(int fd, __u64 ud)
+{
+	unsigned n = io_uring_sq_ready(&ring);
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	static char buf[16];
+	struct test_cqe c[3];
+
+	io_uring_prep_recv(sqe, fd, buf, sizeof(buf), 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	io_uring_sqe_set_data64(sqe, ud);
+	REQUIRE_EQ(io_uring_submit(&ring), (int)n + 1);
+	reap_sorted(c, n + 1);
+	return c[n].res;
+}
+
+/* the prepared sqe goes to io-wq, with a hardlink */
+static void hardlink_async(struct io_uring_sqe *sqe, __u64 ud)
+{
+	sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, ud);
+}
+
+/*
+ * After a request io-wq ran: a success completes in io-wq, which issues the
+ * hardlinked request (-EAGAIN); a failure the handler returns (any read's or
+ * write's, a file that is no socket, a poll-first -EAGAIN) is failed from
+ * task work, which issues it as at submit: it polls and receives.  One the
+ * handler sets as its result (a NOP's injected one) stays in io-wq.
+ */
+TEST(hardlinked_after_worker_failure_polls_first)
+{
+	struct io_uring_sqe *sqe;
+	char buf[16];
+	int sv[2], sv2[2], fd, dir;
+
+	up();
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	REQUIRE_SYS(dir);
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv2));
+	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, buf, 4, 0);
+	hardlink_async(sqe, 1);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), -EAGAIN);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, dir, buf, 4, 0);
+	hardlink_async(sqe, 1);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), 2);
+	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_write(sqe, dir, buf, 4, 0);
+	hardlink_async(sqe, 1);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), 2);
+	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, fd, buf, 4, 0);
+	hardlink_async(sqe, 1);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), 2);
+	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	hardlink_async(sqe, 1);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), -EAGAIN);
+	/* a NOP in io-wq, then a poll-first RECV there: -EAGAIN, returned */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	hardlink_async(sqe, 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv2[0], buf, sizeof(buf), 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	sqe->flags |= IOSQE_IO_HARDLINK;
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 3), 2);
+	close(dir);
+	close(fd);
+	net_close_pair(sv);
+	net_close_pair(sv2);
+	down();
+}
+
+/*
+ * IOSQE_ASYNC with poll-first: io-wq arms poll, and the request runs again
+ * in io-wq once the socket is ready (at the arming or later), which then
+ * issues its hardlinked request: -EAGAIN.
+ */
+TEST(async_woken_completes_in_worker)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	char buf[16];
+	int sv[2], sv2[2], cl;
+
+	up();
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv2));
+	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	REQUIRE_EQ(write(sv2[1], "hey", 3), 3);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv2[0], buf, sizeof(buf), 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	hardlink_async(sqe, 1);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), -EAGAIN);
+	cl = pending_conn();
+	accept_pf(lsn, 1, IOSQE_IO_HARDLINK | IOSQE_ASYNC);
+	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), -EAGAIN);
+	/* not ready at the arming: the same */
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv2[0], buf, sizeof(buf), 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	hardlink_async(sqe, 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], buf, sizeof(buf), 0);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	io_uring_sqe_set_data64(sqe, 2);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(write(sv2[1], "hey", 3), 3);
+	reap_sorted(c, 2);
+	CHECK_EQ(c[0].res, 3);
+	CHECK_EQ(c[1].res, -EAGAIN);
+	close(cl);
+	net_close_pair(sv);
+	net_close_pair(sv2);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -266,6 +396,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(accept_async_or_multishot_waits),
 		TEST_ENTRY(recv_send_at_open_chain_head_are_eagain),
 		TEST_ENTRY(drained_after_worker_request_polls_first),
+		TEST_ENTRY(hardlinked_after_worker_failure_polls_first),
+		TEST_ENTRY(async_woken_completes_in_worker),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -277,7 +277,9 @@ int ready_arm_mshot(struct req *req, reactor_fn fn, uint32_t events)
 	req->rent.fn = ready_fire;
 	req->rent.fd = req->rfd;
 	req->ready_fn = fn;
-	req->flags |= REQ_F_READY_MSHOT;
+	/* a multishot request io-wq arms runs from task work from then on,
+	 * not again in io-wq (submit.c, next_issue()) */
+	req->flags = (req->flags | REQ_F_READY_MSHOT) & ~REQ_F_ASYNC_ASKED;
 	/* lock order: ready_lock before async_lock before cancel_lock */
 	ret = req_interrupted(req) ? -ECANCELED : req_arm_poll(req, events);
 	if (!ret && !(req->flags & REQ_F_READY_ARMED))

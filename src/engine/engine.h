@@ -356,8 +356,14 @@
  * while its fn runs, where a cancellation marks it (req_arm_ready_mshot()) */
 #define REQ_F_READY_MSHOT (1U << 19)
 /* a worker runs it for REQ_F_FORCE_ASYNC, which it cleared: io-wq would arm
- * poll for it rather than issue it blocking (ops/net.h) */
+ * poll for it rather than issue it blocking (ops/net.h), and run it again
+ * when woken, where its link then starts (submit.c, next_issue()) */
 #define REQ_F_ASYNC_ASKED (1U << 20)
+/* it failed with an error the kernel's handler returns rather than sets as
+ * its result (a poll-first "not polled yet", a file that is no socket): when
+ * io-wq ran it, the kernel fails it from task work, and a request hardlinked
+ * after it starts as at submit (submit.c, fails_as_task_work()) */
+#define REQ_F_ERR_RETURNED (1U << 21)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {

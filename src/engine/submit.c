@@ -384,7 +384,66 @@ static void fail_links(struct req *link, bool ignore_cqes)
 		fail_chain_now(link);
 }
 
-static void queue_next(struct req *nxt)
+/*
+ * Issue req as the kernel's task work issues it, as at submit: a worker
+ * here issues it nonblocking and not as a worker (a poll-first request arms
+ * poll, ops/net.h), and the links after it are not the links of a request
+ * io-wq ran.
+ */
+static void issue_as_task_work(struct req *req)
+{
+	int ctx = engine_thread_ctx;
+
+	if (ctx == CTX_WORKER)
+		engine_thread_ctx = CTX_REACTOR;
+	req_issue(req, ISSUE_F_NONBLOCK);
+	engine_thread_ctx = ctx;
+}
+
+/*
+ * A request io-wq ran failed, and the kernel's handler returns that error
+ * rather than setting it as the result: io-wq then fails it from task work
+ * (io_req_task_queue_fail()), and so does a read's or write's io_rw_done()
+ * for any failure, where a success completes in io-wq (probed on 6.18).
+ */
+static bool fails_as_task_work(const struct req *req)
+{
+	if (req->res >= 0)
+		return false;
+	switch (req->opcode) {
+	case IORING_OP_READ:
+	case IORING_OP_READV:
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITEV:
+	case IORING_OP_WRITE_FIXED:
+		return true;
+	}
+	/* sock_from_file() failed: returned by every socket op */
+	return req->res == -ENOTSOCK || (req->flags & REQ_F_ERR_RETURNED);
+}
+
+enum { NEXT_HERE, NEXT_TASK_WORK, NEXT_WORKER };
+
+/*
+ * Where the kernel issues the request linked after req, which completes in
+ * this thread: io-wq issues the link of a request it ran (io_wq_free_work()),
+ * and a request that had IOSQE_ASYNC and waited for readiness runs again in
+ * io-wq when woken (io_req_task_submit()), whereas the engine's reactor
+ * runs it (REQ_F_ASYNC_ASKED; a multishot one lost it at its arming); but a
+ * failure there that fails_as_task_work() is completed from task work.
+ */
+static int next_issue(const struct req *req)
+{
+	if (engine_thread_ctx == CTX_WORKER)
+		return fails_as_task_work(req) ? NEXT_TASK_WORK : NEXT_HERE;
+	if (engine_thread_ctx == CTX_REACTOR && (req->flags & REQ_F_ASYNC_ASKED) &&
+	    !fails_as_task_work(req))
+		return NEXT_WORKER;
+	return NEXT_HERE;
+}
+
+static void queue_next(struct req *nxt, int where)
 {
 	struct submit_state *st = cur_state(nxt->ring);
 
@@ -394,6 +453,10 @@ static void queue_next(struct req *nxt)
 	}
 	if (st)
 		tw_add(st, nxt, TW_ISSUE);
+	else if (where == NEXT_TASK_WORK)
+		issue_as_task_work(nxt);
+	else if (where == NEXT_WORKER)
+		req_punt_wq(nxt);
 	else
 		req_issue(nxt, engine_thread_ctx == CTX_WORKER ? ISSUE_F_WORKER : ISSUE_F_NONBLOCK);
 }
@@ -444,7 +507,7 @@ void req_complete(struct req *req)
 		if ((req->flags & REQ_F_FAIL) && !(req->flags & REQ_F_HARDLINK))
 			fail_links(nxt, req->flags & REQ_F_SKIP_LINK_CQES);
 		else
-			queue_next(nxt);
+			queue_next(nxt, next_issue(req));
 	}
 	req_free(req);
 	if (quiet_timeout)
@@ -880,23 +943,6 @@ static void req_freed(struct ring *r, uint64_t nr)
 		drain_check(r);
 }
 
-/*
- * The kernel starts a deferred request as task work (io_queue_deferred()),
- * issued as at submit whoever freed the last request before it: a worker
- * here issues it nonblocking and not as a worker (a poll-first request arms
- * poll, ops/net.h), and the links after it are not the links of a request
- * io-wq ran.
- */
-static void issue_as_task_work(struct req *req)
-{
-	int ctx = engine_thread_ctx;
-
-	if (ctx == CTX_WORKER)
-		engine_thread_ctx = CTX_REACTOR;
-	req_issue(req, ISSUE_F_NONBLOCK);
-	engine_thread_ctx = ctx;
-}
-
 /* Start the requests of the defer list whose turn has come. */
 void drain_check(struct ring *r)
 {
@@ -934,6 +980,8 @@ void drain_check(struct ring *r)
 		} else if (cur_state(r)) {
 			tw_add(cur_state(r), run, TW_ISSUE);
 		} else {
+			/* the kernel's io_queue_deferred() queues it as task
+			 * work, whoever freed the last request before it */
 			issue_as_task_work(run);
 		}
 		run = nxt;

@@ -60,10 +60,6 @@ DIVERGENCE(bundle_no_group, "kernel race", EXCUSE,
 DIVERGENCE(mshot_read_nowait, "bug, being fixed", AVOID,
 	   "READ_MULTISHOT with RWF_NOWAIT: the kernel ends it with -EAGAIN "
 	   "after its first read though more is there; the engine reads on")
-DIVERGENCE(recv_poll_first_linked, "bug, being fixed", EXCUSE,
-	   "RECV or RECVMSG with IORING_RECVSEND_POLL_FIRST linked after another "
-	   "request (issued from io-wq on the kernel): -EAGAIN on the kernel, "
-	   "the receive's result on the engine")
 DIVERGENCE(recv_mshot_nonsocket, "kernel race", EXCUSE,
 	   "a multishot RECV on a file that is no socket and has no poll "
 	   "method, issued inline: -ENOTSOCK on the kernel (tests/"

@@ -2172,13 +2172,6 @@ static bool match_mshot_read_nowait(const struct op *op, const struct cqes *k,
 	return op->opcode == IORING_OP_READ_MULTISHOT && (op->op_flags & RWF_NOWAIT);
 }
 
-static bool match_recv_poll_first_linked(const struct op *op, const struct cqes *k,
-					 const struct cqes *u)
-{
-	return is_recv(op) && (op->ioprio & IORING_RECVSEND_POLL_FIRST) &&
-	       (op->chain_prev >= 0 || (op->flags & IOSQE_ASYNC));
-}
-
 static bool match_recv_mshot_nonsocket(const struct op *op, const struct cqes *k,
 				       const struct cqes *u)
 {

@@ -356,10 +356,10 @@ static int accept_nonsocket(struct req *req, unsigned issue_flags)
 	    !((ac->iou_flags & IORING_ACCEPT_POLL_FIRST) || (multishot && worker)))
 		return done(req, -ENOTSOCK);
 	if ((ac->iou_flags & IORING_ACCEPT_POLL_FIRST) && poll_first_in_worker(req, issue_flags, multishot))
-		return done(req, -EAGAIN);
+		return returned_error(req, -EAGAIN);
 	if (sys_fstat(req->rfd, &st) == 0 &&
 	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
-		return done(req, multishot ? -EBADFD : -EAGAIN);
+		return returned_error(req, multishot ? -EBADFD : -EAGAIN);
 	return wait_ready(req, accept_ready);
 }
 
@@ -383,7 +383,7 @@ int accept_issue(struct req *req, unsigned issue_flags)
 	}
 	if (!ac->polled && (ac->iou_flags & IORING_ACCEPT_POLL_FIRST)) {
 		if (nowait || poll_first_in_worker(req, issue_flags, multishot))
-			return done(req, -EAGAIN);
+			return returned_error(req, -EAGAIN);
 		return wait_ready(req, accept_ready);
 	}
 	/* the engine's fd of a direct socket is close-on-exec */

@@ -23,6 +23,18 @@ static inline bool poll_first_in_worker(const struct req *req, unsigned issue_fl
 	       !(req->flags & (REQ_F_FORCE_ASYNC | REQ_F_ASYNC_ASKED)) && !multishot;
 }
 
+/*
+ * End req with err as the kernel's handler returns it (REQ_F_ERR_RETURNED):
+ * the "not polled yet" -EAGAIN, and a non-socket's answer before the socket
+ * is looked at.
+ */
+static inline int returned_error(struct req *req, int err)
+{
+	req->flags |= REQ_F_ERR_RETURNED;
+	req->res = err;
+	return ISSUE_DONE;
+}
+
 struct socket_state {
 	int domain, type, protocol;
 	unsigned file_slot; /* sqe->file_index: 0, a slot + 1, or ALLOC */

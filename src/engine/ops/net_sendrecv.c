@@ -1137,8 +1137,7 @@ static int sr_nonsocket(struct req *req, unsigned issue_flags)
 		ret = mshot ? -EBADFD : -EAGAIN;
 	else
 		return sr_arm(req);
-	req->res = ret;
-	return ISSUE_DONE;
+	return returned_error(req, ret);
 }
 
 int sr_issue(struct req *req, unsigned issue_flags)
@@ -1168,10 +1167,8 @@ int sr_issue(struct req *req, unsigned issue_flags)
 	}
 	if ((sr->flags & IORING_RECVSEND_POLL_FIRST) && !sr->polled) {
 		if (user_nowait ||
-		    poll_first_in_worker(req, issue_flags, sr->flags & IORING_RECV_MULTISHOT)) {
-			req->res = -EAGAIN;
-			return ISSUE_DONE;
-		}
+		    poll_first_in_worker(req, issue_flags, sr->flags & IORING_RECV_MULTISHOT))
+			return returned_error(req, -EAGAIN);
 		return sr_arm(req);
 	}
 	if (req->flags & REQ_F_BUFFER_SELECT)
