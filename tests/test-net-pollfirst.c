@@ -291,6 +291,7 @@ static void hardlink_async(struct io_uring_sqe *sqe, __u64 ud)
  */
 TEST(hardlinked_after_worker_failure_polls_first)
 {
+	enum { READ_OK, READ_DIR, WRITE_DIR, RECV_FILE, NOP_OK, NOP_FAILED, POLL_FIRST_EAGAIN, NR };
 	struct io_uring_sqe *sqe;
 	char buf[16];
 	int sv[2], sv2[2], fd, dir;
@@ -302,39 +303,54 @@ TEST(hardlinked_after_worker_failure_polls_first)
 	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv2));
 	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_read(sqe, fd, buf, 4, 0);
-	hardlink_async(sqe, 1);
-	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), -EAGAIN);
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_read(sqe, dir, buf, 4, 0);
-	hardlink_async(sqe, 1);
-	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), 2);
-	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_write(sqe, dir, buf, 4, 0);
-	hardlink_async(sqe, 1);
-	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), 2);
-	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_recv(sqe, fd, buf, 4, 0);
-	hardlink_async(sqe, 1);
-	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), 2);
-	REQUIRE_EQ(write(sv[1], "hi", 2), 2);
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_nop(sqe);
-	hardlink_async(sqe, 1);
-	CHECK_EQ(hardlinked_recv_pf(sv[0], 2), -EAGAIN);
-	/* a NOP in io-wq, then a poll-first RECV there: -EAGAIN, returned */
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_nop(sqe);
-	hardlink_async(sqe, 1);
-	sqe = test_get_sqe(&ring);
-	io_uring_prep_recv(sqe, sv2[0], buf, sizeof(buf), 0);
-	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-	sqe->flags |= IOSQE_IO_HARDLINK;
-	io_uring_sqe_set_data64(sqe, 2);
-	CHECK_EQ(hardlinked_recv_pf(sv[0], 3), 2);
+	for (int i = 0; i < NR; i++) {
+		int want = 2, res;
+		__u64 ud = 2;
+
+		sqe = test_get_sqe(&ring);
+		switch (i) {
+		case READ_OK:
+			io_uring_prep_read(sqe, fd, buf, 4, 0);
+			want = -EAGAIN;
+			break;
+		case READ_DIR:
+			io_uring_prep_read(sqe, dir, buf, 4, 0);
+			break;
+		case WRITE_DIR:
+			io_uring_prep_write(sqe, dir, buf, 4, 0);
+			break;
+		case RECV_FILE:
+			io_uring_prep_recv(sqe, fd, buf, 4, 0);
+			break;
+		case NOP_OK:
+			io_uring_prep_nop(sqe);
+			want = -EAGAIN;
+			break;
+		case NOP_FAILED:
+			io_uring_prep_nop(sqe);
+			sqe->nop_flags = IORING_NOP_INJECT_RESULT;
+			sqe->len = (__u32)-EPERM;
+			want = -EAGAIN;
+			break;
+		case POLL_FIRST_EAGAIN:
+			/* a NOP in io-wq, then a poll-first RECV there */
+			io_uring_prep_nop(sqe);
+			hardlink_async(sqe, 1);
+			sqe = test_get_sqe(&ring);
+			io_uring_prep_recv(sqe, sv2[0], buf, sizeof(buf), 0);
+			sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+			sqe->flags |= IOSQE_IO_HARDLINK;
+			io_uring_sqe_set_data64(sqe, 2);
+			ud = 3;
+			break;
+		}
+		if (ud == 2)
+			hardlink_async(sqe, 1);
+		res = hardlinked_recv_pf(sv[0], ud);
+		CHECK_MSG(res == want, "case %d: %d", i, res);
+		if (want != -EAGAIN)
+			REQUIRE_EQ(write(sv[1], "hi", 2), 2);
+	}
 	close(dir);
 	close(fd);
 	net_close_pair(sv);
