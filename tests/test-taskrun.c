@@ -9,6 +9,7 @@
  * the receive's CQE.  The engine runs its reactor's ready work in the
  * entering thread and sets IORING_SQ_TASKRUN so that liburing's peek enters.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -244,6 +245,138 @@ TEST(sqpoll_no_taskrun)
 	teardown();
 }
 
+/* ---- the waiting thread receives itself ------------------------------------ */
+
+#define ROUNDS 300
+
+static int go[2]; /* the main thread tells the sender to send, one byte */
+
+static void *sender(void *arg)
+{
+	char c;
+
+	(void)arg;
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		if (read(go[0], &c, 1) != 1 || send(sv[1], &c, 1, 0) != 1)
+			break;
+	}
+	return NULL;
+}
+
+/* The engine's reactor thread's context switches so far; -1 without one
+ * (the kernel backend, or a reactor that has no thread now). */
+static long reactor_switches(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	long n = -1;
+
+	if (!d)
+		return -1;
+	while (n < 0 && (de = readdir(d))) {
+		char path[300], line[128];
+		FILE *f;
+		bool ours = false;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		ours = fgets(line, sizeof(line), f) && !strncmp(line, "ringer-reactor", 14);
+		fclose(f);
+		if (!ours)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = 0;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "voluntary_ctxt_switches:", 24) ||
+			    !strncmp(line, "nonvoluntary_ctxt_switches:", 27))
+				n += strtol(strchr(line, ':') + 1, NULL, 10);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A thread that waits in io_uring_wait_cqe() while a receive waits for
+ * data gets the data itself: the kernel runs the receive's task work in
+ * that thread, and the engine's waiter sleeps in its reactor's epoll set
+ * and receives there, without waking the reactor thread for each message
+ * (which would then wake the waiter: two threads per message).  The
+ * reactor thread may still wake now and then (it looks every millisecond
+ * whether the waiter is gone), so the bound allows two per millisecond
+ * besides a quarter of the rounds.
+ */
+TEST(wait_receives_inline)
+{
+	struct io_uring_cqe *cqe;
+	long before = -1, after;
+	uint64_t t0 = 0;
+	pthread_t t;
+	char c = 'a', got[4];
+
+	setup();
+	REQUIRE_SYS(pipe(go));
+	REQUIRE_EQ(pthread_create(&t, NULL, sender, NULL), 0);
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		if (i == 1) {
+			/* the reactor thread exists once a receive has waited */
+			before = reactor_switches();
+			t0 = test_now_ns();
+		}
+		io_uring_prep_recv(test_get_sqe(&ring), sv[0], got, sizeof(got), 0);
+		REQUIRE_EQ(io_uring_submit(&ring), 1);
+		c = (char)('a' + i % 26);
+		REQUIRE_EQ(write(go[1], &c, 1), 1);
+		REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+		REQUIRE_EQ(cqe->res, 1);
+		CHECK_EQ(got[0], c);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	after = reactor_switches();
+	if (before >= 0 && after >= 0) {
+		long ms = (long)((test_now_ns() - t0) / 1000000) + 1;
+
+		CHECK_MSG(after - before <= 2 * ms + ROUNDS / 4,
+			  "the reactor thread switched %ld times in %u rounds, %ld ms",
+			  after - before, ROUNDS - 1, ms);
+	}
+	pthread_join(t, NULL);
+	close(go[0]);
+	close(go[1]);
+	teardown();
+}
+
+/* A waiter in the reactor's set still wakes for a CQE the reactor thread
+ * posts (a timeout), while a receive is armed. */
+TEST(wait_woken_by_timer)
+{
+	struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 20000000 };
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+
+	setup();
+	arm_recv(false);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_timeout(sqe, &ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, 2);
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	CHECK_EQ_U(cqe->user_data, 2);
+	CHECK_EQ(cqe->res, -ETIME);
+	io_uring_cqe_seen(&ring, cqe);
+	REQUIRE_EQ(send(sv[1], "x", 1, 0), 1);
+	REQUIRE_EQ(test_wait_cqe_ms(&ring, &cqe, 5000), 0);
+	CHECK_EQ_U(cqe->user_data, 1);
+	CHECK_EQ(cqe->res, 1);
+	io_uring_cqe_seen(&ring, cqe);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -253,6 +386,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(get_events_after_send),
 		TEST_ENTRY(peek_empty_while_armed),
 		TEST_ENTRY(sqpoll_no_taskrun),
+		TEST_ENTRY(wait_receives_inline),
+		TEST_ENTRY(wait_woken_by_timer),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

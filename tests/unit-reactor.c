@@ -883,7 +883,7 @@ static void test_destroy(void)
 		}
 	}
 	REQUIRE_TRUE(nr_tasks() == base_tasks + 1);
-	REQUIRE_TRUE(nr_fds() == base_fds + 4); /* pipe + epoll set + eventfd */
+	REQUIRE_TRUE(nr_fds() == base_fds + 5); /* pipe + epoll set + two eventfds */
 	usleep(10000);
 	reactor_destroy(r, cancelled_fn);
 	for (i = 0; i < N; i++) {

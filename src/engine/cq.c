@@ -19,6 +19,7 @@
 #include "engine/aio.h"
 #include "engine/engine.h"
 #include "engine/ops/timeout.h"
+#include "engine/reactor.h"
 #include "engine/sys.h"
 
 /* What a TSan build releases as it publishes a CQ tail (ringer.h); defined in
@@ -30,6 +31,9 @@ void __tsan_release(void *addr);
 
 _Thread_local int engine_thread_ctx;
 _Thread_local struct submit_state *engine_submit_state;
+/* The waiter whose wait runs reactor work in this thread now: the CQEs it
+ * posts need no eventfd write to wake it. */
+static _Thread_local struct waiter *running_waiter ENGINE_TLS;
 
 static unsigned cq_space(struct ring *r)
 {
@@ -137,7 +141,7 @@ static void wake_waiters(struct ring *r)
 			uint64_t one = 1;
 
 			w->woken = true;
-			if (w->efd >= 0)
+			if (w->efd >= 0 && w != running_waiter)
 				sys_write(w->efd, &one, sizeof(one));
 		}
 	}
@@ -337,7 +341,8 @@ static void waiter_add(struct ring *r, struct waiter *w, unsigned target)
 {
 	/* -1 without an fd to be had (RLIMIT_NOFILE): the wait must not
 	 * fail for that (the kernel's needs no fd), it sleeps in ticks */
-	w->efd = efd_get(r);
+	if (!w->inl)
+		w->efd = efd_get(r);
 	w->target = target;
 	w->nr_timeouts = atomic_load_explicit(&r->cq_timeouts, memory_order_relaxed);
 	w->timeout_over = false;
@@ -443,6 +448,23 @@ static int sleep_efd(struct waiter *w, const struct timespec *rel, const sigset_
 }
 
 /*
+ * Sleep in the ring's reactor (w->inl): the fd events it gets run here, as
+ * the reactor thread would run them (reactor.h); the eventfd that wakes it
+ * is the reactor's.  As sleep_efd().
+ */
+static int sleep_inline(struct waiter *w, const struct timespec *rel, const sigset_t *mask)
+{
+	int ctx = engine_thread_ctx, ret;
+
+	engine_thread_ctx = CTX_REACTOR;
+	running_waiter = w;
+	ret = reactor_waiter_sleep(w->inl, rel, mask);
+	running_waiter = NULL;
+	engine_thread_ctx = ctx;
+	return ret;
+}
+
+/*
  * After a sleep: posters may wake w again; has the CQ reached its target,
  * or has a completer seen a timeout end (not cq_timeouts itself: see
  * wake_waiters())?
@@ -470,7 +492,7 @@ static int waiter_remove(struct ring *r, struct waiter *w, int ret)
 		r->waiters = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
-	if (w->efd >= 0) {
+	if (w->efd >= 0 && !w->inl) {
 		uint64_t cnt;
 
 		sys_read(w->efd, &cnt, sizeof(cnt)); /* leave it reset for the next user */
@@ -479,6 +501,8 @@ static int waiter_remove(struct ring *r, struct waiter *w, int ret)
 	if (ret < 0 && IO_URING_READ_ONCE(*r->cq_head) != r->cached_cq_tail)
 		ret = 0;
 	pthread_mutex_unlock(&r->cq_lock);
+	if (w->inl)
+		reactor_waiter_release(w->inl);
 	return ret;
 }
 
@@ -503,6 +527,31 @@ static int min_wait_over(struct ring *r, struct waiter *w, bool timed, unsigned 
 	}
 	pthread_mutex_unlock(&r->cq_lock);
 	return over;
+}
+
+/*
+ * A wait that will sleep (fewer than min CQEs in the CQ now; a racy look,
+ * checked again under cq_lock) on a ring whose reactor has fd work armed
+ * sleeps in the reactor's epoll set (w->inl): the socket that gets data
+ * wakes this thread, which receives and posts the CQE itself, instead of
+ * the reactor thread doing it and then waking this one.  Its first sleep
+ * takes what is ready already, so the reactor's ready work does not run
+ * before it (ring_run_reactor()), as it does for any other wait.
+ */
+static void claim_reactor(struct ring *r, unsigned min, struct waiter *w)
+{
+	/* acquire: as cq_space(); only a hint here */
+	unsigned in_cq = io_uring_smp_load_acquire(r->cq_tail) - IO_URING_READ_ONCE(*r->cq_head);
+	struct ringer_reactor *reactor;
+	int efd;
+
+	if (!min || in_cq >= min || !(reactor = ring_busy_reactor(r)))
+		return;
+	efd = reactor_waiter_claim(reactor);
+	if (efd < 0)
+		return;
+	w->inl = reactor;
+	w->efd = efd;
 }
 
 /*
@@ -543,13 +592,22 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 		deadline = wait_deadline(ts, abs_time, start);
 	if (min_phase)
 		min_deadline = start + (int64_t)min_wait_usec * 1000;
+	claim_reactor(r, min, &w);
+	if (!w.inl)
+		ring_run_reactor(r);
 	pthread_mutex_lock(&r->cq_lock);
 	ret = wait_begin_locked(r, min, usig, usigsz, &set, &mask, &w);
 	start_tail = r->cached_cq_tail; /* after wait_begin_locked()'s flush */
 	pthread_mutex_unlock(&r->cq_lock);
 	timeout_cqes_posted(r);
-	if (ret <= 0)
+	if (ret <= 0) {
+		if (w.inl) {
+			/* no sleep: the reactor's ready work, as without it */
+			reactor_waiter_release(w.inl);
+			ring_run_reactor(r);
+		}
 		return ret;
+	}
 
 	for (;;) {
 		struct timespec rel;
@@ -576,7 +634,10 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 				continue;
 			aio_wait = false; /* until the next wake-up */
 		}
-		ret = sleep_efd(&w, &rel, mask);
+		if (w.inl)
+			ret = sleep_inline(&w, &rel, mask);
+		else
+			ret = sleep_efd(&w, &rel, mask);
 		if (ret)
 			break;
 		aio_wait = true;

@@ -56,6 +56,12 @@
  *    kernel.  The cost: while such work is armed, a peek on an empty CQ
  *    enters (an epoll_wait system call; a trap under the shim), where the
  *    kernel's stays in user space.
+ *  - a wait that sleeps while such work is armed sleeps in the reactor's
+ *    epoll set and runs the ready work itself (reactor_waiter_claim(), one
+ *    thread per ring at a time); the reactor thread then looks only every
+ *    millisecond whether the waiter is gone, so readiness that comes right
+ *    after a program's last wait, when it stops waiting, completes up to a
+ *    millisecond later than the kernel's task work would.
  *  - IOPOLL: an O_DIRECT read or write of a file whose device the
  *    kernel cannot poll (no poll queues: virtio-blk on the test machine,
  *    where reads are refused) completes with -EOPNOTSUPP on the kernel; the
@@ -563,6 +569,9 @@ struct ocqe {
 struct waiter {
 	struct waiter *next, *prev;
 	int efd;
+	/* the reactor whose epoll set it sleeps in (efd is the reactor's,
+	 * reactor_waiter_claim()), or NULL: it sleeps on efd from the pool */
+	struct ringer_reactor *inl;
 	unsigned target; /* wake when the CQ tail reaches it */
 	unsigned nr_timeouts; /* ring->cq_timeouts at the start: any timeout ending wakes it */
 	bool woken;
@@ -848,6 +857,9 @@ void ring_close_fd(struct ring *ring, int fd);
 /* An enter with GETEVENTS: run the reactor's ready work in this thread
  * first (the kernel's task work), as IORING_SQ_TASKRUN advertises it. */
 void ring_run_reactor(struct ring *ring);
+/* The ring's reactor while it has fd work armed (IORING_SQ_TASKRUN), for a
+ * wait to sleep in (cq.c); NULL otherwise. */
+struct ringer_reactor *ring_busy_reactor(struct ring *ring);
 int req_arm_ready(struct req *req, reactor_fn fn);
 /* the readiness the op waits for on its file: its opdef's pollin/pollout
  * (poll(2) bits) */

@@ -107,11 +107,14 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 		struct wait_args w;
 		int ret2;
 
-		/* the reactor's ready work, before the CQ is looked at */
-		ring_run_reactor(r);
-		ret2 = get_ext_arg(flags, arg, argsz, &w);
+		bool iopoll = (r->flags & IORING_SETUP_IOPOLL) && !(r->flags & IORING_SETUP_SQPOLL);
 
-		if (!ret2 && (r->flags & IORING_SETUP_IOPOLL) && !(r->flags & IORING_SETUP_SQPOLL))
+		ret2 = get_ext_arg(flags, arg, argsz, &w);
+		/* the reactor's ready work, before the CQ is looked at (cq_wait()
+		 * runs it itself, or sleeps in the reactor) */
+		if (ret2 || iopoll)
+			ring_run_reactor(r);
+		if (!ret2 && iopoll)
 			ret2 = iopoll_getevents(r, min_complete); /* iopoll.c */
 		else if (!ret2)
 			ret2 = cq_wait(r, min_complete, w.has_ts ? &w.ts : NULL,

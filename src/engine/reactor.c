@@ -37,11 +37,11 @@
  * armed can leave one behind.  A file epoll cannot
  * watch (regular files, EPERM) is always ready, as poll(2) reports it.
  *
- * The eventfd in the set makes epoll_wait return when another thread changed
- * what the reactor waits for in a way epoll does not see (a new earliest
- * timer, an entry made ready by arming, teardown).  After IDLE_EXIT_NS with
- * nothing armed the thread closes the set and the eventfd and leaves; the
- * next arming joins it and starts a new one.
+ * The thread's eventfd, polled next to the set, wakes it when another
+ * thread changed what the reactor waits for in a way epoll does not see (a
+ * new earliest timer, an entry made ready by arming, teardown).  After
+ * IDLE_EXIT_NS with nothing armed the thread closes the set and the
+ * eventfds and leaves; the next arming joins it and starts a new one.
  *
  * Every entry is in exactly one place: its fdstate's list of armed entries,
  * the orphans (see fd_update()) or the ready list (fired, fn not started),
@@ -65,10 +65,24 @@
  * thread starts none while an inline run goes on (inline_active): fns never
  * run two at a time, as with the thread alone.
  *
+ * The waiter (reactor_waiter_claim(): a thread waiting for CQEs, cq.c)
+ * sleeps in the set's epoll_wait itself and applies and runs what it takes,
+ * so that a server waiting for its next request receives it in its own
+ * thread, without a wake-up of the reactor thread and a second one of its
+ * own.  Both threads would wake for each event if the reactor thread
+ * watched the set meanwhile (poll(2) on an epoll fd wakes with its
+ * epoll_wait), so while a waiter is claimed the thread sleeps on its
+ * eventfd and timers only, and looks every WAITER_LINGER_NS whether the
+ * waiter is gone (the program may stop waiting for a long while: then the
+ * thread watches the set again, the next event at most that late).  The
+ * waiter is woken by an eventfd of its own in the set: CQEs that others
+ * post (cq.c) write it.
+ *
  * Private fields: r_deadline_ns holds the deadline of a timer; r_clock holds
  * the clock index of a timer, or revents once the entry is ready.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -107,8 +121,14 @@ enum {
 #define TICK_NS 1000000ULL
 /* Events taken per epoll_wait. */
 #define NR_EVENTS 256
-/* The eventfd's epoll data: no fd number with a generation looks like it. */
-#define EVFD_DATA UINT64_MAX
+/* The waiter's eventfd's epoll data (reactor_waiter_claim()): no fd number
+ * with a generation looks like it. */
+#define WAITER_DATA UINT64_MAX
+/* While a waiter is claimed the thread does not watch the set; it looks
+ * again this often whether the waiter is gone, and watches it again then. */
+#define WAITER_LINGER_NS 1000000ULL
+/* Events the waiter takes per sleep. */
+#define NR_WAITER_EVENTS 64
 /* What poll(2) reports for a file without a poll method (epoll: EPERM). */
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 /* Always reported, asked for or not. */
@@ -175,8 +195,24 @@ struct ringer_reactor {
 	unsigned busy_bit;
 	bool busy_set;
 
+	/*
+	 * The waiter (reactor_waiter_claim()): a thread that sleeps in the
+	 * set itself, woken through waiter_evfd (in the set as WAITER_DATA).
+	 * waiter_sleeping: it is in epoll_wait, or about to be; an edge of
+	 * its eventfd that another thread takes then is written again for it,
+	 * otherwise noted in waiter_pending for its next sleep.
+	 */
+	int waiter_evfd;
+	bool waiter_claimed, waiter_sleeping, waiter_pending;
+	/* The waiter's sleep has returned (stored before it takes the
+	 * lock): an edge of its eventfd that another thread takes then
+	 * needs no new write, it looks at the CQ next. */
+	atomic_bool waiter_up;
+
 	/* Events taken by epoll_wait, under the lock (collect_events()). */
 	struct epoll_event ev[NR_EVENTS];
+	/* The waiter's, taken in its sleep and applied under the lock. */
+	struct epoll_event wev[NR_WAITER_EVENTS];
 };
 
 static const clockid_t clock_ids[NR_CLOCKS] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME };
@@ -322,6 +358,16 @@ static void wake(struct ringer_reactor *r)
 		if (sys_write(r->evfd, &one, sizeof(one)) < 0) {
 		}
 	}
+}
+
+/* An entry is ready (lock held): whoever runs fns must see it.  An fn this
+ * thread runs inline made it: this run, or the waiter's next look, runs
+ * it (reactor_run_ready() and reactor_waiter_release() wake the thread
+ * for what they leave). */
+static void wake_for_ready(struct ringer_reactor *r)
+{
+	if (!(r->inline_active && pthread_equal(pthread_self(), r->inline_owner)))
+		wake(r);
 }
 
 /* Lock held.  fd's fdstate, made if need be and make (NULL: none, or out of
@@ -588,33 +634,75 @@ static void poll_tick(struct ringer_reactor *r, uint64_t timeout)
 	free(pfd);
 }
 
+/* Who took an event from the set. */
+enum taker { BY_THREAD, BY_RUNNER, BY_WAITER };
+
+/*
+ * An event that taker took from the set (lock held).  Only the waiter
+ * sleeps in the set's epoll_wait, but a zero-timeout look of another
+ * thread may take the edge of its eventfd: it is written again if the
+ * waiter sleeps (the new edge wakes it: nobody else sleeps there), or noted
+ * for its next sleep.
+ */
+static void route_event(struct ringer_reactor *r, uint64_t data, uint32_t events, enum taker by)
+{
+	uint64_t one = 1;
+
+	if (data == WAITER_DATA) {
+		if (by == BY_WAITER)
+			return;
+		if (!r->waiter_sleeping ||
+		    atomic_load_explicit(&r->waiter_up, memory_order_relaxed))
+			r->waiter_pending = true;
+		else if (sys_write(r->waiter_evfd, &one, sizeof(one)) < 0) {
+			/* EAGAIN: saturated, an edge is pending anyway */
+		}
+		return;
+	}
+	fd_event(r, data, events);
+}
+
 /*
  * Take the events the set has now and apply them (lock held): entries move
  * to the ready list.  Events are taken only here, with no timeout and under
- * the lock, never by a sleeping epoll_wait: so no event is ever in the hands
- * of a thread that has not applied it yet while reactor_run_ready() looks.
- * thread: the reactor thread, which also drains the eventfd (its wake-up:
- * another caller leaves it for the thread to see).  The number of events.
+ * the lock, and by the waiter, which applies them itself: the reactor
+ * thread sleeps in poll(2) on the epoll fd, which reports that the set has
+ * events without taking them, so no event is ever in its hands while
+ * reactor_run_ready() looks.  The number of events.
  */
-static int collect_events(struct ringer_reactor *r, bool thread)
+static int collect_events(struct ringer_reactor *r, enum taker by)
 {
 	int i, n;
 
-	if (r->epfd < 0 || (!thread && !r->nr_fds))
+	if (r->epfd < 0 || (by == BY_RUNNER && !r->nr_fds))
 		return 0;
 	n = epoll_wait(r->epfd, r->ev, NR_EVENTS, 0);
-	for (i = 0; i < n; i++) {
-		if (r->ev[i].data.u64 == EVFD_DATA) {
-			uint64_t v;
-
-			if (thread && sys_read(r->evfd, &v, sizeof(v)) < 0) {
-				/* EAGAIN: another read drained it already */
-			}
-			continue;
-		}
-		fd_event(r, r->ev[i].data.u64, r->ev[i].events);
-	}
+	for (i = 0; i < n; i++)
+		route_event(r, r->ev[i].data.u64, r->ev[i].events, by);
 	return n > 0 ? n : 0;
+}
+
+/*
+ * Sleep in the set (epoll_pwait2: a timeout in nanoseconds, as a timed
+ * wait needs; before Linux 5.11, epoll_pwait in milliseconds rounded up).
+ */
+static int sleep_in_set(int epfd, struct epoll_event *ev, int n, const struct timespec *ts,
+			const sigset_t *mask)
+{
+	static atomic_bool no_pwait2;
+	int ret, ms = -1;
+
+	if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+		ret = epoll_pwait2(epfd, ev, n, ts, mask);
+		if (ret >= 0 || errno != ENOSYS)
+			return ret;
+		atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
+	}
+	if (ts)
+		ms = ts->tv_sec > INT_MAX / 1000 - 1
+			     ? INT_MAX
+			     : (int)(ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000);
+	return epoll_pwait(epfd, ev, n, ms, mask);
 }
 
 /* Run e, taken off the ready list (lock held, dropped while fn runs).
@@ -640,6 +728,20 @@ static void run_one(struct ringer_reactor *r, struct reactor_entry *e, bool thre
 	}
 }
 
+/* The set and the eventfds go (lock held, or no thread). */
+static void close_fds(struct ringer_reactor *r)
+{
+	if (r->waiter_evfd >= 0)
+		sys_close(r->waiter_evfd);
+	r->waiter_evfd = -1;
+	if (r->evfd >= 0)
+		sys_close(r->evfd);
+	r->evfd = -1;
+	if (r->epfd >= 0)
+		sys_close(r->epfd);
+	r->epfd = -1;
+}
+
 static void *reactor_main(void *arg)
 {
 	struct ringer_reactor *r = arg;
@@ -651,8 +753,9 @@ static void *reactor_main(void *arg)
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
 		struct reactor_entry *e = r->ready.head;
-		struct pollfd pfd;
 		struct timespec ts, *tsp = NULL;
+		struct pollfd pfd[2];
+		bool watch;
 		uint64_t timeout;
 		int n;
 
@@ -676,17 +779,13 @@ static void *reactor_main(void *arg)
 			 * timeout). */
 			uint64_t now = clock_now(0);
 
-			if (!r->idle_since) {
+			if (!r->idle_since || r->waiter_claimed) {
+				/* a waiter sleeps in the set: it stays */
 				r->idle_since = now;
 			} else if (now - r->idle_since >= IDLE_EXIT_NS) {
 				r->started = false;
 				r->exited = true;
-				if (r->evfd >= 0)
-					sys_close(r->evfd);
-				r->evfd = -1;
-				if (r->epfd >= 0)
-					sys_close(r->epfd);
-				r->epfd = -1;
+				close_fds(r);
 				fdtab_free(r);
 				break;
 			}
@@ -706,14 +805,26 @@ static void *reactor_main(void *arg)
 			ts.tv_nsec = (long)(timeout % 1000000000ULL);
 			tsp = &ts;
 		}
+		/* A waiter watches the set: the thread sleeps on its eventfd
+		 * only, so that the set's events wake the waiter alone (the
+		 * thread's poll would wake with it), and looks again now and
+		 * then whether the waiter is gone. */
+		watch = !r->waiter_claimed;
+		if (!watch && r->evfd >= 0 && timeout > WAITER_LINGER_NS) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)WAITER_LINGER_NS;
+			tsp = &ts;
+		}
 		r->polling = true;
 		pthread_mutex_unlock(&r->lock);
 
 		/* Sleep until the set has events, without taking them (see
-		 * collect_events()). */
-		pfd.fd = r->epfd;
-		pfd.events = POLLIN;
-		n = ppoll(&pfd, 1, tsp, NULL);
+		 * collect_events()), or the eventfd is written. */
+		pfd[0].fd = r->evfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = watch ? r->epfd : -1;
+		pfd[1].events = POLLIN;
+		n = ppoll(pfd, 2, tsp, NULL);
 		if (n < 0 && errno != EINTR) {
 			/* do not spin on an error */
 			struct timespec pause = { 0, 1000000 };
@@ -723,18 +834,38 @@ static void *reactor_main(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		r->polling = false;
-		if (n > 0)
-			collect_events(r, true);
+		if (n > 0 && pfd[0].revents) {
+			uint64_t v;
+
+			if (sys_read(r->evfd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: drained already */
+			}
+		}
+		if (n > 0 && pfd[1].revents)
+			collect_events(r, BY_THREAD);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-/* Start the thread, its epoll set and its eventfd with the first arming
+/* The waiter's eventfd, in the set, edge-triggered: every write is an
+ * edge, so nobody ever reads it.  -1 without one. */
+static int add_waiter_evfd(struct ringer_reactor *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = WAITER_DATA };
+	int fd = sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+
+	if (fd >= 0 && sys_epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		sys_close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Start the thread, its epoll set and its eventfds with the first arming
  * after creation or after the thread left for idleness.  Lock held. */
 static int start(struct ringer_reactor *r)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EVFD_DATA };
 	int ret;
 
 	if (r->started)
@@ -750,21 +881,17 @@ static int start(struct ringer_reactor *r)
 	/* Above the program's fds (sys.c): a number the program just closed
 	 * must not name the engine's own.  Without an fd for the set or the
 	 * eventfd (RLIMIT_NOFILE reached) the thread polls in ticks instead
-	 * (poll_tick()): slower, never a failed request. */
+	 * (poll_tick()): slower, never a failed request; without the
+	 * waiter's, waits sleep on their own eventfds (cq.c). */
 	r->epfd = sys_fd_move_high(epoll_create1(EPOLL_CLOEXEC));
-	r->evfd = r->epfd < 0 ? -1 : sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-	if (r->evfd >= 0 && epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->evfd, &ev) < 0) {
-		sys_close(r->evfd);
-		r->evfd = -1;
+	if (r->epfd >= 0) {
+		r->evfd = sys_fd_move_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+		if (r->evfd >= 0)
+			r->waiter_evfd = add_waiter_evfd(r);
 	}
 	ret = engine_thread_create(&r->thread, NULL, reactor_main, r);
 	if (ret) {
-		if (r->evfd >= 0)
-			sys_close(r->evfd);
-		r->evfd = -1;
-		if (r->epfd >= 0)
-			sys_close(r->epfd);
-		r->epfd = -1;
+		close_fds(r);
 		return -ret;
 	}
 	r->started = true;
@@ -808,7 +935,7 @@ int reactor_create(struct ringer_reactor **out)
 		free(r);
 		return -ENOMEM;
 	}
-	r->evfd = r->epfd = -1;
+	r->evfd = r->epfd = r->waiter_evfd = -1;
 	*out = r;
 	return 0;
 }
@@ -844,14 +971,14 @@ int reactor_arm(struct ringer_reactor *r, struct reactor_entry *e)
 			/* an edge came after the caller's sight, nobody took it */
 			make_ready(r, fs, e, fs->pending & (e->events | ALWAYS));
 			fs->pending &= ~(e->events | ALWAYS);
-			wake(r);
+			wake_for_ready(r);
 		} else if (fd_update(r, e->fd, fs, !rearm, e)) {
 			/* Written unless a re-arming (force): only epoll_ctl
 			 * tells whether the number still names the file
 			 * registered, and it reports what is ready now.
 			 * epoll_wait sees a registration made meanwhile: no
 			 * wake-up, unless the entry is ready already. */
-			wake(r);
+			wake_for_ready(r);
 		}
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -945,25 +1072,23 @@ static unsigned nr_ready(const struct ringer_reactor *r)
 	return n;
 }
 
-/* Passes of reactor_run_ready(): events taken, fns run.  A bound, so that an fd that stays ready (a stream that keeps
- * coming) does not hold the caller for ever. */
+/* Passes of reactor_run_ready(): events taken, fns run.  A bound, so that
+ * an fd that stays ready (a stream that keeps coming) does not hold the
+ * caller for ever. */
 #define RUN_PASSES 4
 
-unsigned reactor_run_ready(struct ringer_reactor *r)
+/*
+ * Take the turn to run fns in this thread (lock held): false if it cannot
+ * (it is the reactor thread, or runs fns here already: it would wait for
+ * itself).  One runner of fns at a time: another thread's run ends first,
+ * and the fn the reactor thread runs now (it may post the CQEs the caller
+ * looks for next); the thread starts none until inline_end().
+ */
+static bool inline_begin(struct ringer_reactor *r)
 {
-	unsigned ran = 0, pass;
-
-	pthread_mutex_lock(&r->lock);
-	/* from an fn in the thread, or from one this thread runs here: it
-	 * would wait for itself */
 	if ((r->started && pthread_equal(pthread_self(), r->thread)) ||
-	    (r->inline_active && pthread_equal(pthread_self(), r->inline_owner))) {
-		pthread_mutex_unlock(&r->lock);
-		return 0;
-	}
-	/* One runner of fns at a time: another thread's run ends first, and
-	 * the fn the reactor thread runs now (it may post the CQEs the caller
-	 * looks for next); the thread starts none until this run ends. */
+	    (r->inline_active && pthread_equal(pthread_self(), r->inline_owner)))
+		return false;
 	r->fn_waiters++;
 	while (r->inline_active)
 		pthread_cond_wait(&r->fn_done, &r->lock);
@@ -976,18 +1101,26 @@ unsigned reactor_run_ready(struct ringer_reactor *r)
 	r->fn_waiters--;
 	r->inline_active = true;
 	r->inline_owner = pthread_self();
-	for (pass = 0; pass < RUN_PASSES; pass++) {
-		struct reactor_entry *e;
-		unsigned n, before = ran;
+	return true;
+}
 
-		collect_events(r, false);
-		for (n = nr_ready(r); n && (e = r->ready.head); n--) {
-			run_one(r, e, false);
-			ran++;
-		}
-		if (ran == before)
-			break;
+/* Run the entries on the ready list now, not the ones their fns make ready
+ * again, so that it ends (lock held, the turn taken).  How many. */
+static unsigned run_ready_list(struct ringer_reactor *r)
+{
+	struct reactor_entry *e;
+	unsigned n, ran = 0;
+
+	for (n = nr_ready(r); n && (e = r->ready.head); n--) {
+		run_one(r, e, false);
+		ran++;
 	}
+	return ran;
+}
+
+/* The turn ends (lock held); the busy bit goes off if no fd work is left. */
+static void inline_end(struct ringer_reactor *r)
+{
 	r->inline_active = false;
 	if (r->fn_waiters)
 		pthread_cond_broadcast(&r->fn_done);
@@ -997,8 +1130,85 @@ unsigned reactor_run_ready(struct ringer_reactor *r)
 		r->busy_set = false;
 		atomic_fetch_and_explicit(r->busy_word, ~r->busy_bit, memory_order_relaxed);
 	}
+}
+
+unsigned reactor_run_ready(struct ringer_reactor *r)
+{
+	unsigned ran = 0, pass;
+
+	pthread_mutex_lock(&r->lock);
+	if (!inline_begin(r)) {
+		pthread_mutex_unlock(&r->lock);
+		return 0;
+	}
+	for (pass = 0; pass < RUN_PASSES; pass++) {
+		unsigned before = ran;
+
+		collect_events(r, BY_RUNNER);
+		ran += run_ready_list(r);
+		if (ran == before)
+			break;
+	}
+	inline_end(r);
+	if (r->ready.head)
+		wake(r); /* what the last pass made ready: the thread's */
 	pthread_mutex_unlock(&r->lock);
 	return ran;
+}
+
+int reactor_waiter_claim(struct ringer_reactor *r)
+{
+	int fd = -1;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->started && !r->stopping && r->waiter_evfd >= 0 && !r->waiter_claimed &&
+	    !pthread_equal(pthread_self(), r->thread) &&
+	    !(r->inline_active && pthread_equal(pthread_self(), r->inline_owner))) {
+		r->waiter_claimed = true;
+		r->waiter_pending = false;
+		fd = r->waiter_evfd;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return fd;
+}
+
+void reactor_waiter_release(struct ringer_reactor *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->waiter_claimed = false;
+	r->waiter_pending = false;
+	if (r->ready.head)
+		wake(r); /* what its fns made ready: the thread's now */
+	pthread_mutex_unlock(&r->lock);
+}
+
+int reactor_waiter_sleep(struct ringer_reactor *r, const struct timespec *rel, const sigset_t *mask)
+{
+	int i, n = 0, err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (!r->waiter_pending && !r->ready.head && r->epfd >= 0) {
+		int epfd = r->epfd; /* stays while claimed */
+
+		r->waiter_sleeping = true;
+		atomic_store_explicit(&r->waiter_up, false, memory_order_relaxed);
+		pthread_mutex_unlock(&r->lock);
+		n = sleep_in_set(epfd, r->wev, NR_WAITER_EVENTS, rel, mask);
+		err = errno;
+		atomic_store_explicit(&r->waiter_up, true, memory_order_relaxed);
+		pthread_mutex_lock(&r->lock);
+		r->waiter_sleeping = false;
+		for (i = 0; i < n; i++)
+			route_event(r, r->wev[i].data.u64, r->wev[i].events, BY_WAITER);
+	}
+	r->waiter_pending = false;
+	/* what it took, in one pass: the next sleep finds the rest */
+	if (inline_begin(r)) {
+		run_ready_list(r);
+		inline_end(r);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return n < 0 && err != EAGAIN && err != ENOMEM ? -err : 0;
 }
 
 void reactor_set_busy_flag(struct ringer_reactor *r, _Atomic unsigned *word, unsigned bit)
@@ -1087,10 +1297,7 @@ void reactor_destroy(struct ringer_reactor *r, void (*cancelled)(struct reactor_
 			cancelled(e);
 	}
 
-	if (r->evfd >= 0)
-		sys_close(r->evfd);
-	if (r->epfd >= 0)
-		sys_close(r->epfd);
+	close_fds(r);
 	fdtab_free(r);
 	for (ci = 0; ci < NR_CLOCKS; ci++)
 		free(r->timers[ci].v);

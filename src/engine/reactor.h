@@ -29,6 +29,7 @@
 #ifndef RINGER_ENGINE_REACTOR_H
 #define RINGER_ENGINE_REACTOR_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -112,6 +113,28 @@ bool reactor_cancel(struct ringer_reactor *r, struct reactor_entry *e);
  * reactor_destroy().
  */
 unsigned reactor_run_ready(struct ringer_reactor *r);
+
+/*
+ * The waiter: one thread at a time that waits for CQEs (cq.c) may sleep in
+ * the reactor's epoll set itself, so that the fd events it gets run in it
+ * (as reactor_run_ready()) without a hop through the reactor thread: epoll
+ * hands an event to the thread that slept in the set last.
+ * reactor_waiter_claim() makes the caller the waiter and returns the
+ * eventfd that wakes it (a write is an edge; nobody reads it), or -1 if it
+ * cannot be (another thread is the waiter, no reactor thread or no fds to
+ * be had, or the caller is the reactor thread or runs fns).  While claimed,
+ * the reactor thread stays.  reactor_waiter_sleep(): sleep for rel at most
+ * (NULL: no limit) with mask as the signal mask during the sleep (NULL:
+ * the thread's), unless a wake-up came since the last one or entries are
+ * ready; then run the ready entries the sleep made or found, as
+ * reactor_run_ready() does (one pass).  0 (woken, or the time passed), or
+ * the sleep's error (-EINTR: a handled signal).  Timers stay with the
+ * reactor thread.  reactor_waiter_release() ends it.
+ */
+int reactor_waiter_claim(struct ringer_reactor *r);
+int reactor_waiter_sleep(struct ringer_reactor *r, const struct timespec *rel,
+			 const sigset_t *mask);
+void reactor_waiter_release(struct ringer_reactor *r);
 
 /*
  * While fd work is armed, set bit in *word (an atomic OR): reactor_arm() sets

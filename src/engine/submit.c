@@ -698,19 +698,26 @@ static int reactor_lock(struct ring *r)
  * reactor thread has not had the CPU yet.  IORING_SQ_TASKRUN is set while
  * the reactor has fd work armed: without it there is nothing to collect.
  */
-void ring_run_reactor(struct ring *r)
+struct ringer_reactor *ring_busy_reactor(struct ring *r)
 {
 	struct ringer_reactor *reactor;
-	int ctx;
 
 	/* relaxed: a hint; set under the reactor's lock before anything it
 	 * stands for can be collected (reactor.h) */
 	if (!(atomic_load_explicit((_Atomic unsigned *)r->sq_flags, memory_order_relaxed) &
 	      IORING_SQ_TASKRUN))
-		return;
+		return NULL;
 	pthread_mutex_lock(&r->async_lock);
 	reactor = r->reactor; /* freed only at teardown: our ring reference */
 	pthread_mutex_unlock(&r->async_lock);
+	return reactor;
+}
+
+void ring_run_reactor(struct ring *r)
+{
+	struct ringer_reactor *reactor = ring_busy_reactor(r);
+	int ctx;
+
 	if (!reactor)
 		return;
 	/* the fns complete requests as the reactor thread does (no submit
