@@ -207,6 +207,127 @@ TEST(recv_ring_buffer_at_null_is_enobufs)
 	down();
 }
 
+/* A receive of op (RECV or RECVMSG) with msg_flags and sqe_flags from a ring
+ * whose head entry (bid) is at address 0: its CQE */
+static struct test_cqe recv_at_null(int op, int msg_flags, unsigned sqe_flags, int bid)
+{
+	static struct iovec iov;
+	static struct msghdr msg;
+	struct io_uring_sqe *sqe;
+	struct test_cqe c;
+	int sv[2];
+
+	pair_with_data(sv, "xyz", 3);
+	ring_add(NULL, 64, bid);
+	sqe = test_get_sqe(&ring);
+	if (op == IORING_OP_RECV) {
+		io_uring_prep_recv(sqe, sv[0], NULL, 0, msg_flags);
+	} else {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		io_uring_prep_recvmsg(sqe, sv[0], &msg, (unsigned)msg_flags);
+	}
+	c = submit_select(sqe, sqe_flags);
+	close(sv[0]);
+	close(sv[1]);
+	return c;
+}
+
+/* The entry at address 0 again: RECVMSG's CQE names the buffer, though
+ * nothing is committed; RECV's does not, MSG_WAITALL or not; in a worker
+ * (IOSQE_ASYNC), where the head is committed at selection, both name it. */
+TEST(recv_ring_buffer_at_null_what_cqe_names)
+{
+	struct test_cqe c;
+
+	up(0);
+	c = recv_at_null(IORING_OP_RECVMSG, 0, 0, 20);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (20U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 0);
+	c = recv_at_null(IORING_OP_RECVMSG, MSG_WAITALL, 0, 21);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (20U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 0);
+	c = recv_at_null(IORING_OP_RECV, MSG_WAITALL, 0, 22);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(ring_head(), 0);
+	c = recv_at_null(IORING_OP_RECV, 0, IOSQE_ASYNC, 23);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (20U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	down();
+}
+
+/* MSG_WAITALL from a ring whose head entry has length 0: the receive gets
+ * nothing and, inline, names no buffer and moves no head, with the flag or
+ * without. */
+TEST(recv_waitall_zero_length_buffer_names_none)
+{
+	for (unsigned inc = 0; inc < 2; inc++) {
+		for (int op = 0; op < 2; op++) {
+			static struct iovec iov;
+			static struct msghdr msg;
+			struct io_uring_sqe *sqe;
+			struct test_cqe c;
+			int sv[2];
+
+			up(inc ? IOU_PBUF_RING_INC : 0);
+			pair_with_data(sv, "xyz", 3);
+			ring_add(bufs[0], 0, 24);
+			sqe = test_get_sqe(&ring);
+			if (op) {
+				memset(&msg, 0, sizeof(msg));
+				msg.msg_iov = &iov;
+				msg.msg_iovlen = 1;
+				io_uring_prep_recvmsg(sqe, sv[0], &msg, MSG_WAITALL);
+			} else {
+				io_uring_prep_recv(sqe, sv[0], NULL, 0, MSG_WAITALL);
+			}
+			c = submit_select(sqe, 0);
+			CHECK_EQ(c.res, 0);
+			CHECK_EQ_U(c.flags & ~IORING_CQE_F_SOCK_NONEMPTY, 0);
+			CHECK_EQ(ring_head(), 0);
+			close(sv[0]);
+			close(sv[1]);
+			down();
+		}
+	}
+}
+
+/* A MSG_WAITALL receive short of its buffer waits with it, and fills it
+ * when the rest comes. */
+TEST(recv_waitall_short_keeps_buffer)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	int sv[2];
+
+	up(0);
+	pair_with_data(sv, "abc", 3);
+	ring_add(bufs[0], 64, 25);
+	ring_add(bufs[1], 64, 26);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], NULL, 6, MSG_WAITALL);
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+	sqe->buf_group = 1;
+	io_uring_sqe_set_data64(sqe, 1);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 50));
+	REQUIRE_EQ(write(sv[1], "defghi", 6), 6);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ(c.res, 6);
+	CHECK_EQ_U(c.flags & ~IORING_CQE_F_SOCK_NONEMPTY,
+		   IORING_CQE_F_BUFFER | (25U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_MEM(bufs[0], "abcdef", 6);
+	CHECK_EQ(ring_head(), 1);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
 /* A buffer outside the user range: -EFAULT when the read takes it, before
  * the file's mode is looked at. */
 TEST(ring_buffer_in_kernel_range_is_efault)
@@ -498,6 +619,9 @@ int main(int argc, char **argv)
 		TEST_ENTRY(failed_read_gives_back_ring_buffer),
 		TEST_ENTRY(ring_buffer_at_null_is_enobufs),
 		TEST_ENTRY(recv_ring_buffer_at_null_is_enobufs),
+		TEST_ENTRY(recv_ring_buffer_at_null_what_cqe_names),
+		TEST_ENTRY(recv_waitall_zero_length_buffer_names_none),
+		TEST_ENTRY(recv_waitall_short_keeps_buffer),
 		TEST_ENTRY(ring_buffer_in_kernel_range_is_efault),
 		TEST_ENTRY(inc_zero_length_buffer_stays),
 		TEST_ENTRY(ring_in_prot_none_memory_is_efault),

@@ -284,6 +284,22 @@ bool kbuf_one_left(struct req *req)
 	return one;
 }
 
+void kbuf_commit(struct req *req, size_t len)
+{
+	struct ring *r = req->ring;
+	struct kbuf_list *bl;
+	bool more = false;
+
+	if (req->buf_sel != KBUF_SEL_RING)
+		return;
+	pthread_mutex_lock(&r->kbuf_lock);
+	bl = get_list(r, req->buf_group);
+	if (bl && bl->is_ring && bl->serial == req->buf_serial)
+		more = !ring_commit(bl, (int64_t)len);
+	pthread_mutex_unlock(&r->kbuf_lock);
+	req->buf_sel = more ? KBUF_SEL_RING_COMMITTED_MORE : KBUF_SEL_RING_COMMITTED;
+}
+
 /* the kernel's PEEK_MAX_IMPORT and UIO_MAXIOV */
 #define PEEK_MAX_IMPORT 256
 #define PEEK_MAX_AVAIL 1024

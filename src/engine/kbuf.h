@@ -55,6 +55,11 @@ int kbuf_select(struct req *req, size_t *len, void **addr, bool commit);
  */
 bool kbuf_one_left(struct req *req);
 /*
+ * A ring buffer kbuf_select() took uncommitted: its head committed now, by
+ * len bytes (the length kbuf_select() gave), as a committing selection's.
+ */
+void kbuf_commit(struct req *req, size_t len);
+/*
  * IORING_RECVSEND_BUNDLE (the kernel's io_buffers_peek()): up to nr buffers
  * from the head into iov, max_len bytes together (0: the first buffer,
  * alone); a ring buffer longer than what is left is cut when it is the

@@ -45,12 +45,13 @@ DIVERGENCE(timeout_count_early, "kernel race", EXCUSE,
 	   "sees the sequence one behind its last flush, and the unsigned "
 	   "difference wraps; timing-dependent (a replay of the batch does not "
 	   "show it); the engine waits for the count")
-DIVERGENCE(kbuf_error_buffer, "bug, being fixed", EXCUSE,
-	   "a read or receive that fails after it took a provided buffer: the "
-	   "kernel gives back a ring buffer it has not committed (no "
-	   "IORING_CQE_F_BUFFER) and keeps a legacy one it took before its "
-	   "offset check (-EINVAL, buffer consumed); the engine the other way "
-	   "round")
+DIVERGENCE(kbuf_linked_iowq, "kernel race", EXCUSE,
+	   "a read or receive from a buffer ring, linked after another "
+	   "request, that fails: the kernel issues it from io-wq (which "
+	   "commits the buffer at selection: the CQE names it) or inline "
+	   "(the buffer goes back, the CQE names none) depending on how the "
+	   "request before it completed; both seen on the kernel in replays of "
+	   "one batch (seed 7, batch 109, --self); the engine gives it back")
 DIVERGENCE(bundle_no_group, "kernel race", EXCUSE,
 	   "a bundle receive from a group that does not exist (or was never "
 	   "provided): -ENOENT or -ENOBUFS on the kernel, both seen in runs of "
@@ -71,12 +72,6 @@ DIVERGENCE(bundle_waitall, "bug, being fixed", EXCUSE,
 	   "two 64-byte ring buffers; seed 23, batch 321 in a run of the seed, "
 	   "not in a replay of the batch, where both give 64); the short "
 	   "receive that waits is fixed (2b460be, tests/test-bundle-waitall.c)")
-DIVERGENCE(recv_waitall_commit, "design", AVOID,
-	   "a RECV or RECVMSG with MSG_WAITALL from an incremental ring whose "
-	   "head entry is at address 0: -ENOBUFS on both, but the engine "
-	   "commits a MSG_WAITALL receive's buffer at selection (it holds it "
-	   "across its retries), so the entry's addr and len move; the kernel "
-	   "leaves them (seed 24, batch 62)")
 DIVERGENCE(bundle_recv_linked, "kernel race", EXCUSE,
 	   "a bundle RECV linked after another request: the kernel issues it "
 	   "from io-wq (one buffer per receive) or from task work (several) "

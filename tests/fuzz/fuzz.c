@@ -2146,10 +2146,11 @@ static bool is_recv(const struct op *op)
 	return op->opcode == IORING_OP_RECV || op->opcode == IORING_OP_RECVMSG;
 }
 
-static bool match_kbuf_error_buffer(const struct op *op, const struct cqes *k,
-				    const struct cqes *u)
+static bool match_kbuf_linked_iowq(const struct op *op, const struct cqes *k,
+				   const struct cqes *u)
 {
-	if (!op->kb || op->kgroup < 0)
+	if (!op->kb || op->kgroup < 0 || op->chain_prev < 0 ||
+	    cur_batch->kg[op->kgroup].kind != G_RING)
 		return false;
 	if (!u)
 		return true;
@@ -2185,15 +2186,6 @@ static bool match_bundle_waitall(const struct op *op, const struct cqes *k, cons
 {
 	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) &&
 	       (op->op_flags & MSG_WAITALL);
-}
-
-static bool match_recv_waitall_commit(const struct op *op, const struct cqes *k,
-				      const struct cqes *u)
-{
-	const struct kgroup *g = op->kb && op->kgroup >= 0 ? &cur_batch->kg[op->kgroup] : NULL;
-
-	return is_recv(op) && (op->op_flags & MSG_WAITALL) && g && g->kind == G_RING &&
-	       g->odd == 1 && (g->rflags & IOU_PBUF_RING_INC);
 }
 
 static bool match_bundle_recv_linked(const struct op *op, const struct cqes *k,

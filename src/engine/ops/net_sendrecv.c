@@ -975,10 +975,9 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 	bool bundle = sr->flags & IORING_RECVSEND_BUNDLE;
 	bool user_nowait = sr->msg_flags & MSG_DONTWAIT;
 	int flags = (sr->msg_flags & ~ENGINE_MSG_CMSG_COMPAT) | MSG_DONTWAIT;
-	/* a MSG_WAITALL retry waits holding its buffer: committed, so that no
-	 * other request takes it meanwhile; a multishot one from a worker is
-	 * not (io-wq arms its poll: it receives from task work, locked) */
-	bool commit = ((issue_flags & ISSUE_F_WORKER) && !mshot) || (flags & MSG_WAITALL);
+	/* a multishot receive from a worker commits nothing at selection
+	 * (io-wq arms its poll: it receives from task work, locked) */
+	bool commit = (issue_flags & ISSUE_F_WORKER) && !mshot;
 	/* where the kernel's runs in io-wq: a worker, or every issue of an
 	 * IOSQE_ASYNC one (its wake-up queues it to io-wq again) */
 	bool unlocked =
@@ -1013,16 +1012,22 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 			 * holds the head uncommitted, then lets go at once */
 			pthread_mutex_lock(sel_lock);
 			ret = kbuf_select(req, &len, &addr, commit);
+			/* an entry at address 0 is no buffer for the kernel
+			 * either: -ENOBUFS, nothing committed that was not;
+			 * RECVMSG's CQE names the buffer (io_recvmsg()
+			 * returns without letting it go), RECV's only when
+			 * committed (io_recv() gives back what it can) */
+			if (!ret && !addr) {
+				if (sr->umsg || req->buf_sel != KBUF_SEL_RING)
+					cflags = kbuf_put(req, -ENOBUFS);
+				else
+					kbuf_recycle(req);
+				ret = -ENOBUFS;
+			}
 			if (commit)
 				pthread_mutex_unlock(sel_lock);
 			else
 				locked = true;
-			/* an entry at address 0 is no buffer for the kernel
-			 * either (io_recv_buf_select()): -ENOBUFS */
-			if (!ret && !addr) {
-				kbuf_recycle(req);
-				ret = -ENOBUFS;
-			}
 			if (!ret && mshot && sr->umsg &&
 			    len < sizeof(struct io_uring_recvmsg_out) + sr->namelen + sr->controllen) {
 				kbuf_recycle_unused(req, true);
@@ -1061,9 +1066,15 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 					kbuf_recycle_unused(req, true);
 					if (locked)
 						pthread_mutex_unlock(sel_lock);
+				} else if (ret > 0 && locked && net_retry(sr, flags)) {
+					/* a MSG_WAITALL retry waits for the rest
+					 * holding its buffer: committed, so that no
+					 * other request takes it meanwhile (and it
+					 * holds no lock when it comes back) */
+					kbuf_commit(req, len);
+					pthread_mutex_unlock(sel_lock);
+					locked = false;
 				}
-				/* a MSG_WAITALL retry holds a buffer committed at
-				 * selection: no lock held */
 				st = short_transfer(req, ret, flags, user_nowait);
 				if (st >= 0)
 					return st;
