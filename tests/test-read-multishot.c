@@ -175,6 +175,53 @@ TEST(data_ready_at_submit_fills_buffers)
 	down();
 }
 
+/*
+ * RWF_NOWAIT: issued at submit, it reads once and ends with -EAGAIN though
+ * more is there (the kernel's retry by poll is a wait); nothing there is
+ * -EAGAIN at once.  From a worker (IOSQE_ASYNC), which waits by poll
+ * before it reads, it reads on.
+ */
+TEST(nowait_reads_once)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[4];
+	char big[80];
+
+	up();
+	for (int i = 0; i < 4; i++)
+		add(32);
+	memset(big, 'n', sizeof(big));
+	REQUIRE_EQ(write(p[1], big, sizeof(big)), (int)sizeof(big));
+	mshot(p[0], BGID, 3)->rw_flags = RWF_NOWAIT;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
+	CHECK_EQ(c[0].res, 32);
+	CHECK_EQ_U(c[0].flags, more_buf(0));
+	CHECK_EQ(c[1].res, -EAGAIN);
+	CHECK_EQ_U(c[1].flags, 0);
+	CHECK_EQ(head(), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	/* 48 bytes left, all read by a worker's, which then waits */
+	sqe = mshot(p[0], BGID, 4);
+	sqe->rw_flags = RWF_NOWAIT;
+	sqe->flags |= IOSQE_ASYNC;
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	REQUIRE_EQ(test_reap(&ring, c, 2, 5000), 2);
+	CHECK_EQ(c[0].res, 32);
+	CHECK_EQ_U(c[0].flags, more_buf(1));
+	CHECK_EQ(c[1].res, 16);
+	CHECK_EQ_U(c[1].flags, more_buf(2));
+	CHECK_TRUE(test_cq_empty_for(&ring, 30));
+	/* EOF ends it */
+	close(p[1]);
+	c[0] = next();
+	CHECK_EQ(c[0].res, 0);
+	CHECK_EQ_U(c[0].flags, 0);
+	CHECK_EQ(head(), 3);
+	p[1] = open("/dev/null", O_WRONLY);
+	down();
+}
+
 TEST(prep_and_file_errors)
 {
 	struct io_uring_sqe *sqe;
@@ -641,6 +688,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_ENTRY(reads_post_more_until_enobufs),
 		TEST_ENTRY(data_ready_at_submit_fills_buffers),
+		TEST_ENTRY(nowait_reads_once),
 		TEST_ENTRY(prep_and_file_errors),
 		TEST_ENTRY(cancel_parked),
 		TEST_ENTRY(cancel_right_after_a_cqe),

@@ -58,9 +58,6 @@ DIVERGENCE(bundle_no_group, "kernel race", EXCUSE,
 	   "one batch (seed 7, batch 17, --self): -ENOBUFS where io-wq issues "
 	   "it (one buffer, io_buffer_select()), -ENOENT inline (the peek); "
 	   "the engine answers by where it issues it")
-DIVERGENCE(mshot_read_nowait, "bug, being fixed", AVOID,
-	   "READ_MULTISHOT with RWF_NOWAIT: the kernel ends it with -EAGAIN "
-	   "after its first read though more is there; the engine reads on")
 DIVERGENCE(recv_mshot_nonsocket, "kernel race", EXCUSE,
 	   "a multishot RECV on a file that is no socket and has no poll "
 	   "method, issued inline: -ENOTSOCK on the kernel (tests/"

@@ -2167,12 +2167,6 @@ static bool match_bundle_no_group(const struct op *op, const struct cqes *k, con
 		      (u->c[0]->res == -ENOENT || u->c[0]->res == -ENOBUFS));
 }
 
-static bool match_mshot_read_nowait(const struct op *op, const struct cqes *k,
-				    const struct cqes *u)
-{
-	return op->opcode == IORING_OP_READ_MULTISHOT && (op->op_flags & RWF_NOWAIT);
-}
-
 static bool match_recv_mshot_nonsocket(const struct op *op, const struct cqes *k,
 				       const struct cqes *u)
 {

@@ -1252,6 +1252,11 @@ int rw_mshot_issue(struct req *req, unsigned issue_flags)
 		sel_unlock(req);
 		if (!cq_post(req->ring, req->user_data, (int32_t)n, cflags | IORING_CQE_F_MORE, false))
 			return mshot_end(req, (int)n, cflags);
+		/* RWF_NOWAIT, issued at submit: the kernel's first read asks
+		 * for a retry by poll (-EAGAIN), which "no wait" refuses: the
+		 * end, with -EAGAIN, whatever is left to read */
+		if ((rw->rw_flags & RWF_NOWAIT) && !rw->polled)
+			return mshot_end(req, -EAGAIN, 0);
 		/* the kernel reads again only when poll says so: with nothing
 		 * there, an empty group does not end it (no -ENOBUFS) */
 		if (!mshot_readable(req))
