@@ -137,6 +137,32 @@ TEST(async_waits_with_its_buffer)
 	down();
 }
 
+/*
+ * MSG_PEEK: each receive's buffers are committed, the data stays queued,
+ * and the second receive peeks the same first bytes again
+ */
+TEST(async_peeks_take_fresh_buffers)
+{
+	struct test_cqe c[3];
+
+	up(8, 16, 0, -1, NULL);
+	put(100);
+	for (int i = 0; i < 3; i++) {
+		bundle(0, MSG_PEEK, IOSQE_ASYNC, 0);
+		REQUIRE_EQ(test_submit_reap(&ring, &c[i], 1), 1);
+	}
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(c[i].res, 32);
+		CHECK_EQ_U(c[i].flags,
+			   test_buf_flags(2 * (unsigned)i) | IORING_CQE_F_SOCK_NONEMPTY);
+		CHECK_MEM(bufs[2 * i], data, 16);
+		CHECK_MEM(bufs[2 * i + 1], data, 16);
+	}
+	CHECK_EQ(test_buf_ring_head(&ring, BGID), 6);
+	CHECK_EQ(queued(), 100);
+	down();
+}
+
 /* committed when taken: a CQE without data names the buffer all the same */
 TEST(async_dontwait_names_its_buffer)
 {
@@ -269,6 +295,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(async_takes_one_buffer_then_one_more),
 		TEST_ENTRY(async_length_caps_first_buffer),
 		TEST_ENTRY(async_waits_with_its_buffer),
+		TEST_ENTRY(async_peeks_take_fresh_buffers),
 		TEST_ENTRY(async_dontwait_names_its_buffer),
 		TEST_ENTRY(async_eof_names_its_buffer),
 		TEST_ENTRY(async_inc_buf_more_of_last_receive),
