@@ -13,7 +13,8 @@
  *    with what the first received, fails the links after it and leaves
  *    out F_SOCK_NONEMPTY; on an incremental ring the CQE says F_BUF_MORE;
  *  - a multishot one with a length never adds a second receive to a CQE
- *    that reached the length.
+ *    that reached the length (and, with MSG_DONTWAIT, ends there with
+ *    -EAGAIN).
  */
 #include "harness.h"
 
@@ -289,6 +290,27 @@ TEST(mshot_length_caps_each_cqe)
 	down();
 }
 
+/* ... and with MSG_DONTWAIT, issued at submit, ends with -EAGAIN there */
+TEST(mshot_length_cap_dontwait_ends_eagain)
+{
+	struct test_cqe c[3];
+
+	up(8, 16, 0, -1, NULL);
+	put(100);
+	bundle(1, MSG_DONTWAIT, IOSQE_IO_LINK, IORING_RECV_MULTISHOT);
+	nop_after();
+	REQUIRE_EQ(test_submit_reap(&ring, c, 3), 2);
+	CHECK_EQ(c[0].res, 1);
+	CHECK_EQ_U(c[0].flags, test_buf_flags(0) | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY);
+	CHECK_EQ(c[1].res, -EAGAIN);
+	CHECK_EQ_U(c[1].flags, 0);
+	CHECK_EQ_U(c[2].user_data, 2);
+	CHECK_EQ(c[2].res, -ECANCELED);
+	CHECK_EQ(test_buf_ring_head(&ring, BGID), 1);
+	CHECK_EQ(queued(), 99);
+	down();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -303,6 +325,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(second_receive_fault_inc_buf_more),
 		TEST_ENTRY(second_receive_no_buffer_fails_links),
 		TEST_ENTRY(mshot_length_caps_each_cqe),
+		TEST_ENTRY(mshot_length_cap_dontwait_ends_eagain),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -730,6 +730,66 @@ TEST(mshot_recvmsg_iov_len_first_only)
 
 /* ---- IORING_RECVSEND_BUNDLE ---------------------------------------------- */
 
+/*
+ * MSG_DONTWAIT on a multishot receive issued at submit: where it would wait
+ * for more (the socket drained) it ends with -EAGAIN instead, failing its
+ * links, as 6.18's (its retry is final for REQ_F_NOWAIT)
+ */
+TEST(mshot_dontwait_drained_ends_eagain)
+{
+	static const int res[] = { 4, 4, 2, -EAGAIN, -ECANCELED };
+	static const unsigned flags[] = { IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY,
+					  IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY,
+					  IORING_CQE_F_MORE, 0, 0 };
+	struct test_cqe c[5];
+	struct io_uring_sqe *sqe;
+
+	setup(SOCK_STREAM);
+	ring_setup(1, 0);
+	for (int i = 0; i < 4; i++)
+		ring_add(i, 4, i);
+	REQUIRE_EQ(write(sv[0], "abcdefghij", 10), 10);
+	sqe = recv_mshot(sv[1], 0, 1, 1);
+	sqe->msg_flags |= MSG_DONTWAIT;
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_prep_nop(test_get_sqe(&ring));
+	REQUIRE_EQ(test_submit_reap(&ring, c, 5), 2);
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ(c[i].res, res[i]);
+		CHECK_EQ_U(c[i].flags & ~IORING_CQE_F_BUFFER & 0xffff, flags[i]);
+	}
+	CHECK_EQ(ring_head(1), 3);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	CHECK_EQ(io_uring_free_buf_ring(&ring, br, NBUF, 1), 0);
+	teardown();
+}
+
+/* ... and where it would give others a turn (its 33rd receive in a row) */
+TEST(mshot_dontwait_requeue_ends_eagain)
+{
+	char data[100];
+	struct test_cqe c[34];
+
+	setup(SOCK_STREAM);
+	/* a CQ for all 34 CQEs: a full one would end it first */
+	io_uring_queue_exit(&ring);
+	test_ring_init(64, &ring, 0);
+	provide(0, 1, 40, 1, 0);
+	memset(data, 'x', sizeof(data));
+	REQUIRE_EQ(write(sv[0], data, sizeof(data)), (ssize_t)sizeof(data));
+	recv_mshot(sv[1], 0, 1, 1)->msg_flags |= MSG_DONTWAIT;
+	REQUIRE_EQ(test_submit_reap(&ring, c, 34), 1);
+	for (int i = 0; i < 33; i++) {
+		CHECK_EQ(c[i].res, 1);
+		CHECK_EQ_U(c[i].flags, test_buf_flags((unsigned)i) | IORING_CQE_F_MORE |
+					       IORING_CQE_F_SOCK_NONEMPTY);
+	}
+	CHECK_EQ(c[33].res, -EAGAIN);
+	CHECK_EQ_U(c[33].flags, 0);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	teardown();
+}
+
 static struct io_uring_sqe *recv_bundle(int fd, size_t len, int bgid, __u64 ud)
 {
 	struct io_uring_sqe *sqe = recv_sel(fd, len, 0, bgid, ud);
@@ -1029,6 +1089,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(mshot_dgram_backlog),
 		TEST_ENTRY(mshot_len_and_limit),
 		TEST_ENTRY(mshot_errors),
+		TEST_ENTRY(mshot_dontwait_drained_ends_eagain),
+		TEST_ENTRY(mshot_dontwait_requeue_ends_eagain),
 		TEST_ENTRY(mshot_recvmsg_layout),
 		TEST_ENTRY(mshot_recvmsg_bare),
 		TEST_ENTRY(mshot_recvmsg_iov_len_first_only),

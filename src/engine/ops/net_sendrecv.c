@@ -1114,12 +1114,23 @@ post:
 		 * RECV's len caps every one */
 		if (sr->umsg)
 			sr->sel_len = 0;
-		/* more may be there (or the socket does not tell): try again */
+		/* more may be there (or the socket does not tell): try again,
+		 * MSHOT_MAX_RETRY more times at most */
 		retry = (cflags & IORING_CQE_F_SOCK_NONEMPTY) || sr->sock_type != SOCK_STREAM;
-		if (!retry)
-			return sr_arm(req);
-		if (++loops >= MSHOT_MAX_RETRY || (bundle && mshot_capped(sr, ret)))
-			return sr_arm_to(req, false); /* it may still hold more */
+		if (retry && loops++ < MSHOT_MAX_RETRY && !(bundle && mshot_capped(sr, ret)))
+			continue;
+		/* The kernel's would wait, or requeue: issued inline, as at
+		 * submit, its MSG_DONTWAIT makes that -EAGAIN, final
+		 * (REQ_F_NOWAIT); from io-wq or its poll it waits. */
+		if (user_nowait && !sr->polled && !(issue_flags & ISSUE_F_WORKER) &&
+		    !(req->flags & REQ_F_ASYNC_ASKED)) {
+			req_set_fail(req);
+			req->res = -EAGAIN;
+			req->cflags = 0;
+			return ISSUE_DONE;
+		}
+		/* a requeue: it may still hold more */
+		return retry ? sr_arm_to(req, false) : sr_arm(req);
 	}
 }
 
