@@ -88,17 +88,29 @@ static void nop_after(void)
 	io_uring_sqe_set_data64(sqe, 2);
 }
 
-TEST(async_takes_one_buffer_then_one_more)
+/*
+ * An IOSQE_ASYNC bundle RECV of len bytes (msg_flags) on 8 buffers of 16
+ * bytes (a ring of rflags), sent bytes queued: its CQE's res and flags (on
+ * bid 0), and the ring's head after it.  The ring stays up: down().
+ */
+static void async_bundle(unsigned rflags, size_t sent, unsigned len, int msg_flags, int res,
+			 unsigned flags, unsigned head)
 {
 	struct test_cqe c;
 
-	up(8, 16, 0, -1, NULL);
-	put(100);
-	bundle(0, 0, IOSQE_ASYNC, 0);
+	up(8, 16, rflags, -1, NULL);
+	if (sent)
+		put(sent);
+	bundle(len, msg_flags, IOSQE_ASYNC, 0);
 	c = test_submit_one(&ring, 1);
-	CHECK_EQ(c.res, 32);
-	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_SOCK_NONEMPTY);
-	CHECK_EQ(test_buf_ring_head(&ring, BGID), 2);
+	CHECK_EQ(c.res, res);
+	CHECK_EQ_U(c.flags, test_buf_flags(0) | flags);
+	CHECK_EQ(test_buf_ring_head(&ring, BGID), head);
+}
+
+TEST(async_takes_one_buffer_then_one_more)
+{
+	async_bundle(0, 100, 0, 0, 32, IORING_CQE_F_SOCK_NONEMPTY, 2);
 	CHECK_MEM(bufs[0], data, 16);
 	CHECK_MEM(bufs[1], data + 16, 16);
 	CHECK_EQ(queued(), 68);
@@ -108,15 +120,7 @@ TEST(async_takes_one_buffer_then_one_more)
 /* the length caps the first buffer; the second receive's is what is queued */
 TEST(async_length_caps_first_buffer)
 {
-	struct test_cqe c;
-
-	up(8, 16, 0, -1, NULL);
-	put(100);
-	bundle(20, 0, IOSQE_ASYNC, 0);
-	c = test_submit_one(&ring, 1);
-	CHECK_EQ(c.res, 32);
-	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_SOCK_NONEMPTY);
-	CHECK_EQ(test_buf_ring_head(&ring, BGID), 2);
+	async_bundle(0, 100, 20, 0, 32, IORING_CQE_F_SOCK_NONEMPTY, 2);
 	down();
 }
 
@@ -167,14 +171,7 @@ TEST(async_peeks_take_fresh_buffers)
 /* committed when taken: a CQE without data names the buffer all the same */
 TEST(async_dontwait_names_its_buffer)
 {
-	struct test_cqe c;
-
-	up(8, 16, 0, -1, NULL);
-	bundle(0, MSG_DONTWAIT, IOSQE_ASYNC, 0);
-	c = test_submit_one(&ring, 1);
-	CHECK_EQ(c.res, -EAGAIN);
-	CHECK_EQ_U(c.flags, test_buf_flags(0));
-	CHECK_EQ(test_buf_ring_head(&ring, BGID), 1);
+	async_bundle(0, 0, 0, MSG_DONTWAIT, -EAGAIN, 0, 1);
 	down();
 }
 
@@ -195,26 +192,12 @@ TEST(async_eof_names_its_buffer)
 /* incremental ring: F_BUF_MORE is the second receive's */
 TEST(async_inc_buf_more_of_last_receive)
 {
-	struct test_cqe c;
-
-	up(8, 16, IOU_PBUF_RING_INC, -1, NULL);
-	put(24);
-	bundle(0, 0, IOSQE_ASYNC, 0);
-	c = test_submit_one(&ring, 1);
-	CHECK_EQ(c.res, 24);
-	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_BUF_MORE);
-	CHECK_EQ(test_buf_ring_head(&ring, BGID), 1);
+	async_bundle(IOU_PBUF_RING_INC, 24, 0, 0, 24, IORING_CQE_F_BUF_MORE, 1);
 	CHECK_EQ_U(br->bufs[1].len, 8);
 	down();
 
 	/* 8 of the first buffer, then its other 8: none left in it */
-	up(8, 16, IOU_PBUF_RING_INC, -1, NULL);
-	put(100);
-	bundle(8, 0, IOSQE_ASYNC, 0);
-	c = test_submit_one(&ring, 1);
-	CHECK_EQ(c.res, 16);
-	CHECK_EQ_U(c.flags, test_buf_flags(0) | IORING_CQE_F_SOCK_NONEMPTY);
-	CHECK_EQ(test_buf_ring_head(&ring, BGID), 1);
+	async_bundle(IOU_PBUF_RING_INC, 100, 8, 0, 16, IORING_CQE_F_SOCK_NONEMPTY, 1);
 	CHECK_EQ_U(br->bufs[0].len, 0);
 	CHECK_EQ_U(br->bufs[1].len, 16);
 	CHECK_EQ(queued(), 84);
