@@ -377,6 +377,43 @@ TEST(wait_woken_by_timer)
 	teardown();
 }
 
+/*
+ * A waiter that sleeps long in the reactor's set costs the reactor thread
+ * no wake-up per millisecond: after one short look it sleeps until the
+ * waiter leaves (an idle server waiting for its next request must cost
+ * nothing).  And when the waiter has left, the reactor thread watches the
+ * set again: data sent then completes without anyone entering (the CQ
+ * ring is read directly, as a program polling it would).
+ */
+TEST(long_wait_parks_reactor_thread)
+{
+	struct io_uring_cqe *cqe;
+	long before, after;
+	uint64_t end;
+
+	setup();
+	arm_recv(false);
+	/* a first wait makes sure the reactor thread runs, then the long one */
+	CHECK_EQ(test_wait_cqe_ms(&ring, &cqe, 20), -ETIME);
+	before = reactor_switches();
+	CHECK_EQ(test_wait_cqe_ms(&ring, &cqe, 300), -ETIME);
+	after = reactor_switches();
+	if (before >= 0 && after >= 0)
+		CHECK_MSG(after - before <= 30,
+			  "the reactor thread switched %ld times in a 300 ms wait",
+			  after - before);
+	REQUIRE_EQ(send(sv[1], "x", 1, 0), 1);
+	end = test_now_ns() + 5000000000ULL;
+	while (!io_uring_cq_ready(&ring) && test_now_ns() < end)
+		test_sleep_ms(1);
+	REQUIRE_EQ(io_uring_cq_ready(&ring), 1);
+	REQUIRE_EQ(io_uring_peek_cqe(&ring, &cqe), 0);
+	CHECK_EQ_U(cqe->user_data, 1);
+	CHECK_EQ(cqe->res, 1);
+	io_uring_cqe_seen(&ring, cqe);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -387,6 +424,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(peek_empty_while_armed),
 		TEST_ENTRY(sqpoll_no_taskrun),
 		TEST_ENTRY(wait_receives_inline),
+		TEST_ENTRY(long_wait_parks_reactor_thread),
 		TEST_ENTRY(wait_woken_by_timer),
 	};
 

@@ -58,8 +58,9 @@
  *    kernel's stays in user space.
  *  - a wait that sleeps while such work is armed sleeps in the reactor's
  *    epoll set and runs the ready work itself (reactor_waiter_claim(), one
- *    thread per ring at a time); the reactor thread then looks only every
- *    millisecond whether the waiter is gone, so readiness that comes right
+ *    thread per ring at a time); the reactor thread then looks once, a
+ *    millisecond later, whether the waiter is gone (and after that sleeps
+ *    until the waiter's release wakes it), so readiness that comes right
  *    after a program's last wait, when it stops waiting, completes up to a
  *    millisecond later than the kernel's task work would.
  *  - IOPOLL: an O_DIRECT read or write of a file whose device the

@@ -72,9 +72,10 @@
  * own.  Both threads would wake for each event if the reactor thread
  * watched the set meanwhile (poll(2) on an epoll fd wakes with its
  * epoll_wait), so while a waiter is claimed the thread sleeps on its
- * eventfd and timers only, and looks every WAITER_LINGER_NS whether the
- * waiter is gone (the program may stop waiting for a long while: then the
- * thread watches the set again, the next event at most that late).  The
+ * eventfd and timers only.  It looks once, WAITER_LINGER_NS later, whether
+ * the waiter is gone (the program may stop waiting for a long while: then
+ * the thread watches the set again, the next event at most that late), and
+ * after that sleeps until the waiter's release wakes it (parked).  The
  * waiter is woken by an eventfd of its own in the set: CQEs that others
  * post (cq.c) write it.
  *
@@ -204,6 +205,10 @@ struct ringer_reactor {
 	 */
 	int waiter_evfd;
 	bool waiter_claimed, waiter_sleeping, waiter_pending;
+	/* The thread has looked once after WAITER_LINGER_NS, found the
+	 * waiter still there, and sleeps without looking again: the
+	 * waiter's release wakes it. */
+	bool parked;
 	/* The waiter's sleep has returned (stored before it takes the
 	 * lock): an edge of its eventfd that another thread takes then
 	 * needs no new write, it looks at the CQ next. */
@@ -745,6 +750,8 @@ static void close_fds(struct ringer_reactor *r)
 static void *reactor_main(void *arg)
 {
 	struct ringer_reactor *r = arg;
+	/* it has looked once whether the waiter is gone since it last woke */
+	bool lingered = false;
 
 	pthread_setname_np(pthread_self(), "ringer-reactor");
 	/* a timer is due at its deadline, as the kernel's hrtimers (no slack):
@@ -807,13 +814,23 @@ static void *reactor_main(void *arg)
 		}
 		/* A waiter watches the set: the thread sleeps on its eventfd
 		 * only, so that the set's events wake the waiter alone (the
-		 * thread's poll would wake with it), and looks again now and
-		 * then whether the waiter is gone. */
+		 * thread's poll would wake with it).  It looks once, after
+		 * WAITER_LINGER_NS, whether the waiter is gone: a server that
+		 * waits once per request claims and releases many times a
+		 * millisecond, and a release that had to wake the thread would
+		 * cost it a system call each.  A waiter still there then waits
+		 * long (an idle server): the thread sleeps until its release
+		 * wakes it (parked), so an idle ring costs no wake-ups. */
 		watch = !r->waiter_claimed;
-		if (!watch && r->evfd >= 0 && timeout > WAITER_LINGER_NS) {
+		if (watch) {
+			lingered = false;
+		} else if (r->evfd >= 0 && !lingered && timeout > WAITER_LINGER_NS) {
 			ts.tv_sec = 0;
 			ts.tv_nsec = (long)WAITER_LINGER_NS;
 			tsp = &ts;
+			lingered = true;
+		} else if (r->evfd >= 0 && lingered) {
+			r->parked = true;
 		}
 		r->polling = true;
 		pthread_mutex_unlock(&r->lock);
@@ -834,8 +851,12 @@ static void *reactor_main(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		r->polling = false;
+		r->parked = false;
 		if (n > 0 && pfd[0].revents) {
 			uint64_t v;
+
+			/* woken: the next claim gets its short look again */
+			lingered = false;
 
 			if (sys_read(r->evfd, &v, sizeof(v)) < 0) {
 				/* EAGAIN: drained already */
@@ -1177,8 +1198,10 @@ void reactor_waiter_release(struct ringer_reactor *r)
 	pthread_mutex_lock(&r->lock);
 	r->waiter_claimed = false;
 	r->waiter_pending = false;
-	if (r->ready.head)
-		wake(r); /* what its fns made ready: the thread's now */
+	/* what its fns made ready, or a thread that sleeps without looking
+	 * (parked): the set is the thread's to watch now */
+	if (r->ready.head || r->parked)
+		wake(r);
 	pthread_mutex_unlock(&r->lock);
 }
 
