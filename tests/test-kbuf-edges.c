@@ -207,28 +207,34 @@ TEST(recv_ring_buffer_at_null_is_enobufs)
 	down();
 }
 
+/* a RECV or RECVMSG (op) of fd with msg_flags and no buffer of its own */
+static struct io_uring_sqe *prep_receive(int op, int fd, int msg_flags)
+{
+	static struct iovec iov;
+	static struct msghdr msg;
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+
+	if (op == IORING_OP_RECV) {
+		io_uring_prep_recv(sqe, fd, NULL, 0, msg_flags);
+	} else {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		io_uring_prep_recvmsg(sqe, fd, &msg, (unsigned)msg_flags);
+	}
+	return sqe;
+}
+
 /* A receive of op (RECV or RECVMSG) with msg_flags and sqe_flags from a ring
  * whose head entry (bid) is at address 0: its CQE */
 static struct test_cqe recv_at_null(int op, int msg_flags, unsigned sqe_flags, int bid)
 {
-	static struct iovec iov;
-	static struct msghdr msg;
-	struct io_uring_sqe *sqe;
 	struct test_cqe c;
 	int sv[2];
 
 	pair_with_data(sv, "xyz", 3);
 	ring_add(NULL, 64, bid);
-	sqe = test_get_sqe(&ring);
-	if (op == IORING_OP_RECV) {
-		io_uring_prep_recv(sqe, sv[0], NULL, 0, msg_flags);
-	} else {
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		io_uring_prep_recvmsg(sqe, sv[0], &msg, (unsigned)msg_flags);
-	}
-	c = submit_select(sqe, sqe_flags);
+	c = submit_select(prep_receive(op, sv[0], msg_flags), sqe_flags);
 	close(sv[0]);
 	close(sv[1]);
 	return c;
@@ -266,27 +272,17 @@ TEST(recv_ring_buffer_at_null_what_cqe_names)
  * without. */
 TEST(recv_waitall_zero_length_buffer_names_none)
 {
+	static const int ops[] = { IORING_OP_RECV, IORING_OP_RECVMSG };
+
 	for (unsigned inc = 0; inc < 2; inc++) {
-		for (int op = 0; op < 2; op++) {
-			static struct iovec iov;
-			static struct msghdr msg;
-			struct io_uring_sqe *sqe;
+		for (unsigned i = 0; i < ARRAY_SIZE(ops); i++) {
 			struct test_cqe c;
 			int sv[2];
 
 			up(inc ? IOU_PBUF_RING_INC : 0);
 			pair_with_data(sv, "xyz", 3);
 			ring_add(bufs[0], 0, 24);
-			sqe = test_get_sqe(&ring);
-			if (op) {
-				memset(&msg, 0, sizeof(msg));
-				msg.msg_iov = &iov;
-				msg.msg_iovlen = 1;
-				io_uring_prep_recvmsg(sqe, sv[0], &msg, MSG_WAITALL);
-			} else {
-				io_uring_prep_recv(sqe, sv[0], NULL, 0, MSG_WAITALL);
-			}
-			c = submit_select(sqe, 0);
+			c = submit_select(prep_receive(ops[i], sv[0], MSG_WAITALL), 0);
 			CHECK_EQ(c.res, 0);
 			CHECK_EQ_U(c.flags & ~IORING_CQE_F_SOCK_NONEMPTY, 0);
 			CHECK_EQ(ring_head(), 0);

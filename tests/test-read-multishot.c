@@ -107,6 +107,20 @@ static unsigned more_buf(unsigned bid)
 	return IORING_CQE_F_BUFFER | IORING_CQE_F_MORE | (bid << IORING_CQE_BUFFER_SHIFT);
 }
 
+/* The pipe's write end closed: the request's last CQE, res 0 and no buffer
+ * taken, the ring's head where it was (head_now) */
+static void eof_ends_it(unsigned head_now)
+{
+	struct test_cqe c;
+
+	close(p[1]);
+	c = next();
+	CHECK_EQ(c.res, 0);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(head(), head_now);
+	p[1] = open("/dev/null", O_WRONLY);
+}
+
 TEST(reads_post_more_until_enobufs)
 {
 	struct test_cqe c;
@@ -165,13 +179,7 @@ TEST(data_ready_at_submit_fills_buffers)
 		CHECK_MEM(bufs[i], big + 32 * i, (size_t)c[i].res);
 	}
 	CHECK_EQ(head(), 4);
-	/* EOF: res 0, no buffer taken */
-	close(p[1]);
-	c[0] = next();
-	CHECK_EQ(c[0].res, 0);
-	CHECK_EQ_U(c[0].flags, 0);
-	CHECK_EQ(head(), 4);
-	p[1] = open("/dev/null", O_WRONLY);
+	eof_ends_it(4);
 	down();
 }
 
@@ -212,13 +220,7 @@ TEST(nowait_reads_once)
 	CHECK_EQ(c[1].res, 16);
 	CHECK_EQ_U(c[1].flags, more_buf(2));
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
-	/* EOF ends it */
-	close(p[1]);
-	c[0] = next();
-	CHECK_EQ(c[0].res, 0);
-	CHECK_EQ_U(c[0].flags, 0);
-	CHECK_EQ(head(), 3);
-	p[1] = open("/dev/null", O_WRONLY);
+	eof_ends_it(3);
 	down();
 }
 
