@@ -38,6 +38,31 @@
 #include "engine/sys.h"
 #include "engine/thread.h"
 
+/*
+ * ThreadSanitizer cannot pair the program's release store of the SQ tail
+ * with the poller's acquire load: the two map the ring at two addresses (as
+ * for the CQ tail, ringer.h).  A TSan build of libringer releases this as
+ * it publishes a tail (lib/queue.c) and the poller acquires it after its
+ * load, so what the program did before an SQE (made the socket a receive
+ * names) is seen as ordered before the poller's issue of it.  Defined in
+ * every build; other builds pay nothing.
+ */
+char ringer__tsan_sq_sync;
+#ifdef RINGER__TSAN_CQ
+void __tsan_acquire(void *addr);
+#endif
+
+/* acquire: pairs with the application's release store of the tail */
+static unsigned load_sq_tail(struct ring *r)
+{
+	unsigned tail = io_uring_smp_load_acquire(r->sq_tail);
+
+#ifdef RINGER__TSAN_CQ
+	__tsan_acquire(&ringer__tsan_sq_sync);
+#endif
+	return tail;
+}
+
 #define SPIN_NS 50000LL /* pause-spin this long after the last work */
 #define YIELD_NS 200000LL /* then sched_yield() until this */
 #define SLEEP_MIN_NS 20000LL /* then sleep, doubling from this... */
@@ -102,8 +127,7 @@ static int sq_pass(struct ring *r, bool capped)
 	    atomic_load_explicit(&r->dying, memory_order_acquire))
 		return 0;
 	pthread_mutex_lock(&r->submit_lock);
-	/* acquire: pairs with the application's release store of the tail */
-	n = io_uring_smp_load_acquire(r->sq_tail) - r->cached_sq_head;
+	n = load_sq_tail(r) - r->cached_sq_head;
 	if (n) {
 		if (capped && n > CAP_ENTRIES)
 			n = CAP_ENTRIES;

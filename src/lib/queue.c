@@ -7,6 +7,12 @@
 
 #include "lib/lib.h"
 
+#ifdef RINGER__TSAN_CQ
+/* ringer.h's CQ annotation, the other way (engine/sqpoll.c) */
+extern char ringer__tsan_sq_sync;
+void __tsan_release(void *addr);
+#endif
+
 /*
  * Does submitting need an enter?  Always, except on SQPOLL rings whose poller
  * is awake: it picks the new tail up by itself.
@@ -62,6 +68,9 @@ static unsigned flush_sq(struct io_uring *ring)
 		 * Release: the SQE contents must be visible to the executor
 		 * before it can see the new tail (it loads it with acquire).
 		 */
+#ifdef RINGER__TSAN_CQ
+		__tsan_release(&ringer__tsan_sq_sync);
+#endif
 		io_uring_smp_store_release(sq->ktail, tail);
 	}
 	/*
