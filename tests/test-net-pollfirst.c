@@ -287,7 +287,11 @@ static void hardlink_async(struct io_uring_sqe *sqe, __u64 ud)
  * hardlinked request (-EAGAIN); a failure the handler returns (any read's or
  * write's, a file that is no socket, a poll-first -EAGAIN) is failed from
  * task work, which issues it as at submit: it polls and receives.  One the
- * handler sets as its result (a NOP's injected one) stays in io-wq.
+ * handler sets as its result (a NOP's injected one) stays in io-wq.  The
+ * kernel's failed request holds two references, the task work's and the
+ * worker's: where the worker drops the last one (the task work ran first),
+ * io-wq takes the link after all and it is -EAGAIN, seen under load; the
+ * engine gives the usual answer.
  */
 TEST(hardlinked_after_worker_failure_polls_first)
 {
@@ -347,6 +351,8 @@ TEST(hardlinked_after_worker_failure_polls_first)
 		if (ud == 2)
 			hardlink_async(sqe, 1);
 		res = hardlinked_recv_pf(sv[0], ud);
+		if (res == -EAGAIN && want != -EAGAIN && test_backend_is("kernel"))
+			continue; /* the kernel's race above: nothing received */
 		CHECK_MSG(res == want, "case %d: %d", i, res);
 		if (want != -EAGAIN)
 			REQUIRE_EQ(write(sv[1], "hi", 2), 2);
