@@ -60,9 +60,12 @@
  *    epoll set and runs the ready work itself (reactor_waiter_claim(), one
  *    thread per ring at a time); the reactor thread then looks once, a
  *    millisecond later, whether the waiter is gone (and after that sleeps
- *    until the waiter's release wakes it), so readiness that comes right
- *    after a program's last wait, when it stops waiting, completes up to a
- *    millisecond later than the kernel's task work would.
+ *    until the waiter's release wakes it).  It also leaves the set's events
+ *    to an enter with GETEVENTS while that submits (the enter takes them
+ *    after its submission), and to a program that entered since its last
+ *    look.  So readiness that comes right after a program's last enter,
+ *    when it stops entering, completes up to two milliseconds later than
+ *    the kernel's task work would.
  *  - IOPOLL: an O_DIRECT read or write of a file whose device the
  *    kernel cannot poll (no poll queues: virtio-blk on the test machine,
  *    where reads are refused) completes with -EOPNOTSUPP on the kernel; the

@@ -11,6 +11,7 @@
 
 #include "engine/aio.h"
 #include "engine/engine.h"
+#include "engine/reactor.h"
 #include "engine/sys.h"
 
 /* -EBADF for a closed fd, -EOPNOTSUPP for an open fd that is no engine ring */
@@ -86,14 +87,23 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 			goto out;
 		}
 	} else if (to_submit) {
+		/* the reactor leaves what becomes ready meanwhile to this
+		 * enter, which runs it after its submission (reactor.h) */
+		struct ringer_reactor *reactor =
+			(flags & IORING_ENTER_GETEVENTS) ? ring_busy_reactor(r) : NULL;
+
 		if ((r->flags & IORING_SETUP_SINGLE_ISSUER) &&
 		    r->submitter_tid != (pid_t)syscall(SYS_gettid)) {
 			ret = -EEXIST;
 			goto out;
 		}
+		if (reactor)
+			reactor_submit_begin(reactor);
 		pthread_mutex_lock(&r->submit_lock);
 		submitted = submit_sqes(r, to_submit);
 		pthread_mutex_unlock(&r->submit_lock);
+		if (reactor)
+			reactor_submit_end(reactor);
 		if (r->flags & IORING_SETUP_IOPOLL)
 			iopoll_issue(r); /* to the device now; completions in a pass */
 		if (submitted != (int)to_submit) {

@@ -209,6 +209,13 @@ struct ringer_reactor {
 	 * waiter still there, and sleeps without looking again: the
 	 * waiter's release wakes it. */
 	bool parked;
+	/* Threads between reactor_submit_begin() and _end(): each runs the
+	 * ready work itself next (an enter with GETEVENTS). */
+	unsigned submitting;
+	/* Waiter claims, inline runs and submits so far: the thread tells a
+	 * program that entered since its last look (a server between two
+	 * enters) from one that did not. */
+	unsigned visits;
 	/* The waiter's sleep has returned (stored before it takes the
 	 * lock): an edge of its eventfd that another thread takes then
 	 * needs no new write, it looks at the CQ next. */
@@ -752,6 +759,7 @@ static void *reactor_main(void *arg)
 	struct ringer_reactor *r = arg;
 	/* it has looked once whether the waiter is gone since it last woke */
 	bool lingered = false;
+	unsigned seen_visits = 0;
 
 	pthread_setname_np(pthread_self(), "ringer-reactor");
 	/* a timer is due at its deadline, as the kernel's hrtimers (no slack):
@@ -814,23 +822,32 @@ static void *reactor_main(void *arg)
 		}
 		/* A waiter watches the set: the thread sleeps on its eventfd
 		 * only, so that the set's events wake the waiter alone (the
-		 * thread's poll would wake with it).  It looks once, after
-		 * WAITER_LINGER_NS, whether the waiter is gone: a server that
-		 * waits once per request claims and releases many times a
+		 * thread's poll would wake with it).  So does an enter that
+		 * submits (reactor_submit_begin()), which runs the ready work
+		 * after its submission, and a program that entered since the
+		 * last look, a server between two enters and back soon: the
+		 * events it takes with one epoll_wait the thread would take
+		 * with a wake-up each and a hop to post them.  The thread
+		 * watches the set once a look finds nobody there and nobody
+		 * came.  It looks after WAITER_LINGER_NS: a server that enters
+		 * once per request claims and releases many times a
 		 * millisecond, and a release that had to wake the thread would
-		 * cost it a system call each.  A waiter still there then waits
-		 * long (an idle server): the thread sleeps until its release
-		 * wakes it (parked), so an idle ring costs no wake-ups. */
-		watch = !r->waiter_claimed;
+		 * cost it a system call each.  A waiter or submitter still
+		 * there at the second look takes long (an idle server's wait):
+		 * the thread sleeps until its end wakes it (parked), so an idle
+		 * ring costs no wake-ups. */
+		watch = r->evfd < 0 ||
+			(!r->waiter_claimed && !r->submitting && r->visits == seen_visits);
+		seen_visits = r->visits;
 		if (watch) {
 			lingered = false;
-		} else if (r->evfd >= 0 && !lingered && timeout > WAITER_LINGER_NS) {
+		} else if ((r->waiter_claimed || r->submitting) && lingered) {
+			r->parked = true;
+		} else if (timeout > WAITER_LINGER_NS) {
 			ts.tv_sec = 0;
 			ts.tv_nsec = (long)WAITER_LINGER_NS;
 			tsp = &ts;
 			lingered = true;
-		} else if (r->evfd >= 0 && lingered) {
-			r->parked = true;
 		}
 		r->polling = true;
 		pthread_mutex_unlock(&r->lock);
@@ -1158,6 +1175,7 @@ unsigned reactor_run_ready(struct ringer_reactor *r)
 	unsigned ran = 0, pass;
 
 	pthread_mutex_lock(&r->lock);
+	r->visits++;
 	if (!inline_begin(r)) {
 		pthread_mutex_unlock(&r->lock);
 		return 0;
@@ -1186,6 +1204,7 @@ int reactor_waiter_claim(struct ringer_reactor *r)
 	    !pthread_equal(pthread_self(), r->thread) &&
 	    !(r->inline_active && pthread_equal(pthread_self(), r->inline_owner))) {
 		r->waiter_claimed = true;
+		r->visits++;
 		r->waiter_pending = false;
 		fd = r->waiter_evfd;
 	}
@@ -1201,6 +1220,24 @@ void reactor_waiter_release(struct ringer_reactor *r)
 	/* what its fns made ready, or a thread that sleeps without looking
 	 * (parked): the set is the thread's to watch now */
 	if (r->ready.head || r->parked)
+		wake(r);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void reactor_submit_begin(struct ringer_reactor *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->submitting++;
+	r->visits++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void reactor_submit_end(struct ringer_reactor *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->submitting--;
+	/* a thread that sleeps without looking: the set may be its again */
+	if (r->parked && !r->submitting)
 		wake(r);
 	pthread_mutex_unlock(&r->lock);
 }

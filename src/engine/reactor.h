@@ -137,6 +137,17 @@ int reactor_waiter_sleep(struct ringer_reactor *r, const struct timespec *rel,
 void reactor_waiter_release(struct ringer_reactor *r);
 
 /*
+ * Around the submission of an enter that will run the ready work itself
+ * afterwards (GETEVENTS: reactor_run_ready() or a waiter's sleep): the
+ * reactor thread leaves the set's events to it meanwhile, as to a waiter,
+ * so that a server submitting a large batch receives what came during it
+ * with one epoll_wait in its own thread.  The caller must reach
+ * reactor_run_ready() or reactor_waiter_claim() after _end().
+ */
+void reactor_submit_begin(struct ringer_reactor *r);
+void reactor_submit_end(struct ringer_reactor *r);
+
+/*
  * While fd work is armed, set bit in *word (an atomic OR): reactor_arm() sets
  * it; only reactor_run_ready() clears it, when it leaves no fd entry armed,
  * ready or running.  So a reader that saw the bit clear may trust that the
