@@ -341,7 +341,16 @@ TEST(wait_receives_inline)
 	if (before >= 0 && after >= 0) {
 		long ms = (long)((test_now_ns() - t0) / 1000000) + 1;
 
-		CHECK_MSG(after - before <= 2 * ms + ROUNDS / 4,
+		/* The hand-off woke the thread at least once a round; a loaded
+		 * machine (CI's sanitizer stages beside this one) deschedules
+		 * the waiter for longer than the thread's look and adds
+		 * wake-ups that say nothing about the design: fewer than one
+		 * a round, or the quiet machine's bound, whichever is larger. */
+		long bound = 2 * ms + ROUNDS / 4;
+
+		if (bound < ROUNDS - 2)
+			bound = ROUNDS - 2;
+		CHECK_MSG(after - before <= bound,
 			  "the reactor thread switched %ld times in %u rounds, %ld ms",
 			  after - before, ROUNDS - 1, ms);
 	}
