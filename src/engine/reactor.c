@@ -125,8 +125,9 @@ enum {
 /* The waiter's eventfd's epoll data (reactor_waiter_claim()): no fd number
  * with a generation looks like it. */
 #define WAITER_DATA UINT64_MAX
-/* While a waiter is claimed the thread does not watch the set; it looks
- * again this often whether the waiter is gone, and watches it again then. */
+/* While a waiter, a submitter or a recent visit keeps the thread off the
+ * set, it looks again this long after it last woke whether they are gone;
+ * one still waiting or submitting then parks it until its end. */
 #define WAITER_LINGER_NS 1000000ULL
 /* Events the waiter takes per sleep. */
 #define NR_WAITER_EVENTS 64
