@@ -58,9 +58,10 @@
  *    kernel's stays in user space.
  *  - a wait that sleeps while such work is armed sleeps in the reactor's
  *    epoll set and runs the ready work itself (reactor_waiter_claim(), one
- *    thread per ring at a time); the reactor thread then looks once, a
- *    millisecond later, whether the waiter is gone (and after that sleeps
- *    until the waiter's release wakes it).  It also leaves the set's events
+ *    thread per ring at a time); the reactor thread then looks every
+ *    millisecond whether the program is gone (and sleeps until the
+ *    waiter's release wakes it when the same wait lasts from one look to
+ *    the next, nothing else between).  It also leaves the set's events
  *    to an enter with GETEVENTS while that submits (the enter takes them
  *    after its submission), and to a program that entered since its last
  *    look.  So readiness that comes right after a program's last enter,

@@ -72,10 +72,11 @@
  * own.  Both threads would wake for each event if the reactor thread
  * watched the set meanwhile (poll(2) on an epoll fd wakes with its
  * epoll_wait), so while a waiter is claimed the thread sleeps on its
- * eventfd and timers only.  It looks once, WAITER_LINGER_NS later, whether
- * the waiter is gone (the program may stop waiting for a long while: then
- * the thread watches the set again, the next event at most that late), and
- * after that sleeps until the waiter's release wakes it (parked).  The
+ * eventfd and timers only.  It looks every WAITER_LINGER_NS whether the
+ * program is gone (it may stop waiting for a long while: then the thread
+ * watches the set again, the next event at most about twice that late); a
+ * look that finds the same wait as the last one, nothing else having come
+ * and gone, sleeps until the waiter's release wakes it (parked).  The
  * waiter is woken by an eventfd of its own in the set: CQEs that others
  * post (cq.c) write it.
  *
@@ -771,7 +772,7 @@ static void *reactor_main(void *arg)
 		struct reactor_entry *e = r->ready.head;
 		struct timespec ts, *tsp = NULL;
 		struct pollfd pfd[2];
-		bool watch;
+		bool watch, busy, fresh;
 		uint64_t timeout;
 		int n;
 
@@ -833,16 +834,22 @@ static void *reactor_main(void *arg)
 		 * came.  It looks after WAITER_LINGER_NS: a server that enters
 		 * once per request claims and releases many times a
 		 * millisecond, and a release that had to wake the thread would
-		 * cost it a system call each.  A waiter or submitter still
-		 * there at the second look takes long (an idle server's wait):
-		 * the thread sleeps until its end wakes it (parked), so an idle
-		 * ring costs no wake-ups. */
-		watch = r->evfd < 0 ||
-			(!r->waiter_claimed && !r->submitting && r->visits == seen_visits);
+		 * cost it a system call each.  Only a waiter or submitter that
+		 * has been there since the last look, with no other visit
+		 * between, takes long (an idle server's wait): the thread
+		 * sleeps until its end wakes it (parked), so an idle ring costs
+		 * no wake-ups.  A busy server is in an enter at most looks, but
+		 * never in the same one twice: parking then would cost a
+		 * wake-up per look, and the set watched right after it (the
+		 * release is a visit, so it is not) would take the events that
+		 * server is about to take itself. */
+		busy = r->waiter_claimed || r->submitting;
+		fresh = r->visits != seen_visits;
 		seen_visits = r->visits;
+		watch = r->evfd < 0 || (!busy && !fresh);
 		if (watch) {
 			lingered = false;
-		} else if ((r->waiter_claimed || r->submitting) && lingered) {
+		} else if (busy && !fresh && lingered) {
 			r->parked = true;
 		} else if (timeout > WAITER_LINGER_NS) {
 			ts.tv_sec = 0;
@@ -1218,6 +1225,7 @@ void reactor_waiter_release(struct ringer_reactor *r)
 	pthread_mutex_lock(&r->lock);
 	r->waiter_claimed = false;
 	r->waiter_pending = false;
+	r->visits++;
 	/* what its fns made ready, or a thread that sleeps without looking
 	 * (parked): the set is the thread's to watch now */
 	if (r->ready.head || r->parked)
@@ -1237,6 +1245,7 @@ void reactor_submit_end(struct ringer_reactor *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->submitting--;
+	r->visits++;
 	/* a thread that sleeps without looking: the set may be its again */
 	if (r->parked && !r->submitting)
 		wake(r);
