@@ -41,9 +41,9 @@ bench: all
 
 # The network mode: echo servers (kernel io_uring, engine, engine under the
 # shim, epoll loop) under a loopback load at 1, 100 and 1,000 connections,
-# about 30 s.  Apart from `make bench`, which stays within its two minutes.
+# three rounds (medians), about a minute and a half.  Apart from `make bench`, which stays within its two minutes.
 bench-net: all
-	$(BUILD)/tools/ringer-bench net --json $(BUILD)/bench-net.json | tee $(BUILD)/bench-net.log
+	$(BUILD)/tools/ringer-bench net -r 3 --json $(BUILD)/bench-net.json | tee $(BUILD)/bench-net.log
 
 bench-plot: all
 	./tools/plot-bench.sh $(BUILD)

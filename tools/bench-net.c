@@ -26,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #define HIST_FINE   10000
 #define HIST_N	    (HIST_FINE + 99900)
 #define MAX_SERVERS 4
+#define MAX_ROUNDS  15
 
 enum server_kind { SRV_KERNEL, SRV_USER, SRV_SHIM, SRV_EPOLL };
 static const char *const kind_name[] = { "kernel", "user", "shim", "epoll" };
@@ -50,6 +52,7 @@ struct net_opts {
 	unsigned conns[8], nconns;
 	unsigned size, depth;
 	double runtime, warmup;
+	unsigned rounds;
 	int sel[MAX_SERVERS];
 	const char *json;
 };
@@ -58,6 +61,8 @@ struct net_result {
 	int na;
 	char why[160];
 	double rps, p50, p99, cpu_us;
+	/* against the kernel's io_uring and the epoll loop (0: n/a) */
+	double rps_krn, rps_epl, p99_krn;
 };
 
 struct nconn {
@@ -451,13 +456,17 @@ static void net_usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: ringer-bench net [-c CONNS,...] [-s SIZE] [-d DEPTH] [-T SECONDS]\n"
-		"                        [-w WARMUP] [-b kernel,user,shim,epoll] [--json FILE]\n"
+		"                        [-w WARMUP] [-r ROUNDS] [-b kernel,user,shim,epoll]\n"
+		"                        [--json FILE]\n"
 		"An echo server on each backend under a loopback load, side by side:\n"
 		"  -c  connection counts (default 1,100,1000)\n"
 		"  -s  message size in bytes (default 64)\n"
 		"  -d  messages in flight per connection: 1 ping-pong (default), more pipelined\n"
 		"  -T  measured seconds per server and count (default 2)\n"
 		"  -w  warm-up seconds before it (default 0.3)\n"
+		"  -r  rounds (default 1): each runs every server once, the order turned by one\n"
+		"      server per round; each figure is the median over the rounds, each ratio\n"
+		"      the median of the rounds' ratios (servers run close in time compare)\n"
 		"  -b  servers (default all): kernel = ringer-echo on the kernel's io_uring,\n"
 		"      user = ringer-echo on the engine, shim = the liburing build of it on the\n"
 		"      engine under the preload shim, epoll = a plain epoll loop\n"
@@ -503,10 +512,54 @@ static void parse_backends(const char *s, struct net_opts *o)
 	free(dup);
 }
 
-static void print_ratio(double a, double b)
+static int cmp_double(const void *a, const void *b)
 {
-	if (b > 0)
-		printf(" %6.2fx", a / b);
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of n values (n >= 1); sorts them. */
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * The median over the rounds of one server's figure (field: an offset into
+ * struct net_result) against another's in the same round (NULL: the figure
+ * itself).  Rounds where either was n/a do not count; 0 when none is left.
+ */
+static double round_median(struct net_result *runs, unsigned rounds, int k, int against,
+			   size_t field)
+{
+	double v[MAX_ROUNDS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < rounds; i++) {
+		const struct net_result *a = &runs[i * MAX_SERVERS + k];
+		const struct net_result *b = against < 0 ? NULL : &runs[i * MAX_SERVERS + against];
+		double x = *(const double *)((const char *)a + field);
+
+		if (a->na || (b && b->na))
+			continue;
+		if (b) {
+			double y = *(const double *)((const char *)b + field);
+
+			if (y <= 0)
+				continue;
+			x /= y;
+		}
+		v[n++] = x;
+	}
+	return n ? median(v, n) : 0;
+}
+
+static void print_ratio(double ratio)
+{
+	if (ratio > 0)
+		printf(" %6.2fx", ratio);
 	else
 		printf(" %7s", "-");
 }
@@ -522,14 +575,17 @@ int net_main(int argc, char **argv)
 			      .depth = 1,
 			      .runtime = 2,
 			      .warmup = 0.3,
+			      .rounds = 1,
 			      .sel = { 1, 1, 1, 1 } };
 	struct net_result res[8][MAX_SERVERS];
+	/* every round's results of one connection count */
+	static struct net_result runs[MAX_ROUNDS * MAX_SERVERS];
 	struct rlimit rl;
 	FILE *json = NULL;
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:s:d:T:w:b:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:d:T:w:r:b:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			parse_list(optarg, &o);
@@ -552,6 +608,11 @@ int net_main(int argc, char **argv)
 		case 'w':
 			o.warmup = strtod(optarg, NULL);
 			if (o.warmup < 0)
+				net_usage(2);
+			break;
+		case 'r':
+			o.rounds = (unsigned)strtoul(optarg, NULL, 0);
+			if (o.rounds < 1 || o.rounds > MAX_ROUNDS)
 				net_usage(2);
 			break;
 		case 'b':
@@ -580,37 +641,65 @@ int net_main(int argc, char **argv)
 			return 1;
 		}
 		fprintf(json,
-			"{\"mode\":\"net\",\"size\":%u,\"depth\":%u,\"runtime\":%.3f,\"runs\":[",
-			o.size, o.depth, o.runtime);
+			"{\"mode\":\"net\",\"size\":%u,\"depth\":%u,\"runtime\":%.3f,"
+			"\"rounds\":%u,\"runs\":[",
+			o.size, o.depth, o.runtime, o.rounds);
 	}
 	printf("ringer-bench net: echo over loopback, %u-byte messages, %s (depth %u), %.1f s "
-	       "each\n",
+	       "each",
 	       o.size, o.depth > 1 ? "pipelined" : "ping-pong", o.depth, o.runtime);
+	if (o.rounds > 1)
+		printf(", %u rounds: medians", o.rounds);
+	printf("\n");
 	for (unsigned ci = 0; ci < o.nconns; ci++) {
-		struct net_result *rk = &res[ci][SRV_KERNEL], *re = &res[ci][SRV_EPOLL];
-
 		printf("\n== %u connection%s\n", o.conns[ci], o.conns[ci] > 1 ? "s" : "");
 		printf("%-7s %12s %9s %9s %10s %8s %8s %8s\n", "server", "req/s", "p50 us",
 		       "p99 us", "cpu us/req", "rps/krn", "rps/epl", "p99/krn");
+		for (unsigned round = 0; round < o.rounds; round++) {
+			for (int j = 0; j < MAX_SERVERS; j++) {
+				/* each round starts one server later: none always runs
+				 * first, after the same one, or last */
+				int k = (int)((round + (unsigned)j) % MAX_SERVERS);
+				struct net_result *r = &runs[round * MAX_SERVERS + k];
+				unsigned port = 0;
+				pid_t pid;
+
+				memset(r, 0, sizeof(*r));
+				if (!o.sel[k]) {
+					r->na = 1;
+					snprintf(r->why, sizeof(r->why), "not selected");
+					continue;
+				}
+				fflush(stdout);
+				pid = start_server((enum server_kind)k, &port, r->why,
+						   sizeof(r->why));
+				if (pid < 0) {
+					r->na = 1;
+					continue;
+				}
+				run_load(&o, o.conns[ci], pid, port, r);
+				stop_server(pid);
+			}
+		}
 		for (int k = 0; k < MAX_SERVERS; k++) {
 			struct net_result *r = &res[ci][k];
-			unsigned port = 0;
-			pid_t pid;
 
-			memset(r, 0, sizeof(*r));
-			if (!o.sel[k]) {
-				r->na = 1;
-				snprintf(r->why, sizeof(r->why), "not selected");
+			*r = runs[k]; /* n/a and why: the first round's */
+			for (unsigned round = 1; r->na && round < o.rounds; round++)
+				*r = runs[round * MAX_SERVERS + k];
+			if (r->na)
 				continue;
-			}
-			fflush(stdout);
-			pid = start_server((enum server_kind)k, &port, r->why, sizeof(r->why));
-			if (pid < 0) {
-				r->na = 1;
-				continue;
-			}
-			run_load(&o, o.conns[ci], pid, port, r);
-			stop_server(pid);
+			r->rps = round_median(runs, o.rounds, k, -1, offsetof(struct net_result, rps));
+			r->p50 = round_median(runs, o.rounds, k, -1, offsetof(struct net_result, p50));
+			r->p99 = round_median(runs, o.rounds, k, -1, offsetof(struct net_result, p99));
+			r->cpu_us = round_median(runs, o.rounds, k, -1,
+						 offsetof(struct net_result, cpu_us));
+			r->rps_krn = round_median(runs, o.rounds, k, SRV_KERNEL,
+						  offsetof(struct net_result, rps));
+			r->rps_epl = round_median(runs, o.rounds, k, SRV_EPOLL,
+						  offsetof(struct net_result, rps));
+			r->p99_krn = round_median(runs, o.rounds, k, SRV_KERNEL,
+						  offsetof(struct net_result, p99));
 		}
 		for (int k = 0; k < MAX_SERVERS; k++) {
 			struct net_result *r = &res[ci][k];
@@ -623,9 +712,9 @@ int net_main(int argc, char **argv)
 			}
 			printf("%-7s %12.0f %9.1f %9.1f %10.2f", kind_name[k], r->rps, r->p50,
 			       r->p99, r->cpu_us);
-			print_ratio(r->rps, rk->na ? 0 : rk->rps);
-			print_ratio(r->rps, re->na ? 0 : re->rps);
-			print_ratio(r->p99, rk->na ? 0 : rk->p99);
+			print_ratio(r->rps_krn);
+			print_ratio(r->rps_epl);
+			print_ratio(r->p99_krn);
 			printf("\n");
 		}
 		if (json)
@@ -643,8 +732,10 @@ int net_main(int argc, char **argv)
 				else
 					fprintf(json,
 						",\"rps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-						"\"cpu_us_per_req\":%.3f}",
-						r->rps, r->p50, r->p99, r->cpu_us);
+						"\"cpu_us_per_req\":%.3f,\"rps_vs_kernel\":%.3f,"
+						"\"rps_vs_epoll\":%.3f,\"p99_vs_kernel\":%.3f}",
+						r->rps, r->p50, r->p99, r->cpu_us, r->rps_krn,
+						r->rps_epl, r->p99_krn);
 			}
 	}
 	printf("\nratios: rps/krn and p99/krn against the kernel's io_uring server, rps/epl "
