@@ -214,10 +214,11 @@ struct ringer_reactor {
 	/* Threads between reactor_submit_begin() and _end(): each runs the
 	 * ready work itself next (an enter with GETEVENTS). */
 	unsigned submitting;
-	/* Waiter claims, inline runs and submits so far: the thread tells a
-	 * program that entered since its last look (a server between two
-	 * enters) from one that did not. */
-	unsigned visits;
+	/* Waiter claims and releases, inline runs, submits so far: the
+	 * thread tells a program that entered since its last look (a server
+	 * between two enters) from one that did not.  Changed under the
+	 * lock; read without it too, as a hint only (relaxed). */
+	_Atomic unsigned visits;
 	/* The waiter's sleep has returned (stored before it takes the
 	 * lock): an edge of its eventfd that another thread takes then
 	 * needs no new write, it looks at the CQ next. */
@@ -372,6 +373,17 @@ static void wake(struct ringer_reactor *r)
 		if (sys_write(r->evfd, &one, sizeof(one)) < 0) {
 		}
 	}
+}
+
+/* A program's thread came or went (lock held): see visits. */
+static void visit(struct ringer_reactor *r)
+{
+	atomic_fetch_add_explicit(&r->visits, 1, memory_order_relaxed);
+}
+
+static unsigned nr_visits(struct ringer_reactor *r)
+{
+	return atomic_load_explicit(&r->visits, memory_order_relaxed);
 }
 
 /* An entry is ready (lock held): whoever runs fns must see it.  An fn this
@@ -772,8 +784,8 @@ static void *reactor_main(void *arg)
 		struct reactor_entry *e = r->ready.head;
 		struct timespec ts, *tsp = NULL;
 		struct pollfd pfd[2];
-		bool watch, busy, fresh;
-		uint64_t timeout;
+		bool watch, busy, fresh, linger = false;
+		uint64_t timeout, until = UINT64_MAX;
 		int n;
 
 		if (e) {
@@ -844,8 +856,8 @@ static void *reactor_main(void *arg)
 		 * release is a visit, so it is not) would take the events that
 		 * server is about to take itself. */
 		busy = r->waiter_claimed || r->submitting;
-		fresh = r->visits != seen_visits;
-		seen_visits = r->visits;
+		fresh = nr_visits(r) != seen_visits;
+		seen_visits = nr_visits(r);
 		watch = r->evfd < 0 || (!busy && !fresh);
 		if (watch) {
 			lingered = false;
@@ -855,7 +867,9 @@ static void *reactor_main(void *arg)
 			ts.tv_sec = 0;
 			ts.tv_nsec = (long)WAITER_LINGER_NS;
 			tsp = &ts;
-			lingered = true;
+			lingered = linger = true;
+			if (timeout != UINT64_MAX)
+				until = clock_now(0) + timeout;
 		}
 		r->polling = true;
 		pthread_mutex_unlock(&r->lock);
@@ -867,6 +881,19 @@ static void *reactor_main(void *arg)
 		pfd[1].fd = watch ? r->epfd : -1;
 		pfd[1].events = POLLIN;
 		n = ppoll(pfd, 2, tsp, NULL);
+		/*
+		 * A look that finds the program visited since the last one
+		 * changes nothing but seen_visits: it sleeps on without the
+		 * lock, which a busy program takes several times per enter and
+		 * would otherwise find taken.  Anything else a look would act
+		 * on writes the eventfd (wake(): polling stays set) or is the
+		 * timeout, which bounds the sleeps.
+		 */
+		while (n == 0 && linger && nr_visits(r) != seen_visits &&
+		       (until == UINT64_MAX || clock_now(0) + WAITER_LINGER_NS < until)) {
+			seen_visits = nr_visits(r);
+			n = ppoll(pfd, 2, tsp, NULL);
+		}
 		if (n < 0 && errno != EINTR) {
 			/* do not spin on an error */
 			struct timespec pause = { 0, 1000000 };
@@ -1183,7 +1210,7 @@ unsigned reactor_run_ready(struct ringer_reactor *r)
 	unsigned ran = 0, pass;
 
 	pthread_mutex_lock(&r->lock);
-	r->visits++;
+	visit(r);
 	if (!inline_begin(r)) {
 		pthread_mutex_unlock(&r->lock);
 		return 0;
@@ -1212,7 +1239,7 @@ int reactor_waiter_claim(struct ringer_reactor *r)
 	    !pthread_equal(pthread_self(), r->thread) &&
 	    !(r->inline_active && pthread_equal(pthread_self(), r->inline_owner))) {
 		r->waiter_claimed = true;
-		r->visits++;
+		visit(r);
 		r->waiter_pending = false;
 		fd = r->waiter_evfd;
 	}
@@ -1225,7 +1252,7 @@ void reactor_waiter_release(struct ringer_reactor *r)
 	pthread_mutex_lock(&r->lock);
 	r->waiter_claimed = false;
 	r->waiter_pending = false;
-	r->visits++;
+	visit(r);
 	/* what its fns made ready, or a thread that sleeps without looking
 	 * (parked): the set is the thread's to watch now */
 	if (r->ready.head || r->parked)
@@ -1237,7 +1264,7 @@ void reactor_submit_begin(struct ringer_reactor *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->submitting++;
-	r->visits++;
+	visit(r);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -1245,7 +1272,7 @@ void reactor_submit_end(struct ringer_reactor *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->submitting--;
-	r->visits++;
+	visit(r);
 	/* a thread that sleeps without looking: the set may be its again */
 	if (r->parked && !r->submitting)
 		wake(r);
