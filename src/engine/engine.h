@@ -192,6 +192,11 @@
  *    the count when its CQ sequence is flushed between another timeout's
  *    expiry and that one's CQE (an unsigned difference wraps; a race, see
  *    tests/fuzz/divergences.h); the engine waits for the count.
+ *  - a request made while a drain is active (the drained one, those
+ *    behind it, the first plain one after it) is issued as any other: the
+ *    kernel issues it from io-wq, as with IOSQE_ASYNC (io_init_req() sets
+ *    REQ_F_FORCE_ASYNC), which shows in a bundle RECV's buffers and
+ *    RWF_NOWAIT (tests/fuzz/divergences.h, bundle_after_drain).
  *  - LINK_TIMEOUT firing while its request runs in a worker: -EALREADY,
  *    and the request runs to its end (the kernel signals its io-wq worker,
  *    which may end a blocking call with -EINTR).

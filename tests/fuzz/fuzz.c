@@ -2176,10 +2176,19 @@ static bool match_recv_mshot_nonsocket(const struct op *op, const struct cqes *k
 		      u->c[0]->res == -ENOTSOCK);
 }
 
-static bool match_bundle_waitall(const struct op *op, const struct cqes *k, const struct cqes *u)
+static bool match_bundle_after_drain(const struct op *op, const struct cqes *k,
+				     const struct cqes *u)
 {
-	return is_recv(op) && (op->ioprio & IORING_RECVSEND_BUNDLE) &&
-	       (op->op_flags & MSG_WAITALL);
+	const struct batch *b = cur_batch;
+	int i = (int)(op - b->ops);
+
+	if (op->opcode != IORING_OP_RECV || !(op->ioprio & IORING_RECVSEND_BUNDLE) || i < 0 ||
+	    i >= b->nops)
+		return false;
+	for (int j = 0; j <= i; j++)
+		if (b->ops[j].flags & IOSQE_IO_DRAIN)
+			return !u || (k->n == 1 && u->n == 1);
+	return false;
 }
 
 static bool match_bundle_recv_linked(const struct op *op, const struct cqes *k,
