@@ -345,6 +345,12 @@ static int check_late(struct io_uring_params *p)
 
 static void ring_unmap(struct ring *r)
 {
+	if (r->flags & IORING_SETUP_NO_MMAP) {
+		/* the program's memory: it stays the program's */
+		r->sq_map = r->cq_map = NULL;
+		r->sqes = NULL;
+		return;
+	}
 	if (r->sq_map)
 		sys_munmap(r->sq_map, r->ring_size);
 	if (r->sqes)
@@ -353,21 +359,10 @@ static void ring_unmap(struct ring *r)
 	r->sqes = NULL;
 }
 
-static int ring_map(struct ring *r, int memfd, unsigned array_off)
+/* Pointers into the rings (struct io_rings layout, as the kernel's), masks and sizes. */
+static void ring_layout(struct ring *r, unsigned array_off)
 {
-	int err = 0;
-
-	r->sq_map = sys_mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
-			     IORING_OFF_SQ_RING, &err);
-	if (!r->sq_map)
-		return err;
 	r->cq_map = r->sq_map; /* one region: IORING_FEAT_SINGLE_MMAP */
-	r->sqes = sys_mmap(NULL, PAGE_ALIGN(r->sqes_size), PROT_READ | PROT_WRITE, MAP_SHARED,
-			   memfd, (off_t)r->off_sqes, &err);
-	if (!r->sqes)
-		return err;
-
-	/* struct io_rings layout, as the kernel's */
 	r->sq_head = (unsigned *)((char *)r->sq_map + 0);
 	r->sq_tail = (unsigned *)((char *)r->sq_map + 4);
 	r->sq_flags = (unsigned *)((char *)r->sq_map + 36);
@@ -384,6 +379,76 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
 	*(unsigned *)((char *)r->sq_map + 24) = r->sq_entries;
 	*(unsigned *)((char *)r->cq_map + 20) = r->cq_mask;
 	*(unsigned *)((char *)r->cq_map + 28) = r->cq_entries;
+}
+
+static int ring_map(struct ring *r, int memfd, unsigned array_off)
+{
+	int err = 0;
+
+	r->sq_map = sys_mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
+			     IORING_OFF_SQ_RING, &err);
+	if (!r->sq_map)
+		return err;
+	r->sqes = sys_mmap(NULL, PAGE_ALIGN(r->sqes_size), PROT_READ | PROT_WRITE, MAP_SHARED,
+			   memfd, (off_t)r->off_sqes, &err);
+	if (!r->sqes)
+		return err;
+	ring_layout(r, array_off);
+	return 0;
+}
+
+/*
+ * IORING_SETUP_NO_MMAP: a region of the program's memory, as the kernel's
+ * io_create_region() takes it: an address (-EFAULT), page aligned
+ * (-EINVAL), charged to RLIMIT_MEMLOCK (-ENOMEM), then pinned writable
+ * (-EFAULT).  The engine
+ * cannot pin: it checks every byte can be read and written back, through
+ * the fault-safe copies, and uses the memory in place afterwards.
+ */
+static int user_region(struct ring *r, uint64_t addr, size_t size)
+{
+	uint64_t pages = size / PAGE_SZ;
+	void *buf;
+	int ret;
+
+	if (!addr)
+		return -EFAULT;
+	if (addr & (PAGE_SZ - 1))
+		return -EINVAL;
+	if (!memlock_exempt()) {
+		if (memlock_charge(pages))
+			return -ENOMEM;
+		r->memlock_pages += pages; /* given back by the caller's failure path */
+	}
+	if (!user_range_ok(addr, size))
+		return -EFAULT;
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	ret = umem_read(buf, (void *)(uintptr_t)addr, size);
+	if (!ret)
+		ret = umem_write((void *)(uintptr_t)addr, buf, size);
+	free(buf);
+	return ret ? -EFAULT : 0;
+}
+
+/*
+ * The rings at cq_off.user_addr, the SQEs at sq_off.user_addr.  As the
+ * kernel, only struct io_rings' header is cleared: CQEs, the SQ array and
+ * the SQEs keep what the program left there.
+ */
+static int ring_user_memory(struct ring *r, const struct io_uring_params *p, unsigned array_off)
+{
+	int ret = user_region(r, p->cq_off.user_addr, r->ring_size);
+
+	if (!ret)
+		ret = user_region(r, p->sq_off.user_addr, PAGE_ALIGN(r->sqes_size));
+	if (ret)
+		return ret;
+	r->sq_map = (void *)(uintptr_t)p->cq_off.user_addr;
+	r->sqes = (struct io_uring_sqe *)(uintptr_t)p->sq_off.user_addr;
+	memset(r->sq_map, 0, 64);
+	ring_layout(r, array_off);
 	return 0;
 }
 
@@ -429,6 +494,11 @@ static int region_offset(struct ring *r, uint64_t off, uint64_t *file_off, int *
 
 	if (map_fd)
 		*map_fd = -1;
+	if ((r->flags & IORING_SETUP_NO_MMAP) &&
+	    ((off & IORING_OFF_MMAP_MASK) == IORING_OFF_SQ_RING ||
+	     (off & IORING_OFF_MMAP_MASK) == IORING_OFF_CQ_RING ||
+	     (off & IORING_OFF_MMAP_MASK) == IORING_OFF_SQES))
+		return -ENOMEM; /* the rings are the program's memory: nothing to map */
 	switch (off & IORING_OFF_MMAP_MASK) {
 	case IORING_OFF_SQ_RING:
 		*file_off = 0;
@@ -534,7 +604,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	r->ring_size = PAGE_ALIGN(ring_end);
 	r->sqes_size = 64UL * p.sq_entries;
 
-	if (!memlock_exempt()) {
+	if (!memlock_exempt() && !(p.flags & IORING_SETUP_NO_MMAP)) {
 		/* the kernel charges the ring region and the SQE array */
 		pages = r->ring_size / PAGE_SZ + PAGE_ALIGN(r->sqes_size) / PAGE_SZ;
 		if (memlock_charge(pages)) {
@@ -549,11 +619,19 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		ret = memfd;
 		goto fail;
 	}
-	ret = size_ring_file(r, memfd);
-	if (!ret)
+	if (p.flags & IORING_SETUP_NO_MMAP) {
+		/* an empty file: the ring's identity, nothing in it */
 		ret = sys_fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
-	if (!ret)
-		ret = ring_map(r, memfd, array_off);
+		if (!ret)
+			ret = ring_user_memory(r, &p, array_off);
+	} else {
+		ret = size_ring_file(r, memfd);
+		if (!ret)
+			ret = sys_fcntl(memfd, F_ADD_SEALS,
+					F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+		if (!ret)
+			ret = ring_map(r, memfd, array_off);
+	}
 	if (!ret && !(slot = fdt_slot(memfd, true)))
 		ret = -ENOMEM;
 	if (ret)
@@ -569,8 +647,17 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	if (p.flags & IORING_SETUP_R_DISABLED)
 		atomic_store(&r->disabled, true);
 
-	memset(&p.sq_off, 0, sizeof(p.sq_off));
-	memset(&p.cq_off, 0, sizeof(p.cq_off));
+	{
+		/* a NO_MMAP ring's addresses go back as they came */
+		uint64_t sq_user = p.sq_off.user_addr, cq_user = p.cq_off.user_addr;
+
+		memset(&p.sq_off, 0, sizeof(p.sq_off));
+		memset(&p.cq_off, 0, sizeof(p.cq_off));
+		if (p.flags & IORING_SETUP_NO_MMAP) {
+			p.sq_off.user_addr = sq_user;
+			p.cq_off.user_addr = cq_user;
+		}
+	}
 	p.sq_off.head = 0;
 	p.sq_off.tail = 4;
 	p.sq_off.ring_mask = 16;

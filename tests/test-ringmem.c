@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ring memory: IORING_SETUP_NO_MMAP (the rings at cq_off.user_addr, the
+ * SQEs at sq_off.user_addr, in the program's memory), its size, alignment
+ * and pointer rules, mmap of such a ring's fd, its RLIMIT_MEMLOCK charge;
+ * IORING_SETUP_REGISTERED_FD_ONLY; IORING_SETUP_HYBRID_IOPOLL.
+ */
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "raw.h"
+
+#define PAGE 4096UL
+
+static void *map_anon(size_t len)
+{
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	REQUIRE_MSG(m != MAP_FAILED, "mmap: %s", strerror(errno));
+	return m;
+}
+
+/* n pages followed by a page that is not mapped */
+static char *pages_then_hole(size_t n)
+{
+	char *m = map_anon((n + 1) * PAGE);
+
+	REQUIRE_SYS(munmap(m + n * PAGE, PAGE));
+	return m;
+}
+
+static int nommap_setup(unsigned entries, unsigned flags, void *rings, void *sqes,
+			struct io_uring_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->flags = IORING_SETUP_NO_MMAP | flags;
+	p->cq_off.user_addr = (uintptr_t)rings;
+	p->sq_off.user_addr = (uintptr_t)sqes;
+	return raw_setup(entries, p);
+}
+
+/* A raw_ring over the program's own memory: what raw_ring_map() does, without mmap. */
+static void ring_in_memory(struct raw_ring *r, int fd, const struct io_uring_params *p,
+			   void *rings, void *sqes)
+{
+	char *base = rings;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->p = *p;
+	r->sq_ptr = r->cq_ptr = rings;
+	r->sqes = sqes;
+	r->sq_head = (unsigned *)(base + p->sq_off.head);
+	r->sq_tail = (unsigned *)(base + p->sq_off.tail);
+	r->sq_array = (unsigned *)(base + p->sq_off.array);
+	r->sq_flags = (unsigned *)(base + p->sq_off.flags);
+	r->sq_dropped = (unsigned *)(base + p->sq_off.dropped);
+	r->sq_mask = *(unsigned *)(base + p->sq_off.ring_mask);
+	r->cq_head = (unsigned *)(base + p->cq_off.head);
+	r->cq_tail = (unsigned *)(base + p->cq_off.tail);
+	r->cq_overflow = (unsigned *)(base + p->cq_off.overflow);
+	r->cq_flags = (unsigned *)(base + p->cq_off.flags);
+	r->cq_mask = *(unsigned *)(base + p->cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(base + p->cq_off.cqes);
+	r->tail = *r->sq_tail;
+}
+
+static void nops_through(struct raw_ring *r, unsigned n)
+{
+	struct io_uring_cqe cqe;
+
+	for (unsigned i = 0; i < n; i++)
+		raw_nop(r, 100 + i, 0);
+	raw_publish(r);
+	REQUIRE_EQ(raw_enter(r->fd, n, n, IORING_ENTER_GETEVENTS, NULL, 0), (int)n);
+	for (unsigned i = 0; i < n; i++) {
+		REQUIRE_TRUE(raw_pop(r, &cqe));
+		CHECK_EQ_U(cqe.user_data, 100 + i);
+		CHECK_EQ(cqe.res, 0);
+	}
+	CHECK_FALSE(raw_pop(r, &cqe));
+}
+
+TEST(no_mmap_ring_in_program_memory)
+{
+	struct io_uring_params p;
+	struct raw_ring r;
+	unsigned char *rings = map_anon(4 * PAGE), *sqes = map_anon(4 * PAGE);
+	unsigned *w = (unsigned *)rings;
+	int fd;
+
+	memset(rings, 0xaa, 4 * PAGE);
+	memset(sqes, 0xbb, 4 * PAGE);
+	fd = raw_skip_if_refused(nommap_setup(8, 0, rings, sqes, &p));
+	REQUIRE_GE(fd, 0);
+	/* the addresses go back as they came */
+	CHECK_EQ_U(p.cq_off.user_addr, (uintptr_t)rings);
+	CHECK_EQ_U(p.sq_off.user_addr, (uintptr_t)sqes);
+	CHECK_EQ_U(p.sq_entries, 8);
+	CHECK_EQ_U(p.cq_entries, 16);
+	/* struct io_rings' header is cleared, its masks and sizes written there */
+	CHECK_EQ_U(w[0] | w[1] | w[2] | w[3], 0);
+	CHECK_EQ_U(*(unsigned *)(rings + p.sq_off.ring_mask), 7);
+	CHECK_EQ_U(*(unsigned *)(rings + p.sq_off.ring_entries), 8);
+	CHECK_EQ_U(*(unsigned *)(rings + p.cq_off.ring_mask), 15);
+	CHECK_EQ_U(*(unsigned *)(rings + p.cq_off.ring_entries), 16);
+	CHECK_EQ_U(*(unsigned *)(rings + p.sq_off.flags), 0);
+	CHECK_EQ_U(*(unsigned *)(rings + p.cq_off.overflow), 0);
+	/* ...and nothing else: CQEs, the SQ array and the SQEs keep their bytes */
+	CHECK_EQ_U(*(unsigned *)(rings + p.cq_off.cqes), 0xaaaaaaaa);
+	CHECK_EQ_U(*(unsigned *)(rings + p.sq_off.array), 0xaaaaaaaa);
+	CHECK_EQ_U(*(unsigned *)sqes, 0xbbbbbbbb);
+
+	ring_in_memory(&r, fd, &p, rings, sqes);
+	nops_through(&r, 3);
+	nops_through(&r, 8); /* around the rings */
+	CHECK_EQ_U(*r.cq_tail, 11);
+	CHECK_EQ(raw_close(fd), 0);
+	/* the memory stays the program's after the ring is gone */
+	rings[PAGE] = 1;
+	sqes[0] = 1;
+	munmap(rings, 4 * PAGE);
+	munmap(sqes, 4 * PAGE);
+}
+
+TEST(no_mmap_without_sq_array)
+{
+	struct io_uring_params p;
+	struct raw_ring r;
+	void *rings = map_anon(PAGE), *sqes = map_anon(PAGE);
+	int fd = raw_skip_if_refused(nommap_setup(4, IORING_SETUP_NO_SQARRAY, rings, sqes, &p));
+
+	REQUIRE_GE(fd, 0);
+	CHECK_EQ_U(p.sq_off.array, 0);
+	ring_in_memory(&r, fd, &p, rings, sqes);
+	nops_through(&r, 4);
+	CHECK_EQ(raw_close(fd), 0);
+	munmap(rings, PAGE);
+	munmap(sqes, PAGE);
+}
+
+/* The ring's and the SQEs' regions: page aligned, mapped, writable, as long as the ring needs. */
+TEST(no_mmap_memory_rules)
+{
+	struct io_uring_params p;
+	char *good = map_anon(16 * PAGE), *good2 = map_anon(16 * PAGE);
+	char *one = pages_then_hole(1), *three, *four, *ro;
+	int fd;
+
+	four = pages_then_hole(4);
+	three = pages_then_hole(3) + PAGE; /* two pages, and the one before */
+	ro = mmap(NULL, 4 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(ro != MAP_FAILED);
+	raw_skip_if_refused(nommap_setup(8, 0, good, good2, &p) >= 0 ? 0 : -EPERM);
+
+	CHECK_EQ(nommap_setup(8, 0, good + 64, good2, &p), -EINVAL);
+	CHECK_EQ(nommap_setup(8, 0, good, good2 + 2048, &p), -EINVAL);
+	CHECK_EQ(nommap_setup(8, 0, NULL, good2, &p), -EFAULT);
+	CHECK_EQ(nommap_setup(8, 0, good, NULL, &p), -EFAULT);
+	CHECK_EQ(nommap_setup(8, 0, (void *)PAGE, good2, &p), -EFAULT);
+	CHECK_EQ(nommap_setup(8, 0, good, (void *)PAGE, &p), -EFAULT);
+	CHECK_EQ(nommap_setup(8, 0, ro, good2, &p), -EFAULT);
+	CHECK_EQ(nommap_setup(8, 0, good, ro, &p), -EFAULT);
+	/* the rings region's first failure wins over the SQEs' */
+	CHECK_EQ(nommap_setup(8, 0, NULL, good2 + 64, &p), -EFAULT);
+	CHECK_EQ(nommap_setup(8, 0, good + 64, NULL, &p), -EINVAL);
+	/* 64 entries: 2368 bytes of rings, 4096 of SQEs fit one page each */
+	fd = nommap_setup(64, 0, one, good2, &p);
+	CHECK_GE(fd, 0);
+	if (fd >= 0)
+		raw_close(fd);
+	fd = nommap_setup(64, 0, good, one, &p);
+	CHECK_GE(fd, 0);
+	if (fd >= 0)
+		raw_close(fd);
+	/* 128 entries: neither fits */
+	CHECK_EQ(nommap_setup(128, 0, one, good2, &p), -EFAULT);
+	CHECK_EQ(nommap_setup(128, 0, good, one, &p), -EFAULT);
+	/* 256 entries: 9280 bytes of rings need three pages, the SQEs four */
+	CHECK_EQ(nommap_setup(256, 0, three, good2, &p), -EFAULT);
+	fd = nommap_setup(256, 0, three - PAGE, four, &p);
+	CHECK_GE(fd, 0);
+	if (fd >= 0)
+		raw_close(fd);
+	CHECK_EQ(nommap_setup(256, 0, good, four + PAGE, &p), -EFAULT);
+	/* REGISTERED_FD_ONLY needs NO_MMAP; user_addr without NO_MMAP is not looked at */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_REGISTERED_FD_ONLY;
+	CHECK_EQ(raw_setup(8, &p), -EINVAL);
+	memset(&p, 0, sizeof(p));
+	p.cq_off.user_addr = 1;
+	p.sq_off.user_addr = 3;
+	fd = raw_setup(8, &p);
+	CHECK_GE(fd, 0);
+	CHECK_EQ_U(p.cq_off.user_addr, 0);
+	CHECK_EQ_U(p.sq_off.user_addr, 0);
+	if (fd >= 0)
+		raw_close(fd);
+	munmap(good, 16 * PAGE);
+	munmap(good2, 16 * PAGE);
+	munmap(one, PAGE);
+	munmap(three - PAGE, 3 * PAGE);
+	munmap(four, 4 * PAGE);
+	munmap(ro, 4 * PAGE);
+}
+
+/* A NO_MMAP ring's fd has nothing to map: -ENOMEM at every ring offset. */
+TEST(no_mmap_ring_fd_maps_nothing)
+{
+	static const uint64_t offs[] = { IORING_OFF_SQ_RING, IORING_OFF_CQ_RING, IORING_OFF_SQES };
+	struct io_uring_params p;
+	void *rings = map_anon(PAGE), *sqes = map_anon(PAGE);
+	int fd = raw_skip_if_refused(nommap_setup(8, 0, rings, sqes, &p));
+
+	REQUIRE_GE(fd, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(offs); i++) {
+		void *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)offs[i]);
+
+		if (!CHECK_TRUE(m == MAP_FAILED))
+			munmap(m, PAGE);
+		else
+			CHECK_ERRNO(-errno, -ENOMEM);
+	}
+	CHECK_EQ(raw_close(fd), 0);
+	munmap(rings, PAGE);
+	munmap(sqes, PAGE);
+}
+
+/*
+ * RLIMIT_MEMLOCK: a NO_MMAP ring is charged as an mmap'ed one, its rings'
+ * pages and its SQEs' pages; a null or unaligned address fails before the
+ * charge, an address with nothing mapped after it.  In a child of a user of its own, for a fresh
+ * account (the kernel's is per user, and gives a ring's pages back only
+ * some time after the ring goes).
+ */
+#define MEMLOCK_UID 61517
+
+static void memlock_child(void)
+{
+	struct rlimit rl = { 16 * PAGE, 16 * PAGE };
+	char *rings = map_anon(64 * PAGE), *sqes = map_anon(64 * PAGE);
+	struct io_uring_params p;
+	int fds[4];
+
+	REQUIRE_SYS(setrlimit(RLIMIT_MEMLOCK, &rl));
+	REQUIRE_SYS(setgid(MEMLOCK_UID));
+	REQUIRE_SYS(setuid(MEMLOCK_UID));
+	/* 128 entries: 2 pages of rings, 2 of SQEs; four rings fill 16 pages */
+	for (int i = 0; i < 4; i++) {
+		fds[i] = nommap_setup(128, 0, rings + 4 * i * PAGE, sqes + 4 * i * PAGE, &p);
+		if (i == 0)
+			raw_skip_if_refused(fds[0]);
+		CHECK_GE(fds[i], 0);
+	}
+	CHECK_EQ(nommap_setup(8, 0, rings + 32 * PAGE, sqes + 32 * PAGE, &p), -ENOMEM);
+	CHECK_EQ(nommap_setup(8, 0, rings + 32 * PAGE + 64, sqes + 32 * PAGE, &p), -EINVAL);
+	CHECK_EQ(nommap_setup(8, 0, (void *)PAGE, sqes + 32 * PAGE, &p), -ENOMEM);
+	/* no address at all is refused before */
+	CHECK_EQ(nommap_setup(8, 0, NULL, sqes + 32 * PAGE, &p), -EFAULT);
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			raw_close(fds[i]);
+}
+
+TEST(no_mmap_memlock_charge)
+{
+	int st;
+	pid_t pid;
+
+	if (getuid() != 0)
+		SKIP_CASE(SKIP_ENVIRONMENT, "needs root");
+	fflush(stdout);
+	pid = fork();
+	REQUIRE_SYS(pid);
+	if (pid == 0) {
+		memlock_child();
+		fflush(stdout);
+		_exit(test_case_failed() ? TEST_FAIL : TEST_PASS);
+	}
+	REQUIRE_EQ(waitpid(pid, &st, 0), pid);
+	REQUIRE_MSG(WIFEXITED(st), "the child ended with status 0x%x", st);
+	if (WEXITSTATUS(st) == TEST_SKIP)
+		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_setup refused");
+	CHECK_EQ(WEXITSTATUS(st), TEST_PASS);
+}
+
+TEST(hybrid_iopoll_accepted)
+{
+	struct io_uring_params p;
+	int fd;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_HYBRID_IOPOLL;
+	CHECK_EQ(raw_setup(8, &p), -EINVAL);
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_HYBRID_IOPOLL | IORING_SETUP_IOPOLL;
+	fd = raw_skip_if_refused(raw_setup(8, &p));
+	CHECK_GE(fd, 0);
+	if (fd >= 0)
+		CHECK_EQ(raw_close(fd), 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(no_mmap_ring_in_program_memory),
+		TEST_ENTRY(no_mmap_without_sq_array),
+		TEST_ENTRY(no_mmap_memory_rules),
+		TEST_ENTRY(no_mmap_ring_fd_maps_nothing),
+		TEST_ENTRY(no_mmap_memlock_charge),
+		TEST_ENTRY(hybrid_iopoll_accepted),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
