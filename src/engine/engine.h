@@ -88,7 +88,7 @@
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE,
  *    CLONE_BUFFERS (from an engine ring: a kernel ring is -EOPNOTSUPP),
- *    PROBE, ENABLE_RINGS, IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE,
+ *    PROBE, RESTRICTIONS, ENABLE_RINGS, IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE,
  *    (UN)REGISTER_PERSONALITY (and, with fd -1, SEND_MSG_RING): -EINVAL.
  *  - sqe->personality (creds.c): the thread that issues the request takes
  *    the registered uids, gids and groups with raw setresuid/setresgid/
@@ -642,6 +642,21 @@ struct ring {
 
 	atomic_bool disabled; /* R_DISABLED until ENABLE_RINGS */
 	atomic_bool dying;
+	/*
+	 * IORING_REGISTER_RESTRICTIONS (register.c): filled under submit_lock
+	 * while the ring is disabled, never written once it is enabled;
+	 * restricted says they apply (set by ENABLE_RINGS, release, before the
+	 * ring is enabled: a submission, which follows enter's acquire of
+	 * disabled, and a register call, which loads restricted with acquire,
+	 * see the whole table).
+	 */
+	struct ring_restrictions {
+		uint64_t register_op[(IORING_REGISTER_LAST + 63) / 64];
+		uint64_t sqe_op[256 / 64]; /* any u8 opcode can be looked up */
+		uint8_t sqe_flags_allowed, sqe_flags_required;
+		bool registered;
+	} restrictions;
+	atomic_bool restricted;
 
 	/* Submission side, under submit_lock (the kernel's uring_lock). */
 	pthread_mutex_t submit_lock;
@@ -855,6 +870,8 @@ void completions_release(void);
 void req_issue(struct req *req, unsigned issue_flags);
 void req_punt_wq(struct req *req);
 int engine_wq_get(struct ring *ring);
+/* A restricted ring (register.c): may an SQE of this opcode and flags run? */
+bool ring_sqe_allowed(const struct ring *ring, unsigned opcode, unsigned sqe_flags);
 int req_arm_poll(struct req *req, uint32_t events);
 /* Arm an entry of the ring's own (no request's) in its reactor: 0, or
  * -ECANCELED when the ring is going away, -ENOMEM. */

@@ -10,8 +10,8 @@
  * IORING_OP_LAST.
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
- * (RESTRICTIONS, IOWQ_AFF, PBUF_RING, ...) answer -EINVAL, as the kernel answers an
- * unknown opcode.
+ * (IOWQ_AFF, NAPI, ...) answer -EINVAL, as the kernel answers an unknown
+ * opcode.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -247,12 +247,102 @@ static int iowq_max_workers(struct ring *r, void *arg, unsigned nr)
 	return ret;
 }
 
+/*
+ * IORING_REGISTER_RESTRICTIONS: what a ring may do once enabled, given
+ * while it is still disabled, once.  The opcodes are checked against
+ * Linux 6.18's counts, not the header's (which may name later ones).
+ */
+#define LINUX_REGISTER_LAST (IORING_REGISTER_QUERY + 1)
+#define LINUX_OP_LAST (IORING_OP_PIPE + 1)
+#define MAX_RESTRICTIONS (IORING_RESTRICTION_LAST + LINUX_REGISTER_LAST + LINUX_OP_LAST)
+
+static bool bit_test(const uint64_t *map, unsigned bit)
+{
+	return map[bit / 64] >> (bit % 64) & 1;
+}
+
+static void bit_set(uint64_t *map, unsigned bit)
+{
+	map[bit / 64] |= 1ULL << (bit % 64);
+}
+
+static int parse_restrictions(struct ring_restrictions *out, const struct io_uring_restriction *res,
+			      unsigned nr)
+{
+	for (unsigned i = 0; i < nr; i++) {
+		/* resv and resv2 are not looked at (the kernel's io_parse_restrictions()) */
+		switch (res[i].opcode) {
+		case IORING_RESTRICTION_REGISTER_OP:
+			if (res[i].register_op >= LINUX_REGISTER_LAST)
+				return -EINVAL;
+			bit_set(out->register_op, res[i].register_op);
+			break;
+		case IORING_RESTRICTION_SQE_OP:
+			if (res[i].sqe_op >= LINUX_OP_LAST)
+				return -EINVAL;
+			bit_set(out->sqe_op, res[i].sqe_op);
+			break;
+		case IORING_RESTRICTION_SQE_FLAGS_ALLOWED:
+			out->sqe_flags_allowed = res[i].sqe_flags; /* the last one counts */
+			break;
+		case IORING_RESTRICTION_SQE_FLAGS_REQUIRED:
+			out->sqe_flags_required = res[i].sqe_flags;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A failed registration leaves none (another may follow); an empty one allows nothing. */
+static int register_restrictions(struct ring *r, const void *arg, unsigned nr)
+{
+	struct ring_restrictions parsed = { 0 };
+	struct io_uring_restriction *res;
+	int ret;
+
+	if (!atomic_load(&r->disabled))
+		return -EBADFD;
+	if (r->restrictions.registered)
+		return -EBUSY;
+	if (!arg || nr > MAX_RESTRICTIONS)
+		return -EINVAL;
+	res = malloc(nr ? nr * sizeof(*res) : 1);
+	if (!res)
+		return -ENOMEM;
+	if (umem_read(res, arg, nr * sizeof(*res)))
+		ret = -EFAULT;
+	else
+		ret = parse_restrictions(&parsed, res, nr);
+	free(res);
+	if (ret)
+		return ret;
+	parsed.registered = true;
+	r->restrictions = parsed;
+	return 0;
+}
+
+bool ring_sqe_allowed(const struct ring *r, unsigned opcode, unsigned sqe_flags)
+{
+	const struct ring_restrictions *rs = &r->restrictions;
+
+	if (!bit_test(rs->sqe_op, opcode & 0xff))
+		return false;
+	if ((sqe_flags & rs->sqe_flags_required) != rs->sqe_flags_required)
+		return false;
+	return !(sqe_flags & ~(rs->sqe_flags_allowed | rs->sqe_flags_required));
+}
+
 static int enable_rings(struct ring *r, const void *arg, unsigned nr)
 {
 	if (arg || nr)
 		return -EINVAL;
 	if (!atomic_load(&r->disabled))
 		return -EBADFD;
+	/* release: pairs with register's acquire; the table is complete */
+	if (r->restrictions.registered)
+		atomic_store_explicit(&r->restricted, true, memory_order_release);
 	r->submitter_tid = (pid_t)syscall(SYS_gettid);
 	/* release: pairs with the acquire in enter; the submitter is set first */
 	atomic_store_explicit(&r->disabled, false, memory_order_release);
@@ -414,6 +504,12 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 	if (!r)
 		/* by index: an empty slot of the thread's table, or no slot at all */
 		return by_index ? ((unsigned)fd < 16 ? -EBADF : -EINVAL) : engine_bad_ring_fd(fd);
+	/* a restricted ring refuses what it was not allowed, whatever the arguments */
+	if (atomic_load_explicit(&r->restricted, memory_order_acquire) &&
+	    !bit_test(r->restrictions.register_op, opcode)) {
+		ring_put(r);
+		return -EACCES;
+	}
 	/* the thread's table, not the ring's: no ring lock */
 	if (opcode == IORING_REGISTER_RING_FDS || opcode == IORING_UNREGISTER_RING_FDS) {
 		ret = opcode == IORING_REGISTER_RING_FDS ? ring_fds_register(arg, nr_args)
@@ -469,6 +565,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_PROBE:
 		ret = register_probe(r, (void *)arg, nr_args);
+		break;
+	case IORING_REGISTER_RESTRICTIONS:
+		ret = register_restrictions(r, arg, nr_args);
 		break;
 	case IORING_REGISTER_ENABLE_RINGS:
 		ret = enable_rings(r, arg, nr_args);

@@ -178,6 +178,8 @@ static void ring_reset(struct ring *r)
 	r->memlock_pages = 0;
 	atomic_store(&r->disabled, false);
 	atomic_store(&r->dying, false);
+	memset(&r->restrictions, 0, sizeof(r->restrictions));
+	atomic_store(&r->restricted, false);
 	r->cached_sq_head = 0;
 	r->drain_next = false;
 	atomic_store(&r->drain_disabled, false);

@@ -1086,6 +1086,10 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 			req->flags &= ~REQ_F_IO_DRAIN;
 		}
 	}
+	/* io_check_restriction(): after the flag checks, before the drain of the next */
+	if (atomic_load_explicit(&r->restricted, memory_order_relaxed) &&
+	    !ring_sqe_allowed(r, sqe.opcode, f))
+		return -EACCES;
 	if (r->drain_next && !st->link_head) {
 		r->drain_next = false;
 		atomic_store_explicit(&r->drain_active, true, memory_order_seq_cst);
