@@ -5,6 +5,7 @@
  * and pointer rules, mmap of such a ring's fd, its RLIMIT_MEMLOCK charge;
  * IORING_SETUP_REGISTERED_FD_ONLY; IORING_SETUP_HYBRID_IOPOLL.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -285,6 +286,94 @@ TEST(no_mmap_memlock_charge)
 	CHECK_EQ(WEXITSTATUS(st), TEST_PASS);
 }
 
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	REQUIRE_TRUE(d != NULL);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int fd_only_setup(void *rings, void *sqes)
+{
+	struct io_uring_params p;
+
+	return nommap_setup(8, IORING_SETUP_REGISTERED_FD_ONLY, rings, sqes, &p);
+}
+
+/*
+ * REGISTERED_FD_ONLY: setup's result is an index of the thread's registered
+ * ring table, the ring lives as long as that entry.  In a thread of its own:
+ * the table is per thread (task), and it starts empty.
+ */
+static void *fd_only_thread(void *arg)
+{
+	char *rings = map_anon(16 * 4 * PAGE), *sqes = map_anon(16 * 4 * PAGE);
+	struct io_uring_rsrc_update u;
+	struct io_uring_params p;
+	struct io_uring_cqe cqe;
+	struct raw_ring r;
+	int idx, first;
+
+	(void)arg;
+	first = raw_skip_if_refused(
+		nommap_setup(8, IORING_SETUP_REGISTERED_FD_ONLY, rings, sqes, &p));
+	REQUIRE_EQ(first, 0);
+	ring_in_memory(&r, first, &p, rings, sqes);
+	raw_nop(&r, 7, 0);
+	raw_publish(&r);
+	CHECK_EQ(raw_enter(first, 1, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING,
+			   NULL, 0),
+		 1);
+	CHECK_TRUE(raw_pop(&r, &cqe) && cqe.user_data == 7 && cqe.res == 0);
+	/* register calls reach it by index too */
+	{
+		static char probe[sizeof(struct io_uring_probe) + 8 * sizeof(struct io_uring_probe_op)];
+
+		CHECK_EQ(raw_register(first,
+				      IORING_REGISTER_PROBE | IORING_REGISTER_USE_REGISTERED_RING,
+				      probe, 8),
+			 0);
+		CHECK_EQ(((struct io_uring_probe *)probe)->ops[IORING_OP_NOP].flags &
+				 IO_URING_OP_SUPPORTED,
+			 IO_URING_OP_SUPPORTED);
+	}
+	/* the table holds 16: the 17th ring is -EBUSY */
+	for (int i = 1; i < 16; i++)
+		CHECK_EQ(fd_only_setup(rings + 4 * i * PAGE, sqes + 4 * i * PAGE), i);
+	CHECK_EQ(fd_only_setup(rings, sqes), -EBUSY);
+	/* unregistered (here through itself), the ring is gone */
+	for (int i = 0; i < 16; i++) {
+		u = (struct io_uring_rsrc_update){ .offset = (unsigned)i };
+		CHECK_EQ(raw_register(i,
+				      IORING_UNREGISTER_RING_FDS |
+					      IORING_REGISTER_USE_REGISTERED_RING,
+				      &u, 1),
+			 1);
+		CHECK_EQ(raw_enter(i, 0, 0, IORING_ENTER_REGISTERED_RING, NULL, 0), -EBADF);
+	}
+	/* a free entry again */
+	idx = fd_only_setup(rings, sqes);
+	CHECK_EQ(idx, 0);
+	/* left registered: the thread's end lets it go */
+	return NULL;
+}
+
+TEST(registered_fd_only)
+{
+	pthread_t t;
+	int before = open_fds();
+
+	REQUIRE_EQ(pthread_create(&t, NULL, fd_only_thread, NULL), 0);
+	REQUIRE_EQ(pthread_join(t, NULL), 0);
+	/* no fd of the program's was used, and none is left behind */
+	CHECK_EQ(open_fds(), before);
+}
+
 TEST(hybrid_iopoll_accepted)
 {
 	struct io_uring_params p;
@@ -309,6 +398,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(no_mmap_memory_rules),
 		TEST_ENTRY(no_mmap_ring_fd_maps_nothing),
 		TEST_ENTRY(no_mmap_memlock_charge),
+		TEST_ENTRY(registered_fd_only),
 		TEST_ENTRY(hybrid_iopoll_accepted),
 	};
 

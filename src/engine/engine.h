@@ -41,13 +41,16 @@
  *    (RLIMIT_NOFILE), for an O_DIRECT read or write that native AIO hands
  *    back short or with -EAGAIN (the rest continues by number), and on IOPOLL
  *    rings until a polling pass issues the parked request.
- *  - setup flags SQE128, CQE32, CQE_MIXED, REGISTERED_FD_ONLY,
+ *  - setup flags SQE128, CQE32, CQE_MIXED,
  *    DEFER_TASKRUN: -EINVAL; COOP_TASKRUN/TASKRUN_FLAG
  *    accepted (completions are never deferred).  HYBRID_IOPOLL is
  *    IOPOLL (the engine's polling does not sleep first).
  *  - NO_MMAP: the program's ring and SQE memory is checked readable and
  *    writable at setup but not pinned: unmapped while the ring lives, the
  *    engine faults on it (SIGSEGV) where the kernel keeps the pages.
+ *    A REGISTERED_FD_ONLY ring has an fd all the same, the engine's, moved
+ *    above the program's numbers (sys_fd_move_high()); it goes when the
+ *    ring's entry in the thread's table does.
  *  - IORING_SQ_TASKRUN is set on every ring but SQPOLL ones, with or
  *    without IORING_SETUP_TASKRUN_FLAG, while the ring's reactor has fd work
  *    armed (a receive, accept, poll... waiting for readiness), and cleared by
@@ -327,7 +330,8 @@
 	(IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_R_DISABLED |       \
 	 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |                      \
 	 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER |                   \
-	 IORING_SETUP_NO_SQARRAY | IORING_SETUP_NO_MMAP | IORING_SETUP_HYBRID_IOPOLL)
+	 IORING_SETUP_NO_SQARRAY | IORING_SETUP_NO_MMAP | IORING_SETUP_HYBRID_IOPOLL | \
+	 IORING_SETUP_REGISTERED_FD_ONLY)
 
 /* Enter flags the engine takes: GETEVENTS ... NO_IOWAIT; bit 8 and up: -EINVAL */
 #define ENGINE_ENTER_FLAGS 0xffU

@@ -566,6 +566,8 @@ int engine_ring_map_offset(int fd, uint64_t off, int prot, uint64_t *file_off, i
 	return 1;
 }
 
+static int fd_only_register(struct ring *r);
+
 RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 {
 	struct io_uring_params p;
@@ -621,6 +623,9 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		ret = memfd;
 		goto fail;
 	}
+	/* the kernel installs no fd: the engine's is kept out of the program's way */
+	if (p.flags & IORING_SETUP_REGISTERED_FD_ONLY)
+		memfd = sys_fd_move_high(memfd);
 	if (p.flags & IORING_SETUP_NO_MMAP) {
 		/* an empty file: the ring's identity, nothing in it */
 		ret = sys_fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
@@ -692,6 +697,8 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	atomic_store_explicit(&engine_rings_made, true, memory_order_relaxed);
 	/* release: the ring is fully built before another thread can find it */
 	atomic_store_explicit(slot, r, memory_order_release);
+	if (p.flags & IORING_SETUP_REGISTERED_FD_ONLY)
+		return fd_only_register(r);
 	return memfd;
 
 fail_fd:
@@ -917,14 +924,40 @@ static _Thread_local struct ring *reg_rings[RINGFD_MAX] ENGINE_TLS;
 static pthread_key_t reg_rings_key;
 static pthread_once_t reg_rings_once = PTHREAD_ONCE_INIT;
 
+/*
+ * A REGISTERED_FD_ONLY ring lives as long as its entry: the engine's fd
+ * goes with it, if the slot still holds this ring (a program that closed
+ * the number behind the engine's back let it go already).
+ */
+static void fd_only_close(struct ring *r)
+{
+	ring_slot *slot = fdt_slot(r->fd, false);
+	struct ring *cur = r;
+
+	if (slot && atomic_compare_exchange_strong(slot, &cur, NULL)) {
+		sys_close(r->fd);
+		sqpoll_detach(r);
+		ring_put(r);
+	}
+}
+
+/* An entry let go: its reference, and a REGISTERED_FD_ONLY ring with it. */
+static void reg_ring_drop(unsigned idx)
+{
+	struct ring *r = reg_rings[idx];
+
+	reg_rings[idx] = NULL;
+	if (r->flags & IORING_SETUP_REGISTERED_FD_ONLY)
+		fd_only_close(r); /* the entry's reference keeps r until the put below */
+	ring_put(r);
+}
+
 static void reg_rings_exit(void *unused)
 {
 	(void)unused;
-	for (int i = 0; i < RINGFD_MAX; i++) {
+	for (unsigned i = 0; i < RINGFD_MAX; i++)
 		if (reg_rings[i])
-			ring_put(reg_rings[i]);
-		reg_rings[i] = NULL;
-	}
+			reg_ring_drop(i);
 }
 
 static void reg_rings_forked(void)
@@ -937,6 +970,28 @@ static void reg_rings_init(void)
 {
 	pthread_key_create(&reg_rings_key, reg_rings_exit);
 	pthread_atfork(NULL, NULL, reg_rings_forked);
+}
+
+/*
+ * IORING_SETUP_REGISTERED_FD_ONLY: the new ring goes into the first free
+ * entry of the thread's table, whose index is setup's result; a full table
+ * is -EBUSY and the ring goes, as the kernel's.
+ */
+static int fd_only_register(struct ring *r)
+{
+	unsigned idx;
+
+	pthread_once(&reg_rings_once, reg_rings_init);
+	pthread_setspecific(reg_rings_key, (void *)1);
+	for (idx = 0; idx < RINGFD_MAX && reg_rings[idx]; idx++)
+		;
+	if (idx == RINGFD_MAX) {
+		fd_only_close(r);
+		return -EBUSY;
+	}
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed); /* the entry's */
+	reg_rings[idx] = r;
+	return (int)idx;
 }
 
 struct ring *ring_get_registered(unsigned idx)
@@ -1026,10 +1081,8 @@ int ring_fds_unregister(const void *arg, unsigned nr)
 			err = -EINVAL;
 			break;
 		}
-		if (reg_rings[u.offset]) {
-			ring_put(reg_rings[u.offset]);
-			reg_rings[u.offset] = NULL;
-		}
+		if (reg_rings[u.offset])
+			reg_ring_drop(u.offset);
 	}
 	return i ? (int)i : err;
 }

@@ -136,8 +136,10 @@ void rings_sweep(void);
 /* Hand an engine ring to the program: its fd, or -errno (eng_fd closed).
  * site: where the program called io_uring_setup from. */
 int ring_publish(int eng_fd, uintptr_t site);
+long ring_publish_fd_only(int app_fd);
 /* Registered ring fds (REGISTER_RING_FDS) of engine rings, per thread. */
 struct ring *regring_get(unsigned idx);
+bool regrings_in_use(void);
 long ringfds_register(const struct io_uring_rsrc_update *arg, unsigned nr);
 long ringfds_unregister(const struct io_uring_rsrc_update *u, unsigned nr);
 /* A trapped close(2): releases the ring of the program's last ring fd. */

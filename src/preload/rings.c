@@ -279,7 +279,7 @@ int ring_publish(int eng_fd, uintptr_t site)
 	 * callers that map through it; the program maps the ABI's offsets,
 	 * which would then lie past the end of the file (SIGBUS on touch).
 	 */
-	if (st.st_size < (off_t)IORING_OFF_SQES) {
+	if (st.st_size && st.st_size < (off_t)IORING_OFF_SQES) { /* empty: a NO_MMAP ring */
 		ringer_close(eng_fd);
 		return -ENOMEM;
 	}
@@ -362,6 +362,11 @@ static void regrings_exit(void *unused)
 	}
 }
 
+bool regrings_in_use(void)
+{
+	return regrings_used;
+}
+
 struct ring *regring_get(unsigned idx)
 {
 	struct ring *r;
@@ -424,6 +429,21 @@ long ringfds_register(const struct io_uring_rsrc_update *arg, unsigned nr)
 			return i ? (long)i : err;
 	}
 	return nr;
+}
+
+/*
+ * IORING_SETUP_REGISTERED_FD_ONLY: the new ring's fd goes into the first
+ * free entry of the thread's table, and is closed: the entry is all the
+ * program has of the ring, as on the kernel (a full table: -EBUSY, and the
+ * close tears the ring down).  The index, or -errno.
+ */
+long ring_publish_fd_only(int app_fd)
+{
+	struct io_uring_rsrc_update u = { .offset = -1U, .data = (__u64)app_fd };
+	long ret = ringfds_register(&u, 1);
+
+	do_close(app_fd);
+	return ret == 1 ? (long)u.offset : ret;
 }
 
 long ringfds_unregister(const struct io_uring_rsrc_update *u, unsigned nr)

@@ -78,6 +78,9 @@ static int engine_setup(unsigned entries, struct io_uring_params *p)
 {
 	struct rlimit fsize;
 	bool raised = false;
+	/* (without NO_MMAP the engine refuses it, as the kernel does) */
+	bool fd_only = p && (p->flags & IORING_SETUP_REGISTERED_FD_ONLY) &&
+		       (p->flags & IORING_SETUP_NO_MMAP);
 	long ret;
 
 	/*
@@ -97,6 +100,13 @@ static int engine_setup(unsigned entries, struct io_uring_params *p)
 
 		raised = sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&up, 0, 0, 0) == 0;
 	}
+	/*
+	 * REGISTERED_FD_ONLY: the registered ring table is the shim's
+	 * (regring_get()), not the engine's: the engine makes a ring with an
+	 * fd, which goes into the shim's table (ring_publish_fd_only()).
+	 */
+	if (fd_only)
+		p->flags &= ~IORING_SETUP_REGISTERED_FD_ONLY;
 	if (p && (p->flags & IORING_SETUP_ATTACH_WQ)) {
 		/* The ring to share with is named by the program's fd; the engine knows its own. */
 		bool inherited;
@@ -112,11 +122,15 @@ static int engine_setup(unsigned entries, struct io_uring_params *p)
 	} else {
 		ret = ringer_setup(entries, p);
 	}
+	if (fd_only)
+		p->flags |= IORING_SETUP_REGISTERED_FD_ONLY;
 	if (raised)
 		sys(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)&fsize, 0, 0, 0);
 	if (ret < 0)
 		return (int)ret;
 	ret = ring_publish((int)ret, setup_site);
+	if (ret >= 0 && fd_only)
+		ret = ring_publish_fd_only((int)ret);
 	if (ret >= 0) {
 		atomic_fetch_add_explicit(&n_engine_rings, 1, memory_order_relaxed);
 		if (shim_stats)
@@ -152,6 +166,15 @@ long do_setup(long entries, long params, uintptr_t site)
  */
 static long not_a_ring(long ret, long fd, bool by_index)
 {
+	/*
+	 * An index of this thread's table with no engine ring: the kernel
+	 * has no table for a task that never registered a kernel ring
+	 * (-EINVAL), but this one has registered engine rings, as the
+	 * task would have on the kernel: an empty entry is -EBADF there.
+	 */
+	if (by_index && (unsigned long)fd < 16 && regrings_in_use() &&
+	    (ret == -EINVAL || ringer__kernel_refuses(ret)))
+		return -EBADF;
 	if (shim_backend == RINGER_BACKEND_KERNEL || !ringer__kernel_refuses(ret))
 		return ret;
 	if (by_index) /* no registered-ring table */
