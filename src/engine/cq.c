@@ -8,6 +8,15 @@
  * IORING_SQ_CQ_OVERFLOW is set, every later CQE queues behind the backlog so
  * the global order holds, cq_overflow stays 0, and only an enter with
  * GETEVENTS (cq_flush_overflow) moves the backlog into the ring.
+ *
+ * IORING_SETUP_DEFER_TASKRUN: the kernel completes a request in the submitter
+ * task's local task work, which only that task runs, when it enters with
+ * GETEVENTS; only what completes inline while it submits reaches the CQ at
+ * once.  Here a CQE posted by any other thread (a worker, the reactor or
+ * AIO thread, a timer) waits on the ring's local list instead, to be posted
+ * by the submitter's next enter with GETEVENTS (flush_locked()); adding the
+ * first one sets IORING_SQ_TASKRUN (under TASKRUN_FLAG) and signals the
+ * eventfd, as the kernel's io_req_local_work_add() does.
  */
 #include <errno.h>
 #include <poll.h>
@@ -132,7 +141,8 @@ static bool timeout_ended(struct ring *r, const struct waiter *w)
  */
 static void wake_waiters(struct ring *r)
 {
-	unsigned tail = r->cached_cq_tail;
+	/* a CQE on the local list wakes the submitter to post it */
+	unsigned tail = r->cached_cq_tail + r->nr_local;
 
 	for (struct waiter *w = r->waiters; w; w = w->next) {
 		if (timeout_ended(r, w))
@@ -170,15 +180,107 @@ void cq_timeout_ended_quietly(struct ring *r)
 	pthread_mutex_unlock(&r->cq_lock);
 }
 
+/* DEFER_TASKRUN: a CQE this thread posts waits for the submitter task */
+static bool defers(struct ring *r)
+{
+	return (r->flags & IORING_SETUP_DEFER_TASKRUN) &&
+	       engine_gettid() != atomic_load_explicit(&r->submitter_tid, memory_order_relaxed);
+}
+
+/*
+ * cq_lock held, on a DEFER_TASKRUN ring with TASKRUN_FLAG: IORING_SQ_TASKRUN
+ * is set while CQEs wait on the local list, as the kernel's, and also while
+ * requests that complete in another thread are in flight (the documented
+ * divergence, engine.h): the kernel queues the task work in the waker's
+ * own system call (a write to a pipe sets the flag before it returns),
+ * where the engine's worker or reactor thread may not have run yet.
+ * nr_async is read under cq_lock: cq_taskrun_async() raises it before it
+ * takes the lock, so an update that misses the raise precedes its set.
+ */
+static void taskrun_update_locked(struct ring *r)
+{
+	bool on;
+
+	if ((r->flags & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG)) !=
+	    (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG))
+		return;
+	on = r->local_head || atomic_load_explicit(&r->nr_async, memory_order_relaxed) > 0;
+	set_sq_flag(r, IORING_SQ_TASKRUN, on);
+}
+
+void cq_taskrun_update(struct ring *r)
+{
+	if ((r->flags & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG)) !=
+	    (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG))
+		return;
+	pthread_mutex_lock(&r->cq_lock);
+	taskrun_update_locked(r);
+	pthread_mutex_unlock(&r->cq_lock);
+}
+
+/*
+ * cq_lock held: queue a CQE for the submitter (defers()).  Without
+ * allow_overflow, only if it will fit the CQ behind those queued already.
+ */
+static bool local_add_locked(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
+			     bool allow_overflow)
+{
+	struct ocqe *o;
+
+	if (!allow_overflow && (r->ovf_head || cq_space(r) <= r->nr_local))
+		return false;
+	o = malloc(sizeof(*o));
+	if (!o) {
+		IO_URING_WRITE_ONCE(*r->cq_overflow, IO_URING_READ_ONCE(*r->cq_overflow) + 1);
+		r->cqe_dropped = true;
+		return true;
+	}
+	o->next = NULL;
+	o->cqe.user_data = ud;
+	o->cqe.res = res;
+	o->cqe.flags = cflags;
+	if (r->local_tail) {
+		r->local_tail->next = o;
+	} else {
+		r->local_head = o;
+		evfd_signal(r); /* the kernel's too: the program learns to enter */
+	}
+	r->local_tail = o;
+	r->nr_local++;
+	taskrun_update_locked(r);
+	wake_waiters(r);
+	return true;
+}
+
+/* cq_lock held, in the submitter: post the local list's CQEs, in order */
+static void flush_local_locked(struct ring *r)
+{
+	while (r->local_head) {
+		struct ocqe *o = r->local_head;
+
+		post_locked(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, true);
+		r->local_head = o->next;
+		free(o);
+	}
+	r->local_tail = NULL;
+	r->nr_local = 0;
+	taskrun_update_locked(r);
+	commit(r, true);
+}
+
 bool cq_post_noflush(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
 		     bool allow_overflow)
 {
 	bool ok;
 
 	pthread_mutex_lock(&r->cq_lock);
-	ok = post_locked(r, ud, res, cflags, allow_overflow);
-	if (ok)
-		commit(r, true);
+	if (defers(r)) {
+		ok = local_add_locked(r, ud, res, cflags, allow_overflow);
+	} else {
+		ok = post_locked(r, ud, res, cflags, allow_overflow);
+		if (ok)
+			commit(r, true);
+	}
 	pthread_mutex_unlock(&r->cq_lock);
 	return ok;
 }
@@ -197,9 +299,14 @@ void cq_post_batch(struct ring *r, const struct io_uring_cqe *cqes, unsigned n)
 	if (!n)
 		return;
 	pthread_mutex_lock(&r->cq_lock);
-	for (unsigned i = 0; i < n; i++)
-		post_locked(r, cqes[i].user_data, cqes[i].res, cqes[i].flags, true);
-	commit(r, true);
+	if (defers(r)) {
+		for (unsigned i = 0; i < n; i++)
+			local_add_locked(r, cqes[i].user_data, cqes[i].res, cqes[i].flags, true);
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			post_locked(r, cqes[i].user_data, cqes[i].res, cqes[i].flags, true);
+		commit(r, true);
+	}
 	pthread_mutex_unlock(&r->cq_lock);
 	timeout_cqes_posted(r);
 }
@@ -233,6 +340,10 @@ static void flush_locked(struct ring *r)
 		if (!r->ovf_head)
 			set_sq_flag(r, IORING_SQ_CQ_OVERFLOW, false);
 	}
+	/* after the backlog, which holds older CQEs; only the submitter
+	 * posts them (enter refuses GETEVENTS to any other task) */
+	if (r->local_head && !defers(r))
+		flush_local_locked(r);
 }
 
 void cq_flush_overflow(struct ring *r)
@@ -253,6 +364,14 @@ void cq_drop_overflow(struct ring *r)
 		free(o);
 	}
 	r->ovf_tail = NULL;
+	while (r->local_head) {
+		struct ocqe *o = r->local_head;
+
+		r->local_head = o->next;
+		free(o);
+	}
+	r->local_tail = NULL;
+	r->nr_local = 0;
 	pthread_mutex_unlock(&r->cq_lock);
 }
 

@@ -41,16 +41,25 @@
  *    (RLIMIT_NOFILE), for an O_DIRECT read or write that native AIO hands
  *    back short or with -EAGAIN (the rest continues by number), and on IOPOLL
  *    rings until a polling pass issues the parked request.
- *  - setup flags SQE128, CQE32, CQE_MIXED,
- *    DEFER_TASKRUN: -EINVAL; COOP_TASKRUN/TASKRUN_FLAG
- *    accepted (completions are never deferred).  HYBRID_IOPOLL is
- *    IOPOLL (the engine's polling does not sleep first).
+ *  - setup flags SQE128, CQE32, CQE_MIXED: -EINVAL; COOP_TASKRUN/
+ *    TASKRUN_FLAG accepted (without DEFER_TASKRUN completions are never
+ *    deferred).  HYBRID_IOPOLL is IOPOLL (the engine's polling does not
+ *    sleep first).
  *  - NO_MMAP: the program's ring and SQE memory is checked readable and
  *    writable at setup but not pinned: unmapped while the ring lives, the
  *    engine faults on it (SIGSEGV) where the kernel keeps the pages.
  *    A REGISTERED_FD_ONLY ring has an fd all the same, the engine's, moved
  *    above the program's numbers (sys_fd_move_high()); it goes when the
  *    ring's entry in the thread's table does.
+ *  - DEFER_TASKRUN (cq.c): a CQE posted by another thread than the
+ *    submitter (a worker, the reactor or AIO thread) waits on the ring's
+ *    local list until the submitter enters with GETEVENTS, as the kernel's
+ *    local task work; but the work before it (the read or receive once its
+ *    file is ready) runs in that thread when the file becomes ready, not in
+ *    the submitter's enter: a socket's data is taken before the program
+ *    enters.  With TASKRUN_FLAG, IORING_SQ_TASKRUN is set also while
+ *    requests that complete in another thread are in flight (the kernel's
+ *    only once task work is queued), so a peek may enter once for nothing.
  *  - IORING_SQ_TASKRUN is set on every ring but SQPOLL ones, with or
  *    without IORING_SETUP_TASKRUN_FLAG, while the ring's reactor has fd work
  *    armed (a receive, accept, poll... waiting for readiness), and cleared by
@@ -330,7 +339,8 @@
 	(IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_R_DISABLED |       \
 	 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |                      \
 	 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER |                   \
-	 IORING_SETUP_NO_SQARRAY | IORING_SETUP_NO_MMAP | IORING_SETUP_HYBRID_IOPOLL | \
+	 IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_NO_SQARRAY |                     \
+	 IORING_SETUP_NO_MMAP | IORING_SETUP_HYBRID_IOPOLL |                        \
 	 IORING_SETUP_REGISTERED_FD_ONLY)
 
 /* Enter flags the engine takes: GETEVENTS ... NO_IOWAIT; bit 8 and up: -EINVAL */
@@ -629,7 +639,11 @@ struct ring {
 	unsigned gen; /* fork generation of the process that made it (ring.c) */
 	unsigned flags; /* IORING_SETUP_* */
 	unsigned sq_entries, cq_entries, sq_mask, cq_mask;
-	pid_t submitter_tid; /* SINGLE_ISSUER */
+	/* SINGLE_ISSUER: the task (thread) that may submit, register and,
+	 * under DEFER_TASKRUN, get events; 0 while there is none (R_DISABLED
+	 * until ENABLE_RINGS).  Relaxed: written before the release store of
+	 * disabled (enable_rings()), or at setup. */
+	_Atomic pid_t submitter_tid;
 
 	/* The engine's own mappings of the ring file. */
 	void *sq_map, *cq_map;
@@ -645,6 +659,9 @@ struct ring {
 	struct io_uring_cqe *cqes;
 
 	atomic_bool disabled; /* R_DISABLED until ENABLE_RINGS */
+	/* DEFER_TASKRUN: the reactor's busy bit (ring_busy_reactor()), which
+	 * on other rings is IORING_SQ_TASKRUN in sq_flags itself */
+	_Atomic unsigned reactor_busy;
 	atomic_bool dying;
 	/*
 	 * IORING_REGISTER_RESTRICTIONS (register.c): filled under submit_lock
@@ -673,6 +690,10 @@ struct ring {
 	unsigned cached_cq_tail;
 	struct ocqe *ovf_head, *ovf_tail;
 	bool cqe_dropped; /* a CQE was lost (no memory): -EBADR once */
+	/* DEFER_TASKRUN: CQEs completed outside the submitter task, posted
+	 * when it enters with GETEVENTS (the kernel's local task work) */
+	struct ocqe *local_head, *local_tail;
+	unsigned nr_local;
 	struct waiter *waiters;
 	/* IORING_REGISTER_CLOCK: enter's timeouts on CLOCK_BOOTTIME, not
 	 * MONOTONIC (read by waiters without a lock: nothing else hangs on it) */
@@ -940,6 +961,11 @@ void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned 
 void cq_flush_overflow(struct ring *ring);
 void cq_timeout_ended_quietly(struct ring *ring);
 void cq_drop_overflow(struct ring *ring);
+/* DEFER_TASKRUN|TASKRUN_FLAG: IORING_SQ_TASKRUN after nr_async or the
+ * local CQEs changed (cq.c) */
+void cq_taskrun_update(struct ring *ring);
+/* The calling thread's id (gettid), cached per thread and fork. */
+pid_t engine_gettid(void);
 int cq_wait(struct ring *ring, unsigned min_complete, const struct timespec *ts,
 	    bool abs_time, unsigned min_wait_usec, const void *usig, size_t usigsz);
 void cq_wake_all(struct ring *ring);

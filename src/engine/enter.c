@@ -58,6 +58,13 @@ static int get_ext_arg(unsigned flags, const void *arg, size_t argsz, struct wai
 	return 0;
 }
 
+/* SINGLE_ISSUER: is the caller the ring's submitter task? */
+static bool is_submitter(struct ring *r)
+{
+	/* relaxed: set before the ring was enabled (acquire of disabled) */
+	return atomic_load_explicit(&r->submitter_tid, memory_order_relaxed) == engine_gettid();
+}
+
 RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
 			    const void *arg, size_t argsz)
 {
@@ -92,8 +99,7 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 		struct ringer_reactor *reactor =
 			(flags & IORING_ENTER_GETEVENTS) ? ring_busy_reactor(r) : NULL;
 
-		if ((r->flags & IORING_SETUP_SINGLE_ISSUER) &&
-		    r->submitter_tid != (pid_t)syscall(SYS_gettid)) {
+		if ((r->flags & IORING_SETUP_SINGLE_ISSUER) && !is_submitter(r)) {
 			ret = -EEXIST;
 			goto out;
 		}
@@ -120,6 +126,9 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 		bool iopoll = (r->flags & IORING_SETUP_IOPOLL) && !(r->flags & IORING_SETUP_SQPOLL);
 
 		ret2 = get_ext_arg(flags, arg, argsz, &w);
+		/* only the submitter task runs a DEFER_TASKRUN ring's completions */
+		if (!ret2 && (r->flags & IORING_SETUP_DEFER_TASKRUN) && !is_submitter(r))
+			ret2 = -EEXIST;
 		/* the reactor's ready work, before the CQ is looked at (cq_wait()
 		 * runs it itself, or sleeps in the reactor) */
 		if (ret2 || iopoll)
@@ -131,6 +140,8 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 				       flags & IORING_ENTER_ABS_TIMER, w.min_wait_usec, w.sig,
 				       w.sigsz);
 		ret = to_submit ? submitted : ret2;
+		/* the requests this ran are freed: IORING_SQ_TASKRUN may go off */
+		cq_taskrun_update(r);
 	} else {
 		ret = submitted;
 	}

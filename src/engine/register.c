@@ -116,6 +116,15 @@ static int rsrc_update2(struct ring *r, const void *arg, unsigned size, bool buf
 	return rsrc_files_update(r, up.offset, (const int32_t *)(uintptr_t)up.data, tags, up.nr);
 }
 
+/* SINGLE_ISSUER: no submitter task yet, or the caller is it */
+static bool may_register(struct ring *r)
+{
+	/* relaxed: written at setup or by ENABLE_RINGS under submit_lock */
+	pid_t tid = atomic_load_explicit(&r->submitter_tid, memory_order_relaxed);
+
+	return !tid || tid == engine_gettid();
+}
+
 /*
  * REGISTER_CLONE_BUFFERS: a struct io_uring_clone_buffers, count 1; the
  * source an engine ring of this process, by fd or, with
@@ -144,9 +153,7 @@ static int clone_buffers(struct ring *r, const void *arg, unsigned nr)
 	if (!src)
 		return by_index ? -EBADF : engine_bad_ring_fd((int)cb.src_fd);
 	/* the kernel refuses a single issuer's buffers to another task */
-	if (src != r && (src->flags & IORING_SETUP_SINGLE_ISSUER) &&
-	    !(src->flags & IORING_SETUP_SQPOLL) && !atomic_load(&src->disabled) &&
-	    src->submitter_tid != (pid_t)syscall(SYS_gettid))
+	if (src != r && !(src->flags & IORING_SETUP_SQPOLL) && !may_register(src))
 		ret = -EEXIST;
 	else
 		ret = rsrc_buffers_clone(r, src, cb.src_off, cb.dst_off, cb.nr,
@@ -343,7 +350,10 @@ static int enable_rings(struct ring *r, const void *arg, unsigned nr)
 	/* release: pairs with register's acquire; the table is complete */
 	if (r->restrictions.registered)
 		atomic_store_explicit(&r->restricted, true, memory_order_release);
-	r->submitter_tid = (pid_t)syscall(SYS_gettid);
+	/* the enabling task becomes the submitter (on an SQPOLL ring too: it
+	 * alone registers then) */
+	if (r->flags & IORING_SETUP_SINGLE_ISSUER)
+		atomic_store_explicit(&r->submitter_tid, engine_gettid(), memory_order_relaxed);
 	/* release: pairs with the acquire in enter; the submitter is set first */
 	atomic_store_explicit(&r->disabled, false, memory_order_release);
 	return 0;
@@ -504,6 +514,12 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 	if (!r)
 		/* by index: an empty slot of the thread's table, or no slot at all */
 		return by_index ? ((unsigned)fd < 16 ? -EBADF : -EINVAL) : engine_bad_ring_fd(fd);
+	/* a SINGLE_ISSUER ring takes no registration from another task, of
+	 * any opcode (the kernel's __io_uring_register()) */
+	if (!may_register(r)) {
+		ring_put(r);
+		return -EEXIST;
+	}
 	/* a restricted ring refuses what it was not allowed, whatever the arguments */
 	if (atomic_load_explicit(&r->restricted, memory_order_acquire) &&
 	    !bit_test(r->restrictions.register_op, opcode)) {

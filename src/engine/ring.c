@@ -107,6 +107,20 @@ static void fork_hook(void)
 	pthread_atfork(NULL, NULL, forked);
 }
 
+pid_t engine_gettid(void)
+{
+	static _Thread_local pid_t tid ENGINE_TLS;
+	static _Thread_local unsigned tid_gen ENGINE_TLS;
+	/* relaxed: only this thread's own fork changes it, before it returns */
+	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+
+	if (!tid || tid_gen != gen) {
+		tid = (pid_t)syscall(SYS_gettid);
+		tid_gen = gen;
+	}
+	return tid;
+}
+
 static bool ring_ours(const struct ring *r)
 {
 	return r->gen == atomic_load_explicit(&fork_gen, memory_order_relaxed);
@@ -186,6 +200,10 @@ static void ring_reset(struct ring *r)
 	atomic_store(&r->nr_allocated, 0);
 	r->cached_cq_tail = 0;
 	r->ovf_head = r->ovf_tail = NULL;
+	r->local_head = r->local_tail = NULL;
+	r->nr_local = 0;
+	atomic_store(&r->reactor_busy, 0);
+	atomic_store(&r->submitter_tid, 0);
 	r->waiters = NULL;
 	r->evfd = -1;
 	r->evfd_async = false;
@@ -650,9 +668,10 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		r->ino = st.st_ino;
 	}
 	r->fd = memfd;
-	r->submitter_tid = (pid_t)syscall(SYS_gettid);
 	if (p.flags & IORING_SETUP_R_DISABLED)
 		atomic_store(&r->disabled, true);
+	else if (p.flags & IORING_SETUP_SINGLE_ISSUER)
+		atomic_store_explicit(&r->submitter_tid, engine_gettid(), memory_order_relaxed);
 
 	{
 		/* a NO_MMAP ring's addresses go back as they came */

@@ -287,6 +287,7 @@ void req_count_async(struct req *req)
 	if (!(req->flags & REQ_F_ASYNC)) {
 		req->flags |= REQ_F_ASYNC;
 		atomic_fetch_add_explicit(&req->ring->nr_async, 1, memory_order_relaxed);
+		cq_taskrun_update(req->ring); /* IORING_SQ_TASKRUN (cq.c) */
 	}
 }
 
@@ -661,6 +662,19 @@ void req_punt_wq(struct req *req)
 }
 
 /*
+ * Where the reactor keeps its busy bit: IORING_SQ_TASKRUN itself, so that
+ * liburing's peek enters while fd work is armed (the documented divergence,
+ * engine.h), but on a DEFER_TASKRUN ring a word of its own: there the flag
+ * says what the kernel's says, that CQEs wait for the submitter (cq.c).
+ */
+static _Atomic unsigned *reactor_busy_word(struct ring *r)
+{
+	if (r->flags & IORING_SETUP_DEFER_TASKRUN)
+		return &r->reactor_busy;
+	return (_Atomic unsigned *)r->sq_flags;
+}
+
+/*
  * Arm req->rent (fd, events and fn set by the caller) in the ring's reactor.
  * 0, or -ECANCELED when the ring is going away (the caller completes it).
  */
@@ -685,7 +699,7 @@ static int reactor_lock(struct ring *r)
 		 * thread without the program entering (the reactor thread's
 		 * part here), and whose program should not enter to submit */
 		if (!(r->flags & IORING_SETUP_SQPOLL))
-			reactor_set_busy_flag(r->reactor, (_Atomic unsigned *)r->sq_flags,
+			reactor_set_busy_flag(r->reactor, reactor_busy_word(r),
 					      IORING_SQ_TASKRUN);
 	}
 	return 0;
@@ -704,7 +718,7 @@ struct ringer_reactor *ring_busy_reactor(struct ring *r)
 
 	/* relaxed: a hint; set under the reactor's lock before anything it
 	 * stands for can be collected (reactor.h) */
-	if (!(atomic_load_explicit((_Atomic unsigned *)r->sq_flags, memory_order_relaxed) &
+	if (!(atomic_load_explicit(reactor_busy_word(r), memory_order_relaxed) &
 	      IORING_SQ_TASKRUN))
 		return NULL;
 	pthread_mutex_lock(&r->async_lock);
