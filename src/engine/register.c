@@ -10,8 +10,7 @@
  * IORING_OP_LAST.
  *
  * Opcodes below IORING_REGISTER_LAST that the engine does not implement
- * (IOWQ_AFF, NAPI, ...) answer -EINVAL, as the kernel answers an unknown
- * opcode.
+ * (NAPI, ...) answer -EINVAL, as the kernel answers an unknown opcode.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -233,15 +232,41 @@ out:
 	return ret;
 }
 
+/*
+ * REGISTER_IOWQ_AFF: a CPU mask of len bytes (at most a cpu_set_t's are
+ * read) for the ring's workers; UNREGISTER_IOWQ_AFF (mask NULL) drops it.
+ */
+static int iowq_aff(struct ring *r, const void *arg, unsigned len)
+{
+	cpu_set_t mask;
+	int ret;
+
+	if (arg) {
+		CPU_ZERO(&mask);
+		if (umem_read(&mask, arg, len < sizeof(mask) ? len : sizeof(mask)))
+			return -EFAULT;
+	}
+	ret = engine_wq_get(r);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&r->async_lock);
+	if (r->wq)
+		wq_set_cpu_mask(r->wq, arg ? &mask : NULL);
+	else
+		ret = -ENXIO;
+	pthread_mutex_unlock(&r->async_lock);
+	return ret;
+}
+
 /* values[0] bounded cap, values[1] unbounded cap; 0 keeps one; the old caps go back */
 static int iowq_max_workers(struct ring *r, void *arg, unsigned nr)
 {
 	unsigned vals[2];
 	int ret;
 
-	if (nr != 2)
+	if (!arg || nr != 2)
 		return -EINVAL;
-	if (!arg || umem_read(vals, arg, sizeof(vals)))
+	if (umem_read(vals, arg, sizeof(vals)))
 		return -EFAULT;
 	ret = engine_wq_get(r);
 	if (ret)
@@ -587,6 +612,12 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_ENABLE_RINGS:
 		ret = enable_rings(r, arg, nr_args);
+		break;
+	case IORING_REGISTER_IOWQ_AFF:
+		ret = !arg || !nr_args ? -EINVAL : iowq_aff(r, arg, nr_args);
+		break;
+	case IORING_UNREGISTER_IOWQ_AFF:
+		ret = arg || nr_args ? -EINVAL : iowq_aff(r, NULL, 0);
 		break;
 	case IORING_REGISTER_IOWQ_MAX_WORKERS:
 		ret = iowq_max_workers(r, (void *)arg, nr_args);

@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -91,6 +92,9 @@ struct ringer_wq {
 	struct worker *zombies; /* exited, not yet joined */
 	unsigned nr_threads; /* threads created and not yet parked as zombies */
 	bool stopping;
+	/* IORING_REGISTER_IOWQ_AFF: the CPUs a new worker runs on (lock) */
+	bool has_cpu_mask;
+	cpu_set_t cpu_mask;
 };
 
 static uint64_t now_ns(void)
@@ -469,6 +473,25 @@ static void worker_exit(struct worker *w)
 	pthread_mutex_unlock(&wq->lock);
 }
 
+/*
+ * A worker takes the pool's CPU mask when it starts, as the kernel's io-wq
+ * worker takes its wq's: a worker already running keeps the CPUs it has.  A
+ * mask with no CPU this thread may use leaves it where it is.
+ */
+static void worker_set_affinity(struct ringer_wq *wq)
+{
+	cpu_set_t mask;
+	bool has;
+
+	pthread_mutex_lock(&wq->lock);
+	has = wq->has_cpu_mask;
+	if (has)
+		mask = wq->cpu_mask;
+	pthread_mutex_unlock(&wq->lock);
+	if (has)
+		(void)sched_setaffinity(0, sizeof(mask), &mask);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -478,6 +501,7 @@ static void *worker_main(void *arg)
 
 	w->work = NULL;
 	pthread_setname_np(pthread_self(), "ringer-wq");
+	worker_set_affinity(wq);
 	for (;;) {
 		struct worker *spawn = NULL;
 		bool hashed = false;
@@ -682,6 +706,15 @@ unsigned wq_cancel_match(struct ringer_wq *wq, bool (*match)(struct wq_work *wor
 			cancelled(cur);
 	}
 	return nr;
+}
+
+void wq_set_cpu_mask(struct ringer_wq *wq, const cpu_set_t *mask)
+{
+	pthread_mutex_lock(&wq->lock);
+	wq->has_cpu_mask = mask && CPU_COUNT(mask);
+	if (wq->has_cpu_mask)
+		wq->cpu_mask = *mask;
+	pthread_mutex_unlock(&wq->lock);
 }
 
 int wq_set_max_workers(struct ringer_wq *wq, unsigned values[2])

@@ -20,6 +20,7 @@
 #ifndef RINGER_ENGINE_WQ_H
 #define RINGER_ENGINE_WQ_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,6 +62,13 @@ unsigned wq_cancel_match(struct ringer_wq *wq,
  * back.  0 or -errno.
  */
 int wq_set_max_workers(struct ringer_wq *wq, unsigned values[2]);
+
+/*
+ * IORING_REGISTER_IOWQ_AFF semantics: workers started from now on run on
+ * the CPUs of mask (NULL, or an empty mask: where the thread that starts
+ * them runs); running workers keep theirs, as the kernel's do.
+ */
+void wq_set_cpu_mask(struct ringer_wq *wq, const cpu_set_t *mask);
 
 /* Number of worker threads alive now (for tests and leak checks). */
 unsigned wq_nr_workers(struct ringer_wq *wq);
