@@ -227,6 +227,19 @@ static int taskrun_flag_while_recv_waits(void)
 	return res;
 }
 
+/* IORING_REGISTER_NAPI with a zeroed struct io_uring_napi (16 bytes): 0 or -errno */
+static int register_napi(void)
+{
+	uint64_t napi[2] = { 0, 0 };
+	struct io_uring ring;
+	int ret;
+
+	test_ring_init(4, &ring, 0);
+	ret = io_uring_register(ring.ring_fd, IORING_REGISTER_NAPI, napi, 1);
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
 struct divergence {
 	const char *what;
 	int (*observe)(void);
@@ -247,6 +260,8 @@ static const struct divergence list[] = {
 	  taskrun_flag_while_recv_waits, 0, 1 },
 	{ "IORING_SQ_TASKRUN on a DEFER_TASKRUN|TASKRUN_FLAG ring while a read waits",
 	  defer_taskrun_flag_while_read_waits, 0, 1 },
+	{ "IORING_REGISTER_NAPI (the engine: as a kernel without busy polling)", register_napi,
+	  0, -EOPNOTSUPP },
 };
 
 TEST(known_divergences)

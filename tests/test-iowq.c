@@ -2,7 +2,8 @@
 /*
  * The worker pool's registrations: IORING_REGISTER_IOWQ_AFF and
  * UNREGISTER_IOWQ_AFF (the CPUs workers started afterwards run on),
- * IORING_REGISTER_IOWQ_MAX_WORKERS's argument checks.  Workers are seen as
+ * IORING_REGISTER_IOWQ_MAX_WORKERS's argument checks; and the argument
+ * checks of the network registrations NAPI and ZCRX_IFQ.  Workers are seen as
  * the process's threads: the kernel's are named iou-wrk-*, the engine's
  * ringer-wq.
  */
@@ -64,6 +65,24 @@ TEST(max_workers_arguments)
 	vals[0] = 0;
 	CHECK_EQ(reg(&ring, IORING_REGISTER_IOWQ_MAX_WORKERS, vals, 2), 0);
 	CHECK_NE_U(vals[0], 0);
+	io_uring_queue_exit(&ring);
+}
+
+/* NAPI and zero-copy receive: the argument checks (what follows: test-divergence.c) */
+TEST(napi_zcrx_arguments)
+{
+	char arg[256] = { 0 };
+	struct io_uring ring;
+
+	test_ring_init(8, &ring, 0);
+	CHECK_ERRNO(reg(&ring, IORING_REGISTER_NAPI, NULL, 1), -EINVAL);
+	CHECK_ERRNO(reg(&ring, IORING_REGISTER_NAPI, arg, 0), -EINVAL);
+	CHECK_ERRNO(reg(&ring, IORING_REGISTER_NAPI, arg, 2), -EINVAL);
+	CHECK_ERRNO(reg(&ring, IORING_UNREGISTER_NAPI, NULL, 0), -EINVAL);
+	CHECK_ERRNO(reg(&ring, IORING_UNREGISTER_NAPI, arg, 0), -EINVAL);
+	CHECK_ERRNO(reg(&ring, IORING_REGISTER_ZCRX_IFQ, NULL, 1), -EINVAL);
+	CHECK_ERRNO(reg(&ring, IORING_REGISTER_ZCRX_IFQ, arg, 0), -EINVAL);
+	CHECK_ERRNO(reg(&ring, IORING_REGISTER_ZCRX_IFQ, arg, 2), -EINVAL);
 	io_uring_queue_exit(&ring);
 }
 
@@ -182,6 +201,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(aff_arguments),
 		TEST_ENTRY(max_workers_arguments),
 		TEST_ENTRY(aff_pins_new_workers),
+		TEST_ENTRY(napi_zcrx_arguments),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -100,8 +100,19 @@
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE,
  *    CLONE_BUFFERS (from an engine ring: a kernel ring is -EOPNOTSUPP),
- *    PROBE, RESTRICTIONS, ENABLE_RINGS, IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE,
- *    (UN)REGISTER_PERSONALITY (and, with fd -1, SEND_MSG_RING): -EINVAL.
+ *    PROBE, RESTRICTIONS, ENABLE_RINGS, (UN)REGISTER_IOWQ_AFF,
+ *    IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE,
+ *    (UN)REGISTER_PBUF_RING, PBUF_STATUS,
+ *    (UN)REGISTER_PERSONALITY (and, with fd -1, SEND_MSG_RING): -EINVAL;
+ *    but (UN)REGISTER_NAPI and ZCRX_IFQ: -EOPNOTSUPP after the argument
+ *    checks, as a kernel built without busy polling or zero-copy receive
+ *    (Linux 6.18 here has both: NAPI registers).
+ *  - the worker pool is the ring's; the kernel's io-wq is the task's, shared
+ *    by its rings (IOWQ_MAX_WORKERS and IOWQ_AFF through one ring hold for
+ *    the task's others there).  IOWQ_MAX_WORKERS reports an unbounded cap
+ *    of 4 x CPUs by default (the kernel's: RLIMIT_NPROC).  IOWQ_AFF takes a
+ *    mask naming only CPUs outside the process's cpuset (the kernel:
+ *    -EINVAL); workers started then stay where they are.
  *  - sqe->personality (creds.c): the thread that issues the request takes
  *    the registered uids, gids and groups with raw setresuid/setresgid/
  *    setgroups and gives them back after; it needs uid 0 among its own ids

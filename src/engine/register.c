@@ -9,8 +9,10 @@
  * op_defs[] (opdef.c): no opcode is named here but the ABI's count,
  * IORING_OP_LAST.
  *
- * Opcodes below IORING_REGISTER_LAST that the engine does not implement
- * (NAPI, ...) answer -EINVAL, as the kernel answers an unknown opcode.
+ * NAPI busy polling and zero-copy receive (ZCRX_IFQ) are answered as a
+ * kernel built without them answers (-EOPNOTSUPP after the argument
+ * checks).  Opcodes below IORING_REGISTER_LAST that Linux 6.18 does not
+ * know (ZCRX_CTRL) answer -EINVAL, as the kernel answers an unknown opcode.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -612,6 +614,14 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_ENABLE_RINGS:
 		ret = enable_rings(r, arg, nr_args);
+		break;
+	case IORING_REGISTER_NAPI:
+	case IORING_REGISTER_ZCRX_IFQ:
+		/* as a kernel built without busy polling or zero-copy receive */
+		ret = !arg || nr_args != 1 ? -EINVAL : -EOPNOTSUPP;
+		break;
+	case IORING_UNREGISTER_NAPI:
+		ret = nr_args != 1 ? -EINVAL : -EOPNOTSUPP;
 		break;
 	case IORING_REGISTER_IOWQ_AFF:
 		ret = !arg || !nr_args ? -EINVAL : iowq_aff(r, arg, nr_args);
