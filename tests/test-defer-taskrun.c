@@ -404,6 +404,28 @@ TEST(sqpoll_single_issuer)
 	io_uring_queue_exit(&ring);
 }
 
+/* A MSG_RING to the ring itself: the message goes through the submitter's
+ * task work too, so it follows the sender's CQE, at the next GETEVENTS. */
+TEST(msg_ring_to_self_deferred)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[4];
+
+	test_ring_init(8, &ring, DEFER);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_msg_ring(sqe, ring.ring_fd, 77, 0x1234, 0);
+	sqe->user_data = 5;
+	REQUIRE_EQ(io_uring_submit(&ring), 1);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 1);
+	CHECK_EQ(io_uring_get_events(&ring), 0);
+	REQUIRE_EQ(take_cqes(c, 4), 2);
+	CHECK_EQ_U(c[0].user_data, 5);
+	CHECK_EQ(c[0].res, 0);
+	CHECK_EQ_U(c[1].user_data, 0x1234);
+	CHECK_EQ(c[1].res, 77);
+	io_uring_queue_exit(&ring);
+}
+
 /* Closing the ring with a completion queued: nothing lost or leaked. */
 TEST(exit_with_queued_completion)
 {
@@ -434,6 +456,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(other_task_refused),
 		TEST_ENTRY(enable_rings_sets_submitter),
 		TEST_ENTRY(sqpoll_single_issuer),
+		TEST_ENTRY(msg_ring_to_self_deferred),
 		TEST_ENTRY(exit_with_queued_completion),
 	};
 

@@ -294,6 +294,23 @@ bool cq_post(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags, bool all
 	return ok;
 }
 
+/*
+ * MSG_RING's CQE in its target: on a DEFER_TASKRUN ring the kernel always
+ * passes it through the target submitter's task work, from that task too,
+ * so it follows the sender's own CQE.
+ */
+bool cq_post_remote(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
+{
+	bool ok;
+
+	if (!(r->flags & IORING_SETUP_DEFER_TASKRUN))
+		return cq_post(r, ud, res, cflags, true);
+	pthread_mutex_lock(&r->cq_lock);
+	ok = local_add_locked(r, ud, res, cflags, true);
+	pthread_mutex_unlock(&r->cq_lock);
+	return ok;
+}
+
 void cq_post_batch(struct ring *r, const struct io_uring_cqe *cqes, unsigned n)
 {
 	if (!n)

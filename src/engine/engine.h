@@ -972,6 +972,8 @@ void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned 
 void cq_flush_overflow(struct ring *ring);
 void cq_timeout_ended_quietly(struct ring *ring);
 void cq_drop_overflow(struct ring *ring);
+/* A MSG_RING's CQE in its target ring (cq.c) */
+bool cq_post_remote(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags);
 /* DEFER_TASKRUN|TASKRUN_FLAG: IORING_SQ_TASKRUN after nr_async or the
  * local CQEs changed (cq.c) */
 void cq_taskrun_update(struct ring *ring);

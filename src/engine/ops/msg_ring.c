@@ -94,7 +94,7 @@ static int msg_data(struct req *req, struct ring *t)
 	if (msg->flags & IORING_MSG_RING_FLAGS_PASS)
 		cflags = msg->dst_fd;
 	/* the target overflows like any completion; false: no memory for it */
-	return cq_post(t, msg->user_data, (int32_t)msg->len, cflags, true) ? 0 : -EOVERFLOW;
+	return cq_post_remote(t, msg->user_data, (int32_t)msg->len, cflags) ? 0 : -EOVERFLOW;
 }
 
 static int msg_send_fd(struct req *req, struct ring *t)
@@ -128,7 +128,7 @@ static int msg_send_fd(struct req *req, struct ring *t)
 		return ret;
 	/* the file stays installed when the CQE cannot be posted: the
 	 * sender learns it from -EOVERFLOW, as on the kernel */
-	return cq_post(t, msg->user_data, ret, 0, true) ? ret : -EOVERFLOW;
+	return cq_post_remote(t, msg->user_data, ret, 0) ? ret : -EOVERFLOW;
 }
 
 /* The fd names no engine ring: not a file, a kernel ring, or another file. */
@@ -213,7 +213,7 @@ int msg_ring_sync(const void *arg, unsigned nr)
 	else {
 		if (sqe.msg_ring_flags & IORING_MSG_RING_FLAGS_PASS)
 			cflags = sqe.file_index;
-		ret = cq_post(t, sqe.off, (int32_t)sqe.len, cflags, true) ? 0 : -EOVERFLOW;
+		ret = cq_post_remote(t, sqe.off, (int32_t)sqe.len, cflags) ? 0 : -EOVERFLOW;
 	}
 	ring_put(t);
 	return ret;
