@@ -311,6 +311,37 @@ bool cq_post_remote(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
 	return ok;
 }
 
+/*
+ * The kernel frees a request io-wq completed from task work that runs
+ * before its task is back in user space: a program that saw the CQE finds
+ * it gone when it submits, and a request it makes then is not deferred
+ * behind it (drain, submit.c).  Here the completer frees it after the
+ * post, and the waiter it wakes may submit first: so the count goes up
+ * with the CQE, under cq_lock after it is filled (a CQE of a request that
+ * drain starts because of the count takes cq_lock too: it comes after)
+ * and before the tail is published and waiters woken.  seq_cst: the
+ * freeing thread's half of the drain protocol (submit.c); the drain check
+ * that goes with it is req_free()'s, after.
+ */
+void cq_post_last(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
+{
+	bool local;
+
+	pthread_mutex_lock(&r->cq_lock);
+	/* DEFER_TASKRUN: it waits for the submitter as any CQE of this
+	 * thread's (cq_post_noflush()), counted gone already */
+	local = defers(r);
+	if (local)
+		local_add_locked(r, ud, res, cflags, true);
+	else
+		post_locked(r, ud, res, cflags, true);
+	atomic_fetch_add_explicit(&r->nr_freed, 1, memory_order_seq_cst);
+	if (!local)
+		commit(r, true);
+	pthread_mutex_unlock(&r->cq_lock);
+	timeout_cqes_posted(r);
+}
+
 void cq_post_batch(struct ring *r, const struct io_uring_cqe *cqes, unsigned n)
 {
 	if (!n)

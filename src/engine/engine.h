@@ -219,11 +219,6 @@
  *    the count when its CQ sequence is flushed between another timeout's
  *    expiry and that one's CQE (an unsigned difference wraps; a race, see
  *    tests/fuzz/divergences.h); the engine waits for the count.
- *  - a request made while a drain is active (the drained one, those
- *    behind it, the first plain one after it) is issued as any other: the
- *    kernel issues it from io-wq, as with IOSQE_ASYNC (io_init_req() sets
- *    REQ_F_FORCE_ASYNC), which shows in a bundle RECV's buffers and
- *    RWF_NOWAIT (tests/fuzz/divergences.h, bundle_after_drain).
  *  - LINK_TIMEOUT firing while its request runs in a worker: -EALREADY,
  *    and the request runs to its end (the kernel signals its io-wq worker,
  *    which may end a blocking call with -EINTR).
@@ -409,6 +404,9 @@
  * io-wq ran it, the kernel fails it from task work, and a request hardlinked
  * after it starts as at submit (submit.c, fails_as_task_work()) */
 #define REQ_F_ERR_RETURNED (1U << 21)
+/* its last CQE is posted and it counts as gone for drain already
+ * (nr_freed, cq_post_last()): req_free() does not count it again */
+#define REQ_F_DRAIN_GONE (1U << 22)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -720,7 +718,9 @@ struct ring {
 	 * list.  Alive = nr_allocated - nr_freed.  nr_allocated is written by
 	 * the submitter only (submit_lock), nr_freed by whoever frees.
 	 * drain_active is written by the submitter only and is set while the
-	 * defer list is not empty; the protocol is at drain_check() (submit.c).
+	 * defer list is not empty (and from a drained request until the first
+	 * plain one after it: every request made meanwhile is REQ_F_FORCE_ASYNC,
+	 * req_init()); the protocol is at drain_check() (submit.c).
 	 */
 	atomic_uint_least64_t nr_allocated, nr_freed;
 	atomic_bool drain_active;
@@ -969,6 +969,9 @@ bool cq_post(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags
 bool cq_post_noflush(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags,
 		     bool allow_overflow);
 void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned n);
+/* cq_post() of a request's last CQE, off a submit batch: it counts the
+ * request gone for drain (nr_freed) before the CQE can wake a waiter */
+void cq_post_last(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags);
 void cq_flush_overflow(struct ring *ring);
 void cq_timeout_ended_quietly(struct ring *ring);
 void cq_drop_overflow(struct ring *ring);

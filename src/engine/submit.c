@@ -221,6 +221,7 @@ void req_free(struct req *req)
 {
 	struct ring *r = req->ring;
 	struct req *head;
+	uint64_t nr;
 
 	if (req->flags & REQ_F_WQ_RAN)
 		run_slot_forget(req);
@@ -233,13 +234,15 @@ void req_free(struct req *req)
 		creds_put(req->creds);
 	if (req->flags & REQ_F_ASYNC)
 		atomic_fetch_sub_explicit(&r->nr_async, 1, memory_order_relaxed);
+	/* posted by cq_post_last(), which counted it */
+	nr = (req->flags & REQ_F_DRAIN_GONE) ? 0 : 1;
 	/* teardown (ring_cancel_all) empties the cache: nothing goes back then */
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		free(req);
-		req_freed(r, 1);
+		req_freed(r, nr);
 		return;
 	}
-	if (cur_state(r)) {
+	if (cur_state(r) && nr) {
 		/* the submitting thread, which holds submit_lock.  Its CQE
 		 * may wait in the batch: it stays alive for drain until the
 		 * batch is posted (submit_state_end()) */
@@ -257,7 +260,7 @@ void req_free(struct req *req)
 	} while (!atomic_compare_exchange_weak_explicit(&r->req_returned, &head, req,
 							memory_order_release,
 							memory_order_relaxed));
-	req_freed(r, 1);
+	req_freed(r, nr);
 }
 
 static void req_list_free(struct req *req)
@@ -340,6 +343,7 @@ void req_post_after(struct req *req, int32_t res, uint32_t cflags)
 		cq_post(req->ring, req->user_data, res, cflags, true);
 }
 
+/* A request's last CQE: req_free() follows. */
 static void post_req(struct req *req)
 {
 	struct submit_state *st;
@@ -347,10 +351,12 @@ static void post_req(struct req *req)
 	if (req->flags & REQ_F_CQE_SKIP)
 		return;
 	st = cur_state(req->ring);
-	if (st)
+	if (st) {
 		batch_add(st, req);
-	else
-		cq_post(req->ring, req->user_data, req->res, req->cflags, true);
+	} else {
+		cq_post_last(req->ring, req->user_data, req->res, req->cflags);
+		req->flags |= REQ_F_DRAIN_GONE;
+	}
 }
 
 /* Complete every member of a chain that will not run (io_req_tw_fail_links). */
@@ -1057,6 +1063,27 @@ static void queue_fallback(struct ring *r, struct req *req)
 	}
 }
 
+/*
+ * A request made while a drain is active goes to a worker when its turn
+ * comes, as IOSQE_ASYNC does (the kernel's io_init_req() sets
+ * REQ_F_FORCE_ASYNC for the slow path, and io_req_task_submit() hands it
+ * to io-wq): the drained one, those behind it, and the first plain one
+ * after it, which ends the drain (drain_req()), even when the drain is long
+ * over.  Except a POLL_ADD, armed at once as before: from io-wq it is only
+ * armed later, a difference in when it starts to look, which a program
+ * that makes an event and takes it back at once meets.  liburing 2.3's
+ * multicqes_drain does: its multishot poll, made behind the drain of the
+ * round before, is not yet armed when the round's POLL_REMOVE looks (the
+ * engine's -ENOENT), and the test waits forever: on the kernel every time
+ * (2 of 6 CQEs), on the engine's workers some of the time; armed at once,
+ * it passes.
+ */
+static void drain_async(struct req *req)
+{
+	if (req->opcode != IORING_OP_POLL_ADD)
+		req->flags |= REQ_F_FORCE_ASYNC;
+}
+
 /* io_init_req: generic SQE checks, then the opcode's prep. */
 static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 		    const struct io_uring_sqe *shared)
@@ -1096,6 +1123,7 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 		if (st->link_head) {
 			/* drain on a chain member: the whole chain drains, and so does the next */
 			st->link_head->flags |= REQ_F_IO_DRAIN;
+			drain_async(st->link_head);
 			r->drain_next = true;
 			req->flags &= ~REQ_F_IO_DRAIN;
 		}
@@ -1104,10 +1132,14 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	if (atomic_load_explicit(&r->restricted, memory_order_relaxed) &&
 	    !ring_sqe_allowed(r, sqe.opcode, f))
 		return -EACCES;
+	/* relaxed: only the submitter writes drain_active */
+	if (atomic_load_explicit(&r->drain_active, memory_order_relaxed))
+		drain_async(req);
 	if (r->drain_next && !st->link_head) {
 		r->drain_next = false;
 		atomic_store_explicit(&r->drain_active, true, memory_order_seq_cst);
 		req->flags |= REQ_F_IO_DRAIN;
+		drain_async(req);
 	}
 	if (sqe.ioprio && !def->ioprio)
 		return -EINVAL;
