@@ -63,19 +63,19 @@ DIVERGENCE(recv_mshot_nonsocket, "kernel race", EXCUSE,
 	   "method, issued inline: -ENOTSOCK on the kernel (tests/"
 	   "test-net-nonsocket.c), but -EBADFD in one batch with "
 	   "CQE_SKIP_SUCCESS (seed 23, batch 193: io-wq's answer)")
-DIVERGENCE(bundle_after_drain, "not implemented", EXCUSE,
-	   "a bundle RECV made while a drain is active: Linux 6.18 marks every "
-	   "request it makes then REQ_F_FORCE_ASYNC and issues it from io-wq "
-	   "(one buffer per receive, then once more into the next while the "
-	   "socket holds more: 128 bytes of a length of 90 in two 64-byte "
-	   "buffers), the engine inline (the buffers its length covers whole: "
-	   "64; seed 23, batch 321, once listed as bundle_waitall: MSG_WAITALL "
-	   "plays no part).  A drain stays active until a plain request finds "
-	   "nothing deferred, so the kernel too answers either way by when the "
-	   "requests before the drain completed (--self replays of the batch: "
-	   "128 and 64).  Not followed: the engine's workers would make "
-	   "liburing's multicqes_drain hang some of the time (always on the "
-	   "kernel)")
+DIVERGENCE(bundle_after_drain, "kernel race", EXCUSE,
+	   "a bundle RECV made while a drain is active goes to io-wq, as with "
+	   "IOSQE_ASYNC (one buffer per receive, then once more into the next "
+	   "while the socket holds more), else it is issued inline (the "
+	   "buffers its length covers whole, one receive); a drain stays "
+	   "active until a plain request finds nothing deferred, so whether a "
+	   "later one is made during it depends on when the requests before "
+	   "the drain completed: 128 or 64 bytes of a length of 90 in two "
+	   "64-byte buffers, both seen on the kernel in --self replays of seed "
+	   "23 batch 321, and by one program (an IOSQE_ASYNC 1 MiB write, a "
+	   "drained NOP, a NOP, the RECV, submitted one by one: 128 when the "
+	   "NOP comes before the write ends, 64 after); the engine follows "
+	   "the rule (tests/test-bundle-waitall.c) with its own timing")
 DIVERGENCE(bundle_recv_linked, "kernel race", EXCUSE,
 	   "a bundle RECV linked after another request: the kernel issues it "
 	   "from io-wq (one buffer per receive) or from task work (several) "

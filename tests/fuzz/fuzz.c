@@ -2185,7 +2185,8 @@ static bool match_bundle_after_drain(const struct op *op, const struct cqes *k,
 	if (op->opcode != IORING_OP_RECV || !(op->ioprio & IORING_RECVSEND_BUNDLE) || i < 0 ||
 	    i >= b->nops)
 		return false;
-	for (int j = 0; j <= i; j++)
+	/* a drained request itself goes to io-wq on both sides: no race */
+	for (int j = 0; j < i; j++)
 		if (b->ops[j].flags & IOSQE_IO_DRAIN)
 			return !u || (k->n == 1 && u->n == 1);
 	return false;
