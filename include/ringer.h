@@ -31,6 +31,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/openat2.h>
 
 #include "ringer/io_uring.h"
 #include "ringer/barrier.h"
@@ -57,6 +58,12 @@ extern "C" {
 struct statx;
 struct epoll_event;
 struct futex_waitv;
+struct open_how;
+
+/* the block layer's discard command of IORING_OP_URING_CMD (_IO(0x12, 0)) */
+#ifndef BLOCK_URING_CMD_DISCARD
+#define BLOCK_URING_CMD_DISCARD 0x1200
+#endif
 
 /* Library-side view of the submission queue (liburing's layout). */
 struct io_uring_sq {
@@ -323,15 +330,46 @@ RINGER_API bool io_uring_check_version(int major, int minor);
  * Inline helpers: SQE and CQE access, as liburing has them.
  */
 
-/* log2 of the SQE / CQE size in 64 / 16 byte units */
+/*
+ * log2 of the SQE / CQE slot size in 64 / 16 byte units, from a ring's setup
+ * flags: SQE i of the ring is sqes[(i & mask) << shift], CQE i likewise.
+ * (On SQE_MIXED / CQE_MIXED rings the slot is the small one; a big entry
+ * takes two slots.)
+ */
+static inline unsigned io_uring_sqe_shift_from_flags(unsigned flags)
+{
+	return (flags & IORING_SETUP_SQE128) ? 1 : 0;
+}
+
 static inline unsigned io_uring_sqe_shift(const struct io_uring *ring)
 {
-	return (ring->flags & IORING_SETUP_SQE128) ? 1 : 0;
+	return io_uring_sqe_shift_from_flags(ring->flags);
+}
+
+static inline unsigned io_uring_cqe_shift_from_flags(unsigned flags)
+{
+	return (flags & IORING_SETUP_CQE32) ? 1 : 0;
 }
 
 static inline unsigned io_uring_cqe_shift(const struct io_uring *ring)
 {
-	return (ring->flags & IORING_SETUP_CQE32) ? 1 : 0;
+	return io_uring_cqe_shift_from_flags(ring->flags);
+}
+
+/* CQ slots this CQE takes: 2 for a 32-byte one on a CQE_MIXED ring, else 1 */
+static inline unsigned io_uring_cqe_nr(const struct io_uring_cqe *cqe)
+{
+	return (cqe->flags & IORING_CQE_F_32) ? 2U : 1U;
+}
+
+/*
+ * ... on this ring: only a CQE_MIXED ring has 32-byte CQEs and fillers.
+ * Elsewhere those flag bits are not the ring's (MSG_RING's
+ * IORING_MSG_RING_FLAGS_PASS puts any flags the sender chose in a CQE).
+ */
+static inline bool __io_uring_cq_mixed(const struct io_uring *ring)
+{
+	return (ring->flags & IORING_SETUP_CQE_MIXED) != 0;
 }
 
 /*
@@ -365,13 +403,51 @@ static inline unsigned __io_uring_cq_tail_acquire(const struct io_uring *ring)
 	return tail;
 }
 
-#define io_uring_for_each_cqe(ring, head, cqe)                                      \
-	for (head = *(ring)->cq.khead;                                              \
-	     (cqe = (head != __io_uring_cq_tail_acquire(ring)                       \
-			     ? &(ring)->cq.cqes[(head & (ring)->cq.ring_mask)       \
-						<< io_uring_cqe_shift(ring)]        \
-			     : NULL));                                              \
-	     head++)
+/*
+ * A walk over the CQEs ready when it starts, the tail loaded once (acquire:
+ * the CQEs before it are complete).  A 32-byte CQE of a CQE_MIXED ring
+ * (IORING_CQE_F_32) moves the walk two slots.  Nothing is consumed: the
+ * caller advances the head (io_uring_cq_advance) by what it walked.
+ */
+struct io_uring_cqe_iter {
+	struct io_uring_cqe *cqes;
+	unsigned mask;
+	unsigned shift;
+	unsigned head;
+	unsigned tail;
+	bool mixed; /* ringer: a CQE_MIXED ring (IORING_CQE_F_32 means two slots) */
+};
+
+static inline struct io_uring_cqe_iter io_uring_cqe_iter_init(const struct io_uring *ring)
+{
+	struct io_uring_cqe_iter it = {
+		.cqes = ring->cq.cqes,
+		.mask = ring->cq.ring_mask,
+		.shift = io_uring_cqe_shift(ring),
+		.head = *ring->cq.khead,
+		.tail = __io_uring_cq_tail_acquire(ring),
+		.mixed = __io_uring_cq_mixed(ring),
+	};
+
+	return it;
+}
+
+/* the next CQE into *cqe and true, or false at the tail the walk started with */
+static inline bool io_uring_cqe_iter_next(struct io_uring_cqe_iter *iter,
+					  struct io_uring_cqe **cqe)
+{
+	if (iter->head == iter->tail)
+		return false;
+	*cqe = &iter->cqes[(iter->head & iter->mask) << iter->shift];
+	iter->head += iter->mixed ? io_uring_cqe_nr(*cqe) : 1;
+	return true;
+}
+
+/* head: set to the index of each CQE as it is visited (kept for liburing's users) */
+#define io_uring_for_each_cqe(ring_, head_, cqe_)                                    \
+	for (struct io_uring_cqe_iter __ringer_it = io_uring_cqe_iter_init(ring_);     \
+	     (head_) = __ringer_it.head, io_uring_cqe_iter_next(&__ringer_it, &(cqe_)); \
+	     (void)(head_))
 
 /* Mark nr CQEs consumed: the executor may reuse their slots. */
 static inline void io_uring_cq_advance(struct io_uring *ring, unsigned nr)
@@ -390,7 +466,7 @@ static inline void io_uring_cq_advance(struct io_uring *ring, unsigned nr)
 static inline void io_uring_cqe_seen(struct io_uring *ring, struct io_uring_cqe *cqe)
 {
 	if (cqe)
-		io_uring_cq_advance(ring, 1);
+		io_uring_cq_advance(ring, __io_uring_cq_mixed(ring) ? io_uring_cqe_nr(cqe) : 1);
 }
 
 static inline void io_uring_sqe_set_data(struct io_uring_sqe *sqe, void *data)
@@ -423,18 +499,21 @@ static inline void io_uring_sqe_set_buf_group(struct io_uring_sqe *sqe, int bgid
 	sqe->buf_group = (__u16)bgid;
 }
 
-/* SQEs handed out by io_uring_get_sqe() and not yet submitted. */
+/*
+ * The executor's SQ head.  With SQPOLL the executor moves it from its own
+ * thread; without, the user engine may too (a submission it finishes in its
+ * worker), so the load is always an acquire: the executor's reads of the
+ * SQEs before the head come before we hand their slots out again.
+ */
+static inline unsigned io_uring_load_sq_head(const struct io_uring *ring)
+{
+	return io_uring_smp_load_acquire(ring->sq.khead);
+}
+
+/* SQEs handed out by io_uring_get_sqe() and not yet consumed by the executor. */
 static inline unsigned io_uring_sq_ready(const struct io_uring *ring)
 {
-	unsigned khead;
-
-	/*
-	 * With SQPOLL the executor moves the head from its own thread, so
-	 * the load is an acquire; without it the executor only moves it
-	 * inside io_uring_enter() and a relaxed load would do.
-	 */
-	khead = io_uring_smp_load_acquire(ring->sq.khead);
-	return ring->sq.sqe_tail - khead;
+	return ring->sq.sqe_tail - io_uring_load_sq_head(ring);
 }
 
 static inline unsigned io_uring_sq_space_left(const struct io_uring *ring)
@@ -480,7 +559,8 @@ static inline int io_uring_cq_eventfd_toggle(struct io_uring *ring, bool enabled
 
 /*
  * Look at the next CQE without waiting.  CQEs of the library's internal
- * timeouts (rings without EXT_ARG) are consumed here and never returned.
+ * timeouts (rings without EXT_ARG) and IORING_CQE_F_SKIP fillers are
+ * consumed here and never returned.
  */
 static inline int __io_uring_peek_cqe(struct io_uring *ring,
 				      struct io_uring_cqe **cqe_ptr,
@@ -502,6 +582,11 @@ static inline int __io_uring_peek_cqe(struct io_uring *ring,
 			break;
 
 		cqe = &ring->cq.cqes[(head & mask) << shift];
+		/* a CQE_MIXED ring's filler before a wrapped big CQE */
+		if (__io_uring_cq_mixed(ring) && (cqe->flags & IORING_CQE_F_SKIP)) {
+			io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
+			continue;
+		}
 		if (!(ring->features & IORING_FEAT_EXT_ARG) &&
 		    cqe->user_data == LIBURING_UDATA_TIMEOUT) {
 			if (cqe->res < 0)
@@ -542,21 +627,40 @@ static inline int io_uring_wait_cqe(struct io_uring *ring, struct io_uring_cqe *
 }
 
 /*
- * The next free SQE, or NULL when the SQ is full.  Not zeroed: the prep
- * helpers fill every field but user_data.
+ * Zero the SQE fields a prep helper may leave alone (flags, ioprio, the op
+ * flags, buf_index, personality, file_index, addr3): what
+ * io_uring_get_sqe() hands out is clean, as liburing 2.15's is.
  */
-static inline struct io_uring_sqe *io_uring_get_sqe(struct io_uring *ring)
+static inline void io_uring_initialize_sqe(struct io_uring_sqe *sqe)
+{
+	sqe->flags = 0;
+	sqe->ioprio = 0;
+	sqe->rw_flags = 0;
+	sqe->buf_index = 0;
+	sqe->personality = 0;
+	sqe->file_index = 0;
+	sqe->addr3 = 0;
+	sqe->__pad2[0] = 0;
+}
+
+/* The next free SQE slot, initialized, or NULL when the SQ is full. */
+static inline struct io_uring_sqe *_io_uring_get_sqe(struct io_uring *ring)
 {
 	struct io_uring_sq *sq = &ring->sq;
-	unsigned head = io_uring_smp_load_acquire(sq->khead);
-	unsigned next = sq->sqe_tail + 1;
+	unsigned head = io_uring_load_sq_head(ring), tail = sq->sqe_tail;
 	struct io_uring_sqe *sqe;
 
-	if (next - head > sq->ring_entries)
+	if (tail - head >= sq->ring_entries)
 		return NULL;
-	sqe = &sq->sqes[(sq->sqe_tail & sq->ring_mask) << io_uring_sqe_shift(ring)];
-	sq->sqe_tail = next;
+	sqe = &sq->sqes[(tail & sq->ring_mask) << io_uring_sqe_shift(ring)];
+	sq->sqe_tail = tail + 1;
+	io_uring_initialize_sqe(sqe);
 	return sqe;
+}
+
+static inline struct io_uring_sqe *io_uring_get_sqe(struct io_uring *ring)
+{
+	return _io_uring_get_sqe(ring);
 }
 
 static inline int io_uring_sqring_wait(struct io_uring *ring)
@@ -589,9 +693,61 @@ static inline void io_uring_prep_rw(int op, struct io_uring_sqe *sqe, int fd,
 	sqe->__pad2[0] = 0;
 }
 
+/*
+ * A fixed-file slot as a request that installs a file names it: index + 1,
+ * as 0 means "no slot".  IORING_FILE_INDEX_ALLOC (let the executor pick a
+ * free slot) is encoded as itself, so it is passed as ALLOC - 1 here.
+ */
+static inline void __io_uring_set_target_fixed_file(struct io_uring_sqe *sqe,
+						    unsigned file_index)
+{
+	sqe->file_index = file_index + 1;
+}
+
 static inline void io_uring_prep_nop(struct io_uring_sqe *sqe)
 {
 	io_uring_prep_rw(IORING_OP_NOP, sqe, -1, NULL, 0, 0);
+}
+
+/* a NOP in a 128-byte SQE (IORING_OP_NOP128: SQE_MIXED rings; not in Linux 6.18) */
+static inline void io_uring_prep_nop128(struct io_uring_sqe *sqe)
+{
+	io_uring_prep_rw(IORING_OP_NOP128, sqe, -1, NULL, 0, 0);
+}
+
+/*
+ * A 128-byte SQE: on an SQE128 ring any SQE; on an SQE_MIXED ring two
+ * adjacent slots, and when only the ring's last slot is left before the
+ * wrap, that one is filled with a NOP whose success posts no CQE
+ * (IOSQE_CQE_SKIP_SUCCESS) and the big SQE starts at slot 0.  NULL on other
+ * rings or when the SQ has no room.  The caller must put a 128-byte opcode
+ * in it (NOP128, URING_CMD128) so the executor steps over both slots.
+ */
+static inline struct io_uring_sqe *io_uring_get_sqe128(struct io_uring *ring)
+{
+	struct io_uring_sq *sq = &ring->sq;
+	unsigned head = io_uring_load_sq_head(ring), tail = sq->sqe_tail;
+	struct io_uring_sqe *sqe;
+
+	if (ring->flags & IORING_SETUP_SQE128)
+		return io_uring_get_sqe(ring);
+	if (!(ring->flags & IORING_SETUP_SQE_MIXED))
+		return NULL;
+	if (((tail + 1) & sq->ring_mask) == 0) {
+		/* the pad NOP, the two slots after the wrap */
+		if (tail + 3 - head > sq->ring_entries)
+			return NULL;
+		sqe = _io_uring_get_sqe(ring);
+		io_uring_prep_nop(sqe);
+		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+		tail = sq->sqe_tail;
+	} else if (tail + 2 - head > sq->ring_entries) {
+		return NULL;
+	}
+	sqe = &sq->sqes[tail & sq->ring_mask];
+	sq->sqe_tail = tail + 2;
+	io_uring_initialize_sqe(sqe);
+	return sqe;
 }
 
 /* nr buffers of len bytes from addr, ids from bid, to group bgid */
@@ -734,6 +890,25 @@ static inline void io_uring_prep_write_fixed(struct io_uring_sqe *sqe, int fd,
 	sqe->buf_index = (__u16)buf_index;
 }
 
+/* vectored I/O whose iovecs lie inside registered buffer buf_index */
+static inline void io_uring_prep_readv_fixed(struct io_uring_sqe *sqe, int fd,
+					     const struct iovec *iovecs, unsigned nr_vecs,
+					     __u64 offset, int flags, int buf_index)
+{
+	io_uring_prep_readv2(sqe, fd, iovecs, nr_vecs, offset, flags);
+	sqe->opcode = IORING_OP_READV_FIXED;
+	sqe->buf_index = (__u16)buf_index;
+}
+
+static inline void io_uring_prep_writev_fixed(struct io_uring_sqe *sqe, int fd,
+					      const struct iovec *iovecs, unsigned nr_vecs,
+					      __u64 offset, int flags, int buf_index)
+{
+	io_uring_prep_writev2(sqe, fd, iovecs, nr_vecs, offset, flags);
+	sqe->opcode = IORING_OP_WRITEV_FIXED;
+	sqe->buf_index = (__u16)buf_index;
+}
+
 static inline void io_uring_prep_fsync(struct io_uring_sqe *sqe, int fd,
 				       unsigned fsync_flags)
 {
@@ -848,9 +1023,57 @@ static inline void io_uring_prep_openat(struct io_uring_sqe *sqe, int dfd,
 	sqe->open_flags = (__u32)flags;
 }
 
+/* ... into the fixed file table: slot file_index, or IORING_FILE_INDEX_ALLOC */
+static inline void io_uring_prep_openat_direct(struct io_uring_sqe *sqe, int dfd,
+					       const char *path, int flags, mode_t mode,
+					       unsigned file_index)
+{
+	io_uring_prep_openat(sqe, dfd, path, flags, mode);
+	if (file_index == IORING_FILE_INDEX_ALLOC)
+		file_index--;
+	__io_uring_set_target_fixed_file(sqe, file_index);
+}
+
+static inline void io_uring_prep_open(struct io_uring_sqe *sqe, const char *path, int flags,
+				      mode_t mode)
+{
+	io_uring_prep_openat(sqe, AT_FDCWD, path, flags, mode);
+}
+
+static inline void io_uring_prep_open_direct(struct io_uring_sqe *sqe, const char *path,
+					     int flags, mode_t mode, unsigned file_index)
+{
+	io_uring_prep_openat_direct(sqe, AT_FDCWD, path, flags, mode, file_index);
+}
+
+/* openat2(2): how->resolve and the rest; len is sizeof(*how) */
+static inline void io_uring_prep_openat2(struct io_uring_sqe *sqe, int dfd, const char *path,
+					 const struct open_how *how)
+{
+	io_uring_prep_rw(IORING_OP_OPENAT2, sqe, dfd, path, (unsigned)sizeof(*how),
+			 (__u64)(uintptr_t)how);
+}
+
+static inline void io_uring_prep_openat2_direct(struct io_uring_sqe *sqe, int dfd,
+						const char *path, const struct open_how *how,
+						unsigned file_index)
+{
+	io_uring_prep_openat2(sqe, dfd, path, how);
+	if (file_index == IORING_FILE_INDEX_ALLOC)
+		file_index--;
+	__io_uring_set_target_fixed_file(sqe, file_index);
+}
+
 static inline void io_uring_prep_close(struct io_uring_sqe *sqe, int fd)
 {
 	io_uring_prep_rw(IORING_OP_CLOSE, sqe, fd, NULL, 0, 0);
+}
+
+/* close slot file_index of the fixed file table */
+static inline void io_uring_prep_close_direct(struct io_uring_sqe *sqe, unsigned file_index)
+{
+	io_uring_prep_close(sqe, 0);
+	__io_uring_set_target_fixed_file(sqe, file_index);
 }
 
 static inline void io_uring_prep_statx(struct io_uring_sqe *sqe, int dfd,
@@ -869,7 +1092,7 @@ static inline void io_uring_prep_fallocate(struct io_uring_sqe *sqe, int fd,
 	sqe->addr = len;
 }
 
-static inline void io_uring_prep_ftruncate(struct io_uring_sqe *sqe, int fd, __s64 len)
+static inline void io_uring_prep_ftruncate(struct io_uring_sqe *sqe, int fd, loff_t len)
 {
 	io_uring_prep_rw(IORING_OP_FTRUNCATE, sqe, fd, 0, 0, (__u64)len);
 }
@@ -885,6 +1108,22 @@ static inline void io_uring_prep_madvise(struct io_uring_sqe *sqe, void *addr,
 					 __u32 length, int advice)
 {
 	io_uring_prep_rw(IORING_OP_MADVISE, sqe, -1, addr, length, 0);
+	sqe->fadvise_advice = (__u32)advice;
+}
+
+/* 64-bit lengths: len 0, the length in addr (fadvise) or off (madvise) */
+static inline void io_uring_prep_fadvise64(struct io_uring_sqe *sqe, int fd, __u64 offset,
+					   off_t len, int advice)
+{
+	io_uring_prep_rw(IORING_OP_FADVISE, sqe, fd, NULL, 0, offset);
+	sqe->addr = (__u64)len;
+	sqe->fadvise_advice = (__u32)advice;
+}
+
+static inline void io_uring_prep_madvise64(struct io_uring_sqe *sqe, void *addr, off_t length,
+					   int advice)
+{
+	io_uring_prep_rw(IORING_OP_MADVISE, sqe, -1, addr, 0, (__u64)length);
 	sqe->fadvise_advice = (__u32)advice;
 }
 
@@ -956,6 +1195,14 @@ static inline void io_uring_prep_send(struct io_uring_sqe *sqe, int sockfd,
 {
 	io_uring_prep_rw(IORING_OP_SEND, sqe, sockfd, buf, (__u32)len, 0);
 	sqe->msg_flags = (__u32)flags;
+}
+
+/* a send of provided buffers (IOSQE_BUFFER_SELECT and buf_group: the caller's) */
+static inline void io_uring_prep_send_bundle(struct io_uring_sqe *sqe, int sockfd, size_t len,
+					     int flags)
+{
+	io_uring_prep_send(sqe, sockfd, NULL, len, flags);
+	sqe->ioprio |= IORING_RECVSEND_BUNDLE;
 }
 
 static inline void io_uring_prep_recv(struct io_uring_sqe *sqe, int sockfd,
@@ -1099,21 +1346,21 @@ static inline void io_uring_prep_sendmsg_zc(struct io_uring_sqe *sqe, int fd,
 	sqe->opcode = IORING_OP_SENDMSG_ZC;
 }
 
+/* ... its iovecs inside registered buffer buf_index */
+static inline void io_uring_prep_sendmsg_zc_fixed(struct io_uring_sqe *sqe, int fd,
+						  const struct msghdr *msg, unsigned flags,
+						  unsigned buf_index)
+{
+	io_uring_prep_sendmsg_zc(sqe, fd, msg, flags);
+	sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+	sqe->buf_index = (__u16)buf_index;
+}
+
 static inline void io_uring_prep_shutdown(struct io_uring_sqe *sqe, int fd, int how)
 {
 	io_uring_prep_rw(IORING_OP_SHUTDOWN, sqe, fd, NULL, (__u32)how, 0);
 }
 
-/*
- * A fixed-file slot as a request that installs a file names it: index + 1,
- * as 0 means "no slot".  IORING_FILE_INDEX_ALLOC (let the executor pick a
- * free slot) is encoded as itself, so it is passed as ALLOC - 1 here.
- */
-static inline void __io_uring_set_target_fixed_file(struct io_uring_sqe *sqe,
-						    unsigned file_index)
-{
-	sqe->file_index = file_index + 1;
-}
 
 /* the connection ops, as liburing 2.15 has them */
 static inline void io_uring_prep_socket(struct io_uring_sqe *sqe, int domain, int type,
@@ -1184,14 +1431,50 @@ static inline void io_uring_prep_multishot_accept_direct(struct io_uring_sqe *sq
  * IORING_OP_URING_CMD: cmd_op for the file's own handler; only these
  * fields are set, the command's others are the caller's to fill.
  */
-static inline void io_uring_prep_uring_cmd(struct io_uring_sqe *sqe, int cmd_op, int fd)
+static inline void __io_uring_prep_uring_cmd(struct io_uring_sqe *sqe, int op, __u32 cmd_op,
+					     int fd)
 {
-	sqe->opcode = (__u8)IORING_OP_URING_CMD;
+	sqe->opcode = (__u8)op;
 	sqe->fd = fd;
-	sqe->cmd_op = (__u32)cmd_op;
+	sqe->cmd_op = cmd_op;
 	sqe->__pad1 = 0;
 	sqe->addr = 0;
 	sqe->len = 0;
+}
+
+static inline void io_uring_prep_uring_cmd(struct io_uring_sqe *sqe, int cmd_op, int fd)
+{
+	__io_uring_prep_uring_cmd(sqe, IORING_OP_URING_CMD, (__u32)cmd_op, fd);
+}
+
+/* a command in a 128-byte SQE of an SQE_MIXED ring (not in Linux 6.18) */
+static inline void io_uring_prep_uring_cmd128(struct io_uring_sqe *sqe, int cmd_op, int fd)
+{
+	__io_uring_prep_uring_cmd(sqe, IORING_OP_URING_CMD128, (__u32)cmd_op, fd);
+}
+
+/*
+ * getsockname(2) (peer 0) or getpeername(2) (peer 1) as a socket command:
+ * the address into sockaddr, its length through sockaddr_len (not in Linux
+ * 6.18: -EOPNOTSUPP there).
+ */
+static inline void io_uring_prep_cmd_getsockname(struct io_uring_sqe *sqe, int fd,
+						 struct sockaddr *sockaddr,
+						 socklen_t *sockaddr_len, int peer)
+{
+	io_uring_prep_uring_cmd(sqe, SOCKET_URING_OP_GETSOCKNAME, fd);
+	sqe->addr = (__u64)(uintptr_t)sockaddr;
+	sqe->addr3 = (__u64)(uintptr_t)sockaddr_len;
+	sqe->optlen = (__u32)peer;
+}
+
+/* discard nbytes at offset of a block device */
+static inline void io_uring_prep_cmd_discard(struct io_uring_sqe *sqe, int fd, uint64_t offset,
+					     uint64_t nbytes)
+{
+	io_uring_prep_uring_cmd(sqe, BLOCK_URING_CMD_DISCARD, fd);
+	sqe->addr = offset;
+	sqe->addr3 = nbytes;
 }
 
 /* URING_CMD on a socket: SOCKET_URING_OP_* */

@@ -302,32 +302,6 @@ static const char *const not_yet[] = {
 	"io_uring_mlock_size_params",
 	"io_uring_memory_size",
 	"io_uring_memory_size_params",
-	"io_uring_cqe_shift_from_flags",
-	"io_uring_cqe_nr",
-	"io_uring_cqe_iter_init",
-	"io_uring_cqe_iter_next",
-	"io_uring_initialize_sqe",
-	"io_uring_prep_readv_fixed",
-	"io_uring_prep_writev_fixed",
-	"io_uring_prep_nop128",
-	"io_uring_prep_openat_direct",
-	"io_uring_prep_open",
-	"io_uring_prep_open_direct",
-	"io_uring_prep_close_direct",
-	"io_uring_prep_fadvise64",
-	"io_uring_prep_madvise64",
-	"io_uring_prep_send_bundle",
-	"io_uring_prep_sendmsg_zc_fixed",
-	"io_uring_prep_openat2",
-	"io_uring_prep_openat2_direct",
-	"__io_uring_prep_uring_cmd",
-	"io_uring_prep_uring_cmd128",
-	"io_uring_prep_cmd_getsockname",
-	"io_uring_prep_cmd_discard",
-	"io_uring_load_sq_head",
-	"io_uring_sqe_shift_from_flags",
-	"_io_uring_get_sqe",
-	"io_uring_get_sqe128",
 };
 
 static struct fn present[] = {
@@ -434,6 +408,17 @@ static struct fn present[] = {
 																																																																						FN(io_uring_buf_ring_advance) FN(__io_uring_buf_ring_cq_advance) FN(io_uring_buf_ring_cq_advance) FN(
 																																																																							io_uring_buf_ring_available)
 																																																																							FN(io_uring_get_sqe)
+																																																																								FN(__io_uring_prep_uring_cmd) FN(_io_uring_get_sqe) FN(io_uring_cqe_iter_init) FN(io_uring_cqe_iter_next)
+																																																																									FN(
+																																																																										io_uring_cqe_nr) FN(io_uring_cqe_shift_from_flags) FN(io_uring_get_sqe128) FN(io_uring_initialize_sqe)
+																																																																										FN(io_uring_load_sq_head) FN(io_uring_prep_close_direct) FN(io_uring_prep_cmd_discard) FN(io_uring_prep_cmd_getsockname) FN(
+																																																																											io_uring_prep_fadvise64) FN(io_uring_prep_madvise64) FN(io_uring_prep_nop128)
+																																																																											FN(io_uring_prep_open) FN(io_uring_prep_open_direct) FN(
+																																																																												io_uring_prep_openat2) FN(io_uring_prep_openat2_direct)
+																																																																												FN(io_uring_prep_openat_direct)
+																																																																													FN(io_uring_prep_readv_fixed)
+																																																																														FN(io_uring_prep_send_bundle) FN(io_uring_prep_sendmsg_zc_fixed) FN(io_uring_prep_uring_cmd128) FN(io_uring_prep_writev_fixed) FN(
+																																																																															io_uring_sqe_shift_from_flags)
 };
 
 static struct fn *find_present(const char *name)
@@ -969,7 +954,7 @@ TEST(buf_ring_helpers)
 	CHECK_EQ(br->tail, 0);
 	for (int i = 0; i < 4; i++)
 		CALL(io_uring_buf_ring_add)
-		(br, bufs[i], 16, (unsigned short)(10 + i), io_uring_buf_ring_mask(8), i);
+	(br, bufs[i], 16, (unsigned short)(10 + i), io_uring_buf_ring_mask(8), i);
 	CHECK_EQ(br->tail, 0); /* added, not yet published */
 	CHECK_EQ_U(br->bufs[2].addr, (uintptr_t)bufs[2]);
 	CHECK_EQ_U(br->bufs[2].len, 16);
@@ -1253,6 +1238,175 @@ TEST(registrations)
 	io_uring_queue_exit(&ring);
 }
 
+TEST(prep_helpers_2_15)
+{
+	struct io_uring_sqe s, *sqe = &s;
+	struct iovec iov[2];
+	struct open_how how = { .flags = O_RDONLY };
+	struct msghdr msg;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	CALL(io_uring_initialize_sqe)(dirty(sqe));
+	CHECK_EQ(sqe->flags, 0);
+	CHECK_EQ(sqe->ioprio, 0);
+	CHECK_EQ_U(sqe->rw_flags, 0);
+	CHECK_EQ(sqe->buf_index, 0);
+	CHECK_EQ(sqe->personality, 0);
+	CHECK_EQ_U(sqe->file_index, 0);
+	CHECK_EQ_U(sqe->addr3, 0);
+	CHECK_EQ_U(sqe->__pad2[0], 0);
+
+	CALL(io_uring_prep_readv_fixed)(dirty(sqe), 3, iov, 2, 8, RWF_HIPRI, 1);
+	CHECK_RW(sqe, IORING_OP_READV_FIXED, 3, iov, 2, 8);
+	CHECK_EQ_U(sqe->rw_flags, RWF_HIPRI);
+	CHECK_EQ(sqe->buf_index, 1);
+	CALL(io_uring_prep_writev_fixed)(dirty(sqe), 3, iov, 2, 8, 0, 2);
+	CHECK_RW(sqe, IORING_OP_WRITEV_FIXED, 3, iov, 2, 8);
+	CHECK_EQ(sqe->buf_index, 2);
+	CALL(io_uring_prep_nop128)(dirty(sqe));
+	CHECK_RW(sqe, IORING_OP_NOP128, -1, NULL, 0, 0);
+	CHECK_EQ(IORING_OP_NOP128, IORING_OP_PIPE + 1);
+	CHECK_EQ(IORING_OP_URING_CMD128, IORING_OP_PIPE + 2);
+
+	CALL(io_uring_prep_open)(dirty(sqe), "p", O_RDONLY, 0);
+	CHECK_RW(sqe, IORING_OP_OPENAT, AT_FDCWD, "p", 0, 0);
+	CHECK_EQ_U(sqe->file_index, 0);
+	CALL(io_uring_prep_openat_direct)(dirty(sqe), 3, "p", O_RDONLY, 0, 4);
+	CHECK_RW(sqe, IORING_OP_OPENAT, 3, "p", 0, 0);
+	CHECK_EQ_U(sqe->file_index, 5);
+	CALL(io_uring_prep_open_direct)(dirty(sqe), "p", O_RDONLY, 0, IORING_FILE_INDEX_ALLOC);
+	CHECK_RW(sqe, IORING_OP_OPENAT, AT_FDCWD, "p", 0, 0);
+	CHECK_EQ_U(sqe->file_index, IORING_FILE_INDEX_ALLOC);
+	CALL(io_uring_prep_openat2)(dirty(sqe), 3, "p", &how);
+	CHECK_RW(sqe, IORING_OP_OPENAT2, 3, "p", sizeof(how), (uintptr_t)&how);
+	CHECK_EQ_U(sqe->file_index, 0);
+	CALL(io_uring_prep_openat2_direct)(dirty(sqe), 3, "p", &how, 0);
+	CHECK_RW(sqe, IORING_OP_OPENAT2, 3, "p", sizeof(how), (uintptr_t)&how);
+	CHECK_EQ_U(sqe->file_index, 1);
+	CALL(io_uring_prep_close_direct)(dirty(sqe), 6);
+	CHECK_RW(sqe, IORING_OP_CLOSE, 0, NULL, 0, 0);
+	CHECK_EQ_U(sqe->file_index, 7);
+
+	CALL(io_uring_prep_fadvise64)(dirty(sqe), 3, 10, (off_t)1 << 40, POSIX_FADV_WILLNEED);
+	CHECK_RW(sqe, IORING_OP_FADVISE, 3, 1ULL << 40, 0, 10);
+	CHECK_EQ_U(sqe->fadvise_advice, POSIX_FADV_WILLNEED);
+	CALL(io_uring_prep_madvise64)(dirty(sqe), &how, (off_t)1 << 40, MADV_WILLNEED);
+	CHECK_RW(sqe, IORING_OP_MADVISE, -1, &how, 0, 1ULL << 40);
+	CHECK_EQ_U(sqe->fadvise_advice, MADV_WILLNEED);
+
+	CALL(io_uring_prep_send_bundle)(dirty(sqe), 3, 100, 0);
+	CHECK_RW(sqe, IORING_OP_SEND, 3, NULL, 100, 0);
+	CHECK_EQ(sqe->ioprio, IORING_RECVSEND_BUNDLE);
+	CALL(io_uring_prep_sendmsg_zc_fixed)(dirty(sqe), 3, &msg, 0, 5);
+	CHECK_RW(sqe, IORING_OP_SENDMSG_ZC, 3, &msg, 1, 0);
+	CHECK_EQ(sqe->ioprio, IORING_RECVSEND_FIXED_BUF);
+	CHECK_EQ(sqe->buf_index, 5);
+
+	CALL(__io_uring_prep_uring_cmd)(dirty(sqe), IORING_OP_URING_CMD, 7, 3);
+	CHECK_EQ(sqe->opcode, IORING_OP_URING_CMD);
+	CHECK_EQ_U(sqe->cmd_op, 7);
+	CHECK_EQ_U(sqe->__pad1, 0);
+	CHECK_EQ_U(sqe->addr, 0);
+	CHECK_EQ_U(sqe->len, 0);
+	CALL(io_uring_prep_uring_cmd128)(dirty(sqe), 8, 3);
+	CHECK_EQ(sqe->opcode, IORING_OP_URING_CMD128);
+	CHECK_EQ(sqe->fd, 3);
+	CHECK_EQ_U(sqe->cmd_op, 8);
+	CALL(io_uring_prep_cmd_getsockname)(dirty(sqe), 3, (struct sockaddr *)&ss, &sl, 1);
+	CHECK_EQ(sqe->opcode, IORING_OP_URING_CMD);
+	CHECK_EQ_U(sqe->cmd_op, SOCKET_URING_OP_GETSOCKNAME);
+	CHECK_EQ_U(sqe->addr, (uintptr_t)&ss);
+	CHECK_EQ_U(sqe->addr3, (uintptr_t)&sl);
+	CHECK_EQ_U(sqe->optlen, 1);
+	CALL(io_uring_prep_cmd_discard)(dirty(sqe), 3, 4096, 8192);
+	CHECK_EQ(sqe->opcode, IORING_OP_URING_CMD);
+	CHECK_EQ_U(sqe->cmd_op, BLOCK_URING_CMD_DISCARD);
+	CHECK_EQ_U(sqe->addr, 4096);
+	CHECK_EQ_U(sqe->addr3, 8192);
+
+	CHECK_EQ(CALL(io_uring_sqe_shift_from_flags)(IORING_SETUP_SQE128), 1);
+	CHECK_EQ(io_uring_sqe_shift_from_flags(IORING_SETUP_CQE32), 0);
+	CHECK_EQ(CALL(io_uring_cqe_shift_from_flags)(IORING_SETUP_CQE32), 1);
+	CHECK_EQ(io_uring_cqe_shift_from_flags(IORING_SETUP_SQE128), 0);
+}
+
+/* get_sqe: initialized slots; get_sqe128: NULL on a ring of 64-byte SQEs */
+TEST(sqe_slots)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+
+	test_ring_init(4, &ring, 0);
+	memset(ring.sq.sqes, 0xa5, 4 * sizeof(*sqe));
+	sqe = CALL(_io_uring_get_sqe)(&ring);
+	REQUIRE_TRUE(sqe == &ring.sq.sqes[0]);
+	CHECK_EQ(sqe->flags, 0);
+	CHECK_EQ_U(sqe->file_index, 0);
+	CHECK_EQ(CALL(io_uring_load_sq_head)(&ring), 0);
+	CHECK_TRUE(CALL(io_uring_get_sqe128)(&ring) == NULL);
+	sqe = io_uring_get_sqe(&ring);
+	REQUIRE_TRUE(sqe == &ring.sq.sqes[1]);
+	CHECK_EQ(sqe->personality, 0);
+	io_uring_prep_nop(&ring.sq.sqes[0]);
+	io_uring_prep_nop(sqe);
+	CHECK_EQ(io_uring_submit(&ring), 2);
+	CHECK_EQ(io_uring_load_sq_head(&ring), 2);
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * The CQ walk: io_uring_for_each_cqe over io_uring_cqe_iter_*, a CQE_F_32
+ * CQE (as a CQE_MIXED ring has them) counting two slots.
+ */
+TEST(cqe_iterator)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe, fake = { 0 };
+	struct io_uring_cqe_iter it;
+	unsigned head, n = 0;
+
+	CHECK_EQ(CALL(io_uring_cqe_nr)(&fake), 1);
+	fake.flags = IORING_CQE_F_32;
+	CHECK_EQ(io_uring_cqe_nr(&fake), 2);
+
+	test_ring_init(4, &ring, 0);
+	queue_nops(&ring, 3, 40);
+	CHECK_EQ(io_uring_submit_and_wait(&ring, 3), 3);
+	it = CALL(io_uring_cqe_iter_init)(&ring);
+	CHECK_EQ(it.tail - it.head, 3);
+	while (CALL(io_uring_cqe_iter_next)(&it, &cqe)) {
+		CHECK_EQ_U(cqe->user_data, 40 + n);
+		n++;
+	}
+	CHECK_EQ(n, 3);
+	n = 0;
+	io_uring_for_each_cqe (&ring, head, cqe) {
+		CHECK_EQ(head, *ring.cq.khead + n);
+		n++;
+	}
+	CHECK_EQ(n, 3);
+	/*
+	 * CQE_F_32 on a ring without CQE_MIXED is not the ring's (MSG_RING can
+	 * pass any flags): one slot still; on a CQE_MIXED ring, two.
+	 */
+	ring.cq.cqes[*ring.cq.khead & ring.cq.ring_mask].flags |= IORING_CQE_F_32;
+	it = io_uring_cqe_iter_init(&ring);
+	n = 0;
+	while (io_uring_cqe_iter_next(&it, &cqe))
+		n++;
+	CHECK_EQ(n, 3);
+	ring.flags |= IORING_SETUP_CQE_MIXED;
+	it = io_uring_cqe_iter_init(&ring);
+	n = 0;
+	while (io_uring_cqe_iter_next(&it, &cqe))
+		n++;
+	CHECK_EQ(n, 2);
+	ring.flags &= ~IORING_SETUP_CQE_MIXED;
+	io_uring_cq_advance(&ring, 3);
+	io_uring_queue_exit(&ring);
+}
+
 TEST(every_function_called)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(present); i++)
@@ -1276,6 +1430,9 @@ int main(int argc, char **argv)
 		TEST_ENTRY(ring_submit_and_reap),
 		TEST_ENTRY(raw_calls),
 		TEST_ENTRY(registrations),
+		TEST_ENTRY(prep_helpers_2_15),
+		TEST_ENTRY(sqe_slots),
+		TEST_ENTRY(cqe_iterator),
 		TEST_ENTRY(every_function_called),
 	};
 

@@ -43,7 +43,7 @@ static int msg_result(struct io_uring *src)
 /* The one CQE the target must have now. */
 static void expect_target(struct io_uring *t, __u64 user_data, int res, unsigned flags)
 {
-	struct test_cqe c;
+	struct test_cqe c = { 0 };
 
 	REQUIRE_EQ(test_reap(t, &c, 1, 0), 1);
 	CHECK_EQ_U(c.user_data, user_data);

@@ -235,6 +235,17 @@ enum io_uring_op {
 };
 
 /*
+ * Opcodes liburing 2.15 has beyond Linux 6.18, in the places they follow
+ * IORING_OP_PIPE there: 128-byte SQEs of an IORING_SETUP_SQE_MIXED ring.
+ * Outside the enum so that IORING_OP_LAST stays 6.18's (the probe's and the
+ * engine's table size); 6.18 refuses them as unknown opcodes.
+ */
+enum {
+	IORING_OP_NOP128 = IORING_OP_PIPE + 1,
+	IORING_OP_URING_CMD128,
+};
+
+/*
  * sqe->uring_cmd_flags: top 8 bits aren't available for userspace.
  * IORING_URING_CMD_MULTISHOT goes with IOSQE_BUFFER_SELECT (both or
  * neither), and not with IORING_URING_CMD_FIXED.
@@ -696,6 +707,7 @@ enum io_uring_socket_op {
 	SOCKET_URING_OP_GETSOCKOPT,
 	SOCKET_URING_OP_SETSOCKOPT,
 	SOCKET_URING_OP_TX_TIMESTAMP,
+	SOCKET_URING_OP_GETSOCKNAME, /* liburing 2.15; not in Linux 6.18 */
 };
 
 #ifdef __cplusplus
