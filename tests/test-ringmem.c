@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -42,8 +43,8 @@ static int nommap_setup(unsigned entries, unsigned flags, void *rings, void *sqe
 }
 
 /* A raw_ring over the program's own memory: what raw_ring_map() does, without mmap. */
-static void ring_in_memory(struct raw_ring *r, int fd, const struct io_uring_params *p,
-			   void *rings, void *sqes)
+static void ring_in_memory(struct raw_ring *r, int fd, const struct io_uring_params *p, void *rings,
+			   void *sqes)
 {
 	char *base = rings;
 
@@ -326,13 +327,14 @@ static void *fd_only_thread(void *arg)
 	ring_in_memory(&r, first, &p, rings, sqes);
 	raw_nop(&r, 7, 0);
 	raw_publish(&r);
-	CHECK_EQ(raw_enter(first, 1, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING,
-			   NULL, 0),
+	CHECK_EQ(raw_enter(first, 1, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING, NULL,
+			   0),
 		 1);
 	CHECK_TRUE(raw_pop(&r, &cqe) && cqe.user_data == 7 && cqe.res == 0);
 	/* register calls reach it by index too */
 	{
-		static char probe[sizeof(struct io_uring_probe) + 8 * sizeof(struct io_uring_probe_op)];
+		static char
+			probe[sizeof(struct io_uring_probe) + 8 * sizeof(struct io_uring_probe_op)];
 
 		CHECK_EQ(raw_register(first,
 				      IORING_REGISTER_PROBE | IORING_REGISTER_USE_REGISTERED_RING,
@@ -374,6 +376,226 @@ TEST(registered_fd_only)
 	CHECK_EQ(open_fds(), before);
 }
 
+/* IORING_REGISTER_MEM_REGION */
+#define PARAM_REGION_OFF 0x20000000ULL /* the kernel's mmap offset for it */
+
+static int disabled_ring(void)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_R_DISABLED;
+	return raw_skip_if_refused(raw_setup(8, &p));
+}
+
+static int mem_region(int fd, struct io_uring_region_desc *rd, uint64_t flags, unsigned nr)
+{
+	struct io_uring_mem_region_reg reg;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.region_uptr = (uintptr_t)rd;
+	reg.flags = flags;
+	return raw_register(fd, IORING_REGISTER_MEM_REGION, &reg, nr);
+}
+
+/* One registration on a new R_DISABLED ring: its result, *rd as it came back. */
+static int region_once(struct io_uring_region_desc *rd, uint64_t flags, unsigned nr)
+{
+	int fd = disabled_ring(), ret;
+
+	REQUIRE_GE(fd, 0);
+	ret = mem_region(fd, rd, flags, nr);
+	raw_close(fd);
+	return ret;
+}
+
+TEST(mem_region_rules)
+{
+	char *mem = map_anon(4 * PAGE), *ro;
+	struct io_uring_region_desc rd;
+	struct io_uring_mem_region_reg reg;
+	const uint64_t wait = IORING_MEM_REGION_REG_WAIT_ARG;
+	int fd;
+	void *m;
+
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_TRUE(ro != MAP_FAILED);
+#define DESC(...) \
+	(memset(&rd, 0, sizeof(rd)), rd = (struct io_uring_region_desc){ __VA_ARGS__ }, &rd)
+	/* the engine's memory: whole pages, mapped at the region's offset */
+	CHECK_EQ(region_once(DESC(.size = PAGE), wait, 1), 0);
+	CHECK_EQ_U(rd.mmap_offset, PARAM_REGION_OFF);
+	CHECK_EQ(region_once(DESC(.size = 2 * PAGE), 0, 1), 0);
+	CHECK_EQ(region_once(DESC(.size = 100), wait, 1), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = 0), wait, 1), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = 1ULL << 40), wait, 1), -ENOMEM);
+	/* the program's: aligned, there, writable; no offset to map */
+	CHECK_EQ(region_once(DESC(.size = PAGE, .user_addr = (uintptr_t)mem,
+				  .flags = IORING_MEM_REGION_TYPE_USER),
+			     wait, 1),
+		 0);
+	CHECK_EQ_U(rd.mmap_offset, 0);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .user_addr = (uintptr_t)mem + 64,
+				  .flags = IORING_MEM_REGION_TYPE_USER),
+			     wait, 1),
+		 -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = 100, .user_addr = (uintptr_t)mem,
+				  .flags = IORING_MEM_REGION_TYPE_USER),
+			     wait, 1),
+		 -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .user_addr = (uintptr_t)mem), wait, 1), -EFAULT);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .flags = IORING_MEM_REGION_TYPE_USER), wait, 1),
+		 -EFAULT);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .user_addr = PAGE,
+				  .flags = IORING_MEM_REGION_TYPE_USER),
+			     wait, 1),
+		 -EFAULT);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .user_addr = (uintptr_t)ro,
+				  .flags = IORING_MEM_REGION_TYPE_USER),
+			     wait, 1),
+		 -EFAULT);
+	/* fields that must be zero, flags that do not exist, the count */
+	CHECK_EQ(region_once(DESC(.size = PAGE, .id = 1), wait, 1), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .mmap_offset = PAGE), wait, 1), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .__resv = { 1 }), wait, 1), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = PAGE, .flags = 2), wait, 1), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = PAGE), 2, 1), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = PAGE), wait, 0), -EINVAL);
+	CHECK_EQ(region_once(DESC(.size = PAGE), wait, 2), -EINVAL);
+	fd = disabled_ring();
+	REQUIRE_GE(fd, 0);
+	memset(&reg, 0, sizeof(reg));
+	reg.region_uptr = (uintptr_t)DESC(.size = PAGE);
+	reg.__resv[1] = 1;
+	CHECK_EQ(raw_register(fd, IORING_REGISTER_MEM_REGION, &reg, 1), -EINVAL);
+	CHECK_EQ(raw_register(fd, IORING_REGISTER_MEM_REGION, NULL, 1), -EINVAL);
+	CHECK_EQ(mem_region(fd, NULL, wait, 1), -EFAULT);
+	/* one region a ring */
+	CHECK_EQ(mem_region(fd, DESC(.size = PAGE), 0, 1), 0);
+	CHECK_EQ(mem_region(fd, DESC(.size = PAGE), 0, 1), -EBUSY);
+	raw_close(fd);
+	/* wait arguments only before the ring is enabled; another region after */
+	fd = raw_skip_if_refused(raw_setup(8, &(struct io_uring_params){ .flags = 0 }));
+	REQUIRE_GE(fd, 0);
+	CHECK_EQ(mem_region(fd, DESC(.size = PAGE), wait, 1), -EINVAL);
+	CHECK_EQ(mem_region(fd, DESC(.size = PAGE), 0, 1), 0);
+	/* the engine's memory maps at its offset; the program's has none */
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)PARAM_REGION_OFF);
+	if (CHECK_TRUE(m != MAP_FAILED)) {
+		CHECK_EQ(((volatile char *)m)[100], 0);
+		munmap(m, PAGE);
+	}
+	raw_close(fd);
+	fd = disabled_ring();
+	REQUIRE_GE(fd, 0);
+	CHECK_EQ(mem_region(fd,
+			    DESC(.size = PAGE, .user_addr = (uintptr_t)mem,
+				 .flags = IORING_MEM_REGION_TYPE_USER),
+			    wait, 1),
+		 0);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, (off_t)PARAM_REGION_OFF);
+	if (!CHECK_TRUE(m == MAP_FAILED))
+		munmap(m, PAGE);
+	else
+		CHECK_ERRNO(-errno, -ENOMEM);
+	raw_close(fd);
+#undef DESC
+	munmap(mem, 4 * PAGE);
+	munmap(ro, PAGE);
+}
+
+static int wait_reg(int fd, unsigned min, uint64_t off, size_t argsz)
+{
+	return raw_enter(fd, 0, min,
+			 IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG,
+			 (void *)(uintptr_t)off, argsz);
+}
+
+static double now_sec(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* IORING_ENTER_EXT_ARG_REG: the wait's arguments at an offset of the registered region. */
+static void wait_args_in(int fd, struct io_uring_reg_wait *w, size_t size)
+{
+	const size_t sz = sizeof(*w);
+	size_t last = size / sz - 1;
+	double t;
+
+	memset(w, 0, size);
+	w[1].ts.tv_nsec = 20 * 1000 * 1000;
+	w[1].flags = IORING_REG_WAIT_TS;
+	t = now_sec();
+	CHECK_EQ(wait_reg(fd, 1, sz, sz), -ETIME);
+	t = now_sec() - t;
+	CHECK_MSG(t >= 0.019 && t < 1.0, "the 20 ms wait took %.3f s", t);
+	/* without IORING_REG_WAIT_TS, no timeout: nothing to wait for here */
+	CHECK_EQ(wait_reg(fd, 0, 2 * sz, sz), 0);
+	w[2].flags = 4;
+	CHECK_EQ(wait_reg(fd, 0, 2 * sz, sz), -EINVAL);
+	w[2].flags = 0;
+	w[2].pad[0] = 1; /* padding is not looked at */
+	CHECK_EQ(wait_reg(fd, 0, 2 * sz, sz), 0);
+	/* aligned to a long, wholly inside the region */
+	CHECK_EQ(wait_reg(fd, 0, 2 * sz + 4, sz), -EFAULT);
+	CHECK_EQ(wait_reg(fd, 0, 2 * sz + 8, sz), 0);
+	CHECK_EQ(wait_reg(fd, 0, last * sz, sz), 0);
+	CHECK_EQ(wait_reg(fd, 0, size - sz - 8, sz), 0);
+	CHECK_EQ(wait_reg(fd, 0, size - sz + 8, sz), -EFAULT);
+	CHECK_EQ(wait_reg(fd, 0, size, sz), -EFAULT);
+	CHECK_EQ(wait_reg(fd, 0, ~0ULL - 7, sz), -EFAULT);
+	CHECK_EQ(wait_reg(fd, 0, 0, sz - 1), -EINVAL);
+	CHECK_EQ(wait_reg(fd, 0, 0, 0), -EINVAL);
+	/* not a wait: the flag is not looked at */
+	CHECK_EQ(raw_enter(fd, 0, 0, IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, NULL, sz), 0);
+}
+
+TEST(registered_wait_args)
+{
+	struct io_uring_reg_wait *w = map_anon(2 * PAGE);
+	struct io_uring_region_desc rd;
+	int fd;
+	void *m;
+
+	/* in the program's memory */
+	fd = disabled_ring();
+	REQUIRE_GE(fd, 0);
+	memset(&rd, 0, sizeof(rd));
+	rd.size = 2 * PAGE;
+	rd.user_addr = (uintptr_t)w;
+	rd.flags = IORING_MEM_REGION_TYPE_USER;
+	REQUIRE_EQ(mem_region(fd, &rd, IORING_MEM_REGION_REG_WAIT_ARG, 1), 0);
+	REQUIRE_EQ(raw_register(fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0), 0);
+	wait_args_in(fd, w, 2 * PAGE);
+	raw_close(fd);
+	/* in the ring's, mapped */
+	fd = disabled_ring();
+	REQUIRE_GE(fd, 0);
+	memset(&rd, 0, sizeof(rd));
+	rd.size = PAGE;
+	REQUIRE_EQ(mem_region(fd, &rd, IORING_MEM_REGION_REG_WAIT_ARG, 1), 0);
+	REQUIRE_EQ(raw_register(fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0), 0);
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)rd.mmap_offset);
+	REQUIRE_MSG(m != MAP_FAILED, "mmap of the region: %s", strerror(errno));
+	wait_args_in(fd, m, PAGE);
+	munmap(m, PAGE);
+	raw_close(fd);
+	/* no region, or one not registered for waits: -EFAULT */
+	fd = raw_setup(8, &(struct io_uring_params){ .flags = 0 });
+	REQUIRE_GE(fd, 0);
+	CHECK_EQ(wait_reg(fd, 0, 0, sizeof(*w)), -EFAULT);
+	memset(&rd, 0, sizeof(rd));
+	rd.size = PAGE;
+	CHECK_EQ(mem_region(fd, &rd, 0, 1), 0);
+	CHECK_EQ(wait_reg(fd, 0, 0, sizeof(*w)), -EFAULT);
+	raw_close(fd);
+	munmap(w, 2 * PAGE);
+}
+
 TEST(hybrid_iopoll_accepted)
 {
 	struct io_uring_params p;
@@ -399,6 +621,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(no_mmap_ring_fd_maps_nothing),
 		TEST_ENTRY(no_mmap_memlock_charge),
 		TEST_ENTRY(registered_fd_only),
+		TEST_ENTRY(mem_region_rules),
+		TEST_ENTRY(registered_wait_args),
 		TEST_ENTRY(hybrid_iopoll_accepted),
 	};
 

@@ -651,6 +651,49 @@ struct io_uring_getevents_arg {
 	__u64 ts;
 };
 
+/* IORING_REGISTER_MEM_REGION: a region of memory for the ring's parameters */
+enum {
+	IORING_MEM_REGION_TYPE_USER = 1, /* the program's memory, at user_addr */
+};
+
+struct io_uring_region_desc {
+	__u64 user_addr;
+	__u64 size;
+	__u32 flags; /* IORING_MEM_REGION_TYPE_* */
+	__u32 id;
+	__u64 mmap_offset; /* out: where to mmap the ring fd for it (not TYPE_USER) */
+	__u64 __resv[4];
+};
+
+enum {
+	IORING_MEM_REGION_REG_WAIT_ARG = 1, /* the region holds wait arguments */
+};
+
+struct io_uring_mem_region_reg {
+	__u64 region_uptr; /* struct io_uring_region_desc * */
+	__u64 flags; /* IORING_MEM_REGION_REG_* */
+	__u64 __resv[2];
+};
+
+/* io_uring_reg_wait.flags */
+enum {
+	IORING_REG_WAIT_TS = (1U << 0),
+};
+
+/*
+ * io_uring_enter() with IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG: the
+ * argument is the byte offset of one of these in the registered wait region.
+ */
+struct io_uring_reg_wait {
+	struct __kernel_timespec ts;
+	__u32 min_wait_usec;
+	__u32 flags;
+	__u64 sigmask;
+	__u32 sigmask_sz;
+	__u32 pad[3];
+	__u64 pad2[2];
+};
+
 /* Argument for IORING_REGISTER_CLOCK: the clock of io_uring_enter()'s waits */
 struct io_uring_clock_register {
 	__u32 clockid; /* CLOCK_MONOTONIC or CLOCK_BOOTTIME */

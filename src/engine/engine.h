@@ -94,13 +94,15 @@
  *    as one polled bio: ext4 writes complete where reads are refused, and
  *    RWF_NOWAIT reads get -EAGAIN), and refusing every O_DIRECT file would
  *    leave IOPOLL unusable on the engine, whose polling needs no device.
- *  - EXT_ARG_REG: -EINVAL (no registered wait regions).  A
+ *  - MEM_REGION of the program's memory (TYPE_USER) is checked but not
+ *    pinned, as NO_MMAP's rings (above); the wait arguments are read with
+ *    a fault-safe copy, so a region unmapped meanwhile is -EFAULT.  A
  *    wait on the BOOTTIME clock (REGISTER_CLOCK) sleeps in slices of at
  *    most a second, so after a suspend it ends up to a second late.
  *  - register opcodes other than (UN)REGISTER_BUFFERS/FILES/EVENTFD/RING_FDS,
  *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE,
  *    CLONE_BUFFERS (from an engine ring: a kernel ring is -EOPNOTSUPP),
- *    PROBE, RESTRICTIONS, ENABLE_RINGS, (UN)REGISTER_IOWQ_AFF,
+ *    PROBE, RESTRICTIONS, ENABLE_RINGS, (UN)REGISTER_IOWQ_AFF, MEM_REGION,
  *    IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE,
  *    (UN)REGISTER_PBUF_RING, PBUF_STATUS,
  *    (UN)REGISTER_PERSONALITY (and, with fd -1, SEND_MSG_RING): -EINVAL;
@@ -661,6 +663,14 @@ struct ring {
 	size_t sqes_size;
 	uint64_t memlock_pages;
 	uint64_t off_cq, off_sqes; /* file offsets of the CQ ring and SQEs (compact rings) */
+	/* IORING_REGISTER_MEM_REGION (region.c): set once, under submit_lock */
+	void *param_ptr;
+	size_t param_size;
+	int param_fd; /* the engine's memory: a memfd; the program's: -1 */
+	uint64_t param_pages; /* charged to RLIMIT_MEMLOCK */
+	/* REG_WAIT_ARG: set before ENABLE_RINGS, whose release of disabled
+	 * orders it before any enter that reads it */
+	size_t wait_size;
 
 	/* Pointers into the shared rings (struct io_rings layout). */
 	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;
@@ -873,6 +883,13 @@ struct ring *ring_get_registered(unsigned idx);
 int ring_fds_register(const void *arg, unsigned nr);
 int ring_fds_unregister(const void *arg, unsigned nr);
 int memlock_charge(uint64_t pages);
+int user_pages_check(uint64_t addr, size_t size);
+/* region.c: IORING_REGISTER_MEM_REGION, registered wait arguments */
+#define PARAM_REGION_OFF 0x20000000ULL /* the kernel's mmap offset of the region */
+int mem_region_register(struct ring *r, const void *arg, unsigned nr);
+void mem_region_free(struct ring *r);
+int mem_region_map_fd(struct ring *r);
+int mem_region_wait_arg(struct ring *r, uint64_t off, struct io_uring_reg_wait *out);
 void memlock_uncharge(uint64_t pages);
 bool memlock_exempt(void);
 bool engine_has_cap(int cap);

@@ -28,7 +28,32 @@ struct wait_args {
 	size_t sigsz;
 };
 
-static int get_ext_arg(unsigned flags, const void *arg, size_t argsz, struct wait_args *w)
+/* EXT_ARG_REG: the argument is the offset of a struct io_uring_reg_wait in the wait region */
+static int get_reg_wait(struct ring *r, const void *arg, size_t argsz, struct wait_args *w)
+{
+	struct io_uring_reg_wait rw;
+	int ret;
+
+	if (argsz != sizeof(rw))
+		return -EINVAL;
+	ret = mem_region_wait_arg(r, (uintptr_t)arg, &rw); /* region.c */
+	if (ret)
+		return ret;
+	if (rw.flags & ~(uint32_t)IORING_REG_WAIT_TS)
+		return -EINVAL;
+	if (rw.flags & IORING_REG_WAIT_TS) {
+		w->has_ts = true;
+		w->ts.tv_sec = (time_t)rw.ts.tv_sec;
+		w->ts.tv_nsec = (long)rw.ts.tv_nsec;
+	}
+	w->min_wait_usec = rw.min_wait_usec;
+	w->sig = (const void *)(uintptr_t)rw.sigmask;
+	w->sigsz = rw.sigmask_sz;
+	return 0;
+}
+
+static int get_ext_arg(struct ring *r, unsigned flags, const void *arg, size_t argsz,
+		       struct wait_args *w)
 {
 	struct io_uring_getevents_arg ea;
 	struct __kernel_timespec kts;
@@ -40,7 +65,7 @@ static int get_ext_arg(unsigned flags, const void *arg, size_t argsz, struct wai
 		return 0;
 	}
 	if (flags & IORING_ENTER_EXT_ARG_REG)
-		return -EINVAL; /* no registered wait regions in the engine */
+		return get_reg_wait(r, arg, argsz, w);
 	if (argsz != sizeof(ea))
 		return -EINVAL;
 	if (umem_read(&ea, arg, sizeof(ea)))
@@ -125,7 +150,7 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 
 		bool iopoll = (r->flags & IORING_SETUP_IOPOLL) && !(r->flags & IORING_SETUP_SQPOLL);
 
-		ret2 = get_ext_arg(flags, arg, argsz, &w);
+		ret2 = get_ext_arg(r, flags, arg, argsz, &w);
 		/* only the submitter task runs a DEFER_TASKRUN ring's completions */
 		if (!ret2 && (r->flags & IORING_SETUP_DEFER_TASKRUN) && !is_submitter(r))
 			ret2 = -EEXIST;

@@ -638,6 +638,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 	case IORING_REGISTER_CLOCK:
 		ret = register_clock(r, arg, nr_args);
 		break;
+	case IORING_REGISTER_MEM_REGION:
+		ret = mem_region_register(r, arg, nr_args); /* region.c */
+		break;
 	case IORING_REGISTER_PERSONALITY:
 		ret = arg || nr_args ? -EINVAL : personality_register(r);
 		break;

@@ -243,6 +243,10 @@ static void ring_reset(struct ring *r)
 	atomic_store(&r->poll_efd, -1);
 	atomic_store(&r->poll_signalled, false);
 	r->poll_slot = -1;
+	r->param_ptr = NULL;
+	r->param_size = r->wait_size = 0;
+	r->param_fd = -1;
+	r->param_pages = 0;
 }
 
 /* RLIMIT_MEMLOCK accounting: one counter for the process (the kernel's is per user). */
@@ -418,28 +422,15 @@ static int ring_map(struct ring *r, int memfd, unsigned array_off)
 }
 
 /*
- * IORING_SETUP_NO_MMAP: a region of the program's memory, as the kernel's
- * io_create_region() takes it: an address (-EFAULT), page aligned
- * (-EINVAL), charged to RLIMIT_MEMLOCK (-ENOMEM), then pinned writable
- * (-EFAULT).  The engine
- * cannot pin: it checks every byte can be read and written back, through
- * the fault-safe copies, and uses the memory in place afterwards.
+ * The kernel pins a region of the program's memory, writable: -EFAULT if
+ * any of it is not there or read-only.  The engine cannot pin: it checks
+ * every byte can be read and written back, through the fault-safe copies.
  */
-static int user_region(struct ring *r, uint64_t addr, size_t size)
+int user_pages_check(uint64_t addr, size_t size)
 {
-	uint64_t pages = size / PAGE_SZ;
 	void *buf;
 	int ret;
 
-	if (!addr)
-		return -EFAULT;
-	if (addr & (PAGE_SZ - 1))
-		return -EINVAL;
-	if (!memlock_exempt()) {
-		if (memlock_charge(pages))
-			return -ENOMEM;
-		r->memlock_pages += pages; /* given back by the caller's failure path */
-	}
 	if (!user_range_ok(addr, size))
 		return -EFAULT;
 	buf = malloc(size);
@@ -450,6 +441,30 @@ static int user_region(struct ring *r, uint64_t addr, size_t size)
 		ret = umem_write((void *)(uintptr_t)addr, buf, size);
 	free(buf);
 	return ret ? -EFAULT : 0;
+}
+
+/*
+ * IORING_SETUP_NO_MMAP: a region of the program's memory, as the kernel's
+ * io_create_region() takes it: an address (-EFAULT), page aligned
+ * (-EINVAL), charged to RLIMIT_MEMLOCK (-ENOMEM), then pinned writable
+ * (-EFAULT).  The engine
+ * cannot pin: it checks every byte can be read and written back, through
+ * the fault-safe copies, and uses the memory in place afterwards.
+ */
+static int user_region(struct ring *r, uint64_t addr, size_t size)
+{
+	uint64_t pages = size / PAGE_SZ;
+
+	if (!addr)
+		return -EFAULT;
+	if (addr & (PAGE_SZ - 1))
+		return -EINVAL;
+	if (!memlock_exempt()) {
+		if (memlock_charge(pages))
+			return -ENOMEM;
+		r->memlock_pages += pages; /* given back by the caller's failure path */
+	}
+	return user_pages_check(addr, size);
 }
 
 /*
@@ -528,6 +543,15 @@ static int region_offset(struct ring *r, uint64_t off, uint64_t *file_off, int *
 		return 0;
 	case IORING_OFF_SQES:
 		*file_off = r->off_sqes;
+		return 0;
+	case PARAM_REGION_OFF:
+		if (!map_fd)
+			return -ENOMEM;
+		fd = mem_region_map_fd(r);
+		if (fd < 0)
+			return fd;
+		*map_fd = fd;
+		*file_off = 0;
 		return 0;
 	case IORING_OFF_PBUF_RING:
 		if (!map_fd)
@@ -774,6 +798,7 @@ static void ring_teardown(struct ring *r)
 	personality_free_all(r);
 	evfd_release(r);
 	cq_free_waiter_fds(r);
+	mem_region_free(r);
 	ring_unmap(r);
 	if (r->memlock_pages)
 		memlock_uncharge(r->memlock_pages);
