@@ -22,12 +22,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -125,6 +127,7 @@ struct io_uring {
 #define RINGER_INT_FLAG_REG_REG_RING 2
 #define RINGER_INT_FLAG_APP_MEM 4
 #define RINGER_INT_FLAG_ENGINE 8 /* the ring runs on the user engine */
+#define RINGER_INT_FLAG_NO_IOWAIT 16 /* enters pass IORING_ENTER_NO_IOWAIT (set_iowait) */
 
 /*
  * Backends.  RINGER_BACKEND=auto|kernel|user in the environment picks the
@@ -185,6 +188,21 @@ RINGER_API int io_uring_queue_mmap(int fd, struct io_uring_params *p,
 				   struct io_uring *ring);
 RINGER_API int io_uring_ring_dontfork(struct io_uring *ring);
 RINGER_API void io_uring_queue_exit(struct io_uring *ring);
+/*
+ * Rings in the program's memory (IORING_SETUP_NO_MMAP): buf, page aligned
+ * and zeroed, holds the SQEs and then the rings; returns the bytes of buf
+ * used.  io_uring_memory_size*() say how many that will be.
+ */
+RINGER_API int io_uring_queue_init_mem(unsigned entries, struct io_uring *ring,
+				       struct io_uring_params *p, void *buf, size_t buf_size);
+RINGER_API ssize_t io_uring_memory_size(unsigned entries, unsigned flags);
+RINGER_API ssize_t io_uring_memory_size_params(unsigned entries, struct io_uring_params *p);
+/* RLIMIT_MEMLOCK a ring needs: 0 where the backend has IORING_FEAT_NATIVE_WORKERS
+ * (liburing's answer for 5.12+ kernels) */
+RINGER_API ssize_t io_uring_mlock_size(unsigned entries, unsigned flags);
+RINGER_API ssize_t io_uring_mlock_size_params(unsigned entries, struct io_uring_params *p);
+/* new SQ/CQ sizes (IORING_REGISTER_RESIZE_RINGS), pending entries kept */
+RINGER_API int io_uring_resize_rings(struct io_uring *ring, struct io_uring_params *p);
 
 /*
  * Probe.
@@ -235,6 +253,13 @@ RINGER_API int __io_uring_get_cqe(struct io_uring *ring,
 				  struct io_uring_cqe **cqe_ptr, unsigned submit,
 				  unsigned wait_nr, sigset_t *sigmask);
 RINGER_API int __io_uring_sqring_wait(struct io_uring *ring);
+/* submit and wait with the registered wait argument reg_index of the ring's
+ * IORING_MEM_REGION_REG_WAIT_ARG region (IORING_ENTER_EXT_ARG_REG) */
+RINGER_API int io_uring_submit_and_wait_reg(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
+					    unsigned wait_nr, int reg_index);
+/* false: the ring's waits pass IORING_ENTER_NO_IOWAIT (-EOPNOTSUPP without
+ * IORING_FEAT_NO_IOWAIT) */
+RINGER_API int io_uring_set_iowait(struct io_uring *ring, bool enable_iowait);
 
 /*
  * Registration.
@@ -282,6 +307,36 @@ RINGER_API int io_uring_register_sync_cancel(struct io_uring *ring,
 					     struct io_uring_sync_cancel_reg *reg);
 RINGER_API int io_uring_register_clock(struct io_uring *ring,
 				       struct io_uring_clock_register *arg);
+RINGER_API int __io_uring_clone_buffers(struct io_uring *dst, struct io_uring *src,
+					unsigned int flags);
+RINGER_API int __io_uring_clone_buffers_offset(struct io_uring *dst, struct io_uring *src,
+					       unsigned int dst_off, unsigned int src_off,
+					       unsigned int nr, unsigned int flags);
+RINGER_API int io_uring_register_restrictions(struct io_uring *ring,
+					      struct io_uring_restriction *res,
+					      unsigned int nr_res);
+RINGER_API int io_uring_register_iowq_aff(struct io_uring *ring, size_t cpusz,
+					  const cpu_set_t *mask);
+RINGER_API int io_uring_unregister_iowq_aff(struct io_uring *ring);
+RINGER_API int io_uring_register_file_alloc_range(struct io_uring *ring, unsigned off,
+						  unsigned len);
+RINGER_API int io_uring_register_napi(struct io_uring *ring, struct io_uring_napi *napi);
+RINGER_API int io_uring_unregister_napi(struct io_uring *ring, struct io_uring_napi *napi);
+RINGER_API int io_uring_register_ifq(struct io_uring *ring, struct io_uring_zcrx_ifq_reg *reg);
+RINGER_API int io_uring_register_zcrx_ctrl(struct io_uring *ring, struct zcrx_ctrl *ctrl);
+/* memory shared with the ring (IORING_REGISTER_MEM_REGION), e.g. wait arguments */
+RINGER_API int io_uring_register_region(struct io_uring *ring, struct io_uring_mem_region_reg *reg);
+/* the register opcode liburing 2.9 used never reached a kernel: always -EINVAL
+ * (wait arguments are registered with io_uring_register_region) */
+RINGER_API int io_uring_register_wait_reg(struct io_uring *ring, struct io_uring_reg_wait *reg,
+					  int nr);
+/* the BPF filters of liburing 2.14+ (IORING_REGISTER_BPF_FILTER, beyond 6.18) */
+struct io_uring_bpf;
+RINGER_API int io_uring_register_bpf_filter(struct io_uring *ring, struct io_uring_bpf *bpf);
+RINGER_API int io_uring_register_bpf_filter_task(struct io_uring_bpf *bpf);
+/* ring-less registrations: io_uring_register(-1, ...) */
+RINGER_API int io_uring_register_sync_msg(struct io_uring_sqe *sqe);
+RINGER_API int io_uring_register_query(struct io_uring_query_hdr *query);
 
 /*
  * Provided-buffer rings (IORING_REGISTER_PBUF_RING): register one the

@@ -733,6 +733,29 @@ struct io_uring_file_index_range {
 	__u64 resv;
 };
 
+/* Argument for IORING_(UN)REGISTER_NAPI */
+enum io_uring_napi_op {
+	IO_URING_NAPI_REGISTER_OP = 0, /* register or unregister, as the opcode says */
+	IO_URING_NAPI_STATIC_ADD_ID = 1,
+	IO_URING_NAPI_STATIC_DEL_ID = 2,
+};
+
+enum io_uring_napi_tracking_strategy {
+	IO_URING_NAPI_TRACKING_DYNAMIC = 0,
+	IO_URING_NAPI_TRACKING_STATIC = 1,
+	IO_URING_NAPI_TRACKING_INACTIVE = 255,
+};
+
+struct io_uring_napi {
+	__u32 busy_poll_to;
+	__u8 prefer_busy_poll;
+	__u8 opcode; /* enum io_uring_napi_op */
+	__u8 pad[2];
+	/* REGISTER_OP: a tracking strategy; STATIC_*_ID: a napi id */
+	__u32 op_param;
+	__u32 resv;
+};
+
 struct io_uring_recvmsg_out {
 	__u32 namelen;
 	__u32 controllen;
@@ -751,6 +774,112 @@ enum io_uring_socket_op {
 	SOCKET_URING_OP_SETSOCKOPT,
 	SOCKET_URING_OP_TX_TIMESTAMP,
 	SOCKET_URING_OP_GETSOCKNAME, /* liburing 2.15; not in Linux 6.18 */
+};
+
+/* Zero-copy receive (IORING_REGISTER_ZCRX_IFQ): refill queue and CQE entries */
+struct io_uring_zcrx_rqe {
+	__u64 off;
+	__u32 len;
+	__u32 __pad;
+};
+
+struct io_uring_zcrx_cqe {
+	__u64 off;
+	__u64 __pad;
+};
+
+/* the bit from which the area id is encoded into offsets */
+#define IORING_ZCRX_AREA_SHIFT 48
+#define IORING_ZCRX_AREA_MASK (~(((__u64)1 << IORING_ZCRX_AREA_SHIFT) - 1))
+
+struct io_uring_zcrx_offsets {
+	__u32 head;
+	__u32 tail;
+	__u32 rqes;
+	__u32 __resv2;
+	__u64 __resv[2];
+};
+
+enum io_uring_zcrx_area_flags {
+	IORING_ZCRX_AREA_DMABUF = 1,
+};
+
+struct io_uring_zcrx_area_reg {
+	__u64 addr;
+	__u64 len;
+	__u64 rq_area_token;
+	__u32 flags;
+	__u32 dmabuf_fd;
+	__u64 __resv2[2];
+};
+
+/* Argument for IORING_REGISTER_ZCRX_IFQ */
+struct io_uring_zcrx_ifq_reg {
+	__u32 if_idx;
+	__u32 if_rxq;
+	__u32 rq_entries;
+	__u32 flags;
+	__u64 area_ptr; /* struct io_uring_zcrx_area_reg * */
+	__u64 region_ptr; /* struct io_uring_region_desc * */
+	struct io_uring_zcrx_offsets offsets;
+	__u32 zcrx_id;
+	__u32 rx_buf_len; /* 0 on 6.18 (__resv2 there) */
+	__u64 __resv[3];
+};
+
+/* Argument for IORING_REGISTER_ZCRX_CTRL */
+enum zcrx_ctrl_op {
+	ZCRX_CTRL_FLUSH_RQ,
+	ZCRX_CTRL_EXPORT,
+	__ZCRX_CTRL_LAST,
+};
+
+struct zcrx_ctrl_flush_rq {
+	__u64 __resv[6];
+};
+
+struct zcrx_ctrl_export {
+	__u32 zcrx_fd;
+	__u32 __resv1[11];
+};
+
+struct zcrx_ctrl {
+	__u32 zcrx_id;
+	__u32 op; /* enum zcrx_ctrl_op */
+	__u64 __resv[2];
+	union {
+		struct zcrx_ctrl_export zc_export;
+		struct zcrx_ctrl_flush_rq zc_flush;
+	};
+};
+
+/*
+ * IORING_REGISTER_QUERY (<linux/io_uring/query.h>): a chain of headers, each
+ * naming a query and the buffer of its answer; io_uring_register(-1, ...).
+ */
+struct io_uring_query_hdr {
+	__u64 next_entry; /* the next header, 0 ends the chain */
+	__u64 query_data; /* the answer's buffer */
+	__u32 query_op; /* IO_URING_QUERY_* */
+	__u32 size; /* of the buffer */
+	__s32 result; /* out: 0 or -errno */
+	__u32 __resv[3];
+};
+
+enum {
+	IO_URING_QUERY_OPCODES = 0,
+};
+
+/* the answer of IO_URING_QUERY_OPCODES: what the implementation supports */
+struct io_uring_query_opcode {
+	__u32 nr_request_opcodes;
+	__u32 nr_register_opcodes;
+	__u64 feature_flags; /* IORING_FEAT_* */
+	__u64 ring_setup_flags; /* IORING_SETUP_* */
+	__u64 enter_flags; /* IORING_ENTER_* */
+	__u64 sqe_flags; /* IOSQE_* */
+	__u32 nr_query_opcodes;
+	__u32 __pad;
 };
 
 #ifdef __cplusplus

@@ -50,7 +50,24 @@ static bool cq_ring_needs_enter(struct io_uring *ring)
 
 static unsigned enter_flags(const struct io_uring *ring)
 {
-	return (ring->int_flags & RINGER_INT_FLAG_REG_RING) ? IORING_ENTER_REGISTERED_RING : 0;
+	unsigned flags = 0;
+
+	if (ring->int_flags & RINGER_INT_FLAG_REG_RING)
+		flags |= IORING_ENTER_REGISTERED_RING;
+	if (ring->int_flags & RINGER_INT_FLAG_NO_IOWAIT)
+		flags |= IORING_ENTER_NO_IOWAIT;
+	return flags;
+}
+
+int io_uring_set_iowait(struct io_uring *ring, bool enable_iowait)
+{
+	if (!(ring->features & IORING_FEAT_NO_IOWAIT))
+		return -EOPNOTSUPP;
+	if (enable_iowait)
+		ring->int_flags &= (__u8)~RINGER_INT_FLAG_NO_IOWAIT;
+	else
+		ring->int_flags |= RINGER_INT_FLAG_NO_IOWAIT;
+	return 0;
 }
 
 /*
@@ -122,6 +139,7 @@ struct get_data {
 	unsigned get_flags;
 	size_t sz;
 	bool has_ts;
+	bool ext_arg_reg; /* arg is an offset in the registered wait region */
 	void *arg;
 };
 
@@ -172,7 +190,7 @@ static int get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, struct 
 			/* A timed wait enters once: its time is used up. */
 			struct io_uring_getevents_arg *arg = data->arg;
 
-			if (!cqe && arg->ts && !err)
+			if (!cqe && !err && (data->ext_arg_reg || arg->ts))
 				err = -ETIME;
 			break;
 		}
@@ -325,6 +343,27 @@ int io_uring_submit_and_wait_min_timeout(struct io_uring *ring, struct io_uring_
 	if (!(ring->features & IORING_FEAT_MIN_TIMEOUT))
 		return -EINVAL;
 	return submit_and_wait_timeout(ring, cqe_ptr, wait_nr, ts, min_wait, sigmask);
+}
+
+/*
+ * The wait argument is entry reg_index of the region the program registered
+ * with IORING_MEM_REGION_REG_WAIT_ARG: enter takes its byte offset.  Its
+ * timeout, if it has one, is used up by one enter, as a timed wait's.
+ */
+int io_uring_submit_and_wait_reg(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
+				 unsigned wait_nr, int reg_index)
+{
+	struct get_data data = {
+		.submit = flush_sq(ring),
+		.wait_nr = wait_nr,
+		.get_flags = IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG,
+		.sz = sizeof(struct io_uring_reg_wait),
+		.has_ts = true,
+		.ext_arg_reg = true,
+		.arg = (void *)((uintptr_t)reg_index * sizeof(struct io_uring_reg_wait)),
+	};
+
+	return get_cqe(ring, cqe_ptr, &data);
 }
 
 unsigned io_uring_peek_batch_cqe(struct io_uring *ring, struct io_uring_cqe **cqes, unsigned count)

@@ -148,9 +148,9 @@ int io_uring_register_buffers_update_tag(struct io_uring *ring, unsigned off,
 }
 
 /* the source by its registered index when it has one, as liburing does */
-int io_uring_clone_buffers_offset(struct io_uring *dst, struct io_uring *src,
-				  unsigned int dst_off, unsigned int src_off, unsigned int nr,
-				  unsigned int flags)
+int __io_uring_clone_buffers_offset(struct io_uring *dst, struct io_uring *src,
+				    unsigned int dst_off, unsigned int src_off, unsigned int nr,
+				    unsigned int flags)
 {
 	struct io_uring_clone_buffers buf = {
 		.src_fd = (__u32)src->ring_fd,
@@ -167,9 +167,21 @@ int io_uring_clone_buffers_offset(struct io_uring *dst, struct io_uring *src,
 	return do_register(dst, IORING_REGISTER_CLONE_BUFFERS, &buf, 1);
 }
 
+int io_uring_clone_buffers_offset(struct io_uring *dst, struct io_uring *src, unsigned int dst_off,
+				  unsigned int src_off, unsigned int nr, unsigned int flags)
+{
+	return __io_uring_clone_buffers_offset(dst, src, dst_off, src_off, nr, flags);
+}
+
+/* all of src's buffers; flags may ask IORING_REGISTER_DST_REPLACE */
+int __io_uring_clone_buffers(struct io_uring *dst, struct io_uring *src, unsigned int flags)
+{
+	return __io_uring_clone_buffers_offset(dst, src, 0, 0, 0, flags);
+}
+
 int io_uring_clone_buffers(struct io_uring *dst, struct io_uring *src)
 {
-	return io_uring_clone_buffers_offset(dst, src, 0, 0, 0, 0);
+	return __io_uring_clone_buffers(dst, src, 0);
 }
 
 int io_uring_register_eventfd(struct io_uring *ring, int fd)
@@ -223,6 +235,102 @@ int io_uring_register_iowq_max_workers(struct io_uring *ring, unsigned *values)
 int io_uring_register_sync_cancel(struct io_uring *ring, struct io_uring_sync_cancel_reg *reg)
 {
 	return do_register(ring, IORING_REGISTER_SYNC_CANCEL, reg, 1);
+}
+
+int io_uring_register_restrictions(struct io_uring *ring, struct io_uring_restriction *res,
+				   unsigned int nr_res)
+{
+	int ret = do_register(ring, IORING_REGISTER_RESTRICTIONS, res, nr_res);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* the CPUs of the ring's io-wq workers: cpusz bytes of mask */
+int io_uring_register_iowq_aff(struct io_uring *ring, size_t cpusz, const cpu_set_t *mask)
+{
+	if (cpusz >= (1U << 31))
+		return -EINVAL;
+	return do_register(ring, IORING_REGISTER_IOWQ_AFF, mask, (unsigned)cpusz);
+}
+
+int io_uring_unregister_iowq_aff(struct io_uring *ring)
+{
+	return do_register(ring, IORING_UNREGISTER_IOWQ_AFF, NULL, 0);
+}
+
+/* the slots [off, off + len) of the file table are the ones IORING_FILE_INDEX_ALLOC hands out */
+int io_uring_register_file_alloc_range(struct io_uring *ring, unsigned off, unsigned len)
+{
+	struct io_uring_file_index_range range = {
+		.off = off,
+		.len = len,
+	};
+
+	return do_register(ring, IORING_REGISTER_FILE_ALLOC_RANGE, &range, 0);
+}
+
+int io_uring_register_napi(struct io_uring *ring, struct io_uring_napi *napi)
+{
+	return do_register(ring, IORING_REGISTER_NAPI, napi, 1);
+}
+
+/* napi, if not NULL, receives the settings that were in force */
+int io_uring_unregister_napi(struct io_uring *ring, struct io_uring_napi *napi)
+{
+	return do_register(ring, IORING_UNREGISTER_NAPI, napi, 1);
+}
+
+int io_uring_register_ifq(struct io_uring *ring, struct io_uring_zcrx_ifq_reg *reg)
+{
+	return do_register(ring, IORING_REGISTER_ZCRX_IFQ, reg, 1);
+}
+
+int io_uring_register_zcrx_ctrl(struct io_uring *ring, struct zcrx_ctrl *ctrl)
+{
+	return do_register(ring, IORING_REGISTER_ZCRX_CTRL, ctrl, 0);
+}
+
+int io_uring_register_region(struct io_uring *ring, struct io_uring_mem_region_reg *reg)
+{
+	return do_register(ring, IORING_REGISTER_MEM_REGION, reg, 1);
+}
+
+/*
+ * liburing 2.9's registration of wait arguments used an opcode that was
+ * dropped before it reached a released kernel; later liburing answers
+ * -EINVAL, and so do we.  IORING_MEM_REGION_REG_WAIT_ARG is the way.
+ */
+int io_uring_register_wait_reg(struct io_uring *ring, struct io_uring_reg_wait *reg, int nr)
+{
+	(void)ring;
+	(void)reg;
+	(void)nr;
+	return -EINVAL;
+}
+
+/* IORING_REGISTER_BPF_FILTER, 37: past 6.18, whose answer is -EINVAL */
+#define REGISTER_BPF_FILTER 37
+
+int io_uring_register_bpf_filter(struct io_uring *ring, struct io_uring_bpf *bpf)
+{
+	return do_register(ring, REGISTER_BPF_FILTER, bpf, 1);
+}
+
+/* the filter of every ring of this task: no ring */
+int io_uring_register_bpf_filter_task(struct io_uring_bpf *bpf)
+{
+	return ringer__register(-1, REGISTER_BPF_FILTER, bpf, 1);
+}
+
+/* a MSG_RING SQE posted without a ring of one's own */
+int io_uring_register_sync_msg(struct io_uring_sqe *sqe)
+{
+	return ringer__register(-1, IORING_REGISTER_SEND_MSG_RING, sqe, 1);
+}
+
+int io_uring_register_query(struct io_uring_query_hdr *query)
+{
+	return ringer__register(-1, IORING_REGISTER_QUERY, query, 0);
 }
 
 /*

@@ -36,6 +36,25 @@ static void *map_region(const struct ringer__backend *b, int fd, size_t len, __u
 	return ptr == MAP_FAILED ? NULL : ptr;
 }
 
+static void setup_ring_pointers(const struct io_uring_params *p, struct io_uring_sq *sq,
+				struct io_uring_cq *cq);
+
+/* Bytes of the SQ ring mapping and of the CQ ring mapping p describes. */
+static void ring_sizes(const struct io_uring_params *p, size_t *sq_sz, size_t *cq_sz)
+{
+	size_t cqe_size = sizeof(struct io_uring_cqe) << !!(p->flags & IORING_SETUP_CQE32);
+
+	*sq_sz = p->sq_off.array + p->sq_entries * sizeof(unsigned);
+	if (p->flags & IORING_SETUP_NO_SQARRAY)
+		*sq_sz = p->sq_off.flags + sizeof(unsigned) * 2;
+	*cq_sz = p->cq_off.cqes + p->cq_entries * cqe_size;
+	if (p->features & IORING_FEAT_SINGLE_MMAP) {
+		if (*cq_sz > *sq_sz)
+			*sq_sz = *cq_sz;
+		*cq_sz = *sq_sz;
+	}
+}
+
 /*
  * Map the rings of fd as p describes them.  Without IORING_FEAT_SINGLE_MMAP
  * (old kernels) the CQ ring is a mapping of its own.
@@ -45,7 +64,6 @@ int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring
 	struct io_uring_sq *sq = &ring->sq;
 	struct io_uring_cq *cq = &ring->cq;
 	size_t sqe_size = sizeof(struct io_uring_sqe);
-	size_t cqe_size = sizeof(struct io_uring_cqe);
 	const struct ringer__backend *b = ringer__backend_of_fd(fd);
 	int saved = errno, err;
 
@@ -56,18 +74,8 @@ int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring
 		ring->int_flags |= RINGER_INT_FLAG_ENGINE;
 	if (p->flags & IORING_SETUP_SQE128)
 		sqe_size *= 2;
-	if (p->flags & IORING_SETUP_CQE32)
-		cqe_size *= 2;
 
-	sq->ring_sz = p->sq_off.array + p->sq_entries * sizeof(unsigned);
-	if (p->flags & IORING_SETUP_NO_SQARRAY)
-		sq->ring_sz = p->sq_off.flags + sizeof(unsigned) * 2;
-	cq->ring_sz = p->cq_off.cqes + p->cq_entries * cqe_size;
-	if (p->features & IORING_FEAT_SINGLE_MMAP) {
-		if (cq->ring_sz > sq->ring_sz)
-			sq->ring_sz = cq->ring_sz;
-		cq->ring_sz = sq->ring_sz;
-	}
+	ring_sizes(p, &sq->ring_sz, &cq->ring_sz);
 
 	sq->ring_ptr = map_region(b, fd, sq->ring_sz, IORING_OFF_SQ_RING);
 	if (!sq->ring_ptr)
@@ -83,6 +91,20 @@ int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring
 	if (!sq->sqes)
 		goto fail;
 
+	setup_ring_pointers(p, sq, cq);
+	return 0;
+fail:
+	err = -errno;
+	unmap_rings(sq, cq);
+	errno = saved;
+	return err;
+}
+
+/* The library's pointers into rings laid out as p says, from sq->ring_ptr,
+ * cq->ring_ptr and sq->sqes. */
+static void setup_ring_pointers(const struct io_uring_params *p, struct io_uring_sq *sq,
+				struct io_uring_cq *cq)
+{
 	sq->khead = (unsigned *)((char *)sq->ring_ptr + p->sq_off.head);
 	sq->ktail = (unsigned *)((char *)sq->ring_ptr + p->sq_off.tail);
 	sq->kring_mask = (unsigned *)((char *)sq->ring_ptr + p->sq_off.ring_mask);
@@ -104,12 +126,36 @@ int io_uring_queue_mmap(int fd, struct io_uring_params *p, struct io_uring *ring
 		cq->kflags = (unsigned *)((char *)cq->ring_ptr + p->cq_off.flags);
 	cq->ring_mask = *cq->kring_mask;
 	cq->ring_entries = *cq->kring_entries;
-	return 0;
-fail:
-	err = -errno;
-	unmap_rings(sq, cq);
-	errno = saved;
-	return err;
+}
+
+/*
+ * The rings of an IORING_SETUP_NO_MMAP ring are in the program's memory:
+ * the SQEs at sq_off.user_addr, the rings at cq_off.user_addr.  With
+ * IORING_SETUP_REGISTERED_FD_ONLY, fd is the ring's registered index and
+ * the ring has no file descriptor.
+ */
+static void use_app_mem(int fd, const struct io_uring_params *p, struct io_uring *ring)
+{
+	const struct ringer__backend *b;
+
+	memset(ring, 0, sizeof(*ring));
+	ring->flags = p->flags;
+	ring->int_flags = RINGER_INT_FLAG_APP_MEM;
+	if (p->flags & IORING_SETUP_REGISTERED_FD_ONLY) {
+		b = ringer__backend_of_index((unsigned)fd);
+		ring->ring_fd = -1;
+		ring->enter_ring_fd = fd;
+		ring->int_flags |= RINGER_INT_FLAG_REG_RING | RINGER_INT_FLAG_REG_REG_RING;
+	} else {
+		b = ringer__backend_of_fd(fd);
+		ring->ring_fd = ring->enter_ring_fd = fd;
+	}
+	if (b->id == RINGER_BACKEND_USER)
+		ring->int_flags |= RINGER_INT_FLAG_ENGINE;
+	ring_sizes(p, &ring->sq.ring_sz, &ring->cq.ring_sz);
+	ring->sq.ring_ptr = ring->cq.ring_ptr = (void *)(uintptr_t)p->cq_off.user_addr;
+	ring->sq.sqes = (struct io_uring_sqe *)(uintptr_t)p->sq_off.user_addr;
+	setup_ring_pointers(p, &ring->sq, &ring->cq);
 }
 
 int ringer_queue_init_backend(unsigned entries, struct io_uring *ring, struct io_uring_params *p,
@@ -121,10 +167,14 @@ int ringer_queue_init_backend(unsigned entries, struct io_uring *ring, struct io
 	fd = ringer__setup(entries, p, backend);
 	if (fd < 0)
 		return fd;
-	ret = io_uring_queue_mmap(fd, p, ring);
-	if (ret) {
-		ringer__close(fd);
-		return ret;
+	if (p->flags & IORING_SETUP_NO_MMAP) {
+		use_app_mem(fd, p, ring);
+	} else {
+		ret = io_uring_queue_mmap(fd, p, ring);
+		if (ret) {
+			ringer__close(fd);
+			return ret;
+		}
 	}
 	/*
 	 * Identity mapping of the SQ array, set once: the library always
@@ -158,9 +208,15 @@ void io_uring_queue_exit(struct io_uring *ring)
 	size_t sqe_size = sizeof(struct io_uring_sqe) << io_uring_sqe_shift(ring);
 	int saved = errno;
 
-	if (sq->sqes)
-		munmap(sq->sqes, sqe_size * sq->ring_entries);
-	unmap_rings(sq, cq);
+	if (ring->int_flags & RINGER_INT_FLAG_APP_MEM) {
+		/* the program's memory: the program frees it */
+		sq->sqes = NULL;
+		sq->ring_ptr = cq->ring_ptr = NULL;
+	} else {
+		if (sq->sqes)
+			munmap(sq->sqes, sqe_size * sq->ring_entries);
+		unmap_rings(sq, cq);
+	}
 	if (ring->int_flags & RINGER_INT_FLAG_REG_RING)
 		io_uring_unregister_ring_fd(ring);
 	if (ring->ring_fd != -1)
@@ -181,6 +237,215 @@ int io_uring_ring_dontfork(struct io_uring *ring)
 	    (ring->cq.ring_ptr != ring->sq.ring_ptr &&
 	     madvise(ring->cq.ring_ptr, ring->cq.ring_sz, MADV_DONTFORK)))
 		ret = -errno;
+	errno = saved;
+	return ret;
+}
+
+/* The kernel's limits on ring sizes (IORING_MAX_ENTRIES, IORING_MAX_CQ_ENTRIES). */
+#define MAX_SQ_ENTRIES 32768U
+#define MAX_CQ_ENTRIES (2 * MAX_SQ_ENTRIES)
+
+static unsigned roundup_pow2(unsigned n)
+{
+	unsigned r = 1;
+
+	while (r < n)
+		r <<= 1;
+	return r;
+}
+
+static size_t page_align(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) & ~(page - 1);
+}
+
+/*
+ * What setup makes of entries and p, as the kernel sizes rings: the bytes
+ * of the SQE array and of the rings (header, CQEs, SQ array), each rounded
+ * up to whole pages.  -EINVAL for sizes the kernel refuses.
+ */
+static int ring_memory(unsigned entries, const struct io_uring_params *p, size_t *sqes_sz,
+		       size_t *rings_sz)
+{
+	size_t sqe_size = sizeof(struct io_uring_sqe) << !!(p->flags & IORING_SETUP_SQE128);
+	size_t cqe_size = sizeof(struct io_uring_cqe) << !!(p->flags & IORING_SETUP_CQE32);
+	unsigned sq, cq;
+	size_t rings;
+
+	if (!entries)
+		return -EINVAL;
+	if (entries > MAX_SQ_ENTRIES) {
+		if (!(p->flags & IORING_SETUP_CLAMP))
+			return -EINVAL;
+		entries = MAX_SQ_ENTRIES;
+	}
+	sq = roundup_pow2(entries);
+	if (p->flags & IORING_SETUP_CQSIZE) {
+		cq = p->cq_entries;
+		if (!cq)
+			return -EINVAL;
+		if (cq > MAX_CQ_ENTRIES) {
+			if (!(p->flags & IORING_SETUP_CLAMP))
+				return -EINVAL;
+			cq = MAX_CQ_ENTRIES;
+		}
+		cq = roundup_pow2(cq);
+		if (cq < sq)
+			return -EINVAL;
+	} else {
+		cq = 2 * sq;
+	}
+	/* struct io_rings (64 bytes), the CQEs, then the SQ array cache-line aligned */
+	rings = 64 + (size_t)cq * cqe_size;
+	if (!(p->flags & IORING_SETUP_NO_SQARRAY))
+		rings = ((rings + 63) & ~(size_t)63) + (size_t)sq * sizeof(unsigned);
+	*sqes_sz = page_align((size_t)sq * sqe_size);
+	*rings_sz = page_align(rings);
+	return 0;
+}
+
+ssize_t io_uring_memory_size_params(unsigned entries, struct io_uring_params *p)
+{
+	size_t sqes_sz, rings_sz;
+	int ret = ring_memory(entries, p, &sqes_sz, &rings_sz);
+
+	return ret ? ret : (ssize_t)(sqes_sz + rings_sz);
+}
+
+ssize_t io_uring_memory_size(unsigned entries, unsigned flags)
+{
+	struct io_uring_params p = { .flags = flags };
+
+	return io_uring_memory_size_params(entries, &p);
+}
+
+/*
+ * Kernels before 5.12 charged ring memory to RLIMIT_MEMLOCK; liburing's
+ * answer on later ones (IORING_FEAT_NATIVE_WORKERS) is 0, so is ours.
+ */
+ssize_t io_uring_mlock_size_params(unsigned entries, struct io_uring_params *p)
+{
+	struct io_uring_params probe_params;
+	struct io_uring probe;
+	ssize_t size = io_uring_memory_size_params(entries, p);
+	int ret;
+
+	if (size < 0)
+		return size;
+	memset(&probe_params, 0, sizeof(probe_params));
+	ret = io_uring_queue_init_params(2, &probe, &probe_params);
+	if (ret < 0)
+		return ret;
+	io_uring_queue_exit(&probe);
+	return (probe_params.features & IORING_FEAT_NATIVE_WORKERS) ? 0 : size;
+}
+
+ssize_t io_uring_mlock_size(unsigned entries, unsigned flags)
+{
+	struct io_uring_params p = { .flags = flags };
+
+	return io_uring_mlock_size_params(entries, &p);
+}
+
+/*
+ * The SQEs at buf, the rings after them at the next page: returns the
+ * bytes of buf used, so that more rings can follow in the same memory.
+ */
+int io_uring_queue_init_mem(unsigned entries, struct io_uring *ring, struct io_uring_params *p,
+			    void *buf, size_t buf_size)
+{
+	size_t sqes_sz, rings_sz;
+	int ret = ring_memory(entries, p, &sqes_sz, &rings_sz);
+
+	if (ret)
+		return ret;
+	if (sqes_sz + rings_sz > buf_size)
+		return -ENOMEM;
+	p->flags |= IORING_SETUP_NO_MMAP;
+	p->sq_off.user_addr = (uintptr_t)buf;
+	p->cq_off.user_addr = (uintptr_t)buf + sqes_sz;
+	ret = io_uring_queue_init_params(entries, ring, p);
+	return ret ? ret : (int)(sqes_sz + rings_sz);
+}
+
+/*
+ * IORING_REGISTER_RESIZE_RINGS: the executor copies the entries in flight
+ * into new rings, which are mapped anew.  Not for rings in the program's
+ * memory (liburing's limit too), nor for a ring whose fd is closed.
+ */
+int io_uring_resize_rings(struct io_uring *ring, struct io_uring_params *p)
+{
+	struct io_uring_sq *sq = &ring->sq;
+	struct io_uring_cq *cq = &ring->cq;
+	size_t sqe_size = sizeof(struct io_uring_sqe) << io_uring_sqe_shift(ring);
+	const struct ringer__backend *b;
+	struct io_uring_params np;
+	unsigned i;
+	int ret, saved = errno;
+
+	if (ring->int_flags & RINGER_INT_FLAG_APP_MEM)
+		return -EINVAL;
+	if (ring->ring_fd < 0)
+		return -EBADF;
+	/*
+	 * Publish the SQEs handed out, so that they are among the entries
+	 * carried over.  Release: their contents before the tail.
+	 */
+	if (sq->sqe_head != sq->sqe_tail) {
+		sq->sqe_head = sq->sqe_tail;
+		io_uring_smp_store_release(sq->ktail, sq->sqe_tail);
+	}
+	if (ring->int_flags & RINGER_INT_FLAG_REG_REG_RING)
+		ret = ringer__register(
+			ring->enter_ring_fd,
+			IORING_REGISTER_RESIZE_RINGS | IORING_REGISTER_USE_REGISTERED_RING, p, 1);
+	else
+		ret = ringer__register(ring->ring_fd, IORING_REGISTER_RESIZE_RINGS, p, 1);
+	if (ret < 0)
+		return ret;
+
+	/* the old mappings now name memory the ring no longer uses */
+	munmap(sq->sqes, sqe_size * sq->ring_entries);
+	unmap_rings(sq, cq);
+	sq->sqes = NULL;
+	np = *p;
+	np.flags = ring->flags;
+	np.features = ring->features; /* not reported by the resize */
+	/*
+	 * Nor is the SQ array's offset (6.18 leaves sq_off.array 0): it is
+	 * where setup puts it, after the CQEs at the next cache line.
+	 */
+	if (!(np.flags & IORING_SETUP_NO_SQARRAY) && !np.sq_off.array)
+		np.sq_off.array =
+			(__u32)((np.cq_off.cqes +
+				 ((size_t)np.cq_entries << (4 + io_uring_cqe_shift(ring))) + 63) &
+				~(size_t)63);
+	ring_sizes(&np, &sq->ring_sz, &cq->ring_sz);
+	b = ringer__backend_of_fd(ring->ring_fd);
+	sq->ring_ptr = map_region(b, ring->ring_fd, sq->ring_sz, IORING_OFF_SQ_RING);
+	if (!sq->ring_ptr)
+		goto fail;
+	if (np.features & IORING_FEAT_SINGLE_MMAP) {
+		cq->ring_ptr = sq->ring_ptr;
+	} else {
+		cq->ring_ptr = map_region(b, ring->ring_fd, cq->ring_sz, IORING_OFF_CQ_RING);
+		if (!cq->ring_ptr)
+			goto fail;
+	}
+	sq->sqes = map_region(b, ring->ring_fd, sqe_size * np.sq_entries, IORING_OFF_SQES);
+	if (!sq->sqes)
+		goto fail;
+	setup_ring_pointers(&np, sq, cq);
+	/* the new SQ array starts zeroed: the identity mapping again */
+	if (sq->array)
+		for (i = 0; i < sq->ring_entries; i++)
+			sq->array[i] = i;
+	return 0;
+fail:
+	ret = -errno;
+	unmap_rings(sq, cq);
 	errno = saved;
 	return ret;
 }
