@@ -117,6 +117,24 @@ TEST(disabled_ring)
 	io_uring_queue_exit(&ring);
 }
 
+/* IORING_FEAT_NO_IOWAIT: the feature is reported and a wait with the flag completes */
+TEST(no_iowait_wait)
+{
+	struct io_uring_cqe *cqe = NULL;
+
+	test_ring_init(4, &ring, 0);
+	CHECK_TRUE(ring.features & IORING_FEAT_NO_IOWAIT);
+	queue_nop(3);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_EQ(io_uring_enter(ring.ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_NO_IOWAIT,
+				NULL),
+		 0);
+	REQUIRE_EQ(io_uring_peek_cqe(&ring, &cqe), 0);
+	CHECK_EQ_U(cqe->user_data, 3);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+}
+
 TEST(getevents_zero_never_blocks)
 {
 	uint64_t t0;
@@ -367,6 +385,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_ENTRY(enter_bad_arguments),
 		TEST_ENTRY(disabled_ring),
+		TEST_ENTRY(no_iowait_wait),
 		TEST_ENTRY(getevents_zero_never_blocks),
 		TEST_ENTRY(ext_arg_errors),
 		TEST_ENTRY(ext_arg_timeout),

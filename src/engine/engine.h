@@ -333,6 +333,10 @@
  * there with that thread's credentials at the hand-over (submit.c's
  * req_punt_wq(), creds.c), a thread's own raw setresuid included.  REG_REG_RING:
  * io_uring_register by a registered ring's index (ring.c, register.c).
+ * NO_IOWAIT: IORING_ENTER_NO_IOWAIT is taken, and no wait of the engine is
+ * ever accounted as iowait (a futex or epoll sleep), so it always holds.
+ * Not reported: RW_ATTR (no protection information in user space: an
+ * attribute on a read or write is -EOPNOTSUPP, ops/rw.c).
  */
 #define ENGINE_FEATURES                                                         \
 	(IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | \
@@ -340,7 +344,8 @@
 	 IORING_FEAT_EXT_ARG | IORING_FEAT_CQE_SKIP | IORING_FEAT_LINKED_FILE |      \
 	 IORING_FEAT_MIN_TIMEOUT | IORING_FEAT_RSRC_TAGS |                           \
 	 IORING_FEAT_NATIVE_WORKERS | IORING_FEAT_REG_REG_RING |                     \
-	 IORING_FEAT_CUR_PERSONALITY | IORING_FEAT_RECVSEND_BUNDLE)
+	 IORING_FEAT_CUR_PERSONALITY | IORING_FEAT_RECVSEND_BUNDLE |                \
+	 IORING_FEAT_NO_IOWAIT)
 
 /* Setup flags the engine implements (others are refused with -EINVAL). */
 #define ENGINE_SETUP_FLAGS                                                      \
