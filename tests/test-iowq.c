@@ -83,6 +83,8 @@ TEST(napi_zcrx_arguments)
 	CHECK_ERRNO(reg(&ring, IORING_REGISTER_ZCRX_IFQ, NULL, 1), -EINVAL);
 	CHECK_ERRNO(reg(&ring, IORING_REGISTER_ZCRX_IFQ, arg, 0), -EINVAL);
 	CHECK_ERRNO(reg(&ring, IORING_REGISTER_ZCRX_IFQ, arg, 2), -EINVAL);
+	/* zero-copy receive wants DEFER_TASKRUN and big CQEs first */
+	CHECK_ERRNO(reg(&ring, IORING_REGISTER_ZCRX_IFQ, arg, 1), -EINVAL);
 	io_uring_queue_exit(&ring);
 }
 

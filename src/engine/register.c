@@ -616,9 +616,18 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		ret = enable_rings(r, arg, nr_args);
 		break;
 	case IORING_REGISTER_NAPI:
-	case IORING_REGISTER_ZCRX_IFQ:
-		/* as a kernel built without busy polling or zero-copy receive */
+		/* as a kernel built without busy polling */
 		ret = !arg || nr_args != 1 ? -EINVAL : -EOPNOTSUPP;
+		break;
+	case IORING_REGISTER_ZCRX_IFQ:
+		/* io_register_zcrx_ifq() wants DEFER_TASKRUN and big CQEs before
+		 * it looks at its argument; then, as a kernel built without
+		 * zero-copy receive */
+		if (!arg || nr_args != 1 || !(r->flags & IORING_SETUP_DEFER_TASKRUN) ||
+		    !(r->flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)))
+			ret = -EINVAL;
+		else
+			ret = -EOPNOTSUPP;
 		break;
 	case IORING_UNREGISTER_NAPI:
 		ret = nr_args != 1 ? -EINVAL : -EOPNOTSUPP;
