@@ -240,14 +240,18 @@ TEST(no_mmap_ring_fd_maps_nothing)
 
 static void memlock_child(void)
 {
+	/* a uid of this run's own: the account is the user's, and runs in
+	 * parallel (each backend, the shim's modes) or one just before would
+	 * share it */
+	uid_t uid = MEMLOCK_UID + (uid_t)(getpid() % 100000);
 	struct rlimit rl = { 16 * PAGE, 16 * PAGE };
 	char *rings = map_anon(64 * PAGE), *sqes = map_anon(64 * PAGE);
 	struct io_uring_params p;
 	int fds[4];
 
 	REQUIRE_SYS(setrlimit(RLIMIT_MEMLOCK, &rl));
-	REQUIRE_SYS(setgid(MEMLOCK_UID));
-	REQUIRE_SYS(setuid(MEMLOCK_UID));
+	REQUIRE_SYS(setgid(uid));
+	REQUIRE_SYS(setuid(uid));
 	/* 128 entries: 2 pages of rings, 2 of SQEs; four rings fill 16 pages */
 	for (int i = 0; i < 4; i++) {
 		fds[i] = nommap_setup(128, 0, rings + 4 * i * PAGE, sqes + 4 * i * PAGE, &p);
