@@ -122,13 +122,27 @@ struct raw_ring {
  * Map the rings of r->fd, set up with r->p: the SQ ring, the CQ ring, the
  * SQEs.  A mapping that fails fails the case: nothing after it can run.
  */
+/* 128-byte SQEs and 32-byte CQEs (IORING_SETUP_SQE128, CQE32): log2 of the
+ * entry sizes in 64- and 16-byte units */
+static inline unsigned raw_sqe_shift(const struct raw_ring *r)
+{
+	return (r->p.flags & IORING_SETUP_SQE128) ? 1 : 0;
+}
+
+static inline unsigned raw_cqe_shift(const struct raw_ring *r)
+{
+	return (r->p.flags & IORING_SETUP_CQE32) ? 1 : 0;
+}
+
 static inline void raw_ring_map(struct raw_ring *r, int map_flags)
 {
+	size_t cqes_sz = (r->p.cq_entries * sizeof(struct io_uring_cqe)) << raw_cqe_shift(r);
+
 	r->sq_sz = r->p.sq_off.array + r->p.sq_entries * sizeof(unsigned);
 	if (r->p.flags & IORING_SETUP_NO_SQARRAY)
-		r->sq_sz = r->p.cq_off.cqes + r->p.cq_entries * sizeof(struct io_uring_cqe);
-	r->cq_sz = r->p.cq_off.cqes + r->p.cq_entries * sizeof(struct io_uring_cqe);
-	r->sqes_sz = r->p.sq_entries * sizeof(struct io_uring_sqe);
+		r->sq_sz = r->p.cq_off.cqes + cqes_sz;
+	r->cq_sz = r->p.cq_off.cqes + cqes_sz;
+	r->sqes_sz = (r->p.sq_entries * sizeof(struct io_uring_sqe)) << raw_sqe_shift(r);
 	r->sq_ptr = mmap(NULL, r->sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | map_flags, r->fd,
 			 IORING_OFF_SQ_RING);
 	REQUIRE_MSG(r->sq_ptr != MAP_FAILED, "mmap of the SQ ring: %s", strerror(errno));
@@ -208,9 +222,9 @@ static inline void raw_skip_program_if_refused(void)
 static inline struct io_uring_sqe *raw_sqe(struct raw_ring *r)
 {
 	unsigned idx = r->tail & r->sq_mask;
-	struct io_uring_sqe *sqe = &r->sqes[idx];
+	struct io_uring_sqe *sqe = &r->sqes[idx << raw_sqe_shift(r)];
 
-	memset(sqe, 0, sizeof(*sqe));
+	memset(sqe, 0, sizeof(*sqe) << raw_sqe_shift(r));
 	if (!(r->p.flags & IORING_SETUP_NO_SQARRAY))
 		r->sq_array[idx] = idx;
 	r->tail++;

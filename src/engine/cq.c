@@ -58,15 +58,61 @@ static unsigned cq_space(struct ring *r)
 	return r->cq_entries - used;
 }
 
-static void fill(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
+/*
+ * The CQE's place in the ring: 16-byte slots; a CQE32 ring's entries are two
+ * slots each.  Plain stores: the release store of the tail in commit()
+ * publishes them.
+ */
+static struct io_uring_cqe *slot(struct ring *r, unsigned tail)
 {
-	struct io_uring_cqe *cqe = &r->cqes[r->cached_cq_tail & r->cq_mask];
+	return &r->cqes[(tail & r->cq_mask) << r->cqe_shift];
+}
 
-	/* plain stores: the release store of the tail in commit() publishes them */
+static void fill_slot(struct io_uring_cqe *cqe, uint64_t ud, int32_t res, uint32_t cflags)
+{
 	cqe->user_data = ud;
 	cqe->res = res;
 	cqe->flags = cflags;
-	r->cached_cq_tail++;
+}
+
+/*
+ * A CQE_MIXED ring's 32-byte CQE takes two slots in a row: at the ring's
+ * last slot it goes to the start, after a filler CQE (IORING_CQE_F_SKIP,
+ * user_data and res 0), as the kernel's.  Does c fit now?  The filler is
+ * posted first when one slot is free for it: Linux 6.18 (probed) takes that
+ * slot even when the CQE then does not fit and goes to the backlog.
+ */
+static bool fits(struct ring *r, const struct ecqe *c)
+{
+	unsigned space = cq_space(r);
+
+	if (!c->big || !(r->flags & IORING_SETUP_CQE_MIXED))
+		return space != 0;
+	if ((r->cached_cq_tail & r->cq_mask) == r->cq_mask && space) {
+		fill_slot(slot(r, r->cached_cq_tail), 0, 0, IORING_CQE_F_SKIP);
+		r->cached_cq_tail++;
+		space--;
+	}
+	return space >= 2;
+}
+
+/* fits(r, c) said yes */
+static void fill(struct ring *r, const struct ecqe *c)
+{
+	struct io_uring_cqe *cqe = slot(r, r->cached_cq_tail);
+	bool two = false;
+
+	if (r->flags & IORING_SETUP_CQE32) {
+		/* every CQE's second half is written: zeros unless it has one */
+		cqe->big_cqe[0] = c->big ? c->big_cqe[0] : 0;
+		cqe->big_cqe[1] = c->big ? c->big_cqe[1] : 0;
+	} else if (c->big && (r->flags & IORING_SETUP_CQE_MIXED)) {
+		cqe->big_cqe[0] = c->big_cqe[0];
+		cqe->big_cqe[1] = c->big_cqe[1];
+		two = true;
+	}
+	fill_slot(cqe, c->user_data, c->res, two ? c->flags | IORING_CQE_F_32 : c->flags);
+	r->cached_cq_tail += two ? 2 : 1;
 }
 
 static void set_sq_flag(struct ring *r, unsigned bit, bool on)
@@ -84,13 +130,12 @@ static void set_sq_flag(struct ring *r, unsigned bit, bool on)
 }
 
 /* false: the CQE was not posted because it would have gone to the backlog */
-static bool post_locked(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
-			bool allow_overflow)
+static bool post_locked(struct ring *r, const struct ecqe *c, bool allow_overflow)
 {
 	struct ocqe *o;
 
-	if (!r->ovf_head && cq_space(r)) {
-		fill(r, ud, res, cflags);
+	if (!r->ovf_head && fits(r, c)) {
+		fill(r, c);
 		return true;
 	}
 	if (!allow_overflow)
@@ -103,9 +148,7 @@ static bool post_locked(struct ring *r, uint64_t ud, int32_t res, uint32_t cflag
 		return true;
 	}
 	o->next = NULL;
-	o->cqe.user_data = ud;
-	o->cqe.res = res;
-	o->cqe.flags = cflags;
+	o->cqe = *c;
 	if (r->ovf_tail)
 		r->ovf_tail->next = o;
 	else
@@ -222,8 +265,7 @@ void cq_taskrun_update(struct ring *r)
  * cq_lock held: queue a CQE for the submitter (defers()).  Without
  * allow_overflow, only if it will fit the CQ behind those queued already.
  */
-static bool local_add_locked(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
-			     bool allow_overflow)
+static bool local_add_locked(struct ring *r, const struct ecqe *c, bool allow_overflow)
 {
 	struct ocqe *o;
 
@@ -236,9 +278,7 @@ static bool local_add_locked(struct ring *r, uint64_t ud, int32_t res, uint32_t 
 		return true;
 	}
 	o->next = NULL;
-	o->cqe.user_data = ud;
-	o->cqe.res = res;
-	o->cqe.flags = cflags;
+	o->cqe = *c;
 	if (r->local_tail) {
 		r->local_tail->next = o;
 	} else {
@@ -258,7 +298,7 @@ static void flush_local_locked(struct ring *r)
 	while (r->local_head) {
 		struct ocqe *o = r->local_head;
 
-		post_locked(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, true);
+		post_locked(r, &o->cqe, true);
 		r->local_head = o->next;
 		free(o);
 	}
@@ -268,16 +308,15 @@ static void flush_local_locked(struct ring *r)
 	commit(r, true);
 }
 
-bool cq_post_noflush(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
-		     bool allow_overflow)
+static bool post_noflush(struct ring *r, const struct ecqe *c, bool allow_overflow)
 {
 	bool ok;
 
 	pthread_mutex_lock(&r->cq_lock);
 	if (defers(r)) {
-		ok = local_add_locked(r, ud, res, cflags, allow_overflow);
+		ok = local_add_locked(r, c, allow_overflow);
 	} else {
-		ok = post_locked(r, ud, res, cflags, allow_overflow);
+		ok = post_locked(r, c, allow_overflow);
 		if (ok)
 			commit(r, true);
 	}
@@ -285,14 +324,30 @@ bool cq_post_noflush(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
 	return ok;
 }
 
-bool cq_post(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags, bool allow_overflow)
+bool cq_post_noflush(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags,
+		     bool allow_overflow)
 {
-	bool ok = cq_post_noflush(r, ud, res, cflags, allow_overflow);
+	struct ecqe c = { .user_data = ud, .res = res, .flags = cflags };
+
+	return post_noflush(r, &c, allow_overflow);
+}
+
+bool cq_post_cqe(struct ring *r, const struct ecqe *c, bool allow_overflow)
+{
+	bool ok = post_noflush(r, c, allow_overflow);
 
 	if (ok)
 		timeout_cqes_posted(r);
 	return ok;
 }
+
+bool cq_post(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags, bool allow_overflow)
+{
+	struct ecqe c = { .user_data = ud, .res = res, .flags = cflags };
+
+	return cq_post_cqe(r, &c, allow_overflow);
+}
+
 
 /*
  * MSG_RING's CQE in its target: on a DEFER_TASKRUN ring the kernel always
@@ -306,7 +361,8 @@ bool cq_post_remote(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
 	if (!(r->flags & IORING_SETUP_DEFER_TASKRUN))
 		return cq_post(r, ud, res, cflags, true);
 	pthread_mutex_lock(&r->cq_lock);
-	ok = local_add_locked(r, ud, res, cflags, true);
+	ok = local_add_locked(r, &(struct ecqe){ .user_data = ud, .res = res, .flags = cflags },
+			      true);
 	pthread_mutex_unlock(&r->cq_lock);
 	return ok;
 }
@@ -323,7 +379,7 @@ bool cq_post_remote(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
  * freeing thread's half of the drain protocol (submit.c); the drain check
  * that goes with it is req_free()'s, after.
  */
-void cq_post_last(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
+void cq_post_last(struct ring *r, const struct ecqe *c)
 {
 	bool local;
 
@@ -332,9 +388,9 @@ void cq_post_last(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
 	 * thread's (cq_post_noflush()), counted gone already */
 	local = defers(r);
 	if (local)
-		local_add_locked(r, ud, res, cflags, true);
+		local_add_locked(r, c, true);
 	else
-		post_locked(r, ud, res, cflags, true);
+		post_locked(r, c, true);
 	atomic_fetch_add_explicit(&r->nr_freed, 1, memory_order_seq_cst);
 	if (!local)
 		commit(r, true);
@@ -342,17 +398,17 @@ void cq_post_last(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
 	timeout_cqes_posted(r);
 }
 
-void cq_post_batch(struct ring *r, const struct io_uring_cqe *cqes, unsigned n)
+void cq_post_batch(struct ring *r, const struct ecqe *cqes, unsigned n)
 {
 	if (!n)
 		return;
 	pthread_mutex_lock(&r->cq_lock);
 	if (defers(r)) {
 		for (unsigned i = 0; i < n; i++)
-			local_add_locked(r, cqes[i].user_data, cqes[i].res, cqes[i].flags, true);
+			local_add_locked(r, &cqes[i], true);
 	} else {
 		for (unsigned i = 0; i < n; i++)
-			post_locked(r, cqes[i].user_data, cqes[i].res, cqes[i].flags, true);
+			post_locked(r, &cqes[i], true);
 		commit(r, true);
 	}
 	pthread_mutex_unlock(&r->cq_lock);
@@ -371,18 +427,20 @@ bool cq_full_or_overflowed(struct ring *r)
 
 static void flush_locked(struct ring *r)
 {
-	bool moved = false;
+	unsigned tail = r->cached_cq_tail;
+	bool moved;
 
-	while (r->ovf_head && cq_space(r)) {
+	while (r->ovf_head && fits(r, &r->ovf_head->cqe)) {
 		struct ocqe *o = r->ovf_head;
 
-		fill(r, o->cqe.user_data, o->cqe.res, o->cqe.flags);
+		fill(r, &o->cqe);
 		r->ovf_head = o->next;
 		if (!r->ovf_head)
 			r->ovf_tail = NULL;
 		free(o);
-		moved = true;
 	}
+	/* a filler CQE alone (fits()) moves the tail too */
+	moved = r->cached_cq_tail != tail;
 	if (moved) {
 		commit(r, false);
 		if (!r->ovf_head)

@@ -41,10 +41,13 @@
  *    (RLIMIT_NOFILE), for an O_DIRECT read or write that native AIO hands
  *    back short or with -EAGAIN (the rest continues by number), and on IOPOLL
  *    rings until a polling pass issues the parked request.
- *  - setup flags SQE128, CQE32, CQE_MIXED: -EINVAL; COOP_TASKRUN/
- *    TASKRUN_FLAG accepted (without DEFER_TASKRUN completions are never
- *    deferred).  HYBRID_IOPOLL is IOPOLL (the engine's polling does not
- *    sleep first).
+ *  - CQE_MIXED (cq.c): a 16-byte CQE never passes a 32-byte one that waits
+ *    in the overflow backlog (the CQ keeps the order); Linux 6.18 (probed)
+ *    posts it into a free slot meanwhile, and with the filler CQE at the
+ *    ring's end taken, even over that filler.
+ *  - COOP_TASKRUN/TASKRUN_FLAG accepted (without DEFER_TASKRUN completions
+ *    are never deferred).  HYBRID_IOPOLL is IOPOLL (the engine's polling
+ *    does not sleep first).
  *  - NO_MMAP: the program's ring and SQE memory is checked readable and
  *    writable at setup but not pinned: unmapped while the ring lives, the
  *    engine faults on it (SIGSEGV) where the kernel keeps the pages.
@@ -247,7 +250,9 @@
  *    ioctl(2), other families -EOPNOTSUPP: the kernel's answer for AF_UNIX,
  *    netlink and packet sockets, not for the rare families whose protocol
  *    has an ioctl, e.g. phonet; GETSOCKOPT/SETSOCKOPT through the system
- *    calls; TX_TIMESTAMP -EINVAL, as on any ring without CQE32) and
+ *    calls; TX_TIMESTAMP -EINVAL, as on any ring without CQE32, and also
+ *    on CQE32 and CQE_MIXED rings, where the kernel's waits for the
+ *    socket's timestamps and posts each as a 32-byte CQE) and
  *    /dev/null's (0).  Every other file answers -EOPNOTSUPP, the kernel's
  *    answer for files without a handler, where the kernel has one: NVMe
  *    generic char devices (passthrough), block devices (discard), ublk,
@@ -354,7 +359,8 @@
 	 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER |                   \
 	 IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_NO_SQARRAY |                     \
 	 IORING_SETUP_NO_MMAP | IORING_SETUP_HYBRID_IOPOLL |                        \
-	 IORING_SETUP_REGISTERED_FD_ONLY)
+	 IORING_SETUP_REGISTERED_FD_ONLY | IORING_SETUP_SQE128 |                    \
+	 IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)
 
 /* Enter flags the engine takes: GETEVENTS ... NO_IOWAIT; bit 8 and up: -EINVAL */
 #define ENGINE_ENTER_FLAGS 0xffU
@@ -414,6 +420,9 @@
 /* its last CQE is posted and it counts as gone for drain already
  * (nr_freed, cq_post_last()): req_free() does not count it again */
 #define REQ_F_DRAIN_GONE (1U << 22)
+/* its CQE is a 32-byte one, req->big_cqe its second half (the kernel's
+ * REQ_F_CQE32): on a CQE32 or CQE_MIXED ring only */
+#define REQ_F_CQE32 (1U << 23)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {
@@ -475,6 +484,7 @@ struct req {
 	uint64_t user_data;
 	int32_t res;
 	uint32_t cflags;
+	uint64_t big_cqe[2]; /* REQ_F_CQE32: the CQE's extra 16 bytes */
 	struct req *link; /* next member of the chain */
 	struct req *tw_next; /* submit-state task-work list */
 	unsigned tw_kind;
@@ -605,9 +615,23 @@ struct op_def {
 #define ENGINE_NR_OPS IORING_OP_LAST /* slots in op_defs[]: every opcode of the ABI */
 extern const struct op_def op_defs[ENGINE_NR_OPS];
 
+/*
+ * A CQE on its way to the CQ (the submit batch, the overflow backlog): big
+ * marks a 32-byte one (REQ_F_CQE32), whose big_cqe words go with it; on a
+ * CQE32 ring every other CQE's are zero, on a CQE_MIXED ring it takes two
+ * slots (cq.c).
+ */
+struct ecqe {
+	uint64_t user_data;
+	int32_t res;
+	uint32_t flags;
+	uint64_t big_cqe[2];
+	bool big;
+};
+
 struct ocqe {
 	struct ocqe *next;
-	struct io_uring_cqe cqe;
+	struct ecqe cqe;
 };
 
 struct waiter {
@@ -623,7 +647,7 @@ struct waiter {
 };
 
 struct cqe_vec {
-	struct io_uring_cqe *v;
+	struct ecqe *v;
 	unsigned n, cap;
 };
 
@@ -666,6 +690,8 @@ struct ring {
 	size_t ring_size;
 	struct io_uring_sqe *sqes;
 	size_t sqes_size;
+	/* log2 of the entry sizes in 64- and 16-byte units: SQE128, CQE32 */
+	unsigned sqe_shift, cqe_shift;
 	uint64_t memlock_pages;
 	uint64_t off_cq, off_sqes; /* file offsets of the CQ ring and SQEs (compact rings) */
 	/* IORING_REGISTER_MEM_REGION (region.c): set once, under submit_lock */
@@ -856,7 +882,7 @@ struct ring {
 	 * aio_off: it could not be set up, use the workers. */
 	_Atomic(struct ring_aio *) aio;
 	bool aio_off;
-	struct io_uring_cqe *cqe_buf;
+	struct ecqe *cqe_buf;
 	unsigned cqe_buf_cap;
 
 	/* SQPOLL and IOPOLL (sqpoll.c, iopoll.c); set up by sqpoll_setup(). */
@@ -990,10 +1016,12 @@ bool cq_post(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags
  * timeout ending, which does not count, posted under timeout_lock */
 bool cq_post_noflush(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags,
 		     bool allow_overflow);
-void cq_post_batch(struct ring *ring, const struct io_uring_cqe *cqes, unsigned n);
-/* cq_post() of a request's last CQE, off a submit batch: it counts the
+/* a CQE of any size (a 32-byte one: cqe->big) */
+bool cq_post_cqe(struct ring *ring, const struct ecqe *cqe, bool allow_overflow);
+void cq_post_batch(struct ring *ring, const struct ecqe *cqes, unsigned n);
+/* cq_post_cqe() of a request's last CQE, off a submit batch: it counts the
  * request gone for drain (nr_freed) before the CQE can wake a waiter */
-void cq_post_last(struct ring *ring, uint64_t user_data, int32_t res, uint32_t cflags);
+void cq_post_last(struct ring *ring, const struct ecqe *cqe);
 void cq_flush_overflow(struct ring *ring);
 void cq_timeout_ended_quietly(struct ring *ring);
 void cq_drop_overflow(struct ring *ring);

@@ -189,6 +189,7 @@ static void ring_reset(struct ring *r)
 	r->sq_map = r->cq_map = NULL;
 	r->sqes = NULL;
 	r->ring_size = r->sqes_size = 0;
+	r->sqe_shift = r->cqe_shift = 0;
 	r->memlock_pages = 0;
 	atomic_store(&r->disabled, false);
 	atomic_store(&r->dying, false);
@@ -626,7 +627,9 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	if (ret)
 		return ret;
 
-	array_off = (64 + 16 * p.cq_entries + 63) & ~63U;
+	/* the kernel's rings_size(): a CQE32 ring doubles the whole size */
+	array_off = (64 + 16 * p.cq_entries) << !!(p.flags & IORING_SETUP_CQE32);
+	array_off = (array_off + 63) & ~63U;
 	ring_end = array_off + 4 * p.sq_entries;
 	if (p.flags & IORING_SETUP_NO_SQARRAY) {
 		ring_end = array_off;
@@ -648,7 +651,9 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	r->sq_mask = p.sq_entries - 1;
 	r->cq_mask = p.cq_entries - 1;
 	r->ring_size = PAGE_ALIGN(ring_end);
-	r->sqes_size = 64UL * p.sq_entries;
+	r->sqe_shift = !!(p.flags & IORING_SETUP_SQE128);
+	r->cqe_shift = !!(p.flags & IORING_SETUP_CQE32);
+	r->sqes_size = (64UL << r->sqe_shift) * p.sq_entries;
 
 	if (!memlock_exempt() && !(p.flags & IORING_SETUP_NO_MMAP)) {
 		/* the kernel charges the ring region and the SQE array */

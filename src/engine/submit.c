@@ -305,56 +305,61 @@ static void tw_add(struct submit_state *st, struct req *req, unsigned kind)
 	st->tw_tail = req;
 }
 
-static void batch_add_cqe(struct submit_state *st, struct ring *r, uint64_t user_data,
-			  int32_t res, uint32_t cflags)
+static void batch_add_cqe(struct submit_state *st, struct ring *r, const struct ecqe *c)
 {
 	struct cqe_vec *v = &st->cqes;
 
 	if (v->n == v->cap) {
 		unsigned cap = v->cap ? 2 * v->cap : 32;
-		struct io_uring_cqe *n = realloc(v->v, cap * sizeof(*n));
+		struct ecqe *n = realloc(v->v, cap * sizeof(*n));
 
 		if (!n) {
 			/* no memory for the batch: post this one directly */
-			cq_post(r, user_data, res, cflags, true);
+			cq_post_cqe(r, c, true);
 			return;
 		}
 		v->v = n;
 		v->cap = cap;
 	}
-	v->v[v->n].user_data = user_data;
-	v->v[v->n].res = res;
-	v->v[v->n].flags = cflags;
-	v->n++;
+	v->v[v->n++] = *c;
 }
 
-static void batch_add(struct submit_state *st, struct req *req)
+/* req's CQE: a 32-byte one with its second half when it has one */
+static void req_cqe(const struct req *req, struct ecqe *c)
 {
-	batch_add_cqe(st, req->ring, req->user_data, req->res, req->cflags);
+	c->user_data = req->user_data;
+	c->res = req->res;
+	c->flags = req->cflags;
+	c->big = req->flags & REQ_F_CQE32;
+	c->big_cqe[0] = c->big ? req->big_cqe[0] : 0;
+	c->big_cqe[1] = c->big ? req->big_cqe[1] : 0;
 }
 
 void req_post_after(struct req *req, int32_t res, uint32_t cflags)
 {
 	struct submit_state *st = cur_state(req->ring);
+	struct ecqe c = { .user_data = req->user_data, .res = res, .flags = cflags };
 
 	if (st)
-		batch_add_cqe(st, req->ring, req->user_data, res, cflags);
+		batch_add_cqe(st, req->ring, &c);
 	else
-		cq_post(req->ring, req->user_data, res, cflags, true);
+		cq_post_cqe(req->ring, &c, true);
 }
 
 /* A request's last CQE: req_free() follows. */
 static void post_req(struct req *req)
 {
 	struct submit_state *st;
+	struct ecqe c;
 
 	if (req->flags & REQ_F_CQE_SKIP)
 		return;
+	req_cqe(req, &c);
 	st = cur_state(req->ring);
 	if (st) {
-		batch_add(st, req);
+		batch_add_cqe(st, req->ring, &c);
 	} else {
-		cq_post_last(req->ring, req->user_data, req->res, req->cflags);
+		cq_post_last(req->ring, &c);
 		req->flags |= REQ_F_DRAIN_GONE;
 	}
 }
@@ -1088,27 +1093,36 @@ static void drain_async(struct req *req)
 static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 		    const struct io_uring_sqe *shared)
 {
-	struct io_uring_sqe sqe;
+	/* room for a 128-byte SQE (IORING_SETUP_SQE128): its second half is
+	 * the rest of a URING_CMD's command area */
+	union {
+		struct io_uring_sqe sqe;
+		unsigned char bytes[128];
+	} u;
+	const struct io_uring_sqe *sqe = &u.sqe;
 	const struct op_def *def;
 	unsigned f;
 
 	/* the one copy of the SQE (IORING_FEAT_SUBMIT_STABLE) */
-	memcpy(&sqe, shared, sizeof(sqe));
+	if (r->sqe_shift)
+		memcpy(&u, shared, sizeof(u.bytes));
+	else
+		memcpy(&u, shared, sizeof(u.sqe)); /* a constant size: no call */
 	req->ring = r;
-	req->opcode = sqe.opcode;
-	req->flags = f = sqe.flags;
-	req->user_data = sqe.user_data;
-	req->fd = sqe.fd;
-	req->ioprio = sqe.ioprio;
+	req->opcode = sqe->opcode;
+	req->flags = f = sqe->flags;
+	req->user_data = sqe->user_data;
+	req->fd = sqe->fd;
+	req->ioprio = sqe->ioprio;
 	req->rfd = -1;
 	req->buf_sel = KBUF_SEL_NONE;
-	req->buf_group = sqe.buf_group;
+	req->buf_group = sqe->buf_group;
 
-	if (sqe.opcode >= ENGINE_NR_OPS) {
+	if (sqe->opcode >= ENGINE_NR_OPS) {
 		req->opcode = 0; /* a slot in the table, as the kernel's io_init_req() */
 		return -EINVAL;
 	}
-	def = &op_defs[sqe.opcode];
+	def = &op_defs[sqe->opcode];
 	if (f & ~0x7fU)
 		return -EINVAL;
 	if ((f & IOSQE_BUFFER_SELECT) && !def->buffer_select)
@@ -1130,7 +1144,7 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	}
 	/* io_check_restriction(): after the flag checks, before the drain of the next */
 	if (atomic_load_explicit(&r->restricted, memory_order_relaxed) &&
-	    !ring_sqe_allowed(r, sqe.opcode, f))
+	    !ring_sqe_allowed(r, sqe->opcode, f))
 		return -EACCES;
 	/* relaxed: only the submitter writes drain_active */
 	if (atomic_load_explicit(&r->drain_active, memory_order_relaxed))
@@ -1141,16 +1155,16 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 		req->flags |= REQ_F_IO_DRAIN;
 		drain_async(req);
 	}
-	if (sqe.ioprio && !def->ioprio)
+	if (sqe->ioprio && !def->ioprio)
 		return -EINVAL;
 	if ((r->flags & IORING_SETUP_IOPOLL) && !def->iopoll)
 		return -EINVAL; /* not pollable: refused on IOPOLL rings (iopoll.c) */
-	if (sqe.personality) {
-		req->creds = personality_get(r, sqe.personality);
+	if (sqe->personality) {
+		req->creds = personality_get(r, sqe->personality);
 		if (!req->creds)
 			return -EINVAL;
 	}
-	return def->prep(req, &sqe);
+	return def->prep(req, sqe);
 }
 
 static int submit_fail_init(struct ring *r, struct submit_state *st, struct req *req, int ret)
@@ -1316,7 +1330,7 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 			break;
 		}
 		r->cached_sq_head++;
-		ret = submit_one(r, &st, req, &r->sqes[idx]);
+		ret = submit_one(r, &st, req, &r->sqes[(size_t)idx << r->sqe_shift]);
 		left--;
 		if (ret && !(r->flags & IORING_SETUP_SUBMIT_ALL))
 			break;

@@ -5,8 +5,9 @@
  * (in the fixed table with FIXED_FILE or IOSQE_FIXED_FILE: -EBADF),
  * FIXED_BUFFER looks buf_index up in the registered buffers (-EFAULT); the
  * first failing check gives the result.  TW completes through task work on
- * the kernel: the same CQE, at the same time.  CQE32 needs a CQE32 ring,
- * which the engine has not: -EINVAL as on any other ring.
+ * the kernel: the same CQE, at the same time.  CQE32 posts a 32-byte CQE
+ * whose second half is sqe->off and sqe->addr; it needs a CQE32 or
+ * CQE_MIXED ring (-EINVAL on others).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +26,12 @@ int nop_prep(struct req *req, const struct io_uring_sqe *sqe)
 	nop->flags = sqe->nop_flags;
 	if (nop->flags & ~NOP_FLAGS)
 		return -EINVAL;
-	/* the kernel's check: a CQE32 result needs 32-byte CQEs */
-	if (nop->flags & IORING_NOP_CQE32)
-		return -EINVAL;
+	if (nop->flags & IORING_NOP_CQE32) {
+		if (!(req->ring->flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)))
+			return -EINVAL;
+		nop->extra1 = sqe->off;
+		nop->extra2 = sqe->addr;
+	}
 	nop->res = (nop->flags & IORING_NOP_INJECT_RESULT) ? (int32_t)sqe->len : 0;
 	nop->buf_index = sqe->buf_index;
 	return 0;
@@ -68,5 +72,10 @@ int nop_issue(struct req *req, unsigned issue_flags)
 		req->res = -EFAULT;
 	else
 		req->res = nop->res;
+	if (nop->flags & IORING_NOP_CQE32) {
+		req->flags |= REQ_F_CQE32;
+		req->big_cqe[0] = nop->extra1;
+		req->big_cqe[1] = nop->extra2;
+	}
 	return ISSUE_DONE;
 }

@@ -9,6 +9,7 @@ struct nop_state {
 	int32_t res; /* the result to complete with (INJECT_RESULT) */
 	uint32_t flags; /* IORING_NOP_* */
 	uint16_t buf_index; /* FIXED_BUFFER: the registered buffer to look up */
+	uint64_t extra1, extra2; /* CQE32: the CQE's second half */
 };
 REQ_DATA_CHECK(struct nop_state);
 

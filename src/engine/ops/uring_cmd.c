@@ -101,8 +101,9 @@ static int sock_cmd(struct req *req, int fd)
 		return sys_setsockopt(fd, c->level, c->optname, (const void *)(uintptr_t)c->optval,
 				      (unsigned)c->optlen);
 	case SOCKET_URING_OP_TX_TIMESTAMP:
-		/* it posts 32-byte CQEs: the engine has no IORING_SETUP_CQE32
-		 * ring, and the kernel refuses it on the others */
+		/* the kernel refuses it on rings without 32-byte CQEs; on
+		 * the others it waits for the socket's timestamps, which the
+		 * engine does not do (engine.h) */
 		return -EINVAL;
 	default:
 		return -EOPNOTSUPP;
