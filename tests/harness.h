@@ -740,6 +740,30 @@ static inline struct io_uring_sqe *test_get_sqe(struct io_uring *ring)
 }
 
 /*
+ * One NOP with user_data ud through the library's submit and wait (the
+ * ring's enter fd, or its registered index): its res, or -errno (-EIO for
+ * a stray CQE or a short submit).
+ */
+static inline int test_nop_round_trip(struct io_uring *ring, __u64 ud)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, ud);
+	ret = io_uring_submit(ring);
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	ret = test_wait_cqe_ms(ring, &cqe, 5000);
+	if (ret)
+		return ret;
+	ret = cqe->user_data == ud ? cqe->res : -EIO;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/*
  * Cancel the request whose user_data is ud with an ASYNC_CANCEL carrying
  * cancel_ud, and reap both CQEs: the cancellation must find it (res 0) and
  * the request end with -ECANCELED.  The request's CQE, for its flags.

@@ -26,26 +26,6 @@ static bool engine_lacks(int ret)
 	return test_backend_is("user") && ret == -EINVAL;
 }
 
-/* One NOP through the library's submit and wait: its res, or -errno. */
-static int nop_round_trip(struct io_uring *ring, __u64 ud)
-{
-	struct io_uring_sqe *sqe = test_get_sqe(ring);
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	io_uring_prep_nop(sqe);
-	io_uring_sqe_set_data64(sqe, ud);
-	ret = io_uring_submit(ring);
-	if (ret != 1)
-		return ret < 0 ? ret : -EIO;
-	ret = test_wait_cqe_ms(ring, &cqe, 5000);
-	if (ret)
-		return ret;
-	ret = cqe->user_data == ud ? cqe->res : -EIO;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
 /* A restricted ring (R_DISABLED, NOP only, then enabled) refuses a READ with -EACCES. */
 TEST(register_restrictions)
 {
@@ -65,7 +45,7 @@ TEST(register_restrictions)
 	test_ring_init(4, &ring, IORING_SETUP_R_DISABLED);
 	CHECK_EQ(io_uring_register_restrictions(&ring, &res, 1), 0);
 	CHECK_EQ(io_uring_enable_rings(&ring), 0);
-	CHECK_EQ(nop_round_trip(&ring, 1), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 1), 0);
 	sqe = test_get_sqe(&ring);
 	io_uring_prep_read(sqe, 0, buf, sizeof(buf), 0);
 	io_uring_sqe_set_data64(sqe, 2);
@@ -233,10 +213,10 @@ TEST(set_iowait)
 	test_ring_init(4, &ring, 0);
 	want = (ring.features & IORING_FEAT_NO_IOWAIT) ? 0 : -EOPNOTSUPP;
 	CHECK_EQ(io_uring_set_iowait(&ring, false), want);
-	CHECK_EQ(nop_round_trip(&ring, 1), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 1), 0);
 	CHECK_EQ(io_uring_submit_and_wait(&ring, 0), 0);
 	CHECK_EQ(io_uring_set_iowait(&ring, true), want);
-	CHECK_EQ(nop_round_trip(&ring, 2), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 2), 0);
 	io_uring_queue_exit(&ring);
 }
 
@@ -358,8 +338,8 @@ TEST(queue_init_mem)
 		if (ret < 0)
 			continue;
 		CHECK_TRUE(p.flags & IORING_SETUP_NO_MMAP);
-		CHECK_EQ(nop_round_trip(&ring, i + 1), 0);
-		CHECK_EQ(nop_round_trip(&ring, i + 100), 0);
+		CHECK_EQ(test_nop_round_trip(&ring, i + 1), 0);
+		CHECK_EQ(test_nop_round_trip(&ring, i + 100), 0);
 		io_uring_queue_exit(&ring);
 		memset(buf, 0, len);
 	}
@@ -373,8 +353,8 @@ TEST(queue_init_mem)
 		memset(&p, 0, sizeof(p));
 		REQUIRE_EQ(io_uring_queue_init_mem(8, &ring2, &p, buf + ret, len - (size_t)ret),
 			   ret);
-		CHECK_EQ(nop_round_trip(&ring, 1), 0);
-		CHECK_EQ(nop_round_trip(&ring2, 2), 0);
+		CHECK_EQ(test_nop_round_trip(&ring, 1), 0);
+		CHECK_EQ(test_nop_round_trip(&ring2, 2), 0);
 		io_uring_queue_exit(&ring2);
 		io_uring_queue_exit(&ring);
 	}
@@ -403,7 +383,7 @@ TEST(queue_init_mem_registered_fd_only)
 	/* no fd for the program (the engine keeps its ring memory in one of its own) */
 	if (test_backend_is("kernel"))
 		CHECK_EQ(test_count_fds(), fds);
-	CHECK_EQ(nop_round_trip(&ring, 1), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 1), 0);
 	/* registrations go by the index too */
 	CHECK_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
 	CHECK_EQ(io_uring_unregister_buffers(&ring), 0);

@@ -18,26 +18,6 @@
 
 #include "epoll-loop.h"
 
-/* One NOP through the ring's enter fd (an index once registered). */
-static int nop_round_trip(struct io_uring *ring, __u64 ud)
-{
-	struct io_uring_sqe *sqe = test_get_sqe(ring);
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	io_uring_prep_nop(sqe);
-	io_uring_sqe_set_data64(sqe, ud);
-	ret = io_uring_submit(ring);
-	if (ret != 1)
-		return ret < 0 ? ret : -EIO;
-	ret = test_wait_cqe_ms(ring, &cqe, 5000);
-	if (ret)
-		return ret;
-	ret = cqe->user_data == ud ? cqe->res : -EIO;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
 static int ringfds(int ring_fd, unsigned opcode, unsigned offset, int data)
 {
 	struct io_uring_rsrc_update up = { .offset = offset, .data = (__u64)(unsigned)data };
@@ -57,11 +37,11 @@ TEST(register_ring_fd_round_trip)
 	idx = ring.enter_ring_fd;
 	CHECK_GE(idx, 0);
 	CHECK_LT(idx, 16);
-	CHECK_EQ(nop_round_trip(&ring, 1), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 1), 0);
 	/* the raw call through the index: no submission, no wait */
 	CHECK_EQ(io_uring_enter2((unsigned)idx, 0, 0, IORING_ENTER_REGISTERED_RING, NULL, 0), 0);
 	CHECK_EQ(io_uring_unregister_ring_fd(&ring), 1);
-	CHECK_EQ(nop_round_trip(&ring, 2), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 2), 0);
 	io_uring_queue_exit(&ring);
 }
 
@@ -82,7 +62,7 @@ TEST(registered_ring_outlives_its_fd)
 		close(fd);
 	ring.enter_ring_fd = idx;
 	ring.int_flags |= RINGER_INT_FLAG_REG_RING;
-	CHECK_EQ(nop_round_trip(&ring, 3), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 3), 0);
 	/* unregister through the ring itself, named by its index */
 	CHECK_EQ(ringfds(idx, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, 5,
 			 0),
@@ -114,7 +94,7 @@ TEST(register_through_the_registered_ring)
 	idx = ringfds(ring.ring_fd, IORING_REGISTER_RING_FDS, -1U, ring.ring_fd);
 	REQUIRE_GE(idx, 0);
 	CHECK_EQ(io_uring_register((unsigned)idx, IORING_REGISTER_EVENTFD | op, &efd, 1), 0);
-	CHECK_EQ(nop_round_trip(&ring, 7), 0);
+	CHECK_EQ(test_nop_round_trip(&ring, 7), 0);
 	CHECK_EQ(read(efd, &n, sizeof(n)), (ssize_t)sizeof(n));
 	CHECK_EQ_U(n, 1);
 	CHECK_EQ(io_uring_register((unsigned)idx, IORING_UNREGISTER_EVENTFD | op, NULL, 0), 0);
