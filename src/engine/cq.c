@@ -129,6 +129,25 @@ static void set_sq_flag(struct ring *r, unsigned bit, bool on)
 					  memory_order_relaxed);
 }
 
+/*
+ * cq_lock held: a copy of c to queue (the backlog, DEFER_TASKRUN's local
+ * list), or NULL when no memory is left: the CQE is then really lost,
+ * counted, and reported once by a waiting enter.
+ */
+static struct ocqe *ocqe_new(struct ring *r, const struct ecqe *c)
+{
+	struct ocqe *o = malloc(sizeof(*o));
+
+	if (!o) {
+		IO_URING_WRITE_ONCE(*r->cq_overflow, IO_URING_READ_ONCE(*r->cq_overflow) + 1);
+		r->cqe_dropped = true;
+		return NULL;
+	}
+	o->next = NULL;
+	o->cqe = *c;
+	return o;
+}
+
 /* false: the CQE was not posted because it would have gone to the backlog */
 static bool post_locked(struct ring *r, const struct ecqe *c, bool allow_overflow)
 {
@@ -140,15 +159,9 @@ static bool post_locked(struct ring *r, const struct ecqe *c, bool allow_overflo
 	}
 	if (!allow_overflow)
 		return false;
-	o = malloc(sizeof(*o));
-	if (!o) {
-		/* really lost: counted, and reported once by a waiting enter */
-		IO_URING_WRITE_ONCE(*r->cq_overflow, IO_URING_READ_ONCE(*r->cq_overflow) + 1);
-		r->cqe_dropped = true;
+	o = ocqe_new(r, c);
+	if (!o)
 		return true;
-	}
-	o->next = NULL;
-	o->cqe = *c;
 	if (r->ovf_tail)
 		r->ovf_tail->next = o;
 	else
@@ -271,14 +284,9 @@ static bool local_add_locked(struct ring *r, const struct ecqe *c, bool allow_ov
 
 	if (!allow_overflow && (r->ovf_head || cq_space(r) <= r->nr_local))
 		return false;
-	o = malloc(sizeof(*o));
-	if (!o) {
-		IO_URING_WRITE_ONCE(*r->cq_overflow, IO_URING_READ_ONCE(*r->cq_overflow) + 1);
-		r->cqe_dropped = true;
+	o = ocqe_new(r, c);
+	if (!o)
 		return true;
-	}
-	o->next = NULL;
-	o->cqe = *c;
 	if (r->local_tail) {
 		r->local_tail->next = o;
 	} else {
