@@ -473,7 +473,9 @@ static void test_cancel_hashed(void)
 static void test_destroy_busy(void)
 {
 	enum { N = 30 };
-	struct item items[N];
+	/* static: a failed case is abandoned with its items still blocked
+	 * in workers, which must not then write into a dead stack frame. */
+	static struct item items[N];
 	struct ringer_wq *wq;
 	unsigned i, ran = 0, canc = 0;
 
@@ -495,7 +497,9 @@ static void test_destroy_busy(void)
 	}
 	REQUIRE_TRUE(wait_count(&blockers_in, 3, 5000));
 	REQUIRE_TRUE(wq_nr_workers(wq) == 3);
-	if (nr_tasks() != base_tasks + 3)
+	/* Threads joined by the previous case may still be listed for a
+	 * moment (a thread's exit completes after the join returns). */
+	if (!wait_tasks(base_tasks + 3, 2000))
 		FAIL("%u tasks, base %u", nr_tasks(), base_tasks);
 	/* Let the three running items finish while destroy waits for them. */
 	atomic_store(&gate, 1);
@@ -587,7 +591,9 @@ static void gated_fn(struct wq_work *w)
 static void test_set_max_live(void)
 {
 	enum { N = 40 };
-	struct item items[N];
+	/* static: a failed case is abandoned with its items still blocked
+	 * in workers, which must not then write into a dead stack frame. */
+	static struct item items[N];
 	struct ringer_wq *wq;
 	unsigned i, v[2];
 
