@@ -48,7 +48,7 @@ extern "C" {
 
 /* The liburing API level this header mirrors. */
 #define IO_URING_VERSION_MAJOR 2
-#define IO_URING_VERSION_MINOR 3
+#define IO_URING_VERSION_MINOR 15
 
 #define RINGER_VERSION_MAJOR 0
 #define RINGER_VERSION_MINOR 1
@@ -713,10 +713,20 @@ static inline struct io_uring_sqe *_io_uring_get_sqe(struct io_uring *ring)
 	return sqe;
 }
 
+/*
+ * Inline for programs, as in liburing; the library also exports it out of
+ * line (src/lib/version.c defines RINGER_OUT_OF_LINE_GET_SQE), as liburing's
+ * map does since 2.0, for callers that cannot use the inline (other
+ * languages' bindings).
+ */
+#ifndef RINGER_OUT_OF_LINE_GET_SQE
 static inline struct io_uring_sqe *io_uring_get_sqe(struct io_uring *ring)
 {
 	return _io_uring_get_sqe(ring);
 }
+#else
+RINGER_API struct io_uring_sqe *io_uring_get_sqe(struct io_uring *ring);
+#endif
 
 static inline int io_uring_sqring_wait(struct io_uring *ring)
 {
