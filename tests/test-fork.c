@@ -102,12 +102,64 @@ TEST(child_exit_leaves_parent_requests)
 	parent_read_survives(child_just_exits);
 }
 
+/* The child submits a NOP to the parent's ring: the result of the submit. */
+static int child_nop_result;
+
+static int child_submits_nop(struct io_uring *ring)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return 2;
+	io_uring_prep_nop(sqe);
+	child_nop_result = io_uring_submit(ring);
+	/* the status carries the result: 0 for -EEXIST, 3 for -EBADFD */
+	if (child_nop_result == -EEXIST)
+		return 0;
+	if (child_nop_result == -EBADFD)
+		return 3;
+	fprintf(stderr, "child: submit = %d\n", child_nop_result);
+	return 1;
+}
+
+/*
+ * A SINGLE_ISSUER ring's submitter is the parent's task: a child's
+ * submission is -EEXIST (set at setup, or at ENABLE_RINGS for an
+ * R_DISABLED ring); a ring still disabled is -EBADFD first.
+ */
+TEST(child_of_single_issuer_ring_is_not_the_submitter)
+{
+	struct io_uring ring;
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER;
+	test_ring_init_params(8, &ring, &p);
+	CHECK_EQ(in_child(child_submits_nop, &ring), 0);
+	io_uring_queue_exit(&ring);
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	test_ring_init_params(8, &ring, &p);
+	CHECK_EQ(in_child(child_submits_nop, &ring), 0);
+	io_uring_queue_exit(&ring);
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED;
+	test_ring_init_params(8, &ring, &p);
+	CHECK_EQ(in_child(child_submits_nop, &ring), 3);
+	REQUIRE_EQ(io_uring_enable_rings(&ring), 0);
+	CHECK_EQ(in_child(child_submits_nop, &ring), 0);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(child_queue_exit_leaves_parent_requests),
 		TEST_ENTRY(child_close_leaves_parent_requests),
 		TEST_ENTRY(child_exit_leaves_parent_requests),
+		TEST_ENTRY(child_of_single_issuer_ring_is_not_the_submitter),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -900,6 +900,7 @@ struct ring {
 /* ring.c */
 bool ring_tryget(struct ring *r);
 struct ring *ring_get(int fd);
+int ring_inherited_enter_error(int fd, unsigned to_submit, unsigned flags);
 struct ring *ring_get_current(int fd);
 struct ring *ring_get_polled(int fd);
 /* pollfd.c: the ring fd as an event source */

@@ -105,7 +105,7 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 	} else {
 		r = ring_get(fd);
 		if (!r)
-			return engine_bad_ring_fd(fd);
+			return ring_inherited_enter_error(fd, to_submit, flags);
 	}
 	if (atomic_load_explicit(&r->disabled, memory_order_acquire)) {
 		ret = -EBADFD;

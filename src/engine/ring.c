@@ -793,6 +793,32 @@ struct ring *ring_get(int fd)
 	return r;
 }
 
+/*
+ * io_uring_enter on a ring inherited from the parent, which the engine
+ * cannot run in the child (docs/API.md, "fork"): where the kernel's answer
+ * follows from the ring alone, give it; else -EOPNOTSUPP.  The kernel
+ * checks a disabled ring first (-EBADFD); a SINGLE_ISSUER ring's submitter
+ * is the parent's task (set at setup or at ENABLE_RINGS), so the child's
+ * submission, or its wait on a DEFER_TASKRUN ring, is -EEXIST.  The ring's
+ * copy in the child is read only: its flags never change after setup.
+ */
+int ring_inherited_enter_error(int fd, unsigned to_submit, unsigned flags)
+{
+	const struct ring *r = fdt_load(fd);
+	unsigned rflags;
+
+	if (!r || ring_ours(r))
+		return engine_bad_ring_fd(fd);
+	rflags = r->flags;
+	if (atomic_load_explicit(&r->disabled, memory_order_relaxed))
+		return -EBADFD;
+	if ((rflags & IORING_SETUP_SINGLE_ISSUER) && !(rflags & IORING_SETUP_SQPOLL) &&
+	    (to_submit ||
+	     ((rflags & IORING_SETUP_DEFER_TASKRUN) && (flags & IORING_ENTER_GETEVENTS))))
+		return -EEXIST;
+	return -EOPNOTSUPP;
+}
+
 static void ring_teardown(struct ring *r)
 {
 	ring_cancel_all(r); /* every request completed and freed (cancel.c) */
