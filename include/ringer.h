@@ -613,6 +613,28 @@ static inline int io_uring_cq_eventfd_toggle(struct io_uring *ring, bool enabled
 }
 
 /*
+ * Is cqe one the library consumes instead of returning it: a CQE_MIXED
+ * ring's IORING_CQE_F_SKIP filler, or the CQE of the library's internal
+ * timeout (rings without EXT_ARG)?  Such a CQE is consumed here.  True
+ * means "skipped, look at the next"; an internal timeout that failed puts
+ * its result in *err and gives false, for the caller to report it.
+ * (liburing 2.15 takes F_SKIP on any ring; here only on a CQE_MIXED one,
+ * where the flag is the ring's: see __io_uring_cq_mixed().)
+ */
+static inline bool io_uring_skip_cqe(struct io_uring *ring, struct io_uring_cqe *cqe, int *err)
+{
+	if (!(__io_uring_cq_mixed(ring) && (cqe->flags & IORING_CQE_F_SKIP))) {
+		if ((ring->features & IORING_FEAT_EXT_ARG) ||
+		    cqe->user_data != LIBURING_UDATA_TIMEOUT)
+			return false;
+		if (cqe->res < 0)
+			*err = cqe->res;
+	}
+	io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
+	return !*err;
+}
+
+/*
  * Look at the next CQE without waiting.  CQEs of the library's internal
  * timeouts (rings without EXT_ARG) and IORING_CQE_F_SKIP fillers are
  * consumed here and never returned.
@@ -637,20 +659,10 @@ static inline int __io_uring_peek_cqe(struct io_uring *ring,
 			break;
 
 		cqe = &ring->cq.cqes[(head & mask) << shift];
-		/* a CQE_MIXED ring's filler before a wrapped big CQE */
-		if (__io_uring_cq_mixed(ring) && (cqe->flags & IORING_CQE_F_SKIP)) {
-			io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
+		if (io_uring_skip_cqe(ring, cqe, &err))
 			continue;
-		}
-		if (!(ring->features & IORING_FEAT_EXT_ARG) &&
-		    cqe->user_data == LIBURING_UDATA_TIMEOUT) {
-			if (cqe->res < 0)
-				err = cqe->res;
-			io_uring_cq_advance(ring, 1);
-			if (!err)
-				continue;
+		if (err)
 			cqe = NULL;
-		}
 		break;
 	} while (1);
 
@@ -740,6 +752,12 @@ static inline int io_uring_sqring_wait(struct io_uring *ring)
 /*
  * Prep helpers.  Each fills every SQE field except user_data.
  */
+/* A pointer as the SQE's 64-bit address fields hold it. */
+static inline __u64 uring_ptr_to_u64(const void *ptr)
+{
+	return (__u64)(uintptr_t)ptr;
+}
+
 static inline void io_uring_prep_rw(int op, struct io_uring_sqe *sqe, int fd,
 				    const void *addr, unsigned len, __u64 offset)
 {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Header coverage: every function of upstream liburing 2.15's liburing.h
- * (its inline helpers and its library calls, 231 names, taken from that
- * header) is declared by include/ringer.h, defined (its address is taken
+ * (its inline helpers and its library calls, 235 names, taken from that
+ * header, including the four it marks as not exported to other languages'
+ * bindings) is declared by include/ringer.h, defined (its address is taken
  * below, so the link fails for a declared, undefined call) and called at
  * least once by this program, through CALL(), which records the call.
  *
@@ -129,6 +130,10 @@ static const char *const liburing_2_15[] = {
 	"io_uring_cqe_shift_from_flags",
 	"io_uring_cqe_shift",
 	"io_uring_cqe_nr",
+	"io_uring_skip_cqe",
+	"uring_ptr_to_u64",
+	"__io_uring_set_target_fixed_file",
+	"__io_uring_prep_poll_mask",
 	"io_uring_cqe_iter_init",
 	"io_uring_cqe_iter_next",
 	"io_uring_cq_advance",
@@ -463,6 +468,10 @@ static struct fn present[] = {
 	FN(io_uring_cqe_iter_init),
 	FN(io_uring_cqe_iter_next),
 	FN(io_uring_cqe_nr),
+	FN(io_uring_skip_cqe),
+	FN(uring_ptr_to_u64),
+	FN(__io_uring_set_target_fixed_file),
+	FN(__io_uring_prep_poll_mask),
 	FN(io_uring_cqe_shift_from_flags),
 	FN(io_uring_get_sqe128),
 	FN(io_uring_initialize_sqe),
@@ -544,7 +553,7 @@ static void mark(const char *name)
 
 TEST(list_is_liburing_2_15)
 {
-	CHECK_EQ(ARRAY_SIZE(liburing_2_15), 231);
+	CHECK_EQ(ARRAY_SIZE(liburing_2_15), 235);
 	CHECK_EQ(ARRAY_SIZE(present), ARRAY_SIZE(liburing_2_15));
 	for (size_t i = 0; i < ARRAY_SIZE(liburing_2_15); i++) {
 		const char *name = liburing_2_15[i];
@@ -1484,6 +1493,56 @@ TEST(cqe_iterator)
 	io_uring_queue_exit(&ring);
 }
 
+/* The helpers liburing keeps to C programs (not in its bindings' map). */
+TEST(local_inlines)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe sqe;
+	unsigned head;
+	int err = 0;
+	char c;
+
+	CHECK_EQ_U(CALL(uring_ptr_to_u64)(&c), (uint64_t)(uintptr_t)&c);
+	CHECK_EQ_U(uring_ptr_to_u64(NULL), 0);
+	memset(&sqe, 0, sizeof(sqe));
+	CALL(__io_uring_set_target_fixed_file)(&sqe, 6);
+	CHECK_EQ_U(sqe.file_index, 7); /* index + 1: 0 means "not direct" */
+	CHECK_EQ_U(CALL(__io_uring_prep_poll_mask)(POLLIN), __io_uring_prep_poll_mask(POLLIN));
+	io_uring_prep_poll_add(&sqe, 0, POLLIN | POLLOUT);
+	CHECK_EQ_U(sqe.poll32_events, __io_uring_prep_poll_mask(POLLIN | POLLOUT));
+
+	/* an ordinary CQE is not skipped and stays in the CQ */
+	test_ring_init(4, &ring, 0);
+	queue_nops(&ring, 1, 70);
+	CHECK_EQ(io_uring_submit_and_wait(&ring, 1), 1);
+	head = *ring.cq.khead;
+	cqe = &ring.cq.cqes[head & ring.cq.ring_mask];
+	CHECK_FALSE(CALL(io_uring_skip_cqe)(&ring, cqe, &err));
+	CHECK_EQ(err, 0);
+	CHECK_EQ_U(*ring.cq.khead, head);
+	/* the library's internal timeout CQE, without EXT_ARG: consumed */
+	ring.features &= ~IORING_FEAT_EXT_ARG;
+	cqe->user_data = LIBURING_UDATA_TIMEOUT;
+	cqe->res = -ETIME;
+	CHECK_FALSE(io_uring_skip_cqe(&ring, cqe, &err));
+	CHECK_EQ(err, -ETIME);
+	CHECK_EQ_U(*ring.cq.khead, head + 1);
+	/* a CQE_MIXED ring's filler: consumed, looked past */
+	queue_nops(&ring, 1, 71);
+	CHECK_EQ(io_uring_submit_and_wait(&ring, 1), 1);
+	cqe = &ring.cq.cqes[*ring.cq.khead & ring.cq.ring_mask];
+	cqe->flags |= IORING_CQE_F_SKIP;
+	err = 0;
+	CHECK_FALSE(io_uring_skip_cqe(&ring, cqe, &err)); /* not a mixed ring */
+	ring.flags |= IORING_SETUP_CQE_MIXED;
+	CHECK_TRUE(io_uring_skip_cqe(&ring, cqe, &err));
+	CHECK_EQ(err, 0);
+	CHECK_EQ_U(*ring.cq.khead, head + 2);
+	ring.flags &= ~IORING_SETUP_CQE_MIXED;
+	io_uring_queue_exit(&ring);
+}
+
 /*
  * On the engine, what it lacks: -EINVAL, the kernel's answer for what it
  * does not know (tests/test-api-calls.c checks each call in depth).
@@ -1625,6 +1684,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(prep_helpers_2_15),
 		TEST_ENTRY(sqe_slots),
 		TEST_ENTRY(cqe_iterator),
+		TEST_ENTRY(local_inlines),
 		TEST_ENTRY(library_calls),
 		TEST_ENTRY(every_function_called),
 	};
