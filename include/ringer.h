@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <linux/openat2.h>
+#include <linux/swab.h>
 
 #include "ringer/io_uring.h"
 #include "ringer/barrier.h"
@@ -44,6 +45,49 @@ extern "C" {
 
 #ifndef RINGER_API
 #define RINGER_API __attribute__((visibility("default")))
+#endif
+
+#ifndef uring_unlikely
+#define uring_unlikely(cond) __builtin_expect(!!(cond), 0)
+#endif
+#ifndef uring_likely
+#define uring_likely(cond) __builtin_expect(!!(cond), 1)
+#endif
+
+/*
+ * The io_uring system call numbers, for programs that issue them directly:
+ * alpha and mips number them apart, every other architecture shares them.
+ */
+#if defined(__alpha__)
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 535
+#endif
+#ifndef __NR_io_uring_enter
+#define __NR_io_uring_enter 536
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register 537
+#endif
+#elif defined(__mips__)
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup (__NR_Linux + 425)
+#endif
+#ifndef __NR_io_uring_enter
+#define __NR_io_uring_enter (__NR_Linux + 426)
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register (__NR_Linux + 427)
+#endif
+#else
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_io_uring_enter
+#define __NR_io_uring_enter 426
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register 427
+#endif
 #endif
 
 /* The liburing API level this header mirrors. */
@@ -121,6 +165,27 @@ struct io_uring {
 	__u8 pad[3];
 	unsigned pad2;
 };
+
+/*
+ * A zero-copy receive queue's refill ring (IORING_REGISTER_ZCRX_IFQ), as the
+ * program maps it: khead/ktail point at the shared head and tail, rq_tail is
+ * the program's next tail, rqes the entries, ring_ptr the mapping.
+ */
+struct io_uring_zcrx_rq {
+	__u32 *khead;
+	__u32 *ktail;
+	__u32 rq_tail;
+	unsigned ring_entries;
+
+	struct io_uring_zcrx_rqe *rqes;
+	void *ring_ptr;
+};
+
+/* A pointer as the __u64 the kernel's structures carry addresses in. */
+static inline __u64 uring_ptr_to_u64(const void *ptr)
+{
+	return (__u64)(unsigned long)ptr;
+}
 
 /* io_uring.int_flags: library-private state kept in the ring */
 #define RINGER_INT_FLAG_REG_RING 1 /* enter_ring_fd is a registered index */
@@ -623,14 +688,16 @@ static inline int io_uring_cq_eventfd_toggle(struct io_uring *ring, bool enabled
  */
 static inline bool io_uring_skip_cqe(struct io_uring *ring, struct io_uring_cqe *cqe, int *err)
 {
-	if (!(__io_uring_cq_mixed(ring) && (cqe->flags & IORING_CQE_F_SKIP))) {
+	bool mixed = __io_uring_cq_mixed(ring);
+
+	if (!(mixed && (cqe->flags & IORING_CQE_F_SKIP))) {
 		if ((ring->features & IORING_FEAT_EXT_ARG) ||
 		    cqe->user_data != LIBURING_UDATA_TIMEOUT)
 			return false;
 		if (cqe->res < 0)
 			*err = cqe->res;
 	}
-	io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
+	io_uring_cq_advance(ring, mixed ? io_uring_cqe_nr(cqe) : 1);
 	return !*err;
 }
 
@@ -752,12 +819,6 @@ static inline int io_uring_sqring_wait(struct io_uring *ring)
 /*
  * Prep helpers.  Each fills every SQE field except user_data.
  */
-/* A pointer as the SQE's 64-bit address fields hold it. */
-static inline __u64 uring_ptr_to_u64(const void *ptr)
-{
-	return (__u64)(uintptr_t)ptr;
-}
-
 static inline void io_uring_prep_rw(int op, struct io_uring_sqe *sqe, int fd,
 				    const void *addr, unsigned len, __u64 offset)
 {

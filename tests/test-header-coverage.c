@@ -813,6 +813,8 @@ TEST(prep_helpers_poll_timeout_cancel)
 	CALL(io_uring_prep_poll_add)(dirty(sqe), 3, POLLIN);
 	CHECK_RW(sqe, IORING_OP_POLL_ADD, 3, NULL, 0, 0);
 	CHECK_EQ_U(sqe->poll32_events, POLLIN);
+	/* the mask in the SQE's byte order (halves swapped on big endian) */
+	CHECK_EQ_U(CALL(__io_uring_prep_poll_mask)(POLLIN), sqe->poll32_events);
 	CALL(io_uring_prep_poll_multishot)(dirty(sqe), 3, POLLOUT);
 	CHECK_RW(sqe, IORING_OP_POLL_ADD, 3, NULL, IORING_POLL_ADD_MULTI, 0);
 	CHECK_EQ_U(sqe->poll32_events, POLLOUT);
@@ -863,6 +865,8 @@ TEST(prep_helpers_net)
 	CHECK_EQ_U(sqe->file_index, 0);
 	CALL(io_uring_prep_accept_direct)(dirty(sqe), 3, sa, &sl, 0, 4);
 	CHECK_EQ_U(sqe->file_index, 5);
+	CALL(__io_uring_set_target_fixed_file)(dirty(sqe), 6);
+	CHECK_EQ_U(sqe->file_index, 7);
 	CALL(io_uring_prep_accept_direct)(dirty(sqe), 3, sa, &sl, 0, IORING_FILE_INDEX_ALLOC);
 	CHECK_EQ_U(sqe->file_index, IORING_FILE_INDEX_ALLOC);
 	CALL(io_uring_prep_multishot_accept)(dirty(sqe), 3, NULL, NULL, 0);
@@ -1455,12 +1459,22 @@ TEST(cqe_iterator)
 	CHECK_EQ(CALL(io_uring_cqe_nr)(&fake), 1);
 	fake.flags = IORING_CQE_F_32;
 	CHECK_EQ(io_uring_cqe_nr(&fake), 2);
+	CHECK_EQ_U(CALL(uring_ptr_to_u64)(&fake), (__u64)(uintptr_t)&fake);
 
 	test_ring_init(4, &ring, 0);
 	queue_nops(&ring, 3, 40);
 	CHECK_EQ(io_uring_submit_and_wait(&ring, 3), 3);
 	it = CALL(io_uring_cqe_iter_init)(&ring);
 	CHECK_EQ(it.tail - it.head, 3);
+	/* a program's CQE: io_uring_skip_cqe leaves it (its cases: compat-headers) */
+	{
+		int err = 0;
+
+		cqe = &ring.cq.cqes[*ring.cq.khead & ring.cq.ring_mask];
+		CHECK_FALSE(CALL(io_uring_skip_cqe)(&ring, cqe, &err));
+		CHECK_EQ(err, 0);
+		CHECK_EQ(io_uring_cq_ready(&ring), 3);
+	}
 	while (CALL(io_uring_cqe_iter_next)(&it, &cqe)) {
 		CHECK_EQ_U(cqe->user_data, 40 + n);
 		n++;

@@ -34,7 +34,10 @@ cmake --install "$build" --prefix "$prefix" >install.log 2>&1 ||
 	fail "cmake --install: $(tail -5 install.log)"
 for f in include/ringer.h include/ringer/io_uring.h include/ringer/barrier.h \
 	 include/ringer/compat/liburing.h include/ringer/compat/liburing/io_uring.h \
-	 include/ringer/compat/liburing/barrier.h lib/pkgconfig/ringer.pc \
+	 include/ringer/compat/liburing/barrier.h \
+	 include/ringer/compat/liburing/compat.h \
+	 include/ringer/compat/liburing/io_uring_version.h \
+	 include/ringer/compat/liburing/io_uring/query.h lib/pkgconfig/ringer.pc \
 	 lib/cmake/ringer/ringerConfig.cmake; do
 	[ -f "$prefix/$f" ] || fail "not installed: $f"
 done
