@@ -310,7 +310,8 @@ static void *map_zeroed(size_t len)
 TEST(queue_init_mem)
 {
 	static const unsigned flags[] = { 0, IORING_SETUP_NO_SQARRAY, IORING_SETUP_CQE32,
-					  IORING_SETUP_SQE128 };
+					  IORING_SETUP_SQE128, IORING_SETUP_CQE_MIXED,
+					  IORING_SETUP_SQE128 | IORING_SETUP_CQE32 };
 	struct io_uring_params p;
 	struct io_uring ring;
 	size_t len = 4 << 20;
@@ -330,9 +331,6 @@ TEST(queue_init_mem)
 		p.flags = flags[i];
 		ret = io_uring_queue_init_mem(256, &ring, &p, buf, (size_t)need);
 		test_skip_if_refused(ret, "io_uring_queue_init_mem");
-		if ((flags[i] & (IORING_SETUP_CQE32 | IORING_SETUP_SQE128)) && ret == -EINVAL &&
-		    test_backend_is("user"))
-			continue;
 		CHECK_MSG(ret == need, "flags %#x: init_mem %d, memory_size %zd", flags[i], ret,
 			  need);
 		if (ret < 0)
