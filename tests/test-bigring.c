@@ -112,6 +112,16 @@ TEST(layout)
 	}
 	/* one or the other */
 	CHECK_ERRNO(ring_with(&r, 4, IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED, 0), -EINVAL);
+	/* a CQE_MIXED CQ of one slot could not hold a 32-byte CQE: -EOVERFLOW,
+	 * after the check of the CQ against the SQ */
+	CHECK_ERRNO(ring_with(&r, 1, IORING_SETUP_CQE_MIXED, 1), -EOVERFLOW);
+	CHECK_ERRNO(ring_with(&r, 1, IORING_SETUP_CQE_MIXED | IORING_SETUP_CLAMP, 1), -EOVERFLOW);
+	CHECK_ERRNO(ring_with(&r, 2, IORING_SETUP_CQE_MIXED, 1), -EINVAL);
+	REQUIRE_EQ(ring_with(&r, 1, IORING_SETUP_CQE32, 1), 0);
+	raw_ring_exit(&r);
+	REQUIRE_EQ(ring_with(&r, 1, IORING_SETUP_CQE_MIXED, 0), 0);
+	CHECK_EQ_U(r.p.cq_entries, 2);
+	raw_ring_exit(&r);
 }
 
 /* Every CQE of a CQE32 ring is 32 bytes: zeros after a plain one. */

@@ -350,6 +350,10 @@ static int check_params(unsigned entries, struct io_uring_params *p)
 		p->cq_entries = roundup_pow2(cq);
 		if (p->cq_entries < p->sq_entries)
 			return -EINVAL;
+		/* a 32-byte CQE takes two slots of a CQE_MIXED ring: one slot
+		 * could never hold it (Linux 6.18, probed) */
+		if ((f & IORING_SETUP_CQE_MIXED) && p->cq_entries < 2)
+			return -EOVERFLOW;
 	} else {
 		p->cq_entries = 2 * p->sq_entries;
 	}
