@@ -82,3 +82,19 @@ DIVERGENCE(bundle_recv_linked, "kernel race", EXCUSE,
 	   "depending on how its predecessor completed, both seen in --self "
 	   "replays of seed 24 batch 161 (9 bytes or 25); the engine from its "
 	   "worker or inline by its own predecessor's path")
+DIVERGENCE(cqe32_stale_big, "kernel quirk", EXCUSE,
+	   "on a CQE32 ring the kernel clears a request's big_cqe words when "
+	   "it posts the CQE: a NOP with IORING_NOP_CQE32 whose CQE is skipped "
+	   "(IOSQE_CQE_SKIP_SUCCESS) leaves its off and addr there, and the "
+	   "request cache hands them to a later request of the batch, whose "
+	   "CQE shows them (seed 3 batch 10, --config cqe32: a READ, a "
+	   "POLL_REMOVE, an unknown opcode); the engine's are zeros")
+DIVERGENCE(mixed_big_overflow, "kernel bug", AVOID,
+	   "on a CQE_MIXED ring a 32-byte CQE that meets the ring's last slot "
+	   "with the CQ full: Linux 6.18 counts a filler it does not keep, "
+	   "puts the next 16-byte CQE in the last slot and moves the tail one "
+	   "past head + entries, so the program reads a stale slot as a CQE "
+	   "(a CQE twice: seed 3 batch 17, --config mixed; probed with 15 "
+	   "NOPs, a NOP_CQE32 and a NOP on a 16-entry CQ); the engine keeps "
+	   "the count (and the order: docs/API.md). A CQE_MIXED batch gets "
+	   "NOP_CQE32 NOPs only where its CQ cannot fill")

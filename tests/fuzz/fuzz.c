@@ -120,8 +120,35 @@ static struct {
 	bool self; /* kernel against kernel: checks the fuzzer's determinism */
 	int max_report;
 	int deadline_ms;
+	int config; /* CFG_*, or -1: the seed's (cfg_of_seed()) */
+	bool cycle; /* --config cycle: every non-plain one in turn, by batch */
 } opt = { .seed = 1, .sqes = 100000, .replay = -1, .max_report = 20,
-	  .deadline_ms = 10000 };
+	  .deadline_ms = 10000, .config = -1 };
+
+/*
+ * Ring configurations: setup flags (and what comes with them: registered
+ * restrictions, the program's ring memory, 32-byte NOP CQEs) that a run adds
+ * to every batch's own SQ/CQ sizes and flags.  A run's configuration comes
+ * from its seed (cfg_of_seed()) or --config; its per-batch choices come from
+ * a random stream of their own, so that a seed's SQEs are the same in every
+ * configuration.
+ */
+enum {
+	CFG_PLAIN, /* the batch's flags alone */
+	CFG_SQE128, /* 128-byte SQEs, the second half filled */
+	CFG_CQE32, /* 32-byte CQEs; NOP_CQE32 NOPs */
+	CFG_MIXED, /* CQE_MIXED: 32-byte NOP CQEs take two slots */
+	CFG_DEFER, /* DEFER_TASKRUN | SINGLE_ISSUER (TASKRUN_FLAG in half) */
+	CFG_TASKRUN, /* COOP_TASKRUN | TASKRUN_FLAG */
+	CFG_NOMMAP, /* NO_MMAP (REGISTERED_FD_ONLY in a third), bad memory in some */
+	CFG_RESTRICT, /* R_DISABLED, REGISTER_RESTRICTIONS, ENABLE_RINGS */
+	CFG_MIX, /* each of the above at random, per batch */
+	NR_CFG
+};
+static const char *const cfg_name[NR_CFG] = {
+	"plain", "sqe128", "cqe32", "mixed", "defer", "taskrun", "nommap", "restrict", "mix",
+};
+static long long stat_cfg[NR_CFG], stat_setup_refused, stat_restricted;
 
 static long long stat_batches, stat_sqes, stat_cqes, stat_divergences;
 static long long stat_overflowed, stat_dropped; /* batches past the CQ size; SQEs dropped */
@@ -351,6 +378,16 @@ struct batch {
 	uint64_t no;
 	unsigned sq_entries, cq_entries;
 	unsigned setup_flags;
+	/* the ring configuration (CFG_*): its flags are in setup_flags */
+	int cfg;
+	uint8_t bad_mem; /* NO_MMAP: 1 rings misaligned, 2 SQEs misaligned, 3 rings cut short */
+	bool pre_enter; /* R_DISABLED: an enter before the ring is enabled (-EBADFD) */
+	bool restrict_on; /* IORING_REGISTER_RESTRICTIONS before ENABLE_RINGS */
+	uint8_t restrict_bad; /* 1 an opcode past the last, 2 an unknown kind, 3 twice */
+	uint8_t sqe_allowed, sqe_required;
+	uint64_t op_allowed; /* bit per opcode below IORING_OP_LAST */
+	uint64_t reg_allowed; /* bit per register opcode */
+	int nbig; /* NOPs with IORING_NOP_CQE32 a 32-byte CQE ring takes */
 	bool reg_files, reg_bufs, allow_drain, quiet[2], any_skip, any_unimpl, multishot_ok;
 	unsigned extra_cqes; /* multishot timeouts' CQEs beyond one each */
 	size_t fsize[2];
@@ -393,6 +430,8 @@ struct cqe_rec {
 	uint64_t user_data;
 	int32_t res;
 	uint32_t flags;
+	bool big; /* a 32-byte CQE: big_cqe[] compared too */
+	uint64_t big_cqe[2];
 };
 
 struct side {
@@ -427,6 +466,11 @@ struct side {
 	uint8_t *file[2];
 	size_t file_len[2];
 	bool timed_out;
+	/* NO_MMAP: the ring memory this side provides */
+	uint8_t *mem;
+	size_t mem_len;
+	/* R_DISABLED: an enter before enabling, the restrictions, the enable */
+	int disabled_ret, restrict_ret, restrict2_ret, enable_ret;
 };
 
 static struct side sides[2];
@@ -2199,6 +2243,45 @@ static bool match_bundle_recv_linked(const struct op *op, const struct cqes *k,
 	       op->chain_prev >= 0;
 }
 
+/* kernel big_cqe words that a NOP_CQE32 of the batch left behind, engine zeros */
+static bool match_cqe32_stale_big(const struct op *op, const struct cqes *k, const struct cqes *u)
+{
+	const struct batch *b = cur_batch;
+
+	if (!(b->setup_flags & IORING_SETUP_CQE32))
+		return false;
+	if (!u)
+		return true;
+	if (k->n != u->n)
+		return false;
+	for (int i = 0; i < k->n; i++) {
+		const struct cqe_rec *kc = k->c[i], *uc = u->c[i];
+		bool left = false;
+
+		if (kc->res != uc->res || kc->flags != uc->flags || !kc->big || !uc->big)
+			return false;
+		if (kc->big_cqe[0] == uc->big_cqe[0] && kc->big_cqe[1] == uc->big_cqe[1])
+			continue;
+		if (uc->big_cqe[0] || uc->big_cqe[1])
+			return false;
+		for (int j = 0; j < b->nops && !left; j++)
+			left = b->ops[j].opcode == IORING_OP_NOP &&
+			       (b->ops[j].op_flags & IORING_NOP_CQE32) &&
+			       kc->big_cqe[0] == (uint64_t)b->ops[j].off &&
+			       kc->big_cqe[1] == b->ops[j].x_addr3;
+		if (!left)
+			return false;
+	}
+	return true;
+}
+
+/* decided in apply_config(): NOP_CQE32 only where a CQE_MIXED CQ cannot fill */
+static bool match_mixed_big_overflow(const struct op *op, const struct cqes *k,
+				     const struct cqes *u)
+{
+	return false;
+}
+
 typedef bool (*match_fn)(const struct op *, const struct cqes *, const struct cqes *);
 static const match_fn matchers[NR_KD] = {
 #define DIVERGENCE(id, status, action, reason) [KD_##id] = match_##id,
@@ -2256,6 +2339,187 @@ static void mask_op(struct batch *b, const struct op *op)
 }
 
 static bool surely_posts(const struct batch *b, int i);
+
+/* ---- ring configurations ---- */
+
+/*
+ * A run's configuration by its seed: seeds 0 to 7 modulo 16 keep the plain
+ * rings every seed had before configurations existed (seed 1, the one
+ * `make check` runs, among them); 8 to 15 modulo 16 take one each.
+ */
+static int cfg_of_seed(uint64_t seed)
+{
+	unsigned r = (unsigned)(seed % 16);
+
+	return r < 8 ? CFG_PLAIN : (int)(r - 8 + 1);
+}
+
+static int batch_cfg(uint64_t no)
+{
+	if (opt.cycle)
+		return 1 + (int)(no % (NR_CFG - 1));
+	return opt.config >= 0 ? opt.config : cfg_of_seed(opt.seed);
+}
+
+/* what a replay of batch no needs beyond the seed: a configuration not the seed's */
+static const char *cfg_arg(uint64_t no)
+{
+	static char buf[32];
+
+	if (opt.config < 0 && !opt.cycle)
+		return "";
+	snprintf(buf, sizeof(buf), " --config %s", cfg_name[batch_cfg(no)]);
+	return buf;
+}
+
+/* whether the registered restrictions let op through at submission */
+static bool restrict_allows(const struct batch *b, const struct op *op)
+{
+	if (!b->restrict_on || b->restrict_bad == 1 || b->restrict_bad == 2)
+		return true;
+	if (op->opcode >= 64 || !((b->op_allowed >> op->opcode) & 1))
+		return false;
+	if ((op->flags & b->sqe_required) != b->sqe_required)
+		return false;
+	return !(op->flags & ~(b->sqe_allowed | b->sqe_required));
+}
+
+static void gen_restrictions(struct batch *b)
+{
+	static const uint8_t regs[] = {
+		IORING_REGISTER_BUFFERS, IORING_REGISTER_FILES, IORING_REGISTER_PERSONALITY,
+		IORING_REGISTER_PBUF_RING, IORING_UNREGISTER_PBUF_RING, IORING_REGISTER_PBUF_STATUS,
+	};
+	bool all_ops = chance(30);
+
+	b->restrict_on = true;
+	if (chance(6))
+		b->restrict_bad = (uint8_t)(1 + rnd(3));
+	b->pre_enter = chance(20);
+	for (int i = 0; i < b->nops; i++)
+		if (b->ops[i].opcode < IORING_OP_LAST && (all_ops || chance(85)))
+			b->op_allowed |= 1ULL << b->ops[i].opcode;
+	if (chance(90))
+		b->op_allowed |= 1ULL << IORING_OP_NOP;
+	if (chance(5))
+		b->op_allowed = 0;
+	for (int f = 0; f < 7; f++)
+		if (chance(80))
+			b->sqe_allowed |= (uint8_t)(1U << f);
+	if (chance(8))
+		b->sqe_required = (uint8_t)(1U << rnd(7));
+	for (size_t i = 0; i < sizeof(regs); i++)
+		if (chance(90))
+			b->reg_allowed |= 1ULL << regs[i];
+	/* the ring must go at its exit: its registered index with it */
+	if (b->setup_flags & IORING_SETUP_REGISTERED_FD_ONLY)
+		b->reg_allowed |= 1ULL << IORING_UNREGISTER_RING_FDS;
+	/* a poll the restrictions let through must meet its remover (else it
+	 * waits for the ring's end) */
+	for (int i = 0; i < b->nops; i++) {
+		const struct op *op = &b->ops[i], *r;
+
+		if (!op->needs_remove || op->remover < 0 || op->dropped || !restrict_allows(b, op))
+			continue;
+		r = &b->ops[op->remover];
+		if (restrict_allows(b, r))
+			continue;
+		b->op_allowed |= 1ULL << r->opcode;
+		b->sqe_allowed |= r->flags;
+		if ((r->flags & b->sqe_required) != b->sqe_required)
+			b->sqe_required = 0;
+	}
+}
+
+/*
+ * The configuration's per-batch choices, from a random stream of their own
+ * (the batch's SQEs are drawn before and stay as the plain run has them).
+ */
+static void apply_config(struct batch *b)
+{
+	int cfg = batch_cfg(b->no);
+	bool sqe128 = false, restricted = false, nommap = false;
+	unsigned cqe = 0, taskrun = 0;
+
+	b->cfg = cfg;
+	rng_state = opt.seed * 0x9fb21c651e98df25ULL ^ (b->no + 1) * 0xc2b2ae3d27d4eb4fULL;
+	rnd64();
+	switch (cfg) {
+	case CFG_SQE128: sqe128 = true; break;
+	case CFG_CQE32: cqe = IORING_SETUP_CQE32; break;
+	case CFG_MIXED: cqe = IORING_SETUP_CQE_MIXED; break;
+	case CFG_DEFER: taskrun = 2; break;
+	case CFG_TASKRUN: taskrun = 1; break;
+	case CFG_NOMMAP: nommap = true; break;
+	case CFG_RESTRICT: restricted = true; break;
+	case CFG_MIX:
+		sqe128 = chance(30);
+		cqe = chance(25) ? IORING_SETUP_CQE32 : chance(33) ? IORING_SETUP_CQE_MIXED : 0;
+		taskrun = rnd(4); /* none, COOP, DEFER, SINGLE_ISSUER alone */
+		nommap = chance(25);
+		restricted = chance(25);
+		break;
+	default:
+		return;
+	}
+	if (sqe128)
+		b->setup_flags |= IORING_SETUP_SQE128;
+	b->setup_flags |= cqe;
+	if (taskrun == 1)
+		b->setup_flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+	if (taskrun == 2)
+		b->setup_flags |= IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER |
+				  (chance(50) ? IORING_SETUP_TASKRUN_FLAG : 0);
+	if (taskrun == 3)
+		b->setup_flags |= IORING_SETUP_SINGLE_ISSUER;
+	if (nommap) {
+		b->setup_flags |= IORING_SETUP_NO_MMAP;
+		if (chance(33))
+			b->setup_flags |= IORING_SETUP_REGISTERED_FD_ONLY;
+		if (chance(6))
+			b->bad_mem = (uint8_t)(1 + rnd(3));
+	}
+	if (restricted) {
+		b->setup_flags |= IORING_SETUP_R_DISABLED;
+		if (chance(95))
+			gen_restrictions(b);
+		else
+			b->pre_enter = true;
+	}
+	if (!cqe)
+		return;
+	/*
+	 * NOPs that post 32-byte CQEs (their second half the SQE's off and
+	 * addr).  On a CQE_MIXED ring each takes two slots, and a filler may
+	 * take a third: only where the CQ cannot fill (mixed_big_overflow in
+	 * divergences.h; a multishot request that finds the CQ full would
+	 * end, too, at a time no side controls).
+	 */
+	{
+		unsigned cq = b->cq_entries ? b->cq_entries : 2 * b->sq_entries;
+		unsigned demand = (unsigned)b->nops + b->extra_cqes + b->kextra + 8;
+		bool capped = cqe == IORING_SETUP_CQE_MIXED && !opt.all;
+
+		for (int i = 0; i < b->nops; i++) {
+			struct op *op = &b->ops[i];
+
+			if (op->opcode != IORING_OP_NOP)
+				continue;
+			if (!(op->op_flags & IORING_NOP_CQE32) && chance(40))
+				op->op_flags |= IORING_NOP_CQE32;
+			if (!(op->op_flags & IORING_NOP_CQE32))
+				continue;
+			if (capped && demand + 2 > cq) {
+				op->op_flags &= ~IORING_NOP_CQE32;
+				continue;
+			}
+			demand += 2;
+			b->nbig++;
+			op->off = (int64_t)rnd64();
+			op->x_addr3 = rnd64();
+		}
+	}
+}
 
 static void generate(struct batch *b, uint64_t no)
 {
@@ -2472,6 +2736,7 @@ static void generate(struct batch *b, uint64_t no)
 		    is_write(op->opcode) && file_of(op->obj) >= 0 && op->file_hi > op->file_lo)
 			add_mask(b, R_FILE0 + file_of(op->obj), op->file_lo, op->file_hi);
 	}
+	apply_config(b);
 }
 
 /* ---- printing ---- */
@@ -2568,6 +2833,10 @@ static void print_op(FILE *out, const struct batch *b, int i)
 		fprintf(out, " ioprio=0x%x", op->ioprio);
 	if (op->personality)
 		fprintf(out, " personality=%u", op->personality);
+	if (op->opcode == IORING_OP_NOP && (op->op_flags & IORING_NOP_CQE32))
+		fprintf(out, " big=0x%" PRIx64 ",0x%" PRIx64, (uint64_t)op->off, op->x_addr3);
+	if (b->restrict_on && !restrict_allows(b, op))
+		fprintf(out, " [restricted]");
 	if (op->dropped)
 		fprintf(out, " [dropped: bad SQ index]");
 	if (op->chain_prev >= 0)
@@ -2585,6 +2854,20 @@ static void print_batch_header(FILE *out, const struct batch *b)
 		b->no, b->nops, b->sq_entries, b->cq_entries, b->setup_flags,
 		b->reg_files ? "registered" : "no", b->reg_bufs ? "registered" : "no",
 		b->allow_drain ? "allowed" : "no", b->fsize[0], b->fsize[1], b->quiet[0], b->quiet[1]);
+	if (b->cfg != CFG_PLAIN)
+		fprintf(out, "    config %s: %d NOPs with 32-byte CQEs%s%s\n", cfg_name[b->cfg], b->nbig,
+			b->bad_mem ? ", bad ring memory " : "",
+			b->bad_mem == 1 ? "(rings misaligned)" : b->bad_mem == 2 ? "(SQEs misaligned)" :
+			b->bad_mem == 3 ? "(rings cut short)" : "");
+	if (b->setup_flags & IORING_SETUP_R_DISABLED)
+		fprintf(out, "    R_DISABLED:%s restrictions %s: opcodes 0x%" PRIx64 " sqe flags allowed "
+			"0x%x required 0x%x register 0x%" PRIx64 "%s\n",
+			b->pre_enter ? " an enter before the enable," : "",
+			b->restrict_on ? "registered" : "none", b->op_allowed, b->sqe_allowed,
+			b->sqe_required, b->reg_allowed,
+			b->restrict_bad == 1 ? ", one with an opcode past the last" :
+			b->restrict_bad == 2 ? ", one of an unknown kind" :
+			b->restrict_bad == 3 ? ", registered twice" : "");
 	if (!b->kbuf)
 		return;
 	for (int g = 0; g < NR_BGID; g++) {
@@ -2711,7 +2994,8 @@ static void env_open(struct side *s, const struct batch *b)
 	s->fd[O_HUGE] = 1 << 20;
 	s->fd[O_RING] = s->ring.ring_fd;
 	for (int i = 0; i < NR_OBJ; i++)
-		if (s->fd[i] == -1 && i != O_NEG) {
+		/* a REGISTERED_FD_ONLY ring has no fd: -1 names it */
+		if (s->fd[i] == -1 && i != O_NEG && i != O_RING) {
 			perror("open");
 			exit(2);
 		}
@@ -2887,8 +3171,11 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		sqe->rw_flags = (int)op->op_flags;
 		break;
 	case IORING_OP_NOP:
-		/* fd: -1, or FILE's target (pick_target()) */
-		sqe->off = 0;
+		/* fd: -1, or FILE's target (pick_target()); a 32-byte CQE's
+		 * second half is off and addr */
+		sqe->off = op->op_flags & IORING_NOP_CQE32 ? (uint64_t)op->off : 0;
+		if (op->op_flags & IORING_NOP_CQE32)
+			sqe->addr = op->x_addr3;
 		sqe->nop_flags = op->op_flags;
 		sqe->buf_index = op->buf_index;
 		break;
@@ -3021,6 +3308,11 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 	}
 	if (op->kb)
 		sqe->buf_group = op->buf_index;
+	/* a 128-byte SQE's second half: bytes no opcode the batch has reads
+	 * (URING_CMD's socket commands take their fields from the first) */
+	if (b->setup_flags & IORING_SETUP_SQE128)
+		for (int i = 0; i < 64; i++)
+			((uint8_t *)sqe)[64 + i] = pattern(b->no, 2, 0, (uint64_t)idx * 64 + i);
 }
 
 static double now(void)
@@ -3054,8 +3346,8 @@ static void *watchdog(void *arg)
 		if (wd_deadline && now() > wd_deadline) {
 			fprintf(stderr,
 				"DIVERGENCE seed=%" PRIu64 " batch=%" PRIu64 ": hang in %s\n"
-				"  replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "\n",
-				opt.seed, wd_batch, wd_what, opt.seed, wd_batch);
+				"  replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "%s\n",
+				opt.seed, wd_batch, wd_what, opt.seed, wd_batch, cfg_arg(wd_batch));
 			_exit(1);
 		}
 		pthread_mutex_unlock(&wd_lock);
@@ -3098,8 +3390,19 @@ static bool kernel_workers_idle(void)
 
 static void record(struct side *s, struct io_uring_cqe *cqe)
 {
-	if (s->ncqe < (int)(sizeof(s->cqe) / sizeof(s->cqe[0])))
-		s->cqe[s->ncqe++] = (struct cqe_rec){ cqe->user_data, cqe->res, cqe->flags };
+	if (s->ncqe < (int)(sizeof(s->cqe) / sizeof(s->cqe[0]))) {
+		struct cqe_rec *r = &s->cqe[s->ncqe++];
+
+		*r = (struct cqe_rec){ cqe->user_data, cqe->res, cqe->flags };
+		/* every CQE of a CQE32 ring is 32 bytes; on a CQE_MIXED ring
+		 * those with IORING_CQE_F_32 */
+		if ((s->ring.flags & IORING_SETUP_CQE32) ||
+		    ((s->ring.flags & IORING_SETUP_CQE_MIXED) && (cqe->flags & IORING_CQE_F_32))) {
+			r->big = true;
+			r->big_cqe[0] = cqe->big_cqe[0];
+			r->big_cqe[1] = cqe->big_cqe[1];
+		}
+	}
 	io_uring_cqe_seen(&s->ring, cqe);
 }
 
@@ -3110,6 +3413,11 @@ static int reap(struct side *s, int ms)
 	struct __kernel_timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 	int n = 0;
 
+	/* under DEFER_TASKRUN what completed after the submit reaches the CQ
+	 * only in the submitter's enter with GETEVENTS: a wait that finds a
+	 * CQE there returns without entering, so enter first */
+	if (s->ring.flags & IORING_SETUP_DEFER_TASKRUN)
+		io_uring_get_events(&s->ring);
 	if (ms > 0 && io_uring_wait_cqe_timeout(&s->ring, &cqe, &ts) == 0 && cqe) {
 		record(s, cqe);
 		n++;
@@ -3192,7 +3500,11 @@ static int sync_sqes(struct side *s, int n, int *res)
 
 	for (int i = 0; i < n; i++)
 		res[i] = -EOWNERDEAD; /* no CQE */
-	io_uring_submit(&s->ring);
+	/* a submission stops after an SQE that fails at init (one the
+	 * restrictions refuse): the rest go in the next */
+	for (int tries = 0; io_uring_sq_ready(&s->ring) && tries <= n; tries++)
+		if (io_uring_submit(&s->ring) < 0)
+			break;
 	while (got < n) {
 		if (io_uring_wait_cqe_timeout(&s->ring, &cqe, &ts) || !cqe)
 			return -ETIME;
@@ -3205,6 +3517,15 @@ static int sync_sqes(struct side *s, int n, int *res)
 		}
 	}
 	return 0;
+}
+
+/* a register call of the ring: by its registered index when it has no fd */
+static int ring_register(struct side *s, unsigned opcode, const void *arg, unsigned nr)
+{
+	if (s->ring.ring_fd < 0)
+		return io_uring_register((unsigned)s->ring.enter_ring_fd,
+					 opcode | IORING_REGISTER_USE_REGISTERED_RING, arg, nr);
+	return io_uring_register((unsigned)s->ring.ring_fd, opcode, arg, nr);
 }
 
 static int reg_ring(struct side *s, uint16_t bgid, uint16_t entries, uint8_t rflags, int bad,
@@ -3332,8 +3653,8 @@ static void kbuf_setup(struct side *s, const struct batch *b)
 				reg.flags = 1;
 			else if (bad == 2)
 				reg.resv[1] = 1;
-			s->kx_ret[i] = io_uring_register((unsigned)s->ring.ring_fd, IORING_UNREGISTER_PBUF_RING,
-						       bad == 3 ? NULL : &reg, bad == 4 ? 2 : 1);
+			s->kx_ret[i] = ring_register(s, IORING_UNREGISTER_PBUF_RING,
+						   bad == 3 ? NULL : &reg, bad == 4 ? 2 : 1);
 			break;
 		}
 		default: { /* PBUF_STATUS with stray fields, or none */
@@ -3343,8 +3664,8 @@ static void kbuf_setup(struct side *s, const struct batch *b)
 				st.resv[3] = 1;
 			else if (bad == 2)
 				st.buf_group = 1U << 16 | bgid;
-			s->kx_ret[i] = io_uring_register((unsigned)s->ring.ring_fd, IORING_REGISTER_PBUF_STATUS,
-						       bad == 3 ? NULL : &st, bad == 4 ? 0 : 1);
+			s->kx_ret[i] = ring_register(s, IORING_REGISTER_PBUF_STATUS,
+						   bad == 3 ? NULL : &st, bad == 4 ? 0 : 1);
 			break;
 		}
 		}
@@ -3406,6 +3727,86 @@ static void kbuf_end(struct side *s)
 		}
 }
 
+/*
+ * NO_MMAP: this side's ring memory as io_uring_queue_init_mem() lays it out
+ * (the SQEs, the rings from the next page), a PROT_NONE page after it; or
+ * the batch's bad variant of it.
+ */
+static int side_mem(struct side *s, const struct batch *b, struct io_uring_params *p)
+{
+	ssize_t total = io_uring_memory_size_params(b->sq_entries, p);
+	size_t sqes;
+	unsigned sq = 1;
+
+	if (total < 0)
+		return (int)total;
+	while (sq < b->sq_entries)
+		sq <<= 1;
+	sqes = ((size_t)sq << (b->setup_flags & IORING_SETUP_SQE128 ? 7 : 6));
+	sqes = (sqes + PAGE - 1) & ~(size_t)(PAGE - 1);
+	s->mem = map_arena((size_t)total);
+	s->mem_len = (size_t)total + PAGE;
+	p->sq_off.user_addr = (uintptr_t)s->mem;
+	p->cq_off.user_addr = (uintptr_t)s->mem + sqes;
+	switch (b->bad_mem) {
+	case 1: p->cq_off.user_addr += 64; break;
+	case 2: p->sq_off.user_addr += 64; break;
+	case 3: mprotect(s->mem + total - PAGE, PAGE, PROT_NONE); break;
+	default: break;
+	}
+	return 0;
+}
+
+static void side_mem_free(struct side *s)
+{
+	if (s->mem)
+		munmap(s->mem, s->mem_len);
+	s->mem = NULL;
+}
+
+/* R_DISABLED: an enter before the ring is enabled, the batch's
+ * restrictions, and the enable */
+static void side_enable(struct side *s, const struct batch *b)
+{
+	struct io_uring_restriction res[IORING_OP_LAST + 64 + 4];
+	unsigned n = 0;
+
+	s->disabled_ret = s->restrict_ret = s->restrict2_ret = s->enable_ret = 0;
+	if (!(b->setup_flags & IORING_SETUP_R_DISABLED))
+		return;
+	if (b->pre_enter)
+		s->disabled_ret = io_uring_get_events(&s->ring);
+	if (b->restrict_on) {
+		memset(res, 0, sizeof(res));
+		for (unsigned op = 0; op < IORING_OP_LAST; op++)
+			if ((b->op_allowed >> op) & 1) {
+				res[n].opcode = IORING_RESTRICTION_SQE_OP;
+				res[n++].sqe_op = (uint8_t)op;
+			}
+		for (unsigned op = 0; op < 64; op++)
+			if ((b->reg_allowed >> op) & 1) {
+				res[n].opcode = IORING_RESTRICTION_REGISTER_OP;
+				res[n++].register_op = (uint8_t)op;
+			}
+		res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
+		res[n++].sqe_flags = b->sqe_allowed;
+		if (b->sqe_required) {
+			res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED;
+			res[n++].sqe_flags = b->sqe_required;
+		}
+		if (b->restrict_bad == 1) {
+			res[n].opcode = IORING_RESTRICTION_SQE_OP;
+			res[n++].sqe_op = IORING_OP_LAST;
+		} else if (b->restrict_bad == 2) {
+			res[n++].opcode = IORING_RESTRICTION_LAST;
+		}
+		s->restrict_ret = io_uring_register_restrictions(&s->ring, res, n);
+		if (b->restrict_bad == 3)
+			s->restrict2_ret = io_uring_register_restrictions(&s->ring, res, n);
+	}
+	s->enable_ret = io_uring_enable_rings(&s->ring);
+}
+
 static int side_run(struct side *s, const struct batch *b, const struct side *oracle)
 {
 	struct io_uring_params p = { .flags = b->setup_flags, .cq_entries = b->cq_entries };
@@ -3424,10 +3825,25 @@ static int side_run(struct side *s, const struct batch *b, const struct side *or
 	double t0 = now(), t1, t2;
 
 	watchdog_arm(b->no, s->name, 60);
-	s->setup_ret = ringer_queue_init_backend(b->sq_entries, &s->ring, &p, s->backend);
-	if (s->setup_ret < 0)
+	s->setup_ret = 0;
+	if (b->setup_flags & IORING_SETUP_NO_MMAP)
+		s->setup_ret = side_mem(s, b, &p);
+	if (!s->setup_ret)
+		s->setup_ret = ringer_queue_init_backend(b->sq_entries, &s->ring, &p, s->backend);
+	if (s->setup_ret < 0) {
+		side_mem_free(s);
+		watchdog_arm(0, NULL, 0);
 		return s->setup_ret;
+	}
+	/* the oracle refused the ring: only the setup is compared */
+	if (oracle && !oracle->ring_ok) {
+		io_uring_queue_exit(&s->ring);
+		side_mem_free(s);
+		watchdog_arm(0, NULL, 0);
+		return 0;
+	}
 	s->ring_ok = true;
+	side_enable(s, b);
 	env_open(s, b);
 	s->files_ret = s->bufs_ret = 0;
 	if (b->reg_files) {
@@ -3594,6 +4010,7 @@ static void side_end(struct side *s)
 
 	watchdog_arm(stat_batches, "teardown", 60);
 	io_uring_queue_exit(&s->ring);
+	side_mem_free(s);
 	kbuf_end(s);
 	env_close(s);
 	t_teardown += now() - t0;
@@ -3617,8 +4034,8 @@ static void diverge(const struct batch *b, const char *fmt, ...)
 	if (!batch_header_printed) {
 		batch_header_printed = true;
 		fprintf(stderr, "DIVERGENCE seed=%" PRIu64 " batch=%" PRIu64 "\n", opt.seed, b->no);
-		fprintf(stderr, "  replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "\n",
-			opt.seed, b->no);
+		fprintf(stderr, "  replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "%s\n",
+			opt.seed, b->no, cfg_arg(b->no));
 		fprintf(stderr, "  ");
 		print_batch_header(stderr, b);
 	}
@@ -3641,8 +4058,13 @@ static void print_cqes(const char *who, const struct cqes *c)
 	fprintf(stderr, "    %-6s:", who);
 	if (!c->n)
 		fprintf(stderr, " no CQE");
-	for (int i = 0; i < c->n; i++)
-		fprintf(stderr, " res=%s flags=0x%x;", errname(c->c[i]->res), c->c[i]->flags);
+	for (int i = 0; i < c->n; i++) {
+		fprintf(stderr, " res=%s flags=0x%x", errname(c->c[i]->res), c->c[i]->flags);
+		if (c->c[i]->big)
+			fprintf(stderr, " big=0x%" PRIx64 ",0x%" PRIx64, c->c[i]->big_cqe[0],
+				c->c[i]->big_cqe[1]);
+		fprintf(stderr, ";");
+	}
 	fprintf(stderr, "\n");
 }
 
@@ -3651,7 +4073,10 @@ static bool same_cqes(const struct cqes *a, const struct cqes *b)
 	if (a->n != b->n)
 		return false;
 	for (int i = 0; i < a->n; i++)
-		if (a->c[i]->res != b->c[i]->res || a->c[i]->flags != b->c[i]->flags)
+		if (a->c[i]->res != b->c[i]->res || a->c[i]->flags != b->c[i]->flags ||
+		    a->c[i]->big != b->c[i]->big ||
+		    (a->c[i]->big && (a->c[i]->big_cqe[0] != b->c[i]->big_cqe[0] ||
+				      a->c[i]->big_cqe[1] != b->c[i]->big_cqe[1])))
 			return false;
 	return true;
 }
@@ -3860,6 +4285,12 @@ static void compare(struct batch *b)
 		diverge(b, "registration: files %d/%d buffers %d/%d personality %d/%d\n",
 			k->files_ret, u->files_ret, k->bufs_ret, u->bufs_ret, k->pers_ret,
 			u->pers_ret);
+	if (k->disabled_ret != u->disabled_ret || k->restrict_ret != u->restrict_ret ||
+	    k->restrict2_ret != u->restrict2_ret || k->enable_ret != u->enable_ret)
+		diverge(b, "R_DISABLED: enter %s/%s, restrictions %s/%s, again %s/%s, enable %s/%s "
+			"(kernel/user)\n", errname(k->disabled_ret), errname(u->disabled_ret),
+			errname(k->restrict_ret), errname(u->restrict_ret), errname(k->restrict2_ret),
+			errname(u->restrict2_ret), errname(k->enable_ret), errname(u->enable_ret));
 	cur_batch = b;
 	if (k->nsubmit != u->nsubmit ||
 	    memcmp(k->submit_ret, u->submit_ret, sizeof(int) * k->nsubmit)) {
@@ -3999,8 +4430,8 @@ void __asan_on_error(void);
 void __asan_on_error(void)
 {
 	fprintf(stderr, "fuzz: sanitizer error in seed %" PRIu64 " batch %" PRIu64
-		"; replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "\n",
-		opt.seed, current_batch, opt.seed, current_batch);
+		"; replay: tests/fuzz/run --seed %" PRIu64 " --replay-batch %" PRIu64 "%s\n",
+		opt.seed, current_batch, opt.seed, current_batch, cfg_arg(current_batch));
 }
 
 static void usage(void)
@@ -4015,6 +4446,10 @@ static void usage(void)
 		"  --all             also generate the SQEs divergences.h says to avoid\n"
 		"  --strict          report the divergences divergences.h excuses\n"
 		"  --self            kernel against kernel (checks the fuzzer's determinism)\n"
+		"  --config C        the ring configuration: plain, sqe128, cqe32, mixed, defer,\n"
+		"                    taskrun, nommap, restrict, mix, or cycle (all but plain,\n"
+		"                    by batch); default: the seed's (seed mod 16: 0-7 plain,\n"
+		"                    8 sqe128 ... 15 mix)\n"
 		"  --list            print the known divergences\n");
 	exit(2);
 }
@@ -4053,6 +4488,18 @@ int main(int argc, char **argv)
 			opt.deadline_ms = atoi(v), i++;
 		else if (!strcmp(a, "--max-report") && v)
 			opt.max_report = atoi(v), i++;
+		else if (!strcmp(a, "--config") && v) {
+			i++;
+			if (!strcmp(v, "cycle")) {
+				opt.cycle = true;
+				continue;
+			}
+			for (opt.config = 0; opt.config < NR_CFG; opt.config++)
+				if (!strcmp(v, cfg_name[opt.config]))
+					break;
+			if (opt.config == NR_CFG)
+				usage();
+		}
 		else if (!strcmp(a, "--all"))
 			opt.all = true;
 		else if (!strcmp(a, "--strict"))
@@ -4115,10 +4562,20 @@ int main(int argc, char **argv)
 		stat_sqes += b->nops;
 		for (int i = 0; i < b->nops; i++)
 			stat_op[b->ops[i].opcode]++;
+		stat_cfg[b->cfg]++;
+		if (b->restrict_on)
+			stat_restricted++;
 		if (side_run(&sides[0], b, NULL) < 0) {
-			fprintf(stderr, "fuzz: kernel ring setup failed: %s (batch %" PRIu64 ")\n",
-				errname(sides[0].setup_ret), no);
-			stat_divergences++;
+			/* a setup the kernel refuses (the configuration's bad
+			 * ring memory): the engine must refuse it alike */
+			side_run(&sides[1], b, &sides[0]);
+			batch_header_printed = false;
+			if (sides[1].setup_ret != sides[0].setup_ret)
+				diverge(b, "ring setup: kernel %s, %s %s\n",
+					errname(sides[0].setup_ret), sides[1].name,
+					errname(sides[1].setup_ret));
+			else
+				stat_setup_refused++;
 		} else if (side_run(&sides[1], b, &sides[0]) < 0) {
 			batch_header_printed = false;
 			diverge(b, "ring setup: kernel ok, %s %s\n", sides[1].name,
@@ -4151,12 +4608,18 @@ int main(int argc, char **argv)
 		}
 		rmdir(sides[s].dir);
 	}
-	printf("fuzz: seed %" PRIu64 ", %lld batches (from %lld), %lld SQEs, %lld kernel CQEs, "
-	       "%.1f s, %lld divergences\n",
-	       opt.seed, stat_batches, opt.replay >= 0 ? opt.replay : opt.batch0, stat_sqes, stat_cqes,
+	printf("fuzz: seed %" PRIu64 " (config %s), %lld batches (from %lld), %lld SQEs, "
+	       "%lld kernel CQEs, %.1f s, %lld divergences\n",
+	       opt.seed, opt.cycle ? "cycle" : cfg_name[batch_cfg(0)], stat_batches, opt.replay >= 0 ? opt.replay : opt.batch0, stat_sqes, stat_cqes,
 	       now() - start, stat_divergences);
 	printf("fuzz: %lld batches overflowed their CQ, %lld SQEs dropped (bad SQ index)\n",
 	       stat_overflowed, stat_dropped);
+	printf("fuzz: ring configurations:");
+	for (int i = 0; i < NR_CFG; i++)
+		if (stat_cfg[i])
+			printf(" %s %lld", cfg_name[i], stat_cfg[i]);
+	printf(" (batches); %lld restricted, %lld setups refused by both\n", stat_restricted,
+	       stat_setup_refused);
 	for (int i = 0; i < NR_KD; i++)
 		if (known_seen[i])
 			printf("fuzz: known divergence %s (%s): %lld CQE lists excused\n", known[i].id,
