@@ -98,3 +98,17 @@ DIVERGENCE(mixed_big_overflow, "kernel bug", AVOID,
 	   "NOPs, a NOP_CQE32 and a NOP on a 16-entry CQ); the engine keeps "
 	   "the count (and the order: docs/API.md). A CQE_MIXED batch gets "
 	   "NOP_CQE32 NOPs only where its CQ cannot fill")
+DIVERGENCE(tx_timestamp_big_cqe, "not implemented", AVOID,
+	   "URING_CMD's SOCKET_URING_OP_TX_TIMESTAMP on a CQE32 or CQE_MIXED "
+	   "ring: the kernel waits for timestamps (a multishot command that "
+	   "never ends here), the engine has no such command (-EINVAL, "
+	   "docs/API.md); seed 101 batches 238 and 270, --config cqe32")
+DIVERGENCE(defer_link_issue, "not implemented", EXCUSE,
+	   "on a DEFER_TASKRUN ring Linux 6.18 issues the request linked after "
+	   "one that completed inline from the submitter's local task work, at "
+	   "its next enter with GETEVENTS (one link a run: NOP -> NOP -> NOP "
+	   "shows 1, 2, 3 CQEs after submit and two get_events), the engine at "
+	   "once; seen as order: a MSG_RING to its own ring, linked, posts its "
+	   "message from task work, before the next request's CQE on the "
+	   "kernel, after it on the engine (seed 101 batch 276, --config "
+	   "defer)")

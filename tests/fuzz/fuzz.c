@@ -2275,6 +2275,20 @@ static bool match_cqe32_stale_big(const struct op *op, const struct cqes *k, con
 	return true;
 }
 
+/* decided in apply_config(): not on a ring with 32-byte CQEs */
+static bool match_tx_timestamp_big_cqe(const struct op *op, const struct cqes *k,
+				       const struct cqes *u)
+{
+	return false;
+}
+
+/* decided in check_order(): the order of a MSG_RING's message */
+static bool match_defer_link_issue(const struct op *op, const struct cqes *k,
+				   const struct cqes *u)
+{
+	return false;
+}
+
 /* decided in apply_config(): NOP_CQE32 only where a CQE_MIXED CQ cannot fill */
 static bool match_mixed_big_overflow(const struct op *op, const struct cqes *k,
 				     const struct cqes *u)
@@ -2488,6 +2502,10 @@ static void apply_config(struct batch *b)
 	}
 	if (!cqe)
 		return;
+	for (int i = 0; i < b->nops; i++)
+		if (b->ops[i].opcode == IORING_OP_URING_CMD &&
+		    b->ops[i].x_fd == SOCKET_URING_OP_TX_TIMESTAMP && !opt.all)
+			b->ops[i].x_fd = 99; /* an unknown command: -EOPNOTSUPP */
 	/*
 	 * NOPs that post 32-byte CQEs (their second half the SQE's off and
 	 * addr).  On a CQE_MIXED ring each takes two slots, and a filler may
@@ -4123,6 +4141,16 @@ static void check_order(const struct batch *b, const struct side *s, const struc
 			int before = order_prev(b, i);
 			int prev = before >= 0 ? pos_of(s, UD_BASE + (uint64_t)before, true) : -1;
 
+			/* a MSG_RING's message to its own DEFER_TASKRUN
+			 * ring after the next request's CQE, its own CQE
+			 * before it */
+			if (prev > me && s != k && !opt.strict &&
+			    (b->setup_flags & IORING_SETUP_DEFER_TASKRUN) &&
+			    b->ops[before].opcode == IORING_OP_MSG_RING &&
+			    pos_of(s, UD_BASE + (uint64_t)before, false) < me) {
+				known_seen[KD_defer_link_issue]++;
+				prev = -1;
+			}
 			if (prev > me) {
 				diverge(b, "%s: link chain order: #%d completed before #%d\n",
 					s->name, i, before);
