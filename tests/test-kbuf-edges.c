@@ -3,7 +3,8 @@
  * Provided buffers at their edges, as the differential fuzzer found them
  * (tests/fuzz, divergences.h): when a buffer ring's head is committed at
  * selection (a file that cannot be polled) and what the CQE then says, what
- * a failing read does with the buffer it took, a ring entry at address 0,
+ * a failing read does with the buffer it took, a ring entry (or a legacy
+ * buffer) at address 0,
  * a ring in memory that cannot be pinned.
  */
 #include "harness.h"
@@ -265,6 +266,65 @@ TEST(recv_ring_buffer_at_null_what_cqe_names)
 	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (20U << IORING_CQE_BUFFER_SHIFT));
 	CHECK_EQ(ring_head(), 1);
 	down();
+}
+
+/* A legacy group's one buffer at address 0 (PROVIDE_BUFFERS takes it) and
+ * the request of op (RECV, RECVMSG or READ) of a socket with data that
+ * selects it: its CQE, and what a REMOVE_BUFFERS then finds in the group. */
+static struct test_cqe legacy_at_null(int op, int *left)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	int sv[2];
+
+	pair_with_data(sv, "xyz", 3);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_provide_buffers(sqe, NULL, 64, 1, 5, 30);
+	io_uring_sqe_set_data64(sqe, 1);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 1), 1);
+	REQUIRE_EQ(c[0].res, 0);
+	if (op == IORING_OP_READ) {
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_read(sqe, sv[0], NULL, 0, 0);
+	} else {
+		sqe = prep_receive(op, sv[0], 0);
+	}
+	io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
+	sqe->buf_group = 5;
+	io_uring_sqe_set_data64(sqe, 2);
+	REQUIRE_EQ(test_submit_reap(&ring, c, 1), 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_remove_buffers(sqe, 10, 5);
+	io_uring_sqe_set_data64(sqe, 3);
+	REQUIRE_EQ(test_submit_reap(&ring, &c[1], 1), 1);
+	*left = c[1].res == -ENOENT ? 0 : c[1].res;
+	close(sv[0]);
+	close(sv[1]);
+	return c[0];
+}
+
+/* A legacy buffer at address 0 is no buffer either: -ENOBUFS.  RECV gives it
+ * back to its group (io_recv() recycles what it selected), its CQE names
+ * none; RECVMSG and READ keep it, their CQEs name it. */
+TEST(legacy_buffer_at_null)
+{
+	struct test_cqe c;
+	int left;
+
+	test_ring_init(8, &ring, 0);
+	c = legacy_at_null(IORING_OP_RECV, &left);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(left, 1);
+	c = legacy_at_null(IORING_OP_RECVMSG, &left);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (30U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(left, 0);
+	c = legacy_at_null(IORING_OP_READ, &left);
+	CHECK_EQ(c.res, -ENOBUFS);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (30U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(left, 0);
+	io_uring_queue_exit(&ring);
 }
 
 /* MSG_WAITALL from a ring whose head entry has length 0: the receive gets
@@ -627,6 +687,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(async_mshot_recvmsg_short_buffer_names_none),
 		TEST_ENTRY(pbuf_ring_resv0_is_inc_min_left),
 		TEST_ENTRY(inc_min_left_uses_up_buffer),
+		TEST_ENTRY(legacy_buffer_at_null),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

@@ -1012,13 +1012,15 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 			 * holds the head uncommitted, then lets go at once */
 			pthread_mutex_lock(sel_lock);
 			ret = kbuf_select(req, &len, &addr, commit);
-			/* an entry at address 0 is no buffer for the kernel
-			 * either: -ENOBUFS, nothing committed that was not;
-			 * RECVMSG's CQE names the buffer (io_recvmsg()
-			 * returns without letting it go), RECV's only when
-			 * committed (io_recv() gives back what it can) */
+			/* an entry (or a legacy buffer) at address 0 is no
+			 * buffer for the kernel either: -ENOBUFS, nothing
+			 * committed that was not; RECVMSG's CQE names the
+			 * buffer (io_recvmsg() returns without letting it go),
+			 * RECV's only when committed (io_recv() gives back
+			 * what it can: a legacy one goes back to its group) */
 			if (!ret && !addr) {
-				if (sr->umsg || req->buf_sel != KBUF_SEL_RING)
+				if (sr->umsg || (req->buf_sel != KBUF_SEL_RING &&
+						 req->buf_sel != KBUF_SEL_LEGACY))
 					cflags = kbuf_put(req, -ENOBUFS);
 				else
 					kbuf_recycle(req);
