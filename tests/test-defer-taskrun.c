@@ -12,8 +12,10 @@
  */
 #include "harness.h"
 
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -426,6 +428,49 @@ TEST(msg_ring_to_self_deferred)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * A request that fails in a worker (IOSQE_ASYNC, a bad fd) queues its CQE
+ * for the submitter; the poll linked after it is armed then, and fires when
+ * data comes.  The kernel runs both as the submitter's task work, in order;
+ * the engine completes the poll in the submitter's next enter (a submit
+ * without GETEVENTS takes the fired AIO poll): its CQE must not pass the
+ * failed request's.  The NOP completes inline at its submit: before both.
+ */
+TEST(link_after_worker_failure_keeps_order)
+{
+	for (int it = 0; it < 20; it++) {
+		struct io_uring_sqe *sqe;
+		struct io_uring_cqe *cqe;
+		uint64_t order[3] = { 0 };
+		char buf[4];
+		int sv[2], n = 0;
+
+		REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+		test_ring_init(8, &ring, DEFER);
+		prep_read(1 << 20, buf, sizeof(buf), 1);
+		io_uring_sqe_set_flags(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & ring.sq.ring_mask),
+				       IOSQE_ASYNC | IOSQE_IO_HARDLINK);
+		sqe = test_get_sqe(&ring);
+		io_uring_prep_poll_add(sqe, sv[0], POLLIN);
+		sqe->user_data = 2;
+		REQUIRE_EQ(io_uring_submit(&ring), 2);
+		test_sleep_ms(5);
+		REQUIRE_EQ(write(sv[1], "abcd", 4), 4);
+		REQUIRE_EQ(submit_nop(), 1);
+		while (n < 3 && test_wait_cqe_ms(&ring, &cqe, 2000) == 0) {
+			order[n++] = cqe->user_data;
+			io_uring_cqe_seen(&ring, cqe);
+		}
+		REQUIRE_EQ(n, 3);
+		CHECK_EQ_U(order[0], 7);
+		CHECK_MSG(order[1] == 1 && order[2] == 2, "round %d: CQEs %" PRIu64 ", %" PRIu64
+			  ", %" PRIu64, it, order[0], order[1], order[2]);
+		io_uring_queue_exit(&ring);
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+
 /* Closing the ring with a completion queued: nothing lost or leaked. */
 TEST(exit_with_queued_completion)
 {
@@ -457,6 +502,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(enable_rings_sets_submitter),
 		TEST_ENTRY(sqpoll_single_issuer),
 		TEST_ENTRY(msg_ring_to_self_deferred),
+		TEST_ENTRY(link_after_worker_failure_keeps_order),
 		TEST_ENTRY(exit_with_queued_completion),
 	};
 

@@ -424,11 +424,17 @@ void aio_poll_run(struct ring *r)
 	struct poll_aio *pa = atomic_load_explicit(&r->poll_aio, memory_order_acquire);
 	uint64_t done, target;
 	unsigned tail;
+	int ctx = engine_thread_ctx;
 
 	if (!pa || !atomic_load_explicit(&pa->nr_toks, memory_order_relaxed) || !pa_ours(pa))
 		return;
+	/* the events are completed as the waiter thread completes them
+	 * (CTX_REACTOR): the kernel's task work, which on a DEFER_TASKRUN
+	 * ring comes after the CQEs queued before it (cq.c) */
+	engine_thread_ctx = CTX_REACTOR;
 	if (!pa->hdr) {
 		pa_reap(r, pa);
+		engine_thread_ctx = ctx;
 		return;
 	}
 	/*
@@ -449,6 +455,7 @@ void aio_poll_run(struct ring *r)
 			break;
 		sched_yield();
 	}
+	engine_thread_ctx = ctx;
 }
 
 /* Teardown, the reactor gone: cancel the AIO polls, free their tokens. */

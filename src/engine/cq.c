@@ -236,11 +236,21 @@ void cq_timeout_ended_quietly(struct ring *r)
 	pthread_mutex_unlock(&r->cq_lock);
 }
 
-/* DEFER_TASKRUN: a CQE this thread posts waits for the submitter task */
+/*
+ * cq_lock held.  DEFER_TASKRUN: a CQE this thread posts waits for the
+ * submitter task.  The submitter's own CQE waits too when it comes from
+ * work the kernel runs as task work (a file's readiness, an AIO poll's
+ * event: CTX_REACTOR) while CQEs are queued: the kernel runs its local work
+ * list in order, so the request linked after one that failed in a worker,
+ * issued then and completed here, must not pass its predecessor's CQE.
+ */
 static bool defers(struct ring *r)
 {
-	return (r->flags & IORING_SETUP_DEFER_TASKRUN) &&
-	       engine_gettid() != atomic_load_explicit(&r->submitter_tid, memory_order_relaxed);
+	if (!(r->flags & IORING_SETUP_DEFER_TASKRUN))
+		return false;
+	if (engine_gettid() != atomic_load_explicit(&r->submitter_tid, memory_order_relaxed))
+		return true;
+	return engine_thread_ctx == CTX_REACTOR && r->local_head;
 }
 
 /*
