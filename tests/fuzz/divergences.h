@@ -112,3 +112,17 @@ DIVERGENCE(defer_link_issue, "not implemented", EXCUSE,
 	   "message from task work, before the next request's CQE on the "
 	   "kernel, after it on the engine (seed 101 batch 276, --config "
 	   "defer)")
+DIVERGENCE(kbuf_after_drain, "kernel race", EXCUSE,
+	   "a read or receive from a buffer ring that fails, made after an "
+	   "IO_DRAIN request of the batch: issued from io-wq while the drain "
+	   "is active (the buffer is committed at selection: the CQE names "
+	   "it) or inline once it ended (the buffer goes back), by when the "
+	   "requests before the drain completed; both seen on the kernel in "
+	   "--self replays of seed 201 batch 400 (a READ of a pipe's write "
+	   "end, -EBADF)")
+DIVERGENCE(recv_poll_first_linked, "kernel race", EXCUSE,
+	   "a RECV with IORING_RECVSEND_POLL_FIRST from a buffer ring, linked "
+	   "after a request io-wq ran: -EAGAIN on the kernel or one receive, "
+	   "by the path its predecessor's completion took (io-wq or task "
+	   "work), both seen in --self replays of seed 202 batch 121; the "
+	   "engine answers by its own predecessor's path")

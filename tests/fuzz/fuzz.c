@@ -2280,6 +2280,39 @@ static bool match_cqe32_stale_big(const struct op *op, const struct cqes *k, con
 	return true;
 }
 
+static bool match_kbuf_after_drain(const struct op *op, const struct cqes *k,
+				   const struct cqes *u)
+{
+	const struct batch *b = cur_batch;
+	int i = (int)(op - b->ops);
+	bool drained = false;
+
+	if (!op->kb || op->kgroup < 0 || i < 0 || i >= b->nops ||
+	    b->kg[op->kgroup].kind != G_RING)
+		return false;
+	for (int j = 0; j < i && !drained; j++)
+		drained = b->ops[j].flags & IOSQE_IO_DRAIN;
+	if (!drained)
+		return false;
+	if (!u)
+		return true;
+	return only_flags(k, u, 0xffff0000U | IORING_CQE_F_BUFFER | IORING_CQE_F_BUF_MORE) &&
+	       k->n == 1 && k->c[0]->res < 0;
+}
+
+static bool match_recv_poll_first_linked(const struct op *op, const struct cqes *k,
+					 const struct cqes *u)
+{
+	if (!op->kb || op->opcode != IORING_OP_RECV ||
+	    !(op->ioprio & IORING_RECVSEND_POLL_FIRST) || op->chain_prev < 0)
+		return false;
+	if (!u)
+		return true;
+	return k->n == 1 && u->n == 1 &&
+	       ((k->c[0]->res == -EAGAIN) != (u->c[0]->res == -EAGAIN)) &&
+	       !((k->c[0]->flags | u->c[0]->flags) & IORING_CQE_F_MORE);
+}
+
 /* decided in apply_config(): not on a ring with 32-byte CQEs */
 static bool match_tx_timestamp_big_cqe(const struct op *op, const struct cqes *k,
 				       const struct cqes *u)
