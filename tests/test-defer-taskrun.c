@@ -471,6 +471,39 @@ TEST(link_after_worker_failure_keeps_order)
 	}
 }
 
+/*
+ * A request io-wq ran (IOSQE_ASYNC) completes through the submitter's task
+ * work on a DEFER_TASKRUN ring, which issues the request linked after it:
+ * a receive with IORING_RECVSEND_POLL_FIRST then arms its poll and takes
+ * the data there (from io-wq it would be -EAGAIN).
+ */
+TEST(link_after_worker_issued_as_task_work)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c[2];
+	char a[4], b[4];
+	int sv[2];
+
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	REQUIRE_EQ(write(sv[1], "abcdefgh", 8), 8);
+	test_ring_init(8, &ring, DEFER);
+	prep_read(sv[0], a, sizeof(a), 1);
+	io_uring_sqe_set_flags(ring.sq.sqes + ((ring.sq.sqe_tail - 1) & ring.sq.ring_mask),
+			       IOSQE_ASYNC | IOSQE_IO_LINK);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], b, sizeof(b), 0);
+	sqe->ioprio = IORING_RECVSEND_POLL_FIRST;
+	sqe->user_data = 2;
+	REQUIRE_EQ(test_submit_reap(&ring, c, 2), 2);
+	CHECK_EQ_U(c[0].user_data, 1);
+	CHECK_EQ(c[0].res, 4);
+	CHECK_EQ_U(c[1].user_data, 2);
+	CHECK_EQ(c[1].res, 4);
+	io_uring_queue_exit(&ring);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* Closing the ring with a completion queued: nothing lost or leaked. */
 TEST(exit_with_queued_completion)
 {
@@ -503,6 +536,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(sqpoll_single_issuer),
 		TEST_ENTRY(msg_ring_to_self_deferred),
 		TEST_ENTRY(link_after_worker_failure_keeps_order),
+		TEST_ENTRY(link_after_worker_issued_as_task_work),
 		TEST_ENTRY(exit_with_queued_completion),
 	};
 

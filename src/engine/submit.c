@@ -447,8 +447,14 @@ enum { NEXT_HERE, NEXT_TASK_WORK, NEXT_WORKER };
  */
 static int next_issue(const struct req *req)
 {
+	/* on a DEFER_TASKRUN ring (the kernel's lockless_cq) io-wq completes
+	 * every request through the submitter's task work, which then issues
+	 * the next link (io_req_complete_post(), probed) */
 	if (engine_thread_ctx == CTX_WORKER)
-		return fails_as_task_work(req) ? NEXT_TASK_WORK : NEXT_HERE;
+		return fails_as_task_work(req) ||
+				       (req->ring->flags & IORING_SETUP_DEFER_TASKRUN)
+			       ? NEXT_TASK_WORK
+			       : NEXT_HERE;
 	if (engine_thread_ctx == CTX_REACTOR && (req->flags & REQ_F_ASYNC_ASKED) &&
 	    !fails_as_task_work(req))
 		return NEXT_WORKER;
