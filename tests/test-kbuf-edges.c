@@ -408,6 +408,37 @@ TEST(ring_buffer_in_kernel_range_is_efault)
 	down();
 }
 
+/* A receive with IOSQE_ASYNC and IORING_RECVSEND_POLL_FIRST: io-wq arms its
+ * poll and runs it there again when the socket is ready, committing the
+ * head at selection; the entry in the kernel range then fails the receive
+ * (-EFAULT) and the CQE names it.  Inline, nothing is committed: none. */
+TEST(async_poll_first_recv_of_kernel_range_names_buffer)
+{
+	struct io_uring_sqe *sqe;
+	struct test_cqe c;
+	int sv[2];
+
+	up(0);
+	pair_with_data(sv, "xyz", 3);
+	ring_add((void *)(uintptr_t)0xffff888000003000ULL, 64, 12);
+	sqe = prep_receive(IORING_OP_RECV, sv[0], 0);
+	sqe->ioprio = IORING_RECVSEND_POLL_FIRST;
+	c = submit_select(sqe, IOSQE_ASYNC);
+	CHECK_EQ(c.res, -EFAULT);
+	CHECK_EQ_U(c.flags, IORING_CQE_F_BUFFER | (12U << IORING_CQE_BUFFER_SHIFT));
+	CHECK_EQ(ring_head(), 1);
+	ring_add((void *)(uintptr_t)0xffff888000003000ULL, 64, 13);
+	sqe = prep_receive(IORING_OP_RECV, sv[0], 0);
+	sqe->ioprio = IORING_RECVSEND_POLL_FIRST;
+	c = submit_select(sqe, 0);
+	CHECK_EQ(c.res, -EFAULT);
+	CHECK_EQ_U(c.flags, 0);
+	CHECK_EQ(ring_head(), 1);
+	close(sv[0]);
+	close(sv[1]);
+	down();
+}
+
 /* An incremental ring's buffer of length 0: the read reads nothing and the
  * buffer stays (IORING_CQE_F_BUF_MORE), the head where it was. */
 TEST(inc_zero_length_buffer_stays)
@@ -688,6 +719,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(pbuf_ring_resv0_is_inc_min_left),
 		TEST_ENTRY(inc_min_left_uses_up_buffer),
 		TEST_ENTRY(legacy_buffer_at_null),
+		TEST_ENTRY(async_poll_first_recv_of_kernel_range_names_buffer),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

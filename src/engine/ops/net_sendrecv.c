@@ -975,13 +975,14 @@ static int recv_buffered(struct req *req, unsigned issue_flags)
 	bool bundle = sr->flags & IORING_RECVSEND_BUNDLE;
 	bool user_nowait = sr->msg_flags & MSG_DONTWAIT;
 	int flags = (sr->msg_flags & ~ENGINE_MSG_CMSG_COMPAT) | MSG_DONTWAIT;
-	/* a multishot receive from a worker commits nothing at selection
-	 * (io-wq arms its poll: it receives from task work, locked) */
-	bool commit = (issue_flags & ISSUE_F_WORKER) && !mshot;
 	/* where the kernel's runs in io-wq: a worker, or every issue of an
-	 * IOSQE_ASYNC one (its wake-up queues it to io-wq again) */
+	 * IOSQE_ASYNC one (its wake-up queues it to io-wq again); not a
+	 * multishot one (io-wq arms its poll: it receives from task work,
+	 * locked) */
 	bool unlocked =
 		!mshot && ((issue_flags & ISSUE_F_WORKER) || (req->flags & REQ_F_ASYNC_ASKED));
+	/* io-wq commits a ring's head at selection (io_should_commit()) */
+	bool commit = unlocked;
 	pthread_mutex_t *sel_lock = &req->ring->kbuf_sel_lock;
 	unsigned loops = 0;
 
