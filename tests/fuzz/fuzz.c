@@ -4042,7 +4042,8 @@ static bool explained(const struct batch *b, uint64_t ud)
 }
 
 /* The kernel side of a CQE_SKIP_SUCCESS batch stopped after a grace period:
- * where the engine has more CQEs, give the kernel's late ones time to come. */
+ * where the engine has more CQEs, give the kernel's late ones time to come,
+ * and then the engine's to those that came. */
 static void settle_kernel(const struct batch *b)
 {
 	struct side *k = &sides[0], *u = &sides[1];
@@ -4060,9 +4061,14 @@ static void settle_kernel(const struct batch *b)
 				more = true;
 		}
 		if (!more || now() > deadline)
-			return;
+			break;
 		reap(k, 10);
 	}
+	/* a CQE of the kernel's that came only now (after its quiet period):
+	 * the engine side's wait is over, so it gets its chance too */
+	deadline = now() + opt.deadline_ms / 1000.0;
+	while (!covers(b, u, k) && now() < deadline)
+		reap(u, 5);
 }
 
 static void side_end(struct side *s)
