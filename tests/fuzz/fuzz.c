@@ -26,6 +26,8 @@
  *    drain in the batch) and its remover is a standalone request;
  *  - the file position (offset -1) is used at most once per open file.
  * Known divergences are in divergences.h: the one list, shared with docs/.
+ * A run's ring configuration (SQE128, CQE32, CQE_MIXED, DEFER_TASKRUN,
+ * TASKRUN_FLAG, NO_MMAP, restrictions): cfg_of_seed(), apply_config().
  *
  * Exit: 0 no divergence outside the list, 1 divergence, 77 the kernel refuses
  * io_uring.
