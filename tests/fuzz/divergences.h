@@ -111,7 +111,9 @@ DIVERGENCE(defer_link_issue, "not implemented", EXCUSE,
 	   "once; seen as order: a MSG_RING to its own ring, linked, posts its "
 	   "message from task work, before the next request's CQE on the "
 	   "kernel, after it on the engine (seed 101 batch 276, --config "
-	   "defer)")
+	   "defer); and a linked MSG_RING to its own ring issued after a "
+	   "worker's request: its CQE before its message on the kernel, after "
+	   "it on the engine (seed 401 batch 286)")
 DIVERGENCE(kbuf_after_drain, "kernel race", EXCUSE,
 	   "a read or receive from a buffer ring that fails, made after an "
 	   "IO_DRAIN request of the batch: issued from io-wq while the drain "

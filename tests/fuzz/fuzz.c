@@ -2329,11 +2329,19 @@ static bool match_defer_drain_count(const struct op *op, const struct cqes *k,
 	return false;
 }
 
-/* decided in check_order(): the order of a MSG_RING's message */
+/* the order of a linked MSG_RING's message to its own DEFER_TASKRUN ring:
+ * here (its CQE and its message's, swapped) and in check_order() */
 static bool match_defer_link_issue(const struct op *op, const struct cqes *k,
 				   const struct cqes *u)
 {
-	return false;
+	if (op->opcode != IORING_OP_MSG_RING || op->chain_prev < 0 ||
+	    !(cur_batch->setup_flags & IORING_SETUP_DEFER_TASKRUN))
+		return false;
+	if (!u)
+		return true;
+	return k->n == 2 && u->n == 2 && k->c[0]->res == u->c[1]->res &&
+	       k->c[1]->res == u->c[0]->res && k->c[0]->flags == u->c[1]->flags &&
+	       k->c[1]->flags == u->c[0]->flags;
 }
 
 /* decided in apply_config(): NOP_CQE32 only where a CQE_MIXED CQ cannot fill */
