@@ -916,6 +916,16 @@ int ring_fds_register(const void *arg, unsigned nr);
 int ring_fds_unregister(const void *arg, unsigned nr);
 int memlock_charge(uint64_t pages);
 int user_pages_check(uint64_t addr, size_t size);
+/* ring.c: the rings' layout and memory */
+int ring_fill_entries(unsigned entries, struct io_uring_params *p);
+void ring_geometry(unsigned flags, unsigned sq_entries, unsigned cq_entries, unsigned *array_off,
+		   size_t *ring_size);
+void ring_set_pointers(struct ring *r, void *base, unsigned array_off);
+void ring_write_sizes(void *base, unsigned sq_entries, unsigned cq_entries);
+void ring_fill_offsets(struct io_uring_params *p);
+/* a NO_MMAP region of the program's: checked, its pages added to *charged */
+int user_region(uint64_t addr, size_t size, uint64_t *charged);
+
 /* region.c: IORING_REGISTER_MEM_REGION, registered wait arguments */
 #define PARAM_REGION_OFF 0x20000000ULL /* the kernel's mmap offset of the region */
 int mem_region_register(struct ring *r, const void *arg, unsigned nr);

@@ -303,31 +303,15 @@ static unsigned roundup_pow2(unsigned v)
 	return r;
 }
 
-/* The kernel's io_uring_sanitise_params() and its size rules. */
-static int check_params(unsigned entries, struct io_uring_params *p)
+/*
+ * The kernel's io_uring_fill_params() sizes: entries rounded up to a power
+ * of two (IORING_SETUP_CLAMP: clamped to the maximum, else -EINVAL above
+ * it), the CQ twice the SQ or p->cq_entries (IORING_SETUP_CQSIZE: not 0,
+ * not below the SQ).
+ */
+int ring_fill_entries(unsigned entries, struct io_uring_params *p)
 {
 	unsigned f = p->flags;
-
-	for (int i = 0; i < 3; i++)
-		if (p->resv[i])
-			return -EINVAL;
-	if (f & ~((1U << 19) - 1)) /* SQE_MIXED and later: not in 6.18 */
-		return -EINVAL;
-	if ((f & IORING_SETUP_REGISTERED_FD_ONLY) && !(f & IORING_SETUP_NO_MMAP))
-		return -EINVAL;
-	if ((f & IORING_SETUP_SQPOLL) &&
-	    (f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
-		  IORING_SETUP_DEFER_TASKRUN)))
-		return -EINVAL;
-	if ((f & IORING_SETUP_TASKRUN_FLAG) &&
-	    !(f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN)))
-		return -EINVAL;
-	if ((f & IORING_SETUP_HYBRID_IOPOLL) && !(f & IORING_SETUP_IOPOLL))
-		return -EINVAL;
-	if ((f & IORING_SETUP_DEFER_TASKRUN) && !(f & IORING_SETUP_SINGLE_ISSUER))
-		return -EINVAL;
-	if ((f & IORING_SETUP_CQE32) && (f & IORING_SETUP_CQE_MIXED))
-		return -EINVAL;
 
 	if (!entries)
 		return -EINVAL;
@@ -360,6 +344,35 @@ static int check_params(unsigned entries, struct io_uring_params *p)
 	return 0;
 }
 
+/* The kernel's io_uring_sanitise_params() and its size rules. */
+static int check_params(unsigned entries, struct io_uring_params *p)
+{
+	unsigned f = p->flags;
+
+	for (int i = 0; i < 3; i++)
+		if (p->resv[i])
+			return -EINVAL;
+	if (f & ~((1U << 19) - 1)) /* SQE_MIXED and later: not in 6.18 */
+		return -EINVAL;
+	if ((f & IORING_SETUP_REGISTERED_FD_ONLY) && !(f & IORING_SETUP_NO_MMAP))
+		return -EINVAL;
+	if ((f & IORING_SETUP_SQPOLL) &&
+	    (f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+		  IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_TASKRUN_FLAG) &&
+	    !(f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_HYBRID_IOPOLL) && !(f & IORING_SETUP_IOPOLL))
+		return -EINVAL;
+	if ((f & IORING_SETUP_DEFER_TASKRUN) && !(f & IORING_SETUP_SINGLE_ISSUER))
+		return -EINVAL;
+	if ((f & IORING_SETUP_CQE32) && (f & IORING_SETUP_CQE_MIXED))
+		return -EINVAL;
+
+	return ring_fill_entries(entries, p);
+}
+
 /* Checks the kernel makes after allocating the ring (SQPOLL/ATTACH_WQ). */
 static int check_late(struct io_uring_params *p)
 {
@@ -388,26 +401,59 @@ static void ring_unmap(struct ring *r)
 	r->sqes = NULL;
 }
 
-/* Pointers into the rings (struct io_rings layout, as the kernel's), masks and sizes. */
+/*
+ * The kernel's rings_size(): struct io_rings' 64 bytes, the CQEs (a CQE32
+ * ring's twice as big), then at the next cache line the SQ array, which a
+ * NO_SQARRAY ring has none of (*array_off 0).  *ring_size is page aligned.
+ */
+void ring_geometry(unsigned flags, unsigned sq_entries, unsigned cq_entries, unsigned *array_off,
+		   size_t *ring_size)
+{
+	size_t end, off = (64 + 16 * (size_t)cq_entries) << !!(flags & IORING_SETUP_CQE32);
+
+	off = (off + 63) & ~(size_t)63;
+	end = off + 4 * (size_t)sq_entries;
+	if (flags & IORING_SETUP_NO_SQARRAY) {
+		end = off;
+		off = 0;
+	}
+	*array_off = (unsigned)off;
+	*ring_size = PAGE_ALIGN(end);
+}
+
+/*
+ * Pointers into the rings at base (struct io_rings layout, as the
+ * kernel's).
+ */
+void ring_set_pointers(struct ring *r, void *base, unsigned array_off)
+{
+	r->sq_map = r->cq_map = base; /* one region: IORING_FEAT_SINGLE_MMAP */
+	r->sq_head = (unsigned *)((char *)base + 0);
+	r->sq_tail = (unsigned *)((char *)base + 4);
+	r->sq_flags = (unsigned *)((char *)base + 36);
+	r->sq_dropped = (unsigned *)((char *)base + 32);
+	r->sq_array = array_off ? (unsigned *)((char *)base + array_off) : NULL;
+	r->cq_head = (unsigned *)((char *)base + 8);
+	r->cq_tail = (unsigned *)((char *)base + 12);
+	r->cq_flags = (unsigned *)((char *)base + 40);
+	r->cq_overflow = (unsigned *)((char *)base + 44);
+	r->cqes = (struct io_uring_cqe *)((char *)base + 64);
+}
+
+/* The masks and entries in the rings at base (struct io_rings offsets) */
+void ring_write_sizes(void *base, unsigned sq_entries, unsigned cq_entries)
+{
+	*(unsigned *)((char *)base + 16) = sq_entries - 1;
+	*(unsigned *)((char *)base + 24) = sq_entries;
+	*(unsigned *)((char *)base + 20) = cq_entries - 1;
+	*(unsigned *)((char *)base + 28) = cq_entries;
+}
+
+/* Pointers, masks and entries: written once, before the fd is handed out. */
 static void ring_layout(struct ring *r, unsigned array_off)
 {
-	r->cq_map = r->sq_map; /* one region: IORING_FEAT_SINGLE_MMAP */
-	r->sq_head = (unsigned *)((char *)r->sq_map + 0);
-	r->sq_tail = (unsigned *)((char *)r->sq_map + 4);
-	r->sq_flags = (unsigned *)((char *)r->sq_map + 36);
-	r->sq_dropped = (unsigned *)((char *)r->sq_map + 32);
-	r->sq_array = array_off ? (unsigned *)((char *)r->sq_map + array_off) : NULL;
-	r->cq_head = (unsigned *)((char *)r->cq_map + 8);
-	r->cq_tail = (unsigned *)((char *)r->cq_map + 12);
-	r->cq_flags = (unsigned *)((char *)r->cq_map + 40);
-	r->cq_overflow = (unsigned *)((char *)r->cq_map + 44);
-	r->cqes = (struct io_uring_cqe *)((char *)r->cq_map + 64);
-
-	/* masks and entries: written once, before the fd is handed out */
-	*(unsigned *)((char *)r->sq_map + 16) = r->sq_mask;
-	*(unsigned *)((char *)r->sq_map + 24) = r->sq_entries;
-	*(unsigned *)((char *)r->cq_map + 20) = r->cq_mask;
-	*(unsigned *)((char *)r->cq_map + 28) = r->cq_entries;
+	ring_set_pointers(r, r->sq_map, array_off);
+	ring_write_sizes(r->sq_map, r->sq_entries, r->cq_entries);
 }
 
 static int ring_map(struct ring *r, int memfd, unsigned array_off)
@@ -456,7 +502,7 @@ int user_pages_check(uint64_t addr, size_t size)
  * cannot pin: it checks every byte can be read and written back, through
  * the fault-safe copies, and uses the memory in place afterwards.
  */
-static int user_region(struct ring *r, uint64_t addr, size_t size)
+int user_region(uint64_t addr, size_t size, uint64_t *charged)
 {
 	uint64_t pages = size / PAGE_SZ;
 
@@ -467,7 +513,7 @@ static int user_region(struct ring *r, uint64_t addr, size_t size)
 	if (!memlock_exempt()) {
 		if (memlock_charge(pages))
 			return -ENOMEM;
-		r->memlock_pages += pages; /* given back by the caller's failure path */
+		*charged += pages; /* given back by the caller's failure path */
 	}
 	return user_pages_check(addr, size);
 }
@@ -479,10 +525,10 @@ static int user_region(struct ring *r, uint64_t addr, size_t size)
  */
 static int ring_user_memory(struct ring *r, const struct io_uring_params *p, unsigned array_off)
 {
-	int ret = user_region(r, p->cq_off.user_addr, r->ring_size);
+	int ret = user_region(p->cq_off.user_addr, r->ring_size, &r->memlock_pages);
 
 	if (!ret)
-		ret = user_region(r, p->sq_off.user_addr, PAGE_ALIGN(r->sqes_size));
+		ret = user_region(p->sq_off.user_addr, PAGE_ALIGN(r->sqes_size), &r->memlock_pages);
 	if (ret)
 		return ret;
 	r->sq_map = (void *)(uintptr_t)p->cq_off.user_addr;
@@ -613,13 +659,46 @@ int engine_ring_map_offset(int fd, uint64_t off, int prot, uint64_t *file_off, i
 	return 1;
 }
 
+/*
+ * The offsets in p as the kernel's io_uring_fill_params() writes them: the
+ * reserved words cleared, a NO_MMAP ring's addresses kept, any other's
+ * cleared; sq_off.array is left to the caller.
+ */
+void ring_fill_offsets(struct io_uring_params *p)
+{
+	uint64_t sq_user = p->sq_off.user_addr, cq_user = p->cq_off.user_addr;
+	uint32_t array = p->sq_off.array;
+
+	memset(&p->sq_off, 0, sizeof(p->sq_off));
+	memset(&p->cq_off, 0, sizeof(p->cq_off));
+	if (p->flags & IORING_SETUP_NO_MMAP) {
+		p->sq_off.user_addr = sq_user;
+		p->cq_off.user_addr = cq_user;
+	}
+	p->sq_off.head = 0;
+	p->sq_off.tail = 4;
+	p->sq_off.ring_mask = 16;
+	p->sq_off.ring_entries = 24;
+	p->sq_off.flags = 36;
+	p->sq_off.dropped = 32;
+	p->sq_off.array = array;
+	p->cq_off.head = 8;
+	p->cq_off.tail = 12;
+	p->cq_off.ring_mask = 20;
+	p->cq_off.ring_entries = 28;
+	p->cq_off.overflow = 44;
+	p->cq_off.cqes = 64;
+	p->cq_off.flags = 40;
+}
+
 static int fd_only_register(struct ring *r);
 
 RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 {
 	struct io_uring_params p;
 	struct ring *r;
-	unsigned array_off, ring_end;
+	size_t ring_size;
+	unsigned array_off;
 	uint64_t pages = 0;
 	ring_slot *slot;
 	struct stat st;
@@ -631,14 +710,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	if (ret)
 		return ret;
 
-	/* the kernel's rings_size(): a CQE32 ring doubles the whole size */
-	array_off = (64 + 16 * p.cq_entries) << !!(p.flags & IORING_SETUP_CQE32);
-	array_off = (array_off + 63) & ~63U;
-	ring_end = array_off + 4 * p.sq_entries;
-	if (p.flags & IORING_SETUP_NO_SQARRAY) {
-		ring_end = array_off;
-		array_off = 0;
-	}
+	ring_geometry(p.flags, p.sq_entries, p.cq_entries, &array_off, &ring_size);
 	ret = check_late(&p);
 	if (ret)
 		return ret;
@@ -654,7 +726,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	r->cq_entries = p.cq_entries;
 	r->sq_mask = p.sq_entries - 1;
 	r->cq_mask = p.cq_entries - 1;
-	r->ring_size = PAGE_ALIGN(ring_end);
+	r->ring_size = ring_size;
 	r->sqe_shift = !!(p.flags & IORING_SETUP_SQE128);
 	r->cqe_shift = !!(p.flags & IORING_SETUP_CQE32);
 	r->sqes_size = (64UL << r->sqe_shift) * p.sq_entries;
@@ -706,31 +778,8 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	else if (p.flags & IORING_SETUP_SINGLE_ISSUER)
 		atomic_store_explicit(&r->submitter_tid, engine_gettid(), memory_order_relaxed);
 
-	{
-		/* a NO_MMAP ring's addresses go back as they came */
-		uint64_t sq_user = p.sq_off.user_addr, cq_user = p.cq_off.user_addr;
-
-		memset(&p.sq_off, 0, sizeof(p.sq_off));
-		memset(&p.cq_off, 0, sizeof(p.cq_off));
-		if (p.flags & IORING_SETUP_NO_MMAP) {
-			p.sq_off.user_addr = sq_user;
-			p.cq_off.user_addr = cq_user;
-		}
-	}
-	p.sq_off.head = 0;
-	p.sq_off.tail = 4;
-	p.sq_off.ring_mask = 16;
-	p.sq_off.ring_entries = 24;
-	p.sq_off.flags = 36;
-	p.sq_off.dropped = 32;
+	ring_fill_offsets(&p);
 	p.sq_off.array = array_off;
-	p.cq_off.head = 8;
-	p.cq_off.tail = 12;
-	p.cq_off.ring_mask = 20;
-	p.cq_off.ring_entries = 28;
-	p.cq_off.overflow = 44;
-	p.cq_off.cqes = 64;
-	p.cq_off.flags = 40;
 	p.features = ENGINE_FEATURES | SQPOLL_FEATURES;
 	if (umem_write(up, &p, sizeof(p))) {
 		ret = -EFAULT;
