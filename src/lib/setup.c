@@ -373,7 +373,9 @@ int io_uring_queue_init_mem(unsigned entries, struct io_uring *ring, struct io_u
 /*
  * IORING_REGISTER_RESIZE_RINGS: the executor copies the entries in flight
  * into new rings, which are mapped anew.  Not for rings in the program's
- * memory (liburing's limit too), nor for a ring whose fd is closed.
+ * memory (liburing's limit too), nor for a ring whose fd is closed.  As
+ * liburing 2.15's: the offsets in p are cleared before the call (the
+ * executor leaves sq_off.array as it finds it), p->flags after it.
  */
 int io_uring_resize_rings(struct io_uring *ring, struct io_uring_params *p)
 {
@@ -389,9 +391,12 @@ int io_uring_resize_rings(struct io_uring *ring, struct io_uring_params *p)
 		return -EINVAL;
 	if (ring->ring_fd < 0)
 		return -EBADF;
+	memset(&p->sq_off, 0, sizeof(p->sq_off));
+	memset(&p->cq_off, 0, sizeof(p->cq_off));
 	/*
 	 * Publish the SQEs handed out, so that they are among the entries
-	 * carried over.  Release: their contents before the tail.
+	 * carried over (liburing's are lost: their slots of the new SQEs are
+	 * zeros).  Release: their contents before the tail.
 	 */
 	if (sq->sqe_head != sq->sqe_tail) {
 		sq->sqe_head = sq->sqe_tail;
@@ -404,7 +409,7 @@ int io_uring_resize_rings(struct io_uring *ring, struct io_uring_params *p)
 	else
 		ret = ringer__register(ring->ring_fd, IORING_REGISTER_RESIZE_RINGS, p, 1);
 	if (ret < 0)
-		return ret;
+		goto out;
 
 	/* the old mappings now name memory the ring no longer uses */
 	munmap(sq->sqes, sqe_size * sq->ring_entries);
@@ -413,11 +418,9 @@ int io_uring_resize_rings(struct io_uring *ring, struct io_uring_params *p)
 	np = *p;
 	np.flags = ring->flags;
 	np.features = ring->features; /* not reported by the resize */
-	/*
-	 * Nor is the SQ array's offset (6.18 leaves sq_off.array 0): it is
-	 * where setup puts it, after the CQEs at the next cache line.
-	 */
-	if (!(np.flags & IORING_SETUP_NO_SQARRAY) && !np.sq_off.array)
+	/* nor is the SQ array's offset: where setup puts it, after the CQEs
+	 * at the next cache line */
+	if (!(np.flags & IORING_SETUP_NO_SQARRAY))
 		np.sq_off.array =
 			(__u32)((np.cq_off.cqes +
 				 ((size_t)np.cq_entries << (4 + io_uring_cqe_shift(ring))) + 63) &
@@ -442,11 +445,14 @@ int io_uring_resize_rings(struct io_uring *ring, struct io_uring_params *p)
 	if (sq->array)
 		for (i = 0; i < sq->ring_entries; i++)
 			sq->array[i] = i;
-	return 0;
+	ret = 0;
+	goto out;
 fail:
 	ret = -errno;
 	unmap_rings(sq, cq);
 	errno = saved;
+out:
+	p->flags = 0; /* for the next use, as liburing's */
 	return ret;
 }
 
