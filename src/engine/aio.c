@@ -114,7 +114,10 @@ static bool aio_ours(const struct ring_aio *a)
 /* Events of a ring's AIO context: one per SQ entry, up to 4096. */
 static unsigned aio_nr_events(const struct ring *r)
 {
-	return r->sq_entries < 4096 ? r->sq_entries : 4096;
+	/* relaxed: RESIZE_RINGS may change it meanwhile (resize.c) */
+	unsigned n = __atomic_load_n(&r->sq_entries, __ATOMIC_RELAXED);
+
+	return n < 4096 ? n : 4096;
 }
 
 /* The one way out of the service: the request's op completes it. */

@@ -122,7 +122,8 @@ static struct poll_aio *pa_create(struct ring *r)
 	 * twice that to the system-wide fs.aio-max-nr (65536 by default); a
 	 * context refused leaves the ring's polls to the reactor.
 	 */
-	unsigned nr = r->cq_entries < 16 ? 64 : r->cq_entries > 1024 ? 4096 : 4 * r->cq_entries;
+	unsigned cq = __atomic_load_n(&r->cq_entries, __ATOMIC_RELAXED); /* resize.c */
+	unsigned nr = cq < 16 ? 64 : cq > 1024 ? 4096 : 4 * cq;
 
 	if (!pa)
 		return NULL;

@@ -6,7 +6,8 @@
  *
  * Where the engine does not reproduce Linux 6.18:
  *  - mmap of the ring fd: it is a sealed sparse memfd with the SQ and CQ
- *    rings in one region (FEAT_SINGLE_MMAP).  The kernel's reading of the
+ *    rings in one region (FEAT_SINGLE_MMAP); a DEFER_TASKRUN ring's may
+ *    grow (RESIZE_RINGS, below).  The kernel's reading of the
  *    offset (IORING_OFF_CQ_RING is that region, low bits ignored, an unknown
  *    region ENOMEM) holds only through the mmap wrappers (lib/mmapwrap.c) and,
  *    under the shim, raw mmap calls on its ring numbers below 128; a raw mmap
@@ -106,12 +107,23 @@
  *    EVENTFD_ASYNC, FILES_UPDATE(2), FILES2, BUFFERS2, BUFFERS_UPDATE,
  *    CLONE_BUFFERS (from an engine ring: a kernel ring is -EOPNOTSUPP),
  *    PROBE, RESTRICTIONS, ENABLE_RINGS, (UN)REGISTER_IOWQ_AFF, MEM_REGION,
+ *    RESIZE_RINGS,
  *    IOWQ_MAX_WORKERS, SYNC_CANCEL, QUERY, CLOCK, FILE_ALLOC_RANGE,
  *    (UN)REGISTER_PBUF_RING, PBUF_STATUS,
  *    (UN)REGISTER_PERSONALITY (and, with fd -1, SEND_MSG_RING): -EINVAL;
  *    but (UN)REGISTER_NAPI and ZCRX_IFQ: -EOPNOTSUPP after the argument
  *    checks, as a kernel built without busy polling or zero-copy receive
  *    (Linux 6.18 here has both: NAPI registers).
+ *  - RESIZE_RINGS (resize.c): the new rings of an mmap'ed ring take the old
+ *    ones' place in the ring file, so a mapping the program made before
+ *    the resize shows the new rings (zeros where the old ones were
+ *    bigger), where the kernel's keeps showing the old rings until it is
+ *    unmapped; and another thread of the program reading the CQ through it
+ *    during the resize may see it half rewritten.  A ring reached by its
+ *    registered index after its fd was closed has no file to put new rings
+ *    in: -EBADF (the kernel resizes it).  A compact ring file (RLIMIT_FSIZE,
+ *    above) that cannot grow to the new size: -ENOMEM.  A NO_MMAP ring's
+ *    new memory is checked, not pinned, as at setup.
  *  - the worker pool is the ring's; the kernel's io-wq is the task's, shared
  *    by its rings (IOWQ_MAX_WORKERS and IOWQ_AFF through one ring hold for
  *    the task's others there).  IOWQ_MAX_WORKERS reports an unbounded cap
@@ -916,7 +928,7 @@ int ring_fds_register(const void *arg, unsigned nr);
 int ring_fds_unregister(const void *arg, unsigned nr);
 int memlock_charge(uint64_t pages);
 int user_pages_check(uint64_t addr, size_t size);
-/* ring.c: the rings' layout and memory */
+/* ring.c: the rings' layout and memory, shared by setup and resize.c */
 int ring_fill_entries(unsigned entries, struct io_uring_params *p);
 void ring_geometry(unsigned flags, unsigned sq_entries, unsigned cq_entries, unsigned *array_off,
 		   size_t *ring_size);
@@ -925,7 +937,10 @@ void ring_write_sizes(void *base, unsigned sq_entries, unsigned cq_entries);
 void ring_fill_offsets(struct io_uring_params *p);
 /* a NO_MMAP region of the program's: checked, its pages added to *charged */
 int user_region(uint64_t addr, size_t size, uint64_t *charged);
-
+/* does r->fd still name the ring's own file? */
+bool ring_file_current(const struct ring *r);
+/* resize.c: IORING_REGISTER_RESIZE_RINGS, submit_lock held */
+int ring_resize(struct ring *r, void *arg);
 /* region.c: IORING_REGISTER_MEM_REGION, registered wait arguments */
 #define PARAM_REGION_OFF 0x20000000ULL /* the kernel's mmap offset of the region */
 int mem_region_register(struct ring *r, const void *arg, unsigned nr);

@@ -26,13 +26,28 @@
 static _Atomic(struct ring *) poll_rings[POLL_RINGS];
 static atomic_int poll_rings_hw;
 
-/* Entries in the CQ or its backlog, as the program sees them now. */
+/*
+ * Entries in the CQ or its backlog, as the program sees them now.  A
+ * DEFER_TASKRUN ring's rings may be replaced (RESIZE_RINGS, resize.c):
+ * they are looked at under cq_lock, which the swap holds.
+ */
 static bool cq_pending(struct ring *r)
 {
+	bool locked = r->flags & IORING_SETUP_DEFER_TASKRUN, pending;
+	unsigned *tail, *head, *flags;
+
+	if (locked)
+		pthread_mutex_lock(&r->cq_lock);
+	/* acquire: pairs with ring_set_pointers() (ring.c) */
+	tail = __atomic_load_n(&r->cq_tail, __ATOMIC_ACQUIRE);
+	head = __atomic_load_n(&r->cq_head, __ATOMIC_ACQUIRE);
+	flags = __atomic_load_n(&r->sq_flags, __ATOMIC_ACQUIRE);
 	/* acquire both: the program's head store, our tail store */
-	if (io_uring_smp_load_acquire(r->cq_tail) != io_uring_smp_load_acquire(r->cq_head))
-		return true;
-	return IO_URING_READ_ONCE(*r->sq_flags) & IORING_SQ_CQ_OVERFLOW;
+	pending = io_uring_smp_load_acquire(tail) != io_uring_smp_load_acquire(head) ||
+		  (IO_URING_READ_ONCE(*flags) & IORING_SQ_CQ_OVERFLOW);
+	if (locked)
+		pthread_mutex_unlock(&r->cq_lock);
+	return pending;
 }
 
 static void signal_efd(struct ring *r, int efd)

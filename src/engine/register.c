@@ -4,8 +4,9 @@
  * argument checks of each call, and the calls that own no state: probe,
  * enabling a disabled ring, the worker caps and QUERY.  The resources are
  * rsrc.c's (buffers, files), the registered eventfd eventfd.c's, the
- * registered ring fds ring.c's (a per-thread table), SEND_MSG_RING the
- * MSG_RING family's (ops/msg_ring.c).  The probe's answer comes from
+ * registered ring fds ring.c's (a per-thread table), new rings
+ * (RESIZE_RINGS) resize.c's, SEND_MSG_RING the MSG_RING family's
+ * (ops/msg_ring.c).  The probe's answer comes from
  * op_defs[] (opdef.c): no opcode is named here but the ABI's count,
  * IORING_OP_LAST.
  *
@@ -649,6 +650,9 @@ RINGER_API int ringer_register(int fd, unsigned opcode, const void *arg, unsigne
 		break;
 	case IORING_REGISTER_MEM_REGION:
 		ret = mem_region_register(r, arg, nr_args); /* region.c */
+		break;
+	case IORING_REGISTER_RESIZE_RINGS:
+		ret = !arg || nr_args != 1 ? -EINVAL : ring_resize(r, (void *)arg); /* resize.c */
 		break;
 	case IORING_REGISTER_PERSONALITY:
 		ret = arg || nr_args ? -EINVAL : personality_register(r);

@@ -307,7 +307,7 @@ static unsigned roundup_pow2(unsigned v)
  * The kernel's io_uring_fill_params() sizes: entries rounded up to a power
  * of two (IORING_SETUP_CLAMP: clamped to the maximum, else -EINVAL above
  * it), the CQ twice the SQ or p->cq_entries (IORING_SETUP_CQSIZE: not 0,
- * not below the SQ).
+ * not below the SQ).  Setup's and RESIZE_RINGS' (resize.c).
  */
 int ring_fill_entries(unsigned entries, struct io_uring_params *p)
 {
@@ -423,18 +423,25 @@ void ring_geometry(unsigned flags, unsigned sq_entries, unsigned cq_entries, uns
 
 /*
  * Pointers into the rings at base (struct io_rings layout, as the
- * kernel's).
+ * kernel's): setup's, and RESIZE_RINGS' swap to new rings (resize.c).
  */
 void ring_set_pointers(struct ring *r, void *base, unsigned array_off)
 {
 	r->sq_map = r->cq_map = base; /* one region: IORING_FEAT_SINGLE_MMAP */
 	r->sq_head = (unsigned *)((char *)base + 0);
 	r->sq_tail = (unsigned *)((char *)base + 4);
-	r->sq_flags = (unsigned *)((char *)base + 36);
 	r->sq_dropped = (unsigned *)((char *)base + 32);
 	r->sq_array = array_off ? (unsigned *)((char *)base + array_off) : NULL;
-	r->cq_head = (unsigned *)((char *)base + 8);
-	r->cq_tail = (unsigned *)((char *)base + 12);
+	/*
+	 * release: pollfd.c's cq_pending() loads these three with acquire and
+	 * then reads the rings' header through them; resize.c wrote that
+	 * header before.  cq_lock orders the two already, but cq_pending()
+	 * runs inside the poll calls of the program, where a ThreadSanitizer
+	 * build's poll interceptor hides the lock from it.
+	 */
+	__atomic_store_n(&r->sq_flags, (unsigned *)((char *)base + 36), __ATOMIC_RELEASE);
+	__atomic_store_n(&r->cq_head, (unsigned *)((char *)base + 8), __ATOMIC_RELEASE);
+	__atomic_store_n(&r->cq_tail, (unsigned *)((char *)base + 12), __ATOMIC_RELEASE);
 	r->cq_flags = (unsigned *)((char *)base + 40);
 	r->cq_overflow = (unsigned *)((char *)base + 44);
 	r->cqes = (struct io_uring_cqe *)((char *)base + 64);
@@ -593,7 +600,8 @@ static int region_offset(struct ring *r, uint64_t off, uint64_t *file_off, int *
 		*file_off = r->off_cq;
 		return 0;
 	case IORING_OFF_SQES:
-		*file_off = r->off_sqes;
+		/* relaxed: RESIZE_RINGS moves a compact ring's SQEs (resize.c) */
+		*file_off = __atomic_load_n(&r->off_sqes, __ATOMIC_RELAXED);
 		return 0;
 	case PARAM_REGION_OFF:
 		if (!map_fd)
@@ -662,7 +670,8 @@ int engine_ring_map_offset(int fd, uint64_t off, int prot, uint64_t *file_off, i
 /*
  * The offsets in p as the kernel's io_uring_fill_params() writes them: the
  * reserved words cleared, a NO_MMAP ring's addresses kept, any other's
- * cleared; sq_off.array is left to the caller.
+ * cleared; sq_off.array is left to the caller (setup writes it,
+ * RESIZE_RINGS leaves the caller's value, as 6.18 does).
  */
 void ring_fill_offsets(struct io_uring_params *p)
 {
@@ -756,9 +765,11 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 			ret = ring_user_memory(r, &p, array_off);
 	} else {
 		ret = size_ring_file(r, memfd);
+		/* a ring that can be resized grows its file then (resize.c) */
 		if (!ret)
 			ret = sys_fcntl(memfd, F_ADD_SEALS,
-					F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+					(p.flags & IORING_SETUP_DEFER_TASKRUN ? 0 : F_SEAL_GROW) |
+						F_SEAL_SHRINK | F_SEAL_SEAL);
 		if (!ret)
 			ret = ring_map(r, memfd, array_off);
 	}
@@ -938,6 +949,11 @@ static bool ring_file_is(const struct ring *r, int fd)
 	struct stat st;
 
 	return sys_fstat(fd, &st) == 0 && st.st_dev == r->dev && st.st_ino == r->ino;
+}
+
+bool ring_file_current(const struct ring *r)
+{
+	return ring_file_is(r, r->fd);
 }
 
 /*

@@ -605,9 +605,11 @@ static unsigned nr_cpus(void)
 static int wq_new(struct ring *r)
 {
 	unsigned cap = 4 * nr_cpus();
+	/* relaxed: RESIZE_RINGS may change it meanwhile (resize.c) */
+	unsigned sq = __atomic_load_n(&r->sq_entries, __ATOMIC_RELAXED);
 
-	if (cap > r->sq_entries)
-		cap = r->sq_entries;
+	if (cap > sq)
+		cap = sq;
 	if (wq_create(&r->wq, cap, 4 * nr_cpus()) < 0) {
 		r->wq = NULL;
 		return -ENOMEM;
