@@ -131,6 +131,9 @@ void slot_kill(struct ring *r, bool force);
 /* The engine ring the program's fd refers to, with a reference taken, or
  * NULL; *inherited: a ring of an ancestor process (fork). */
 struct ring *ring_lookup(int fd, bool *inherited);
+/* The engine fd of the ancestor's ring the program's fd refers to, or -1:
+ * the engine answers for it as the kernel would where it can. */
+int ring_inherited_eng_fd(int fd);
 /* Reap the rings whose fd the program has closed. */
 void rings_sweep(void);
 /* Hand an engine ring to the program: its fd, or -errno (eng_fd closed).

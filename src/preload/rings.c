@@ -94,7 +94,7 @@ bool slot_get_live(struct ring *r)
  * if none.  *inherited is set for a ring of an ancestor process (fork).
  * Stale slots met on the way (fd closed or reused) are reaped.
  */
-struct ring *ring_lookup(int fd, bool *inherited)
+static struct ring *lookup(int fd, bool *inherited, int *inherited_eng_fd)
 {
 	unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	int hw = atomic_load_explicit(&rings_hw, memory_order_acquire);
@@ -102,6 +102,7 @@ struct ring *ring_lookup(int fd, bool *inherited)
 	bool have_st = false;
 
 	*inherited = false;
+	*inherited_eng_fd = -1;
 	if (fd < 0)
 		return NULL;
 	for (int i = 0; i < hw; i++) {
@@ -119,6 +120,7 @@ struct ring *ring_lookup(int fd, bool *inherited)
 			if (r->gen == gen)
 				return r;
 			*inherited = true;
+			*inherited_eng_fd = r->eng_fd;
 			slot_put(r);
 			return NULL;
 		}
@@ -129,6 +131,24 @@ struct ring *ring_lookup(int fd, bool *inherited)
 		slot_put(r);
 	}
 	return NULL;
+}
+
+struct ring *ring_lookup(int fd, bool *inherited)
+{
+	int eng_fd;
+
+	return lookup(fd, inherited, &eng_fd);
+}
+
+int ring_inherited_eng_fd(int fd)
+{
+	bool inherited;
+	int eng_fd;
+	struct ring *r = lookup(fd, &inherited, &eng_fd);
+
+	if (r)
+		slot_put(r);
+	return eng_fd;
 }
 
 /* fn(ring, this process's fork generation) for each live slot, holding a

@@ -204,8 +204,17 @@ long do_enter(long fd, long to_submit, long min_complete, long flags, long arg, 
 		}
 	} else if (shim_backend != RINGER_BACKEND_KERNEL) {
 		r = ring_lookup((int)fd, &inherited);
-		if (inherited)
-			return -EOPNOTSUPP;
+		/* an ancestor's ring the engine cannot run here: it says
+		 * -EEXIST or -EBADFD where the kernel's answer follows from
+		 * the ring, else -EOPNOTSUPP (engine/ring.c) */
+		if (inherited) {
+			int eng_fd = ring_inherited_eng_fd((int)fd);
+
+			return eng_fd < 0 ? -EOPNOTSUPP :
+					    shim_engine.enter(eng_fd, (unsigned)to_submit,
+							      (unsigned)min_complete,
+							      (unsigned)flags, NULL, 0);
+		}
 		if (r) {
 			ret = shim_engine.enter(r->eng_fd, (unsigned)to_submit, (unsigned)min_complete,
 					   (unsigned)flags, (const void *)arg, (size_t)argsz);

@@ -2,8 +2,9 @@
 /*
  * Hazard: fork.  The child inherits the ring fd.  On the kernel the child can
  * use the parent's ring; on the engine (no engine threads in a child) the
- * inherited ring answers -EOPNOTSUPP, like any fd that is not a ring, and
- * the parent's ring is untouched.  Either way the child can make rings of its
+ * inherited ring answers -EOPNOTSUPP, like any fd that is not a ring (or
+ * -EEXIST for a SINGLE_ISSUER ring, as the kernel), and the parent's ring
+ * is untouched.  Either way the child can make rings of its
  * own, and neither process crashes or hangs (exit runs atexit handlers).
  */
 #include <sys/wait.h>
@@ -82,6 +83,36 @@ static void parent_read_survives(struct raw_ring *r)
 	close(p[1]);
 }
 
+/*
+ * A SINGLE_ISSUER ring's submitter is the parent's task: a child's
+ * submission is -EEXIST, on the kernel and, without running the ring, on
+ * the engine (the shim asks the engine about the ancestor's ring).
+ */
+static void single_issuer_child_refused(void)
+{
+	struct io_uring_params p = { .flags = IORING_SETUP_SINGLE_ISSUER };
+	struct raw_ring si;
+	int status, ret;
+	pid_t pid;
+
+	ret = raw_ring_init(&si, 4, &p);
+	REQUIRE_MSG(ret == 0, "SINGLE_ISSUER setup = %d", ret);
+	pid = fork();
+	REQUIRE_MSG(pid >= 0, "fork");
+	if (pid == 0) {
+		alarm(20);
+		raw_nop(&si, 5, 0);
+		raw_publish(&si);
+		ret = raw_enter(si.fd, 1, 0, 0, NULL, 0);
+		if (ret != -EEXIST)
+			fprintf(stderr, "child: submit to the parent's SINGLE_ISSUER ring = %d\n", ret);
+		_exit(ret == -EEXIST ? 0 : 1);
+	}
+	REQUIRE_MSG(waitpid(pid, &status, 0) == pid, "waitpid");
+	REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	raw_ring_exit(&si);
+}
+
 int main(void)
 {
 	struct raw_ring r;
@@ -102,6 +133,7 @@ int main(void)
 		REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
 		raw_nop_roundtrip(&r, 2 + round);
 	}
+	single_issuer_child_refused();
 	/* last: it leaves engine threads in this process, which children inherit as
 	 * leaked threads under ThreadSanitizer */
 	parent_read_survives(&r);
