@@ -528,6 +528,11 @@ struct req {
 	uint8_t buf_sel;
 	uint32_t buf_serial;
 	struct kbuf *kbuf;
+	/* trace.c: the request's number in the trace (0: not traced) and the
+	 * time of its submission, for its latency; the SQE's opcode, which
+	 * opcode is not when it is past the table */
+	uint64_t trace_id, trace_ns;
+	uint8_t trace_op;
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;

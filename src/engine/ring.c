@@ -27,6 +27,7 @@
 #include "engine/kbuf.h"
 #include "engine/api.h"
 #include "engine/sys.h"
+#include "engine/trace.h"
 
 #define PAGE_SZ 4096UL
 #define PAGE_ALIGN(x) (((x) + PAGE_SZ - 1) & ~(PAGE_SZ - 1))
@@ -725,6 +726,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		return ret;
 
 	pthread_once(&fork_once, fork_hook);
+	trace_setup();
 	r = ring_alloc();
 	if (!r)
 		return -ENOMEM;

@@ -22,6 +22,7 @@
 #include "engine/kbuf.h"
 #include "engine/ops/timeout.h"
 #include "engine/sys.h"
+#include "engine/trace.h"
 
 enum { TW_ISSUE = 1, TW_FAIL_CHAIN = 2, TW_COMPLETE = 3 };
 
@@ -340,6 +341,7 @@ void req_post_after(struct req *req, int32_t res, uint32_t cflags)
 	struct submit_state *st = cur_state(req->ring);
 	struct ecqe c = { .user_data = req->user_data, .res = res, .flags = cflags };
 
+	trace_cqe(req, res, cflags);
 	if (st)
 		batch_add_cqe(st, req->ring, &c);
 	else
@@ -352,6 +354,7 @@ static void post_req(struct req *req)
 	struct submit_state *st;
 	struct ecqe c;
 
+	trace_complete(req);
 	if (req->flags & REQ_F_CQE_SKIP)
 		return;
 	req_cqe(req, &c);
@@ -1125,6 +1128,7 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	req->rfd = -1;
 	req->buf_sel = KBUF_SEL_NONE;
 	req->buf_group = sqe->buf_group;
+	trace_submit(r, req, sqe);
 
 	if (sqe->opcode >= ENGINE_NR_OPS) {
 		req->opcode = 0; /* a slot in the table, as the kernel's io_init_req() */
@@ -1352,6 +1356,7 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 	io_uring_smp_store_release(r->sq_head, r->cached_sq_head);
 	submit_state_end(r, &st);
 	engine_submit_state = st.prev_state;
+	trace_batch_end();
 	free(st.puts);
 	if (nomem && left == nr)
 		return -EAGAIN;

@@ -21,6 +21,7 @@
 
 #include "engine/ops/net.h"
 #include "engine/sys.h"
+#include "engine/trace.h"
 
 /* the kernel's sizeof(struct sockaddr_storage) limit (move_addr_to_kernel()) */
 #define ADDR_MAX 128
@@ -400,7 +401,7 @@ int accept_issue(struct req *req, unsigned issue_flags)
 		more = ret >= 0 ? accept_queue_nonempty(req) : 0;
 		cflags = more == 1 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
 		if (ret < 0 || !multishot ||
-		    !cq_post(req->ring, req->user_data, ret, cflags | IORING_CQE_F_MORE, false))
+		    !req_post_more(req, ret, cflags | IORING_CQE_F_MORE))
 			break;
 		/* posted: take the next one now if there may be one, else wait
 		 * (the queue was seen empty) */

@@ -50,6 +50,7 @@
 #include "engine/ops/net.h"
 #include "engine/ops/net_sendrecv.h"
 #include "engine/sys.h"
+#include "engine/trace.h"
 
 /* the flags sqe->ioprio may carry (the kernel's SENDMSG_FLAGS, RECVMSG_FLAGS) */
 #define SEND_FLAGS (IORING_RECVSEND_POLL_FIRST | IORING_RECVSEND_BUNDLE | IORING_SEND_VECTORIZED)
@@ -932,8 +933,7 @@ static int send_buffered(struct req *req)
 		sr->send_cflags = 0;
 		sr->done = 0;
 		if (!bundle || ret <= 0 || sr->sel_empty ||
-		    !cq_post(req->ring, req->user_data, (int32_t)ret, cflags | IORING_CQE_F_MORE,
-			     false)) {
+		    !req_post_more(req, (int32_t)ret, cflags | IORING_CQE_F_MORE)) {
 			req->res = (int32_t)ret;
 			req->cflags = cflags;
 			return ISSUE_DONE;
@@ -1105,8 +1105,7 @@ post:
 		if (locked)
 			pthread_mutex_unlock(sel_lock);
 		if (!mshot || finished ||
-		    !cq_post(req->ring, req->user_data, (int32_t)ret, cflags | IORING_CQE_F_MORE,
-			     false)) {
+		    !req_post_more(req, (int32_t)ret, cflags | IORING_CQE_F_MORE)) {
 			req->res = (int32_t)ret;
 			req->cflags = cflags;
 			return ISSUE_DONE;

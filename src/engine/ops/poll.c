@@ -49,6 +49,7 @@
 #include "engine/ops/poll.h"
 #include "engine/sys.h"
 #include "engine/thread.h"
+#include "engine/trace.h"
 
 #define POLL_UNMASK (POLLERR | POLLHUP | POLLNVAL | POLLRDHUP)
 
@@ -453,7 +454,7 @@ static bool multi_event(struct req *req, uint32_t mask, bool from_aio, int32_t *
 		if (req_poll(req)->own_evfd && snap != req_poll(req)->evfd_snap)
 			goto end;
 		/* the CQ full: a multishot ends with a final CQE (it overflows) */
-		if (!cq_post(r, req->user_data, (int32_t)mask, IORING_CQE_F_MORE, false))
+		if (!req_post_more(req, (int32_t)mask, IORING_CQE_F_MORE))
 			goto end;
 		/* and that CQE signalled the eventfd: a wake-up by the ring */
 		if (req_poll(req)->own_evfd && evfd_signal_count(r) != snap)

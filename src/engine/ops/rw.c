@@ -34,6 +34,7 @@
 #include "engine/kbuf.h"
 #include "engine/ops/rw.h"
 #include "engine/sys.h"
+#include "engine/trace.h"
 
 #define IOPRIO_CLASS_NONE 0
 #define IOPRIO_CLASS_RT 1
@@ -1250,7 +1251,7 @@ int rw_mshot_issue(struct req *req, unsigned issue_flags)
 			rw->off += n;
 		cflags = kbuf_put(req, (int)n);
 		sel_unlock(req);
-		if (!cq_post(req->ring, req->user_data, (int32_t)n, cflags | IORING_CQE_F_MORE, false))
+		if (!req_post_more(req, (int32_t)n, cflags | IORING_CQE_F_MORE))
 			return mshot_end(req, (int)n, cflags);
 		/* RWF_NOWAIT, issued at submit: the kernel's first read asks
 		 * for a retry by poll (-EAGAIN), which "no wait" refuses: the

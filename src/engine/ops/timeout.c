@@ -39,6 +39,7 @@
 
 #include "engine/cancel.h"
 #include "engine/ops/timeout.h"
+#include "engine/trace.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define TIMEOUT_FLAGS                                                                    \
@@ -356,6 +357,7 @@ static void timeout_fire(struct reactor_entry *e, uint32_t revents)
 	 */
 	if (!fire_is_last(t) &&
 	    cq_post_noflush(r, req->user_data, -ETIME, IORING_CQE_F_MORE, false)) {
+		trace_cqe(req, -ETIME, IORING_CQE_F_MORE);
 		if (!arm(req, deadline_of(t, false))) {
 			pthread_mutex_unlock(&r->timeout_lock);
 			return;
