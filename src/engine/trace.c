@@ -1409,7 +1409,12 @@ static void head(struct line *l, const char *ev, int ring, uint64_t id, unsigned
 		puts_(l, ",\"id\":");
 		put_u64(l, id);
 		puts_(l, ",\"op\":\"");
-		puts_(l, name ? name : "UNKNOWN");
+		if (name) {
+			puts_(l, name);
+		} else {
+			puts_(l, "UNKNOWN_");
+			put_u64(l, op);
+		}
 		puts_(l, "\",\"opcode\":");
 		put_u64(l, op);
 		return;
