@@ -4,12 +4,14 @@
  * or for the preload backend this binary re-exec'd under the shim), which
  * reports its counts down a pipe.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +223,50 @@ int preload_child(const char *spec)
 }
 
 /*
+ * The trace backend's child: the engine reads RINGER_TRACE at its first ring
+ * in this process (forked from one that made none), so the variable set
+ * here turns the trace on.  A trace that did not start would measure the
+ * engine untraced: the child then checks that its trace file is open.
+ */
+static void run_traced(const struct opts *o, int base_fd, const struct backend *be,
+		       struct result *cr, double runtime)
+{
+	const char *file = getenv("RINGER_BENCH_TRACE");
+	char want[PATH_MAX], link[PATH_MAX], proc[300];
+	bool open_here = false;
+	struct dirent *de;
+	DIR *dir;
+
+	if (!file || !*file)
+		file = "/dev/null";
+	unsetenv("RINGER_TRACE_PID");
+	unsetenv("RINGER_TRACE_FILTER");
+	unsetenv("RINGER_TRACE_FORMAT");
+	if (setenv("RINGER_TRACE", file, 1))
+		return set_na(cr, "%s", "setenv failed");
+	run_backend(o, base_fd, be, cr, runtime);
+	if (cr->status != ST_OK)
+		return;
+	if (!realpath(file, want))
+		return set_na(cr, "trace file %s: not found", file);
+	dir = opendir("/proc/self/fd");
+	while (dir && !open_here && (de = readdir(dir))) {
+		ssize_t n;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%s", de->d_name);
+		n = readlink(proc, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		open_here = !strcmp(link, want);
+	}
+	if (dir)
+		closedir(dir);
+	if (!open_here)
+		set_na(cr, "%s", "the engine did not start its trace");
+}
+
+/*
  * One slice of a backend in a child process, so that an executor that
  * crashes or hangs (the user engine is young) costs its own row and not the
  * whole table.  The child gets the runtime plus 30 s to report and 30 s more
@@ -242,6 +288,8 @@ void run_isolated(const struct opts *o, int base_fd, const struct backend *be,
 		if (access(preload_lib(), R_OK))
 			return set_na(r, "shim not found: %s", preload_lib());
 	}
+	if (r->status == ST_OK && !strcmp(be->name, "trace") && o->no_fork)
+		return set_na(r, "%s", "traces in a forked child (not with --no-fork)");
 	if (o->no_fork || r->status != ST_OK) {
 		run_backend(o, base_fd, be, r, runtime);
 		return;
@@ -271,6 +319,8 @@ void run_isolated(const struct opts *o, int base_fd, const struct backend *be,
 		cr.hist = h;
 		if (!strcmp(be->name, "preload"))
 			exec_preload(o, base_fd, p[1], runtime, &cr);
+		else if (!strcmp(be->name, "trace"))
+			run_traced(o, base_fd, be, &cr, runtime);
 		else
 			run_backend(o, base_fd, be, &cr, runtime);
 		_exit(send_slice(p[1], &cr) ? 1 : 0);

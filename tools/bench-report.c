@@ -182,6 +182,14 @@ void print_table(const struct opts *o, const struct result *rs, unsigned nr)
 	       "calls/IO = io_uring_submit* calls (ring backends) or I/O calls (others) "
 	       "per I/O;\n"
 	       "cpu/IO = CPU us (user + system, all threads) per I/O.\n");
+	/* the cost of ringer-trace: the traced engine's CPU per I/O over the engine's */
+	for (unsigned i = 0; i < nr; i++)
+		for (unsigned j = 0; j < nr; j++)
+			if (!strcmp(rs[i].be->name, "trace") && !strcmp(rs[j].be->name, "user") &&
+			    rs[i].status == ST_OK && rs[j].status == ST_OK &&
+			    cpu_per_io(&rs[j]) > 0)
+				printf("trace: cpu/IO %.2fx the untraced engine's (user)\n",
+				       cpu_per_io(&rs[i]) / cpu_per_io(&rs[j]));
 	fflush(stdout);
 }
 

@@ -22,6 +22,9 @@
 const struct backend backends[] = {
 	{ "kernel", KIND_RING, ringer_ring_worker, RINGER_BACKEND_KERNEL, NULL },
 	{ "user", KIND_RING, ringer_ring_worker, RINGER_BACKEND_USER, NULL },
+	/* the user engine again, tracing every request (RINGER_TRACE): the
+	 * cost of ringer-trace, in a forked child that sets the variable */
+	{ "trace", KIND_RING, ringer_ring_worker, RINGER_BACKEND_USER, NULL },
 #ifdef HAVE_LIBURING
 	{ "liburing", KIND_RING, lu_ring_worker, 0, NULL },
 #else

@@ -32,8 +32,8 @@ struct backend {
 	const char *missing; /* why it was not built in, or NULL */
 };
 
-/* kernel, user, liburing, preload, psync, pool, posixaio, libaio */
-#define NR_BACKENDS 8
+/* kernel, user, trace, liburing, preload, psync, pool, posixaio, libaio */
+#define NR_BACKENDS 9
 extern const struct backend backends[NR_BACKENDS];
 
 enum status { ST_OK, ST_NA, ST_ERR };

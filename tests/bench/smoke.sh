@@ -8,7 +8,7 @@ CHECK=$1
 BIN=$2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ringer-bench-test.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
-ALL="kernel user liburing preload psync pool posixaio libaio"
+ALL="kernel user trace liburing preload psync pool posixaio libaio"
 
 fail() {
 	echo "FAIL: $*"
@@ -42,6 +42,7 @@ all_rows() {
 		fail "a backend failed"
 	fi
 	row_ok user "$1" || fail "the user backend did not run"
+	row_ok trace "$1" || fail "the trace backend did not run"
 	for b in kernel liburing; do
 		row_ok $b "$1" || na_excused $b "$1" || fail "$b is n/a for no excused reason"
 	done
@@ -102,7 +103,7 @@ d = json.load(open(sys.argv[1]))
 assert d["machine"]["cpus"] >= 1
 res = d["runs"][0]["results"]
 names = [r["backend"] for r in res]
-assert names == ["kernel", "user", "liburing", "preload", "psync", "pool", "posixaio", "libaio"], names
+assert names == ["kernel", "user", "trace", "liburing", "preload", "psync", "pool", "posixaio", "libaio"], names
 for r in res:
     # an error is a failed, crashed or hung run: never acceptable
     assert r["status"] in ("ok", "n/a"), r
@@ -110,7 +111,7 @@ for r in res:
         assert r["iops"] > 0 and r["lat_p50_us"] > 0, r
     else:
         assert r["reason"], r
-for b in ("user", "psync"):
+for b in ("user", "trace", "psync"):
     assert [r for r in res if r["backend"] == b][0]["status"] == "ok", b
 EOF
 	# the NOP table as JSON too
@@ -163,6 +164,18 @@ preload)
 		fail "missing shim: exited $?"
 	grep -Eq "^preload +n/a: shim not found: $WORK/none.so" "$WORK/out" ||
 		{ cat "$WORK/out"; fail "missing shim: not n/a"; }
+	;;
+trace)
+	# the engine traced: figures, with the CPU ratio to the untraced engine;
+	# its trace file is the one asked for; --no-fork cannot trace: n/a
+	RINGER_BENCH_TRACE=$WORK/trace "$BIN" -q -S 1m -T 0.3 -d 4 -b user,trace \
+		>"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "trace run exited $?"; }
+	cat "$WORK/out"
+	row_ok trace "$WORK/out" || fail "no trace row"
+	grep -q "^trace: cpu/IO [0-9.]*x the untraced engine's" "$WORK/out" || fail "no trace ratio"
+	grep -q " READ(fd=" "$WORK/trace" || fail "no READ in the trace file"
+	"$BIN" -q -N -T 0.2 -b trace --no-fork >"$WORK/out" 2>&1 || fail "--no-fork exited $?"
+	grep -Eq "^trace +n/a: .*no-fork" "$WORK/out" || fail "--no-fork: not n/a"
 	;;
 isolation)
 	# liburing's io_uring_* must stay inside its shared object
