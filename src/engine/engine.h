@@ -533,6 +533,7 @@ struct req {
 	 * opcode is not when it is past the table */
 	uint64_t trace_id, trace_ns;
 	uint8_t trace_op;
+	bool trace_fdres; /* its result is a new descriptor */
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +57,10 @@ static struct {
 } filt;
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t path_lock = PTHREAD_MUTEX_INITIALIZER; /* path_cache */
 static int out_fd = -1;
 static bool out_pipe;
+static bool out_dead; /* the pipe's reader went away: lines are dropped */
 #define OUT_CAP 65536
 static char out_buf[OUT_CAP];
 static size_t out_len;
@@ -71,8 +74,10 @@ static void write_all(const char *p, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EPIPE)
+			out_dead = true;
 		if (w <= 0)
-			return; /* the reader went away: the lines are dropped */
+			return; /* the lines are dropped */
 		p += w;
 		n -= (size_t)w;
 	}
@@ -83,13 +88,27 @@ static void flush_locked(void)
 {
 	const char *p = out_buf;
 	size_t left = out_len;
+	sigset_t pipe_set, old, pending;
+	bool had_pipe;
 
 	out_len = 0;
+	if (out_dead)
+		return;
 	if (!out_pipe) {
 		write_all(p, left);
 		return;
 	}
-	while (left) {
+	/*
+	 * A pipe whose reader is gone (ringer-trace ended before a child it
+	 * followed) raises SIGPIPE, which would kill the program: blocked
+	 * while we write, and the one our write raised taken back, unless the
+	 * program had one pending already.
+	 */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	had_pipe = !sigpending(&pending) && sigismember(&pending, SIGPIPE);
+	while (left && !out_dead) {
 		size_t n = left;
 
 		if (n > PIPE_BUF) {
@@ -104,6 +123,12 @@ static void flush_locked(void)
 		p += n;
 		left -= n;
 	}
+	if (out_dead && !had_pipe) {
+		const struct timespec zero = { 0, 0 };
+
+		sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void emit_line(const char *line, size_t n)
@@ -127,14 +152,17 @@ void trace_batch_end_slow(void)
 	pthread_mutex_unlock(&out_lock);
 }
 
+/* No thread holds one of the two locks while it takes the other. */
 static void fork_prepare(void)
 {
+	pthread_mutex_lock(&path_lock);
 	pthread_mutex_lock(&out_lock);
 }
 
 static void fork_parent(void)
 {
 	pthread_mutex_unlock(&out_lock);
+	pthread_mutex_unlock(&path_lock);
 }
 
 static void fork_child(void)
@@ -142,6 +170,7 @@ static void fork_child(void)
 	/* what the buffer holds is the parent's to write */
 	out_len = 0;
 	pthread_mutex_unlock(&out_lock);
+	pthread_mutex_unlock(&path_lock);
 	trace_pid = getpid();
 	if (follow_pid && follow_pid != trace_pid)
 		engine_trace_on = false;
@@ -801,7 +830,6 @@ static const struct flag_name socktype_names[] = {
  */
 #define PATH_SLOTS  64
 #define PATH_TTL_NS 1000000ULL
-static pthread_mutex_t path_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct path_slot {
 	int fd; /* -1: empty */
 	dev_t dev;
@@ -1452,6 +1480,13 @@ static void finish(struct line *l, char *start)
 	emit_line(start, (size_t)(l->p - start));
 }
 
+/* ops whose result is a new descriptor (or a direct one: file_index) */
+static bool makes_fd(unsigned op)
+{
+	return op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2 || op == IORING_OP_ACCEPT ||
+	       op == IORING_OP_SOCKET || op == IORING_OP_FIXED_FD_INSTALL;
+}
+
 #define LINE_MAX_LEN 2048
 
 void trace_submit_slow(struct ring *r, struct req *req, const struct io_uring_sqe *sqe)
@@ -1465,6 +1500,9 @@ void trace_submit_slow(struct ring *r, struct req *req, const struct io_uring_sq
 	req->trace_id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed) + 1;
 	req->trace_ns = e.now;
 	req->trace_op = sqe->opcode;
+	/* a new descriptor as the result: not a direct one (a slot) */
+	req->trace_fdres = makes_fd(sqe->opcode) &&
+			   (sqe->opcode == IORING_OP_FIXED_FD_INSTALL || !sqe->file_index);
 	head(&l, "submit", r->fd, req->trace_id, sqe->opcode, e.now);
 	if (json) {
 		puts_(&l, ",\"args\":{");
@@ -1487,13 +1525,6 @@ void trace_submit_slow(struct ring *r, struct req *req, const struct io_uring_sq
 	finish(&l, buf);
 }
 
-/* ops whose result is a new descriptor (not a direct one) */
-static bool makes_fd(unsigned op)
-{
-	return op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2 || op == IORING_OP_ACCEPT ||
-	       op == IORING_OP_SOCKET || op == IORING_OP_FIXED_FD_INSTALL;
-}
-
 void trace_cqe_slow(struct req *req, int32_t res, uint32_t cflags, bool last)
 {
 	char buf[LINE_MAX_LEN];
@@ -1510,7 +1541,7 @@ void trace_cqe_slow(struct req *req, int32_t res, uint32_t cflags, bool last)
 	 * number is stale */
 	if (req->opcode == IORING_OP_CLOSE && res >= 0 && req->fd >= 0)
 		path_forget(req->fd);
-	else if (makes_fd(req->opcode) && res >= 0)
+	else if (req->trace_fdres && res >= 0)
 		path_forget(res);
 	head(&l, "complete", req->ring->fd, req->trace_id, req->trace_op, now);
 	if (json) {
@@ -1545,8 +1576,7 @@ void trace_cqe_slow(struct req *req, int32_t res, uint32_t cflags, bool last)
 			putc_(&l, ')');
 		} else {
 			put_s64(&l, res);
-			if (makes_fd(req->opcode) && req->opcode != IORING_OP_FIXED_FD_INSTALL &&
-			    res >= 0 && !(req->flags & REQ_F_FIXED_FILE)) {
+			if (req->trace_fdres && res >= 0) {
 				char path[120];
 
 				fd_path(res, path, sizeof(path), now);
