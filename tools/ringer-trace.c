@@ -79,6 +79,11 @@ static int check_expr(const char *e)
 			size_t n = strcspn(v, ",");
 			bool ok = false;
 
+			char *end;
+			unsigned long num = strtoul(v, &end, 0);
+
+			/* a name, or an opcode's number */
+			ok = n && end == v + n && num < 256;
 			for (int i = 0; i < TRACE_NR_OPS && !ok; i++)
 				ok = trace_op_names[i] && strlen(trace_op_names[i]) == n &&
 				     !strncasecmp(trace_op_names[i], v, n);
@@ -124,7 +129,8 @@ static char *append(char *list, const char *item)
 }
 
 /* The shim: RINGER_TRACE_SHIM, then the installed one beside our own
- * directory (bin/../lib...), then the one of the build tree. */
+ * directory (bin/../lib...), in the configured libdir, then the one of the
+ * build tree. */
 static const char *find_shim(void)
 {
 	static char path[PATH_MAX + 64];
@@ -155,6 +161,11 @@ static const char *find_shim(void)
 				return path;
 		}
 	}
+#ifdef RINGER_TRACE_FULL_LIBDIR
+	snprintf(path, sizeof(path), "%s/%s", RINGER_TRACE_FULL_LIBDIR, SHIM_NAME);
+	if (!access(path, R_OK))
+		return path;
+#endif
 #ifdef RINGER_PRELOAD_PATH
 	if (!access(RINGER_PRELOAD_PATH, R_OK))
 		return RINGER_PRELOAD_PATH;

@@ -184,6 +184,8 @@ usage)
 		[ ! -s "$dir/o" ] || fail "'$args': wrote to stdout"
 		grep -q '^usage: ringer-trace' "$dir/e" || fail "'$args': no usage on stderr"
 	done
+	# an opcode by number, and a name in any case, are taken
+	rt -e op=22,Nop -e fd=1,2 -e ring=3 -- true || fail "-e op=22,Nop: exit $?"
 	rt --help >"$dir/o" 2>"$dir/e" || fail "--help exited $?"
 	grep -q '^usage: ringer-trace' "$dir/o" || fail "--help: no usage on stdout"
 	[ ! -s "$dir/e" ] || fail "--help wrote to stderr"
