@@ -186,6 +186,11 @@ usage)
 	done
 	# an opcode by number, and a name in any case, are taken
 	rt -e op=22,Nop -e fd=1,2 -e ring=3 -- true || fail "-e op=22,Nop: exit $?"
+	# --inject: the rules reach the program in RINGER_FAULTS, after those
+	# set, joined with ';' (the shim left out: only the variable is seen)
+	RINGER_TRACE_SHIM=/dev/null RINGER_FAULTS=a env -u LD_PRELOAD "$tool" --inject b \
+		--inject 'c d' -- sh -c 'test "$RINGER_FAULTS" = "a;b;c d"' 2>/dev/null ||
+		fail "--inject: RINGER_FAULTS not a;b;c d"
 	rt --help >"$dir/o" 2>"$dir/e" || fail "--help exited $?"
 	grep -q '^usage: ringer-trace' "$dir/o" || fail "--help: no usage on stdout"
 	[ ! -s "$dir/e" ] || fail "--help wrote to stderr"
