@@ -395,6 +395,15 @@ static void put_hex(struct line *l, uint64_t v)
 		putc_(l, tmp[--n]);
 }
 
+/* an address: hexadecimal in text, a number in JSON */
+static void put_addr(struct line *l, uint64_t v)
+{
+	if (json)
+		put_u64(l, v);
+	else
+		put_hex(l, v);
+}
+
 /* digits of v, zero-padded to width */
 static void put_pad(struct line *l, uint64_t v, int width)
 {
@@ -973,7 +982,7 @@ static void f_path(struct line *l, const char *k, uint64_t addr)
 		}
 	}
 	if (!n) {
-		put_hex(l, addr); /* unreadable: the address */
+		put_addr(l, addr); /* unreadable: the address */
 		return;
 	}
 	put_quoted(l, buf, n);
@@ -987,7 +996,7 @@ static void f_timespec(struct line *l, const char *k, uint64_t addr)
 
 	key(l, k);
 	if (!addr || umem_read(&ts, (const void *)(uintptr_t)addr, sizeof(ts))) {
-		put_hex(l, addr);
+		put_addr(l, addr);
 		return;
 	}
 	puts_(l, json ? "{\"sec\":" : "{sec=");
@@ -1006,7 +1015,7 @@ static void f_iovec(struct line *l, const char *k, uint64_t addr, unsigned nr)
 
 	key(l, k);
 	if (umem_read(iov, (const void *)(uintptr_t)addr, n * sizeof(iov[0]))) {
-		put_hex(l, addr);
+		put_addr(l, addr);
 		return;
 	}
 	putc_(l, '[');
@@ -1535,7 +1544,8 @@ void trace_cqe_slow(struct req *req, int32_t res, uint32_t cflags, bool last)
 
 	if (!req->trace_id)
 		return; /* filtered out at submission */
-	if (res < 0)
+	/* a zero-copy notification's result is a usage word, not an errno */
+	if (res < 0 && res > -4096 && !(cflags & IORING_CQE_F_NOTIF))
 		name = strerrorname_np(-res);
 	/* the engine's own closes and new descriptors: a cached path of that
 	 * number is stale */
@@ -1574,6 +1584,10 @@ void trace_cqe_slow(struct req *req, int32_t res, uint32_t cflags, bool last)
 			puts_(&l, " (");
 			puts_(&l, strerrordesc_np(-res));
 			putc_(&l, ')');
+		} else if (cflags & IORING_CQE_F_NOTIF) {
+			put_hex(&l, (uint32_t)res);
+			if ((uint32_t)res & IORING_NOTIF_USAGE_ZC_COPIED)
+				puts_(&l, " (IORING_NOTIF_USAGE_ZC_COPIED)");
 		} else {
 			put_s64(&l, res);
 			if (req->trace_fdres && res >= 0) {
