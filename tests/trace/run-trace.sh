@@ -162,6 +162,23 @@ follow)
 		done
 	done
 	;;
+allops)
+	# every opcode of the ABI (include/ringer/io_uring.h) decoded by name,
+	# each with a completion
+	rt -o "$dir/t" -- "$prog" allops >"$dir/stdout" || fail "trace-prog allops exited $?"
+	hdr=$src/../../include/ringer/io_uring.h
+	{
+		sed -n '/^enum io_uring_op {/,/IORING_OP_LAST/p' "$hdr"
+		sed -n '/IORING_OP_NOP128 =/,/^};/p' "$hdr"
+	} | sed -nE 's/^\s*IORING_OP_([A-Z0-9_]+).*/\1/p' | grep -v '^LAST$' | sort >"$dir/want"
+	[ "$(wc -l <"$dir/want")" -gt 60 ] || fail "opcodes not found in $hdr"
+	sed -nE 's/.*\] ring [0-9]+ #[0-9]+ ([A-Z0-9_]+)\(.*/\1/p' "$dir/t" | sort >"$dir/got"
+	diff -u "$dir/want" "$dir/got" || fail "the opcodes decoded are not the ABI's"
+	! grep -q UNKNOWN "$dir/t" || fail "an opcode decoded as UNKNOWN"
+	subs=$(grep -c '#[0-9]* [A-Z0-9_]*(' "$dir/t")
+	ends=$(sed -nE 's/.* #([0-9]+) [A-Z0-9_]+ = .*/\1/p' "$dir/t" | sort -u | wc -l)
+	[ "$subs" = "$ends" ] || fail "$subs submissions, $ends requests completed"
+	;;
 status)
 	rt -o "$dir/t" -- "$prog" exit 7 >/dev/null
 	rc=$?

@@ -11,6 +11,8 @@
  *   trace-prog child     one NOP (user_data 0xe1)
  *   trace-prog exit N    one NOP, then exit with status N
  *   trace-prog kill      one NOP, then SIGTERM itself
+ *   trace-prog allops    every opcode of the ABI once, its SQE zeroed but
+ *                        for a bad descriptor (-1): whatever each answers
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -277,6 +279,24 @@ int main(int argc, char **argv)
 		nop(0xa0);
 		fflush(NULL);
 		exit(atoi(argv[2]));
+	} else if (!strcmp(argv[1], "allops")) {
+		struct io_uring_cqe cqe;
+
+		/* no request may wait: a zeroed SQE on fd -1 fails at once */
+		alarm(30);
+		for (unsigned op = 0; op <= IORING_OP_URING_CMD128; op++) {
+			struct io_uring_sqe *sqe = raw_sqe(&r);
+
+			sqe->opcode = (uint8_t)op;
+			sqe->fd = -1;
+			sqe->user_data = 0x100 + op;
+			submit(1);
+			/* its last CQE; a notification of an earlier one may come first */
+			do
+				cqe = wait_one();
+			while (cqe.user_data != 0x100 + op || (cqe.flags & IORING_CQE_F_MORE));
+		}
+		printf("requests %u\n", nr_requests);
 	} else if (!strcmp(argv[1], "kill")) {
 		nop(0xa1);
 		fflush(NULL);
