@@ -14,6 +14,7 @@
  * it (ringer-trace -f) never interleave.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -27,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1036,6 +1038,98 @@ static void f_iovec(struct line *l, const char *k, uint64_t addr, unsigned nr)
 	putc_(l, ']');
 }
 
+/* a socket address in the program's memory: {AF_INET, 127.0.0.1:80} in
+ * text, {"family":"AF_INET","addr":"127.0.0.1","port":80} in JSON */
+static void f_sockaddr(struct line *l, const char *k, uint64_t addr, uint64_t len)
+{
+	struct sockaddr_storage ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *fam = NULL, *hostp = NULL;
+	size_t n = len < sizeof(ss) ? (size_t)len : sizeof(ss);
+	unsigned port = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (!addr || n < sizeof(sa_family_t) || umem_read(&ss, (const void *)(uintptr_t)addr, n)) {
+		f_hex(l, k, addr);
+		return;
+	}
+	if (ss.ss_family == AF_INET && n >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		fam = "AF_INET";
+		hostp = inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+	} else if (ss.ss_family == AF_INET6 && n >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+
+		fam = "AF_INET6";
+		hostp = inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+	} else if (ss.ss_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)&ss;
+		size_t plen = n - offsetof(struct sockaddr_un, sun_path);
+
+		fam = "AF_UNIX";
+		key(l, k);
+		puts_(l, json ? "{\"family\":\"AF_UNIX\",\"path\":" : "{AF_UNIX, ");
+		if (plen && !un->sun_path[0]) /* abstract: the name after its NUL */
+			put_quoted(l, un->sun_path, plen);
+		else
+			put_quoted(l, un->sun_path, strnlen(un->sun_path, plen));
+		putc_(l, '}');
+		return;
+	}
+	if (!fam || !hostp) {
+		f_hex(l, k, addr);
+		return;
+	}
+	key(l, k);
+	if (json) {
+		puts_(l, "{\"family\":\"");
+		puts_(l, fam);
+		puts_(l, "\",\"addr\":\"");
+		puts_(l, hostp);
+		puts_(l, "\",\"port\":");
+		put_u64(l, port);
+		putc_(l, '}');
+		return;
+	}
+	putc_(l, '{');
+	puts_(l, fam);
+	puts_(l, ", ");
+	if (ss.ss_family == AF_INET6)
+		putc_(l, '[');
+	puts_(l, hostp);
+	if (ss.ss_family == AF_INET6)
+		putc_(l, ']');
+	putc_(l, ':');
+	put_u64(l, port);
+	putc_(l, '}');
+}
+
+/* a struct msghdr: its address, iovecs and control length */
+static void f_msghdr(struct line *l, const char *k, uint64_t addr)
+{
+	struct msghdr m;
+
+	if (!addr || umem_read(&m, (const void *)(uintptr_t)addr, sizeof(m))) {
+		f_hex(l, k, addr);
+		return;
+	}
+	key(l, k);
+	putc_(l, '{');
+	l->first = true;
+	if (m.msg_name && m.msg_namelen)
+		f_sockaddr(l, "name", (uintptr_t)m.msg_name, m.msg_namelen);
+	if (m.msg_iovlen <= UINT32_MAX)
+		f_iovec(l, "iov", (uintptr_t)m.msg_iov, (unsigned)m.msg_iovlen);
+	f_u64(l, "iovlen", m.msg_iovlen);
+	if (m.msg_controllen)
+		f_u64(l, "controllen", m.msg_controllen);
+	putc_(l, '}');
+	l->first = false;
+}
+
 /* --- the SQE -------------------------------------------------------------- */
 
 static void rw_args(struct line *l, const struct ev *e, const struct io_uring_sqe *sqe,
@@ -1065,7 +1159,7 @@ static void sr_args(struct line *l, const struct ev *e, const struct io_uring_sq
 {
 	f_fd(l, e, "fd", sqe->fd, fixed_file);
 	if (msg) {
-		f_hex(l, "msg", sqe->addr);
+		f_msghdr(l, "msg", sqe->addr);
 	} else {
 		f_hex(l, "buf", sqe->addr);
 		f_u64(l, "len", sqe->len);
@@ -1150,10 +1244,8 @@ static void sqe_args(struct line *l, const struct ev *e, const struct io_uring_s
 	case IORING_OP_RECV:
 	case IORING_OP_SEND_ZC:
 		sr_args(l, e, sqe, ff, false, sel);
-		if (sqe->addr2) {
-			f_hex(l, "dest", sqe->addr2);
-			f_u64(l, "addr_len", sqe->addr_len);
-		}
+		if (sqe->addr2)
+			f_sockaddr(l, "dest", sqe->addr2, sqe->addr_len);
 		break;
 	case IORING_OP_TIMEOUT:
 		f_timespec(l, "ts", sqe->addr);
@@ -1194,7 +1286,8 @@ static void sqe_args(struct line *l, const struct ev *e, const struct io_uring_s
 	case IORING_OP_CONNECT:
 	case IORING_OP_BIND:
 		f_fd(l, e, "fd", sqe->fd, ff);
-		f_hex(l, "addr", sqe->addr);
+		f_sockaddr(l, "addr", sqe->addr,
+			   sqe->opcode == IORING_OP_BIND ? sqe->addr2 : sqe->off);
 		f_u64(l, "addrlen", sqe->opcode == IORING_OP_BIND ? sqe->addr2 : sqe->off);
 		break;
 	case IORING_OP_LISTEN:
