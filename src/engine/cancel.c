@@ -722,6 +722,8 @@ void ring_cancel_all(struct ring *r)
 	reactor = r->reactor;
 	pthread_mutex_unlock(&r->async_lock);
 
+	/* RINGER_FAULTS: completions held back complete now (links cancelled) */
+	faults_ring_gone(r);
 	/* futex waits first: their helpers complete requests, whose links
 	 * may go to the workers or the reactor, torn down next */
 	futex_cancel_all(r);

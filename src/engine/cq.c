@@ -52,10 +52,13 @@ static unsigned cq_space(struct ring *r)
 	 */
 	unsigned head = io_uring_smp_load_acquire(r->cq_head);
 	unsigned used = r->cached_cq_tail - head;
+	unsigned entries = r->cq_entries;
 
-	if (used > r->cq_entries) /* a scribbled head: treat as full */
-		used = r->cq_entries;
-	return r->cq_entries - used;
+	if (faults_on() && r->fault_cq) /* RINGER_FAULTS cq=N: a smaller CQ */
+		entries = r->fault_cq;
+	if (used > entries) /* a scribbled head (or a CQ made smaller): full */
+		used = entries;
+	return entries - used;
 }
 
 /*
@@ -829,6 +832,8 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 
 	if (min > r->cq_entries)
 		min = r->cq_entries;
+	if (faults_on() && r->fault_cq && min > r->fault_cq)
+		min = r->fault_cq; /* RINGER_FAULTS cq=N: no more can be in the CQ */
 	if (min_phase || (ts && !abs_time))
 		start = now_ns(clock); /* an untimed wait reads no clock */
 	if (ts)

@@ -333,6 +333,7 @@
 
 #include "ringer.h"
 #include "engine/api.h"
+#include "engine/faults.h"
 #include "engine/reactor.h"
 #include "engine/wq.h"
 #include "arch.h"
@@ -534,6 +535,10 @@ struct req {
 	uint64_t trace_id, trace_ns;
 	uint8_t trace_op;
 	bool trace_fdres; /* its result is a new descriptor */
+	/* RINGER_FAULTS (faults.h): FAULT_* still to do at issue or completion,
+	 * and its value (an -errno, ms, a CQE count); set only while faults_on() */
+	uint8_t fault_kind;
+	int32_t fault_val;
 	/* the opcode's own state: see req_data() */
 	union {
 		uint64_t op_align;
@@ -752,6 +757,11 @@ struct ring {
 	unsigned cached_sq_head;
 	bool drain_next;
 	atomic_bool drain_disabled;
+
+	/* RINGER_FAULTS (faults.c): the ring's rule counters, and the CQ size
+	 * it shows (0: cq_entries), both set at setup */
+	struct faults_ring *faults;
+	unsigned fault_cq;
 
 	/* Completion side, under cq_lock. */
 	pthread_mutex_t cq_lock;

@@ -714,6 +714,8 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	struct stat st;
 	int memfd, ret;
 
+	if (engine_faults < 0)
+		return -EINVAL; /* RINGER_FAULTS was refused at load (faults.c) */
 	if (!up || umem_read(&p, up, sizeof(p)))
 		return -EFAULT;
 	ret = check_params(entries, &p);
@@ -798,6 +800,11 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 		ret = -EFAULT;
 		goto fail_fd;
 	}
+	if (faults_on()) {
+		ret = faults_ring_setup(r); /* RINGER_FAULTS: counters, CQ size */
+		if (ret)
+			goto fail_fd;
+	}
 	ret = sqpoll_setup(r, &p); /* the SQ poller, last: nothing fails after it */
 	if (ret)
 		goto fail_fd;
@@ -816,6 +823,7 @@ RINGER_API int ringer_setup(unsigned entries, struct io_uring_params *up)
 	return memfd;
 
 fail_fd:
+	faults_ring_free(r);
 	ring_unmap(r);
 	if (memfd >= 0)
 		sys_close(memfd);
@@ -888,6 +896,7 @@ int ring_inherited_enter_error(int fd, unsigned to_submit, unsigned flags)
 static void ring_teardown(struct ring *r)
 {
 	ring_cancel_all(r); /* every request completed and freed (cancel.c) */
+	faults_ring_free(r);
 	cq_drop_overflow(r);
 	ring_poll_release(r); /* pollfd.c: nothing posts any more */
 	rsrc_free_all(r);

@@ -509,6 +509,8 @@ void req_complete(struct req *req)
 	struct req *nxt, *lt = NULL;
 	bool quiet_timeout;
 
+	if (faults_on() && faults_complete(req))
+		return; /* RINGER_FAULTS: held back, completed later (faults.c) */
 	/* its LINK_TIMEOUT, if one follows it, is disarmed first: that may
 	 * change req->link, and give a timeout to end after req's CQE
 	 * (ops/timeout.c) */
@@ -895,6 +897,8 @@ void req_issue(struct req *req, unsigned issue_flags)
 	struct req *lt = NULL;
 	int ret;
 
+	if (faults_on() && faults_issue(req))
+		return; /* RINGER_FAULTS: an error, the operation not performed */
 	if ((req->ring->flags & IORING_SETUP_IOPOLL) && !(issue_flags & ISSUE_F_IOPOLL) &&
 	    iopoll_queue(req))
 		return; /* parked until a GETEVENTS polls it (iopoll.c) */
@@ -1128,6 +1132,7 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	req->rfd = -1;
 	req->buf_sel = KBUF_SEL_NONE;
 	req->buf_group = sqe->buf_group;
+	req->fault_kind = FAULT_NONE;
 	trace_submit(r, req, sqe);
 
 	if (sqe->opcode >= ENGINE_NR_OPS) {
@@ -1176,6 +1181,8 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 		if (!req->creds)
 			return -EINVAL;
 	}
+	if (faults_on()) /* RINGER_FAULTS: may shorten the copy's length */
+		return faults_prep(r, req, &u.sqe, st->link_head != NULL);
 	return def->prep(req, sqe);
 }
 

@@ -40,7 +40,11 @@ enum ringer_backend ringer__backend_from_env(void)
 {
 	static _Atomic int warned;
 	const char *env = getenv("RINGER_BACKEND");
+	const char *faults = getenv("RINGER_FAULTS");
 
+	/* fault injection is the engine's: auto means the engine then */
+	if ((!env || !*env || !strcmp(env, "auto")) && faults && *faults)
+		return RINGER_BACKEND_USER;
 	if (!env || !*env || !strcmp(env, "auto"))
 		return RINGER_BACKEND_AUTO;
 	if (!strcmp(env, "kernel"))

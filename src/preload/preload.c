@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "engine/faults.h"
 #include "lib/backend.h"
 #include "preload/preload.h"
 
@@ -290,6 +291,10 @@ __attribute__((constructor)) static void preload_init(void)
 	shim_debug = getenv("RINGER_PRELOAD_DEBUG") != NULL;
 	shim_stats = getenv("RINGER_PRELOAD_STATS") != NULL;
 	injected = exec_init();
+	/* RINGER_FAULTS refused (faults.c said which rule, where): the
+	 * program must not run with rules other than those meant */
+	if (faults_init())
+		exit(2);
 	/* An injected shim only keeps the program alive: the kernel serves it. */
 	shim_backend = injected ? RINGER_BACKEND_KERNEL : ringer__backend_from_env();
 
