@@ -660,6 +660,14 @@ static void do_init(void)
 		return;
 	}
 	log_open();
+	if (log_fd != 2) {
+		/* a log file says which seed replays it */
+		char line[64];
+		int n = snprintf(line, sizeof(line), "ringer-faults: seed=%" PRIu64 "\n", seed);
+
+		if (n > 0)
+			log_write(line, (size_t)n);
+	}
 	engine_faults = 1;
 }
 
