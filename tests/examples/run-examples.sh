@@ -5,8 +5,9 @@
 #
 #   run-examples.sh CASE BINDIR WORKDIR
 #
-# CASE: cp | cat | link-cp | errors.  BINDIR holds ringer-cat, ringer-cp and
-# link-cp; WORKDIR is created for the temporary files and removed at the end.
+# CASE: cp | cat | link-cp | errors | short-read.  BINDIR holds ringer-cat,
+# ringer-cp, link-cp and short-read; WORKDIR is created for the temporary
+# files and removed at the end.
 # The backend comes from RINGER_BACKEND in the environment (CTest sets it).
 # Exit: 0 pass, 1 fail, 77 skip (the kernel backend where the kernel refuses
 # io_uring).
@@ -192,6 +193,29 @@ errors)
 		expect 1 "standard output: No space left on device" \
 			sh -c "'$bindir/ringer-cat' src >/dev/full"
 	fi
+	;;
+short-read)
+	# The demonstration of RINGER_FAULTS (docs/FAULTS.md): short-read's
+	# copy is right until a read comes back short; one rule shows it.  A
+	# copy that handles short reads (ringer-cp) stays right under it.
+	mkdata data 1000001
+	"$bindir/short-read" data copy.out || fail "short-read exited with $?"
+	cmp data copy.out || fail "short-read: the copy differs without a fault"
+	echo "ok: short-read without faults"
+	RINGER_FAULTS="op=read short" RINGER_SEED=1 RINGER_BACKEND=user \
+		"$bindir/short-read" data copy.out 2>err.txt ||
+		fail "short-read under the rule exited with $? ($(cat err.txt))"
+	grep -q "action=short=" err.txt || fail "no short read was injected: $(cat err.txt)"
+	if cmp -s data copy.out; then
+		fail "short-read: the copy is right under short reads (the bug did not show)"
+	fi
+	echo "ok: short-read under op=read short: the copy differs"
+	RINGER_FAULTS="op=read,readv short" RINGER_SEED=1 RINGER_BACKEND=user \
+		"$bindir/ringer-cp" data copy.out 2>err.txt ||
+		fail "ringer-cp under the rule exited with $? ($(cat err.txt))"
+	grep -q "action=short=" err.txt || fail "no short read was injected into ringer-cp"
+	cmp data copy.out || fail "ringer-cp: the copy differs under short reads"
+	echo "ok: ringer-cp under op=read,readv short: the copy is right"
 	;;
 *)
 	fail "unknown case"
