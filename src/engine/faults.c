@@ -36,6 +36,7 @@
 #include "engine/faults.h"
 #include "engine/ops/rw.h"
 #include "engine/sys.h"
+#include "engine/thread.h"
 
 int engine_faults;
 
@@ -1137,7 +1138,6 @@ static void cond_init(void)
 /* faults_lock held: the thread that completes held requests is running */
 static bool thread_start(void)
 {
-	sigset_t all, old;
 	int ret;
 
 	if (thread_running)
@@ -1152,11 +1152,8 @@ static bool thread_start(void)
 		if (thread_running)
 			return true;
 	}
-	/* no signal of the program's lands in the engine's thread */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&held_thread, NULL, held_fn, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* an engine thread: no signal of the program's runs on it */
+	ret = engine_thread_create(&held_thread, NULL, held_fn, NULL);
 	if (ret)
 		return false;
 	thread_running = thread_joinable = true;
