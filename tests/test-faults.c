@@ -274,6 +274,43 @@ static int child_path(const char *a, const char *b)
 	return 0;
 }
 
+/*
+ * NOP 1 (held back by the rule), then ASYNC_CANCEL of it: the cancel's
+ * result; then the ring is closed with NOP 2 held for a minute: its
+ * teardown must complete it at once rather than wait
+ */
+static int child_cancel(void)
+{
+	struct io_uring ring;
+	struct io_uring_cqe c;
+	struct io_uring_sqe *sqe;
+
+	if (ring_or_report(&ring, 4) < 0)
+		return 1;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 1;
+	if (io_uring_submit(&ring) != 1)
+		return 1;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 1, 0);
+	sqe->user_data = 9;
+	if (one(&ring, &c))
+		return 1;
+	res_add("cancel=%s ", test_errname(c.res) ? test_errname(c.res) : "0");
+	if (one(&ring, &c))
+		return 1;
+	res_add("then=%llu:%d ", (unsigned long long)c.user_data, c.res);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 2;
+	if (io_uring_submit(&ring) != 1)
+		return 1;
+	io_uring_queue_exit(&ring);
+	res_add("closed\n");
+	return 0;
+}
+
 static int child_main(int argc, char **argv)
 {
 	const char *s = argv[2];
@@ -291,6 +328,8 @@ static int child_main(int argc, char **argv)
 		ret = child_order(true);
 	else if (!strcmp(s, "cq"))
 		ret = child_cq();
+	else if (!strcmp(s, "cancel"))
+		ret = child_cancel();
 	else if (!strcmp(s, "many"))
 		ret = child_many();
 	else if (!strcmp(s, "path") && argc > 4)
@@ -546,6 +585,20 @@ TEST(cq_pressure)
 	CHECK_HAS(&r, "action=cq=2/16");
 }
 
+/* a held request is not found by a cancellation; a ring's close ends its
+ * hold (rule 1 does not see NOP 1, which rule 0 took: NOP 2 is its first) */
+TEST(held_cancel_and_close)
+{
+	const char *env[] = { "RINGER_FAULTS=op=nop nth=1 delay=200; op=nop nth=1 delay=60000",
+			      "RINGER_SEED=1", "RINGER_BACKEND=user", NULL };
+	struct run r;
+
+	run_child(&r, env, "cancel", NULL, NULL);
+	CHECK_EQ(r.status, 0);
+	CHECK_HAS(&r, "cancel=-ENOENT then=1:0 closed");
+	CHECK_HAS(&r, "action=delay=60000ms");
+}
+
 TEST(path_glob)
 {
 	char a[64], b[64];
@@ -661,6 +714,7 @@ static const struct test_case cases[] = {
 	TEST_ENTRY(delay),
 	TEST_ENTRY(reorder_independent),
 	TEST_ENTRY(cq_pressure),
+	TEST_ENTRY(held_cancel_and_close),
 	TEST_ENTRY(path_glob),
 	TEST_ENTRY(seed_replays),
 	TEST_ENTRY(bad_rules),
