@@ -314,6 +314,12 @@
  *    offset on a regular file, O_DIRECT) raise no fsnotify events (inotify
  *    IN_ACCESS/IN_MODIFY, fanotify): Linux's AIO does not report them; a
  *    single buffered request per batch, and worker I/O, do.
+ *  - RINGER_FAULTS (faults.c, docs/FAULTS.md) changes results and timing on
+ *    purpose, within what the kernel could give; beyond that: a request
+ *    whose completion a rule holds back (delay, reorder) is not found by
+ *    ASYNC_CANCEL or SYNC_CANCEL (-ENOENT), where the kernel's cancellation
+ *    finds a request until its CQE is posted; a CQ made smaller (cq=N)
+ *    keeps its real size in cq.ring_entries.
  *  - fork: in a child, a ring inherited from the parent answers
  *    -EOPNOTSUPP (the engine's threads and state are the parent's); the
  *    child's close only lets go of the fd number (the engine's fds for it
