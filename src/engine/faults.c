@@ -516,10 +516,10 @@ static void rules_free(void)
 
 /* ---- the log ---------------------------------------------------------- */
 
-static void log_write(const char *line, size_t len)
+static void write_all(int fd, const char *line, size_t len)
 {
 	while (len) {
-		ssize_t n = write(log_fd, line, len);
+		ssize_t n = write(fd, line, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -528,6 +528,11 @@ static void log_write(const char *line, size_t len)
 		line += n;
 		len -= (size_t)n;
 	}
+}
+
+static void log_write(const char *line, size_t len)
+{
+	write_all(log_fd, line, len);
 }
 
 static void log_open(void)
@@ -631,12 +636,12 @@ static int read_seed(void)
 	}
 	/* decimal, below 2^53: a seed a shell or a script takes back as it is */
 	seed &= (1ULL << 53) - 1;
-	n = snprintf(line, sizeof(line), "%" PRIu64, seed);
+	snprintf(line, sizeof(line), "%" PRIu64, seed);
 	/* exec'd programs replay with the same seed, and do not print another */
 	setenv("RINGER_SEED", line, 1);
 	n = snprintf(line, sizeof(line), "ringer-faults: seed=%" PRIu64 " (RINGER_SEED)\n", seed);
-	if (n > 0 && write(2, line, (size_t)n) < 0)
-		return 0;
+	if (n > 0)
+		write_all(2, line, (size_t)n);
 	return 0;
 }
 
