@@ -1034,9 +1034,8 @@ struct held {
 static struct held *held_head, *held_tail;
 static pthread_cond_t held_cond; /* CLOCK_MONOTONIC */
 static pthread_cond_t firing_cond;
-static pthread_t held_thread;
-static bool thread_running, thread_joinable;
-static pid_t thread_pid;
+/* the thread runs while requests are held, and ends (detached) when none are */
+static bool thread_running;
 
 static int64_t now_ns(void)
 {
@@ -1123,7 +1122,7 @@ static void fork_child(void)
 	/* the thread is the parent's; its held requests are the parent's rings' */
 	pthread_mutex_init(&faults_lock, NULL);
 	held_head = held_tail = NULL;
-	thread_running = thread_joinable = false;
+	thread_running = false;
 }
 
 static pthread_once_t cond_once = PTHREAD_ONCE_INIT;
@@ -1143,26 +1142,21 @@ static void cond_init(void)
 /* faults_lock held: the thread that completes held requests is running */
 static bool thread_start(void)
 {
+	pthread_attr_t attr;
+	pthread_t t;
 	int ret;
 
 	if (thread_running)
 		return true;
-	if (thread_joinable) {
-		/* the last one ended (thread_running false): reap it; it
-		 * only has its unlock and return left */
-		pthread_mutex_unlock(&faults_lock);
-		pthread_join(held_thread, NULL);
-		pthread_mutex_lock(&faults_lock);
-		thread_joinable = false;
-		if (thread_running)
-			return true;
-	}
+	if (pthread_attr_init(&attr))
+		return false;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* an engine thread: no signal of the program's runs on it */
-	ret = engine_thread_create(&held_thread, NULL, held_fn, NULL);
+	ret = engine_thread_create(&t, &attr, held_fn, NULL);
+	pthread_attr_destroy(&attr);
 	if (ret)
 		return false;
-	thread_running = thread_joinable = true;
-	thread_pid = getpid();
+	thread_running = true;
 	return true;
 }
 
@@ -1206,7 +1200,6 @@ bool faults_complete(struct req *req)
 void faults_ring_gone(struct ring *r)
 {
 	struct held *mine = NULL, **tail = &mine, **pp, *prev = NULL;
-	bool join = false;
 
 	if (!r->faults)
 		return;
@@ -1230,14 +1223,7 @@ void faults_ring_gone(struct ring *r)
 	}
 	while (r->faults->firing)
 		pthread_cond_wait(&firing_cond, &faults_lock);
-	/* a thread that ended is reaped here rather than left to the process's exit */
-	if (!thread_running && thread_joinable && thread_pid == getpid()) {
-		thread_joinable = false;
-		join = true;
-	}
 	pthread_mutex_unlock(&faults_lock);
-	if (join)
-		pthread_join(held_thread, NULL);
 	/* dying is set: their links are cancelled, their CQEs posted */
 	while (mine) {
 		struct held *nx = mine->next;
