@@ -587,7 +587,10 @@ static void log_injection(const struct faults_event *ev)
 	if ((size_t)n >= sizeof(line) - 1)
 		n = (int)sizeof(line) - 2;
 	line[n] = '\n';
-	log_write(line, (size_t)n + 1);
+	/* while tracing, the trace has it: stderr (the trace's usual place
+	 * too) gets it once; a RINGER_FAULTS_LOG file always */
+	if (!hook || log_fd != 2)
+		log_write(line, (size_t)n + 1);
 	line[n] = 0;
 	if (hook)
 		hook(ev, line);

@@ -62,7 +62,8 @@ bool faults_complete(struct req *req);
  * The trace's connection: an injection as an event.  The log line is the
  * one faults writes to RINGER_FAULTS_LOG or stderr (no newline).  A hook
  * set with faults_set_trace_hook() is called for every injection, from the
- * thread that decided it, after the line is written; NULL removes it.
+ * thread that decided it, after the line is written (to RINGER_FAULTS_LOG;
+ * not to stderr while a hook is set: the trace has it); NULL removes it.
  */
 struct faults_event {
 	unsigned rule; /* index in RINGER_FAULTS, from 0 */

@@ -36,6 +36,7 @@
 
 #include "engine/api.h"
 #include "engine/engine.h"
+#include "engine/faults.h"
 #include "engine/sys.h"
 #include "engine/trace.h"
 #include "engine/trace_ops.h"
@@ -281,6 +282,8 @@ static bool filter_pass(unsigned op, int fd, int ring)
 	return true;
 }
 
+static void trace_fault(const struct faults_event *ev, const char *line);
+
 static void setup_once(void)
 {
 	const char *path = getenv("RINGER_TRACE");
@@ -326,6 +329,7 @@ static void setup_once(void)
 	wall_offset_ns = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec - (int64_t)mono_ns();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	engine_trace_on = true;
+	faults_set_trace_hook(trace_fault);
 }
 
 void trace_setup(void)
@@ -1580,6 +1584,79 @@ static void finish(struct line *l, char *start)
 		*l->p++ = '}';
 	*l->p++ = '\n';
 	emit_line(start, (size_t)(l->p - start));
+}
+
+/*
+ * faults.c's hook: a RINGER_FAULTS injection as a line of the trace, in the
+ * thread that decided it, before the request's completion line, so a
+ * replayed failure shows what was done to which request.  Text:
+ *   TIME [PID/TID] ring R inject rule=N op=NAME fd=F user_data=0x.. action=A
+ * JSON: {"ev":"inject", time, pid, tid, ring, rule, op, fd, user_data,
+ * seq, action}.  A ring's CQ-size rule has no op ("-") and fd -1.
+ */
+static void trace_fault(const struct faults_event *ev, const char *log_line)
+{
+	char buf[512];
+	struct line l = { .p = buf, .end = buf + sizeof(buf) - 2, .first = true };
+	uint64_t now = mono_ns(), wall = (uint64_t)((int64_t)now + wall_offset_ns);
+	uint64_t sec = wall / 1000000000ULL, us = wall % 1000000000ULL / 1000, day = sec % 86400;
+	const char *op = ev->opcode < 0 ? "-" : faults_op_name((unsigned)ev->opcode);
+
+	(void)log_line;
+	if (!engine_trace_on)
+		return;
+	if (ev->opcode >= 0 && !filter_pass((unsigned)ev->opcode, ev->fd, ev->ring))
+		return;
+	if (json) {
+		puts_(&l, "{\"ev\":\"inject\",\"time\":");
+		put_u64(&l, sec);
+		putc_(&l, '.');
+		put_pad(&l, us, 6);
+		puts_(&l, ",\"pid\":");
+		put_u64(&l, (uint64_t)trace_pid);
+		puts_(&l, ",\"tid\":");
+		put_u64(&l, (uint64_t)engine_gettid());
+		puts_(&l, ",\"ring\":");
+		put_s64(&l, ev->ring);
+		puts_(&l, ",\"rule\":");
+		put_u64(&l, ev->rule);
+		puts_(&l, ",\"op\":\"");
+		puts_(&l, op ? op : "?");
+		puts_(&l, "\",\"fd\":");
+		put_s64(&l, ev->fd);
+		puts_(&l, ",\"user_data\":");
+		put_u64(&l, ev->user_data);
+		puts_(&l, ",\"seq\":");
+		put_u64(&l, ev->seq);
+		puts_(&l, ",\"action\":\"");
+		puts_(&l, ev->action);
+		putc_(&l, '"');
+	} else {
+		put_pad(&l, day / 3600, 2);
+		putc_(&l, ':');
+		put_pad(&l, day / 60 % 60, 2);
+		putc_(&l, ':');
+		put_pad(&l, day % 60, 2);
+		putc_(&l, '.');
+		put_pad(&l, us, 6);
+		puts_(&l, " [");
+		put_u64(&l, (uint64_t)trace_pid);
+		putc_(&l, '/');
+		put_u64(&l, (uint64_t)engine_gettid());
+		puts_(&l, "] ring ");
+		put_s64(&l, ev->ring);
+		puts_(&l, " inject rule=");
+		put_u64(&l, ev->rule);
+		puts_(&l, " op=");
+		puts_(&l, op ? op : "?");
+		puts_(&l, " fd=");
+		put_s64(&l, ev->fd);
+		puts_(&l, " user_data=");
+		put_hex(&l, ev->user_data);
+		puts_(&l, " action=");
+		puts_(&l, ev->action);
+	}
+	finish(&l, buf);
 }
 
 /* ops whose result is a new descriptor (or a direct one: file_index) */

@@ -214,6 +214,31 @@ usage)
 	rt --version >"$dir/o" || fail "--version exited $?"
 	grep -q '^ringer-trace (ringer) [0-9]' "$dir/o" || fail "--version: $(cat "$dir/o")"
 	;;
+inject)
+	# an injection is a line of the trace, between its request's submission
+	# and completion, and not also on stderr; text and JSON
+	rt --inject 'op=nop nth=1 error=EIO' -o "$dir/t" -- "$prog" exit 0 2>"$dir/e"
+	[ $? = 1 ] || fail "trace-prog exit 0 under an EIO rule: not its failure"
+	mask "$dir/t" >"$dir/m"
+	cat "$dir/m"
+	sed -n 2p "$dir/m" | grep -q '^T ring R inject rule=0 op=nop fd=0 user_data=0xa0 action=error=-EIO$' ||
+		fail "no inject line after the NOP's submission"
+	sed -n 3p "$dir/m" | grep -q '^T ring R #1 NOP = -EIO (Input/output error) user_data=0xa0 <L>$' ||
+		fail "the NOP did not complete -EIO after the inject line"
+	! grep -q 'ringer-faults: rule=' "$dir/e" || fail "the injection also went to stderr"
+	grep -q 'ringer-faults: seed=' "$dir/e" || fail "no seed line on stderr"
+	command -v python3 >/dev/null || exit 0
+	rt --json --inject 'op=nop nth=1 error=EIO' -o "$dir/j" -- "$prog" exit 0 2>/dev/null
+	python3 - "$dir/j" <<'EOF' || fail "JSON inject event"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert [e["ev"] for e in ev] == ["submit", "inject", "complete"], ev
+i = ev[1]
+assert (i["rule"], i["op"], i["fd"], i["user_data"], i["seq"], i["action"]) == \
+    (0, "nop", 0, 0xa0, 1, "error=-EIO"), i
+assert i["ring"] == ev[0]["ring"] and ev[2]["res"] == -5, ev
+EOF
+	;;
 fio)
 	fio=$(command -v fio) || { echo "fio not installed: skipped"; exit 77; }
 	rt -c -f -o "$dir/sum" -- "$fio" --name=trace --ioengine=io_uring \
