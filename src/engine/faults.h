@@ -32,6 +32,7 @@ static inline bool faults_on(void)
 }
 
 /* fault_kind of a request: what its issue or completion still has to do */
+/* FAULT_NONE must stay 0: a new request has it from req_alloc()'s clearing */
 enum { FAULT_NONE = 0, FAULT_ERROR = 1, FAULT_DELAY = 2, FAULT_REORDER = 3 };
 
 /*

@@ -1132,7 +1132,7 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	req->rfd = -1;
 	req->buf_sel = KBUF_SEL_NONE;
 	req->buf_group = sqe->buf_group;
-	req->fault_kind = FAULT_NONE;
+	/* fault_kind is FAULT_NONE (0) from req_alloc()'s clearing */
 	trace_submit(r, req, sqe);
 
 	if (sqe->opcode >= ENGINE_NR_OPS) {
