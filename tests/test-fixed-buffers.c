@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/vfs.h>
@@ -165,6 +166,225 @@ TEST(fixed_bad_fd)
 {
 	setup_two_buffers();
 	CHECK_EQ(fixed_op(false, 9999, bufs[0], 4, 0, 0), -EBADF);
+	teardown();
+}
+
+/* READV_FIXED / WRITEV_FIXED of nr iovecs in slot index: the result */
+static int vfixed_op(bool write, int fd, const struct iovec *iov, unsigned nr, __u64 off, int flags,
+		     int index, unsigned sqe_flags)
+{
+	struct io_uring_sqe *sqe = test_get_sqe(&ring);
+	struct test_cqe c = { 0 };
+
+	if (write)
+		io_uring_prep_writev_fixed(sqe, fd, iov, nr, off, flags, index);
+	else
+		io_uring_prep_readv_fixed(sqe, fd, iov, nr, off, flags, index);
+	sqe->flags |= (__u8)sqe_flags;
+	io_uring_sqe_set_data64(sqe, 0x7ec);
+	CHECK_EQ(test_submit_reap(&ring, &c, 1), 1);
+	CHECK_EQ_U(c.user_data, 0x7ec);
+	return c.res;
+}
+
+/* The opcodes are reported by the probe, as on the kernel (6.15+). */
+TEST(vfixed_probe)
+{
+	struct io_uring_probe *probe;
+
+	test_ring_init(4, &ring, 0);
+	probe = io_uring_get_probe_ring(&ring);
+	REQUIRE_TRUE(probe != NULL);
+	CHECK_TRUE(io_uring_opcode_supported(probe, IORING_OP_READV_FIXED));
+	CHECK_TRUE(io_uring_opcode_supported(probe, IORING_OP_WRITEV_FIXED));
+	io_uring_free_probe(probe);
+	io_uring_queue_exit(&ring);
+}
+
+/* iovecs anywhere in one registered buffer, gathered and scattered in order */
+TEST(vfixed_data)
+{
+	struct iovec iov[3];
+	char check[BUF_SZ];
+	int fd;
+
+	setup_two_buffers();
+	fd = test_tmpfile(NULL);
+	test_fill_random(bufs[0], BUF_SZ, 3);
+	iov[0] = (struct iovec){ bufs[0] + 4096, 100 };
+	iov[1] = (struct iovec){ bufs[0], 50 };
+	iov[2] = (struct iovec){ bufs[0] + 8000, 192 };
+	CHECK_EQ(vfixed_op(true, fd, iov, 3, 10, 0, 0, 0), 342);
+	REQUIRE_EQ(pread(fd, check, 342, 10), 342);
+	CHECK_MEM(check, bufs[0] + 4096, 100);
+	CHECK_MEM(check + 100, bufs[0], 50);
+	CHECK_MEM(check + 150, bufs[0] + 8000, 192);
+	/* read back into the other buffer, split differently */
+	memset(bufs[1], 0, BUF_SZ);
+	iov[0] = (struct iovec){ bufs[1] + 1, 200 };
+	iov[1] = (struct iovec){ bufs[1] + 7000, 142 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 10, 0, 1, 0), 342);
+	CHECK_MEM(bufs[1] + 1, check, 200);
+	CHECK_MEM(bufs[1] + 7000, check + 200, 142);
+	/* overlapping iovecs: the later one's bytes win on a read */
+	iov[0] = (struct iovec){ bufs[1], 16 };
+	iov[1] = (struct iovec){ bufs[1] + 8, 16 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 10, 0, 1, 0), 32);
+	CHECK_MEM(bufs[1], check, 8);
+	CHECK_MEM(bufs[1] + 8, check + 16, 16);
+	/* short at EOF: what there was */
+	iov[0] = (struct iovec){ bufs[1], 300 };
+	iov[1] = (struct iovec){ bufs[1] + 300, 300 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 1, 0), 352);
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 352, 0, 1, 0), 0);
+	/* IOSQE_ASYNC: a worker does the same */
+	iov[0] = (struct iovec){ bufs[1] + 100, 42 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 1, 10, 0, 1, IOSQE_ASYNC), 42);
+	CHECK_MEM(bufs[1] + 100, check, 42);
+	close(fd);
+	teardown();
+}
+
+/* offset -1: the file position, used and advanced */
+TEST(vfixed_file_position)
+{
+	struct iovec iov[2] = { { NULL, 2 }, { NULL, 3 } };
+	int fd;
+
+	setup_two_buffers();
+	iov[0].iov_base = bufs[0] + 10;
+	iov[1].iov_base = bufs[0];
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	REQUIRE_EQ(lseek(fd, 3, SEEK_SET), 3);
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, (__u64)-1, 0, 0, 0), 5);
+	CHECK_MEM(bufs[0] + 10, "34", 2);
+	CHECK_MEM(bufs[0], "567", 3);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 8);
+	CHECK_EQ(vfixed_op(true, fd, iov, 2, (__u64)-1, 0, 0, 0), 5);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 13);
+	close(fd);
+	teardown();
+}
+
+/*
+ * The checks, in the kernel's order: the iovec array is copied at prep
+ * (-EFAULT, a negative length -EINVAL, more than UIO_MAXIOV -EINVAL), the
+ * buffer is looked up at issue (-EFAULT), then each iovec must lie inside it
+ * (-EFAULT) and not be empty (-EFAULT), then the total is bounded (-EINVAL).
+ */
+TEST(vfixed_errors)
+{
+	static struct iovec many[1025];
+	struct iovec iov[2];
+	int fd;
+
+	setup_two_buffers();
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	iov[0] = (struct iovec){ bufs[0], 4 };
+	iov[1] = (struct iovec){ bufs[0] + BUF_SZ - 4, 4 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 0, 0), 8);
+	/* the slot: out of range, the other buffer's memory */
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 2, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(true, fd, iov, 2, 0, 0, 100, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 1, 0), -EFAULT);
+	/* one iovec partly outside the buffer, or below it */
+	iov[1].iov_len = 5;
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 0, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(true, fd, iov, 2, 0, 0, 0, 0), -EFAULT);
+	iov[1] = (struct iovec){ bufs[0] - 1, 4 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 0, 0), -EFAULT);
+	iov[1] = (struct iovec){ (void *)~0UL, 4 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 0, 0), -EFAULT);
+	/* an empty iovec, even inside the buffer */
+	iov[1] = (struct iovec){ bufs[0] + 8, 0 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 0, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(true, fd, iov, 2, 0, 0, 0, 0), -EFAULT);
+	/* a negative length: refused at prep, even without a buffer */
+	iov[1] = (struct iovec){ bufs[0] + 8, (size_t)-1 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 100, 0), -EINVAL);
+	/* no vectors: nothing to move, but the slot is still looked up */
+	CHECK_EQ(vfixed_op(false, fd, iov, 0, 0, 0, 0, 0), 0);
+	CHECK_EQ(vfixed_op(true, fd, NULL, 0, 0, 0, 0, 0), 0);
+	CHECK_EQ(vfixed_op(false, fd, iov, 0, 0, 0, 2, 0), -EFAULT);
+	/* the array itself */
+	CHECK_EQ(vfixed_op(false, fd, NULL, 1, 0, 0, 0, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(false, fd, many, 1025, 0, 0, 0, 0), -EINVAL);
+	for (size_t i = 0; i < 1024; i++)
+		many[i] = (struct iovec){ bufs[1] + i, 1 };
+	CHECK_EQ(vfixed_op(false, fd, many, 1024, 0, 0, 1, 0), 10);
+	/* no IOSQE_BUFFER_SELECT */
+	iov[1] = (struct iovec){ bufs[0] + 8, 2 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 1, 0, 0, 0, IOSQE_BUFFER_SELECT), -EOPNOTSUPP);
+	/* RWF_* flags: as a plain readv */
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, RWF_HIPRI, 0, 0), -EINVAL);
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0x10000, 0, 0), -EOPNOTSUPP);
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, RWF_NOWAIT, 0, 0), 6);
+	/* the offset below -1 */
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, (__u64)-2, 0, 0, 0), -EINVAL);
+	/* the range before the file's mode */
+	{
+		int wfd = open("/dev/null", O_WRONLY);
+
+		REQUIRE_SYS(wfd);
+		CHECK_EQ(vfixed_op(false, wfd, iov, 2, 0, 0, 100, 0), -EFAULT);
+		CHECK_EQ(vfixed_op(false, wfd, iov, 2, 0, 0, 0, 0), -EBADF);
+		close(wfd);
+	}
+	/* a bad fd before a bad slot */
+	CHECK_EQ(vfixed_op(false, 9999, iov, 2, 0, 0, 100, 0), -EBADF);
+	close(fd);
+	teardown();
+}
+
+TEST(vfixed_without_buffers)
+{
+	struct iovec iov = { NULL, 4 };
+	char buf[8];
+	int fd;
+
+	iov.iov_base = buf;
+	test_ring_init(8, &ring, 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	CHECK_EQ(vfixed_op(false, fd, &iov, 1, 0, 0, 0, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(true, fd, &iov, 1, 0, 0, 0, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(false, fd, &iov, 0, 0, 0, 0, 0), -EFAULT);
+	close(fd);
+	io_uring_queue_exit(&ring);
+}
+
+/* on pipes: a read waits for data and reports what one read got */
+TEST(vfixed_pipe)
+{
+	struct iovec iov[2];
+	struct io_uring_sqe *sqe;
+	struct test_cqe c = { 0 };
+	int p[2];
+
+	setup_two_buffers();
+	REQUIRE_SYS(pipe(p));
+	iov[0] = (struct iovec){ bufs[0] + 64, 3 };
+	iov[1] = (struct iovec){ bufs[0], 10 };
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_readv_fixed(sqe, p[0], iov, 2, 0, 0, 0);
+	io_uring_sqe_set_data64(sqe, 9);
+	CHECK_EQ(io_uring_submit(&ring), 1);
+	CHECK_TRUE(test_cq_empty_for(&ring, 20));
+	REQUIRE_EQ(write(p[1], "abcdefg", 7), 7);
+	REQUIRE_EQ(test_reap(&ring, &c, 1, 5000), 1);
+	CHECK_EQ(c.res, 7);
+	CHECK_MEM(bufs[0] + 64, "abc", 3);
+	CHECK_MEM(bufs[0], "defg", 4);
+	memcpy(bufs[1], "xyz", 3);
+	iov[0] = (struct iovec){ bufs[1], 3 };
+	CHECK_EQ(vfixed_op(true, p[1], iov, 1, 0, 0, 1, 0), 3);
+	{
+		char got[3];
+
+		REQUIRE_EQ(read(p[0], got, 3), 3);
+		CHECK_MEM(got, "xyz", 3);
+	}
+	close(p[0]);
+	close(p[1]);
 	teardown();
 }
 
@@ -417,6 +637,12 @@ int main(int argc, char **argv)
 		TEST_ENTRY(fixed_without_buffers),
 		TEST_ENTRY(fixed_sparse_slot),
 		TEST_ENTRY(fixed_bad_fd),
+		TEST_ENTRY(vfixed_probe),
+		TEST_ENTRY(vfixed_data),
+		TEST_ENTRY(vfixed_file_position),
+		TEST_ENTRY(vfixed_errors),
+		TEST_ENTRY(vfixed_without_buffers),
+		TEST_ENTRY(vfixed_pipe),
 		TEST_ENTRY(register_buffers_errors),
 		TEST_ENTRY(register_file_backed_buffer),
 		TEST_ENTRY(register_readonly_memory),

@@ -440,13 +440,14 @@ TEST(waiting_async_read_keeps_its_file)
  * READ_FIXED waits on an empty pipe; the program unregisters the buffers,
  * unmaps the memory and maps new memory at the same address: the data the
  * read gets never lands in the new memory (the kernel's request holds the
- * registration, and with it the old pages, until it completes).
+ * registration, and with it the old pages, until it completes).  READV_FIXED
+ * (vec) alike, its two ranges in the buffer.
  */
-static void fixed_read_case(bool async)
+static void fixed_read_case(bool async, bool vec)
 {
 	struct io_uring ring;
 	struct io_uring_sqe *sqe;
-	struct iovec iov;
+	struct iovec iov, vecs[2];
 	struct test_cqe c = { 0 };
 	size_t len = 4096;
 	unsigned char *mem, *again;
@@ -462,7 +463,12 @@ static void fixed_read_case(bool async)
 	iov.iov_len = len;
 	REQUIRE_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
 	sqe = test_get_sqe(&ring);
-	io_uring_prep_read_fixed(sqe, p[0], mem, 64, 0, 0);
+	vecs[0] = (struct iovec){ mem + 100, 3 };
+	vecs[1] = (struct iovec){ mem, 61 };
+	if (vec)
+		io_uring_prep_readv_fixed(sqe, p[0], vecs, 2, 0, 0, 0);
+	else
+		io_uring_prep_read_fixed(sqe, p[0], mem, 64, 0, 0);
 	io_uring_sqe_set_data64(sqe, 5);
 	if (async)
 		sqe->flags |= IOSQE_ASYNC;
@@ -493,24 +499,35 @@ static void fixed_read_case(bool async)
 
 TEST(fixed_read_keeps_its_buffer)
 {
-	fixed_read_case(false);
+	fixed_read_case(false, false);
 }
 
 TEST(fixed_async_read_keeps_its_buffer)
 {
-	fixed_read_case(true);
+	fixed_read_case(true, false);
+}
+
+TEST(vfixed_read_keeps_its_buffer)
+{
+	fixed_read_case(false, true);
+}
+
+TEST(vfixed_async_read_keeps_its_buffer)
+{
+	fixed_read_case(true, true);
 }
 
 /*
  * WRITE_FIXED waits on a full pipe; the program unregisters, unmaps and maps
  * new memory with other bytes there: the write sends what the registered
- * buffer held, not the new bytes.
+ * buffer held, not the new bytes.  WRITEV_FIXED (vec) alike, its two ranges
+ * in order.
  */
-TEST(fixed_write_keeps_its_buffer)
+static void fixed_write_case(bool vec)
 {
 	struct io_uring ring;
 	struct io_uring_sqe *sqe;
-	struct iovec iov;
+	struct iovec iov, vecs[2];
 	struct test_cqe c = { 0 };
 	size_t len = 4096, filled = 0;
 	unsigned char *mem, *again, junk[4096], got[64];
@@ -532,11 +549,17 @@ TEST(fixed_write_keeps_its_buffer)
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE_TRUE(mem != MAP_FAILED);
 	memset(mem, 'o', len);
+	memset(mem + 64, 'p', 32);
 	iov.iov_base = mem;
 	iov.iov_len = len;
 	REQUIRE_EQ(io_uring_register_buffers(&ring, &iov, 1), 0);
 	sqe = test_get_sqe(&ring);
-	io_uring_prep_write_fixed(sqe, p[1], mem, sizeof(got), 0, 0);
+	vecs[0] = (struct iovec){ mem + 64, 32 };
+	vecs[1] = (struct iovec){ mem, 32 };
+	if (vec)
+		io_uring_prep_writev_fixed(sqe, p[1], vecs, 2, 0, 0, 0);
+	else
+		io_uring_prep_write_fixed(sqe, p[1], mem, sizeof(got), 0, 0);
 	io_uring_sqe_set_data64(sqe, 6);
 	CHECK_EQ(io_uring_submit(&ring), 1);
 	CHECK_TRUE(test_cq_empty_for(&ring, 30));
@@ -558,11 +581,23 @@ TEST(fixed_write_keeps_its_buffer)
 	CHECK_EQ(c.res, (int)sizeof(got));
 	REQUIRE_EQ(read(p[0], got, sizeof(got)), (ssize_t)sizeof(got));
 	memset(junk, 'o', sizeof(got));
+	if (vec)
+		memset(junk, 'p', 32);
 	CHECK_MEM(got, junk, sizeof(got));
 	munmap(again, len);
 	io_uring_queue_exit(&ring);
 	close(p[0]);
 	close(p[1]);
+}
+
+TEST(fixed_write_keeps_its_buffer)
+{
+	fixed_write_case(false);
+}
+
+TEST(vfixed_write_keeps_its_buffer)
+{
+	fixed_write_case(true);
 }
 
 /*
@@ -697,6 +732,9 @@ int main(int argc, char **argv)
 		TEST_ENTRY(fixed_read_keeps_its_buffer),
 		TEST_ENTRY(fixed_async_read_keeps_its_buffer),
 		TEST_ENTRY(fixed_write_keeps_its_buffer),
+		TEST_ENTRY(vfixed_read_keeps_its_buffer),
+		TEST_ENTRY(vfixed_async_read_keeps_its_buffer),
+		TEST_ENTRY(vfixed_write_keeps_its_buffer),
 		TEST_ENTRY(read_without_nowait_support_then_exit),
 		TEST_ENTRY(read_without_nowait_support_completes),
 		TEST_ENTRY(async_read_without_nowait_support_completes),

@@ -148,9 +148,9 @@
  *    a thread runs a request with other credentials is not carried past
  *    the request: the thread goes back to what it had before; and if that
  *    thread cannot make the change glibc asks of it, glibc aborts.
- *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED), READ,
- *    WRITE, POLL_ADD, POLL_REMOVE, SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE,
- *    LINK_TIMEOUT,
+ *  - opcodes beyond NOP, READV, WRITEV, FSYNC, READ/WRITE(_FIXED),
+ *    READV/WRITEV_FIXED, READ, WRITE, POLL_ADD, POLL_REMOVE,
+ *    SYNC_FILE_RANGE, TIMEOUT, TIMEOUT_REMOVE, LINK_TIMEOUT,
  *    ASYNC_CANCEL, FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV, MSG_RING, EPOLL_CTL,
  *    EPOLL_WAIT, WAITID, OPENAT, OPENAT2, CLOSE, STATX, FADVISE, MADVISE,
  *    FALLOCATE, FTRUNCATE, FSETXATTR, SETXATTR, FGETXATTR, GETXATTR,
@@ -278,11 +278,12 @@
  *    every exclusive poll on the file, the kernel's the first only).
  *  - RLIMIT_MEMLOCK is counted per process (the kernel: per user); buffers
  *    are checked (mapped, writable, not file-backed shared) but not pinned.
- *    A READ_FIXED/WRITE_FIXED waiting in a worker or the reactor when the
- *    buffers are unregistered, or its slot is replaced by BUFFERS_UPDATE,
- *    goes on in a private copy of its range
- *    (rw_fixed_retire()): a program that keeps the memory mapped does not
- *    see what such a read gets (the kernel's lands in the pinned pages).
+ *    A READ(V)_FIXED/WRITE(V)_FIXED waiting in a worker or the reactor
+ *    when the buffers are unregistered, or its slot is replaced by
+ *    BUFFERS_UPDATE, goes on in a private copy of what is left of its
+ *    ranges (rw_fixed_retire()): a program that keeps the memory mapped
+ *    does not see what such a read gets (the kernel's lands in the pinned
+ *    pages).
  *  - a blocking worker call on a regular file that keeps saying EAGAIN is
  *    retried 1000 times, then reported.
  *  - reads/writes on regular files run on native AIO (aio.c); a waiter

@@ -98,6 +98,11 @@ const struct op_def op_defs[ENGINE_NR_OPS] = {
 					rw_hold_buffer),
 	[IORING_OP_WRITE_FIXED] = RW_DEF("WRITE_FIXED", rw_prep_write_fixed, 0, 1, 0,
 					 rw_hold_buffer),
+	/* no buffer_select: IOSQE_BUFFER_SELECT is -EOPNOTSUPP, as on the kernel */
+	[IORING_OP_READV_FIXED] = RW_DEF("READV_FIXED", rw_prep_readv_fixed, 1, 0, 0,
+					 rw_hold_buffer),
+	[IORING_OP_WRITEV_FIXED] = RW_DEF("WRITEV_FIXED", rw_prep_writev_fixed, 0, 1, 0,
+					  rw_hold_buffer),
 	[IORING_OP_READ] = RW_DEF("READ", rw_prep_read, 1, 0, 1, NULL),
 	[IORING_OP_WRITE] = RW_DEF("WRITE", rw_prep_write, 0, 1, 0, NULL),
 	/* no ioprio, no iopoll: as the kernel's row */

@@ -429,9 +429,11 @@ static bool fails_as_task_work(const struct req *req)
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 	case IORING_OP_READ_FIXED:
+	case IORING_OP_READV_FIXED:
 	case IORING_OP_WRITE:
 	case IORING_OP_WRITEV:
 	case IORING_OP_WRITE_FIXED:
+	case IORING_OP_WRITEV_FIXED:
 		return true;
 	}
 	/* sock_from_file() failed: returned by every socket op */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED (the kernel's rw.c).
+ * READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED, READV_FIXED,
+ * WRITEV_FIXED (the kernel's rw.c).
  *
  * prep copies what it needs (the iovec array included) out of the SQE; issue
  * then works from that copy:
@@ -90,7 +91,7 @@ static int prep_common(struct req *req, const struct io_uring_sqe *sqe, bool wri
 	rw->rw_flags = (int)sqe->rw_flags;
 	rw->buf_index = sqe->buf_index;
 	rw->write = write;
-	rw->fixed = false;
+	rw->fixed = rw->vec = false;
 	rw->iov = rw->fast_iov;
 	rw->iov_alloc = NULL;
 	rw->nr_segs = 0;
@@ -131,6 +132,37 @@ static int prep_fixed(struct req *req, const struct io_uring_sqe *sqe, bool writ
 	return ret;
 }
 
+/*
+ * The iovec array of a vectored request, rw->len entries at rw->addr, into
+ * rw->iov (fast_iov or iov_alloc), the lengths checked as the kernel's
+ * iovec_from_user() does, all of them before any address: 0 or -errno.
+ */
+static int iov_copy_in(struct req *req)
+{
+	struct rw_state *rw = req_rw(req);
+	struct iovec *iov;
+
+	if (rw->len > ENGINE_UIO_MAXIOV)
+		return -EINVAL;
+	if (!rw->len)
+		return 0;
+	iov = rw->len == 1 ? rw->fast_iov : malloc(sizeof(*iov) * rw->len);
+	if (!iov)
+		return -ENOMEM;
+	if (iov != rw->fast_iov) {
+		rw->iov_alloc = iov;
+		req->flags |= REQ_F_NEED_CLEANUP;
+	}
+	rw->iov = iov;
+	/* SUBMIT_STABLE: the array is copied now; a bad pointer is -EFAULT, not a crash */
+	if (umem_read(iov, (const void *)(uintptr_t)rw->addr, sizeof(*iov) * rw->len))
+		return -EFAULT;
+	for (unsigned i = 0; i < rw->len; i++)
+		if ((ssize_t)iov[i].iov_len < 0)
+			return -EINVAL;
+	return 0;
+}
+
 static int prep_vec(struct req *req, const struct io_uring_sqe *sqe, bool write)
 {
 	struct rw_state *rw = req_rw(req);
@@ -153,25 +185,13 @@ static int prep_vec(struct req *req, const struct io_uring_sqe *sqe, bool write)
 		rw->len = one.iov_len;
 		return 0;
 	}
-	if (rw->len > ENGINE_UIO_MAXIOV)
-		return -EINVAL;
-	if (!rw->len)
-		return 0;
-	iov = rw->len == 1 ? rw->fast_iov : malloc(sizeof(*iov) * rw->len);
-	if (!iov)
-		return -ENOMEM;
-	if (iov != rw->fast_iov) {
-		rw->iov_alloc = iov;
-		req->flags |= REQ_F_NEED_CLEANUP;
-	}
-	/* SUBMIT_STABLE: the array is copied now; a bad pointer is -EFAULT, not a crash */
-	if (umem_read(iov, (const void *)(uintptr_t)rw->addr, sizeof(*iov) * rw->len))
-		return -EFAULT;
+	ret = iov_copy_in(req);
+	if (ret || !rw->len)
+		return ret;
+	iov = rw->iov;
 	for (unsigned i = 0; i < rw->len; i++) {
 		size_t len = iov[i].iov_len;
 
-		if ((ssize_t)len < 0)
-			return -EINVAL;
 		if (!user_range_ok((uintptr_t)iov[i].iov_base, len))
 			return -EFAULT;
 		if (len > ENGINE_MAX_RW_COUNT - total) {
@@ -180,10 +200,29 @@ static int prep_vec(struct req *req, const struct io_uring_sqe *sqe, bool write)
 		}
 		total += len;
 	}
-	rw->iov = iov;
 	rw->nr_segs = rw->len;
 	rw->total = total;
 	return 0;
+}
+
+/*
+ * READV_FIXED/WRITEV_FIXED (the kernel's io_prep_rwv_fixed(), 6.15+): the
+ * iovec array is copied at prep, as READV's (more than UIO_MAXIOV, or a
+ * negative length: -EINVAL; an unreadable array: -EFAULT); each iovec names
+ * a range of the registered buffer sqe->buf_index, looked up and checked at
+ * issue (resolve_fixed()).  No IOSQE_BUFFER_SELECT (the opdef row: -EOPNOTSUPP
+ * at submit).  Probed on 6.18: zero vectors move nothing (0), yet the slot
+ * must hold a buffer; the file's mode is looked at after the ranges.
+ */
+static int prep_vec_fixed(struct req *req, const struct io_uring_sqe *sqe, bool write)
+{
+	struct rw_state *rw = req_rw(req);
+	int ret = prep_common(req, sqe, write);
+
+	if (ret)
+		return ret;
+	rw->fixed = rw->vec = true;
+	return iov_copy_in(req);
 }
 
 /* The opcodes' preps (opdef.c): the direction and the kind of buffer. */
@@ -237,6 +276,16 @@ int rw_prep_write_fixed(struct req *req, const struct io_uring_sqe *sqe)
 	return prep_fixed(req, sqe, true);
 }
 
+int rw_prep_readv_fixed(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_vec_fixed(req, sqe, false);
+}
+
+int rw_prep_writev_fixed(struct req *req, const struct io_uring_sqe *sqe)
+{
+	return prep_vec_fixed(req, sqe, true);
+}
+
 /*
  * Registered buffers held by requests in flight.  The kernel's request holds
  * its buffer's resource node: an unregistration does not wait for it, and the
@@ -269,21 +318,31 @@ static void fx_unlink(struct ring *r, struct req *req)
 	rw->fx_state = FX_NONE;
 }
 
-/* rsrc_lock held, the request not in a system call: its I/O moves to a copy */
+/*
+ * rsrc_lock held, the request not in a system call: what is left of its I/O
+ * (the rest of its iovec, one range or READV_FIXED's several, in order)
+ * moves to one copy of those bytes.
+ */
 static void fixed_copy(struct req *req)
 {
 	struct rw_state *rw = req_rw(req);
-	char *copy = malloc(rw->total ? rw->total : 1);
+	size_t left = rw->total - rw->done, at = 0;
+	char *copy = malloc(left ? left : 1);
 
 	if (!copy)
 		return; /* no memory: it goes on at the address (engine.h) */
-	if (umem_read(copy, (const void *)(uintptr_t)rw->addr, rw->total))
-		memset(copy, 0, rw->total); /* unmapped already: nothing to keep */
+	for (unsigned i = 0; i < rw->nr_segs; i++) {
+		const struct iovec *v = &rw->iov[i];
+
+		if (umem_read(copy + at, v->iov_base, v->iov_len))
+			memset(copy + at, 0, v->iov_len); /* unmapped already: nothing to keep */
+		at += v->iov_len;
+	}
 	rw->fx_copy = copy;
-	rw->fast_iov[0].iov_base = copy + rw->done;
-	rw->fast_iov[0].iov_len = rw->total - rw->done;
+	rw->fast_iov[0].iov_base = copy;
+	rw->fast_iov[0].iov_len = left;
 	rw->iov = rw->fast_iov;
-	rw->nr_segs = rw->done < rw->total ? 1 : 0;
+	rw->nr_segs = left ? 1 : 0;
 }
 
 void rw_hold_buffer(struct req *req)
@@ -397,11 +456,43 @@ static bool is_reg(const struct req *req)
 	return req->flags & REQ_F_ISREG;
 }
 
+/* One range in a registered buffer: the kernel's validate_fixed_range(). */
+static bool fixed_range_ok(const struct rbuf *b, uint64_t addr, size_t len)
+{
+	uint64_t end;
+
+	return !__builtin_add_overflow(addr, (uint64_t)len, &end) && addr >= b->base &&
+	       end <= b->base + b->len && len <= ENGINE_MAX_RW_COUNT;
+}
+
+/*
+ * READV_FIXED's iovecs (the kernel's io_import_reg_vec(), at issue): each in
+ * the buffer (-EFAULT), none empty (-EFAULT, even inside it), then the
+ * total at most MAX_RW_COUNT (-EINVAL).  0 or -errno.
+ */
+static int resolve_fixed_vec(struct req *req)
+{
+	struct rw_state *rw = req_rw(req);
+	size_t total = 0;
+
+	for (unsigned i = 0; i < rw->len; i++) {
+		const struct iovec *v = &rw->iov[i];
+
+		if (!fixed_range_ok(rw->fx_buf, (uintptr_t)v->iov_base, v->iov_len) || !v->iov_len)
+			return -EFAULT;
+		total += v->iov_len; /* 1024 lengths of at most MAX_RW_COUNT: no overflow */
+	}
+	if (total > ENGINE_MAX_RW_COUNT)
+		return -EINVAL;
+	rw->nr_segs = rw->len;
+	rw->total = total;
+	return 0;
+}
+
 /* The fixed buffer: looked up and range-checked before the file's mode (6.18, probed). */
 static int resolve_fixed(struct req *req)
 {
 	struct rw_state *rw = req_rw(req);
-	uint64_t end;
 	int ret = 0;
 
 	if (!rw->fx_buf) {
@@ -411,9 +502,9 @@ static int resolve_fixed(struct req *req)
 	}
 	if (!rw->fx_buf)
 		ret = -EFAULT;
-	else if (__builtin_add_overflow(rw->addr, (uint64_t)rw->len, &end) ||
-		 rw->addr < rw->fx_buf->base || end > rw->fx_buf->base + rw->fx_buf->len ||
-		 rw->len > ENGINE_MAX_RW_COUNT)
+	else if (rw->vec)
+		ret = resolve_fixed_vec(req);
+	else if (!fixed_range_ok(rw->fx_buf, rw->addr, rw->len))
 		ret = -EFAULT;
 	if (ret) {
 		/* a plain fd is used by number: a closed one is still -EBADF first */
@@ -421,6 +512,8 @@ static int resolve_fixed(struct req *req)
 
 		return fl < 0 ? fl : ret;
 	}
+	if (rw->vec)
+		return 0;
 	rw->fast_iov[0].iov_base = (void *)(uintptr_t)rw->addr;
 	rw->fast_iov[0].iov_len = rw->len;
 	rw->iov = rw->fast_iov;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED, READ_MULTISHOT (ops/rw.c). */
+/*
+ * READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED, READV_FIXED,
+ * WRITEV_FIXED, READ_MULTISHOT (ops/rw.c).
+ */
 #ifndef RINGER_ENGINE_OPS_RW_H
 #define RINGER_ENGINE_OPS_RW_H
 
@@ -12,7 +15,7 @@ struct rw_state {
 	int64_t off;
 	uint16_t buf_index;
 	bool write; /* the direction, set by the opcode's prep */
-	bool fixed; /* READ_FIXED/WRITE_FIXED: addr is in a registered buffer */
+	bool fixed; /* *_FIXED: the memory is in a registered buffer */
 	bool resolved; /* fixed buffer found / iov built */
 	bool stream; /* the file is not seekable: offset ignored */
 	bool polled; /* the reactor saw it ready (a file without RWF_NOWAIT) */
@@ -27,12 +30,13 @@ struct rw_state {
 	struct iovec fast_iov[1];
 	size_t total; /* bytes asked for */
 	size_t done; /* bytes moved so far (continuations) */
-	/* READ_FIXED/WRITE_FIXED away from the submitting thread (rw.c) */
+	/* a *_FIXED request away from the submitting thread (rw.c) */
 	struct rbuf *fx_buf; /* the registered buffer, a reference held */
 	void *fx_copy; /* the I/O's private copy once the buffer was retired */
 	struct req *fx_next, *fx_prev; /* on ring->fixed_away */
 	uint8_t fx_state; /* FX_*, under rsrc_lock */
 	bool fx_held; /* rw_hold_buffer() ran: look at fx_state */
+	bool vec; /* READV_FIXED/WRITEV_FIXED: iov holds ranges of the buffer */
 };
 REQ_DATA_CHECK(struct rw_state);
 #define req_rw(req) req_data(req, struct rw_state)
@@ -43,6 +47,8 @@ int rw_prep_readv(struct req *req, const struct io_uring_sqe *sqe);
 int rw_prep_writev(struct req *req, const struct io_uring_sqe *sqe);
 int rw_prep_read_fixed(struct req *req, const struct io_uring_sqe *sqe);
 int rw_prep_write_fixed(struct req *req, const struct io_uring_sqe *sqe);
+int rw_prep_readv_fixed(struct req *req, const struct io_uring_sqe *sqe);
+int rw_prep_writev_fixed(struct req *req, const struct io_uring_sqe *sqe);
 int rw_prep_read_mshot(struct req *req, const struct io_uring_sqe *sqe);
 int rw_issue(struct req *req, unsigned issue_flags);
 int rw_mshot_issue(struct req *req, unsigned issue_flags);
