@@ -352,6 +352,27 @@ TEST(vfixed_without_buffers)
 	io_uring_queue_exit(&ring);
 }
 
+/* An IOPOLL ring: the ranges are checked before the file (buffered: -EOPNOTSUPP) */
+TEST(vfixed_iopoll)
+{
+	struct iovec iov[2], reg;
+	char *b = map_anon(4096);
+	int fd;
+
+	test_ring_init(8, &ring, IORING_SETUP_IOPOLL);
+	reg = (struct iovec){ b, 4096 };
+	REQUIRE_EQ(io_uring_register_buffers(&ring, &reg, 1), 0);
+	fd = test_tmpfile_with("0123456789", 10, NULL);
+	iov[0] = (struct iovec){ b, 4 };
+	iov[1] = (struct iovec){ b + 4096, 1 };
+	CHECK_EQ(vfixed_op(false, fd, iov, 2, 0, 0, 0, 0), -EFAULT);
+	CHECK_EQ(vfixed_op(false, fd, iov, 1, 0, 0, 0, 0), -EOPNOTSUPP);
+	CHECK_EQ(vfixed_op(true, fd, iov, 1, 0, 0, 0, 0), -EOPNOTSUPP);
+	close(fd);
+	io_uring_queue_exit(&ring);
+	munmap(b, 4096);
+}
+
 /* on pipes: a read waits for data and reports what one read got */
 TEST(vfixed_pipe)
 {
@@ -642,6 +663,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(vfixed_file_position),
 		TEST_ENTRY(vfixed_errors),
 		TEST_ENTRY(vfixed_without_buffers),
+		TEST_ENTRY(vfixed_iopoll),
 		TEST_ENTRY(vfixed_pipe),
 		TEST_ENTRY(register_buffers_errors),
 		TEST_ENTRY(register_file_backed_buffer),
