@@ -501,6 +501,7 @@ static const char *const opnames[IORING_OP_LAST] = {
 	[IORING_OP_SENDMSG_ZC] = "SENDMSG_ZC", [IORING_OP_BIND] = "BIND",
 	[IORING_OP_LISTEN] = "LISTEN", [IORING_OP_PROVIDE_BUFFERS] = "PROVIDE_BUFFERS",
 	[IORING_OP_REMOVE_BUFFERS] = "REMOVE_BUFFERS", [IORING_OP_READ_MULTISHOT] = "READ_MULTISHOT",
+	[IORING_OP_READV_FIXED] = "READV_FIXED", [IORING_OP_WRITEV_FIXED] = "WRITEV_FIXED",
 };
 
 static const char *opname(unsigned op)
@@ -771,6 +772,52 @@ static void gen_rw(struct batch *b, struct op *op, bool write, int kind)
 				*used += v->len;
 				total += v->len;
 			}
+		}
+		op->len = (uint32_t)op->niov;
+		if (chance_permille(10)) {
+			op->iov_huge = true;
+			op->len = 1025;
+		} else if (chance_permille(20)) {
+			op->addr_kind = chance(50) ? A_NULL : A_KERNEL;
+		}
+	} else if (kind == 2 && chance(30)) {
+		/*
+		 * READV_FIXED / WRITEV_FIXED: iovecs in one registered buffer.
+		 * An empty or bad one fails the whole request (-EFAULT, before
+		 * any I/O): one such, sometimes, among good ones.
+		 */
+		uint32_t total = 0, bi;
+
+		op->opcode = write ? IORING_OP_WRITEV_FIXED : IORING_OP_READV_FIXED;
+		op->addr_kind = A_IOV;
+		op->buf_index = (uint16_t)rnd(NR_REGBUF);
+		if (chance(8))
+			op->buf_index = chance(50) ? NR_REGBUF + rnd(3) : 0xffff;
+		bi = op->buf_index < NR_REGBUF ? op->buf_index : 0;
+		op->niov = (int)rnd(MAXIOV + 1);
+		for (int i = 0; i < op->niov; i++) {
+			struct iov_spec *v = &op->iov[i];
+			int64_t off = op->off == -1 ? 0 : op->off;
+
+			v->kind = IOV_OK;
+			v->len = clamp_io(b, op, write, chance(50) ? 1 + rnd(600) : pick_len());
+			/* a write's sum stays in the file */
+			if (write && is_reg(op->obj) && off >= 0 &&
+			    (uint64_t)off + total + v->len > b->fsize[file_of(op->obj)])
+				v->len = 0;
+			if (!v->len || b->reg_used[bi] + v->len > REGBUF_SIZE) {
+				op->niov = i; /* no more room: fewer vectors */
+				break;
+			}
+			v->arg = bi * REGBUF_SIZE + b->reg_used[bi];
+			b->reg_used[bi] += v->len;
+			total += v->len;
+		}
+		if (op->niov && chance(15)) {
+			struct iov_spec *v = &op->iov[rnd((uint32_t)op->niov)];
+
+			v->kind = chance(50) ? IOV_ZERO : IOV_BAD;
+			v->len = v->kind == IOV_ZERO ? 0 : 1 + rnd(600);
 		}
 		op->len = (uint32_t)op->niov;
 		if (chance_permille(10)) {
@@ -2107,13 +2154,22 @@ static bool is_rw(unsigned opc)
 {
 	return opc == IORING_OP_READ || opc == IORING_OP_WRITE || opc == IORING_OP_READV ||
 	       opc == IORING_OP_WRITEV || opc == IORING_OP_READ_FIXED ||
-	       opc == IORING_OP_WRITE_FIXED || opc == IORING_OP_SEND || opc == IORING_OP_RECV;
+	       opc == IORING_OP_WRITE_FIXED || opc == IORING_OP_SEND || opc == IORING_OP_RECV ||
+	       opc == IORING_OP_READV_FIXED || opc == IORING_OP_WRITEV_FIXED;
 }
 
 static bool is_write(unsigned opc)
 {
 	return opc == IORING_OP_WRITE || opc == IORING_OP_WRITEV || opc == IORING_OP_WRITE_FIXED ||
-	       opc == IORING_OP_SEND;
+	       opc == IORING_OP_SEND || opc == IORING_OP_WRITEV_FIXED;
+}
+
+/* the arena an op's iovecs are in: READV_FIXED's are in the registered buffers */
+static int iov_region(const struct op *op)
+{
+	if (op->opcode == IORING_OP_READV_FIXED || op->opcode == IORING_OP_WRITEV_FIXED)
+		return R_REG;
+	return R_RD;
 }
 
 /* predicates of divergences.h, on the op (gen) and on both CQE lists */
@@ -2377,7 +2433,8 @@ static void file_range(const struct batch *b, struct op *op)
 	op->file_lo = op->file_hi = 0;
 	if (!is_rw(op->opcode) || file_of(op->obj) < 0 || off < 0)
 		return;
-	if (op->opcode == IORING_OP_READV || op->opcode == IORING_OP_WRITEV) {
+	if (op->opcode == IORING_OP_READV || op->opcode == IORING_OP_WRITEV ||
+	    op->opcode == IORING_OP_READV_FIXED || op->opcode == IORING_OP_WRITEV_FIXED) {
 		for (int i = 0; i < op->niov; i++)
 			len += op->iov[i].kind == IOV_OK ? op->iov[i].len : 0;
 	} else {
@@ -2402,7 +2459,8 @@ static void mask_op(struct batch *b, const struct op *op)
 	else if (op->addr_kind == A_IOV && !is_write(op->opcode))
 		for (int v = 0; v < op->niov; v++)
 			if (op->iov[v].kind == IOV_OK)
-				add_mask(b, R_RD, op->iov[v].arg, op->iov[v].arg + op->iov[v].len);
+				add_mask(b, iov_region(op), op->iov[v].arg,
+					 op->iov[v].arg + op->iov[v].len);
 	if (is_write(op->opcode) && file_of(op->obj) >= 0 && op->file_hi > op->file_lo)
 		add_mask(b, R_FILE0 + file_of(op->obj), (uint64_t)op->file_lo, (uint64_t)op->file_hi);
 }
@@ -2788,7 +2846,7 @@ static void generate(struct batch *b, uint64_t no)
 		else if (op->addr_kind == A_IOV)
 			for (int v = 0; v < op->niov; v++)
 				if (op->iov[v].kind == IOV_OK)
-					add_mask(b, R_RD, op->iov[v].arg,
+					add_mask(b, iov_region(op), op->iov[v].arg,
 						 op->iov[v].arg + op->iov[v].len);
 	}
 	add_mask(b, R_RD, ARENA_SIZE - PAGE, ARENA_SIZE);
@@ -2879,8 +2937,8 @@ static void print_op(FILE *out, const struct batch *b, int i)
 	else if (op->addr_kind != A_NONE)
 		fprintf(out, "%" PRIu64, op->addr_arg);
 	if (op->opcode == IORING_OP_NOP || op->opcode == IORING_OP_MSG_RING ||
-	    op->opcode == IORING_OP_READ_FIXED ||
-	    op->opcode == IORING_OP_WRITE_FIXED)
+	    op->opcode == IORING_OP_READ_FIXED || op->opcode == IORING_OP_WRITE_FIXED ||
+	    op->opcode == IORING_OP_READV_FIXED || op->opcode == IORING_OP_WRITEV_FIXED)
 		fprintf(out, " buf_index=%u", op->buf_index);
 	if (op->kb) {
 		fprintf(out, " bgid=%u", op->buf_index);
@@ -3160,6 +3218,30 @@ static void materialize(struct side *s, const struct batch *b, int idx, struct i
 		else if (op->addr_kind == A_WR_END)
 			fill_src(b, op, s->wr + ARENA_SIZE - op->addr_arg, (uint32_t)op->addr_arg, foff);
 		break;
+	case IORING_OP_READV_FIXED:
+	case IORING_OP_WRITEV_FIXED: {
+		int64_t o = foff;
+
+		sqe->buf_index = op->buf_index;
+		for (int v = 0; v < op->niov; v++) {
+			const struct iov_spec *is = &op->iov[v];
+			struct iovec *iov = &s->iovs[idx][v];
+
+			if (is->kind == IOV_OK) {
+				iov->iov_base = s->reg + is->arg;
+				if (op->opcode == IORING_OP_WRITEV_FIXED)
+					fill_src(b, op, iov->iov_base, is->len, o);
+				o += is->len;
+			} else {
+				/* empty inside the buffer, or outside any */
+				iov->iov_base = is->kind == IOV_ZERO
+							? s->reg
+							: (void *)0xffff888000002000ULL;
+			}
+			iov->iov_len = is->len;
+		}
+		break;
+	}
 	case IORING_OP_READV:
 	case IORING_OP_WRITEV: {
 		int64_t o = foff;
@@ -4257,7 +4339,7 @@ static int owner(const struct batch *b, int region, uint64_t o)
 		if (region == R_RD && op->addr_kind == A_RD && o >= op->addr_arg &&
 		    o < op->addr_arg + span(op->len))
 			return i;
-		if (region == R_RD && op->addr_kind == A_IOV && !is_write(op->opcode))
+		if (region == iov_region(op) && op->addr_kind == A_IOV && !is_write(op->opcode))
 			for (int v = 0; v < op->niov; v++)
 				if (op->iov[v].kind == IOV_OK && o >= op->iov[v].arg &&
 				    o < op->iov[v].arg + op->iov[v].len)
