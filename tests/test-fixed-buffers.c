@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Registered buffers: READ_FIXED / WRITE_FIXED with the data compared, the
- * -EFAULT range checks and the registration errors.
+ * Registered buffers: READ_FIXED / WRITE_FIXED and READV_FIXED /
+ * WRITEV_FIXED with the data compared, the range checks and the
+ * registration errors.
  */
 #include "harness.h"
 
