@@ -1000,6 +1000,10 @@ int rw_issue(struct req *req, unsigned issue_flags)
 {
 	int ret = rw_issue_one(req, issue_flags);
 
+	/* queued: the reactor or AIO has req now (it may be complete, freed
+	 * and reused already); its selection lock went before it was handed on */
+	if (ret == ISSUE_QUEUED)
+		return ret;
 	if (ret == ISSUE_AGAIN)
 		rw_buffer_recycle(req, false); /* a worker selects again */
 	/* a check that failed after the selection: the buffer goes back
@@ -1039,6 +1043,10 @@ static int rw_issue_one(struct req *req, unsigned issue_flags)
 				struct iocb cb;
 
 				prep_iocb(&cb, req, write);
+				/* a regular file's ring buffer is committed at
+				 * selection: the lock is not needed past here,
+				 * and req is AIO's once submitted */
+				sel_unlock(req);
 				if (aio_submit(req, &cb, h & FDHINT_DIRECT))
 					return ISSUE_QUEUED;
 			} else {
