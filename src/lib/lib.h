@@ -19,16 +19,6 @@
 #include "ringer.h"
 #include "lib/backend.h"
 
-#ifndef __NR_io_uring_setup
-#define __NR_io_uring_setup 425
-#endif
-#ifndef __NR_io_uring_enter
-#define __NR_io_uring_enter 426
-#endif
-#ifndef __NR_io_uring_register
-#define __NR_io_uring_register 427
-#endif
-
 /* The kernel's sigset size: what io_uring_enter expects as argsz for a sigmask. */
 #define RINGER_SIGSET_SIZE (_NSIG / 8)
 
