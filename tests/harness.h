@@ -67,7 +67,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -539,6 +541,52 @@ static inline void test_sleep_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/*
+ * RLIMIT_MEMLOCK accounting tests: in a child of the case (test_in_child()),
+ * become a user of this process's own with a limit of bytes.  io_uring
+ * charges the user, not the process: a fixed uid would share its account
+ * with runs in parallel (each backend, the shim's modes) and with one that
+ * just ended (the kernel gives pages back late).  The pid is the process's
+ * own among those alive.
+ */
+static inline void test_become_memlock_user(rlim_t bytes)
+{
+	struct rlimit rl = { bytes, bytes };
+	uid_t uid = (uid_t)100000 + (uid_t)getpid();
+
+	REQUIRE_SYS(setrlimit(RLIMIT_MEMLOCK, &rl));
+	REQUIRE_SYS(setgid(uid));
+	REQUIRE_SYS(setuid(uid));
+}
+
+/*
+ * Run fn as the case in a forked child, which may change what the case's
+ * process must keep (its user, its limits); it needs root for that.  The
+ * child's failure is the case's; its only skip, its ring refused on
+ * RINGER_BACKEND=kernel, is too.
+ */
+static inline void test_in_root_child(void (*fn)(void))
+{
+	int st;
+	pid_t pid;
+
+	if (getuid() != 0)
+		SKIP_CASE(SKIP_ENVIRONMENT, "needs root");
+	fflush(stdout);
+	pid = fork();
+	REQUIRE_SYS(pid);
+	if (pid == 0) {
+		fn();
+		fflush(stdout);
+		_exit(test_case_failed() ? TEST_FAIL : TEST_PASS);
+	}
+	REQUIRE_EQ(waitpid(pid, &st, 0), pid);
+	REQUIRE_MSG(WIFEXITED(st), "the child ended with status 0x%x", st);
+	if (WEXITSTATUS(st) == TEST_SKIP)
+		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_setup refused");
+	CHECK_EQ(WEXITSTATUS(st), TEST_PASS);
 }
 
 #ifndef HARNESS_WITHOUT_RINGER

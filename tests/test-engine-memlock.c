@@ -3,26 +3,21 @@
  * RLIMIT_MEMLOCK accounting without CAP_IPC_LOCK: ring memory and
  * registered buffers share one budget;
  * beyond it -ENOMEM; unregistering gives the pages back; the same range
- * registered twice counts twice.  Runs in a child that drops to nobody with
- * an 8 MiB limit, on both backends (skips when not run as root).
+ * registered twice counts twice.  Runs in a child that becomes a user of
+ * its own with an 8 MiB limit, on both backends (skips when not run as
+ * root).
  */
-#include <sys/resource.h>
-#include <sys/wait.h>
-
 #include "raw.h"
 
 #define MB (1024 * 1024)
 
 static void child(void)
 {
-	struct rlimit rl = { 8 * MB, 8 * MB };
 	struct raw_ring a, b;
 	char *m;
 	struct iovec v;
 
-	REQUIRE_SYS(setrlimit(RLIMIT_MEMLOCK, &rl));
-	REQUIRE_SYS(setgid(65534));
-	REQUIRE_SYS(setuid(65534));
+	test_become_memlock_user(8 * MB);
 	m = mmap(NULL, 16 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE_MSG(m != MAP_FAILED, "mmap: %s", strerror(errno));
 	memset(m, 1, 16 * MB);
@@ -47,26 +42,7 @@ static void child(void)
 
 TEST(rings_and_buffers_share_the_budget)
 {
-	int st;
-	pid_t pid;
-
-	/* it drops to another user to get a fresh RLIMIT_MEMLOCK account */
-	if (getuid() != 0)
-		SKIP_CASE(SKIP_ENVIRONMENT, "needs root");
-	fflush(stdout);
-	pid = fork();
-	REQUIRE_SYS(pid);
-	if (pid == 0) {
-		child();
-		fflush(stdout);
-		_exit(test_case_failed() ? TEST_FAIL : TEST_PASS);
-	}
-	REQUIRE_EQ(waitpid(pid, &st, 0), pid);
-	REQUIRE_MSG(WIFEXITED(st), "the child ended with status 0x%x", st);
-	/* the child's only skip: its ring setup refused on RINGER_BACKEND=kernel */
-	if (WEXITSTATUS(st) == TEST_SKIP)
-		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_setup refused");
-	CHECK_EQ(WEXITSTATUS(st), TEST_PASS);
+	test_in_root_child(child);
 }
 
 int main(int argc, char **argv)

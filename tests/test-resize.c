@@ -16,8 +16,6 @@
 
 #include <poll.h>
 #include <pthread.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #define DEFER (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
 #define PAGE  4096UL
@@ -608,22 +606,16 @@ TEST(no_mmap_rings)
 }
 
 /*
- * RLIMIT_MEMLOCK, in a child of a uid of its own (the kernel's account is the
- * user's): 128 entries hold 4 pages; the new rings are charged before the old
+ * RLIMIT_MEMLOCK, in a child, as a user of its own
+ * (test_become_memlock_user()): 128 entries hold 4 pages; the new rings are charged before the old
  * ones are given back.
  */
-#define MEMLOCK_UID 62517
-
 static void memlock_child(void)
 {
-	uid_t uid = MEMLOCK_UID + (uid_t)(getpid() % 100000);
-	struct rlimit rl = { 16 * PAGE, 16 * PAGE };
 	struct io_uring_params p;
 	int fd;
 
-	REQUIRE_SYS(setrlimit(RLIMIT_MEMLOCK, &rl));
-	REQUIRE_SYS(setgid(uid));
-	REQUIRE_SYS(setuid(uid));
+	test_become_memlock_user(16 * PAGE);
 	memset(&p, 0, sizeof(p));
 	p.flags = DEFER;
 	fd = raw_skip_if_refused(raw_setup(128, &p)); /* 2 + 2 pages */
@@ -642,24 +634,7 @@ static void memlock_child(void)
 
 TEST(memlock_charge)
 {
-	int st;
-	pid_t pid;
-
-	if (getuid() != 0)
-		SKIP_CASE(SKIP_ENVIRONMENT, "needs root");
-	fflush(stdout);
-	pid = fork();
-	REQUIRE_SYS(pid);
-	if (pid == 0) {
-		memlock_child();
-		fflush(stdout);
-		_exit(test_case_failed() ? TEST_FAIL : TEST_PASS);
-	}
-	REQUIRE_EQ(waitpid(pid, &st, 0), pid);
-	REQUIRE_MSG(WIFEXITED(st), "the child ended with status 0x%x", st);
-	if (WEXITSTATUS(st) == TEST_SKIP)
-		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_setup refused");
-	CHECK_EQ(WEXITSTATUS(st), TEST_PASS);
+	test_in_root_child(memlock_child);
 }
 
 /*

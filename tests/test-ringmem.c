@@ -8,8 +8,6 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <time.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #include "raw.h"
 
@@ -232,26 +230,16 @@ TEST(no_mmap_ring_fd_maps_nothing)
 /*
  * RLIMIT_MEMLOCK: a NO_MMAP ring is charged as an mmap'ed one, its rings'
  * pages and its SQEs' pages; a null or unaligned address fails before the
- * charge, an address with nothing mapped after it.  In a child of a user of its own, for a fresh
- * account (the kernel's is per user, and gives a ring's pages back only
- * some time after the ring goes).
+ * charge, an address with nothing mapped after it.  In a child, as a user
+ * of its own (test_become_memlock_user()).
  */
-#define MEMLOCK_UID 61517
-
 static void memlock_child(void)
 {
-	/* a uid of this run's own: the account is the user's, and runs in
-	 * parallel (each backend, the shim's modes) or one just before would
-	 * share it */
-	uid_t uid = MEMLOCK_UID + (uid_t)(getpid() % 100000);
-	struct rlimit rl = { 16 * PAGE, 16 * PAGE };
 	char *rings = map_anon(64 * PAGE), *sqes = map_anon(64 * PAGE);
 	struct io_uring_params p;
 	int fds[4];
 
-	REQUIRE_SYS(setrlimit(RLIMIT_MEMLOCK, &rl));
-	REQUIRE_SYS(setgid(uid));
-	REQUIRE_SYS(setuid(uid));
+	test_become_memlock_user(16 * PAGE);
 	/* 128 entries: 2 pages of rings, 2 of SQEs; four rings fill 16 pages */
 	for (int i = 0; i < 4; i++) {
 		fds[i] = nommap_setup(128, 0, rings + 4 * i * PAGE, sqes + 4 * i * PAGE, &p);
@@ -271,24 +259,7 @@ static void memlock_child(void)
 
 TEST(no_mmap_memlock_charge)
 {
-	int st;
-	pid_t pid;
-
-	if (getuid() != 0)
-		SKIP_CASE(SKIP_ENVIRONMENT, "needs root");
-	fflush(stdout);
-	pid = fork();
-	REQUIRE_SYS(pid);
-	if (pid == 0) {
-		memlock_child();
-		fflush(stdout);
-		_exit(test_case_failed() ? TEST_FAIL : TEST_PASS);
-	}
-	REQUIRE_EQ(waitpid(pid, &st, 0), pid);
-	REQUIRE_MSG(WIFEXITED(st), "the child ended with status 0x%x", st);
-	if (WEXITSTATUS(st) == TEST_SKIP)
-		SKIP_CASE(SKIP_KERNEL_REFUSES, "io_uring_setup refused");
-	CHECK_EQ(WEXITSTATUS(st), TEST_PASS);
+	test_in_root_child(memlock_child);
 }
 
 static int open_fds(void)
