@@ -16,6 +16,7 @@
  * as it likes to complete a request, so links, drains and cancellation keep
  * their meaning: the request is simply still in flight).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -37,6 +38,7 @@
 #include "engine/ops/rw.h"
 #include "engine/sys.h"
 #include "engine/thread.h"
+#include "engine/trace_ops.h"
 
 int engine_faults;
 
@@ -76,76 +78,29 @@ struct faults_ring {
 	uint64_t matches[MAX_RULES], injected[MAX_RULES];
 };
 
-static const char *const op_names[IORING_OP_LAST] = {
-	[IORING_OP_NOP] = "nop",
-	[IORING_OP_READV] = "readv",
-	[IORING_OP_WRITEV] = "writev",
-	[IORING_OP_FSYNC] = "fsync",
-	[IORING_OP_READ_FIXED] = "read_fixed",
-	[IORING_OP_WRITE_FIXED] = "write_fixed",
-	[IORING_OP_POLL_ADD] = "poll_add",
-	[IORING_OP_POLL_REMOVE] = "poll_remove",
-	[IORING_OP_SYNC_FILE_RANGE] = "sync_file_range",
-	[IORING_OP_SENDMSG] = "sendmsg",
-	[IORING_OP_RECVMSG] = "recvmsg",
-	[IORING_OP_TIMEOUT] = "timeout",
-	[IORING_OP_TIMEOUT_REMOVE] = "timeout_remove",
-	[IORING_OP_ACCEPT] = "accept",
-	[IORING_OP_ASYNC_CANCEL] = "async_cancel",
-	[IORING_OP_LINK_TIMEOUT] = "link_timeout",
-	[IORING_OP_CONNECT] = "connect",
-	[IORING_OP_FALLOCATE] = "fallocate",
-	[IORING_OP_OPENAT] = "openat",
-	[IORING_OP_CLOSE] = "close",
-	[IORING_OP_FILES_UPDATE] = "files_update",
-	[IORING_OP_STATX] = "statx",
-	[IORING_OP_READ] = "read",
-	[IORING_OP_WRITE] = "write",
-	[IORING_OP_FADVISE] = "fadvise",
-	[IORING_OP_MADVISE] = "madvise",
-	[IORING_OP_SEND] = "send",
-	[IORING_OP_RECV] = "recv",
-	[IORING_OP_OPENAT2] = "openat2",
-	[IORING_OP_EPOLL_CTL] = "epoll_ctl",
-	[IORING_OP_SPLICE] = "splice",
-	[IORING_OP_PROVIDE_BUFFERS] = "provide_buffers",
-	[IORING_OP_REMOVE_BUFFERS] = "remove_buffers",
-	[IORING_OP_TEE] = "tee",
-	[IORING_OP_SHUTDOWN] = "shutdown",
-	[IORING_OP_RENAMEAT] = "renameat",
-	[IORING_OP_UNLINKAT] = "unlinkat",
-	[IORING_OP_MKDIRAT] = "mkdirat",
-	[IORING_OP_SYMLINKAT] = "symlinkat",
-	[IORING_OP_LINKAT] = "linkat",
-	[IORING_OP_MSG_RING] = "msg_ring",
-	[IORING_OP_FSETXATTR] = "fsetxattr",
-	[IORING_OP_SETXATTR] = "setxattr",
-	[IORING_OP_FGETXATTR] = "fgetxattr",
-	[IORING_OP_GETXATTR] = "getxattr",
-	[IORING_OP_SOCKET] = "socket",
-	[IORING_OP_URING_CMD] = "uring_cmd",
-	[IORING_OP_SEND_ZC] = "send_zc",
-	[IORING_OP_SENDMSG_ZC] = "sendmsg_zc",
-	[IORING_OP_READ_MULTISHOT] = "read_multishot",
-	[IORING_OP_WAITID] = "waitid",
-	[IORING_OP_FUTEX_WAIT] = "futex_wait",
-	[IORING_OP_FUTEX_WAKE] = "futex_wake",
-	[IORING_OP_FUTEX_WAITV] = "futex_waitv",
-	[IORING_OP_FIXED_FD_INSTALL] = "fixed_fd_install",
-	[IORING_OP_FTRUNCATE] = "ftruncate",
-	[IORING_OP_BIND] = "bind",
-	[IORING_OP_LISTEN] = "listen",
-	[IORING_OP_RECV_ZC] = "recv_zc",
-	[IORING_OP_EPOLL_WAIT] = "epoll_wait",
-	[IORING_OP_READV_FIXED] = "readv_fixed",
-	[IORING_OP_WRITEV_FIXED] = "writev_fixed",
-	[IORING_OP_PIPE] = "pipe",
-};
-_Static_assert(IORING_OP_PIPE + 1 == IORING_OP_LAST, "every opcode of the ABI has a name here");
+/* The rules' opcode names: the ABI's (trace_ops.h, shared with the trace
+ * and ringer-trace), lowercased; made at the first use. */
+static char op_names[IORING_OP_LAST][24];
+static pthread_once_t op_names_once = PTHREAD_ONCE_INIT;
+
+static void op_names_make(void)
+{
+	for (unsigned op = 0; op < IORING_OP_LAST; op++) {
+		const char *n = trace_op_names[op];
+		size_t k;
+
+		for (k = 0; n && n[k] && k + 1 < sizeof(op_names[op]); k++)
+			op_names[op][k] = (char)tolower((unsigned char)n[k]);
+		op_names[op][k] = 0;
+	}
+}
 
 const char *faults_op_name(unsigned op)
 {
-	return op < IORING_OP_LAST ? op_names[op] : NULL;
+	if (op >= IORING_OP_LAST)
+		return NULL;
+	pthread_once(&op_names_once, op_names_make);
+	return op_names[op][0] ? op_names[op] : NULL;
 }
 
 #define E(x)          \
@@ -268,7 +223,8 @@ static int parse_op(const char *s, const char *end)
 	if (parse_u64(s, end, 0, IORING_OP_LAST - 1, &v))
 		return (int)v;
 	for (unsigned i = 0; i < IORING_OP_LAST; i++)
-		if (strlen(op_names[i]) == n && !strncasecmp(op_names[i], s, n))
+		if (trace_op_names[i] && strlen(trace_op_names[i]) == n &&
+		    !strncasecmp(trace_op_names[i], s, n))
 			return (int)i;
 	return -1;
 }
