@@ -25,11 +25,11 @@
 #include <unistd.h>
 
 #include "engine/trace_ops.h"
+#include "preload/shim_name.h"
 
 #ifndef RINGER_TRACE_VERSION
 #define RINGER_TRACE_VERSION "unknown"
 #endif
-#define SHIM_NAME "libringer-preload.so"
 
 static const char usage_short[] =
 	"usage: ringer-trace [-cfh] [-e op=NAME[,NAME]|fd=N|ring=N]... [-o FILE] [--json]\n"
@@ -171,25 +171,6 @@ static const char *find_shim(void)
 		return RINGER_PRELOAD_PATH;
 #endif
 	return NULL;
-}
-
-/* Does an LD_PRELOAD value name the shim already (a sanitizer runtime may
- * have to come first there, as tests/preload/run.sh puts it)? */
-static bool names_shim(const char *v)
-{
-	size_t n = strlen(SHIM_NAME);
-
-	while (v && *v) {
-		const char *end = v + strcspn(v, ": ");
-		const char *base = end;
-
-		while (base > v && base[-1] != '/')
-			base--;
-		if ((size_t)(end - base) == n && !memcmp(base, SHIM_NAME, n))
-			return true;
-		v = *end ? end + 1 : end;
-	}
-	return false;
 }
 
 /* --- the summary (-c) ----------------------------------------------------- */
@@ -497,6 +478,8 @@ int main(int argc, char **argv)
 			setenv("RINGER_FAULTS", faults, 1);
 		}
 	}
+	/* the shim already there is left where it is: a sanitizer runtime may
+	 * have to come first, as tests/preload/run.sh puts it */
 	preload = getenv("LD_PRELOAD");
 	if (!names_shim(preload)) {
 		char *v = malloc(strlen(shim) + (preload ? strlen(preload) : 0) + 2);

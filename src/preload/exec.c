@@ -13,8 +13,7 @@
 #include <sys/syscall.h>
 
 #include "preload/preload.h"
-
-#define SHIM_NAME "libringer-preload.so"
+#include "preload/shim_name.h"
 
 /* The shim's own absolute path. */
 static char shim_path[PATH_MAX];
@@ -30,24 +29,6 @@ static bool is_marker(const char *e)
 	return !strncmp(e, ENV_STUB "=", sizeof(ENV_STUB)) ||
 	       !strncmp(e, ENV_INJECTED "=", sizeof(ENV_INJECTED)) ||
 	       !strncmp(e, ENV_ORIG "=", sizeof(ENV_ORIG));
-}
-
-/* Does an LD_PRELOAD value (':' or ' ' separated) name the shim? */
-static bool names_shim(const char *v)
-{
-	size_t n = strlen(SHIM_NAME);
-
-	while (*v) {
-		const char *end = v + strcspn(v, ": ");
-		const char *base = end;
-
-		while (base > v && base[-1] != '/')
-			base--;
-		if ((size_t)(end - base) == n && !memcmp(base, SHIM_NAME, n))
-			return true;
-		v = *end ? end + 1 : end;
-	}
-	return false;
 }
 
 static char *put(char *p, const char *s)
