@@ -59,6 +59,9 @@ static void usage(FILE *f)
 		"      --mem               resident memory added by a 4096-entry ring per ring\n"
 		"                          backend (after a burst of reads), instead of a run\n"
 		"      --costs             CPU cost of a system call, a cached pread, a memcpy\n"
+		"      --sqpoll-idle SEC   CPU time an SQPOLL ring's threads take over SEC s\n"
+		"                          without work after one NOP, per ring backend, and\n"
+		"                          whether IORING_SQ_NEED_WAKEUP is set then\n"
 		"      --no-fork           run the backends in this process (for profilers);\n"
 		"                          by default each runs in a child, so that a crash or\n"
 		"                          a hang is reported in its row and the rest still run\n"
@@ -204,6 +207,7 @@ enum {
 	OPT_ROUNDS,
 	OPT_COSTS,
 	OPT_NO_FORK,
+	OPT_SQPOLL_IDLE,
 };
 
 static const struct option long_opts[] = {
@@ -233,6 +237,7 @@ static const struct option long_opts[] = {
 	{ "mem", no_argument, NULL, OPT_MEM },
 	{ "costs", no_argument, NULL, OPT_COSTS },
 	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
+	{ "sqpoll-idle", required_argument, NULL, OPT_SQPOLL_IDLE },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -363,6 +368,13 @@ int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_NO_FORK:
 			o->no_fork = 1;
+			break;
+		case OPT_SQPOLL_IDLE:
+			errno = 0;
+			o->sqpoll_idle = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->sqpoll_idle > 0) ||
+			    o->sqpoll_idle > 600)
+				return bad_args("bad --sqpoll-idle (seconds, 0..600)", optarg);
 			break;
 		case OPT_ROUNDS:
 			if (parse_uint(optarg, &o->rounds, 0, 100))

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ringer-bench: the probes that are not a comparison run: --mem (resident
- * memory a ring adds) and --costs (what a system call, a cached pread and a
- * memcpy cost here).
+ * memory a ring adds), --costs (what a system call, a cached pread and a
+ * memcpy cost here) and --sqpoll-idle (what an idle SQ poller costs).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "ringer.h"
@@ -178,5 +180,135 @@ int costs_report(int fd)
 	printf("memcpy 4 KiB               %8.0f ns\n", best[2]);
 	free(buf);
 	free(src);
+	return 0;
+}
+
+/* The threads of this process, as thread ids; at most max. */
+static unsigned list_tasks(pid_t *tids, unsigned max)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+	unsigned n = 0;
+
+	while (dir && n < max && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			tids[n++] = (pid_t)atoi(de->d_name);
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+/*
+ * CPU time of one thread of this process, in ns: schedstat's run time
+ * (ns), else stat's utime + stime (clock ticks).  The kernel's poller is a
+ * thread of the process (iou-sqp-PID), so both backends are read alike.
+ */
+static uint64_t task_cpu_ns(pid_t tid, char *comm, size_t len)
+{
+	unsigned long long run = 0, ut = 0, st = 0;
+	char path[64], buf[512], *p;
+	uint64_t ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+	f = fopen(path, "r");
+	if (!f || !fgets(comm, (int)len, f))
+		snprintf(comm, len, "?");
+	comm[strcspn(comm, "\n")] = 0;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &run) == 1)
+			ns = run;
+		fclose(f);
+		if (ns)
+			return ns;
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	/* the fields after the command's closing parenthesis: utime is the 12th */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+		ns = (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+	fclose(f);
+	return ns;
+}
+
+#define SQPOLL_IDLE_MS 100
+#define MAX_TASKS      256
+
+/*
+ * --sqpoll-idle SEC: per ring backend, an SQPOLL ring (sq_thread_idle
+ * SQPOLL_IDLE_MS, as the benchmark's rings) gets one NOP and then nothing
+ * for SEC seconds.  The CPU time of the threads the ring added (its poller,
+ * and whatever else the backend started), from their start to the end of
+ * the wait, is what an idle SQPOLL ring costs; IORING_SQ_NEED_WAKEUP must
+ * be set by then, since the poller has gone to sleep.
+ */
+int sqpoll_idle_report(double secs)
+{
+	static const enum ringer_backend bes[] = { RINGER_BACKEND_KERNEL, RINGER_BACKEND_USER };
+
+	printf("\n== SQPOLL ring idle: one NOP, then %.1f s without work (sq_thread_idle %u ms)\n",
+	       secs, SQPOLL_IDLE_MS);
+	for (unsigned b = 0; b < 2; b++) {
+		const char *name = ringer_backend_name(bes[b]);
+		pid_t before[MAX_TASKS], after[MAX_TASKS];
+		unsigned nb, na, added = 0;
+		char names[160] = "", comm[32];
+		struct io_uring_params p;
+		struct io_uring_sqe *sqe;
+		struct io_uring_cqe *cqe;
+		struct io_uring ring;
+		uint64_t cpu = 0;
+		size_t len = 0;
+		int ret, wakeup;
+
+		nb = list_tasks(before, MAX_TASKS);
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_SQPOLL;
+		p.sq_thread_idle = SQPOLL_IDLE_MS;
+		ret = ringer_queue_init_backend(8, &ring, &p, bes[b]);
+		if (ret < 0) {
+			printf("%-9s n/a: io_uring_queue_init: %s\n", name, strerror(-ret));
+			continue;
+		}
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_nop(sqe);
+		ret = io_uring_submit(&ring);
+		if (ret >= 0)
+			ret = io_uring_wait_cqe(&ring, &cqe);
+		if (ret < 0) {
+			printf("%-9s error: NOP: %s\n", name, strerror(-ret));
+			io_uring_queue_exit(&ring);
+			continue;
+		}
+		io_uring_cqe_seen(&ring, cqe);
+		sleep_secs(secs);
+		wakeup = !!(IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_NEED_WAKEUP);
+		na = list_tasks(after, MAX_TASKS);
+		for (unsigned i = 0; i < na; i++) {
+			unsigned j;
+
+			for (j = 0; j < nb && before[j] != after[i]; j++)
+				;
+			if (j < nb)
+				continue;
+			cpu += task_cpu_ns(after[i], comm, sizeof(comm));
+			added++;
+			if (len < sizeof(names))
+				len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+							len ? " " : "", comm);
+		}
+		printf("%-9s poller CPU %.3f ms in %.1f s, %u thread%s added (%s), "
+		       "NEED_WAKEUP %s\n",
+		       name, (double)cpu / 1e6, secs, added, added == 1 ? "" : "s",
+		       added ? names : "none", wakeup ? "set" : "clear");
+		io_uring_queue_exit(&ring);
+	}
 	return 0;
 }

@@ -76,6 +76,8 @@ int main(int argc, char **argv)
 	machine_info();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_machine();
+	if (o.sqpoll_idle > 0)
+		return sqpoll_idle_report(o.sqpoll_idle);
 
 	if (o.cfg.mode != MODE_NOP || o.mem || o.costs) {
 		if ((o.mem || o.costs) && !o.size_set && !o.file) {

@@ -67,6 +67,7 @@ struct opts {
 	int quiet;
 	int mem;
 	int costs;
+	double sqpoll_idle; /* --sqpoll-idle SEC, 0 when not asked */
 	int no_fork;
 	unsigned rounds;
 };
@@ -108,5 +109,6 @@ void csv_run(FILE *f, const struct opts *o, const struct result *rs, unsigned nr
 /* bench-probes.c */
 int mem_report(int fd);
 int costs_report(int fd);
+int sqpoll_idle_report(double secs);
 
 #endif /* RINGER_BENCH_DRIVER_H */

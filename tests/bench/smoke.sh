@@ -54,7 +54,8 @@ usage)
 	for args in "--bogus" "-d 0" "-d abc" "--depth" "-B 3x" "-T 0" "-T -1" \
 		"--baseline nosuch" "-b kernel,nosuch" "--sweep depth" \
 		"--sweep nosuch=1,2" "--sweep depth=1,x" "-D -B 1000" "a b" \
-		"--iopoll" "--rounds 0" "-S 0"; do
+		"--iopoll" "--rounds 0" "-S 0" "--sqpoll-idle 0" "--sqpoll-idle -1" \
+		"--sqpoll-idle x" "--sqpoll-idle"; do
 		# shellcheck disable=SC2086 # the arguments are meant to split
 		"$BIN" $args >"$WORK/out" 2>"$WORK/err"
 		rc=$?
@@ -138,6 +139,19 @@ mem)
 		fail "no memory line for kernel"
 	grep -Eq "^user +[0-9.]+ MiB resident added" "$WORK/out" ||
 		fail "no memory figure for user"
+	;;
+sqidle)
+	# an idle SQPOLL ring per ring backend: the CPU its threads took and the
+	# NEED_WAKEUP flag; the engine always has figures, the kernel's ring is
+	# n/a only where the kernel refuses io_uring
+	"$BIN" --sqpoll-idle 0.3 >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "--sqpoll-idle exited $?"; }
+	cat "$WORK/out"
+	line="poller CPU [0-9]+\.[0-9]{3} ms in 0\.3 s, [0-9]+ threads? added \(.*\), NEED_WAKEUP (set|clear)$"
+	grep -Eq "^user +$line" "$WORK/out" || fail "no idle figure for user"
+	grep -Eq "^user +poller CPU .* [1-9][0-9]* threads? added" "$WORK/out" ||
+		fail "the engine's SQPOLL ring added no thread"
+	grep -Eq "^kernel +$line" "$WORK/out" || na_excused kernel "$WORK/out" ||
+		fail "kernel: no idle figure and no excused n/a"
 	;;
 preload)
 	# the liburing loop under the shim: IOPS > 0, or n/a with a reason
