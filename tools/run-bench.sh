@@ -6,6 +6,9 @@
 #   2. NOP, batch 32 (ring backends only)
 #   3. O_DIRECT random 4 KiB reads, depth 32 (batches of 8, so that 24 or
 #      more reads stay queued at the device while the program waits)
+#   4. buffered random 4 KiB writes, depth 32: the kernel, the engine and
+#      psync only (to stay within the two minutes); last, since the pages
+#      it dirties would have to be written back before O_DIRECT reads
 #
 # Each backend runs 3 s per workload, in 3 one-second slices interleaved
 # with the other backends (A B C C B A A B C), so a change in the load of the
@@ -14,7 +17,7 @@
 #
 # Environment: RINGER_BENCH_FILE (default $BUILD/bench-1g.dat),
 # RINGER_BENCH_RUNTIME (seconds per backend, default 3),
-# RINGER_BENCH_BACKENDS (default all).
+# RINGER_BENCH_BACKENDS (default all; also the write table's when set).
 set -eu
 
 BUILD=${1:-build}
@@ -77,6 +80,10 @@ else
 	echo "run-bench: O_DIRECT is not supported by the filesystem of $FILE:" \
 		"the O_DIRECT table is skipped (set RINGER_BENCH_FILE elsewhere)"
 fi
+
+# shellcheck disable=SC2086
+run write -b ${RINGER_BENCH_BACKENDS:-kernel,user,psync} -T $RUNTIME --rounds $RUNTIME \
+	-w -d 32 -B 4k "$FILE"
 
 echo
 echo "==================== summary (also in $LOG) ===================="
