@@ -44,6 +44,28 @@ _Thread_local struct submit_state *engine_submit_state;
  * posts need no eventfd write to wake it. */
 static _Thread_local struct waiter *running_waiter ENGINE_TLS;
 
+/*
+ * The eventfds of the waiters a post woke, written once cq_lock is let go
+ * (cq_unlock()), as the kernel wakes its waiters after the completion lock:
+ * a waiter woken on the poster's CPU preempts it at once, and would find
+ * cq_lock still held and sleep again on the mutex.  A late write to an
+ * eventfd whose waiter left meanwhile only wakes its next user once for
+ * nothing; the fds stay open until the ring's teardown, which no post
+ * outlives.
+ */
+#define WAKE_DEFER_MAX 8
+static _Thread_local int wake_defer_n ENGINE_TLS;
+static _Thread_local int wake_defer_efd[WAKE_DEFER_MAX] ENGINE_TLS;
+
+static void cq_unlock(struct ring *r)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_unlock(&r->cq_lock);
+	while (wake_defer_n)
+		sys_write(wake_defer_efd[--wake_defer_n], &one, sizeof(one));
+}
+
 static unsigned cq_space(struct ring *r)
 {
 	/*
@@ -210,7 +232,11 @@ static void wake_waiters(struct ring *r)
 			uint64_t one = 1;
 
 			w->woken = true;
-			if (w->efd >= 0 && w != running_waiter)
+			if (w->efd < 0 || w == running_waiter)
+				continue;
+			if (wake_defer_n < WAKE_DEFER_MAX)
+				wake_defer_efd[wake_defer_n++] = w->efd;
+			else
 				sys_write(w->efd, &one, sizeof(one));
 		}
 	}
@@ -236,7 +262,7 @@ void cq_timeout_ended_quietly(struct ring *r)
 {
 	pthread_mutex_lock(&r->cq_lock);
 	wake_waiters(r);
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 }
 
 /*
@@ -284,7 +310,7 @@ void cq_taskrun_update(struct ring *r)
 		return;
 	pthread_mutex_lock(&r->cq_lock);
 	taskrun_update_locked(r);
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 }
 
 /*
@@ -341,7 +367,7 @@ static bool post_noflush(struct ring *r, const struct ecqe *c, bool allow_overfl
 		if (ok)
 			commit(r, true);
 	}
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	return ok;
 }
 
@@ -384,7 +410,7 @@ bool cq_post_remote(struct ring *r, uint64_t ud, int32_t res, uint32_t cflags)
 	pthread_mutex_lock(&r->cq_lock);
 	ok = local_add_locked(r, &(struct ecqe){ .user_data = ud, .res = res, .flags = cflags },
 			      true);
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	return ok;
 }
 
@@ -415,7 +441,7 @@ void cq_post_last(struct ring *r, const struct ecqe *c)
 	atomic_fetch_add_explicit(&r->nr_freed, 1, memory_order_seq_cst);
 	if (!local)
 		commit(r, true);
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	timeout_cqes_posted(r);
 }
 
@@ -432,7 +458,7 @@ void cq_post_batch(struct ring *r, const struct ecqe *cqes, unsigned n)
 			post_locked(r, &cqes[i], true);
 		commit(r, true);
 	}
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	timeout_cqes_posted(r);
 }
 
@@ -442,7 +468,7 @@ bool cq_full_or_overflowed(struct ring *r)
 
 	pthread_mutex_lock(&r->cq_lock);
 	full = r->ovf_head || !cq_space(r);
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	return full;
 }
 
@@ -477,7 +503,7 @@ void cq_flush_overflow(struct ring *r)
 {
 	pthread_mutex_lock(&r->cq_lock);
 	flush_locked(r);
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	timeout_cqes_posted(r); /* a backlogged CQE counts once in the CQ */
 }
 
@@ -499,7 +525,7 @@ void cq_drop_overflow(struct ring *r)
 	}
 	r->local_tail = NULL;
 	r->nr_local = 0;
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 }
 
 /* Sleep slice of a waiter that could get no eventfd (RLIMIT_NOFILE). */
@@ -537,7 +563,7 @@ void cq_free_waiter_fds(struct ring *r)
 	free(r->efd_pool);
 	r->efd_pool = NULL;
 	r->efd_pool_cap = 0;
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 }
 
 /* Now on the ring's wait clock (IORING_REGISTER_CLOCK: MONOTONIC or BOOTTIME). */
@@ -670,7 +696,7 @@ static int sleep_aio(struct ring *r, struct waiter *w, int64_t left, const sigse
 	pthread_mutex_lock(&r->cq_lock);
 	w->woken = true;
 	need = w->target - r->cached_cq_tail;
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	if ((int)need <= 0)
 		return 1;
 	return aio_wait_events(r, need, left, mask);
@@ -723,7 +749,7 @@ static bool wait_done(struct ring *r, struct waiter *w)
 	w->woken = false;
 	flush_locked(r);
 	done = (int)(r->cached_cq_tail - w->target) >= 0 || w->timeout_over;
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	timeout_cqes_posted(r);
 	return done;
 }
@@ -746,7 +772,7 @@ static int waiter_remove(struct ring *r, struct waiter *w, int ret)
 	}
 	if (ret < 0 && IO_URING_READ_ONCE(*r->cq_head) != r->cached_cq_tail)
 		ret = 0;
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	if (w->inl)
 		reactor_waiter_release(w->inl);
 	return ret;
@@ -771,7 +797,7 @@ static int min_wait_over(struct ring *r, struct waiter *w, bool timed, unsigned 
 		w->target = start_tail + 1;
 		over = 0;
 	}
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	return over;
 }
 
@@ -846,7 +872,7 @@ int cq_wait(struct ring *r, unsigned min, const struct timespec *ts, bool abs_ti
 	pthread_mutex_lock(&r->cq_lock);
 	ret = wait_begin_locked(r, min, usig, usigsz, &set, &mask, &w);
 	start_tail = r->cached_cq_tail; /* after wait_begin_locked()'s flush */
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 	timeout_cqes_posted(r);
 	if (ret <= 0) {
 		if (w.inl) {
@@ -904,5 +930,5 @@ void cq_wake_all(struct ring *r)
 		if (w->efd >= 0)
 			sys_write(w->efd, &one, sizeof(one));
 	}
-	pthread_mutex_unlock(&r->cq_lock);
+	cq_unlock(r);
 }
