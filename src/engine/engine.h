@@ -922,6 +922,8 @@ struct ring {
 
 	/* SQPOLL and IOPOLL (sqpoll.c, iopoll.c); set up by sqpoll_setup(). */
 	_Atomic(struct sq_data *) sqd; /* the poller serving this ring, or NULL */
+	atomic_bool sqp_busy; /* the poller is submitting from this ring's SQ */
+	atomic_int sqp_cpu; /* the CPU the poller last submitted on */
 	_Atomic(struct req *) iopoll_list; /* IOPOLL: issued, not yet polled (LIFO) */
 	/* IOPOLL passes, one at a time (the kernel's uring_lock), and their AIO
 	 * context (aio.c): created by the first pass, under iopoll_lock */
@@ -1170,6 +1172,7 @@ int sqpoll_setup(struct ring *ring, const struct io_uring_params *p);
 void sqpoll_detach(struct ring *ring);
 void sqpoll_wake(struct ring *ring);
 int sqpoll_enter(struct ring *ring, unsigned to_submit, unsigned flags);
+void sqpoll_wait_spin(struct ring *ring, unsigned min_complete);
 
 /* iopoll.c: IOPOLL rings, reads and writes polled by the reaping thread */
 bool iopoll_queue(struct req *req);

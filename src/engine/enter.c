@@ -160,10 +160,15 @@ RINGER_API int ringer_enter(int fd, unsigned to_submit, unsigned min_complete, u
 			ring_run_reactor(r);
 		if (!ret2 && iopoll)
 			ret2 = iopoll_getevents(r, min_complete); /* iopoll.c */
-		else if (!ret2)
+		else if (!ret2) {
+			/* not when a timeout or signal mask may end the wait early */
+			if ((r->flags & IORING_SETUP_SQPOLL) && !w.has_ts && !w.sig &&
+			    !w.min_wait_usec)
+				sqpoll_wait_spin(r, min_complete);
 			ret2 = cq_wait(r, min_complete, w.has_ts ? &w.ts : NULL,
 				       flags & IORING_ENTER_ABS_TIMER, w.min_wait_usec, w.sig,
 				       w.sigsz);
+		}
 		ret = to_submit ? submitted : ret2;
 		/* the requests this ran are freed: IORING_SQ_TASKRUN may go off */
 		cq_taskrun_update(r);

@@ -68,6 +68,7 @@ static unsigned load_sq_tail(struct ring *r)
 #define SLEEP_MIN_NS 20000LL /* then sleep, doubling from this... */
 #define SLEEP_MAX_NS 500000LL /* ...up to this, between looks at the tails */
 #define CAP_ENTRIES 8 /* per ring and pass when the poller serves several rings */
+#define WAIT_SPIN_NS 100000LL /* a waiter polls the CQ at most this long */
 
 struct sq_data {
 	int refs; /* attached rings + enter calls using it, under sqd_global */
@@ -131,7 +132,13 @@ static int sq_pass(struct ring *r, bool capped)
 	if (n) {
 		if (capped && n > CAP_ENTRIES)
 			n = CAP_ENTRIES;
+		/* relaxed: submit_sqes()'s release of the SQ head orders it
+		 * before a waiter sees the SQ empty (sqpoll_wait_spin()) */
+		atomic_store_explicit(&r->sqp_busy, true, memory_order_relaxed);
+		atomic_store_explicit(&r->sqp_cpu, sched_getcpu(), memory_order_relaxed);
 		submit_sqes(r, n);
+		/* release: the pass's CQEs are seen before the flag goes off */
+		atomic_store_explicit(&r->sqp_busy, false, memory_order_release);
 		work = 1;
 	}
 	pthread_mutex_unlock(&r->submit_lock);
@@ -387,6 +394,8 @@ int sqpoll_setup(struct ring *r, const struct io_uring_params *p)
 
 	atomic_store_explicit(&r->sqd, NULL, memory_order_relaxed);
 	atomic_store_explicit(&r->iopoll_list, NULL, memory_order_relaxed);
+	atomic_store_explicit(&r->sqp_busy, false, memory_order_relaxed);
+	atomic_store_explicit(&r->sqp_cpu, -1, memory_order_relaxed);
 	if (!(p->flags & IORING_SETUP_SQPOLL))
 		return 0;
 
@@ -540,4 +549,50 @@ int sqpoll_enter(struct ring *r, unsigned to_submit, unsigned flags)
 	sqd_put_locked(sqd);
 	pthread_mutex_unlock(&sqd_global);
 	return (int)to_submit;
+}
+
+/*
+ * GETEVENTS on an SQPOLL ring, before cq_wait() may sleep.  While the poller
+ * has SQEs of this ring to take or is submitting them, their CQEs are
+ * microseconds away: the waiter polls the CQ tail for them instead of
+ * sleeping on an eventfd, which would cost the poller a write and the waiter
+ * a wake-up per batch (the kernel's waiter sleeps, but a wake-up there costs
+ * no system calls).  It stops once the poller has nothing of this ring's in
+ * hand, whose CQEs then come from workers or the device and are worth
+ * sleeping for, or after WAIT_SPIN_NS; not at all where the poller last ran
+ * on the waiter's CPU.  A hint only: cq_wait() decides.
+ */
+void sqpoll_wait_spin(struct ring *r, unsigned min)
+{
+	int64_t deadline = 0;
+
+	/* on the poller's CPU the spin would only keep it from running */
+	if (atomic_load_explicit(&r->sqp_cpu, memory_order_relaxed) == sched_getcpu())
+		return;
+	if (min > r->cq_entries)
+		min = r->cq_entries;
+	for (unsigned i = 1; min; i++) {
+		/* acquire: the CQEs below the tail are written */
+		unsigned tail = io_uring_smp_load_acquire(r->cq_tail);
+
+		if (tail - IO_URING_READ_ONCE(*r->cq_head) >= min)
+			return;
+		/*
+		 * The head first, with acquire: seen empty, the SQ was emptied
+		 * by a pass whose busy flag, raised before, is then seen (or
+		 * its clearing, after its CQEs were posted).
+		 */
+		if (io_uring_smp_load_acquire(r->sq_head) == IO_URING_READ_ONCE(*r->sq_tail) &&
+		    !atomic_load_explicit(&r->sqp_busy, memory_order_acquire))
+			return;
+		if (!(i & 63)) {
+			int64_t now = now_ns();
+
+			if (!deadline)
+				deadline = now + WAIT_SPIN_NS;
+			else if (now >= deadline)
+				return;
+		}
+		arch_cpu_relax();
+	}
 }
