@@ -234,6 +234,7 @@ static void wake_waiters(struct ring *r)
 			w->woken = true;
 			if (w->efd < 0 || w == running_waiter)
 				continue;
+			w->signalled = true;
 			if (wake_defer_n < WAKE_DEFER_MAX)
 				wake_defer_efd[wake_defer_n++] = w->efd;
 			else
@@ -616,6 +617,7 @@ static void waiter_add(struct ring *r, struct waiter *w, unsigned target)
 	if (!w->inl)
 		w->efd = efd_get(r);
 	w->target = target;
+	w->signalled = false;
 	w->nr_timeouts = atomic_load_explicit(&r->cq_timeouts, memory_order_relaxed);
 	w->timeout_over = false;
 	w->next = r->waiters;
@@ -746,7 +748,9 @@ static bool wait_done(struct ring *r, struct waiter *w)
 	bool done;
 
 	pthread_mutex_lock(&r->cq_lock);
+	/* a write that woke the sleep was read by it (sleep_efd()) */
 	w->woken = false;
+	w->signalled = false;
 	flush_locked(r);
 	done = (int)(r->cached_cq_tail - w->target) >= 0 || w->timeout_over;
 	cq_unlock(r);
@@ -767,7 +771,14 @@ static int waiter_remove(struct ring *r, struct waiter *w, int ret)
 	if (w->efd >= 0 && !w->inl) {
 		uint64_t cnt;
 
-		sys_read(w->efd, &cnt, sizeof(cnt)); /* leave it reset for the next user */
+		/*
+		 * Leave it reset for the next user: a poster wrote it since the
+		 * last wait_done(), whose sleep read what woke it.  Writes only
+		 * come when woken goes from false to true, so at worst a late
+		 * one wakes the next user once for nothing.
+		 */
+		if (w->signalled)
+			sys_read(w->efd, &cnt, sizeof(cnt));
 		efd_put(r, w->efd);
 	}
 	if (ret < 0 && IO_URING_READ_ONCE(*r->cq_head) != r->cached_cq_tail)

@@ -673,6 +673,7 @@ struct waiter {
 	unsigned target; /* wake when the CQ tail reaches it */
 	unsigned nr_timeouts; /* ring->cq_timeouts at the start: any timeout ending wakes it */
 	bool woken;
+	bool signalled; /* a poster wrote efd since the waiter last looked (cq.c) */
 	bool timeout_over; /* a completer saw a timeout end (cq.c wake_waiters()) */
 };
 
