@@ -2,7 +2,7 @@
 /*
  * SQPOLL rings: setup checks,
  * enter returning to_submit, SQEs consumed with no enter while the poller is
- * awake, IORING_SQ_NEED_WAKEUP after sq_thread_idle and SQ_WAKEUP, SQ_WAIT,
+ * awake, waits for CQEs the poller posts at once or much later, IORING_SQ_NEED_WAKEUP after sq_thread_idle and SQ_WAKEUP, SQ_WAIT,
  * SQ_AFF pinning, ATTACH_WQ sharing one poller, and teardown with a sleeping,
  * spinning or shared poller (threads and fds back to where they were).
  *
@@ -254,6 +254,75 @@ TEST(no_enter_while_awake)
 	CHECK_GE(io_uring_submit(&ring), 0);
 	REQUIRE_TRUE(cqe_arrives(&ring, 1000, &c));
 	CHECK_EQ_U(c.user_data, 7);
+	io_uring_queue_exit(&ring);
+}
+
+/* Writes to a pipe after a while: a read the poller cannot complete at once. */
+static void *late_writer(void *p)
+{
+	int fd = *(int *)p;
+
+	test_sleep_ms(50);
+	if (write(fd, "late", 4) != 4)
+		perror("write");
+	return NULL;
+}
+
+/*
+ * io_uring_submit_and_wait on an SQPOLL ring returns with every CQE it
+ * waited for: batches the poller completes at once (NOPs, in order), and a
+ * batch whose last CQE comes much later from a pipe read.
+ */
+TEST(wait_for_the_poller)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	pthread_t thr;
+	char buf[8];
+	int pfd[2];
+	unsigned head, n;
+
+	sqpoll_init(&ring, 32, 2000, 0);
+	for (unsigned round = 0; round < 300; round++) {
+		for (unsigned i = 0; i < 32; i++)
+			nop(&ring, round * 32 + i);
+		REQUIRE_GE(io_uring_submit_and_wait(&ring, 32), 0);
+		REQUIRE_EQ_U(io_uring_cq_ready(&ring), 32);
+		n = 0;
+		io_uring_for_each_cqe (&ring, head, cqe) {
+			CHECK_EQ_U(cqe->user_data, round * 32 + n);
+			CHECK_EQ(cqe->res, 0);
+			n++;
+		}
+		io_uring_cq_advance(&ring, n);
+	}
+
+	REQUIRE_SYS(pipe(pfd));
+	for (unsigned i = 0; i < 8; i++)
+		nop(&ring, i);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_read(sqe, pfd[0], buf, sizeof(buf), 0);
+	io_uring_sqe_set_data64(sqe, 100);
+	REQUIRE_EQ(pthread_create(&thr, NULL, late_writer, &pfd[1]), 0);
+	REQUIRE_GE(io_uring_submit_and_wait(&ring, 9), 0);
+	CHECK_EQ_U(io_uring_cq_ready(&ring), 9);
+	n = 0;
+	io_uring_for_each_cqe (&ring, head, cqe) {
+		if (cqe->user_data == 100) {
+			CHECK_EQ(cqe->res, 4);
+			CHECK_EQ(memcmp(buf, "late", 4), 0);
+		} else {
+			CHECK_TRUE(cqe->user_data < 8);
+			CHECK_EQ(cqe->res, 0);
+		}
+		n++;
+	}
+	io_uring_cq_advance(&ring, n);
+	CHECK_EQ_U(n, 9);
+	pthread_join(thr, NULL);
+	close(pfd[0]);
+	close(pfd[1]);
 	io_uring_queue_exit(&ring);
 }
 
@@ -655,6 +724,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(setup_checks),
 		TEST_ENTRY(enter_returns_to_submit),
 		TEST_ENTRY(no_enter_while_awake),
+		TEST_ENTRY(wait_for_the_poller),
 		TEST_ENTRY(need_wakeup_after_idle),
 		TEST_ENTRY(thousand_sleep_wakeup_cycles),
 		TEST_ENTRY(sq_wait),
