@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <sys/stat.h>
 
+#include "engine/engine.h"
 #include "engine/fdhint.h"
 #include "engine/sys.h"
 
@@ -11,7 +12,7 @@
  * (native AIO takes its reads and writes), whether it is O_DIRECT (its iocbs signal
  * the reaper's eventfd), and a streak of RWF_NOWAIT attempts that would have
  * blocked (skip them for a while).  Learnt with fstat and F_GETFL when the fd
- * is first seen, and again every 256 AIO requests (fdhint_tick()); corrected
+ * is first seen, and again now and then (fdhint_tick()); corrected
  * when a request shows the fd is a pipe or socket.  It only chooses the
  * path: every AIO iocb carries RWF_NOWAIT and what AIO cannot do right goes
  * the other way, so a stale hint after an fd number is reused costs time,
@@ -29,17 +30,12 @@ static bool st_is_reg(const struct stat *st)
 	return S_ISREG(st->st_mode) || S_ISBLK(st->st_mode);
 }
 
-unsigned char fdhint_get(int fd)
+/* what fstat and F_GETFL say about fd now */
+static unsigned char learn(int fd)
 {
-	unsigned char h;
+	unsigned char h = HINT_KNOWN;
 	struct stat st;
 
-	if (fd < 0 || fd >= HINT_FDS)
-		return 0;
-	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
-	if (h & HINT_KNOWN)
-		return h;
-	h = HINT_KNOWN;
 	if (sys_fstat(fd, &st) == 0 && st_is_reg(&st)) {
 		int fl = sys_fcntl(fd, F_GETFL, 0);
 
@@ -47,26 +43,46 @@ unsigned char fdhint_get(int fd)
 		if (fl < 0 || (fl & O_DIRECT))
 			h |= FDHINT_DIRECT;
 	}
+	return h;
+}
+
+unsigned char fdhint_get(int fd)
+{
+	unsigned char h;
+
+	if (fd < 0 || fd >= HINT_FDS)
+		return 0;
+	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
+	if (h & HINT_KNOWN)
+		return h;
+	h = learn(fd);
 	atomic_store_explicit(&fd_hint[fd], h, memory_order_relaxed);
 	return h;
 }
 
 /*
- * Every 256 AIO requests on an fd, its hint is learnt again: whether it is
- * O_DIRECT only shows through F_GETFL, and an fd number reused (or F_SETFL)
- * between a buffered and an O_DIRECT file would otherwise keep the old
- * answer.  Two system calls per 256 requests.
+ * Every 256 AIO requests a thread makes, the fd of the 256th is learnt
+ * again: whether it is O_DIRECT only shows through F_GETFL, and an fd number
+ * reused (or F_SETFL) between a buffered and an O_DIRECT file would
+ * otherwise keep the old answer.  Two system calls per 256 requests; an fd
+ * gets its share of them in proportion to its share of the requests.  The
+ * count is the thread's, and the hint is written only when it changed:
+ * threads reading one fd (one hint byte) through rings of their own would
+ * otherwise pass its cache line back and forth with every request.
  */
-static _Atomic unsigned char fd_ticks[HINT_FDS];
+static _Thread_local unsigned char ticks ENGINE_TLS;
 
-void fdhint_tick(int fd)
+unsigned char fdhint_tick(int fd, unsigned char h)
 {
-	unsigned char t = atomic_load_explicit(&fd_ticks[fd], memory_order_relaxed);
+	unsigned char n;
 
-	atomic_store_explicit(&fd_ticks[fd], (unsigned char)(t + 1), memory_order_relaxed);
-	if (t == 255)
-		atomic_fetch_and_explicit(&fd_hint[fd], (unsigned char)~HINT_KNOWN,
-					  memory_order_relaxed);
+	if (++ticks)
+		return h;
+	n = learn(fd);
+	/* a new look starts the failure streak again */
+	if (n != h)
+		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
+	return n;
 }
 
 /* the type of the fd was found by a request (fstat): keep it for the next */

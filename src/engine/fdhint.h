@@ -13,8 +13,9 @@
 
 /* the hint (FDHINT_* bits, and a failure streak), learnt now if unknown */
 unsigned char fdhint_get(int fd);
-/* one more AIO request on fd (its hint said FDHINT_REG): relearnt every 256 */
-void fdhint_tick(int fd);
+/* one more AIO request on fd, whose hint h said FDHINT_REG: the hint to go
+ * on with (learnt again every 256 requests of the thread) */
+unsigned char fdhint_tick(int fd, unsigned char h);
 /* a request found the fd's type (fstat): keep it for the next */
 void fdhint_set_reg(int fd, bool reg);
 /* h = fdhint_get(fd): the nonblocking attempt would block again, skip it */

@@ -1037,8 +1037,9 @@ static int rw_issue_one(struct req *req, unsigned issue_flags)
 	    !(req->ring->flags & IORING_SETUP_IOPOLL) && !sys_other_fault_armed()) {
 		unsigned char h = fdhint_get(req->rfd);
 
+		if (h & FDHINT_REG)
+			h = fdhint_tick(req->rfd, h); /* now and then learnt again */
 		if (h & FDHINT_REG) {
-			fdhint_tick(req->rfd);
 			if (!fdhint_skip(req->rfd, h)) {
 				struct iocb cb;
 
