@@ -30,6 +30,7 @@
 #include <ucontext.h>
 
 #include "harness.h"
+#include "ringer/fault.h"
 
 #define NR_THREADS 2
 #define DEPTH 32
@@ -213,7 +214,9 @@ static void protect_lib_data(bool on)
 
 /* ---- the workload -------------------------------------------------------- */
 
-enum work { WORK_READS, WORK_NOPS };
+/* WORK_READV_PIPE: READV with process_vm_readv refused (a sandbox): the
+ * engine reads each iovec array through a pipe (umem.c) */
+enum work { WORK_READS, WORK_NOPS, WORK_READV_PIPE };
 
 struct thread_arg {
 	int id;
@@ -233,6 +236,7 @@ static uint32_t block_word(unsigned block)
 /* one batch of DEPTH requests, submitted and reaped; false on a bad result */
 static bool batch(struct io_uring *ring, struct thread_arg *a, char *bufs, unsigned *rng)
 {
+	struct iovec iov[DEPTH];
 	struct io_uring_cqe *cqe;
 	unsigned head, seen = 0;
 	int ret;
@@ -248,8 +252,13 @@ static bool batch(struct io_uring *ring, struct thread_arg *a, char *bufs, unsig
 
 			*rng = *rng * 1103515245U + 12345U;
 			block = (*rng >> 8) % FILE_BLOCKS;
-			io_uring_prep_read(sqe, a->fd, bufs + (size_t)i * BS, BS,
-					   (uint64_t)block * BS);
+			iov[i].iov_base = bufs + (size_t)i * BS;
+			iov[i].iov_len = BS;
+			if (a->work == WORK_READV_PIPE)
+				io_uring_prep_readv(sqe, a->fd, &iov[i], 1, (uint64_t)block * BS);
+			else
+				io_uring_prep_read(sqe, a->fd, iov[i].iov_base, BS,
+						   (uint64_t)block * BS);
 			sqe->user_data = ((uint64_t)block << 8) | i;
 		}
 	}
@@ -273,7 +282,7 @@ static bool batch(struct io_uring *ring, struct thread_arg *a, char *bufs, unsig
 			int want = a->work == WORK_NOPS ? 0 : BS;
 
 			if (cqe->res != want ||
-			    (a->work == WORK_READS &&
+			    (a->work != WORK_NOPS &&
 			     *(uint32_t *)(bufs + (size_t)slot * BS) !=
 				     block_word((unsigned)(cqe->user_data >> 8)))) {
 				a->err = cqe->res == want ? -EIO : cqe->res;
@@ -332,7 +341,7 @@ static void run_window(enum work work)
 	unsigned shared = 0;
 	int fd = -1;
 
-	if (work == WORK_READS) {
+	if (work != WORK_NOPS) {
 		static uint32_t blk[BS / 4];
 
 		fd = test_tmpfile(NULL);
@@ -355,6 +364,9 @@ static void run_window(enum work work)
 		REQUIRE_SYS(sigaction(SIGTRAP, &sa, NULL));
 	}
 #endif
+	/* refused from the first READV of the warm-up on (engine rings only) */
+	if (work == WORK_READV_PIPE && test_backend_is("user"))
+		REQUIRE_EQ(ringer_fault_error("process_vm_readv", EPERM, RINGER_FAULT_ALWAYS), 0);
 	atomic_store(&nr_writes, 0);
 	pthread_barrier_init(&bar, NULL, NR_THREADS + 1);
 	for (int i = 0; i < NR_THREADS; i++) {
@@ -366,6 +378,12 @@ static void run_window(enum work work)
 		REQUIRE_EQ(pthread_create(&th[i], NULL, ring_thread, &args[i]), 0);
 	}
 	pthread_barrier_wait(&bar); /* warm */
+	/* the engine stays on the pipe once refused; an armed fault would
+	 * send every system call of the engine through the fault table's lock */
+	if (work == WORK_READV_PIPE && test_backend_is("user")) {
+		CHECK_MSG(ringer_fault_hits("process_vm_readv") >= 1, "the pipe is used");
+		ringer_fault_reset();
+	}
 	atomic_store(&recording, true);
 	if (watch)
 		protect_lib_data(true);
@@ -443,6 +461,11 @@ TEST(nops_two_rings)
 	run_window(WORK_NOPS);
 }
 
+TEST(readv_through_copy_pipes_two_rings)
+{
+	run_window(WORK_READV_PIPE);
+}
+
 /* The watch itself: a write to the library's data in the window is seen. */
 TEST(watch_sees_a_global_write)
 {
@@ -474,6 +497,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_ENTRY(cached_reads_two_rings),
 		TEST_ENTRY(nops_two_rings),
+		TEST_ENTRY(readv_through_copy_pipes_two_rings),
 		TEST_ENTRY(watch_sees_a_global_write),
 	};
 	struct io_uring probe;

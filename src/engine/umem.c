@@ -21,48 +21,117 @@
 #include "engine/sys.h"
 
 static atomic_bool use_pipe; /* process_vm_* refused once: stay on the pipe */
-static pthread_mutex_t pipe_lock = PTHREAD_MUTEX_INITIALIZER;
-static int probe_pipe[2] = { -1, -1 };
 
-static int pipe_copy(void *dst, const void *src, size_t len)
+/*
+ * The pipe is the calling thread's: threads with rings of their own copy
+ * through pipes of their own, with no process-wide lock between them (a
+ * copy is a write then a read, and nothing may come between the two).
+ * Closed when its thread exits; a forked child, which shares its parent's,
+ * makes one of its own.  A copy that starts while the thread's pipe is in
+ * use (a signal handler entering the engine in the middle of one) takes a
+ * pipe for itself alone.
+ */
+struct copy_pipe {
+	int fd[2];
+	unsigned gen; /* fork generation it was made in */
+	bool busy;
+};
+
+static _Thread_local struct copy_pipe tpipe ENGINE_TLS = { { -1, -1 }, 0, false };
+static pthread_key_t pipe_key;
+static bool pipe_key_made; /* else no thread keeps a pipe: it would leak */
+static pthread_once_t pipe_once = PTHREAD_ONCE_INIT;
+static atomic_uint pipe_fork_gen;
+
+static void pipe_close(struct copy_pipe *cp)
 {
-	int ret = 0;
-
-	pthread_mutex_lock(&pipe_lock);
-	if (probe_pipe[0] < 0) {
-		if (sys_pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-			pthread_mutex_unlock(&pipe_lock);
-			return -ENOMEM;
-		}
-		/* kept for the process's life: above the program's fds (sys.c),
-		 * so a number the program closes never names it */
-		probe_pipe[0] = sys_fd_move_high(probe_pipe[0]);
-		probe_pipe[1] = sys_fd_move_high(probe_pipe[1]);
+	if (cp->fd[0] >= 0) {
+		sys_close(cp->fd[0]);
+		sys_close(cp->fd[1]);
 	}
-	while (len && !ret) {
-		size_t n = len < 4096 ? len : 4096; /* always fits: the pipe is kept empty */
-		ssize_t w = sys_write(probe_pipe[1], src, n);
+	cp->fd[0] = cp->fd[1] = -1;
+}
+
+static void pipe_thread_exit(void *arg)
+{
+	pipe_close(arg);
+}
+
+static void pipe_forked(void)
+{
+	atomic_fetch_add_explicit(&pipe_fork_gen, 1, memory_order_relaxed);
+}
+
+static void pipe_init(void)
+{
+	pipe_key_made = pthread_key_create(&pipe_key, pipe_thread_exit) == 0;
+	pthread_atfork(NULL, NULL, pipe_forked);
+}
+
+static int pipe_open(struct copy_pipe *cp)
+{
+	if (sys_pipe2(cp->fd, O_CLOEXEC | O_NONBLOCK) < 0) {
+		cp->fd[0] = cp->fd[1] = -1;
+		return -ENOMEM;
+	}
+	/* above the program's fds (sys.c), so a number the program closes
+	 * never names it */
+	cp->fd[0] = sys_fd_move_high(cp->fd[0]);
+	cp->fd[1] = sys_fd_move_high(cp->fd[1]);
+	return 0;
+}
+
+/* the pipe kept empty between copies: a write then a read of the same bytes */
+static int copy_through(const int fd[2], void *dst, const void *src, size_t len)
+{
+	while (len) {
+		size_t n = len < 4096 ? len : 4096; /* always fits: the pipe is empty */
+		ssize_t w = sys_write(fd[1], src, n);
 		ssize_t r;
 
-		if (w < 0) {
-			ret = -EFAULT;
-			break;
-		}
-		r = sys_read(probe_pipe[0], dst, (size_t)w);
+		if (w < 0)
+			return -EFAULT;
+		r = sys_read(fd[0], dst, (size_t)w);
 		if (r != w) {
 			char sink[4096];
 
-			/* dst is bad: empty the pipe for the next user */
-			while (sys_read(probe_pipe[0], sink, sizeof(sink)) > 0)
+			/* dst is bad: empty the pipe for the next copy */
+			while (sys_read(fd[0], sink, sizeof(sink)) > 0)
 				;
-			ret = -EFAULT;
-			break;
+			return -EFAULT;
 		}
 		src = (const char *)src + w;
 		dst = (char *)dst + w;
 		len -= (size_t)w;
 	}
-	pthread_mutex_unlock(&pipe_lock);
+	return 0;
+}
+
+static int pipe_copy(void *dst, const void *src, size_t len)
+{
+	struct copy_pipe *cp = &tpipe, own = { { -1, -1 }, 0, false };
+	unsigned gen = atomic_load_explicit(&pipe_fork_gen, memory_order_relaxed);
+	int ret;
+
+	pthread_once(&pipe_once, pipe_init);
+	if (cp->busy || !pipe_key_made) {
+		if (pipe_open(&own))
+			return -ENOMEM;
+		ret = copy_through(own.fd, dst, src, len);
+		pipe_close(&own);
+		return ret;
+	}
+	if (cp->fd[0] >= 0 && cp->gen != gen)
+		pipe_close(cp); /* the parent's, in a forked child */
+	if (cp->fd[0] < 0) {
+		if (pipe_open(cp))
+			return -ENOMEM;
+		cp->gen = gen;
+		pthread_setspecific(pipe_key, cp);
+	}
+	cp->busy = true;
+	ret = copy_through(cp->fd, dst, src, len);
+	cp->busy = false;
 	return ret;
 }
 
