@@ -2,7 +2,8 @@
 /*
  * Rings on different threads share nothing on the hot path: two threads,
  * a ring each, one file descriptor between them (as a program's worker
- * threads have), cached reads and NOPs.  Once the rings are warm (their
+ * threads have), cached reads (READ; READV with process_vm_readv refused;
+ * READ on SQPOLL rings) and NOPs.  Once the rings are warm (their
  * AIO contexts, request caches and per-fd hints made), a window opens in
  * which:
  *  - no mutex is locked by both threads: pthread_mutex_lock and _trylock
@@ -156,8 +157,13 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	uintptr_t page = a & ~(uintptr_t)(page_size - 1);
 
 	(void)sig;
-	if (!atomic_load(&protecting) || a < data_lo || a >= data_hi) {
+	if (a < data_lo || a >= data_hi) {
 		signal(SIGSEGV, SIG_DFL); /* a real crash: fault again, unhandled */
+		return;
+	}
+	if (!atomic_load(&protecting)) {
+		/* a page protected again by a late on_trap() after the window */
+		mprotect((void *)page, (size_t)page_size, PROT_READ | PROT_WRITE);
 		return;
 	}
 	if (ip < ldso_lo || ip >= ldso_hi) {
@@ -205,11 +211,8 @@ static bool find_lib_data(void)
 
 static void protect_lib_data(bool on)
 {
-	if (on)
-		atomic_store(&protecting, true);
+	atomic_store(&protecting, on);
 	mprotect((void *)data_lo, data_hi - data_lo, on ? PROT_READ : PROT_READ | PROT_WRITE);
-	if (!on)
-		atomic_store(&protecting, false);
 }
 
 /* ---- the workload -------------------------------------------------------- */
@@ -222,6 +225,7 @@ struct thread_arg {
 	int id;
 	int fd;
 	enum work work;
+	unsigned ring_flags; /* IORING_SETUP_* */
 	pthread_barrier_t *bar;
 	struct lockset locks;
 	int err; /* first unexpected result, or 0 */
@@ -243,6 +247,17 @@ static bool batch(struct io_uring *ring, struct thread_arg *a, char *bufs, unsig
 
 	for (unsigned i = 0; i < DEPTH; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		/* SQPOLL: the poller may post the CQEs before it moves the SQ head */
+		while (!sqe) {
+			ret = io_uring_sqring_wait(ring);
+			if (ret < 0) {
+				a->err = ret;
+				a->what = "io_uring_sqring_wait";
+				return false;
+			}
+			sqe = io_uring_get_sqe(ring);
+		}
 
 		if (a->work == WORK_NOPS) {
 			io_uring_prep_nop(sqe);
@@ -305,7 +320,7 @@ static void *ring_thread(void *arg)
 	char *bufs = NULL;
 	int ret;
 
-	ret = io_uring_queue_init(DEPTH, &ring, 0);
+	ret = io_uring_queue_init(DEPTH, &ring, a->ring_flags);
 	if (ret < 0) {
 		a->err = ret;
 		a->what = "io_uring_queue_init";
@@ -332,7 +347,7 @@ static void *ring_thread(void *arg)
 	return NULL;
 }
 
-static void run_window(enum work work)
+static void run_window(enum work work, unsigned ring_flags)
 {
 	struct thread_arg args[NR_THREADS];
 	pthread_t th[NR_THREADS];
@@ -374,6 +389,7 @@ static void run_window(enum work work)
 		args[i].id = i;
 		args[i].fd = fd;
 		args[i].work = work;
+		args[i].ring_flags = ring_flags;
 		args[i].bar = &bar;
 		REQUIRE_EQ(pthread_create(&th[i], NULL, ring_thread, &args[i]), 0);
 	}
@@ -453,17 +469,30 @@ static void run_window(enum work work)
 
 TEST(cached_reads_two_rings)
 {
-	run_window(WORK_READS);
+	run_window(WORK_READS, 0);
 }
 
 TEST(nops_two_rings)
 {
-	run_window(WORK_NOPS);
+	run_window(WORK_NOPS, 0);
+}
+
+/* the poller threads are the rings' own: the app threads only wait */
+TEST(sqpoll_reads_two_rings)
+{
+	struct io_uring probe;
+	int ret = io_uring_queue_init(4, &probe, IORING_SETUP_SQPOLL);
+
+	if (ret == -EPERM)
+		SKIP_CASE(SKIP_KERNEL_LACKS, "SQPOLL needs privileges on this kernel");
+	REQUIRE_EQ(ret, 0);
+	io_uring_queue_exit(&probe);
+	run_window(WORK_READS, IORING_SETUP_SQPOLL);
 }
 
 TEST(readv_through_copy_pipes_two_rings)
 {
-	run_window(WORK_READV_PIPE);
+	run_window(WORK_READV_PIPE, 0);
 }
 
 /* The watch itself: a write to the library's data in the window is seen. */
@@ -498,6 +527,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(cached_reads_two_rings),
 		TEST_ENTRY(nops_two_rings),
 		TEST_ENTRY(readv_through_copy_pipes_two_rings),
+		TEST_ENTRY(sqpoll_reads_two_rings),
 		TEST_ENTRY(watch_sees_a_global_write),
 	};
 	struct io_uring probe;
