@@ -14,7 +14,9 @@
  * list; when the active item finishes (or is cancelled) the next pending one
  * becomes runnable.  So at most one item per key is ever past the pending
  * list, which gives both mutual exclusion and enqueue order, while other keys
- * run in parallel.
+ * run in parallel.  The active item's fn may take the pending items
+ * (wq_take_hashed()) and run them itself, as io-wq's worker takes a hashed
+ * chain whole: one hand-off for a burst of writes to one file.
  *
  * Worker lifetime: created with an item in hand (never more workers than
  * work), idle after its queue runs dry, spins for WQ_SPIN_NS, sleeps on its
@@ -624,6 +626,19 @@ first_of_key:
 	kick(wq, ci, &spawn);
 	pthread_mutex_unlock(&wq->lock);
 	start_workers(wq, spawn);
+}
+
+unsigned wq_take_hashed(struct ringer_wq *wq, uint64_t key, struct wq_work **out, unsigned max)
+{
+	struct hnode *node;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&wq->lock);
+	node = node_lookup(wq, key);
+	while (node && n < max && node->head)
+		out[n++] = fifo_pop(&node->head, &node->tail);
+	pthread_mutex_unlock(&wq->lock);
+	return n;
 }
 
 bool wq_cancel(struct ringer_wq *wq, struct wq_work *work)

@@ -43,6 +43,15 @@ int wq_create(struct ringer_wq **out, unsigned max_bounded, unsigned max_unbound
 void wq_enqueue(struct ringer_wq *wq, struct wq_work *work);
 
 /*
+ * From the fn of a WQ_WORK_HASHED item: take up to max items queued behind
+ * it (its hash_key), in enqueue order, into out.  They are the caller's to
+ * run now, in that order, before fn returns: the wq forgets them (neither
+ * runs nor cancels them), and the key stays active until fn returns, so
+ * items of the key queued meanwhile still wait behind them.  How many.
+ */
+unsigned wq_take_hashed(struct ringer_wq *wq, uint64_t key, struct wq_work **out, unsigned max);
+
+/*
  * Remove a queued item before it starts.  true: it was removed and fn will
  * never run; false: it is running or has run (or was never queued).
  */
