@@ -107,6 +107,11 @@ static bool creds_equal(const struct creds *a, const struct creds *b)
 	       !memcmp(a->groups, b->groups, (size_t)a->ngroups * sizeof(gid_t));
 }
 
+bool creds_same(const struct creds *a, const struct creds *b)
+{
+	return a == b || (a && b && creds_equal(a, b));
+}
+
 static bool has_root(const struct creds *c)
 {
 	return !c->uid[0] || !c->uid[1] || !c->uid[2];

@@ -619,6 +619,10 @@ struct op_def {
 	/* tried inline, but in a worker bounded as a force_async one (an open:
 	 * the kernel's io-wq class for an op without unbound_nonreg_file) */
 	unsigned bounded : 1;
+	/* in a worker on a regular file, serialized with the other requests
+	 * of this op kind on the same file (the kernel's hash_reg_file: io-wq
+	 * hashes buffered writes by inode): they run in one worker, in order */
+	unsigned hash_reg_file : 1;
 	int (*prep)(struct req *req, const struct io_uring_sqe *sqe);
 	int (*issue)(struct req *req, unsigned issue_flags);
 	void (*cleanup)(struct req *req);
@@ -640,6 +644,12 @@ struct op_def {
 	 * res (the waker's mask, or -errno); true: it ends, the service
 	 * completes it (req_complete()) once poll_lock is dropped */
 	bool (*aio_poll_event)(struct req *req, long res);
+	/* hash_reg_file: a worker took reqs[0..n) of one file, in order, each
+	 * claimed for it (none can be cancelled now); before it issues them
+	 * one by one (ISSUE_F_WORKER) the op may do part of their work here
+	 * together (adjacent writes in one call), so long as each issue then
+	 * gives the result the request alone would have had */
+	void (*wq_batch)(struct req **reqs, unsigned n);
 };
 
 #define ENGINE_NR_OPS IORING_OP_LAST /* slots in op_defs[]: every opcode of the ABI */
@@ -1125,6 +1135,8 @@ struct creds *creds_current(void);
 /* run the calling thread with c until creds_revert(*saved) */
 int creds_override(const struct creds *c, struct creds **saved);
 void creds_revert(struct creds *saved);
+/* a request with a runs as one with b (NULL: the issuing thread's own) */
+bool creds_same(const struct creds *a, const struct creds *b);
 struct rbuf *rsrc_get_buf(struct ring *ring, unsigned idx);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);

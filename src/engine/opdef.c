@@ -83,7 +83,7 @@ static int issue_unsupported(struct req *req, unsigned issue_flags)
 	  .iopoll_queue = 1, .aio_batch = 1, .supported = 1, .prep = prep_fn, \
 	  .issue = rw_issue, .cleanup = rw_cleanup, .hold = hold_fn, \
 	  .iopoll_prep = rw_iopoll_prep, .iopoll_iocb = rw_iopoll_iocb, \
-	  .aio_complete = rw_aio_complete }
+	  .aio_complete = rw_aio_complete, .hash_reg_file = out, .wq_batch = rw_wq_batch }
 
 /* the range initializer gives every slot the default; named slots override it */
 #pragma GCC diagnostic push

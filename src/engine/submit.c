@@ -582,12 +582,63 @@ void req_complete_deferred(struct req *req)
 	}
 }
 
+/* The most requests of one file a worker takes at once (worker_batch()). */
+#define WQ_BATCH_MAX 32
+
+/*
+ * A hashed request (hash_reg_file: a write to a regular file) and the
+ * requests of its file queued behind it, run by this worker in order, as
+ * io-wq's worker runs a hashed chain: one hand-off for the lot, and the op
+ * may do their I/O together (wq_batch).  Each is claimed first (a
+ * cancellation then answers -EALREADY, as for a running request), so that
+ * none is cancelled once its op started its I/O.
+ */
+static void worker_batch(struct req *first)
+{
+	struct ring *r = first->ring;
+	struct wq_work *works[WQ_BATCH_MAX - 1];
+	struct req *reqs[WQ_BATCH_MAX], *claimed[WQ_BATCH_MAX];
+	struct run_slot slots[WQ_BATCH_MAX];
+	bool ok[WQ_BATCH_MAX];
+	unsigned n, m = 0;
+
+	reqs[0] = first;
+	n = 1 + wq_take_hashed(r->wq, first->work.hash_key, works, WQ_BATCH_MAX - 1);
+	for (unsigned i = 1; i < n; i++)
+		reqs[i] = (struct req *)((char *)works[i - 1] - offsetof(struct req, work));
+	for (unsigned i = 0; i < n; i++) {
+		struct req *req = reqs[i];
+
+		ok[i] = run_slot_begin(&slots[i], req);
+		if (!ok[i])
+			continue;
+		if (req->flags & REQ_F_FORCE_ASYNC) /* it is async now */
+			req->flags = (req->flags & ~REQ_F_FORCE_ASYNC) | REQ_F_ASYNC_ASKED;
+		claimed[m++] = req;
+	}
+	if (m > 1 && !faults_on())
+		op_defs[first->opcode].wq_batch(claimed, m);
+	for (unsigned i = 0; i < n; i++) {
+		if (!ok[i]) {
+			reqs[i]->res = -ECANCELED;
+			req_complete(reqs[i]);
+			continue;
+		}
+		req_issue(reqs[i], ISSUE_F_WORKER);
+		run_slot_end(&slots[i]);
+	}
+}
+
 static void worker_fn(struct wq_work *work)
 {
 	struct req *req = (struct req *)((char *)work - offsetof(struct req, work));
 	struct run_slot slot;
 
 	engine_thread_ctx = CTX_WORKER;
+	if ((work->flags & WQ_WORK_HASHED) && op_defs[req->opcode].wq_batch) {
+		worker_batch(req);
+		return;
+	}
 	/* running: a cancellation answers -EALREADY (cancel.c) */
 	if (!run_slot_begin(&slot, req)) {
 		req->res = -ECANCELED;
@@ -669,11 +720,23 @@ void req_punt_wq(struct req *req)
 		return;
 	}
 	req_count_async(req);
-	req_hold(req); /* resolved here already: the worker must get this file */
 	req->work.next = NULL;
 	req->work.fn = worker_fn;
 	req->work.flags = 0;
 	req->work.hash_key = 0;
+	/*
+	 * One file's writes in one worker, in order (the kernel hashes them
+	 * by inode).  The key is the file as the program names it: the
+	 * registered file, or the fd number (a number closed and reused
+	 * meanwhile only serializes two files' writes).
+	 */
+	if (op_defs[req->opcode].hash_reg_file && (req->flags & REQ_F_ISREG)) {
+		req->work.flags |= WQ_WORK_HASHED;
+		req->work.hash_key = (req->flags & REQ_F_FIXED_FILE)
+					     ? (uint64_t)(uintptr_t)req->file
+					     : (1ULL << 63) | (uint32_t)req->fd;
+	}
+	req_hold(req); /* resolved here already: the worker must get this file */
 	/* bounded: work that waits for a regular file's I/O (io_prep_async_work) */
 	if (op_defs[req->opcode].unbound_nonreg_file) {
 		if (!(req->flags & REQ_F_ISREG))

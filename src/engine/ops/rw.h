@@ -59,5 +59,7 @@ void rw_hold_buffer(struct req *req);
 int rw_iopoll_prep(struct req *req);
 bool rw_iopoll_iocb(struct req *req, struct iocb *io);
 void rw_aio_complete(struct req *req, long res);
+/* a worker's run of requests of one file (op_def.wq_batch) */
+void rw_wq_batch(struct req **reqs, unsigned n);
 
 #endif /* RINGER_ENGINE_OPS_RW_H */
