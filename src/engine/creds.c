@@ -112,6 +112,34 @@ bool creds_same(const struct creds *a, const struct creds *b)
 	return a == b || (a && b && creds_equal(a, b));
 }
 
+struct creds *creds_get(struct creds *c)
+{
+	atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+	return c;
+}
+
+/* the thread's own credentials during a worker's batch (creds_batch_begin()) */
+static _Thread_local struct creds *batch_own;
+/* creds_override() switches in force on this thread */
+static _Thread_local unsigned overridden;
+
+bool creds_overridden(void)
+{
+	return overridden != 0;
+}
+
+void creds_batch_begin(void)
+{
+	batch_own = creds_current(); /* NULL: each request reads them, as without */
+}
+
+void creds_batch_end(void)
+{
+	if (batch_own)
+		creds_put(batch_own);
+	batch_own = NULL;
+}
+
 static bool has_root(const struct creds *c)
 {
 	return !c->uid[0] || !c->uid[1] || !c->uid[2];
@@ -143,6 +171,9 @@ int creds_override(const struct creds *c, struct creds **saved)
 	int ret;
 
 	*saved = NULL;
+	/* in a worker's batch, whose own credentials are known */
+	if (batch_own && creds_equal(batch_own, c))
+		return 0;
 	/* the usual case: the thread has them already, nothing allocated */
 	if (!creds_read(&st.c, STACK_GROUPS)) {
 		if (creds_equal(&st.c, c))
@@ -161,6 +192,7 @@ int creds_override(const struct creds *c, struct creds **saved)
 		creds_put(cur); /* could not switch back: refused, documented */
 		return -EPERM;
 	}
+	overridden++; /* (creds_revert() counts it down, on failure too) */
 	ret = creds_switch(c, cur->uid[1]);
 	if (ret) {
 		creds_revert(cur);
@@ -176,6 +208,7 @@ void creds_revert(struct creds *saved)
 
 	if (!saved)
 		return;
+	overridden--;
 	syscall(SYS_getresuid, &ruid, &euid, &suid);
 	/* the thread keeps uid 0 among its ids while it runs a request: this cannot fail */
 	if (creds_switch(saved, euid))

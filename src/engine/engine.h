@@ -709,6 +709,9 @@ struct submit_state {
 	/* a TIMEOUT ended without a CQE (CQE_SKIP_SUCCESS): the waiters are
 	 * told once the batch's CQEs, its links' among them, are posted */
 	bool timeout_ended_quietly;
+	/* the submitting thread's credentials, read once for the requests the
+	 * call hands to workers (req_punt_wq()) */
+	struct creds *creds;
 	struct submit_state *prev_state;
 };
 
@@ -1137,6 +1140,18 @@ int creds_override(const struct creds *c, struct creds **saved);
 void creds_revert(struct creds *saved);
 /* a request with a runs as one with b (NULL: the issuing thread's own) */
 bool creds_same(const struct creds *a, const struct creds *b);
+/* another reference to c */
+struct creds *creds_get(struct creds *c);
+/* the calling thread runs a request with other credentials now */
+bool creds_overridden(void);
+/*
+ * A worker runs a batch of requests: the thread's credentials are read once
+ * at the begin, and creds_override() of equal ones until the end changes
+ * nothing without reading them again (a thread's own change to its
+ * credentials meanwhile is not seen: they run as if before it).
+ */
+void creds_batch_begin(void);
+void creds_batch_end(void);
 struct rbuf *rsrc_get_buf(struct ring *ring, unsigned idx);
 struct rfile *rsrc_get_file(struct ring *ring, unsigned idx);
 int rsrc_file_install(struct ring *ring, struct rfile *f, unsigned slot);

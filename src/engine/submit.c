@@ -616,6 +616,8 @@ static void worker_batch(struct req *first)
 			req->flags = (req->flags & ~REQ_F_FORCE_ASYNC) | REQ_F_ASYNC_ASKED;
 		claimed[m++] = req;
 	}
+	if (m > 1)
+		creds_batch_begin();
 	if (m > 1 && !faults_on())
 		op_defs[first->opcode].wq_batch(claimed, m);
 	for (unsigned i = 0; i < n; i++) {
@@ -627,6 +629,8 @@ static void worker_batch(struct req *first)
 		req_issue(reqs[i], ISSUE_F_WORKER);
 		run_slot_end(&slots[i]);
 	}
+	if (m > 1)
+		creds_batch_end();
 }
 
 static void worker_fn(struct wq_work *work)
@@ -699,7 +703,17 @@ void req_punt_wq(struct req *req)
 	 * now (the kernel's io_prep_async_work()), not the worker's.
 	 */
 	if (!req->creds && engine_thread_ctx == CTX_APP && cur_state(r)) {
-		req->creds = creds_current();
+		struct submit_state *st = cur_state(r);
+
+		/* once per submit call: the thread's credentials cannot change
+		 * between its requests but by its own doing within the call,
+		 * or while it issues one with a personality (read then) */
+		if (creds_overridden())
+			req->creds = creds_current();
+		else if (!st->creds)
+			st->creds = creds_current();
+		if (!creds_overridden())
+			req->creds = st->creds ? creds_get(st->creds) : NULL;
 		if (!req->creds) {
 			req->res = -ENOMEM;
 			req_complete(req);
@@ -1428,6 +1442,8 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 	io_uring_smp_store_release(r->sq_head, r->cached_sq_head);
 	submit_state_end(r, &st);
 	engine_submit_state = st.prev_state;
+	if (st.creds)
+		creds_put(st.creds);
 	trace_batch_end();
 	free(st.puts);
 	if (nomem && left == nr)
