@@ -7,7 +7,8 @@
  * kernel, which runs them one by one in io-wq: adjacent writes, a write cut
  * short by RLIMIT_FSIZE in the middle of a run (the rest fail -EFBIG), an
  * unreadable buffer in the middle of a run, linked writes, an O_APPEND file,
- * and a cancellation racing queued writes.  The file is in the working
+ * a cancellation racing queued writes, and an fd number closed and opened
+ * again between two writes of one submit call.  The file is in the working
  * directory (an ext4 file takes no nonblocking buffered write: every write
  * goes to a worker there).  The cancellation's count is what its race
  * gives; each write's result must match the file's bytes either way.
@@ -271,6 +272,71 @@ TEST(cancel_queued_writes)
 	close(fd);
 }
 
+/*
+ * One submit call: a write to fd number N, then, linked, N closed, a file
+ * opened (at N, the lowest free number) and a write to N: the first write
+ * lands in the first file, the last one in the second.
+ */
+TEST(fd_number_reused_in_one_call)
+{
+	const char *path_a, *path_b;
+	int a = test_tmpfile(&path_a), b = test_tmpfile(&path_b), n;
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct test_cqe got[5];
+
+	close(b);
+	test_ring_init(16, &ring, 0);
+	n = a;
+	prep_write(&ring, n, src, BLK, 0, 0);
+	prep_write(&ring, n, src + BLK, BLK, BLK, 1);
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_close(sqe, n);
+	sqe->user_data = 2;
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = test_get_sqe(&ring);
+	io_uring_prep_openat(sqe, AT_FDCWD, path_b, O_RDWR, 0);
+	sqe->user_data = 3;
+	sqe->flags |= IOSQE_IO_LINK;
+	prep_write(&ring, n, src + 2 * BLK, BLK, 0, 4);
+	test_submit_reap(&ring, got, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		switch (got[i].user_data) {
+		case 0:
+		case 1:
+		case 4:
+			CHECK_EQ(got[i].res, BLK);
+			break;
+		case 2:
+			CHECK_EQ(got[i].res, 0);
+			break;
+		case 3:
+			if (got[i].res != n)
+				SKIP_CASE(SKIP_ENVIRONMENT, "the open took another number");
+			break;
+		default:
+			FAIL("stray CQE %llu", (unsigned long long)got[i].user_data);
+		}
+	}
+	a = open(path_a, O_RDONLY);
+	b = open(path_b, O_RDONLY);
+	REQUIRE_SYS(a);
+	REQUIRE_SYS(b);
+	check_block(a, 0, src);
+	check_block(a, 1, src + BLK);
+	check_block(b, 0, src + 2 * BLK);
+	{
+		struct stat st;
+
+		REQUIRE_SYS(fstat(b, &st));
+		CHECK_EQ(st.st_size, BLK);
+	}
+	close(a);
+	close(b);
+	close(n);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -280,6 +346,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(linked_writes),
 		TEST_ENTRY(append_file),
 		TEST_ENTRY(cancel_queued_writes),
+		TEST_ENTRY(fd_number_reused_in_one_call),
 	};
 
 	src = malloc((size_t)NW * BLK);

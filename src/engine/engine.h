@@ -712,6 +712,9 @@ struct submit_state {
 	/* the submitting thread's credentials, read once for the requests the
 	 * call hands to workers (req_punt_wq()) */
 	struct creds *creds;
+	/* the duplicate of fd number held_num its punted writes share (submit.c) */
+	struct rfile *held;
+	int held_num;
 	struct submit_state *prev_state;
 };
 

@@ -125,6 +125,56 @@ void req_hold_file(struct req *req)
 	req->flags |= REQ_F_FD_HELD;
 }
 
+/* the submit call's shared duplicate goes (requests holding it keep it) */
+static void hold_share_drop(struct submit_state *st)
+{
+	if (st->held) {
+		rsrc_node_put(&st->held->node);
+		st->held = NULL;
+	}
+}
+
+/*
+ * req_hold_file() for the writes one submit call hands to workers, one file
+ * after another: those on one fd number share one duplicate (a struct rfile
+ * in no table, a reference per request and one for the call), so the batch
+ * costs one dup and one close, and a worker sees that they write through
+ * one open file (ops/rw.c coalesces them).  The number names the same file
+ * for all of them: the call gives up the share before it issues any other
+ * op inline (hold_share_drop(), from req_issue(): a CLOSE or an open that
+ * may reuse the number), and another thread's close meanwhile is one the
+ * kernel's lookups could as well have seen after them.
+ */
+static void req_hold_file_shared(struct req *req, struct submit_state *st)
+{
+	struct rfile *f = st->held;
+
+	if (req->rfd < 0 || req->file || (req->flags & REQ_F_FD_HELD))
+		return;
+	if (!f || st->held_num != req->rfd) {
+		int fd = sys_dup_high(req->rfd);
+
+		if (fd < 0)
+			return; /* by number, as req_hold_file() */
+		f = malloc(sizeof(*f));
+		if (!f) {
+			sys_close(fd);
+			return; /* req_hold_file() tries alone */
+		}
+		atomic_init(&f->node.refs, 1);
+		f->node.is_buf = false;
+		f->node.tag = 0;
+		f->node.ring = req->ring;
+		f->fd = fd;
+		hold_share_drop(st);
+		st->held = f;
+		st->held_num = req->rfd;
+	}
+	atomic_fetch_add_explicit(&f->node.refs, 1, memory_order_relaxed);
+	req->file = f;
+	req->rfd = f->fd;
+}
+
 /*
  * A request on a ring's own fd.  The kernel's ring file has no read, write
  * or fsync: most ops fail -EINVAL (a READ waits for the ring to be readable
@@ -720,6 +770,9 @@ void req_punt_wq(struct req *req)
 			return;
 		}
 	}
+	/* not under async_lock: the share it replaces may close its fd */
+	if (op_defs[req->opcode].hash_reg_file && (req->flags & REQ_F_ISREG) && cur_state(r))
+		req_hold_file_shared(req, cur_state(r));
 	pthread_mutex_lock(&r->async_lock);
 	if (atomic_load_explicit(&r->dying, memory_order_relaxed)) {
 		pthread_mutex_unlock(&r->async_lock);
@@ -986,8 +1039,11 @@ void req_issue(struct req *req, unsigned issue_flags)
 		req_punt_wq(req);
 		return;
 	}
-	if ((issue_flags & ISSUE_F_NONBLOCK) && !def->aio_batch)
+	if ((issue_flags & ISSUE_F_NONBLOCK) && !def->aio_batch) {
 		aio_flush_pending(req->ring); /* CQEs in submission order */
+		if (cur_state(req->ring))
+			hold_share_drop(cur_state(req->ring));
+	}
 	/*
 	 * A LINK_TIMEOUT follows: the kernel arms it once the request is
 	 * issued and has not completed (it waits, or goes to io-wq), or when
@@ -1442,6 +1498,7 @@ int submit_sqes(struct ring *r, unsigned to_submit)
 	io_uring_smp_store_release(r->sq_head, r->cached_sq_head);
 	submit_state_end(r, &st);
 	engine_submit_state = st.prev_state;
+	hold_share_drop(&st);
 	if (st.creds)
 		creds_put(st.creds);
 	trace_batch_end();
