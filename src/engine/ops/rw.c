@@ -739,6 +739,19 @@ static void done_from_aio(struct req *req, long res)
 {
 	struct rw_state *rw = req_rw(req);
 
+	if (res == -EOPNOTSUPP && rw->write && (fdhint_get(req->rfd) & FDHINT_REG)) {
+		/*
+		 * The file took RWF_NOWAIT (its open mode has FMODE_NOWAIT)
+		 * and its write_iter refused a nonblocking buffered write: a
+		 * regular file whose file system cannot (ext4), as its hint
+		 * says; no fstat to tell.  Always so on that file: not a
+		 * failure streak to skip AIO for (the next write learns the
+		 * same from one iocb of a batch).
+		 */
+		req->flags |= REQ_F_ISREG;
+		req_punt_wq(req);
+		return;
+	}
 	if (res == -EAGAIN || res == -EOPNOTSUPP || res == -EINTR || res == -ESPIPE) {
 		/* not done without blocking (or, -ESPIPE, a pipe read by preadv2
 		 * with an offset): find out what the file really is */
