@@ -6,9 +6,10 @@
 #   2. NOP, batch 32 (ring backends only)
 #   3. O_DIRECT random 4 KiB reads, depth 32 (batches of 8, so that 24 or
 #      more reads stay queued at the device while the program waits)
-#   4. buffered random 4 KiB writes, depth 32: the kernel, the engine and
-#      psync only (to stay within the two minutes); last, since the pages
-#      it dirties would have to be written back before O_DIRECT reads
+#   4. buffered 4 KiB writes, depth 32, random and sequential: the kernel,
+#      the engine and psync only (to stay within the two minutes); last,
+#      since the pages they dirty would have to be written back before
+#      O_DIRECT reads
 #
 # Each backend runs 3 s per workload, in 3 one-second slices interleaved
 # with the other backends (A B C C B A A B C), so a change in the load of the
@@ -84,6 +85,9 @@ fi
 # shellcheck disable=SC2086
 run write -b ${RINGER_BENCH_BACKENDS:-kernel,user,psync} -T $RUNTIME --rounds $RUNTIME \
 	-w -d 32 -B 4k "$FILE"
+# shellcheck disable=SC2086
+run write-seq -b ${RINGER_BENCH_BACKENDS:-kernel,user,psync} -T $RUNTIME --rounds $RUNTIME \
+	-w --seq -d 32 -B 4k "$FILE"
 
 echo
 echo "==================== summary (also in $LOG) ===================="
