@@ -73,6 +73,78 @@ __asm__(".text\n"
 	"ringer_preload_stub_ret:\n"
 	"	ret\n"
 	"ringer_preload_stub_end:\n"
+	/*
+	 * ringer_preload_resume(gregs, fpstate, rfbm): the end of a trap of
+	 * ours, without rt_sigreturn (sigsys.c says when).  The FPU state
+	 * first (xrstor64, the components rfbm names).  Then the registers are
+	 * copied out of the frame to just below the interrupted stack's red
+	 * zone, into the frame's FPU area, consumed by then (it lies above the
+	 * gregs, at the top of the frame), and popped from there: once the
+	 * stack pointer is above the frame, a signal arriving builds its own
+	 * frame over this one, so nothing may be read from it after the
+	 * switch.  ret $128 pops the resumed rip and puts the stack pointer
+	 * back where it was.
+	 */
+	".globl ringer_preload_resume\n"
+	".hidden ringer_preload_resume\n"
+	"ringer_preload_resume:\n"
+	"	movq %rdx, %rax\n"
+	"	shrq $32, %rdx\n"
+	"	xrstor64 (%rsi)\n"
+	"	movq 15*8(%rdi), %rsi\n" /* REG_RSP */
+	"	subq $128+17*8, %rsi\n"
+	"	movq 0*8(%rdi), %rax\n"
+	"	movq %rax, 0*8(%rsi)\n"
+	"	movq 1*8(%rdi), %rax\n"
+	"	movq %rax, 1*8(%rsi)\n"
+	"	movq 2*8(%rdi), %rax\n"
+	"	movq %rax, 2*8(%rsi)\n"
+	"	movq 3*8(%rdi), %rax\n"
+	"	movq %rax, 3*8(%rsi)\n"
+	"	movq 4*8(%rdi), %rax\n"
+	"	movq %rax, 4*8(%rsi)\n"
+	"	movq 5*8(%rdi), %rax\n"
+	"	movq %rax, 5*8(%rsi)\n"
+	"	movq 6*8(%rdi), %rax\n"
+	"	movq %rax, 6*8(%rsi)\n"
+	"	movq 7*8(%rdi), %rax\n"
+	"	movq %rax, 7*8(%rsi)\n"
+	"	movq 9*8(%rdi), %rax\n"
+	"	movq %rax, 8*8(%rsi)\n"
+	"	movq 10*8(%rdi), %rax\n"
+	"	movq %rax, 9*8(%rsi)\n"
+	"	movq 11*8(%rdi), %rax\n"
+	"	movq %rax, 10*8(%rsi)\n"
+	"	movq 12*8(%rdi), %rax\n"
+	"	movq %rax, 11*8(%rsi)\n"
+	"	movq 13*8(%rdi), %rax\n"
+	"	movq %rax, 12*8(%rsi)\n"
+	"	movq 14*8(%rdi), %rax\n"
+	"	movq %rax, 13*8(%rsi)\n"
+	"	movq 8*8(%rdi), %rax\n"
+	"	movq %rax, 14*8(%rsi)\n"
+	"	movq 17*8(%rdi), %rax\n"
+	"	movq %rax, 15*8(%rsi)\n"
+	"	movq 16*8(%rdi), %rax\n"
+	"	movq %rax, 16*8(%rsi)\n"
+	"	movq %rsi, %rsp\n"
+	"	popq %r8\n"
+	"	popq %r9\n"
+	"	popq %r10\n"
+	"	popq %r11\n"
+	"	popq %r12\n"
+	"	popq %r13\n"
+	"	popq %r14\n"
+	"	popq %r15\n"
+	"	popq %rsi\n"
+	"	popq %rbp\n"
+	"	popq %rbx\n"
+	"	popq %rdx\n"
+	"	popq %rax\n"
+	"	popq %rcx\n"
+	"	popq %rdi\n"
+	"	popfq\n"
+	"	ret $128\n"
 	/* The restorer for our own rt_sigaction: rt_sigreturn. */
 	".globl ringer_preload_restore_rt\n"
 	".hidden ringer_preload_restore_rt\n"
@@ -259,6 +331,27 @@ void ringer_preload_app_sigsys_changed(void)
 	install_handler();
 }
 
+#define ARCH_SHSTK_STATUS_OP 0x5005
+#define ARCH_SHSTK_SHSTK_BIT 0x1
+
+/*
+ * May traps end without rt_sigreturn (sigsys.c, resume())?  Not with a user
+ * shadow stack (CET): it holds a token per signal frame that only
+ * rt_sigreturn pops (a kernel without shadow stacks refuses the query).  Nor
+ * in a sanitizer build: ASan's stack poisoning and TSan's shadow call stack
+ * are unwound only by the handler's return.
+ */
+static bool resume_allowed(void)
+{
+	unsigned long features = 0;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return false;
+#endif
+	return sys(SYS_arch_prctl, ARCH_SHSTK_STATUS_OP, (long)&features, 0, 0, 0, 0) != 0 ||
+	       !(features & ARCH_SHSTK_SHSTK_BIT);
+}
+
 static void at_fork_child(void)
 {
 	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
@@ -323,6 +416,7 @@ __attribute__((constructor)) static void preload_init(void)
 		fprintf(stderr, "ringer-preload: cannot install the SIGSYS handler; not active\n");
 		return;
 	}
+	ringer_preload_resume_ok = resume_allowed();
 	pthread_atfork(NULL, NULL, at_fork_child);
 	rings_init();
 	find_libc_ranges();

@@ -179,6 +179,8 @@ long do_exec(long nr, long *a);
 /* --- sigsys.c ------------------------------------------------------------- */
 
 void on_sigsys(int sig, siginfo_t *si, void *ucv);
+/* Traps may end without rt_sigreturn (set at load, preload.c resume_allowed()). */
+extern bool ringer_preload_resume_ok;
 /* The argument of a waiting io_uring_enter with SIGSYS out of its mask. */
 long enter_arg(long flags, long arg, long argsz, struct io_uring_getevents_arg *ea,
 	       uint64_t *buf);

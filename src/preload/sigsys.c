@@ -116,6 +116,65 @@ int ringer_preload_sigmask(int how, const sigset_t *set, sigset_t *old)
 
 /* --- SIGSYS -------------------------------------------------------------- */
 
+bool ringer_preload_resume_ok;
+
+/* preload.c: restores the FPU state and the registers of gregs, never returns. */
+void ringer_preload_resume(const greg_t *gregs, const void *fpstate, uint64_t rfbm)
+	__attribute__((noreturn));
+
+/* ringer_preload_resume's register offsets are glibc's gregs indices. */
+_Static_assert(REG_R8 == 0 && REG_R15 == 7 && REG_RDI == 8 && REG_RSI == 9 && REG_RBP == 10 &&
+		       REG_RBX == 11 && REG_RDX == 12 && REG_RAX == 13 && REG_RCX == 14 &&
+		       REG_RSP == 15 && REG_RIP == 16 && REG_EFL == 17,
+	       "gregs layout");
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31) /* the kernel's sigaltstack flag */
+#endif
+#define RESUME_COPY	  (17 * 8) /* bytes ringer_preload_resume copies below the red zone */
+#define UC_FP_XSTATE_FLAG 0x1 /* uc_flags: the frame's FPU area is in XSAVE format */
+#define SW_BYTES_OFFSET	  464 /* struct _fpx_sw_bytes in the FXSAVE area's software bytes */
+
+/*
+ * The end of a trap of ours.  The kernel's rt_sigreturn restores the
+ * registers, the FPU state, the signal mask and the alternate stack from the
+ * frame, and costs a round trip into the kernel, as much as the trap's own
+ * entry.  Here only the registers and the FPU state can differ from the
+ * frame's: the handler is SA_NODEFER with an empty sa_mask, so the mask it
+ * runs with is the frame's (whatever changes it in between, a wait's mask,
+ * lock_rings(), a program's handler run on top, puts it back), and it runs on
+ * the interrupted code's stack.  So they are restored here, in user space,
+ * and the kernel's return is kept where more may differ: an FPU area in
+ * another format than XSAVE's, an alternate stack the delivery disarmed
+ * (SS_AUTODISARM), a shadow stack or a sanitizer (ringer_preload_resume_ok),
+ * and any SIGSYS that is not ours (the program's
+ * handler may edit the frame's mask).
+ */
+static void resume(ucontext_t *uc)
+{
+	const char *fp = (const char *)uc->uc_mcontext.fpregs;
+	struct _fpx_sw_bytes sw;
+	uint32_t magic2;
+
+	if (!ringer_preload_resume_ok || !(uc->uc_flags & UC_FP_XSTATE_FLAG) || !fp ||
+	    (uc->uc_stack.ss_flags & SS_AUTODISARM))
+		return;
+	memcpy(&sw, fp + SW_BYTES_OFFSET, sizeof(sw));
+	if (sw.magic1 != FP_XSTATE_MAGIC1 || sw.extended_size < sizeof(magic2))
+		return;
+	memcpy(&magic2, fp + sw.extended_size - sizeof(magic2), sizeof(magic2));
+	if (magic2 != FP_XSTATE_MAGIC2)
+		return;
+	/*
+	 * ringer_preload_resume copies the registers to just below the red
+	 * zone, into the FPU area above them, read by then: never over them.
+	 */
+	if ((uintptr_t)uc->uc_mcontext.gregs[REG_RSP] - 128 - RESUME_COPY <
+	    (uintptr_t)&uc->uc_mcontext.gregs[REG_EFL + 1])
+		return;
+	ringer_preload_resume(uc->uc_mcontext.gregs, fp, sw.xstate_bv);
+}
+
 /* A SIGSYS that is not ours: what the program asked for. */
 static void chain(int sig, siginfo_t *si, void *uc)
 {
@@ -192,6 +251,7 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		 */
 		g[REG_RAX] = -ENOSYS;
 		errno = saved_errno;
+		resume(uc);
 		return;
 	}
 	atomic_fetch_add_explicit(&n_traps, 1, memory_order_relaxed);
@@ -245,5 +305,6 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	dbg("ringer-preload: trapped %d -> %ld\n", si->si_syscall, ret);
 	g[REG_RAX] = ret;
 	errno = saved_errno;
+	resume(uc);
 }
 
