@@ -455,7 +455,22 @@ void cq_post_batch(struct ring *r, const struct ecqe *cqes, unsigned n)
 		for (unsigned i = 0; i < n; i++)
 			local_add_locked(r, &cqes[i], true);
 	} else {
-		for (unsigned i = 0; i < n; i++)
+		unsigned i = 0;
+
+		/* 16-byte CQEs with no backlog: as many as fit go in with one
+		 * look at the head, the rest through post_locked() (to the
+		 * backlog, in order) */
+		if (!r->ovf_head && !(r->flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED))) {
+			unsigned space = cq_space(r), tail = r->cached_cq_tail;
+			unsigned fit = n < space ? n : space, mask = r->cq_mask;
+			struct io_uring_cqe *ring_cqes = r->cqes;
+
+			for (; i < fit; i++, tail++)
+				fill_slot(&ring_cqes[tail & mask], cqes[i].user_data, cqes[i].res,
+					  cqes[i].flags);
+			r->cached_cq_tail = tail;
+		}
+		for (; i < n; i++)
 			post_locked(r, &cqes[i], true);
 		commit(r, true);
 	}

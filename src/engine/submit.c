@@ -356,23 +356,37 @@ static void tw_add(struct submit_state *st, struct req *req, unsigned kind)
 	st->tw_tail = req;
 }
 
-static void batch_add_cqe(struct submit_state *st, struct ring *r, const struct ecqe *c)
+/* The batch's CQE vector is full: false without memory for more. */
+static bool batch_grow(struct cqe_vec *v)
+{
+	unsigned cap = v->cap ? 2 * v->cap : 32;
+	struct ecqe *n = realloc(v->v, cap * sizeof(*n));
+
+	if (!n)
+		return false;
+	v->v = n;
+	v->cap = cap;
+	return true;
+}
+
+/* The batch's next CQE slot, or NULL without memory for it. */
+static inline struct ecqe *batch_next(struct submit_state *st)
 {
 	struct cqe_vec *v = &st->cqes;
 
-	if (v->n == v->cap) {
-		unsigned cap = v->cap ? 2 * v->cap : 32;
-		struct ecqe *n = realloc(v->v, cap * sizeof(*n));
+	if (__builtin_expect(v->n == v->cap, 0) && !batch_grow(v))
+		return NULL;
+	return &v->v[v->n++];
+}
 
-		if (!n) {
-			/* no memory for the batch: post this one directly */
-			cq_post_cqe(r, c, true);
-			return;
-		}
-		v->v = n;
-		v->cap = cap;
-	}
-	v->v[v->n++] = *c;
+static void batch_add_cqe(struct submit_state *st, struct ring *r, const struct ecqe *c)
+{
+	struct ecqe *slot = batch_next(st);
+
+	if (slot)
+		*slot = *c;
+	else
+		cq_post_cqe(r, c, true); /* no memory for the batch: posted directly */
 }
 
 /* req's CQE: a 32-byte one with its second half when it has one */
@@ -382,8 +396,11 @@ static void req_cqe(const struct req *req, struct ecqe *c)
 	c->res = req->res;
 	c->flags = req->cflags;
 	c->big = req->flags & REQ_F_CQE32;
-	c->big_cqe[0] = c->big ? req->big_cqe[0] : 0;
-	c->big_cqe[1] = c->big ? req->big_cqe[1] : 0;
+	/* the second half is read only when big (cq.c) */
+	if (c->big) {
+		c->big_cqe[0] = req->big_cqe[0];
+		c->big_cqe[1] = req->big_cqe[1];
+	}
 }
 
 void req_post_after(struct req *req, int32_t res, uint32_t cflags)
@@ -407,11 +424,18 @@ static void post_req(struct req *req)
 	trace_complete(req);
 	if (req->flags & REQ_F_CQE_SKIP)
 		return;
-	req_cqe(req, &c);
 	st = cur_state(req->ring);
 	if (st) {
-		batch_add_cqe(st, req->ring, &c);
+		struct ecqe *slot = batch_next(st);
+
+		if (slot) {
+			req_cqe(req, slot);
+			return;
+		}
+		req_cqe(req, &c);
+		cq_post_cqe(req->ring, &c, true); /* no memory for the batch */
 	} else {
+		req_cqe(req, &c);
 		cq_post_last(req->ring, &c);
 		req->flags |= REQ_F_DRAIN_GONE;
 	}
