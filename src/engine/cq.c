@@ -76,7 +76,7 @@ static unsigned cq_space(struct ring *r)
 	unsigned used = r->cached_cq_tail - head;
 	unsigned entries = r->cq_entries;
 
-	if (faults_on() && r->fault_cq) /* RINGER_FAULTS cq=N: a smaller CQ */
+	if (r->fault_cq) /* RINGER_FAULTS cq=N: a smaller CQ (0 without) */
 		entries = r->fault_cq;
 	if (used > entries) /* a scribbled head (or a CQ made smaller): full */
 		used = entries;

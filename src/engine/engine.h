@@ -443,6 +443,9 @@
 /* its CQE is a 32-byte one, req->big_cqe its second half (the kernel's
  * REQ_F_CQE32): on a CQE32 or CQE_MIXED ring only */
 #define REQ_F_CQE32 (1U << 23)
+/* RINGER_TRACE traces it, or RINGER_FAULTS injects into it (fault_kind): its
+ * issue and completion call the hooks, which nothing else does (faults.h) */
+#define REQ_F_HOOKED (1U << 24)
 
 /* Return values of opdef->issue (besides a request completed with req->res). */
 enum {

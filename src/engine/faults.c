@@ -41,6 +41,7 @@
 #include "engine/trace_ops.h"
 
 int engine_faults;
+unsigned engine_hooks;
 
 #define MAX_RULES      64
 #define MAX_LIST       16 /* fds or rings in one rule */
@@ -634,6 +635,7 @@ static void do_init(void)
 			log_write(line, (size_t)n);
 	}
 	engine_faults = 1;
+	engine_hooks |= ENGINE_HOOK_FAULTS;
 }
 
 int faults_init(void)

@@ -6,11 +6,13 @@
  * completion held back (a delay, a reordering); a rule may also make a ring's
  * CQ look smaller.  Every injection is logged, one line each.
  *
- * The engine calls in at five places, each behind faults_on(), one branch on
- * a global that is false unless RINGER_FAULTS is set: req_init() (submit.c,
- * the decision), req_issue() (an error instead of the operation),
- * req_complete() (a held completion), cq_space() and cq_wait() (cq.c, the
- * CQ's apparent size), ringer_setup() and ring_cancel_all() (a ring's state).
+ * The engine calls in at five places: req_init() (submit.c, the decision),
+ * behind faults_on(), one branch on a global that is false unless
+ * RINGER_FAULTS is set; req_issue() (an error instead of the operation) and
+ * req_complete() (a held completion), behind REQ_F_HOOKED, which the decision
+ * sets on the request it injects into; cq_space() and cq_wait() (cq.c, the
+ * CQ's apparent size, ring->fault_cq); ringer_setup() and ring_cancel_all()
+ * (a ring's state).
  */
 #ifndef RINGER_ENGINE_FAULTS_H
 #define RINGER_ENGINE_FAULTS_H
@@ -26,13 +28,25 @@ struct io_uring_sqe;
  * Written once, by faults_init(), before any ring exists. */
 extern int engine_faults;
 
+/*
+ * The hooks in force, ENGINE_HOOK_* bits: one word, so that a request's
+ * submission tests it once for both (req_init()).  Written before any ring
+ * exists (faults_init(), trace_setup()), and cleared in a forked child that
+ * is not traced: a plain global.  A request the hooks have work for at its
+ * issue or completion carries REQ_F_HOOKED (engine.h), which is what those
+ * paths test.
+ */
+#define ENGINE_HOOK_TRACE 1U
+#define ENGINE_HOOK_FAULTS 2U
+extern unsigned engine_hooks;
+
 static inline bool faults_on(void)
 {
-	return __builtin_expect(engine_faults > 0, 0);
+	return __builtin_expect(engine_hooks & ENGINE_HOOK_FAULTS, 0);
 }
 
 /* fault_kind of a request: what its issue or completion still has to do */
-/* FAULT_NONE must stay 0: a new request has it from req_alloc()'s clearing */
+/* req_init() sets FAULT_NONE before faults_prep() decides */
 enum { FAULT_NONE = 0, FAULT_ERROR = 1, FAULT_DELAY = 2, FAULT_REORDER = 3 };
 
 /*

@@ -585,7 +585,7 @@ void req_complete(struct req *req)
 	struct req *nxt, *lt = NULL;
 	bool quiet_timeout;
 
-	if (faults_on() && faults_complete(req))
+	if ((req->flags & REQ_F_HOOKED) && faults_complete(req))
 		return; /* RINGER_FAULTS: held back, completed later (faults.c) */
 	/* its LINK_TIMEOUT, if one follows it, is disarmed first: that may
 	 * change req->link, and give a timeout to end after req's CQE
@@ -1053,7 +1053,7 @@ void req_issue(struct req *req, unsigned issue_flags)
 	struct req *lt = NULL;
 	int ret;
 
-	if (faults_on() && faults_issue(req))
+	if ((req->flags & REQ_F_HOOKED) && faults_issue(req))
 		return; /* RINGER_FAULTS: an error, the operation not performed */
 	if ((req->ring->flags & IORING_SETUP_IOPOLL) && !(issue_flags & ISSUE_F_IOPOLL) &&
 	    iopoll_queue(req))
@@ -1275,7 +1275,7 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	} u;
 	const struct io_uring_sqe *sqe = &u.sqe;
 	const struct op_def *def;
-	unsigned f;
+	unsigned f, hooks = engine_hooks;
 
 	/* the one copy of the SQE (IORING_FEAT_SUBMIT_STABLE) */
 	if (r->sqe_shift)
@@ -1291,8 +1291,10 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 	req->rfd = -1;
 	req->buf_sel = KBUF_SEL_NONE;
 	req->buf_group = sqe->buf_group;
-	/* fault_kind is FAULT_NONE (0) from req_alloc()'s clearing */
-	trace_submit(r, req, sqe);
+	if (__builtin_expect(hooks & ENGINE_HOOK_TRACE, 0)) {
+		req->trace_id = 0; /* until trace_submit() numbers it */
+		trace_submit(r, req, sqe);
+	}
 
 	if (sqe->opcode >= ENGINE_NR_OPS) {
 		req->opcode = 0; /* a slot in the table, as the kernel's io_init_req() */
@@ -1340,8 +1342,17 @@ static int req_init(struct ring *r, struct submit_state *st, struct req *req,
 		if (!req->creds)
 			return -EINVAL;
 	}
-	if (faults_on()) /* RINGER_FAULTS: may shorten the copy's length */
-		return faults_prep(r, req, &u.sqe, st->link_head != NULL);
+	if (__builtin_expect(hooks & ENGINE_HOOK_FAULTS, 0)) {
+		/* RINGER_FAULTS: may shorten the copy's length */
+		int ret;
+
+		req->fault_kind = FAULT_NONE; /* unless faults_prep() decides */
+		ret = faults_prep(r, req, &u.sqe, st->link_head != NULL);
+
+		if (req->fault_kind != FAULT_NONE)
+			req->flags |= REQ_F_HOOKED; /* faults_issue(), faults_complete() */
+		return ret;
+	}
 	return def->prep(req, sqe);
 }
 

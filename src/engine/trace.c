@@ -41,7 +41,6 @@
 #include "engine/trace.h"
 #include "engine/trace_ops.h"
 
-bool engine_trace_on;
 
 static pthread_once_t trace_once = PTHREAD_ONCE_INIT;
 static bool json;
@@ -176,12 +175,12 @@ static void fork_child(void)
 	pthread_mutex_unlock(&path_lock);
 	trace_pid = getpid();
 	if (follow_pid && follow_pid != trace_pid)
-		engine_trace_on = false;
+		engine_hooks &= ~ENGINE_HOOK_TRACE;
 }
 
 __attribute__((destructor)) static void trace_fini(void)
 {
-	if (!engine_trace_on)
+	if (!TRACE_ON())
 		return;
 	/* a thread stopped inside a batch would hold it: drop, never hang */
 	if (pthread_mutex_trylock(&out_lock))
@@ -328,7 +327,7 @@ static void setup_once(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	wall_offset_ns = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec - (int64_t)mono_ns();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
-	engine_trace_on = true;
+	engine_hooks |= ENGINE_HOOK_TRACE;
 	faults_set_trace_hook(trace_fault);
 }
 
@@ -1603,7 +1602,7 @@ static void trace_fault(const struct faults_event *ev, const char *log_line)
 	const char *op = ev->opcode < 0 ? "-" : faults_op_name((unsigned)ev->opcode);
 
 	(void)log_line;
-	if (!engine_trace_on)
+	if (!TRACE_ON())
 		return;
 	if (ev->opcode >= 0 && !filter_pass((unsigned)ev->opcode, ev->fd, ev->ring))
 		return;
@@ -1677,6 +1676,7 @@ void trace_submit_slow(struct ring *r, struct req *req, const struct io_uring_sq
 	if (!filter_pass(sqe->opcode, sqe->fd, r->fd))
 		return;
 	req->trace_id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed) + 1;
+	req->flags |= REQ_F_HOOKED; /* its CQE is traced (trace_complete()) */
 	req->trace_ns = e.now;
 	req->trace_op = sqe->opcode;
 	/* a new descriptor as the result: not a direct one (a slot) */

@@ -5,8 +5,9 @@
  * written to FILE decoded, and each CQE it produces for it, with its result,
  * flags and latency.  ringer-trace (tools/ringer-trace.c) sets the variables.
  *
- * Off, each hook below is one load of a global and a branch predicted not
- * taken: nothing else runs on the engine's paths.
+ * Off, a request's submission tests one global word (engine_hooks, faults.h)
+ * for this and RINGER_FAULTS together, and its completion a flag of its own
+ * (REQ_F_HOOKED): nothing else runs on the engine's paths.
  */
 #ifndef RINGER_ENGINE_TRACE_H
 #define RINGER_ENGINE_TRACE_H
@@ -16,14 +17,9 @@
 
 #include "engine/engine.h"
 
-/*
- * Set once, in the pthread_once of the first ringer_setup() (before any
- * ring exists, so before any thread that reads it runs engine code), and
- * cleared in a forked child that is not followed: a plain global.
- */
-extern bool engine_trace_on;
-
-#define TRACE_ON() __builtin_expect(engine_trace_on, 0)
+/* ENGINE_HOOK_TRACE (faults.h): set once, in the pthread_once of the first
+ * ringer_setup(), cleared in a forked child that is not followed */
+#define TRACE_ON() __builtin_expect(engine_hooks & ENGINE_HOOK_TRACE, 0)
 
 /* ringer_setup(): read the environment, once per process image */
 void trace_setup(void);
@@ -31,17 +27,18 @@ void trace_submit_slow(struct ring *r, struct req *req, const struct io_uring_sq
 void trace_cqe_slow(struct req *req, int32_t res, uint32_t cflags, bool last);
 void trace_batch_end_slow(void);
 
-/* An SQE was consumed into req (req_init(), before its checks). */
+/* An SQE was consumed into req (req_init(), before its checks), which
+ * tested TRACE_ON() */
 static inline void trace_submit(struct ring *r, struct req *req, const struct io_uring_sqe *sqe)
 {
-	if (TRACE_ON())
-		trace_submit_slow(r, req, sqe);
+	trace_submit_slow(r, req, sqe);
 }
 
-/* The request's last CQE (skipped or not), with its result and flags. */
+/* The request's last CQE (skipped or not), with its result and flags: of a
+ * request traced at submission (REQ_F_HOOKED) */
 static inline void trace_complete(struct req *req)
 {
-	if (TRACE_ON())
+	if ((req->flags & REQ_F_HOOKED) && TRACE_ON())
 		trace_cqe_slow(req, req->res, req->cflags, true);
 }
 
