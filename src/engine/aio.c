@@ -364,18 +364,13 @@ static void aio_flush_locked(struct ring_aio *a)
 void aio_flush(struct ring *r)
 {
 	struct ring_aio *a = atomic_load_explicit(&r->aio, memory_order_relaxed);
-
-	if (a && a->nr_pend)
-		aio_flush_locked(a);
-}
-
-void aio_flush_pending(struct ring *r)
-{
 	struct submit_state *st = engine_submit_state;
 
-	/* only the submitting thread has a batch (and holds submit_lock) */
+	/* what the flush completes may gather again: that sets it anew */
 	if (st && st->ring == r)
-		aio_flush(r);
+		st->aio_pending = false;
+	if (a && a->nr_pend)
+		aio_flush_locked(a);
 }
 
 bool aio_submit(struct req *req, const struct iocb *io, bool direct)
@@ -392,6 +387,7 @@ bool aio_submit(struct req *req, const struct iocb *io, bool direct)
 		if (a->nr_pend == AIO_BATCH)
 			aio_flush_locked(a);
 		cbp = a->pend_ptr[a->nr_pend++];
+		st->aio_pending = true;
 	}
 	*cbp = *io;
 	cbp->aio_data = (uintptr_t)req;

@@ -24,8 +24,16 @@ bool aio_submit(struct req *req, const struct iocb *io, bool direct);
 /* submit_lock held: send the I/O gathered in this submit batch, and complete
  * what is done already (cached reads) */
 void aio_flush(struct ring *ring);
-/* the same, if this thread is submitting on ring: before an inline completion */
-void aio_flush_pending(struct ring *ring);
+/* the same, if this thread is submitting on ring and gathered I/O: before
+ * an inline completion.  Only the submitting thread has a batch (and holds
+ * submit_lock). */
+static inline void aio_flush_pending(struct ring *ring)
+{
+	struct submit_state *st = engine_submit_state;
+
+	if (st && st->aio_pending && st->ring == ring)
+		aio_flush(ring);
+}
 /* cq_wait() with only AIO outstanding: 1 completed some, 0 time out,
  * -EAGAIN wait by ppoll instead */
 int aio_wait_events(struct ring *ring, unsigned want, int64_t timeout_ns, const sigset_t *mask);

@@ -718,6 +718,9 @@ struct submit_state {
 	/* the duplicate of fd number held_num its punted writes share (submit.c) */
 	struct rfile *held;
 	int held_num;
+	/* aio.c gathered iocbs for the batch's io_submit: an op completed
+	 * inline sends them first (aio_flush_pending()) */
+	bool aio_pending;
 	struct submit_state *prev_state;
 };
 
