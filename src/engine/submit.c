@@ -268,12 +268,9 @@ static struct req *req_alloc(struct ring *r)
 
 static void req_freed(struct ring *r, uint64_t nr);
 
-void req_free(struct req *req)
+/* What a request holds besides itself, let go of as it is freed. */
+static void req_release(struct req *req)
 {
-	struct ring *r = req->ring;
-	struct req *head;
-	uint64_t nr;
-
 	if (req->flags & REQ_F_WQ_RAN)
 		run_slot_forget(req);
 	if ((req->flags & REQ_F_NEED_CLEANUP) && op_defs[req->opcode].cleanup)
@@ -284,7 +281,19 @@ void req_free(struct req *req)
 	if (req->creds)
 		creds_put(req->creds);
 	if (req->flags & REQ_F_ASYNC)
-		atomic_fetch_sub_explicit(&r->nr_async, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&req->ring->nr_async, 1, memory_order_relaxed);
+}
+
+void req_free(struct req *req)
+{
+	struct ring *r = req->ring;
+	struct req *head;
+	uint64_t nr;
+
+	/* most requests hold nothing: one test of their flags and fields */
+	if ((req->flags & (REQ_F_WQ_RAN | REQ_F_NEED_CLEANUP | REQ_F_FD_HELD | REQ_F_ASYNC)) ||
+	    ((uintptr_t)req->file | (uintptr_t)req->creds | req->buf_sel))
+		req_release(req);
 	/* posted by cq_post_last(), which counted it */
 	nr = (req->flags & REQ_F_DRAIN_GONE) ? 0 : 1;
 	/* teardown (ring_cancel_all) empties the cache: nothing goes back then */
@@ -1084,7 +1093,8 @@ void req_issue(struct req *req, unsigned issue_flags)
 		/* a multishot request that armed with req_arm_ready_mshot()
 		 * ends: off the ready list before it is freed (a no-op for
 		 * any other) */
-		req_ready_mshot_end(req);
+		if (req->flags & REQ_F_READY_MSHOT)
+			req_ready_mshot_end(req);
 		req_complete(req);
 	} else if (ret == ISSUE_AGAIN)
 		req_punt_wq(req);
