@@ -1022,7 +1022,19 @@ void engine_alias_fd(int ring_fd, int alias)
  * entry (the number closed and reused) is dropped on the way.  Cheap when fd
  * is in neither table, which is the case for every request on a file.
  */
-bool engine_fd_names_ring(int fd)
+/* Is there an entry for fd in table?  The same loads as table_slot(), inline. */
+static inline bool table_has(_Atomic(ring_slot *) *table, int fd)
+{
+	ring_slot *chunk;
+
+	if ((unsigned)fd >= FDT_MAX)
+		return false;
+	/* acquire: pairs with the release that published the chunk */
+	chunk = atomic_load_explicit(&table[fd >> FDT_SHIFT], memory_order_acquire);
+	return chunk && atomic_load_explicit(&chunk[fd & (FDT_CHUNK - 1)], memory_order_relaxed);
+}
+
+static __attribute__((noinline)) bool fd_names_ring_slow(int fd)
 {
 	ring_slot *as;
 	struct ring *r, *g;
@@ -1048,6 +1060,14 @@ bool engine_fd_names_ring(int fd)
 	if (!is)
 		atomic_compare_exchange_strong(as, &r, NULL);
 	return is;
+}
+
+bool engine_fd_names_ring(int fd)
+{
+	/* every request on a file asks: in neither table is the answer then */
+	if (!table_has(fd_table, fd) && !table_has(alias_table, fd))
+		return false;
+	return fd_names_ring_slow(fd);
 }
 
 RINGER_API int ringer_close(int fd)
