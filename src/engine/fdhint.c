@@ -19,11 +19,8 @@
  * never a wrong result; an O_DIRECT completion under a stale buffered hint
  * is posted by a waiter, the next submitter or the reaper's timeout (aio.c).
  */
-#define HINT_FDS 65536
-#define HINT_KNOWN 0x80
-#define HINT_FAILS 0x1f
 #define HINT_SKIP_AT 8
-static _Atomic unsigned char fd_hint[HINT_FDS];
+_Atomic unsigned char fdhint_table[FDHINT_FDS];
 
 static bool st_is_reg(const struct stat *st)
 {
@@ -33,7 +30,7 @@ static bool st_is_reg(const struct stat *st)
 /* what fstat and F_GETFL say about fd now */
 static unsigned char learn(int fd)
 {
-	unsigned char h = HINT_KNOWN;
+	unsigned char h = FDHINT_KNOWN;
 	struct stat st;
 
 	if (sys_fstat(fd, &st) == 0 && st_is_reg(&st)) {
@@ -46,17 +43,11 @@ static unsigned char learn(int fd)
 	return h;
 }
 
-unsigned char fdhint_get(int fd)
+unsigned char fdhint_learn(int fd)
 {
-	unsigned char h;
+	unsigned char h = learn(fd);
 
-	if (fd < 0 || fd >= HINT_FDS)
-		return 0;
-	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
-	if (h & HINT_KNOWN)
-		return h;
-	h = learn(fd);
-	atomic_store_explicit(&fd_hint[fd], h, memory_order_relaxed);
+	atomic_store_explicit(&fdhint_table[fd], h, memory_order_relaxed);
 	return h;
 }
 
@@ -70,18 +61,15 @@ unsigned char fdhint_get(int fd)
  * threads reading one fd (one hint byte) through rings of their own would
  * otherwise pass its cache line back and forth with every request.
  */
-static _Thread_local unsigned char ticks ENGINE_TLS;
+_Thread_local unsigned char fdhint_ticks ENGINE_TLS;
 
-unsigned char fdhint_tick(int fd, unsigned char h)
+unsigned char fdhint_relearn(int fd, unsigned char h)
 {
-	unsigned char n;
+	unsigned char n = learn(fd);
 
-	if (++ticks)
-		return h;
-	n = learn(fd);
 	/* a new look starts the failure streak again */
 	if (n != h)
-		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
+		atomic_store_explicit(&fdhint_table[fd], n, memory_order_relaxed);
 	return n;
 }
 
@@ -90,35 +78,20 @@ void fdhint_set_reg(int fd, bool reg)
 {
 	unsigned char h, n;
 
-	if (fd < 0 || fd >= HINT_FDS)
+	if (fd < 0 || fd >= FDHINT_FDS)
 		return;
-	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
-	n = (unsigned char)(HINT_KNOWN | (reg ? FDHINT_REG | (h & FDHINT_DIRECT) : 0) |
-			    (h & HINT_FAILS));
+	h = atomic_load_explicit(&fdhint_table[fd], memory_order_relaxed);
+	n = (unsigned char)(FDHINT_KNOWN | (reg ? FDHINT_REG | (h & FDHINT_DIRECT) : 0) |
+			    (h & FDHINT_FAILS));
 	if (n != h)
-		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
+		atomic_store_explicit(&fdhint_table[fd], n, memory_order_relaxed);
 }
 
 /* a failure streak: skip the nonblocking attempt, but retry it once decayed */
 bool fdhint_skip(int fd, unsigned char h)
 {
-	if ((h & HINT_FAILS) < HINT_SKIP_AT)
+	if ((h & FDHINT_FAILS) < HINT_SKIP_AT)
 		return false;
-	atomic_store_explicit(&fd_hint[fd], h - 1, memory_order_relaxed);
+	atomic_store_explicit(&fdhint_table[fd], h - 1, memory_order_relaxed);
 	return true;
-}
-
-void fdhint_nowait_result(int fd, bool failed)
-{
-	unsigned char h, n;
-
-	if (fd < 0 || fd >= HINT_FDS)
-		return;
-	h = atomic_load_explicit(&fd_hint[fd], memory_order_relaxed);
-	if (failed)
-		n = (h & HINT_FAILS) < HINT_FAILS ? h + 1 : h;
-	else
-		n = h & ~HINT_FAILS;
-	if (n != h)
-		atomic_store_explicit(&fd_hint[fd], n, memory_order_relaxed);
 }
