@@ -586,7 +586,8 @@ static int rw_finish(struct req *req, ssize_t err)
 			kbuf_recycle(req);
 	}
 	/* a provided buffer: consumed, and named by the CQE (kbuf.h) */
-	req->cflags |= kbuf_put(req, req->res);
+	if (kbuf_selected(req))
+		req->cflags |= kbuf_put(req, req->res);
 	sel_unlock(req);
 	return ISSUE_DONE;
 }
