@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * req-cost: a fixed amount of work for counting the engine's instructions per
- * request (docs/PERFORMANCE.md).  It submits N requests in batches of 32 with
- * one enter each (waiting for the batch's 32 CQEs in the same call) and reaps
- * them; run under `valgrind --tool=callgrind` at two values of N, the
- * difference over the difference in N is the cost of one request, set-up
- * and teardown cancelled out.
+ * request (docs/PERFORMANCE.md).  It submits N requests in batches of 32 (or
+ * -b B) with one enter each (waiting for the batch's CQEs in the same call)
+ * and reaps them; run under `valgrind --tool=callgrind` at two values of N,
+ * the difference over the difference in N is the cost of one request,
+ * set-up and teardown cancelled out.
  *
- *   req-cost [-k] nop N
- *   req-cost [-k] read N FILE     4 KiB reads at pseudo-random aligned offsets
+ *   req-cost [-k] [-b B] nop N
+ *   req-cost [-k] [-b B] read N FILE     4 KiB reads at pseudo-random aligned offsets
  *
- * -k: the kernel's io_uring instead of the engine.  Exit 0, or 1 with a
- * message when a CQE is not what was asked for.
+ * -k: the kernel's io_uring instead of the engine; -b: B requests a batch
+ * (1 to 32: 1 is a QD1 loop).  Exit 0, or 1 with a message when a CQE is not
+ * what was asked for.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 
 #include "ringer.h"
 
-#define BATCH 32
+#define MAX_BATCH 32
 #define BS 4096
 
 int main(int argc, char **argv)
@@ -34,16 +35,29 @@ int main(int argc, char **argv)
 	unsigned long n, done = 0;
 	uint64_t x = 88172645463325252ULL, blocks = 0;
 	char *bufs;
+	unsigned batch = MAX_BATCH;
 	int fd = -1, ret;
 
-	if (argc > 1 && !strcmp(argv[1], "-k")) {
-		be = RINGER_BACKEND_KERNEL;
-		argv++;
-		argc--;
+	for (;;) {
+		if (argc > 1 && !strcmp(argv[1], "-k")) {
+			be = RINGER_BACKEND_KERNEL;
+			argv++;
+			argc--;
+		} else if (argc > 2 && !strcmp(argv[1], "-b")) {
+			batch = (unsigned)strtoul(argv[2], NULL, 0);
+			argv += 2;
+			argc -= 2;
+		} else {
+			break;
+		}
+	}
+	if (!batch || batch > MAX_BATCH) {
+		fprintf(stderr, "req-cost: -b takes 1 to %d\n", MAX_BATCH);
+		return 2;
 	}
 	if (argc < 3 || (strcmp(argv[1], "nop") && strcmp(argv[1], "read")) ||
 	    (!strcmp(argv[1], "read") && argc < 4)) {
-		fprintf(stderr, "usage: req-cost [-k] nop N | req-cost [-k] read N FILE\n");
+		fprintf(stderr, "usage: req-cost [-k] [-b B] nop N | req-cost [-k] [-b B] read N FILE\n");
 		return 2;
 	}
 	nop = !strcmp(argv[1], "nop");
@@ -58,11 +72,11 @@ int main(int argc, char **argv)
 		}
 		blocks = (uint64_t)st.st_size / BS;
 	}
-	bufs = aligned_alloc(BS, (size_t)BATCH * BS);
+	bufs = aligned_alloc(BS, (size_t)MAX_BATCH * BS);
 	if (!bufs)
 		return 1;
 	memset(&p, 0, sizeof(p));
-	ret = ringer_queue_init_backend(BATCH, &ring, &p, be);
+	ret = ringer_queue_init_backend(MAX_BATCH, &ring, &p, be);
 	if (ret < 0) {
 		fprintf(stderr, "ring setup: %s\n", strerror(-ret));
 		return 1;
@@ -71,7 +85,7 @@ int main(int argc, char **argv)
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 
-		for (unsigned i = 0; i < BATCH; i++) {
+		for (unsigned i = 0; i < batch; i++) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
 			if (nop) {
@@ -86,8 +100,8 @@ int main(int argc, char **argv)
 			}
 			io_uring_sqe_set_data64(sqe, i);
 		}
-		ret = io_uring_submit_and_wait(&ring, BATCH);
-		if (ret != BATCH) {
+		ret = io_uring_submit_and_wait(&ring, batch);
+		if (ret != (int)batch) {
 			fprintf(stderr, "submit: %d\n", ret);
 			return 1;
 		}
@@ -100,11 +114,11 @@ int main(int argc, char **argv)
 			seen++;
 		}
 		io_uring_cq_advance(&ring, seen);
-		if (seen != BATCH) {
-			fprintf(stderr, "%u CQEs for a batch of %d\n", seen, BATCH);
+		if (seen != batch) {
+			fprintf(stderr, "%u CQEs for a batch of %u\n", seen, batch);
 			return 1;
 		}
-		done += BATCH;
+		done += batch;
 	}
 	io_uring_queue_exit(&ring);
 	free(bufs);
