@@ -52,25 +52,34 @@ static pthread_mutex_t fdt_lock = PTHREAD_MUTEX_INITIALIZER;
  */
 static _Atomic(ring_slot *) alias_table[FDT_CHUNK];
 
-static ring_slot *table_slot(_Atomic(ring_slot *) *table, int fd, bool create)
+/* table_slot() found no chunk for fd: make it */
+static __attribute__((noinline)) ring_slot *chunk_create(_Atomic(ring_slot *) *table, int fd)
+{
+	ring_slot *chunk;
+
+	pthread_mutex_lock(&fdt_lock);
+	chunk = atomic_load_explicit(&table[fd >> FDT_SHIFT], memory_order_relaxed);
+	if (!chunk) {
+		chunk = calloc(FDT_CHUNK, sizeof(*chunk));
+		if (chunk)
+			atomic_store_explicit(&table[fd >> FDT_SHIFT], chunk, memory_order_release);
+	}
+	pthread_mutex_unlock(&fdt_lock);
+	return chunk;
+}
+
+/* inline: every enter looks its ring up */
+static inline ring_slot *table_slot(_Atomic(ring_slot *) *table, int fd, bool create)
 {
 	ring_slot *chunk;
 
 	if (fd < 0 || (unsigned)fd >= FDT_MAX)
 		return NULL;
-	/* acquire: pairs with the release below, the chunk's zeroing is visible */
+	/* acquire: pairs with the release in chunk_create(), the chunk's
+	 * zeroing is visible */
 	chunk = atomic_load_explicit(&table[fd >> FDT_SHIFT], memory_order_acquire);
-	if (!chunk && create) {
-		pthread_mutex_lock(&fdt_lock);
-		chunk = atomic_load_explicit(&table[fd >> FDT_SHIFT], memory_order_relaxed);
-		if (!chunk) {
-			chunk = calloc(FDT_CHUNK, sizeof(*chunk));
-			if (chunk)
-				atomic_store_explicit(&table[fd >> FDT_SHIFT], chunk,
-						      memory_order_release);
-		}
-		pthread_mutex_unlock(&fdt_lock);
-	}
+	if (!chunk && create)
+		chunk = chunk_create(table, fd);
 	return chunk ? &chunk[fd & (FDT_CHUNK - 1)] : NULL;
 }
 
