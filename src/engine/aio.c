@@ -330,12 +330,17 @@ static void aio_flush_locked(struct ring_aio *a)
 		 * (depth-1 reads), and its result is handled as the event's */
 		struct iocb *cb = a->pend_ptr[0];
 		struct req *req = (struct req *)(uintptr_t)cb->aio_data;
-		const struct iovec *iov = (const struct iovec *)(uintptr_t)cb->aio_buf;
-		ssize_t res = cb->aio_lio_opcode == IOCB_CMD_PWRITEV
-				      ? sys_pwritev2((int)cb->aio_fildes, iov, (int)cb->aio_nbytes,
-						     (off_t)cb->aio_offset, RWF_NOWAIT)
-				      : sys_preadv2((int)cb->aio_fildes, iov, (int)cb->aio_nbytes,
-						    (off_t)cb->aio_offset, RWF_NOWAIT);
+		bool vectored = cb->aio_lio_opcode == IOCB_CMD_PREADV ||
+				cb->aio_lio_opcode == IOCB_CMD_PWRITEV;
+		bool write = cb->aio_lio_opcode == IOCB_CMD_PWRITEV ||
+			     cb->aio_lio_opcode == IOCB_CMD_PWRITE;
+		struct iovec one = { (void *)(uintptr_t)cb->aio_buf, (size_t)cb->aio_nbytes };
+		const struct iovec *iov = vectored ? (const struct iovec *)(uintptr_t)cb->aio_buf : &one;
+		int nr = vectored ? (int)cb->aio_nbytes : 1;
+		ssize_t res = write ? sys_pwritev2((int)cb->aio_fildes, iov, nr,
+						   (off_t)cb->aio_offset, RWF_NOWAIT)
+				    : sys_preadv2((int)cb->aio_fildes, iov, nr, (off_t)cb->aio_offset,
+						  RWF_NOWAIT);
 
 		atomic_fetch_sub_explicit(&a->inflight, 1, memory_order_relaxed);
 		aio_complete(req, res);

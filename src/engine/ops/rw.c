@@ -666,17 +666,26 @@ static void rw_buffer_recycle(struct req *req, bool parking)
  * goes to a worker (or, on an fd that turned out to be a pipe, to the
  * reactor).
  *
- * The iocb of a request: its iovec at its offset, RWF_NOWAIT (never blocks).
+ * The iocb of a request: its buffer or iovec at its offset, RWF_NOWAIT (never
+ * blocks).
  */
 static void prep_iocb(struct iocb *cb, struct req *req, bool write)
 {
 	struct rw_state *rw = req_rw(req);
 
 	memset(cb, 0, sizeof(*cb));
-	cb->aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
 	cb->aio_fildes = (uint32_t)req->rfd;
-	cb->aio_buf = (uintptr_t)rw->iov;
-	cb->aio_nbytes = rw->nr_segs;
+	if (rw->nr_segs == 1) {
+		/* one buffer: the plain command spares the kernel copying in
+		 * and walking an iovec, as io_uring's own single-buffer path */
+		cb->aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+		cb->aio_buf = (uintptr_t)rw->iov[0].iov_base;
+		cb->aio_nbytes = rw->iov[0].iov_len;
+	} else {
+		cb->aio_lio_opcode = write ? IOCB_CMD_PWRITEV : IOCB_CMD_PREADV;
+		cb->aio_buf = (uintptr_t)rw->iov;
+		cb->aio_nbytes = rw->nr_segs;
+	}
 	cb->aio_offset = rw->off;
 	cb->aio_rw_flags = RWF_NOWAIT;
 }
