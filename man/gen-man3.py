@@ -333,8 +333,10 @@ def page(name, names, chapter, body, protos, macros, include, known, version):
     first = next((b for kind, b in bl if kind == "para"), "")
     summary = plain(re.split(r"(?<=[.:;])\s", first + " ")[0]).rstrip(".:;")
     if not summary or len(summary) > 80 or summary.startswith("`"):
-        summary = chapter.lower() if chapter else "ringer call"
-    summary = summary[0].lower() + summary[1:] if summary[:2] != summary[:2].upper() else summary
+        summary = chapter if chapter else "ringer call"
+    if re.match(r"[A-Z]([a-z]|\s)", summary):
+        # a sentence's capital, not an acronym's or a constant's
+        summary = summary[0].lower() + summary[1:]
 
     o = []
     o.append('.\\" SPDX-License-Identifier: MIT\n')
