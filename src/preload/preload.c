@@ -352,6 +352,13 @@ static bool resume_allowed(void)
 	       !(features & ARCH_SHSTK_SHSTK_BIT);
 }
 
+/*
+ * The pid whose counts n_traps and friends are, or 0 once they are printed:
+ * a vfork child shares them with its parent and runs no atfork handler, so
+ * its _exit() must neither print them nor mark them printed.
+ */
+static _Atomic int stats_pid;
+
 static void at_fork_child(void)
 {
 	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
@@ -360,6 +367,28 @@ static void at_fork_child(void)
 	atomic_store_explicit(&n_traps, 0, memory_order_relaxed);
 	atomic_store_explicit(&n_engine_rings, 0, memory_order_relaxed);
 	atomic_store_explicit(&n_kernel_rings, 0, memory_order_relaxed);
+	atomic_store_explicit(&stats_pid, (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0),
+			      memory_order_relaxed);
+}
+
+/*
+ * This process's counts, once, under RINGER_PRELOAD_STATS: from the
+ * destructor (exit()) or from _exit(), which forked children call (fio's
+ * job processes do) and which runs no destructor.  One write(2): stdio may
+ * be in any state in a child that calls _exit().
+ */
+static void print_stats(void)
+{
+	int pid, owner;
+
+	if (!ringer_preload_active || !shim_stats)
+		return;
+	pid = (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	owner = pid;
+	if (!atomic_compare_exchange_strong(&stats_pid, &owner, 0))
+		return;
+	say("ringer-preload: pid %d: %lu traps, %lu engine rings, %lu kernel rings\n", pid,
+	    atomic_load(&n_traps), atomic_load(&n_engine_rings), atomic_load(&n_kernel_rings));
 }
 
 /* At exit: the rings the program left (rings_release_all()), the counts. */
@@ -368,11 +397,25 @@ __attribute__((destructor)) static void preload_fini(void)
 	if (!ringer_preload_active)
 		return;
 	rings_release_all();
-	if (!shim_stats)
-		return;
-	fprintf(stderr, "ringer-preload: pid %d: %lu traps, %lu engine rings, %lu kernel rings\n",
-		(int)getpid(), atomic_load(&n_traps), atomic_load(&n_engine_rings),
-		atomic_load(&n_kernel_rings));
+	print_stats();
+}
+
+/*
+ * _exit() and _Exit() (one function in glibc, two names) print the counts
+ * and end the process as glibc's does.  exit() reaches the kernel through
+ * glibc's internal _exit, not through these, so the destructor prints
+ * instead.  The rings are left to the kernel, as _exit() leaves everything.
+ */
+__attribute__((visibility("default"), noreturn)) void _exit(int status)
+{
+	print_stats();
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+__attribute__((visibility("default"), noreturn)) void _Exit(int status)
+{
+	_exit(status);
 }
 
 __attribute__((constructor)) static void preload_init(void)
@@ -426,6 +469,7 @@ __attribute__((constructor)) static void preload_init(void)
 			strerror(errno));
 		return;
 	}
+	atomic_store(&stats_pid, (int)getpid());
 	ringer_preload_active = true;
 	dbg("ringer-preload: active, backend %s%s, stub at %p\n",
 	    ringer_backend_name(shim_backend), injected ? " (inherited through exec)" : "",

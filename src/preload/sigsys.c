@@ -229,6 +229,49 @@ static void chain(int sig, siginfo_t *si, void *uc)
  * (engine_own_thread()): made as it was, never taken for the program's
  * close or I/O on a ring.  Initial-exec: no allocation in the handler.
  */
+/* A trapped call's name, for RINGER_PRELOAD_DEBUG's lines. */
+static const char *call_name(int nr)
+{
+	switch (nr) {
+	case NR_SETUP:
+		return "io_uring_setup";
+	case NR_ENTER:
+		return "io_uring_enter";
+	case NR_REGISTER:
+		return "io_uring_register";
+	case SYS_execve:
+		return "execve";
+	case SYS_execveat:
+		return "execveat";
+	case SYS_close:
+		return "close";
+	case SYS_read:
+		return "read";
+	case SYS_write:
+		return "write";
+	case SYS_readv:
+		return "readv";
+	case SYS_writev:
+		return "writev";
+	case SYS_pread64:
+		return "pread64";
+	case SYS_pwrite64:
+		return "pwrite64";
+	case SYS_preadv:
+		return "preadv";
+	case SYS_pwritev:
+		return "pwritev";
+	case SYS_preadv2:
+		return "preadv2";
+	case SYS_pwritev2:
+		return "pwritev2";
+	case SYS_mmap:
+		return "mmap";
+	default:
+		return "unknown system call";
+	}
+}
+
 static _Thread_local unsigned serving __attribute__((tls_model("initial-exec")));
 
 void on_sigsys(int sig, siginfo_t *si, void *ucv)
@@ -302,7 +345,10 @@ void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		break;
 	}
 	serving--;
-	dbg("ringer-preload: trapped %d -> %ld\n", si->si_syscall, ret);
+	if (shim_debug)
+		say("ringer-preload: pid %d: %s(%ld, %#lx, %#lx, %#lx) = %ld\n",
+		    (int)sys(SYS_getpid, 0, 0, 0, 0, 0, 0), call_name(si->si_syscall), a[0],
+		    (unsigned long)a[1], (unsigned long)a[2], (unsigned long)a[3], ret);
 	g[REG_RAX] = ret;
 	errno = saved_errno;
 	resume(uc);

@@ -39,5 +39,8 @@ engine) grep -q "ringer-preload: pid [0-9]*: engine ring" "$out" && ! grep -q "r
 kernel) grep -q "ringer-preload: pid [0-9]*: kernel ring" "$out" && ! grep -q "ringer-preload: pid [0-9]*: engine ring" "$out" ||
 	{ echo "FAIL: no kernel ring was made"; exit 1; } ;;
 esac
+# The job processes end with _exit(): each prints its own counts, with traps.
+grep -q "ringer-preload: pid [0-9]*: [1-9][0-9]* traps, " "$out" ||
+	{ echo "FAIL: no process printed statistics with traps"; exit 1; }
 echo "PASS"
 exit 0
