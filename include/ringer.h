@@ -215,8 +215,11 @@ RINGER_API const char *ringer_backend_name(enum ringer_backend backend);
 /* RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER for a ring fd; -EBADF if fd is
  * not open, -EOPNOTSUPP if it is not a ring (as io_uring_enter answers). */
 RINGER_API int ringer_fd_backend(int ring_fd);
-/* The backend a ring runs on: RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER. */
-RINGER_API int ringer_ring_backend(const struct io_uring *ring);
+/* The backend a ring runs on: RINGER_BACKEND_KERNEL or RINGER_BACKEND_USER.
+ * The enum type lets C++ pass it to ringer_backend_name(); it is int-sized,
+ * and a ring whose fd is gone gives ringer_fd_backend()'s -errno, which an
+ * int holding the result reads back. */
+RINGER_API enum ringer_backend ringer_ring_backend(const struct io_uring *ring);
 /* io_uring_queue_init_params() on an explicitly chosen backend. */
 RINGER_API int ringer_queue_init_backend(unsigned entries, struct io_uring *ring,
 					 struct io_uring_params *p,

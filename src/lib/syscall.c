@@ -76,9 +76,9 @@ int ringer_fd_backend(int ring_fd)
 	return RINGER_BACKEND_KERNEL;
 }
 
-int ringer_ring_backend(const struct io_uring *ring)
+enum ringer_backend ringer_ring_backend(const struct io_uring *ring)
 {
-	return ringer_fd_backend(ring->ring_fd);
+	return (enum ringer_backend)ringer_fd_backend(ring->ring_fd);
 }
 
 int io_uring_setup(unsigned entries, struct io_uring_params *p)
