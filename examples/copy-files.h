@@ -8,11 +8,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "ringer-cli.h"
 
 /* A queue depth in [1, max]: 0, or -1 for anything else. */
 static inline int parse_depth(const char *arg, unsigned max, unsigned *depth)
@@ -29,25 +32,48 @@ static inline int parse_depth(const char *arg, unsigned max, unsigned *depth)
 }
 
 /*
- * The command line of both: [-d DEPTH] SRC DST, DEPTH in [1, max].  0 with
- * *src, *dst and (with -d) *depth set; -1 for a usage error, after saying
- * why for a bad depth.
+ * The command line of both: [-d DEPTH] SRC DST, DEPTH in [1, max], or -h,
+ * --help, --version.  0 with *src, *dst and (with -d) *depth set; 1 to exit
+ * 0 after the help or the version (stdout); 2 to exit 2 after a usage error
+ * (one line and a hint on stderr).
  */
 static inline int parse_copy_args(int argc, char **argv, const char *prog, unsigned max,
-				  unsigned *depth, const char **src, const char **dst)
+				  void (*help)(void), unsigned *depth, const char **src,
+				  const char **dst)
 {
+	static const struct option longopts[] = {
+		{ "depth", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:h")) != -1) {
-		if (opt != 'd')
-			return -1;
-		if (parse_depth(optarg, max, depth)) {
-			fprintf(stderr, "%s: bad depth '%s'\n", prog, optarg);
-			return -1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":d:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			if (parse_depth(optarg, max, depth))
+				return ringer_cli_bad(prog, "bad depth", optarg);
+			break;
+		case 'h':
+			help();
+			return 1;
+		case 'V':
+			ringer_cli_version(prog);
+			return 1;
+		case ':':
+			return ringer_cli_bad(prog, "option needs a value", argv[optind - 1]);
+		default:
+			return ringer_cli_bad(prog, "unknown option", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 2)
-		return -1;
+	if (argc - optind < 2)
+		return ringer_cli_bad(prog, argc == optind ? "missing SRC and DST" : "missing DST",
+				      NULL);
+	if (argc - optind > 2)
+		return ringer_cli_bad(prog, "one SRC and one DST only; extra operand",
+				      argv[optind + 2]);
 	*src = argv[optind];
 	*dst = argv[optind + 1];
 	return 0;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ringer.h"
+#include "ringer-cli.h"
 
 #define NR_VECS	 4
 #define VEC_SIZE (32 * 1024)
@@ -32,12 +33,18 @@ static const char *prog = "ringer-cat";
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: %s FILE...\n"
-		"Print each FILE (\"-\" for standard input) to standard output,\n"
-		"reading it with readv through an io_uring.\n",
-		prog);
-	exit(2);
+	printf("usage: %s [--] FILE...\n"
+	       "Print each FILE (\"-\" for standard input) to standard output,\n"
+	       "reading it with readv through an io_uring.\n"
+	       "\n"
+	       "  -h, --help     this help\n"
+	       "      --version  the version\n"
+	       "  --             the names that follow are files, even when they\n"
+	       "                 start with '-'\n"
+	       "\n" RINGER_CLI_BACKEND_HELP
+	       "Exit status: 0 printed, 1 a file could not be read or written (the\n"
+	       "remaining files are still printed), 2 bad usage.\n",
+	       prog);
 }
 
 /* Write all of buf to standard output; 0 or -errno. */
@@ -128,21 +135,24 @@ int main(int argc, char **argv)
 	char *bufs;
 	int status = 0, first = 1, ret;
 
-	if (argc > 0 && argv[0][0])
-		prog = argv[0];
-	/* No options; "--" ends them anyway, for names starting with '-'. */
+	/* Options only before the names; "--" ends them, for names starting
+	 * with '-' ("-" alone is standard input). */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			first = i + 1;
 			break;
 		}
-		if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[i]);
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage();
+			return 0;
 		}
+		if (!strcmp(argv[i], "--version"))
+			return ringer_cli_version(prog);
+		if (argv[i][0] == '-' && argv[i][1])
+			return ringer_cli_bad(prog, "unknown option", argv[i]);
 	}
 	if (first >= argc)
-		usage();
+		return ringer_cli_bad(prog, "no FILE to print", NULL);
 
 	bufs = malloc((size_t)NR_VECS * VEC_SIZE);
 	if (!bufs) {

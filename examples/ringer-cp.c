@@ -34,6 +34,7 @@
 #include "ringer.h"
 
 #include "copy-files.h"
+#include "ringer-cli.h"
 
 #define BLOCK_BYTES   (128 * 1024)
 #define DEFAULT_DEPTH 8
@@ -67,12 +68,15 @@ static const char *prog = "ringer-cp";
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: %s [-d DEPTH] SRC DST\n"
-		"Copy SRC to DST through an io_uring with DEPTH reads and writes\n"
-		"in flight (1..%d, default %d).\n",
-		prog, MAX_DEPTH, DEFAULT_DEPTH);
-	exit(2);
+	printf("usage: %s [-d DEPTH] SRC DST\n"
+	       "Copy SRC to DST through an io_uring with DEPTH reads and writes\n"
+	       "in flight (1..%d, default %d).\n"
+	       "\n"
+	       "  -d, --depth DEPTH  blocks in flight\n"
+	       "  -h, --help         this help\n"
+	       "      --version      the version\n"
+	       "\n" RINGER_CLI_BACKEND_HELP "Exit status: 0 copied, 1 an I/O error, 2 bad usage.\n",
+	       prog, MAX_DEPTH, DEFAULT_DEPTH);
 }
 
 static int submit(struct copy *c)
@@ -239,10 +243,9 @@ int main(int argc, char **argv)
 	char *bufs = NULL;
 	int ret, status = 1;
 
-	if (argc > 0 && argv[0][0])
-		prog = argv[0];
-	if (parse_copy_args(argc, argv, prog, MAX_DEPTH, &c.depth, &c.src, &c.dst))
-		usage();
+	ret = parse_copy_args(argc, argv, prog, MAX_DEPTH, usage, &c.depth, &c.src, &c.dst);
+	if (ret)
+		return ret == 1 ? 0 : ret;
 
 	if (open_copy_files(prog, c.src, c.dst, &c.in_fd, &c.out_fd, &c.size))
 		goto out;

@@ -38,6 +38,7 @@
 #else
 #include "ringer.h"
 #endif
+#include "ringer-cli.h"
 
 #define BGID 1
 
@@ -76,24 +77,24 @@ struct server {
 	int returned; /* a buffer went back to the ring */
 };
 
-static void usage(int status)
+static void usage(void)
 {
-	fprintf(status ? stderr : stdout,
-		"usage: %s [-a ADDR] [-p PORT] [-b BUFSIZE] [-n NBUFS] [-c MAXCONN] [-q ENTRIES]\n"
-		"A TCP echo server on io_uring: multishot accept, multishot recv\n"
-		"with a registered buffer ring, send.\n"
-		"  -a ADDR     IPv4 address to listen on (default 127.0.0.1)\n"
-		"  -p PORT     port (default 0: any free port)\n"
-		"  -b BUFSIZE  size of each receive buffer (default 4096)\n"
-		"  -n NBUFS    buffers in the ring, a power of two (default 1024)\n"
-		"  -c MAXCONN  most connections at once (default 4096)\n"
-		"  -q ENTRIES  submission queue entries (default 1024)\n"
-		"  -h, --help  this help\n"
-		"Prints \"listening on ADDR:PORT\" on stdout once it accepts.\n"
-		"SIGINT or SIGTERM stops it cleanly.  RINGER_BACKEND=kernel|user|auto\n"
-		"picks the backend.\n",
-		prog);
-	exit(status);
+	printf("usage: %s [-a ADDR] [-p PORT] [-b BUFSIZE] [-n NBUFS] [-c MAXCONN] [-q ENTRIES]\n"
+	       "A TCP echo server on io_uring: multishot accept, multishot recv\n"
+	       "with a registered buffer ring, send.\n"
+	       "  -a ADDR     IPv4 address to listen on (default 127.0.0.1)\n"
+	       "  -p PORT     port (default 0: any free port)\n"
+	       "  -b BUFSIZE  size of each receive buffer (default 4096)\n"
+	       "  -n NBUFS    buffers in the ring, a power of two (default 1024)\n"
+	       "  -c MAXCONN  most connections at once (default 4096)\n"
+	       "  -q ENTRIES  submission queue entries (default 1024)\n"
+	       "  -h, --help  this help\n"
+	       "  --version   the version\n"
+	       "Prints \"listening on ADDR:PORT\" on stdout once it accepts.\n"
+	       "SIGINT or SIGTERM stops it cleanly.\n"
+	       "\n" RINGER_CLI_BACKEND_HELP
+	       "Exit status: 0 clean shutdown, 1 runtime error, 2 bad usage.\n",
+	       prog);
 }
 
 static unsigned parse_num(const char *s, const char *what, unsigned min, unsigned max)
@@ -104,8 +105,10 @@ static unsigned parse_num(const char *s, const char *what, unsigned min, unsigne
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "%s: bad %s '%s' (%u..%u)\n", prog, what, s, min, max);
-		exit(2);
+		char why[64];
+
+		snprintf(why, sizeof(why), "bad %s (%u..%u)", what, min, max);
+		exit(ringer_cli_bad(prog, why, s));
 	}
 	return (unsigned)v;
 }
@@ -392,8 +395,7 @@ static int listen_on(const char *addr, unsigned port)
 	int fd, one = 1;
 
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-		fprintf(stderr, "%s: bad IPv4 address '%s'\n", prog, addr);
-		exit(2);
+		exit(ringer_cli_bad(prog, "bad IPv4 address", addr));
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -460,6 +462,7 @@ static int serve(struct server *s)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
+						  { "version", no_argument, NULL, 'V' },
 						  { NULL, 0, NULL, 0 } };
 	struct server s = { .nbufs = 1024, .bufsize = 4096, .maxconns = 4096 };
 	const char *addr = "127.0.0.1";
@@ -467,7 +470,8 @@ int main(int argc, char **argv)
 	sigset_t stop_signals;
 	int opt, ret, status = 0;
 
-	while ((opt = getopt_long(argc, argv, "a:p:b:n:c:q:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":a:p:b:n:c:q:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			addr = optarg;
@@ -480,11 +484,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			s.nbufs = parse_num(optarg, "buffer count", 1, 32768);
-			if (s.nbufs & (s.nbufs - 1)) {
-				fprintf(stderr, "%s: the buffer count must be a power of two\n",
-					prog);
-				return 2;
-			}
+			if (s.nbufs & (s.nbufs - 1))
+				return ringer_cli_bad(
+					prog, "the buffer count must be a power of two", optarg);
 			break;
 		case 'c':
 			s.maxconns = parse_num(optarg, "connection limit", 1, 1U << 20);
@@ -493,14 +495,18 @@ int main(int argc, char **argv)
 			entries = parse_num(optarg, "queue entries", 2, 32768);
 			break;
 		case 'h':
-			usage(0);
-			break;
+			usage();
+			return 0;
+		case 'V':
+			return ringer_cli_version(prog);
+		case ':':
+			return ringer_cli_bad(prog, "option needs a value", argv[optind - 1]);
 		default:
-			usage(2);
+			return ringer_cli_bad(prog, "unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		usage(2);
+		return ringer_cli_bad(prog, "no operands are taken; extra", argv[optind]);
 
 	/* blocked before the ring exists: the threads a backend starts inherit
 	 * the mask, so no thread takes the signals the signalfd reports */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ringer.h"
+#include "ringer-cli.h"
 
 #define CHUNK (64 * 1024)
 
@@ -45,6 +46,19 @@ static int submit_one(struct io_uring *ring, struct io_uring_cqe *out)
 	return 0;
 }
 
+static void usage(void)
+{
+	printf("usage: short-read SRC DST\n"
+	       "Copy SRC to DST through a ring: a copy that mishandles short reads, on\n"
+	       "purpose, to show RINGER_FAULTS (docs/FAULTS.md):\n"
+	       "    RINGER_FAULTS=\"op=read short\" short-read in out && cmp in out\n"
+	       "\n"
+	       "  -h, --help     this help\n"
+	       "      --version  the version\n"
+	       "\n" RINGER_CLI_BACKEND_HELP
+	       "Exit status: 0 copied (as far as it knows), 1 an error, 2 bad usage.\n");
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[CHUNK];
@@ -53,11 +67,17 @@ int main(int argc, char **argv)
 	off_t off;
 	int in, out, ret;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: short-read SRC DST\n"
-				"Copy SRC to DST (a copy that mishandles short reads).\n");
-		return 2;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage();
+		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--version"))
+		return ringer_cli_version("short-read");
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			return ringer_cli_bad("short-read", "unknown option", argv[i]);
+	if (argc != 3)
+		return ringer_cli_bad("short-read", "SRC and DST are needed", NULL);
 	in = open(argv[1], O_RDONLY);
 	if (in < 0 || fstat(in, &st)) {
 		fprintf(stderr, "short-read: %s: %s\n", argv[1], strerror(errno));

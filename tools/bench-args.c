@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "ringer-bench.h"
+#include "ringer-cli.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ringer-bench [options] [FILE]\n"
+		"       ringer-bench net [options]   (the network mode: 'net --help')\n"
 		"Runs the same I/O workload through each backend in turn and compares them.\n"
 		"Without FILE a temporary file of --size bytes is created and removed.\n"
 		"\n"
@@ -67,7 +69,10 @@ static void usage(FILE *f)
 		"                          a hang is reported in its row and the rest still run\n"
 		"  -q, --quiet             no live line per second\n"
 		"  -h, --help              this text\n"
-		"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n");
+		"      --version           the version\n"
+		"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n"
+		"RINGER_BACKEND (kernel, user, auto) is not read: -b names the backends, and\n"
+		"kernel and user are ringer's two.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out, int suffixes)
@@ -146,7 +151,7 @@ static int parse_backends(struct opts *o, const char *arg)
 		}
 		i = find_backend(tok);
 		if (i < 0) {
-			fprintf(stderr, "ringer-bench: unknown backend '%s'\n", tok);
+			bad_args("unknown backend", tok);
 			ok = 0;
 			break;
 		}
@@ -189,10 +194,7 @@ static int parse_sweep(struct opts *o, const char *arg)
 
 int bad_args(const char *msg, const char *arg)
 {
-	if (msg)
-		fprintf(stderr, "ringer-bench: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	usage(stderr);
-	return 2;
+	return ringer_cli_bad("ringer-bench", msg, arg);
 }
 
 enum {
@@ -208,6 +210,7 @@ enum {
 	OPT_COSTS,
 	OPT_NO_FORK,
 	OPT_SQPOLL_IDLE,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -241,6 +244,7 @@ static const struct option long_opts[] = {
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -270,7 +274,7 @@ int parse_args(struct opts *o, int argc, char **argv)
 		switch (opt) {
 		case 'b':
 			if (parse_backends(o, optarg))
-				return bad_args(NULL, NULL);
+				return 2;
 			break;
 		case 'd':
 			if (parse_uint(optarg, &c->depth, 0, 4096))
@@ -386,6 +390,10 @@ int parse_args(struct opts *o, int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 1;
+		case OPT_VERSION:
+			ringer_cli_version("ringer-bench");
+			return 1;
+
 		case ':':
 			return bad_args("option needs a value", argv[optind - 1]);
 		default:

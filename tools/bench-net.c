@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "ringer-bench.h"
+#include "ringer-cli.h"
 
 /* latency buckets: 1 us up to 10 ms, then 100 us up to 10 s */
 #define HIST_FINE   10000
@@ -452,27 +453,33 @@ static void stop_server(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static void net_usage(int status)
+static void net_usage(void)
 {
-	fprintf(status ? stderr : stdout,
-		"usage: ringer-bench net [-c CONNS,...] [-s SIZE] [-d DEPTH] [-T SECONDS]\n"
-		"                        [-w WARMUP] [-r ROUNDS] [-b kernel,user,shim,epoll]\n"
-		"                        [--json FILE]\n"
-		"An echo server on each backend under a loopback load, side by side:\n"
-		"  -c  connection counts (default 1,100,1000)\n"
-		"  -s  message size in bytes (default 64)\n"
-		"  -d  messages in flight per connection: 1 ping-pong (default), more pipelined\n"
-		"  -T  measured seconds per server and count (default 2)\n"
-		"  -w  warm-up seconds before it (default 0.3)\n"
-		"  -r  rounds (default 1): each runs every server once, the order turned by one\n"
-		"      server per round; each figure is the median over the rounds, each ratio\n"
-		"      the median of the rounds' ratios (servers run close in time compare)\n"
-		"  -b  servers (default all): kernel = ringer-echo on the kernel's io_uring,\n"
-		"      user = ringer-echo on the engine, shim = the liburing build of it on the\n"
-		"      engine under the preload shim, epoll = a plain epoll loop\n"
-		"Reports requests/s, p50/p99 latency (us), server CPU per request (us), and\n"
-		"ratios to the kernel's io_uring and to the epoll loop.\n");
-	exit(status);
+	printf("usage: ringer-bench net [-c CONNS,...] [-s SIZE] [-d DEPTH] [-T SECONDS]\n"
+	       "                        [-w WARMUP] [-r ROUNDS] [-b kernel,user,shim,epoll]\n"
+	       "                        [--json FILE]\n"
+	       "An echo server on each backend under a loopback load, side by side:\n"
+	       "  -c  connection counts (default 1,100,1000)\n"
+	       "  -s  message size in bytes (default 64)\n"
+	       "  -d  messages in flight per connection: 1 ping-pong (default), more pipelined\n"
+	       "  -T  measured seconds per server and count (default 2)\n"
+	       "  -w  warm-up seconds before it (default 0.3)\n"
+	       "  -r  rounds (default 1): each runs every server once, the order turned by one\n"
+	       "      server per round; each figure is the median over the rounds, each ratio\n"
+	       "      the median of the rounds' ratios (servers run close in time compare)\n"
+	       "  -b  servers (default all): kernel = ringer-echo on the kernel's io_uring,\n"
+	       "      user = ringer-echo on the engine, shim = the liburing build of it on the\n"
+	       "      engine under the preload shim, epoll = a plain epoll loop\n"
+	       "Reports requests/s, p50/p99 latency (us), server CPU per request (us), and\n"
+	       "ratios to the kernel's io_uring and to the epoll loop.\n"
+	       "  -h, --help  this help;  --version  the version\n"
+	       "RINGER_BACKEND (kernel, user, auto) is not read: -b names the servers.\n");
+	exit(0);
+}
+
+static void net_bad(const char *what, const char *arg)
+{
+	exit(ringer_cli_bad("ringer-bench net", what, arg));
 }
 
 static void parse_list(const char *s, struct net_opts *o)
@@ -484,10 +491,8 @@ static void parse_list(const char *s, struct net_opts *o)
 	     t = strtok_r(NULL, ",", &save)) {
 		long v = strtol(t, NULL, 10);
 
-		if (v < 1 || v > 20000) {
-			fprintf(stderr, "ringer-bench net: bad connection count '%s'\n", t);
-			exit(2);
-		}
+		if (v < 1 || v > 20000)
+			net_bad("bad connection count (1..20000)", t);
 		o->conns[o->nconns++] = (unsigned)v;
 	}
 	free(dup);
@@ -504,10 +509,8 @@ static void parse_backends(const char *s, struct net_opts *o)
 		for (int k = 0; k < MAX_SERVERS; k++)
 			if (!strcmp(t, kind_name[k]) || !strcmp(t, "all"))
 				o->sel[k] = found = 1;
-		if (!found) {
-			fprintf(stderr, "ringer-bench net: unknown server '%s'\n", t);
-			exit(2);
-		}
+		if (!found)
+			net_bad("unknown server", t);
 	}
 	free(dup);
 }
@@ -568,6 +571,7 @@ int net_main(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
 						  { "json", required_argument, NULL, 'j' },
+						  { "version", no_argument, NULL, 'V' },
 						  { NULL, 0, NULL, 0 } };
 	struct net_opts o = { .conns = { 1, 100, 1000 },
 			      .nconns = 3,
@@ -585,7 +589,8 @@ int net_main(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:s:d:T:w:r:b:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:s:d:T:w:r:b:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			parse_list(optarg, &o);
@@ -593,27 +598,27 @@ int net_main(int argc, char **argv)
 		case 's':
 			o.size = (unsigned)strtoul(optarg, NULL, 0);
 			if (o.size < 1 || o.size > 1 << 20)
-				net_usage(2);
+				net_bad("bad -s (1..1048576)", optarg);
 			break;
 		case 'd':
 			o.depth = (unsigned)strtoul(optarg, NULL, 0);
 			if (o.depth < 1 || o.depth > 64)
-				net_usage(2);
+				net_bad("bad -d (1..64)", optarg);
 			break;
 		case 'T':
 			o.runtime = strtod(optarg, NULL);
-			if (o.runtime <= 0)
-				net_usage(2);
+			if (!(o.runtime > 0))
+				net_bad("bad -T (seconds, more than 0)", optarg);
 			break;
 		case 'w':
 			o.warmup = strtod(optarg, NULL);
-			if (o.warmup < 0)
-				net_usage(2);
+			if (!(o.warmup >= 0))
+				net_bad("bad -w (seconds, 0 or more)", optarg);
 			break;
 		case 'r':
 			o.rounds = (unsigned)strtoul(optarg, NULL, 0);
 			if (o.rounds < 1 || o.rounds > MAX_ROUNDS)
-				net_usage(2);
+				net_bad("bad -r (1..15)", optarg);
 			break;
 		case 'b':
 			parse_backends(optarg, &o);
@@ -622,10 +627,15 @@ int net_main(int argc, char **argv)
 			o.json = optarg;
 			break;
 		case 'h':
-			net_usage(0);
+			net_usage();
+			break;
+		case 'V':
+			return ringer_cli_version("ringer-bench");
+		case ':':
+			net_bad("option needs a value", argv[optind - 1]);
 			break;
 		default:
-			net_usage(2);
+			net_bad("unknown option", argv[optind - 1]);
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);

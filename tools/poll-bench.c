@@ -16,6 +16,7 @@
  * RLIMIT_NOFILE is raised to fit; an N that does not fit is reported n/a.
  */
 #include "ringer.h"
+#include "ringer-cli.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -137,11 +138,22 @@ static int run(enum ringer_backend backend, unsigned n, unsigned iters, double *
 	return ret;
 }
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f, "usage: poll-bench [--iters N] [--backend kernel|user|both] [ARMED...]\n"
-		   "  one READ made ready and issued again ITERS times (default 20000)\n"
-		   "  while ARMED others wait (default: 1 100 10000)\n");
+	printf("usage: poll-bench [--iters N] [--backend kernel|user|both] [ARMED...]\n"
+	       "The cost of one readiness event: one READ made ready and issued again\n"
+	       "ITERS times while ARMED other POLL_ADDs wait idle, kernel and engine side\n"
+	       "by side.\n"
+	       "\n"
+	       "  --iters N       events per row (default 20000)\n"
+	       "  --backend B     kernel, user or both (default both)\n"
+	       "  ARMED...        idle polls armed, one row each (default: 1 100 10000;\n"
+	       "                  at most 32 values)\n"
+	       "  -h, --help      this help\n"
+	       "      --version   the version\n"
+	       "\n"
+	       "RINGER_BACKEND (kernel, user, auto) is not read: --backend names the\n"
+	       "backends, each row opening its ring on that one.\n");
 }
 
 int main(int argc, char **argv)
@@ -149,34 +161,44 @@ int main(int argc, char **argv)
 	static const unsigned def_armed[] = { 1, 100, 10000 };
 	enum ringer_backend backends[2] = { RINGER_BACKEND_KERNEL, RINGER_BACKEND_USER };
 	unsigned armed[32], nr_armed = 0, nr_backends = 2, iters = 20000, b, k;
+	unsigned long v;
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
-			iters = (unsigned)strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
-			const char *s = argv[++i];
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
-			if (!strcmp(s, "kernel") || !strcmp(s, "user")) {
-				backends[0] = s[0] == 'k' ? RINGER_BACKEND_KERNEL : RINGER_BACKEND_USER;
+		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+			usage();
+			return 0;
+		} else if (!strcmp(opt, "--version")) {
+			return ringer_cli_version("poll-bench");
+		} else if (!strcmp(opt, "--iters") || !strcmp(opt, "--backend")) {
+			if (!val)
+				return ringer_cli_bad("poll-bench", "option needs a value", opt);
+			i++;
+			if (opt[2] == 'i') {
+				if (ringer_cli_uint(val, 1, 100000000, &v))
+					return ringer_cli_bad("poll-bench", "bad --iters", val);
+				iters = (unsigned)v;
+			} else if (!strcmp(val, "kernel") || !strcmp(val, "user")) {
+				backends[0] =
+					val[0] == 'k' ? RINGER_BACKEND_KERNEL : RINGER_BACKEND_USER;
 				nr_backends = 1;
-			} else if (strcmp(s, "both")) {
-				usage(stderr);
-				return 2;
+			} else if (strcmp(val, "both")) {
+				return ringer_cli_bad("poll-bench",
+						      "bad --backend (kernel, user, both)", val);
 			}
-		} else if (argv[i][0] != '-' && nr_armed < 32) {
-			armed[nr_armed++] = (unsigned)strtoul(argv[i], NULL, 0);
+		} else if (opt[0] == '-') {
+			return ringer_cli_bad("poll-bench", "unknown option", opt);
+		} else if (nr_armed == 32) {
+			return ringer_cli_bad("poll-bench", "more than 32 ARMED values; extra",
+					      opt);
 		} else {
-			usage(stderr);
-			return 2;
+			if (ringer_cli_uint(opt, 0, 1000000, &v))
+				return ringer_cli_bad("poll-bench", "bad ARMED count (0..1000000)",
+						      opt);
+			armed[nr_armed++] = (unsigned)v;
 		}
-	}
-	if (!iters) {
-		usage(stderr);
-		return 2;
 	}
 	if (!nr_armed)
 		for (k = 0; k < 3; k++)

@@ -22,9 +22,28 @@
 #include <unistd.h>
 
 #include "ringer.h"
+#include "ringer-cli.h"
 
 #define MAX_BATCH 32
 #define BS 4096
+
+static void usage(void)
+{
+	printf("usage: req-cost [-k] [-b B] nop N\n"
+	       "       req-cost [-k] [-b B] read N FILE\n"
+	       "A fixed amount of work for counting instructions per request under\n"
+	       "callgrind: N requests (NOPs, or 4 KiB reads of FILE at pseudo-random\n"
+	       "aligned offsets) in batches of B, one enter each (docs/PERFORMANCE.md).\n"
+	       "\n"
+	       "  -k              the kernel's io_uring (default: the engine)\n"
+	       "  -b B            requests a batch (1..32, default 32; 1 is a QD1 loop)\n"
+	       "  -h, --help      this help\n"
+	       "      --version   the version\n"
+	       "\n"
+	       "RINGER_BACKEND (kernel, user, auto) is not read: -k picks the kernel's\n"
+	       "ring, the engine otherwise.\n"
+	       "Exit status: 0 done, 1 a CQE not as asked, 2 bad usage.\n");
+}
 
 int main(int argc, char **argv)
 {
@@ -39,29 +58,43 @@ int main(int argc, char **argv)
 	int fd = -1, ret;
 
 	for (;;) {
-		if (argc > 1 && !strcmp(argv[1], "-k")) {
+		if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			usage();
+			return 0;
+		} else if (argc > 1 && !strcmp(argv[1], "--version")) {
+			return ringer_cli_version("req-cost");
+		} else if (argc > 1 && !strcmp(argv[1], "-k")) {
 			be = RINGER_BACKEND_KERNEL;
 			argv++;
 			argc--;
-		} else if (argc > 2 && !strcmp(argv[1], "-b")) {
-			batch = (unsigned)strtoul(argv[2], NULL, 0);
+		} else if (argc > 1 && !strcmp(argv[1], "-b")) {
+			unsigned long v;
+
+			if (argc < 3)
+				return ringer_cli_bad("req-cost", "option needs a value", "-b");
+			if (ringer_cli_uint(argv[2], 1, MAX_BATCH, &v))
+				return ringer_cli_bad("req-cost", "bad -b (1..32)", argv[2]);
+			batch = (unsigned)v;
 			argv += 2;
 			argc -= 2;
+		} else if (argc > 1 && argv[1][0] == '-') {
+			return ringer_cli_bad("req-cost", "unknown option", argv[1]);
 		} else {
 			break;
 		}
 	}
-	if (!batch || batch > MAX_BATCH) {
-		fprintf(stderr, "req-cost: -b takes 1 to %d\n", MAX_BATCH);
-		return 2;
-	}
-	if (argc < 3 || (strcmp(argv[1], "nop") && strcmp(argv[1], "read")) ||
-	    (!strcmp(argv[1], "read") && argc < 4)) {
-		fprintf(stderr, "usage: req-cost [-k] [-b B] nop N | req-cost [-k] [-b B] read N FILE\n");
-		return 2;
-	}
+	if (argc < 2 || (strcmp(argv[1], "nop") && strcmp(argv[1], "read")))
+		return ringer_cli_bad("req-cost", "nop or read is needed",
+				      argc < 2 ? NULL : argv[1]);
+	if (argc < 3 || ringer_cli_uint(argv[2], 1, ~0ul, &n))
+		return ringer_cli_bad("req-cost", "N, a request count, is needed",
+				      argc < 3 ? NULL : argv[2]);
+	if (!strcmp(argv[1], "read") ? argc != 4 : argc != 3)
+		return ringer_cli_bad("req-cost",
+				      !strcmp(argv[1], "read") && argc < 4 ? "read needs a FILE"
+									   : "too many operands",
+				      NULL);
 	nop = !strcmp(argv[1], "nop");
-	n = strtoul(argv[2], NULL, 0);
 	if (!nop) {
 		struct stat st;
 

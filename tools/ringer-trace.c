@@ -26,10 +26,7 @@
 
 #include "engine/trace_ops.h"
 #include "preload/shim_name.h"
-
-#ifndef RINGER_TRACE_VERSION
-#define RINGER_TRACE_VERSION "unknown"
-#endif
+#include "ringer-cli.h"
 
 static const char usage_short[] =
 	"usage: ringer-trace [-cfh] [-e op=NAME[,NAME]|fd=N|ring=N]... [-o FILE] [--json]\n"
@@ -52,16 +49,15 @@ static void usage_long(void)
 	       "  --inject RULE         a fault injection rule, passed on in RINGER_FAULTS\n"
 	       "  -h, --help            this help\n"
 	       "  --version             the version\n\n"
+	       "CMD runs with RINGER_BACKEND=user (the engine, whatever the variable said:\n"
+	       "kernel, user or auto): the trace is the engine's.\n"
 	       "Exit status: CMD's (128+N when a signal N killed it); 2 for a bad option.\n"
 	       "See docs/TRACE.md.\n");
 }
 
 static void bad_usage(const char *msg, const char *arg)
 {
-	if (msg)
-		fprintf(stderr, "ringer-trace: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fputs(usage_short, stderr);
-	exit(2);
+	exit(ringer_cli_bad("ringer-trace", msg, arg));
 }
 
 /* -e: the class (op, fd, ring) and its values, checked here so that a
@@ -392,8 +388,7 @@ int main(int argc, char **argv)
 			faults = append(faults, optarg);
 			break;
 		case OPT_VERSION:
-			printf("ringer-trace (ringer) %s\n", RINGER_TRACE_VERSION);
-			return 0;
+			return ringer_cli_version("ringer-trace");
 		case ':':
 			bad_usage("option needs an argument", argv[optind - 1]);
 			break;

@@ -17,6 +17,7 @@
  * window.  Run it on an idle machine: lateness is scheduling latency too.
  */
 #include "ringer.h"
+#include "ringer-cli.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -162,6 +163,25 @@ static int run(enum ringer_backend backend, unsigned n, unsigned spread_ms, unsi
 	return 0;
 }
 
+static void usage(void)
+{
+	printf("usage: timer-bench [--timeouts N] [--spread MS] [--quiet MS]\n"
+	       "                   [--backend kernel|user|both]\n"
+	       "Many armed absolute timeouts, kernel and engine side by side: the cost of\n"
+	       "arming them, the CPU taken while they are pending, and how late their\n"
+	       "completions come.\n"
+	       "\n"
+	       "  --timeouts N        timeouts armed (1..16384, default 10000)\n"
+	       "  --spread MS         they fall due over MS ms (default 1000)\n"
+	       "  --quiet MS          after MS ms with none due (default 1000)\n"
+	       "  --backend B         kernel, user or both (default both)\n"
+	       "  -h, --help          this help\n"
+	       "      --version       the version\n"
+	       "\n"
+	       "RINGER_BACKEND (kernel, user, auto) is not read: --backend names the\n"
+	       "backends, each row opening its ring on that one.\n");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned n = 10000, spread_ms = 1000, quiet_ms = 1000;
@@ -172,25 +192,40 @@ int main(int argc, char **argv)
 	} backends[] = { { "kernel", RINGER_BACKEND_KERNEL }, { "user", RINGER_BACKEND_USER } };
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--timeouts") && i + 1 < argc)
-			n = (unsigned)atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--spread") && i + 1 < argc)
-			spread_ms = (unsigned)atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--quiet") && i + 1 < argc)
-			quiet_ms = (unsigned)atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
-			which = argv[++i];
-		else {
-			fprintf(stderr,
-				"usage: %s [--timeouts N] [--spread MS] [--quiet MS] "
-				"[--backend kernel|user|both]\n",
-				argv[0]);
-			return 2;
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		unsigned long v = 0;
+
+		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
+			usage();
+			return 0;
 		}
-	}
-	if (!n || n > 16384) {
-		fprintf(stderr, "timer-bench: --timeouts between 1 and 16384\n");
-		return 2;
+		if (!strcmp(opt, "--version"))
+			return ringer_cli_version("timer-bench");
+		if (strcmp(opt, "--timeouts") && strcmp(opt, "--spread") &&
+		    strcmp(opt, "--quiet") && strcmp(opt, "--backend"))
+			return ringer_cli_bad("timer-bench", "unknown option", opt);
+		if (!val)
+			return ringer_cli_bad("timer-bench", "option needs a value", opt);
+		i++;
+		if (!strcmp(opt, "--backend")) {
+			if (strcmp(val, "kernel") && strcmp(val, "user") && strcmp(val, "both"))
+				return ringer_cli_bad("timer-bench",
+						      "bad --backend (kernel, user, both)", val);
+			which = val;
+		} else if (!strcmp(opt, "--timeouts")) {
+			if (ringer_cli_uint(val, 1, 16384, &v))
+				return ringer_cli_bad("timer-bench", "bad --timeouts (1..16384)",
+						      val);
+			n = (unsigned)v;
+		} else {
+			if (ringer_cli_uint(val, 0, 3600000, &v))
+				return ringer_cli_bad("timer-bench",
+						      "bad milliseconds (0..3600000)", val);
+			if (!strcmp(opt, "--spread"))
+				spread_ms = (unsigned)v;
+			else
+				quiet_ms = (unsigned)v;
+		}
 	}
 	printf("timer-bench: %u absolute timeouts, armed in shuffled order, due over %u ms "
 	       "after %u quiet ms\n",

@@ -50,7 +50,8 @@ all_rows() {
 
 case $CHECK in
 usage)
-	# each bad command line: usage on stderr, exit status 2
+	# each bad command line: one line on stderr, the mistake and a hint,
+	# exit status 2
 	for args in "--bogus" "-d 0" "-d abc" "--depth" "-B 3x" "-T 0" "-T -1" \
 		"--baseline nosuch" "-b kernel,nosuch" "--sweep depth" \
 		"--sweep nosuch=1,2" "--sweep depth=1,x" "-D -B 1000" "a b" \
@@ -60,7 +61,9 @@ usage)
 		"$BIN" $args >"$WORK/out" 2>"$WORK/err"
 		rc=$?
 		[ $rc -eq 2 ] || fail "'$args' exited $rc, not 2"
-		grep -q "^usage: ringer-bench" "$WORK/err" || fail "'$args': no usage on stderr"
+		[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "'$args': not one line on stderr"
+		grep -q "^ringer-bench: .*; try 'ringer-bench --help'$" "$WORK/err" ||
+			fail "'$args': no hint on stderr: $(cat "$WORK/err")"
 		[ -s "$WORK/out" ] && fail "'$args' wrote to stdout"
 	done
 	"$BIN" --help >"$WORK/out" 2>&1 || fail "--help exited $?"

@@ -137,15 +137,15 @@ cat)
 errors)
 	printf 'data\n' >src
 	for p in ringer-cp link-cp; do
-		expect 2 usage "$bindir/$p"
-		expect 2 usage "$bindir/$p" src
-		expect 2 usage "$bindir/$p" src a b
-		expect 2 usage "$bindir/$p" -d 0 src dst
-		expect 2 usage "$bindir/$p" -d -4 src dst
-		expect 2 usage "$bindir/$p" -d abc src dst
-		expect 2 usage "$bindir/$p" -d 8x src dst
-		expect 2 usage "$bindir/$p" -d 100000 src dst
-		expect 2 usage "$bindir/$p" -q src dst
+		expect 2 "; try '.* --help'$" "$bindir/$p"
+		expect 2 "; try '.* --help'$" "$bindir/$p" src
+		expect 2 "; try '.* --help'$" "$bindir/$p" src a b
+		expect 2 "; try '.* --help'$" "$bindir/$p" -d 0 src dst
+		expect 2 "; try '.* --help'$" "$bindir/$p" -d -4 src dst
+		expect 2 "; try '.* --help'$" "$bindir/$p" -d abc src dst
+		expect 2 "; try '.* --help'$" "$bindir/$p" -d 8x src dst
+		expect 2 "; try '.* --help'$" "$bindir/$p" -d 100000 src dst
+		expect 2 "; try '.* --help'$" "$bindir/$p" -q src dst
 		expect 1 "missing-src: No such file or directory" \
 			"$bindir/$p" missing-src dst
 		[ ! -e dst ] || fail "$p created dst for a missing source"
@@ -184,8 +184,8 @@ errors)
 	done
 	rm -f copy.out odd
 
-	expect 2 usage "$bindir/ringer-cat"
-	expect 2 usage "$bindir/ringer-cat" -x src
+	expect 2 "; try '.* --help'$" "$bindir/ringer-cat"
+	expect 2 "; try '.* --help'$" "$bindir/ringer-cat" -x src
 	expect 1 "missing-file: No such file or directory" \
 		"$bindir/ringer-cat" missing-file
 	expect 1 "Is a directory" "$bindir/ringer-cat" .

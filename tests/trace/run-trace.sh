@@ -199,7 +199,9 @@ usage)
 		rc=$?
 		[ $rc = 2 ] || fail "'$args': exit $rc, not 2"
 		[ ! -s "$dir/o" ] || fail "'$args': wrote to stdout"
-		grep -q '^usage: ringer-trace' "$dir/e" || fail "'$args': no usage on stderr"
+		[ "$(wc -l <"$dir/e")" -eq 1 ] || fail "'$args': not one line on stderr"
+		grep -q "^ringer-trace: .*; try 'ringer-trace --help'\$" "$dir/e" ||
+			fail "'$args': no hint on stderr: $(cat "$dir/e")"
 	done
 	# an opcode by number, and a name in any case, are taken
 	rt -e op=22,Nop -e fd=1,2 -e ring=3 -- true || fail "-e op=22,Nop: exit $?"
