@@ -22,6 +22,9 @@ static void usage(FILE *f)
 		"       ringer-bench net [options]   (the network mode: 'net --help')\n"
 		"Runs the same I/O workload through each backend in turn and compares them.\n"
 		"Without FILE a temporary file of --size bytes is created and removed.\n"
+		"FILE must exist (a regular file or a block device): it is never created\n"
+		"or grown, and --size may only use less of it.  Writes (-w) to FILE\n"
+		"overwrite its data: they need --write-ok.\n"
 		"\n"
 		"  -b, --backends LIST     comma-separated, or 'all' (default): kernel,user,\n"
 		"                          trace,liburing,preload,psync,pool,posixaio,libaio\n"
@@ -38,7 +41,8 @@ static void usage(FILE *f)
 		"  -r, --rand              random offsets (default)\n"
 		"      --seq               sequential offsets\n"
 		"      --read              read (default)\n"
-		"  -w, --write             write\n"
+		"  -w, --write             write (to FILE only with --write-ok)\n"
+		"      --write-ok          allow -w to overwrite FILE's data\n"
 		"  -D, --direct            O_DIRECT\n"
 		"  -f, --fixed-buffers     registered buffers (READ_FIXED/WRITE_FIXED)\n"
 		"  -R, --registered-files  registered file (IOSQE_FIXED_FILE)\n"
@@ -48,7 +52,8 @@ static void usage(FILE *f)
 		"  -t, --threads N         submitting threads, a ring each (default 1)\n"
 		"      --pool-threads N    threads of the pool backend (default min(depth, 4 x "
 		"CPUs) x threads)\n"
-		"  -T, --runtime SEC       seconds per backend (default 3; fractions allowed)\n"
+		"  -T, --runtime SEC       seconds per backend, more than 0 and at most 3600\n"
+		"                          (default 3; fractions allowed)\n"
 		"      --rounds N          split each backend's runtime in N slices, the backends\n"
 		"                          interleaved A B C C B A ... (default 1)\n"
 		"  -S, --size SIZE         file size (default: FILE's size, else 256m)\n"
@@ -62,8 +67,9 @@ static void usage(FILE *f)
 		"                          backend (after a burst of reads), instead of a run\n"
 		"      --costs             CPU cost of a system call, a cached pread, a memcpy\n"
 		"      --sqpoll-idle SEC   CPU time an SQPOLL ring's threads take over SEC s\n"
-		"                          without work after one NOP, per ring backend, and\n"
-		"                          whether IORING_SQ_NEED_WAKEUP is set then\n"
+		"                          (more than 0, at most 600) without work after one\n"
+		"                          NOP, per ring backend, and whether\n"
+		"                          IORING_SQ_NEED_WAKEUP is set then\n"
 		"      --no-fork           run the backends in this process (for profilers);\n"
 		"                          by default each runs in a child, so that a crash or\n"
 		"                          a hang is reported in its row and the rest still run\n"
@@ -72,7 +78,8 @@ static void usage(FILE *f)
 		"      --version           the version\n"
 		"Ring-only options (-f -R -P -I) are ignored by psync, pool, posixaio, libaio.\n"
 		"RINGER_BACKEND (kernel, user, auto) is not read: -b names the backends, and\n"
-		"kernel and user are ringer's two.\n");
+		"kernel and user are ringer's two.  The exit status is 0 when every table had\n"
+		"a backend with figures, 1 when none ran (or FILE is refused), 2 on bad usage.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out, int suffixes)
@@ -210,6 +217,7 @@ enum {
 	OPT_COSTS,
 	OPT_NO_FORK,
 	OPT_SQPOLL_IDLE,
+	OPT_WRITE_OK,
 	OPT_VERSION,
 };
 
@@ -245,6 +253,7 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "write-ok", no_argument, NULL, OPT_WRITE_OK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -340,7 +349,8 @@ int parse_args(struct opts *o, int argc, char **argv)
 			o->runtime = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(o->runtime > 0) ||
 			    o->runtime > 3600)
-				return bad_args("bad runtime (seconds, 0..3600)", optarg);
+				return bad_args("bad runtime (seconds, more than 0, at most 3600)",
+						optarg);
 			break;
 		case 'S':
 			if (parse_u64(optarg, &v, 1) || !v)
@@ -378,7 +388,9 @@ int parse_args(struct opts *o, int argc, char **argv)
 			o->sqpoll_idle = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(o->sqpoll_idle > 0) ||
 			    o->sqpoll_idle > 600)
-				return bad_args("bad --sqpoll-idle (seconds, 0..600)", optarg);
+				return bad_args(
+					"bad --sqpoll-idle (seconds, more than 0, at most 600)",
+					optarg);
 			break;
 		case OPT_ROUNDS:
 			if (parse_uint(optarg, &o->rounds, 0, 100))
@@ -393,7 +405,9 @@ int parse_args(struct opts *o, int argc, char **argv)
 		case OPT_VERSION:
 			ringer_cli_version("ringer-bench");
 			return 1;
-
+		case OPT_WRITE_OK:
+			o->write_ok = 1;
+			break;
 		case ':':
 			return bad_args("option needs a value", argv[optind - 1]);
 		default:
@@ -408,6 +422,13 @@ int parse_args(struct opts *o, int argc, char **argv)
 		return bad_args("O_DIRECT needs a block size multiple of 512", NULL);
 	if (c->iopoll && !c->direct && c->mode != MODE_NOP)
 		return bad_args("--iopoll needs --direct", NULL);
+	if (o->file && c->mode == MODE_WRITE && !o->write_ok) {
+		fprintf(stderr,
+			"ringer-bench: -w overwrites the data of %s; add --write-ok to allow it, "
+			"or give no FILE to write to a temporary file\n",
+			o->file);
+		return 2;
+	}
 	return 0;
 }
 

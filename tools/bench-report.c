@@ -132,20 +132,46 @@ static const struct result *baseline_of(const struct opts *o, const struct resul
 	return NULL;
 }
 
-void print_table(const struct opts *o, const struct result *rs, unsigned nr)
+/* The workload, once per table, before its backends run (and their live
+ * lines): the table follows. */
+void print_workload(const struct opts *o)
 {
 	const struct bench_cfg *c = &o->cfg;
-	const struct result *base = baseline_of(o, rs, nr);
 	char desc[256];
 
 	describe(o, desc, sizeof(desc));
 	printf("\n== %s", desc);
-	if (c->mode != MODE_NOP)
-		printf(" file=%s (%llu MiB)", o->file ? o->file : "(temporary)",
-		       (unsigned long long)(c->file_size >> 20));
-	printf("\n%-9s %10s %5s %9s %7s %7s %8s %8s %7s %8s %8s %9s %7s %7s\n", "backend", "IOPS",
-	       "+-%", "MiB/s", "usr s", "sys s", "ctxsw", "calls/IO", "cpu/IO", "p50 us", "p99 us",
-	       "p99.9 us", "ratio", "med");
+	if (c->mode != MODE_NOP) {
+		uint64_t sz = c->file_size;
+
+		printf(" file=%s (", o->file ? o->file : "(temporary)");
+		if (sz >= 1048576)
+			printf("%llu MiB)", (unsigned long long)(sz >> 20));
+		else
+			printf("%llu KiB)", (unsigned long long)(sz >> 10));
+	}
+	printf("\n");
+}
+
+/*
+ * The spread (+-%) and the median of paired ratios (med) exist only with
+ * several rounds: with one, their columns are left out rather than shown
+ * as zeros and dashes.
+ */
+void print_table(const struct opts *o, const struct result *rs, unsigned nr)
+{
+	const struct bench_cfg *c = &o->cfg;
+	const struct result *base = baseline_of(o, rs, nr);
+	int rounds = o->rounds > 1;
+
+	printf("%-9s %10s", "backend", "IOPS");
+	if (rounds)
+		printf(" %5s", "+-%");
+	printf(" %9s %7s %7s %8s %8s %7s %8s %8s %9s %7s", "MiB/s", "usr s", "sys s", "ctxsw",
+	       "calls/IO", "cpu/IO", "p50 us", "p99 us", "p99.9 us", "ratio");
+	if (rounds)
+		printf(" %7s", "med");
+	printf("\n");
 	for (unsigned i = 0; i < nr; i++) {
 		const struct result *r = &rs[i];
 		double iops = iops_of(r);
@@ -158,8 +184,10 @@ void print_table(const struct opts *o, const struct result *rs, unsigned nr)
 			printf("%-9s error: %s\n", r->be->name, r->reason);
 			continue;
 		}
-		printf("%-9s %10.0f %5.1f %9.1f %7.2f %7.2f %8ld %8.3f %7.3f %8.1f %8.1f %9.1f",
-		       r->be->name, iops, spread_of(r),
+		printf("%-9s %10.0f", r->be->name, iops);
+		if (rounds)
+			printf(" %5.1f", spread_of(r));
+		printf(" %9.1f %7.2f %7.2f %8ld %8.3f %7.3f %8.1f %8.1f %9.1f",
 		       c->mode == MODE_NOP ? 0.0 : iops * c->bs / 1048576.0, r->usr, r->sys,
 		       r->ctxsw, r->ios ? (double)r->calls / (double)r->ios : 0.0, cpu_per_io(r),
 		       r->p50, r->p99, r->p999);
@@ -167,7 +195,9 @@ void print_table(const struct opts *o, const struct result *rs, unsigned nr)
 			printf(" %6.2fx", iops / iops_of(base));
 		else
 			printf(" %7s", "-");
-		if (paired_ratio(r, base) > 0)
+		if (!rounds)
+			;
+		else if (paired_ratio(r, base) > 0)
 			printf(" %6.2fx", paired_ratio(r, base));
 		else
 			printf(" %7s", "-");
@@ -177,9 +207,12 @@ void print_table(const struct opts *o, const struct result *rs, unsigned nr)
 		printf("ratio = IOPS / IOPS of %s; ", o->baseline);
 	else
 		printf("ratio: the baseline %s did not run; ", o->baseline);
-	printf("med = median of the per-round ratios;\n"
-	       "+-%% = relative std. deviation of the per-round IOPS;\n"
-	       "calls/IO = io_uring_submit* calls (ring backends) or I/O calls (others) "
+	if (rounds)
+		printf("med = median of the per-round ratios;\n"
+		       "+-%% = relative std. deviation of the per-round IOPS;\n");
+	else
+		printf("one round (--rounds N adds the spread and median columns);\n");
+	printf("calls/IO = io_uring_submit* calls (ring backends) or I/O calls (others) "
 	       "per I/O;\n"
 	       "cpu/IO = CPU us (user + system, all threads) per I/O.\n");
 	/* the cost of ringer-trace: the traced engine's CPU per I/O over the engine's */

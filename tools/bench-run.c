@@ -21,9 +21,11 @@ static int stop_flag;
 static char tmp_path[PATH_MAX];
 
 /*
- * The file: FILE as given (created if absent), or a temporary one that is
- * unlinked as soon as it is open.  Fresh bytes are written (not a sparse
- * hole, which reads as zero pages without touching storage).
+ * The file: a temporary one, unlinked as soon as it is open, filled with
+ * fresh bytes (not a sparse hole, which reads as zero pages without touching
+ * storage); or FILE as given, which is never created, grown or filled: it is
+ * the user's, and only -w with --write-ok (checked with the arguments) writes
+ * into it.
  */
 static int fill(int fd, uint64_t from, uint64_t to)
 {
@@ -48,60 +50,98 @@ static int fill(int fd, uint64_t from, uint64_t to)
 	return 0;
 }
 
-int open_file(struct opts *o, int *fd_out)
+static int open_temp(struct opts *o)
 {
 	struct bench_cfg *c = &o->cfg;
-	struct stat st;
+	const char *dir = getenv("TMPDIR");
 	int fd, ret;
 
-	if (o->file) {
-		fd = open(o->file, O_RDWR | O_CREAT, 0644);
-		if (fd < 0 && c->mode == MODE_READ)
-			fd = open(o->file, O_RDONLY);
-		if (fd < 0) {
-			fprintf(stderr, "ringer-bench: %s: %s\n", o->file, strerror(errno));
-			return -1;
-		}
-	} else {
-		const char *dir = getenv("TMPDIR");
+	snprintf(tmp_path, sizeof(tmp_path), "%s/ringer-bench.XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(tmp_path);
+	if (fd < 0) {
+		fprintf(stderr, "ringer-bench: %s: %s\n", tmp_path, strerror(errno));
+		return -1;
+	}
+	unlink(tmp_path); /* removed when closed, even on a crash */
+	if (!o->size_set)
+		c->file_size = 256ull << 20;
+	ret = fill(fd, 0, c->file_size);
+	if (ret) {
+		fprintf(stderr, "ringer-bench: filling the temporary file: %s\n", strerror(-ret));
+		close(fd);
+		return -1;
+	}
+	fsync(fd);
+	return fd;
+}
 
-		snprintf(tmp_path, sizeof(tmp_path), "%s/ringer-bench.XXXXXX",
-			 dir && *dir ? dir : "/tmp");
-		fd = mkstemp(tmp_path);
-		if (fd < 0) {
-			fprintf(stderr, "ringer-bench: %s: %s\n", tmp_path, strerror(errno));
-			return -1;
-		}
-		unlink(tmp_path); /* removed when closed, even on a crash */
-		if (!o->size_set)
-			c->file_size = 256ull << 20;
+/* FILE, refused unless it is a regular file or a block device holding
+ * --size bytes (its whole size by default). */
+static int open_named(struct opts *o)
+{
+	struct bench_cfg *c = &o->cfg;
+	uint64_t have;
+	struct stat st;
+	int fd;
+
+	/* stat first: opening a FIFO would block, a directory "reads" as
+	 * nothing but EISDIR from every backend */
+	if (stat(o->file, &st) < 0) {
+		fprintf(stderr, "ringer-bench: %s: %s (FILE must exist: it is never created)\n",
+			o->file, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		fprintf(stderr,
+			"ringer-bench: %s: %s; FILE must be a regular file or a block device\n",
+			o->file, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+		return -1;
+	}
+	fd = open(o->file, c->mode == MODE_WRITE ? O_RDWR : O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "ringer-bench: %s: %s\n", o->file, strerror(errno));
+		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		perror("ringer-bench: fstat");
+		fprintf(stderr, "ringer-bench: %s: %s\n", o->file, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (S_ISREG(st.st_mode)) {
-		if (!o->size_set)
-			c->file_size = (uint64_t)st.st_size;
-		if (!c->file_size)
-			c->file_size = 256ull << 20;
-		if ((uint64_t)st.st_size < c->file_size) {
-			ret = fill(fd, (uint64_t)st.st_size, c->file_size);
-			if (ret) {
-				fprintf(stderr, "ringer-bench: filling the file: %s\n",
-					strerror(-ret));
-				close(fd);
-				return -1;
-			}
-			fsync(fd);
-		}
+		have = (uint64_t)st.st_size;
 	} else {
 		off_t end = lseek(fd, 0, SEEK_END);
 
-		if (!o->size_set || (end > 0 && (uint64_t)end < c->file_size))
-			c->file_size = end > 0 ? (uint64_t)end : 0;
+		have = end > 0 ? (uint64_t)end : 0;
 	}
+	if (!have) {
+		fprintf(stderr,
+			"ringer-bench: %s: empty; it is never grown (give no FILE for a "
+			"temporary file of --size bytes)\n",
+			o->file);
+		close(fd);
+		return -1;
+	}
+	if (!o->size_set) {
+		c->file_size = have;
+	} else if (c->file_size > have) {
+		fprintf(stderr,
+			"ringer-bench: %s: %llu bytes, less than --size %llu; it is never "
+			"grown\n",
+			o->file, (unsigned long long)have, (unsigned long long)c->file_size);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int open_file(struct opts *o, int *fd_out)
+{
+	struct bench_cfg *c = &o->cfg;
+	int fd = o->file ? open_named(o) : open_temp(o);
+
+	if (fd < 0)
+		return -1;
 	if (c->file_size < c->bs) {
 		fprintf(stderr, "ringer-bench: the file (%llu bytes) is smaller than a block\n",
 			(unsigned long long)c->file_size);

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	struct result rs[NR_BACKENDS];
 	FILE *json = NULL, *csv = NULL;
 	unsigned nruns, run;
-	int fd = -1, ret;
+	int fd = -1, ret, failed = 0;
 	struct opts base;
 
 	if (argc == 2 && !strncmp(argv[1], "--preload-child=", 16))
@@ -75,10 +75,12 @@ int main(int argc, char **argv)
 				return bad_args("O_DIRECT needs block sizes multiple of 512", NULL);
 	machine_info();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	print_machine();
-	if (o.sqpoll_idle > 0)
+	if (o.sqpoll_idle > 0) {
+		print_machine();
 		return sqpoll_idle_report(o.sqpoll_idle);
+	}
 
+	/* FILE refused (missing, empty, a directory, ...) before any output */
 	if (o.cfg.mode != MODE_NOP || o.mem || o.costs) {
 		if ((o.mem || o.costs) && !o.size_set && !o.file) {
 			o.cfg.file_size = 16ull << 20;
@@ -87,6 +89,7 @@ int main(int argc, char **argv)
 		if (open_file(&o, &fd))
 			return 1;
 	}
+	print_machine();
 	if (o.mem || o.costs) {
 		ret = o.costs ? costs_report(fd) : 0;
 		if (!ret && o.mem)
@@ -119,8 +122,7 @@ int main(int argc, char **argv)
 	nruns = o.sweep_key ? o.nsweep : 1;
 	for (run = 0; run < nruns; run++) {
 		static unsigned written;
-		unsigned nr = 0;
-		char desc[256];
+		unsigned nr = 0, nok = 0;
 
 		o = base;
 		if (o.sweep_key) {
@@ -132,8 +134,7 @@ int main(int argc, char **argv)
 			}
 		}
 		derive(&o);
-		describe(&o, desc, sizeof(desc));
-		printf("\n-- %s\n", desc);
+		print_workload(&o);
 		for (unsigned i = 0; i < NR_BACKENDS; i++) {
 			if (!o.sel[i])
 				continue;
@@ -162,6 +163,13 @@ int main(int argc, char **argv)
 			rs[k].p999 = hist_pct(rs[k].hist, 0.999);
 		}
 		print_table(&o, rs, nr);
+		for (unsigned k = 0; k < nr; k++)
+			nok += rs[k].status == ST_OK;
+		if (!nok) {
+			fprintf(stderr, "ringer-bench: no backend ran (%s)\n",
+				nr ? "every row above is n/a or an error" : "none selected");
+			failed = 1;
+		}
 		if (json)
 			json_run(json, &o, rs, nr, written++ == 0);
 		if (csv)
@@ -177,5 +185,5 @@ int main(int argc, char **argv)
 		fclose(csv);
 	if (fd >= 0)
 		close(fd);
-	return 0;
+	return failed;
 }

@@ -55,6 +55,7 @@ struct result {
 struct opts {
 	struct bench_cfg cfg;
 	int sb_set, cb_set, pool_set, size_set;
+	int write_ok; /* --write-ok: -w may overwrite FILE */
 	double runtime;
 	const char *file;
 	const char *baseline;
@@ -99,6 +100,7 @@ int net_main(int argc, char **argv);
 void machine_info(void);
 void print_machine(void);
 void describe(const struct opts *o, char *buf, size_t len);
+void print_workload(const struct opts *o);
 void print_table(const struct opts *o, const struct result *rs, unsigned nr);
 void json_begin(FILE *f);
 void json_run(FILE *f, const struct opts *o, const struct result *rs, unsigned nr, int first);

@@ -84,13 +84,14 @@ fi
 
 # shellcheck disable=SC2086
 run write -b ${RINGER_BENCH_BACKENDS:-kernel,user,psync} -T $RUNTIME --rounds $RUNTIME \
-	-w -d 32 -B 4k "$FILE"
+	-w --write-ok -d 32 -B 4k "$FILE"
 # shellcheck disable=SC2086
 run write-seq -b ${RINGER_BENCH_BACKENDS:-kernel,user,psync} -T $RUNTIME --rounds $RUNTIME \
-	-w --seq -d 32 -B 4k "$FILE"
+	-w --write-ok --seq -d 32 -B 4k "$FILE"
 
 echo
 echo "==================== summary (also in $LOG) ===================="
 sed -n 1p "$LOG"
-awk '/^== /{p = 1} p {print} /^cpu\/IO = /{p = 0; print ""}' "$LOG"
+# the tables, without the live lines printed while they ran
+awk '/^== /{p = 1} p && !/^  [a-z]+ +[0-9]+s / {print} /^cpu\/IO = /{p = 0; print ""}' "$LOG"
 echo "run-bench: $(($(date +%s) - START)) s in all"

@@ -66,8 +66,12 @@ usage)
 			fail "'$args': no hint on stderr: $(cat "$WORK/err")"
 		[ -s "$WORK/out" ] && fail "'$args' wrote to stdout"
 	done
+	# the runtime's range, as the help and the error state it
+	"$BIN" -T 0 2>"$WORK/err"
+	grep -q "more than 0, at most 3600" "$WORK/err" || fail "-T 0: $(cat "$WORK/err")"
 	"$BIN" --help >"$WORK/out" 2>&1 || fail "--help exited $?"
 	grep -q "^usage: ringer-bench" "$WORK/out" || fail "--help: no usage"
+	grep -q "more than 0 and at most 3600" "$WORK/out" || fail "--help: no runtime range"
 	;;
 nop)
 	"$BIN" -N -T 1 >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "NOP run exited $?"; }
@@ -91,11 +95,89 @@ file)
 	for b in psync pool posixaio; do
 		row_ok $b "$WORK/out" || fail "$b did not run"
 	done
-	# a named file is created at the size asked, and kept
-	"$BIN" -q -S 256k -T 0.2 -b psync,kernel -w "$WORK/f" >"$WORK/out" 2>&1 ||
+	# a named file is used as it is (its size, or less with -S); writes to
+	# it only with --write-ok
+	head -c 262144 /dev/urandom >"$WORK/f"
+	cp "$WORK/f" "$WORK/f.orig"
+	"$BIN" -q -T 0.2 -b psync,kernel "$WORK/f" >"$WORK/out" 2>&1 ||
 		{ cat "$WORK/out"; fail "named-file run exited $?"; }
-	[ "$(stat -c %s "$WORK/f")" = 262144 ] || fail "FILE not created at 256 KiB"
+	grep -q "file=$WORK/f (256 KiB)" "$WORK/out" || fail "FILE's size not used"
+	cmp -s "$WORK/f" "$WORK/f.orig" || fail "a read run changed FILE"
+	"$BIN" -q -S 128k -T 0.2 -b psync "$WORK/f" >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "named-file -S 128k run exited $?"; }
+	grep -q "(128 KiB)" "$WORK/out" || fail "-S 128k not used"
+	"$BIN" -q -T 0.2 -b psync,kernel -w --write-ok "$WORK/f" >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "named-file write run exited $?"; }
+	[ "$(stat -c %s "$WORK/f")" = 262144 ] || fail "a write run changed FILE's size"
 	row_ok psync "$WORK/out" || fail "psync write did not run"
+	;;
+refuse)
+	# what a user names is never created, grown or written without asking;
+	# each refusal is one line, before any table, and exits 1 (2 for -w)
+	check_refused() { # STATUS PATTERN ARGS...
+		want=$1
+		pattern=$2
+		shift 2
+		"$BIN" -q -T 0.2 "$@" >"$WORK/out" 2>"$WORK/err"
+		rc=$?
+		[ $rc -eq "$want" ] || fail "'$*' exited $rc, not $want"
+		[ -s "$WORK/out" ] && fail "'$*' wrote to stdout: $(cat "$WORK/out")"
+		[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "'$*': not one line: $(cat "$WORK/err")"
+		grep -q -- "$pattern" "$WORK/err" || fail "'$*': $(cat "$WORK/err")"
+	}
+	check_refused 1 "No such file or directory (FILE must exist" "$WORK/missing"
+	[ -e "$WORK/missing" ] && fail "a missing FILE was created"
+	check_refused 1 "No such file or directory" -w --write-ok "$WORK/missing"
+	[ -e "$WORK/missing" ] && fail "a missing FILE was created by -w"
+	check_refused 1 "a directory; FILE must be a regular file" "$WORK"
+	check_refused 1 "a directory; FILE must be a regular file" --mem "$WORK"
+	: >"$WORK/empty"
+	check_refused 1 "empty; it is never grown" "$WORK/empty"
+	check_refused 1 "empty; it is never grown" -w --write-ok "$WORK/empty"
+	[ -s "$WORK/empty" ] && fail "an empty FILE was grown"
+	head -c 100000 /dev/urandom >"$WORK/small"
+	cp "$WORK/small" "$WORK/small.orig"
+	check_refused 1 "100000 bytes, less than --size 1048576" -S 1m "$WORK/small"
+	check_refused 1 "smaller than a block" -B 1m "$WORK/small"
+	check_refused 2 "add --write-ok" -w "$WORK/small"
+	check_refused 2 "add --write-ok" -w -b psync --sweep depth=1,2 "$WORK/small"
+	cmp -s "$WORK/small" "$WORK/small.orig" || fail "a refused run changed FILE"
+	mkfifo "$WORK/fifo"
+	check_refused 1 "not a regular file" "$WORK/fifo"
+	;;
+allfail)
+	# no backend with figures: the table still shows why, the exit is 1;
+	# one that runs is enough for 0
+	"$BIN" -q -N -T 0.2 -b posixaio,libaio >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "every backend n/a: exit $rc, not 1"
+	row_na posixaio "$WORK/out" || fail "no n/a row for posixaio"
+	grep -q "no backend ran" "$WORK/err" || fail "no message: $(cat "$WORK/err")"
+	"$BIN" -q -N -T 0.2 -b posixaio,user >"$WORK/out" 2>"$WORK/err" ||
+		fail "one backend n/a, one ran: exit $?"
+	;;
+columns)
+	# the workload header once per table; the spread and median columns
+	# only with several rounds
+	"$BIN" -q -N -T 0.2 -b user,trace >"$WORK/out" 2>&1 || fail "one round exited $?"
+	cat "$WORK/out"
+	[ "$(grep -c "nop bs=" "$WORK/out")" -eq 1 ] || fail "the workload header is not once"
+	grep -q "^backend .*IOPS" "$WORK/out" || fail "no column header"
+	grep -Eq "^backend .*(\+-%|med)" "$WORK/out" && fail "+-% or med with one round"
+	# IOPS, then MiB/s: no spread figure between them
+	grep -Eq "^user +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ " "$WORK/out" ||
+		fail "the user row's columns"
+	"$BIN" -q -N -T 0.4 --rounds 2 -b user,trace --baseline user >"$WORK/out" 2>&1 ||
+		fail "two rounds exited $?"
+	cat "$WORK/out"
+	[ "$(grep -c "nop bs=" "$WORK/out")" -eq 1 ] || fail "the workload header is not once"
+	grep -Eq "^backend +IOPS +\+-% .* ratio +med$" "$WORK/out" ||
+		fail "no +-% and med with two rounds"
+	# live lines come after the header, before the table
+	"$BIN" -N -T 1 -b user >"$WORK/out" 2>&1 || fail "live run exited $?"
+	awk '/^== nop/ { h = NR } /^  user +1s/ { l = NR } /^backend/ { t = NR }
+		END { exit !(h && l && t && h < l && l < t) }' "$WORK/out" ||
+		{ cat "$WORK/out"; fail "header, live line, table not in that order"; }
 	;;
 json)
 	"$BIN" -q -S 1m -T 0.3 --json "$WORK/j" >"$WORK/out" 2>&1 ||
@@ -160,9 +242,12 @@ preload)
 	# the liburing loop under the shim: IOPS > 0, or n/a with a reason
 	for args in "-N -T 1" "-S 1m -T 1 -d 4"; do
 		# shellcheck disable=SC2086 # the arguments are meant to split
-		"$BIN" -q $args -b preload >"$WORK/out" 2>&1 ||
-			{ cat "$WORK/out"; fail "'$args -b preload' exited $?"; }
+		"$BIN" -q $args -b preload >"$WORK/out" 2>&1
+		rc=$?
 		cat "$WORK/out"
+		# n/a, the only backend: nothing ran, exit 1
+		[ $rc -eq 0 ] || { [ $rc -eq 1 ] && row_na preload "$WORK/out"; } ||
+			fail "'$args -b preload' exited $rc"
 		if row_na preload "$WORK/out"; then
 			# only a build without liburing or the shim excuses it
 			grep -Eq "^preload +n/a: built without" "$WORK/out" ||
@@ -173,12 +258,16 @@ preload)
 		grep -Eq "^preload +[0-9]*[1-9][0-9]* " "$WORK/out" ||
 			fail "'$args': no preload row with IOPS > 0"
 	done
-	# --no-fork cannot re-exec: n/a with its reason
-	"$BIN" -q -N -T 0.2 -b preload --no-fork >"$WORK/out" 2>&1 || fail "--no-fork exited $?"
+	# --no-fork cannot re-exec: n/a with its reason, and with no other
+	# backend nothing ran: exit 1
+	"$BIN" -q -N -T 0.2 -b preload --no-fork >"$WORK/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "--no-fork exited $rc, not 1"
 	grep -Eq "^preload +n/a: .*no-fork" "$WORK/out" || fail "--no-fork: not n/a"
 	# a shim that is not there: n/a naming it
-	RINGER_PRELOAD_LIB=$WORK/none.so "$BIN" -q -N -T 0.2 -b preload >"$WORK/out" 2>&1 ||
-		fail "missing shim: exited $?"
+	RINGER_PRELOAD_LIB=$WORK/none.so "$BIN" -q -N -T 0.2 -b preload >"$WORK/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "missing shim: exited $rc, not 1"
 	grep -Eq "^preload +n/a: shim not found: $WORK/none.so" "$WORK/out" ||
 		{ cat "$WORK/out"; fail "missing shim: not n/a"; }
 	;;
@@ -191,7 +280,9 @@ trace)
 	row_ok trace "$WORK/out" || fail "no trace row"
 	grep -q "^trace: cpu/IO [0-9.]*x the untraced engine's" "$WORK/out" || fail "no trace ratio"
 	grep -q " READ(fd=" "$WORK/trace" || fail "no READ in the trace file"
-	"$BIN" -q -N -T 0.2 -b trace --no-fork >"$WORK/out" 2>&1 || fail "--no-fork exited $?"
+	"$BIN" -q -N -T 0.2 -b trace --no-fork >"$WORK/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "--no-fork exited $rc, not 1 (nothing ran)"
 	grep -Eq "^trace +n/a: .*no-fork" "$WORK/out" || fail "--no-fork: not n/a"
 	;;
 isolation)
