@@ -118,17 +118,46 @@ static int send_slice(int fd, const struct result *cr)
 	return write_all(fd, &sl, sizeof(sl)) || write_all(fd, cr->hist, sizeof(*cr->hist));
 }
 
+/*
+ * A file ringer-bench runs or loads (the shim, an echo server): where an
+ * installed ringer-bench has it, REL from the directory of this binary, when
+ * that exists; else where the build tree built it (BUILT, may be NULL).  The
+ * installed place first: an installed ringer-bench must not reach into a
+ * build tree, and in the build tree REL leads nowhere.
+ */
+const char *companion_path(const char *rel, const char *built, int mode)
+{
+	static char paths[4][PATH_MAX];
+	static unsigned next;
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0 && rel) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash) {
+			char *p = paths[next++ % 4];
+
+			*slash = 0;
+			if ((size_t)snprintf(p, PATH_MAX, "%s/%s", exe, rel) < PATH_MAX &&
+			    !access(p, mode))
+				return p;
+		}
+	}
+	return built;
+}
+
 static const char *preload_lib(void)
 {
 	const char *env = getenv("RINGER_PRELOAD_LIB");
+	const char *path = NULL;
 
 	if (env && *env)
 		return env;
 #ifdef RINGER_PRELOAD_PATH
-	return RINGER_PRELOAD_PATH;
-#else
-	return "libringer-preload.so";
+	path = companion_path(RINGER_PRELOAD_REL, RINGER_PRELOAD_PATH, R_OK);
 #endif
+	return path ? path : "libringer-preload.so";
 }
 
 /* A sanitizer runtime this process is linked with: it must lead LD_PRELOAD. */

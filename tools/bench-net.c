@@ -91,11 +91,11 @@ static const char *echo_path(int liburing)
 		return env;
 #if defined(RINGER_ECHO_LIBURING_PATH)
 	if (liburing)
-		return RINGER_ECHO_LIBURING_PATH;
+		return companion_path(RINGER_ECHO_LIBURING_REL, RINGER_ECHO_LIBURING_PATH, X_OK);
 #endif
 #if defined(RINGER_ECHO_PATH)
 	if (!liburing)
-		return RINGER_ECHO_PATH;
+		return companion_path(RINGER_ECHO_REL, RINGER_ECHO_PATH, X_OK);
 #endif
 	return NULL;
 }
@@ -107,7 +107,7 @@ static const char *shim_path(void)
 	if (env)
 		return env;
 #ifdef RINGER_PRELOAD_PATH
-	return RINGER_PRELOAD_PATH;
+	return companion_path(RINGER_PRELOAD_REL, RINGER_PRELOAD_PATH, R_OK);
 #else
 	return NULL;
 #endif

@@ -93,6 +93,7 @@ void set_na(struct result *r, const char *fmt, const char *arg);
 void run_isolated(const struct opts *o, int base_fd, const struct backend *be,
 		  struct result *r, double runtime);
 int preload_child(const char *spec);
+const char *companion_path(const char *rel, const char *built, int mode);
 /* `ringer-bench net ...`: echo servers under a loopback load (bench-net.c) */
 int net_main(int argc, char **argv);
 
