@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all configure check install bench bench-net bench-plot clean asan tsan liburing-check
+.PHONY: all configure check install uninstall bench bench-net bench-plot clean asan tsan liburing-check
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -47,3 +47,8 @@ bench-net: all
 
 bench-plot: all
 	./tools/plot-bench.sh $(BUILD)
+
+# Remove what the last `make install` (or `cmake --install`) of this build
+# tree wrote, as build/install_manifest.txt lists it.
+uninstall:
+	cmake --build $(BUILD) --target uninstall

@@ -7,6 +7,8 @@
 #   - the installed ringer-cat and ringer-cp do their work on the backend
 #   - the installed ringer-bench runs a short read workload on the backend
 #     and finds its shim beside it (the preload backend), not in the build tree
+# then runs the build tree's uninstall target and checks that nothing of the
+# install is left under the prefix.
 #
 #   install-run.sh BUILD_DIR WORK_DIR BACKEND BINDIR LIBDIR INSTALL_RPATH
 #
@@ -28,8 +30,8 @@ fail() {
 
 rm -rf "$work"
 mkdir -p "$work" || fail "cannot create $work"
-# The install rewrites the build tree's install_manifest.txt: the user's is
-# put back on the way out.
+# The install rewrites the build tree's install_manifest.txt, which
+# `make uninstall` reads: the user's is put back on the way out.
 manifest=$build/install_manifest.txt
 [ -f "$manifest" ] && cp -p "$manifest" "$work/manifest.saved"
 restore() {
@@ -119,5 +121,12 @@ else
 	echo "ok: installed ringer-bench runs the $backend backend"
 fi
 
+# 4. uninstall: nothing of the install left under the prefix
+cmake --build "$build" --target uninstall >uninstall.log 2>&1 ||
+	fail "uninstall target: $(tail -5 uninstall.log)"
+left=$(find "$prefix" ! -type d)
+[ -z "$left" ] || fail "left after uninstall: $left"
+left=$(find "$prefix" -type d -name '*ringer*')
+[ -z "$left" ] || fail "directories left after uninstall: $left"
 echo "PASS: install-run ($backend)"
 exit 0
