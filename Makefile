@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all configure check install uninstall bench bench-net bench-plot clean asan tsan liburing-check
+.PHONY: all configure check install uninstall deb bench bench-net bench-plot clean asan tsan liburing-check
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -52,3 +52,20 @@ bench-plot: all
 # tree wrote, as build/install_manifest.txt lists it.
 uninstall:
 	cmake --build $(BUILD) --target uninstall
+
+# Debian packages (cmake/packaging.cmake): libringer0, libringer-dev and
+# ringer-tools, built in their own tree for /usr (no tests, no RPATH but
+# ringer-bench's private one), the .deb files copied to $(BUILD)/:
+#   make deb && sudo apt-get install ./build/*.deb
+DEB_BUILD ?= $(BUILD)/deb
+deb:
+	@test -f $(DEB_BUILD)/CMakeCache.txt || \
+		cmake -S . -B $(DEB_BUILD) -DCMAKE_INSTALL_PREFIX=/usr \
+			-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGER_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(DEB_BUILD) -j $(JOBS)
+	rm -f $(DEB_BUILD)/*.deb
+	cd $(DEB_BUILD) && cpack -G DEB
+	mkdir -p $(BUILD)
+	rm -f $(BUILD)/libringer0_*.deb $(BUILD)/libringer-dev_*.deb $(BUILD)/ringer-tools_*.deb
+	cp $(DEB_BUILD)/*.deb $(BUILD)/
+	@ls -l $(BUILD)/*.deb
