@@ -19,23 +19,8 @@ fail() {
 	exit 1
 }
 
-rm -rf "$work"
-mkdir -p "$work" || fail "cannot create $work"
-# Every install writes the build tree's manifest(s), which `make uninstall`
-# reads: the user's is put back on the way out, the test's removed.
-manifest=$build/install_manifest.txt
-[ -f "$manifest" ] && cp -p "$manifest" "$work/manifest.saved"
-restore() {
-	rm -f "$build"/install_manifest_Unspecified.txt "$build"/install_manifest_runtime.txt \
-		"$build"/install_manifest_dev.txt "$build"/install_manifest_tools.txt
-	if [ -f "$work/manifest.saved" ]; then
-		cp -p "$work/manifest.saved" "$manifest"
-	else
-		rm -f "$manifest"
-	fi
-	rm -rf "$work"
-}
-trap restore EXIT
+. "$(dirname "$0")/scratch.sh"
+scratch_begin "$build" "$work"
 
 cmake --install "$build" --component Unspecified --prefix "$work/unspecified" \
 	>"$work/log" 2>&1 || fail "cmake --install --component Unspecified: $(tail -5 "$work/log")"

@@ -28,21 +28,8 @@ fail() {
 	exit 1
 }
 
-rm -rf "$work"
-mkdir -p "$work" || fail "cannot create $work"
-# The install rewrites the build tree's install_manifest.txt, which
-# `make uninstall` reads: the user's is put back on the way out.
-manifest=$build/install_manifest.txt
-[ -f "$manifest" ] && cp -p "$manifest" "$work/manifest.saved"
-restore() {
-	if [ -f "$work/manifest.saved" ]; then
-		cp -p "$work/manifest.saved" "$manifest"
-	else
-		rm -f "$manifest"
-	fi
-	rm -rf "$work"
-}
-trap restore EXIT
+. "$(dirname "$0")/scratch.sh"
+scratch_begin "$build" "$work"
 cd "$work" || fail "cannot enter $work"
 prefix=$work/prefix
 unset LD_LIBRARY_PATH LD_PRELOAD
