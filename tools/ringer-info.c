@@ -24,10 +24,7 @@
 #include <ringer.h>
 
 #include "engine/trace_ops.h"
-
-#ifndef RINGER_INFO_VERSION
-#define RINGER_INFO_VERSION "unknown"
-#endif
+#include "ringer-cli.h"
 
 #if defined(__x86_64__)
 #define INFO_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -354,7 +351,7 @@ static void print_text(const struct info *in)
 {
 	char buf[32];
 
-	printf("ringer-info %s\n", RINGER_INFO_VERSION);
+	printf("ringer-info %s\n", RINGER_PROJECT_VERSION);
 	printf("kernel:         %s %s %s\n", in->uts.sysname, in->uts.release, in->uts.machine);
 	printf("sysctl:         kernel.io_uring_disabled=%d kernel.io_uring_group=%d%s\n",
 	       in->disabled, in->group, in->disabled < 0 ? " (-1: not present)" : "");
@@ -423,7 +420,7 @@ static void print_json(const struct info *in)
 	char buf[32];
 
 	printf("{\n  ");
-	json_str("version", RINGER_INFO_VERSION, ",\n");
+	json_str("version", RINGER_PROJECT_VERSION, ",\n");
 	printf("  \"kernel\": {");
 	json_str("release", in->uts.release, ", ");
 	json_str("machine", in->uts.machine, ", ");
@@ -528,30 +525,26 @@ int main(int argc, char **argv)
 	struct info *in;
 	int c;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage();
 			return 0;
 		case OPT_VERSION:
-			printf("ringer-info (ringer) %s\n", RINGER_INFO_VERSION);
-			return 0;
+			return ringer_cli_version("ringer-info");
 		case OPT_JSON:
 			json = true;
 			break;
 		case OPT_EPERM:
 			eperm = true;
 			break;
-		default: /* getopt said what was wrong */
-			fprintf(stderr, "try 'ringer-info --help'\n");
-			return 2;
+		default:
+			return ringer_cli_bad("ringer-info", "unknown option", argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "ringer-info: unexpected argument '%s'\ntry 'ringer-info --help'\n",
-			argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return ringer_cli_bad("ringer-info", "unexpected argument", argv[optind]);
 	if (eperm && deny_io_uring())
 		return 1;
 	in = calloc(1, sizeof(*in));

@@ -99,8 +99,9 @@ usage)
 		rc=$?
 		[ $rc -eq 2 ] || fail "$bad: exit $rc, not 2"
 		[ -s "$tmp/out" ] && fail "$bad: wrote to stdout"
-		[ "$(wc -l <"$tmp/err")" -eq 2 ] || fail "$bad: not one line and a hint"
-		grep -q "^try 'ringer-info --help'$" "$tmp/err" || fail "$bad: no hint"
+		[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$bad: not one line: $(cat "$tmp/err")"
+		grep -q "^ringer-info: .* '$bad'; try 'ringer-info --help'$" "$tmp/err" ||
+			fail "$bad: not the option and a hint: $(cat "$tmp/err")"
 	done
 	;;
 *)
