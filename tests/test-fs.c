@@ -356,7 +356,7 @@ TEST(bad_names)
 		memcpy(m + pg - 1, "f", 1); /* no NUL before the hole */
 		io_uring_prep_unlinkat(sqe_ud(12), dfd, m + pg - 1, 0);
 		CHECK_EQ(one_result(12), -EFAULT);
-		munmap(m, pg);
+		munmap(m, 2 * pg);
 	}
 	free(big);
 	teardown();

@@ -173,7 +173,7 @@ TEST(statx_prep_errors)
 		m[pg - 1] = '/';
 		statx_sqe(AT_FDCWD, m + pg - 1, 0, STATX_SIZE, &st, 6);
 		CHECK_EQ(one_result(6), -EFAULT);
-		munmap(m, pg);
+		munmap(m, 2 * pg);
 	}
 	io_uring_queue_exit(&ring);
 }
@@ -479,7 +479,7 @@ TEST(xattr_prep_errors)
 		memset(m, 'a', pg);
 		io_uring_prep_fgetxattr(sqe_ud(10), fd, m + pg - 300, got, sizeof(got));
 		CHECK_EQ(one_result(10), -ERANGE);
-		munmap(m, pg);
+		munmap(m, 2 * pg);
 	}
 	/* a set's value is read at submit */
 	io_uring_prep_fsetxattr(sqe_ud(3), fd, "user.v", (const char *)8, 0, 4);
