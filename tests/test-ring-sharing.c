@@ -100,7 +100,6 @@ static struct {
 } writes[MAX_WRITES];
 static atomic_uint nr_writes;
 static atomic_bool protecting;
-static _Thread_local uintptr_t reprotect_page;
 
 struct find_arg {
 	const char *lib; /* the path dladdr gave for the library */
@@ -149,6 +148,8 @@ static int find_segments(struct dl_phdr_info *info, size_t size, void *arg)
 #if defined(__x86_64__)
 #define CAN_WATCH_WRITES 1
 #define TRAP_FLAG 0x100
+
+static _Thread_local uintptr_t reprotect_page; /* on_segv() to on_trap() */
 
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
