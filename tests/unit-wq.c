@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -750,7 +751,8 @@ static void test_thread_props(void)
 
 static void *noop_thread(void *arg)
 {
-	return arg;
+	*(pid_t *)arg = (pid_t)syscall(SYS_gettid);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -771,11 +773,19 @@ int main(int argc, char **argv)
 	};
 	int ret;
 	pthread_t t;
+	pid_t tid = 0;
+	char path[64];
+	uint64_t end;
 
 	/* Sanitizer runtimes start a helper thread with the first
-	 * pthread_create: let that happen before counting. */
-	REQUIRE_TRUE(pthread_create(&t, NULL, noop_thread, NULL) == 0);
+	 * pthread_create: let that happen before counting, and the joined
+	 * thread leave /proc/self/task (a moment after the join). */
+	REQUIRE_TRUE(pthread_create(&t, NULL, noop_thread, &tid) == 0);
 	pthread_join(t, NULL);
+	snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+	end = now_ms() + 5000;
+	while (access(path, F_OK) == 0 && now_ms() < end)
+		usleep(1000);
 	base_tasks = nr_tasks();
 
 	ret = test_main(argc, argv, cases, ARRAY_SIZE(cases));
