@@ -71,7 +71,6 @@ struct regs {
 	"	pop %rax\n"                        \
 	"	mov %rax, 12*8(%rdi)\n"
 
-#define VEC(op, r, n) "	" op " " #n "*32+128(" r "), %" #n "\n"
 #define VECS_IN(op, x)                                                                           \
 	"	" op " 0*32+128(%rdi), %" x "0\n	" op " 1*32+128(%rdi), %" x "1\n"            \
 	"	" op " 2*32+128(%rdi), %" x "2\n	" op " 3*32+128(%rdi), %" x "3\n"            \
